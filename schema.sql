@@ -1,0 +1,94 @@
+-- Ricolloca: the whole schema of the data file (version 1).
+-- Embedded in the binary with include_str!; PRAGMA user_version holds the version.
+-- Times are UTC milliseconds since the Unix epoch (INTEGER); dates are ISO text (yyyy-mm-dd).
+-- Later versions add numbered migration steps in src/repo/migrate.rs.
+
+-- Key/value settings that belong to the data file (e.g. the form-token secret).
+CREATE TABLE setting (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT;
+
+-- Soggetti accreditati (providers).
+CREATE TABLE provider (
+    id                 INTEGER PRIMARY KEY,
+    name               TEXT NOT NULL,
+    codice_fiscale     TEXT NOT NULL UNIQUE,   -- partita IVA (11 digits) or codice fiscale
+    accreditation_code TEXT NOT NULL UNIQUE,
+    pec                TEXT NOT NULL DEFAULT '',
+    status             TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
+    created_at         INTEGER NOT NULL
+) STRICT;
+
+-- Everyone who may log in: provider operators and regional staff.
+-- A codice fiscale is never reassigned (Allegato B p.6): the UNIQUE constraint keeps it so,
+-- because rows are never deleted.
+CREATE TABLE operator (
+    id                  INTEGER PRIMARY KEY,
+    codice_fiscale      TEXT NOT NULL UNIQUE,
+    surname             TEXT NOT NULL,
+    name                TEXT NOT NULL,
+    email               TEXT NOT NULL,
+    role                TEXT NOT NULL CHECK (role IN ('operatore', 'regione', 'revisore', 'tecnico')),
+    provider_id         INTEGER REFERENCES provider(id),
+    role_title          TEXT NOT NULL DEFAULT '',
+    state               TEXT NOT NULL DEFAULT 'active'
+                        CHECK (state IN ('active', 'disabled', 'idle_deactivated')),
+    technical_exemption INTEGER NOT NULL DEFAULT 0 CHECK (technical_exemption IN (0, 1)),
+    enabled_at          INTEGER NOT NULL,
+    last_access_at      INTEGER,
+    last_cert_sha256    TEXT,
+    CHECK ((role = 'operatore') = (provider_id IS NOT NULL)),
+    CHECK (technical_exemption = 0 OR role = 'tecnico')
+) STRICT;
+CREATE INDEX operator_provider ON operator(provider_id);
+
+-- Every client certificate an operator logged in with (issue, audit, card renewals).
+CREATE TABLE certificate_seen (
+    sha256      TEXT PRIMARY KEY,                 -- hex fingerprint of the DER certificate
+    operator_id INTEGER REFERENCES operator(id),
+    subject_cn  TEXT NOT NULL,
+    issuer      TEXT NOT NULL,
+    serial      TEXT NOT NULL,                    -- hex, as on the certificate
+    not_before  INTEGER NOT NULL,
+    not_after   INTEGER NOT NULL,
+    first_seen  INTEGER NOT NULL,
+    last_seen   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX certificate_seen_operator ON certificate_seen(operator_id);
+
+-- The tamper-evident trail. No foreign keys: the trail outlives what it names.
+-- hash = SHA-256(tag || prev_hash || canonical encoding of the row), see src/infra/audit.rs.
+CREATE TABLE audit_log (
+    seq          INTEGER PRIMARY KEY,             -- 1, 2, 3 ... without gaps
+    ts           INTEGER NOT NULL,                -- UTC ms
+    actor_id     INTEGER,                         -- operator id, NULL for the system
+    actor_cf     TEXT NOT NULL,                   -- codice fiscale, or 'SISTEMA' / 'CLI'
+    actor_role   TEXT,
+    provider_id  INTEGER,
+    cert_sha256  TEXT,
+    client_ip    TEXT,
+    action       TEXT NOT NULL,                   -- dotted name: access.login, sap.view ...
+    object       TEXT,                            -- e.g. operator:42
+    outcome      TEXT NOT NULL,                   -- ok | denied | error
+    detail       TEXT NOT NULL,                   -- canonical JSON (sorted keys)
+    prev_hash    BLOB NOT NULL,
+    hash         BLOB NOT NULL UNIQUE
+) STRICT;
+CREATE INDEX audit_log_actor ON audit_log(actor_id, ts);
+CREATE INDEX audit_log_ts ON audit_log(ts);
+
+-- They catch bugs, not attackers: tampering is caught by the chain and the signed checkpoints.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- Signed checkpoints (seq, hash, ts) written by the oversight features; here so the shape is fixed.
+CREATE TABLE audit_checkpoint (
+    seq        INTEGER PRIMARY KEY,
+    hash       BLOB NOT NULL,
+    ts         INTEGER NOT NULL,
+    public_key BLOB NOT NULL,
+    signature  BLOB NOT NULL
+) STRICT;

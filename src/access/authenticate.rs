@@ -1,0 +1,201 @@
+//! The per-request access check. The handshake already verified the chain against the CNS
+//! CA bundle (rustls); what a resumed session or a long keep-alive connection skips, and what
+//! the handshake cannot know, is checked here on every request, cheaply:
+//! validity period (cached parse), revocation (hash lookup), operator and provider state
+//! (one indexed read). Refusals are audited here, exactly once each.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use sha2::{Digest, Sha256};
+
+use super::principal::Principal;
+use crate::domain::audit_event::{Actor, AuditEvent, cert_summary};
+use crate::domain::cns::CertIdentity;
+use crate::domain::operator::{MS_PER_DAY, Operator, Refusal};
+use crate::error::AppError;
+use crate::infra::clock::{SharedClock, day_of};
+use crate::infra::crl::RevocationList;
+use crate::repo::pool::ReadPool;
+use crate::repo::writer::Writer;
+use crate::repo::{audit, certificates, operators};
+
+/// Parsed certificates kept; a card-holder population is small, this bounds a flood of
+/// throwaway certificates from a trusted CA.
+const CERT_CACHE_MAX: usize = 10_000;
+
+/// What the web layer knows about the request.
+pub struct RequestFacts<'a> {
+    pub cert_der: Option<&'a [u8]>,
+    pub ip: Option<String>,
+    pub method: &'a str,
+    pub path: &'a str,
+}
+
+pub struct AccessControl {
+    clock: SharedClock,
+    pool: Arc<ReadPool>,
+    writer: Writer,
+    revocations: RwLock<Arc<RevocationList>>,
+    certs: RwLock<HashMap<[u8; 32], Arc<CertIdentity>>>,
+    inactivity_days: u32,
+}
+
+impl AccessControl {
+    pub fn new(
+        clock: SharedClock,
+        pool: Arc<ReadPool>,
+        writer: Writer,
+        revocations: RevocationList,
+        inactivity_days: u32,
+    ) -> Self {
+        Self {
+            clock,
+            pool,
+            writer,
+            revocations: RwLock::new(Arc::new(revocations)),
+            certs: RwLock::new(HashMap::new()),
+            inactivity_days,
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The whole check. `Err(Unauthenticated)` without a certificate (not audited: nobody
+    /// to attribute it to, and the landing page is what such a visitor needs);
+    /// `Err(Refused)` after writing the `access.denied` row.
+    pub async fn authenticate(&self, req: &RequestFacts<'_>) -> Result<Principal, AppError> {
+        let Some(der) = req.cert_der else { return Err(AppError::Unauthenticated) };
+        let cert = self.identity(der)?;
+        let now = self.clock.now_ms();
+
+        if !cert.is_valid_at(now) {
+            return Err(self.refuse(Refusal::CertificateNotValidNow, req, &cert, None).await);
+        }
+        let revoked = self
+            .revocations
+            .read()
+            .map_err(|_| AppError::internal("revocation list lock poisoned"))?
+            .is_revoked(&cert.issuer_der, &cert.serial);
+        if revoked {
+            return Err(self.refuse(Refusal::CertificateRevoked, req, &cert, None).await);
+        }
+        let Ok(cf) = cert.codice_fiscale.clone() else {
+            return Err(self.refuse(Refusal::InvalidCodiceFiscale, req, &cert, None).await);
+        };
+        let operator = self.pool.read(move |conn| operators::find_for_login(conn, &cf)).await?;
+        let Some(operator) = operator else {
+            return Err(self.refuse(Refusal::UnknownOperator, req, &cert, None).await);
+        };
+        if let Some(refusal) = operator.refusal(now, self.inactivity_days) {
+            if refusal == Refusal::OperatorIdle {
+                self.deactivate_idle(&operator, now).await?;
+            }
+            return Err(self.refuse(refusal, req, &cert, Some(&operator)).await);
+        }
+        let principal = Principal::new(operator, cert, req.ip.clone());
+        self.record_login_if_first_today(&principal, now).await?;
+        Ok(principal)
+    }
+
+    /// Parses the certificate once per fingerprint.
+    fn identity(&self, der: &[u8]) -> Result<Arc<CertIdentity>, AppError> {
+        let key: [u8; 32] = Sha256::digest(der).into();
+        if let Some(hit) = self.certs.read().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        // rustls accepted it, so failing to parse it here is our problem, not the user's.
+        let parsed = Arc::new(CertIdentity::from_der(der).map_err(AppError::internal)?);
+        if let Ok(mut cache) = self.certs.write() {
+            if cache.len() >= CERT_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(key, parsed.clone());
+        }
+        Ok(parsed)
+    }
+
+    /// Writes the `access.denied` row and returns the error to answer with. If the row
+    /// cannot be written the request fails anyway (503), never succeeds.
+    async fn refuse(
+        &self,
+        refusal: Refusal,
+        req: &RequestFacts<'_>,
+        cert: &CertIdentity,
+        operator: Option<&Operator>,
+    ) -> AppError {
+        let mut actor = Actor::certificate_holder(cert, req.ip.clone());
+        if let Some(op) = operator {
+            actor.id = Some(op.id);
+            actor.role = Some(op.role);
+            actor.provider = op.provider.as_ref().map(|p| p.id);
+        }
+        tracing::warn!(cf = %actor.cf, reason = refusal.code(), path = req.path, "access denied");
+        let event = AuditEvent::denied(refusal, req.method, req.path, Some(cert));
+        match self.audit(actor, event).await {
+            Ok(()) => AppError::Refused(refusal),
+            Err(e) => e,
+        }
+    }
+
+    /// The audit row of a refusal decided outside this module (wrong role, cross-site).
+    pub async fn refuse_principal(&self, principal: &Principal, refusal: Refusal, method: &str, path: &str) -> AppError {
+        tracing::warn!(cf = %principal.operator().codice_fiscale, reason = refusal.code(), path, "access denied");
+        let event = AuditEvent::denied(refusal, method, path, Some(principal.cert()));
+        match self.audit(principal.actor(), event).await {
+            Ok(()) => AppError::Refused(refusal),
+            Err(e) => e,
+        }
+    }
+
+    /// Appends one event in its own small transaction.
+    pub async fn audit(&self, actor: Actor, event: AuditEvent) -> Result<(), AppError> {
+        let now = self.clock.now_ms();
+        self.writer.write(move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await
+    }
+
+    async fn deactivate_idle(&self, operator: &Operator, now: i64) -> Result<(), AppError> {
+        let id = operator.id;
+        let days = self.inactivity_days;
+        let idle_since = operator.idle_reference_ms();
+        let limit = now - i64::from(days) * MS_PER_DAY;
+        self.writer
+            .write(move |tx| {
+                if operators::deactivate_if_idle(tx, id, limit)? {
+                    let event = AuditEvent::OperatorIdleDeactivated {
+                        operator: id,
+                        idle_since_ms: idle_since,
+                        inactivity_days: days,
+                    };
+                    audit::append(tx, now, &Actor::system(), &event)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    /// `last_access_at` moves once a day (and when the card changes), with an
+    /// `access.login` row: the "first request of the day" the activity reports count.
+    async fn record_login_if_first_today(&self, principal: &Principal, now: i64) -> Result<(), AppError> {
+        let op = principal.operator();
+        let day_start = day_of(now) * MS_PER_DAY;
+        let same_day = op.last_access_at_ms.is_some_and(|t| t >= day_start);
+        if same_day && op.last_cert_sha256.as_deref() == Some(principal.cert().sha256.as_str()) {
+            return Ok(());
+        }
+        let id = op.id;
+        let cert = principal.cert().clone();
+        let actor = principal.actor();
+        self.writer
+            .write(move |tx| {
+                if operators::record_access(tx, id, now, day_start, &cert.sha256)? {
+                    certificates::record_seen(tx, id, &cert, now)?;
+                    audit::append(tx, now, &actor, &AuditEvent::Login { cert: cert_summary(&cert) })?;
+                }
+                Ok(())
+            })
+            .await
+    }
+}

@@ -1,0 +1,10 @@
+//! From a client certificate to a person with capabilities: the per-request checks
+//! (validity, revocation, operator and provider state, the six-month rule), the audit rows
+//! of logins and refusals, and the scoped handles that data access requires.
+
+mod authenticate;
+mod principal;
+pub mod form_token;
+
+pub use authenticate::{AccessControl, RequestFacts};
+pub use principal::{AuditScope, Principal, ProviderScope, RegionScope};

@@ -1,0 +1,215 @@
+//! Configuration: a TOML file, every key overridable by `RICOLLOCA_<KEY>` (nested with `__`,
+//! e.g. `RICOLLOCA_TLS__CERT`). Unknown keys and bad values stop start-up naming the key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::error::StartupError;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on, e.g. "0.0.0.0:443".
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The one SQLite data file.
+    pub data: PathBuf,
+    /// Folder for the daily log files.
+    pub log_dir: PathBuf,
+    /// Days without access after which an operator is switched off (Allegato B p.7).
+    #[serde(default = "default_inactivity_days")]
+    pub inactivity_days: u32,
+    /// Shown in the page header.
+    #[serde(default = "default_region_name")]
+    pub region_name: String,
+    /// Training instance: shows the "AMBIENTE DI FORMAZIONE" banner.
+    #[serde(default)]
+    pub training: bool,
+    pub tls: TlsSection,
+    #[serde(default)]
+    pub audit: AuditSection,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// Server certificate chain (PEM).
+    pub cert: PathBuf,
+    /// Server private key (PEM).
+    pub key: PathBuf,
+    /// Bundle of trusted CNS certification authorities (PEM).
+    pub client_ca: PathBuf,
+    /// Optional CRL file, or folder of CRL files (PEM or DER).
+    #[serde(default)]
+    pub crl: Option<PathBuf>,
+    /// TLS versions offered. Default "1.2" only: many CNS cards sign only with RSA PKCS#1 v1.5,
+    /// which TLS 1.3 client authentication does not allow, and browsers never fall back.
+    #[serde(default = "default_tls_versions")]
+    pub versions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSection {
+    /// Signing key for audit checkpoints, kept outside the data file.
+    #[serde(default)]
+    pub key: Option<PathBuf>,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 443))
+}
+fn default_inactivity_days() -> u32 {
+    180
+}
+fn default_region_name() -> String {
+    "Regione Toscana".into()
+}
+fn default_tls_versions() -> Vec<String> {
+    vec!["1.2".into()]
+}
+
+/// Where the configuration comes from when no `--config` is given.
+pub const CONFIG_ENV: &str = "RICOLLOCA_CONFIG";
+
+impl Config {
+    /// Reads the file (if any) and the environment, then validates.
+    pub fn load(file: Option<&Path>) -> Result<Self, StartupError> {
+        let mut figment = Figment::new();
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(StartupError::Other(format!(
+                    "file di configurazione non trovato: {}",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(Env::prefixed("RICOLLOCA_").ignore(&["CONFIG"]).split("__"));
+        let config: Config = figment.extract().map_err(figment_error)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), StartupError> {
+        if !(1..=3650).contains(&self.inactivity_days) {
+            return Err(StartupError::key("inactivity_days", "deve essere tra 1 e 3650 giorni"));
+        }
+        if self.tls.versions.is_empty() {
+            return Err(StartupError::key("tls.versions", "indicare almeno una versione (\"1.2\", \"1.3\")"));
+        }
+        for v in &self.tls.versions {
+            if v != "1.2" && v != "1.3" {
+                return Err(StartupError::key(
+                    "tls.versions",
+                    format!("versione TLS non supportata: {v:?} (ammesse \"1.2\" e \"1.3\")"),
+                ));
+            }
+        }
+        for (key, path) in [
+            ("tls.cert", &self.tls.cert),
+            ("tls.key", &self.tls.key),
+            ("tls.client_ca", &self.tls.client_ca),
+        ] {
+            if !path.is_file() {
+                return Err(StartupError::key(key, format!("file non trovato: {}", path.display())));
+            }
+        }
+        if let Some(crl) = &self.tls.crl
+            && !crl.exists()
+        {
+            return Err(StartupError::key("tls.crl", format!("file o cartella non trovati: {}", crl.display())));
+        }
+        if let Some(parent) = self.data.parent()
+            && !parent.as_os_str().is_empty()
+            && !parent.is_dir()
+        {
+            return Err(StartupError::key("data", format!("la cartella {} non esiste", parent.display())));
+        }
+        Ok(())
+    }
+
+    pub fn tls13_enabled(&self) -> bool {
+        self.tls.versions.iter().any(|v| v == "1.3")
+    }
+    pub fn tls12_enabled(&self) -> bool {
+        self.tls.versions.iter().any(|v| v == "1.2")
+    }
+}
+
+/// Figment names the key in its errors; keep its words but say it in our format.
+fn figment_error(e: figment::Error) -> StartupError {
+    // The path sometimes ends with the field already, sometimes not.
+    let key_with = |field: &str| {
+        let mut path = e.path.clone();
+        if path.last().map(String::as_str) != Some(field) {
+            path.push(field.to_owned());
+        }
+        path.join(".")
+    };
+    match &e.kind {
+        figment::error::Kind::UnknownField(field, _) => StartupError::key(&key_with(field), "chiave sconosciuta"),
+        figment::error::Kind::MissingField(field) => {
+            StartupError::key(&key_with(field), "chiave obbligatoria mancante")
+        }
+        other => {
+            let key = if e.path.is_empty() { "(radice)".to_owned() } else { e.path.join(".") };
+            StartupError::key(&key, format!("valore non valido ({other})"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, toml: &str) -> PathBuf {
+        for f in ["cert.pem", "key.pem", "ca.pem"] {
+            std::fs::write(dir.join(f), "x").unwrap();
+        }
+        let p = dir.join("c.toml");
+        std::fs::write(&p, toml).unwrap();
+        p
+    }
+
+    fn base(dir: &Path) -> String {
+        format!(
+            "data = \"{d}/r.db\"\nlog_dir = \"{d}\"\n[tls]\ncert = \"{d}/cert.pem\"\nkey = \"{d}/key.pem\"\nclient_ca = \"{d}/ca.pem\"\n",
+            d = dir.display()
+        )
+    }
+
+    fn err(toml: &str, dir: &Path) -> String {
+        Config::load(Some(&write(dir, toml))).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_and_validation() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(Some(&write(dir.path(), &base(dir.path())))).unwrap();
+        assert_eq!(c.inactivity_days, 180);
+        assert_eq!(c.tls.versions, vec!["1.2"]);
+        assert!(!c.tls13_enabled());
+
+        let e = err(&format!("colour = 1\n{}", base(dir.path())), dir.path());
+        assert!(e.contains("`colour`") && e.contains("sconosciuta"), "{e}");
+        let e = err(&format!("{}typo = 1\n", base(dir.path())), dir.path());
+        assert!(e.contains("`tls.typo`"), "{e}");
+        let e = err(&format!("inactivity_days = \"tanti\"\n{}", base(dir.path())), dir.path());
+        assert!(e.contains("`inactivity_days`"), "{e}");
+        let e = err(&format!("inactivity_days = 0\n{}", base(dir.path())), dir.path());
+        assert!(e.contains("`inactivity_days`"), "{e}");
+        let e = err(&format!("listen = \"nowhere\"\n{}", base(dir.path())), dir.path());
+        assert!(e.contains("`listen`"), "{e}");
+        let e = err(&format!("{}versions = [\"1.1\"]\n", base(dir.path())), dir.path());
+        assert!(e.contains("`tls.versions`"), "{e}");
+        let e = err(&base(dir.path()).replace("ca.pem", "missing.pem"), dir.path());
+        assert!(e.contains("`tls.client_ca`"), "{e}");
+        let e = err(&base(dir.path()).replace("log_dir", "#log_dir"), dir.path());
+        assert!(e.contains("`log_dir`") && e.contains("mancante"), "{e}");
+    }
+}

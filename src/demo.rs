@@ -1,0 +1,225 @@
+//! `ricolloca demo`: a training instance in one command. Makes a throwaway CA, a server
+//! certificate, CNS-shaped client certificates (PKCS#12) for one person of each role, a
+//! configuration and realistic fake data, then serves. Running it again reuses the folder.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::domain::audit_event::{Actor, AuditEvent};
+use crate::domain::codice_fiscale::{CodiceFiscale, check_letter};
+use crate::domain::ids::ProviderId;
+use crate::domain::partita_iva;
+use crate::domain::role::Role;
+use crate::error::{AppError, StartupError};
+use crate::infra::clock::{Clock, datetime};
+use crate::infra::pki::{self, Ca, CnsPerson, KeyKind};
+use crate::repo::{self, audit, operators, providers};
+
+/// Password of every demo .p12 file.
+pub const P12_PASSWORD: &str = "formazione";
+
+/// A demo person; `cf_body` is the first 15 characters, the check letter is computed.
+struct Person {
+    file: &'static str,
+    cf_body: &'static str,
+    surname: &'static str,
+    name: &'static str,
+    role: Role,
+    /// Index into PROVIDERS.
+    provider: Option<usize>,
+    role_title: &'static str,
+    /// The card is on the demo CRL: shows the "revoked" refusal.
+    revoked: bool,
+}
+
+const PEOPLE: &[Person] = &[
+    Person { file: "regione-maria-bianchi", cf_body: "BNCMRA80A41D612", surname: "Bianchi", name: "Maria", role: Role::Regione, provider: None, role_title: "Settore Lavoro", revoked: false },
+    Person { file: "revisore-giuseppe-verdi", cf_body: "VRDGPP75M12G702", surname: "Verdi", name: "Giuseppe", role: Role::Revisore, provider: None, role_title: "Controllo interno", revoked: false },
+    Person { file: "tecnico-luca-neri", cf_body: "NRELCU82C15D612", surname: "Neri", name: "Luca", role: Role::Tecnico, provider: None, role_title: "Sistemi informativi", revoked: false },
+    Person { file: "operatore-mario-rossi", cf_body: "RSSMRA85T10A562", surname: "Rossi", name: "Mario", role: Role::Operatore, provider: Some(0), role_title: "tutor", revoked: false },
+    Person { file: "operatore-giulia-ferrari", cf_body: "FRRGLI90E50G999", surname: "Ferrari", name: "Giulia", role: Role::Operatore, provider: Some(1), role_title: "responsabile sede", revoked: false },
+    Person { file: "operatore-paolo-galli-revocato", cf_body: "GLLPLA70B20D612", surname: "Galli", name: "Paolo", role: Role::Operatore, provider: Some(0), role_title: "tutor", revoked: true },
+];
+
+/// (name, first 10 digits of the partita IVA, accreditation code, PEC)
+const PROVIDERS: &[(&str, &str, &str, &str)] = &[
+    ("Lavoro Futuro Società Cooperativa", "0512345048", "ACC-TOS-0012", "lavorofuturo@pec.example.it"),
+    ("Orienta Toscana S.r.l.", "0698765048", "ACC-TOS-0047", "orientatoscana@pec.example.it"),
+];
+
+fn cf_of(body: &str) -> Result<CodiceFiscale, StartupError> {
+    let mut cf = body.to_owned();
+    cf.push(char::from(check_letter(body.as_bytes())));
+    CodiceFiscale::parse(&cf).map_err(|e| StartupError::Other(format!("demo: {body}: {e}")))
+}
+
+fn piva_of(body: &str) -> String {
+    let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
+    format!("{body}{}", partita_iva::check_digit(&digits))
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> StartupError + '_ {
+    move |e| StartupError::Other(format!("demo: {}: {e}", path.display()))
+}
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), StartupError> {
+    std::fs::write(path, bytes).map_err(io(path))
+}
+
+/// What `demo` tells the person who started it.
+pub struct DemoInstance {
+    pub config_path: PathBuf,
+    pub dir: PathBuf,
+    pub created: bool,
+}
+
+/// Creates the demo folder (if new) and returns where its configuration is.
+pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<DemoInstance, StartupError> {
+    let config_path = dir.join("ricolloca.toml");
+    if config_path.is_file() {
+        return Ok(DemoInstance { config_path, dir: dir.to_path_buf(), created: false });
+    }
+    let certs = dir.join("certificati");
+    let people = dir.join("persone");
+    for d in [dir, &certs, &people] {
+        std::fs::create_dir_all(d).map_err(io(d))?;
+    }
+    let now = datetime(clock.now_ms());
+    let pki_err = |e: pki::PkiError| StartupError::Other(format!("demo: {e}"));
+
+    let ca = Ca::new("Ricolloca Formazione - CA Cittadini (NON VALIDA)", KeyKind::Rsa2048, now).map_err(pki_err)?;
+    write(&certs.join("ca-formazione.pem"), &ca.cert_pem)?;
+    let server = ca.server(&["localhost", "127.0.0.1", "::1"], KeyKind::Rsa2048, now).map_err(pki_err)?;
+    write(&certs.join("server.pem"), format!("{}{}", server.cert_pem, ca.cert_pem))?;
+    write(&certs.join("server.key"), &server.key_pem)?;
+
+    let mut revoked = Vec::new();
+    for (i, person) in PEOPLE.iter().enumerate() {
+        let cf = cf_of(person.cf_body)?;
+        let cn = pki::cns_common_name(cf.as_str(), 6_120_016_461_039_000 + i as u64);
+        let mut subject = CnsPerson::valid_now(&cn, now);
+        let surname = person.surname.to_uppercase();
+        let given = person.name.to_uppercase();
+        subject.surname = Some(&surname);
+        subject.given_name = Some(&given);
+        let issued = ca.cns_client(&subject, KeyKind::Rsa2048).map_err(pki_err)?;
+        let friendly = format!("{} {} (formazione)", person.name, person.surname);
+        let p12 = pki::pkcs12(&issued, &ca.cert_der, &friendly, P12_PASSWORD).map_err(pki_err)?;
+        write(&people.join(format!("{}.p12", person.file)), p12)?;
+        write(&people.join(format!("{}.pem", person.file)), &issued.cert_pem)?;
+        write(&people.join(format!("{}.key", person.file)), &issued.key_pem)?;
+        if person.revoked {
+            revoked.push(issued.serial.clone());
+        }
+    }
+    write(&certs.join("crl-formazione.pem"), ca.crl(&revoked, now).map_err(pki_err)?)?;
+
+    let toml = format!(
+        "# Ricolloca training instance made by `ricolloca demo`. Certificates here are NOT valid.\n\
+         listen = \"{listen}\"\n\
+         data = \"{data}\"\n\
+         log_dir = \"{logs}\"\n\
+         inactivity_days = 180\n\
+         region_name = \"Regione Toscana\"\n\
+         training = true\n\n\
+         [tls]\n\
+         cert = \"{cert}\"\n\
+         key = \"{key}\"\n\
+         client_ca = \"{ca}\"\n\
+         crl = \"{crl}\"\n\
+         versions = [\"1.2\"]\n",
+        data = dir.join("ricolloca.db").display(),
+        logs = dir.join("log").display(),
+        cert = certs.join("server.pem").display(),
+        key = certs.join("server.key").display(),
+        ca = certs.join("ca-formazione.pem").display(),
+        crl = certs.join("crl-formazione.pem").display(),
+    );
+    write(&config_path, toml)?;
+    let config = Config::load(Some(&config_path))?;
+    seed(&config.data, clock)?;
+    Ok(DemoInstance { config_path, dir: dir.to_path_buf(), created: true })
+}
+
+/// Providers and people, written as the CLI would: one transaction, audited.
+fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
+    let mut conn = repo::open_and_migrate(data)?;
+    let now = clock.now_ms();
+    let actor = Actor::system();
+    let people: Vec<(CodiceFiscale, &Person)> =
+        PEOPLE.iter().map(|p| cf_of(p.cf_body).map(|cf| (cf, p))).collect::<Result<_, _>>()?;
+    repo::write_once(&mut conn, |tx| {
+        let mut ids: Vec<ProviderId> = Vec::new();
+        for (name, piva, code, pec) in PROVIDERS {
+            let cf = piva_of(piva);
+            let new = providers::NewProvider { name, codice_fiscale: &cf, accreditation_code: code, pec };
+            let id = providers::insert(tx, now, &new)?;
+            let event = AuditEvent::ProviderCreated {
+                provider: id,
+                name: (*name).into(),
+                codice_fiscale: cf.clone(),
+                accreditation_code: (*code).into(),
+            };
+            audit::append(tx, now, &actor, &event)?;
+            ids.push(id);
+        }
+        for (cf, p) in &people {
+            let email = format!("{}.{}@example.it", p.name.to_lowercase(), p.surname.to_lowercase());
+            let provider = match p.provider {
+                Some(i) => Some(*ids.get(i).ok_or_else(|| AppError::internal("demo provider index"))?),
+                None => None,
+            };
+            let new = operators::NewOperator {
+                codice_fiscale: cf,
+                surname: p.surname,
+                name: p.name,
+                email: &email,
+                role: p.role,
+                provider,
+                role_title: p.role_title,
+                technical_exemption: p.role == Role::Tecnico,
+            };
+            let id = operators::insert(tx, now, &new)?;
+            let event = AuditEvent::OperatorCreated {
+                operator: id,
+                codice_fiscale: cf.clone(),
+                surname: p.surname.into(),
+                name: p.name.into(),
+                role: p.role,
+                provider,
+                via: "demo",
+                os_user: None,
+            };
+            audit::append(tx, now, &actor, &event)?;
+        }
+        Ok(())
+    })
+    .map_err(|e| StartupError::Other(format!("demo: dati di esempio: {e}")))
+}
+
+/// The instructions printed when the demo starts.
+pub fn instructions(instance: &DemoInstance, listen: SocketAddr) -> String {
+    let people = instance.dir.join("persone");
+    let ca = instance.dir.join("certificati").join("ca-formazione.pem");
+    let host = if listen.ip().is_unspecified() { "127.0.0.1".to_owned() } else { listen.ip().to_string() };
+    let mut s = String::new();
+    let _ = writeln!(s, "Ricolloca — AMBIENTE DI FORMAZIONE ({})", if instance.created { "creato ora" } else { "riusato" });
+    let _ = writeln!(s, "  Indirizzo:        https://{host}:{}/", listen.port());
+    let _ = writeln!(s, "  Configurazione:   {}", instance.config_path.display());
+    let _ = writeln!(s, "  Certificati (.p12, password \"{P12_PASSWORD}\") in {}:", people.display());
+    for p in PEOPLE {
+        let note = if p.revoked { " — carta revocata: mostra il rifiuto" } else { "" };
+        let _ = writeln!(s, "    {}.p12  ({}){note}", p.file, p.role.label());
+    }
+    let _ = writeln!(s, "  CA di formazione da considerare attendibile: {}", ca.display());
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Chromium: Impostazioni > Privacy e sicurezza > Sicurezza > Gestisci certificati >");
+    let _ = writeln!(s, "  \"I tuoi certificati\" > Importa (il .p12); \"Autorità\" > Importa (la CA).");
+    let _ = writeln!(s, "  Oppure: pk12util -i {}/operatore-mario-rossi.p12 -d sql:$HOME/.pki/nssdb -W {P12_PASSWORD}", people.display());
+    let _ = writeln!(s, "Firefox: Impostazioni > Privacy e sicurezza > Certificati > Mostra certificati >");
+    let _ = writeln!(s, "  \"Certificati personali\" > Importa (il .p12); \"Autorità\" > Importa (la CA).");
+    let _ = writeln!(s, "curl:    curl --cacert {} --cert {}/operatore-mario-rossi.pem --key {}/operatore-mario-rossi.key https://{host}:{}/api/v1/me", ca.display(), people.display(), people.display(), listen.port());
+    s
+}

@@ -1,0 +1,213 @@
+//! Operators (everyone who logs in) and the rules that decide whether they may come in.
+
+use super::codice_fiscale::CodiceFiscale;
+use super::ids::{OperatorId, ProviderId};
+use super::role::Role;
+
+pub const MS_PER_DAY: i64 = 86_400_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperatorState {
+    Active,
+    /// Switched off by the Region (anomaly, role lost, uncontactable ...).
+    Disabled,
+    /// Switched off by the six-month rule (Allegato B p.7).
+    IdleDeactivated,
+}
+
+impl OperatorState {
+    pub fn code(self) -> &'static str {
+        match self {
+            OperatorState::Active => "active",
+            OperatorState::Disabled => "disabled",
+            OperatorState::IdleDeactivated => "idle_deactivated",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Active, Self::Disabled, Self::IdleDeactivated]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            OperatorState::Active => "attivo",
+            OperatorState::Disabled => "disabilitato",
+            OperatorState::IdleDeactivated => "disattivato per inattività",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProviderRef {
+    pub id: ProviderId,
+    pub name: String,
+    #[serde(skip)]
+    pub active: bool,
+}
+
+/// An operator as the access check needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub id: OperatorId,
+    pub codice_fiscale: CodiceFiscale,
+    pub surname: String,
+    pub name: String,
+    pub role: Role,
+    pub provider: Option<ProviderRef>,
+    pub state: OperatorState,
+    pub technical_exemption: bool,
+    pub enabled_at_ms: i64,
+    pub last_access_at_ms: Option<i64>,
+    pub last_cert_sha256: Option<String>,
+}
+
+/// Why someone with a valid certificate is not let in. The Italian text is shown on the 403
+/// page; the code goes into the `access.denied` audit row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    CertificateNotValidNow,
+    CertificateRevoked,
+    InvalidCodiceFiscale,
+    UnknownOperator,
+    OperatorDisabled,
+    OperatorIdle,
+    ProviderSuspended,
+    WrongRole,
+    /// A state-changing request from another site (the card is sent like a cookie).
+    CrossSite,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::CertificateNotValidNow => "certificate_not_valid_now",
+            Refusal::CertificateRevoked => "certificate_revoked",
+            Refusal::InvalidCodiceFiscale => "invalid_codice_fiscale",
+            Refusal::UnknownOperator => "unknown_operator",
+            Refusal::OperatorDisabled => "operator_disabled",
+            Refusal::OperatorIdle => "operator_idle",
+            Refusal::ProviderSuspended => "provider_suspended",
+            Refusal::WrongRole => "wrong_role",
+            Refusal::CrossSite => "cross_site",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::CertificateNotValidNow => {
+                "Il certificato della carta è scaduto o non ancora valido. Rinnovare la CNS presso l'ente che l'ha rilasciata."
+            }
+            Refusal::CertificateRevoked => {
+                "Il certificato della carta risulta revocato. Rivolgersi all'ente che ha rilasciato la CNS."
+            }
+            Refusal::InvalidCodiceFiscale => {
+                "Il certificato presentato non contiene un codice fiscale valido: non è un certificato CNS di autenticazione."
+            }
+            Refusal::UnknownOperator => {
+                "Il codice fiscale della carta non risulta abilitato. L'abilitazione avviene su comunicazione scritta del soggetto accreditato alla Regione."
+            }
+            Refusal::OperatorDisabled => {
+                "L'utenza è stata disabilitata dalla Regione. Per informazioni rivolgersi all'ufficio regionale competente."
+            }
+            Refusal::OperatorIdle => {
+                "L'utenza è stata disattivata perché non utilizzata da oltre sei mesi. Il soggetto accreditato può chiederne la riattivazione alla Regione con comunicazione scritta."
+            }
+            Refusal::ProviderSuspended => {
+                "Il soggetto accreditato a cui appartiene l'utenza è sospeso: l'accesso è temporaneamente bloccato."
+            }
+            Refusal::WrongRole => "Questa funzione non è disponibile per il proprio profilo di accesso.",
+            Refusal::CrossSite => {
+                "La richiesta proviene da un'altra pagina o da un altro sito ed è stata bloccata per sicurezza. Ripetere l'operazione dalle pagine di Ricolloca."
+            }
+        }
+    }
+}
+
+impl Operator {
+    /// The moment idleness counts from: last access, or the enabling for who never came in.
+    pub fn idle_reference_ms(&self) -> i64 {
+        self.last_access_at_ms.unwrap_or(self.enabled_at_ms)
+    }
+
+    /// True when the six-month rule must switch this active operator off now.
+    pub fn is_idle_beyond(&self, now_ms: i64, inactivity_days: u32) -> bool {
+        self.state == OperatorState::Active
+            && !self.technical_exemption
+            && now_ms - self.idle_reference_ms() > i64::from(inactivity_days) * MS_PER_DAY
+    }
+
+    /// The operator's own state (not the certificate's) allows access?
+    pub fn refusal(&self, now_ms: i64, inactivity_days: u32) -> Option<Refusal> {
+        match self.state {
+            OperatorState::Disabled => return Some(Refusal::OperatorDisabled),
+            OperatorState::IdleDeactivated => return Some(Refusal::OperatorIdle),
+            OperatorState::Active => {}
+        }
+        if self.is_idle_beyond(now_ms, inactivity_days) {
+            return Some(Refusal::OperatorIdle);
+        }
+        if self.provider.as_ref().is_some_and(|p| !p.active) {
+            return Some(Refusal::ProviderSuspended);
+        }
+        None
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.name, self.surname)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn operator(last_access_days_ago: Option<i64>, enabled_days_ago: i64) -> (Operator, i64) {
+        let now = 1_000 * MS_PER_DAY;
+        let op = Operator {
+            id: OperatorId::from_db(1),
+            codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap(),
+            surname: "Rossi".into(),
+            name: "Mario".into(),
+            role: Role::Operatore,
+            provider: Some(ProviderRef { id: ProviderId::from_db(1), name: "Ente".into(), active: true }),
+            state: OperatorState::Active,
+            technical_exemption: false,
+            enabled_at_ms: now - enabled_days_ago * MS_PER_DAY,
+            last_access_at_ms: last_access_days_ago.map(|d| now - d * MS_PER_DAY),
+            last_cert_sha256: None,
+        };
+        (op, now)
+    }
+
+    #[test]
+    fn idle_counts_from_last_access_or_enabling() {
+        let (op, now) = operator(Some(180), 400);
+        assert_eq!(op.refusal(now, 180), None, "exactly 180 days is still allowed");
+        let (op, now) = operator(Some(181), 400);
+        assert_eq!(op.refusal(now, 180), Some(Refusal::OperatorIdle));
+        let (op, now) = operator(None, 181);
+        assert_eq!(op.refusal(now, 180), Some(Refusal::OperatorIdle), "never came in");
+        let (op, now) = operator(None, 10);
+        assert_eq!(op.refusal(now, 180), None);
+    }
+
+    #[test]
+    fn technical_exemption_skips_the_idle_rule_only() {
+        let (mut op, now) = operator(Some(400), 500);
+        op.role = Role::Tecnico;
+        op.provider = None;
+        op.technical_exemption = true;
+        assert_eq!(op.refusal(now, 180), None);
+        op.state = OperatorState::Disabled;
+        assert_eq!(op.refusal(now, 180), Some(Refusal::OperatorDisabled));
+    }
+
+    #[test]
+    fn a_suspended_provider_locks_its_operators() {
+        let (mut op, now) = operator(Some(1), 10);
+        if let Some(p) = op.provider.as_mut() {
+            p.active = false;
+        }
+        assert_eq!(op.refusal(now, 180), Some(Refusal::ProviderSuspended));
+    }
+}

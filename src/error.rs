@@ -1,0 +1,77 @@
+//! The two error types: `AppError` for requests (an Italian message for the user, the cause
+//! for the log) and `StartupError` for the technician starting the service.
+
+use crate::domain::operator::Refusal;
+
+/// A field-level validation message (Italian), named by the form/JSON field.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Everything a request can fail with. Causes never reach the user, only the log.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AppError {
+    /// No client certificate on a route that needs one.
+    #[error("certificato client assente")]
+    Unauthenticated,
+    /// A certificate was presented but access is refused (already audited by whoever refused).
+    #[error("accesso negato: {}", .0.code())]
+    Refused(Refusal),
+    /// Unknown id, or another provider's object (audited by the caller as a denied attempt).
+    #[error("non trovato")]
+    NotFound,
+    /// An API write without a content type that only programs can send.
+    #[error("tipo di contenuto non accettato")]
+    UnsupportedMediaType,
+    #[error("dati non validi")]
+    Invalid(Vec<FieldError>),
+    #[error("conflitto: {0:?}")]
+    Conflict(FieldError),
+    /// The data file cannot take writes now (disk full, locked): try again later.
+    #[error("servizio temporaneamente non disponibile: {0}")]
+    Unavailable(String),
+    #[error("errore interno: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        AppError::Internal(cause.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull | ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::ReadOnly) => {
+                AppError::Unavailable(e.to_string())
+            }
+            _ => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Start-up refused: bad configuration, unreadable files, a data file from a newer version.
+/// The message tells the technician what to fix, naming the configuration key when there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("configurazione, chiave `{key}`: {message}")]
+    Config { key: String, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl StartupError {
+    pub fn key(key: &str, message: impl Into<String>) -> Self {
+        StartupError::Config { key: key.to_owned(), message: message.into() }
+    }
+}
+
+impl From<rusqlite::Error> for StartupError {
+    fn from(e: rusqlite::Error) -> Self {
+        StartupError::Other(format!("file dati: {e}"))
+    }
+}

@@ -1,0 +1,29 @@
+//! Logs to stderr and to daily-rotated files in `log_dir`. The only personal datum a log
+//! line may carry is an operator's codice fiscale.
+
+use std::path::Path;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// Starts logging; keep the returned guard alive until exit so buffered lines are written.
+/// The level comes from `RUST_LOG` (default `info`).
+pub fn init(log_dir: Option<&Path>) -> Option<WorkerGuard> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false);
+    match log_dir.and_then(|dir| std::fs::create_dir_all(dir).ok().map(|()| dir)) {
+        Some(dir) => {
+            let appender = tracing_appender::rolling::daily(dir, "ricolloca.log");
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let file = tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(false).with_target(false);
+            let _ = tracing_subscriber::registry().with(filter).with(stderr).with(file).try_init();
+            Some(guard)
+        }
+        None => {
+            let _ = tracing_subscriber::registry().with(filter).with(stderr).try_init();
+            None
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Technical machinery: time, the audit chain, CRLs, certificates, TLS, logs.
+
+pub mod audit;
+pub mod clock;
+pub mod crl;
+pub mod logging;
+pub mod pki;
+pub mod tls;

@@ -1,0 +1,16 @@
+//! Ricolloca: the appliance for the Assegno di Ricollocazione programme.
+//!
+//! Layers (see README "Architecture"): `domain` (types and rules), `repo` (SQL only),
+//! `infra` (clock, audit chain, TLS, CRLs, logs), `access` (certificate to person to
+//! capability), `web` (routes, guards, views), `server` and `cli` (wiring).
+
+pub mod access;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod infra;
+pub mod repo;
+pub mod server;
+pub mod web;

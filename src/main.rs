@@ -1,0 +1,225 @@
+//! The `ricolloca` command line. Each command exits 0 on success, or non-zero with a
+//! one-line reason on stderr.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use ricolloca::cli::{self, CliError, OperatorArgs, ProviderArgs};
+use ricolloca::config::{CONFIG_ENV, Config};
+use ricolloca::infra::clock::{SharedClock, SystemClock};
+use ricolloca::{demo, infra, repo, server};
+
+#[derive(Parser)]
+#[command(
+    name = "ricolloca",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (schema 1)"),
+    about = "Ricolloca: Assegno di Ricollocazione appliance (CNS smartcard access, SAP, actions, audit trail)",
+    long_about = "Ricolloca: Assegno di Ricollocazione appliance.\n\n\
+        One binary, one SQLite data file. Operators log in only with their CNS smartcard\n\
+        (a TLS client certificate); every access and operation is written to a\n\
+        tamper-evident audit chain.\n\n\
+        Configuration: --config FILE, or the RICOLLOCA_CONFIG environment variable; every\n\
+        key can be overridden with RICOLLOCA_<KEY> (nested keys with __, e.g. RICOLLOCA_TLS__CERT)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the HTTPS server.
+    Serve {
+        /// Configuration file (TOML).
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+    },
+    /// Start a training instance: throwaway CA, certificates for every role, fake data.
+    Demo {
+        /// Folder of the instance (created if missing, reused otherwise).
+        #[arg(long, default_value = "ricolloca-demo")]
+        dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+    },
+    /// Manage operators (bootstrap; later through the web screens).
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+    /// Manage accredited providers (bootstrap; later through the web screens).
+    Provider {
+        #[command(subcommand)]
+        command: ProviderCommand,
+    },
+    /// Audit trail tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Enable a person: a provider operator (with --provider) or regional staff.
+    Add {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+        /// Codice fiscale (checked; never reassigned once used).
+        #[arg(long)]
+        cf: String,
+        #[arg(long)]
+        surname: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// operatore | regione | revisore | tecnico
+        #[arg(long)]
+        role: String,
+        /// Provider id (required for role operatore).
+        #[arg(long)]
+        provider: Option<String>,
+        /// Role held inside the provider or office, e.g. "tutor".
+        #[arg(long, default_value = "")]
+        role_title: String,
+        /// Exempt a `tecnico` account from the six-month inactivity rule (Allegato B p.7).
+        #[arg(long)]
+        technical_exemption: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProviderCommand {
+    /// Register an accredited provider.
+    Add {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+        /// Denominazione.
+        #[arg(long)]
+        name: String,
+        /// Partita IVA (11 digits) or codice fiscale of the organisation.
+        #[arg(long)]
+        cf: String,
+        /// Accreditation code.
+        #[arg(long)]
+        code: String,
+        #[arg(long, default_value = "")]
+        pec: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exit 0 and print "intact up to N", or exit 2 naming the first broken row.
+    Verify {
+        #[arg(long, env = CONFIG_ENV, conflicts_with = "data")]
+        config: Option<PathBuf>,
+        /// Verify this data file (e.g. a copy) instead of the configured one.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ricolloca: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn clock() -> SharedClock {
+    Arc::new(SystemClock)
+}
+
+fn data_path(config: Option<&Path>) -> Result<PathBuf, CliError> {
+    Ok(Config::load(config)?.data)
+}
+
+fn run(command: Command) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Serve { config } => {
+            let config = Config::load(config.as_deref())?;
+            serve(&config)
+        }
+        Command::Demo { dir, listen } => {
+            let clock = clock();
+            let instance = demo::prepare(&dir, listen, clock.as_ref())?;
+            let mut config = Config::load(Some(&instance.config_path))?;
+            config.listen = listen;
+            println!("{}", demo::instructions(&instance, listen));
+            serve(&config)
+        }
+        Command::Operator { command: OperatorCommand::Add { config, cf, surname, name, email, role, provider, role_title, technical_exemption } } => {
+            let data = data_path(config.as_deref())?;
+            let args = OperatorArgs {
+                cf: &cf,
+                surname: &surname,
+                name: &name,
+                email: &email,
+                role: &role,
+                provider: provider.as_deref(),
+                role_title: &role_title,
+                technical_exemption,
+            };
+            let id = cli::operator_add(&data, clock().as_ref(), &args)?;
+            println!("operatore {id} abilitato ({})", cf.trim().to_uppercase());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Provider { command: ProviderCommand::Add { config, name, cf, code, pec } } => {
+            let data = data_path(config.as_deref())?;
+            let args = ProviderArgs { name: &name, codice_fiscale: &cf, accreditation_code: &code, pec: &pec };
+            let id = cli::provider_add(&data, clock().as_ref(), &args)?;
+            println!("soggetto accreditato {id} registrato");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify { config, data } } => {
+            let data = match data {
+                Some(d) => d,
+                None => data_path(config.as_deref())?,
+            };
+            let (report, rows) = cli::audit_verify(&data)?;
+            match report.broken {
+                None => {
+                    println!(
+                        "intact up to {} ({} rows) — catena di audit integra fino a {}",
+                        report.head_seq, rows, report.head_seq
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some((seq, kind)) => {
+                    eprintln!(
+                        "ricolloca: audit chain BROKEN at seq {seq} — catena di audit interrotta alla riga {seq}: {} (intact up to {})",
+                        kind.describe(),
+                        report.head_seq
+                    );
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    }
+}
+
+fn serve(config: &Config) -> Result<ExitCode, CliError> {
+    let _log = infra::logging::init(Some(&config.log_dir));
+    let rocket = server::build(config, clock())?;
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("ricolloca-worker")
+        .build()
+        .map_err(|e| CliError::Other(format!("runtime: {e}")))?;
+    runtime
+        .block_on(rocket.launch())
+        .map_err(|e| CliError::Other(format!("server: {e}")))?;
+    tracing::info!(schema = repo::SCHEMA_VERSION, "server stopped");
+    Ok(ExitCode::SUCCESS)
+}

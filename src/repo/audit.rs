@@ -1,0 +1,106 @@
+//! Appending to and reading the audit chain.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::WriteTx;
+use crate::domain::audit_event::{Actor, AuditEvent};
+use crate::error::AppError;
+use crate::infra::audit::{AuditRow, ChainReport, ChainVerifier, GENESIS, chain_hash};
+
+/// The last row's seq and hash, read inside the caller's write transaction: never cached,
+/// so two processes (server and CLI) can never fork the chain.
+fn head(tx: &WriteTx<'_>) -> Result<(i64, [u8; 32]), AppError> {
+    let row: Option<(i64, Vec<u8>)> = tx
+        .conn()
+        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    match row {
+        None => Ok((0, GENESIS)),
+        Some((seq, hash)) => {
+            let hash: [u8; 32] = hash.try_into().map_err(|_| AppError::internal("audit head hash is not 32 bytes"))?;
+            Ok((seq, hash))
+        }
+    }
+}
+
+/// Appends one event to the chain inside the caller's transaction; returns its seq.
+pub fn append(tx: &WriteTx<'_>, now_ms: i64, actor: &Actor, event: &AuditEvent) -> Result<i64, AppError> {
+    let (prev_seq, prev_hash) = head(tx)?;
+    let row = AuditRow {
+        seq: prev_seq + 1,
+        ts_ms: now_ms,
+        actor_id: actor.id.map(|id| id.get()),
+        actor_cf: actor.cf.clone(),
+        actor_role: actor.role.map(|r| r.code().to_owned()),
+        provider_id: actor.provider.map(|p| p.get()),
+        cert_sha256: actor.cert_sha256.clone(),
+        client_ip: actor.ip.clone(),
+        action: event.action().to_owned(),
+        object: event.object(),
+        outcome: event.outcome().to_owned(),
+        detail: event.detail().to_string(),
+    };
+    let hash = chain_hash(&prev_hash, &row);
+    tx.conn().execute(
+        "INSERT INTO audit_log (seq, ts, actor_id, actor_cf, actor_role, provider_id, cert_sha256,
+                                client_ip, action, object, outcome, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            row.seq,
+            row.ts_ms,
+            row.actor_id,
+            row.actor_cf,
+            row.actor_role,
+            row.provider_id,
+            row.cert_sha256,
+            row.client_ip,
+            row.action,
+            row.object,
+            row.outcome,
+            row.detail,
+            prev_hash.as_slice(),
+            hash.as_slice(),
+        ],
+    )?;
+    Ok(row.seq)
+}
+
+/// Walks the whole chain in seq order, stopping at the first broken row.
+pub fn verify(conn: &Connection) -> Result<ChainReport, AppError> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, ts, actor_id, actor_cf, actor_role, provider_id, cert_sha256, client_ip,
+                action, object, outcome, detail, prev_hash, hash
+         FROM audit_log ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut verifier = ChainVerifier::new();
+    while let Some(r) = rows.next()? {
+        let row = AuditRow {
+            seq: r.get(0)?,
+            ts_ms: r.get(1)?,
+            actor_id: r.get(2)?,
+            actor_cf: r.get(3)?,
+            actor_role: r.get(4)?,
+            provider_id: r.get(5)?,
+            cert_sha256: r.get(6)?,
+            client_ip: r.get(7)?,
+            action: r.get(8)?,
+            object: r.get(9)?,
+            outcome: r.get(10)?,
+            detail: r.get(11)?,
+        };
+        let prev: Vec<u8> = r.get(12)?;
+        let hash: Vec<u8> = r.get(13)?;
+        if !verifier.push(&row, &prev, &hash) {
+            break;
+        }
+    }
+    Ok(verifier.finish())
+}
+
+/// Number of rows, for reports.
+pub fn count(conn: &Connection) -> Result<i64, AppError> {
+    Ok(conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?)
+}

@@ -1,0 +1,103 @@
+//! SQL and nothing else: connections, the schema, the single writer, one file per area.
+//! Repository functions take a connection (reads) or a [`WriteTx`] (writes); they never
+//! decide permissions.
+
+pub mod audit;
+pub mod certificates;
+pub mod operators;
+pub mod pool;
+pub mod providers;
+pub mod settings;
+pub mod writer;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::error::{AppError, StartupError};
+
+/// The schema of a new data file; `PRAGMA user_version` says which version a file has.
+pub const SCHEMA: &str = include_str!("../../schema.sql");
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How long a connection waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Proof that the holder is inside a `BEGIN IMMEDIATE` write transaction (or a savepoint of
+/// one). Only this module and the writer build it, so an audit row cannot be appended
+/// outside a transaction, and the chain head is always read under the write lock.
+pub struct WriteTx<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> WriteTx<'c> {
+    fn new(conn: &'c Connection) -> Self {
+        Self { conn }
+    }
+    pub fn conn(&self) -> &Connection {
+        self.conn
+    }
+}
+
+/// The read-write connection: busy timeout first (before WAL, which may need the lock),
+/// then WAL, full fsync at each commit, foreign keys.
+pub fn open_rw(path: &Path) -> Result<Connection, rusqlite::Error> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+/// A read-only connection for the pool.
+pub fn open_ro(path: &Path) -> Result<Connection, rusqlite::Error> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
+}
+
+/// Opens (creating if needed) the data file and brings its schema to this version.
+/// Refuses a file written by a newer version, touching nothing.
+pub fn open_and_migrate(path: &Path) -> Result<Connection, StartupError> {
+    let mut conn = open_rw(path).map_err(|e| StartupError::key("data", format!("{}: {e}", path.display())))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StartupError::key(
+            "data",
+            format!(
+                "il file dati {} è stato scritto da una versione più recente (schema {version}, questo programma conosce fino a {SCHEMA_VERSION}): aggiornare il programma",
+                path.display()
+            ),
+        ));
+    }
+    if version < SCHEMA_VERSION {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have created it while we waited for the lock.
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version == 0 {
+            tx.execute_batch(SCHEMA)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        }
+        tx.commit()?;
+    }
+    Ok(conn)
+}
+
+/// One write transaction outside the writer thread: the CLI, which may run beside a live
+/// server. `BEGIN IMMEDIATE` takes the write lock first, so the chain head read inside is
+/// the true head even with another process writing.
+pub fn write_once<R>(
+    conn: &mut Connection,
+    f: impl FnOnce(&WriteTx<'_>) -> Result<R, AppError>,
+) -> Result<R, AppError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&WriteTx::new(&tx))?;
+    tx.commit()?;
+    Ok(out)
+}

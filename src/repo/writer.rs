@@ -1,0 +1,126 @@
+//! The single writer: one thread owns the only read-write connection of the server.
+//! Requests send it jobs; it takes everything queued (group commit), runs each job in its
+//! own savepoint inside one `BEGIN IMMEDIATE` transaction, commits once, and only then
+//! answers each job. A job that fails is rolled back alone; if the commit fails, every job
+//! of the batch fails (fail closed: nothing is acknowledged that is not on disk).
+
+use std::sync::mpsc;
+use std::thread;
+
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use super::WriteTx;
+use crate::error::AppError;
+
+/// Most jobs in one transaction; bounds the latency of the first job of a big batch.
+const MAX_BATCH: usize = 256;
+/// Queue length before senders wait; back-pressure instead of unbounded memory.
+const QUEUE: usize = 4096;
+
+trait Job: Send {
+    /// Runs inside a savepoint; returns whether it succeeded (its result is kept inside).
+    fn run(&mut self, tx: &WriteTx<'_>) -> bool;
+    /// Delivers the result, or the commit error when the batch could not be committed.
+    fn finish(self: Box<Self>, commit: Result<(), String>);
+}
+
+struct TypedJob<F, R> {
+    work: Option<F>,
+    result: Option<Result<R, AppError>>,
+    reply: oneshot::Sender<Result<R, AppError>>,
+}
+
+impl<F, R> Job for TypedJob<F, R>
+where
+    F: FnOnce(&WriteTx<'_>) -> Result<R, AppError> + Send,
+    R: Send,
+{
+    fn run(&mut self, tx: &WriteTx<'_>) -> bool {
+        let outcome = match self.work.take() {
+            Some(work) => work(tx),
+            None => Err(AppError::internal("job run twice")),
+        };
+        let ok = outcome.is_ok();
+        self.result = Some(outcome);
+        ok
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), String>) {
+        let result = match (commit, self.result) {
+            (Ok(()), Some(result)) => result,
+            // A failed job's own error says more than the commit's.
+            (Err(_), Some(Err(e))) => Err(e),
+            (Err(cause), _) => Err(AppError::Unavailable(cause)),
+            (Ok(()), None) => Err(AppError::internal("job never ran")),
+        };
+        // The requester may have gone away (client closed); nothing to do then.
+        let _ = self.reply.send(result);
+    }
+}
+
+/// Handle to the writer thread; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::SyncSender<Box<dyn Job>>,
+}
+
+impl Writer {
+    /// Starts the writer thread on an open, migrated read-write connection.
+    pub fn start(conn: Connection) -> std::io::Result<Self> {
+        let (queue, jobs) = mpsc::sync_channel::<Box<dyn Job>>(QUEUE);
+        thread::Builder::new().name("ricolloca-writer".into()).spawn(move || run(conn, &jobs))?;
+        Ok(Self { queue })
+    }
+
+    /// Runs `work` in the write transaction and resolves once it is committed.
+    pub async fn write<R, F>(&self, work: F) -> Result<R, AppError>
+    where
+        F: FnOnce(&WriteTx<'_>) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Box::new(TypedJob { work: Some(work), result: None, reply });
+        let queue = self.queue.clone();
+        // A full queue blocks the sender: do it off the async workers.
+        rocket::tokio::task::spawn_blocking(move || queue.send(job))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(|_| AppError::Unavailable("writer stopped".into()))?;
+        answer.await.map_err(|_| AppError::Unavailable("writer stopped".into()))?
+    }
+}
+
+fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {
+    // Ends when every Writer handle is dropped.
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let commit = run_batch(&mut conn, &mut batch);
+        if let Err(cause) = &commit {
+            tracing::error!(jobs = batch.len(), %cause, "write transaction failed, nothing acknowledged");
+        }
+        for job in batch {
+            job.finish(commit.clone());
+        }
+    }
+}
+
+fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
+    for job in batch.iter_mut() {
+        let mut sp = tx.savepoint().map_err(|e| e.to_string())?;
+        if job.run(&WriteTx::new(&sp)) {
+            sp.commit().map_err(|e| e.to_string())?;
+        } else {
+            sp.rollback().map_err(|e| e.to_string())?;
+            // Dropping a rolled-back savepoint releases it.
+        }
+    }
+    tx.commit().map_err(|e| e.to_string())
+}

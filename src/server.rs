@@ -1,0 +1,90 @@
+//! Builds the server from the configuration: data file, writer, read pool, CRLs, TLS,
+//! and the web application.
+
+use std::sync::Arc;
+
+use rocket::fairing::AdHoc;
+use rocket::{Build, Rocket};
+
+use crate::access::form_token;
+use crate::access::AccessControl;
+use crate::config::Config;
+use crate::error::StartupError;
+use crate::infra::clock::SharedClock;
+use crate::infra::crl::RevocationList;
+use crate::infra::tls;
+use crate::repo::pool::ReadPool;
+use crate::repo::writer::Writer;
+use crate::repo::{self, settings};
+use crate::web::{self, AppState, Site};
+
+/// Everything but the listener, for `serve` and for tests that drive Rocket locally.
+pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupError> {
+    let mut conn = repo::open_and_migrate(&config.data)?;
+    let fresh_secret = random_bytes();
+    let form_secret = repo::write_once(&mut conn, |tx| settings::get_or_insert(tx, form_token::SECRET_KEY, &fresh_secret))
+        .map_err(|e| StartupError::Other(format!("file dati: {e}")))?;
+    let writer = Writer::start(conn).map_err(|e| StartupError::Other(format!("thread di scrittura: {e}")))?;
+    let pool = Arc::new(ReadPool::new(config.data.clone()));
+    let ca_pem = std::fs::read(&config.tls.client_ca)
+        .map_err(|e| StartupError::key("tls.client_ca", format!("{}: {e}", config.tls.client_ca.display())))?;
+    let revocations = RevocationList::load(config.tls.crl.as_deref(), &ca_pem)?;
+    for crl in &revocations.sources {
+        tracing::info!(path = %crl.path.display(), issuer = %crl.issuer, revoked = crl.revoked, "CRL loaded");
+    }
+    let access = Arc::new(AccessControl::new(
+        clock.clone(),
+        pool.clone(),
+        writer.clone(),
+        revocations,
+        config.inactivity_days,
+    ));
+    Ok(AppState {
+        site: Site { region_name: config.region_name.clone(), training: config.training },
+        access,
+        pool,
+        writer,
+        clock,
+        form_secret,
+    })
+}
+
+fn random_bytes() -> Vec<u8> {
+    let mut buf = vec![0u8; 32];
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut buf);
+    buf
+}
+
+/// The whole server, ready to launch.
+pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, StartupError> {
+    let summary = tls::check_files(config)?;
+    let state = state(config, clock)?;
+    let rocket_config = rocket::Config {
+        address: config.listen.ip(),
+        port: config.listen.port(),
+        tls: Some(tls::rocket_tls(config)),
+        log_level: rocket::config::LogLevel::Off,
+        ident: rocket::config::Ident::none(),
+        cli_colors: false,
+        ..rocket::Config::release_default()
+    };
+    let data = config.data.display().to_string();
+    let announce = AdHoc::on_liftoff("announce", move |rocket| {
+        Box::pin(async move {
+            let c = rocket.config();
+            let line = format!("Ricolloca in ascolto su https://{}:{}/", c.address, c.port);
+            tracing::info!(
+                version = env!("CARGO_PKG_VERSION"),
+                schema = repo::SCHEMA_VERSION,
+                data = %data,
+                tls = %summary.versions,
+                client_cas = summary.client_cas,
+                server_cert_until = %summary.server_not_after,
+                "{line}"
+            );
+            // Tests and scripts read the bound port from this line on stdout.
+            println!("{line}");
+        })
+    });
+    Ok(web::app(state, rocket::custom(rocket_config).attach(announce)))
+}

@@ -1,0 +1,65 @@
+//! CSS, images and the manual, embedded in the binary, served with an ETag (304 when unchanged).
+
+use std::path::PathBuf;
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::{self, Responder, Response};
+use rocket::{Route, get, routes};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+pub struct Assets;
+
+/// The `If-None-Match` header, if any.
+pub struct IfNoneMatch(Option<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for IfNoneMatch {
+    type Error = std::convert::Infallible;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        Outcome::Success(IfNoneMatch(req.headers().get_one("If-None-Match").map(str::to_owned)))
+    }
+}
+
+pub enum Asset {
+    Found { body: std::borrow::Cow<'static, [u8]>, content_type: ContentType, etag: String },
+    NotModified(String),
+}
+
+impl<'r> Responder<'r, 'static> for Asset {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        match self {
+            Asset::NotModified(etag) => Response::build().status(Status::NotModified).header(Header::new("ETag", etag)).ok(),
+            Asset::Found { body, content_type, etag } => Response::build()
+                .header(content_type)
+                .header(Header::new("ETag", etag))
+                .sized_body(body.len(), std::io::Cursor::new(body))
+                .ok(),
+        }
+    }
+}
+
+/// Looks an embedded file up by its path under `assets/`.
+pub fn lookup(path: &str, if_none_match: Option<&str>) -> Option<Asset> {
+    let file = Assets::get(path)?;
+    let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
+    if if_none_match == Some(etag.as_str()) {
+        return Some(Asset::NotModified(etag));
+    }
+    let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    let content_type = ContentType::from_extension(ext).unwrap_or(ContentType::Binary);
+    Some(Asset::Found { body: file.data, content_type, etag })
+}
+
+#[get("/<path..>")]
+fn asset(path: PathBuf, inm: IfNoneMatch) -> Option<Asset> {
+    // Rocket's PathBuf segments already refuse `..`; join with '/' for the embed key.
+    let key: Vec<String> = path.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+    lookup(&key.join("/"), inm.0.as_deref())
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![asset]
+}

@@ -1,0 +1,156 @@
+//! How errors look: an Italian page (or JSON under /api) with a reference the user can quote;
+//! the cause goes only to the log, under the same reference.
+
+use rocket::http::{ContentType, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use rocket::serde::json::json;
+use rocket::{Catcher, catch, catchers};
+
+use crate::error::AppError;
+use crate::web::request_log::request_id;
+use crate::web::views::layout;
+
+pub fn status_of(e: &AppError) -> Status {
+    match e {
+        AppError::Unauthenticated => Status::Unauthorized,
+        AppError::Refused(_) => Status::Forbidden,
+        AppError::NotFound => Status::NotFound,
+        AppError::UnsupportedMediaType => Status::UnsupportedMediaType,
+        AppError::Invalid(_) => Status::UnprocessableEntity,
+        AppError::Conflict(_) => Status::Conflict,
+        AppError::Unavailable(_) => Status::ServiceUnavailable,
+        AppError::Internal(_) => Status::InternalServerError,
+    }
+}
+
+/// Stable code for API clients.
+fn code_of(e: &AppError) -> &'static str {
+    match e {
+        AppError::Unauthenticated => "certificato_assente",
+        AppError::Refused(r) => r.code(),
+        AppError::NotFound => "non_trovato",
+        AppError::UnsupportedMediaType => "tipo_contenuto",
+        AppError::Invalid(_) => "dati_non_validi",
+        AppError::Conflict(_) => "conflitto",
+        AppError::Unavailable(_) => "non_disponibile",
+        AppError::Internal(_) => "errore_interno",
+    }
+}
+
+fn title_of(status: Status) -> &'static str {
+    match status.code {
+        400 => "Richiesta non valida",
+        401 => "Accesso con smartcard richiesto",
+        403 => "Accesso negato",
+        404 => "Pagina non trovata",
+        405 => "Operazione non consentita",
+        413 => "Dati troppo grandi",
+        415 => "Formato non accettato",
+        422 => "Dati non validi",
+        409 => "Conflitto",
+        503 => "Servizio momentaneamente non disponibile",
+        _ => "Errore",
+    }
+}
+
+fn message_of(e: &AppError) -> String {
+    match e {
+        AppError::Unauthenticated => "Per accedere a questa pagina occorre presentare la Carta Nazionale dei Servizi (CNS) \
+            inserita nel lettore. Chiudere il browser, inserire la carta e riaprire la pagina iniziale."
+            .into(),
+        AppError::Refused(r) => r.message().into(),
+        AppError::NotFound => "La pagina o l'elemento richiesto non esiste, oppure non è tra quelli a cui si ha accesso.".into(),
+        AppError::UnsupportedMediaType => {
+            "Le richieste di modifica all'API devono essere inviate con Content-Type application/json (o XML/CSV per le importazioni).".into()
+        }
+        AppError::Invalid(_) => "Alcuni dati non sono validi: correggere i campi indicati.".into(),
+        AppError::Conflict(f) => f.message.clone(),
+        AppError::Unavailable(_) => {
+            "Il servizio non può registrare dati in questo momento. Nessuna modifica è stata salvata: riprovare tra qualche minuto; se il problema persiste, avvisare l'assistenza tecnica.".into()
+        }
+        AppError::Internal(_) => {
+            "Si è verificato un errore imprevisto. Nessuna modifica è stata salvata. Comunicare il riferimento all'assistenza tecnica.".into()
+        }
+    }
+}
+
+fn message_for_status(status: Status) -> &'static str {
+    match status.code {
+        400 => "La richiesta non è stata compresa.",
+        404 => "La pagina o l'elemento richiesto non esiste, oppure non è tra quelli a cui si ha accesso.",
+        405 => "Questa operazione non è consentita su questa pagina.",
+        413 => "I dati inviati superano la dimensione massima consentita.",
+        422 => "I dati inviati non sono nel formato atteso.",
+        _ => "Si è verificato un errore. Comunicare il riferimento all'assistenza tecnica.",
+    }
+}
+
+fn wants_json(req: &Request<'_>) -> bool {
+    req.uri().path().as_str().starts_with("/api/")
+}
+
+/// The error a guard failed with, for the catcher to render precisely.
+struct Remembered(Option<AppError>);
+
+pub fn remember(req: &Request<'_>, e: AppError) {
+    req.local_cache(|| Remembered(Some(e)));
+}
+
+fn render<'r>(req: &'r Request<'_>, status: Status, e: Option<&AppError>) -> response::Result<'static> {
+    let reference = request_id(req);
+    if let Some(AppError::Internal(cause) | AppError::Unavailable(cause)) = e {
+        tracing::error!(reference, %cause, path = req.uri().path().as_str(), "request failed");
+    }
+    let message = e.map(message_of).unwrap_or_else(|| message_for_status(status).to_owned());
+    let fields = match e {
+        Some(AppError::Invalid(fields)) => fields.clone(),
+        Some(AppError::Conflict(f)) => vec![f.clone()],
+        _ => Vec::new(),
+    };
+    if wants_json(req) {
+        let code = e.map(code_of).unwrap_or("errore");
+        let body = json!({ "error": code, "message": message, "errors": fields, "reference": reference });
+        return Response::build()
+            .status(status)
+            .header(ContentType::JSON)
+            .sized_body(None, std::io::Cursor::new(body.to_string()))
+            .ok();
+    }
+    let site = req.rocket().state::<crate::web::Site>().cloned();
+    let page = layout::error_page(site.as_ref(), status.code, title_of(status), &message, &fields, &reference);
+    Response::build()
+        .status(status)
+        .header(ContentType::HTML)
+        .sized_body(None, std::io::Cursor::new(page.into_string()))
+        .ok()
+}
+
+impl<'r> Responder<'r, 'static> for AppError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        render(req, status_of(&self), Some(&self))
+    }
+}
+
+/// Catchers render the error a guard remembered, or a generic message for the status.
+#[catch(default)]
+fn default_catcher(status: Status, req: &Request<'_>) -> ErrorPage {
+    let remembered = req.local_cache(|| Remembered(None)).0.clone();
+    // A remembered error only explains this response if the status matches.
+    let e = remembered.filter(|e| status_of(e) == status);
+    let e = e.or_else(|| (status == Status::Unauthorized).then_some(AppError::Unauthenticated));
+    ErrorPage(status, e)
+}
+
+/// What a catcher answers: the status with the error that explains it, if known.
+struct ErrorPage(Status, Option<AppError>);
+
+impl<'r> Responder<'r, 'static> for ErrorPage {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        render(req, self.0, self.1.as_ref())
+    }
+}
+
+pub fn catchers() -> Vec<Catcher> {
+    catchers![default_catcher]
+}

@@ -1,0 +1,69 @@
+//! HTTP: routes, guards, views. Handlers never write SQL; they call repositories through the
+//! read pool or the writer, with the capability handle their guard gave them.
+
+pub mod api;
+pub mod assets;
+pub mod errors;
+pub mod gate;
+pub mod guards;
+pub mod headers;
+pub mod home;
+pub mod manual;
+pub mod request_log;
+pub mod views;
+
+use std::sync::Arc;
+
+use rocket::{Build, Rocket};
+
+use crate::access::AccessControl;
+use crate::infra::clock::SharedClock;
+use crate::repo::pool::ReadPool;
+use crate::repo::writer::Writer;
+
+/// Site-wide facts the page layout shows.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub region_name: String,
+    pub training: bool,
+}
+
+/// Everything handlers need, put in Rocket's managed state.
+pub struct AppState {
+    pub site: Site,
+    pub access: Arc<AccessControl>,
+    pub pool: Arc<ReadPool>,
+    pub writer: Writer,
+    pub clock: SharedClock,
+    pub form_secret: Vec<u8>,
+}
+
+/// The application without its listener: routes, guards, fairings, catchers, state.
+/// `server::build` adds TLS; unit tests drive this directly.
+pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
+    let shield = rocket::shield::Shield::default()
+        .enable(rocket::shield::Hsts::default())
+        .enable(rocket::shield::Frame::Deny)
+        .enable(rocket::shield::Referrer::NoReferrer)
+        .enable(rocket::shield::NoSniff::Enable);
+    rocket
+        .manage(state.site.clone())
+        .manage(state.access.clone())
+        .manage(state.pool.clone())
+        .manage(state.writer.clone())
+        .manage(state.clock.clone())
+        .manage(FormSecret(state.form_secret.clone()))
+        .attach(request_log::RequestLog)
+        .attach(gate::Gate)
+        .attach(shield)
+        .attach(headers::SecurityHeaders)
+        .mount("/", home::routes())
+        .mount("/", gate::routes())
+        .mount("/static", assets::routes())
+        .mount("/manuale", manual::routes())
+        .mount("/api/v1", api::routes())
+        .register("/", errors::catchers())
+}
+
+/// The per-installation secret of form tokens.
+pub struct FormSecret(pub Vec<u8>);

@@ -1,0 +1,51 @@
+//! One log line per request, with a reference id that error pages show. The only personal
+//! datum in it is the operator's codice fiscale; query strings are never logged.
+
+use std::time::Instant;
+
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::{Data, Request, Response};
+
+use crate::web::gate::GateOutcome;
+
+struct Started(Instant);
+struct RequestId(String);
+
+/// A short random reference for this request, stable for its whole life.
+pub fn request_id(req: &Request<'_>) -> String {
+    req.local_cache(|| RequestId(format!("{:012x}", crate::infra::pki::random_u64() >> 16))).0.clone()
+}
+
+pub struct RequestLog;
+
+#[rocket::async_trait]
+impl Fairing for RequestLog {
+    fn info(&self) -> Info {
+        Info { name: "request log", kind: Kind::Request | Kind::Response }
+    }
+
+    async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
+        req.local_cache(|| Started(Instant::now()));
+        request_id(req);
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        let elapsed = req.local_cache(|| Started(Instant::now())).0.elapsed();
+        // Peek only: never run the access check just to log.
+        let cf = req
+            .local_cache(|| GateOutcome(Err(crate::error::AppError::Unauthenticated)))
+            .0
+            .as_ref()
+            .map(|p| p.operator().codice_fiscale.to_string())
+            .unwrap_or_default();
+        tracing::info!(
+            reference = request_id(req),
+            method = req.method().as_str(),
+            path = req.uri().path().as_str(),
+            status = res.status().code,
+            micros = elapsed.as_micros() as u64,
+            cf,
+            "request"
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! maud views: the layout and the pages that are not a screen group of their own.
+
+pub mod layout;
+pub mod pages;
