@@ -27,9 +27,15 @@ pub enum CliError {
 impl From<AppError> for CliError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Conflict(f) => CliError::Field { field: f.field, message: f.message },
+            AppError::Conflict(f) => CliError::Field {
+                field: f.field,
+                message: f.message,
+            },
             AppError::Invalid(fields) => {
-                let text: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+                let text: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect();
                 CliError::Other(text.join("; "))
             }
             other => CliError::Other(other.to_string()),
@@ -38,12 +44,17 @@ impl From<AppError> for CliError {
 }
 
 fn field(field: &str, message: impl Into<String>) -> CliError {
-    CliError::Field { field: field.into(), message: message.into() }
+    CliError::Field {
+        field: field.into(),
+        message: message.into(),
+    }
 }
 
 /// Who ran the command, for the audit detail.
 fn os_user() -> Option<String> {
-    std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).ok()
+    std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .ok()
 }
 
 pub struct OperatorArgs<'a> {
@@ -73,9 +84,16 @@ pub fn valid_email(s: &str) -> bool {
     }
 }
 
-pub fn operator_add(data: &Path, clock: &dyn Clock, a: &OperatorArgs<'_>) -> Result<OperatorId, CliError> {
+pub fn operator_add(
+    data: &Path,
+    clock: &dyn Clock,
+    a: &OperatorArgs<'_>,
+) -> Result<OperatorId, CliError> {
     let cf = CodiceFiscale::parse(a.cf).map_err(|e| field("--cf", e.to_string()))?;
-    let role: Role = a.role.parse().map_err(|e: crate::domain::role::UnknownRole| field("--role", e.to_string()))?;
+    let role: Role = a
+        .role
+        .parse()
+        .map_err(|e: crate::domain::role::UnknownRole| field("--role", e.to_string()))?;
     if a.surname.trim().is_empty() {
         return Err(field("--surname", "il cognome è obbligatorio"));
     }
@@ -87,18 +105,32 @@ pub fn operator_add(data: &Path, clock: &dyn Clock, a: &OperatorArgs<'_>) -> Res
     }
     let provider = match (role.needs_provider(), a.provider) {
         (true, None) => return Err(field("--provider", "obbligatorio per il ruolo operatore")),
-        (false, Some(_)) => return Err(field("--provider", "solo gli operatori appartengono a un soggetto accreditato")),
-        (true, Some(p)) => Some(p.parse::<ProviderId>().map_err(|_| field("--provider", "identificativo non valido"))?),
+        (false, Some(_)) => {
+            return Err(field(
+                "--provider",
+                "solo gli operatori appartengono a un soggetto accreditato",
+            ));
+        }
+        (true, Some(p)) => Some(
+            p.parse::<ProviderId>()
+                .map_err(|_| field("--provider", "identificativo non valido"))?,
+        ),
         (false, None) => None,
     };
     if a.technical_exemption && role != Role::Tecnico {
-        return Err(field("--technical-exemption", "l'esenzione è ammessa solo per le utenze tecnico"));
+        return Err(field(
+            "--technical-exemption",
+            "l'esenzione è ammessa solo per le utenze tecnico",
+        ));
     }
     let mut conn = repo::open_and_migrate(data)?;
     if let Some(p) = provider
         && !providers::exists(&conn, p)?
     {
-        return Err(field("--provider", format!("nessun soggetto accreditato con id {p}")));
+        return Err(field(
+            "--provider",
+            format!("nessun soggetto accreditato con id {p}"),
+        ));
     }
     let now = clock.now_ms();
     let new = operators::NewOperator {
@@ -136,15 +168,31 @@ pub struct ProviderArgs<'a> {
     pub pec: &'a str,
 }
 
-pub fn provider_add(data: &Path, clock: &dyn Clock, a: &ProviderArgs<'_>) -> Result<ProviderId, CliError> {
+pub fn provider_add(
+    data: &Path,
+    clock: &dyn Clock,
+    a: &ProviderArgs<'_>,
+) -> Result<ProviderId, CliError> {
     if a.name.trim().is_empty() {
         return Err(field("--name", "la denominazione è obbligatoria"));
     }
     let cf = partita_iva::parse(a.codice_fiscale)
-        .or_else(|| CodiceFiscale::parse(a.codice_fiscale).ok().map(|c| c.to_string()))
-        .ok_or_else(|| field("--cf", "né una partita IVA (11 cifre) né un codice fiscale valido"))?;
+        .or_else(|| {
+            CodiceFiscale::parse(a.codice_fiscale)
+                .ok()
+                .map(|c| c.to_string())
+        })
+        .ok_or_else(|| {
+            field(
+                "--cf",
+                "né una partita IVA (11 cifre) né un codice fiscale valido",
+            )
+        })?;
     if a.accreditation_code.trim().is_empty() {
-        return Err(field("--code", "il codice di accreditamento è obbligatorio"));
+        return Err(field(
+            "--code",
+            "il codice di accreditamento è obbligatorio",
+        ));
     }
     if !a.pec.is_empty() && !valid_email(a.pec) {
         return Err(field("--pec", "indirizzo PEC non valido"));
@@ -174,9 +222,13 @@ pub fn provider_add(data: &Path, clock: &dyn Clock, a: &ProviderArgs<'_>) -> Res
 /// Verifies the chain of a data file (live or a copy) without writing to it.
 pub fn audit_verify(data: &Path) -> Result<(ChainReport, i64), CliError> {
     if !data.is_file() {
-        return Err(CliError::Other(format!("file dati non trovato: {}", data.display())));
+        return Err(CliError::Other(format!(
+            "file dati non trovato: {}",
+            data.display()
+        )));
     }
-    let conn = repo::open_ro(data).map_err(|e| CliError::Other(format!("{}: {e}", data.display())))?;
+    let conn =
+        repo::open_ro(data).map_err(|e| CliError::Other(format!("{}: {e}", data.display())))?;
     let report = audit::verify(&conn)?;
     let rows = audit::count(&conn)?;
     Ok((report, rows))
@@ -191,7 +243,17 @@ mod tests {
         for ok in ["a@b.it", "nome.cognome@ente.example.org"] {
             assert!(valid_email(ok), "{ok}");
         }
-        for bad in ["", "a", "a@b", "@b.it", "a@.it", "a@b.", "a b@c.it", "a@b@c.it", "a@b.it,c@d.it"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.it",
+            "a@.it",
+            "a@b.",
+            "a b@c.it",
+            "a@b@c.it",
+            "a@b.it,c@d.it",
+        ] {
             assert!(!valid_email(bad), "{bad}");
         }
     }

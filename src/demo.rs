@@ -35,18 +35,82 @@ struct Person {
 }
 
 const PEOPLE: &[Person] = &[
-    Person { file: "regione-maria-bianchi", cf_body: "BNCMRA80A41D612", surname: "Bianchi", name: "Maria", role: Role::Regione, provider: None, role_title: "Settore Lavoro", revoked: false },
-    Person { file: "revisore-giuseppe-verdi", cf_body: "VRDGPP75M12G702", surname: "Verdi", name: "Giuseppe", role: Role::Revisore, provider: None, role_title: "Controllo interno", revoked: false },
-    Person { file: "tecnico-luca-neri", cf_body: "NRELCU82C15D612", surname: "Neri", name: "Luca", role: Role::Tecnico, provider: None, role_title: "Sistemi informativi", revoked: false },
-    Person { file: "operatore-mario-rossi", cf_body: "RSSMRA85T10A562", surname: "Rossi", name: "Mario", role: Role::Operatore, provider: Some(0), role_title: "tutor", revoked: false },
-    Person { file: "operatore-giulia-ferrari", cf_body: "FRRGLI90E50G999", surname: "Ferrari", name: "Giulia", role: Role::Operatore, provider: Some(1), role_title: "responsabile sede", revoked: false },
-    Person { file: "operatore-paolo-galli-revocato", cf_body: "GLLPLA70B20D612", surname: "Galli", name: "Paolo", role: Role::Operatore, provider: Some(0), role_title: "tutor", revoked: true },
+    Person {
+        file: "regione-maria-bianchi",
+        cf_body: "BNCMRA80A41D612",
+        surname: "Bianchi",
+        name: "Maria",
+        role: Role::Regione,
+        provider: None,
+        role_title: "Settore Lavoro",
+        revoked: false,
+    },
+    Person {
+        file: "revisore-giuseppe-verdi",
+        cf_body: "VRDGPP75M12G702",
+        surname: "Verdi",
+        name: "Giuseppe",
+        role: Role::Revisore,
+        provider: None,
+        role_title: "Controllo interno",
+        revoked: false,
+    },
+    Person {
+        file: "tecnico-luca-neri",
+        cf_body: "NRELCU82C15D612",
+        surname: "Neri",
+        name: "Luca",
+        role: Role::Tecnico,
+        provider: None,
+        role_title: "Sistemi informativi",
+        revoked: false,
+    },
+    Person {
+        file: "operatore-mario-rossi",
+        cf_body: "RSSMRA85T10A562",
+        surname: "Rossi",
+        name: "Mario",
+        role: Role::Operatore,
+        provider: Some(0),
+        role_title: "tutor",
+        revoked: false,
+    },
+    Person {
+        file: "operatore-giulia-ferrari",
+        cf_body: "FRRGLI90E50G999",
+        surname: "Ferrari",
+        name: "Giulia",
+        role: Role::Operatore,
+        provider: Some(1),
+        role_title: "responsabile sede",
+        revoked: false,
+    },
+    Person {
+        file: "operatore-paolo-galli-revocato",
+        cf_body: "GLLPLA70B20D612",
+        surname: "Galli",
+        name: "Paolo",
+        role: Role::Operatore,
+        provider: Some(0),
+        role_title: "tutor",
+        revoked: true,
+    },
 ];
 
 /// (name, first 10 digits of the partita IVA, accreditation code, PEC)
 const PROVIDERS: &[(&str, &str, &str, &str)] = &[
-    ("Lavoro Futuro Società Cooperativa", "0512345048", "ACC-TOS-0012", "lavorofuturo@pec.example.it"),
-    ("Orienta Toscana S.r.l.", "0698765048", "ACC-TOS-0047", "orientatoscana@pec.example.it"),
+    (
+        "Lavoro Futuro Società Cooperativa",
+        "0512345048",
+        "ACC-TOS-0012",
+        "lavorofuturo@pec.example.it",
+    ),
+    (
+        "Orienta Toscana S.r.l.",
+        "0698765048",
+        "ACC-TOS-0047",
+        "orientatoscana@pec.example.it",
+    ),
 ];
 
 fn cf_of(body: &str) -> Result<CodiceFiscale, StartupError> {
@@ -76,10 +140,18 @@ pub struct DemoInstance {
 }
 
 /// Creates the demo folder (if new) and returns where its configuration is.
-pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<DemoInstance, StartupError> {
+pub fn prepare(
+    dir: &Path,
+    listen: SocketAddr,
+    clock: &dyn Clock,
+) -> Result<DemoInstance, StartupError> {
     let config_path = dir.join("ricolloca.toml");
     if config_path.is_file() {
-        return Ok(DemoInstance { config_path, dir: dir.to_path_buf(), created: false });
+        return Ok(DemoInstance {
+            config_path,
+            dir: dir.to_path_buf(),
+            created: false,
+        });
     }
     let certs = dir.join("certificati");
     let people = dir.join("persone");
@@ -89,10 +161,20 @@ pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<Demo
     let now = datetime(clock.now_ms());
     let pki_err = |e: pki::PkiError| StartupError::Other(format!("demo: {e}"));
 
-    let ca = Ca::new("Ricolloca Formazione - CA Cittadini (NON VALIDA)", KeyKind::Rsa2048, now).map_err(pki_err)?;
+    let ca = Ca::new(
+        "Ricolloca Formazione - CA Cittadini (NON VALIDA)",
+        KeyKind::Rsa2048,
+        now,
+    )
+    .map_err(pki_err)?;
     write(&certs.join("ca-formazione.pem"), &ca.cert_pem)?;
-    let server = ca.server(&["localhost", "127.0.0.1", "::1"], KeyKind::Rsa2048, now).map_err(pki_err)?;
-    write(&certs.join("server.pem"), format!("{}{}", server.cert_pem, ca.cert_pem))?;
+    let server = ca
+        .server(&["localhost", "127.0.0.1", "::1"], KeyKind::Rsa2048, now)
+        .map_err(pki_err)?;
+    write(
+        &certs.join("server.pem"),
+        format!("{}{}", server.cert_pem, ca.cert_pem),
+    )?;
     write(&certs.join("server.key"), &server.key_pem)?;
 
     let mut revoked = Vec::new();
@@ -108,13 +190,22 @@ pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<Demo
         let friendly = format!("{} {} (formazione)", person.name, person.surname);
         let p12 = pki::pkcs12(&issued, &ca.cert_der, &friendly, P12_PASSWORD).map_err(pki_err)?;
         write(&people.join(format!("{}.p12", person.file)), p12)?;
-        write(&people.join(format!("{}.pem", person.file)), &issued.cert_pem)?;
-        write(&people.join(format!("{}.key", person.file)), &issued.key_pem)?;
+        write(
+            &people.join(format!("{}.pem", person.file)),
+            &issued.cert_pem,
+        )?;
+        write(
+            &people.join(format!("{}.key", person.file)),
+            &issued.key_pem,
+        )?;
         if person.revoked {
             revoked.push(issued.serial.clone());
         }
     }
-    write(&certs.join("crl-formazione.pem"), ca.crl(&revoked, now).map_err(pki_err)?)?;
+    write(
+        &certs.join("crl-formazione.pem"),
+        ca.crl(&revoked, now).map_err(pki_err)?,
+    )?;
 
     let toml = format!(
         "# Ricolloca training instance made by `ricolloca demo`. Certificates here are NOT valid.\n\
@@ -140,7 +231,11 @@ pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<Demo
     write(&config_path, toml)?;
     let config = Config::load(Some(&config_path))?;
     seed(&config.data, clock)?;
-    Ok(DemoInstance { config_path, dir: dir.to_path_buf(), created: true })
+    Ok(DemoInstance {
+        config_path,
+        dir: dir.to_path_buf(),
+        created: true,
+    })
 }
 
 /// Providers and people, written as the CLI would: one transaction, audited.
@@ -148,13 +243,20 @@ fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
     let mut conn = repo::open_and_migrate(data)?;
     let now = clock.now_ms();
     let actor = Actor::system();
-    let people: Vec<(CodiceFiscale, &Person)> =
-        PEOPLE.iter().map(|p| cf_of(p.cf_body).map(|cf| (cf, p))).collect::<Result<_, _>>()?;
+    let people: Vec<(CodiceFiscale, &Person)> = PEOPLE
+        .iter()
+        .map(|p| cf_of(p.cf_body).map(|cf| (cf, p)))
+        .collect::<Result<_, _>>()?;
     repo::write_once(&mut conn, |tx| {
         let mut ids: Vec<ProviderId> = Vec::new();
         for (name, piva, code, pec) in PROVIDERS {
             let cf = piva_of(piva);
-            let new = providers::NewProvider { name, codice_fiscale: &cf, accreditation_code: code, pec };
+            let new = providers::NewProvider {
+                name,
+                codice_fiscale: &cf,
+                accreditation_code: code,
+                pec,
+            };
             let id = providers::insert(tx, now, &new)?;
             let event = AuditEvent::ProviderCreated {
                 provider: id,
@@ -166,9 +268,16 @@ fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
             ids.push(id);
         }
         for (cf, p) in &people {
-            let email = format!("{}.{}@example.it", p.name.to_lowercase(), p.surname.to_lowercase());
+            let email = format!(
+                "{}.{}@example.it",
+                p.name.to_lowercase(),
+                p.surname.to_lowercase()
+            );
             let provider = match p.provider {
-                Some(i) => Some(*ids.get(i).ok_or_else(|| AppError::internal("demo provider index"))?),
+                Some(i) => Some(
+                    *ids.get(i)
+                        .ok_or_else(|| AppError::internal("demo provider index"))?,
+                ),
                 None => None,
             };
             let new = operators::NewOperator {
@@ -203,23 +312,70 @@ fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
 pub fn instructions(instance: &DemoInstance, listen: SocketAddr) -> String {
     let people = instance.dir.join("persone");
     let ca = instance.dir.join("certificati").join("ca-formazione.pem");
-    let host = if listen.ip().is_unspecified() { "127.0.0.1".to_owned() } else { listen.ip().to_string() };
+    let host = if listen.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        listen.ip().to_string()
+    };
     let mut s = String::new();
-    let _ = writeln!(s, "Ricolloca — AMBIENTE DI FORMAZIONE ({})", if instance.created { "creato ora" } else { "riusato" });
+    let _ = writeln!(
+        s,
+        "Ricolloca — AMBIENTE DI FORMAZIONE ({})",
+        if instance.created {
+            "creato ora"
+        } else {
+            "riusato"
+        }
+    );
     let _ = writeln!(s, "  Indirizzo:        https://{host}:{}/", listen.port());
     let _ = writeln!(s, "  Configurazione:   {}", instance.config_path.display());
-    let _ = writeln!(s, "  Certificati (.p12, password \"{P12_PASSWORD}\") in {}:", people.display());
+    let _ = writeln!(
+        s,
+        "  Certificati (.p12, password \"{P12_PASSWORD}\") in {}:",
+        people.display()
+    );
     for p in PEOPLE {
-        let note = if p.revoked { " — carta revocata: mostra il rifiuto" } else { "" };
+        let note = if p.revoked {
+            " — carta revocata: mostra il rifiuto"
+        } else {
+            ""
+        };
         let _ = writeln!(s, "    {}.p12  ({}){note}", p.file, p.role.label());
     }
-    let _ = writeln!(s, "  CA di formazione da considerare attendibile: {}", ca.display());
+    let _ = writeln!(
+        s,
+        "  CA di formazione da considerare attendibile: {}",
+        ca.display()
+    );
     let _ = writeln!(s);
-    let _ = writeln!(s, "Chromium: Impostazioni > Privacy e sicurezza > Sicurezza > Gestisci certificati >");
-    let _ = writeln!(s, "  \"I tuoi certificati\" > Importa (il .p12); \"Autorità\" > Importa (la CA).");
-    let _ = writeln!(s, "  Oppure: pk12util -i {}/operatore-mario-rossi.p12 -d sql:$HOME/.pki/nssdb -W {P12_PASSWORD}", people.display());
-    let _ = writeln!(s, "Firefox: Impostazioni > Privacy e sicurezza > Certificati > Mostra certificati >");
-    let _ = writeln!(s, "  \"Certificati personali\" > Importa (il .p12); \"Autorità\" > Importa (la CA).");
-    let _ = writeln!(s, "curl:    curl --cacert {} --cert {}/operatore-mario-rossi.pem --key {}/operatore-mario-rossi.key https://{host}:{}/api/v1/me", ca.display(), people.display(), people.display(), listen.port());
+    let _ = writeln!(
+        s,
+        "Chromium: Impostazioni > Privacy e sicurezza > Sicurezza > Gestisci certificati >"
+    );
+    let _ = writeln!(
+        s,
+        "  \"I tuoi certificati\" > Importa (il .p12); \"Autorità\" > Importa (la CA)."
+    );
+    let _ = writeln!(
+        s,
+        "  Oppure: pk12util -i {}/operatore-mario-rossi.p12 -d sql:$HOME/.pki/nssdb -W {P12_PASSWORD}",
+        people.display()
+    );
+    let _ = writeln!(
+        s,
+        "Firefox: Impostazioni > Privacy e sicurezza > Certificati > Mostra certificati >"
+    );
+    let _ = writeln!(
+        s,
+        "  \"Certificati personali\" > Importa (il .p12); \"Autorità\" > Importa (la CA)."
+    );
+    let _ = writeln!(
+        s,
+        "curl:    curl --cacert {} --cert {}/operatore-mario-rossi.pem --key {}/operatore-mario-rossi.key https://{host}:{}/api/v1/me",
+        ca.display(),
+        people.display(),
+        people.display(),
+        listen.port()
+    );
     s
 }

@@ -67,12 +67,16 @@ impl AccessControl {
     /// to attribute it to, and the landing page is what such a visitor needs);
     /// `Err(Refused)` after writing the `access.denied` row.
     pub async fn authenticate(&self, req: &RequestFacts<'_>) -> Result<Principal, AppError> {
-        let Some(der) = req.cert_der else { return Err(AppError::Unauthenticated) };
+        let Some(der) = req.cert_der else {
+            return Err(AppError::Unauthenticated);
+        };
         let cert = self.identity(der)?;
         let now = self.clock.now_ms();
 
         if !cert.is_valid_at(now) {
-            return Err(self.refuse(Refusal::CertificateNotValidNow, req, &cert, None).await);
+            return Err(self
+                .refuse(Refusal::CertificateNotValidNow, req, &cert, None)
+                .await);
         }
         let revoked = self
             .revocations
@@ -80,14 +84,23 @@ impl AccessControl {
             .map_err(|_| AppError::internal("revocation list lock poisoned"))?
             .is_revoked(&cert.issuer_der, &cert.serial);
         if revoked {
-            return Err(self.refuse(Refusal::CertificateRevoked, req, &cert, None).await);
+            return Err(self
+                .refuse(Refusal::CertificateRevoked, req, &cert, None)
+                .await);
         }
         let Ok(cf) = cert.codice_fiscale.clone() else {
-            return Err(self.refuse(Refusal::InvalidCodiceFiscale, req, &cert, None).await);
+            return Err(self
+                .refuse(Refusal::InvalidCodiceFiscale, req, &cert, None)
+                .await);
         };
-        let operator = self.pool.read(move |conn| operators::find_for_login(conn, &cf)).await?;
+        let operator = self
+            .pool
+            .read(move |conn| operators::find_for_login(conn, &cf))
+            .await?;
         let Some(operator) = operator else {
-            return Err(self.refuse(Refusal::UnknownOperator, req, &cert, None).await);
+            return Err(self
+                .refuse(Refusal::UnknownOperator, req, &cert, None)
+                .await);
         };
         if let Some(refusal) = operator.refusal(now, self.inactivity_days) {
             if refusal == Refusal::OperatorIdle {
@@ -141,7 +154,13 @@ impl AccessControl {
     }
 
     /// The audit row of a refusal decided outside this module (wrong role, cross-site).
-    pub async fn refuse_principal(&self, principal: &Principal, refusal: Refusal, method: &str, path: &str) -> AppError {
+    pub async fn refuse_principal(
+        &self,
+        principal: &Principal,
+        refusal: Refusal,
+        method: &str,
+        path: &str,
+    ) -> AppError {
         tracing::warn!(cf = %principal.operator().codice_fiscale, reason = refusal.code(), path, "access denied");
         let event = AuditEvent::denied(refusal, method, path, Some(principal.cert()));
         match self.audit(principal.actor(), event).await {
@@ -153,7 +172,9 @@ impl AccessControl {
     /// Appends one event in its own small transaction.
     pub async fn audit(&self, actor: Actor, event: AuditEvent) -> Result<(), AppError> {
         let now = self.clock.now_ms();
-        self.writer.write(move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await
+        self.writer
+            .write(move |tx| audit::append(tx, now, &actor, &event).map(|_| ()))
+            .await
     }
 
     async fn deactivate_idle(&self, operator: &Operator, now: i64) -> Result<(), AppError> {
@@ -178,7 +199,11 @@ impl AccessControl {
 
     /// `last_access_at` moves once a day (and when the card changes), with an
     /// `access.login` row: the "first request of the day" the activity reports count.
-    async fn record_login_if_first_today(&self, principal: &Principal, now: i64) -> Result<(), AppError> {
+    async fn record_login_if_first_today(
+        &self,
+        principal: &Principal,
+        now: i64,
+    ) -> Result<(), AppError> {
         let op = principal.operator();
         let day_start = day_of(now) * MS_PER_DAY;
         let same_day = op.last_access_at_ms.is_some_and(|t| t >= day_start);
@@ -192,7 +217,14 @@ impl AccessControl {
             .write(move |tx| {
                 if operators::record_access(tx, id, now, day_start, &cert.sha256)? {
                     certificates::record_seen(tx, id, &cert, now)?;
-                    audit::append(tx, now, &actor, &AuditEvent::Login { cert: cert_summary(&cert) })?;
+                    audit::append(
+                        tx,
+                        now,
+                        &actor,
+                        &AuditEvent::Login {
+                            cert: cert_summary(&cert),
+                        },
+                    )?;
                 }
                 Ok(())
             })

@@ -24,8 +24,12 @@ pub fn token(secret: &[u8], cert_sha256: &str) -> String {
 
 /// Constant-time check of a posted token.
 pub fn verify(secret: &[u8], cert_sha256: &str, posted: &str) -> bool {
-    let Ok(posted) = hex::decode(posted) else { return false };
-    let Ok(mut mac) = HmacSha256::new_from_slice(secret) else { return false };
+    let Ok(posted) = hex::decode(posted) else {
+        return false;
+    };
+    let Ok(mut mac) = HmacSha256::new_from_slice(secret) else {
+        return false;
+    };
     mac.update(b"ricolloca/form-token\0");
     mac.update(cert_sha256.as_bytes());
     mac.verify_slice(&posted).is_ok()

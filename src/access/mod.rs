@@ -3,8 +3,8 @@
 //! of logins and refusals, and the scoped handles that data access requires.
 
 mod authenticate;
-mod principal;
 pub mod form_token;
+mod principal;
 
 pub use authenticate::{AccessControl, RequestFacts};
 pub use principal::{AuditScope, Principal, ProviderScope, RegionScope};

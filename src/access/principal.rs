@@ -50,17 +50,24 @@ impl Principal {
     /// Only a provider operator gets one, for their own provider.
     pub fn provider_scope(&self) -> Option<ProviderScope> {
         match (&self.operator.role, &self.operator.provider) {
-            (Role::Operatore, Some(p)) => Some(ProviderScope { provider: p.id, actor: self.actor() }),
+            (Role::Operatore, Some(p)) => Some(ProviderScope {
+                provider: p.id,
+                actor: self.actor(),
+            }),
             _ => None,
         }
     }
 
     pub fn region_scope(&self) -> Option<RegionScope> {
-        (self.operator.role == Role::Regione).then(|| RegionScope { actor: self.actor() })
+        (self.operator.role == Role::Regione).then(|| RegionScope {
+            actor: self.actor(),
+        })
     }
 
     pub fn audit_scope(&self) -> Option<AuditScope> {
-        (self.operator.role == Role::Revisore).then(|| AuditScope { actor: self.actor() })
+        (self.operator.role == Role::Revisore).then(|| AuditScope {
+            actor: self.actor(),
+        })
     }
 }
 

@@ -23,12 +23,26 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Self {
-        Self { id: None, cf: "SISTEMA".into(), role: None, provider: None, cert_sha256: None, ip: None }
+        Self {
+            id: None,
+            cf: "SISTEMA".into(),
+            role: None,
+            provider: None,
+            cert_sha256: None,
+            ip: None,
+        }
     }
 
     /// The command line; `os_user` is who ran it, as far as the environment says.
     pub fn cli() -> Self {
-        Self { id: None, cf: "CLI".into(), role: None, provider: None, cert_sha256: None, ip: None }
+        Self {
+            id: None,
+            cf: "CLI".into(),
+            role: None,
+            provider: None,
+            cert_sha256: None,
+            ip: None,
+        }
     }
 
     /// Someone who presented a certificate but is not (or not yet) a known operator.
@@ -37,7 +51,14 @@ impl Actor {
             Ok(cf) => cf.to_string(),
             Err(_) => "?".into(),
         };
-        Self { id: None, cf, role: None, provider: None, cert_sha256: Some(cert.sha256.clone()), ip }
+        Self {
+            id: None,
+            cf,
+            role: None,
+            provider: None,
+            cert_sha256: Some(cert.sha256.clone()),
+            ip,
+        }
     }
 }
 
@@ -58,7 +79,12 @@ pub enum AuditEvent {
     /// First request of the day, or first with a new card.
     Login { cert: Value },
     /// A refused request: certificate, operator state, role, or cross-site.
-    Denied { reason: &'static str, method: String, path: String, cert: Option<Value> },
+    Denied {
+        reason: &'static str,
+        method: String,
+        path: String,
+        cert: Option<Value>,
+    },
     OperatorCreated {
         operator: OperatorId,
         codice_fiscale: CodiceFiscale,
@@ -70,8 +96,17 @@ pub enum AuditEvent {
         os_user: Option<String>,
     },
     /// The six-month rule switched an operator off.
-    OperatorIdleDeactivated { operator: OperatorId, idle_since_ms: i64, inactivity_days: u32 },
-    ProviderCreated { provider: ProviderId, name: String, codice_fiscale: String, accreditation_code: String },
+    OperatorIdleDeactivated {
+        operator: OperatorId,
+        idle_since_ms: i64,
+        inactivity_days: u32,
+    },
+    ProviderCreated {
+        provider: ProviderId,
+        name: String,
+        codice_fiscale: String,
+        accreditation_code: String,
+    },
 }
 
 impl AuditEvent {
@@ -97,7 +132,8 @@ impl AuditEvent {
     pub fn object(&self) -> Option<String> {
         match self {
             AuditEvent::Login { .. } | AuditEvent::Denied { .. } => None,
-            AuditEvent::OperatorCreated { operator, .. } | AuditEvent::OperatorIdleDeactivated { operator, .. } => {
+            AuditEvent::OperatorCreated { operator, .. }
+            | AuditEvent::OperatorIdleDeactivated { operator, .. } => {
                 Some(format!("operator:{operator}"))
             }
             AuditEvent::ProviderCreated { provider, .. } => Some(format!("provider:{provider}")),
@@ -115,10 +151,24 @@ impl AuditEvent {
     pub fn detail(&self) -> Value {
         match self {
             AuditEvent::Login { cert } => json!({ "cert": cert }),
-            AuditEvent::Denied { reason, method, path, cert } => {
+            AuditEvent::Denied {
+                reason,
+                method,
+                path,
+                cert,
+            } => {
                 json!({ "reason": reason, "method": method, "path": path, "cert": cert })
             }
-            AuditEvent::OperatorCreated { codice_fiscale, surname, name, role, provider, via, os_user, .. } => json!({
+            AuditEvent::OperatorCreated {
+                codice_fiscale,
+                surname,
+                name,
+                role,
+                provider,
+                via,
+                os_user,
+                ..
+            } => json!({
                 "after": {
                     "codice_fiscale": codice_fiscale.as_str(),
                     "surname": surname,
@@ -130,13 +180,22 @@ impl AuditEvent {
                 "via": via,
                 "os_user": os_user,
             }),
-            AuditEvent::OperatorIdleDeactivated { idle_since_ms, inactivity_days, .. } => json!({
+            AuditEvent::OperatorIdleDeactivated {
+                idle_since_ms,
+                inactivity_days,
+                ..
+            } => json!({
                 "before": { "state": "active" },
                 "after": { "state": "idle_deactivated" },
                 "idle_since": idle_since_ms,
                 "inactivity_days": inactivity_days,
             }),
-            AuditEvent::ProviderCreated { name, codice_fiscale, accreditation_code, .. } => json!({
+            AuditEvent::ProviderCreated {
+                name,
+                codice_fiscale,
+                accreditation_code,
+                ..
+            } => json!({
                 "after": { "name": name, "codice_fiscale": codice_fiscale, "accreditation_code": accreditation_code },
             }),
         }

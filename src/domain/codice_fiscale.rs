@@ -105,14 +105,24 @@ mod tests {
             "MRTMTT25D09F2LRF",
             "MRTMTT25D09FNLRU",
         ] {
-            assert_eq!(CodiceFiscale::parse(cf).map(|c| c.to_string()), Ok(cf.to_string()), "{cf}");
+            assert_eq!(
+                CodiceFiscale::parse(cf).map(|c| c.to_string()),
+                Ok(cf.to_string()),
+                "{cf}"
+            );
         }
     }
 
     #[test]
     fn rejects_a_wrong_check_letter() {
-        assert_eq!(CodiceFiscale::parse("MRTMTT25D09F20RA"), Err(CodiceFiscaleError::CheckLetter));
-        assert_eq!(CodiceFiscale::parse("RSSMRA85T10A562T"), Err(CodiceFiscaleError::CheckLetter));
+        assert_eq!(
+            CodiceFiscale::parse("MRTMTT25D09F20RA"),
+            Err(CodiceFiscaleError::CheckLetter)
+        );
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA85T10A562T"),
+            Err(CodiceFiscaleError::CheckLetter)
+        );
     }
 
     #[test]
@@ -124,16 +134,34 @@ mod tests {
     #[test]
     fn rejects_bad_lengths_and_shapes() {
         assert_eq!(CodiceFiscale::parse(""), Err(CodiceFiscaleError::Length));
-        assert_eq!(CodiceFiscale::parse("RSSMRA85T10A562"), Err(CodiceFiscaleError::Length));
-        assert_eq!(CodiceFiscale::parse("RSSMRA85T10A562SX"), Err(CodiceFiscaleError::Length));
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA85T10A562"),
+            Err(CodiceFiscaleError::Length)
+        );
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA85T10A562SX"),
+            Err(CodiceFiscaleError::Length)
+        );
         // month letter Z does not exist
-        assert_eq!(CodiceFiscale::parse("RSSMRA85Z10A562S"), Err(CodiceFiscaleError::Shape));
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA85Z10A562S"),
+            Err(CodiceFiscaleError::Shape)
+        );
         // digit where a letter belongs
-        assert_eq!(CodiceFiscale::parse("R5SMRA85T10A562S"), Err(CodiceFiscaleError::Shape));
+        assert_eq!(
+            CodiceFiscale::parse("R5SMRA85T10A562S"),
+            Err(CodiceFiscaleError::Shape)
+        );
         // letter not used by omocodia where a digit belongs
-        assert_eq!(CodiceFiscale::parse("RSSMRA8AT10A562S"), Err(CodiceFiscaleError::Shape));
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA8AT10A562S"),
+            Err(CodiceFiscaleError::Shape)
+        );
         // multi-byte input never panics
-        assert_eq!(CodiceFiscale::parse("RSSMRA85T10A56è"), Err(CodiceFiscaleError::Shape));
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA85T10A56è"),
+            Err(CodiceFiscaleError::Shape)
+        );
     }
 
     #[test]

@@ -115,7 +115,9 @@ impl Refusal {
             Refusal::ProviderSuspended => {
                 "Il soggetto accreditato a cui appartiene l'utenza è sospeso: l'accesso è temporaneamente bloccato."
             }
-            Refusal::WrongRole => "Questa funzione non è disponibile per il proprio profilo di accesso.",
+            Refusal::WrongRole => {
+                "Questa funzione non è disponibile per il proprio profilo di accesso."
+            }
             Refusal::CrossSite => {
                 "La richiesta proviene da un'altra pagina o da un altro sito ed è stata bloccata per sicurezza. Ripetere l'operazione dalle pagine di Ricolloca."
             }
@@ -169,7 +171,11 @@ mod tests {
             surname: "Rossi".into(),
             name: "Mario".into(),
             role: Role::Operatore,
-            provider: Some(ProviderRef { id: ProviderId::from_db(1), name: "Ente".into(), active: true }),
+            provider: Some(ProviderRef {
+                id: ProviderId::from_db(1),
+                name: "Ente".into(),
+                active: true,
+            }),
             state: OperatorState::Active,
             technical_exemption: false,
             enabled_at_ms: now - enabled_days_ago * MS_PER_DAY,
@@ -182,11 +188,19 @@ mod tests {
     #[test]
     fn idle_counts_from_last_access_or_enabling() {
         let (op, now) = operator(Some(180), 400);
-        assert_eq!(op.refusal(now, 180), None, "exactly 180 days is still allowed");
+        assert_eq!(
+            op.refusal(now, 180),
+            None,
+            "exactly 180 days is still allowed"
+        );
         let (op, now) = operator(Some(181), 400);
         assert_eq!(op.refusal(now, 180), Some(Refusal::OperatorIdle));
         let (op, now) = operator(None, 181);
-        assert_eq!(op.refusal(now, 180), Some(Refusal::OperatorIdle), "never came in");
+        assert_eq!(
+            op.refusal(now, 180),
+            Some(Refusal::OperatorIdle),
+            "never came in"
+        );
         let (op, now) = operator(None, 10);
         assert_eq!(op.refusal(now, 180), None);
     }

@@ -140,7 +140,12 @@ impl Default for ChainVerifier {
 impl ChainVerifier {
     pub fn new() -> Self {
         Self {
-            report: ChainReport { intact_rows: 0, head_seq: 0, head_hash: GENESIS, broken: None },
+            report: ChainReport {
+                intact_rows: 0,
+                head_seq: 0,
+                head_hash: GENESIS,
+                broken: None,
+            },
         }
     }
 

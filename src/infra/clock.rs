@@ -15,7 +15,10 @@ pub type SharedClock = Arc<dyn Clock>;
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    #[expect(clippy::disallowed_methods, reason = "the one sanctioned read of the time")]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the one sanctioned read of the time"
+    )]
     fn now_ms(&self) -> i64 {
         let now = std::time::SystemTime::now();
         match now.duration_since(std::time::UNIX_EPOCH) {

@@ -10,7 +10,8 @@ use crate::domain::operator::{Operator, OperatorState, ProviderRef};
 use crate::domain::role::Role;
 use crate::error::{AppError, FieldError};
 
-const SELECT: &str = "SELECT o.id, o.codice_fiscale, o.surname, o.name, o.role, o.provider_id, p.name,
+const SELECT: &str =
+    "SELECT o.id, o.codice_fiscale, o.surname, o.name, o.role, o.provider_id, p.name,
         p.status, o.state, o.technical_exemption, o.enabled_at, o.last_access_at, o.last_cert_sha256
      FROM operator o LEFT JOIN provider p ON p.id = o.provider_id";
 
@@ -33,7 +34,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<Operator, AppError>> {
                 name: provider_name.unwrap_or_default(),
                 active: provider_status.as_deref() == Some("active"),
             }),
-            state: OperatorState::from_code(&state).ok_or_else(|| AppError::internal("unknown operator state"))?,
+            state: OperatorState::from_code(&state)
+                .ok_or_else(|| AppError::internal("unknown operator state"))?,
             technical_exemption: r.get(9)?,
             enabled_at_ms: r.get(10)?,
             last_access_at_ms: r.get(11)?,
@@ -46,7 +48,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<Operator, AppError>> {
 /// Authentication lookup: the operator holding this codice fiscale, whatever their state.
 pub fn find_for_login(conn: &Connection, cf: &CodiceFiscale) -> Result<Option<Operator>, AppError> {
     let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE o.codice_fiscale = ?1"))?;
-    stmt.query_row([cf.as_str()], from_row).optional()?.transpose()
+    stmt.query_row([cf.as_str()], from_row)
+        .optional()?
+        .transpose()
 }
 
 pub fn get(conn: &Connection, id: OperatorId) -> Result<Option<Operator>, AppError> {
@@ -76,7 +80,9 @@ pub fn insert(tx: &WriteTx<'_>, now_ms: i64, op: &NewOperator<'_>) -> Result<Ope
     if taken {
         return Err(AppError::Conflict(FieldError {
             field: "codice_fiscale".into(),
-            message: "questo codice fiscale è già stato usato per un'utenza e non può essere riassegnato".into(),
+            message:
+                "questo codice fiscale è già stato usato per un'utenza e non può essere riassegnato"
+                    .into(),
         }));
     }
     tx.conn().execute(
@@ -118,7 +124,11 @@ pub fn record_access(
 
 /// Switches an operator off for inactivity if, under the write lock, they are still active
 /// and still idle since `idle_before_ms` or earlier. Returns whether it did.
-pub fn deactivate_if_idle(tx: &WriteTx<'_>, id: OperatorId, idle_before_ms: i64) -> Result<bool, AppError> {
+pub fn deactivate_if_idle(
+    tx: &WriteTx<'_>,
+    id: OperatorId,
+    idle_before_ms: i64,
+) -> Result<bool, AppError> {
     let changed = tx.conn().execute(
         "UPDATE operator SET state = 'idle_deactivated'
          WHERE id = ?1 AND state = 'active' AND technical_exemption = 0

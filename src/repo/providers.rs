@@ -22,13 +22,20 @@ pub fn insert(tx: &WriteTx<'_>, now_ms: i64, p: &NewProvider<'_>) -> Result<Prov
     if taken {
         return Err(AppError::Conflict(FieldError {
             field: "codice_fiscale".into(),
-            message: "esiste già un soggetto con questo codice fiscale o codice di accreditamento".into(),
+            message: "esiste già un soggetto con questo codice fiscale o codice di accreditamento"
+                .into(),
         }));
     }
     tx.conn().execute(
         "INSERT INTO provider (name, codice_fiscale, accreditation_code, pec, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![p.name, p.codice_fiscale, p.accreditation_code, p.pec, now_ms],
+        params![
+            p.name,
+            p.codice_fiscale,
+            p.accreditation_code,
+            p.pec,
+            now_ms
+        ],
     )?;
     Ok(ProviderId::from_db(tx.conn().last_insert_rowid()))
 }
@@ -36,7 +43,9 @@ pub fn insert(tx: &WriteTx<'_>, now_ms: i64, p: &NewProvider<'_>) -> Result<Prov
 /// Exists? (Used by the CLI to give a clear message before inserting an operator.)
 pub fn exists(conn: &Connection, id: ProviderId) -> Result<bool, AppError> {
     Ok(conn
-        .query_row("SELECT 1 FROM provider WHERE id = ?1", [id.get()], |_| Ok(()))
+        .query_row("SELECT 1 FROM provider WHERE id = ?1", [id.get()], |_| {
+            Ok(())
+        })
         .optional()?
         .is_some())
 }

@@ -19,22 +19,26 @@ pub struct IfNoneMatch(Option<String>);
 impl<'r> FromRequest<'r> for IfNoneMatch {
     type Error = std::convert::Infallible;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        Outcome::Success(IfNoneMatch(req.headers().get_one("If-None-Match").map(str::to_owned)))
+        Outcome::Success(IfNoneMatch(
+            req.headers().get_one("If-None-Match").map(str::to_owned),
+        ))
     }
 }
 
-pub enum Asset {
-    Found { body: std::borrow::Cow<'static, [u8]>, content_type: ContentType, etag: String },
-    NotModified(String),
+/// An embedded file, or just its ETag when the browser already has it (`body` is `None`).
+pub struct Asset {
+    etag: String,
+    body: Option<(std::borrow::Cow<'static, [u8]>, ContentType)>,
 }
 
 impl<'r> Responder<'r, 'static> for Asset {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        match self {
-            Asset::NotModified(etag) => Response::build().status(Status::NotModified).header(Header::new("ETag", etag)).ok(),
-            Asset::Found { body, content_type, etag } => Response::build()
+        let mut res = Response::build();
+        res.header(Header::new("ETag", self.etag));
+        match self.body {
+            None => res.status(Status::NotModified).ok(),
+            Some((body, content_type)) => res
                 .header(content_type)
-                .header(Header::new("ETag", etag))
                 .sized_body(body.len(), std::io::Cursor::new(body))
                 .ok(),
         }
@@ -46,17 +50,23 @@ pub fn lookup(path: &str, if_none_match: Option<&str>) -> Option<Asset> {
     let file = Assets::get(path)?;
     let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
     if if_none_match == Some(etag.as_str()) {
-        return Some(Asset::NotModified(etag));
+        return Some(Asset { etag, body: None });
     }
     let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     let content_type = ContentType::from_extension(ext).unwrap_or(ContentType::Binary);
-    Some(Asset::Found { body: file.data, content_type, etag })
+    Some(Asset {
+        etag,
+        body: Some((file.data, content_type)),
+    })
 }
 
 #[get("/<path..>")]
 fn asset(path: PathBuf, inm: IfNoneMatch) -> Option<Asset> {
     // Rocket's PathBuf segments already refuse `..`; join with '/' for the embed key.
-    let key: Vec<String> = path.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+    let key: Vec<String> = path
+        .iter()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
     lookup(&key.join("/"), inm.0.as_deref())
 }
 

@@ -8,7 +8,7 @@ use rocket::serde::json::json;
 use rocket::{Catcher, catch, catchers};
 
 use crate::error::AppError;
-use crate::web::request_log::request_id;
+use crate::web::request_log::{original_path, request_id};
 use crate::web::views::layout;
 
 pub fn status_of(e: &AppError) -> Status {
@@ -78,7 +78,9 @@ fn message_of(e: &AppError) -> String {
 fn message_for_status(status: Status) -> &'static str {
     match status.code {
         400 => "La richiesta non è stata compresa.",
-        404 => "La pagina o l'elemento richiesto non esiste, oppure non è tra quelli a cui si ha accesso.",
+        404 => {
+            "La pagina o l'elemento richiesto non esiste, oppure non è tra quelli a cui si ha accesso."
+        }
         405 => "Questa operazione non è consentita su questa pagina.",
         413 => "I dati inviati superano la dimensione massima consentita.",
         422 => "I dati inviati non sono nel formato atteso.",
@@ -87,7 +89,7 @@ fn message_for_status(status: Status) -> &'static str {
 }
 
 fn wants_json(req: &Request<'_>) -> bool {
-    req.uri().path().as_str().starts_with("/api/")
+    original_path(req).starts_with("/api/")
 }
 
 /// The error a guard failed with, for the catcher to render precisely.
@@ -97,12 +99,14 @@ pub fn remember(req: &Request<'_>, e: AppError) {
     req.local_cache(|| Remembered(Some(e)));
 }
 
-fn render<'r>(req: &'r Request<'_>, status: Status, e: Option<&AppError>) -> response::Result<'static> {
+fn render(req: &Request<'_>, status: Status, e: Option<&AppError>) -> response::Result<'static> {
     let reference = request_id(req);
     if let Some(AppError::Internal(cause) | AppError::Unavailable(cause)) = e {
-        tracing::error!(reference, %cause, path = req.uri().path().as_str(), "request failed");
+        tracing::error!(reference, %cause, path = original_path(req), "request failed");
     }
-    let message = e.map(message_of).unwrap_or_else(|| message_for_status(status).to_owned());
+    let message = e
+        .map(message_of)
+        .unwrap_or_else(|| message_for_status(status).to_owned());
     let fields = match e {
         Some(AppError::Invalid(fields)) => fields.clone(),
         Some(AppError::Conflict(f)) => vec![f.clone()],
@@ -110,7 +114,8 @@ fn render<'r>(req: &'r Request<'_>, status: Status, e: Option<&AppError>) -> res
     };
     if wants_json(req) {
         let code = e.map(code_of).unwrap_or("errore");
-        let body = json!({ "error": code, "message": message, "errors": fields, "reference": reference });
+        let body =
+            json!({ "error": code, "message": message, "errors": fields, "reference": reference });
         return Response::build()
             .status(status)
             .header(ContentType::JSON)
@@ -118,7 +123,14 @@ fn render<'r>(req: &'r Request<'_>, status: Status, e: Option<&AppError>) -> res
             .ok();
     }
     let site = req.rocket().state::<crate::web::Site>().cloned();
-    let page = layout::error_page(site.as_ref(), status.code, title_of(status), &message, &fields, &reference);
+    let page = layout::error_page(
+        site.as_ref(),
+        status.code,
+        title_of(status),
+        &message,
+        &fields,
+        &reference,
+    );
     Response::build()
         .status(status)
         .header(ContentType::HTML)

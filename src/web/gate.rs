@@ -41,11 +41,12 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
             None => return GateOutcome(Err(AppError::internal("access control not managed"))),
         };
         let cert = req.guard::<Certificate<'_>>().await.succeeded();
+        let path = crate::web::request_log::original_path(req);
         let facts = RequestFacts {
             cert_der: cert.as_ref().map(|c| c.as_bytes()),
             ip: req.client_ip().map(|ip| ip.to_string()),
             method: req.method().as_str(),
-            path: req.uri().path().as_str(),
+            path: &path,
         };
         GateOutcome(access.authenticate(&facts).await.map(Arc::new))
     })
@@ -60,7 +61,10 @@ pub struct Gate;
 #[rocket::async_trait]
 impl Fairing for Gate {
     fn info(&self) -> Info {
-        Info { name: "deny-by-default access gate", kind: Kind::Request }
+        Info {
+            name: "deny-by-default access gate",
+            kind: Kind::Request,
+        }
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
@@ -75,8 +79,13 @@ impl Fairing for Gate {
                     let access = req.rocket().state::<Arc<AccessControl>>().cloned();
                     Err(match access {
                         Some(a) => {
-                            a.refuse_principal(principal, Refusal::CrossSite, req.method().as_str(), req.uri().path().as_str())
-                                .await
+                            a.refuse_principal(
+                                principal,
+                                Refusal::CrossSite,
+                                req.method().as_str(),
+                                req.uri().path().as_str(),
+                            )
+                            .await
                         }
                         None => AppError::internal("access control not managed"),
                     })
@@ -122,7 +131,10 @@ fn foreign_request(req: &Request<'_>) -> Option<Foreign> {
         let allowed = req.content_type().is_some_and(|ct| {
             matches!(
                 (ct.top().as_str(), ct.sub().as_str()),
-                ("application", "json") | ("application", "xml") | ("text", "xml") | ("text", "csv")
+                ("application", "json")
+                    | ("application", "xml")
+                    | ("text", "xml")
+                    | ("text", "csv")
             )
         });
         if !allowed {

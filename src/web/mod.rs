@@ -67,3 +67,6 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
 
 /// The per-installation secret of form tokens.
 pub struct FormSecret(pub Vec<u8>);
+
+#[cfg(test)]
+mod route_tests;

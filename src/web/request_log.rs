@@ -10,10 +10,20 @@ use crate::web::gate::GateOutcome;
 
 struct Started(Instant);
 struct RequestId(String);
+struct OriginalPath(String);
+
+/// The path the client asked for, before the gate re-routed a refused request.
+pub fn original_path(req: &Request<'_>) -> String {
+    req.local_cache(|| OriginalPath(req.uri().path().as_str().to_owned()))
+        .0
+        .clone()
+}
 
 /// A short random reference for this request, stable for its whole life.
 pub fn request_id(req: &Request<'_>) -> String {
-    req.local_cache(|| RequestId(format!("{:012x}", crate::infra::pki::random_u64() >> 16))).0.clone()
+    req.local_cache(|| RequestId(format!("{:012x}", crate::infra::pki::random_u64() >> 16)))
+        .0
+        .clone()
 }
 
 pub struct RequestLog;
@@ -21,12 +31,16 @@ pub struct RequestLog;
 #[rocket::async_trait]
 impl Fairing for RequestLog {
     fn info(&self) -> Info {
-        Info { name: "request log", kind: Kind::Request | Kind::Response }
+        Info {
+            name: "request log",
+            kind: Kind::Request | Kind::Response,
+        }
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
         req.local_cache(|| Started(Instant::now()));
         request_id(req);
+        original_path(req);
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
@@ -41,7 +55,7 @@ impl Fairing for RequestLog {
         tracing::info!(
             reference = request_id(req),
             method = req.method().as_str(),
-            path = req.uri().path().as_str(),
+            path = original_path(req),
             status = res.status().code,
             micros = elapsed.as_micros() as u64,
             cf,

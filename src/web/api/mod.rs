@@ -1,9 +1,12 @@
 //! `/api/v1`: JSON for integrations, behind the same gate, guards and audit as the screens.
 
+mod audit;
 mod me;
 
 use rocket::Route;
 
 pub fn routes() -> Vec<Route> {
-    me::routes()
+    let mut routes = me::routes();
+    routes.extend(audit::routes());
+    routes
 }

@@ -1,0 +1,425 @@
+//! The path of one request over real TLS: certificates, the per-request checks, the audit rows.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{Fixture, cf, client};
+use ricolloca::infra::clock::system_now;
+use ricolloca::infra::pki::{CnsPerson, KeyKind};
+use serde_json::Value;
+
+const DAY_MS: i64 = 86_400_000;
+
+fn setup() -> (Fixture, i64) {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let provider = f.add_provider("Lavoro Futuro Soc. Coop.", "06363391001", "ACC-1");
+    (f, provider)
+}
+
+#[test]
+fn a_valid_operator_gets_in_and_the_login_is_audited() {
+    let (f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    let server = f.start();
+    let card = f.card(&rossi);
+    let res = client(&f, Some(&card))
+        .get(server.url("/api/v1/me"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().unwrap();
+    assert_eq!(me["codice_fiscale"], rossi);
+    assert_eq!(me["role"], "operatore");
+    assert_eq!(me["surname"], "Rossi");
+    assert_eq!(me["provider"]["id"], provider);
+    assert_eq!(me["provider"]["name"], "Lavoro Futuro Soc. Coop.");
+
+    let (action, outcome, detail) = f.last_audit();
+    assert_eq!((action.as_str(), outcome.as_str()), ("access.login", "ok"));
+    assert_eq!(
+        detail["cert"]["cn"].as_str().unwrap().split('/').next(),
+        Some(rossi.as_str())
+    );
+
+    // The home page greets by name and role; a second request the same day logs no new login.
+    let home = client(&f, Some(&card))
+        .get(server.url("/"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(home.contains("Buongiorno, Mario Rossi"), "{home}");
+    assert!(home.contains("Operatore del soggetto accreditato"));
+    assert_eq!(f.audit_count("access.login"), 1);
+
+    // The certificate was recorded.
+    let seen: i64 = f
+        .db()
+        .query_row("SELECT count(*) FROM certificate_seen", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(seen, 1);
+}
+
+#[test]
+fn without_a_card_only_the_landing_page_manual_and_assets_are_served() {
+    let (f, _) = setup();
+    let server = f.start();
+    let c = client(&f, None);
+    let res = c.get(server.url("/api/v1/me")).send().unwrap();
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().unwrap();
+    assert_eq!(body["error"], "certificato_assente");
+
+    let landing = c.get(server.url("/")).send().unwrap();
+    assert_eq!(landing.status(), 200);
+    let text = landing.text().unwrap();
+    assert!(
+        text.contains("Carta Nazionale dei Servizi")
+            && text.contains("PIN")
+            && text.contains("/manuale")
+    );
+
+    let manual = c.get(server.url("/manuale/accesso")).send().unwrap();
+    assert_eq!(manual.status(), 200);
+    assert!(manual.text().unwrap().contains("TLS 1.2"));
+
+    let css = c.get(server.url("/static/css/app.css")).send().unwrap();
+    assert_eq!(css.status(), 200);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    let etag = css.headers()["etag"].to_str().unwrap().to_owned();
+    let again = c
+        .get(server.url("/static/css/app.css"))
+        .header("If-None-Match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    // Unknown routes are closed too (401, not 404), and so is a POST to a public path.
+    assert_eq!(
+        c.get(server.url("/qualsiasi/cosa"))
+            .send()
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(c.post(server.url("/")).send().unwrap().status(), 401);
+    assert_eq!(
+        c.get(server.url("/__accesso-negato"))
+            .send()
+            .unwrap()
+            .status(),
+        401
+    );
+    // Anonymous refusals are not attributed to anyone: no audit row.
+    assert_eq!(f.audit_count("access.denied"), 0);
+}
+
+#[test]
+fn security_headers_are_set() {
+    let (f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    let server = f.start();
+    let res = client(&f, Some(&f.card(&rossi)))
+        .get(server.url("/"))
+        .send()
+        .unwrap();
+    let h = res.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+    );
+    assert!(
+        h["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(h.get("server").is_none());
+}
+
+#[test]
+fn certificates_from_another_ca_or_expired_are_refused_at_the_handshake() {
+    let (f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    let server = f.start();
+
+    let stranger = Fixture::new(KeyKind::EcdsaP256);
+    let foreign_card = stranger.card(&rossi);
+    assert!(
+        client(&f, Some(&foreign_card))
+            .get(server.url("/api/v1/me"))
+            .send()
+            .is_err()
+    );
+
+    let now = system_now();
+    let cn = format!("{rossi}/6120016461039008.abc/def+ghi=");
+    let expired = CnsPerson {
+        common_name: &cn,
+        surname: None,
+        given_name: None,
+        not_before: now - time::Duration::days(400),
+        not_after: now - time::Duration::days(1),
+    };
+    let expired = f.card_with(&expired);
+    assert!(
+        client(&f, Some(&expired))
+            .get(server.url("/api/v1/me"))
+            .send()
+            .is_err()
+    );
+}
+
+#[test]
+fn a_revoked_card_gets_403_and_an_audit_row() {
+    let (mut f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    let card = f.card(&rossi);
+    f.revoked.push(card.serial.clone());
+    f.write_config();
+    let server = f.start();
+    let res = client(&f, Some(&card))
+        .get(server.url("/api/v1/me"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let body: Value = res.json().unwrap();
+    assert_eq!(body["error"], "certificate_revoked");
+    let (action, outcome, detail) = f.last_audit();
+    assert_eq!(
+        (action.as_str(), outcome.as_str()),
+        ("access.denied", "denied")
+    );
+    assert_eq!(detail["reason"], "certificate_revoked");
+    assert_eq!(detail["path"], "/api/v1/me");
+
+    // A new card for the same person (not revoked) works.
+    let renewed = f.card(&rossi);
+    assert_eq!(
+        client(&f, Some(&renewed))
+            .get(server.url("/api/v1/me"))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[test]
+fn unknown_or_invalid_codice_fiscale_gets_403_and_an_audit_row() {
+    let (f, _) = setup();
+    let server = f.start();
+    let unknown = f.card(&cf("VRDGPP75M12G702"));
+    let res = client(&f, Some(&unknown))
+        .get(server.url("/"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().unwrap().contains("non risulta abilitato"));
+    let (action, _, detail) = f.last_audit();
+    assert_eq!(action, "access.denied");
+    assert_eq!(detail["reason"], "unknown_operator");
+
+    let garbage = f.card_with(&CnsPerson::valid_now("Mario Rossi", system_now()));
+    let res = client(&f, Some(&garbage))
+        .get(server.url("/api/v1/me"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(f.last_audit().2["reason"], "invalid_codice_fiscale");
+    assert_eq!(f.last_audit().2["cert"]["cn"], "Mario Rossi");
+}
+
+#[test]
+fn disabling_an_operator_or_suspending_the_provider_takes_effect_on_an_open_connection() {
+    let (f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    let id = f.add_operator(&rossi, "operatore", Some(provider));
+    let server = f.start();
+    // One client: its keep-alive connection (and TLS session) stays open across requests.
+    let c = client(&f, Some(&f.card(&rossi)));
+    assert_eq!(
+        c.get(server.url("/api/v1/me")).send().unwrap().status(),
+        200
+    );
+
+    f.db()
+        .execute("UPDATE operator SET state = 'disabled' WHERE id = ?1", [id])
+        .unwrap();
+    let res = c.get(server.url("/api/v1/me")).send().unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.json::<Value>().unwrap()["error"], "operator_disabled");
+
+    f.db()
+        .execute("UPDATE operator SET state = 'active' WHERE id = ?1", [id])
+        .unwrap();
+    assert_eq!(
+        c.get(server.url("/api/v1/me")).send().unwrap().status(),
+        200
+    );
+
+    f.db()
+        .execute(
+            "UPDATE provider SET status = 'suspended' WHERE id = ?1",
+            [provider],
+        )
+        .unwrap();
+    let res = c.get(server.url("/api/v1/me")).send().unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.json::<Value>().unwrap()["error"], "provider_suspended");
+    assert_eq!(f.last_audit().2["reason"], "provider_suspended");
+}
+
+#[test]
+fn six_months_idle_deactivates_at_the_next_access_unless_exempt() {
+    let (f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    let neri = cf("NRELCU82C15D612");
+    let id = f.add_operator(&rossi, "operatore", Some(provider));
+    let tech = f.add_operator(&neri, "tecnico", None);
+    let server = f.start();
+    let long_ago = ricolloca::infra::clock::SystemClock;
+    let now = ricolloca::infra::clock::Clock::now_ms(&long_ago);
+    let db = f.db();
+    db.execute(
+        "UPDATE operator SET last_access_at = ?2, enabled_at = ?2 WHERE id = ?1",
+        [id, now - 181 * DAY_MS],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE operator SET last_access_at = ?2, enabled_at = ?2 WHERE id = ?1",
+        [tech, now - 400 * DAY_MS],
+    )
+    .unwrap();
+
+    let res = client(&f, Some(&f.card(&rossi)))
+        .get(server.url("/api/v1/me"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.json::<Value>().unwrap()["error"], "operator_idle");
+    let state: String = db
+        .query_row("SELECT state FROM operator WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(state, "idle_deactivated");
+    assert_eq!(f.audit_count("operator.deactivate_idle"), 1);
+    assert_eq!(f.last_audit().2["reason"], "operator_idle");
+    // Stays off on the next try (no second deactivation row).
+    assert_eq!(
+        client(&f, Some(&f.card(&rossi)))
+            .get(server.url("/api/v1/me"))
+            .send()
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(f.audit_count("operator.deactivate_idle"), 1);
+
+    // The exempt technical account still gets in.
+    assert_eq!(
+        client(&f, Some(&f.card(&neri)))
+            .get(server.url("/api/v1/me"))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // Never logged in and enabled 181 days ago: counts from the enabling.
+    let bianchi = cf("BNCMRA80A41D612");
+    let fresh = f.add_operator(&bianchi, "regione", None);
+    db.execute(
+        "UPDATE operator SET enabled_at = ?2 WHERE id = ?1",
+        [fresh, now - 181 * DAY_MS],
+    )
+    .unwrap();
+    assert_eq!(
+        client(&f, Some(&f.card(&bianchi)))
+            .get(server.url("/"))
+            .send()
+            .unwrap()
+            .status(),
+        403
+    );
+}
+
+#[test]
+fn the_wrong_role_gets_403_and_an_audit_row() {
+    let (f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    let verdi = cf("VRDGPP75M12G702");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    f.add_operator(&verdi, "revisore", None);
+    let server = f.start();
+    let res = client(&f, Some(&f.card(&rossi)))
+        .get(server.url("/api/v1/audit/verify"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.json::<Value>().unwrap()["error"], "wrong_role");
+    assert_eq!(f.last_audit().2["reason"], "wrong_role");
+
+    let res = client(&f, Some(&f.card(&verdi)))
+        .get(server.url("/api/v1/audit/verify"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().unwrap();
+    assert_eq!(v["intact"], true);
+    assert!(v["head_seq"].as_i64().unwrap() >= 4);
+}
+
+#[test]
+fn cross_site_writes_are_refused() {
+    let (f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    let server = f.start();
+    let c = client(&f, Some(&f.card(&rossi)));
+    let res = c
+        .post(server.url("/api/v1/me"))
+        .header("Origin", "https://evil.example")
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(f.last_audit().2["reason"], "cross_site");
+    let res = c
+        .post(server.url("/api/v1/me"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // An HTML form can send only form/text content types: API writes refuse them.
+    let res = c
+        .post(server.url("/api/v1/me"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("a=1")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 415);
+}

@@ -1,0 +1,223 @@
+//! The command line: configuration errors, bootstrap commands, audit verify, and two writer
+//! processes (server and CLI) never forking the chain.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::process::Command;
+
+use common::{BIN, Fixture, cf, client};
+use ricolloca::infra::pki::KeyKind;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn bad_configuration_stops_start_up_naming_the_key() {
+    let mut f = Fixture::new(KeyKind::EcdsaP256);
+    f.extra_config = "colour = \"blu\"".into();
+    f.write_config();
+    let out = f.cli(&["serve"]);
+    assert_eq!(out.status.code(), Some(1));
+    let e = stderr(&out);
+    assert!(e.contains("`colour`") && e.contains("sconosciuta"), "{e}");
+    assert_eq!(e.lines().count(), 1, "one line: {e}");
+
+    f.extra_config = String::new();
+    f.write_config();
+    // Environment overrides, nested with __, are checked the same way.
+    let out = Command::new(BIN)
+        .args(["serve"])
+        .env("RICOLLOCA_CONFIG", &f.config)
+        .env("RICOLLOCA_INACTIVITY_DAYS", "molti")
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("`inactivity_days`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = Command::new(BIN)
+        .args(["serve"])
+        .env("RICOLLOCA_CONFIG", &f.config)
+        .env("RICOLLOCA_TLS__CERT", "/nonexistent.pem")
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("`tls.cert`"), "{}", stderr(&out));
+
+    // A key that does not belong to the certificate.
+    let other = Fixture::new(KeyKind::EcdsaP256);
+    std::fs::copy(other.path().join("server.key"), f.path().join("server.key")).unwrap();
+    let out = f.cli(&["serve"]);
+    assert!(stderr(&out).contains("`tls.key`"), "{}", stderr(&out));
+}
+
+#[test]
+fn operator_add_validates_and_never_reuses_a_codice_fiscale() {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let p = f.add_provider("Ente", "06363391001", "ACC-1");
+    let p = p.to_string();
+    let base = |cf: &str, role: &str, email: &str| {
+        let mut a = vec![
+            "operator".to_owned(),
+            "add".into(),
+            "--cf".into(),
+            cf.into(),
+            "--surname".into(),
+            "Rossi".into(),
+            "--name".into(),
+            "Mario".into(),
+            "--email".into(),
+            email.into(),
+            "--role".into(),
+            role.into(),
+        ];
+        if role == "operatore" {
+            a.extend(["--provider".into(), p.clone()]);
+        }
+        a
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        f.cli(&args)
+    };
+    let out = run(base("RSSMRA85T10A562T", "operatore", "a@b.it"));
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--cf") && stderr(&out).contains("controllo"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(base("RSSMRA85T10A562S", "operatore", "non-una-email"));
+    assert!(stderr(&out).contains("--email"), "{}", stderr(&out));
+    let out = run(base("RSSMRA85T10A562S", "capo", "a@b.it"));
+    assert!(stderr(&out).contains("--role"), "{}", stderr(&out));
+    let mut no_provider = base("RSSMRA85T10A562S", "regione", "a@b.it");
+    no_provider[11] = "operatore".into();
+    assert!(stderr(&run(no_provider)).contains("--provider"));
+    let rows_before = f.audit_rows();
+    assert!(
+        run(base("rssmra85t10a562s", "operatore", "a@b.it"))
+            .status
+            .success()
+    );
+    assert_eq!(f.audit_rows(), rows_before + 1);
+    assert_eq!(f.last_audit().0, "operator.create");
+    // Same codice fiscale again, even for another role: refused, nothing written.
+    let out = run(base("RSSMRA85T10A562S", "regione", "c@d.it"));
+    assert!(stderr(&out).contains("riassegnato"), "{}", stderr(&out));
+    assert_eq!(f.audit_rows(), rows_before + 1);
+}
+
+#[test]
+fn audit_verify_reports_intact_after_traffic_and_names_a_tampered_row() {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let p = f.add_provider("Ente", "06363391001", "ACC-1");
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(p));
+    let server = f.start();
+    let good = client(&f, Some(&f.card(&rossi)));
+    let stranger = client(&f, Some(&f.card(&cf("VRDGPP75M12G702"))));
+    for _ in 0..5 {
+        assert_eq!(
+            good.get(server.url("/api/v1/me")).send().unwrap().status(),
+            200
+        );
+        assert_eq!(
+            stranger
+                .get(server.url("/api/v1/me"))
+                .send()
+                .unwrap()
+                .status(),
+            403
+        );
+    }
+    // provider.create + operator.create + 1 login + 5 denials.
+    let rows = f.audit_rows();
+    assert_eq!(rows, 8);
+    let out = f.cli_ok(&["audit", "verify"]);
+    assert!(out.contains(&format!("intact up to {rows}")), "{out}");
+
+    // An attacker with the file: drop the guard trigger and edit row 4.
+    let db = f.db();
+    db.execute_batch(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET outcome = 'ok' WHERE seq = 4;",
+    )
+    .unwrap();
+    let out = f.cli(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("seq 4") && stderr(&out).contains("edited"),
+        "{}",
+        stderr(&out)
+    );
+    // The trigger stops honest mistakes.
+    let db2 = Fixture::new(KeyKind::EcdsaP256);
+    db2.add_provider("Ente", "06363391001", "ACC-1");
+    let e = db2
+        .db()
+        .execute("DELETE FROM audit_log", [])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("append-only"), "{e}");
+
+    // Verifying a copy works without a configuration.
+    let copy = f.path().join("copia.db");
+    db.execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
+    let out = Command::new(BIN)
+        .args(["audit", "verify", "--data"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cli_writes_beside_a_live_server_never_fork_the_chain() {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let p = f.add_provider("Ente", "06363391001", "ACC-1");
+    let server = f.start();
+    // Many people log in (one write each) while the CLI enables others (one write each).
+    let bodies: Vec<String> = (0..12)
+        .map(|i| format!("RSSMRA85T{:02}A562", 10 + i))
+        .collect();
+    let people: Vec<String> = bodies.iter().map(|b| cf(b)).collect();
+    for person in people.iter().take(6) {
+        f.add_operator(person, "operatore", Some(p));
+    }
+    let cards: Vec<_> = people.iter().take(6).map(|c| f.card(c)).collect();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for card in &cards {
+                let c = client(&f, Some(card));
+                for _ in 0..3 {
+                    assert_eq!(
+                        c.get(server.url("/api/v1/me")).send().unwrap().status(),
+                        200
+                    );
+                }
+            }
+            // Strangers: denials are writes too.
+            for person in people.iter().skip(9) {
+                let c = client(&f, Some(&f.card(person)));
+                assert_eq!(c.get(server.url("/")).send().unwrap().status(), 403);
+            }
+        });
+        s.spawn(|| {
+            for person in people.iter().skip(6).take(3) {
+                f.add_operator(person, "operatore", Some(p));
+            }
+        });
+    });
+    let out = f.cli_ok(&["audit", "verify"]);
+    // 1 provider + 9 operators + 6 logins + 3 denials.
+    assert!(out.contains("intact up to 19"), "{out}");
+}

@@ -1,0 +1,304 @@
+//! Test harness: the real `ricolloca` binary, real TLS on an ephemeral port, certificates
+//! generated per test, a fresh data file per test, and a rustls client presenting them.
+
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use ricolloca::infra::clock::system_now;
+use ricolloca::infra::pki::{Ca, CnsPerson, Issued, KeyKind};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ricolloca");
+
+/// A certification authority, the server certificate it issued, files on disk.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub ca: Ca,
+    pub kind: KeyKind,
+    pub config: PathBuf,
+    pub data: PathBuf,
+    /// Serials to put on the CRL (set before `write_config`).
+    pub revoked: Vec<Vec<u8>>,
+    pub extra_config: String,
+    pub tls_extra: String,
+}
+
+impl Fixture {
+    pub fn new(kind: KeyKind) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let now = system_now();
+        let ca = Ca::new("CA Cittadini di prova", kind, now).unwrap();
+        let server = ca.server(&["localhost", "127.0.0.1"], kind, now).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), &ca.cert_pem).unwrap();
+        std::fs::write(dir.path().join("server.pem"), &server.cert_pem).unwrap();
+        std::fs::write(dir.path().join("server.key"), &server.key_pem).unwrap();
+        let config = dir.path().join("ricolloca.toml");
+        let data = dir.path().join("ricolloca.db");
+        let mut f = Self {
+            dir,
+            ca,
+            kind,
+            config,
+            data,
+            revoked: Vec::new(),
+            extra_config: String::new(),
+            tls_extra: String::new(),
+        };
+        f.write_config();
+        f
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// (Re)writes the configuration, with a CRL when serials are revoked.
+    pub fn write_config(&mut self) {
+        let d = self.path().display().to_string();
+        let mut crl = String::new();
+        if !self.revoked.is_empty() {
+            let pem = self.ca.crl(&self.revoked, system_now()).unwrap();
+            std::fs::write(self.path().join("ca.crl"), pem).unwrap();
+            crl = format!("crl = \"{d}/ca.crl\"\n");
+        }
+        let toml = format!(
+            "listen = \"127.0.0.1:0\"\ndata = \"{d}/ricolloca.db\"\nlog_dir = \"{d}/log\"\n{extra}\n\
+             [tls]\ncert = \"{d}/server.pem\"\nkey = \"{d}/server.key\"\nclient_ca = \"{d}/ca.pem\"\n{crl}{tls}\n",
+            extra = self.extra_config,
+            tls = self.tls_extra,
+        );
+        std::fs::write(&self.config, toml).unwrap();
+    }
+
+    /// Runs a CLI command against this fixture's configuration.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .args(args)
+            .env("RICOLLOCA_CONFIG", &self.config)
+            .output()
+            .unwrap()
+    }
+
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn add_provider(&self, name: &str, piva: &str, code: &str) -> i64 {
+        let out = self.cli_ok(&[
+            "provider", "add", "--name", name, "--cf", piva, "--code", code,
+        ]);
+        out.split_whitespace().nth(2).unwrap().parse().unwrap()
+    }
+
+    pub fn add_operator(&self, cf: &str, role: &str, provider: Option<i64>) -> i64 {
+        let provider = provider.map(|p| p.to_string());
+        let mut args = vec![
+            "operator",
+            "add",
+            "--cf",
+            cf,
+            "--surname",
+            "Rossi",
+            "--name",
+            "Mario",
+            "--email",
+            "m.rossi@example.it",
+            "--role",
+            role,
+        ];
+        if let Some(p) = &provider {
+            args.extend(["--provider", p]);
+        }
+        if role == "tecnico" {
+            args.push("--technical-exemption");
+        }
+        let out = self.cli_ok(&args);
+        out.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    /// A CNS-shaped certificate for this codice fiscale, valid now.
+    pub fn card(&self, cf: &str) -> Issued {
+        let cn = ricolloca::infra::pki::cns_common_name(cf, 6_120_016_461_039_008);
+        self.ca
+            .cns_client(&CnsPerson::valid_now(&cn, system_now()), self.kind)
+            .unwrap()
+    }
+
+    pub fn card_with(&self, person: &CnsPerson<'_>) -> Issued {
+        self.ca.cns_client(person, self.kind).unwrap()
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        let c = rusqlite::Connection::open(&self.data).unwrap();
+        c.busy_timeout(Duration::from_secs(10)).unwrap();
+        c
+    }
+
+    /// The last audit row: (action, outcome, detail JSON).
+    pub fn last_audit(&self) -> (String, String, serde_json::Value) {
+        self.db()
+            .query_row(
+                "SELECT action, outcome, detail FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| {
+                    let detail: String = r.get(2)?;
+                    Ok((r.get(0)?, r.get(1)?, serde_json::from_str(&detail).unwrap()))
+                },
+            )
+            .unwrap()
+    }
+
+    pub fn audit_count(&self, action: &str) -> i64 {
+        self.db()
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = ?1",
+                [action],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    pub fn audit_rows(&self) -> i64 {
+        self.db()
+            .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    pub fn start(&self) -> Server {
+        Server::start(&self.config)
+    }
+}
+
+/// A running `ricolloca serve`, killed on drop.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+}
+
+impl Server {
+    pub fn start(config: &Path) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(config)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("https://127.0.0.1:").nth(1) {
+                    let port: u16 = rest.trim_end_matches('/').parse().unwrap();
+                    let _ = tx.send(port);
+                }
+            }
+        });
+        let port = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(p) => p,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("server did not start");
+            }
+        };
+        Server { child, port }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+pub fn roots(ca_pem: &str) -> rustls::RootCertStore {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    roots
+}
+
+pub fn identity(card: &Issued) -> (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+    let chain = vec![CertificateDer::from(card.cert_der.clone())];
+    let key = PrivateKeyDer::try_from(card.key_der.clone()).unwrap();
+    (chain, key)
+}
+
+/// rustls client config trusting `ca_pem`, presenting `card` if given, on these TLS versions.
+pub fn tls_config(
+    ca_pem: &str,
+    card: Option<&Issued>,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> rustls::ClientConfig {
+    let builder = rustls::ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_root_certificates(roots(ca_pem));
+    match card {
+        Some(card) => {
+            let (chain, key) = identity(card);
+            builder.with_client_auth_cert(chain, key).unwrap()
+        }
+        None => builder.with_no_client_auth(),
+    }
+}
+
+pub fn http(config: rustls::ClientConfig) -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .use_preconfigured_tls(config)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// A client presenting `card` (or none), trusting the fixture's CA, TLS 1.2 and 1.3 offered.
+pub fn client(f: &Fixture, card: Option<&Issued>) -> reqwest::blocking::Client {
+    http(tls_config(
+        &f.ca.cert_pem,
+        card,
+        &[&rustls::version::TLS13, &rustls::version::TLS12],
+    ))
+}
+
+/// Valid codici fiscali for tests, computed from a body so no check letter is typed by hand.
+pub fn cf(body: &str) -> String {
+    let mut s = body.to_owned();
+    s.push(char::from(ricolloca::domain::codice_fiscale::check_letter(
+        body.as_bytes(),
+    )));
+    s
+}
