@@ -9,16 +9,60 @@ CREATE TABLE setting (
     value BLOB NOT NULL
 ) STRICT;
 
--- Soggetti accreditati (providers).
+-- Soggetti accreditati (providers). Never deleted; suspension keeps every row.
 CREATE TABLE provider (
     id                 INTEGER PRIMARY KEY,
     name               TEXT NOT NULL,
     codice_fiscale     TEXT NOT NULL UNIQUE,   -- partita IVA (11 digits) or codice fiscale
     accreditation_code TEXT NOT NULL UNIQUE,
     pec                TEXT NOT NULL DEFAULT '',
+    registered_office  TEXT NOT NULL DEFAULT '',
+    contact_person     TEXT NOT NULL DEFAULT '',
     status             TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
-    created_at         INTEGER NOT NULL
+    created_at         INTEGER NOT NULL,
+    version            INTEGER NOT NULL DEFAULT 1  -- optimistic concurrency for edits
 ) STRICT;
+
+-- Sedi operative of a provider. A closed sede leaves new choices but keeps its history.
+CREATE TABLE sede (
+    id                INTEGER PRIMARY KEY,
+    provider_id       INTEGER NOT NULL REFERENCES provider(id),
+    address           TEXT NOT NULL,
+    comune            TEXT NOT NULL,
+    phone             TEXT NOT NULL DEFAULT '',
+    opening_hours     TEXT NOT NULL DEFAULT '',
+    programme_enabled INTEGER NOT NULL DEFAULT 1 CHECK (programme_enabled IN (0, 1)),
+    temporarily_closed INTEGER NOT NULL DEFAULT 0 CHECK (temporarily_closed IN (0, 1)),
+    closed            INTEGER NOT NULL DEFAULT 0 CHECK (closed IN (0, 1)),
+    created_at        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sede_provider ON sede(provider_id);
+
+-- Uploaded files, inside the data file so that it really is the whole state.
+CREATE TABLE document (
+    id          INTEGER PRIMARY KEY,
+    sha256      TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('pdf', 'p7m')),   -- decided from the content
+    file_name   TEXT NOT NULL,                                  -- sanitised, for downloads
+    content     BLOB NOT NULL,
+    uploaded_by INTEGER,                                        -- operator id
+    uploaded_at INTEGER NOT NULL
+) STRICT;
+
+-- Written communications from a provider: the basis of every enabling, variation, revocation.
+CREATE TABLE communication (
+    id            INTEGER PRIMARY KEY,
+    provider_id   INTEGER REFERENCES provider(id),   -- NULL: internal act for regional staff
+    received_on   TEXT NOT NULL,                     -- yyyy-mm-dd
+    protocol      TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('abilitazione', 'variazione', 'revoca')),
+    document_id   INTEGER NOT NULL REFERENCES document(id),
+    note          TEXT NOT NULL DEFAULT '',
+    registered_by INTEGER NOT NULL,
+    registered_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX communication_provider ON communication(provider_id);
 
 -- Everyone who may log in: provider operators and regional staff.
 -- A codice fiscale is never reassigned (Allegato B p.6): the UNIQUE constraint keeps it so,
@@ -35,13 +79,53 @@ CREATE TABLE operator (
     state               TEXT NOT NULL DEFAULT 'active'
                         CHECK (state IN ('active', 'disabled', 'idle_deactivated')),
     technical_exemption INTEGER NOT NULL DEFAULT 0 CHECK (technical_exemption IN (0, 1)),
-    enabled_at          INTEGER NOT NULL,
+    enabled_at          INTEGER NOT NULL,             -- last granted (enabling or re-enabling)
     last_access_at      INTEGER,
     last_cert_sha256    TEXT,
+    exemption_reason    TEXT NOT NULL DEFAULT '',
+    reviewed_at         INTEGER,                      -- last annual review (Allegato B p.14)
+    version             INTEGER NOT NULL DEFAULT 1,   -- optimistic concurrency for edits
     CHECK ((role = 'operatore') = (provider_id IS NOT NULL)),
     CHECK (technical_exemption = 0 OR role = 'tecnico')
 ) STRICT;
 CREATE INDEX operator_provider ON operator(provider_id);
+
+CREATE TABLE operator_sede (
+    operator_id INTEGER NOT NULL REFERENCES operator(id),
+    sede_id     INTEGER NOT NULL REFERENCES sede(id),
+    PRIMARY KEY (operator_id, sede_id)
+) STRICT;
+
+-- The history of an operator's authorisation, for people (the audit trail has it too, for
+-- auditors). before/after are JSON.
+CREATE TABLE operator_event (
+    id               INTEGER PRIMARY KEY,
+    operator_id      INTEGER NOT NULL REFERENCES operator(id),
+    at               INTEGER NOT NULL,
+    kind             TEXT NOT NULL,      -- enabled, variation, disabled, reenabled, idle_deactivated,
+                                         -- exemption_granted, exemption_revoked, reviewed
+    reason_kind      TEXT NOT NULL DEFAULT '',  -- anomaly, uncontactable, role_lost, other
+    reason           TEXT NOT NULL DEFAULT '',
+    communication_id INTEGER REFERENCES communication(id),
+    by_operator_id   INTEGER,            -- NULL: the system or the command line
+    by_label         TEXT NOT NULL,      -- who, as shown to people
+    before           TEXT NOT NULL DEFAULT '{}',
+    after            TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE INDEX operator_event_operator ON operator_event(operator_id, at);
+
+CREATE TABLE provider_event (
+    id             INTEGER PRIMARY KEY,
+    provider_id    INTEGER NOT NULL REFERENCES provider(id),
+    at             INTEGER NOT NULL,
+    kind           TEXT NOT NULL,        -- created, updated, suspended, reactivated
+    reason         TEXT NOT NULL DEFAULT '',
+    by_operator_id INTEGER,
+    by_label       TEXT NOT NULL,
+    before         TEXT NOT NULL DEFAULT '{}',
+    after          TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE INDEX provider_event_provider ON provider_event(provider_id, at);
 
 -- Every client certificate an operator logged in with (issue, audit, card renewals).
 CREATE TABLE certificate_seen (

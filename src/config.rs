@@ -82,10 +82,7 @@ impl Config {
         let mut figment = Figment::new();
         if let Some(file) = file {
             if !file.is_file() {
-                return Err(StartupError::Other(format!(
-                    "file di configurazione non trovato: {}",
-                    file.display()
-                )));
+                return Err(StartupError::Other(format!("file di configurazione non trovato: {}", file.display())));
             }
             figment = figment.merge(Toml::file_exact(file));
         }
@@ -97,16 +94,10 @@ impl Config {
 
     fn validate(&self) -> Result<(), StartupError> {
         if !(1..=3650).contains(&self.inactivity_days) {
-            return Err(StartupError::key(
-                "inactivity_days",
-                "deve essere tra 1 e 3650 giorni",
-            ));
+            return Err(StartupError::key("inactivity_days", "deve essere tra 1 e 3650 giorni"));
         }
         if self.tls.versions.is_empty() {
-            return Err(StartupError::key(
-                "tls.versions",
-                "indicare almeno una versione (\"1.2\", \"1.3\")",
-            ));
+            return Err(StartupError::key("tls.versions", "indicare almeno una versione (\"1.2\", \"1.3\")"));
         }
         for v in &self.tls.versions {
             if v != "1.2" && v != "1.3" {
@@ -116,34 +107,23 @@ impl Config {
                 ));
             }
         }
-        for (key, path) in [
-            ("tls.cert", &self.tls.cert),
-            ("tls.key", &self.tls.key),
-            ("tls.client_ca", &self.tls.client_ca),
-        ] {
+        for (key, path) in
+            [("tls.cert", &self.tls.cert), ("tls.key", &self.tls.key), ("tls.client_ca", &self.tls.client_ca)]
+        {
             if !path.is_file() {
-                return Err(StartupError::key(
-                    key,
-                    format!("file non trovato: {}", path.display()),
-                ));
+                return Err(StartupError::key(key, format!("file non trovato: {}", path.display())));
             }
         }
         if let Some(crl) = &self.tls.crl
             && !crl.exists()
         {
-            return Err(StartupError::key(
-                "tls.crl",
-                format!("file o cartella non trovati: {}", crl.display()),
-            ));
+            return Err(StartupError::key("tls.crl", format!("file o cartella non trovati: {}", crl.display())));
         }
         if let Some(parent) = self.data.parent()
             && !parent.as_os_str().is_empty()
             && !parent.is_dir()
         {
-            return Err(StartupError::key(
-                "data",
-                format!("la cartella {} non esiste", parent.display()),
-            ));
+            return Err(StartupError::key("data", format!("la cartella {} non esiste", parent.display())));
         }
         Ok(())
     }
@@ -167,18 +147,12 @@ fn figment_error(e: figment::Error) -> StartupError {
         path.join(".")
     };
     match &e.kind {
-        figment::error::Kind::UnknownField(field, _) => {
-            StartupError::key(&key_with(field), "chiave sconosciuta")
-        }
+        figment::error::Kind::UnknownField(field, _) => StartupError::key(&key_with(field), "chiave sconosciuta"),
         figment::error::Kind::MissingField(field) => {
             StartupError::key(&key_with(field), "chiave obbligatoria mancante")
         }
         other => {
-            let key = if e.path.is_empty() {
-                "(radice)".to_owned()
-            } else {
-                e.path.join(".")
-            };
+            let key = if e.path.is_empty() { "(radice)".to_owned() } else { e.path.join(".") };
             StartupError::key(&key, format!("valore non valido ({other})"))
         }
     }
@@ -205,9 +179,7 @@ mod tests {
     }
 
     fn err(toml: &str, dir: &Path) -> String {
-        Config::load(Some(&write(dir, toml)))
-            .unwrap_err()
-            .to_string()
+        Config::load(Some(&write(dir, toml))).unwrap_err().to_string()
     }
 
     #[test]
@@ -222,30 +194,15 @@ mod tests {
         assert!(e.contains("`colour`") && e.contains("sconosciuta"), "{e}");
         let e = err(&format!("{}typo = 1\n", base(dir.path())), dir.path());
         assert!(e.contains("`tls.typo`"), "{e}");
-        let e = err(
-            &format!("inactivity_days = \"tanti\"\n{}", base(dir.path())),
-            dir.path(),
-        );
+        let e = err(&format!("inactivity_days = \"tanti\"\n{}", base(dir.path())), dir.path());
         assert!(e.contains("`inactivity_days`"), "{e}");
-        let e = err(
-            &format!("inactivity_days = 0\n{}", base(dir.path())),
-            dir.path(),
-        );
+        let e = err(&format!("inactivity_days = 0\n{}", base(dir.path())), dir.path());
         assert!(e.contains("`inactivity_days`"), "{e}");
-        let e = err(
-            &format!("listen = \"nowhere\"\n{}", base(dir.path())),
-            dir.path(),
-        );
+        let e = err(&format!("listen = \"nowhere\"\n{}", base(dir.path())), dir.path());
         assert!(e.contains("`listen`"), "{e}");
-        let e = err(
-            &format!("{}versions = [\"1.1\"]\n", base(dir.path())),
-            dir.path(),
-        );
+        let e = err(&format!("{}versions = [\"1.1\"]\n", base(dir.path())), dir.path());
         assert!(e.contains("`tls.versions`"), "{e}");
-        let e = err(
-            &base(dir.path()).replace("ca.pem", "missing.pem"),
-            dir.path(),
-        );
+        let e = err(&base(dir.path()).replace("ca.pem", "missing.pem"), dir.path());
         assert!(e.contains("`tls.client_ca`"), "{e}");
         let e = err(&base(dir.path()).replace("log_dir", "#log_dir"), dir.path());
         assert!(e.contains("`log_dir`") && e.contains("mancante"), "{e}");

@@ -6,16 +6,19 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::access::AdminAuthority;
 use crate::config::Config;
-use crate::domain::audit_event::{Actor, AuditEvent};
 use crate::domain::codice_fiscale::{CodiceFiscale, check_letter};
 use crate::domain::ids::ProviderId;
+use crate::domain::operator::ValidOperator;
 use crate::domain::partita_iva;
+use crate::domain::provider::ProviderDraft;
 use crate::domain::role::Role;
+use crate::domain::sede::SedeDraft;
 use crate::error::{AppError, StartupError};
 use crate::infra::clock::{Clock, datetime};
 use crate::infra::pki::{self, Ca, CnsPerson, KeyKind};
-use crate::repo::{self, audit, operators, providers};
+use crate::{repo, service};
 
 /// Password of every demo .p12 file.
 pub const P12_PASSWORD: &str = "formazione";
@@ -99,18 +102,8 @@ const PEOPLE: &[Person] = &[
 
 /// (name, first 10 digits of the partita IVA, accreditation code, PEC)
 const PROVIDERS: &[(&str, &str, &str, &str)] = &[
-    (
-        "Lavoro Futuro Società Cooperativa",
-        "0512345048",
-        "ACC-TOS-0012",
-        "lavorofuturo@pec.example.it",
-    ),
-    (
-        "Orienta Toscana S.r.l.",
-        "0698765048",
-        "ACC-TOS-0047",
-        "orientatoscana@pec.example.it",
-    ),
+    ("Lavoro Futuro Società Cooperativa", "0512345048", "ACC-TOS-0012", "lavorofuturo@pec.example.it"),
+    ("Orienta Toscana S.r.l.", "0698765048", "ACC-TOS-0047", "orientatoscana@pec.example.it"),
 ];
 
 fn cf_of(body: &str) -> Result<CodiceFiscale, StartupError> {
@@ -140,18 +133,10 @@ pub struct DemoInstance {
 }
 
 /// Creates the demo folder (if new) and returns where its configuration is.
-pub fn prepare(
-    dir: &Path,
-    listen: SocketAddr,
-    clock: &dyn Clock,
-) -> Result<DemoInstance, StartupError> {
+pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<DemoInstance, StartupError> {
     let config_path = dir.join("ricolloca.toml");
     if config_path.is_file() {
-        return Ok(DemoInstance {
-            config_path,
-            dir: dir.to_path_buf(),
-            created: false,
-        });
+        return Ok(DemoInstance { config_path, dir: dir.to_path_buf(), created: false });
     }
     let certs = dir.join("certificati");
     let people = dir.join("persone");
@@ -161,20 +146,10 @@ pub fn prepare(
     let now = datetime(clock.now_ms());
     let pki_err = |e: pki::PkiError| StartupError::Other(format!("demo: {e}"));
 
-    let ca = Ca::new(
-        "Ricolloca Formazione - CA Cittadini (NON VALIDA)",
-        KeyKind::Rsa2048,
-        now,
-    )
-    .map_err(pki_err)?;
+    let ca = Ca::new("Ricolloca Formazione - CA Cittadini (NON VALIDA)", KeyKind::Rsa2048, now).map_err(pki_err)?;
     write(&certs.join("ca-formazione.pem"), &ca.cert_pem)?;
-    let server = ca
-        .server(&["localhost", "127.0.0.1", "::1"], KeyKind::Rsa2048, now)
-        .map_err(pki_err)?;
-    write(
-        &certs.join("server.pem"),
-        format!("{}{}", server.cert_pem, ca.cert_pem),
-    )?;
+    let server = ca.server(&["localhost", "127.0.0.1", "::1"], KeyKind::Rsa2048, now).map_err(pki_err)?;
+    write(&certs.join("server.pem"), format!("{}{}", server.cert_pem, ca.cert_pem))?;
     write(&certs.join("server.key"), &server.key_pem)?;
 
     let mut revoked = Vec::new();
@@ -190,22 +165,13 @@ pub fn prepare(
         let friendly = format!("{} {} (formazione)", person.name, person.surname);
         let p12 = pki::pkcs12(&issued, &ca.cert_der, &friendly, P12_PASSWORD).map_err(pki_err)?;
         write(&people.join(format!("{}.p12", person.file)), p12)?;
-        write(
-            &people.join(format!("{}.pem", person.file)),
-            &issued.cert_pem,
-        )?;
-        write(
-            &people.join(format!("{}.key", person.file)),
-            &issued.key_pem,
-        )?;
+        write(&people.join(format!("{}.pem", person.file)), &issued.cert_pem)?;
+        write(&people.join(format!("{}.key", person.file)), &issued.key_pem)?;
         if person.revoked {
             revoked.push(issued.serial.clone());
         }
     }
-    write(
-        &certs.join("crl-formazione.pem"),
-        ca.crl(&revoked, now).map_err(pki_err)?,
-    )?;
+    write(&certs.join("crl-formazione.pem"), ca.crl(&revoked, now).map_err(pki_err)?)?;
 
     let toml = format!(
         "# Ricolloca training instance made by `ricolloca demo`. Certificates here are NOT valid.\n\
@@ -231,77 +197,67 @@ pub fn prepare(
     write(&config_path, toml)?;
     let config = Config::load(Some(&config_path))?;
     seed(&config.data, clock)?;
-    Ok(DemoInstance {
-        config_path,
-        dir: dir.to_path_buf(),
-        created: true,
-    })
+    Ok(DemoInstance { config_path, dir: dir.to_path_buf(), created: true })
 }
 
 /// Providers and people, written as the CLI would: one transaction, audited.
 fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
     let mut conn = repo::open_and_migrate(data)?;
     let now = clock.now_ms();
-    let actor = Actor::system();
-    let people: Vec<(CodiceFiscale, &Person)> = PEOPLE
-        .iter()
-        .map(|p| cf_of(p.cf_body).map(|cf| (cf, p)))
-        .collect::<Result<_, _>>()?;
+    let people: Vec<(CodiceFiscale, &Person)> =
+        PEOPLE.iter().map(|p| cf_of(p.cf_body).map(|cf| (cf, p))).collect::<Result<_, _>>()?;
+    let who = AdminAuthority::system();
     repo::write_once(&mut conn, |tx| {
         let mut ids: Vec<ProviderId> = Vec::new();
         for (name, piva, code, pec) in PROVIDERS {
-            let cf = piva_of(piva);
-            let new = providers::NewProvider {
-                name,
-                codice_fiscale: &cf,
-                accreditation_code: code,
-                pec,
-            };
-            let id = providers::insert(tx, now, &new)?;
-            let event = AuditEvent::ProviderCreated {
-                provider: id,
+            let draft = ProviderDraft {
                 name: (*name).into(),
-                codice_fiscale: cf.clone(),
+                codice_fiscale: piva_of(piva),
                 accreditation_code: (*code).into(),
+                pec: (*pec).into(),
+                registered_office: "Firenze".into(),
+                contact_person: "Ufficio personale".into(),
             };
-            audit::append(tx, now, &actor, &event)?;
+            let valid = draft.validate().map_err(AppError::Invalid)?;
+            let id = service::providers::create(tx, now, &who, &valid)?;
+            let sede = SedeDraft {
+                address: "Via dei Servi 12".into(),
+                comune: "Firenze".into(),
+                phone: "055 123456".into(),
+                opening_hours: "lun-ven 9-13, mar-gio 14-17".into(),
+                programme_enabled: true,
+                ..Default::default()
+            };
+            let sede = sede.validate().map_err(AppError::Invalid)?;
+            service::providers::add_sede(tx, now, &who, id, &sede)?;
             ids.push(id);
         }
         for (cf, p) in &people {
-            let email = format!(
-                "{}.{}@example.it",
-                p.name.to_lowercase(),
-                p.surname.to_lowercase()
-            );
             let provider = match p.provider {
-                Some(i) => Some(
-                    *ids.get(i)
-                        .ok_or_else(|| AppError::internal("demo provider index"))?,
-                ),
+                Some(i) => Some(*ids.get(i).ok_or_else(|| AppError::internal("demo provider index"))?),
                 None => None,
             };
-            let new = operators::NewOperator {
-                codice_fiscale: cf,
-                surname: p.surname,
-                name: p.name,
-                email: &email,
-                role: p.role,
+            let valid = ValidOperator {
                 provider,
-                role_title: p.role_title,
-                technical_exemption: p.role == Role::Tecnico,
-            };
-            let id = operators::insert(tx, now, &new)?;
-            let event = AuditEvent::OperatorCreated {
-                operator: id,
                 codice_fiscale: cf.clone(),
                 surname: p.surname.into(),
                 name: p.name.into(),
+                email: format!("{}.{}@example.it", p.name.to_lowercase(), p.surname.to_lowercase()),
                 role: p.role,
-                provider,
-                via: "demo",
-                os_user: None,
+                role_title: p.role_title.into(),
+                communication: None,
             };
-            audit::append(tx, now, &actor, &event)?;
+            let id = service::operators::enable(tx, now, &who, &valid)?;
+            if p.role == Role::Tecnico {
+                service::operators::set_exemption(
+                    tx,
+                    now,
+                    &who,
+                    id,
+                    true,
+                    "gestione tecnica autorizzata (formazione)",
+                )?;
+            }
         }
         Ok(())
     })
@@ -312,63 +268,28 @@ fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
 pub fn instructions(instance: &DemoInstance, listen: SocketAddr) -> String {
     let people = instance.dir.join("persone");
     let ca = instance.dir.join("certificati").join("ca-formazione.pem");
-    let host = if listen.ip().is_unspecified() {
-        "127.0.0.1".to_owned()
-    } else {
-        listen.ip().to_string()
-    };
+    let host = if listen.ip().is_unspecified() { "127.0.0.1".to_owned() } else { listen.ip().to_string() };
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "Ricolloca — AMBIENTE DI FORMAZIONE ({})",
-        if instance.created {
-            "creato ora"
-        } else {
-            "riusato"
-        }
-    );
+    let _ =
+        writeln!(s, "Ricolloca — AMBIENTE DI FORMAZIONE ({})", if instance.created { "creato ora" } else { "riusato" });
     let _ = writeln!(s, "  Indirizzo:        https://{host}:{}/", listen.port());
     let _ = writeln!(s, "  Configurazione:   {}", instance.config_path.display());
-    let _ = writeln!(
-        s,
-        "  Certificati (.p12, password \"{P12_PASSWORD}\") in {}:",
-        people.display()
-    );
+    let _ = writeln!(s, "  Certificati (.p12, password \"{P12_PASSWORD}\") in {}:", people.display());
     for p in PEOPLE {
-        let note = if p.revoked {
-            " — carta revocata: mostra il rifiuto"
-        } else {
-            ""
-        };
+        let note = if p.revoked { " — carta revocata: mostra il rifiuto" } else { "" };
         let _ = writeln!(s, "    {}.p12  ({}){note}", p.file, p.role.label());
     }
-    let _ = writeln!(
-        s,
-        "  CA di formazione da considerare attendibile: {}",
-        ca.display()
-    );
+    let _ = writeln!(s, "  CA di formazione da considerare attendibile: {}", ca.display());
     let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "Chromium: Impostazioni > Privacy e sicurezza > Sicurezza > Gestisci certificati >"
-    );
-    let _ = writeln!(
-        s,
-        "  \"I tuoi certificati\" > Importa (il .p12); \"Autorità\" > Importa (la CA)."
-    );
+    let _ = writeln!(s, "Chromium: Impostazioni > Privacy e sicurezza > Sicurezza > Gestisci certificati >");
+    let _ = writeln!(s, "  \"I tuoi certificati\" > Importa (il .p12); \"Autorità\" > Importa (la CA).");
     let _ = writeln!(
         s,
         "  Oppure: pk12util -i {}/operatore-mario-rossi.p12 -d sql:$HOME/.pki/nssdb -W {P12_PASSWORD}",
         people.display()
     );
-    let _ = writeln!(
-        s,
-        "Firefox: Impostazioni > Privacy e sicurezza > Certificati > Mostra certificati >"
-    );
-    let _ = writeln!(
-        s,
-        "  \"Certificati personali\" > Importa (il .p12); \"Autorità\" > Importa (la CA)."
-    );
+    let _ = writeln!(s, "Firefox: Impostazioni > Privacy e sicurezza > Certificati > Mostra certificati >");
+    let _ = writeln!(s, "  \"Certificati personali\" > Importa (il .p12); \"Autorità\" > Importa (la CA).");
     let _ = writeln!(
         s,
         "curl:    curl --cacert {} --cert {}/operatore-mario-rossi.pem --key {}/operatore-mario-rossi.key https://{host}:{}/api/v1/me",

@@ -46,12 +46,9 @@ impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
         match e.sqlite_error_code() {
-            Some(
-                ErrorCode::DiskFull
-                | ErrorCode::DatabaseBusy
-                | ErrorCode::DatabaseLocked
-                | ErrorCode::ReadOnly,
-            ) => AppError::Unavailable(e.to_string()),
+            Some(ErrorCode::DiskFull | ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::ReadOnly) => {
+                AppError::Unavailable(e.to_string())
+            }
             _ => AppError::Internal(e.to_string()),
         }
     }
@@ -69,10 +66,7 @@ pub enum StartupError {
 
 impl StartupError {
     pub fn key(key: &str, message: impl Into<String>) -> Self {
-        StartupError::Config {
-            key: key.to_owned(),
-            message: message.into(),
-        }
+        StartupError::Config { key: key.to_owned(), message: message.into() }
     }
 }
 

@@ -13,4 +13,5 @@ pub mod error;
 pub mod infra;
 pub mod repo;
 pub mod server;
+pub mod service;
 pub mod web;

@@ -161,17 +161,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         }
         Command::Operator {
             command:
-                OperatorCommand::Add {
-                    config,
-                    cf,
-                    surname,
-                    name,
-                    email,
-                    role,
-                    provider,
-                    role_title,
-                    technical_exemption,
-                },
+                OperatorCommand::Add { config, cf, surname, name, email, role, provider, role_title, technical_exemption },
         } => {
             let data = data_path(config.as_deref())?;
             let args = OperatorArgs {
@@ -188,30 +178,14 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             println!("operatore {id} abilitato ({})", cf.trim().to_uppercase());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Provider {
-            command:
-                ProviderCommand::Add {
-                    config,
-                    name,
-                    cf,
-                    code,
-                    pec,
-                },
-        } => {
+        Command::Provider { command: ProviderCommand::Add { config, name, cf, code, pec } } => {
             let data = data_path(config.as_deref())?;
-            let args = ProviderArgs {
-                name: &name,
-                codice_fiscale: &cf,
-                accreditation_code: &code,
-                pec: &pec,
-            };
+            let args = ProviderArgs { name: &name, codice_fiscale: &cf, accreditation_code: &code, pec: &pec };
             let id = cli::provider_add(&data, clock().as_ref(), &args)?;
             println!("soggetto accreditato {id} registrato");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            command: AuditCommand::Verify { config, data },
-        } => {
+        Command::Audit { command: AuditCommand::Verify { config, data } } => {
             let data = match data {
                 Some(d) => d,
                 None => data_path(config.as_deref())?,
@@ -246,9 +220,7 @@ fn serve(config: &Config) -> Result<ExitCode, CliError> {
         .thread_name("ricolloca-worker")
         .build()
         .map_err(|e| CliError::Other(format!("runtime: {e}")))?;
-    runtime
-        .block_on(rocket.launch())
-        .map_err(|e| CliError::Other(format!("server: {e}")))?;
+    runtime.block_on(rocket.launch()).map_err(|e| CliError::Other(format!("server: {e}")))?;
     tracing::info!(schema = repo::SCHEMA_VERSION, "server stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -22,35 +22,21 @@ use crate::web::{self, AppState, Site};
 pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupError> {
     let mut conn = repo::open_and_migrate(&config.data)?;
     let fresh_secret = random_bytes();
-    let form_secret = repo::write_once(&mut conn, |tx| {
-        settings::get_or_insert(tx, form_token::SECRET_KEY, &fresh_secret)
-    })
-    .map_err(|e| StartupError::Other(format!("file dati: {e}")))?;
-    let writer = Writer::start(conn)
-        .map_err(|e| StartupError::Other(format!("thread di scrittura: {e}")))?;
+    let form_secret =
+        repo::write_once(&mut conn, |tx| settings::get_or_insert(tx, form_token::SECRET_KEY, &fresh_secret))
+            .map_err(|e| StartupError::Other(format!("file dati: {e}")))?;
+    let writer = Writer::start(conn).map_err(|e| StartupError::Other(format!("thread di scrittura: {e}")))?;
     let pool = Arc::new(ReadPool::new(config.data.clone()));
-    let ca_pem = std::fs::read(&config.tls.client_ca).map_err(|e| {
-        StartupError::key(
-            "tls.client_ca",
-            format!("{}: {e}", config.tls.client_ca.display()),
-        )
-    })?;
+    let ca_pem = std::fs::read(&config.tls.client_ca)
+        .map_err(|e| StartupError::key("tls.client_ca", format!("{}: {e}", config.tls.client_ca.display())))?;
     let revocations = RevocationList::load(config.tls.crl.as_deref(), &ca_pem)?;
     for crl in &revocations.sources {
         tracing::info!(path = %crl.path.display(), issuer = %crl.issuer, revoked = crl.revoked, "CRL loaded");
     }
-    let access = Arc::new(AccessControl::new(
-        clock.clone(),
-        pool.clone(),
-        writer.clone(),
-        revocations,
-        config.inactivity_days,
-    ));
+    let access =
+        Arc::new(AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity_days));
     Ok(AppState {
-        site: Site {
-            region_name: config.region_name.clone(),
-            training: config.training,
-        },
+        site: Site { region_name: config.region_name.clone(), training: config.training },
         access,
         pool,
         writer,
@@ -96,8 +82,5 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             println!("{line}");
         })
     });
-    Ok(web::app(
-        state,
-        rocket::custom(rocket_config).attach(announce),
-    ))
+    Ok(web::app(state, rocket::custom(rocket_config).attach(announce)))
 }

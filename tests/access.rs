@@ -1,11 +1,6 @@
 //! The path of one request over real TLS: certificates, the per-request checks, the audit rows.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
@@ -29,10 +24,7 @@ fn a_valid_operator_gets_in_and_the_login_is_audited() {
     f.add_operator(&rossi, "operatore", Some(provider));
     let server = f.start();
     let card = f.card(&rossi);
-    let res = client(&f, Some(&card))
-        .get(server.url("/api/v1/me"))
-        .send()
-        .unwrap();
+    let res = client(&f, Some(&card)).get(server.url("/api/v1/me")).send().unwrap();
     assert_eq!(res.status(), 200);
     let me: Value = res.json().unwrap();
     assert_eq!(me["codice_fiscale"], rossi);
@@ -43,27 +35,16 @@ fn a_valid_operator_gets_in_and_the_login_is_audited() {
 
     let (action, outcome, detail) = f.last_audit();
     assert_eq!((action.as_str(), outcome.as_str()), ("access.login", "ok"));
-    assert_eq!(
-        detail["cert"]["cn"].as_str().unwrap().split('/').next(),
-        Some(rossi.as_str())
-    );
+    assert_eq!(detail["cert"]["cn"].as_str().unwrap().split('/').next(), Some(rossi.as_str()));
 
     // The home page greets by name and role; a second request the same day logs no new login.
-    let home = client(&f, Some(&card))
-        .get(server.url("/"))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    let home = client(&f, Some(&card)).get(server.url("/")).send().unwrap().text().unwrap();
     assert!(home.contains("Buongiorno, Mario Rossi"), "{home}");
     assert!(home.contains("Operatore del soggetto accreditato"));
     assert_eq!(f.audit_count("access.login"), 1);
 
     // The certificate was recorded.
-    let seen: i64 = f
-        .db()
-        .query_row("SELECT count(*) FROM certificate_seen", [], |r| r.get(0))
-        .unwrap();
+    let seen: i64 = f.db().query_row("SELECT count(*) FROM certificate_seen", [], |r| r.get(0)).unwrap();
     assert_eq!(seen, 1);
 }
 
@@ -80,11 +61,7 @@ fn without_a_card_only_the_landing_page_manual_and_assets_are_served() {
     let landing = c.get(server.url("/")).send().unwrap();
     assert_eq!(landing.status(), 200);
     let text = landing.text().unwrap();
-    assert!(
-        text.contains("Carta Nazionale dei Servizi")
-            && text.contains("PIN")
-            && text.contains("/manuale")
-    );
+    assert!(text.contains("Carta Nazionale dei Servizi") && text.contains("PIN") && text.contains("/manuale"));
 
     let manual = c.get(server.url("/manuale/accesso")).send().unwrap();
     assert_eq!(manual.status(), 200);
@@ -92,36 +69,15 @@ fn without_a_card_only_the_landing_page_manual_and_assets_are_served() {
 
     let css = c.get(server.url("/static/css/app.css")).send().unwrap();
     assert_eq!(css.status(), 200);
-    assert!(
-        css.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/css")
-    );
+    assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
     let etag = css.headers()["etag"].to_str().unwrap().to_owned();
-    let again = c
-        .get(server.url("/static/css/app.css"))
-        .header("If-None-Match", &etag)
-        .send()
-        .unwrap();
+    let again = c.get(server.url("/static/css/app.css")).header("If-None-Match", &etag).send().unwrap();
     assert_eq!(again.status(), 304);
 
     // Unknown routes are closed too (401, not 404), and so is a POST to a public path.
-    assert_eq!(
-        c.get(server.url("/qualsiasi/cosa"))
-            .send()
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(c.get(server.url("/qualsiasi/cosa")).send().unwrap().status(), 401);
     assert_eq!(c.post(server.url("/")).send().unwrap().status(), 401);
-    assert_eq!(
-        c.get(server.url("/__accesso-negato"))
-            .send()
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(c.get(server.url("/__accesso-negato")).send().unwrap().status(), 401);
     // Anonymous refusals are not attributed to anyone: no audit row.
     assert_eq!(f.audit_count("access.denied"), 0);
 }
@@ -132,23 +88,13 @@ fn security_headers_are_set() {
     let rossi = cf("RSSMRA85T10A562");
     f.add_operator(&rossi, "operatore", Some(provider));
     let server = f.start();
-    let res = client(&f, Some(&f.card(&rossi)))
-        .get(server.url("/"))
-        .send()
-        .unwrap();
+    let res = client(&f, Some(&f.card(&rossi))).get(server.url("/")).send().unwrap();
     let h = res.headers();
     let csp = h["content-security-policy"].to_str().unwrap();
     assert!(
-        csp.contains("frame-ancestors 'none'")
-            && csp.contains("script-src 'self'")
-            && !csp.contains("unsafe-inline")
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline")
     );
-    assert!(
-        h["strict-transport-security"]
-            .to_str()
-            .unwrap()
-            .contains("max-age=")
-    );
+    assert!(h["strict-transport-security"].to_str().unwrap().contains("max-age="));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["referrer-policy"], "no-referrer");
@@ -165,12 +111,7 @@ fn certificates_from_another_ca_or_expired_are_refused_at_the_handshake() {
 
     let stranger = Fixture::new(KeyKind::EcdsaP256);
     let foreign_card = stranger.card(&rossi);
-    assert!(
-        client(&f, Some(&foreign_card))
-            .get(server.url("/api/v1/me"))
-            .send()
-            .is_err()
-    );
+    assert!(client(&f, Some(&foreign_card)).get(server.url("/api/v1/me")).send().is_err());
 
     let now = system_now();
     let cn = format!("{rossi}/6120016461039008.abc/def+ghi=");
@@ -182,12 +123,7 @@ fn certificates_from_another_ca_or_expired_are_refused_at_the_handshake() {
         not_after: now - time::Duration::days(1),
     };
     let expired = f.card_with(&expired);
-    assert!(
-        client(&f, Some(&expired))
-            .get(server.url("/api/v1/me"))
-            .send()
-            .is_err()
-    );
+    assert!(client(&f, Some(&expired)).get(server.url("/api/v1/me")).send().is_err());
 }
 
 #[test]
@@ -199,31 +135,18 @@ fn a_revoked_card_gets_403_and_an_audit_row() {
     f.revoked.push(card.serial.clone());
     f.write_config();
     let server = f.start();
-    let res = client(&f, Some(&card))
-        .get(server.url("/api/v1/me"))
-        .send()
-        .unwrap();
+    let res = client(&f, Some(&card)).get(server.url("/api/v1/me")).send().unwrap();
     assert_eq!(res.status(), 403);
     let body: Value = res.json().unwrap();
     assert_eq!(body["error"], "certificate_revoked");
     let (action, outcome, detail) = f.last_audit();
-    assert_eq!(
-        (action.as_str(), outcome.as_str()),
-        ("access.denied", "denied")
-    );
+    assert_eq!((action.as_str(), outcome.as_str()), ("access.denied", "denied"));
     assert_eq!(detail["reason"], "certificate_revoked");
     assert_eq!(detail["path"], "/api/v1/me");
 
     // A new card for the same person (not revoked) works.
     let renewed = f.card(&rossi);
-    assert_eq!(
-        client(&f, Some(&renewed))
-            .get(server.url("/api/v1/me"))
-            .send()
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(client(&f, Some(&renewed)).get(server.url("/api/v1/me")).send().unwrap().status(), 200);
 }
 
 #[test]
@@ -231,10 +154,7 @@ fn unknown_or_invalid_codice_fiscale_gets_403_and_an_audit_row() {
     let (f, _) = setup();
     let server = f.start();
     let unknown = f.card(&cf("VRDGPP75M12G702"));
-    let res = client(&f, Some(&unknown))
-        .get(server.url("/"))
-        .send()
-        .unwrap();
+    let res = client(&f, Some(&unknown)).get(server.url("/")).send().unwrap();
     assert_eq!(res.status(), 403);
     assert!(res.text().unwrap().contains("non risulta abilitato"));
     let (action, _, detail) = f.last_audit();
@@ -242,10 +162,7 @@ fn unknown_or_invalid_codice_fiscale_gets_403_and_an_audit_row() {
     assert_eq!(detail["reason"], "unknown_operator");
 
     let garbage = f.card_with(&CnsPerson::valid_now("Mario Rossi", system_now()));
-    let res = client(&f, Some(&garbage))
-        .get(server.url("/api/v1/me"))
-        .send()
-        .unwrap();
+    let res = client(&f, Some(&garbage)).get(server.url("/api/v1/me")).send().unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(f.last_audit().2["reason"], "invalid_codice_fiscale");
     assert_eq!(f.last_audit().2["cert"]["cn"], "Mario Rossi");
@@ -259,32 +176,17 @@ fn disabling_an_operator_or_suspending_the_provider_takes_effect_on_an_open_conn
     let server = f.start();
     // One client: its keep-alive connection (and TLS session) stays open across requests.
     let c = client(&f, Some(&f.card(&rossi)));
-    assert_eq!(
-        c.get(server.url("/api/v1/me")).send().unwrap().status(),
-        200
-    );
+    assert_eq!(c.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
 
-    f.db()
-        .execute("UPDATE operator SET state = 'disabled' WHERE id = ?1", [id])
-        .unwrap();
+    f.db().execute("UPDATE operator SET state = 'disabled' WHERE id = ?1", [id]).unwrap();
     let res = c.get(server.url("/api/v1/me")).send().unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().unwrap()["error"], "operator_disabled");
 
-    f.db()
-        .execute("UPDATE operator SET state = 'active' WHERE id = ?1", [id])
-        .unwrap();
-    assert_eq!(
-        c.get(server.url("/api/v1/me")).send().unwrap().status(),
-        200
-    );
+    f.db().execute("UPDATE operator SET state = 'active' WHERE id = ?1", [id]).unwrap();
+    assert_eq!(c.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
 
-    f.db()
-        .execute(
-            "UPDATE provider SET status = 'suspended' WHERE id = ?1",
-            [provider],
-        )
-        .unwrap();
+    f.db().execute("UPDATE provider SET status = 'suspended' WHERE id = ?1", [provider]).unwrap();
     let res = c.get(server.url("/api/v1/me")).send().unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().unwrap()["error"], "provider_suspended");
@@ -302,68 +204,30 @@ fn six_months_idle_deactivates_at_the_next_access_unless_exempt() {
     let long_ago = ricolloca::infra::clock::SystemClock;
     let now = ricolloca::infra::clock::Clock::now_ms(&long_ago);
     let db = f.db();
-    db.execute(
-        "UPDATE operator SET last_access_at = ?2, enabled_at = ?2 WHERE id = ?1",
-        [id, now - 181 * DAY_MS],
-    )
-    .unwrap();
-    db.execute(
-        "UPDATE operator SET last_access_at = ?2, enabled_at = ?2 WHERE id = ?1",
-        [tech, now - 400 * DAY_MS],
-    )
-    .unwrap();
-
-    let res = client(&f, Some(&f.card(&rossi)))
-        .get(server.url("/api/v1/me"))
-        .send()
+    db.execute("UPDATE operator SET last_access_at = ?2, enabled_at = ?2 WHERE id = ?1", [id, now - 181 * DAY_MS])
         .unwrap();
+    db.execute("UPDATE operator SET last_access_at = ?2, enabled_at = ?2 WHERE id = ?1", [tech, now - 400 * DAY_MS])
+        .unwrap();
+
+    let res = client(&f, Some(&f.card(&rossi))).get(server.url("/api/v1/me")).send().unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().unwrap()["error"], "operator_idle");
-    let state: String = db
-        .query_row("SELECT state FROM operator WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let state: String = db.query_row("SELECT state FROM operator WHERE id = ?1", [id], |r| r.get(0)).unwrap();
     assert_eq!(state, "idle_deactivated");
     assert_eq!(f.audit_count("operator.deactivate_idle"), 1);
     assert_eq!(f.last_audit().2["reason"], "operator_idle");
     // Stays off on the next try (no second deactivation row).
-    assert_eq!(
-        client(&f, Some(&f.card(&rossi)))
-            .get(server.url("/api/v1/me"))
-            .send()
-            .unwrap()
-            .status(),
-        403
-    );
+    assert_eq!(client(&f, Some(&f.card(&rossi))).get(server.url("/api/v1/me")).send().unwrap().status(), 403);
     assert_eq!(f.audit_count("operator.deactivate_idle"), 1);
 
     // The exempt technical account still gets in.
-    assert_eq!(
-        client(&f, Some(&f.card(&neri)))
-            .get(server.url("/api/v1/me"))
-            .send()
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(client(&f, Some(&f.card(&neri))).get(server.url("/api/v1/me")).send().unwrap().status(), 200);
 
     // Never logged in and enabled 181 days ago: counts from the enabling.
     let bianchi = cf("BNCMRA80A41D612");
     let fresh = f.add_operator(&bianchi, "regione", None);
-    db.execute(
-        "UPDATE operator SET enabled_at = ?2 WHERE id = ?1",
-        [fresh, now - 181 * DAY_MS],
-    )
-    .unwrap();
-    assert_eq!(
-        client(&f, Some(&f.card(&bianchi)))
-            .get(server.url("/"))
-            .send()
-            .unwrap()
-            .status(),
-        403
-    );
+    db.execute("UPDATE operator SET enabled_at = ?2 WHERE id = ?1", [fresh, now - 181 * DAY_MS]).unwrap();
+    assert_eq!(client(&f, Some(&f.card(&bianchi))).get(server.url("/")).send().unwrap().status(), 403);
 }
 
 #[test]
@@ -374,18 +238,12 @@ fn the_wrong_role_gets_403_and_an_audit_row() {
     f.add_operator(&rossi, "operatore", Some(provider));
     f.add_operator(&verdi, "revisore", None);
     let server = f.start();
-    let res = client(&f, Some(&f.card(&rossi)))
-        .get(server.url("/api/v1/audit/verify"))
-        .send()
-        .unwrap();
+    let res = client(&f, Some(&f.card(&rossi))).get(server.url("/api/v1/audit/verify")).send().unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().unwrap()["error"], "wrong_role");
     assert_eq!(f.last_audit().2["reason"], "wrong_role");
 
-    let res = client(&f, Some(&f.card(&verdi)))
-        .get(server.url("/api/v1/audit/verify"))
-        .send()
-        .unwrap();
+    let res = client(&f, Some(&f.card(&verdi))).get(server.url("/api/v1/audit/verify")).send().unwrap();
     assert_eq!(res.status(), 200);
     let v: Value = res.json().unwrap();
     assert_eq!(v["intact"], true);
@@ -408,11 +266,7 @@ fn cross_site_writes_are_refused() {
         .unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(f.last_audit().2["reason"], "cross_site");
-    let res = c
-        .post(server.url("/api/v1/me"))
-        .header("Sec-Fetch-Site", "cross-site")
-        .send()
-        .unwrap();
+    let res = c.post(server.url("/api/v1/me")).header("Sec-Fetch-Site", "cross-site").send().unwrap();
     assert_eq!(res.status(), 403);
     // An HTML form can send only form/text content types: API writes refuse them.
     let res = c

@@ -1,12 +1,7 @@
 //! The command line: configuration errors, bootstrap commands, audit verify, and two writer
 //! processes (server and CLI) never forking the chain.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
@@ -39,11 +34,7 @@ fn bad_configuration_stops_start_up_naming_the_key() {
         .env("RICOLLOCA_INACTIVITY_DAYS", "molti")
         .output()
         .unwrap();
-    assert!(
-        stderr(&out).contains("`inactivity_days`"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("`inactivity_days`"), "{}", stderr(&out));
     let out = Command::new(BIN)
         .args(["serve"])
         .env("RICOLLOCA_CONFIG", &f.config)
@@ -90,11 +81,7 @@ fn operator_add_validates_and_never_reuses_a_codice_fiscale() {
     };
     let out = run(base("RSSMRA85T10A562T", "operatore", "a@b.it"));
     assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("--cf") && stderr(&out).contains("controllo"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("--cf") && stderr(&out).contains("controllo"), "{}", stderr(&out));
     let out = run(base("RSSMRA85T10A562S", "operatore", "non-una-email"));
     assert!(stderr(&out).contains("--email"), "{}", stderr(&out));
     let out = run(base("RSSMRA85T10A562S", "capo", "a@b.it"));
@@ -103,11 +90,7 @@ fn operator_add_validates_and_never_reuses_a_codice_fiscale() {
     no_provider[11] = "operatore".into();
     assert!(stderr(&run(no_provider)).contains("--provider"));
     let rows_before = f.audit_rows();
-    assert!(
-        run(base("rssmra85t10a562s", "operatore", "a@b.it"))
-            .status
-            .success()
-    );
+    assert!(run(base("rssmra85t10a562s", "operatore", "a@b.it")).status.success());
     assert_eq!(f.audit_rows(), rows_before + 1);
     assert_eq!(f.last_audit().0, "operator.create");
     // Same codice fiscale again, even for another role: refused, nothing written.
@@ -126,18 +109,8 @@ fn audit_verify_reports_intact_after_traffic_and_names_a_tampered_row() {
     let good = client(&f, Some(&f.card(&rossi)));
     let stranger = client(&f, Some(&f.card(&cf("VRDGPP75M12G702"))));
     for _ in 0..5 {
-        assert_eq!(
-            good.get(server.url("/api/v1/me")).send().unwrap().status(),
-            200
-        );
-        assert_eq!(
-            stranger
-                .get(server.url("/api/v1/me"))
-                .send()
-                .unwrap()
-                .status(),
-            403
-        );
+        assert_eq!(good.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
+        assert_eq!(stranger.get(server.url("/api/v1/me")).send().unwrap().status(), 403);
     }
     // provider.create + operator.create + 1 login + 5 denials.
     let rows = f.audit_rows();
@@ -147,36 +120,20 @@ fn audit_verify_reports_intact_after_traffic_and_names_a_tampered_row() {
 
     // An attacker with the file: drop the guard trigger and edit row 4.
     let db = f.db();
-    db.execute_batch(
-        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET outcome = 'ok' WHERE seq = 4;",
-    )
-    .unwrap();
+    db.execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET outcome = 'ok' WHERE seq = 4;").unwrap();
     let out = f.cli(&["audit", "verify"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("seq 4") && stderr(&out).contains("edited"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("seq 4") && stderr(&out).contains("edited"), "{}", stderr(&out));
     // The trigger stops honest mistakes.
     let db2 = Fixture::new(KeyKind::EcdsaP256);
     db2.add_provider("Ente", "06363391001", "ACC-1");
-    let e = db2
-        .db()
-        .execute("DELETE FROM audit_log", [])
-        .unwrap_err()
-        .to_string();
+    let e = db2.db().execute("DELETE FROM audit_log", []).unwrap_err().to_string();
     assert!(e.contains("append-only"), "{e}");
 
     // Verifying a copy works without a configuration.
     let copy = f.path().join("copia.db");
-    db.execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
-        .unwrap();
-    let out = Command::new(BIN)
-        .args(["audit", "verify", "--data"])
-        .arg(&copy)
-        .output()
-        .unwrap();
+    db.execute("VACUUM INTO ?1", [copy.to_str().unwrap()]).unwrap();
+    let out = Command::new(BIN).args(["audit", "verify", "--data"]).arg(&copy).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -186,9 +143,7 @@ fn cli_writes_beside_a_live_server_never_fork_the_chain() {
     let p = f.add_provider("Ente", "06363391001", "ACC-1");
     let server = f.start();
     // Many people log in (one write each) while the CLI enables others (one write each).
-    let bodies: Vec<String> = (0..12)
-        .map(|i| format!("RSSMRA85T{:02}A562", 10 + i))
-        .collect();
+    let bodies: Vec<String> = (0..12).map(|i| format!("RSSMRA85T{:02}A562", 10 + i)).collect();
     let people: Vec<String> = bodies.iter().map(|b| cf(b)).collect();
     for person in people.iter().take(6) {
         f.add_operator(person, "operatore", Some(p));
@@ -199,10 +154,7 @@ fn cli_writes_beside_a_live_server_never_fork_the_chain() {
             for card in &cards {
                 let c = client(&f, Some(card));
                 for _ in 0..3 {
-                    assert_eq!(
-                        c.get(server.url("/api/v1/me")).send().unwrap().status(),
-                        200
-                    );
+                    assert_eq!(c.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
                 }
             }
             // Strangers: denials are writes too.

@@ -1,12 +1,7 @@
 //! The protocol set: TLS 1.2 by default so that cards signing only with RSA PKCS#1 v1.5 get
 //! in; TLS 1.3 only when configured.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
@@ -50,10 +45,7 @@ impl ResolvesClientCert for Card {
 
 /// A TLS 1.2 client whose signature_algorithms offer only rsa_pkcs1_sha256, with a card
 /// that signs only that way.
-fn pkcs1_only_client(
-    f: &Fixture,
-    card: &ricolloca::infra::pki::Issued,
-) -> reqwest::blocking::Client {
+fn pkcs1_only_client(f: &Fixture, card: &ricolloca::infra::pki::Issued) -> reqwest::blocking::Client {
     let base = rustls::crypto::ring::default_provider();
     let mapping: Vec<_> = base
         .signature_verification_algorithms
@@ -66,10 +58,7 @@ fn pkcs1_only_client(
         all: base.signature_verification_algorithms.all,
         mapping: Box::leak(mapping.into_boxed_slice()),
     };
-    let provider = rustls::crypto::CryptoProvider {
-        signature_verification_algorithms: algorithms,
-        ..base
-    };
+    let provider = rustls::crypto::CryptoProvider { signature_verification_algorithms: algorithms, ..base };
     let (chain, key) = identity(card);
     let signing = rustls::crypto::ring::sign::any_supported_type(&key).unwrap();
     let certified = Arc::new(CertifiedKey::new(chain, Arc::new(Pkcs1OnlyKey(signing))));
@@ -89,15 +78,9 @@ fn a_tls12_card_that_signs_only_with_rsa_pkcs1_gets_in() {
     f.add_operator(&rossi, "operatore", Some(p));
     let server = f.start();
     let card = f.card(&rossi);
-    let res = pkcs1_only_client(&f, &card)
-        .get(server.url("/api/v1/me"))
-        .send()
-        .unwrap();
+    let res = pkcs1_only_client(&f, &card).get(server.url("/api/v1/me")).send().unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(
-        res.json::<serde_json::Value>().unwrap()["codice_fiscale"],
-        rossi
-    );
+    assert_eq!(res.json::<serde_json::Value>().unwrap()["codice_fiscale"], rossi);
 }
 
 #[test]
@@ -111,20 +94,10 @@ fn tls13_is_off_by_default_and_can_be_enabled() {
     let tls13_only = || http(tls_config(&ca_pem, Some(&card), &[&rustls::version::TLS13]));
     {
         let server = f.start();
-        assert!(
-            tls13_only().get(server.url("/api/v1/me")).send().is_err(),
-            "TLS 1.3 must be refused by default"
-        );
+        assert!(tls13_only().get(server.url("/api/v1/me")).send().is_err(), "TLS 1.3 must be refused by default");
     }
     f.tls_extra = "versions = [\"1.2\", \"1.3\"]\n".into();
     f.write_config();
     let server = f.start();
-    assert_eq!(
-        tls13_only()
-            .get(server.url("/api/v1/me"))
-            .send()
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(tls13_only().get(server.url("/api/v1/me")).send().unwrap().status(), 200);
 }

@@ -74,9 +74,7 @@ impl AccessControl {
         let now = self.clock.now_ms();
 
         if !cert.is_valid_at(now) {
-            return Err(self
-                .refuse(Refusal::CertificateNotValidNow, req, &cert, None)
-                .await);
+            return Err(self.refuse(Refusal::CertificateNotValidNow, req, &cert, None).await);
         }
         let revoked = self
             .revocations
@@ -84,23 +82,14 @@ impl AccessControl {
             .map_err(|_| AppError::internal("revocation list lock poisoned"))?
             .is_revoked(&cert.issuer_der, &cert.serial);
         if revoked {
-            return Err(self
-                .refuse(Refusal::CertificateRevoked, req, &cert, None)
-                .await);
+            return Err(self.refuse(Refusal::CertificateRevoked, req, &cert, None).await);
         }
         let Ok(cf) = cert.codice_fiscale.clone() else {
-            return Err(self
-                .refuse(Refusal::InvalidCodiceFiscale, req, &cert, None)
-                .await);
+            return Err(self.refuse(Refusal::InvalidCodiceFiscale, req, &cert, None).await);
         };
-        let operator = self
-            .pool
-            .read(move |conn| operators::find_for_login(conn, &cf))
-            .await?;
+        let operator = self.pool.read(move |conn| operators::find_for_login(conn, &cf)).await?;
         let Some(operator) = operator else {
-            return Err(self
-                .refuse(Refusal::UnknownOperator, req, &cert, None)
-                .await);
+            return Err(self.refuse(Refusal::UnknownOperator, req, &cert, None).await);
         };
         if let Some(refusal) = operator.refusal(now, self.inactivity_days) {
             if refusal == Refusal::OperatorIdle {
@@ -172,38 +161,22 @@ impl AccessControl {
     /// Appends one event in its own small transaction.
     pub async fn audit(&self, actor: Actor, event: AuditEvent) -> Result<(), AppError> {
         let now = self.clock.now_ms();
-        self.writer
-            .write(move |tx| audit::append(tx, now, &actor, &event).map(|_| ()))
-            .await
+        self.writer.write(move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await
     }
 
     async fn deactivate_idle(&self, operator: &Operator, now: i64) -> Result<(), AppError> {
         let id = operator.id;
         let days = self.inactivity_days;
-        let idle_since = operator.idle_reference_ms();
-        let limit = now - i64::from(days) * MS_PER_DAY;
-        self.writer
-            .write(move |tx| {
-                if operators::deactivate_if_idle(tx, id, limit)? {
-                    let event = AuditEvent::OperatorIdleDeactivated {
-                        operator: id,
-                        idle_since_ms: idle_since,
-                        inactivity_days: days,
-                    };
-                    audit::append(tx, now, &Actor::system(), &event)?;
-                }
-                Ok(())
-            })
-            .await
+        self.writer.write(move |tx| crate::service::operators::deactivate_if_idle(tx, now, id, days).map(|_| ())).await
+    }
+
+    pub fn inactivity_days(&self) -> u32 {
+        self.inactivity_days
     }
 
     /// `last_access_at` moves once a day (and when the card changes), with an
     /// `access.login` row: the "first request of the day" the activity reports count.
-    async fn record_login_if_first_today(
-        &self,
-        principal: &Principal,
-        now: i64,
-    ) -> Result<(), AppError> {
+    async fn record_login_if_first_today(&self, principal: &Principal, now: i64) -> Result<(), AppError> {
         let op = principal.operator();
         let day_start = day_of(now) * MS_PER_DAY;
         let same_day = op.last_access_at_ms.is_some_and(|t| t >= day_start);
@@ -217,14 +190,7 @@ impl AccessControl {
             .write(move |tx| {
                 if operators::record_access(tx, id, now, day_start, &cert.sha256)? {
                     certificates::record_seen(tx, id, &cert, now)?;
-                    audit::append(
-                        tx,
-                        now,
-                        &actor,
-                        &AuditEvent::Login {
-                            cert: cert_summary(&cert),
-                        },
-                    )?;
+                    audit::append(tx, now, &actor, &AuditEvent::Login { cert: cert_summary(&cert) })?;
                 }
                 Ok(())
             })

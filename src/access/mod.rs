@@ -7,4 +7,4 @@ pub mod form_token;
 mod principal;
 
 pub use authenticate::{AccessControl, RequestFacts};
-pub use principal::{AuditScope, Principal, ProviderScope, RegionScope};
+pub use principal::{AdminAuthority, AuditScope, Principal, ProviderScope, RegionReadScope, RegionScope};

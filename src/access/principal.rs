@@ -50,24 +50,28 @@ impl Principal {
     /// Only a provider operator gets one, for their own provider.
     pub fn provider_scope(&self) -> Option<ProviderScope> {
         match (&self.operator.role, &self.operator.provider) {
-            (Role::Operatore, Some(p)) => Some(ProviderScope {
-                provider: p.id,
-                actor: self.actor(),
-            }),
+            (Role::Operatore, Some(p)) => Some(ProviderScope { provider: p.id, actor: self.actor() }),
             _ => None,
         }
     }
 
     pub fn region_scope(&self) -> Option<RegionScope> {
-        (self.operator.role == Role::Regione).then(|| RegionScope {
-            actor: self.actor(),
-        })
+        (self.operator.role == Role::Regione).then(|| RegionScope { actor: self.actor(), label: self.label() })
+    }
+
+    /// Read-only access to what the Region manages: the Region itself and its auditors.
+    pub fn region_read_scope(&self) -> Option<RegionReadScope> {
+        matches!(self.operator.role, Role::Regione | Role::Revisore)
+            .then(|| RegionReadScope { actor: self.actor(), can_write: self.operator.role == Role::Regione })
+    }
+
+    /// How this person appears in histories: "Maria Bianchi (regione)".
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.operator.full_name(), self.operator.role.code())
     }
 
     pub fn audit_scope(&self) -> Option<AuditScope> {
-        (self.operator.role == Role::Revisore).then(|| AuditScope {
-            actor: self.actor(),
-        })
+        (self.operator.role == Role::Revisore).then(|| AuditScope { actor: self.actor() })
     }
 }
 
@@ -91,11 +95,74 @@ impl ProviderScope {
 #[derive(Debug, Clone)]
 pub struct RegionScope {
     actor: Actor,
+    label: String,
 }
 
 impl RegionScope {
     pub fn actor(&self) -> &Actor {
         &self.actor
+    }
+
+    /// The authority to change what the Region manages.
+    pub fn authority(&self) -> AdminAuthority {
+        AdminAuthority { actor: self.actor.clone(), label: self.label.clone(), needs_communication: true }
+    }
+}
+
+/// Reading what the Region manages (providers, operators, communications): `regione` and
+/// `revisore`. Only `can_write` (regione) shows the buttons; writes need a `RegionScope`.
+#[derive(Debug, Clone)]
+pub struct RegionReadScope {
+    actor: Actor,
+    can_write: bool,
+}
+
+impl RegionReadScope {
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+    pub fn can_write(&self) -> bool {
+        self.can_write
+    }
+}
+
+/// Who changes providers and operators: a `regione` through the screens and API, or the
+/// technician on the command line / the demo seeding. The service layer takes one.
+#[derive(Debug, Clone)]
+pub struct AdminAuthority {
+    actor: Actor,
+    label: String,
+    /// Screens and API enable provider operators only from a written communication; the
+    /// command line (bootstrap, technician on the server) and the demo may do without.
+    needs_communication: bool,
+}
+
+impl AdminAuthority {
+    /// The shell on the server: whoever can run the binary on the data file.
+    pub fn command_line(os_user: Option<&str>) -> Self {
+        let label = match os_user {
+            Some(user) => format!("riga di comando (utente {user})"),
+            None => "riga di comando".into(),
+        };
+        AdminAuthority { actor: Actor::cli(), label, needs_communication: false }
+    }
+
+    /// Automatic jobs and the demo seeding.
+    pub fn system() -> Self {
+        AdminAuthority { actor: Actor::system(), label: "sistema".into(), needs_communication: false }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+    pub fn operator_id(&self) -> Option<i64> {
+        self.actor.id.map(|id| id.get())
+    }
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+    pub fn needs_communication(&self) -> bool {
+        self.needs_communication
     }
 }
 

@@ -4,7 +4,6 @@
 use serde_json::{Value, json};
 
 use super::cns::CertIdentity;
-use super::codice_fiscale::CodiceFiscale;
 use super::ids::{OperatorId, ProviderId};
 use super::operator::Refusal;
 use super::role::Role;
@@ -23,26 +22,12 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Self {
-        Self {
-            id: None,
-            cf: "SISTEMA".into(),
-            role: None,
-            provider: None,
-            cert_sha256: None,
-            ip: None,
-        }
+        Self { id: None, cf: "SISTEMA".into(), role: None, provider: None, cert_sha256: None, ip: None }
     }
 
     /// The command line; `os_user` is who ran it, as far as the environment says.
     pub fn cli() -> Self {
-        Self {
-            id: None,
-            cf: "CLI".into(),
-            role: None,
-            provider: None,
-            cert_sha256: None,
-            ip: None,
-        }
+        Self { id: None, cf: "CLI".into(), role: None, provider: None, cert_sha256: None, ip: None }
     }
 
     /// Someone who presented a certificate but is not (or not yet) a known operator.
@@ -51,14 +36,7 @@ impl Actor {
             Ok(cf) => cf.to_string(),
             Err(_) => "?".into(),
         };
-        Self {
-            id: None,
-            cf,
-            role: None,
-            provider: None,
-            cert_sha256: Some(cert.sha256.clone()),
-            ip,
-        }
+        Self { id: None, cf, role: None, provider: None, cert_sha256: Some(cert.sha256.clone()), ip }
     }
 }
 
@@ -74,39 +52,84 @@ pub fn cert_summary(cert: &CertIdentity) -> Value {
     })
 }
 
+/// Changes, by dotted name. A closed list: a new kind of change is a new variant here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    ProviderCreate,
+    ProviderUpdate,
+    ProviderSuspend,
+    ProviderReactivate,
+    SedeCreate,
+    SedeUpdate,
+    CommunicationCreate,
+    OperatorCreate,
+    OperatorUpdate,
+    OperatorDisable,
+    OperatorEnable,
+    OperatorExemption,
+    OperatorReview,
+}
+
+impl Change {
+    pub fn action(self) -> &'static str {
+        match self {
+            Change::ProviderCreate => "provider.create",
+            Change::ProviderUpdate => "provider.update",
+            Change::ProviderSuspend => "provider.suspend",
+            Change::ProviderReactivate => "provider.reactivate",
+            Change::SedeCreate => "sede.create",
+            Change::SedeUpdate => "sede.update",
+            Change::CommunicationCreate => "communication.create",
+            Change::OperatorCreate => "operator.create",
+            Change::OperatorUpdate => "operator.update",
+            Change::OperatorDisable => "operator.disable",
+            Change::OperatorEnable => "operator.enable",
+            Change::OperatorExemption => "operator.exemption",
+            Change::OperatorReview => "operator.review",
+        }
+    }
+}
+
+/// Reads of personal data, by dotted name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    ProviderList,
+    ProviderView,
+    OperatorList,
+    OperatorView,
+    InactivityReport,
+    ReviewReport,
+    ReviewExport,
+    DocumentDownload,
+}
+
+impl View {
+    pub fn action(self) -> &'static str {
+        match self {
+            View::ProviderList => "provider.list",
+            View::ProviderView => "provider.view",
+            View::OperatorList => "operator.list",
+            View::OperatorView => "operator.view",
+            View::InactivityReport => "inactivity.view",
+            View::ReviewReport => "review.view",
+            View::ReviewExport => "review.export",
+            View::DocumentDownload => "document.download",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum AuditEvent {
     /// First request of the day, or first with a new card.
     Login { cert: Value },
-    /// A refused request: certificate, operator state, role, or cross-site.
-    Denied {
-        reason: &'static str,
-        method: String,
-        path: String,
-        cert: Option<Value>,
-    },
-    OperatorCreated {
-        operator: OperatorId,
-        codice_fiscale: CodiceFiscale,
-        surname: String,
-        name: String,
-        role: Role,
-        provider: Option<ProviderId>,
-        via: &'static str,
-        os_user: Option<String>,
-    },
+    /// A refused request: certificate, operator state, role, cross-site, another provider's data.
+    Denied { reason: &'static str, method: String, path: String, cert: Option<Value> },
     /// The six-month rule switched an operator off.
-    OperatorIdleDeactivated {
-        operator: OperatorId,
-        idle_since_ms: i64,
-        inactivity_days: u32,
-    },
-    ProviderCreated {
-        provider: ProviderId,
-        name: String,
-        codice_fiscale: String,
-        accreditation_code: String,
-    },
+    OperatorIdleDeactivated { operator: OperatorId, idle_since_ms: i64, inactivity_days: u32 },
+    /// A change: `detail` holds before/after, reason, communication, as relevant.
+    Change { change: Change, object: String, detail: Value },
+    /// A read of personal data; `detail` holds the filters or what was shown.
+    View { view: View, object: Option<String>, detail: Value },
 }
 
 impl AuditEvent {
@@ -123,20 +146,18 @@ impl AuditEvent {
         match self {
             AuditEvent::Login { .. } => "access.login",
             AuditEvent::Denied { .. } => "access.denied",
-            AuditEvent::OperatorCreated { .. } => "operator.create",
             AuditEvent::OperatorIdleDeactivated { .. } => "operator.deactivate_idle",
-            AuditEvent::ProviderCreated { .. } => "provider.create",
+            AuditEvent::Change { change, .. } => change.action(),
+            AuditEvent::View { view, .. } => view.action(),
         }
     }
 
     pub fn object(&self) -> Option<String> {
         match self {
             AuditEvent::Login { .. } | AuditEvent::Denied { .. } => None,
-            AuditEvent::OperatorCreated { operator, .. }
-            | AuditEvent::OperatorIdleDeactivated { operator, .. } => {
-                Some(format!("operator:{operator}"))
-            }
-            AuditEvent::ProviderCreated { provider, .. } => Some(format!("provider:{provider}")),
+            AuditEvent::OperatorIdleDeactivated { operator, .. } => Some(format!("operator:{operator}")),
+            AuditEvent::Change { object, .. } => Some(object.clone()),
+            AuditEvent::View { object, .. } => object.clone(),
         }
     }
 
@@ -151,53 +172,16 @@ impl AuditEvent {
     pub fn detail(&self) -> Value {
         match self {
             AuditEvent::Login { cert } => json!({ "cert": cert }),
-            AuditEvent::Denied {
-                reason,
-                method,
-                path,
-                cert,
-            } => {
+            AuditEvent::Denied { reason, method, path, cert } => {
                 json!({ "reason": reason, "method": method, "path": path, "cert": cert })
             }
-            AuditEvent::OperatorCreated {
-                codice_fiscale,
-                surname,
-                name,
-                role,
-                provider,
-                via,
-                os_user,
-                ..
-            } => json!({
-                "after": {
-                    "codice_fiscale": codice_fiscale.as_str(),
-                    "surname": surname,
-                    "name": name,
-                    "role": role.code(),
-                    "provider_id": provider,
-                    "state": "active",
-                },
-                "via": via,
-                "os_user": os_user,
-            }),
-            AuditEvent::OperatorIdleDeactivated {
-                idle_since_ms,
-                inactivity_days,
-                ..
-            } => json!({
+            AuditEvent::OperatorIdleDeactivated { idle_since_ms, inactivity_days, .. } => json!({
                 "before": { "state": "active" },
                 "after": { "state": "idle_deactivated" },
                 "idle_since": idle_since_ms,
                 "inactivity_days": inactivity_days,
             }),
-            AuditEvent::ProviderCreated {
-                name,
-                codice_fiscale,
-                accreditation_code,
-                ..
-            } => json!({
-                "after": { "name": name, "codice_fiscale": codice_fiscale, "accreditation_code": accreditation_code },
-            }),
+            AuditEvent::Change { detail, .. } | AuditEvent::View { detail, .. } => detail.clone(),
         }
     }
 }

@@ -52,18 +52,13 @@ pub fn codice_fiscale_from_cn(cn: &str) -> Result<CodiceFiscale, CnError> {
 
 impl CertIdentity {
     pub fn from_der(der: &[u8]) -> Result<Self, CertParseError> {
-        let (rest, cert) =
-            X509Certificate::from_der(der).map_err(|e| CertParseError(e.to_string()))?;
+        let (rest, cert) = X509Certificate::from_der(der).map_err(|e| CertParseError(e.to_string()))?;
         if !rest.is_empty() {
             return Err(CertParseError("dati in eccesso dopo il certificato".into()));
         }
         let subject = cert.subject();
         let first = |oid: &x509_parser::oid_registry::Oid<'static>| {
-            subject
-                .iter_by_oid(oid)
-                .next()
-                .and_then(|a| a.as_str().ok())
-                .map(str::to_owned)
+            subject.iter_by_oid(oid).next().and_then(|a| a.as_str().ok()).map(str::to_owned)
         };
         let subject_cn = first(&x509_parser::oid_registry::OID_X509_COMMON_NAME);
         let codice_fiscale = match &subject_cn {
@@ -115,11 +110,7 @@ mod tests {
             "RSSMRA85T10A562S",
             "rssmra85t10a562s/1234",
         ] {
-            assert_eq!(
-                codice_fiscale_from_cn(cn).map(|c| c.to_string()),
-                Ok("RSSMRA85T10A562S".into()),
-                "{cn}"
-            );
+            assert_eq!(codice_fiscale_from_cn(cn).map(|c| c.to_string()), Ok("RSSMRA85T10A562S".into()), "{cn}");
         }
         // An omocode in the CN is a valid codice fiscale.
         assert!(codice_fiscale_from_cn("RSSMRA85T10A56NH/6120016461039008.x/y+z=").is_ok());

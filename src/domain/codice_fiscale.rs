@@ -25,9 +25,8 @@ const OMOCODE_LETTERS: &[u8; 10] = b"LMNPQRSTUV";
 /// Month letters, January to December.
 const MONTH_LETTERS: &[u8; 12] = b"ABCDEHLMPRST";
 /// Values of characters in odd positions (1-based), indexed by digit or letter number.
-const ODD_VALUES: [u32; 26] = [
-    1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
-];
+const ODD_VALUES: [u32; 26] =
+    [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
 
 impl CodiceFiscale {
     /// Validates shape and check letter. Surrounding spaces are trimmed and lower case accepted.
@@ -74,11 +73,7 @@ pub fn check_letter(body: &[u8]) -> u8 {
                 _ => 0,
             };
             // Positions count from 1: index 0 is odd.
-            if i % 2 == 0 {
-                ODD_VALUES.get(n as usize).copied().unwrap_or(0)
-            } else {
-                n
-            }
+            if i % 2 == 0 { ODD_VALUES.get(n as usize).copied().unwrap_or(0) } else { n }
         })
         .sum();
     b'A' + (sum % 26) as u8
@@ -105,24 +100,14 @@ mod tests {
             "MRTMTT25D09F2LRF",
             "MRTMTT25D09FNLRU",
         ] {
-            assert_eq!(
-                CodiceFiscale::parse(cf).map(|c| c.to_string()),
-                Ok(cf.to_string()),
-                "{cf}"
-            );
+            assert_eq!(CodiceFiscale::parse(cf).map(|c| c.to_string()), Ok(cf.to_string()), "{cf}");
         }
     }
 
     #[test]
     fn rejects_a_wrong_check_letter() {
-        assert_eq!(
-            CodiceFiscale::parse("MRTMTT25D09F20RA"),
-            Err(CodiceFiscaleError::CheckLetter)
-        );
-        assert_eq!(
-            CodiceFiscale::parse("RSSMRA85T10A562T"),
-            Err(CodiceFiscaleError::CheckLetter)
-        );
+        assert_eq!(CodiceFiscale::parse("MRTMTT25D09F20RA"), Err(CodiceFiscaleError::CheckLetter));
+        assert_eq!(CodiceFiscale::parse("RSSMRA85T10A562T"), Err(CodiceFiscaleError::CheckLetter));
     }
 
     #[test]
@@ -134,34 +119,16 @@ mod tests {
     #[test]
     fn rejects_bad_lengths_and_shapes() {
         assert_eq!(CodiceFiscale::parse(""), Err(CodiceFiscaleError::Length));
-        assert_eq!(
-            CodiceFiscale::parse("RSSMRA85T10A562"),
-            Err(CodiceFiscaleError::Length)
-        );
-        assert_eq!(
-            CodiceFiscale::parse("RSSMRA85T10A562SX"),
-            Err(CodiceFiscaleError::Length)
-        );
+        assert_eq!(CodiceFiscale::parse("RSSMRA85T10A562"), Err(CodiceFiscaleError::Length));
+        assert_eq!(CodiceFiscale::parse("RSSMRA85T10A562SX"), Err(CodiceFiscaleError::Length));
         // month letter Z does not exist
-        assert_eq!(
-            CodiceFiscale::parse("RSSMRA85Z10A562S"),
-            Err(CodiceFiscaleError::Shape)
-        );
+        assert_eq!(CodiceFiscale::parse("RSSMRA85Z10A562S"), Err(CodiceFiscaleError::Shape));
         // digit where a letter belongs
-        assert_eq!(
-            CodiceFiscale::parse("R5SMRA85T10A562S"),
-            Err(CodiceFiscaleError::Shape)
-        );
+        assert_eq!(CodiceFiscale::parse("R5SMRA85T10A562S"), Err(CodiceFiscaleError::Shape));
         // letter not used by omocodia where a digit belongs
-        assert_eq!(
-            CodiceFiscale::parse("RSSMRA8AT10A562S"),
-            Err(CodiceFiscaleError::Shape)
-        );
+        assert_eq!(CodiceFiscale::parse("RSSMRA8AT10A562S"), Err(CodiceFiscaleError::Shape));
         // multi-byte input never panics
-        assert_eq!(
-            CodiceFiscale::parse("RSSMRA85T10A56è"),
-            Err(CodiceFiscaleError::Shape)
-        );
+        assert_eq!(CodiceFiscale::parse("RSSMRA85T10A56è"), Err(CodiceFiscaleError::Shape));
     }
 
     #[test]

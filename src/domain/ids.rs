@@ -49,3 +49,15 @@ row_id!(
     /// Anyone who can log in (provider operator or regional staff).
     OperatorId
 );
+row_id!(
+    /// A sede operativa of a provider.
+    SedeId
+);
+row_id!(
+    /// A written communication from a provider.
+    CommunicationId
+);
+row_id!(
+    /// An uploaded file.
+    DocumentId
+);

@@ -3,7 +3,12 @@
 pub mod audit_event;
 pub mod cns;
 pub mod codice_fiscale;
+pub mod communication;
+pub mod document;
 pub mod ids;
 pub mod operator;
 pub mod partita_iva;
+pub mod provider;
 pub mod role;
+pub mod sede;
+pub mod text;

@@ -24,9 +24,7 @@ impl OperatorState {
         }
     }
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Active, Self::Disabled, Self::IdleDeactivated]
-            .into_iter()
-            .find(|s| s.code() == code)
+        [Self::Active, Self::Disabled, Self::IdleDeactivated].into_iter().find(|s| s.code() == code)
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -115,9 +113,7 @@ impl Refusal {
             Refusal::ProviderSuspended => {
                 "Il soggetto accreditato a cui appartiene l'utenza è sospeso: l'accesso è temporaneamente bloccato."
             }
-            Refusal::WrongRole => {
-                "Questa funzione non è disponibile per il proprio profilo di accesso."
-            }
+            Refusal::WrongRole => "Questa funzione non è disponibile per il proprio profilo di accesso.",
             Refusal::CrossSite => {
                 "La richiesta proviene da un'altra pagina o da un altro sito ed è stata bloccata per sicurezza. Ripetere l'operazione dalle pagine di Ricolloca."
             }
@@ -126,9 +122,10 @@ impl Refusal {
 }
 
 impl Operator {
-    /// The moment idleness counts from: last access, or the enabling for who never came in.
+    /// The moment idleness counts from: the last access or the last (re-)enabling, whichever
+    /// is later (who never came in counts from the enabling).
     pub fn idle_reference_ms(&self) -> i64 {
-        self.last_access_at_ms.unwrap_or(self.enabled_at_ms)
+        self.last_access_at_ms.unwrap_or(self.enabled_at_ms).max(self.enabled_at_ms)
     }
 
     /// True when the six-month rule must switch this active operator off now.
@@ -159,6 +156,115 @@ impl Operator {
     }
 }
 
+/// Why the Region switches someone off (Allegato 4; Allegato B p.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisableReason {
+    /// Anomalies in use.
+    Anomaly,
+    /// The people in charge cannot be reached.
+    Uncontactable,
+    /// The person lost the role that gave access (Allegato B p.8).
+    RoleLost,
+    Other,
+}
+
+impl DisableReason {
+    pub const ALL: [DisableReason; 4] = [Self::Anomaly, Self::Uncontactable, Self::RoleLost, Self::Other];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Anomaly => "anomaly",
+            Self::Uncontactable => "uncontactable",
+            Self::RoleLost => "role_lost",
+            Self::Other => "other",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == s.trim())
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Anomaly => "anomalie nell'utilizzo",
+            Self::Uncontactable => "referenti non raggiungibili",
+            Self::RoleLost => "perdita del ruolo (Allegato B, punto 8)",
+            Self::Other => "altro",
+        }
+    }
+}
+
+/// What a person typed to enable someone (form or JSON).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct OperatorDraft {
+    #[serde(default)]
+    pub provider_id: Option<i64>,
+    #[serde(default)]
+    pub codice_fiscale: String,
+    #[serde(default)]
+    pub surname: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub role_title: String,
+    #[serde(default)]
+    pub communication_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidOperator {
+    pub provider: Option<ProviderId>,
+    pub codice_fiscale: CodiceFiscale,
+    pub surname: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub role_title: String,
+    pub communication: Option<super::ids::CommunicationId>,
+}
+
+impl OperatorDraft {
+    pub fn validate(&self) -> Result<ValidOperator, Vec<crate::error::FieldError>> {
+        use super::text::{FieldErrors, email, optional, required};
+        let mut e = FieldErrors::default();
+        let cf = CodiceFiscale::parse(&self.codice_fiscale);
+        if let Err(err) = &cf {
+            e.add("codice_fiscale", err.to_string());
+        }
+        let surname = required(&mut e, "surname", &self.surname, 100);
+        let name = required(&mut e, "name", &self.name, 100);
+        let mail = email(&mut e, "email", &self.email, true);
+        let role = self.role.parse::<Role>();
+        if let Err(err) = &role {
+            e.add("role", err.to_string());
+        }
+        let role_title = optional(&mut e, "role_title", &self.role_title, 100);
+        let provider = self.provider_id.filter(|p| *p > 0).map(ProviderId::from_db);
+        match (&role, provider) {
+            (Ok(Role::Operatore), None) => e.add("provider_id", "scegliere il soggetto accreditato"),
+            (Ok(r), Some(_)) if *r != Role::Operatore => {
+                e.add("provider_id", "solo gli operatori appartengono a un soggetto accreditato")
+            }
+            _ => {}
+        }
+        let communication = self.communication_id.filter(|c| *c > 0).map(super::ids::CommunicationId::from_db);
+        match (cf, role) {
+            (Ok(codice_fiscale), Ok(role)) if e.is_empty() => Ok(ValidOperator {
+                provider,
+                codice_fiscale,
+                surname,
+                name,
+                email: mail,
+                role,
+                role_title,
+                communication,
+            }),
+            _ => Err(e.into_vec()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,11 +277,7 @@ mod tests {
             surname: "Rossi".into(),
             name: "Mario".into(),
             role: Role::Operatore,
-            provider: Some(ProviderRef {
-                id: ProviderId::from_db(1),
-                name: "Ente".into(),
-                active: true,
-            }),
+            provider: Some(ProviderRef { id: ProviderId::from_db(1), name: "Ente".into(), active: true }),
             state: OperatorState::Active,
             technical_exemption: false,
             enabled_at_ms: now - enabled_days_ago * MS_PER_DAY,
@@ -188,19 +290,11 @@ mod tests {
     #[test]
     fn idle_counts_from_last_access_or_enabling() {
         let (op, now) = operator(Some(180), 400);
-        assert_eq!(
-            op.refusal(now, 180),
-            None,
-            "exactly 180 days is still allowed"
-        );
+        assert_eq!(op.refusal(now, 180), None, "exactly 180 days is still allowed");
         let (op, now) = operator(Some(181), 400);
         assert_eq!(op.refusal(now, 180), Some(Refusal::OperatorIdle));
         let (op, now) = operator(None, 181);
-        assert_eq!(
-            op.refusal(now, 180),
-            Some(Refusal::OperatorIdle),
-            "never came in"
-        );
+        assert_eq!(op.refusal(now, 180), Some(Refusal::OperatorIdle), "never came in");
         let (op, now) = operator(None, 10);
         assert_eq!(op.refusal(now, 180), None);
     }

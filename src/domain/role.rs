@@ -18,12 +18,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
-        Role::Operatore,
-        Role::Regione,
-        Role::Revisore,
-        Role::Tecnico,
-    ];
+    pub const ALL: [Role; 4] = [Role::Operatore, Role::Regione, Role::Revisore, Role::Tecnico];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -57,10 +52,7 @@ pub struct UnknownRole;
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.code() == s.trim())
-            .ok_or(UnknownRole)
+        Role::ALL.into_iter().find(|r| r.code() == s.trim()).ok_or(UnknownRole)
     }
 }
 

@@ -139,14 +139,7 @@ impl Default for ChainVerifier {
 
 impl ChainVerifier {
     pub fn new() -> Self {
-        Self {
-            report: ChainReport {
-                intact_rows: 0,
-                head_seq: 0,
-                head_hash: GENESIS,
-                broken: None,
-            },
-        }
+        Self { report: ChainReport { intact_rows: 0, head_seq: 0, head_hash: GENESIS, broken: None } }
     }
 
     /// Feeds the next row; returns false once the chain is broken (stop feeding).

@@ -15,10 +15,7 @@ pub type SharedClock = Arc<dyn Clock>;
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the one sanctioned read of the time"
-    )]
+    #[expect(clippy::disallowed_methods, reason = "the one sanctioned read of the time")]
     fn now_ms(&self) -> i64 {
         let now = std::time::SystemTime::now();
         match now.duration_since(std::time::UNIX_EPOCH) {
@@ -55,14 +52,7 @@ pub fn datetime(ms: i64) -> time::OffsetDateTime {
 /// Italian date and time for people: `26/11/2026 14:05` (UTC, marked as such).
 pub fn format_it(ms: i64) -> String {
     let d = datetime(ms);
-    format!(
-        "{:02}/{:02}/{:04} {:02}:{:02} UTC",
-        d.day(),
-        u8::from(d.month()),
-        d.year(),
-        d.hour(),
-        d.minute()
-    )
+    format!("{:02}/{:02}/{:04} {:02}:{:02} UTC", d.day(), u8::from(d.month()), d.year(), d.hour(), d.minute())
 }
 
 /// The current time as `OffsetDateTime`, through the real clock (certificate generation).

@@ -30,8 +30,7 @@ pub struct RevocationList {
 
 impl RevocationList {
     pub fn is_revoked(&self, issuer_der: &[u8], serial: &[u8]) -> bool {
-        self.revoked
-            .contains(&(issuer_der.to_vec(), strip_sign_byte(serial).to_vec()))
+        self.revoked.contains(&(issuer_der.to_vec(), strip_sign_byte(serial).to_vec()))
     }
 
     /// Loads `tls.crl` (a file or a folder of files), checking each CRL's signature against
@@ -52,8 +51,8 @@ impl RevocationList {
             vec![path.to_path_buf()]
         };
         for file in files {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| StartupError::key("tls.crl", format!("{}: {e}", file.display())))?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| StartupError::key("tls.crl", format!("{}: {e}", file.display())))?;
             for der in crl_ders(&bytes) {
                 list.add(&file, &der, &cas)?;
             }
@@ -63,36 +62,24 @@ impl RevocationList {
 
     fn add(&mut self, file: &Path, der: &[u8], cas: &[Vec<u8>]) -> Result<(), StartupError> {
         let bad = |m: String| StartupError::key("tls.crl", format!("{}: {m}", file.display()));
-        let (_, crl) = CertificateRevocationList::from_der(der)
-            .map_err(|e| bad(format!("CRL non leggibile ({e})")))?;
+        let (_, crl) = CertificateRevocationList::from_der(der).map_err(|e| bad(format!("CRL non leggibile ({e})")))?;
         let issuer_raw = crl.issuer().as_raw();
         let ca = cas
             .iter()
             .filter_map(|der| X509Certificate::from_der(der).ok().map(|(_, c)| c))
             .find(|ca| ca.subject().as_raw() == issuer_raw)
-            .ok_or_else(|| {
-                bad(format!(
-                    "nessuna CA in tls.client_ca ha emesso questa CRL ({})",
-                    crl.issuer()
-                ))
-            })?;
-        crl.verify_signature(ca.public_key())
-            .map_err(|e| bad(format!("firma della CRL non valida ({e})")))?;
+            .ok_or_else(|| bad(format!("nessuna CA in tls.client_ca ha emesso questa CRL ({})", crl.issuer())))?;
+        crl.verify_signature(ca.public_key()).map_err(|e| bad(format!("firma della CRL non valida ({e})")))?;
         let mut count = 0;
         for revoked in crl.iter_revoked_certificates() {
-            self.revoked.insert((
-                issuer_raw.to_vec(),
-                strip_sign_byte(revoked.raw_serial()).to_vec(),
-            ));
+            self.revoked.insert((issuer_raw.to_vec(), strip_sign_byte(revoked.raw_serial()).to_vec()));
             count += 1;
         }
         self.sources.push(CrlSource {
             path: file.to_path_buf(),
             issuer: crl.issuer().to_string(),
             revoked: count,
-            next_update_ms: crl
-                .next_update()
-                .map(|t| t.timestamp().saturating_mul(1000)),
+            next_update_ms: crl.next_update().map(|t| t.timestamp().saturating_mul(1000)),
         });
         Ok(())
     }
@@ -102,17 +89,13 @@ impl RevocationList {
 pub fn parse_ca_bundle(pem_bytes: &[u8]) -> Result<Vec<Vec<u8>>, StartupError> {
     let mut out = Vec::new();
     for pem in Pem::iter_from_buffer(pem_bytes) {
-        let pem = pem
-            .map_err(|e| StartupError::key("tls.client_ca", format!("PEM non leggibile ({e})")))?;
+        let pem = pem.map_err(|e| StartupError::key("tls.client_ca", format!("PEM non leggibile ({e})")))?;
         if pem.label == "CERTIFICATE" {
             out.push(pem.contents);
         }
     }
     if out.is_empty() {
-        return Err(StartupError::key(
-            "tls.client_ca",
-            "nessun certificato nel file",
-        ));
+        return Err(StartupError::key("tls.client_ca", "nessun certificato nel file"));
     }
     Ok(out)
 }
@@ -140,20 +123,11 @@ mod tests {
         let now = crate::infra::clock::system_now();
         let ca = Ca::new("CA A", KeyKind::EcdsaP256, now).unwrap();
         let other = Ca::new("CA B", KeyKind::EcdsaP256, now).unwrap();
-        let cert = ca
-            .cns_client(
-                &CnsPerson::valid_now("RSSMRA85T10A562S", now),
-                KeyKind::EcdsaP256,
-            )
-            .unwrap();
+        let cert = ca.cns_client(&CnsPerson::valid_now("RSSMRA85T10A562S", now), KeyKind::EcdsaP256).unwrap();
         let id = crate::domain::cns::CertIdentity::from_der(&cert.cert_der).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let crl = dir.path().join("a.crl");
-        std::fs::write(
-            &crl,
-            ca.crl(std::slice::from_ref(&cert.serial), now).unwrap(),
-        )
-        .unwrap();
+        std::fs::write(&crl, ca.crl(std::slice::from_ref(&cert.serial), now).unwrap()).unwrap();
 
         let list = RevocationList::load(Some(&crl), ca.cert_pem.as_bytes()).unwrap();
         assert!(list.is_revoked(&id.issuer_der, &id.serial));
@@ -161,9 +135,7 @@ mod tests {
         assert_eq!(list.sources.len(), 1);
 
         // A CRL whose issuer is not in the bundle stops start-up, naming the key.
-        let e = RevocationList::load(Some(&crl), other.cert_pem.as_bytes())
-            .unwrap_err()
-            .to_string();
+        let e = RevocationList::load(Some(&crl), other.cert_pem.as_bytes()).unwrap_err().to_string();
         assert!(e.contains("`tls.crl`"), "{e}");
 
         // A folder of CRLs works too.
@@ -180,9 +152,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let crl = dir.path().join("forged.crl");
         std::fs::write(&crl, impostor.crl(&[vec![1]], now).unwrap()).unwrap();
-        let e = RevocationList::load(Some(&crl), ca.cert_pem.as_bytes())
-            .unwrap_err()
-            .to_string();
+        let e = RevocationList::load(Some(&crl), ca.cert_pem.as_bytes()).unwrap_err().to_string();
         assert!(e.contains("firma"), "{e}");
     }
 }

@@ -12,8 +12,8 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// The level comes from `RUST_LOG` (default `info`; from Rocket only errors, and the
 /// listener's warnings, which name refused TLS handshakes).
 pub fn init(log_dir: Option<&Path>) -> Option<WorkerGuard> {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,rocket=error,rocket_http=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rocket=error,rocket_http=warn"));
     use std::io::IsTerminal;
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
@@ -23,22 +23,12 @@ pub fn init(log_dir: Option<&Path>) -> Option<WorkerGuard> {
         Some(dir) => {
             let appender = tracing_appender::rolling::daily(dir, "ricolloca.log");
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            let file = tracing_subscriber::fmt::layer()
-                .with_writer(writer)
-                .with_ansi(false)
-                .with_target(false);
-            let _ = tracing_subscriber::registry()
-                .with(filter)
-                .with(stderr)
-                .with(file)
-                .try_init();
+            let file = tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(false).with_target(false);
+            let _ = tracing_subscriber::registry().with(filter).with(stderr).with(file).try_init();
             Some(guard)
         }
         None => {
-            let _ = tracing_subscriber::registry()
-                .with(filter)
-                .with(stderr)
-                .try_init();
+            let _ = tracing_subscriber::registry().with(filter).with(stderr).try_init();
             None
         }
     }

@@ -4,8 +4,8 @@
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CustomExtension, DnType,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
-    RevokedCertParams, SanType, SerialNumber,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, RevokedCertParams, SanType,
+    SerialNumber,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -35,15 +35,9 @@ pub fn generate_key(kind: KeyKind) -> Result<KeyPair, PkiError> {
         KeyKind::Rsa2048 => {
             use rsa::pkcs8::EncodePrivateKey;
             let mut rng = rsa::rand_core::OsRng;
-            let key = rsa::RsaPrivateKey::new(&mut rng, 2048)
-                .map_err(|e| PkiError::Rsa(e.to_string()))?;
-            let der = key
-                .to_pkcs8_der()
-                .map_err(|e| PkiError::Rsa(e.to_string()))?;
-            Ok(KeyPair::from_pkcs8_der_and_sign_algo(
-                &der.as_bytes().into(),
-                &rcgen::PKCS_RSA_SHA256,
-            )?)
+            let key = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(|e| PkiError::Rsa(e.to_string()))?;
+            let der = key.to_pkcs8_der().map_err(|e| PkiError::Rsa(e.to_string()))?;
+            Ok(KeyPair::from_pkcs8_der_and_sign_algo(&der.as_bytes().into(), &rcgen::PKCS_RSA_SHA256)?)
         }
     }
 }
@@ -84,34 +78,19 @@ impl Ca {
     pub fn new(common_name: &str, kind: KeyKind, now: OffsetDateTime) -> Result<Self, PkiError> {
         let key = generate_key(kind)?;
         let mut params = CertificateParams::default();
-        params
-            .distinguished_name
-            .push(DnType::CommonName, common_name);
-        params
-            .distinguished_name
-            .push(DnType::OrganizationalUnitName, "Servizi di Certificazione");
-        params.distinguished_name.push(
-            DnType::OrganizationName,
-            "Ricolloca Formazione (non valida)",
-        );
+        params.distinguished_name.push(DnType::CommonName, common_name);
+        params.distinguished_name.push(DnType::OrganizationalUnitName, "Servizi di Certificazione");
+        params.distinguished_name.push(DnType::OrganizationName, "Ricolloca Formazione (non valida)");
         params.distinguished_name.push(DnType::CountryName, "IT");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
+        params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         params.not_before = now - Duration::days(1);
         params.not_after = now + Duration::days(3650);
         params.serial_number = Some(serial(random_u64()));
         params.key_identifier_method = KeyIdMethod::Sha256;
         let cert = params.self_signed(&key)?;
-        Ok(Self {
-            cert_pem: cert.pem(),
-            cert_der: cert.der().to_vec(),
-            params,
-            key,
-        })
+        Ok(Self { cert_pem: cert.pem(), cert_der: cert.der().to_vec(), params, key })
     }
 
     fn issue(&self, mut params: CertificateParams, kind: KeyKind) -> Result<Issued, PkiError> {
@@ -131,17 +110,9 @@ impl Ca {
     }
 
     /// A TLS server certificate for the given DNS names and IP addresses.
-    pub fn server(
-        &self,
-        names: &[&str],
-        kind: KeyKind,
-        now: OffsetDateTime,
-    ) -> Result<Issued, PkiError> {
+    pub fn server(&self, names: &[&str], kind: KeyKind, now: OffsetDateTime) -> Result<Issued, PkiError> {
         let mut params = CertificateParams::default();
-        params.distinguished_name.push(
-            DnType::CommonName,
-            names.first().copied().unwrap_or("localhost"),
-        );
+        params.distinguished_name.push(DnType::CommonName, names.first().copied().unwrap_or("localhost"));
         params.subject_alt_names = names
             .iter()
             .map(|n| match n.parse::<std::net::IpAddr>() {
@@ -149,10 +120,7 @@ impl Ca {
                 Err(_) => Ok(SanType::DnsName((*n).try_into()?)),
             })
             .collect::<Result<_, rcgen::Error>>()?;
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.not_before = now - Duration::days(1);
         params.not_after = now + Duration::days(825);
@@ -163,26 +131,15 @@ impl Ca {
     pub fn cns_client(&self, person: &CnsPerson<'_>, kind: KeyKind) -> Result<Issued, PkiError> {
         let mut params = CertificateParams::default();
         params.distinguished_name.push(DnType::CountryName, "IT");
-        params.distinguished_name.push(
-            DnType::OrganizationName,
-            "Ricolloca Formazione (non valida)",
-        );
-        params
-            .distinguished_name
-            .push(DnType::OrganizationalUnitName, "Carta di prova");
+        params.distinguished_name.push(DnType::OrganizationName, "Ricolloca Formazione (non valida)");
+        params.distinguished_name.push(DnType::OrganizationalUnitName, "Carta di prova");
         if let Some(surname) = person.surname {
-            params
-                .distinguished_name
-                .push(DnType::CustomDnType(vec![2, 5, 4, 4]), surname);
+            params.distinguished_name.push(DnType::CustomDnType(vec![2, 5, 4, 4]), surname);
         }
         if let Some(given) = person.given_name {
-            params
-                .distinguished_name
-                .push(DnType::CustomDnType(vec![2, 5, 4, 42]), given);
+            params.distinguished_name.push(DnType::CustomDnType(vec![2, 5, 4, 42]), given);
         }
-        params
-            .distinguished_name
-            .push(DnType::CommonName, person.common_name.to_string());
+        params.distinguished_name.push(DnType::CommonName, person.common_name.to_string());
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.not_before = person.not_before;
@@ -243,40 +200,27 @@ pub fn cns_common_name(codice_fiscale: &str, seed: u64) -> String {
     let card = format!("{:016}", seed % 10_000_000_000_000_000);
     let digest = sha2::Sha256::digest(format!("{codice_fiscale}{seed}").as_bytes());
     // 20 bytes -> 28 base64 characters ending in '=' like the SHA-1 of a real card.
-    let hash =
-        base64::engine::general_purpose::STANDARD.encode(digest.get(..20).unwrap_or_default());
+    let hash = base64::engine::general_purpose::STANDARD.encode(digest.get(..20).unwrap_or_default());
     format!("{codice_fiscale}/{card}.{hash}")
 }
 
 /// The certificatePolicies extension holding the CNS policy OID 1.3.76.16.2.1, no qualifiers:
 /// SEQUENCE { SEQUENCE { OID } }, DER written out (a constant, not worth an ASN.1 writer).
 fn cns_certificate_policies() -> CustomExtension {
-    const DER: [u8; 11] = [
-        0x30, 0x09, 0x30, 0x07, 0x06, 0x05, 0x2B, 0x4C, 0x10, 0x02, 0x01,
-    ];
+    const DER: [u8; 11] = [0x30, 0x09, 0x30, 0x07, 0x06, 0x05, 0x2B, 0x4C, 0x10, 0x02, 0x01];
     CustomExtension::from_oid_content(&[2, 5, 29, 32], DER.to_vec())
 }
 
 /// A password-protected PKCS#12 file (PBES2/AES-256, what browsers import).
-pub fn pkcs12(
-    issued: &Issued,
-    ca_der: &[u8],
-    friendly_name: &str,
-    password: &str,
-) -> Result<Vec<u8>, PkiError> {
+pub fn pkcs12(issued: &Issued, ca_der: &[u8], friendly_name: &str, password: &str) -> Result<Vec<u8>, PkiError> {
     use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
     let err = |e: p12_keystore::error::Error| PkiError::Pkcs12(e.to_string());
-    let chain = vec![
-        Certificate::from_der(&issued.cert_der).map_err(err)?,
-        Certificate::from_der(ca_der).map_err(err)?,
-    ];
+    let chain =
+        vec![Certificate::from_der(&issued.cert_der).map_err(err)?, Certificate::from_der(ca_der).map_err(err)?];
     let key = PrivateKey::from_der(&issued.key_der).map_err(err)?;
     let local_id = issued.serial.clone();
     let mut store = KeyStore::new();
-    store.add_entry(
-        friendly_name,
-        KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_id, key, chain)),
-    );
+    store.add_entry(friendly_name, KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_id, key, chain)));
     store.writer(password).write().map_err(err)
 }
 
@@ -296,17 +240,11 @@ mod tests {
         let issued = ca.cns_client(&person, KeyKind::EcdsaP256).unwrap();
         let id = CertIdentity::from_der(&issued.cert_der).unwrap();
         assert_eq!(id.subject_cn, cn);
-        assert_eq!(
-            id.codice_fiscale.as_ref().map(|c| c.as_str()),
-            Ok("RSSMRA85T10A562S")
-        );
+        assert_eq!(id.codice_fiscale.as_ref().map(|c| c.as_str()), Ok("RSSMRA85T10A562S"));
         assert_eq!(id.surname.as_deref(), Some("ROSSI"));
         assert_eq!(id.given_name.as_deref(), Some("MARIO"));
         assert!(id.issuer.contains("CA di prova"));
-        assert_eq!(
-            id.serial,
-            crate::domain::cns::strip_sign_byte(&issued.serial)
-        );
+        assert_eq!(id.serial, crate::domain::cns::strip_sign_byte(&issued.serial));
         assert_eq!(id.sha256.len(), 64);
         assert!(id.is_valid_at(now.unix_timestamp() * 1000));
     }
@@ -315,12 +253,7 @@ mod tests {
     fn a_certificate_without_a_codice_fiscale_is_parsed_but_flagged() {
         let now = crate::infra::clock::system_now();
         let ca = Ca::new("CA di prova", KeyKind::EcdsaP256, now).unwrap();
-        let issued = ca
-            .cns_client(
-                &CnsPerson::valid_now("Mario Rossi", now),
-                KeyKind::EcdsaP256,
-            )
-            .unwrap();
+        let issued = ca.cns_client(&CnsPerson::valid_now("Mario Rossi", now), KeyKind::EcdsaP256).unwrap();
         let id = CertIdentity::from_der(&issued.cert_der).unwrap();
         assert!(id.codice_fiscale.is_err());
         assert!(CertIdentity::from_der(b"not a certificate").is_err());
@@ -341,19 +274,10 @@ mod tests {
     fn pkcs12_round_trips() {
         let now = crate::infra::clock::system_now();
         let ca = Ca::new("CA di prova", KeyKind::EcdsaP256, now).unwrap();
-        let issued = ca
-            .cns_client(
-                &CnsPerson::valid_now("RSSMRA85T10A562S", now),
-                KeyKind::EcdsaP256,
-            )
-            .unwrap();
+        let issued = ca.cns_client(&CnsPerson::valid_now("RSSMRA85T10A562S", now), KeyKind::EcdsaP256).unwrap();
         let p12 = pkcs12(&issued, &ca.cert_der, "Mario Rossi", "segreta").unwrap();
-        let store = p12_keystore::KeyStore::from_pkcs12(
-            &p12,
-            "segreta",
-            p12_keystore::Pkcs12ImportPolicy::Relaxed,
-        )
-        .unwrap();
+        let store =
+            p12_keystore::KeyStore::from_pkcs12(&p12, "segreta", p12_keystore::Pkcs12ImportPolicy::Relaxed).unwrap();
         let (_, chain) = store.private_key_chain().unwrap();
         assert_eq!(chain.certs()[0].as_der(), issued.cert_der.as_slice());
     }

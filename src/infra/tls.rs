@@ -60,45 +60,28 @@ pub fn check_files(config: &Config) -> Result<TlsSummary, StartupError> {
         .map_err(|e| StartupError::key("tls.cert", format!("{}: {e}", config.tls.cert.display())))?
         .collect::<Result<_, _>>()
         .map_err(|e| StartupError::key("tls.cert", format!("PEM non leggibile: {e}")))?;
-    let first = chain
-        .first()
-        .ok_or_else(|| StartupError::key("tls.cert", "nessun certificato nel file"))?;
+    let first = chain.first().ok_or_else(|| StartupError::key("tls.cert", "nessun certificato nel file"))?;
     let server_not_after = x509_parser::parse_x509_certificate(first)
         .map(|(_, c)| c.validity().not_after.to_string())
         .map_err(|e| StartupError::key("tls.cert", format!("certificato non leggibile: {e}")))?;
     let key = PrivateKeyDer::from_pem_file(&config.tls.key).map_err(|e| {
-        StartupError::key(
-            "tls.key",
-            format!("{}: chiave non leggibile ({e})", config.tls.key.display()),
-        )
+        StartupError::key("tls.key", format!("{}: chiave non leggibile ({e})", config.tls.key.display()))
     })?;
-    let signing_key = rustls::crypto::ring::sign::any_supported_type(&key).map_err(|e| {
-        StartupError::key("tls.key", format!("tipo di chiave non supportato ({e})"))
-    })?;
+    let signing_key = rustls::crypto::ring::sign::any_supported_type(&key)
+        .map_err(|e| StartupError::key("tls.key", format!("tipo di chiave non supportato ({e})")))?;
     let certified = rustls::sign::CertifiedKey::new(chain, signing_key);
-    certified.keys_match().map_err(|_| {
-        StartupError::key(
-            "tls.key",
-            "la chiave non corrisponde al certificato di tls.cert",
-        )
-    })?;
+    certified
+        .keys_match()
+        .map_err(|_| StartupError::key("tls.key", "la chiave non corrisponde al certificato di tls.cert"))?;
 
     let cas: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&config.tls.client_ca)
-        .map_err(|e| {
-            StartupError::key(
-                "tls.client_ca",
-                format!("{}: {e}", config.tls.client_ca.display()),
-            )
-        })?
+        .map_err(|e| StartupError::key("tls.client_ca", format!("{}: {e}", config.tls.client_ca.display())))?
         .collect::<Result<_, _>>()
         .map_err(|e| StartupError::key("tls.client_ca", format!("PEM non leggibile: {e}")))?;
     let mut roots = rustls::RootCertStore::empty();
     let (added, _ignored) = roots.add_parsable_certificates(cas);
     if added == 0 {
-        return Err(StartupError::key(
-            "tls.client_ca",
-            "nessun certificato di CA utilizzabile nel file",
-        ));
+        return Err(StartupError::key("tls.client_ca", "nessun certificato di CA utilizzabile nel file"));
     }
     // The same verifier Rocket builds; fails here with our message rather than at bind time.
     rustls::server::WebPkiClientVerifier::builder_with_provider(
@@ -109,9 +92,5 @@ pub fn check_files(config: &Config) -> Result<TlsSummary, StartupError> {
     .build()
     .map_err(|e| StartupError::key("tls.client_ca", format!("CA non utilizzabili: {e}")))?;
 
-    Ok(TlsSummary {
-        versions: config.tls.versions.join(", "),
-        client_cas: added,
-        server_not_after,
-    })
+    Ok(TlsSummary { versions: config.tls.versions.join(", "), client_cas: added, server_not_after })
 }

@@ -12,30 +12,19 @@ use crate::infra::audit::{AuditRow, ChainReport, ChainVerifier, GENESIS, chain_h
 fn head(tx: &WriteTx<'_>) -> Result<(i64, [u8; 32]), AppError> {
     let row: Option<(i64, Vec<u8>)> = tx
         .conn()
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match row {
         None => Ok((0, GENESIS)),
         Some((seq, hash)) => {
-            let hash: [u8; 32] = hash
-                .try_into()
-                .map_err(|_| AppError::internal("audit head hash is not 32 bytes"))?;
+            let hash: [u8; 32] = hash.try_into().map_err(|_| AppError::internal("audit head hash is not 32 bytes"))?;
             Ok((seq, hash))
         }
     }
 }
 
 /// Appends one event to the chain inside the caller's transaction; returns its seq.
-pub fn append(
-    tx: &WriteTx<'_>,
-    now_ms: i64,
-    actor: &Actor,
-    event: &AuditEvent,
-) -> Result<i64, AppError> {
+pub fn append(tx: &WriteTx<'_>, now_ms: i64, actor: &Actor, event: &AuditEvent) -> Result<i64, AppError> {
     let (prev_seq, prev_hash) = head(tx)?;
     let row = AuditRow {
         seq: prev_seq + 1,

@@ -8,12 +8,7 @@ use crate::domain::ids::OperatorId;
 use crate::error::AppError;
 
 /// Records the certificate, or moves its `last_seen` forward.
-pub fn record_seen(
-    tx: &WriteTx<'_>,
-    operator: OperatorId,
-    cert: &CertIdentity,
-    now_ms: i64,
-) -> Result<(), AppError> {
+pub fn record_seen(tx: &WriteTx<'_>, operator: OperatorId, cert: &CertIdentity, now_ms: i64) -> Result<(), AppError> {
     tx.conn().execute(
         "INSERT INTO certificate_seen (sha256, operator_id, subject_cn, issuer, serial, not_before,
                                        not_after, first_seen, last_seen)

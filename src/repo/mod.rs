@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod certificates;
+pub mod communications;
 pub mod operators;
 pub mod pool;
 pub mod providers;
@@ -55,9 +56,7 @@ pub fn open_rw(path: &Path) -> Result<Connection, rusqlite::Error> {
 pub fn open_ro(path: &Path) -> Result<Connection, rusqlite::Error> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "query_only", "ON")?;
@@ -67,8 +66,7 @@ pub fn open_ro(path: &Path) -> Result<Connection, rusqlite::Error> {
 /// Opens (creating if needed) the data file and brings its schema to this version.
 /// Refuses a file written by a newer version, touching nothing.
 pub fn open_and_migrate(path: &Path) -> Result<Connection, StartupError> {
-    let mut conn =
-        open_rw(path).map_err(|e| StartupError::key("data", format!("{}: {e}", path.display())))?;
+    let mut conn = open_rw(path).map_err(|e| StartupError::key("data", format!("{}: {e}", path.display())))?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(StartupError::key(

@@ -10,8 +10,7 @@ use crate::domain::operator::{Operator, OperatorState, ProviderRef};
 use crate::domain::role::Role;
 use crate::error::{AppError, FieldError};
 
-const SELECT: &str =
-    "SELECT o.id, o.codice_fiscale, o.surname, o.name, o.role, o.provider_id, p.name,
+const SELECT: &str = "SELECT o.id, o.codice_fiscale, o.surname, o.name, o.role, o.provider_id, p.name,
         p.status, o.state, o.technical_exemption, o.enabled_at, o.last_access_at, o.last_cert_sha256
      FROM operator o LEFT JOIN provider p ON p.id = o.provider_id";
 
@@ -34,8 +33,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<Operator, AppError>> {
                 name: provider_name.unwrap_or_default(),
                 active: provider_status.as_deref() == Some("active"),
             }),
-            state: OperatorState::from_code(&state)
-                .ok_or_else(|| AppError::internal("unknown operator state"))?,
+            state: OperatorState::from_code(&state).ok_or_else(|| AppError::internal("unknown operator state"))?,
             technical_exemption: r.get(9)?,
             enabled_at_ms: r.get(10)?,
             last_access_at_ms: r.get(11)?,
@@ -48,9 +46,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<Operator, AppError>> {
 /// Authentication lookup: the operator holding this codice fiscale, whatever their state.
 pub fn find_for_login(conn: &Connection, cf: &CodiceFiscale) -> Result<Option<Operator>, AppError> {
     let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE o.codice_fiscale = ?1"))?;
-    stmt.query_row([cf.as_str()], from_row)
-        .optional()?
-        .transpose()
+    stmt.query_row([cf.as_str()], from_row).optional()?.transpose()
 }
 
 pub fn get(conn: &Connection, id: OperatorId) -> Result<Option<Operator>, AppError> {
@@ -80,9 +76,7 @@ pub fn insert(tx: &WriteTx<'_>, now_ms: i64, op: &NewOperator<'_>) -> Result<Ope
     if taken {
         return Err(AppError::Conflict(FieldError {
             field: "codice_fiscale".into(),
-            message:
-                "questo codice fiscale è già stato usato per un'utenza e non può essere riassegnato"
-                    .into(),
+            message: "questo codice fiscale è già stato usato per un'utenza e non può essere riassegnato".into(),
         }));
     }
     tx.conn().execute(
@@ -124,16 +118,301 @@ pub fn record_access(
 
 /// Switches an operator off for inactivity if, under the write lock, they are still active
 /// and still idle since `idle_before_ms` or earlier. Returns whether it did.
-pub fn deactivate_if_idle(
-    tx: &WriteTx<'_>,
-    id: OperatorId,
-    idle_before_ms: i64,
-) -> Result<bool, AppError> {
+pub fn deactivate_if_idle(tx: &WriteTx<'_>, id: OperatorId, idle_before_ms: i64) -> Result<bool, AppError> {
     let changed = tx.conn().execute(
         "UPDATE operator SET state = 'idle_deactivated'
          WHERE id = ?1 AND state = 'active' AND technical_exemption = 0
-           AND coalesce(last_access_at, enabled_at) < ?2",
+           AND max(coalesce(last_access_at, 0), enabled_at) < ?2",
         params![id.get(), idle_before_ms],
     )?;
     Ok(changed == 1)
+}
+
+/// An operator as the administration screens list them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OperatorRow {
+    pub id: OperatorId,
+    pub codice_fiscale: String,
+    pub surname: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub provider_id: Option<i64>,
+    pub provider_name: Option<String>,
+    pub role_title: String,
+    pub state: String,
+    pub technical_exemption: bool,
+    pub exemption_reason: String,
+    pub enabled_at: i64,
+    pub last_access_at: Option<i64>,
+    pub reviewed_at: Option<i64>,
+    pub version: i64,
+}
+
+const ROW_SELECT: &str = "SELECT o.id, o.codice_fiscale, o.surname, o.name, o.email, o.role, o.provider_id, p.name,
+        o.role_title, o.state, o.technical_exemption, o.exemption_reason, o.enabled_at, o.last_access_at,
+        o.reviewed_at, o.version
+     FROM operator o LEFT JOIN provider p ON p.id = o.provider_id";
+
+fn row_from(r: &Row<'_>) -> rusqlite::Result<OperatorRow> {
+    Ok(OperatorRow {
+        id: OperatorId::from_db(r.get(0)?),
+        codice_fiscale: r.get(1)?,
+        surname: r.get(2)?,
+        name: r.get(3)?,
+        email: r.get(4)?,
+        role: r.get(5)?,
+        provider_id: r.get(6)?,
+        provider_name: r.get(7)?,
+        role_title: r.get(8)?,
+        state: r.get(9)?,
+        technical_exemption: r.get(10)?,
+        exemption_reason: r.get(11)?,
+        enabled_at: r.get(12)?,
+        last_access_at: r.get(13)?,
+        reviewed_at: r.get(14)?,
+        version: r.get(15)?,
+    })
+}
+
+/// Filters of the operators list; empty strings mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct OperatorFilter {
+    pub q: String,
+    pub role: String,
+    pub state: String,
+    pub provider: Option<ProviderId>,
+}
+
+pub fn search(conn: &Connection, f: &OperatorFilter, page: i64) -> Result<(Vec<OperatorRow>, i64), AppError> {
+    let filter =
+        "WHERE (o.surname LIKE ?1 ESCAPE '\\' OR o.name LIKE ?1 ESCAPE '\\' OR o.codice_fiscale LIKE ?1 ESCAPE '\\'
+                        OR (o.name || ' ' || o.surname) LIKE ?1 ESCAPE '\\')
+                    AND (?2 = '' OR o.role = ?2) AND (?3 = '' OR o.state = ?3)
+                    AND (?4 IS NULL OR o.provider_id = ?4)";
+    let pattern = super::providers::like_pattern(&f.q);
+    let provider = f.provider.map(ProviderId::get);
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM operator o {filter}"),
+        params![pattern, f.role, f.state, provider],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare(&format!(
+        "{ROW_SELECT} {filter} ORDER BY o.surname COLLATE NOCASE, o.name COLLATE NOCASE LIMIT ?5 OFFSET ?6"
+    ))?;
+    let page_size = super::providers::PAGE_SIZE;
+    let rows = stmt
+        .query_map(params![pattern, f.role, f.state, provider, page_size, page.max(0) * page_size], row_from)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total))
+}
+
+pub fn row(conn: &Connection, id: OperatorId) -> Result<Option<OperatorRow>, AppError> {
+    Ok(conn.query_row(&format!("{ROW_SELECT} WHERE o.id = ?1"), [id.get()], row_from).optional()?)
+}
+
+/// Active operators whose idleness reference falls in [from, to): for the inactivity screens.
+pub fn idle_between(conn: &Connection, from_ms: i64, to_ms: i64) -> Result<Vec<OperatorRow>, AppError> {
+    let mut stmt = conn.prepare(&format!(
+        "{ROW_SELECT} WHERE o.state = 'active' AND o.technical_exemption = 0
+           AND max(coalesce(o.last_access_at, 0), o.enabled_at) >= ?1 AND max(coalesce(o.last_access_at, 0), o.enabled_at) < ?2
+         ORDER BY max(coalesce(o.last_access_at, 0), o.enabled_at)"
+    ))?;
+    let rows = stmt.query_map([from_ms, to_ms], row_from)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Operators who never logged in, enabled before `before_ms`.
+pub fn never_used_before(conn: &Connection, before_ms: i64) -> Result<Vec<OperatorRow>, AppError> {
+    let mut stmt = conn
+        .prepare(&format!("{ROW_SELECT} WHERE o.last_access_at IS NULL AND o.enabled_at < ?1 ORDER BY o.enabled_at"))?;
+    let rows = stmt.query_map([before_ms], row_from)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Every active authorisation, for the annual review.
+pub fn active(conn: &Connection) -> Result<Vec<OperatorRow>, AppError> {
+    let mut stmt = conn.prepare(&format!(
+        "{ROW_SELECT} WHERE o.state = 'active' ORDER BY p.name COLLATE NOCASE, o.surname COLLATE NOCASE"
+    ))?;
+    let rows = stmt.query_map([], row_from)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Ids of active, non-exempt operators idle since before `limit_ms`.
+pub fn idle_ids(conn: &Connection, limit_ms: i64) -> Result<Vec<OperatorId>, AppError> {
+    let mut stmt = conn.prepare(
+        "SELECT id FROM operator WHERE state = 'active' AND technical_exemption = 0
+           AND max(coalesce(last_access_at, 0), enabled_at) < ?1",
+    )?;
+    let rows = stmt.query_map([limit_ms], |r| Ok(OperatorId::from_db(r.get(0)?)))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn count_active_with_role(conn: &Connection, role: Role) -> Result<i64, AppError> {
+    Ok(conn
+        .query_row("SELECT count(*) FROM operator WHERE role = ?1 AND state = 'active'", [role.code()], |r| r.get(0))?)
+}
+
+/// Email and role title, if `version` is still the stored one.
+pub fn update_contact(
+    tx: &WriteTx<'_>,
+    id: OperatorId,
+    version: i64,
+    email: &str,
+    role_title: &str,
+) -> Result<(), AppError> {
+    let changed = tx.conn().execute(
+        "UPDATE operator SET email = ?3, role_title = ?4, version = version + 1 WHERE id = ?1 AND version = ?2",
+        params![id.get(), version, email, role_title],
+    )?;
+    if changed == 0 {
+        return Err(super::providers::stale());
+    }
+    Ok(())
+}
+
+pub fn set_state(tx: &WriteTx<'_>, id: OperatorId, state: OperatorState, now_ms: Option<i64>) -> Result<(), AppError> {
+    // Re-enabling (`now_ms` given) restarts the six-month count from now, as a new enabling would.
+    tx.conn().execute(
+        "UPDATE operator SET state = ?2, version = version + 1, enabled_at = coalesce(?3, enabled_at)
+         WHERE id = ?1",
+        params![id.get(), state.code(), now_ms],
+    )?;
+    Ok(())
+}
+
+pub fn set_exemption(tx: &WriteTx<'_>, id: OperatorId, on: bool, reason: &str) -> Result<(), AppError> {
+    tx.conn().execute(
+        "UPDATE operator SET technical_exemption = ?2, exemption_reason = ?3, version = version + 1 WHERE id = ?1",
+        params![id.get(), on, reason],
+    )?;
+    Ok(())
+}
+
+pub fn mark_reviewed(tx: &WriteTx<'_>, id: OperatorId, now_ms: i64) -> Result<(), AppError> {
+    tx.conn().execute("UPDATE operator SET reviewed_at = ?2 WHERE id = ?1", params![id.get(), now_ms])?;
+    Ok(())
+}
+
+pub fn set_sedi(tx: &WriteTx<'_>, id: OperatorId, sedi: &[crate::domain::ids::SedeId]) -> Result<(), AppError> {
+    tx.conn().execute("DELETE FROM operator_sede WHERE operator_id = ?1", [id.get()])?;
+    for s in sedi {
+        tx.conn().execute(
+            "INSERT OR IGNORE INTO operator_sede (operator_id, sede_id) VALUES (?1, ?2)",
+            params![id.get(), s.get()],
+        )?;
+    }
+    Ok(())
+}
+
+pub fn sede_ids(conn: &Connection, id: OperatorId) -> Result<Vec<i64>, AppError> {
+    let mut stmt = conn.prepare("SELECT sede_id FROM operator_sede WHERE operator_id = ?1 ORDER BY sede_id")?;
+    let rows = stmt.query_map([id.get()], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub struct OperatorEvent<'a> {
+    pub operator: OperatorId,
+    pub at: i64,
+    pub kind: &'a str,
+    pub reason_kind: &'a str,
+    pub reason: &'a str,
+    pub communication: Option<i64>,
+    pub by_operator: Option<i64>,
+    pub by_label: &'a str,
+    pub before: &'a serde_json::Value,
+    pub after: &'a serde_json::Value,
+}
+
+pub fn add_event(tx: &WriteTx<'_>, e: &OperatorEvent<'_>) -> Result<(), AppError> {
+    tx.conn().execute(
+        "INSERT INTO operator_event (operator_id, at, kind, reason_kind, reason, communication_id, by_operator_id,
+                                     by_label, before, after)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            e.operator.get(),
+            e.at,
+            e.kind,
+            e.reason_kind,
+            e.reason,
+            e.communication,
+            e.by_operator,
+            e.by_label,
+            e.before.to_string(),
+            e.after.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// One line of an operator's history, for people.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HistoryLine {
+    pub at: i64,
+    pub kind: String,
+    pub reason_kind: String,
+    pub reason: String,
+    pub communication: Option<String>,
+    pub by: String,
+    pub before: String,
+    pub after: String,
+}
+
+pub fn history(conn: &Connection, id: OperatorId) -> Result<Vec<HistoryLine>, AppError> {
+    let mut stmt = conn.prepare(
+        "SELECT e.at, e.kind, e.reason_kind, e.reason,
+                CASE WHEN c.id IS NULL THEN NULL ELSE 'Prot. ' || c.protocol || ' del ' || c.received_on END,
+                e.by_label, e.before, e.after
+         FROM operator_event e LEFT JOIN communication c ON c.id = e.communication_id
+         WHERE e.operator_id = ?1 ORDER BY e.at DESC, e.id DESC",
+    )?;
+    let rows = stmt
+        .query_map([id.get()], |r| {
+            Ok(HistoryLine {
+                at: r.get(0)?,
+                kind: r.get(1)?,
+                reason_kind: r.get(2)?,
+                reason: r.get(3)?,
+                communication: r.get(4)?,
+                by: r.get(5)?,
+                before: r.get(6)?,
+                after: r.get(7)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Certificates an operator logged in with: (cn, issuer, serial, not_before, not_after, first, last).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SeenCert {
+    pub subject_cn: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: i64,
+    pub not_after: i64,
+    pub first_seen: i64,
+    pub last_seen: i64,
+}
+
+pub fn certificates(conn: &Connection, id: OperatorId) -> Result<Vec<SeenCert>, AppError> {
+    let mut stmt = conn.prepare(
+        "SELECT subject_cn, issuer, serial, not_before, not_after, first_seen, last_seen
+         FROM certificate_seen WHERE operator_id = ?1 ORDER BY last_seen DESC",
+    )?;
+    let rows = stmt
+        .query_map([id.get()], |r| {
+            Ok(SeenCert {
+                subject_cn: r.get(0)?,
+                issuer: r.get(1)?,
+                serial: r.get(2)?,
+                not_before: r.get(3)?,
+                not_after: r.get(4)?,
+                first_seen: r.get(5)?,
+                last_seen: r.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }

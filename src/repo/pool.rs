@@ -17,18 +17,11 @@ pub struct ReadPool {
 
 impl ReadPool {
     pub fn new(path: PathBuf) -> Self {
-        Self {
-            path,
-            idle: Mutex::new(Vec::new()),
-        }
+        Self { path, idle: Mutex::new(Vec::new()) }
     }
 
     fn take(&self) -> Result<Connection, AppError> {
-        let reused = self
-            .idle
-            .lock()
-            .map_err(|_| AppError::internal("read pool poisoned"))?
-            .pop();
+        let reused = self.idle.lock().map_err(|_| AppError::internal("read pool poisoned"))?.pop();
         match reused {
             Some(conn) => Ok(conn),
             None => Ok(super::open_ro(&self.path)?),

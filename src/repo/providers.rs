@@ -1,51 +1,255 @@
-//! Soggetti accreditati.
+//! Soggetti accreditati, their sedi and their history.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::Value;
 
 use super::WriteTx;
-use crate::domain::ids::ProviderId;
+use crate::domain::ids::{ProviderId, SedeId};
+use crate::domain::provider::{Provider, ProviderStatus, ValidProvider};
+use crate::domain::sede::{Sede, ValidSede};
 use crate::error::{AppError, FieldError};
 
-pub struct NewProvider<'a> {
-    pub name: &'a str,
-    pub codice_fiscale: &'a str,
-    pub accreditation_code: &'a str,
-    pub pec: &'a str,
+pub const PAGE_SIZE: i64 = 25;
+
+const SELECT: &str = "SELECT p.id, p.name, p.codice_fiscale, p.accreditation_code, p.pec, p.registered_office,
+        p.contact_person, p.status, p.created_at, p.version,
+        (SELECT count(*) FROM operator o WHERE o.provider_id = p.id AND o.state = 'active')
+     FROM provider p";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Provider> {
+    let status: String = r.get(7)?;
+    Ok(Provider {
+        id: ProviderId::from_db(r.get(0)?),
+        name: r.get(1)?,
+        codice_fiscale: r.get(2)?,
+        accreditation_code: r.get(3)?,
+        pec: r.get(4)?,
+        registered_office: r.get(5)?,
+        contact_person: r.get(6)?,
+        status: ProviderStatus::from_code(&status).unwrap_or(ProviderStatus::Suspended),
+        created_at: r.get(8)?,
+        version: r.get(9)?,
+        active_operators: r.get(10)?,
+    })
 }
 
-pub fn insert(tx: &WriteTx<'_>, now_ms: i64, p: &NewProvider<'_>) -> Result<ProviderId, AppError> {
-    let taken: bool = tx.conn().query_row(
-        "SELECT EXISTS(SELECT 1 FROM provider WHERE codice_fiscale = ?1 OR accreditation_code = ?2)",
-        params![p.codice_fiscale, p.accreditation_code],
+/// Escapes LIKE wildcards so a search for "50%" finds "50%".
+pub fn like_pattern(q: &str) -> String {
+    let escaped = q.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of providers matching `q` (name, number or code), and the total.
+pub fn search(conn: &Connection, q: &str, page: i64) -> Result<(Vec<Provider>, i64), AppError> {
+    let pattern = like_pattern(q);
+    let filter = "WHERE p.name LIKE ?1 ESCAPE '\\' OR p.codice_fiscale LIKE ?1 ESCAPE '\\'
+                  OR p.accreditation_code LIKE ?1 ESCAPE '\\'";
+    let total: i64 = conn.query_row(&format!("SELECT count(*) FROM provider p {filter}"), [&pattern], |r| r.get(0))?;
+    let mut stmt = conn.prepare(&format!("{SELECT} {filter} ORDER BY p.name COLLATE NOCASE LIMIT ?2 OFFSET ?3"))?;
+    let rows = stmt
+        .query_map(params![pattern, PAGE_SIZE, page.max(0) * PAGE_SIZE], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total))
+}
+
+pub fn get(conn: &Connection, id: ProviderId) -> Result<Option<Provider>, AppError> {
+    Ok(conn.query_row(&format!("{SELECT} WHERE p.id = ?1"), [id.get()], from_row).optional()?)
+}
+
+/// All providers, for selection lists.
+pub fn all_names(conn: &Connection) -> Result<Vec<(ProviderId, String)>, AppError> {
+    let mut stmt = conn.prepare("SELECT id, name FROM provider ORDER BY name COLLATE NOCASE")?;
+    let rows =
+        stmt.query_map([], |r| Ok((ProviderId::from_db(r.get(0)?), r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+fn conflict_if_taken(tx: &WriteTx<'_>, p: &ValidProvider, except: Option<ProviderId>) -> Result<(), AppError> {
+    let except = except.map_or(0, ProviderId::get);
+    let cf_taken: bool = tx.conn().query_row(
+        "SELECT EXISTS(SELECT 1 FROM provider WHERE codice_fiscale = ?1 AND id <> ?2)",
+        params![p.codice_fiscale, except],
         |r| r.get(0),
     )?;
-    if taken {
+    if cf_taken {
         return Err(AppError::Conflict(FieldError {
             field: "codice_fiscale".into(),
-            message: "esiste già un soggetto con questo codice fiscale o codice di accreditamento"
-                .into(),
+            message: "esiste già un soggetto accreditato con questo codice fiscale o partita IVA".into(),
         }));
     }
+    let code_taken: bool = tx.conn().query_row(
+        "SELECT EXISTS(SELECT 1 FROM provider WHERE accreditation_code = ?1 AND id <> ?2)",
+        params![p.accreditation_code, except],
+        |r| r.get(0),
+    )?;
+    if code_taken {
+        return Err(AppError::Conflict(FieldError {
+            field: "accreditation_code".into(),
+            message: "esiste già un soggetto accreditato con questo codice di accreditamento".into(),
+        }));
+    }
+    Ok(())
+}
+
+pub fn insert(tx: &WriteTx<'_>, now_ms: i64, p: &ValidProvider) -> Result<ProviderId, AppError> {
+    conflict_if_taken(tx, p, None)?;
     tx.conn().execute(
-        "INSERT INTO provider (name, codice_fiscale, accreditation_code, pec, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            p.name,
-            p.codice_fiscale,
-            p.accreditation_code,
-            p.pec,
-            now_ms
-        ],
+        "INSERT INTO provider (name, codice_fiscale, accreditation_code, pec, registered_office, contact_person, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![p.name, p.codice_fiscale, p.accreditation_code, p.pec, p.registered_office, p.contact_person, now_ms],
     )?;
     Ok(ProviderId::from_db(tx.conn().last_insert_rowid()))
 }
 
+/// Updates if the stored version is still `version` (else someone saved first: conflict).
+pub fn update(tx: &WriteTx<'_>, id: ProviderId, version: i64, p: &ValidProvider) -> Result<(), AppError> {
+    conflict_if_taken(tx, p, Some(id))?;
+    let changed = tx.conn().execute(
+        "UPDATE provider SET name = ?3, codice_fiscale = ?4, accreditation_code = ?5, pec = ?6,
+                registered_office = ?7, contact_person = ?8, version = version + 1
+         WHERE id = ?1 AND version = ?2",
+        params![
+            id.get(),
+            version,
+            p.name,
+            p.codice_fiscale,
+            p.accreditation_code,
+            p.pec,
+            p.registered_office,
+            p.contact_person
+        ],
+    )?;
+    if changed == 0 {
+        return Err(stale());
+    }
+    Ok(())
+}
+
+pub fn stale() -> AppError {
+    AppError::Conflict(FieldError {
+        field: "version".into(),
+        message:
+            "i dati sono stati modificati da un altro utente nel frattempo: ricaricare la pagina e ripetere la modifica"
+                .into(),
+    })
+}
+
+pub fn set_status(tx: &WriteTx<'_>, id: ProviderId, status: ProviderStatus) -> Result<(), AppError> {
+    tx.conn().execute(
+        "UPDATE provider SET status = ?2, version = version + 1 WHERE id = ?1",
+        params![id.get(), status.code()],
+    )?;
+    Ok(())
+}
+
+pub struct ProviderEvent<'a> {
+    pub provider: ProviderId,
+    pub at: i64,
+    pub kind: &'a str,
+    pub reason: &'a str,
+    pub by_operator: Option<i64>,
+    pub by_label: &'a str,
+    pub before: &'a Value,
+    pub after: &'a Value,
+}
+
+pub fn add_event(tx: &WriteTx<'_>, e: &ProviderEvent<'_>) -> Result<(), AppError> {
+    tx.conn().execute(
+        "INSERT INTO provider_event (provider_id, at, kind, reason, by_operator_id, by_label, before, after)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            e.provider.get(),
+            e.at,
+            e.kind,
+            e.reason,
+            e.by_operator,
+            e.by_label,
+            e.before.to_string(),
+            e.after.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// (at, kind, reason, by_label) newest first.
+pub fn events(conn: &Connection, id: ProviderId) -> Result<Vec<(i64, String, String, String)>, AppError> {
+    let mut stmt = conn.prepare(
+        "SELECT at, kind, reason, by_label FROM provider_event WHERE provider_id = ?1 ORDER BY at DESC, id DESC",
+    )?;
+    let rows = stmt
+        .query_map([id.get()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// Exists? (Used by the CLI to give a clear message before inserting an operator.)
 pub fn exists(conn: &Connection, id: ProviderId) -> Result<bool, AppError> {
-    Ok(conn
-        .query_row("SELECT 1 FROM provider WHERE id = ?1", [id.get()], |_| {
-            Ok(())
-        })
-        .optional()?
-        .is_some())
+    Ok(conn.query_row("SELECT 1 FROM provider WHERE id = ?1", [id.get()], |_| Ok(())).optional()?.is_some())
+}
+
+// --- sedi ---------------------------------------------------------------------------------
+
+fn sede_from_row(r: &Row<'_>) -> rusqlite::Result<Sede> {
+    Ok(Sede {
+        id: SedeId::from_db(r.get(0)?),
+        provider: ProviderId::from_db(r.get(1)?),
+        address: r.get(2)?,
+        comune: r.get(3)?,
+        phone: r.get(4)?,
+        opening_hours: r.get(5)?,
+        programme_enabled: r.get(6)?,
+        temporarily_closed: r.get(7)?,
+        closed: r.get(8)?,
+    })
+}
+
+const SEDE_SELECT: &str = "SELECT id, provider_id, address, comune, phone, opening_hours, programme_enabled,
+        temporarily_closed, closed FROM sede";
+
+pub fn sedi(conn: &Connection, provider: ProviderId) -> Result<Vec<Sede>, AppError> {
+    let mut stmt = conn.prepare(&format!("{SEDE_SELECT} WHERE provider_id = ?1 ORDER BY closed, comune, address"))?;
+    let rows = stmt.query_map([provider.get()], sede_from_row)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn sede(conn: &Connection, id: SedeId) -> Result<Option<Sede>, AppError> {
+    Ok(conn.query_row(&format!("{SEDE_SELECT} WHERE id = ?1"), [id.get()], sede_from_row).optional()?)
+}
+
+pub fn insert_sede(tx: &WriteTx<'_>, now_ms: i64, provider: ProviderId, s: &ValidSede) -> Result<SedeId, AppError> {
+    tx.conn().execute(
+        "INSERT INTO sede (provider_id, address, comune, phone, opening_hours, programme_enabled,
+                           temporarily_closed, closed, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            provider.get(),
+            s.address,
+            s.comune,
+            s.phone,
+            s.opening_hours,
+            s.programme_enabled,
+            s.temporarily_closed,
+            s.closed,
+            now_ms
+        ],
+    )?;
+    Ok(SedeId::from_db(tx.conn().last_insert_rowid()))
+}
+
+pub fn update_sede(tx: &WriteTx<'_>, id: SedeId, s: &ValidSede) -> Result<(), AppError> {
+    tx.conn().execute(
+        "UPDATE sede SET address = ?2, comune = ?3, phone = ?4, opening_hours = ?5, programme_enabled = ?6,
+                temporarily_closed = ?7, closed = ?8 WHERE id = ?1",
+        params![
+            id.get(),
+            s.address,
+            s.comune,
+            s.phone,
+            s.opening_hours,
+            s.programme_enabled,
+            s.temporarily_closed,
+            s.closed
+        ],
+    )?;
+    Ok(())
 }

@@ -69,9 +69,7 @@ impl Writer {
     /// Starts the writer thread on an open, migrated read-write connection.
     pub fn start(conn: Connection) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::sync_channel::<Box<dyn Job>>(QUEUE);
-        thread::Builder::new()
-            .name("ricolloca-writer".into())
-            .spawn(move || run(conn, &jobs))?;
+        thread::Builder::new().name("ricolloca-writer".into()).spawn(move || run(conn, &jobs))?;
         Ok(Self { queue })
     }
 
@@ -82,20 +80,14 @@ impl Writer {
         R: Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = Box::new(TypedJob {
-            work: Some(work),
-            result: None,
-            reply,
-        });
+        let job = Box::new(TypedJob { work: Some(work), result: None, reply });
         let queue = self.queue.clone();
         // A full queue blocks the sender: do it off the async workers.
         rocket::tokio::task::spawn_blocking(move || queue.send(job))
             .await
             .map_err(AppError::internal)?
             .map_err(|_| AppError::Unavailable("writer stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| AppError::Unavailable("writer stopped".into()))?
+        answer.await.map_err(|_| AppError::Unavailable("writer stopped".into()))?
     }
 }
 
@@ -120,9 +112,7 @@ fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {
 }
 
 fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
-    let mut tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| e.to_string())?;
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
     for job in batch.iter_mut() {
         let mut sp = tx.savepoint().map_err(|e| e.to_string())?;
         if job.run(&WriteTx::new(&sp)) {

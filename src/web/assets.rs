@@ -19,9 +19,7 @@ pub struct IfNoneMatch(Option<String>);
 impl<'r> FromRequest<'r> for IfNoneMatch {
     type Error = std::convert::Infallible;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        Outcome::Success(IfNoneMatch(
-            req.headers().get_one("If-None-Match").map(str::to_owned),
-        ))
+        Outcome::Success(IfNoneMatch(req.headers().get_one("If-None-Match").map(str::to_owned)))
     }
 }
 
@@ -37,10 +35,9 @@ impl<'r> Responder<'r, 'static> for Asset {
         res.header(Header::new("ETag", self.etag));
         match self.body {
             None => res.status(Status::NotModified).ok(),
-            Some((body, content_type)) => res
-                .header(content_type)
-                .sized_body(body.len(), std::io::Cursor::new(body))
-                .ok(),
+            Some((body, content_type)) => {
+                res.header(content_type).sized_body(body.len(), std::io::Cursor::new(body)).ok()
+            }
         }
     }
 }
@@ -54,19 +51,13 @@ pub fn lookup(path: &str, if_none_match: Option<&str>) -> Option<Asset> {
     }
     let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     let content_type = ContentType::from_extension(ext).unwrap_or(ContentType::Binary);
-    Some(Asset {
-        etag,
-        body: Some((file.data, content_type)),
-    })
+    Some(Asset { etag, body: Some((file.data, content_type)) })
 }
 
 #[get("/<path..>")]
 fn asset(path: PathBuf, inm: IfNoneMatch) -> Option<Asset> {
     // Rocket's PathBuf segments already refuse `..`; join with '/' for the embed key.
-    let key: Vec<String> = path
-        .iter()
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect();
+    let key: Vec<String> = path.iter().map(|s| s.to_string_lossy().into_owned()).collect();
     lookup(&key.join("/"), inm.0.as_deref())
 }
 

@@ -78,9 +78,7 @@ fn message_of(e: &AppError) -> String {
 fn message_for_status(status: Status) -> &'static str {
     match status.code {
         400 => "La richiesta non è stata compresa.",
-        404 => {
-            "La pagina o l'elemento richiesto non esiste, oppure non è tra quelli a cui si ha accesso."
-        }
+        404 => "La pagina o l'elemento richiesto non esiste, oppure non è tra quelli a cui si ha accesso.",
         405 => "Questa operazione non è consentita su questa pagina.",
         413 => "I dati inviati superano la dimensione massima consentita.",
         422 => "I dati inviati non sono nel formato atteso.",
@@ -104,9 +102,7 @@ fn render(req: &Request<'_>, status: Status, e: Option<&AppError>) -> response::
     if let Some(AppError::Internal(cause) | AppError::Unavailable(cause)) = e {
         tracing::error!(reference, %cause, path = original_path(req), "request failed");
     }
-    let message = e
-        .map(message_of)
-        .unwrap_or_else(|| message_for_status(status).to_owned());
+    let message = e.map(message_of).unwrap_or_else(|| message_for_status(status).to_owned());
     let fields = match e {
         Some(AppError::Invalid(fields)) => fields.clone(),
         Some(AppError::Conflict(f)) => vec![f.clone()],
@@ -114,8 +110,7 @@ fn render(req: &Request<'_>, status: Status, e: Option<&AppError>) -> response::
     };
     if wants_json(req) {
         let code = e.map(code_of).unwrap_or("errore");
-        let body =
-            json!({ "error": code, "message": message, "errors": fields, "reference": reference });
+        let body = json!({ "error": code, "message": message, "errors": fields, "reference": reference });
         return Response::build()
             .status(status)
             .header(ContentType::JSON)
@@ -123,14 +118,7 @@ fn render(req: &Request<'_>, status: Status, e: Option<&AppError>) -> response::
             .ok();
     }
     let site = req.rocket().state::<crate::web::Site>().cloned();
-    let page = layout::error_page(
-        site.as_ref(),
-        status.code,
-        title_of(status),
-        &message,
-        &fields,
-        &reference,
-    );
+    let page = layout::error_page(site.as_ref(), status.code, title_of(status), &message, &fields, &reference);
     Response::build()
         .status(status)
         .header(ContentType::HTML)

@@ -61,10 +61,7 @@ pub struct Gate;
 #[rocket::async_trait]
 impl Fairing for Gate {
     fn info(&self) -> Info {
-        Info {
-            name: "deny-by-default access gate",
-            kind: Kind::Request,
-        }
+        Info { name: "deny-by-default access gate", kind: Kind::Request }
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
@@ -131,10 +128,7 @@ fn foreign_request(req: &Request<'_>) -> Option<Foreign> {
         let allowed = req.content_type().is_some_and(|ct| {
             matches!(
                 (ct.top().as_str(), ct.sub().as_str()),
-                ("application", "json")
-                    | ("application", "xml")
-                    | ("text", "xml")
-                    | ("text", "csv")
+                ("application", "json") | ("application", "xml") | ("text", "xml") | ("text", "csv")
             )
         });
         if !allowed {

@@ -20,10 +20,7 @@ fn fail<T>(req: &Request<'_>, e: AppError) -> Outcome<T, AppError> {
     Outcome::Error((status, e))
 }
 
-async fn principal_with_role(
-    req: &Request<'_>,
-    role: Option<Role>,
-) -> Outcome<Arc<Principal>, AppError> {
+async fn principal_with_role(req: &Request<'_>, role: Option<Role>) -> Outcome<Arc<Principal>, AppError> {
     let principal = match &gate::outcome(req).await.0 {
         Ok(p) => p.clone(),
         Err(e) => return fail(req, e.clone()),
@@ -70,8 +67,7 @@ pub struct Operatore {
 impl<'r> FromRequest<'r> for Operatore {
     type Error = AppError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, AppError> {
-        let principal =
-            rocket::outcome::try_outcome!(principal_with_role(req, Some(Role::Operatore)).await);
+        let principal = rocket::outcome::try_outcome!(principal_with_role(req, Some(Role::Operatore)).await);
         match principal.provider_scope() {
             Some(scope) => Outcome::Success(Operatore { principal, scope }),
             None => fail(req, AppError::internal("operatore without provider")),
@@ -89,8 +85,7 @@ pub struct Regione {
 impl<'r> FromRequest<'r> for Regione {
     type Error = AppError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, AppError> {
-        let principal =
-            rocket::outcome::try_outcome!(principal_with_role(req, Some(Role::Regione)).await);
+        let principal = rocket::outcome::try_outcome!(principal_with_role(req, Some(Role::Regione)).await);
         match principal.region_scope() {
             Some(scope) => Outcome::Success(Regione { principal, scope }),
             None => fail(req, AppError::internal("regione without scope")),
@@ -108,8 +103,7 @@ pub struct Revisore {
 impl<'r> FromRequest<'r> for Revisore {
     type Error = AppError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, AppError> {
-        let principal =
-            rocket::outcome::try_outcome!(principal_with_role(req, Some(Role::Revisore)).await);
+        let principal = rocket::outcome::try_outcome!(principal_with_role(req, Some(Role::Revisore)).await);
         match principal.audit_scope() {
             Some(scope) => Outcome::Success(Revisore { principal, scope }),
             None => fail(req, AppError::internal("revisore without scope")),
@@ -124,9 +118,7 @@ pub struct Tecnico(pub Arc<Principal>);
 impl<'r> FromRequest<'r> for Tecnico {
     type Error = AppError;
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, AppError> {
-        principal_with_role(req, Some(Role::Tecnico))
-            .await
-            .map(Tecnico)
+        principal_with_role(req, Some(Role::Tecnico)).await.map(Tecnico)
     }
 }
 

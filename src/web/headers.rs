@@ -15,18 +15,14 @@ pub struct SecurityHeaders;
 #[rocket::async_trait]
 impl Fairing for SecurityHeaders {
     fn info(&self) -> Info {
-        Info {
-            name: "security headers",
-            kind: Kind::Response,
-        }
+        Info { name: "security headers", kind: Kind::Response }
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         res.set_header(Header::new("Content-Security-Policy", CSP));
         // Embedded assets are the same for every user and carry an ETag; everything else may
         // hold personal data and must never be stored by the browser or a proxy.
-        let cache = if req.uri().path().as_str().starts_with("/static/") && res.status().code < 400
-        {
+        let cache = if req.uri().path().as_str().starts_with("/static/") && res.status().code < 400 {
             "private, max-age=3600"
         } else {
             "no-store"

@@ -21,11 +21,7 @@ fn chapters() -> Vec<(String, String)> {
         .map(|f| {
             // "10-accesso.md" -> "accesso": the number only orders the chapters.
             let stem = f.trim_end_matches(".md");
-            let slug = stem
-                .split_once('-')
-                .map(|(_, s)| s)
-                .unwrap_or(stem)
-                .to_owned();
+            let slug = stem.split_once('-').map(|(_, s)| s).unwrap_or(stem).to_owned();
             (slug, f)
         })
         .collect()
@@ -36,12 +32,7 @@ fn source(file: &str) -> Option<String> {
 }
 
 fn title_of(markdown: &str) -> String {
-    markdown
-        .lines()
-        .find_map(|l| l.strip_prefix("# "))
-        .unwrap_or("Capitolo")
-        .trim()
-        .to_owned()
+    markdown.lines().find_map(|l| l.strip_prefix("# ")).unwrap_or("Capitolo").trim().to_owned()
 }
 
 fn render(markdown: &str) -> String {
@@ -99,10 +90,7 @@ mod tests {
     fn the_manual_has_the_access_chapter_and_drops_raw_html() {
         assert!(chapters().iter().any(|(s, _)| s == "accesso"));
         let html = render("# T\n\n<script>alert(1)</script>\n\ntesto <b>x</b>");
-        assert!(
-            !html.contains("<script>") && !html.contains("<b>"),
-            "{html}"
-        );
+        assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
         assert!(html.contains("<h1>T</h1>"));
     }
 }

@@ -14,16 +14,12 @@ struct OriginalPath(String);
 
 /// The path the client asked for, before the gate re-routed a refused request.
 pub fn original_path(req: &Request<'_>) -> String {
-    req.local_cache(|| OriginalPath(req.uri().path().as_str().to_owned()))
-        .0
-        .clone()
+    req.local_cache(|| OriginalPath(req.uri().path().as_str().to_owned())).0.clone()
 }
 
 /// A short random reference for this request, stable for its whole life.
 pub fn request_id(req: &Request<'_>) -> String {
-    req.local_cache(|| RequestId(format!("{:012x}", crate::infra::pki::random_u64() >> 16)))
-        .0
-        .clone()
+    req.local_cache(|| RequestId(format!("{:012x}", crate::infra::pki::random_u64() >> 16))).0.clone()
 }
 
 pub struct RequestLog;
@@ -31,10 +27,7 @@ pub struct RequestLog;
 #[rocket::async_trait]
 impl Fairing for RequestLog {
     fn info(&self) -> Info {
-        Info {
-            name: "request log",
-            kind: Kind::Request | Kind::Response,
-        }
+        Info { name: "request log", kind: Kind::Request | Kind::Response }
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {

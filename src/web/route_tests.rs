@@ -14,9 +14,7 @@ use crate::web::gate::is_public;
 
 async fn client(dir: &std::path::Path) -> Client {
     let ca = Ca::new("CA", KeyKind::EcdsaP256, system_now()).unwrap();
-    let server = ca
-        .server(&["localhost"], KeyKind::EcdsaP256, system_now())
-        .unwrap();
+    let server = ca.server(&["localhost"], KeyKind::EcdsaP256, system_now()).unwrap();
     std::fs::write(dir.join("ca.pem"), &ca.cert_pem).unwrap();
     std::fs::write(dir.join("server.pem"), &server.cert_pem).unwrap();
     std::fs::write(dir.join("server.key"), &server.key_pem).unwrap();
@@ -38,39 +36,24 @@ async fn client(dir: &std::path::Path) -> Client {
     };
     let clock: SharedClock = Arc::new(SystemClock);
     let state = crate::server::state(&config, clock).unwrap();
-    let rocket_config = rocket::Config {
-        log_level: rocket::config::LogLevel::Off,
-        ..rocket::Config::debug_default()
-    };
-    Client::untracked(crate::web::app(state, rocket::custom(rocket_config)))
-        .await
-        .unwrap()
+    let rocket_config = rocket::Config { log_level: rocket::config::LogLevel::Off, ..rocket::Config::debug_default() };
+    Client::untracked(crate::web::app(state, rocket::custom(rocket_config))).await.unwrap()
 }
 
 /// A concrete path for a route's URI template: every dynamic segment becomes "1".
 fn concrete(template: &str) -> String {
     let path = template.split('?').next().unwrap_or_default();
-    let segments: Vec<&str> = path
-        .split('/')
-        .map(|s| if s.starts_with('<') { "1" } else { s })
-        .collect();
+    let segments: Vec<&str> = path.split('/').map(|s| if s.starts_with('<') { "1" } else { s }).collect();
     let joined = segments.join("/");
-    if joined.is_empty() {
-        "/".into()
-    } else {
-        joined
-    }
+    if joined.is_empty() { "/".into() } else { joined }
 }
 
 #[rocket::async_test]
 async fn every_route_is_closed_without_a_certificate_except_the_public_ones() {
     let dir = tempfile::tempdir().unwrap();
     let client = client(dir.path()).await;
-    let routes: Vec<(rocket::http::Method, String)> = client
-        .rocket()
-        .routes()
-        .map(|r| (r.method, concrete(&r.uri.to_string())))
-        .collect();
+    let routes: Vec<(rocket::http::Method, String)> =
+        client.rocket().routes().map(|r| (r.method, concrete(&r.uri.to_string()))).collect();
     assert!(routes.len() >= 6, "{routes:?}");
     let mut public = 0;
     for (method, path) in routes {
@@ -79,18 +62,10 @@ async fn every_route_is_closed_without_a_certificate_except_the_public_ones() {
             public += 1;
             assert_ne!(status, Status::Unauthorized, "{method} {path} is public");
         } else {
-            assert_eq!(
-                status,
-                Status::Unauthorized,
-                "{method} {path} must need a certificate"
-            );
+            assert_eq!(status, Status::Unauthorized, "{method} {path} must need a certificate");
         }
         // Every other method on the same path is closed too (unless public).
-        for other in [
-            rocket::http::Method::Post,
-            rocket::http::Method::Put,
-            rocket::http::Method::Delete,
-        ] {
+        for other in [rocket::http::Method::Post, rocket::http::Method::Put, rocket::http::Method::Delete] {
             let status = client.req(other, path.clone()).dispatch().await.status();
             assert_eq!(status, Status::Unauthorized, "{other} {path}");
         }

@@ -1,13 +1,7 @@
 //! Test harness: the real `ricolloca` binary, real TLS on an ephemeral port, certificates
 //! generated per test, a fresh data file per test, and a rustls client presenting them.
 
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -84,26 +78,27 @@ impl Fixture {
 
     /// Runs a CLI command against this fixture's configuration.
     pub fn cli(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .env("RICOLLOCA_CONFIG", &self.config)
-            .output()
-            .unwrap()
+        Command::new(BIN).args(args).env("RICOLLOCA_CONFIG", &self.config).output().unwrap()
     }
 
     pub fn cli_ok(&self, args: &[&str]) -> String {
         let out = self.cli(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     pub fn add_provider(&self, name: &str, piva: &str, code: &str) -> i64 {
         let out = self.cli_ok(&[
-            "provider", "add", "--name", name, "--cf", piva, "--code", code,
+            "provider",
+            "add",
+            "--name",
+            name,
+            "--cf",
+            piva,
+            "--code",
+            code,
+            "--pec",
+            "ente@pec.example.it",
         ]);
         out.split_whitespace().nth(2).unwrap().parse().unwrap()
     }
@@ -137,9 +132,7 @@ impl Fixture {
     /// A CNS-shaped certificate for this codice fiscale, valid now.
     pub fn card(&self, cf: &str) -> Issued {
         let cn = ricolloca::infra::pki::cns_common_name(cf, 6_120_016_461_039_008);
-        self.ca
-            .cns_client(&CnsPerson::valid_now(&cn, system_now()), self.kind)
-            .unwrap()
+        self.ca.cns_client(&CnsPerson::valid_now(&cn, system_now()), self.kind).unwrap()
     }
 
     pub fn card_with(&self, person: &CnsPerson<'_>) -> Issued {
@@ -155,31 +148,19 @@ impl Fixture {
     /// The last audit row: (action, outcome, detail JSON).
     pub fn last_audit(&self) -> (String, String, serde_json::Value) {
         self.db()
-            .query_row(
-                "SELECT action, outcome, detail FROM audit_log ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| {
-                    let detail: String = r.get(2)?;
-                    Ok((r.get(0)?, r.get(1)?, serde_json::from_str(&detail).unwrap()))
-                },
-            )
+            .query_row("SELECT action, outcome, detail FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| {
+                let detail: String = r.get(2)?;
+                Ok((r.get(0)?, r.get(1)?, serde_json::from_str(&detail).unwrap()))
+            })
             .unwrap()
     }
 
     pub fn audit_count(&self, action: &str) -> i64 {
-        self.db()
-            .query_row(
-                "SELECT count(*) FROM audit_log WHERE action = ?1",
-                [action],
-                |r| r.get(0),
-            )
-            .unwrap()
+        self.db().query_row("SELECT count(*) FROM audit_log WHERE action = ?1", [action], |r| r.get(0)).unwrap()
     }
 
     pub fn audit_rows(&self) -> i64 {
-        self.db()
-            .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
-            .unwrap()
+        self.db().query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap()
     }
 
     pub fn start(&self) -> Server {
@@ -278,27 +259,17 @@ pub fn tls_config(
 }
 
 pub fn http(config: rustls::ClientConfig) -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .use_preconfigured_tls(config)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
+    reqwest::blocking::Client::builder().use_preconfigured_tls(config).timeout(Duration::from_secs(30)).build().unwrap()
 }
 
 /// A client presenting `card` (or none), trusting the fixture's CA, TLS 1.2 and 1.3 offered.
 pub fn client(f: &Fixture, card: Option<&Issued>) -> reqwest::blocking::Client {
-    http(tls_config(
-        &f.ca.cert_pem,
-        card,
-        &[&rustls::version::TLS13, &rustls::version::TLS12],
-    ))
+    http(tls_config(&f.ca.cert_pem, card, &[&rustls::version::TLS13, &rustls::version::TLS12]))
 }
 
 /// Valid codici fiscali for tests, computed from a body so no check letter is typed by hand.
 pub fn cf(body: &str) -> String {
     let mut s = body.to_owned();
-    s.push(char::from(ricolloca::domain::codice_fiscale::check_letter(
-        body.as_bytes(),
-    )));
+    s.push(char::from(ricolloca::domain::codice_fiscale::check_letter(body.as_bytes())));
     s
 }

@@ -1,0 +1,156 @@
+//! Soggetti accreditati: what a provider is, and the checks on what people type for one.
+
+use super::codice_fiscale::CodiceFiscale;
+use super::ids::ProviderId;
+use super::partita_iva;
+use super::text::{FieldErrors, email, required};
+use crate::error::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderStatus {
+    Active,
+    Suspended,
+}
+
+impl ProviderStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            ProviderStatus::Active => "active",
+            ProviderStatus::Suspended => "suspended",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "suspended" => Some(Self::Suspended),
+            _ => None,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ProviderStatus::Active => "attivo",
+            ProviderStatus::Suspended => "sospeso",
+        }
+    }
+}
+
+/// A provider as the screens show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Provider {
+    pub id: ProviderId,
+    pub name: String,
+    pub codice_fiscale: String,
+    pub accreditation_code: String,
+    pub pec: String,
+    pub registered_office: String,
+    pub contact_person: String,
+    #[serde(serialize_with = "status_code")]
+    pub status: ProviderStatus,
+    pub created_at: i64,
+    pub version: i64,
+    pub active_operators: i64,
+}
+
+fn status_code<S: serde::Serializer>(s: &ProviderStatus, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.code())
+}
+
+/// What a person typed (form or JSON), before any check.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ProviderDraft {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub codice_fiscale: String,
+    #[serde(default)]
+    pub accreditation_code: String,
+    #[serde(default)]
+    pub pec: String,
+    #[serde(default)]
+    pub registered_office: String,
+    #[serde(default)]
+    pub contact_person: String,
+}
+
+/// A checked provider, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ValidProvider {
+    pub name: String,
+    pub codice_fiscale: String,
+    pub accreditation_code: String,
+    pub pec: String,
+    pub registered_office: String,
+    pub contact_person: String,
+}
+
+/// The organisation's number: an 11-digit partita IVA, or a 16-character codice fiscale.
+pub fn organisation_number(input: &str) -> Option<String> {
+    partita_iva::parse(input).or_else(|| CodiceFiscale::parse(input).ok().map(|c| c.to_string()))
+}
+
+impl ProviderDraft {
+    pub fn validate(&self) -> Result<ValidProvider, Vec<FieldError>> {
+        let mut errors = FieldErrors::default();
+        let name = required(&mut errors, "name", &self.name, 200);
+        let codice_fiscale = match organisation_number(&self.codice_fiscale) {
+            Some(n) => n,
+            None => {
+                errors.add(
+                    "codice_fiscale",
+                    "indicare una partita IVA di 11 cifre o un codice fiscale valido (il carattere di controllo non torna o il formato è errato)",
+                );
+                String::new()
+            }
+        };
+        let accreditation_code =
+            required(&mut errors, "accreditation_code", &self.accreditation_code, 50).to_uppercase();
+        let pec = email(&mut errors, "pec", &self.pec, true);
+        let registered_office = super::text::optional(&mut errors, "registered_office", &self.registered_office, 300);
+        let contact_person = super::text::optional(&mut errors, "contact_person", &self.contact_person, 200);
+        errors.finish(ValidProvider {
+            name,
+            codice_fiscale,
+            accreditation_code,
+            pec,
+            registered_office,
+            contact_person,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> ProviderDraft {
+        ProviderDraft {
+            name: " Lavoro Futuro ".into(),
+            codice_fiscale: "06363391001".into(),
+            accreditation_code: "acc-1".into(),
+            pec: "lf@pec.example.it".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_good_draft_is_normalised() {
+        let p = draft().validate().unwrap();
+        assert_eq!(p.name, "Lavoro Futuro");
+        assert_eq!(p.accreditation_code, "ACC-1");
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let bad = ProviderDraft {
+            name: " ".into(),
+            codice_fiscale: "06363391002".into(),
+            accreditation_code: "".into(),
+            pec: "x".into(),
+            ..Default::default()
+        };
+        let fields: Vec<String> = bad.validate().unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["name", "codice_fiscale", "accreditation_code", "pec"]);
+        let person = ProviderDraft { codice_fiscale: "RSSMRA85T10A562S".into(), ..draft() };
+        assert!(person.validate().is_ok());
+    }
+}

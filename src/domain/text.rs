@@ -1,0 +1,145 @@
+//! Small checks shared by every form: required text, lengths, e-mail, dates; each failure is
+//! an Italian message named by its field.
+
+use crate::error::FieldError;
+
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.to_owned(), message: message.into() });
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
+    }
+    pub fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.0.is_empty() { Ok(value) } else { Err(self.0) }
+    }
+}
+
+/// No control characters (they have no place in names and break exports).
+fn clean(s: &str) -> bool {
+    !s.chars().any(|c| c.is_control())
+}
+
+pub fn required(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
+    let v = value.trim();
+    if v.is_empty() {
+        errors.add(field, "campo obbligatorio");
+    } else if v.chars().count() > max {
+        errors.add(field, format!("al massimo {max} caratteri"));
+    } else if !clean(v) {
+        errors.add(field, "contiene caratteri non ammessi");
+    }
+    v.to_owned()
+}
+
+pub fn optional(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
+    let v = value.trim();
+    if v.chars().count() > max {
+        errors.add(field, format!("al massimo {max} caratteri"));
+    } else if !clean(v.replace(['\n', '\r', '\t'], " ").as_str()) {
+        errors.add(field, "contiene caratteri non ammessi");
+    }
+    v.to_owned()
+}
+
+/// Minimal e-mail shape: local@domain.tld, no spaces, one '@'.
+pub fn is_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !domain.contains("..")
+                && s.len() <= 254
+                && !s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | ';' | '<' | '>' | '"'))
+        }
+        None => false,
+    }
+}
+
+pub fn email(errors: &mut FieldErrors, field: &str, value: &str, required: bool) -> String {
+    let v = value.trim();
+    if v.is_empty() {
+        if required {
+            errors.add(field, "campo obbligatorio");
+        }
+    } else if !is_email(v) {
+        errors.add(field, "indirizzo email non valido");
+    }
+    v.to_owned()
+}
+
+/// A date typed as dd/mm/yyyy or yyyy-mm-dd, returned as ISO yyyy-mm-dd.
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    let s = s.trim();
+    let (y, m, d) = if let Some((d, rest)) = s.split_once('/') {
+        let (m, y) = rest.split_once('/')?;
+        (y, m, d)
+    } else {
+        let mut it = s.splitn(3, '-');
+        (it.next()?, it.next()?, it.next()?)
+    };
+    let (y, m, d): (i32, u8, u8) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if !(1900..=2200).contains(&y) {
+        return None;
+    }
+    time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
+}
+
+pub fn date(errors: &mut FieldErrors, field: &str, value: &str) -> Option<time::Date> {
+    let v = value.trim();
+    if v.is_empty() {
+        errors.add(field, "campo obbligatorio");
+        return None;
+    }
+    let d = parse_date(v);
+    if d.is_none() {
+        errors.add(field, "data non valida: usare gg/mm/aaaa");
+    }
+    d
+}
+
+pub fn iso(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// `yyyy-mm-dd` as `dd/mm/yyyy` for people; anything else as it is.
+pub fn italian_date(iso: &str) -> String {
+    match parse_date(iso) {
+        Some(d) => format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year()),
+        None => iso.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_both_shapes() {
+        assert_eq!(parse_date("26/11/2026").map(iso).as_deref(), Some("2026-11-26"));
+        assert_eq!(parse_date("2026-11-26").map(iso).as_deref(), Some("2026-11-26"));
+        assert!(parse_date("31/02/2026").is_none());
+        assert!(parse_date("2026-13-01").is_none());
+        assert!(parse_date("ieri").is_none());
+        assert_eq!(italian_date("2026-01-05"), "05/01/2026");
+    }
+
+    #[test]
+    fn email_shapes() {
+        for ok in ["a@b.it", "nome.cognome@ente.example.org"] {
+            assert!(is_email(ok), "{ok}");
+        }
+        for bad in ["", "a", "a@b", "@b.it", "a@.it", "a@b.", "a b@c.it", "a@b@c.it", "a@b.it,c@d.it", "a@b..it"] {
+            assert!(!is_email(bad), "{bad}");
+        }
+    }
+}

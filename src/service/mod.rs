@@ -1,0 +1,8 @@
+//! Operations that span several tables: each runs inside the caller's write transaction
+//! (`WriteTx`), checks what must hold under the write lock, writes the rows, the history line
+//! for people and the audit row, or nothing at all. The web handlers, the API and the command
+//! line all call these, so the rules live in one place.
+
+pub mod communications;
+pub mod operators;
+pub mod providers;
