@@ -11,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod infra;
+pub mod jobs;
 pub mod repo;
 pub mod server;
 pub mod service;

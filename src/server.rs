@@ -21,7 +21,7 @@ use crate::web::{self, AppState, Site};
 /// Everything but the listener, for `serve` and for tests that drive Rocket locally.
 pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupError> {
     let mut conn = repo::open_and_migrate(&config.data)?;
-    let fresh_secret = random_bytes();
+    let fresh_secret = random_bytes()?;
     let form_secret =
         repo::write_once(&mut conn, |tx| settings::get_or_insert(tx, form_token::SECRET_KEY, &fresh_secret))
             .map_err(|e| StartupError::Other(format!("file dati: {e}")))?;
@@ -45,10 +45,11 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
     })
 }
 
-fn random_bytes() -> Vec<u8> {
+fn random_bytes() -> Result<Vec<u8>, StartupError> {
     let mut buf = vec![0u8; 32];
-    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut buf);
-    buf
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut buf)
+        .map_err(|_| StartupError::Other("il sistema non fornisce numeri casuali".into()))?;
+    Ok(buf)
 }
 
 /// The whole server, ready to launch.
@@ -62,11 +63,21 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
         log_level: rocket::config::LogLevel::Off,
         ident: rocket::config::Ident::none(),
         cli_colors: false,
+        // We terminate TLS ourselves: the peer address is the client. Never trust a header
+        // (Rocket's default X-Real-IP would let anyone write any IP into the audit trail).
+        ip_header: None,
         ..rocket::Config::release_default()
     };
     let data = config.data.display().to_string();
+    let (writer, clock, access, days) =
+        (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity_days);
+    let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
     let announce = AdHoc::on_liftoff("announce", move |rocket| {
         Box::pin(async move {
+            crate::jobs::spawn_idle_sweep(writer, clock.clone(), days);
+            if let Some((crl, ca)) = crl {
+                crate::jobs::spawn_crl_reload(access, clock, crl, ca);
+            }
             let c = rocket.config();
             let line = format!("Ricolloca in ascolto su https://{}:{}/", c.address, c.port);
             tracing::info!(

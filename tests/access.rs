@@ -24,7 +24,7 @@ fn a_valid_operator_gets_in_and_the_login_is_audited() {
     f.add_operator(&rossi, "operatore", Some(provider));
     let server = f.start();
     let card = f.card(&rossi);
-    let res = client(&f, Some(&card)).get(server.url("/api/v1/me")).send().unwrap();
+    let res = client(&f, Some(&card)).get(server.url("/api/v1/me")).header("X-Real-IP", "10.9.9.9").send().unwrap();
     assert_eq!(res.status(), 200);
     let me: Value = res.json().unwrap();
     assert_eq!(me["codice_fiscale"], rossi);
@@ -35,6 +35,10 @@ fn a_valid_operator_gets_in_and_the_login_is_audited() {
 
     let (action, outcome, detail) = f.last_audit();
     assert_eq!((action.as_str(), outcome.as_str()), ("access.login", "ok"));
+    // The address is the TCP peer's, whatever headers say.
+    let ip: String =
+        f.db().query_row("SELECT client_ip FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert_eq!(ip, "127.0.0.1");
     assert_eq!(detail["cert"]["cn"].as_str().unwrap().split('/').next(), Some(rossi.as_str()));
 
     // The home page greets by name and role; a second request the same day logs no new login.
@@ -109,9 +113,13 @@ fn certificates_from_another_ca_or_expired_are_refused_at_the_handshake() {
     f.add_operator(&rossi, "operatore", Some(provider));
     let server = f.start();
 
+    // The same person's genuine card works against this very server...
+    assert_eq!(client(&f, Some(&f.card(&rossi))).get(server.url("/api/v1/me")).send().unwrap().status(), 200);
+    // ...one from another CA does not even complete the handshake.
     let stranger = Fixture::new(KeyKind::EcdsaP256);
     let foreign_card = stranger.card(&rossi);
-    assert!(client(&f, Some(&foreign_card)).get(server.url("/api/v1/me")).send().is_err());
+    let err = client(&f, Some(&foreign_card)).get(server.url("/api/v1/me")).send().unwrap_err();
+    assert!(err.is_connect() || err.is_request(), "{err:?}");
 
     let now = system_now();
     let cn = format!("{rossi}/6120016461039008.abc/def+ghi=");
@@ -228,6 +236,8 @@ fn six_months_idle_deactivates_at_the_next_access_unless_exempt() {
     let fresh = f.add_operator(&bianchi, "regione", None);
     db.execute("UPDATE operator SET enabled_at = ?2 WHERE id = ?1", [fresh, now - 181 * DAY_MS]).unwrap();
     assert_eq!(client(&f, Some(&f.card(&bianchi))).get(server.url("/")).send().unwrap().status(), 403);
+    assert_eq!(f.last_audit().2["reason"], "operator_idle");
+    assert_eq!(f.audit_count("operator.deactivate_idle"), 2);
 }
 
 #[test]
@@ -268,6 +278,26 @@ fn cross_site_writes_are_refused() {
     assert_eq!(f.last_audit().2["reason"], "cross_site");
     let res = c.post(server.url("/api/v1/me")).header("Sec-Fetch-Site", "cross-site").send().unwrap();
     assert_eq!(res.status(), 403);
+    // Rocket's `_method` override cannot turn a cross-site form post into a "safe" method.
+    let res = c
+        .post(server.url("/api/v1/me"))
+        .header("Origin", "https://evil.example")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("_method=options")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // Our own origin (as browsers send it on same-origin posts) passes the check: no route
+    // answers POST here, so 404, not 403.
+    let res = c
+        .post(server.url("/api/v1/me"))
+        .header("Origin", format!("https://127.0.0.1:{}", server.port))
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 404);
     // An HTML form can send only form/text content types: API writes refuse them.
     let res = c
         .post(server.url("/api/v1/me"))

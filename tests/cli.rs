@@ -43,6 +43,16 @@ fn bad_configuration_stops_start_up_naming_the_key() {
         .unwrap();
     assert!(stderr(&out).contains("`tls.cert`"), "{}", stderr(&out));
 
+    // A CRL setting that points at something that is not a CRL: never "nothing revoked".
+    std::fs::write(f.path().join("not-a-crl.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+        .unwrap();
+    f.tls_extra = format!("crl = \"{}\"\n", f.path().join("not-a-crl.pem").display());
+    f.write_config();
+    let out = f.cli(&["serve"]);
+    assert!(stderr(&out).contains("`tls.crl`"), "{}", stderr(&out));
+    f.tls_extra = String::new();
+    f.write_config();
+
     // A key that does not belong to the certificate.
     let other = Fixture::new(KeyKind::EcdsaP256);
     std::fs::copy(other.path().join("server.key"), f.path().join("server.key")).unwrap();
@@ -149,20 +159,25 @@ fn cli_writes_beside_a_live_server_never_fork_the_chain() {
         f.add_operator(person, "operatore", Some(p));
     }
     let cards: Vec<_> = people.iter().take(6).map(|c| f.card(c)).collect();
+    // Every person in their own thread, so that the server's writer batches jobs (group
+    // commit) while the CLI process takes the same write lock in between.
     std::thread::scope(|s| {
-        s.spawn(|| {
-            for card in &cards {
-                let c = client(&f, Some(card));
+        for card in &cards {
+            let (f, server) = (&f, &server);
+            s.spawn(move || {
+                let c = client(f, Some(card));
                 for _ in 0..3 {
                     assert_eq!(c.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
                 }
-            }
-            // Strangers: denials are writes too.
-            for person in people.iter().skip(9) {
-                let c = client(&f, Some(&f.card(person)));
+            });
+        }
+        for person in people.iter().skip(9) {
+            let (f, server) = (&f, &server);
+            s.spawn(move || {
+                let c = client(f, Some(&f.card(person)));
                 assert_eq!(c.get(server.url("/")).send().unwrap().status(), 403);
-            }
-        });
+            });
+        }
         s.spawn(|| {
             for person in people.iter().skip(6).take(3) {
                 f.add_operator(person, "operatore", Some(p));

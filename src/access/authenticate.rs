@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::principal::Principal;
 use crate::domain::audit_event::{Actor, AuditEvent, cert_summary};
 use crate::domain::cns::CertIdentity;
-use crate::domain::operator::{MS_PER_DAY, Operator, Refusal};
+use crate::domain::operator::{MS_PER_DAY, Operator, OperatorState, Refusal};
 use crate::error::AppError;
 use crate::infra::clock::{SharedClock, day_of};
 use crate::infra::crl::RevocationList;
@@ -92,13 +92,13 @@ impl AccessControl {
             return Err(self.refuse(Refusal::UnknownOperator, req, &cert, None).await);
         };
         if let Some(refusal) = operator.refusal(now, self.inactivity_days) {
-            if refusal == Refusal::OperatorIdle {
-                self.deactivate_idle(&operator, now).await?;
-            }
             return Err(self.refuse(refusal, req, &cert, Some(&operator)).await);
         }
         let principal = Principal::new(operator, cert, req.ip.clone());
-        self.record_login_if_first_today(&principal, now).await?;
+        // The operator may have been switched off since our read: then refuse after all.
+        if let Some(refusal) = self.record_login_if_first_today(&principal, now).await? {
+            return Err(self.refuse(refusal, req, principal.cert(), Some(principal.operator())).await);
+        }
         Ok(principal)
     }
 
@@ -134,9 +134,32 @@ impl AccessControl {
             actor.role = Some(op.role);
             actor.provider = op.provider.as_ref().map(|p| p.id);
         }
-        tracing::warn!(cf = %actor.cf, reason = refusal.code(), path = req.path, "access denied");
+        // Only operators' codici fiscali go to the logs; others by certificate fingerprint.
+        match operator {
+            Some(op) => {
+                tracing::warn!(cf = %op.codice_fiscale, reason = refusal.code(), path = req.path, "access denied")
+            }
+            None => tracing::warn!(cert = %cert.sha256, reason = refusal.code(), path = req.path, "access denied"),
+        }
         let event = AuditEvent::denied(refusal, req.method, req.path, Some(cert));
-        match self.audit(actor, event).await {
+        // The six-month rule switches an active operator off in the same transaction as
+        // the refusal: both rows or neither.
+        let deactivate = match operator {
+            Some(op) if refusal == Refusal::OperatorIdle && op.state == OperatorState::Active => Some(op.id),
+            _ => None,
+        };
+        let days = self.inactivity_days;
+        let now = self.clock.now_ms();
+        let written = self
+            .writer
+            .write(move |tx| {
+                if let Some(id) = deactivate {
+                    crate::service::operators::deactivate_if_idle(tx, now, id, days)?;
+                }
+                audit::append(tx, now, &actor, &event).map(|_| ())
+            })
+            .await;
+        match written {
             Ok(()) => AppError::Refused(refusal),
             Err(e) => e,
         }
@@ -164,26 +187,35 @@ impl AccessControl {
         self.writer.write(move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await
     }
 
-    async fn deactivate_idle(&self, operator: &Operator, now: i64) -> Result<(), AppError> {
-        let id = operator.id;
-        let days = self.inactivity_days;
-        self.writer.write(move |tx| crate::service::operators::deactivate_if_idle(tx, now, id, days).map(|_| ())).await
-    }
-
     pub fn inactivity_days(&self) -> u32 {
         self.inactivity_days
     }
 
+    /// What the loaded CRLs are, for reports.
+    pub fn revocation_sources(&self) -> Vec<crate::infra::crl::CrlSource> {
+        self.revocations.read().map(|r| r.sources.clone()).unwrap_or_default()
+    }
+
+    /// Swaps in freshly loaded CRLs (the background reload).
+    pub fn replace_revocations(&self, list: RevocationList) {
+        if let Ok(mut current) = self.revocations.write() {
+            *current = Arc::new(list);
+        }
+    }
+
     /// `last_access_at` moves once a day (and when the card changes), with an
     /// `access.login` row: the "first request of the day" the activity reports count.
-    async fn record_login_if_first_today(&self, principal: &Principal, now: i64) -> Result<(), AppError> {
+    /// Returns a refusal if, under the write lock, the operator turns out to be switched off.
+    async fn record_login_if_first_today(&self, principal: &Principal, now: i64) -> Result<Option<Refusal>, AppError> {
         let op = principal.operator();
         let day_start = day_of(now) * MS_PER_DAY;
         let same_day = op.last_access_at_ms.is_some_and(|t| t >= day_start);
         if same_day && op.last_cert_sha256.as_deref() == Some(principal.cert().sha256.as_str()) {
-            return Ok(());
+            return Ok(None);
         }
         let id = op.id;
+        let cf = op.codice_fiscale.clone();
+        let days = self.inactivity_days;
         let cert = principal.cert().clone();
         let actor = principal.actor();
         self.writer
@@ -191,8 +223,14 @@ impl AccessControl {
                 if operators::record_access(tx, id, now, day_start, &cert.sha256)? {
                     certificates::record_seen(tx, id, &cert, now)?;
                     audit::append(tx, now, &actor, &AuditEvent::Login { cert: cert_summary(&cert) })?;
+                    return Ok(None);
                 }
-                Ok(())
+                // Nothing moved: another request did it today, or the operator is no longer active.
+                let fresh = operators::find_for_login(tx.conn(), &cf)?;
+                Ok(match fresh {
+                    Some(op) => op.refusal(now, days),
+                    None => Some(Refusal::UnknownOperator),
+                })
             })
             .await
     }

@@ -287,7 +287,8 @@ mod tests {
     fn detects_an_inserted_row() {
         let mut rows = chain(10);
         // A forged row 4 that links correctly to row 3, pushing the real tail down by one.
-        let forged = row(4);
+        let mut forged = row(4);
+        forged.action = "operator.create".into();
         let h = chain_hash(&rows[2].2, &forged);
         rows.insert(3, (forged, rows[2].2, h));
         for (r, _, _) in rows.iter_mut().skip(4) {

@@ -53,9 +53,15 @@ impl RevocationList {
         for file in files {
             let bytes =
                 std::fs::read(&file).map_err(|e| StartupError::key("tls.crl", format!("{}: {e}", file.display())))?;
-            for der in crl_ders(&bytes) {
+            // A file that yields no CRL is an error, never "nothing revoked" (fail closed).
+            let ders =
+                crl_ders(&bytes).map_err(|m| StartupError::key("tls.crl", format!("{}: {m}", file.display())))?;
+            for der in ders {
                 list.add(&file, &der, &cas)?;
             }
+        }
+        if list.sources.is_empty() {
+            return Err(StartupError::key("tls.crl", format!("nessuna CRL trovata in {}", path.display())));
         }
         Ok(list)
     }
@@ -64,12 +70,18 @@ impl RevocationList {
         let bad = |m: String| StartupError::key("tls.crl", format!("{}: {m}", file.display()));
         let (_, crl) = CertificateRevocationList::from_der(der).map_err(|e| bad(format!("CRL non leggibile ({e})")))?;
         let issuer_raw = crl.issuer().as_raw();
-        let ca = cas
+        // After a key rollover two CAs share a name: any of them may have signed.
+        let candidates: Vec<X509Certificate<'_>> = cas
             .iter()
             .filter_map(|der| X509Certificate::from_der(der).ok().map(|(_, c)| c))
-            .find(|ca| ca.subject().as_raw() == issuer_raw)
-            .ok_or_else(|| bad(format!("nessuna CA in tls.client_ca ha emesso questa CRL ({})", crl.issuer())))?;
-        crl.verify_signature(ca.public_key()).map_err(|e| bad(format!("firma della CRL non valida ({e})")))?;
+            .filter(|ca| ca.subject().as_raw() == issuer_raw)
+            .collect();
+        if candidates.is_empty() {
+            return Err(bad(format!("nessuna CA in tls.client_ca ha emesso questa CRL ({})", crl.issuer())));
+        }
+        if !candidates.iter().any(|ca| crl.verify_signature(ca.public_key()).is_ok()) {
+            return Err(bad("firma della CRL non valida per la CA che l'ha emessa".into()));
+        }
         let mut count = 0;
         for revoked in crl.iter_revoked_certificates() {
             self.revoked.insert((issuer_raw.to_vec(), strip_sign_byte(revoked.raw_serial()).to_vec()));
@@ -100,17 +112,23 @@ pub fn parse_ca_bundle(pem_bytes: &[u8]) -> Result<Vec<Vec<u8>>, StartupError> {
     Ok(out)
 }
 
-/// A CRL file may be DER or hold one or more PEM blocks.
-fn crl_ders(bytes: &[u8]) -> Vec<Vec<u8>> {
-    if bytes.starts_with(b"-----") || bytes.iter().take(64).all(|b| b.is_ascii()) {
-        Pem::iter_from_buffer(bytes)
-            .filter_map(Result::ok)
-            .filter(|p| p.label == "X509 CRL")
-            .map(|p| p.contents)
-            .collect()
-    } else {
-        vec![bytes.to_vec()]
+/// A CRL file is DER, or holds one or more `X509 CRL` PEM blocks; anything else is an error.
+fn crl_ders(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    if bytes.first() == Some(&0x30) {
+        return Ok(vec![bytes.to_vec()]);
     }
+    let mut out = Vec::new();
+    for pem in Pem::iter_from_buffer(bytes) {
+        let pem = pem.map_err(|e| format!("PEM non leggibile ({e})"))?;
+        if pem.label != "X509 CRL" {
+            return Err(format!("blocco PEM inatteso: {}", pem.label));
+        }
+        out.push(pem.contents);
+    }
+    if out.is_empty() {
+        return Err("il file non contiene una CRL (né DER né PEM X509 CRL)".into());
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -9,26 +9,29 @@ use crate::infra::audit::{AuditRow, ChainReport, ChainVerifier, GENESIS, chain_h
 
 /// The last row's seq and hash, read inside the caller's write transaction: never cached,
 /// so two processes (server and CLI) can never fork the chain.
-fn head(tx: &WriteTx<'_>) -> Result<(i64, [u8; 32]), AppError> {
-    let row: Option<(i64, Vec<u8>)> = tx
+fn head(tx: &WriteTx<'_>) -> Result<(i64, [u8; 32], i64), AppError> {
+    let row: Option<(i64, Vec<u8>, i64)> = tx
         .conn()
-        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     match row {
-        None => Ok((0, GENESIS)),
-        Some((seq, hash)) => {
+        None => Ok((0, GENESIS, 0)),
+        Some((seq, hash, ts)) => {
             let hash: [u8; 32] = hash.try_into().map_err(|_| AppError::internal("audit head hash is not 32 bytes"))?;
-            Ok((seq, hash))
+            Ok((seq, hash, ts))
         }
     }
 }
 
 /// Appends one event to the chain inside the caller's transaction; returns its seq.
 pub fn append(tx: &WriteTx<'_>, now_ms: i64, actor: &Actor, event: &AuditEvent) -> Result<i64, AppError> {
-    let (prev_seq, prev_hash) = head(tx)?;
+    let (prev_seq, prev_hash, prev_ts) = head(tx)?;
     let row = AuditRow {
         seq: prev_seq + 1,
-        ts_ms: now_ms,
+        // Time is taken before the job waits for the lock; never let it run backwards.
+        ts_ms: now_ms.max(prev_ts),
         actor_id: actor.id.map(|id| id.get()),
         actor_cf: actor.cf.clone(),
         actor_role: actor.role.map(|r| r.code().to_owned()),

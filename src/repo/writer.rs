@@ -115,7 +115,15 @@ fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), St
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
     for job in batch.iter_mut() {
         let mut sp = tx.savepoint().map_err(|e| e.to_string())?;
-        if job.run(&WriteTx::new(&sp)) {
+        // A panicking job must not take the writer thread (and every later write) with it:
+        // it counts as a failed job, rolled back alone.
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(&WriteTx::new(&sp)))).unwrap_or_else(
+            |_| {
+                tracing::error!("a write job panicked; rolled back");
+                false
+            },
+        );
+        if ok {
             sp.commit().map_err(|e| e.to_string())?;
         } else {
             sp.rollback().map_err(|e| e.to_string())?;

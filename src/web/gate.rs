@@ -20,13 +20,19 @@ use crate::error::AppError;
 const REFUSED_PATH: &str = "/__accesso-negato";
 
 /// Reachable without a certificate (GET/HEAD only): the landing page, the manual, assets.
-pub fn is_public(method: Method, path: &str) -> bool {
+/// Matched on the decoded path segments, as Rocket routes them, never on the raw text.
+pub fn is_public(method: Method, segments: &[&str]) -> bool {
     matches!(method, Method::Get | Method::Head)
-        && (path == "/"
-            || path == "/manuale"
-            || path.starts_with("/manuale/")
-            || path.starts_with("/static/")
-            || path == "/favicon.ico")
+        && match segments {
+            [] => true,
+            ["manuale"] | ["manuale", _] => true,
+            ["static", rest @ ..] => !rest.is_empty(),
+            _ => false,
+        }
+}
+
+fn segments<'a>(req: &'a Request<'_>) -> Vec<&'a str> {
+    req.uri().path().segments().collect()
 }
 
 /// The outcome of the access check, computed at most once per request.
@@ -40,7 +46,14 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
             Some(a) => a.clone(),
             None => return GateOutcome(Err(AppError::internal("access control not managed"))),
         };
-        let cert = req.guard::<Certificate<'_>>().await.succeeded();
+        let cert = match req.guard::<Certificate<'_>>().await {
+            rocket::outcome::Outcome::Success(c) => Some(c),
+            rocket::outcome::Outcome::Forward(_) => None,
+            // rustls accepted it but it cannot be parsed: never treat that as "no card".
+            rocket::outcome::Outcome::Error((_, e)) => {
+                return GateOutcome(Err(AppError::internal(format!("client certificate not parsable: {e}"))));
+            }
+        };
         let path = crate::web::request_log::original_path(req);
         let facts = RequestFacts {
             cert_der: cert.as_ref().map(|c| c.as_bytes()),
@@ -65,7 +78,7 @@ impl Fairing for Gate {
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
-        if is_public(req.method(), req.uri().path().as_str()) {
+        if is_public(req.method(), &segments(req)) {
             return;
         }
         let verdict = match &outcome(req).await.0 {
@@ -107,9 +120,10 @@ enum Foreign {
 
 /// The browser sends the card to any site that asks, like a cookie. A state-changing request
 /// must say it comes from our own origin; API writes must use a content type no HTML form can
-/// send (no CORS is ever granted, so a hostile page cannot send one).
+/// send (no CORS is ever granted, so a hostile page cannot send one). Only GET and HEAD are
+/// safe: Rocket's `_method` override could turn a cross-site form POST into anything else.
 fn foreign_request(req: &Request<'_>) -> Option<Foreign> {
-    if matches!(req.method(), Method::Get | Method::Head | Method::Options) {
+    if matches!(req.method(), Method::Get | Method::Head) {
         return None;
     }
     let headers = req.headers();
@@ -119,12 +133,13 @@ fn foreign_request(req: &Request<'_>) -> Option<Foreign> {
         return Some(Foreign::CrossSite);
     }
     if let Some(origin) = headers.get_one("Origin") {
-        let ours = headers.get_one("Host").map(|h| format!("https://{h}"));
-        if ours.as_deref() != Some(origin) {
+        // `req.host()` is the Host header on HTTP/1.1 and :authority on HTTP/2.
+        let ours = req.host().map(|h| format!("https://{h}").to_ascii_lowercase());
+        if ours.as_deref() != Some(origin.to_ascii_lowercase().as_str()) {
             return Some(Foreign::CrossSite);
         }
     }
-    if req.uri().path().as_str().starts_with("/api/") {
+    if segments(req).first() == Some(&"api") {
         let allowed = req.content_type().is_some_and(|ct| {
             matches!(
                 (ct.top().as_str(), ct.sub().as_str()),

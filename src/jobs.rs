@@ -1,0 +1,88 @@
+//! Background work of the running server: the daily six-month rule and the CRL reload.
+//! Both run once at start and then on a timer; failures are logged and retried, never fatal.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::access::AccessControl;
+use crate::domain::operator::MS_PER_DAY;
+use crate::infra::clock::SharedClock;
+use crate::infra::crl::RevocationList;
+use crate::repo::writer::Writer;
+use crate::service;
+
+/// How often the six-month rule sweeps (it also runs at each access).
+const IDLE_SWEEP: Duration = Duration::from_secs(3600);
+/// How often CRL files are checked for changes.
+const CRL_CHECK: Duration = Duration::from_secs(300);
+
+/// Switches off every operator idle beyond the limit.
+pub async fn idle_sweep(writer: &Writer, clock: &SharedClock, days: u32) {
+    let now = clock.now_ms();
+    match writer.write(move |tx| service::operators::deactivate_all_idle(tx, now, days)).await {
+        Ok(done) if !done.is_empty() => tracing::info!(count = done.len(), "idle operators deactivated"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "idle sweep failed"),
+    }
+}
+
+pub fn spawn_idle_sweep(writer: Writer, clock: SharedClock, days: u32) {
+    rocket::tokio::spawn(async move {
+        let mut tick = rocket::tokio::time::interval(IDLE_SWEEP);
+        loop {
+            tick.tick().await;
+            idle_sweep(&writer, &clock, days).await;
+        }
+    });
+}
+
+/// Newest modification time under a CRL path (file or folder).
+fn newest_mtime(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_file() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| e.ok()?.metadata().ok()?.modified().ok())
+        .chain(meta.modified().ok())
+        .max()
+}
+
+/// Reloads the CRLs when their files change. A CRL that no longer loads keeps the previous
+/// list in force (and says so), never an empty one; expired CRLs are reported.
+pub fn spawn_crl_reload(access: Arc<AccessControl>, clock: SharedClock, crl: PathBuf, ca_bundle: PathBuf) {
+    rocket::tokio::spawn(async move {
+        let mut seen = newest_mtime(&crl);
+        let mut tick = rocket::tokio::time::interval(CRL_CHECK);
+        loop {
+            tick.tick().await;
+            let now = newest_mtime(&crl);
+            if now != seen {
+                seen = now;
+                let loaded = std::fs::read(&ca_bundle)
+                    .map_err(|e| e.to_string())
+                    .and_then(|pem| RevocationList::load(Some(&crl), &pem).map_err(|e| e.to_string()));
+                match loaded {
+                    Ok(list) => {
+                        tracing::info!(crls = list.sources.len(), "CRLs reloaded");
+                        access.replace_revocations(list);
+                    }
+                    Err(e) => tracing::error!(error = %e, "CRL reload failed; the previous CRLs stay in force"),
+                }
+            }
+            warn_expired(&access, &clock);
+        }
+    });
+}
+
+fn warn_expired(access: &AccessControl, clock: &SharedClock) {
+    let now = clock.now_ms();
+    for source in access.revocation_sources() {
+        if source.next_update_ms.is_some_and(|next| next < now) {
+            let days = (now - source.next_update_ms.unwrap_or(now)) / MS_PER_DAY;
+            tracing::warn!(path = %source.path.display(), issuer = %source.issuer, days_late = days, "CRL expired (past nextUpdate): fetch a fresh one");
+        }
+    }
+}
