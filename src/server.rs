@@ -66,6 +66,11 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
         // We terminate TLS ourselves: the peer address is the client. Never trust a header
         // (Rocket's default X-Real-IP would let anyone write any IP into the audit trail).
         ip_header: None,
+        // Uploads (signed PDFs, communications) up to 20 MiB; the document sniffer checks again.
+        limits: rocket::data::Limits::default()
+            .limit("file", rocket::data::ByteUnit::Mebibyte(20))
+            .limit("data-form", rocket::data::ByteUnit::Mebibyte(21))
+            .limit("json", rocket::data::ByteUnit::Mebibyte(1)),
         ..rocket::Config::release_default()
     };
     let data = config.data.display().to_string();

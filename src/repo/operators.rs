@@ -416,3 +416,31 @@ pub fn certificates(conn: &Connection, id: OperatorId) -> Result<Vec<SeenCert>, 
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
+
+/// The communication an operator was (last) enabled on: (id, title).
+pub fn enabling_communication(conn: &Connection, id: OperatorId) -> Result<Option<(i64, String)>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT c.id, 'Prot. ' || c.protocol || ' del ' || c.received_on
+             FROM operator_event e JOIN communication c ON c.id = e.communication_id
+             WHERE e.operator_id = ?1 AND e.kind IN ('enabled', 'reenabled')
+             ORDER BY e.at DESC, e.id DESC LIMIT 1",
+            [id.get()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// The file of a communication, for the review zip.
+pub fn communication_document(
+    conn: &Connection,
+    communication: i64,
+) -> Result<Option<super::communications::StoredDocument>, AppError> {
+    let doc: Option<i64> = conn
+        .query_row("SELECT document_id FROM communication WHERE id = ?1", [communication], |r| r.get(0))
+        .optional()?;
+    match doc {
+        Some(d) => super::communications::document(conn, crate::domain::ids::DocumentId::from_db(d)),
+        None => Ok(None),
+    }
+}

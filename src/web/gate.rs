@@ -77,14 +77,13 @@ impl Fairing for Gate {
         Info { name: "deny-by-default access gate", kind: Kind::Request }
     }
 
-    async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
+    async fn on_request(&self, req: &mut Request<'_>, data: &mut Data<'_>) {
         if is_public(req.method(), &segments(req)) {
             return;
         }
         let verdict = match &outcome(req).await.0 {
             Err(e) => Err(e.clone()),
             Ok(principal) => match foreign_request(req) {
-                None => Ok(()),
                 Some(Foreign::CrossSite) => {
                     let access = req.rocket().state::<Arc<AccessControl>>().cloned();
                     Err(match access {
@@ -101,6 +100,22 @@ impl Fairing for Gate {
                     })
                 }
                 Some(Foreign::ContentType) => Err(AppError::UnsupportedMediaType),
+                None if needs_form_token(req) && !form_token_ok(req, principal, data).await => {
+                    let access = req.rocket().state::<Arc<AccessControl>>().cloned();
+                    Err(match access {
+                        Some(a) => {
+                            a.refuse_principal(
+                                principal,
+                                Refusal::CrossSite,
+                                req.method().as_str(),
+                                req.uri().path().as_str(),
+                            )
+                            .await
+                        }
+                        None => AppError::internal("access control not managed"),
+                    })
+                }
+                None => Ok(()),
             },
         };
         if let Err(e) = verdict {
@@ -110,6 +125,20 @@ impl Fairing for Gate {
                 req.set_uri(uri);
             }
         }
+    }
+}
+
+/// HTML form posts (every unsafe request outside the API) must carry the form token.
+fn needs_form_token(req: &Request<'_>) -> bool {
+    !matches!(req.method(), Method::Get | Method::Head) && segments(req).first() != Some(&"api")
+}
+
+async fn form_token_ok(req: &Request<'_>, principal: &Principal, data: &mut Data<'_>) -> bool {
+    let Some(secret) = req.rocket().state::<crate::web::FormSecret>() else { return false };
+    let head = data.peek(512).await;
+    match crate::web::forms::posted_token(head) {
+        Some(token) => crate::access::form_token::verify(&secret.0, &principal.cert().sha256, &token),
+        None => false,
     }
 }
 

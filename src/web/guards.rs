@@ -139,3 +139,36 @@ impl<'r> FromRequest<'r> for Visitor {
         }
     }
 }
+
+/// Reads of what the Region manages: `regione` and `revisore` (read-only for the latter).
+pub struct AdminReader {
+    pub principal: Arc<Principal>,
+    pub scope: crate::access::RegionReadScope,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for AdminReader {
+    type Error = AppError;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, AppError> {
+        let principal = rocket::outcome::try_outcome!(principal_with_role(req, None).await);
+        match principal.region_read_scope() {
+            Some(scope) => Outcome::Success(AdminReader { principal, scope }),
+            None => {
+                let e = match req.rocket().state::<Arc<AccessControl>>() {
+                    Some(access) => {
+                        access
+                            .refuse_principal(
+                                &principal,
+                                Refusal::WrongRole,
+                                req.method().as_str(),
+                                req.uri().path().as_str(),
+                            )
+                            .await
+                    }
+                    None => AppError::internal("access control not managed"),
+                };
+                fail(req, e)
+            }
+        }
+    }
+}

@@ -1,14 +1,17 @@
 //! HTTP: routes, guards, views. Handlers never write SQL; they call repositories through the
 //! read pool or the writer, with the capability handle their guard gave them.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod errors;
+pub mod forms;
 pub mod gate;
 pub mod guards;
 pub mod headers;
 pub mod home;
 pub mod manual;
+pub mod params;
 pub mod request_log;
 pub mod views;
 
@@ -59,6 +62,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .attach(headers::SecurityHeaders)
         .mount("/", home::routes())
         .mount("/", gate::routes())
+        .mount("/", admin::routes())
         .mount("/static", assets::routes())
         .mount("/manuale", manual::routes())
         .mount("/api/v1", api::routes())

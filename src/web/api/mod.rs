@@ -1,5 +1,6 @@
 //! `/api/v1`: JSON for integrations, behind the same gate, guards and audit as the screens.
 
+mod admin;
 mod audit;
 mod me;
 
@@ -8,5 +9,6 @@ use rocket::Route;
 pub fn routes() -> Vec<Route> {
     let mut routes = me::routes();
     routes.extend(audit::routes());
+    routes.extend(admin::routes());
     routes
 }

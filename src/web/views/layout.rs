@@ -4,6 +4,7 @@
 use maud::{DOCTYPE, Markup, html};
 
 use crate::access::Principal;
+use crate::domain::role::Role;
 use crate::error::FieldError;
 use crate::web::Site;
 
@@ -58,6 +59,14 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                         div.container {
                             ul {
                                 li { a href="/" { "Pagina iniziale" } }
+                                @if let Some(user) = user {
+                                    @if matches!(user.role(), Role::Regione | Role::Revisore) {
+                                        li { a href="/regione/soggetti" { "Soggetti accreditati" } }
+                                        li { a href="/regione/operatori" { "Operatori" } }
+                                        li { a href="/regione/inattivita" { "Inattività" } }
+                                        li { a href="/regione/revisione" { "Revisione annuale" } }
+                                    }
+                                }
                                 li { a href="/manuale" { "Manuale" } }
                             }
                         }

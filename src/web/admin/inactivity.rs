@@ -1,0 +1,87 @@
+//! Inattività: who the six-month rule switched off, who it will switch off in the next 30
+//! days (so the Region can warn them), and enablings never used.
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::{Route, State, get, routes};
+use serde_json::json;
+
+use super::audit_view;
+use crate::access::AccessControl;
+use crate::domain::audit_event::View;
+use crate::domain::operator::MS_PER_DAY;
+use crate::error::AppError;
+use crate::infra::clock::{SharedClock, format_it};
+use crate::repo::operators::{self, OperatorRow};
+use crate::repo::pool::ReadPool;
+use crate::web::Site;
+use crate::web::guards::AdminReader;
+use crate::web::views::layout::page;
+
+fn table(rows: &[OperatorRow], when: &str, at: impl Fn(&OperatorRow) -> String) -> Markup {
+    html! {
+        @if rows.is_empty() { p { "Nessuno." } } @else {
+            table.data {
+                thead { tr { th scope="col" { "Cognome e nome" } th scope="col" { "Codice fiscale" } th scope="col" { "Soggetto" } th scope="col" { "Email" } th scope="col" { (when) } } }
+                tbody {
+                    @for o in rows {
+                        tr {
+                            td { a href={ "/regione/operatori/" (o.id) } { (o.surname) " " (o.name) } }
+                            td { code { (o.codice_fiscale) } }
+                            td { (o.provider_name.clone().unwrap_or_else(|| "Regione".into())) }
+                            td { (o.email) }
+                            td { (at(o)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[get("/regione/inattivita")]
+async fn report(
+    who: AdminReader,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let now = clock.now_ms();
+    let days = i64::from(access.inactivity_days());
+    let limit = now - days * MS_PER_DAY;
+    let (soon, never, deactivated) = pool
+        .read(move |c| {
+            let soon = operators::idle_between(c, limit, limit + 30 * MS_PER_DAY)?;
+            let never = operators::never_used_before(c, limit)?;
+            let filter = operators::OperatorFilter { state: "idle_deactivated".into(), ..Default::default() };
+            let (deactivated, _) = operators::search(c, &filter, 0)?;
+            Ok((soon, never, deactivated))
+        })
+        .await?;
+    audit_view(access, &who, View::InactivityReport, None, json!({})).await?;
+    let deadline = move |o: &OperatorRow| {
+        let reference = o.last_access_at.unwrap_or(o.enabled_at).max(o.enabled_at);
+        format_it(reference + days * MS_PER_DAY)
+    };
+    Ok(page(
+        Some(site),
+        "Inattività",
+        Some(&who.principal),
+        html! {
+            h1 { "Inattività delle utenze" }
+            p { "Le utenze non usate da più di " (days) " giorni sono disattivate automaticamente (Allegato B, punto 7); le utenze tecniche esentate sono escluse." }
+            h2 { "Saranno disattivate nei prossimi 30 giorni" }
+            (table(&soon, "Disattivazione prevista", deadline))
+            h2 { "Disattivate per inattività" }
+            (table(&deactivated, "Ultimo accesso", |o| o.last_access_at.map(format_it).unwrap_or_else(|| "mai".into())))
+            h2 { "Abilitate da oltre il limite e mai usate" }
+            (table(&never, "Abilitata il", |o| format_it(o.enabled_at)))
+        },
+    ))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![report]
+}

@@ -1,0 +1,524 @@
+//! Operators and regional staff: list, enable from a written communication, detail with
+//! history and certificates, variation, disable, re-enable, technical exemption.
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::{Route, State, get, post, routes};
+use serde_json::json;
+
+use super::providers::communication_options;
+use super::{Esito, audit_view, notice, pager, q};
+use crate::access::AccessControl;
+use crate::domain::audit_event::View;
+use crate::domain::communication::CommunicationKind;
+use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
+use crate::domain::operator::{DisableReason, OperatorDraft, OperatorState};
+use crate::domain::role::Role;
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::{SharedClock, format_it};
+use crate::repo::operators::{self, OperatorFilter};
+use crate::repo::pool::ReadPool;
+use crate::repo::writer::Writer;
+use crate::repo::{communications, providers};
+use crate::service;
+use crate::web::Site;
+use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
+use crate::web::guards::{AdminReader, Regione};
+use crate::web::views::layout::page;
+
+pub fn state_label(code: &str) -> &'static str {
+    OperatorState::from_code(code).map(OperatorState::label).unwrap_or("sconosciuto")
+}
+
+fn role_label(code: &str) -> &'static str {
+    code.parse::<Role>().map(Role::label).unwrap_or("sconosciuto")
+}
+
+#[get("/regione/operatori?<cerca>&<ruolo>&<stato>&<pagina>&<esito>")]
+async fn list(
+    who: AdminReader,
+    cerca: Option<String>,
+    ruolo: Option<String>,
+    stato: Option<String>,
+    pagina: Option<i64>,
+    esito: Option<Esito>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let filter = OperatorFilter {
+        q: cerca.unwrap_or_default(),
+        role: ruolo.filter(|r| r.parse::<Role>().is_ok()).unwrap_or_default(),
+        state: stato.filter(|s| OperatorState::from_code(s).is_some()).unwrap_or_default(),
+        provider: None,
+    };
+    let page_no = pagina.unwrap_or(0).max(0);
+    let f = filter.clone();
+    let (rows, total) = pool.read(move |c| operators::search(c, &f, page_no)).await?;
+    let detail = json!({ "q": filter.q, "role": filter.role, "state": filter.state, "page": page_no });
+    audit_view(access, &who, View::OperatorList, None, detail).await?;
+    let base =
+        format!("/regione/operatori?cerca={}&ruolo={}&stato={}", q(&filter.q), q(&filter.role), q(&filter.state));
+    let roles: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
+        .chain(Role::ALL.iter().map(|r| (r.code().to_owned(), r.label().to_owned())))
+        .collect();
+    let states: Vec<(String, String)> = vec![
+        (String::new(), "tutti".into()),
+        ("active".into(), "attivo".into()),
+        ("disabled".into(), "disabilitato".into()),
+        ("idle_deactivated".into(), "disattivato per inattività".into()),
+    ];
+    Ok(page(
+        Some(site),
+        "Operatori",
+        Some(&who.principal),
+        html! {
+            (notice(esito))
+            h1 { "Operatori e personale regionale" }
+            form.search method="get" action="/regione/operatori" role="search" {
+                (text_field("cerca", "Cerca per nome o codice fiscale", &filter.q, &[], "search", false))
+                (select("ruolo", "Ruolo", &filter.role, &roles, &[]))
+                (select("stato", "Stato", &filter.state, &states, &[]))
+                button.button type="submit" { "Cerca" }
+            }
+            @if who.scope.can_write() {
+                p { a.button href="/regione/operatori/nuovo" { "Abilita una persona" } }
+            }
+            table.data {
+                caption { (total) " utenze" }
+                thead { tr { th scope="col" { "Cognome e nome" } th scope="col" { "Codice fiscale" } th scope="col" { "Profilo" } th scope="col" { "Soggetto" } th scope="col" { "Stato" } th scope="col" { "Ultimo accesso" } } }
+                tbody {
+                    @for o in &rows {
+                        tr {
+                            td { a href={ "/regione/operatori/" (o.id) } { (o.surname) " " (o.name) } }
+                            td { code { (o.codice_fiscale) } }
+                            td { (role_label(&o.role)) @if o.technical_exemption { " " span.badge { "esente" } } }
+                            td { (o.provider_name.clone().unwrap_or_default()) }
+                            td { (state_label(&o.state)) }
+                            td { (o.last_access_at.map(format_it).unwrap_or_else(|| "mai".into())) }
+                        }
+                    }
+                }
+            }
+            (pager(&base, page_no, total))
+        },
+    ))
+}
+
+#[derive(Debug, Clone, Default, FromForm)]
+struct EnableForm {
+    provider_id: Option<i64>,
+    #[field(default = String::new())]
+    codice_fiscale: String,
+    #[field(default = String::new())]
+    surname: String,
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = String::new())]
+    email: String,
+    #[field(default = String::new())]
+    role: String,
+    #[field(default = String::new())]
+    role_title: String,
+    communication_id: Option<i64>,
+}
+
+struct Choices {
+    providers: Vec<(String, String)>,
+    communications: Vec<(String, String)>,
+}
+
+async fn choices(pool: &Arc<ReadPool>, provider: Option<ProviderId>) -> Result<Choices, AppError> {
+    pool.read(move |c| {
+        let mut providers_list = vec![(String::new(), "— nessuno (personale regionale) —".to_owned())];
+        providers_list.extend(providers::all_names(c)?.into_iter().map(|(id, name)| (id.to_string(), name)));
+        let comms = communications::of_provider(c, provider)?;
+        let communications =
+            communication_options(&comms, &[CommunicationKind::Abilitazione, CommunicationKind::Variazione]);
+        Ok(Choices { providers: providers_list, communications })
+    })
+    .await
+}
+
+fn enable_form(f: &EnableForm, ch: &Choices, errors: &[FieldError], token: &FormToken) -> Markup {
+    let roles: Vec<(String, String)> = Role::ALL.iter().map(|r| (r.code().to_owned(), r.label().to_owned())).collect();
+    let provider = f.provider_id.map(|p| p.to_string()).unwrap_or_default();
+    let comm = f.communication_id.map(|c| c.to_string()).unwrap_or_default();
+    html! {
+        (error_summary(errors))
+        form.stack method="post" action="/regione/operatori" novalidate {
+            (token_field(token))
+            (select("provider_id", "Soggetto accreditato", &provider, &ch.providers, errors))
+            (select("communication_id", "Comunicazione scritta di riferimento", &comm, &ch.communications, errors))
+            p.hint { "Per scegliere la comunicazione di un altro soggetto, aprire l'abilitazione dalla pagina del soggetto." }
+            (text_field("codice_fiscale", "Codice fiscale", &f.codice_fiscale, errors, "text", true))
+            (text_field("surname", "Cognome", &f.surname, errors, "text", true))
+            (text_field("name", "Nome", &f.name, errors, "text", true))
+            (text_field("email", "Email", &f.email, errors, "email", true))
+            (select("role", "Profilo", if f.role.is_empty() { "operatore" } else { &f.role }, &roles, errors))
+            (text_field("role_title", "Ruolo ricoperto (es. tutor, responsabile sede)", &f.role_title, errors, "text", false))
+            button.button type="submit" { "Abilita" }
+        }
+    }
+}
+
+#[get("/regione/operatori/nuovo?<soggetto>")]
+async fn new_form(
+    who: Regione,
+    soggetto: Option<i64>,
+    token: FormToken,
+    pool: &State<Arc<ReadPool>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let soggetto = soggetto.filter(|p| *p > 0).map(ProviderId::from_db);
+    let ch = choices(pool, soggetto).await?;
+    let f = EnableForm { provider_id: soggetto.map(ProviderId::get), ..Default::default() };
+    Ok(page(
+        Some(site),
+        "Abilita una persona",
+        Some(&who.principal),
+        html! {
+            h1 { "Abilita una persona" }
+            p { "Gli operatori dei soggetti accreditati si abilitano solo dalla comunicazione scritta del soggetto, registrata prima nella sua pagina." }
+            (enable_form(&f, &ch, &[], &token))
+        },
+    ))
+}
+
+#[post("/regione/operatori", data = "<form>")]
+async fn create(
+    who: Regione,
+    form: Form<EnableForm>,
+    token: FormToken,
+    pool: &State<Arc<ReadPool>>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    let draft = OperatorDraft {
+        provider_id: form.provider_id,
+        codice_fiscale: form.codice_fiscale.clone(),
+        surname: form.surname.clone(),
+        name: form.name.clone(),
+        email: form.email.clone(),
+        role: form.role.clone(),
+        role_title: form.role_title.clone(),
+        communication_id: form.communication_id,
+    };
+    let result: Result<(), Vec<FieldError>> = match draft.validate() {
+        Err(errors) => Err(errors),
+        Ok(valid) => {
+            let (now, authority) = (clock.now_ms(), who.scope.authority());
+            match writer.write(move |tx| service::operators::enable(tx, now, &authority, &valid)).await {
+                Ok(id) => return Ok(Ok(Redirect::to(format!("/regione/operatori/{id}?esito=abilitato")))),
+                Err(e) => Err(field_errors(e)?),
+            }
+        }
+    };
+    let errors = result.err().unwrap_or_default();
+    let ch = choices(pool, form.provider_id.filter(|p| *p > 0).map(ProviderId::from_db)).await?;
+    let status = if errors.iter().any(|e| e.field == "codice_fiscale" && e.message.contains("riassegnato")) {
+        Status::Conflict
+    } else {
+        Status::UnprocessableEntity
+    };
+    Ok(Err((
+        status,
+        page(
+            Some(site),
+            "Abilita una persona",
+            Some(&who.principal),
+            html! {
+                h1 { "Abilita una persona" }
+                (enable_form(&form, &ch, &errors, &token))
+            },
+        ),
+    )))
+}
+
+fn history_label(kind: &str) -> &str {
+    match kind {
+        "enabled" => "abilitata",
+        "variation" => "variazione",
+        "disabled" => "disabilitata",
+        "reenabled" => "riabilitata",
+        "idle_deactivated" => "disattivata per inattività",
+        "exemption_granted" => "esenzione concessa",
+        "exemption_revoked" => "esenzione revocata",
+        "reviewed" => "revisione annuale",
+        other => other,
+    }
+}
+
+#[get("/regione/operatori/<id>?<esito>")]
+async fn detail(
+    who: AdminReader,
+    id: OperatorId,
+    esito: Option<Esito>,
+    token: FormToken,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let (o, history, certs, sedi, assigned, comms) = pool
+        .read(move |c| {
+            let o = operators::row(c, id)?.ok_or(AppError::NotFound)?;
+            let provider = o.provider_id.map(ProviderId::from_db);
+            let sedi = match provider {
+                Some(p) => providers::sedi(c, p)?,
+                None => Vec::new(),
+            };
+            Ok((
+                o,
+                operators::history(c, id)?,
+                operators::certificates(c, id)?,
+                sedi,
+                operators::sede_ids(c, id)?,
+                communications::of_provider(c, provider)?,
+            ))
+        })
+        .await?;
+    audit_view(access, &who, View::OperatorView, Some(format!("operator:{id}")), json!({})).await?;
+    let can_write = who.scope.can_write();
+    let active = o.state == OperatorState::Active.code();
+    let reasons: Vec<(String, String)> = std::iter::once((String::new(), "— scegliere —".to_owned()))
+        .chain(DisableReason::ALL.iter().map(|r| (r.code().to_owned(), r.label().to_owned())))
+        .collect();
+    let enable_comms = communication_options(&comms, &[CommunicationKind::Abilitazione, CommunicationKind::Variazione]);
+    let revoke_comms = communication_options(&comms, &[CommunicationKind::Revoca, CommunicationKind::Variazione]);
+    Ok(page(
+        Some(site),
+        &format!("{} {}", o.name, o.surname),
+        Some(&who.principal),
+        html! {
+            nav.breadcrumb aria-label="Percorso" { a href="/regione/operatori" { "Operatori" } " › " (o.surname) " " (o.name) }
+            (notice(esito))
+            h1 { (o.name) " " (o.surname) }
+            dl.facts {
+                dt { "Codice fiscale" } dd { code { (o.codice_fiscale) } }
+                dt { "Profilo" } dd { (role_label(&o.role)) }
+                @if let Some(p) = &o.provider_name { dt { "Soggetto accreditato" } dd { a href={ "/regione/soggetti/" (o.provider_id.unwrap_or(0)) } { (p) } } }
+                dt { "Ruolo ricoperto" } dd { (o.role_title) }
+                dt { "Email" } dd { (o.email) }
+                dt { "Stato" } dd { strong { (state_label(&o.state)) } }
+                dt { "Abilitata il" } dd { (format_it(o.enabled_at)) }
+                dt { "Ultimo accesso" } dd { (o.last_access_at.map(format_it).unwrap_or_else(|| "mai".into())) }
+                dt { "Ultima revisione annuale" } dd { (o.reviewed_at.map(format_it).unwrap_or_else(|| "mai".into())) }
+                @if o.technical_exemption {
+                    dt { "Esenzione dalla regola dei sei mesi" } dd { "sì — " (o.exemption_reason) }
+                }
+            }
+            @if can_write {
+                @if active {
+                    details.add-form {
+                        summary { "Variazione (email, ruolo, sedi)" }
+                        form.stack method="post" action={ "/regione/operatori/" (id) "/variazione" } novalidate {
+                            (token_field(&token))
+                            input type="hidden" name="version" value=(o.version);
+                            (text_field("email", "Email", &o.email, &[], "email", true))
+                            (text_field("role_title", "Ruolo ricoperto", &o.role_title, &[], "text", false))
+                            @if !sedi.is_empty() {
+                                fieldset {
+                                    legend { "Sedi operative assegnate" }
+                                    @for s in sedi.iter().filter(|s| !s.closed || assigned.contains(&s.id.get())) {
+                                        div.field.check {
+                                            input id={ "sede-" (s.id) } type="checkbox" name="sedi" value=(s.id) checked[assigned.contains(&s.id.get())];
+                                            label for={ "sede-" (s.id) } { (s.address) ", " (s.comune) @if s.closed { " (chiusa)" } }
+                                        }
+                                    }
+                                }
+                            }
+                            (select("communication_id", "Comunicazione di riferimento (se c'è)", "", &enable_comms, &[]))
+                            button.button type="submit" { "Salva la variazione" }
+                        }
+                    }
+                    details.danger-zone {
+                        summary { "Disabilita l'utenza" }
+                        form.stack method="post" action={ "/regione/operatori/" (id) "/disabilita" } novalidate {
+                            (token_field(&token))
+                            (select("kind", "Motivo", "", &reasons, &[]))
+                            (textarea("reason", "Descrizione del motivo", "", &[], true))
+                            (select("communication_id", "Comunicazione di riferimento (se c'è)", "", &revoke_comms, &[]))
+                            button.button.danger type="submit" { "Disabilita" }
+                        }
+                    }
+                } @else {
+                    details.add-form {
+                        summary { "Riabilita l'utenza" }
+                        form.stack method="post" action={ "/regione/operatori/" (id) "/riabilita" } novalidate {
+                            (token_field(&token))
+                            (textarea("reason", "Motivo", "", &[], true))
+                            (select("communication_id", "Comunicazione scritta del soggetto", "", &enable_comms, &[]))
+                            button.button type="submit" { "Riabilita" }
+                        }
+                    }
+                }
+                @if o.role == Role::Tecnico.code() {
+                    details.add-form {
+                        summary { @if o.technical_exemption { "Revoca l'esenzione" } @else { "Concedi l'esenzione dalla regola dei sei mesi" } }
+                        form.stack method="post" action={ "/regione/operatori/" (id) "/esenzione" } novalidate {
+                            (token_field(&token))
+                            input type="hidden" name="on" value=(if o.technical_exemption { "false" } else { "true" });
+                            p { "Solo per utenze autorizzate preventivamente alla sola gestione tecnica (Allegato B, punto 7)." }
+                            (textarea("reason", "Motivo e autorizzazione", "", &[], true))
+                            button.button type="submit" { "Conferma" }
+                        }
+                    }
+                }
+            }
+            h2 { "Storia dell'abilitazione" }
+            table.data {
+                thead { tr { th scope="col" { "Quando" } th scope="col" { "Che cosa" } th scope="col" { "Motivo" } th scope="col" { "Comunicazione" } th scope="col" { "Chi" } } }
+                tbody {
+                    @for h in &history {
+                        tr {
+                            td { (format_it(h.at)) }
+                            td { (history_label(&h.kind)) }
+                            td { @if let Some(r) = DisableReason::from_code(&h.reason_kind) { (r.label()) ": " } (h.reason) }
+                            td { (h.communication.clone().unwrap_or_default()) }
+                            td { (h.by) }
+                        }
+                    }
+                }
+            }
+            h2 { "Certificati usati" }
+            table.data {
+                thead { tr { th scope="col" { "Titolare (CN)" } th scope="col" { "Emittente" } th scope="col" { "Seriale" } th scope="col" { "Validità" } th scope="col" { "Primo / ultimo uso" } } }
+                tbody {
+                    @for c in &certs {
+                        tr {
+                            td { code { (c.subject_cn) } }
+                            td { (c.issuer) }
+                            td { code { (c.serial) } }
+                            td { (format_it(c.not_before)) " – " (format_it(c.not_after)) }
+                            td { (format_it(c.first_seen)) " / " (format_it(c.last_seen)) }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+#[derive(Debug, FromForm)]
+struct VariationForm {
+    version: i64,
+    #[field(default = String::new())]
+    email: String,
+    #[field(default = String::new())]
+    role_title: String,
+    sedi: Vec<i64>,
+    communication_id: Option<i64>,
+}
+
+fn communication(id: Option<i64>) -> Option<CommunicationId> {
+    id.filter(|c| *c > 0).map(CommunicationId::from_db)
+}
+
+#[post("/regione/operatori/<id>/variazione", data = "<form>")]
+async fn vary(
+    who: Regione,
+    id: OperatorId,
+    form: Form<VariationForm>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Redirect, AppError> {
+    let f = form.into_inner();
+    let sedi: Vec<SedeId> = f.sedi.iter().filter(|s| **s > 0).map(|s| SedeId::from_db(*s)).collect();
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    writer
+        .write(move |tx| {
+            let v = service::operators::Variation {
+                version: f.version,
+                email: &f.email,
+                role_title: &f.role_title,
+                sedi: Some(&sedi),
+                communication: communication(f.communication_id),
+            };
+            service::operators::vary(tx, now, &authority, id, &v)
+        })
+        .await?;
+    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=salvato")))
+}
+
+#[derive(Debug, FromForm)]
+struct DisableForm {
+    #[field(default = String::new())]
+    kind: String,
+    #[field(default = String::new())]
+    reason: String,
+    communication_id: Option<i64>,
+}
+
+#[post("/regione/operatori/<id>/disabilita", data = "<form>")]
+async fn disable(
+    who: Regione,
+    id: OperatorId,
+    form: Form<DisableForm>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Redirect, AppError> {
+    let f = form.into_inner();
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let kind = DisableReason::from_code(&f.kind);
+    writer
+        .write(move |tx| {
+            service::operators::disable(tx, now, &authority, id, kind, &f.reason, communication(f.communication_id))
+        })
+        .await?;
+    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=disabilitato")))
+}
+
+#[derive(Debug, FromForm)]
+struct EnableAgainForm {
+    #[field(default = String::new())]
+    reason: String,
+    communication_id: Option<i64>,
+}
+
+#[post("/regione/operatori/<id>/riabilita", data = "<form>")]
+async fn reenable(
+    who: Regione,
+    id: OperatorId,
+    form: Form<EnableAgainForm>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Redirect, AppError> {
+    let f = form.into_inner();
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    writer
+        .write(move |tx| {
+            service::operators::reenable(tx, now, &authority, id, &f.reason, communication(f.communication_id))
+        })
+        .await?;
+    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=abilitato")))
+}
+
+#[derive(Debug, FromForm)]
+struct ExemptionForm {
+    on: bool,
+    #[field(default = String::new())]
+    reason: String,
+}
+
+#[post("/regione/operatori/<id>/esenzione", data = "<form>")]
+async fn exemption(
+    who: Regione,
+    id: OperatorId,
+    form: Form<ExemptionForm>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Redirect, AppError> {
+    let f = form.into_inner();
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    writer.write(move |tx| service::operators::set_exemption(tx, now, &authority, id, f.on, &f.reason)).await?;
+    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=esenzione")))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![list, new_form, create, detail, vary, disable, reenable, exemption]
+}

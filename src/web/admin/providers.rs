@@ -1,0 +1,556 @@
+//! Soggetti accreditati: list, create, edit, suspend/reactivate, sedi.
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::{Route, State, get, post, routes};
+use serde_json::json;
+
+use super::{Esito, audit_view, notice, pager, q};
+use crate::access::AccessControl;
+use crate::domain::audit_event::View;
+use crate::domain::communication::CommunicationKind;
+use crate::domain::ids::{ProviderId, SedeId};
+use crate::domain::provider::{Provider, ProviderDraft, ProviderStatus};
+use crate::domain::sede::{Sede, SedeDraft};
+use crate::domain::text::italian_date;
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::{SharedClock, format_it};
+use crate::repo::pool::ReadPool;
+use crate::repo::writer::Writer;
+use crate::repo::{communications, operators, providers};
+use crate::service;
+use crate::web::Site;
+use crate::web::forms::{FormToken, error_summary, field_errors, text_field, textarea, token_field};
+use crate::web::guards::{AdminReader, Regione};
+use crate::web::views::layout::page;
+
+/// What the provider form posts.
+#[derive(Debug, Clone, Default, FromForm)]
+pub struct ProviderForm {
+    #[field(default = String::new())]
+    pub name: String,
+    #[field(default = String::new())]
+    pub codice_fiscale: String,
+    #[field(default = String::new())]
+    pub accreditation_code: String,
+    #[field(default = String::new())]
+    pub pec: String,
+    #[field(default = String::new())]
+    pub registered_office: String,
+    #[field(default = String::new())]
+    pub contact_person: String,
+    pub version: Option<i64>,
+}
+
+impl From<&ProviderForm> for ProviderDraft {
+    fn from(f: &ProviderForm) -> Self {
+        ProviderDraft {
+            name: f.name.clone(),
+            codice_fiscale: f.codice_fiscale.clone(),
+            accreditation_code: f.accreditation_code.clone(),
+            pec: f.pec.clone(),
+            registered_office: f.registered_office.clone(),
+            contact_person: f.contact_person.clone(),
+        }
+    }
+}
+
+#[get("/regione/soggetti?<cerca>&<pagina>")]
+async fn list(
+    who: AdminReader,
+    cerca: Option<String>,
+    pagina: Option<i64>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let query = cerca.unwrap_or_default();
+    let page_no = pagina.unwrap_or(0).max(0);
+    let search = query.clone();
+    let (rows, total) = pool.read(move |c| providers::search(c, &search, page_no)).await?;
+    audit_view(access, &who, View::ProviderList, None, json!({ "q": query, "page": page_no })).await?;
+    let base = format!("/regione/soggetti?cerca={}", q(&query));
+    Ok(page(
+        Some(site),
+        "Soggetti accreditati",
+        Some(&who.principal),
+        html! {
+            h1 { "Soggetti accreditati" }
+            form.search method="get" action="/regione/soggetti" role="search" {
+                label for="cerca" { "Cerca per denominazione, codice fiscale o codice di accreditamento" }
+                input #cerca type="search" name="cerca" value=(query);
+                button.button type="submit" { "Cerca" }
+            }
+            @if who.scope.can_write() {
+                p { a.button href="/regione/soggetti/nuovo" { "Nuovo soggetto accreditato" } }
+            }
+            table.data {
+                caption { (total) " soggetti" }
+                thead { tr { th scope="col" { "Denominazione" } th scope="col" { "Codice fiscale / P.IVA" } th scope="col" { "Accreditamento" } th scope="col" { "Stato" } th scope="col" { "Operatori attivi" } } }
+                tbody {
+                    @for p in &rows {
+                        tr {
+                            td { a href={ "/regione/soggetti/" (p.id) } { (p.name) } }
+                            td { code { (p.codice_fiscale) } }
+                            td { (p.accreditation_code) }
+                            td { span.badge.suspended[p.status == ProviderStatus::Suspended] { (p.status.label()) } }
+                            td.num { (p.active_operators) }
+                        }
+                    }
+                }
+            }
+            (pager(&base, page_no, total))
+        },
+    ))
+}
+
+fn provider_form(action: &str, f: &ProviderForm, errors: &[FieldError], token: &FormToken) -> Markup {
+    html! {
+        (error_summary(errors))
+        form.stack method="post" action=(action) novalidate {
+            (token_field(token))
+            @if let Some(v) = f.version { input type="hidden" name="version" value=(v); }
+            (text_field("name", "Denominazione", &f.name, errors, "text", true))
+            (text_field("codice_fiscale", "Codice fiscale o partita IVA", &f.codice_fiscale, errors, "text", true))
+            (text_field("accreditation_code", "Codice di accreditamento", &f.accreditation_code, errors, "text", true))
+            (text_field("pec", "PEC", &f.pec, errors, "email", true))
+            (text_field("registered_office", "Sede legale", &f.registered_office, errors, "text", false))
+            (text_field("contact_person", "Referente", &f.contact_person, errors, "text", false))
+            button.button type="submit" { "Salva" }
+        }
+    }
+}
+
+#[get("/regione/soggetti/nuovo")]
+fn new_form(who: Regione, token: FormToken, site: &State<Site>) -> Markup {
+    page(
+        Some(site),
+        "Nuovo soggetto accreditato",
+        Some(&who.principal),
+        html! {
+            h1 { "Nuovo soggetto accreditato" }
+            (provider_form("/regione/soggetti", &<ProviderForm as Default>::default(), &[], &token))
+        },
+    )
+}
+
+/// A form shown again with its errors (422), nothing stored.
+fn form_again(site: &Site, who: &Regione, title: &str, body: Markup) -> (Status, Markup) {
+    (Status::UnprocessableEntity, page(Some(site), title, Some(&who.principal), body))
+}
+
+#[post("/regione/soggetti", data = "<form>")]
+async fn create(
+    who: Regione,
+    form: Form<ProviderForm>,
+    token: FormToken,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    let again = |errors: Vec<FieldError>| {
+        form_again(
+            site,
+            &who,
+            "Nuovo soggetto accreditato",
+            html! {
+                h1 { "Nuovo soggetto accreditato" }
+                (provider_form("/regione/soggetti", &form, &errors, &token))
+            },
+        )
+    };
+    let valid = match ProviderDraft::from(&*form).validate() {
+        Ok(v) => v,
+        Err(errors) => return Ok(Err(again(errors))),
+    };
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    match writer.write(move |tx| service::providers::create(tx, now, &authority, &valid)).await {
+        Ok(id) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=creato")))),
+        Err(e) => Ok(Err(again(field_errors(e)?))),
+    }
+}
+
+fn sede_rows(sedi: &[Sede], can_write: bool, provider: ProviderId, token: Option<&FormToken>) -> Markup {
+    html! {
+        table.data {
+            caption { "Sedi operative" }
+            thead { tr { th scope="col" { "Indirizzo" } th scope="col" { "Comune" } th scope="col" { "Telefono" } th scope="col" { "Orari" } th scope="col" { "Stato" } @if can_write { th scope="col" { "Azioni" } } } }
+            tbody {
+                @for s in sedi {
+                    tr.closed[s.closed] {
+                        td { (s.address) } td { (s.comune) } td { (s.phone) } td { (s.opening_hours) }
+                        td {
+                            @if s.closed { "chiusa" }
+                            @else if s.temporarily_closed { "temporaneamente chiusa" }
+                            @else if s.programme_enabled { "attiva per il programma" }
+                            @else { "non abilitata al programma" }
+                        }
+                        @if can_write {
+                            td {
+                                @if let Some(token) = token {
+                                    @if !s.closed {
+                                        form.inline method="post" action={ "/regione/sedi/" (s.id) "/chiudi" } {
+                                            (token_field(token))
+                                            input type="hidden" name="provider" value=(provider);
+                                            button.button.secondary type="submit" { "Chiudi sede" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[get("/regione/soggetti/<id>?<esito>")]
+async fn detail(
+    who: AdminReader,
+    id: ProviderId,
+    esito: Option<Esito>,
+    token: FormToken,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let data = pool
+        .read(move |c| {
+            let p = providers::get(c, id)?.ok_or(AppError::NotFound)?;
+            let sedi = providers::sedi(c, id)?;
+            let filter = operators::OperatorFilter { provider: Some(id), ..Default::default() };
+            let (ops, _) = operators::search(c, &filter, 0)?;
+            let comms = communications::of_provider(c, Some(id))?;
+            let history = providers::events(c, id)?;
+            Ok((p, sedi, ops, comms, history))
+        })
+        .await?;
+    let (p, sedi, ops, comms, history) = data;
+    audit_view(access, &who, View::ProviderView, Some(format!("provider:{id}")), json!({})).await?;
+    let can_write = who.scope.can_write();
+    Ok(page(
+        Some(site),
+        &p.name,
+        Some(&who.principal),
+        html! {
+            nav.breadcrumb aria-label="Percorso" { a href="/regione/soggetti" { "Soggetti accreditati" } " › " (p.name) }
+            (notice(esito))
+            h1 { (p.name) }
+            (provider_facts(&p))
+            @if can_write {
+                p.actions {
+                    a.button href={ "/regione/soggetti/" (id) "/modifica" } { "Modifica dati" } " "
+                    a.button href={ "/regione/operatori/nuovo?soggetto=" (id) } { "Abilita un operatore" }
+                }
+                (suspend_form(&p, &token))
+            }
+            h2 { "Operatori" }
+            table.data {
+                thead { tr { th scope="col" { "Cognome e nome" } th scope="col" { "Codice fiscale" } th scope="col" { "Ruolo" } th scope="col" { "Stato" } th scope="col" { "Ultimo accesso" } } }
+                tbody {
+                    @for o in &ops {
+                        tr {
+                            td { a href={ "/regione/operatori/" (o.id) } { (o.surname) " " (o.name) } }
+                            td { code { (o.codice_fiscale) } }
+                            td { (o.role_title) }
+                            td { (super::operators::state_label(&o.state)) }
+                            td { (o.last_access_at.map(format_it).unwrap_or_else(|| "mai".into())) }
+                        }
+                    }
+                }
+            }
+            h2 { "Sedi operative" }
+            (sede_rows(&sedi, can_write, id, Some(&token)))
+            @if can_write { (sede_form(id, &<SedeForm as Default>::default(), &[], &token)) }
+            h2 { "Comunicazioni scritte" }
+            table.data {
+                thead { tr { th scope="col" { "Data" } th scope="col" { "Protocollo" } th scope="col" { "Tipo" } th scope="col" { "Documento" } } }
+                tbody {
+                    @for c in &comms {
+                        tr {
+                            td { (italian_date(&c.received_on)) }
+                            td { (c.protocol) }
+                            td { (c.kind.label()) }
+                            td { a href={ "/regione/comunicazioni/" (c.id) "/documento" } { "scarica" } }
+                        }
+                    }
+                }
+            }
+            @if can_write { (super::communications::form(Some(id), &Default::default(), &[], &token)) }
+            h2 { "Storia" }
+            ul.history {
+                @for (at, kind, reason, by) in &history {
+                    li { (format_it(*at)) " — " (provider_event_label(kind)) @if !reason.is_empty() { ": " (reason) } " — " (by) }
+                }
+            }
+        },
+    ))
+}
+
+fn provider_event_label(kind: &str) -> &str {
+    match kind {
+        "created" => "registrato",
+        "updated" => "dati modificati",
+        "suspended" => "sospeso",
+        "reactivated" => "riattivato",
+        other => other,
+    }
+}
+
+fn provider_facts(p: &Provider) -> Markup {
+    html! {
+        dl.facts {
+            dt { "Stato" } dd { span.badge.suspended[p.status == ProviderStatus::Suspended] { (p.status.label()) } }
+            dt { "Codice fiscale / P.IVA" } dd { code { (p.codice_fiscale) } }
+            dt { "Codice di accreditamento" } dd { (p.accreditation_code) }
+            dt { "PEC" } dd { (p.pec) }
+            dt { "Sede legale" } dd { (p.registered_office) }
+            dt { "Referente" } dd { (p.contact_person) }
+            dt { "Operatori attivi" } dd { (p.active_operators) }
+            dt { "Registrato il" } dd { (format_it(p.created_at)) }
+        }
+    }
+}
+
+fn suspend_form(p: &Provider, token: &FormToken) -> Markup {
+    let (action, label, help) = match p.status {
+        ProviderStatus::Active => (
+            "sospendi",
+            "Sospendi il soggetto",
+            "Tutti i suoi operatori perdono subito l'accesso; lo stato delle singole utenze non cambia.",
+        ),
+        ProviderStatus::Suspended => {
+            ("riattiva", "Riattiva il soggetto", "I suoi operatori attivi riottengono l'accesso.")
+        }
+    };
+    html! {
+        details.danger-zone {
+            summary { (label) }
+            form.stack method="post" action={ "/regione/soggetti/" (p.id) "/" (action) } {
+                (token_field(token))
+                p { (help) }
+                (textarea("reason", "Motivo", "", &[], true))
+                button.button.danger type="submit" { (label) }
+            }
+        }
+    }
+}
+
+#[get("/regione/soggetti/<id>/modifica")]
+async fn edit_form(
+    who: Regione,
+    id: ProviderId,
+    token: FormToken,
+    pool: &State<Arc<ReadPool>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let p = pool.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    let form = ProviderForm {
+        name: p.name.clone(),
+        codice_fiscale: p.codice_fiscale.clone(),
+        accreditation_code: p.accreditation_code.clone(),
+        pec: p.pec.clone(),
+        registered_office: p.registered_office.clone(),
+        contact_person: p.contact_person.clone(),
+        version: Some(p.version),
+    };
+    Ok(page(
+        Some(site),
+        "Modifica soggetto",
+        Some(&who.principal),
+        html! {
+            h1 { "Modifica: " (p.name) }
+            (provider_form(&format!("/regione/soggetti/{id}"), &form, &[], &token))
+        },
+    ))
+}
+
+#[post("/regione/soggetti/<id>", data = "<form>")]
+async fn update(
+    who: Regione,
+    id: ProviderId,
+    form: Form<ProviderForm>,
+    token: FormToken,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    let action = format!("/regione/soggetti/{id}");
+    let again = |errors: Vec<FieldError>| {
+        form_again(
+            site,
+            &who,
+            "Modifica soggetto",
+            html! {
+                h1 { "Modifica soggetto accreditato" }
+                (provider_form(&action, &form, &errors, &token))
+            },
+        )
+    };
+    let valid = match ProviderDraft::from(&*form).validate() {
+        Ok(v) => v,
+        Err(errors) => return Ok(Err(again(errors))),
+    };
+    let version = form.version.unwrap_or(0);
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    match writer.write(move |tx| service::providers::update(tx, now, &authority, id, version, &valid)).await {
+        Ok(()) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=salvato")))),
+        Err(e) => Ok(Err(again(field_errors(e)?))),
+    }
+}
+
+#[derive(Debug, FromForm)]
+struct ReasonForm {
+    reason: String,
+}
+
+async fn set_suspended(
+    who: &Regione,
+    id: ProviderId,
+    suspend: bool,
+    reason: String,
+    writer: &Writer,
+    clock: &SharedClock,
+) -> Result<Redirect, AppError> {
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    writer.write(move |tx| service::providers::set_suspended(tx, now, &authority, id, suspend, &reason)).await?;
+    let esito = if suspend { "sospeso" } else { "riattivato" };
+    Ok(Redirect::to(format!("/regione/soggetti/{id}?esito={esito}")))
+}
+
+#[post("/regione/soggetti/<id>/sospendi", data = "<form>")]
+async fn suspend(
+    who: Regione,
+    id: ProviderId,
+    form: Form<ReasonForm>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Redirect, AppError> {
+    set_suspended(&who, id, true, form.into_inner().reason, writer, clock).await
+}
+
+#[post("/regione/soggetti/<id>/riattiva", data = "<form>")]
+async fn reactivate(
+    who: Regione,
+    id: ProviderId,
+    form: Form<ReasonForm>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Redirect, AppError> {
+    set_suspended(&who, id, false, form.into_inner().reason, writer, clock).await
+}
+
+#[derive(Debug, Clone, Default, FromForm)]
+pub struct SedeForm {
+    #[field(default = String::new())]
+    address: String,
+    #[field(default = String::new())]
+    comune: String,
+    #[field(default = String::new())]
+    phone: String,
+    #[field(default = String::new())]
+    opening_hours: String,
+    programme_enabled: bool,
+    temporarily_closed: bool,
+}
+
+fn sede_form(provider: ProviderId, f: &SedeForm, errors: &[FieldError], token: &FormToken) -> Markup {
+    html! {
+        details.add-form open[!errors.is_empty()] {
+            summary { "Aggiungi una sede operativa" }
+            (error_summary(errors))
+            form.stack method="post" action={ "/regione/soggetti/" (provider) "/sedi" } novalidate {
+                (token_field(token))
+                (text_field("address", "Indirizzo", &f.address, errors, "text", true))
+                (text_field("comune", "Comune", &f.comune, errors, "text", true))
+                (text_field("phone", "Telefono", &f.phone, errors, "tel", false))
+                (text_field("opening_hours", "Orari di apertura", &f.opening_hours, errors, "text", false))
+                div.field.check { input #f-programme_enabled type="checkbox" name="programme_enabled" value="true" checked; label for="f-programme_enabled" { "Abilitata per il programma" } }
+                div.field.check { input #f-temporarily_closed type="checkbox" name="temporarily_closed" value="true"; label for="f-temporarily_closed" { "Temporaneamente chiusa" } }
+                button.button type="submit" { "Aggiungi sede" }
+            }
+        }
+    }
+}
+
+#[post("/regione/soggetti/<id>/sedi", data = "<form>")]
+async fn add_sede(
+    who: Regione,
+    id: ProviderId,
+    form: Form<SedeForm>,
+    token: FormToken,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    let draft = SedeDraft {
+        address: form.address.clone(),
+        comune: form.comune.clone(),
+        phone: form.phone.clone(),
+        opening_hours: form.opening_hours.clone(),
+        programme_enabled: form.programme_enabled,
+        temporarily_closed: form.temporarily_closed,
+        closed: false,
+    };
+    let again = |errors: Vec<FieldError>| {
+        form_again(
+            site,
+            &who,
+            "Nuova sede",
+            html! { h1 { "Nuova sede operativa" } (sede_form(id, &form, &errors, &token)) },
+        )
+    };
+    let valid = match draft.validate() {
+        Ok(v) => v,
+        Err(errors) => return Ok(Err(again(errors))),
+    };
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    match writer.write(move |tx| service::providers::add_sede(tx, now, &authority, id, &valid)).await {
+        Ok(_) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=salvato")))),
+        Err(e) => Ok(Err(again(field_errors(e)?))),
+    }
+}
+
+/// Closing a sede keeps it (and its history); it only leaves new choices.
+#[post("/regione/sedi/<id>/chiudi")]
+async fn close_sede(
+    who: Regione,
+    id: SedeId,
+    pool: &State<Arc<ReadPool>>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Redirect, AppError> {
+    let sede = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    let draft = SedeDraft {
+        address: sede.address.clone(),
+        comune: sede.comune.clone(),
+        phone: sede.phone.clone(),
+        opening_hours: sede.opening_hours.clone(),
+        programme_enabled: false,
+        temporarily_closed: sede.temporarily_closed,
+        closed: true,
+    };
+    let valid = draft.validate().map_err(AppError::Invalid)?;
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    writer.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
+    Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))
+}
+
+/// Communications of a provider usable for a change of the given kinds, for select lists.
+pub fn communication_options(
+    comms: &[crate::domain::communication::Communication],
+    kinds: &[CommunicationKind],
+) -> Vec<(String, String)> {
+    let mut out = vec![(String::new(), "— scegliere —".to_owned())];
+    out.extend(comms.iter().filter(|c| kinds.contains(&c.kind)).map(|c| (c.id.to_string(), c.title())));
+    out
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![list, new_form, create, detail, edit_form, update, suspend, reactivate, add_sede, close_sede]
+}

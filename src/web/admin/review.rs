@@ -1,0 +1,209 @@
+//! Revisione annuale (Allegato B p.14): every active authorisation with its provider, role,
+//! enabling communication, last access and last review; marked reviewed one by one (audited);
+//! downloadable as CSV, or as a zip with the CSV and the communications it cites.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::http::{ContentType, Header};
+use rocket::response::Redirect;
+use rocket::{Responder, Route, State, get, post, routes};
+use serde_json::json;
+
+use super::{Esito, audit_view, notice};
+use crate::access::AccessControl;
+use crate::domain::audit_event::View;
+use crate::domain::ids::OperatorId;
+use crate::error::AppError;
+use crate::infra::clock::{SharedClock, format_iso, format_it};
+use crate::repo::operators::{self, OperatorRow};
+use crate::repo::pool::ReadPool;
+use crate::repo::writer::Writer;
+use crate::service;
+use crate::web::Site;
+use crate::web::forms::{FormToken, token_field};
+use crate::web::guards::{AdminReader, Regione};
+use crate::web::views::layout::page;
+
+/// An active authorisation with the communication it was enabled on.
+struct Line {
+    op: OperatorRow,
+    enabling: Option<(i64, String)>,
+}
+
+fn load(c: &rusqlite::Connection) -> Result<Vec<Line>, AppError> {
+    operators::active(c)?
+        .into_iter()
+        .map(|op| {
+            let enabling = operators::enabling_communication(c, op.id)?;
+            Ok(Line { op, enabling })
+        })
+        .collect()
+}
+
+#[get("/regione/revisione?<esito>")]
+async fn report(
+    who: AdminReader,
+    esito: Option<Esito>,
+    token: FormToken,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let lines = pool.read(load).await?;
+    audit_view(access, &who, View::ReviewReport, None, json!({ "rows": lines.len() })).await?;
+    Ok(page(
+        Some(site),
+        "Revisione annuale",
+        Some(&who.principal),
+        html! {
+            (notice(esito))
+            h1 { "Revisione annuale delle autorizzazioni" }
+            p { "Allegato B, punto 14: i profili di autorizzazione sono verificati almeno una volta l'anno." }
+            p { a.button href="/regione/revisione.csv" { "Scarica CSV" } " " a.button href="/regione/revisione.zip" { "Scarica ZIP con le comunicazioni" } }
+            table.data {
+                caption { (lines.len()) " autorizzazioni attive" }
+                thead { tr { th scope="col" { "Cognome e nome" } th scope="col" { "Soggetto" } th scope="col" { "Profilo e ruolo" } th scope="col" { "Comunicazione" } th scope="col" { "Ultimo accesso" } th scope="col" { "Ultima revisione" } @if who.scope.can_write() { th scope="col" { "Azione" } } } }
+                tbody {
+                    @for l in &lines {
+                        tr {
+                            td { a href={ "/regione/operatori/" (l.op.id) } { (l.op.surname) " " (l.op.name) } }
+                            td { (l.op.provider_name.clone().unwrap_or_else(|| "Regione".into())) }
+                            td { (l.op.role) @if !l.op.role_title.is_empty() { " — " (l.op.role_title) } }
+                            td { (l.enabling.as_ref().map(|(_, t)| t.clone()).unwrap_or_else(|| "—".into())) }
+                            td { (l.op.last_access_at.map(format_it).unwrap_or_else(|| "mai".into())) }
+                            td { (l.op.reviewed_at.map(format_it).unwrap_or_else(|| "mai".into())) }
+                            @if who.scope.can_write() {
+                                td {
+                                    form.inline method="post" action={ "/regione/revisione/" (l.op.id) } {
+                                        (token_field(&token))
+                                        button.button.secondary type="submit" { "Segna come rivista" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+#[post("/regione/revisione/<id>")]
+async fn mark(
+    who: Regione,
+    id: OperatorId,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Redirect, AppError> {
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    writer.write(move |tx| service::operators::mark_reviewed(tx, now, &authority, id)).await?;
+    Ok(Redirect::to("/regione/revisione?esito=rivisto"))
+}
+
+fn csv(lines: &[Line]) -> Result<Vec<u8>, AppError> {
+    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+    w.write_record([
+        "codice_fiscale",
+        "cognome",
+        "nome",
+        "soggetto",
+        "profilo",
+        "ruolo",
+        "email",
+        "comunicazione",
+        "abilitata_il",
+        "ultimo_accesso",
+        "ultima_revisione",
+        "esente",
+    ])
+    .map_err(AppError::internal)?;
+    for l in lines {
+        let o = &l.op;
+        w.write_record([
+            o.codice_fiscale.as_str(),
+            &o.surname,
+            &o.name,
+            o.provider_name.as_deref().unwrap_or("Regione"),
+            &o.role,
+            &o.role_title,
+            &o.email,
+            l.enabling.as_ref().map(|(_, t)| t.as_str()).unwrap_or(""),
+            &format_iso(o.enabled_at),
+            &o.last_access_at.map(format_iso).unwrap_or_default(),
+            &o.reviewed_at.map(format_iso).unwrap_or_default(),
+            if o.technical_exemption { "si" } else { "no" },
+        ])
+        .map_err(AppError::internal)?;
+    }
+    w.into_inner().map_err(AppError::internal)
+}
+
+#[derive(Responder)]
+pub struct Attachment {
+    body: Vec<u8>,
+    content_type: ContentType,
+    disposition: Header<'static>,
+}
+
+fn attachment(body: Vec<u8>, content_type: ContentType, name: &str) -> Attachment {
+    Attachment {
+        body,
+        content_type,
+        disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{name}\"")),
+    }
+}
+
+#[get("/regione/revisione.csv")]
+async fn download_csv(
+    who: AdminReader,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Attachment, AppError> {
+    let lines = pool.read(load).await?;
+    let body = csv(&lines)?;
+    audit_view(access, &who, View::ReviewExport, None, json!({ "format": "csv", "rows": lines.len() })).await?;
+    Ok(attachment(body, ContentType::new("text", "csv"), "revisione-autorizzazioni.csv"))
+}
+
+#[get("/regione/revisione.zip")]
+async fn download_zip(
+    who: AdminReader,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Attachment, AppError> {
+    let (lines, docs) = pool
+        .read(|c| {
+            let lines = load(c)?;
+            let mut docs = Vec::new();
+            let mut seen = std::collections::BTreeSet::new();
+            for l in &lines {
+                if let Some((comm, _)) = &l.enabling
+                    && seen.insert(*comm)
+                    && let Some(doc) = operators::communication_document(c, *comm)?
+                {
+                    docs.push((*comm, doc));
+                }
+            }
+            Ok((lines, docs))
+        })
+        .await?;
+    let csv_bytes = csv(&lines)?;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("revisione-autorizzazioni.csv", options).map_err(AppError::internal)?;
+    zip.write_all(&csv_bytes).map_err(AppError::internal)?;
+    for (comm, doc) in &docs {
+        zip.start_file(format!("comunicazioni/{comm}_{}", doc.file_name), options).map_err(AppError::internal)?;
+        zip.write_all(&doc.content).map_err(AppError::internal)?;
+    }
+    let body = zip.finish().map_err(AppError::internal)?.into_inner();
+    let detail = json!({ "format": "zip", "rows": lines.len(), "communications": docs.len() });
+    audit_view(access, &who, View::ReviewExport, None, detail).await?;
+    Ok(attachment(body, ContentType::ZIP, "revisione-autorizzazioni.zip"))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![report, mark, download_csv, download_zip]
+}

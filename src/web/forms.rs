@@ -1,0 +1,139 @@
+//! HTML forms: the form token every form carries (checked by the gate before routing, so no
+//! handler can forget it), and small markup helpers for fields with their errors.
+
+use maud::{Markup, html};
+use rocket::request::{FromRequest, Outcome, Request};
+
+use crate::access::form_token;
+use crate::error::{AppError, FieldError};
+use crate::web::FormSecret;
+use crate::web::gate;
+
+/// Name of the hidden field; it must be the FIRST field of every form, because the gate reads
+/// it from the first bytes of the body (what Rocket lets a fairing peek at).
+pub const TOKEN_FIELD: &str = "_token";
+
+/// The token for the person making this request.
+pub struct FormToken(pub String);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for FormToken {
+    type Error = AppError;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, AppError> {
+        let secret = match req.rocket().state::<FormSecret>() {
+            Some(s) => s,
+            None => {
+                return Outcome::Error((
+                    rocket::http::Status::InternalServerError,
+                    AppError::internal("no form secret"),
+                ));
+            }
+        };
+        match &gate::outcome(req).await.0 {
+            Ok(p) => Outcome::Success(FormToken(form_token::token(&secret.0, &p.cert().sha256))),
+            Err(e) => Outcome::Error((crate::web::errors::status_of(e), e.clone())),
+        }
+    }
+}
+
+/// The posted token in the first bytes of a urlencoded or multipart body.
+pub fn posted_token(head: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(head);
+    if let Some(rest) = text.strip_prefix("_token=") {
+        return Some(rest.split('&').next().unwrap_or_default().to_owned());
+    }
+    // multipart: ...name="_token"\r\n\r\nVALUE\r\n--boundary
+    let after = text.split_once("name=\"_token\"")?.1;
+    let value = after.split_once("\r\n\r\n")?.1;
+    Some(value.split("\r\n").next().unwrap_or_default().trim().to_owned())
+}
+
+/// The hidden token field; put it first in every form.
+pub fn token_field(token: &FormToken) -> Markup {
+    html! { input type="hidden" name=(TOKEN_FIELD) value=(token.0); }
+}
+
+fn error_for<'a>(errors: &'a [FieldError], name: &str) -> Option<&'a str> {
+    errors.iter().find(|e| e.field == name).map(|e| e.message.as_str())
+}
+
+/// A labelled text input with its error message (accessible: aria-invalid, aria-describedby).
+pub fn text_field(name: &str, label: &str, value: &str, errors: &[FieldError], kind: &str, required: bool) -> Markup {
+    let error = error_for(errors, name);
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-errore");
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (label) @if required { " " abbr title="obbligatorio" { "*" } } }
+            input #(id) type=(kind) name=(name) value=(value) required[required]
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| err_id.as_str())];
+            @if let Some(msg) = error { p.field-error id=(err_id) { (msg) } }
+        }
+    }
+}
+
+pub fn textarea(name: &str, label: &str, value: &str, errors: &[FieldError], required: bool) -> Markup {
+    let error = error_for(errors, name);
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-errore");
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (label) @if required { " " abbr title="obbligatorio" { "*" } } }
+            textarea #(id) name=(name) rows="3" required[required]
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| err_id.as_str())] { (value) }
+            @if let Some(msg) = error { p.field-error id=(err_id) { (msg) } }
+        }
+    }
+}
+
+/// A select; `options` are (value, label).
+pub fn select(name: &str, label: &str, selected: &str, options: &[(String, String)], errors: &[FieldError]) -> Markup {
+    let error = error_for(errors, name);
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-errore");
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (label) }
+            select #(id) name=(name) aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| err_id.as_str())] {
+                @for (value, text) in options {
+                    option value=(value) selected[value == selected] { (text) }
+                }
+            }
+            @if let Some(msg) = error { p.field-error id=(err_id) { (msg) } }
+        }
+    }
+}
+
+/// Errors that belong to no field shown on the form (e.g. a conflict), listed on top.
+pub fn error_summary(errors: &[FieldError]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div.alert.alert-danger role="alert" tabindex="-1" {
+                p { strong { "Correggere i dati indicati:" } }
+                ul { @for e in errors { li { a href={ "#f-" (e.field) } { (e.message) } } } }
+            }
+        }
+    }
+}
+
+/// Splits an `AppError` from a service into field errors to show on the form, or passes it on.
+pub fn field_errors(e: AppError) -> Result<Vec<FieldError>, AppError> {
+    match e {
+        AppError::Invalid(errors) => Ok(errors),
+        AppError::Conflict(f) => Ok(vec![f]),
+        other => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_found_first_in_either_encoding() {
+        assert_eq!(posted_token(b"_token=abc123&name=x").as_deref(), Some("abc123"));
+        let multipart = b"------b\r\nContent-Disposition: form-data; name=\"_token\"\r\n\r\nabc123\r\n------b\r\n";
+        assert_eq!(posted_token(multipart).as_deref(), Some("abc123"));
+        assert_eq!(posted_token(b"name=x&_token=abc"), None);
+    }
+}

@@ -1,0 +1,18 @@
+//! Typed ids from URL segments: anything that is not a positive integer is "no such page".
+
+use rocket::request::FromParam;
+
+use crate::domain::ids::{CommunicationId, InvalidId, OperatorId, ProviderId, SedeId};
+
+macro_rules! from_param {
+    ($($t:ty),*) => {$(
+        impl<'a> FromParam<'a> for $t {
+            type Error = InvalidId;
+            fn from_param(param: &'a str) -> Result<Self, Self::Error> {
+                param.parse()
+            }
+        }
+    )*};
+}
+
+from_param!(ProviderId, OperatorId, SedeId, CommunicationId);

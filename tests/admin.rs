@@ -1,0 +1,302 @@
+//! The Region's administration over real TLS: providers, communications, operators and their
+//! whole credential lifecycle, through the API and the screens (with their form tokens).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use common::{Fixture, cf, client};
+use reqwest::blocking::{Client, multipart};
+use ricolloca::infra::pki::KeyKind;
+use serde_json::{Value, json};
+
+struct Office {
+    f: Fixture,
+    server: common::Server,
+    region: Client,
+    region_cf: String,
+}
+
+fn office() -> Office {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let region_cf = cf("BNCMRA80A41D612");
+    f.add_operator(&region_cf, "regione", None);
+    let server = f.start();
+    let region = client(&f, Some(&f.card(&region_cf)));
+    Office { f, server, region, region_cf }
+}
+
+impl Office {
+    fn post(&self, c: &Client, path: &str, body: Value) -> reqwest::blocking::Response {
+        c.post(self.server.url(path)).json(&body).send().unwrap()
+    }
+
+    /// The form token of the person behind `c`, read from a page as a browser would.
+    fn token(&self, c: &Client, page: &str) -> String {
+        let html = c.get(self.server.url(page)).send().unwrap().text().unwrap();
+        let at = html.find("name=\"_token\" value=\"").expect("a form with a token");
+        let rest = &html[at + 21..];
+        rest[..rest.find('"').unwrap()].to_owned()
+    }
+
+    fn provider(&self, name: &str, piva: &str, code: &str) -> i64 {
+        let res = self.post(
+            &self.region,
+            "/api/v1/providers",
+            json!({
+                "name": name, "codice_fiscale": piva, "accreditation_code": code, "pec": "ente@pec.example.it"
+            }),
+        );
+        assert_eq!(res.status(), 201);
+        res.json::<Value>().unwrap()["id"].as_i64().unwrap()
+    }
+
+    /// Registers a written communication through the screen (multipart, token first).
+    fn communication(&self, provider: i64, kind: &str, file: &[u8]) -> reqwest::blocking::Response {
+        let token = self.token(&self.region, &format!("/regione/soggetti/{provider}"));
+        let form = multipart::Form::new()
+            .text("_token", token)
+            .text("received_on", "05/01/2026")
+            .text("protocol", "123/2026")
+            .text("kind", kind.to_owned())
+            .part("file", multipart::Part::bytes(file.to_vec()).file_name("elenco.pdf"));
+        self.region
+            .post(self.server.url(&format!("/regione/soggetti/{provider}/comunicazioni")))
+            .header("Origin", format!("https://127.0.0.1:{}", self.server.port))
+            .multipart(form)
+            .send()
+            .unwrap()
+    }
+
+    fn last_communication(&self) -> i64 {
+        self.f.db().query_row("SELECT max(id) FROM communication", [], |r| r.get(0)).unwrap()
+    }
+
+    fn enable(&self, provider: i64, cf: &str, communication: Option<i64>) -> reqwest::blocking::Response {
+        self.post(
+            &self.region,
+            "/api/v1/operators",
+            json!({
+                "provider_id": provider, "codice_fiscale": cf, "surname": "Rossi", "name": "Mario",
+                "email": "m.rossi@ente.example.it", "role": "operatore", "role_title": "tutor",
+                "communication_id": communication,
+            }),
+        )
+    }
+}
+
+#[test]
+fn an_operator_is_enabled_from_a_communication_logs_in_and_is_switched_off_at_once() {
+    let o = office();
+    let a = o.provider("Lavoro Futuro", "06363391001", "ACC-1");
+
+    // A file that is not a PDF is refused with a message on the field; nothing stored.
+    let res = o.communication(a, "abilitazione", b"<html>non un pdf</html>");
+    assert_eq!(res.status(), 422);
+    assert!(res.text().unwrap().contains("formato non accettato"));
+    let count: i64 = o.f.db().query_row("SELECT count(*) FROM communication", [], |r| r.get(0)).unwrap();
+    assert_eq!(count, 0);
+
+    let res = o.communication(a, "abilitazione", b"%PDF-1.7\n1 0 obj\n");
+    assert_eq!(res.status(), 200, "redirected to the provider page");
+    let comm = o.last_communication();
+
+    // Enabling an operator without the communication is refused.
+    let rossi = cf("RSSMRA85T10A562");
+    let res = o.enable(a, &rossi, None);
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<Value>().unwrap()["errors"][0]["field"], "communication_id");
+
+    let res = o.enable(a, &rossi, Some(comm));
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().unwrap()["id"].as_i64().unwrap();
+
+    // The operator logs in with a card for that codice fiscale.
+    let op = client(&o.f, Some(&o.f.card(&rossi)));
+    assert_eq!(op.get(o.server.url("/api/v1/me")).send().unwrap().status(), 200);
+
+    // Disabled: 403 at once, on the operator's already open connection.
+    let res = o.post(
+        &o.region,
+        &format!("/api/v1/operators/{id}/disable"),
+        json!({"kind": "anomaly", "reason": "accessi anomali"}),
+    );
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().unwrap()["state"], "disabled");
+    assert_eq!(op.get(o.server.url("/api/v1/me")).send().unwrap().status(), 403);
+
+    // Re-enabling an operator needs a reason (and the provider's communication).
+    let res = o.post(&o.region, &format!("/api/v1/operators/{id}/enable"), json!({"reason": ""}));
+    assert_eq!(res.status(), 422);
+    let res = o.post(
+        &o.region,
+        &format!("/api/v1/operators/{id}/enable"),
+        json!({"reason": "chiarito", "communication_id": comm}),
+    );
+    assert_eq!(res.status(), 200);
+    assert_eq!(op.get(o.server.url("/api/v1/me")).send().unwrap().status(), 200);
+
+    // The history shows who did what on which communication.
+    let detail: Value = o.region.get(o.server.url(&format!("/api/v1/operators/{id}"))).send().unwrap().json().unwrap();
+    let kinds: Vec<&str> = detail["history"].as_array().unwrap().iter().map(|h| h["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["reenabled", "disabled", "enabled"]);
+    assert!(detail["history"][2]["communication"].as_str().unwrap().contains("123/2026"));
+
+    // A codice fiscale is never reassigned, even to another provider.
+    let b = o.provider("Orienta", "97103880585", "ACC-2");
+    let res = o.communication(b, "abilitazione", b"%PDF-1.4\n");
+    assert_eq!(res.status(), 200);
+    let res = o.enable(b, &rossi, Some(o.last_communication()));
+    assert_eq!(res.status(), 409);
+    // A communication of another provider cannot be used.
+    let verdi = cf("VRDGPP75M12G702");
+    let res = o.enable(b, &verdi, Some(comm));
+    assert_eq!(res.status(), 422);
+
+    // Every change left its audit row, and the chain is intact.
+    for action in ["provider.create", "communication.create", "operator.create", "operator.disable", "operator.enable"]
+    {
+        assert!(o.f.audit_count(action) >= 1, "{action}");
+    }
+    assert!(o.f.cli_ok(&["audit", "verify"]).contains("intact up to"));
+}
+
+#[test]
+fn suspending_a_provider_locks_its_operators_and_reactivating_lets_them_back() {
+    let o = office();
+    let a = o.provider("Lavoro Futuro", "06363391001", "ACC-1");
+    assert_eq!(o.communication(a, "abilitazione", b"%PDF-1.7\n").status(), 200);
+    let rossi = cf("RSSMRA85T10A562");
+    assert_eq!(o.enable(a, &rossi, Some(o.last_communication())).status(), 201);
+    let op = client(&o.f, Some(&o.f.card(&rossi)));
+    assert_eq!(op.get(o.server.url("/api/v1/me")).send().unwrap().status(), 200);
+
+    assert_eq!(o.post(&o.region, &format!("/api/v1/providers/{a}/suspend"), json!({"reason": ""})).status(), 422);
+    let res = o.post(&o.region, &format!("/api/v1/providers/{a}/suspend"), json!({"reason": "verifica in corso"}));
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().unwrap()["status"], "suspended");
+    let res = op.get(o.server.url("/api/v1/me")).send().unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.json::<Value>().unwrap()["error"], "provider_suspended");
+    // The operator's own state is untouched.
+    let state: String =
+        o.f.db().query_row("SELECT state FROM operator WHERE codice_fiscale = ?1", [&rossi], |r| r.get(0)).unwrap();
+    assert_eq!(state, "active");
+
+    assert_eq!(
+        o.post(&o.region, &format!("/api/v1/providers/{a}/reactivate"), json!({"reason": "verificato"})).status(),
+        200
+    );
+    assert_eq!(op.get(o.server.url("/api/v1/me")).send().unwrap().status(), 200);
+}
+
+#[test]
+fn operators_and_auditors_cannot_administer() {
+    let o = office();
+    let a = o.provider("Lavoro Futuro", "06363391001", "ACC-1");
+    let rossi = cf("RSSMRA85T10A562");
+    o.f.add_operator(&rossi, "operatore", Some(a));
+    let verdi = cf("VRDGPP75M12G702");
+    o.f.add_operator(&verdi, "revisore", None);
+    let op = client(&o.f, Some(&o.f.card(&rossi)));
+    let auditor = client(&o.f, Some(&o.f.card(&verdi)));
+
+    for path in
+        ["/regione/soggetti", "/regione/operatori", "/regione/inattivita", "/regione/revisione", "/api/v1/providers"]
+    {
+        let before = o.f.audit_count("access.denied");
+        assert_eq!(op.get(o.server.url(path)).send().unwrap().status(), 403, "{path}");
+        assert_eq!(o.f.audit_count("access.denied"), before + 1, "{path}");
+        // The auditor reads.
+        assert_eq!(auditor.get(o.server.url(path)).send().unwrap().status(), 200, "{path}");
+    }
+    // The auditor's writes are refused.
+    let res = o.post(
+        &auditor,
+        "/api/v1/providers",
+        json!({"name": "X", "codice_fiscale": "97103880585", "accreditation_code": "Y", "pec": "a@b.it"}),
+    );
+    assert_eq!(res.status(), 403);
+    assert_eq!(o.post(&auditor, &format!("/api/v1/providers/{a}/suspend"), json!({"reason": "x"})).status(), 403);
+    // The auditor sees no write buttons on the screens.
+    let html = auditor.get(o.server.url(&format!("/regione/soggetti/{a}"))).send().unwrap().text().unwrap();
+    assert!(html.contains("Lavoro Futuro") && !html.contains("Sospendi il soggetto"));
+}
+
+#[test]
+fn the_last_regional_account_cannot_lock_itself_out() {
+    let o = office();
+    let me: i64 =
+        o.f.db().query_row("SELECT id FROM operator WHERE codice_fiscale = ?1", [&o.region_cf], |r| r.get(0)).unwrap();
+    let res =
+        o.post(&o.region, &format!("/api/v1/operators/{me}/disable"), json!({"kind": "other", "reason": "prova"}));
+    assert_eq!(res.status(), 409);
+    assert_eq!(o.region.get(o.server.url("/api/v1/me")).send().unwrap().status(), 200);
+}
+
+#[test]
+fn screens_render_take_forms_with_tokens_and_keep_values_on_errors() {
+    let o = office();
+    let origin = format!("https://127.0.0.1:{}", o.server.port);
+    let token = o.token(&o.region, "/regione/soggetti/nuovo");
+    // A form post without the token is refused as cross-site, audited, nothing stored.
+    let res = o
+        .region
+        .post(o.server.url("/regione/soggetti"))
+        .header("Origin", &origin)
+        .form(&[("name", "Ente"), ("codice_fiscale", "06363391001"), ("accreditation_code", "A"), ("pec", "a@b.it")])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(o.f.last_audit().2["reason"], "cross_site");
+    // Bad partita IVA: 422, the message on the field, the typed values kept.
+    let res = o
+        .region
+        .post(o.server.url("/regione/soggetti"))
+        .header("Origin", &origin)
+        .form(&[
+            ("_token", token.as_str()),
+            ("name", "Lavoro Futuro"),
+            ("codice_fiscale", "06363391002"),
+            ("accreditation_code", "A-1"),
+            ("pec", "a@b.it"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().unwrap();
+    assert!(html.contains("partita IVA") && html.contains("value=\"Lavoro Futuro\""), "{html}");
+    let providers: i64 = o.f.db().query_row("SELECT count(*) FROM provider", [], |r| r.get(0)).unwrap();
+    assert_eq!(providers, 0);
+    // Good: redirected to the new provider's page.
+    let res = o
+        .region
+        .post(o.server.url("/regione/soggetti"))
+        .header("Origin", &origin)
+        .form(&[
+            ("_token", token.as_str()),
+            ("name", "Lavoro Futuro"),
+            ("codice_fiscale", "06363391001"),
+            ("accreditation_code", "A-1"),
+            ("pec", "a@b.it"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().unwrap();
+    assert!(html.contains("Registrazione completata") && html.contains("Sedi operative"));
+    // Lists and reports render with their important text.
+    for (path, text) in [
+        ("/regione/soggetti?cerca=futuro", "Lavoro Futuro"),
+        ("/regione/operatori", "Amministrazione regionale"),
+        ("/regione/inattivita", "Saranno disattivate nei prossimi 30 giorni"),
+        ("/regione/revisione", "Revisione annuale delle autorizzazioni"),
+    ] {
+        let html = o.region.get(o.server.url(path)).send().unwrap().text().unwrap();
+        assert!(html.contains(text), "{path}");
+    }
+    let csv = o.region.get(o.server.url("/regione/revisione.csv")).send().unwrap().text().unwrap();
+    assert!(csv.starts_with("codice_fiscale;cognome") && csv.contains(&o.region_cf));
+    let zip = o.region.get(o.server.url("/regione/revisione.zip")).send().unwrap().bytes().unwrap();
+    assert!(zip.starts_with(b"PK"));
+    assert!(o.f.audit_count("review.export") == 2 && o.f.audit_count("provider.list") >= 1);
+}
