@@ -109,6 +109,8 @@ fn an_operator_is_enabled_from_a_communication_logs_in_and_is_switched_off_at_on
     let res = o.enable(a, &rossi, Some(comm));
     assert_eq!(res.status(), 201);
     let id = res.json::<Value>().unwrap()["id"].as_i64().unwrap();
+    let html = o.region.get(o.server.url(&format!("/regione/operatori/{id}"))).send().unwrap().text().unwrap();
+    assert!(html.contains("Storia dell'abilitazione") && html.contains("123/2026") && html.contains(&rossi));
 
     // The operator logs in with a card for that codice fiscale.
     let op = client(&o.f, Some(&o.f.card(&rossi)));

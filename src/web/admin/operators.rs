@@ -41,6 +41,7 @@ fn role_label(code: &str) -> &'static str {
 #[get("/regione/operatori?<cerca>&<ruolo>&<stato>&<pagina>&<esito>")]
 async fn list(
     who: AdminReader,
+    token: FormToken,
     cerca: Option<String>,
     ruolo: Option<String>,
     stato: Option<String>,
@@ -87,6 +88,8 @@ async fn list(
             }
             @if who.scope.can_write() {
                 p { a.button href="/regione/operatori/nuovo" { "Abilita una persona" } }
+                p.hint { "Per il personale regionale, l'atto interno che autorizza l'utenza si registra qui sotto." }
+                (super::communications::form(None, &Default::default(), &[], &token))
             }
             table.data {
                 caption { (total) " utenze" }
