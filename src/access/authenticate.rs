@@ -12,9 +12,9 @@ use sha2::{Digest, Sha256};
 use super::principal::Principal;
 use crate::domain::audit_event::{Actor, AuditEvent, cert_summary};
 use crate::domain::cns::CertIdentity;
-use crate::domain::operator::{MS_PER_DAY, Operator, OperatorState, Refusal};
+use crate::domain::operator::{Operator, OperatorState, Refusal};
 use crate::error::AppError;
-use crate::infra::clock::{SharedClock, day_of};
+use crate::infra::clock::{SharedClock, local_day_of, local_day_start};
 use crate::infra::crl::RevocationList;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
@@ -208,7 +208,7 @@ impl AccessControl {
     /// Returns a refusal if, under the write lock, the operator turns out to be switched off.
     async fn record_login_if_first_today(&self, principal: &Principal, now: i64) -> Result<Option<Refusal>, AppError> {
         let op = principal.operator();
-        let day_start = day_of(now) * MS_PER_DAY;
+        let day_start = local_day_start(local_day_of(now));
         let same_day = op.last_access_at_ms.is_some_and(|t| t >= day_start);
         if same_day && op.last_cert_sha256.as_deref() == Some(principal.cert().sha256.as_str()) {
             return Ok(None);

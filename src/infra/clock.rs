@@ -49,10 +49,47 @@ pub fn datetime(ms: i64) -> time::OffsetDateTime {
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
-/// Italian date and time for people: `26/11/2026 14:05` (UTC, marked as such).
+/// Milliseconds to add to UTC for Italian local time at `ms`: CET (+1h), or CEST (+2h) from
+/// 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October (EU rule,
+/// in force since 1996). Written out rather than pulling a time-zone database for one zone.
+pub fn italy_offset_ms(ms: i64) -> i64 {
+    const HOUR: i64 = 3_600_000;
+    let year = datetime(ms).year();
+    let last_sunday_1am = |month: time::Month| -> i64 {
+        // The last day of the month, stepped back to a Sunday.
+        let first_next = match month {
+            time::Month::March => time::Date::from_calendar_date(year, time::Month::April, 1),
+            _ => time::Date::from_calendar_date(year, time::Month::November, 1),
+        };
+        let Ok(first_next) = first_next else { return 0 };
+        let mut d = first_next.previous_day().unwrap_or(first_next);
+        while d.weekday() != time::Weekday::Sunday {
+            d = d.previous_day().unwrap_or(d);
+        }
+        d.midnight().assume_utc().unix_timestamp() * 1000 + HOUR
+    };
+    let (start, end) = (last_sunday_1am(time::Month::March), last_sunday_1am(time::Month::October));
+    if ms >= start && ms < end { 2 * HOUR } else { HOUR }
+}
+
+/// Italian local date and time for people: `26/11/2026 15:05`.
 pub fn format_it(ms: i64) -> String {
-    let d = datetime(ms);
-    format!("{:02}/{:02}/{:04} {:02}:{:02} UTC", d.day(), u8::from(d.month()), d.year(), d.hour(), d.minute())
+    let d = datetime(ms + italy_offset_ms(ms));
+    format!("{:02}/{:02}/{:04} {:02}:{:02}", d.day(), u8::from(d.month()), d.year(), d.hour(), d.minute())
+}
+
+/// The Italian local calendar day of a timestamp (days since the epoch), for "first request
+/// of the day" and daily reports.
+pub fn local_day_of(ms: i64) -> i64 {
+    (ms + italy_offset_ms(ms)).div_euclid(86_400_000)
+}
+
+/// The UTC timestamp at which the Italian local day `day` begins.
+pub fn local_day_start(day: i64) -> i64 {
+    let guess = day * 86_400_000;
+    // The offset at local midnight is the offset one hour before UTC midnight, give or take the
+    // switch nights (which happen at 01:00 UTC, never near local midnight).
+    guess - italy_offset_ms(guess - 3_600_000)
 }
 
 /// The current time as `OffsetDateTime`, through the real clock (certificate generation).
@@ -88,7 +125,27 @@ mod tests {
     fn formats() {
         let ms = 1_795_701_900_123; // 2026-11-26T14:05:00.123Z
         assert_eq!(format_iso(ms), "2026-11-26T14:05:00.123Z");
-        assert_eq!(format_it(ms), "26/11/2026 14:05 UTC");
+        assert_eq!(format_it(ms), "26/11/2026 15:05");
         assert_eq!(day_of(ms), 20_783);
+    }
+
+    fn utc(y: i32, m: u8, d: u8, h: u8, min: u8) -> i64 {
+        let date = time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
+        date.with_hms(h, min, 0).unwrap().assume_utc().unix_timestamp() * 1000
+    }
+
+    #[test]
+    fn italian_summer_time_switches_on_the_last_sundays() {
+        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(italy_offset_ms(utc(2026, 3, 29, 0, 59)), 3_600_000);
+        assert_eq!(italy_offset_ms(utc(2026, 3, 29, 1, 0)), 7_200_000);
+        assert_eq!(italy_offset_ms(utc(2026, 10, 25, 0, 59)), 7_200_000);
+        assert_eq!(italy_offset_ms(utc(2026, 10, 25, 1, 0)), 3_600_000);
+        assert_eq!(format_it(utc(2026, 7, 1, 22, 30)), "02/07/2026 00:30");
+        // A request at 00:30 local time belongs to the new local day.
+        let just_after_midnight = utc(2026, 7, 1, 22, 30);
+        assert_eq!(local_day_of(just_after_midnight), day_of(utc(2026, 7, 2, 12, 0)));
+        assert_eq!(local_day_start(local_day_of(just_after_midnight)), utc(2026, 7, 1, 22, 0));
+        assert_eq!(local_day_start(local_day_of(utc(2026, 12, 1, 12, 0))), utc(2026, 11, 30, 23, 0));
     }
 }
