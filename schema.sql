@@ -176,3 +176,96 @@ CREATE TABLE audit_checkpoint (
     public_key BLOB NOT NULL,
     signature  BLOB NOT NULL
 ) STRICT;
+
+-- Code lists (tipo attività, eventi, tipologia durata, titolo progetto, stato voucher ...):
+-- data, seeded from assets/codes/*.csv and replaceable by import, never Rust enums of labels.
+CREATE TABLE code_list (
+    list  TEXT NOT NULL,
+    code  TEXT NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (list, code)
+) STRICT, WITHOUT ROWID;
+
+-- People holding (or about to hold) a voucher. Known from the CPI's assignment CSV, from a
+-- SAP, or both.
+CREATE TABLE recipient (
+    id             INTEGER PRIMARY KEY,
+    codice_fiscale TEXT NOT NULL UNIQUE,
+    cognome        TEXT NOT NULL,
+    nome           TEXT NOT NULL,
+    birth_date     TEXT,                      -- yyyy-mm-dd
+    sex            TEXT CHECK (sex IN ('M', 'F')),
+    email          TEXT NOT NULL DEFAULT '',
+    phone          TEXT NOT NULL DEFAULT '',
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+) STRICT;
+
+-- The assegno: who issued it, which provider (and sede) the person chose, where the
+-- programme stands. A provider sees a recipient only through a voucher naming it.
+CREATE TABLE voucher (
+    id              INTEGER PRIMARY KEY,
+    recipient_id    INTEGER NOT NULL REFERENCES recipient(id),
+    code            TEXT NOT NULL UNIQUE,
+    issued_on       TEXT NOT NULL,            -- yyyy-mm-dd
+    cpi             TEXT NOT NULL,            -- issuing Centro per l'Impiego
+    profiling_band  TEXT NOT NULL,
+    provider_id     INTEGER NOT NULL REFERENCES provider(id),
+    sede_id         INTEGER REFERENCES sede(id),
+    chosen_on       TEXT NOT NULL,            -- yyyy-mm-dd
+    state           TEXT NOT NULL DEFAULT 'issued' CHECK (state IN ('issued', 'signed', 'in_progress',
+                        'suspended', 'extended', 'ended', 'dropped', 'lapsed', 'outcome')),
+    programme_start TEXT,                     -- 6 months ...
+    programme_end   TEXT,
+    extended_until  TEXT,                     -- ... plus a possible 6-month extension
+    tutor_id        INTEGER REFERENCES operator(id),
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    version         INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX voucher_provider ON voucher(provider_id, state);
+CREATE INDEX voucher_recipient ON voucher(recipient_id);
+
+-- Every SAP received, kept whole: a newer SAP for the same person is a new version.
+CREATE TABLE sap_version (
+    id           INTEGER PRIMARY KEY,
+    recipient_id INTEGER NOT NULL REFERENCES recipient(id),
+    version      INTEGER NOT NULL,
+    sap_code     TEXT NOT NULL DEFAULT '',
+    updated_on   TEXT NOT NULL DEFAULT '',    -- section 0: last update at the source
+    imported_at  INTEGER NOT NULL,
+    file_name    TEXT NOT NULL,
+    encoding     TEXT NOT NULL,
+    original     BLOB NOT NULL,               -- the XML exactly as received
+    sections     TEXT NOT NULL,               -- sections 0-5 as typed JSON
+    UNIQUE (recipient_id, version)
+) STRICT;
+
+-- Section VI: one row per active policy. Imported rows belong to a SAP version; the
+-- provider's own actions (origin 'provider') are written by the actions feature.
+CREATE TABLE policy (
+    id                             INTEGER PRIMARY KEY,
+    recipient_id                   INTEGER NOT NULL REFERENCES recipient(id),
+    origin                         TEXT NOT NULL CHECK (origin IN ('sap', 'provider')),
+    sap_version_id                 INTEGER REFERENCES sap_version(id),
+    provider_id                    INTEGER REFERENCES provider(id),
+    tipo_attivita                  TEXT NOT NULL,
+    titolo_denominazione           TEXT NOT NULL DEFAULT '',
+    data_proposta                  TEXT,
+    data_inizio                    TEXT,
+    data_fine                      TEXT,
+    durata                         INTEGER,
+    tipologia_durata               TEXT,
+    descrizione                    TEXT NOT NULL DEFAULT '',
+    titolo_progetto                TEXT NOT NULL DEFAULT '',
+    codice_ente_promotore          TEXT NOT NULL DEFAULT '',
+    identificativo_politica        TEXT,
+    indice_profiling               TEXT NOT NULL DEFAULT '',
+    identificativo_presa_in_carico TEXT NOT NULL DEFAULT '',
+    ultimo_evento                  TEXT,
+    data_evento                    TEXT,
+    created_at                     INTEGER NOT NULL,
+    updated_at                     INTEGER NOT NULL,
+    version                        INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX policy_recipient ON policy(recipient_id, sap_version_id);

@@ -13,6 +13,7 @@ use crate::infra::audit::ChainReport;
 use crate::infra::clock::Clock;
 use crate::repo::{self, audit, providers};
 use crate::service;
+use crate::service::imports::ImportReport;
 
 /// A failed command: one line for stderr.
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +142,36 @@ pub fn provider_add(data: &Path, clock: &dyn Clock, a: &ProviderArgs<'_>) -> Res
     let now = clock.now_ms();
     let who = AdminAuthority::command_line(os_user().as_deref());
     Ok(repo::write_once(&mut conn, |tx| service::providers::create(tx, now, &who, &valid))?)
+}
+
+/// Imports voucher-assignment CSV files, each whole or not at all (unless `valid_only`),
+/// printing a line per file to stderr as it goes. Returns the combined report.
+pub fn import_csv(data: &Path, clock: &dyn Clock, files: &[std::path::PathBuf], valid_only: bool) -> Result<ImportReport, CliError> {
+    let mut conn = repo::open_and_migrate(data)?;
+    let who = AdminAuthority::command_line(os_user().as_deref());
+    let mut total = ImportReport::default();
+    for (i, file) in files.iter().enumerate() {
+        let bytes = std::fs::read(file).map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let now = clock.now_ms();
+        let report =
+            repo::write_once(&mut conn, |tx| service::imports::assignments(tx, now, &who, &name, &bytes, valid_only))?;
+        eprintln!(
+            "[{}/{}] {}: {} importati, {} aggiornati, {} rifiutati",
+            i + 1,
+            files.len(),
+            file.display(),
+            report.imported,
+            report.updated,
+            report.refused.len()
+        );
+        let mut report = report;
+        for r in &mut report.refused {
+            r.file = Some(file.display().to_string());
+        }
+        total.merge(report);
+    }
+    Ok(total)
 }
 
 /// Verifies the chain of a data file (live or a copy) without writing to it.

@@ -57,6 +57,11 @@ enum Command {
         #[command(subcommand)]
         command: ProviderCommand,
     },
+    /// Import the CPI's files: voucher assignments (csv) or SAPs (sap).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Audit trail tools.
     Audit {
         #[command(subcommand)]
@@ -111,6 +116,20 @@ enum ProviderCommand {
         code: String,
         #[arg(long, default_value = "")]
         pec: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Voucher assignments as CSV (`;` or `,`, UTF-8 or Windows-1252); prints the JSON report.
+    Csv {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+        /// Import the valid rows of a file that has refused rows (default: whole file or nothing).
+        #[arg(long)]
+        valid_only: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -184,6 +203,12 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             let id = cli::provider_add(&data, clock().as_ref(), &args)?;
             println!("soggetto accreditato {id} registrato");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { command: ImportCommand::Csv { config, valid_only, files } } => {
+            let data = data_path(config.as_deref())?;
+            let report = cli::import_csv(&data, clock().as_ref(), &files, valid_only)?;
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            Ok(if report.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
         Command::Audit { command: AuditCommand::Verify { config, data } } => {
             let data = match data {

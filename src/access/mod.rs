@@ -7,4 +7,6 @@ pub mod form_token;
 mod principal;
 
 pub use authenticate::{AccessControl, RequestFacts};
-pub use principal::{AdminAuthority, AuditScope, Principal, ProviderScope, RegionReadScope, RegionScope};
+pub use principal::{
+    AdminAuthority, AuditScope, Principal, ProviderScope, RecipientScope, RegionReadScope, RegionScope,
+};

@@ -166,6 +166,31 @@ impl AdminAuthority {
     }
 }
 
+/// Who may see recipients: an operator (their provider's only) or the Region (all).
+/// Owned (and `Send`), so it can travel into a read-pool closure; only built from the scopes
+/// a guard hands out.
+#[derive(Debug, Clone)]
+pub enum RecipientScope {
+    Provider(ProviderScope),
+    Region(RegionScope),
+}
+
+impl RecipientScope {
+    /// The provider every query must be restricted to; `None` only for the Region.
+    pub fn provider_filter(&self) -> Option<ProviderId> {
+        match self {
+            RecipientScope::Provider(p) => Some(p.provider()),
+            RecipientScope::Region(_) => None,
+        }
+    }
+    pub fn actor(&self) -> &Actor {
+        match self {
+            RecipientScope::Provider(p) => p.actor(),
+            RecipientScope::Region(r) => r.actor(),
+        }
+    }
+}
+
 /// Read access to the audit trail.
 #[derive(Debug, Clone)]
 pub struct AuditScope {

@@ -68,6 +68,8 @@ pub enum Change {
     OperatorEnable,
     OperatorExemption,
     OperatorReview,
+    ImportAssignments,
+    ImportSap,
 }
 
 impl Change {
@@ -86,6 +88,8 @@ impl Change {
             Change::OperatorEnable => "operator.enable",
             Change::OperatorExemption => "operator.exemption",
             Change::OperatorReview => "operator.review",
+            Change::ImportAssignments => "import.assignments",
+            Change::ImportSap => "import.sap",
         }
     }
 }
@@ -101,6 +105,9 @@ pub enum View {
     ReviewReport,
     ReviewExport,
     DocumentDownload,
+    RecipientList,
+    RecipientView,
+    SapView,
 }
 
 impl View {
@@ -114,6 +121,9 @@ impl View {
             View::ReviewReport => "review.view",
             View::ReviewExport => "review.export",
             View::DocumentDownload => "document.download",
+            View::RecipientList => "recipient.list",
+            View::RecipientView => "recipient.view",
+            View::SapView => "sap.view",
         }
     }
 }

@@ -61,3 +61,7 @@ row_id!(
     /// An uploaded file.
     DocumentId
 );
+row_id!(
+    /// A person holding (or about to hold) a voucher.
+    RecipientId
+);

@@ -12,3 +12,5 @@ pub mod provider;
 pub mod role;
 pub mod sede;
 pub mod text;
+pub mod assignment;
+pub mod recipient;

@@ -73,6 +73,8 @@ pub enum Refusal {
     WrongRole,
     /// A state-changing request from another site (the card is sent like a cookie).
     CrossSite,
+    /// An id that does not exist or belongs to another provider: answered 404, audited.
+    ForeignObject,
 }
 
 impl Refusal {
@@ -87,6 +89,7 @@ impl Refusal {
             Refusal::ProviderSuspended => "provider_suspended",
             Refusal::WrongRole => "wrong_role",
             Refusal::CrossSite => "cross_site",
+            Refusal::ForeignObject => "foreign_or_unknown_object",
         }
     }
 
@@ -114,6 +117,7 @@ impl Refusal {
                 "Il soggetto accreditato a cui appartiene l'utenza è sospeso: l'accesso è temporaneamente bloccato."
             }
             Refusal::WrongRole => "Questa funzione non è disponibile per il proprio profilo di accesso.",
+            Refusal::ForeignObject => "La pagina o l'elemento richiesto non esiste, oppure non è tra quelli a cui si ha accesso.",
             Refusal::CrossSite => {
                 "La richiesta proviene da un'altra pagina o da un altro sito ed è stata bloccata per sicurezza. Ripetere l'operazione dalle pagine di Ricolloca."
             }

@@ -49,6 +49,8 @@ pub struct Provider {
     pub created_at: i64,
     pub version: i64,
     pub active_operators: i64,
+    /// People whose voucher names this provider.
+    pub recipients: i64,
 }
 
 fn status_code<S: serde::Serializer>(s: &ProviderStatus, ser: S) -> Result<S::Ok, S::Error> {

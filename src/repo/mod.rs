@@ -4,10 +4,12 @@
 
 pub mod audit;
 pub mod certificates;
+pub mod codes;
 pub mod communications;
 pub mod operators;
 pub mod pool;
 pub mod providers;
+pub mod recipients;
 pub mod settings;
 pub mod writer;
 
@@ -84,6 +86,7 @@ pub fn open_and_migrate(path: &Path) -> Result<Connection, StartupError> {
         if version == 0 {
             tx.execute_batch(SCHEMA)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            codes::seed(&WriteTx::new(&tx)).map_err(|e| StartupError::Other(format!("codici: {e}")))?;
         }
         tx.commit()?;
     }

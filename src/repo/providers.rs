@@ -13,7 +13,8 @@ pub const PAGE_SIZE: i64 = 25;
 
 const SELECT: &str = "SELECT p.id, p.name, p.codice_fiscale, p.accreditation_code, p.pec, p.registered_office,
         p.contact_person, p.status, p.created_at, p.version,
-        (SELECT count(*) FROM operator o WHERE o.provider_id = p.id AND o.state = 'active')
+        (SELECT count(*) FROM operator o WHERE o.provider_id = p.id AND o.state = 'active'),
+        (SELECT count(DISTINCT v.recipient_id) FROM voucher v WHERE v.provider_id = p.id)
      FROM provider p";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Provider> {
@@ -30,6 +31,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Provider> {
         created_at: r.get(8)?,
         version: r.get(9)?,
         active_operators: r.get(10)?,
+        recipients: r.get(11)?,
     })
 }
 

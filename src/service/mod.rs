@@ -6,3 +6,4 @@
 pub mod communications;
 pub mod operators;
 pub mod providers;
+pub mod imports;

@@ -172,3 +172,43 @@ impl<'r> FromRequest<'r> for AdminReader {
         }
     }
 }
+
+/// Who may read recipients: an operator (their provider's only) or the Region (all).
+pub struct RecipientReader {
+    pub principal: Arc<Principal>,
+    scope: crate::access::RecipientScope,
+}
+
+impl RecipientReader {
+    /// The scope every recipient query takes (a copy, to move into read closures).
+    pub fn scope(&self) -> crate::access::RecipientScope {
+        self.scope.clone()
+    }
+    pub fn is_region(&self) -> bool {
+        matches!(self.scope, crate::access::RecipientScope::Region(_))
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for RecipientReader {
+    type Error = AppError;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, AppError> {
+        let principal = rocket::outcome::try_outcome!(principal_with_role(req, None).await);
+        let scope = match (principal.provider_scope(), principal.region_scope()) {
+            (Some(p), _) => crate::access::RecipientScope::Provider(p),
+            (None, Some(r)) => crate::access::RecipientScope::Region(r),
+            (None, None) => {
+                let e = match req.rocket().state::<Arc<AccessControl>>() {
+                    Some(access) => {
+                        access
+                            .refuse_principal(&principal, Refusal::WrongRole, req.method().as_str(), req.uri().path().as_str())
+                            .await
+                    }
+                    None => AppError::internal("access control not managed"),
+                };
+                return fail(req, e);
+            }
+        };
+        Outcome::Success(RecipientReader { principal, scope })
+    }
+}

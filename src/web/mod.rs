@@ -12,6 +12,7 @@ pub mod headers;
 pub mod home;
 pub mod manual;
 pub mod params;
+pub mod recipients;
 pub mod request_log;
 pub mod views;
 
@@ -63,6 +64,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", home::routes())
         .mount("/", gate::routes())
         .mount("/", admin::routes())
+        .mount("/", recipients::routes())
         .mount("/static", assets::routes())
         .mount("/manuale", manual::routes())
         .mount("/api/v1", api::routes())

@@ -2,7 +2,7 @@
 
 use rocket::request::FromParam;
 
-use crate::domain::ids::{CommunicationId, InvalidId, OperatorId, ProviderId, SedeId};
+use crate::domain::ids::{CommunicationId, InvalidId, OperatorId, ProviderId, RecipientId, SedeId};
 
 macro_rules! from_param {
     ($($t:ty),*) => {$(
@@ -15,4 +15,4 @@ macro_rules! from_param {
     )*};
 }
 
-from_param!(ProviderId, OperatorId, SedeId, CommunicationId);
+from_param!(ProviderId, OperatorId, SedeId, CommunicationId, RecipientId);

@@ -90,7 +90,7 @@ async fn list(
             }
             table.data {
                 caption { (total) " soggetti" }
-                thead { tr { th scope="col" { "Denominazione" } th scope="col" { "Codice fiscale / P.IVA" } th scope="col" { "Accreditamento" } th scope="col" { "Stato" } th scope="col" { "Operatori attivi" } } }
+                thead { tr { th scope="col" { "Denominazione" } th scope="col" { "Codice fiscale / P.IVA" } th scope="col" { "Accreditamento" } th scope="col" { "Stato" } th scope="col" { "Operatori attivi" } th scope="col" { "Destinatari" } } }
                 tbody {
                     @for p in &rows {
                         tr {
@@ -99,6 +99,7 @@ async fn list(
                             td { (p.accreditation_code) }
                             td { span.badge.suspended[p.status == ProviderStatus::Suspended] { (p.status.label()) } }
                             td.num { (p.active_operators) }
+                            td.num { (p.recipients) }
                         }
                     }
                 }
@@ -312,6 +313,7 @@ fn provider_facts(p: &Provider) -> Markup {
             dt { "Sede legale" } dd { (p.registered_office) }
             dt { "Referente" } dd { (p.contact_person) }
             dt { "Operatori attivi" } dd { (p.active_operators) }
+            dt { "Destinatari" } dd { (p.recipients) }
             dt { "Registrato il" } dd { (format_it(p.created_at)) }
         }
     }

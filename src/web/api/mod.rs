@@ -2,7 +2,9 @@
 
 mod admin;
 mod audit;
+mod imports;
 mod me;
+mod recipients;
 
 use rocket::Route;
 
@@ -10,5 +12,7 @@ pub fn routes() -> Vec<Route> {
     let mut routes = me::routes();
     routes.extend(audit::routes());
     routes.extend(admin::routes());
+    routes.extend(imports::routes());
+    routes.extend(recipients::routes());
     routes
 }

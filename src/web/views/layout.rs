@@ -60,6 +60,9 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                             ul {
                                 li { a href="/" { "Pagina iniziale" } }
                                 @if let Some(user) = user {
+                                    @if matches!(user.role(), Role::Operatore | Role::Regione) {
+                                        li { a href="/cruscotto" { "Cruscotto" } }
+                                    }
                                     @if matches!(user.role(), Role::Regione | Role::Revisore) {
                                         li { a href="/regione/soggetti" { "Soggetti accreditati" } }
                                         li { a href="/regione/operatori" { "Operatori" } }

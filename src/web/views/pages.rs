@@ -81,7 +81,13 @@ pub fn home(site: &Site, user: &Principal) -> Markup {
                     }
                 }
             }
-            p.note { "Le funzioni vengono attivate man mano; il " a href="/manuale" { "manuale" } " descrive quelle disponibili." }
+            @if matches!(user.role(), Role::Operatore | Role::Regione) {
+                p { a.button href="/cruscotto" { "Apri il cruscotto dei destinatari" } }
+            }
+            @if matches!(user.role(), Role::Regione | Role::Revisore) {
+                p { a.button href="/regione/soggetti" { "Soggetti accreditati" } " " a.button href="/regione/operatori" { "Operatori" } }
+            }
+            p.note { "Il " a href="/manuale" { "manuale" } " descrive le funzioni disponibili." }
         },
     )
 }

@@ -1,0 +1,299 @@
+//! Recipients, vouchers and section VI, always through a `RecipientScope`: an operator's
+//! queries carry their provider in the SQL, so another provider's row is simply not found.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::WriteTx;
+use crate::access::RecipientScope;
+use crate::domain::assignment::Assignment;
+use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::recipient::{DashboardRow, Recipient, Voucher};
+use crate::error::AppError;
+
+pub const PAGE_SIZE: i64 = 25;
+
+/// Filters and order of the cruscotto; empty strings mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct DashboardFilter {
+    pub q: String,
+    pub state: String,
+    pub sede: Option<i64>,
+    pub tutor: Option<i64>,
+    /// Only for the Region: one provider.
+    pub provider: Option<ProviderId>,
+    /// cognome | scelta | scadenza | stato
+    pub sort: String,
+}
+
+/// The policy rows that count for a recipient: the latest SAP's plus the providers' own.
+const CURRENT_POLICY: &str = "(pl.origin = 'provider' OR pl.sap_version_id =
+        (SELECT max(sv.id) FROM sap_version sv WHERE sv.recipient_id = pl.recipient_id))";
+
+fn dashboard_row(r: &Row<'_>) -> rusqlite::Result<DashboardRow> {
+    Ok(DashboardRow {
+        id: RecipientId::from_db(r.get(0)?),
+        codice_fiscale: r.get(1)?,
+        cognome: r.get(2)?,
+        nome: r.get(3)?,
+        voucher_code: r.get(4)?,
+        state: r.get(5)?,
+        provider_id: ProviderId::from_db(r.get(6)?),
+        provider_name: r.get(7)?,
+        sede: r.get(8)?,
+        tutor: r.get(9)?,
+        chosen_on: r.get(10)?,
+        programme_start: r.get(11)?,
+        programme_end: r.get(12)?,
+        extended_until: r.get(13)?,
+        last_action: r.get(14)?,
+        last_action_on: r.get(15)?,
+        has_sap: r.get(16)?,
+    })
+}
+
+/// One page of the cruscotto, the total, and the count per voucher state.
+pub fn dashboard(
+    conn: &Connection,
+    scope: &RecipientScope,
+    f: &DashboardFilter,
+    page: i64,
+) -> Result<(Vec<DashboardRow>, i64, Vec<(String, i64)>), AppError> {
+    // The scope's provider wins over any filter: an operator cannot widen it.
+    let provider = scope.provider_filter().or(f.provider).map(ProviderId::get);
+    let pattern = super::providers::like_pattern(&f.q);
+    let filter = "WHERE (?1 IS NULL OR v.provider_id = ?1)
+          AND (r.cognome LIKE ?2 ESCAPE '\\' OR r.nome LIKE ?2 ESCAPE '\\' OR r.codice_fiscale LIKE ?2 ESCAPE '\\'
+               OR (r.cognome || ' ' || r.nome) LIKE ?2 ESCAPE '\\')
+          AND (?3 = '' OR v.state = ?3) AND (?4 IS NULL OR v.sede_id = ?4) AND (?5 IS NULL OR v.tutor_id = ?5)";
+    let order = match f.sort.as_str() {
+        "scelta" => "v.chosen_on DESC, r.cognome",
+        "scadenza" => "coalesce(v.extended_until, v.programme_end) IS NULL, coalesce(v.extended_until, v.programme_end), r.cognome",
+        "stato" => "v.state, r.cognome",
+        _ => "r.cognome COLLATE NOCASE, r.nome COLLATE NOCASE",
+    };
+    let from = "FROM voucher v JOIN recipient r ON r.id = v.recipient_id JOIN provider p ON p.id = v.provider_id
+         LEFT JOIN sede s ON s.id = v.sede_id LEFT JOIN operator t ON t.id = v.tutor_id";
+    let args = params![provider, pattern, f.state, f.sede, f.tutor];
+    let total: i64 = conn.query_row(&format!("SELECT count(*) {from} {filter}"), args, |r| r.get(0))?;
+    let sql = format!(
+        "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, v.code, v.state, v.provider_id, p.name,
+                s.address || ', ' || s.comune, t.name || ' ' || t.surname, v.chosen_on, v.programme_start,
+                v.programme_end, v.extended_until,
+                (SELECT pl.tipo_attivita FROM policy pl WHERE pl.recipient_id = r.id AND {CURRENT_POLICY}
+                  ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1),
+                (SELECT coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) FROM policy pl
+                  WHERE pl.recipient_id = r.id AND {CURRENT_POLICY}
+                  ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1),
+                EXISTS(SELECT 1 FROM sap_version sv WHERE sv.recipient_id = r.id)
+         {from} {filter} ORDER BY {order} LIMIT ?6 OFFSET ?7"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt
+        .query_map(params![provider, pattern, f.state, f.sede, f.tutor, PAGE_SIZE, page.max(0) * PAGE_SIZE], dashboard_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt =
+        conn.prepare("SELECT state, count(*) FROM voucher WHERE (?1 IS NULL OR provider_id = ?1) GROUP BY state")?;
+    let counts = stmt.query_map([provider], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total, counts))
+}
+
+/// The recipient, if the scope may see them (an operator: only through one of their
+/// provider's vouchers).
+pub fn get(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<Recipient>, AppError> {
+    let provider = scope.provider_filter().map(ProviderId::get);
+    Ok(conn
+        .query_row(
+            "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, r.birth_date, r.sex, r.email, r.phone
+             FROM recipient r
+             WHERE r.id = ?1 AND (?2 IS NULL OR EXISTS(
+                 SELECT 1 FROM voucher v WHERE v.recipient_id = r.id AND v.provider_id = ?2))",
+            params![id.get(), provider],
+            |r| {
+                Ok(Recipient {
+                    id: RecipientId::from_db(r.get(0)?),
+                    codice_fiscale: r.get(1)?,
+                    cognome: r.get(2)?,
+                    nome: r.get(3)?,
+                    birth_date: r.get(4)?,
+                    sex: r.get(5)?,
+                    email: r.get(6)?,
+                    phone: r.get(7)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// The vouchers of a recipient the scope may see.
+pub fn vouchers(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Vec<Voucher>, AppError> {
+    let provider = scope.provider_filter().map(ProviderId::get);
+    let mut stmt = conn.prepare(
+        "SELECT v.id, v.code, v.issued_on, v.cpi, v.profiling_band, v.provider_id, p.name,
+                s.address || ', ' || s.comune, v.chosen_on, v.state, v.programme_start, v.programme_end,
+                v.extended_until, t.name || ' ' || t.surname
+         FROM voucher v JOIN provider p ON p.id = v.provider_id LEFT JOIN sede s ON s.id = v.sede_id
+         LEFT JOIN operator t ON t.id = v.tutor_id
+         WHERE v.recipient_id = ?1 AND (?2 IS NULL OR v.provider_id = ?2) ORDER BY v.issued_on DESC",
+    )?;
+    let rows = stmt
+        .query_map(params![id.get(), provider], |r| {
+            Ok(Voucher {
+                id: r.get(0)?,
+                code: r.get(1)?,
+                issued_on: r.get(2)?,
+                cpi: r.get(3)?,
+                profiling_band: r.get(4)?,
+                provider_id: ProviderId::from_db(r.get(5)?),
+                provider_name: r.get(6)?,
+                sede: r.get(7)?,
+                chosen_on: r.get(8)?,
+                state: r.get(9)?,
+                programme_start: r.get(10)?,
+                programme_end: r.get(11)?,
+                extended_until: r.get(12)?,
+                tutor: r.get(13)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Section VI as it stands (latest SAP's rows and the providers' own), newest first.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PolicyRow {
+    pub id: i64,
+    pub origin: String,
+    pub tipo_attivita: String,
+    pub titolo_denominazione: String,
+    pub data_proposta: Option<String>,
+    pub data_inizio: Option<String>,
+    pub data_fine: Option<String>,
+    pub durata: Option<i64>,
+    pub tipologia_durata: Option<String>,
+    pub descrizione: String,
+    pub titolo_progetto: String,
+    pub codice_ente_promotore: String,
+    pub identificativo_politica: Option<String>,
+    pub ultimo_evento: Option<String>,
+    pub data_evento: Option<String>,
+}
+
+/// What a scope may see of a recipient, as SQL over `?1` (recipient id) and `?2` (provider).
+const VISIBLE: &str =
+    "(?2 IS NULL OR EXISTS(SELECT 1 FROM voucher v WHERE v.recipient_id = ?1 AND v.provider_id = ?2))";
+
+pub fn policies(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Vec<PolicyRow>, AppError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT pl.id, pl.origin, pl.tipo_attivita, pl.titolo_denominazione, pl.data_proposta, pl.data_inizio,
+                pl.data_fine, pl.durata, pl.tipologia_durata, pl.descrizione, pl.titolo_progetto,
+                pl.codice_ente_promotore, pl.identificativo_politica, pl.ultimo_evento, pl.data_evento
+         FROM policy pl WHERE pl.recipient_id = ?1 AND {CURRENT_POLICY} AND {VISIBLE}
+         ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC, pl.id DESC"
+    ))?;
+    let provider = scope.provider_filter().map(ProviderId::get);
+    let rows = stmt
+        .query_map(params![id.get(), provider], |r| {
+            Ok(PolicyRow {
+                id: r.get(0)?,
+                origin: r.get(1)?,
+                tipo_attivita: r.get(2)?,
+                titolo_denominazione: r.get(3)?,
+                data_proposta: r.get(4)?,
+                data_inizio: r.get(5)?,
+                data_fine: r.get(6)?,
+                durata: r.get(7)?,
+                tipologia_durata: r.get(8)?,
+                descrizione: r.get(9)?,
+                titolo_progetto: r.get(10)?,
+                codice_ente_promotore: r.get(11)?,
+                identificativo_politica: r.get(12)?,
+                ultimo_evento: r.get(13)?,
+                data_evento: r.get(14)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The latest SAP of a recipient: (version, imported_at, sections JSON).
+pub fn latest_sap(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<(i64, i64, String)>, AppError> {
+    let provider = scope.provider_filter().map(ProviderId::get);
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT version, imported_at, sections FROM sap_version WHERE recipient_id = ?1 AND {VISIBLE}
+                 ORDER BY version DESC LIMIT 1"
+            ),
+            params![id.get(), provider],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?)
+}
+
+// --- writes (imports) -------------------------------------------------------------------
+
+/// Inserts or refreshes a recipient from an assignment row; returns its id.
+pub fn upsert_from_assignment(tx: &WriteTx<'_>, now: i64, a: &Assignment) -> Result<RecipientId, AppError> {
+    tx.conn().execute(
+        "INSERT INTO recipient (codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+         ON CONFLICT (codice_fiscale) DO UPDATE SET cognome = excluded.cognome, nome = excluded.nome,
+             birth_date = excluded.birth_date, sex = excluded.sex,
+             email = CASE WHEN excluded.email = '' THEN email ELSE excluded.email END,
+             phone = CASE WHEN excluded.phone = '' THEN phone ELSE excluded.phone END,
+             updated_at = excluded.updated_at",
+        params![a.codice_fiscale.as_str(), a.cognome, a.nome, a.birth_date, a.sex, a.email, a.phone, now],
+    )?;
+    let id: i64 =
+        tx.conn().query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [a.codice_fiscale.as_str()], |r| r.get(0))?;
+    Ok(RecipientId::from_db(id))
+}
+
+/// The provider an assignment names, by partita IVA / codice fiscale or accreditation code.
+pub fn provider_for_ente(conn: &Connection, ente: &str) -> Result<Option<ProviderId>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM provider WHERE codice_fiscale = ?1 OR accreditation_code = ?1",
+            [ente.trim().to_uppercase()],
+            |r| Ok(ProviderId::from_db(r.get(0)?)),
+        )
+        .optional()?)
+}
+
+/// Inserts the voucher, or updates it when the code is known. Returns true when new.
+pub fn upsert_voucher(
+    tx: &WriteTx<'_>,
+    now: i64,
+    recipient: RecipientId,
+    provider: ProviderId,
+    a: &Assignment,
+) -> Result<bool, AppError> {
+    let existing: Option<i64> =
+        tx.conn().query_row("SELECT id FROM voucher WHERE code = ?1", [&a.voucher_code], |r| r.get(0)).optional()?;
+    match existing {
+        Some(id) => {
+            tx.conn().execute(
+                "UPDATE voucher SET recipient_id = ?2, issued_on = ?3, cpi = ?4, profiling_band = ?5, provider_id = ?6,
+                        chosen_on = ?7, updated_at = ?8, version = version + 1 WHERE id = ?1",
+                params![id, recipient.get(), a.issued_on, a.cpi, a.profiling_band, provider.get(), a.chosen_on, now],
+            )?;
+            Ok(false)
+        }
+        None => {
+            tx.conn().execute(
+                "INSERT INTO voucher (recipient_id, code, issued_on, cpi, profiling_band, provider_id, chosen_on,
+                                      created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                params![recipient.get(), a.voucher_code, a.issued_on, a.cpi, a.profiling_band, provider.get(), a.chosen_on, now],
+            )?;
+            Ok(true)
+        }
+    }
+}
+
+/// Number of recipients per provider (those whose voucher names it).
+pub fn count_for_provider(conn: &Connection, provider: ProviderId) -> Result<i64, AppError> {
+    Ok(conn.query_row("SELECT count(DISTINCT recipient_id) FROM voucher WHERE provider_id = ?1", [provider.get()], |r| {
+        r.get(0)
+    })?)
+}

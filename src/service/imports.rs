@@ -1,0 +1,97 @@
+//! Imports from the CPI: voucher assignments (CSV) and SAPs (XML). Each file is imported whole
+//! or not at all (one transaction), with one audit row, and answers a report of what was
+//! imported, updated and refused, with the line or element that failed.
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::access::AdminAuthority;
+use crate::domain::assignment;
+use crate::domain::audit_event::{AuditEvent, Change};
+use crate::error::AppError;
+use crate::repo::{WriteTx, audit, recipients};
+
+/// The JSON report of the API and the screen: `{"imported","updated","refused":[...]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub updated: usize,
+    pub refused: Vec<Refused>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refused {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+impl ImportReport {
+    pub fn merge(&mut self, other: ImportReport) {
+        self.imported += other.imported;
+        self.updated += other.updated;
+        self.refused.extend(other.refused);
+    }
+}
+
+/// Imports a voucher-assignment CSV. By default a file with any refused row imports nothing;
+/// with `valid_only` the valid rows go in and the others are reported.
+pub fn assignments(
+    tx: &WriteTx<'_>,
+    now: i64,
+    who: &AdminAuthority,
+    file_name: &str,
+    bytes: &[u8],
+    valid_only: bool,
+) -> Result<ImportReport, AppError> {
+    let (rows, errors) = assignment::parse(bytes);
+    let mut report = ImportReport::default();
+    let refuse = |line: usize, column: &str, reason: String| Refused {
+        file: None,
+        line: Some(line),
+        column: (!column.is_empty()).then(|| column.to_owned()),
+        reason: if column.is_empty() { reason } else { format!("colonna {column}: {reason}") },
+    };
+    report.refused.extend(errors.iter().map(|e| refuse(e.line, &e.column, e.reason.clone())));
+    let mut resolved = Vec::new();
+    for (line, row) in &rows {
+        match recipients::provider_for_ente(tx.conn(), &row.ente)? {
+            Some(p) => resolved.push((*line, row, p)),
+            None => report.refused.push(refuse(
+                *line,
+                "ente",
+                format!("nessun soggetto accreditato con codice fiscale, partita IVA o codice di accreditamento {}", row.ente),
+            )),
+        }
+    }
+    report.refused.sort_by_key(|r| r.line);
+    if !report.refused.is_empty() && !valid_only {
+        // Whole file or nothing: nothing was written.
+        return Ok(report);
+    }
+    for (_, row, provider) in &resolved {
+        let recipient = recipients::upsert_from_assignment(tx, now, row)?;
+        if recipients::upsert_voucher(tx, now, recipient, *provider, row)? {
+            report.imported += 1;
+        } else {
+            report.updated += 1;
+        }
+    }
+    if report.imported + report.updated > 0 {
+        let detail = json!({
+            "file": file_name,
+            "sha256": hex::encode(Sha256::digest(bytes)),
+            "imported": report.imported,
+            "updated": report.updated,
+            "refused": report.refused.len(),
+            "valid_only": valid_only,
+        });
+        let event = AuditEvent::Change { change: Change::ImportAssignments, object: format!("file:{file_name}"), detail };
+        audit::append(tx, now, who.actor(), &event)?;
+    }
+    Ok(report)
+}

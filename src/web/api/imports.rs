@@ -1,0 +1,46 @@
+//! `POST /api/v1/import/assignments` (text/csv) and `/api/v1/import/sap` (application/xml):
+//! the CPI's files, answered with the JSON import report.
+
+use rocket::data::{Data, ToByteUnit};
+use rocket::serde::json::Json;
+use rocket::{Route, State, post, routes};
+
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::SharedClock;
+use crate::repo::writer::Writer;
+use crate::service::imports::{self, ImportReport};
+use crate::web::guards::Regione;
+
+/// Largest file accepted through the API (a CSV of 100k assignments is ~15 MB).
+const MAX_BODY_MIB: u64 = 64;
+
+async fn read_body(data: Data<'_>) -> Result<Vec<u8>, AppError> {
+    let body = data.open(MAX_BODY_MIB.mebibytes()).into_bytes().await.map_err(AppError::internal)?;
+    if !body.is_complete() {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "body".into(),
+            message: format!("file troppo grande (al massimo {MAX_BODY_MIB} MB)"),
+        }]));
+    }
+    Ok(body.into_inner())
+}
+
+#[post("/import/assignments?<valid_only>", format = "text/csv", data = "<data>")]
+async fn assignments(
+    who: Regione,
+    valid_only: Option<bool>,
+    data: Data<'_>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Json<ImportReport>, AppError> {
+    let bytes = read_body(data).await?;
+    let (now, authority, valid_only) = (clock.now_ms(), who.scope.authority(), valid_only.unwrap_or(false));
+    let report = writer
+        .write(move |tx| imports::assignments(tx, now, &authority, "api", &bytes, valid_only))
+        .await?;
+    Ok(Json(report))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![assignments]
+}

@@ -1,0 +1,366 @@
+//! The cruscotto (an operator's recipients; the Region's across providers), the scheda
+//! destinatario with section VI, and the SAP section by section. Every view is audited;
+//! another provider's recipient is "not found" and audited as a denied attempt.
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::{Request, Route, State, get, routes};
+use serde_json::{Value, json};
+
+use crate::access::AccessControl;
+use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::operator::Refusal;
+use crate::domain::recipient::VoucherState;
+use crate::domain::text::italian_date;
+use crate::error::AppError;
+use crate::infra::clock::{SharedClock, datetime, format_it};
+use crate::repo::codes::{self, Labels};
+use crate::repo::pool::ReadPool;
+use crate::repo::recipients::{self, DashboardFilter, PolicyRow};
+use crate::repo::{operators, providers};
+use crate::web::Site;
+use crate::web::admin::{pager, q};
+use crate::web::forms::{select, text_field};
+use crate::web::guards::RecipientReader;
+use crate::web::views::layout::page;
+
+async fn audit_view(
+    access: &AccessControl,
+    who: &RecipientReader,
+    view: View,
+    object: Option<String>,
+    detail: Value,
+) -> Result<(), AppError> {
+    access.audit(who.scope().actor().clone(), AuditEvent::View { view, object, detail }).await
+}
+
+/// A recipient the viewer may not see (or that does not exist): audited, then 404.
+pub async fn not_found(access: &AccessControl, who: &RecipientReader, path: &str) -> AppError {
+    match access.refuse_principal(&who.principal, Refusal::ForeignObject, "GET", path).await {
+        AppError::Refused(_) => AppError::NotFound,
+        other => other,
+    }
+}
+
+fn state_label(labels: &Labels, code: &str) -> String {
+    labels.label("stato_assegno", code)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[get("/cruscotto?<cerca>&<stato>&<sede>&<tutor>&<soggetto>&<ordine>&<pagina>")]
+async fn dashboard(
+    who: RecipientReader,
+    cerca: Option<String>,
+    stato: Option<String>,
+    sede: Option<i64>,
+    tutor: Option<i64>,
+    soggetto: Option<i64>,
+    ordine: Option<String>,
+    pagina: Option<i64>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let filter = DashboardFilter {
+        q: cerca.unwrap_or_default(),
+        state: stato.filter(|s| VoucherState::from_code(s).is_some()).unwrap_or_default(),
+        sede: sede.filter(|s| *s > 0),
+        tutor: tutor.filter(|t| *t > 0),
+        provider: soggetto.filter(|p| *p > 0).map(ProviderId::from_db),
+        sort: ordine.unwrap_or_default(),
+    };
+    let page_no = pagina.unwrap_or(0).max(0);
+    let scope_provider = who.scope().provider_filter();
+    let is_region = who.is_region();
+    let (f, scope) = (filter.clone(), who.scope());
+    let data = pool
+        .read(move |c| {
+            let labels = codes::labels(c)?;
+            let mut f = f;
+            if let Some(p) = scope.provider_filter() {
+                f.provider = Some(p);
+            }
+            let (rows, total, counts) = recipients::dashboard(c, &scope, &f, page_no)?;
+            let (sedi, tutors) = match f.provider {
+                Some(p) => (providers::sedi(c, p)?, operators::search(c, &operators::OperatorFilter { provider: Some(p), ..Default::default() }, 0)?.0),
+                None => (Vec::new(), Vec::new()),
+            };
+            let all_providers = if scope.provider_filter().is_none() { providers::all_names(c)? } else { Vec::new() };
+            Ok((labels, rows, total, counts, sedi, tutors, all_providers))
+        })
+        .await?;
+    let (labels, rows, total, counts, sedi, tutors, all_providers) = data;
+    let detail = json!({ "q": filter.q, "state": filter.state, "provider": filter.provider, "page": page_no, "rows": rows.len() });
+    audit_view(access, &who, View::RecipientList, scope_provider.map(|p| format!("provider:{p}")), detail).await?;
+    let today = datetime(clock.now_ms()).date();
+    let states: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
+        .chain(VoucherState::ALL.iter().map(|s| (s.code().to_owned(), state_label(&labels, s.code()))))
+        .collect();
+    let sede_options: Vec<(String, String)> = std::iter::once((String::new(), "tutte".to_owned()))
+        .chain(sedi.iter().map(|s| (s.id.to_string(), format!("{}, {}", s.address, s.comune))))
+        .collect();
+    let tutor_options: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
+        .chain(tutors.iter().map(|t| (t.id.to_string(), format!("{} {}", t.name, t.surname))))
+        .collect();
+    let provider_options: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
+        .chain(all_providers.iter().map(|(id, name)| (id.to_string(), name.clone())))
+        .collect();
+    let sorts: Vec<(String, String)> = vec![
+        (String::new(), "cognome".into()),
+        ("scelta".into(), "data di scelta (recenti)".into()),
+        ("scadenza".into(), "scadenza del programma".into()),
+        ("stato".into(), "stato".into()),
+    ];
+    let base = format!(
+        "/cruscotto?cerca={}&stato={}&sede={}&tutor={}&soggetto={}&ordine={}",
+        q(&filter.q),
+        q(&filter.state),
+        filter.sede.map(|s| s.to_string()).unwrap_or_default(),
+        filter.tutor.map(|s| s.to_string()).unwrap_or_default(),
+        filter.provider.map(|s| s.to_string()).unwrap_or_default(),
+        q(&filter.sort)
+    );
+    Ok(page(Some(site), "Cruscotto", Some(&who.principal), html! {
+        h1 { "Cruscotto dei destinatari" }
+        @if let Some(p) = &who.principal.operator().provider { p.lead { "Le persone che hanno scelto " strong { (p.name) } "." } }
+        @if is_region { p.lead { "Tutti i soggetti accreditati." } }
+        ul.state-counts aria-label="Assegni per stato" {
+            @for (state, n) in &counts { li { span.count { (n) } " " (state_label(&labels, state)) } }
+        }
+        form.search method="get" action="/cruscotto" role="search" {
+            (text_field("cerca", "Nome o codice fiscale", &filter.q, &[], "search", false))
+            (select("stato", "Stato", &filter.state, &states, &[]))
+            @if is_region { (select("soggetto", "Soggetto accreditato", &filter.provider.map(|p| p.to_string()).unwrap_or_default(), &provider_options, &[])) }
+            @if !sedi.is_empty() { (select("sede", "Sede", &filter.sede.map(|s| s.to_string()).unwrap_or_default(), &sede_options, &[])) }
+            @if !tutors.is_empty() { (select("tutor", "Tutor", &filter.tutor.map(|s| s.to_string()).unwrap_or_default(), &tutor_options, &[])) }
+            (select("ordine", "Ordina per", &filter.sort, &sorts, &[]))
+            button.button type="submit" { "Filtra" }
+        }
+        table.data {
+            caption { (total) " destinatari" }
+            thead { tr {
+                th scope="col" { "Destinatario" } th scope="col" { "Codice fiscale" } th scope="col" { "Stato" }
+                @if is_region { th scope="col" { "Soggetto" } }
+                th scope="col" { "Programma" } th scope="col" { "Giorni rimasti" } th scope="col" { "Tutor" }
+                th scope="col" { "Ultima azione" } th scope="col" { "Programma firmato" } th scope="col" { "Prossimo appuntamento" }
+            } }
+            tbody {
+                @for r in &rows {
+                    tr {
+                        td { a href={ "/destinatari/" (r.id) } { (r.cognome) " " (r.nome) } @if !r.has_sap { br; small.note { "SAP non ancora ricevuta" } } }
+                        td { code { (r.codice_fiscale) } }
+                        td { (state_label(&labels, &r.state)) }
+                        @if is_region { td { (r.provider_name) } }
+                        td {
+                            @match (&r.programme_start, &r.programme_end) {
+                                (Some(s), Some(e)) => { (italian_date(s)) " – " (italian_date(r.extended_until.as_deref().unwrap_or(e))) }
+                                _ => { "scelta il " (italian_date(&r.chosen_on)) }
+                            }
+                        }
+                        td.num { (r.days_left(today).map(|d| d.to_string()).unwrap_or_else(|| "—".into())) }
+                        td { (r.tutor.clone().unwrap_or_else(|| "—".into())) }
+                        td { @if let Some(a) = &r.last_action { (a) " " (r.last_action_on.as_deref().map(italian_date).unwrap_or_default()) } @else { "—" } }
+                        td { "no" }
+                        td { "—" }
+                    }
+                }
+            }
+        }
+        (pager(&base, page_no, total))
+    }))
+}
+
+fn policy_table(policies: &[PolicyRow], labels: &Labels) -> Markup {
+    html! {
+        @if policies.is_empty() { p { "Nessuna politica attiva registrata." } } @else {
+            table.data {
+                caption { "Sezione VI — Interventi di politiche attive" }
+                thead { tr {
+                    th scope="col" { "Tipo attività" } th scope="col" { "Denominazione" } th scope="col" { "Proposta" }
+                    th scope="col" { "Inizio" } th scope="col" { "Fine" } th scope="col" { "Durata" }
+                    th scope="col" { "Ultimo evento" } th scope="col" { "Identificativo" } th scope="col" { "Origine" }
+                } }
+                tbody {
+                    @for p in policies {
+                        tr {
+                            td { (labels.show("tipo_attivita", &p.tipo_attivita)) }
+                            td { (p.titolo_denominazione) }
+                            td { (p.data_proposta.as_deref().map(italian_date).unwrap_or_default()) }
+                            td { (p.data_inizio.as_deref().map(italian_date).unwrap_or_default()) }
+                            td { (p.data_fine.as_deref().map(italian_date).unwrap_or_default()) }
+                            td { @if let Some(d) = p.durata { (d) " " (p.tipologia_durata.as_deref().map(|t| labels.label("tipologia_durata", t)).unwrap_or_default()) } }
+                            td { @if let Some(e) = &p.ultimo_evento { (labels.show("evento", e)) " " (p.data_evento.as_deref().map(italian_date).unwrap_or_default()) } }
+                            td { code { (p.identificativo_politica.clone().unwrap_or_default()) } }
+                            td { @if p.origin == "sap" { "SAP" } @else { "soggetto accreditato" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[get("/destinatari/<id>")]
+async fn detail(
+    who: RecipientReader,
+    id: RecipientId,
+    req_path: RequestPath,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let scope = who.scope();
+    let found = pool
+        .read(move |c| {
+            let Some(r) = recipients::get(c, &scope, id)? else { return Ok(None) };
+            let vouchers = recipients::vouchers(c, &scope, id)?;
+            let policies = recipients::policies(c, &scope, id)?;
+            let sap = recipients::latest_sap(c, &scope, id)?;
+            Ok(Some((r, vouchers, policies, sap, codes::labels(c)?)))
+        })
+        .await?;
+    let Some((r, vouchers, policies, sap, labels)) = found else {
+        return Err(not_found(access, &who, &req_path.0).await);
+    };
+    audit_view(access, &who, View::RecipientView, Some(format!("recipient:{id}")), json!({ "cf": r.codice_fiscale })).await?;
+    Ok(page(Some(site), &format!("{} {}", r.cognome, r.nome), Some(&who.principal), html! {
+        nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " (r.cognome) " " (r.nome) }
+        h1 { (r.cognome) " " (r.nome) }
+        dl.facts {
+            dt { "Codice fiscale" } dd { code { (r.codice_fiscale) } }
+            dt { "Data di nascita" } dd { (r.birth_date.as_deref().map(italian_date).unwrap_or_default()) }
+            dt { "Sesso" } dd { (r.sex.as_deref().map(|s| labels.label("sesso", s)).unwrap_or_default()) }
+            dt { "Email" } dd { (r.email) }
+            dt { "Telefono" } dd { (r.phone) }
+            dt { "SAP" } dd {
+                @match &sap {
+                    Some((v, at, _)) => { "versione " (v) " ricevuta il " (format_it(*at)) " — " a href={ "/destinatari/" (id) "/sap" } { "apri la SAP" } }
+                    None => { "non ancora ricevuta" }
+                }
+            }
+        }
+        h2 { "Assegno di ricollocazione" }
+        @for v in &vouchers {
+            dl.facts {
+                dt { "Codice assegno" } dd { code { (v.code) } }
+                dt { "Stato" } dd { strong { (state_label(&labels, &v.state)) } }
+                dt { "Rilasciato il" } dd { (italian_date(&v.issued_on)) " dal CPI " (v.cpi) }
+                dt { "Fascia di profilazione" } dd { (v.profiling_band) }
+                dt { "Soggetto scelto" } dd { (v.provider_name) " il " (italian_date(&v.chosen_on)) }
+                dt { "Sede" } dd { (v.sede.clone().unwrap_or_else(|| "—".into())) }
+                dt { "Tutor" } dd { (v.tutor.clone().unwrap_or_else(|| "—".into())) }
+                dt { "Programma" } dd {
+                    @match (&v.programme_start, &v.programme_end) {
+                        (Some(s), Some(e)) => { "dal " (italian_date(s)) " al " (italian_date(e)) @if let Some(x) = &v.extended_until { ", prorogato al " (italian_date(x)) } }
+                        _ => { "non ancora avviato (i sei mesi decorrono dal primo incontro svolto)" }
+                    }
+                }
+            }
+        }
+        @if vouchers.is_empty() { p { "Nessun assegno: la persona è nota solo dalla SAP." } }
+        h2 { "Politiche attive (sezione VI della SAP)" }
+        (policy_table(&policies, &labels))
+    }))
+}
+
+/// The path as asked, for denial audit rows.
+pub struct RequestPath(pub String);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for RequestPath {
+    type Error = std::convert::Infallible;
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        rocket::request::Outcome::Success(RequestPath(req.uri().path().to_string()))
+    }
+}
+
+/// Renders typed SAP sections (JSON) as nested definition lists: the labels come from the
+/// element names, so a section that grows new fields still shows them.
+fn render_json(value: &Value) -> Markup {
+    html! {
+        @match value {
+            Value::Object(map) => {
+                dl.facts.nested {
+                    @for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+                        dt { (humanize(k)) } dd { (render_json(v)) }
+                    }
+                }
+            }
+            Value::Array(items) => {
+                @if items.is_empty() { "—" } @else {
+                    ol.sap-list { @for item in items { li { (render_json(item)) } } }
+                }
+            }
+            Value::String(s) => { (if s.len() == 10 && s.as_bytes().get(4) == Some(&b'-') { italian_date(s) } else { s.clone() }) }
+            Value::Null => { "—" }
+            other => { (other.to_string()) }
+        }
+    }
+}
+
+fn humanize(key: &str) -> String {
+    let words = key.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+const SECTION_TITLES: [(&str, &str); 5] = [
+    ("section0", "Sezione 0 — Dati di invio"),
+    ("section1", "Sezione 1 — Dati anagrafici"),
+    ("section2", "Sezione 2 — Dati amministrativi"),
+    ("section4", "Sezione 4 — Esperienze di lavoro"),
+    ("section5", "Sezione 5 — Informazioni curriculari"),
+];
+
+#[get("/destinatari/<id>/sap")]
+async fn sap(
+    who: RecipientReader,
+    id: RecipientId,
+    req_path: RequestPath,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let scope = who.scope();
+    let found = pool
+        .read(move |c| {
+            let Some(r) = recipients::get(c, &scope, id)? else { return Ok(None) };
+            Ok(Some((r, recipients::latest_sap(c, &scope, id)?, recipients::policies(c, &scope, id)?, codes::labels(c)?)))
+        })
+        .await?;
+    let Some((r, sap, policies, labels)) = found else {
+        return Err(not_found(access, &who, &req_path.0).await);
+    };
+    audit_view(access, &who, View::SapView, Some(format!("recipient:{id}")), json!({ "cf": r.codice_fiscale, "version": sap.as_ref().map(|s| s.0) })).await?;
+    let sections: Value = sap.as_ref().and_then(|(_, _, s)| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
+    Ok(page(Some(site), "Scheda Anagrafica Professionale", Some(&who.principal), html! {
+        nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (r.cognome) " " (r.nome) } " › SAP" }
+        h1 { "SAP di " (r.cognome) " " (r.nome) }
+        @match &sap {
+            None => { p { "La SAP di questa persona non è ancora stata ricevuta." } }
+            Some((version, at, _)) => {
+                p.lead { "Versione " (version) ", ricevuta il " (format_it(*at)) "." }
+                @for (key, title) in SECTION_TITLES {
+                    section.sap-section {
+                        h2 { (title) }
+                        (render_json(sections.get(key).unwrap_or(&Value::Null)))
+                    }
+                }
+                section.sap-section {
+                    h2 { "Sezione VI — Interventi di politiche attive" }
+                    (policy_table(&policies, &labels))
+                }
+            }
+        }
+    }))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![dashboard, detail, sap]
+}
