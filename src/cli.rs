@@ -146,7 +146,12 @@ pub fn provider_add(data: &Path, clock: &dyn Clock, a: &ProviderArgs<'_>) -> Res
 
 /// Imports voucher-assignment CSV files, each whole or not at all (unless `valid_only`),
 /// printing a line per file to stderr as it goes. Returns the combined report.
-pub fn import_csv(data: &Path, clock: &dyn Clock, files: &[std::path::PathBuf], valid_only: bool) -> Result<ImportReport, CliError> {
+pub fn import_csv(
+    data: &Path,
+    clock: &dyn Clock,
+    files: &[std::path::PathBuf],
+    valid_only: bool,
+) -> Result<ImportReport, CliError> {
     let mut conn = repo::open_and_migrate(data)?;
     let who = AdminAuthority::command_line(os_user().as_deref());
     let mut total = ImportReport::default();

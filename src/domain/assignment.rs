@@ -64,26 +64,31 @@ pub fn parse(bytes: &[u8]) -> (Vec<(usize, Assignment)>, Vec<RowError>) {
     let (text, _) = decode(bytes);
     let first_line = text.lines().next().unwrap_or_default();
     let delimiter = if first_line.matches(';').count() >= first_line.matches(',').count() { b';' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|h| h.trim().to_lowercase().replace([' ', '-'], "_")).collect(),
-        Err(e) => return (Vec::new(), vec![RowError { line: 1, column: String::new(), reason: format!("intestazione non leggibile: {e}") }]),
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![RowError { line: 1, column: String::new(), reason: format!("intestazione non leggibile: {e}") }],
+            );
+        }
     };
     let missing: Vec<RowError> = REQUIRED
         .iter()
         .filter(|c| !headers.iter().any(|h| h == *c))
-        .map(|c| RowError { line: 1, column: (*c).to_owned(), reason: "colonna obbligatoria mancante nell'intestazione".into() })
+        .map(|c| RowError {
+            line: 1,
+            column: (*c).to_owned(),
+            reason: "colonna obbligatoria mancante nell'intestazione".into(),
+        })
         .collect();
     if !missing.is_empty() {
         return (Vec::new(), missing);
     }
     let index = |name: &str| headers.iter().position(|h| h == name);
-    let columns: Vec<(&str, Option<usize>)> =
-        REQUIRED.iter().chain(OPTIONAL.iter()).map(|c| (*c, index(c))).collect();
+    let columns: Vec<(&str, Option<usize>)> = REQUIRED.iter().chain(OPTIONAL.iter()).map(|c| (*c, index(c))).collect();
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (i, record) in reader.records().enumerate() {

@@ -1,5 +1,6 @@
 //! Types and rules of the programme: no Rocket, no SQL.
 
+pub mod assignment;
 pub mod audit_event;
 pub mod cns;
 pub mod codice_fiscale;
@@ -9,8 +10,7 @@ pub mod ids;
 pub mod operator;
 pub mod partita_iva;
 pub mod provider;
+pub mod recipient;
 pub mod role;
 pub mod sede;
 pub mod text;
-pub mod assignment;
-pub mod recipient;

@@ -117,7 +117,9 @@ impl Refusal {
                 "Il soggetto accreditato a cui appartiene l'utenza è sospeso: l'accesso è temporaneamente bloccato."
             }
             Refusal::WrongRole => "Questa funzione non è disponibile per il proprio profilo di accesso.",
-            Refusal::ForeignObject => "La pagina o l'elemento richiesto non esiste, oppure non è tra quelli a cui si ha accesso.",
+            Refusal::ForeignObject => {
+                "La pagina o l'elemento richiesto non esiste, oppure non è tra quelli a cui si ha accesso."
+            }
             Refusal::CrossSite => {
                 "La richiesta proviene da un'altra pagina o da un altro sito ed è stata bloccata per sicurezza. Ripetere l'operazione dalle pagine di Ricolloca."
             }

@@ -26,9 +26,10 @@ pub fn parse(text: &str) -> Vec<(String, String, String)> {
 pub fn seed(tx: &WriteTx<'_>) -> Result<usize, AppError> {
     let mut added = 0;
     for (list, code, label) in parse(SEED) {
-        added += tx
-            .conn()
-            .execute("INSERT OR IGNORE INTO code_list (list, code, label) VALUES (?1, ?2, ?3)", params![list, code, label])?;
+        added += tx.conn().execute(
+            "INSERT OR IGNORE INTO code_list (list, code, label) VALUES (?1, ?2, ?3)",
+            params![list, code, label],
+        )?;
     }
     Ok(added)
 }

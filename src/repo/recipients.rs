@@ -51,13 +51,21 @@ fn dashboard_row(r: &Row<'_>) -> rusqlite::Result<DashboardRow> {
     })
 }
 
-/// One page of the cruscotto, the total, and the count per voucher state.
+/// One page of the cruscotto.
+pub struct DashboardPage {
+    pub rows: Vec<DashboardRow>,
+    /// Rows matching the filters, over all pages.
+    pub total: i64,
+    /// Vouchers per state in the scope (not filtered), for the counters on top.
+    pub counts: Vec<(String, i64)>,
+}
+
 pub fn dashboard(
     conn: &Connection,
     scope: &RecipientScope,
     f: &DashboardFilter,
     page: i64,
-) -> Result<(Vec<DashboardRow>, i64, Vec<(String, i64)>), AppError> {
+) -> Result<DashboardPage, AppError> {
     // The scope's provider wins over any filter: an operator cannot widen it.
     let provider = scope.provider_filter().or(f.provider).map(ProviderId::get);
     let pattern = super::providers::like_pattern(&f.q);
@@ -67,7 +75,9 @@ pub fn dashboard(
           AND (?3 = '' OR v.state = ?3) AND (?4 IS NULL OR v.sede_id = ?4) AND (?5 IS NULL OR v.tutor_id = ?5)";
     let order = match f.sort.as_str() {
         "scelta" => "v.chosen_on DESC, r.cognome",
-        "scadenza" => "coalesce(v.extended_until, v.programme_end) IS NULL, coalesce(v.extended_until, v.programme_end), r.cognome",
+        "scadenza" => {
+            "coalesce(v.extended_until, v.programme_end) IS NULL, coalesce(v.extended_until, v.programme_end), r.cognome"
+        }
         "stato" => "v.state, r.cognome",
         _ => "r.cognome COLLATE NOCASE, r.nome COLLATE NOCASE",
     };
@@ -89,12 +99,15 @@ pub fn dashboard(
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
-        .query_map(params![provider, pattern, f.state, f.sede, f.tutor, PAGE_SIZE, page.max(0) * PAGE_SIZE], dashboard_row)?
+        .query_map(
+            params![provider, pattern, f.state, f.sede, f.tutor, PAGE_SIZE, page.max(0) * PAGE_SIZE],
+            dashboard_row,
+        )?
         .collect::<Result<Vec<_>, _>>()?;
     let mut stmt =
         conn.prepare("SELECT state, count(*) FROM voucher WHERE (?1 IS NULL OR provider_id = ?1) GROUP BY state")?;
     let counts = stmt.query_map([provider], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
-    Ok((rows, total, counts))
+    Ok(DashboardPage { rows, total, counts })
 }
 
 /// The recipient, if the scope may see them (an operator: only through one of their
@@ -216,7 +229,11 @@ pub fn policies(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> R
 }
 
 /// The latest SAP of a recipient: (version, imported_at, sections JSON).
-pub fn latest_sap(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<(i64, i64, String)>, AppError> {
+pub fn latest_sap(
+    conn: &Connection,
+    scope: &RecipientScope,
+    id: RecipientId,
+) -> Result<Option<(i64, i64, String)>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
         .query_row(
@@ -244,8 +261,11 @@ pub fn upsert_from_assignment(tx: &WriteTx<'_>, now: i64, a: &Assignment) -> Res
              updated_at = excluded.updated_at",
         params![a.codice_fiscale.as_str(), a.cognome, a.nome, a.birth_date, a.sex, a.email, a.phone, now],
     )?;
-    let id: i64 =
-        tx.conn().query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [a.codice_fiscale.as_str()], |r| r.get(0))?;
+    let id: i64 = tx.conn().query_row(
+        "SELECT id FROM recipient WHERE codice_fiscale = ?1",
+        [a.codice_fiscale.as_str()],
+        |r| r.get(0),
+    )?;
     Ok(RecipientId::from_db(id))
 }
 
@@ -284,7 +304,16 @@ pub fn upsert_voucher(
                 "INSERT INTO voucher (recipient_id, code, issued_on, cpi, profiling_band, provider_id, chosen_on,
                                       created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                params![recipient.get(), a.voucher_code, a.issued_on, a.cpi, a.profiling_band, provider.get(), a.chosen_on, now],
+                params![
+                    recipient.get(),
+                    a.voucher_code,
+                    a.issued_on,
+                    a.cpi,
+                    a.profiling_band,
+                    provider.get(),
+                    a.chosen_on,
+                    now
+                ],
             )?;
             Ok(true)
         }
@@ -293,7 +322,9 @@ pub fn upsert_voucher(
 
 /// Number of recipients per provider (those whose voucher names it).
 pub fn count_for_provider(conn: &Connection, provider: ProviderId) -> Result<i64, AppError> {
-    Ok(conn.query_row("SELECT count(DISTINCT recipient_id) FROM voucher WHERE provider_id = ?1", [provider.get()], |r| {
-        r.get(0)
-    })?)
+    Ok(conn.query_row(
+        "SELECT count(DISTINCT recipient_id) FROM voucher WHERE provider_id = ?1",
+        [provider.get()],
+        |r| r.get(0),
+    )?)
 }

@@ -64,7 +64,10 @@ pub fn assignments(
             None => report.refused.push(refuse(
                 *line,
                 "ente",
-                format!("nessun soggetto accreditato con codice fiscale, partita IVA o codice di accreditamento {}", row.ente),
+                format!(
+                    "nessun soggetto accreditato con codice fiscale, partita IVA o codice di accreditamento {}",
+                    row.ente
+                ),
             )),
         }
     }
@@ -90,7 +93,8 @@ pub fn assignments(
             "refused": report.refused.len(),
             "valid_only": valid_only,
         });
-        let event = AuditEvent::Change { change: Change::ImportAssignments, object: format!("file:{file_name}"), detail };
+        let event =
+            AuditEvent::Change { change: Change::ImportAssignments, object: format!("file:{file_name}"), detail };
         audit::append(tx, now, who.actor(), &event)?;
     }
     Ok(report)

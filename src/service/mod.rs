@@ -4,6 +4,6 @@
 //! line all call these, so the rules live in one place.
 
 pub mod communications;
+pub mod imports;
 pub mod operators;
 pub mod providers;
-pub mod imports;

@@ -201,7 +201,12 @@ impl<'r> FromRequest<'r> for RecipientReader {
                 let e = match req.rocket().state::<Arc<AccessControl>>() {
                     Some(access) => {
                         access
-                            .refuse_principal(&principal, Refusal::WrongRole, req.method().as_str(), req.uri().path().as_str())
+                            .refuse_principal(
+                                &principal,
+                                Refusal::WrongRole,
+                                req.method().as_str(),
+                                req.uri().path().as_str(),
+                            )
                             .await
                     }
                     None => AppError::internal("access control not managed"),

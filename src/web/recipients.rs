@@ -83,9 +83,12 @@ async fn dashboard(
             if let Some(p) = scope.provider_filter() {
                 f.provider = Some(p);
             }
-            let (rows, total, counts) = recipients::dashboard(c, &scope, &f, page_no)?;
+            let recipients::DashboardPage { rows, total, counts } = recipients::dashboard(c, &scope, &f, page_no)?;
             let (sedi, tutors) = match f.provider {
-                Some(p) => (providers::sedi(c, p)?, operators::search(c, &operators::OperatorFilter { provider: Some(p), ..Default::default() }, 0)?.0),
+                Some(p) => (
+                    providers::sedi(c, p)?,
+                    operators::search(c, &operators::OperatorFilter { provider: Some(p), ..Default::default() }, 0)?.0,
+                ),
                 None => (Vec::new(), Vec::new()),
             };
             let all_providers = if scope.provider_filter().is_none() { providers::all_names(c)? } else { Vec::new() };
@@ -123,54 +126,59 @@ async fn dashboard(
         filter.provider.map(|s| s.to_string()).unwrap_or_default(),
         q(&filter.sort)
     );
-    Ok(page(Some(site), "Cruscotto", Some(&who.principal), html! {
-        h1 { "Cruscotto dei destinatari" }
-        @if let Some(p) = &who.principal.operator().provider { p.lead { "Le persone che hanno scelto " strong { (p.name) } "." } }
-        @if is_region { p.lead { "Tutti i soggetti accreditati." } }
-        ul.state-counts aria-label="Assegni per stato" {
-            @for (state, n) in &counts { li { span.count { (n) } " " (state_label(&labels, state)) } }
-        }
-        form.search method="get" action="/cruscotto" role="search" {
-            (text_field("cerca", "Nome o codice fiscale", &filter.q, &[], "search", false))
-            (select("stato", "Stato", &filter.state, &states, &[]))
-            @if is_region { (select("soggetto", "Soggetto accreditato", &filter.provider.map(|p| p.to_string()).unwrap_or_default(), &provider_options, &[])) }
-            @if !sedi.is_empty() { (select("sede", "Sede", &filter.sede.map(|s| s.to_string()).unwrap_or_default(), &sede_options, &[])) }
-            @if !tutors.is_empty() { (select("tutor", "Tutor", &filter.tutor.map(|s| s.to_string()).unwrap_or_default(), &tutor_options, &[])) }
-            (select("ordine", "Ordina per", &filter.sort, &sorts, &[]))
-            button.button type="submit" { "Filtra" }
-        }
-        table.data {
-            caption { (total) " destinatari" }
-            thead { tr {
-                th scope="col" { "Destinatario" } th scope="col" { "Codice fiscale" } th scope="col" { "Stato" }
-                @if is_region { th scope="col" { "Soggetto" } }
-                th scope="col" { "Programma" } th scope="col" { "Giorni rimasti" } th scope="col" { "Tutor" }
-                th scope="col" { "Ultima azione" } th scope="col" { "Programma firmato" } th scope="col" { "Prossimo appuntamento" }
-            } }
-            tbody {
-                @for r in &rows {
-                    tr {
-                        td { a href={ "/destinatari/" (r.id) } { (r.cognome) " " (r.nome) } @if !r.has_sap { br; small.note { "SAP non ancora ricevuta" } } }
-                        td { code { (r.codice_fiscale) } }
-                        td { (state_label(&labels, &r.state)) }
-                        @if is_region { td { (r.provider_name) } }
-                        td {
-                            @match (&r.programme_start, &r.programme_end) {
-                                (Some(s), Some(e)) => { (italian_date(s)) " – " (italian_date(r.extended_until.as_deref().unwrap_or(e))) }
-                                _ => { "scelta il " (italian_date(&r.chosen_on)) }
+    Ok(page(
+        Some(site),
+        "Cruscotto",
+        Some(&who.principal),
+        html! {
+            h1 { "Cruscotto dei destinatari" }
+            @if let Some(p) = &who.principal.operator().provider { p.lead { "Le persone che hanno scelto " strong { (p.name) } "." } }
+            @if is_region { p.lead { "Tutti i soggetti accreditati." } }
+            ul.state-counts aria-label="Assegni per stato" {
+                @for (state, n) in &counts { li { span.count { (n) } " " (state_label(&labels, state)) } }
+            }
+            form.search method="get" action="/cruscotto" role="search" {
+                (text_field("cerca", "Nome o codice fiscale", &filter.q, &[], "search", false))
+                (select("stato", "Stato", &filter.state, &states, &[]))
+                @if is_region { (select("soggetto", "Soggetto accreditato", &filter.provider.map(|p| p.to_string()).unwrap_or_default(), &provider_options, &[])) }
+                @if !sedi.is_empty() { (select("sede", "Sede", &filter.sede.map(|s| s.to_string()).unwrap_or_default(), &sede_options, &[])) }
+                @if !tutors.is_empty() { (select("tutor", "Tutor", &filter.tutor.map(|s| s.to_string()).unwrap_or_default(), &tutor_options, &[])) }
+                (select("ordine", "Ordina per", &filter.sort, &sorts, &[]))
+                button.button type="submit" { "Filtra" }
+            }
+            table.data {
+                caption { (total) " destinatari" }
+                thead { tr {
+                    th scope="col" { "Destinatario" } th scope="col" { "Codice fiscale" } th scope="col" { "Stato" }
+                    @if is_region { th scope="col" { "Soggetto" } }
+                    th scope="col" { "Programma" } th scope="col" { "Giorni rimasti" } th scope="col" { "Tutor" }
+                    th scope="col" { "Ultima azione" } th scope="col" { "Programma firmato" } th scope="col" { "Prossimo appuntamento" }
+                } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { a href={ "/destinatari/" (r.id) } { (r.cognome) " " (r.nome) } @if !r.has_sap { br; small.note { "SAP non ancora ricevuta" } } }
+                            td { code { (r.codice_fiscale) } }
+                            td { (state_label(&labels, &r.state)) }
+                            @if is_region { td { (r.provider_name) } }
+                            td {
+                                @match (&r.programme_start, &r.programme_end) {
+                                    (Some(s), Some(e)) => { (italian_date(s)) " – " (italian_date(r.extended_until.as_deref().unwrap_or(e))) }
+                                    _ => { "scelta il " (italian_date(&r.chosen_on)) }
+                                }
                             }
+                            td.num { (r.days_left(today).map(|d| d.to_string()).unwrap_or_else(|| "—".into())) }
+                            td { (r.tutor.clone().unwrap_or_else(|| "—".into())) }
+                            td { @if let Some(a) = &r.last_action { (a) " " (r.last_action_on.as_deref().map(italian_date).unwrap_or_default()) } @else { "—" } }
+                            td { "no" }
+                            td { "—" }
                         }
-                        td.num { (r.days_left(today).map(|d| d.to_string()).unwrap_or_else(|| "—".into())) }
-                        td { (r.tutor.clone().unwrap_or_else(|| "—".into())) }
-                        td { @if let Some(a) = &r.last_action { (a) " " (r.last_action_on.as_deref().map(italian_date).unwrap_or_default()) } @else { "—" } }
-                        td { "no" }
-                        td { "—" }
                     }
                 }
             }
-        }
-        (pager(&base, page_no, total))
-    }))
+            (pager(&base, page_no, total))
+        },
+    ))
 }
 
 fn policy_table(policies: &[PolicyRow], labels: &Labels) -> Markup {
@@ -225,45 +233,51 @@ async fn detail(
     let Some((r, vouchers, policies, sap, labels)) = found else {
         return Err(not_found(access, &who, &req_path.0).await);
     };
-    audit_view(access, &who, View::RecipientView, Some(format!("recipient:{id}")), json!({ "cf": r.codice_fiscale })).await?;
-    Ok(page(Some(site), &format!("{} {}", r.cognome, r.nome), Some(&who.principal), html! {
-        nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " (r.cognome) " " (r.nome) }
-        h1 { (r.cognome) " " (r.nome) }
-        dl.facts {
-            dt { "Codice fiscale" } dd { code { (r.codice_fiscale) } }
-            dt { "Data di nascita" } dd { (r.birth_date.as_deref().map(italian_date).unwrap_or_default()) }
-            dt { "Sesso" } dd { (r.sex.as_deref().map(|s| labels.label("sesso", s)).unwrap_or_default()) }
-            dt { "Email" } dd { (r.email) }
-            dt { "Telefono" } dd { (r.phone) }
-            dt { "SAP" } dd {
-                @match &sap {
-                    Some((v, at, _)) => { "versione " (v) " ricevuta il " (format_it(*at)) " — " a href={ "/destinatari/" (id) "/sap" } { "apri la SAP" } }
-                    None => { "non ancora ricevuta" }
-                }
-            }
-        }
-        h2 { "Assegno di ricollocazione" }
-        @for v in &vouchers {
+    audit_view(access, &who, View::RecipientView, Some(format!("recipient:{id}")), json!({ "cf": r.codice_fiscale }))
+        .await?;
+    Ok(page(
+        Some(site),
+        &format!("{} {}", r.cognome, r.nome),
+        Some(&who.principal),
+        html! {
+            nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " (r.cognome) " " (r.nome) }
+            h1 { (r.cognome) " " (r.nome) }
             dl.facts {
-                dt { "Codice assegno" } dd { code { (v.code) } }
-                dt { "Stato" } dd { strong { (state_label(&labels, &v.state)) } }
-                dt { "Rilasciato il" } dd { (italian_date(&v.issued_on)) " dal CPI " (v.cpi) }
-                dt { "Fascia di profilazione" } dd { (v.profiling_band) }
-                dt { "Soggetto scelto" } dd { (v.provider_name) " il " (italian_date(&v.chosen_on)) }
-                dt { "Sede" } dd { (v.sede.clone().unwrap_or_else(|| "—".into())) }
-                dt { "Tutor" } dd { (v.tutor.clone().unwrap_or_else(|| "—".into())) }
-                dt { "Programma" } dd {
-                    @match (&v.programme_start, &v.programme_end) {
-                        (Some(s), Some(e)) => { "dal " (italian_date(s)) " al " (italian_date(e)) @if let Some(x) = &v.extended_until { ", prorogato al " (italian_date(x)) } }
-                        _ => { "non ancora avviato (i sei mesi decorrono dal primo incontro svolto)" }
+                dt { "Codice fiscale" } dd { code { (r.codice_fiscale) } }
+                dt { "Data di nascita" } dd { (r.birth_date.as_deref().map(italian_date).unwrap_or_default()) }
+                dt { "Sesso" } dd { (r.sex.as_deref().map(|s| labels.label("sesso", s)).unwrap_or_default()) }
+                dt { "Email" } dd { (r.email) }
+                dt { "Telefono" } dd { (r.phone) }
+                dt { "SAP" } dd {
+                    @match &sap {
+                        Some((v, at, _)) => { "versione " (v) " ricevuta il " (format_it(*at)) " — " a href={ "/destinatari/" (id) "/sap" } { "apri la SAP" } }
+                        None => { "non ancora ricevuta" }
                     }
                 }
             }
-        }
-        @if vouchers.is_empty() { p { "Nessun assegno: la persona è nota solo dalla SAP." } }
-        h2 { "Politiche attive (sezione VI della SAP)" }
-        (policy_table(&policies, &labels))
-    }))
+            h2 { "Assegno di ricollocazione" }
+            @for v in &vouchers {
+                dl.facts {
+                    dt { "Codice assegno" } dd { code { (v.code) } }
+                    dt { "Stato" } dd { strong { (state_label(&labels, &v.state)) } }
+                    dt { "Rilasciato il" } dd { (italian_date(&v.issued_on)) " dal CPI " (v.cpi) }
+                    dt { "Fascia di profilazione" } dd { (v.profiling_band) }
+                    dt { "Soggetto scelto" } dd { (v.provider_name) " il " (italian_date(&v.chosen_on)) }
+                    dt { "Sede" } dd { (v.sede.clone().unwrap_or_else(|| "—".into())) }
+                    dt { "Tutor" } dd { (v.tutor.clone().unwrap_or_else(|| "—".into())) }
+                    dt { "Programma" } dd {
+                        @match (&v.programme_start, &v.programme_end) {
+                            (Some(s), Some(e)) => { "dal " (italian_date(s)) " al " (italian_date(e)) @if let Some(x) = &v.extended_until { ", prorogato al " (italian_date(x)) } }
+                            _ => { "non ancora avviato (i sei mesi decorrono dal primo incontro svolto)" }
+                        }
+                    }
+                }
+            }
+            @if vouchers.is_empty() { p { "Nessun assegno: la persona è nota solo dalla SAP." } }
+            h2 { "Politiche attive (sezione VI della SAP)" }
+            (policy_table(&policies, &labels))
+        },
+    ))
 }
 
 /// The path as asked, for denial audit rows.
@@ -331,34 +345,51 @@ async fn sap(
     let found = pool
         .read(move |c| {
             let Some(r) = recipients::get(c, &scope, id)? else { return Ok(None) };
-            Ok(Some((r, recipients::latest_sap(c, &scope, id)?, recipients::policies(c, &scope, id)?, codes::labels(c)?)))
+            Ok(Some((
+                r,
+                recipients::latest_sap(c, &scope, id)?,
+                recipients::policies(c, &scope, id)?,
+                codes::labels(c)?,
+            )))
         })
         .await?;
     let Some((r, sap, policies, labels)) = found else {
         return Err(not_found(access, &who, &req_path.0).await);
     };
-    audit_view(access, &who, View::SapView, Some(format!("recipient:{id}")), json!({ "cf": r.codice_fiscale, "version": sap.as_ref().map(|s| s.0) })).await?;
+    audit_view(
+        access,
+        &who,
+        View::SapView,
+        Some(format!("recipient:{id}")),
+        json!({ "cf": r.codice_fiscale, "version": sap.as_ref().map(|s| s.0) }),
+    )
+    .await?;
     let sections: Value = sap.as_ref().and_then(|(_, _, s)| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
-    Ok(page(Some(site), "Scheda Anagrafica Professionale", Some(&who.principal), html! {
-        nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (r.cognome) " " (r.nome) } " › SAP" }
-        h1 { "SAP di " (r.cognome) " " (r.nome) }
-        @match &sap {
-            None => { p { "La SAP di questa persona non è ancora stata ricevuta." } }
-            Some((version, at, _)) => {
-                p.lead { "Versione " (version) ", ricevuta il " (format_it(*at)) "." }
-                @for (key, title) in SECTION_TITLES {
+    Ok(page(
+        Some(site),
+        "Scheda Anagrafica Professionale",
+        Some(&who.principal),
+        html! {
+            nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (r.cognome) " " (r.nome) } " › SAP" }
+            h1 { "SAP di " (r.cognome) " " (r.nome) }
+            @match &sap {
+                None => { p { "La SAP di questa persona non è ancora stata ricevuta." } }
+                Some((version, at, _)) => {
+                    p.lead { "Versione " (version) ", ricevuta il " (format_it(*at)) "." }
+                    @for (key, title) in SECTION_TITLES {
+                        section.sap-section {
+                            h2 { (title) }
+                            (render_json(sections.get(key).unwrap_or(&Value::Null)))
+                        }
+                    }
                     section.sap-section {
-                        h2 { (title) }
-                        (render_json(sections.get(key).unwrap_or(&Value::Null)))
+                        h2 { "Sezione VI — Interventi di politiche attive" }
+                        (policy_table(&policies, &labels))
                     }
                 }
-                section.sap-section {
-                    h2 { "Sezione VI — Interventi di politiche attive" }
-                    (policy_table(&policies, &labels))
-                }
             }
-        }
-    }))
+        },
+    ))
 }
 
 pub fn routes() -> Vec<Route> {

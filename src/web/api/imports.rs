@@ -35,9 +35,7 @@ async fn assignments(
 ) -> Result<Json<ImportReport>, AppError> {
     let bytes = read_body(data).await?;
     let (now, authority, valid_only) = (clock.now_ms(), who.scope.authority(), valid_only.unwrap_or(false));
-    let report = writer
-        .write(move |tx| imports::assignments(tx, now, &authority, "api", &bytes, valid_only))
-        .await?;
+    let report = writer.write(move |tx| imports::assignments(tx, now, &authority, "api", &bytes, valid_only)).await?;
     Ok(Json(report))
 }
 

@@ -32,7 +32,8 @@ async fn list(
     };
     let page_no = page.unwrap_or(0).max(0);
     let (scope, f) = (who.scope(), filter.clone());
-    let (rows, total, _) = pool.read(move |c| recipients::dashboard(c, &scope, &f, page_no)).await?;
+    let recipients::DashboardPage { rows, total, .. } =
+        pool.read(move |c| recipients::dashboard(c, &scope, &f, page_no)).await?;
     let detail = json!({ "q": filter.q, "state": filter.state, "page": page_no, "rows": rows.len(), "via": "api" });
     let object = who.scope().provider_filter().map(|p| format!("provider:{p}"));
     access.audit(who.scope().actor().clone(), AuditEvent::View { view: View::RecipientList, object, detail }).await?;
@@ -62,7 +63,12 @@ async fn detail(
     let found = pool
         .read(move |c| {
             let Some(r) = recipients::get(c, &scope, id)? else { return Ok(None) };
-            Ok(Some((r, recipients::vouchers(c, &scope, id)?, recipients::latest_sap(c, &scope, id)?, recipients::policies(c, &scope, id)?)))
+            Ok(Some((
+                r,
+                recipients::vouchers(c, &scope, id)?,
+                recipients::latest_sap(c, &scope, id)?,
+                recipients::policies(c, &scope, id)?,
+            )))
         })
         .await?;
     let Some((r, vouchers, sap, policies)) = found else {

@@ -1,0 +1,186 @@
+//! Recipients over real TLS: the CPI's CSV import and provider isolation in every view.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use common::{Fixture, cf, client};
+use reqwest::blocking::Client;
+use ricolloca::infra::pki::KeyKind;
+use serde_json::Value;
+
+const HEADER: &str = "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta";
+
+struct World {
+    f: Fixture,
+    server: common::Server,
+    region: Client,
+    op_a: Client,
+    auditor: Client,
+    a_people: Vec<String>,
+    b_people: Vec<String>,
+}
+
+fn csv_line(cf: &str, surname: &str, code: &str, ente: &str) -> String {
+    format!("{cf};{surname};Anna;01/02/1980;F;{code};01/02/2026;CPI-FI;3;{ente};10/02/2026")
+}
+
+fn world() -> World {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let a = f.add_provider("Lavoro Futuro", "06363391001", "ACC-A");
+    let b = f.add_provider("Orienta", "97103880585", "ACC-B");
+    let region_cf = cf("BNCMRA80A41D612");
+    f.add_operator(&region_cf, "regione", None);
+    let op_a_cf = cf("RSSMRA85T10A562");
+    f.add_operator(&op_a_cf, "operatore", Some(a));
+    let auditor_cf = cf("VRDGPP75M12G702");
+    f.add_operator(&auditor_cf, "revisore", None);
+    let _ = b;
+    let server = f.start();
+    let region = client(&f, Some(&f.card(&region_cf)));
+    let op_a = client(&f, Some(&f.card(&op_a_cf)));
+    let auditor = client(&f, Some(&f.card(&auditor_cf)));
+    let a_people: Vec<String> =
+        ["BRNLRA80B41D612", "CSTLRA80B41D612", "DMCLRA80B41D612"].iter().map(|b| cf(b)).collect();
+    let b_people: Vec<String> = ["FRRLRA80B41D612", "GLLLRA80B41D612"].iter().map(|b| cf(b)).collect();
+    let mut csv = vec![HEADER.to_owned()];
+    for (i, p) in a_people.iter().enumerate() {
+        csv.push(csv_line(p, &format!("Alfa{i}"), &format!("ADR-A{i}"), "06363391001"));
+    }
+    for (i, p) in b_people.iter().enumerate() {
+        csv.push(csv_line(p, &format!("Beta{i}"), &format!("ADR-B{i}"), "ACC-B"));
+    }
+    let res = region
+        .post(server.url("/api/v1/import/assignments"))
+        .header("Content-Type", "text/csv")
+        .body(csv.join("\n"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let report: Value = res.json().unwrap();
+    assert_eq!((report["imported"].as_i64(), report["updated"].as_i64()), (Some(5), Some(0)), "{report}");
+    World { f, server, region, op_a, auditor, a_people, b_people }
+}
+
+impl World {
+    fn id_of(&self, cf: &str) -> i64 {
+        self.f.db().query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).unwrap()
+    }
+}
+
+#[test]
+fn an_operator_sees_only_their_providers_recipients_everywhere() {
+    let w = world();
+    // List (API and screen).
+    let list: Value = w.op_a.get(w.server.url("/api/v1/recipients")).send().unwrap().json().unwrap();
+    assert_eq!(list["total"], 3);
+    let cfs: Vec<&str> =
+        list["items"].as_array().unwrap().iter().map(|i| i["codice_fiscale"].as_str().unwrap()).collect();
+    for p in &w.a_people {
+        assert!(cfs.contains(&p.as_str()));
+    }
+    let html = w.op_a.get(w.server.url("/cruscotto")).send().unwrap().text().unwrap();
+    assert!(html.contains("Alfa0") && html.contains("3 destinatari"));
+    assert!(!html.contains("Beta0"));
+    // Asking for another provider widens nothing.
+    let html = w.op_a.get(w.server.url("/cruscotto?soggetto=2")).send().unwrap().text().unwrap();
+    assert!(!html.contains("Beta0") && html.contains("Alfa0"));
+    let list: Value = w.op_a.get(w.server.url("/api/v1/recipients?q=Beta")).send().unwrap().json().unwrap();
+    assert_eq!(list["total"], 0);
+
+    // Own recipient: detail, SAP page, API, each one audit row.
+    let mine = w.id_of(&w.a_people[0]);
+    let before = w.f.audit_count("recipient.view");
+    for path in [format!("/destinatari/{mine}"), format!("/api/v1/recipients/{mine}")] {
+        assert_eq!(w.op_a.get(w.server.url(&path)).send().unwrap().status(), 200, "{path}");
+    }
+    assert_eq!(w.f.audit_count("recipient.view"), before + 2);
+    assert_eq!(w.op_a.get(w.server.url(&format!("/destinatari/{mine}/sap"))).send().unwrap().status(), 200);
+    assert_eq!(w.f.audit_count("sap.view"), 1);
+    let detail: Value = w.op_a.get(w.server.url(&format!("/api/v1/recipients/{mine}"))).send().unwrap().json().unwrap();
+    assert_eq!(detail["voucher"]["code"], "ADR-A0");
+    assert_eq!(detail["sap"], Value::Null);
+
+    // Another provider's recipient: 404 everywhere, each attempt audited as denied.
+    let theirs = w.id_of(&w.b_people[0]);
+    for path in [
+        format!("/destinatari/{theirs}"),
+        format!("/destinatari/{theirs}/sap"),
+        format!("/api/v1/recipients/{theirs}"),
+        "/destinatari/999999".to_owned(),
+    ] {
+        let before = w.f.audit_count("access.denied");
+        let res = w.op_a.get(w.server.url(&path)).send().unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        assert_eq!(w.f.audit_count("access.denied"), before + 1, "{path}");
+        assert_eq!(w.f.last_audit().2["reason"], "foreign_or_unknown_object");
+    }
+}
+
+#[test]
+fn the_region_sees_everyone_and_the_auditor_no_one() {
+    let w = world();
+    let list: Value = w.region.get(w.server.url("/api/v1/recipients")).send().unwrap().json().unwrap();
+    assert_eq!(list["total"], 5);
+    let html = w.region.get(w.server.url("/cruscotto?soggetto=2")).send().unwrap().text().unwrap();
+    assert!(html.contains("Beta0") && !html.contains("Alfa0"));
+    let theirs = w.id_of(&w.b_people[1]);
+    assert_eq!(w.region.get(w.server.url(&format!("/destinatari/{theirs}"))).send().unwrap().status(), 200);
+    // Auditors read the trail, not the people.
+    assert_eq!(w.auditor.get(w.server.url("/cruscotto")).send().unwrap().status(), 403);
+    assert_eq!(w.auditor.get(w.server.url(&format!("/destinatari/{theirs}"))).send().unwrap().status(), 403);
+    // The provider list counts recipients.
+    let providers: Value = w.region.get(w.server.url("/api/v1/providers")).send().unwrap().json().unwrap();
+    let counts: Vec<i64> =
+        providers["items"].as_array().unwrap().iter().map(|p| p["recipients"].as_i64().unwrap()).collect();
+    assert_eq!(counts, vec![3, 2]);
+}
+
+#[test]
+fn a_csv_with_a_bad_row_imports_nothing_unless_asked_for_the_valid_rows() {
+    let w = world();
+    let body = [
+        HEADER.to_owned(),
+        csv_line(&cf("HHHLRA80B41D612"), "Gamma", "ADR-G1", "06363391001"),
+        csv_line("RSSMRA85T10A562X", "Delta", "ADR-G2", "06363391001"),
+        csv_line(&cf("JJJLRA80B41D612"), "Epsilon", "ADR-G3", "NESSUNO"),
+        csv_line(&w.a_people[0], "Alfa0", "ADR-A0", "06363391001"),
+    ]
+    .join("\r\n");
+    let post = |query: &str| {
+        w.region
+            .post(w.server.url(&format!("/api/v1/import/assignments{query}")))
+            .header("Content-Type", "text/csv")
+            .body(body.clone())
+            .send()
+            .unwrap()
+            .json::<Value>()
+            .unwrap()
+    };
+    let recipients_before: i64 = w.f.db().query_row("SELECT count(*) FROM recipient", [], |r| r.get(0)).unwrap();
+    let report = post("");
+    assert_eq!((report["imported"].as_i64(), report["updated"].as_i64()), (Some(0), Some(0)));
+    let refused: Vec<(i64, &str)> = report["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_i64().unwrap(), r["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(refused, vec![(3, "codice_fiscale"), (4, "ente")]);
+    let after: i64 = w.f.db().query_row("SELECT count(*) FROM recipient", [], |r| r.get(0)).unwrap();
+    assert_eq!(after, recipients_before, "nothing half-imported");
+
+    let report = post("?valid_only=true");
+    assert_eq!((report["imported"].as_i64(), report["updated"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(report["refused"].as_array().unwrap().len(), 2);
+    assert_eq!(w.f.audit_count("import.assignments"), 2);
+    // Only the Region imports.
+    let res = w
+        .op_a
+        .post(w.server.url("/api/v1/import/assignments"))
+        .header("Content-Type", "text/csv")
+        .body(body.clone())
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
