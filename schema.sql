@@ -269,3 +269,17 @@ CREATE TABLE policy (
     version                        INTEGER NOT NULL DEFAULT 1
 ) STRICT;
 CREATE INDEX policy_recipient ON policy(recipient_id, sap_version_id);
+
+-- The Programma di ricerca intensiva: every save is a new version, with the PDF generated
+-- from it (kept with its sha256: a signed upload can then be compared byte for byte).
+CREATE TABLE programme_version (
+    id         INTEGER PRIMARY KEY,
+    voucher_id INTEGER NOT NULL REFERENCES voucher(id),
+    version    INTEGER NOT NULL,
+    fields     TEXT NOT NULL,                 -- JSON of the module's fields
+    saved_at   INTEGER NOT NULL,
+    saved_by   INTEGER NOT NULL,              -- operator id
+    pdf        BLOB NOT NULL,
+    pdf_sha256 TEXT NOT NULL,
+    UNIQUE (voucher_id, version)
+) STRICT;

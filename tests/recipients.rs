@@ -184,3 +184,61 @@ fn a_csv_with_a_bad_row_imports_nothing_unless_asked_for_the_valid_rows() {
         .unwrap();
     assert_eq!(res.status(), 403);
 }
+
+#[test]
+fn the_programme_is_saved_in_versions_with_its_pdf_and_edits_never_overwrite() {
+    let w = world();
+    let mine = w.id_of(&w.a_people[0]);
+    let url = w.server.url(&format!("/api/v1/recipients/{mine}/programme"));
+    let body = |version: i64, jobs: &str| {
+        serde_json::json!({
+            "version": version, "target_jobs": jobs, "search_area": "Firenze e Prato",
+            "activities": "Colloquio individuale\nBilancio di competenze", "duties": "Partecipare agli incontri.",
+        })
+    };
+    // Missing fields are named, nothing saved.
+    let res = w.op_a.put(&url).json(&serde_json::json!({"version": 0})).send().unwrap();
+    assert_eq!(res.status(), 422);
+    let res = w.op_a.put(&url).json(&body(0, "Magazziniere")).send().unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().unwrap()["version"], 1);
+    // A second editor still on version 0 is refused: nothing overwritten.
+    let res = w.op_a.put(&url).json(&body(0, "Cuoco")).send().unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(w.op_a.put(&url).json(&body(1, "Magazziniere, mulettista")).send().unwrap().status(), 200);
+
+    let p: Value = w.op_a.get(&url).send().unwrap().json().unwrap();
+    assert_eq!(p["version"], 2);
+    assert_eq!(p["fields"]["target_jobs"], "Magazziniere, mulettista");
+    assert_eq!(p["versions"].as_array().unwrap().len(), 2);
+    let sha = p["versions"][1]["pdf_sha256"].as_str().unwrap().to_owned();
+    let pdf = w.op_a.get(w.server.url(&format!("/destinatari/{mine}/programma/1/pdf"))).send().unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert!(pdf.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let bytes = pdf.bytes().unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    use sha2::Digest;
+    assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), sha, "the stored sha256 is the file's");
+    assert_eq!(w.f.audit_count("programme.update"), 2);
+
+    // Screens: the form (with its token) and the print view.
+    let html = w.op_a.get(w.server.url(&format!("/destinatari/{mine}/programma"))).send().unwrap().text().unwrap();
+    assert!(html.contains("Magazziniere, mulettista") && html.contains("Versioni salvate"));
+    let print =
+        w.op_a.get(w.server.url(&format!("/destinatari/{mine}/programma/stampa"))).send().unwrap().text().unwrap();
+    assert!(print.contains("Firma della persona"));
+
+    // The Region reads but does not write; another provider's operator finds nothing.
+    assert_eq!(w.region.get(&url).send().unwrap().status(), 200);
+    assert_eq!(w.region.put(&url).json(&body(2, "X")).send().unwrap().status(), 403);
+    let theirs = w.id_of(&w.b_people[0]);
+    let theirs_url = w.server.url(&format!("/api/v1/recipients/{theirs}/programme"));
+    assert_eq!(w.op_a.get(&theirs_url).send().unwrap().status(), 404);
+    let denied = w.f.audit_count("access.denied");
+    assert_eq!(w.op_a.put(&theirs_url).json(&body(0, "X")).send().unwrap().status(), 404);
+    assert_eq!(w.f.audit_count("access.denied"), denied + 1);
+    assert_eq!(
+        w.op_a.get(w.server.url(&format!("/destinatari/{theirs}/programma/1/pdf"))).send().unwrap().status(),
+        404
+    );
+}

@@ -70,6 +70,7 @@ pub enum Change {
     OperatorReview,
     ImportAssignments,
     ImportSap,
+    ProgrammeUpdate,
 }
 
 impl Change {
@@ -90,6 +91,7 @@ impl Change {
             Change::OperatorReview => "operator.review",
             Change::ImportAssignments => "import.assignments",
             Change::ImportSap => "import.sap",
+            Change::ProgrammeUpdate => "programme.update",
         }
     }
 }
@@ -108,6 +110,7 @@ pub enum View {
     RecipientList,
     RecipientView,
     SapView,
+    ProgrammeView,
 }
 
 impl View {
@@ -124,6 +127,7 @@ impl View {
             View::RecipientList => "recipient.list",
             View::RecipientView => "recipient.view",
             View::SapView => "sap.view",
+            View::ProgrammeView => "programme.view",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod document;
 pub mod ids;
 pub mod operator;
 pub mod partita_iva;
+pub mod programme;
 pub mod provider;
 pub mod recipient;
 pub mod role;

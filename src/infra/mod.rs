@@ -5,4 +5,5 @@ pub mod clock;
 pub mod crl;
 pub mod logging;
 pub mod pki;
+pub mod programme_pdf;
 pub mod tls;

@@ -8,6 +8,7 @@ pub mod codes;
 pub mod communications;
 pub mod operators;
 pub mod pool;
+pub mod programmes;
 pub mod providers;
 pub mod recipients;
 pub mod settings;

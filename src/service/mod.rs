@@ -6,4 +6,5 @@
 pub mod communications;
 pub mod imports;
 pub mod operators;
+pub mod programmes;
 pub mod providers;

@@ -12,6 +12,7 @@ pub mod headers;
 pub mod home;
 pub mod manual;
 pub mod params;
+pub mod programme;
 pub mod recipients;
 pub mod request_log;
 pub mod views;
@@ -65,6 +66,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", gate::routes())
         .mount("/", admin::routes())
         .mount("/", recipients::routes())
+        .mount("/", programme::routes())
         .mount("/static", assets::routes())
         .mount("/manuale", manual::routes())
         .mount("/api/v1", api::routes())

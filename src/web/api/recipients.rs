@@ -4,16 +4,22 @@
 use std::sync::Arc;
 
 use rocket::serde::json::{Json, Value, json};
-use rocket::{Route, State, get, routes};
+use rocket::{Route, State, get, put, routes};
 
 use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::domain::ids::RecipientId;
+use crate::domain::programme::ProgrammeFields;
 use crate::domain::recipient::VoucherState;
 use crate::error::AppError;
+use crate::infra::clock::SharedClock;
 use crate::repo::pool::ReadPool;
+use crate::repo::programmes;
 use crate::repo::recipients::{self, DashboardFilter};
-use crate::web::guards::RecipientReader;
+use crate::repo::writer::Writer;
+use crate::service::programmes::save;
+use crate::web::Site;
+use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::recipients::{RequestPath, not_found};
 
 #[get("/recipients?<q>&<state>&<page>")]
@@ -91,6 +97,83 @@ async fn detail(
     })))
 }
 
+/// The programme: current fields and every version (with the sha256 of its PDF).
+#[get("/recipients/<id>/programme")]
+async fn programme(
+    who: RecipientReader,
+    id: RecipientId,
+    path: RequestPath,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Json<Value>, AppError> {
+    let scope = who.scope();
+    let found = pool
+        .read(move |c| {
+            let Some(ctx) = programmes::context(c, &scope, id)? else { return Ok(None) };
+            let versions = programmes::versions(c, ctx.voucher_id)?;
+            Ok(Some((ctx, versions)))
+        })
+        .await?;
+    let Some((ctx, versions)) = found else {
+        return Err(not_found(access, &who, &path.0).await);
+    };
+    let detail = json!({ "cf": ctx.codice_fiscale, "via": "api" });
+    let event = AuditEvent::View { view: View::ProgrammeView, object: Some(format!("recipient:{id}")), detail };
+    access.audit(who.scope().actor().clone(), event).await?;
+    let current: Value = versions.first().and_then(|v| serde_json::from_str(&v.fields).ok()).unwrap_or(Value::Null);
+    let list: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({ "version": v.version, "saved_at": v.saved_at, "saved_by": v.saved_by, "pdf_sha256": v.pdf_sha256 }))
+        .collect();
+    Ok(Json(json!({
+        "voucher": ctx.voucher_code, "version": versions.first().map_or(0, |v| v.version),
+        "fields": current, "versions": list,
+    })))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ProgrammeUpdate {
+    /// The version being edited (0 for the first save): a stale one is refused (409).
+    #[serde(default)]
+    version: i64,
+    #[serde(flatten)]
+    fields: ProgrammeFields,
+}
+
+#[put("/recipients/<id>/programme", format = "json", data = "<body>")]
+async fn update_programme(
+    who: Operatore,
+    id: RecipientId,
+    path: RequestPath,
+    access: &State<Arc<AccessControl>>,
+    body: Result<Json<ProgrammeUpdate>, rocket::serde::json::Error<'_>>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Json<Value>, AppError> {
+    let body = body.map(Json::into_inner).map_err(|e| {
+        AppError::Invalid(vec![crate::error::FieldError {
+            field: "body".into(),
+            message: format!("JSON non valido: {e}"),
+        }])
+    })?;
+    let fields = body.fields.validate().map_err(AppError::Invalid)?;
+    let (now, scope, region, expected) = (clock.now_ms(), who.scope.clone(), site.region_name.clone(), body.version);
+    match writer.write(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {
+        Ok(version) => Ok(Json(json!({ "version": version }))),
+        Err(AppError::NotFound) => Err(foreign(access, &who, &path.0).await),
+        Err(e) => Err(e),
+    }
+}
+
+/// A write aimed at a recipient the operator cannot see: audited, then 404.
+async fn foreign(access: &AccessControl, who: &Operatore, path: &str) -> AppError {
+    match access.refuse_principal(&who.principal, crate::domain::operator::Refusal::ForeignObject, "PUT", path).await {
+        AppError::Refused(_) => AppError::NotFound,
+        other => other,
+    }
+}
+
 pub fn routes() -> Vec<Route> {
-    routes![list, detail]
+    routes![list, detail, programme, update_programme]
 }
