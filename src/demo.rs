@@ -259,9 +259,58 @@ fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
                 )?;
             }
         }
-        Ok(())
+        seed_recipients(tx, now, &who)
     })
     .map_err(|e| StartupError::Other(format!("demo: dati di esempio: {e}")))
+}
+
+/// Fake recipients: (cognome, nome, CF body, birth date, sex, provider index, state, tutor).
+const RECIPIENTS: &[(&str, &str, &str, &str, &str, usize)] = &[
+    ("Esposito", "Giulia", "SPSGLI88M52D612", "12/08/1988", "F", 0),
+    ("Bruno", "Luca", "BRNLCU79A01G702", "01/01/1979", "M", 0),
+    ("Gallo", "Chiara", "GLLCHR92C45D612", "05/03/1992", "F", 0),
+    ("Conti", "Marco", "CNTMRC75H12G999", "12/06/1975", "M", 0),
+    ("De Luca", "Francesca", "DLCFNC84P60D612", "20/09/1984", "F", 0),
+    ("Mancini", "Andrea", "MNCNDR90L03G702", "03/07/1990", "M", 0),
+    ("Costa", "Sara", "CSTSRA95E48D612", "08/05/1995", "F", 0),
+    ("Giordano", "Paolo", "GRDPLA68T22G999", "22/12/1968", "M", 1),
+    ("Rizzo", "Elena", "RZZLNE81B57D612", "17/02/1981", "F", 1),
+    ("Lombardi", "Davide", "LMBDVD87R14G702", "14/10/1987", "M", 1),
+    ("Moretti", "Nicolò", "MRTNCL93S09D612", "09/11/1993", "M", 1),
+    ("Barbieri", "Anna", "BRBNNA77D63G999", "23/04/1977", "F", 1),
+];
+
+/// Recipients and vouchers, imported the way the CPI's CSV would be; some programmes started.
+fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Result<(), AppError> {
+    let mut csv = String::from(
+        "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta;email\n",
+    );
+    for (i, (cognome, nome, body, birth, sex, provider)) in RECIPIENTS.iter().enumerate() {
+        let cf = cf_of(body).map_err(|e| AppError::internal(e.to_string()))?;
+        let (_, piva, _, _) = PROVIDERS.get(*provider).ok_or_else(|| AppError::internal("demo provider"))?;
+        let _ = writeln!(
+            csv,
+            "{cf};{cognome};{nome};{birth};{sex};ADR-2026-{:05};{:02}/09/2026;CPI-FI-01;{};{};{:02}/10/2026;{}@example.it",
+            1000 + i,
+            1 + i % 20,
+            1 + i % 4,
+            piva_of(piva),
+            1 + i % 25,
+            nome.to_lowercase().replace('ò', "o")
+        );
+    }
+    let report = service::imports::assignments(tx, now, who, "demo.csv", csv.as_bytes(), false)?;
+    if !report.refused.is_empty() {
+        return Err(AppError::internal(format!("demo recipients refused: {:?}", report.refused)));
+    }
+    // Half of them have started their programme (six months from the first meeting).
+    for (i, (_, _, body, ..)) in RECIPIENTS.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        let cf = cf_of(body).map_err(|e| AppError::internal(e.to_string()))?;
+        let start = format!("2026-11-{:02}", 2 + i);
+        let end = format!("2027-05-{:02}", 1 + i);
+        repo::recipients::start_programme_demo(tx, cf.as_str(), &start, &end)?;
+    }
+    Ok(())
 }
 
 /// The instructions printed when the demo starts.

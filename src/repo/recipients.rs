@@ -320,6 +320,21 @@ pub fn upsert_voucher(
     }
 }
 
+/// Puts a recipient's voucher in progress with its dates and a tutor of the provider (the
+/// demo's stand-in for the first held appointment, which the actions feature records).
+pub fn start_programme_demo(tx: &WriteTx<'_>, cf: &str, start: &str, end: &str) -> Result<(), AppError> {
+    tx.conn().execute(
+        "UPDATE voucher SET state = 'in_progress', programme_start = ?2, programme_end = ?3,
+                tutor_id = (SELECT o.id FROM operator o WHERE o.provider_id = voucher.provider_id AND o.state = 'active'
+                            ORDER BY o.id LIMIT 1),
+                sede_id = (SELECT s.id FROM sede s WHERE s.provider_id = voucher.provider_id AND s.closed = 0
+                           ORDER BY s.id LIMIT 1)
+         WHERE recipient_id = (SELECT id FROM recipient WHERE codice_fiscale = ?1)",
+        params![cf, start, end],
+    )?;
+    Ok(())
+}
+
 /// Number of recipients per provider (those whose voucher names it).
 pub fn count_for_provider(conn: &Connection, provider: ProviderId) -> Result<i64, AppError> {
     Ok(conn.query_row(
