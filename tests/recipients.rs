@@ -242,3 +242,27 @@ fn the_programme_is_saved_in_versions_with_its_pdf_and_edits_never_overwrite() {
         404
     );
 }
+
+#[test]
+fn the_import_screen_takes_a_csv_upload_and_shows_the_report() {
+    let w = world();
+    let html = w.region.get(w.server.url("/regione/importazioni")).send().unwrap().text().unwrap();
+    let at = html.find("name=\"_token\" value=\"").unwrap();
+    let token = html[at + 21..].split('"').next().unwrap().to_owned();
+    let csv = [HEADER.to_owned(), csv_line(&cf("KKKLRA80B41D612"), "Zeta", "ADR-Z1", "ACC-A")].join("\n");
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("_token", token)
+        .part("files", reqwest::blocking::multipart::Part::bytes(csv.into_bytes()).file_name("assegni.csv"));
+    let res = w
+        .region
+        .post(w.server.url("/regione/importazioni/csv"))
+        .header("Origin", format!("https://127.0.0.1:{}", w.server.port))
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().unwrap();
+    assert!(text.contains("<strong>1</strong> nuovi"), "{text}");
+    let list: Value = w.op_a.get(w.server.url("/api/v1/recipients?q=Zeta")).send().unwrap().json().unwrap();
+    assert_eq!(list["total"], 1);
+}

@@ -2,6 +2,7 @@
 //! written communications, operators and staff, inactivity, the annual review.
 
 mod communications;
+mod imports;
 mod inactivity;
 mod operators;
 mod providers;
@@ -18,6 +19,7 @@ pub fn routes() -> Vec<Route> {
     let mut r = providers::routes();
     r.extend(operators::routes());
     r.extend(communications::routes());
+    r.extend(imports::routes());
     r.extend(inactivity::routes());
     r.extend(review::routes());
     r

@@ -68,6 +68,9 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                                         li { a href="/regione/operatori" { "Operatori" } }
                                         li { a href="/regione/inattivita" { "Inattività" } }
                                         li { a href="/regione/revisione" { "Revisione annuale" } }
+                                        @if user.role() == Role::Regione {
+                                            li { a href="/regione/importazioni" { "Importazioni" } }
+                                        }
                                     }
                                 }
                                 li { a href="/manuale" { "Manuale" } }

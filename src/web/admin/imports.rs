@@ -1,0 +1,126 @@
+//! Importazioni (regione): upload the CPI's voucher-assignment CSV (and SAP XML files) and
+//! read the report of what was imported, updated and refused.
+
+use maud::{Markup, html};
+use rocket::form::{Form, FromForm};
+use rocket::fs::TempFile;
+use rocket::http::Status;
+use rocket::tokio::io::AsyncReadExt;
+use rocket::{Route, State, get, post, routes};
+
+use crate::error::AppError;
+use crate::infra::clock::SharedClock;
+use crate::repo::writer::Writer;
+use crate::service::imports::{self, ImportReport};
+use crate::web::Site;
+use crate::web::forms::{FormToken, token_field};
+use crate::web::guards::Regione;
+use crate::web::views::layout::page;
+
+fn forms(token: &FormToken) -> Markup {
+    html! {
+        h2 { "Assegnazioni degli assegni (CSV del CPI)" }
+        form.stack method="post" action="/regione/importazioni/csv" enctype="multipart/form-data" {
+            (token_field(token))
+            div.field {
+                label for="f-csv" { "File CSV (separatore ; o ,)" }
+                input #f-csv type="file" name="files" accept=".csv,text/csv" multiple required;
+            }
+            div.field.check {
+                input #f-valid type="checkbox" name="valid_only" value="true";
+                label for="f-valid" { "Importa le righe valide anche se altre righe sono errate" }
+            }
+            button.button type="submit" { "Importa" }
+        }
+        p { "Il formato delle colonne è descritto nel " a href="/manuale/importazioni" { "manuale" } "." }
+    }
+}
+
+#[get("/regione/importazioni")]
+fn screen(who: Regione, token: FormToken, site: &State<Site>) -> Markup {
+    page(
+        Some(site),
+        "Importazioni",
+        Some(&who.principal),
+        html! {
+            h1 { "Importazioni" }
+            (forms(&token))
+        },
+    )
+}
+
+pub fn report_view(report: &ImportReport) -> Markup {
+    html! {
+        div.alert.alert-success[report.refused.is_empty()].alert-danger[!report.refused.is_empty()] role="status" {
+            p { strong { (report.imported) } " nuovi, " strong { (report.updated) } " aggiornati, " strong { (report.refused.len()) } " rifiutati." }
+        }
+        @if !report.refused.is_empty() {
+            table.data {
+                caption { "Righe o file rifiutati" }
+                thead { tr { th scope="col" { "File" } th scope="col" { "Riga" } th scope="col" { "Motivo" } } }
+                tbody {
+                    @for r in &report.refused {
+                        tr { td { (r.file.clone().unwrap_or_default()) } td { (r.line.map(|l| l.to_string()).unwrap_or_default()) } td { (r.reason) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(FromForm)]
+struct CsvUpload<'r> {
+    files: Vec<TempFile<'r>>,
+    #[field(default = false)]
+    valid_only: bool,
+}
+
+async fn read_all(file: &TempFile<'_>) -> Result<Vec<u8>, AppError> {
+    let mut bytes = Vec::new();
+    file.open().await.map_err(AppError::internal)?.read_to_end(&mut bytes).await.map_err(AppError::internal)?;
+    Ok(bytes)
+}
+
+#[post("/regione/importazioni/csv", data = "<upload>")]
+async fn csv(
+    who: Regione,
+    upload: Form<CsvUpload<'_>>,
+    token: FormToken,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<(Status, Markup), AppError> {
+    let mut total = ImportReport::default();
+    for file in &upload.files {
+        let name =
+            file.raw_name().map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_owned()).unwrap_or_default();
+        let name: String = name.chars().filter(|c| !c.is_control()).take(120).collect();
+        let bytes = read_all(file).await?;
+        let (now, authority, valid_only, file_name) =
+            (clock.now_ms(), who.scope.authority(), upload.valid_only, name.clone());
+        let mut report =
+            writer.write(move |tx| imports::assignments(tx, now, &authority, &file_name, &bytes, valid_only)).await?;
+        for r in &mut report.refused {
+            r.file = Some(name.clone());
+        }
+        total.merge(report);
+    }
+    let status = if total.refused.is_empty() { Status::Ok } else { Status::UnprocessableEntity };
+    Ok((
+        status,
+        page(
+            Some(site),
+            "Importazioni",
+            Some(&who.principal),
+            html! {
+                h1 { "Esito dell'importazione" }
+                (report_view(&total))
+                (forms(&token))
+            },
+        ),
+    ))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![screen, csv]
+}
