@@ -10,5 +10,6 @@ pub mod operator;
 pub mod partita_iva;
 pub mod provider;
 pub mod role;
+pub mod sap;
 pub mod sede;
 pub mod text;

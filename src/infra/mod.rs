@@ -1,8 +1,9 @@
-//! Technical machinery: time, the audit chain, CRLs, certificates, TLS, logs.
+//! Technical machinery: time, the audit chain, CRLs, certificates, TLS, logs, SAP XML.
 
 pub mod audit;
 pub mod clock;
 pub mod crl;
 pub mod logging;
 pub mod pki;
+pub mod sap_xml;
 pub mod tls;
