@@ -13,5 +13,6 @@ pub mod programme;
 pub mod provider;
 pub mod recipient;
 pub mod role;
+pub mod sap;
 pub mod sede;
 pub mod text;

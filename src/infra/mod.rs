@@ -1,4 +1,4 @@
-//! Technical machinery: time, the audit chain, CRLs, certificates, TLS, logs.
+//! Technical machinery: time, the audit chain, CRLs, certificates, TLS, logs, file formats.
 
 pub mod audit;
 pub mod clock;
@@ -6,4 +6,5 @@ pub mod crl;
 pub mod logging;
 pub mod pki;
 pub mod programme_pdf;
+pub mod sap_xml;
 pub mod tls;
