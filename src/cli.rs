@@ -179,6 +179,46 @@ pub fn import_csv(
     Ok(total)
 }
 
+/// Files per transaction when importing SAPs: each file still in its own savepoint.
+const SAP_BATCH: usize = 500;
+
+/// Imports SAP XML files; each file whole or not at all, in batches that share one commit.
+pub fn import_sap(data: &Path, clock: &dyn Clock, files: &[std::path::PathBuf]) -> Result<ImportReport, CliError> {
+    let mut conn = repo::open_and_migrate(data)?;
+    let who = AdminAuthority::command_line(os_user().as_deref());
+    let mut total = ImportReport::default();
+    let mut done = 0;
+    for chunk in files.chunks(SAP_BATCH) {
+        let now = clock.now_ms();
+        let results = repo::write_each(&mut conn, chunk, |tx, file| {
+            let bytes = std::fs::read(file).map_err(|e| {
+                AppError::Invalid(vec![crate::error::FieldError { field: "file".into(), message: e.to_string() }])
+            })?;
+            service::imports::sap(tx, now, &who, &file.display().to_string(), &bytes)
+        })?;
+        for (file, result) in chunk.iter().zip(results) {
+            match result {
+                Ok(report) => total.merge(report),
+                Err(e) => total.refused.push(service::imports::Refused {
+                    file: Some(file.display().to_string()),
+                    line: None,
+                    column: None,
+                    reason: CliError::from(e).to_string(),
+                }),
+            }
+        }
+        done += chunk.len();
+        eprintln!(
+            "[{done}/{}] SAP: {} importate, {} aggiornate, {} rifiutate",
+            files.len(),
+            total.imported,
+            total.updated,
+            total.refused.len()
+        );
+    }
+    Ok(total)
+}
+
 /// Verifies the chain of a data file (live or a copy) without writing to it.
 pub fn audit_verify(data: &Path) -> Result<(ChainReport, i64), CliError> {
     if !data.is_file() {

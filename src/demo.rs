@@ -303,6 +303,39 @@ fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Re
     if !report.refused.is_empty() {
         return Err(AppError::internal(format!("demo recipients refused: {:?}", report.refused)));
     }
+    // Most SAPs have arrived from the CPI, with the policies already on them.
+    for (i, (cognome, nome, body, birth, sex, _)) in RECIPIENTS.iter().enumerate().take(10) {
+        let cf = cf_of(body).map_err(|e| AppError::internal(e.to_string()))?;
+        let birth = crate::domain::text::parse_date(birth).map(crate::domain::text::iso).unwrap_or_default();
+        let email = format!("{}@example.it", nome.to_lowercase().replace('ò', "o"));
+        let policies: &[(&str, &str, Option<&str>, Option<&str>, &str, &str)] = if i % 3 == 0 {
+            &[
+                ("N00", "2026-01-15", Some("2026-01-15"), Some("2026-01-15"), "10", "2026-01-15"),
+                ("A02", "2026-01-20", Some("2026-01-20"), Some("2026-01-20"), "10", "2026-01-20"),
+                ("C05", "2026-03-01", Some("2026-03-10"), Some("2026-05-30"), "10", "2026-05-30"),
+            ]
+        } else {
+            &[
+                ("N00", "2026-02-03", Some("2026-02-03"), Some("2026-02-03"), "10", "2026-02-03"),
+                ("A02", "2026-02-10", Some("2026-02-10"), Some("2026-02-10"), "10", "2026-02-10"),
+            ]
+        };
+        let person = crate::infra::sap_sample::SamplePerson {
+            codice_fiscale: cf.as_str(),
+            cognome,
+            nome,
+            sesso: sex,
+            data_nascita: &birth,
+            comune: "D612",
+            email: &email,
+            policies,
+        };
+        let xml = crate::infra::sap_sample::sap_xml(&person, &format!("AA{:07}T", 1_711_600 + i), "2026-10-01");
+        let report = service::imports::sap(tx, now, who, &format!("sap-{}.xml", cf), xml.as_bytes())?;
+        if !report.refused.is_empty() {
+            return Err(AppError::internal(format!("demo SAP refused: {:?}", report.refused)));
+        }
+    }
     // Half of them have started their programme (six months from the first meeting).
     for (i, (_, _, body, ..)) in RECIPIENTS.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
         let cf = cf_of(body).map_err(|e| AppError::internal(e.to_string()))?;

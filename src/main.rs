@@ -121,6 +121,13 @@ enum ProviderCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// SAP XML files in the national layout (any declared encoding); prints the JSON report.
+    Sap {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Voucher assignments as CSV (`;` or `,`, UTF-8 or Windows-1252); prints the JSON report.
     Csv {
         #[arg(long, env = CONFIG_ENV)]
@@ -203,6 +210,12 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             let id = cli::provider_add(&data, clock().as_ref(), &args)?;
             println!("soggetto accreditato {id} registrato");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { command: ImportCommand::Sap { config, files } } => {
+            let data = data_path(config.as_deref())?;
+            let report = cli::import_sap(&data, clock().as_ref(), &files)?;
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            Ok(if report.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
         Command::Import { command: ImportCommand::Csv { config, valid_only, files } } => {
             let data = data_path(config.as_deref())?;

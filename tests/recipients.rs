@@ -266,3 +266,76 @@ fn the_import_screen_takes_a_csv_upload_and_shows_the_report() {
     let list: Value = w.op_a.get(w.server.url("/api/v1/recipients?q=Zeta")).send().unwrap().json().unwrap();
     assert_eq!(list["total"], 1);
 }
+
+#[test]
+fn saps_are_imported_in_versions_and_shown_section_by_section_to_the_right_provider_only() {
+    let w = world();
+    let person = &w.a_people[0];
+    let sample = |updated_on: &str, policies: &[(&str, &str, Option<&str>, Option<&str>, &str, &str)]| {
+        ricolloca::infra::sap_sample::sap_xml(
+            &ricolloca::infra::sap_sample::SamplePerson {
+                codice_fiscale: person,
+                cognome: "Alfa0",
+                nome: "Anna",
+                sesso: "F",
+                data_nascita: "1980-02-01",
+                comune: "D612",
+                email: "anna@example.it",
+                policies,
+            },
+            "AA0000001T",
+            updated_on,
+        )
+    };
+    let post = |body: String| {
+        w.region
+            .post(w.server.url("/api/v1/import/sap"))
+            .header("Content-Type", "application/xml")
+            .body(body)
+            .send()
+            .unwrap()
+            .json::<Value>()
+            .unwrap()
+    };
+    let first = sample("2026-10-01", &[("A02", "2026-01-20", Some("2026-01-20"), None, "02", "2026-01-20")]);
+    assert_eq!(post(first.clone())["imported"], 1);
+    assert_eq!(post(first)["imported"], 0, "the same file again changes nothing");
+    let newer = sample(
+        "2026-11-01",
+        &[
+            ("A02", "2026-01-20", Some("2026-01-20"), Some("2026-01-20"), "10", "2026-01-20"),
+            ("XYZ", "2026-10-05", None, None, "01", "2026-10-05"),
+        ],
+    );
+    assert_eq!(post(newer)["updated"], 1);
+    // A file that cannot be read is refused with the element path; nothing stored.
+    let bad = post(sample("2026-11-02", &[]).replace(person.as_str(), "RSSMRA85T10A562T"));
+    assert_eq!(bad["refused"][0]["reason"].as_str().unwrap().contains("codicefiscale"), true, "{bad}");
+    let versions: i64 = w.f.db().query_row("SELECT count(*) FROM sap_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(versions, 2);
+
+    let mine = w.id_of(person);
+    let html = w.op_a.get(w.server.url(&format!("/destinatari/{mine}/sap"))).send().unwrap().text().unwrap();
+    assert!(
+        html.contains("Versione 2") && html.contains("Sezione 4") && html.contains("Magazzini Generali Fiorentini")
+    );
+    // Section VI with labels from the code lists; an unknown code still shows, with its code.
+    assert!(html.contains("A02 — Stipula del patto") && html.contains("XYZ (codice non in elenco)"));
+    assert!(html.contains("10 — Terminata"));
+    let detail: Value = w.op_a.get(w.server.url(&format!("/api/v1/recipients/{mine}"))).send().unwrap().json().unwrap();
+    let section6 = detail["sap"]["sections"]["section6"].as_array().unwrap();
+    assert_eq!(section6.len(), 2, "only the latest version's policies");
+    // The other provider's operator cannot reach this SAP.
+    let op_b_cf = cf("TTTMRA85T10A562");
+    w.f.add_operator(&op_b_cf, "operatore", Some(2));
+    let op_b = client(&w.f, Some(&w.f.card(&op_b_cf)));
+    assert_eq!(op_b.get(w.server.url(&format!("/destinatari/{mine}/sap"))).send().unwrap().status(), 404);
+    // A SAP for someone without a voucher is the Region's only.
+    let stranger = cf("ZZZLRA80B41D612");
+    let mut lonely = sample("2026-10-01", &[]);
+    lonely = lonely.replace(person.as_str(), &stranger);
+    assert_eq!(post(lonely)["imported"], 1);
+    let id = w.id_of(&stranger);
+    assert_eq!(w.region.get(w.server.url(&format!("/destinatari/{id}/sap"))).send().unwrap().status(), 200);
+    assert_eq!(w.op_a.get(w.server.url(&format!("/destinatari/{id}"))).send().unwrap().status(), 404);
+}

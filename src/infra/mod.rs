@@ -6,5 +6,6 @@ pub mod crl;
 pub mod logging;
 pub mod pki;
 pub mod programme_pdf;
+pub mod sap_sample;
 pub mod sap_xml;
 pub mod tls;

@@ -94,6 +94,30 @@ pub fn open_and_migrate(path: &Path) -> Result<Connection, StartupError> {
     Ok(conn)
 }
 
+/// Many items in one write transaction, each in its own savepoint: an item that fails is
+/// rolled back alone (its error returned in its place), the rest commit together with one
+/// fsync. For bulk imports from the command line.
+pub fn write_each<T, R>(
+    conn: &mut Connection,
+    items: impl IntoIterator<Item = T>,
+    mut f: impl FnMut(&WriteTx<'_>, T) -> Result<R, AppError>,
+) -> Result<Vec<Result<R, AppError>>, AppError> {
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut out = Vec::new();
+    for item in items {
+        let mut sp = tx.savepoint()?;
+        let result = f(&WriteTx::new(&sp), item);
+        if result.is_ok() {
+            sp.commit()?;
+        } else {
+            sp.rollback()?;
+        }
+        out.push(result);
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
 /// One write transaction outside the writer thread: the CLI, which may run beside a live
 /// server. `BEGIN IMMEDIATE` takes the write lock first, so the chain head read inside is
 /// the true head even with another process writing.

@@ -343,3 +343,125 @@ pub fn count_for_provider(conn: &Connection, provider: ProviderId) -> Result<i64
         |r| r.get(0),
     )?)
 }
+
+// --- SAP versions ---------------------------------------------------------------------------
+
+/// The recipient with this codice fiscale, created from the SAP's personal data if new.
+/// Returns (id, created).
+pub fn upsert_from_sap(
+    tx: &WriteTx<'_>,
+    now: i64,
+    cf: &str,
+    personal: &crate::domain::sap::DatiPersonali,
+    contacts: &crate::domain::sap::Recapiti,
+) -> Result<(RecipientId, bool), AppError> {
+    let existing: Option<i64> =
+        tx.conn().query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).optional()?;
+    if let Some(id) = existing {
+        // The CPI's assignment is the reference for names; the SAP fills what is missing.
+        tx.conn().execute(
+            "UPDATE recipient SET birth_date = coalesce(birth_date, ?2), sex = coalesce(sex, ?3),
+                    email = CASE WHEN email = '' THEN ?4 ELSE email END,
+                    phone = CASE WHEN phone = '' THEN ?5 ELSE phone END, updated_at = ?6
+             WHERE id = ?1",
+            params![
+                id,
+                personal.data_nascita,
+                personal.sesso.as_deref().filter(|s| *s == "M" || *s == "F"),
+                contacts.email.clone().unwrap_or_default(),
+                contacts.cellulare.clone().or_else(|| contacts.telefono.clone()).unwrap_or_default(),
+                now
+            ],
+        )?;
+        return Ok((RecipientId::from_db(id), false));
+    }
+    tx.conn().execute(
+        "INSERT INTO recipient (codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![
+            cf,
+            personal.cognome.clone().unwrap_or_default(),
+            personal.nome.clone().unwrap_or_default(),
+            personal.data_nascita,
+            personal.sesso.as_deref().filter(|s| *s == "M" || *s == "F"),
+            contacts.email.clone().unwrap_or_default(),
+            contacts.cellulare.clone().or_else(|| contacts.telefono.clone()).unwrap_or_default(),
+            now
+        ],
+    )?;
+    Ok((RecipientId::from_db(tx.conn().last_insert_rowid()), true))
+}
+
+/// The sha256 of the latest stored original, to skip re-imports of the same file.
+pub fn latest_sap_sha(tx: &WriteTx<'_>, recipient: RecipientId) -> Result<Option<(i64, Vec<u8>)>, AppError> {
+    Ok(tx
+        .conn()
+        .query_row(
+            "SELECT version, original FROM sap_version WHERE recipient_id = ?1 ORDER BY version DESC LIMIT 1",
+            [recipient.get()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+pub struct NewSapVersion<'a> {
+    pub recipient: RecipientId,
+    pub version: i64,
+    pub sap_code: &'a str,
+    pub updated_on: &'a str,
+    pub file_name: &'a str,
+    pub encoding: &'a str,
+    pub original: &'a [u8],
+    pub sections: &'a str,
+}
+
+pub fn insert_sap_version(tx: &WriteTx<'_>, now: i64, s: &NewSapVersion<'_>) -> Result<i64, AppError> {
+    tx.conn().execute(
+        "INSERT INTO sap_version (recipient_id, version, sap_code, updated_on, imported_at, file_name, encoding, original, sections)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![s.recipient.get(), s.version, s.sap_code, s.updated_on, now, s.file_name, s.encoding, s.original, s.sections],
+    )?;
+    Ok(tx.conn().last_insert_rowid())
+}
+
+/// Section VI rows of an imported SAP version.
+pub fn insert_sap_policy(
+    tx: &WriteTx<'_>,
+    now: i64,
+    recipient: RecipientId,
+    sap_version: i64,
+    p: &crate::domain::sap::PoliticaAttiva,
+) -> Result<(), AppError> {
+    let (evento, data_evento) = match &p.ultimo_evento {
+        Some(e) => (e.evento.clone(), e.data_evento.clone()),
+        None => (None, None),
+    };
+    tx.conn().execute(
+        "INSERT INTO policy (recipient_id, origin, sap_version_id, tipo_attivita, titolo_denominazione, data_proposta,
+                             data_inizio, data_fine, durata, tipologia_durata, descrizione, titolo_progetto,
+                             codice_ente_promotore, identificativo_politica, indice_profiling,
+                             identificativo_presa_in_carico, ultimo_evento, data_evento, created_at, updated_at)
+         VALUES (?1, 'sap', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+        params![
+            recipient.get(),
+            sap_version,
+            p.tipo_attivita.clone().unwrap_or_default(),
+            p.titolo_denominazione.clone().unwrap_or_default(),
+            p.data_proposta,
+            p.data,
+            p.data_fine,
+            p.durata,
+            p.tipologia_durata,
+            p.descrizione.clone().unwrap_or_default(),
+            p.titolo_progetto.clone().unwrap_or_default(),
+            p.codice_ente_promotore.clone().unwrap_or_default(),
+            p.identificativo_politica,
+            p.indice_profiling.clone().unwrap_or_default(),
+            p.identificativo_presa_in_carico.clone().unwrap_or_default(),
+            evento,
+            data_evento,
+            now
+        ],
+    )?;
+    Ok(())
+}

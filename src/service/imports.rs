@@ -99,3 +99,78 @@ pub fn assignments(
     }
     Ok(report)
 }
+
+/// Imports one SAP file: refused whole (with the element path) if it cannot be read; a first
+/// SAP for the person is "imported", a newer one for a known SAP is "updated" (a new version,
+/// the old kept); the same file again changes nothing.
+pub fn sap(
+    tx: &WriteTx<'_>,
+    now: i64,
+    who: &AdminAuthority,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<ImportReport, AppError> {
+    let mut report = ImportReport::default();
+    let parsed = match crate::infra::sap_xml::parse(bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            report.refused.push(Refused {
+                file: Some(file_name.to_owned()),
+                line: None,
+                column: None,
+                reason: e.to_string(),
+            });
+            return Ok(report);
+        }
+    };
+    let cf = parsed.codice_fiscale.to_string();
+    let anagrafici = &parsed.sap.dati_anagrafici;
+    let (recipient, _) = recipients::upsert_from_sap(tx, now, &cf, &anagrafici.dati_personali, &anagrafici.recapiti)?;
+    let previous = recipients::latest_sap_sha(tx, recipient)?;
+    if previous.as_ref().is_some_and(|(_, original)| original.as_slice() == bytes) {
+        return Ok(report);
+    }
+    let version = previous.as_ref().map_or(1, |(v, _)| v + 1);
+    let sap = &parsed.sap;
+    let sections = json!({
+        "section0": sap.dati_invio,
+        "section1": sap.dati_anagrafici,
+        "section2": sap.dati_amministrativi,
+        "section4": sap.esperienze_lavoro,
+        "section5": sap.informazioni_curriculari,
+    })
+    .to_string();
+    let version_id = recipients::insert_sap_version(
+        tx,
+        now,
+        &recipients::NewSapVersion {
+            recipient,
+            version,
+            sap_code: sap.dati_invio.identificativo_sap.as_deref().unwrap_or(""),
+            updated_on: sap.dati_invio.data_ultimo_aggiornamento.as_deref().unwrap_or(""),
+            file_name,
+            encoding: &parsed.encoding,
+            original: bytes,
+            sections: &sections,
+        },
+    )?;
+    for policy in &sap.politiche_attive {
+        recipients::insert_sap_policy(tx, now, recipient, version_id, policy)?;
+    }
+    if version == 1 {
+        report.imported = 1;
+    } else {
+        report.updated = 1;
+    }
+    let detail = json!({
+        "file": file_name,
+        "sha256": hex::encode(Sha256::digest(bytes)),
+        "cf": cf,
+        "version": version,
+        "policies": sap.politiche_attive.len(),
+        "warnings": parsed.warnings,
+    });
+    let event = AuditEvent::Change { change: Change::ImportSap, object: format!("recipient:{recipient}"), detail };
+    audit::append(tx, now, who.actor(), &event)?;
+    Ok(report)
+}

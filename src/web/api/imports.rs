@@ -39,6 +39,25 @@ async fn assignments(
     Ok(Json(report))
 }
 
+/// One SAP per request (`application/xml` or `text/xml`); the report names the element
+/// that could not be read.
+#[post("/import/sap", data = "<data>")]
+async fn sap(
+    who: Regione,
+    data: Data<'_>,
+    content_type: Option<&rocket::http::ContentType>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Json<ImportReport>, AppError> {
+    if !content_type.is_some_and(|ct| ct.sub().as_str() == "xml") {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let bytes = read_body(data).await?;
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let report = writer.write(move |tx| imports::sap(tx, now, &authority, "api", &bytes)).await?;
+    Ok(Json(report))
+}
+
 pub fn routes() -> Vec<Route> {
-    routes![assignments]
+    routes![assignments, sap]
 }
