@@ -308,7 +308,7 @@ fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Re
         let cf = cf_of(body).map_err(|e| AppError::internal(e.to_string()))?;
         let birth = crate::domain::text::parse_date(birth).map(crate::domain::text::iso).unwrap_or_default();
         let email = format!("{}@example.it", nome.to_lowercase().replace('ò', "o"));
-        let policies: &[(&str, &str, Option<&str>, Option<&str>, &str, &str)] = if i % 3 == 0 {
+        let policies: &[crate::infra::sap_sample::SamplePolicy<'_>] = if i % 3 == 0 {
             &[
                 ("N00", "2026-01-15", Some("2026-01-15"), Some("2026-01-15"), "10", "2026-01-15"),
                 ("A02", "2026-01-20", Some("2026-01-20"), Some("2026-01-20"), "10", "2026-01-20"),

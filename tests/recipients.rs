@@ -271,7 +271,7 @@ fn the_import_screen_takes_a_csv_upload_and_shows_the_report() {
 fn saps_are_imported_in_versions_and_shown_section_by_section_to_the_right_provider_only() {
     let w = world();
     let person = &w.a_people[0];
-    let sample = |updated_on: &str, policies: &[(&str, &str, Option<&str>, Option<&str>, &str, &str)]| {
+    let sample = |updated_on: &str, policies: &[ricolloca::infra::sap_sample::SamplePolicy<'_>]| {
         ricolloca::infra::sap_sample::sap_xml(
             &ricolloca::infra::sap_sample::SamplePerson {
                 codice_fiscale: person,

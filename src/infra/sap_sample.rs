@@ -3,6 +3,9 @@
 
 use std::fmt::Write as _;
 
+/// (tipo_attivita, data_proposta, data inizio, data fine, evento, data evento)
+pub type SamplePolicy<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str, &'a str);
+
 /// A fake worker and the policies on their SAP.
 pub struct SamplePerson<'a> {
     pub codice_fiscale: &'a str,
@@ -12,8 +15,7 @@ pub struct SamplePerson<'a> {
     pub data_nascita: &'a str,
     pub comune: &'a str,
     pub email: &'a str,
-    /// (tipo_attivita, data_proposta, data inizio, data fine, evento, data evento)
-    pub policies: &'a [(&'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str, &'a str)],
+    pub policies: &'a [SamplePolicy<'a>],
 }
 
 fn escape(s: &str) -> String {

@@ -49,7 +49,7 @@ async fn sap(
     writer: &State<Writer>,
     clock: &State<SharedClock>,
 ) -> Result<Json<ImportReport>, AppError> {
-    if !content_type.is_some_and(|ct| ct.sub().as_str() == "xml") {
+    if content_type.is_none_or(|ct| ct.sub().as_str() != "xml") {
         return Err(AppError::UnsupportedMediaType);
     }
     let bytes = read_body(data).await?;
