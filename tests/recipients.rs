@@ -310,7 +310,7 @@ fn saps_are_imported_in_versions_and_shown_section_by_section_to_the_right_provi
     assert_eq!(post(newer)["updated"], 1);
     // A file that cannot be read is refused with the element path; nothing stored.
     let bad = post(sample("2026-11-02", &[]).replace(person.as_str(), "RSSMRA85T10A562T"));
-    assert_eq!(bad["refused"][0]["reason"].as_str().unwrap().contains("codicefiscale"), true, "{bad}");
+    assert!(bad["refused"][0]["reason"].as_str().unwrap().contains("codicefiscale"), "{bad}");
     let versions: i64 = w.f.db().query_row("SELECT count(*) FROM sap_version", [], |r| r.get(0)).unwrap();
     assert_eq!(versions, 2);
 
