@@ -33,6 +33,15 @@ fn forms(token: &FormToken) -> Markup {
             button.button type="submit" { "Importa" }
         }
         p { "Il formato delle colonne è descritto nel " a href="/manuale/importazioni" { "manuale" } "." }
+        h2 { "Schede Anagrafiche Professionali (XML)" }
+        form.stack method="post" action="/regione/importazioni/sap" enctype="multipart/form-data" {
+            (token_field(token))
+            div.field {
+                label for="f-sap" { "File XML della SAP (anche più di uno; per grandi quantità usare la riga di comando)" }
+                input #f-sap type="file" name="files" accept=".xml,application/xml,text/xml" multiple required;
+            }
+            button.button type="submit" { "Importa" }
+        }
     }
 }
 
@@ -92,9 +101,7 @@ async fn csv(
 ) -> Result<(Status, Markup), AppError> {
     let mut total = ImportReport::default();
     for file in &upload.files {
-        let name =
-            file.raw_name().map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_owned()).unwrap_or_default();
-        let name: String = name.chars().filter(|c| !c.is_control()).take(120).collect();
+        let name = upload_name(file);
         let bytes = read_all(file).await?;
         let (now, authority, valid_only, file_name) =
             (clock.now_ms(), who.scope.authority(), upload.valid_only, name.clone());
@@ -121,6 +128,49 @@ async fn csv(
     ))
 }
 
+#[derive(FromForm)]
+struct SapUpload<'r> {
+    files: Vec<TempFile<'r>>,
+}
+
+#[post("/regione/importazioni/sap", data = "<upload>")]
+async fn sap(
+    who: Regione,
+    upload: Form<SapUpload<'_>>,
+    token: FormToken,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<(Status, Markup), AppError> {
+    let mut total = ImportReport::default();
+    for file in &upload.files {
+        let name = upload_name(file);
+        let bytes = read_all(file).await?;
+        let (now, authority) = (clock.now_ms(), who.scope.authority());
+        total.merge(writer.write(move |tx| imports::sap(tx, now, &authority, &name, &bytes)).await?);
+    }
+    let status = if total.refused.is_empty() { Status::Ok } else { Status::UnprocessableEntity };
+    Ok((
+        status,
+        page(
+            Some(site),
+            "Importazioni",
+            Some(&who.principal),
+            html! {
+                h1 { "Esito dell'importazione delle SAP" }
+                (report_view(&total))
+                (forms(&token))
+            },
+        ),
+    ))
+}
+
+/// The uploaded file's name as the browser sent it, for the report only (never a path).
+fn upload_name(file: &TempFile<'_>) -> String {
+    let raw = file.raw_name().map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_owned()).unwrap_or_default();
+    raw.chars().filter(|c| !c.is_control()).take(120).collect()
+}
+
 pub fn routes() -> Vec<Route> {
-    routes![screen, csv]
+    routes![screen, csv, sap]
 }
