@@ -179,6 +179,31 @@ pub fn import_csv(
     Ok(total)
 }
 
+/// Replaces or adds code-list labels from a `lista;codice;descrizione` file (UTF-8 or
+/// Windows-1252), audited. Returns how many codes were written.
+pub fn import_codes(data: &Path, clock: &dyn Clock, file: &Path) -> Result<usize, CliError> {
+    let bytes = std::fs::read(file).map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
+    let (text, _) = crate::domain::assignment::decode(&bytes);
+    let rows = repo::codes::parse(&text);
+    if rows.is_empty() {
+        return Err(CliError::Other(format!("{}: nessun codice (atteso: lista;codice;descrizione)", file.display())));
+    }
+    let mut conn = repo::open_and_migrate(data)?;
+    let who = AdminAuthority::command_line(os_user().as_deref());
+    let now = clock.now_ms();
+    Ok(repo::write_once(&mut conn, |tx| {
+        let n = repo::codes::import(tx, &rows)?;
+        let detail = serde_json::json!({ "file": file.display().to_string(), "codes": n });
+        let event = crate::domain::audit_event::AuditEvent::Change {
+            change: crate::domain::audit_event::Change::CodesImport,
+            object: "code_list".into(),
+            detail,
+        };
+        repo::audit::append(tx, now, who.actor(), &event)?;
+        Ok(n)
+    })?)
+}
+
 /// Files per transaction when importing SAPs: each file still in its own savepoint.
 const SAP_BATCH: usize = 500;
 

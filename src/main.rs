@@ -121,6 +121,12 @@ enum ProviderCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// Code-list labels (`lista;codice;descrizione`), replacing those with the same code.
+    Codes {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+        file: PathBuf,
+    },
     /// SAP XML files in the national layout (any declared encoding); prints the JSON report.
     Sap {
         #[arg(long, env = CONFIG_ENV)]
@@ -209,6 +215,12 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             let args = ProviderArgs { name: &name, codice_fiscale: &cf, accreditation_code: &code, pec: &pec };
             let id = cli::provider_add(&data, clock().as_ref(), &args)?;
             println!("soggetto accreditato {id} registrato");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { command: ImportCommand::Codes { config, file } } => {
+            let data = data_path(config.as_deref())?;
+            let n = cli::import_codes(&data, clock().as_ref(), &file)?;
+            println!("{n} codici importati");
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { command: ImportCommand::Sap { config, files } } => {

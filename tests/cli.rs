@@ -188,3 +188,23 @@ fn cli_writes_beside_a_live_server_never_fork_the_chain() {
     // 1 provider + 9 operators + 6 logins + 3 denials.
     assert!(out.contains("intact up to 19"), "{out}");
 }
+
+#[test]
+fn code_lists_can_be_updated_from_a_file() {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    f.add_provider("Ente", "06363391001", "ACC-1");
+    let file = f.path().join("codici.csv");
+    std::fs::write(
+        &file,
+        "lista;codice;descrizione\ntipo_attivita;A06;Colloquio di orientamento\ntipo_attivita;Z99;Nuova attività\n",
+    )
+    .unwrap();
+    let out = f.cli_ok(&["import", "codes", file.to_str().unwrap()]);
+    assert!(out.contains("2 codici"), "{out}");
+    let label: String = f
+        .db()
+        .query_row("SELECT label FROM code_list WHERE list = 'tipo_attivita' AND code = 'A06'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(label, "Colloquio di orientamento");
+    assert_eq!(f.audit_count("codes.import"), 1);
+}

@@ -71,6 +71,7 @@ pub enum Change {
     ImportAssignments,
     ImportSap,
     ProgrammeUpdate,
+    CodesImport,
 }
 
 impl Change {
@@ -92,6 +93,7 @@ impl Change {
             Change::ImportAssignments => "import.assignments",
             Change::ImportSap => "import.sap",
             Change::ProgrammeUpdate => "programme.update",
+            Change::CodesImport => "codes.import",
         }
     }
 }
