@@ -7,6 +7,8 @@
 //!
 //! Same seed every run: the data are generated deterministically.
 
+#![allow(clippy::indexing_slicing, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 use std::time::{Duration, Instant};
 
 use ricolloca::access::{AdminAuthority, RecipientScope};
