@@ -95,8 +95,14 @@ pub fn dashboard(
                   WHERE pl.recipient_id = r.id AND {CURRENT_POLICY}
                   ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1),
                 EXISTS(SELECT 1 FROM sap_version sv WHERE sv.recipient_id = r.id)
-         {from} {filter} ORDER BY {order} LIMIT ?6 OFFSET ?7"
+         FROM (SELECT v.id AS vid {from} {filter} ORDER BY {order} LIMIT ?6 OFFSET ?7) page
+         JOIN voucher v ON v.id = page.vid JOIN recipient r ON r.id = v.recipient_id
+         JOIN provider p ON p.id = v.provider_id LEFT JOIN sede s ON s.id = v.sede_id
+         LEFT JOIN operator t ON t.id = v.tutor_id
+         ORDER BY {order}"
     );
+    // The page is chosen first (only the columns the filter and order need), so the
+    // per-row subqueries (last action, SAP on file) run for 25 rows, not the whole provider.
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
         .query_map(
