@@ -237,6 +237,7 @@ CREATE TABLE sap_version (
     file_name    TEXT NOT NULL,
     encoding     TEXT NOT NULL,
     original     BLOB NOT NULL,               -- the XML exactly as received
+    sha256       TEXT NOT NULL,               -- of `original`
     sections     TEXT NOT NULL,               -- sections 0-5 as typed JSON
     UNIQUE (recipient_id, version)
 ) STRICT;

@@ -339,3 +339,120 @@ fn saps_are_imported_in_versions_and_shown_section_by_section_to_the_right_provi
     assert_eq!(w.region.get(w.server.url(&format!("/destinatari/{id}/sap"))).send().unwrap().status(), 200);
     assert_eq!(w.op_a.get(w.server.url(&format!("/destinatari/{id}"))).send().unwrap().status(), 404);
 }
+
+#[test]
+fn imports_never_move_a_voucher_or_let_an_old_sap_become_current() {
+    let w = world();
+    let post_csv = |rows: Vec<String>| {
+        let mut body = vec![HEADER.to_owned()];
+        body.extend(rows);
+        w.region
+            .post(w.server.url("/api/v1/import/assignments"))
+            .header("Content-Type", "text/csv")
+            .body(body.join("\n"))
+            .send()
+            .unwrap()
+            .json::<Value>()
+            .unwrap()
+    };
+    // The same voucher code for another person, or for another provider: refused.
+    let other = cf("QQQLRA80B41D612");
+    let report = post_csv(vec![csv_line(&other, "Altro", "ADR-A0", "06363391001")]);
+    assert_eq!(report["refused"][0]["column"], "codice_assegno", "{report}");
+    let report = post_csv(vec![csv_line(&w.a_people[0], "Alfa0", "ADR-A0", "ACC-B")]);
+    assert_eq!(report["refused"][0]["column"], "ente", "{report}");
+    // A partita IVA whose leading zero a spreadsheet dropped still finds the provider.
+    let report = post_csv(vec![csv_line(&cf("WWWLRA80B41D612"), "Omega", "ADR-W1", "6363391001")]);
+    assert_eq!(report["imported"], 1, "{report}");
+    // A provider whose code equals another's partita IVA cannot be registered (it would make
+    // imports ambiguous).
+    let res = w
+        .region
+        .post(w.server.url("/api/v1/providers"))
+        .json(&serde_json::json!({"name": "Clone", "codice_fiscale": "80012345676", "accreditation_code": "06363391001", "pec": "c@pec.example.it"}))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 409);
+
+    // SAPs: an older one arriving after a newer one is refused, the newer stays current.
+    let sap = |updated_on: &str, tipo: &'static str| {
+        ricolloca::infra::sap_sample::sap_xml(
+            &ricolloca::infra::sap_sample::SamplePerson {
+                codice_fiscale: &w.a_people[1],
+                cognome: "Alfa1",
+                nome: "Anna",
+                sesso: "F",
+                data_nascita: "1980-02-01",
+                comune: "D612",
+                email: "a@example.it",
+                policies: &[(tipo, "2026-01-20", None, None, "01", "2026-01-20")],
+            },
+            "AA0000002T",
+            updated_on,
+        )
+    };
+    let post_sap = |xml: String| {
+        w.region
+            .post(w.server.url("/api/v1/import/sap"))
+            .header("Content-Type", "application/xml")
+            .body(xml)
+            .send()
+            .unwrap()
+            .json::<Value>()
+            .unwrap()
+    };
+    assert_eq!(post_sap(sap("2026-11-01", "B03"))["imported"], 1);
+    let old = post_sap(sap("2026-09-01", "A02"));
+    assert!(old["refused"][0]["reason"].as_str().unwrap().contains("più vecchia"), "{old}");
+    let id = w.id_of(&w.a_people[1]);
+    let detail: Value = w.op_a.get(w.server.url(&format!("/api/v1/recipients/{id}"))).send().unwrap().json().unwrap();
+    assert_eq!(detail["sap"]["sections"]["section6"][0]["tipo_attivita"], "B03");
+}
+
+#[test]
+fn another_site_cannot_make_the_browser_read_personal_data() {
+    let w = world();
+    let mine = w.id_of(&w.a_people[0]);
+    // An <img src> on another site: refused and audited, nothing shown.
+    let res = w
+        .op_a
+        .get(w.server.url(&format!("/destinatari/{mine}")))
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Sec-Fetch-Mode", "no-cors")
+        .header("Sec-Fetch-Dest", "image")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(w.f.last_audit().2["reason"], "cross_site");
+    // Following a link from elsewhere (top-level navigation) works.
+    let res = w
+        .op_a
+        .get(w.server.url(&format!("/destinatari/{mine}")))
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Sec-Fetch-Mode", "navigate")
+        .header("Sec-Fetch-Dest", "document")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[test]
+fn another_providers_programme_versions_are_out_of_reach() {
+    let w = world();
+    let op_b_cf = cf("TTTMRA85T10A562");
+    w.f.add_operator(&op_b_cf, "operatore", Some(2));
+    let op_b = client(&w.f, Some(&w.f.card(&op_b_cf)));
+    let theirs = w.id_of(&w.b_people[0]);
+    let url = w.server.url(&format!("/api/v1/recipients/{theirs}/programme"));
+    let body = serde_json::json!({"version": 0, "target_jobs": "Cuoco", "search_area": "Prato", "activities": "Colloquio", "duties": "Esserci."});
+    assert_eq!(op_b.put(&url).json(&body).send().unwrap().status(), 200);
+    // B's operator has version 1; A's operator reaches none of it, on any screen.
+    assert_eq!(op_b.get(w.server.url(&format!("/destinatari/{theirs}/programma/1/pdf"))).send().unwrap().status(), 200);
+    for path in [
+        format!("/destinatari/{theirs}/programma/1/pdf"),
+        format!("/destinatari/{theirs}/programma"),
+        format!("/destinatari/{theirs}/programma/stampa"),
+    ] {
+        assert_eq!(w.op_a.get(w.server.url(&path)).send().unwrap().status(), 404, "{path}");
+    }
+}

@@ -122,11 +122,16 @@ pub fn parse(bytes: &[u8]) -> (Vec<(usize, Assignment)>, Vec<RowError>) {
     (rows, errors)
 }
 
-/// 1-based line number of a record starting at `byte`. With CRLF endings the reader puts
-/// the start on the '\n' of the previous line's ending, so that byte is counted too.
+/// 1-based line number of a record whose position the reader gives as `byte`. The reader may
+/// place it on the line ending before the record or before skipped blank lines, so move
+/// past any '\r' and '\n' first, then count the line ends before the record's first byte.
 fn line_at(text: &str, byte: u64) -> usize {
-    let end = usize::try_from(byte).unwrap_or(usize::MAX).saturating_add(1).min(text.len());
-    text.as_bytes().get(..end).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count()) + 1
+    let bytes = text.as_bytes();
+    let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+    while bytes.get(start).is_some_and(|b| *b == b'\r' || *b == b'\n') {
+        start += 1;
+    }
+    bytes.get(..start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count()) + 1
 }
 
 fn row(line: usize, get: &dyn Fn(&str) -> String) -> Result<Assignment, Vec<RowError>> {
@@ -240,6 +245,17 @@ mod tests {
         assert_eq!(rows[0].0, 5);
         let cols: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.column.as_str())).collect();
         assert_eq!(cols, vec![(2, "codice_fiscale"), (2, "data_scelta"), (2, "sesso")]);
+    }
+
+    #[test]
+    fn line_numbers_survive_blank_lines_in_both_line_endings() {
+        for eol in ["\n", "\r\n"] {
+            let bad = "RSSMRA85T10A562T;Rossi;Mario;10/12/1985;M;ADR-1;01/02/2026;CPI;3;E;02/02/2026";
+            let text = format!("{HEADER}{eol}{eol}{eol}{bad}{eol}{eol}{bad}{eol}");
+            let (_, errors) = parse(text.as_bytes());
+            let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+            assert_eq!(lines, vec![4, 6], "{eol:?}");
+        }
     }
 
     #[test]

@@ -12,20 +12,35 @@ const MARGIN: f32 = 56.0;
 const BODY: f32 = 10.0;
 const LEADING: f32 = 14.0;
 
-/// Text to WinAnsi bytes (what Helvetica's WinAnsiEncoding expects); unmappable characters
-/// become '?'.
+/// Text to WinAnsi bytes (what Helvetica's WinAnsiEncoding expects); characters it cannot
+/// hold (e.g. Polish or Romanian letters) become '?', never HTML entities.
 fn win_ansi(text: &str) -> Vec<u8> {
-    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
-    bytes.into_owned()
+    let mut out = Vec::with_capacity(text.len());
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buf));
+        if unmappable {
+            out.push(b'?');
+        } else {
+            out.extend_from_slice(&bytes);
+        }
+    }
+    out
 }
 
-/// Greedy word wrap at an approximate Helvetica width (0.5 em per character on average).
+/// Greedy word wrap at a conservative Helvetica width (0.6 em per character covers capitals
+/// and wide letters); words longer than a line are broken.
 fn wrap(text: &str, size: f32) -> Vec<String> {
-    let max_chars = ((PAGE_W - 2.0 * MARGIN) / (size * 0.5)) as usize;
+    let max_chars = (((PAGE_W - 2.0 * MARGIN) / (size * 0.6)) as usize).max(10);
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
         let mut line = String::new();
-        for word in paragraph.split_whitespace() {
+        let words = paragraph.split_whitespace().flat_map(|w| {
+            let chars: Vec<char> = w.chars().collect();
+            chars.chunks(max_chars).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>()
+        });
+        for word in words {
+            let word = word.as_str();
             if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > max_chars {
                 lines.push(std::mem::take(&mut line));
             }
@@ -112,7 +127,8 @@ pub fn render(header: &ProgrammeHeader, fields: &ProgrammeFields) -> Vec<u8> {
         ("Tutor", header.tutor.clone()),
         ("Periodo", header.period.clone()),
     ] {
-        items.push(Item::Text { size: BODY, bold: false, text: format!("{label}: {value}") });
+        let lines = wrap(&format!("{label}: {value}"), BODY);
+        items.extend(lines.into_iter().map(|text| Item::Text { size: BODY, bold: false, text }));
     }
     items.push(Item::Gap(8.0));
     for (title, value) in [
@@ -207,14 +223,19 @@ mod tests {
         // "Nicolò" in WinAnsi (ò = 0xF2) is in the content, as a hex string.
         let text = String::from_utf8_lossy(&a).to_lowercase();
         assert!(text.contains("4e69636f6cf2"), "WinAnsi-encoded name missing");
-        // Long content flows onto more pages.
-        assert!(a.windows(11).filter(|w| w == b"/Type /Page").count() >= 2);
+        // Long content flows onto more pages ("/Type /Pages" is the tree, not a page).
+        let pages = a.windows(12).filter(|w| w.starts_with(b"/Type /Page") && w[11] != b's').count();
+        assert!(pages >= 2, "{pages} pages");
+        // A name outside Windows-1252 prints with '?' in place of the letter, not an entity.
+        assert_eq!(win_ansi("Wiśniewski"), b"Wi?niewski");
     }
 
     #[test]
     fn wraps_long_lines() {
         let lines = wrap(&"parola ".repeat(100), 10.0);
         assert!(lines.len() > 3);
-        assert!(lines.iter().all(|l| l.chars().count() <= 97));
+        assert!(lines.iter().all(|l| l.chars().count() <= 81));
+        let long = wrap(&"X".repeat(300), 10.0);
+        assert!(long.len() >= 4 && long.iter().all(|l| l.chars().count() <= 80));
     }
 }

@@ -68,12 +68,17 @@ const SELECT: &str =
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Communication> {
     let kind: String = r.get(4)?;
+    // The schema's CHECK allows only the three kinds; anything else is a corrupt row and must
+    // not pass for a kind that authorises something.
+    let kind = CommunicationKind::from_code(&kind).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, "unknown communication kind".into())
+    })?;
     Ok(Communication {
         id: CommunicationId::from_db(r.get(0)?),
         provider: r.get::<_, Option<i64>>(1)?.map(ProviderId::from_db),
         received_on: r.get(2)?,
         protocol: r.get(3)?,
-        kind: CommunicationKind::from_code(&kind).unwrap_or(CommunicationKind::Variazione),
+        kind,
         document: DocumentId::from_db(r.get(5)?),
         note: r.get(6)?,
         registered_at: r.get(7)?,

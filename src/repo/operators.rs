@@ -202,7 +202,10 @@ pub fn search(conn: &Connection, f: &OperatorFilter, page: i64) -> Result<(Vec<O
     ))?;
     let page_size = super::providers::PAGE_SIZE;
     let rows = stmt
-        .query_map(params![pattern, f.role, f.state, provider, page_size, page.max(0) * page_size], row_from)?
+        .query_map(
+            params![pattern, f.role, f.state, provider, page_size, page.clamp(0, 100_000) * page_size],
+            row_from,
+        )?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total))
 }

@@ -49,7 +49,7 @@ pub fn search(conn: &Connection, q: &str, page: i64) -> Result<(Vec<Provider>, i
     let total: i64 = conn.query_row(&format!("SELECT count(*) FROM provider p {filter}"), [&pattern], |r| r.get(0))?;
     let mut stmt = conn.prepare(&format!("{SELECT} {filter} ORDER BY p.name COLLATE NOCASE LIMIT ?2 OFFSET ?3"))?;
     let rows = stmt
-        .query_map(params![pattern, PAGE_SIZE, page.max(0) * PAGE_SIZE], from_row)?
+        .query_map(params![pattern, PAGE_SIZE, page.clamp(0, 100_000) * PAGE_SIZE], from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total))
 }
@@ -68,8 +68,9 @@ pub fn all_names(conn: &Connection) -> Result<Vec<(ProviderId, String)>, AppErro
 
 fn conflict_if_taken(tx: &WriteTx<'_>, p: &ValidProvider, except: Option<ProviderId>) -> Result<(), AppError> {
     let except = except.map_or(0, ProviderId::get);
+    // Imports name a provider by either value, so neither may equal the other's of anyone else.
     let cf_taken: bool = tx.conn().query_row(
-        "SELECT EXISTS(SELECT 1 FROM provider WHERE codice_fiscale = ?1 AND id <> ?2)",
+        "SELECT EXISTS(SELECT 1 FROM provider WHERE (codice_fiscale = ?1 OR accreditation_code = ?1) AND id <> ?2)",
         params![p.codice_fiscale, except],
         |r| r.get(0),
     )?;
@@ -80,7 +81,7 @@ fn conflict_if_taken(tx: &WriteTx<'_>, p: &ValidProvider, except: Option<Provide
         }));
     }
     let code_taken: bool = tx.conn().query_row(
-        "SELECT EXISTS(SELECT 1 FROM provider WHERE accreditation_code = ?1 AND id <> ?2)",
+        "SELECT EXISTS(SELECT 1 FROM provider WHERE (accreditation_code = ?1 OR codice_fiscale = ?1) AND id <> ?2)",
         params![p.accreditation_code, except],
         |r| r.get(0),
     )?;

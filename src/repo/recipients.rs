@@ -25,9 +25,16 @@ pub struct DashboardFilter {
     pub sort: String,
 }
 
-/// The policy rows that count for a recipient: the latest SAP's plus the providers' own.
-const CURRENT_POLICY: &str = "(pl.origin = 'provider' OR pl.sap_version_id =
-        (SELECT max(sv.id) FROM sap_version sv WHERE sv.recipient_id = pl.recipient_id))";
+/// The policy rows that count for a recipient: the latest SAP's, plus the actions recorded by
+/// providers — each provider's own only, unless the viewer is the Region (`provider_param`
+/// is the SQL parameter holding the scope's provider, NULL for the Region).
+fn current_policy(provider_param: &str) -> String {
+    format!(
+        "((pl.origin = 'provider' AND ({provider_param} IS NULL OR pl.provider_id = {provider_param}))
+          OR (pl.origin = 'sap' AND pl.sap_version_id =
+              (SELECT max(sv.id) FROM sap_version sv WHERE sv.recipient_id = pl.recipient_id)))"
+    )
+}
 
 fn dashboard_row(r: &Row<'_>) -> rusqlite::Result<DashboardRow> {
     Ok(DashboardRow {
@@ -85,14 +92,15 @@ pub fn dashboard(
          LEFT JOIN sede s ON s.id = v.sede_id LEFT JOIN operator t ON t.id = v.tutor_id";
     let args = params![provider, pattern, f.state, f.sede, f.tutor];
     let total: i64 = conn.query_row(&format!("SELECT count(*) {from} {filter}"), args, |r| r.get(0))?;
+    let current = current_policy("?1");
     let sql = format!(
         "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, v.code, v.state, v.provider_id, p.name,
                 s.address || ', ' || s.comune, t.name || ' ' || t.surname, v.chosen_on, v.programme_start,
                 v.programme_end, v.extended_until,
-                (SELECT pl.tipo_attivita FROM policy pl WHERE pl.recipient_id = r.id AND {CURRENT_POLICY}
+                (SELECT pl.tipo_attivita FROM policy pl WHERE pl.recipient_id = r.id AND {current}
                   ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1),
                 (SELECT coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) FROM policy pl
-                  WHERE pl.recipient_id = r.id AND {CURRENT_POLICY}
+                  WHERE pl.recipient_id = r.id AND {current}
                   ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1),
                 EXISTS(SELECT 1 FROM sap_version sv WHERE sv.recipient_id = r.id)
          FROM (SELECT v.id AS vid {from} {filter} ORDER BY {order} LIMIT ?6 OFFSET ?7) page
@@ -106,7 +114,7 @@ pub fn dashboard(
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
         .query_map(
-            params![provider, pattern, f.state, f.sede, f.tutor, PAGE_SIZE, page.max(0) * PAGE_SIZE],
+            params![provider, pattern, f.state, f.sede, f.tutor, PAGE_SIZE, page.clamp(0, 100_000) * PAGE_SIZE],
             dashboard_row,
         )?
         .collect::<Result<Vec<_>, _>>()?;
@@ -202,11 +210,12 @@ const VISIBLE: &str =
     "(?2 IS NULL OR EXISTS(SELECT 1 FROM voucher v WHERE v.recipient_id = ?1 AND v.provider_id = ?2))";
 
 pub fn policies(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Vec<PolicyRow>, AppError> {
+    let current = current_policy("?2");
     let mut stmt = conn.prepare(&format!(
         "SELECT pl.id, pl.origin, pl.tipo_attivita, pl.titolo_denominazione, pl.data_proposta, pl.data_inizio,
                 pl.data_fine, pl.durata, pl.tipologia_durata, pl.descrizione, pl.titolo_progetto,
                 pl.codice_ente_promotore, pl.identificativo_politica, pl.ultimo_evento, pl.data_evento
-         FROM policy pl WHERE pl.recipient_id = ?1 AND {CURRENT_POLICY} AND {VISIBLE}
+         FROM policy pl WHERE pl.recipient_id = ?1 AND {current} AND {VISIBLE}
          ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC, pl.id DESC"
     ))?;
     let provider = scope.provider_filter().map(ProviderId::get);
@@ -275,13 +284,27 @@ pub fn upsert_from_assignment(tx: &WriteTx<'_>, now: i64, a: &Assignment) -> Res
     Ok(RecipientId::from_db(id))
 }
 
-/// The provider an assignment names, by partita IVA / codice fiscale or accreditation code.
-pub fn provider_for_ente(conn: &Connection, ente: &str) -> Result<Option<ProviderId>, AppError> {
+/// The providers an assignment's `ente` names, by partita IVA / codice fiscale or accreditation
+/// code. Spreadsheets drop a partita IVA's leading zero: ten digits are read as eleven.
+/// More than one match means the value is ambiguous and the row must be refused.
+pub fn providers_for_ente(conn: &Connection, ente: &str) -> Result<Vec<ProviderId>, AppError> {
+    let mut key = ente.trim().to_uppercase();
+    if key.len() == 10 && key.bytes().all(|b| b.is_ascii_digit()) {
+        key.insert(0, '0');
+    }
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM provider WHERE codice_fiscale = ?1 OR accreditation_code = ?1")?;
+    let rows = stmt.query_map([key], |r| Ok(ProviderId::from_db(r.get(0)?)))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Who a voucher code already belongs to: (codice fiscale, provider).
+pub fn voucher_owner(conn: &Connection, code: &str) -> Result<Option<(String, ProviderId)>, AppError> {
     Ok(conn
         .query_row(
-            "SELECT id FROM provider WHERE codice_fiscale = ?1 OR accreditation_code = ?1",
-            [ente.trim().to_uppercase()],
-            |r| Ok(ProviderId::from_db(r.get(0)?)),
+            "SELECT r.codice_fiscale, v.provider_id FROM voucher v JOIN recipient r ON r.id = v.recipient_id WHERE v.code = ?1",
+            [code],
+            |r| Ok((r.get(0)?, ProviderId::from_db(r.get(1)?))),
         )
         .optional()?)
 }
@@ -398,7 +421,17 @@ pub fn upsert_from_sap(
     Ok((RecipientId::from_db(tx.conn().last_insert_rowid()), true))
 }
 
-/// The sha256 of the latest stored original, to skip re-imports of the same file.
+/// Every stored SAP of a codice fiscale: (version, section-0 update date, sha256 of the file).
+pub fn sap_history(tx: &WriteTx<'_>, cf: &str) -> Result<Option<Vec<(i64, String, String)>>, AppError> {
+    let mut stmt = tx.conn().prepare(
+        "SELECT sv.version, sv.updated_on, sv.sha256 FROM sap_version sv JOIN recipient r ON r.id = sv.recipient_id
+         WHERE r.codice_fiscale = ?1",
+    )?;
+    let rows = stmt.query_map([cf], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
+    Ok((!rows.is_empty()).then_some(rows))
+}
+
+/// The latest stored version number (and original), for numbering the next one.
 pub fn latest_sap_sha(tx: &WriteTx<'_>, recipient: RecipientId) -> Result<Option<(i64, Vec<u8>)>, AppError> {
     Ok(tx
         .conn()
@@ -418,14 +451,27 @@ pub struct NewSapVersion<'a> {
     pub file_name: &'a str,
     pub encoding: &'a str,
     pub original: &'a [u8],
+    pub sha256: &'a str,
     pub sections: &'a str,
 }
 
 pub fn insert_sap_version(tx: &WriteTx<'_>, now: i64, s: &NewSapVersion<'_>) -> Result<i64, AppError> {
     tx.conn().execute(
-        "INSERT INTO sap_version (recipient_id, version, sap_code, updated_on, imported_at, file_name, encoding, original, sections)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![s.recipient.get(), s.version, s.sap_code, s.updated_on, now, s.file_name, s.encoding, s.original, s.sections],
+        "INSERT INTO sap_version (recipient_id, version, sap_code, updated_on, imported_at, file_name, encoding, original,
+                                  sha256, sections)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            s.recipient.get(),
+            s.version,
+            s.sap_code,
+            s.updated_on,
+            now,
+            s.file_name,
+            s.encoding,
+            s.original,
+            s.sha256,
+            s.sections
+        ],
     )?;
     Ok(tx.conn().last_insert_rowid())
 }

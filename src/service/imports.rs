@@ -59,17 +59,50 @@ pub fn assignments(
     report.refused.extend(errors.iter().map(|e| refuse(e.line, &e.column, e.reason.clone())));
     let mut resolved = Vec::new();
     for (line, row) in &rows {
-        match recipients::provider_for_ente(tx.conn(), &row.ente)? {
-            Some(p) => resolved.push((*line, row, p)),
-            None => report.refused.push(refuse(
-                *line,
-                "ente",
-                format!(
-                    "nessun soggetto accreditato con codice fiscale, partita IVA o codice di accreditamento {}",
-                    row.ente
-                ),
-            )),
+        let provider = match recipients::providers_for_ente(tx.conn(), &row.ente)?.as_slice() {
+            [p] => *p,
+            [] => {
+                report.refused.push(refuse(
+                    *line,
+                    "ente",
+                    format!(
+                        "nessun soggetto accreditato con codice fiscale, partita IVA o codice di accreditamento {}",
+                        row.ente
+                    ),
+                ));
+                continue;
+            }
+            _ => {
+                report.refused.push(refuse(
+                    *line,
+                    "ente",
+                    format!("{} indica più di un soggetto accreditato", row.ente),
+                ));
+                continue;
+            }
+        };
+        // A voucher never moves silently to another person or provider: its programme and
+        // history would follow it. Such a change is a case for the Region, not an import.
+        if let Some((owner, owner_provider)) = recipients::voucher_owner(tx.conn(), &row.voucher_code)? {
+            if owner != row.codice_fiscale.as_str() {
+                report.refused.push(refuse(
+                    *line,
+                    "codice_assegno",
+                    "assegno già registrato per un'altra persona".into(),
+                ));
+                continue;
+            }
+            if owner_provider != provider {
+                report.refused.push(refuse(
+                    *line,
+                    "ente",
+                    "l'assegno risulta già scelto presso un altro soggetto accreditato: il cambio va gestito dalla Regione"
+                        .into(),
+                ));
+                continue;
+            }
         }
+        resolved.push((*line, row, provider));
     }
     report.refused.sort_by_key(|r| r.line);
     if !report.refused.is_empty() && !valid_only {
@@ -124,14 +157,34 @@ pub fn sap(
         }
     };
     let cf = parsed.codice_fiscale.to_string();
-    let anagrafici = &parsed.sap.dati_anagrafici;
-    let (recipient, _) = recipients::upsert_from_sap(tx, now, &cf, &anagrafici.dati_personali, &anagrafici.recapiti)?;
-    let previous = recipients::latest_sap_sha(tx, recipient)?;
-    if previous.as_ref().is_some_and(|(_, original)| original.as_slice() == bytes) {
-        return Ok(report);
-    }
-    let version = previous.as_ref().map_or(1, |(v, _)| v + 1);
     let sap = &parsed.sap;
+    let updated_on = sap.dati_invio.data_ultimo_aggiornamento.clone().unwrap_or_default();
+    // Before any write: the same file again changes nothing; an older SAP than the one on
+    // file (bulk imports come in no order) must not become the current one.
+    let sha = hex::encode(Sha256::digest(bytes));
+    match recipients::sap_history(tx, &cf)? {
+        Some(history) if history.iter().any(|(_, _, s)| *s == sha) => return Ok(report),
+        Some(history) => {
+            if let Some((_, latest_updated_on, _)) = history.iter().max_by_key(|(v, _, _)| *v)
+                && !updated_on.is_empty()
+                && updated_on.as_str() < latest_updated_on.as_str()
+            {
+                report.refused.push(Refused {
+                    file: Some(file_name.to_owned()),
+                    line: None,
+                    column: None,
+                    reason: format!(
+                        "SAP aggiornata al {updated_on}, più vecchia di quella già in archivio (aggiornata al {latest_updated_on}): non importata"
+                    ),
+                });
+                return Ok(report);
+            }
+        }
+        None => {}
+    }
+    let anagrafici = &sap.dati_anagrafici;
+    let (recipient, _) = recipients::upsert_from_sap(tx, now, &cf, &anagrafici.dati_personali, &anagrafici.recapiti)?;
+    let version = recipients::latest_sap_sha(tx, recipient)?.map_or(1, |(v, _)| v + 1);
     let sections = json!({
         "section0": sap.dati_invio,
         "section1": sap.dati_anagrafici,
@@ -151,6 +204,7 @@ pub fn sap(
             file_name,
             encoding: &parsed.encoding,
             original: bytes,
+            sha256: &sha,
             sections: &sections,
         },
     )?;
@@ -164,7 +218,7 @@ pub fn sap(
     }
     let detail = json!({
         "file": file_name,
-        "sha256": hex::encode(Sha256::digest(bytes)),
+        "sha256": sha,
         "cf": cf,
         "version": version,
         "policies": sap.politiche_attive.len(),

@@ -152,10 +152,19 @@ enum Foreign {
 /// send (no CORS is ever granted, so a hostile page cannot send one). Only GET and HEAD are
 /// safe: Rocket's `_method` override could turn a cross-site form POST into anything else.
 fn foreign_request(req: &Request<'_>) -> Option<Foreign> {
-    if matches!(req.method(), Method::Get | Method::Head) {
-        return None;
-    }
     let headers = req.headers();
+    if matches!(req.method(), Method::Get | Method::Head) {
+        // Reads change nothing, but they write audit rows: an <img> or fetch from another
+        // site must not make the browser write "recipient.view" in the card holder's name.
+        // Following a link to a page (top-level navigation) stays allowed.
+        let site = headers.get_one("Sec-Fetch-Site");
+        let navigation = headers.get_one("Sec-Fetch-Mode") == Some("navigate")
+            && matches!(headers.get_one("Sec-Fetch-Dest"), Some("document") | None);
+        return match site {
+            Some("cross-site" | "same-site") if !navigation => Some(Foreign::CrossSite),
+            _ => None,
+        };
+    }
     if let Some(site) = headers.get_one("Sec-Fetch-Site")
         && !matches!(site, "same-origin" | "none")
     {

@@ -170,7 +170,7 @@ async fn dashboard(
                             td.num { (r.days_left(today).map(|d| d.to_string()).unwrap_or_else(|| "—".into())) }
                             td { (r.tutor.clone().unwrap_or_else(|| "—".into())) }
                             td { @if let Some(a) = &r.last_action { (a) " " (r.last_action_on.as_deref().map(italian_date).unwrap_or_default()) } @else { "—" } }
-                            td { "no" }
+                            td { "—" }
                             td { "—" }
                         }
                     }

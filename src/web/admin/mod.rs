@@ -74,6 +74,7 @@ pub fn notice(esito: Option<Esito>) -> maud::Markup {
 
 /// Page links for a paged list.
 pub fn pager(base: &str, page: i64, total: i64) -> maud::Markup {
+    let page = page.clamp(0, 100_000);
     let pages = (total + crate::repo::providers::PAGE_SIZE - 1) / crate::repo::providers::PAGE_SIZE;
     let sep = if base.contains('?') { '&' } else { '?' };
     maud::html! {

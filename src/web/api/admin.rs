@@ -26,7 +26,10 @@ fn body<T>(parsed: Result<Json<T>, rocket::serde::json::Error<'_>>) -> Result<T,
     parsed.map(Json::into_inner).map_err(|e| {
         AppError::Invalid(vec![crate::error::FieldError {
             field: "body".into(),
-            message: format!("JSON non valido: {e}"),
+            message: {
+                tracing::debug!(error = %e, "JSON body refused");
+                "JSON non valido: controllare la sintassi e i tipi dei campi".to_owned()
+            },
         }])
     })
 }

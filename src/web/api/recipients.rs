@@ -154,7 +154,10 @@ async fn update_programme(
     let body = body.map(Json::into_inner).map_err(|e| {
         AppError::Invalid(vec![crate::error::FieldError {
             field: "body".into(),
-            message: format!("JSON non valido: {e}"),
+            message: {
+                tracing::debug!(error = %e, "JSON body refused");
+                "JSON non valido: controllare la sintassi e i tipi dei campi".to_owned()
+            },
         }])
     })?;
     let fields = body.fields.validate().map_err(AppError::Invalid)?;
