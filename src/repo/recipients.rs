@@ -421,8 +421,11 @@ pub fn upsert_from_sap(
     Ok((RecipientId::from_db(tx.conn().last_insert_rowid()), true))
 }
 
-/// Every stored SAP of a codice fiscale: (version, section-0 update date, sha256 of the file).
-pub fn sap_history(tx: &WriteTx<'_>, cf: &str) -> Result<Option<Vec<(i64, String, String)>>, AppError> {
+/// (version, section-0 update date, sha256 of the original file)
+pub type SapHistoryEntry = (i64, String, String);
+
+/// Every stored SAP of a codice fiscale.
+pub fn sap_history(tx: &WriteTx<'_>, cf: &str) -> Result<Option<Vec<SapHistoryEntry>>, AppError> {
     let mut stmt = tx.conn().prepare(
         "SELECT sv.version, sv.updated_on, sv.sha256 FROM sap_version sv JOIN recipient r ON r.id = sv.recipient_id
          WHERE r.codice_fiscale = ?1",
