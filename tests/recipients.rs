@@ -338,6 +338,10 @@ fn saps_are_imported_in_versions_and_shown_section_by_section_to_the_right_provi
     let id = w.id_of(&stranger);
     assert_eq!(w.region.get(w.server.url(&format!("/destinatari/{id}/sap"))).send().unwrap().status(), 200);
     assert_eq!(w.op_a.get(w.server.url(&format!("/destinatari/{id}"))).send().unwrap().status(), 404);
+    let html = w.region.get(w.server.url("/cruscotto/senza-assegno")).send().unwrap().text().unwrap();
+    assert!(html.contains(&stranger) && html.contains("1 persone"), "{html}");
+    let html = w.op_a.get(w.server.url("/cruscotto/senza-assegno")).send().unwrap().text().unwrap();
+    assert!(!html.contains(&stranger) && html.contains("0 persone"));
 }
 
 #[test]

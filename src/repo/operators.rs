@@ -225,6 +225,27 @@ pub fn idle_between(conn: &Connection, from_ms: i64, to_ms: i64) -> Result<Vec<O
     Ok(rows)
 }
 
+/// Everyone of one provider (no paging: a provider has tens of operators, not thousands).
+pub fn of_provider(conn: &Connection, provider: ProviderId) -> Result<Vec<OperatorRow>, AppError> {
+    let mut stmt = conn.prepare(&format!(
+        "{ROW_SELECT} WHERE o.provider_id = ?1 ORDER BY o.surname COLLATE NOCASE, o.name COLLATE NOCASE"
+    ))?;
+    let rows = stmt.query_map([provider.get()], row_from)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Operators switched off by the six-month rule, with when it happened, newest first.
+pub fn idle_deactivated(conn: &Connection) -> Result<Vec<(OperatorRow, i64)>, AppError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT * FROM ({ROW_SELECT} WHERE o.state = 'idle_deactivated') x
+         JOIN (SELECT operator_id, max(at) AS at FROM operator_event WHERE kind = 'idle_deactivated' GROUP BY operator_id) e
+           ON e.operator_id = x.id
+         ORDER BY e.at DESC"
+    ))?;
+    let rows = stmt.query_map([], |r| Ok((row_from(r)?, r.get::<_, i64>(17)?)))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// Operators who never logged in, enabled before `before_ms`.
 pub fn never_used_before(conn: &Connection, before_ms: i64) -> Result<Vec<OperatorRow>, AppError> {
     let mut stmt = conn

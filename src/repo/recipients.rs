@@ -81,12 +81,13 @@ pub fn dashboard(
                OR (r.cognome || ' ' || r.nome) LIKE ?2 ESCAPE '\\')
           AND (?3 = '' OR v.state = ?3) AND (?4 IS NULL OR v.sede_id = ?4) AND (?5 IS NULL OR v.tutor_id = ?5)";
     let order = match f.sort.as_str() {
-        "scelta" => "v.chosen_on DESC, r.cognome",
+        "scelta" => "v.chosen_on DESC, r.cognome, v.id",
         "scadenza" => {
-            "coalesce(v.extended_until, v.programme_end) IS NULL, coalesce(v.extended_until, v.programme_end), r.cognome"
+            "coalesce(v.extended_until, v.programme_end) IS NULL, coalesce(v.extended_until, v.programme_end), r.cognome, v.id"
         }
-        "stato" => "v.state, r.cognome",
-        _ => "r.cognome COLLATE NOCASE, r.nome COLLATE NOCASE",
+        "stato" => "v.state, r.cognome, v.id",
+        // v.id last: equal names never repeat or skip rows across pages.
+        _ => "r.cognome COLLATE NOCASE, r.nome COLLATE NOCASE, v.id",
     };
     let from = "FROM voucher v JOIN recipient r ON r.id = v.recipient_id JOIN provider p ON p.id = v.provider_id
          LEFT JOIN sede s ON s.id = v.sede_id LEFT JOIN operator t ON t.id = v.tutor_id";
@@ -122,6 +123,39 @@ pub fn dashboard(
         conn.prepare("SELECT state, count(*) FROM voucher WHERE (?1 IS NULL OR provider_id = ?1) GROUP BY state")?;
     let counts = stmt.query_map([provider], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
     Ok(DashboardPage { rows, total, counts })
+}
+
+/// People known only from a SAP (no voucher yet): the Region's only; a provider scope sees
+/// none. Returns one page and the total.
+pub fn without_voucher(
+    conn: &Connection,
+    scope: &RecipientScope,
+    page: i64,
+) -> Result<(Vec<Recipient>, i64), AppError> {
+    if scope.provider_filter().is_some() {
+        return Ok((Vec::new(), 0));
+    }
+    let filter = "FROM recipient r WHERE NOT EXISTS(SELECT 1 FROM voucher v WHERE v.recipient_id = r.id)";
+    let total: i64 = conn.query_row(&format!("SELECT count(*) {filter}"), [], |r| r.get(0))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, r.birth_date, r.sex, r.email, r.phone {filter}
+         ORDER BY r.cognome COLLATE NOCASE, r.nome COLLATE NOCASE, r.id LIMIT ?1 OFFSET ?2"
+    ))?;
+    let rows = stmt
+        .query_map(params![PAGE_SIZE, page.clamp(0, 100_000) * PAGE_SIZE], |r| {
+            Ok(Recipient {
+                id: RecipientId::from_db(r.get(0)?),
+                codice_fiscale: r.get(1)?,
+                cognome: r.get(2)?,
+                nome: r.get(3)?,
+                birth_date: r.get(4)?,
+                sex: r.get(5)?,
+                email: r.get(6)?,
+                phone: r.get(7)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total))
 }
 
 /// The recipient, if the scope may see them (an operator: only through one of their

@@ -173,11 +173,16 @@ pub fn vary(
         &[CommunicationKind::Variazione, CommunicationKind::Abilitazione],
         false,
     )?;
+    let assigned = operators::sede_ids(tx.conn(), id)?;
     if let Some(sedi) = v.sedi {
         for s in sedi {
             let sede = providers::sede(tx.conn(), *s)?.ok_or_else(|| invalid("sedi", "sede inesistente"))?;
             if Some(sede.provider) != provider {
                 return Err(invalid("sedi", "la sede non è di questo soggetto accreditato"));
+            }
+            // A closed sede leaves new choices; an existing assignment may stay in the history.
+            if sede.closed && !assigned.contains(&s.get()) {
+                return Err(invalid("sedi", "la sede è chiusa e non può essere assegnata"));
             }
         }
     }

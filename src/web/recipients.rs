@@ -48,6 +48,44 @@ fn state_label(labels: &Labels, code: &str) -> String {
     labels.label("stato_assegno", code)
 }
 
+/// People known only from a SAP, for the Region (no provider's cruscotto shows them).
+#[get("/cruscotto/senza-assegno?<pagina>")]
+async fn without_voucher(
+    who: RecipientReader,
+    pagina: Option<i64>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let (scope, page_no) = (who.scope(), pagina.unwrap_or(0).max(0));
+    let (rows, total) = pool.read(move |c| recipients::without_voucher(c, &scope, page_no)).await?;
+    audit_view(access, &who, View::RecipientList, None, json!({ "without_voucher": true, "page": page_no })).await?;
+    Ok(page(
+        Some(site),
+        "Persone senza assegno",
+        Some(&who.principal),
+        html! {
+            nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › Senza assegno" }
+            h1 { "Persone note solo dalla SAP" }
+            p { "Non hanno ancora un assegno: non compaiono nel cruscotto di alcun soggetto accreditato." }
+            table.data {
+                caption { (total) " persone" }
+                thead { tr { th scope="col" { "Persona" } th scope="col" { "Codice fiscale" } th scope="col" { "Data di nascita" } } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { a href={ "/destinatari/" (r.id) } { (r.cognome) " " (r.nome) } }
+                            td { code { (r.codice_fiscale) } }
+                            td { (r.birth_date.as_deref().map(italian_date).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+            (pager("/cruscotto/senza-assegno", page_no, total))
+        },
+    ))
+}
+
 #[allow(clippy::too_many_arguments)]
 #[get("/cruscotto?<cerca>&<stato>&<sede>&<tutor>&<soggetto>&<ordine>&<pagina>")]
 async fn dashboard(
@@ -85,10 +123,7 @@ async fn dashboard(
             }
             let recipients::DashboardPage { rows, total, counts } = recipients::dashboard(c, &scope, &f, page_no)?;
             let (sedi, tutors) = match f.provider {
-                Some(p) => (
-                    providers::sedi(c, p)?,
-                    operators::search(c, &operators::OperatorFilter { provider: Some(p), ..Default::default() }, 0)?.0,
-                ),
+                Some(p) => (providers::sedi(c, p)?, operators::of_provider(c, p)?),
                 None => (Vec::new(), Vec::new()),
             };
             let all_providers = if scope.provider_filter().is_none() { providers::all_names(c)? } else { Vec::new() };
@@ -133,7 +168,7 @@ async fn dashboard(
         html! {
             h1 { "Cruscotto dei destinatari" }
             @if let Some(p) = &who.principal.operator().provider { p.lead { "Le persone che hanno scelto " strong { (p.name) } "." } }
-            @if is_region { p.lead { "Tutti i soggetti accreditati." } }
+            @if is_region { p.lead { "Tutti i soggetti accreditati. " a href="/cruscotto/senza-assegno" { "Persone note solo dalla SAP" } } }
             ul.state-counts aria-label="Assegni per stato" {
                 @for (state, n) in &counts { li { span.count { (n) } " " (state_label(&labels, state)) } }
             }
@@ -393,5 +428,5 @@ async fn sap(
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![dashboard, detail, sap]
+    routes![dashboard, without_voucher, detail, sap]
 }

@@ -55,9 +55,7 @@ async fn report(
         .read(move |c| {
             let soon = operators::idle_between(c, limit, limit + 30 * MS_PER_DAY)?;
             let never = operators::never_used_before(c, limit)?;
-            let filter = operators::OperatorFilter { state: "idle_deactivated".into(), ..Default::default() };
-            let (deactivated, _) = operators::search(c, &filter, 0)?;
-            Ok((soon, never, deactivated))
+            Ok((soon, never, operators::idle_deactivated(c)?))
         })
         .await?;
     audit_view(access, &who, View::InactivityReport, None, json!({})).await?;
@@ -75,7 +73,22 @@ async fn report(
             h2 { "Saranno disattivate nei prossimi 30 giorni" }
             (table(&soon, "Disattivazione prevista", deadline))
             h2 { "Disattivate per inattività" }
-            (table(&deactivated, "Ultimo accesso", |o| o.last_access_at.map(format_it).unwrap_or_else(|| "mai".into())))
+            @if deactivated.is_empty() { p { "Nessuno." } } @else {
+            table.data {
+                thead { tr { th scope="col" { "Cognome e nome" } th scope="col" { "Codice fiscale" } th scope="col" { "Soggetto" } th scope="col" { "Ultimo accesso" } th scope="col" { "Disattivata il" } } }
+                tbody {
+                    @for (o, at) in &deactivated {
+                        tr {
+                            td { a href={ "/regione/operatori/" (o.id) } { (o.surname) " " (o.name) } }
+                            td { code { (o.codice_fiscale) } }
+                            td { (o.provider_name.clone().unwrap_or_else(|| "Regione".into())) }
+                            td { (o.last_access_at.map(format_it).unwrap_or_else(|| "mai".into())) }
+                            td { (format_it(*at)) }
+                        }
+                    }
+                }
+            }
+        }
             h2 { "Abilitate da oltre il limite e mai usate" }
             (table(&never, "Abilitata il", |o| format_it(o.enabled_at)))
         },

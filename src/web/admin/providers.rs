@@ -224,8 +224,7 @@ async fn detail(
         .read(move |c| {
             let p = providers::get(c, id)?.ok_or(AppError::NotFound)?;
             let sedi = providers::sedi(c, id)?;
-            let filter = operators::OperatorFilter { provider: Some(id), ..Default::default() };
-            let (ops, _) = operators::search(c, &filter, 0)?;
+            let ops = operators::of_provider(c, id)?;
             let comms = communications::of_provider(c, Some(id))?;
             let history = providers::events(c, id)?;
             Ok((p, sedi, ops, comms, history))
