@@ -76,10 +76,15 @@ pub fn dashboard(
     // The scope's provider wins over any filter: an operator cannot widen it.
     let provider = scope.provider_filter().or(f.provider).map(ProviderId::get);
     let pattern = super::providers::like_pattern(&f.q);
-    let filter = "WHERE (?1 IS NULL OR v.provider_id = ?1)
+    // `?1 IS NULL OR v.provider_id = ?1` would hide the index from SQLite's planner and scan
+    // every voucher of every provider: write the provider condition out for each case.
+    let by_provider = if provider.is_some() { "v.provider_id = ?1" } else { "?1 IS NULL" };
+    let filter = format!(
+        "WHERE {by_provider}
           AND (r.cognome LIKE ?2 ESCAPE '\\' OR r.nome LIKE ?2 ESCAPE '\\' OR r.codice_fiscale LIKE ?2 ESCAPE '\\'
                OR (r.cognome || ' ' || r.nome) LIKE ?2 ESCAPE '\\')
-          AND (?3 = '' OR v.state = ?3) AND (?4 IS NULL OR v.sede_id = ?4) AND (?5 IS NULL OR v.tutor_id = ?5)";
+          AND (?3 = '' OR v.state = ?3) AND (?4 IS NULL OR v.sede_id = ?4) AND (?5 IS NULL OR v.tutor_id = ?5)"
+    );
     let order = match f.sort.as_str() {
         "scelta" => "v.chosen_on DESC, r.cognome, v.id",
         "scadenza" => {
@@ -119,8 +124,12 @@ pub fn dashboard(
             dashboard_row,
         )?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut stmt =
-        conn.prepare("SELECT state, count(*) FROM voucher WHERE (?1 IS NULL OR provider_id = ?1) GROUP BY state")?;
+    let counts_sql = if provider.is_some() {
+        "SELECT state, count(*) FROM voucher WHERE provider_id = ?1 GROUP BY state"
+    } else {
+        "SELECT state, count(*) FROM voucher WHERE ?1 IS NULL GROUP BY state"
+    };
+    let mut stmt = conn.prepare(counts_sql)?;
     let counts = stmt.query_map([provider], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
     Ok(DashboardPage { rows, total, counts })
 }
