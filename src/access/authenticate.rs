@@ -181,6 +181,14 @@ impl AccessControl {
         }
     }
 
+    /// Another provider's (or a missing) object: audited as a denied attempt, answered 404.
+    pub async fn refuse_as_not_found(&self, principal: &Principal, method: &str, path: &str) -> AppError {
+        match self.refuse_principal(principal, Refusal::ForeignObject, method, path).await {
+            AppError::Refused(_) => AppError::NotFound,
+            other => other,
+        }
+    }
+
     /// Appends one event in its own small transaction.
     pub async fn audit(&self, actor: Actor, event: AuditEvent) -> Result<(), AppError> {
         let now = self.clock.now_ms();

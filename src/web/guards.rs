@@ -13,6 +13,18 @@ use crate::error::AppError;
 use crate::web::errors::status_of;
 use crate::web::gate;
 
+/// The audited refusal of someone whose role does not fit the route.
+async fn wrong_role(req: &Request<'_>, principal: &Principal) -> AppError {
+    match req.rocket().state::<Arc<AccessControl>>() {
+        Some(access) => {
+            access
+                .refuse_principal(principal, Refusal::WrongRole, req.method().as_str(), req.uri().path().as_str())
+                .await
+        }
+        None => AppError::internal("access control not managed"),
+    }
+}
+
 /// Fails the request with `e`, keeping it for the catcher that renders the page.
 fn fail<T>(req: &Request<'_>, e: AppError) -> Outcome<T, AppError> {
     let status = status_of(&e);
@@ -27,19 +39,7 @@ async fn principal_with_role(req: &Request<'_>, role: Option<Role>) -> Outcome<A
     };
     match role {
         Some(role) if principal.role() != role => {
-            let e = match req.rocket().state::<Arc<AccessControl>>() {
-                Some(access) => {
-                    access
-                        .refuse_principal(
-                            &principal,
-                            Refusal::WrongRole,
-                            req.method().as_str(),
-                            req.uri().path().as_str(),
-                        )
-                        .await
-                }
-                None => AppError::internal("access control not managed"),
-            };
+            let e = wrong_role(req, &principal).await;
             fail(req, e)
         }
         _ => Outcome::Success(principal),
@@ -154,19 +154,7 @@ impl<'r> FromRequest<'r> for AdminReader {
         match principal.region_read_scope() {
             Some(scope) => Outcome::Success(AdminReader { principal, scope }),
             None => {
-                let e = match req.rocket().state::<Arc<AccessControl>>() {
-                    Some(access) => {
-                        access
-                            .refuse_principal(
-                                &principal,
-                                Refusal::WrongRole,
-                                req.method().as_str(),
-                                req.uri().path().as_str(),
-                            )
-                            .await
-                    }
-                    None => AppError::internal("access control not managed"),
-                };
+                let e = wrong_role(req, &principal).await;
                 fail(req, e)
             }
         }
@@ -198,19 +186,7 @@ impl<'r> FromRequest<'r> for RecipientReader {
             (Some(p), _) => crate::access::RecipientScope::Provider(p),
             (None, Some(r)) => crate::access::RecipientScope::Region(r),
             (None, None) => {
-                let e = match req.rocket().state::<Arc<AccessControl>>() {
-                    Some(access) => {
-                        access
-                            .refuse_principal(
-                                &principal,
-                                Refusal::WrongRole,
-                                req.method().as_str(),
-                                req.uri().path().as_str(),
-                            )
-                            .await
-                    }
-                    None => AppError::internal("access control not managed"),
-                };
+                let e = wrong_role(req, &principal).await;
                 return fail(req, e);
             }
         };

@@ -205,15 +205,7 @@ async fn update(
     let (now, scope, region, expected) = (clock.now_ms(), who.scope.clone(), site.region_name.clone(), form.version);
     match writer.write(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {
         Ok(_) => Ok(Ok(Redirect::to(format!("/destinatari/{id}/programma")))),
-        Err(AppError::NotFound) => {
-            let refused = access
-                .refuse_principal(&who.principal, crate::domain::operator::Refusal::ForeignObject, "POST", &path.0)
-                .await;
-            Err(match refused {
-                AppError::Refused(_) => AppError::NotFound,
-                other => other,
-            })
-        }
+        Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => Ok(Err(again(field_errors(e)?))),
     }
 }

@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::domain::ids::{ProviderId, RecipientId};
-use crate::domain::operator::Refusal;
 use crate::domain::recipient::VoucherState;
 use crate::domain::text::italian_date;
 use crate::error::AppError;
@@ -38,10 +37,7 @@ async fn audit_view(
 
 /// A recipient the viewer may not see (or that does not exist): audited, then 404.
 pub async fn not_found(access: &AccessControl, who: &RecipientReader, path: &str) -> AppError {
-    match access.refuse_principal(&who.principal, Refusal::ForeignObject, "GET", path).await {
-        AppError::Refused(_) => AppError::NotFound,
-        other => other,
-    }
+    access.refuse_as_not_found(&who.principal, "GET", path).await
 }
 
 fn state_label(labels: &Labels, code: &str) -> String {

@@ -164,16 +164,8 @@ async fn update_programme(
     let (now, scope, region, expected) = (clock.now_ms(), who.scope.clone(), site.region_name.clone(), body.version);
     match writer.write(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {
         Ok(version) => Ok(Json(json!({ "version": version }))),
-        Err(AppError::NotFound) => Err(foreign(access, &who, &path.0).await),
+        Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "PUT", &path.0).await),
         Err(e) => Err(e),
-    }
-}
-
-/// A write aimed at a recipient the operator cannot see: audited, then 404.
-async fn foreign(access: &AccessControl, who: &Operatore, path: &str) -> AppError {
-    match access.refuse_principal(&who.principal, crate::domain::operator::Refusal::ForeignObject, "PUT", path).await {
-        AppError::Refused(_) => AppError::NotFound,
-        other => other,
     }
 }
 
