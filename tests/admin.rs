@@ -286,6 +286,37 @@ fn screens_render_take_forms_with_tokens_and_keep_values_on_errors() {
     assert_eq!(res.status(), 200);
     let html = res.text().unwrap();
     assert!(html.contains("Registrazione completata") && html.contains("Sedi operative"));
+    // Add a sede, then mark it temporarily closed: kept, shown with its state, audited.
+    let provider: i64 = o.f.db().query_row("SELECT max(id) FROM provider", [], |r| r.get(0)).unwrap();
+    let res = o
+        .region
+        .post(o.server.url(&format!("/regione/soggetti/{provider}/sedi")))
+        .header("Origin", &origin)
+        .form(&[
+            ("_token", token.as_str()),
+            ("address", "Via Roma 1"),
+            ("comune", "Pisa"),
+            ("programme_enabled", "true"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let sede: i64 = o.f.db().query_row("SELECT max(id) FROM sede", [], |r| r.get(0)).unwrap();
+    let res = o
+        .region
+        .post(o.server.url(&format!("/regione/sedi/{sede}")))
+        .header("Origin", &origin)
+        .form(&[
+            ("_token", token.as_str()),
+            ("address", "Via Roma 1"),
+            ("comune", "Pisa"),
+            ("programme_enabled", "true"),
+            ("temporarily_closed", "true"),
+        ])
+        .send()
+        .unwrap();
+    assert!(res.text().unwrap().contains("temporaneamente chiusa"));
+    assert_eq!(o.f.audit_count("sede.update"), 1);
     // Lists and reports render with their important text.
     for (path, text) in [
         ("/regione/soggetti?cerca=futuro", "Lavoro Futuro"),

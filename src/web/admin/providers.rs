@@ -194,6 +194,19 @@ fn sede_rows(sedi: &[Sede], can_write: bool, provider: ProviderId, token: Option
                             td {
                                 @if let Some(token) = token {
                                     @if !s.closed {
+                                        details.add-form {
+                                            summary { "Modifica" }
+                                            form.stack method="post" action={ "/regione/sedi/" (s.id) } {
+                                                (token_field(token))
+                                                (text_field("address", "Indirizzo", &s.address, &[], "text", true))
+                                                (text_field("comune", "Comune", &s.comune, &[], "text", true))
+                                                (text_field("phone", "Telefono", &s.phone, &[], "tel", false))
+                                                (text_field("opening_hours", "Orari di apertura", &s.opening_hours, &[], "text", false))
+                                                div.field.check { input id={ "pe-" (s.id) } type="checkbox" name="programme_enabled" value="true" checked[s.programme_enabled]; label for={ "pe-" (s.id) } { "Abilitata per il programma" } }
+                                                div.field.check { input id={ "tc-" (s.id) } type="checkbox" name="temporarily_closed" value="true" checked[s.temporarily_closed]; label for={ "tc-" (s.id) } { "Temporaneamente chiusa" } }
+                                                button.button type="submit" { "Salva" }
+                                            }
+                                        }
                                         form.inline method="post" action={ "/regione/sedi/" (s.id) "/chiudi" } {
                                             (token_field(token))
                                             input type="hidden" name="provider" value=(provider);
@@ -517,6 +530,32 @@ async fn add_sede(
     }
 }
 
+/// Editing a sede: address, phone, hours, enabled for the programme, temporarily closed.
+#[post("/regione/sedi/<id>", data = "<form>")]
+async fn update_sede(
+    who: Regione,
+    id: SedeId,
+    form: Form<SedeForm>,
+    pool: &State<Arc<ReadPool>>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Redirect, AppError> {
+    let sede = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    let draft = SedeDraft {
+        address: form.address.clone(),
+        comune: form.comune.clone(),
+        phone: form.phone.clone(),
+        opening_hours: form.opening_hours.clone(),
+        programme_enabled: form.programme_enabled,
+        temporarily_closed: form.temporarily_closed,
+        closed: sede.closed,
+    };
+    let valid = draft.validate().map_err(AppError::Invalid)?;
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    writer.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
+    Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))
+}
+
 /// Closing a sede keeps it (and its history); it only leaves new choices.
 #[post("/regione/sedi/<id>/chiudi")]
 async fn close_sede(
@@ -553,5 +592,5 @@ pub fn communication_options(
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![list, new_form, create, detail, edit_form, update, suspend, reactivate, add_sede, close_sede]
+    routes![list, new_form, create, detail, edit_form, update, suspend, reactivate, add_sede, update_sede, close_sede]
 }
