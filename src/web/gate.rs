@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Method;
-use rocket::http::uri::Origin;
 use rocket::mtls::Certificate;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Data, Route, get, routes};
@@ -15,9 +14,6 @@ use rocket::{Data, Route, get, routes};
 use crate::access::{AccessControl, Principal, RequestFacts};
 use crate::domain::operator::Refusal;
 use crate::error::AppError;
-
-/// Where refused requests are re-routed.
-const REFUSED_PATH: &str = "/__accesso-negato";
 
 /// Reachable without a certificate (GET/HEAD only): the landing page, the manual, assets.
 /// Matched on the decoded path segments, as Rocket routes them, never on the raw text.
@@ -84,36 +80,10 @@ impl Fairing for Gate {
         let verdict = match &outcome(req).await.0 {
             Err(e) => Err(e.clone()),
             Ok(principal) => match foreign_request(req) {
-                Some(Foreign::CrossSite) => {
-                    let access = req.rocket().state::<Arc<AccessControl>>().cloned();
-                    Err(match access {
-                        Some(a) => {
-                            a.refuse_principal(
-                                principal,
-                                Refusal::CrossSite,
-                                req.method().as_str(),
-                                req.uri().path().as_str(),
-                            )
-                            .await
-                        }
-                        None => AppError::internal("access control not managed"),
-                    })
-                }
+                Some(Foreign::CrossSite) => Err(refuse_cross_site(req, principal).await),
                 Some(Foreign::ContentType) => Err(AppError::UnsupportedMediaType),
                 None if needs_form_token(req) && !form_token_ok(req, principal, data).await => {
-                    let access = req.rocket().state::<Arc<AccessControl>>().cloned();
-                    Err(match access {
-                        Some(a) => {
-                            a.refuse_principal(
-                                principal,
-                                Refusal::CrossSite,
-                                req.method().as_str(),
-                                req.uri().path().as_str(),
-                            )
-                            .await
-                        }
-                        None => AppError::internal("access control not managed"),
-                    })
+                    Err(refuse_cross_site(req, principal).await)
                 }
                 None => Ok(()),
             },
@@ -121,10 +91,21 @@ impl Fairing for Gate {
         if let Err(e) = verdict {
             req.local_cache(|| Stopped(Some(e)));
             req.set_method(Method::Get);
-            if let Ok(uri) = Origin::parse(REFUSED_PATH) {
-                req.set_uri(uri);
-            }
+            // A literal checked at compile time: the rewrite cannot fail and let the request through.
+            req.set_uri(rocket::uri!("/__accesso-negato"));
         }
+    }
+}
+
+/// The audited refusal of a request that did not come from our own pages.
+async fn refuse_cross_site(req: &Request<'_>, principal: &Principal) -> AppError {
+    match req.rocket().state::<Arc<AccessControl>>() {
+        Some(access) => {
+            access
+                .refuse_principal(principal, Refusal::CrossSite, req.method().as_str(), req.uri().path().as_str())
+                .await
+        }
+        None => AppError::internal("access control not managed"),
     }
 }
 
