@@ -244,13 +244,65 @@ pub fn import_sap(data: &Path, clock: &dyn Clock, files: &[std::path::PathBuf]) 
     Ok(total)
 }
 
+/// Writes a signed checkpoint of the current head now (also done by the server on a timer and
+/// at shutdown): to the data file and to the checkpoint file.
+pub fn audit_checkpoint(
+    data: &Path,
+    clock: &dyn Clock,
+    key: &Path,
+    file: &Path,
+) -> Result<Option<crate::infra::checkpoint::Checkpoint>, CliError> {
+    let key = crate::infra::checkpoint::SigningKey::load_or_create(key)?;
+    let mut conn = repo::open_and_migrate(data)?;
+    let now = clock.now_ms();
+    let cp = repo::write_once(&mut conn, |tx| service::audit::write_checkpoint(tx, now, &key))?;
+    if let Some(cp) = &cp {
+        crate::infra::checkpoint::append_to_file(file, cp)
+            .map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
+    }
+    Ok(cp)
+}
+
+/// The trusted public key: a file with the key in hex (as `audit pubkey` prints it).
+pub fn read_public_key(path: &Path) -> Result<Vec<u8>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
+    hex::decode(text.trim()).ok().filter(|k| k.len() == 32).ok_or_else(|| {
+        CliError::Other(format!("{}: chiave pubblica non valida (attesi 64 caratteri esadecimali)", path.display()))
+    })
+}
+
 /// Verifies the chain of a data file (live or a copy) without writing to it.
 pub fn audit_verify(data: &Path) -> Result<(ChainReport, i64), CliError> {
-    if !data.is_file() {
-        return Err(CliError::Other(format!("file dati non trovato: {}", data.display())));
-    }
-    let conn = repo::open_ro(data).map_err(|e| CliError::Other(format!("{}: {e}", data.display())))?;
+    let conn = open_for_verify(data)?;
     let report = audit::verify(&conn)?;
     let rows = audit::count(&conn)?;
     Ok((report, rows))
+}
+
+fn open_for_verify(data: &Path) -> Result<rusqlite::Connection, CliError> {
+    if !data.is_file() {
+        return Err(CliError::Other(format!("file dati non trovato: {}", data.display())));
+    }
+    repo::open_ro(data).map_err(|e| CliError::Other(format!("{}: {e}", data.display())))
+}
+
+/// Checks the data file's chain against the checkpoints in it and in `file` (if it exists),
+/// with the trusted public key. Returns (problem, checkpoints checked, last checkpoint seq).
+pub fn audit_verify_checkpoints(
+    data: &Path,
+    head: i64,
+    file: Option<&Path>,
+    trusted_key: &[u8],
+) -> Result<(Option<service::audit::CheckpointProblem>, usize, Option<i64>), CliError> {
+    let conn = open_for_verify(data)?;
+    let mut all = audit::checkpoints(&conn)?;
+    if let Some(file) = file.filter(|f| f.exists()) {
+        all.extend(
+            crate::infra::checkpoint::read_file(file)
+                .map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?,
+        );
+    }
+    all.sort_by_key(|c| c.seq);
+    let problem = service::audit::check(&conn, head, &all, trusted_key)?;
+    Ok((problem, all.len(), all.last().map(|c| c.seq)))
 }

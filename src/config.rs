@@ -52,12 +52,30 @@ pub struct TlsSection {
     pub versions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditSection {
-    /// Signing key for audit checkpoints, kept outside the data file.
+    /// Ed25519 key signing audit checkpoints, kept outside the data file (created 0600 on first
+    /// start). Default: `audit.key` beside the data file.
     #[serde(default)]
     pub key: Option<PathBuf>,
+    /// File the signed checkpoints are appended to, outside the data file.
+    /// Default: `audit-checkpoints.txt` beside the data file.
+    #[serde(default)]
+    pub checkpoints: Option<PathBuf>,
+    /// Minutes between checkpoints while the server runs (also one at clean shutdown).
+    #[serde(default = "default_checkpoint_minutes")]
+    pub checkpoint_minutes: u32,
+}
+
+impl Default for AuditSection {
+    fn default() -> Self {
+        Self { key: None, checkpoints: None, checkpoint_minutes: default_checkpoint_minutes() }
+    }
+}
+
+fn default_checkpoint_minutes() -> u32 {
+    15
 }
 
 fn default_listen() -> SocketAddr {
@@ -96,6 +114,9 @@ impl Config {
         if !(1..=3650).contains(&self.inactivity_days) {
             return Err(StartupError::key("inactivity_days", "deve essere tra 1 e 3650 giorni"));
         }
+        if !(1..=1440).contains(&self.audit.checkpoint_minutes) {
+            return Err(StartupError::key("audit.checkpoint_minutes", "deve essere tra 1 e 1440 minuti"));
+        }
         if self.tls.versions.is_empty() {
             return Err(StartupError::key("tls.versions", "indicare almeno una versione (\"1.2\", \"1.3\")"));
         }
@@ -126,6 +147,20 @@ impl Config {
             return Err(StartupError::key("data", format!("la cartella {} non esiste", parent.display())));
         }
         Ok(())
+    }
+
+    /// The checkpoint signing key's path.
+    pub fn audit_key(&self) -> PathBuf {
+        self.audit.key.clone().unwrap_or_else(|| self.beside_data("audit.key"))
+    }
+
+    /// The checkpoint file's path.
+    pub fn audit_checkpoints(&self) -> PathBuf {
+        self.audit.checkpoints.clone().unwrap_or_else(|| self.beside_data("audit-checkpoints.txt"))
+    }
+
+    fn beside_data(&self, name: &str) -> PathBuf {
+        self.data.parent().map(|p| p.join(name)).unwrap_or_else(|| PathBuf::from(name))
     }
 
     pub fn tls13_enabled(&self) -> bool {

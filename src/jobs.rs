@@ -86,3 +86,39 @@ fn warn_expired(access: &AccessControl, clock: &SharedClock) {
         }
     }
 }
+
+/// Signs the chain head (if it moved) into the data file, the checkpoint file and the log.
+pub async fn checkpoint(
+    writer: &Writer,
+    clock: &SharedClock,
+    key: &Arc<crate::infra::checkpoint::SigningKey>,
+    file: &std::path::Path,
+) {
+    let (now, signer) = (clock.now_ms(), key.clone());
+    match writer.write(move |tx| service::audit::write_checkpoint(tx, now, &signer)).await {
+        Ok(Some(cp)) => {
+            tracing::info!(checkpoint = %cp.to_line(), "audit checkpoint");
+            if let Err(e) = crate::infra::checkpoint::append_to_file(file, &cp) {
+                tracing::error!(error = %e, path = %file.display(), "audit checkpoint file not written");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
+    }
+}
+
+pub fn spawn_checkpoints(
+    writer: Writer,
+    clock: SharedClock,
+    key: Arc<crate::infra::checkpoint::SigningKey>,
+    file: PathBuf,
+    minutes: u32,
+) {
+    rocket::tokio::spawn(async move {
+        let mut tick = rocket::tokio::time::interval(Duration::from_secs(u64::from(minutes) * 60));
+        loop {
+            tick.tick().await;
+            checkpoint(&writer, &clock, &key, &file).await;
+        }
+    });
+}

@@ -148,13 +148,31 @@ enum ImportCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain; exit 0 and print "intact up to N", or exit 2 naming the first broken row.
+    /// Check the hash chain and the signed checkpoints; exit 0 and print "intact up to N", or
+    /// exit 2 naming the first broken row, a truncated tail or a re-chained tail.
     Verify {
         #[arg(long, env = CONFIG_ENV, conflicts_with = "data")]
         config: Option<PathBuf>,
         /// Verify this data file (e.g. a copy) instead of the configured one.
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Checkpoint file kept outside the data file (default: the configured one).
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        /// Trusted public key, hex, as `audit pubkey` prints it (default: from audit.key).
+        #[arg(long)]
+        pubkey: Option<PathBuf>,
+    },
+    /// Write a signed checkpoint of the chain now (the server also does, every
+    /// audit.checkpoint_minutes and at shutdown).
+    Checkpoint {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+    },
+    /// Print the public key that verifies the checkpoints (hex).
+    Pubkey {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -235,16 +253,68 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
             Ok(if report.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
-        Command::Audit { command: AuditCommand::Verify { config, data } } => {
-            let data = match data {
-                Some(d) => d,
-                None => data_path(config.as_deref())?,
+        Command::Audit { command: AuditCommand::Checkpoint { config } } => {
+            let config = Config::load(config.as_deref())?;
+            let cp = cli::audit_checkpoint(
+                &config.data,
+                clock().as_ref(),
+                &config.audit_key(),
+                &config.audit_checkpoints(),
+            )?;
+            match cp {
+                Some(cp) => println!("checkpoint firmato alla riga {} ({})", cp.seq, hex::encode(cp.hash)),
+                None => println!("nessun checkpoint nuovo: catena vuota o già firmata all'ultima riga"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Pubkey { config } } => {
+            let config = Config::load(config.as_deref())?;
+            let key = ricolloca::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?;
+            println!("{}", hex::encode(key.public_key()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify { config, data, checkpoints, pubkey } } => {
+            // With a configuration: its data file, checkpoint file and key, unless overridden.
+            let configured =
+                if data.is_none() || config.is_some() { Some(Config::load(config.as_deref())?) } else { None };
+            let data = match (data, &configured) {
+                (Some(d), _) => d,
+                (None, Some(c)) => c.data.clone(),
+                (None, None) => return Err(CliError::Other("indicare --data o --config".into())),
             };
             let (report, rows) = cli::audit_verify(&data)?;
             match report.broken {
                 None => {
+                    let file = checkpoints.or_else(|| configured.as_ref().map(Config::audit_checkpoints));
+                    let key = match (pubkey, &configured) {
+                        (Some(p), _) => Some(cli::read_public_key(&p)?),
+                        (None, Some(c)) if c.audit_key().exists() => {
+                            Some(ricolloca::infra::checkpoint::SigningKey::load(&c.audit_key())?.public_key())
+                        }
+                        _ => None,
+                    };
+                    let last = match key {
+                        None => {
+                            eprintln!(
+                                "ricolloca: nessuna chiave pubblica fidata (--pubkey): checkpoint non verificati"
+                            );
+                            String::new()
+                        }
+                        Some(key) => {
+                            let (problem, n, last) =
+                                cli::audit_verify_checkpoints(&data, report.head_seq, file.as_deref(), &key)?;
+                            if let Some(problem) = problem {
+                                eprintln!("ricolloca: audit checkpoints BROKEN — {}", problem.describe());
+                                return Ok(ExitCode::from(2));
+                            }
+                            match last {
+                                Some(seq) => format!(", {n} checkpoint firmati verificati, ultimo alla riga {seq}"),
+                                None => ", nessun checkpoint ancora".into(),
+                            }
+                        }
+                    };
                     println!(
-                        "intact up to {} ({} rows) — catena di audit integra fino a {}",
+                        "intact up to {} ({} rows) — catena di audit integra fino a {}{last}",
                         report.head_seq, rows, report.head_seq
                     );
                     Ok(ExitCode::SUCCESS)

@@ -56,6 +56,7 @@ fn random_bytes() -> Result<Vec<u8>, StartupError> {
 pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, StartupError> {
     let summary = tls::check_files(config)?;
     let state = state(config, clock)?;
+    let signing_key = Arc::new(crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?);
     let rocket_config = rocket::Config {
         address: config.listen.ip(),
         port: config.listen.port(),
@@ -77,9 +78,22 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     let (writer, clock, access, days) =
         (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity_days);
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
+    let (cp_writer, cp_clock, cp_key, cp_file, cp_minutes) = (
+        state.writer.clone(),
+        state.clock.clone(),
+        signing_key.clone(),
+        config.audit_checkpoints(),
+        config.audit.checkpoint_minutes,
+    );
+    let (sd_writer, sd_clock, sd_key, sd_file) =
+        (state.writer.clone(), state.clock.clone(), signing_key, config.audit_checkpoints());
+    let shutdown_checkpoint = AdHoc::on_shutdown("audit checkpoint at shutdown", move |_| {
+        Box::pin(async move { crate::jobs::checkpoint(&sd_writer, &sd_clock, &sd_key, &sd_file).await })
+    });
     let announce = AdHoc::on_liftoff("announce", move |rocket| {
         Box::pin(async move {
             crate::jobs::spawn_idle_sweep(writer, clock.clone(), days);
+            crate::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
             if let Some((crl, ca)) = crl {
                 crate::jobs::spawn_crl_reload(access, clock, crl, ca);
             }
@@ -98,5 +112,5 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             println!("{line}");
         })
     });
-    Ok(web::app(state, rocket::custom(rocket_config).attach(announce)))
+    Ok(web::app(state, rocket::custom(rocket_config).attach(announce).attach(shutdown_checkpoint)))
 }

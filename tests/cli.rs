@@ -208,3 +208,111 @@ fn code_lists_can_be_updated_from_a_file() {
     assert_eq!(label, "Colloquio di orientamento");
     assert_eq!(f.audit_count("codes.import"), 1);
 }
+
+#[test]
+fn signed_checkpoints_expose_a_rechained_or_truncated_tail() {
+    use ricolloca::infra::audit::{AuditRow, chain_hash};
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let p = f.add_provider("Ente", "06363391001", "ACC-1");
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(p));
+    {
+        let server = f.start();
+        let c = client(&f, Some(&f.card(&cf("VRDGPP75M12G702"))));
+        for _ in 0..4 {
+            assert_eq!(c.get(server.url("/api/v1/me")).send().unwrap().status(), 403);
+        }
+    }
+    let out = f.cli_ok(&["audit", "checkpoint"]);
+    assert!(out.contains("checkpoint firmato alla riga"), "{out}");
+    let ok = f.cli_ok(&["audit", "verify"]);
+    assert!(ok.contains("checkpoint firmati verificati"), "{ok}");
+    let pubkey = f.path().join("pubkey.hex");
+    std::fs::write(&pubkey, f.cli_ok(&["audit", "pubkey"])).unwrap();
+    let checkpoints = f.path().join("audit-checkpoints.txt");
+    assert!(std::fs::read_to_string(&checkpoints).unwrap().lines().count() >= 1);
+
+    let verify_copy = |copy: &std::path::Path| {
+        Command::new(BIN)
+            .args(["audit", "verify", "--data"])
+            .arg(copy)
+            .arg("--checkpoints")
+            .arg(&checkpoints)
+            .arg("--pubkey")
+            .arg(&pubkey)
+            .output()
+            .unwrap()
+    };
+    let copy_of = |name: &str| {
+        let copy = f.path().join(name);
+        f.db().execute("VACUUM INTO ?1", [copy.to_str().unwrap()]).unwrap();
+        let db = rusqlite::Connection::open(&copy).unwrap();
+        db.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;").unwrap();
+        (copy, db)
+    };
+
+    // No false alarm on an untouched copy.
+    let (clean, _) = copy_of("clean.db");
+    let out = verify_copy(&clean);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Re-chained: the last row edited and its hash recomputed (the chain alone looks intact),
+    // the checkpoints in the data file deleted; the checkpoint file still knows the truth.
+    let (rechained, db) = copy_of("rechained.db");
+    let (seq, prev): (i64, Vec<u8>) = db
+        .query_row("SELECT seq, prev_hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    let row: AuditRow = db
+        .query_row(
+            "SELECT seq, ts, actor_id, actor_cf, actor_role, provider_id, cert_sha256, client_ip, action, object, outcome, detail
+             FROM audit_log WHERE seq = ?1",
+            [seq],
+            |r| {
+                Ok(AuditRow {
+                    seq: r.get(0)?,
+                    ts_ms: r.get(1)?,
+                    actor_id: r.get(2)?,
+                    actor_cf: r.get(3)?,
+                    actor_role: r.get(4)?,
+                    provider_id: r.get(5)?,
+                    cert_sha256: r.get(6)?,
+                    client_ip: r.get(7)?,
+                    action: r.get(8)?,
+                    object: r.get(9)?,
+                    outcome: "ok".into(),
+                    detail: r.get(11)?,
+                })
+            },
+        )
+        .unwrap();
+    let forged = chain_hash(&prev.try_into().unwrap(), &row);
+    db.execute(
+        "UPDATE audit_log SET outcome = 'ok', hash = ?2 WHERE seq = ?1",
+        rusqlite::params![seq, forged.as_slice()],
+    )
+    .unwrap();
+    db.execute("DELETE FROM audit_checkpoint", []).unwrap();
+    assert!(
+        Command::new(BIN).args(["audit", "verify", "--data"]).arg(&rechained).output().unwrap().status.success(),
+        "the forged chain alone verifies: that is why checkpoints exist"
+    );
+    let out = verify_copy(&rechained);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("re-chained"), "{}", stderr(&out));
+
+    // Truncated: the last rows removed after the checkpoint was signed.
+    let (truncated, db) = copy_of("truncated.db");
+    db.execute("DELETE FROM audit_log WHERE seq > (SELECT max(seq) - 2 FROM audit_log)", []).unwrap();
+    db.execute("DELETE FROM audit_checkpoint", []).unwrap();
+    let out = verify_copy(&truncated);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("truncated tail"), "{}", stderr(&out));
+
+    // A checkpoint signed by another key is refused.
+    let other = f.path().join("other.hex");
+    std::fs::write(&other, "00".repeat(32)).unwrap();
+    let out =
+        Command::new(BIN).args(["audit", "verify", "--data"]).arg(&clean).arg("--pubkey").arg(&other).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not signed by the trusted key"), "{}", stderr(&out));
+}

@@ -6,6 +6,7 @@ use super::WriteTx;
 use crate::domain::audit_event::{Actor, AuditEvent};
 use crate::error::AppError;
 use crate::infra::audit::{AuditRow, ChainReport, ChainVerifier, GENESIS, chain_hash};
+use crate::infra::checkpoint::Checkpoint;
 
 /// The last row's seq and hash, read inside the caller's write transaction: never cached,
 /// so two processes (server and CLI) can never fork the chain.
@@ -99,6 +100,41 @@ pub fn verify(conn: &Connection) -> Result<ChainReport, AppError> {
         }
     }
     Ok(verifier.finish())
+}
+
+/// The chain head, read inside the caller's write transaction (for checkpoints).
+pub fn head_for_checkpoint(tx: &WriteTx<'_>) -> Result<(i64, [u8; 32]), AppError> {
+    head(tx).map(|(seq, hash, _)| (seq, hash))
+}
+
+pub fn insert_checkpoint(tx: &WriteTx<'_>, cp: &Checkpoint) -> Result<bool, AppError> {
+    let n = tx.conn().execute(
+        "INSERT OR IGNORE INTO audit_checkpoint (seq, hash, ts, public_key, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![cp.seq, cp.hash.as_slice(), cp.ts_ms, cp.public_key, cp.signature],
+    )?;
+    Ok(n == 1)
+}
+
+/// Checkpoints stored in the data file, in seq order.
+pub fn checkpoints(conn: &Connection) -> Result<Vec<Checkpoint>, AppError> {
+    let mut stmt = conn.prepare("SELECT seq, hash, ts, public_key, signature FROM audit_checkpoint ORDER BY seq")?;
+    let rows = stmt
+        .query_map([], |r| {
+            let hash: Vec<u8> = r.get(1)?;
+            Ok((r.get(0)?, hash, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<Vec<(i64, Vec<u8>, i64, Vec<u8>, Vec<u8>)>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(seq, hash, ts_ms, public_key, signature)| {
+            Some(Checkpoint { seq, hash: hash.try_into().ok()?, ts_ms, public_key, signature })
+        })
+        .collect())
+}
+
+/// The stored hash of one row.
+pub fn row_hash(conn: &Connection, seq: i64) -> Result<Option<Vec<u8>>, AppError> {
+    Ok(conn.query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| r.get(0)).optional()?)
 }
 
 /// Number of rows, for reports.

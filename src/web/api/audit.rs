@@ -12,12 +12,12 @@ use crate::web::guards::Revisore;
 
 #[get("/audit/verify")]
 async fn verify(_auditor: Revisore, pool: &State<Arc<ReadPool>>) -> Result<Json<Value>, AppError> {
-    let report = pool.read(audit::verify).await?;
+    let (report, last_checkpoint) =
+        pool.read(|c| Ok((audit::verify(c)?, audit::checkpoints(c)?.last().map(|cp| cp.seq)))).await?;
     Ok(Json(json!({
         "intact": report.broken.is_none(),
         "head_seq": report.head_seq,
-        // Signed checkpoints arrive with the oversight features.
-        "last_checkpoint_seq": null,
+        "last_checkpoint_seq": last_checkpoint,
         "first_broken_seq": report.broken.map(|(seq, _)| seq),
         "reason": report.broken.map(|(_, kind)| kind.describe()),
     })))
