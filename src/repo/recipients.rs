@@ -151,20 +151,23 @@ pub fn without_voucher(
          ORDER BY r.cognome COLLATE NOCASE, r.nome COLLATE NOCASE, r.id LIMIT ?1 OFFSET ?2"
     ))?;
     let rows = stmt
-        .query_map(params![PAGE_SIZE, page.clamp(0, 100_000) * PAGE_SIZE], |r| {
-            Ok(Recipient {
-                id: RecipientId::from_db(r.get(0)?),
-                codice_fiscale: r.get(1)?,
-                cognome: r.get(2)?,
-                nome: r.get(3)?,
-                birth_date: r.get(4)?,
-                sex: r.get(5)?,
-                email: r.get(6)?,
-                phone: r.get(7)?,
-            })
-        })?
+        .query_map(params![PAGE_SIZE, page.clamp(0, 100_000) * PAGE_SIZE], recipient_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total))
+}
+
+/// `r.id, r.codice_fiscale, r.cognome, r.nome, r.birth_date, r.sex, r.email, r.phone`
+fn recipient_row(r: &Row<'_>) -> rusqlite::Result<Recipient> {
+    Ok(Recipient {
+        id: RecipientId::from_db(r.get(0)?),
+        codice_fiscale: r.get(1)?,
+        cognome: r.get(2)?,
+        nome: r.get(3)?,
+        birth_date: r.get(4)?,
+        sex: r.get(5)?,
+        email: r.get(6)?,
+        phone: r.get(7)?,
+    })
 }
 
 /// The recipient, if the scope may see them (an operator: only through one of their
@@ -178,18 +181,7 @@ pub fn get(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result
              WHERE r.id = ?1 AND (?2 IS NULL OR EXISTS(
                  SELECT 1 FROM voucher v WHERE v.recipient_id = r.id AND v.provider_id = ?2))",
             params![id.get(), provider],
-            |r| {
-                Ok(Recipient {
-                    id: RecipientId::from_db(r.get(0)?),
-                    codice_fiscale: r.get(1)?,
-                    cognome: r.get(2)?,
-                    nome: r.get(3)?,
-                    birth_date: r.get(4)?,
-                    sex: r.get(5)?,
-                    email: r.get(6)?,
-                    phone: r.get(7)?,
-                })
-            },
+            recipient_row,
         )
         .optional()?)
 }
