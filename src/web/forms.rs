@@ -36,6 +36,14 @@ impl<'r> FromRequest<'r> for FormToken {
     }
 }
 
+/// The whole content of an uploaded file (already within Rocket's size limits).
+pub async fn read_upload(file: &rocket::fs::TempFile<'_>) -> Result<Vec<u8>, AppError> {
+    use rocket::tokio::io::AsyncReadExt;
+    let mut bytes = Vec::new();
+    file.open().await.map_err(AppError::internal)?.read_to_end(&mut bytes).await.map_err(AppError::internal)?;
+    Ok(bytes)
+}
+
 /// The posted token in the first bytes of a urlencoded or multipart body.
 pub fn posted_token(head: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(head);

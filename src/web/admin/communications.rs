@@ -8,7 +8,6 @@ use rocket::form::{Form, FromForm};
 use rocket::fs::TempFile;
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::Redirect;
-use rocket::tokio::io::AsyncReadExt;
 use rocket::{Responder, Route, State, get, post, routes};
 use serde_json::json;
 
@@ -75,13 +74,6 @@ struct Upload<'r> {
     file: Option<TempFile<'r>>,
 }
 
-async fn read_all(file: &TempFile<'_>) -> Result<Vec<u8>, AppError> {
-    let mut bytes = Vec::new();
-    let mut reader = file.open().await.map_err(AppError::internal)?;
-    reader.read_to_end(&mut bytes).await.map_err(AppError::internal)?;
-    Ok(bytes)
-}
-
 async fn register(
     who: &Regione,
     provider: Option<ProviderId>,
@@ -99,7 +91,7 @@ async fn register(
     let mut errors = Vec::new();
     let valid = draft.validate(datetime(now).date()).map_err(|e| errors.extend(e)).ok();
     let bytes = match &upload.file {
-        Some(f) if f.len() > 0 => read_all(f).await?,
+        Some(f) if f.len() > 0 => crate::web::forms::read_upload(f).await?,
         _ => Vec::new(),
     };
     let kind = match sniff(&bytes, MAX_UPLOAD) {

@@ -5,7 +5,6 @@ use maud::{Markup, html};
 use rocket::form::{Form, FromForm};
 use rocket::fs::TempFile;
 use rocket::http::Status;
-use rocket::tokio::io::AsyncReadExt;
 use rocket::{Route, State, get, post, routes};
 
 use crate::error::AppError;
@@ -84,12 +83,6 @@ struct CsvUpload<'r> {
     valid_only: bool,
 }
 
-async fn read_all(file: &TempFile<'_>) -> Result<Vec<u8>, AppError> {
-    let mut bytes = Vec::new();
-    file.open().await.map_err(AppError::internal)?.read_to_end(&mut bytes).await.map_err(AppError::internal)?;
-    Ok(bytes)
-}
-
 #[post("/regione/importazioni/csv", data = "<upload>")]
 async fn csv(
     who: Regione,
@@ -102,7 +95,7 @@ async fn csv(
     let mut total = ImportReport::default();
     for file in &upload.files {
         let name = upload_name(file);
-        let bytes = read_all(file).await?;
+        let bytes = crate::web::forms::read_upload(file).await?;
         let (now, authority, valid_only, file_name) =
             (clock.now_ms(), who.scope.authority(), upload.valid_only, name.clone());
         let mut report =
@@ -145,7 +138,7 @@ async fn sap(
     let mut total = ImportReport::default();
     for file in &upload.files {
         let name = upload_name(file);
-        let bytes = read_all(file).await?;
+        let bytes = crate::web::forms::read_upload(file).await?;
         let (now, authority) = (clock.now_ms(), who.scope.authority());
         total.merge(writer.write(move |tx| imports::sap(tx, now, &authority, &name, &bytes)).await?);
     }

@@ -21,18 +21,7 @@ use crate::repo::{operators, providers};
 use crate::service;
 use crate::web::guards::{AdminReader, Regione};
 
-/// A JSON body that failed to parse is a field error too, not a bare 400.
-fn body<T>(parsed: Result<Json<T>, rocket::serde::json::Error<'_>>) -> Result<T, AppError> {
-    parsed.map(Json::into_inner).map_err(|e| {
-        AppError::Invalid(vec![crate::error::FieldError {
-            field: "body".into(),
-            message: {
-                tracing::debug!(error = %e, "JSON body refused");
-                "JSON non valido: controllare la sintassi e i tipi dei campi".to_owned()
-            },
-        }])
-    })
-}
+use super::body;
 
 async fn view(access: &AccessControl, who: &AdminReader, view: View, object: Option<String>) -> Result<(), AppError> {
     access.audit(who.scope.actor().clone(), AuditEvent::View { view, object, detail: json!({ "via": "api" }) }).await

@@ -151,15 +151,7 @@ async fn update_programme(
     clock: &State<SharedClock>,
     site: &State<Site>,
 ) -> Result<Json<Value>, AppError> {
-    let body = body.map(Json::into_inner).map_err(|e| {
-        AppError::Invalid(vec![crate::error::FieldError {
-            field: "body".into(),
-            message: {
-                tracing::debug!(error = %e, "JSON body refused");
-                "JSON non valido: controllare la sintassi e i tipi dei campi".to_owned()
-            },
-        }])
-    })?;
+    let body = super::body(body)?;
     let fields = body.fields.validate().map_err(AppError::Invalid)?;
     let (now, scope, region, expected) = (clock.now_ms(), who.scope.clone(), site.region_name.clone(), body.version);
     match writer.write(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {
