@@ -1,7 +1,7 @@
--- Ricolloca: the whole schema of the data file (version 1).
+-- Ricolloca: the whole schema of the data file (version 2).
 -- Embedded in the binary with include_str!; PRAGMA user_version holds the version.
 -- Times are UTC milliseconds since the Unix epoch (INTEGER); dates are ISO text (yyyy-mm-dd).
--- Later versions add numbered migration steps in src/repo/migrate.rs.
+-- Older files are brought here by the numbered steps in src/repo/migrations/ (see migrate.rs).
 
 -- Key/value settings that belong to the data file (e.g. the form-token secret).
 CREATE TABLE setting (
@@ -267,9 +267,14 @@ CREATE TABLE policy (
     data_evento                    TEXT,
     created_at                     INTEGER NOT NULL,
     updated_at                     INTEGER NOT NULL,
-    version                        INTEGER NOT NULL DEFAULT 1
+    version                        INTEGER NOT NULL DEFAULT 1,
+    voucher_id                     INTEGER REFERENCES voucher(id),   -- provider actions: under which voucher
+    dettagli                       TEXT NOT NULL DEFAULT '{}',       -- type-specific fields (JSON)
+    created_by                     INTEGER                           -- operator id
 ) STRICT;
 CREATE INDEX policy_recipient ON policy(recipient_id, sap_version_id);
+CREATE UNIQUE INDEX policy_identificativo ON policy(identificativo_politica) WHERE origin = 'provider';
+CREATE INDEX policy_changed ON policy(updated_at) WHERE origin = 'provider';
 
 -- The Programma di ricerca intensiva: every save is a new version, with the PDF generated
 -- from it (kept with its sha256: a signed upload can then be compared byte for byte).
@@ -283,4 +288,89 @@ CREATE TABLE programme_version (
     pdf        BLOB NOT NULL,
     pdf_sha256 TEXT NOT NULL,
     UNIQUE (voucher_id, version)
+) STRICT;
+
+-- Named sequences (e.g. the 8-hex-digit part of the identificativo politica).
+CREATE TABLE counter (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) STRICT;
+
+-- Every event of a provider's action, in order: the policy row holds the latest.
+CREATE TABLE policy_event (
+    id             INTEGER PRIMARY KEY,
+    policy_id      INTEGER NOT NULL REFERENCES policy(id),
+    evento         TEXT NOT NULL,
+    data_evento    TEXT NOT NULL,
+    note           TEXT NOT NULL DEFAULT '',
+    at             INTEGER NOT NULL,
+    by_operator_id INTEGER,
+    by_label       TEXT NOT NULL
+) STRICT;
+CREATE INDEX policy_event_policy ON policy_event(policy_id, id);
+
+-- The provider's agenda: meetings with a recipient and how they went.
+CREATE TABLE appointment (
+    id           INTEGER PRIMARY KEY,
+    voucher_id   INTEGER NOT NULL REFERENCES voucher(id),
+    recipient_id INTEGER NOT NULL REFERENCES recipient(id),
+    provider_id  INTEGER NOT NULL REFERENCES provider(id),
+    sede_id      INTEGER REFERENCES sede(id),
+    tutor_id     INTEGER REFERENCES operator(id),
+    starts_at    TEXT NOT NULL,               -- Italian local time, yyyy-mm-ddThh:mm
+    kind         TEXT NOT NULL,               -- code list tipo_appuntamento
+    outcome      TEXT CHECK (outcome IN ('held', 'absent_justified', 'absent_unjustified', 'refused', 'cancelled')),
+    outcome_note TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    created_by   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    version      INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE UNIQUE INDEX appointment_slot ON appointment(recipient_id, starts_at) WHERE outcome IS NOT 'cancelled';
+CREATE INDEX appointment_provider ON appointment(provider_id, starts_at);
+CREATE INDEX appointment_voucher ON appointment(voucher_id, starts_at);
+
+-- How a programme ends or pauses, as the provider records it; the voucher state follows.
+CREATE TABLE programme_outcome (
+    id              INTEGER PRIMARY KEY,
+    voucher_id      INTEGER NOT NULL REFERENCES voucher(id),
+    kind            TEXT NOT NULL CHECK (kind IN ('hired', 'ended', 'dropped', 'lapsed', 'suspended', 'resumed')),
+    event_date      TEXT NOT NULL,
+    employer_cf     TEXT NOT NULL DEFAULT '',
+    employer_name   TEXT NOT NULL DEFAULT '',
+    contract        TEXT CHECK (contract IN ('permanent', 'apprenticeship', 'fixed_term', 'agency')),
+    contract_months INTEGER,
+    resume_on       TEXT,
+    note            TEXT NOT NULL DEFAULT '',
+    at              INTEGER NOT NULL,
+    by_operator_id  INTEGER,
+    by_label        TEXT NOT NULL
+) STRICT;
+CREATE INDEX programme_outcome_voucher ON programme_outcome(voucher_id, id);
+CREATE INDEX programme_outcome_at ON programme_outcome(at);
+
+-- Signed programmes: the newest upload for a voucher is the one on file; none is deleted.
+CREATE TABLE signed_programme (
+    id              INTEGER PRIMARY KEY,
+    voucher_id      INTEGER NOT NULL REFERENCES voucher(id),
+    document_id     INTEGER NOT NULL REFERENCES document(id),
+    policy_id       INTEGER REFERENCES policy(id),  -- the action it came with, if any
+    matches_version INTEGER,                        -- programme version with byte-identical PDF
+    signature       TEXT NOT NULL DEFAULT '{}',     -- JSON: signers, verification, flags
+    uploaded_at     INTEGER NOT NULL,
+    uploaded_by     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX signed_programme_voucher ON signed_programme(voucher_id, id);
+
+-- Each feed to IDOL, so that the next one starts where this one ended.
+CREATE TABLE idol_export (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    by_label   TEXT NOT NULL,
+    since_ms   INTEGER NOT NULL,
+    until_ms   INTEGER NOT NULL,
+    workers    INTEGER NOT NULL,
+    policies   INTEGER NOT NULL,
+    outcomes   INTEGER NOT NULL,
+    sha256     TEXT NOT NULL
 ) STRICT;

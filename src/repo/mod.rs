@@ -6,6 +6,7 @@ pub mod audit;
 pub mod certificates;
 pub mod codes;
 pub mod communications;
+pub mod migrate;
 pub mod operators;
 pub mod pool;
 pub mod programmes;
@@ -23,7 +24,7 @@ use crate::error::{AppError, StartupError};
 
 /// The schema of a new data file; `PRAGMA user_version` says which version a file has.
 pub const SCHEMA: &str = include_str!("../../schema.sql");
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = migrate::LATEST;
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,8 +70,13 @@ pub fn open_ro(path: &Path) -> Result<Connection, rusqlite::Error> {
 /// Opens (creating if needed) the data file and brings its schema to this version.
 /// Refuses a file written by a newer version, touching nothing.
 pub fn open_and_migrate(path: &Path) -> Result<Connection, StartupError> {
-    let mut conn = open_rw(path).map_err(|e| StartupError::key("data", format!("{}: {e}", path.display())))?;
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    // Look before opening read-write: switching to WAL would already change the file.
+    let version: i64 = if path.exists() {
+        let conn = open_ro(path).map_err(|e| StartupError::key("data", format!("{}: {e}", path.display())))?;
+        conn.pragma_query_value(None, "user_version", |r| r.get(0))?
+    } else {
+        0
+    };
     if version > SCHEMA_VERSION {
         return Err(StartupError::key(
             "data",
@@ -80,6 +86,7 @@ pub fn open_and_migrate(path: &Path) -> Result<Connection, StartupError> {
             ),
         ));
     }
+    let mut conn = open_rw(path).map_err(|e| StartupError::key("data", format!("{}: {e}", path.display())))?;
     if version < SCHEMA_VERSION {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Another process may have created it while we waited for the lock.
@@ -87,8 +94,12 @@ pub fn open_and_migrate(path: &Path) -> Result<Connection, StartupError> {
         if version == 0 {
             tx.execute_batch(SCHEMA)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-            codes::seed(&WriteTx::new(&tx)).map_err(|e| StartupError::Other(format!("codici: {e}")))?;
+        } else if version < SCHEMA_VERSION {
+            migrate::upgrade(&tx, version)
+                .map_err(|e| StartupError::key("data", format!("aggiornamento dello schema da {version}: {e}")))?;
         }
+        // New code lists arrive with new versions; labels the Region edited stay.
+        codes::seed(&WriteTx::new(&tx)).map_err(|e| StartupError::Other(format!("codici: {e}")))?;
         tx.commit()?;
     }
     Ok(conn)
