@@ -114,7 +114,7 @@ fn a_file_from_a_newer_release_is_refused_and_left_alone() {
         hex::encode(sha2::Sha256::digest(std::fs::read(p).unwrap()))
     };
     let before = digest(&path);
-    let err = ricolloca::repo::open_and_migrate(&path).err().expect("refused").to_string();
+    let err = ricolloca::repo::open_and_migrate(&path).expect_err("refused").to_string();
     assert!(err.contains("versione più recente"), "{err}");
     assert!(err.contains("data"), "{err}");
     assert_eq!(digest(&path), before, "the file was changed");
