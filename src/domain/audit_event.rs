@@ -72,6 +72,8 @@ pub enum Change {
     ImportSap,
     ProgrammeUpdate,
     CodesImport,
+    ActionCreate,
+    ActionEvent,
 }
 
 impl Change {
@@ -94,6 +96,8 @@ impl Change {
             Change::ImportSap => "import.sap",
             Change::ProgrammeUpdate => "programme.update",
             Change::CodesImport => "codes.import",
+            Change::ActionCreate => "action.create",
+            Change::ActionEvent => "action.event",
         }
     }
 }
@@ -113,6 +117,8 @@ pub enum View {
     RecipientView,
     SapView,
     ProgrammeView,
+    ActionView,
+    ActionList,
 }
 
 impl View {
@@ -130,6 +136,8 @@ impl View {
             View::RecipientView => "recipient.view",
             View::SapView => "sap.view",
             View::ProgrammeView => "programme.view",
+            View::ActionView => "action.view",
+            View::ActionList => "action.list",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! HTTP: routes, guards, views. Handlers never write SQL; they call repositories through the
 //! read pool or the writer, with the capability handle their guard gave them.
 
+pub mod actions;
 pub mod admin;
 pub mod api;
 pub mod assets;
@@ -30,6 +31,8 @@ use crate::repo::writer::Writer;
 #[derive(Debug, Clone)]
 pub struct Site {
     pub region_name: String,
+    /// First two characters of the identificativo politica (config `system_code`).
+    pub system_code: String,
     pub training: bool,
 }
 
@@ -67,6 +70,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", admin::routes())
         .mount("/", recipients::routes())
         .mount("/", programme::routes())
+        .mount("/", actions::routes())
         .mount("/static", assets::routes())
         .mount("/manuale", manual::routes())
         .mount("/api/v1", api::routes())

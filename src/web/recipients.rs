@@ -212,7 +212,7 @@ async fn dashboard(
     ))
 }
 
-fn policy_table(policies: &[PolicyRow], labels: &Labels) -> Markup {
+fn policy_table(id: RecipientId, policies: &[PolicyRow], labels: &Labels) -> Markup {
     html! {
         @if policies.is_empty() { p { "Nessuna politica attiva registrata." } } @else {
             table.data {
@@ -233,7 +233,7 @@ fn policy_table(policies: &[PolicyRow], labels: &Labels) -> Markup {
                             td { @if let Some(d) = p.durata { (d) " " (p.tipologia_durata.as_deref().map(|t| labels.label("tipologia_durata", t)).unwrap_or_default()) } }
                             td { @if let Some(e) = &p.ultimo_evento { (labels.show("evento", e)) " " (p.data_evento.as_deref().map(italian_date).unwrap_or_default()) } }
                             td { code { (p.identificativo_politica.clone().unwrap_or_default()) } }
-                            td { @if p.origin == "sap" { "SAP" } @else { "soggetto accreditato" } }
+                            td { @if p.origin == "sap" { "SAP" } @else { a href={ "/destinatari/" (id) "/azioni/" (p.id) } { "soggetto accreditato" } } }
                         }
                     }
                 }
@@ -306,7 +306,10 @@ async fn detail(
             }
             @if vouchers.is_empty() { p { "Nessun assegno: la persona è nota solo dalla SAP." } }
             h2 { "Politiche attive (sezione VI della SAP)" }
-            (policy_table(&policies, &labels))
+            @if !who.is_region() && !vouchers.is_empty() {
+                p.actions { a.button href={ "/destinatari/" (id) "/azioni/nuova" } { "Registra un'azione" } }
+            }
+            (policy_table(id, &policies, &labels))
         },
     ))
 }
@@ -415,7 +418,7 @@ async fn sap(
                     }
                     section.sap-section {
                         h2 { "Sezione VI — Interventi di politiche attive" }
-                        (policy_table(&policies, &labels))
+                        (policy_table(id, &policies, &labels))
                     }
                 }
             }
