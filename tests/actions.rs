@@ -11,7 +11,7 @@ use reqwest::blocking::Client;
 use ricolloca::domain::identificativo;
 use ricolloca::infra::pki::KeyKind;
 use serde_json::{Value, json};
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, Duration};
 
 const HEADER: &str = "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta";
 const PIVA_A: &str = "06363391001";
@@ -26,8 +26,10 @@ struct World {
     person: i64,
 }
 
+/// Today in Italy, as the server sees it.
 fn today() -> Date {
-    OffsetDateTime::now_utc().date()
+    let now = ricolloca::infra::clock::system_now();
+    ricolloca::infra::clock::local_date(now.unix_timestamp() * 1000)
 }
 
 fn day(offset: i64) -> String {
@@ -113,7 +115,7 @@ fn each_type_is_recorded_with_its_identificativo_and_shows_in_section_vi() {
             id,
             PIVA_A,
             body["tipo_attivita"].as_str().unwrap(),
-            &a["data_proposta"].as_str().unwrap()
+            a["data_proposta"].as_str().unwrap()
         ));
         assert_eq!(a["tipo_attivita"], body["tipo_attivita"]);
         assert_eq!(a["dettagli"].as_object().unwrap().len(), body["dettagli"].as_object().unwrap().len());
