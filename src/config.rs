@@ -30,6 +30,9 @@ pub struct Config {
     /// identificativo politica it assigns (17 = Toscana, 08 = Lazio, ...).
     #[serde(default = "default_system_code")]
     pub system_code: String,
+    /// Largest upload accepted (signed programmes, communications), in MiB.
+    #[serde(default = "default_upload_max_mb")]
+    pub upload_max_mb: u32,
     /// Training instance: shows the "AMBIENTE DI FORMAZIONE" banner.
     #[serde(default)]
     pub training: bool,
@@ -91,6 +94,9 @@ fn default_inactivity_days() -> u32 {
 fn default_region_name() -> String {
     "Regione Toscana".into()
 }
+fn default_upload_max_mb() -> u32 {
+    20
+}
 fn default_system_code() -> String {
     "17".into()
 }
@@ -123,6 +129,9 @@ impl Config {
         }
         if self.system_code.len() != 2 || !self.system_code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(StartupError::key("system_code", "deve essere di due cifre (es. \"17\" per la Toscana)"));
+        }
+        if !(1..=200).contains(&self.upload_max_mb) {
+            return Err(StartupError::key("upload_max_mb", "deve essere tra 1 e 200 MiB"));
         }
         if !(1..=1440).contains(&self.audit.checkpoint_minutes) {
             return Err(StartupError::key("audit.checkpoint_minutes", "deve essere tra 1 e 1440 minuti"));

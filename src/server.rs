@@ -39,6 +39,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         site: Site {
             region_name: config.region_name.clone(),
             system_code: config.system_code.clone(),
+            upload_max: config.upload_max_mb as usize * 1024 * 1024,
             training: config.training,
         },
         access,
@@ -71,10 +72,10 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
         // We terminate TLS ourselves: the peer address is the client. Never trust a header
         // (Rocket's default X-Real-IP would let anyone write any IP into the audit trail).
         ip_header: None,
-        // Uploads (signed PDFs, communications) up to 20 MiB; the document sniffer checks again.
+        // Uploads (signed PDFs, communications) up to upload_max_mb; the document sniffer checks again.
         limits: rocket::data::Limits::default()
-            .limit("file", rocket::data::ByteUnit::Mebibyte(20))
-            .limit("data-form", rocket::data::ByteUnit::Mebibyte(21))
+            .limit("file", rocket::data::ByteUnit::Mebibyte(u64::from(config.upload_max_mb)))
+            .limit("data-form", rocket::data::ByteUnit::Mebibyte(u64::from(config.upload_max_mb) + 1))
             .limit("json", rocket::data::ByteUnit::Mebibyte(1)),
         ..rocket::Config::release_default()
     };

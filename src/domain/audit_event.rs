@@ -74,6 +74,7 @@ pub enum Change {
     CodesImport,
     ActionCreate,
     ActionEvent,
+    DocumentUpload,
 }
 
 impl Change {
@@ -98,6 +99,7 @@ impl Change {
             Change::CodesImport => "codes.import",
             Change::ActionCreate => "action.create",
             Change::ActionEvent => "action.event",
+            Change::DocumentUpload => "document.upload",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod programmes;
 pub mod providers;
 pub mod recipients;
 pub mod settings;
+pub mod signed_programmes;
 pub mod writer;
 
 use std::path::Path;

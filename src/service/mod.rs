@@ -10,3 +10,4 @@ pub mod imports;
 pub mod operators;
 pub mod programmes;
 pub mod providers;
+pub mod signed_programmes;

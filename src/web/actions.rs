@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use maud::{Markup, html};
 use rocket::form::{Form, FromForm};
+use rocket::fs::TempFile;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
@@ -25,15 +26,18 @@ use crate::repo::codes::{self, Labels};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::actions::{EventInput, add_event, record};
+use crate::service::signed_programmes::store;
 use crate::web::Site;
+use crate::web::documents::{file_field, inspect_upload};
 use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::recipients::{RequestPath, not_found};
 use crate::web::views::layout::page;
 
-/// The action form as posted: the national fields, then `dettagli.<name>` for the type.
-#[derive(Debug, Clone, Default, FromForm)]
-pub struct ActionForm {
+/// The action form as posted: the national fields, `dettagli.<name>` for the type, and the
+/// signed programme (optional) as `file`.
+#[derive(FromForm)]
+pub struct ActionForm<'r> {
     #[field(default = String::new())]
     tipo_attivita: String,
     #[field(default = String::new())]
@@ -57,9 +61,10 @@ pub struct ActionForm {
     #[field(default = String::new())]
     data_evento: String,
     dettagli: HashMap<String, String>,
+    file: Option<TempFile<'r>>,
 }
 
-impl ActionForm {
+impl ActionForm<'_> {
     fn input(&self) -> ActionInput {
         ActionInput {
             tipo_attivita: self.tipo_attivita.clone(),
@@ -126,10 +131,11 @@ fn detail_input(f: &DetailField, value: &str, errors: &[FieldError], operators: 
 fn action_form(
     id: RecipientId,
     tipo: ActionType,
-    f: &ActionForm,
+    f: &ActionInput,
     errors: &[FieldError],
     token: &FormToken,
     data: &FormData,
+    max_upload: usize,
 ) -> Markup {
     let labels = &data.labels;
     let events = options(policy_event::INITIAL.iter().map(|c| ((*c).to_owned(), labels.show("evento", c))), None);
@@ -142,7 +148,7 @@ fn action_form(
     let title_required = matches!(tipo, ActionType::C06 | ActionType::C07);
     html! {
         (error_summary(errors))
-        form.stack method="post" action={ "/destinatari/" (id) "/azioni" } novalidate {
+        form.stack method="post" action={ "/destinatari/" (id) "/azioni" } enctype="multipart/form-data" novalidate {
             (token_field(token))
             input type="hidden" name="tipo_attivita" value=(tipo.code());
             fieldset {
@@ -167,6 +173,10 @@ fn action_form(
                 (select("evento", "Evento", &f.evento, &events, errors))
                 (text_field("data_evento", "Data dell'evento", &f.data_evento, errors, "date", true))
             }
+            fieldset {
+                legend { "Programma firmato (facoltativo)" }
+                (file_field(errors, max_upload, false))
+            }
             button.button type="submit" { "Registra l'azione" }
         }
     }
@@ -190,7 +200,7 @@ async fn new_action(
     let tipo = tipo.as_deref().and_then(ActionType::from_code);
     let today = crate::domain::text::iso(local_date(clock.now_ms()));
     let form =
-        ActionForm { data_proposta: today.clone(), data_evento: today, evento: "01".into(), ..Default::default() };
+        ActionInput { data_proposta: today.clone(), data_evento: today, evento: "01".into(), ..Default::default() };
     Ok(page(
         Some(site),
         "Registra un'azione",
@@ -205,17 +215,18 @@ async fn new_action(
                     }
                 }
             }
-            @if let Some(t) = tipo { (action_form(id, t, &form, &[], &token, &data)) } @else { p { "Scegliere il tipo di azione." } }
+            @if let Some(t) = tipo { (action_form(id, t, &form, &[], &token, &data, site.upload_max)) } @else { p { "Scegliere il tipo di azione." } }
         },
     ))
 }
 
+#[allow(clippy::too_many_arguments)]
 #[post("/destinatari/<id>/azioni", data = "<form>")]
 async fn create(
     who: Operatore,
     id: RecipientId,
     path: RequestPath,
-    form: Form<ActionForm>,
+    form: Form<ActionForm<'_>>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
@@ -223,14 +234,33 @@ async fn create(
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
-    let (now, scope, system, input) = (clock.now_ms(), who.scope.clone(), site.system_code.clone(), form.input());
-    let errors = match writer.write(move |tx| record(tx, now, &scope, &system, id, &input)).await {
-        Ok(done) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{}", done.id)))),
-        Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
+    let input = form.input();
+    let errors = match inspect_upload(form.file.as_ref(), site.upload_max).await {
         Err(e) => field_errors(e)?,
+        Ok(upload) => {
+            let (now, scope, system, input) =
+                (clock.now_ms(), who.scope.clone(), site.system_code.clone(), input.clone());
+            // The action and its signed programme are stored together, or neither.
+            let written = writer
+                .write(move |tx| {
+                    let done = record(tx, now, &scope, &system, id, &input)?;
+                    if let Some(up) = &upload {
+                        store(tx, now, &scope, id, Some(done.id), up)?;
+                    }
+                    Ok(done)
+                })
+                .await;
+            match written {
+                Ok(done) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{}", done.id)))),
+                Err(AppError::NotFound) => {
+                    return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await);
+                }
+                Err(e) => field_errors(e)?,
+            }
+        }
     };
     let Some(data) = form_data(pool, &who, id).await? else { return Err(AppError::NotFound) };
-    let tipo = ActionType::from_code(&form.tipo_attivita).unwrap_or(ActionType::A06);
+    let tipo = ActionType::from_code(&input.tipo_attivita).unwrap_or(ActionType::A06);
     Ok(Err((
         Status::UnprocessableEntity,
         page(
@@ -239,7 +269,7 @@ async fn create(
             Some(&who.principal),
             html! {
                 h1 { "Registra un'azione per " (data.recipient) }
-                (action_form(id, tipo, &form, &errors, &token, &data))
+                (action_form(id, tipo, &input, &errors, &token, &data, site.upload_max))
             },
         ),
     )))

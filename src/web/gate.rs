@@ -159,11 +159,19 @@ fn foreign_request(req: &Request<'_>) -> Option<Foreign> {
         }
     }
     if segments(req).first() == Some(&"api") {
+        // Only types a browser cannot send cross-site without a CORS preflight (which we never
+        // grant). multipart/form-data is "simple", so it also needs a custom header.
         let allowed = req.content_type().is_some_and(|ct| {
             matches!(
                 (ct.top().as_str(), ct.sub().as_str()),
-                ("application", "json") | ("application", "xml") | ("text", "xml") | ("text", "csv")
-            )
+                ("application", "json")
+                    | ("application", "xml")
+                    | ("text", "xml")
+                    | ("text", "csv")
+                    | ("application", "pdf")
+                    | ("application", "pkcs7-mime")
+                    | ("application", "octet-stream")
+            ) || (ct.is_form_data() && headers.get_one(API_CLIENT_HEADER).is_some())
         });
         if !allowed {
             return Some(Foreign::ContentType);
@@ -171,6 +179,10 @@ fn foreign_request(req: &Request<'_>) -> Option<Foreign> {
     }
     None
 }
+
+/// The header an API client adds to a multipart upload (any value): a browser cannot add it
+/// cross-site without a preflight.
+pub const API_CLIENT_HEADER: &str = "X-Ricolloca-Client";
 
 /// Request guard for the refusal handler.
 struct StoppedBy(AppError);

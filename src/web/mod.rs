@@ -5,6 +5,7 @@ pub mod actions;
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod documents;
 pub mod errors;
 pub mod forms;
 pub mod gate;
@@ -33,6 +34,8 @@ pub struct Site {
     pub region_name: String,
     /// First two characters of the identificativo politica (config `system_code`).
     pub system_code: String,
+    /// Largest upload in bytes (config `upload_max_mb`).
+    pub upload_max: usize,
     pub training: bool,
 }
 
@@ -71,6 +74,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", recipients::routes())
         .mount("/", programme::routes())
         .mount("/", actions::routes())
+        .mount("/", documents::routes())
         .mount("/static", assets::routes())
         .mount("/manuale", manual::routes())
         .mount("/api/v1", api::routes())

@@ -21,6 +21,7 @@ use crate::repo::programmes::{self, ProgrammeContext, ProgrammeVersion};
 use crate::repo::writer::Writer;
 use crate::service::programmes::{period, save};
 use crate::web::Site;
+use crate::web::documents::{upload_form, uploads_table};
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::recipients::{RequestPath, not_found};
@@ -29,6 +30,7 @@ use crate::web::views::layout::page;
 struct Loaded {
     ctx: ProgrammeContext,
     versions: Vec<ProgrammeVersion>,
+    uploads: Vec<crate::repo::signed_programmes::Upload>,
 }
 
 async fn load(pool: &Arc<ReadPool>, who: &RecipientReader, id: RecipientId) -> Result<Option<Loaded>, AppError> {
@@ -36,7 +38,8 @@ async fn load(pool: &Arc<ReadPool>, who: &RecipientReader, id: RecipientId) -> R
     pool.read(move |c| {
         let Some(ctx) = programmes::context(c, &scope, id)? else { return Ok(None) };
         let versions = programmes::versions(c, ctx.voucher_id)?;
-        Ok(Some(Loaded { ctx, versions }))
+        let uploads = crate::repo::signed_programmes::for_voucher(c, ctx.voucher_id)?;
+        Ok(Some(Loaded { ctx, versions, uploads }))
     })
     .await
 }
@@ -138,7 +141,7 @@ async fn view(
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let Some(Loaded { ctx, versions }) = load(pool, &who, id).await? else {
+    let Some(Loaded { ctx, versions, uploads }) = load(pool, &who, id).await? else {
         return Err(not_found(access, &who, &path.0).await);
     };
     let detail = json!({ "cf": ctx.codice_fiscale, "version": versions.first().map(|v| v.version) });
@@ -167,6 +170,9 @@ async fn view(
                 }
             }
             (versions_table(id, &versions))
+            h2 { "Programma firmato" }
+            (uploads_table(&uploads))
+            @if can_edit { (upload_form(id, &[], &token, site.upload_max)) }
         },
     ))
 }
@@ -220,7 +226,7 @@ async fn print(
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let Some(Loaded { ctx, versions }) = load(pool, &who, id).await? else {
+    let Some(Loaded { ctx, versions, .. }) = load(pool, &who, id).await? else {
         return Err(not_found(access, &who, &path.0).await);
     };
     let detail = json!({ "cf": ctx.codice_fiscale, "print": true });

@@ -24,6 +24,7 @@ async fn client(dir: &std::path::Path) -> Client {
         inactivity_days: 180,
         region_name: "Regione".into(),
         system_code: "17".into(),
+        upload_max_mb: 20,
         training: false,
         tls: TlsSection {
             cert: dir.join("server.pem"),

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rocket::form::Form;
 use rocket::response::status::Created;
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, State, get, post, routes};
@@ -18,7 +19,9 @@ use crate::repo::actions;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::actions::{EventInput, add_event, record};
+use crate::service::signed_programmes::{Inspected, inspect, store};
 use crate::web::Site;
+use crate::web::documents::{FileDownload, SignedUpload, download_document, inspect_upload};
 use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::recipients::{RequestPath, not_found};
 
@@ -145,6 +148,106 @@ async fn post_event(
     }
 }
 
+/// The signed programme for an action: multipart (field `file`, with the header
+/// `X-Ricolloca-Client`) or the raw file as the body (`application/pdf`, `application/pkcs7-mime`).
+#[post("/actions/<action>/documents", format = "multipart/form-data", data = "<form>", rank = 1)]
+async fn upload_multipart(
+    who: Operatore,
+    action: i64,
+    path: RequestPath,
+    form: Form<SignedUpload<'_>>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Created<Json<Value>>, AppError> {
+    let upload = inspect_upload(form.file.as_ref(), site.upload_max).await?;
+    let upload = upload.ok_or_else(missing_file)?;
+    store_for_action(&who, action, &path.0, upload, writer, clock, pool, access).await
+}
+
+#[post("/actions/<action>/documents", data = "<body>", rank = 2)]
+async fn upload_raw(
+    who: Operatore,
+    action: i64,
+    path: RequestPath,
+    body: rocket::Data<'_>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Created<Json<Value>>, AppError> {
+    let limit = rocket::data::ByteUnit::from(site.upload_max + 1);
+    let bytes = body.open(limit).into_bytes().await.map_err(AppError::internal)?;
+    if !bytes.is_complete() {
+        return Err(file_error(format!(
+            "il file supera la dimensione massima di {} MB",
+            site.upload_max / (1024 * 1024)
+        )));
+    }
+    let max = site.upload_max;
+    let bytes = bytes.into_inner();
+    if bytes.is_empty() {
+        return Err(missing_file());
+    }
+    let upload =
+        rocket::tokio::task::spawn_blocking(move || inspect(bytes, max)).await.map_err(AppError::internal)??;
+    store_for_action(&who, action, &path.0, upload, writer, clock, pool, access).await
+}
+
+fn file_error(message: String) -> AppError {
+    AppError::Invalid(vec![crate::error::FieldError { field: "file".into(), message }])
+}
+
+fn missing_file() -> AppError {
+    file_error("nessun file ricevuto (campo file)".into())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn store_for_action(
+    who: &Operatore,
+    action: i64,
+    path: &str,
+    upload: Inspected,
+    writer: &Writer,
+    clock: &SharedClock,
+    pool: &Arc<ReadPool>,
+    access: &Arc<AccessControl>,
+) -> Result<Created<Json<Value>>, AppError> {
+    let scope = crate::access::RecipientScope::Provider(who.scope.clone());
+    let Some(found) = pool.read(move |c| actions::get(c, &scope, action)).await? else {
+        return Err(access.refuse_as_not_found(&who.principal, "POST", path).await);
+    };
+    let (now, scope, recipient) = (clock.now_ms(), who.scope.clone(), found.recipient);
+    match writer.write(move |tx| store(tx, now, &scope, recipient, Some(action), &upload)).await {
+        Ok(stored) => {
+            let signers = stored.report.get("signers");
+            let body = json!({
+                "id": stored.id, "sha256": stored.sha256, "kind": stored.kind, "size": stored.size,
+                "signer": signers.and_then(|s| s.get(0)), "signers": signers,
+                "conformity": stored.report.get("conformity"), "flags": stored.report.get("flags"),
+                "chain_checked": false,
+            });
+            Ok(Created::new(format!("/api/v1/documents/{}", stored.id)).body(Json(body)))
+        }
+        Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", path).await),
+        Err(e) => Err(e),
+    }
+}
+
+#[get("/documents/<document>")]
+async fn document(
+    who: RecipientReader,
+    document: i64,
+    path: RequestPath,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<FileDownload, AppError> {
+    download_document(&who, document, &path.0, pool, access).await
+}
+
 pub fn routes() -> Vec<Route> {
-    routes![create, list, post_event]
+    routes![create, list, post_event, upload_multipart, upload_raw, document]
 }

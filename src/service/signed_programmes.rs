@@ -1,0 +1,239 @@
+//! The signed Programma di ricerca intensiva: what an upload is (PDF, PAdES, CAdES .p7m),
+//! who signed it and whether the signatures verify, whether its content is a programme this
+//! system generated, and its storage with the audit row. Doubts are flagged, never refused:
+//! offices must not lose days on "file non conforme all'originale".
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::access::{ProviderScope, RecipientScope};
+use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::document::{DocumentKind, safe_file_name, sniff};
+use crate::domain::ids::RecipientId;
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::format_it;
+use crate::infra::signature::{self, CHAIN_NOT_CHECKED, Signer, Verification};
+use crate::repo::communications::{NewDocument, insert_document};
+use crate::repo::signed_programmes::{self, NewSignedProgramme};
+use crate::repo::{WriteTx, actions, audit};
+
+/// An upload looked at, before anything is stored (done outside the write transaction:
+/// hashing and verifying 20 MiB must not hold the writer).
+#[derive(Debug, Clone)]
+pub struct Inspected {
+    pub kind: DocumentKind,
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+    /// The PDF the person signed: the upload itself, or what the .p7m wraps.
+    content: Vec<u8>,
+    signers: Vec<Signer>,
+}
+
+fn refuse(message: impl Into<String>) -> AppError {
+    AppError::Invalid(vec![FieldError { field: "file".into(), message: message.into() }])
+}
+
+/// Decides what the upload is from its content and checks its signatures.
+pub fn inspect(bytes: Vec<u8>, max: usize) -> Result<Inspected, AppError> {
+    let kind = sniff(&bytes, max).map_err(refuse)?;
+    let (content, signers) = match kind {
+        DocumentKind::Pdf => (bytes.clone(), signature::pdf_signers(&bytes)),
+        DocumentKind::P7m => {
+            let envelope = signature::open_p7m(&bytes).map_err(refuse)?;
+            if !envelope.content.starts_with(b"%PDF-") {
+                return Err(refuse("il file firmato non contiene un PDF: firmare il PDF del programma"));
+            }
+            (envelope.content, envelope.signers)
+        }
+    };
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    Ok(Inspected { kind, bytes, sha256, content, signers })
+}
+
+/// Which generated version the signed content is, if any: byte-identical, or (PAdES) the
+/// generated file followed by the signature's incremental update.
+fn conformity(content: &[u8], generated: &[(i64, i64, Vec<u8>)]) -> Option<(i64, i64, &'static str)> {
+    generated.iter().rev().find_map(|(version, at, pdf)| {
+        if content == pdf.as_slice() {
+            Some((*version, *at, "identico"))
+        } else if content.len() > pdf.len() && content.starts_with(pdf) {
+            Some((*version, *at, "identico, seguito dalla firma PAdES"))
+        } else {
+            None
+        }
+    })
+}
+
+fn verification_text(v: &Verification) -> String {
+    match v {
+        Verification::Valid => "valida".into(),
+        Verification::Invalid(why) => format!("non valida: {why}"),
+        Verification::Unsupported(why) => format!("non verificabile: {why}"),
+    }
+}
+
+/// The report kept with the upload and shown on screen.
+fn report(up: &Inspected, recipient_cf: &str, operators: &[String], generated: &[(i64, i64, Vec<u8>)]) -> Value {
+    let mut flags: Vec<String> = Vec::new();
+    let mut signers = Vec::new();
+    for s in &up.signers {
+        let who = s
+            .name
+            .clone()
+            .or_else(|| s.codice_fiscale.as_ref().map(|c| c.to_string()))
+            .unwrap_or_else(|| "firmatario sconosciuto".into());
+        let cf = s.codice_fiscale.as_ref().map(|c| c.to_string());
+        let role = match cf.as_deref() {
+            Some(c) if c == recipient_cf => "destinatario",
+            Some(c) if operators.iter().any(|o| o == c) => "operatore",
+            _ => "estraneo",
+        };
+        if role == "estraneo" {
+            flags.push(format!(
+                "{who} ({}) non è né la persona né un operatore del soggetto accreditato",
+                cf.as_deref().unwrap_or("codice fiscale non presente nel certificato")
+            ));
+        }
+        match &s.verification {
+            Verification::Valid => {}
+            other => flags.push(format!("la firma di {who} è {}", verification_text(other))),
+        }
+        if !s.covers_whole_document {
+            flags.push(format!("il PDF è stato modificato dopo la firma di {who}"));
+        }
+        if s.certificate_valid_at_signing == Some(false) {
+            flags.push(format!("il certificato di {who} non era valido alla data dichiarata di firma"));
+        }
+        signers.push(json!({
+            "name": s.name, "codice_fiscale": cf, "issuer": s.issuer, "signing_time": s.signing_time_ms,
+            "verification": verification_text(&s.verification), "valid": s.verification == Verification::Valid,
+            "role": role,
+        }));
+    }
+    let signed_by_recipient = signers.iter().any(|s| s["role"] == "destinatario");
+    if up.signers.is_empty() {
+        flags.push("nessuna firma digitale: se firmato a mano e scansionato, conservare l'originale cartaceo".into());
+    } else if !signed_by_recipient {
+        flags.push("manca la firma digitale della persona destinataria".into());
+    }
+    let conform = conformity(&up.content, generated);
+    if conform.is_none() {
+        flags.push("il contenuto non coincide con alcuna versione del programma generata da Ricolloca".into());
+    }
+    json!({
+        "signers": signers,
+        "chain_checked": false,
+        "chain_note": CHAIN_NOT_CHECKED,
+        "conformity": conform.map(|(version, at, how)| json!({
+            "version": version, "generated_at": at, "how": how,
+            "text": format!("conforme alla versione {version} generata il {} ({how})", format_it(at)),
+        })),
+        "flags": flags,
+    })
+}
+
+/// What was stored, for the screens and the API.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Stored {
+    pub id: i64,
+    pub sha256: String,
+    pub kind: &'static str,
+    pub size: usize,
+    pub report: Value,
+}
+
+/// Stores an inspected upload as the recipient's signed programme (with the action it came
+/// with, if any): a new upload supersedes the previous one, which stays.
+pub fn store(
+    tx: &WriteTx<'_>,
+    now: i64,
+    scope: &ProviderScope,
+    recipient: RecipientId,
+    policy: Option<i64>,
+    up: &Inspected,
+) -> Result<Stored, AppError> {
+    let recipient_scope = RecipientScope::Provider(scope.clone());
+    let facts = actions::voucher(tx.conn(), &recipient_scope, recipient)?.ok_or(AppError::NotFound)?;
+    if let Some(p) = policy {
+        let action = actions::get(tx.conn(), &recipient_scope, p)?.ok_or(AppError::NotFound)?;
+        if action.recipient != recipient {
+            return Err(AppError::NotFound);
+        }
+    }
+    let operators: Vec<String> =
+        actions::operator_cfs(tx.conn(), facts.provider_id)?.into_iter().map(|(cf, _)| cf).collect();
+    let generated = signed_programmes::generated(tx, facts.voucher_id)?;
+    let report = report(up, &facts.recipient_cf, &operators, &generated);
+    let matches_version = report.pointer("/conformity/version").and_then(Value::as_i64);
+    let actor = scope.actor();
+    let by = actor.id.map_or(0, |i| i.get());
+    let file_name = safe_file_name(&format!("programma_firmato_{}", facts.voucher_code), up.kind);
+    let document = insert_document(
+        tx,
+        now,
+        &NewDocument {
+            sha256: &up.sha256,
+            kind: up.kind,
+            file_name: &file_name,
+            content: &up.bytes,
+            uploaded_by: actor.id.map(|i| i.get()),
+        },
+    )?
+    .get();
+    signed_programmes::insert(
+        tx,
+        &NewSignedProgramme {
+            voucher_id: facts.voucher_id,
+            document_id: document,
+            policy_id: policy,
+            matches_version,
+            signature: &report.to_string(),
+            at: now,
+            by,
+        },
+    )?;
+    let signed = signed_programmes::mark_signed(tx, facts.voucher_id, now)?;
+    let detail = json!({
+        "document": document, "sha256": up.sha256, "kind": up.kind.code(), "size": up.bytes.len(),
+        "action": policy, "voucher": facts.voucher_code, "cf": facts.recipient_cf,
+        "matches_version": matches_version, "signers": report.get("signers"), "flags": report.get("flags"),
+        "voucher_state": if signed { Some("signed") } else { None },
+    });
+    let event = AuditEvent::Change { change: Change::DocumentUpload, object: format!("recipient:{recipient}"), detail };
+    audit::append(tx, now, actor, &event)?;
+    Ok(Stored { id: document, sha256: up.sha256.clone(), kind: up.kind.code(), size: up.bytes.len(), report })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_pdf_is_recognised_whole_or_followed_by_a_pades_update() {
+        let generated = vec![(1, 10, b"%PDF-1.7 v1".to_vec()), (2, 20, b"%PDF-1.7 v2".to_vec())];
+        assert_eq!(conformity(b"%PDF-1.7 v2", &generated), Some((2, 20, "identico")));
+        assert_eq!(conformity(b"%PDF-1.7 v1\n% update", &generated).map(|c| c.0), Some(1));
+        assert_eq!(conformity(b"%PDF-1.7 v3", &generated), None);
+        assert_eq!(conformity(b"%PDF-1.7 v", &generated), None);
+    }
+
+    #[test]
+    fn anything_but_a_pdf_or_a_p7m_is_refused_by_content() {
+        for (bytes, why) in [
+            (&b""[..], "vuoto"),
+            (b"<html><body>%PDF-</body></html>", "formato"),
+            (b"PK\x03\x04 zip", "formato"),
+            (b"\x30\x82\x01\x00 truncated", "formato"),
+        ] {
+            let Err(AppError::Invalid(e)) = inspect(bytes.to_vec(), 1024) else { panic!("{bytes:?} accepted") };
+            assert_eq!(e[0].field, "file");
+            assert!(e[0].message.contains(why), "{}", e[0].message);
+        }
+        let Err(AppError::Invalid(e)) = inspect(vec![b'%'; 2048], 1024) else { panic!("oversized accepted") };
+        assert!(e[0].message.contains("dimensione massima"));
+        let plain = inspect(b"%PDF-1.4\n%%EOF\n".to_vec(), 1024).unwrap();
+        assert_eq!(plain.kind, DocumentKind::Pdf);
+        let r = report(&plain, "RSSMRA85T10A562S", &[], &[]);
+        assert_eq!(r["flags"].as_array().unwrap().len(), 2, "{r}");
+    }
+}
