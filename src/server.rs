@@ -42,6 +42,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         writer,
         clock,
         form_secret,
+        agenda: config.agenda,
     })
 }
 

@@ -72,6 +72,9 @@ pub enum Change {
     ImportSap,
     ProgrammeUpdate,
     CodesImport,
+    AppointmentCreate,
+    AppointmentOutcome,
+    ProgrammeOutcome,
 }
 
 impl Change {
@@ -94,6 +97,9 @@ impl Change {
             Change::ImportSap => "import.sap",
             Change::ProgrammeUpdate => "programme.update",
             Change::CodesImport => "codes.import",
+            Change::AppointmentCreate => "appointment.create",
+            Change::AppointmentOutcome => "appointment.outcome",
+            Change::ProgrammeOutcome => "programme.outcome",
         }
     }
 }
@@ -113,6 +119,14 @@ pub enum View {
     RecipientView,
     SapView,
     ProgrammeView,
+    /// The provider's agenda, or a recipient's appointments.
+    AgendaView,
+    /// Unjustified absences and refusals for the CPI (screen or CSV).
+    RefusalReport,
+    /// A recipient's programme outcomes.
+    OutcomeView,
+    /// Outcome counts per provider (the Region's basis of result-based payment).
+    OutcomeReport,
 }
 
 impl View {
@@ -130,6 +144,10 @@ impl View {
             View::RecipientView => "recipient.view",
             View::SapView => "sap.view",
             View::ProgrammeView => "programme.view",
+            View::AgendaView => "agenda.view",
+            View::RefusalReport => "agenda.report",
+            View::OutcomeView => "outcome.view",
+            View::OutcomeReport => "outcome.report",
         }
     }
 }

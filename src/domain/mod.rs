@@ -1,5 +1,6 @@
 //! Types and rules of the programme: no Rocket, no SQL.
 
+pub mod appointment;
 pub mod assignment;
 pub mod audit_event;
 pub mod cns;
@@ -8,6 +9,7 @@ pub mod communication;
 pub mod document;
 pub mod ids;
 pub mod operator;
+pub mod outcome;
 pub mod partita_iva;
 pub mod programme;
 pub mod provider;

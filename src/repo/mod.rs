@@ -2,17 +2,20 @@
 //! Repository functions take a connection (reads) or a [`WriteTx`] (writes); they never
 //! decide permissions.
 
+pub mod appointments;
 pub mod audit;
 pub mod certificates;
 pub mod codes;
 pub mod communications;
 pub mod migrate;
 pub mod operators;
+pub mod outcomes;
 pub mod pool;
 pub mod programmes;
 pub mod providers;
 pub mod recipients;
 pub mod settings;
+pub mod vouchers;
 pub mod writer;
 
 use std::path::Path;

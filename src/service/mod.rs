@@ -3,9 +3,11 @@
 //! for people and the audit row, or nothing at all. The web handlers, the API and the command
 //! line all call these, so the rules live in one place.
 
+pub mod appointments;
 pub mod audit;
 pub mod communications;
 pub mod imports;
 pub mod operators;
+pub mod outcomes;
 pub mod programmes;
 pub mod providers;

@@ -1,6 +1,7 @@
 //! `/api/v1`: JSON for integrations, behind the same gate, guards and audit as the screens.
 
 mod admin;
+mod agenda;
 mod audit;
 mod imports;
 mod me;
@@ -29,5 +30,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(admin::routes());
     routes.extend(imports::routes());
     routes.extend(recipients::routes());
+    routes.extend(agenda::routes());
     routes
 }
