@@ -353,7 +353,8 @@ fn seed_agenda(tx: &repo::WriteTx<'_>, now: i64, i: usize, voucher: &str) -> Res
     };
     let scope = crate::access::ProviderScope::unsafe_for_demo(provider);
     let sede = repo::providers::sedi(tx.conn(), provider)?.first().map(|s| s.id.get());
-    let tutor = repo::operators::of_provider(tx.conn(), provider)?.first().map(|o| o.id.get());
+    // The provider's first operator (enabled first) is everyone's tutor.
+    let tutor = repo::operators::of_provider(tx.conn(), provider)?.iter().map(|o| o.id.get()).min();
     let today = crate::infra::clock::local_datetime(now).date();
     let day = i64::try_from(i).unwrap_or(0);
     let at = |days: i64, ora: &str, tipo: &str| AppointmentDraft {
