@@ -26,6 +26,10 @@ pub struct Config {
     /// Shown in the page header.
     #[serde(default = "default_region_name")]
     pub region_name: String,
+    /// Two-digit code of this regional system, the first two characters of every
+    /// identificativo politica it assigns (17 = Toscana, 08 = Lazio, ...).
+    #[serde(default = "default_system_code")]
+    pub system_code: String,
     /// Training instance: shows the "AMBIENTE DI FORMAZIONE" banner.
     #[serde(default)]
     pub training: bool,
@@ -107,6 +111,9 @@ fn default_inactivity_days() -> u32 {
 fn default_region_name() -> String {
     "Regione Toscana".into()
 }
+fn default_system_code() -> String {
+    "17".into()
+}
 fn default_tls_versions() -> Vec<String> {
     vec!["1.2".into()]
 }
@@ -133,6 +140,9 @@ impl Config {
     fn validate(&self) -> Result<(), StartupError> {
         if !(1..=3650).contains(&self.inactivity_days) {
             return Err(StartupError::key("inactivity_days", "deve essere tra 1 e 3650 giorni"));
+        }
+        if self.system_code.len() != 2 || !self.system_code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(StartupError::key("system_code", "deve essere di due cifre (es. \"17\" per la Toscana)"));
         }
         if !(1..=1440).contains(&self.audit.checkpoint_minutes) {
             return Err(StartupError::key("audit.checkpoint_minutes", "deve essere tra 1 e 1440 minuti"));

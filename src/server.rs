@@ -36,7 +36,11 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
     let access =
         Arc::new(AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity_days));
     Ok(AppState {
-        site: Site { region_name: config.region_name.clone(), training: config.training },
+        site: Site {
+            region_name: config.region_name.clone(),
+            system_code: config.system_code.clone(),
+            training: config.training,
+        },
         access,
         pool,
         writer,

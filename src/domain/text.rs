@@ -111,6 +111,16 @@ pub fn iso(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
+/// The same day `n` months later, or the month's last day when it has fewer days
+/// (31 August + 6 months = 28/29 February).
+pub fn add_months(d: time::Date, n: u32) -> time::Date {
+    let months = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + n as i32;
+    let (year, month) = (months.div_euclid(12), (months.rem_euclid(12) + 1) as u8);
+    let month = time::Month::try_from(month).unwrap_or(time::Month::December);
+    let day = d.day().min(time::util::days_in_month(month, year));
+    time::Date::from_calendar_date(year, month, day).unwrap_or(d)
+}
+
 /// `yyyy-mm-dd` as `dd/mm/yyyy` for people; anything else as it is.
 pub fn italian_date(iso: &str) -> String {
     match parse_date(iso) {
@@ -122,6 +132,15 @@ pub fn italian_date(iso: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_are_added_on_the_calendar() {
+        use time::macros::date;
+        assert_eq!(add_months(date!(2026 - 08 - 31), 6), date!(2027 - 02 - 28));
+        assert_eq!(add_months(date!(2027 - 08 - 31), 6), date!(2028 - 02 - 29));
+        assert_eq!(add_months(date!(2026 - 11 - 26), 2), date!(2027 - 01 - 26));
+        assert_eq!(add_months(date!(2026 - 01 - 15), 12), date!(2027 - 01 - 15));
+    }
 
     #[test]
     fn dates_in_both_shapes() {

@@ -90,6 +90,11 @@ pub fn local_day_of(ms: i64) -> i64 {
     (ms + italy_offset_ms(ms)).div_euclid(86_400_000)
 }
 
+/// The Italian local calendar date of a timestamp ("today" for dates people type).
+pub fn local_date(ms: i64) -> time::Date {
+    datetime(ms + italy_offset_ms(ms)).date()
+}
+
 /// The UTC timestamp at which the Italian local day `day` begins.
 pub fn local_day_start(day: i64) -> i64 {
     let guess = day * 86_400_000;

@@ -9,4 +9,5 @@ pub mod pki;
 pub mod programme_pdf;
 pub mod sap_sample;
 pub mod sap_xml;
+pub mod signature;
 pub mod tls;

@@ -66,6 +66,12 @@ impl Labels {
             None => format!("{code} (codice non in elenco)"),
         }
     }
+    /// The codes of one list, sorted.
+    pub fn codes(&self, list: &str) -> Vec<String> {
+        let mut codes: Vec<String> = self.0.keys().filter(|(l, _)| l == list).map(|(_, c)| c.clone()).collect();
+        codes.sort();
+        codes
+    }
     /// Just the label (or the code when unknown).
     pub fn label(&self, list: &str, code: &str) -> String {
         self.0.get(&(list.to_owned(), code.to_owned())).cloned().unwrap_or_else(|| code.to_owned())

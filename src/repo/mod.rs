@@ -2,6 +2,7 @@
 //! Repository functions take a connection (reads) or a [`WriteTx`] (writes); they never
 //! decide permissions.
 
+pub mod actions;
 pub mod appointments;
 pub mod audit;
 pub mod certificates;

@@ -3,6 +3,7 @@
 //! for people and the audit row, or nothing at all. The web handlers, the API and the command
 //! line all call these, so the rules live in one place.
 
+pub mod actions;
 pub mod appointments;
 pub mod audit;
 pub mod communications;

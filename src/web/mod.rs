@@ -1,6 +1,7 @@
 //! HTTP: routes, guards, views. Handlers never write SQL; they call repositories through the
 //! read pool or the writer, with the capability handle their guard gave them.
 
+pub mod actions;
 pub mod admin;
 pub mod agenda;
 pub mod api;
@@ -32,6 +33,8 @@ use crate::repo::writer::Writer;
 #[derive(Debug, Clone)]
 pub struct Site {
     pub region_name: String,
+    /// First two characters of the identificativo politica (config `system_code`).
+    pub system_code: String,
     pub training: bool,
 }
 
@@ -72,6 +75,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", admin::routes())
         .mount("/", recipients::routes())
         .mount("/", programme::routes())
+        .mount("/", actions::routes())
         .mount("/", agenda::routes())
         .mount("/", outcome::routes())
         .mount("/static", assets::routes())

@@ -213,7 +213,7 @@ async fn dashboard(
     ))
 }
 
-fn policy_table(policies: &[PolicyRow], labels: &Labels) -> Markup {
+fn policy_table(id: RecipientId, policies: &[PolicyRow], labels: &Labels) -> Markup {
     html! {
         @if policies.is_empty() { p { "Nessuna politica attiva registrata." } } @else {
             table.data {
@@ -234,7 +234,7 @@ fn policy_table(policies: &[PolicyRow], labels: &Labels) -> Markup {
                             td { @if let Some(d) = p.durata { (d) " " (p.tipologia_durata.as_deref().map(|t| labels.label("tipologia_durata", t)).unwrap_or_default()) } }
                             td { @if let Some(e) = &p.ultimo_evento { (labels.show("evento", e)) " " (p.data_evento.as_deref().map(italian_date).unwrap_or_default()) } }
                             td { code { (p.identificativo_politica.clone().unwrap_or_default()) } }
-                            td { @if p.origin == "sap" { "SAP" } @else { "soggetto accreditato" } }
+                            td { @if p.origin == "sap" { "SAP" } @else { a href={ "/destinatari/" (id) "/azioni/" (p.id) } { "soggetto accreditato" } } }
                         }
                     }
                 }
@@ -313,7 +313,10 @@ async fn detail(
                 (crate::web::agenda::section(id, &agenda, &token))
             }
             h2 { "Politiche attive (sezione VI della SAP)" }
-            (policy_table(&policies, &labels))
+            @if !who.is_region() && !vouchers.is_empty() {
+                p.actions { a.button href={ "/destinatari/" (id) "/azioni/nuova" } { "Registra un'azione" } }
+            }
+            (policy_table(id, &policies, &labels))
         },
     ))
 }
@@ -422,7 +425,7 @@ async fn sap(
                     }
                     section.sap-section {
                         h2 { "Sezione VI — Interventi di politiche attive" }
-                        (policy_table(&policies, &labels))
+                        (policy_table(id, &policies, &labels))
                     }
                 }
             }

@@ -23,6 +23,7 @@ async fn client(dir: &std::path::Path) -> Client {
         log_dir: dir.join("log"),
         inactivity_days: 180,
         region_name: "Regione".into(),
+        system_code: "17".into(),
         training: false,
         tls: TlsSection {
             cert: dir.join("server.pem"),

@@ -1,5 +1,6 @@
 //! `/api/v1`: JSON for integrations, behind the same gate, guards and audit as the screens.
 
+mod actions;
 mod admin;
 mod agenda;
 mod audit;
@@ -30,6 +31,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(admin::routes());
     routes.extend(imports::routes());
     routes.extend(recipients::routes());
+    routes.extend(actions::routes());
     routes.extend(agenda::routes());
     routes
 }

@@ -83,6 +83,7 @@ async fn detail(
     let detail = json!({ "cf": r.codice_fiscale, "via": "api" });
     let event = AuditEvent::View { view: View::RecipientView, object: Some(format!("recipient:{id}")), detail };
     access.audit(who.scope().actor().clone(), event).await?;
+    // Section VI also stands alone: a provider's actions exist before any SAP arrives.
     let sap = sap.map(|(version, imported_at, sections)| {
         let mut sections: Value = serde_json::from_str(&sections).unwrap_or(Value::Null);
         if let Some(map) = sections.as_object_mut() {
@@ -93,7 +94,7 @@ async fn detail(
     Ok(Json(json!({
         "id": r.id, "codice_fiscale": r.codice_fiscale, "cognome": r.cognome, "nome": r.nome,
         "birth_date": r.birth_date, "sex": r.sex, "email": r.email, "phone": r.phone,
-        "voucher": vouchers.first(), "vouchers": vouchers, "sap": sap,
+        "voucher": vouchers.first(), "vouchers": vouchers, "sap": sap, "section6": policies,
     })))
 }
 

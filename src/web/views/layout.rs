@@ -12,7 +12,7 @@ pub const SERVICE_NAME: &str = "Ricolloca";
 pub const SERVICE_TAGLINE: &str = "Assegno di Ricollocazione — area riservata";
 
 fn fallback_site() -> Site {
-    Site { region_name: "Regione".into(), training: false }
+    Site { region_name: "Regione".into(), system_code: String::new(), training: false }
 }
 
 /// A whole page. `user` shows who is logged in; `None` on public pages.

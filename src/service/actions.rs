@@ -1,0 +1,238 @@
+//! Recording a policy action and its events: the rules of section VI, the identificativo
+//! politica, the optimistic version, and the audit row in the same transaction.
+
+use serde_json::json;
+use time::Date;
+
+use crate::access::{ProviderScope, RecipientScope};
+use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::identificativo::identificativo_politica;
+use crate::domain::ids::RecipientId;
+use crate::domain::policy_action::{ActionInput, Context, Window, check_in_window};
+use crate::domain::policy_event::{self, Dates};
+use crate::domain::text::{FieldErrors, add_months, iso, optional, parse_date};
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::local_date;
+use crate::repo::actions::{self, NewAction, NewEvent, VoucherFacts};
+use crate::repo::{WriteTx, audit, codes};
+
+/// The sequence behind the 8 hex digits of the identificativo politica.
+const SEQUENCE: &str = "identificativo_politica";
+
+/// Voucher states in which nothing more is recorded.
+const CLOSED: &[&str] = &["ended", "dropped", "lapsed", "outcome"];
+
+/// The programme period: from the programme start (or, until one is recorded, from the
+/// provider's choice date) for six months, or to the end of the extension.
+pub fn window(v: &VoucherFacts) -> Option<Window> {
+    let start = parse_date(v.programme_start.as_deref().unwrap_or(&v.chosen_on))?;
+    let end = v
+        .extended_until
+        .as_deref()
+        .or(v.programme_end.as_deref())
+        .and_then(parse_date)
+        .unwrap_or_else(|| add_months(start, 6));
+    Some(Window { start, end })
+}
+
+fn field(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+}
+
+fn open_voucher(
+    tx: &WriteTx<'_>,
+    scope: &RecipientScope,
+    recipient: RecipientId,
+) -> Result<(VoucherFacts, Window), AppError> {
+    let facts = actions::voucher(tx.conn(), scope, recipient)?.ok_or(AppError::NotFound)?;
+    if CLOSED.contains(&facts.state.as_str()) {
+        return Err(field("tipo_attivita", "l'assegno è chiuso: non si registrano nuove azioni né eventi"));
+    }
+    let window = window(&facts).ok_or_else(|| AppError::internal("voucher without a readable date"))?;
+    Ok((facts, window))
+}
+
+/// What was recorded.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Recorded {
+    pub id: i64,
+    pub identificativo_politica: String,
+    pub version: i64,
+}
+
+/// Records a new action for `recipient` under the provider's voucher.
+pub fn record(
+    tx: &WriteTx<'_>,
+    now: i64,
+    scope: &ProviderScope,
+    system_code: &str,
+    recipient: RecipientId,
+    input: &ActionInput,
+) -> Result<Recorded, AppError> {
+    let recipient_scope = RecipientScope::Provider(scope.clone());
+    let (facts, window) = open_voucher(tx, &recipient_scope, recipient)?;
+    let operators: Vec<String> =
+        actions::operator_cfs(tx.conn(), facts.provider_id)?.into_iter().map(|(cf, _)| cf).collect();
+    let projects = codes::labels(tx.conn())?.codes("titolo_progetto");
+    let ctx = Context { window, today: local_date(now), operators: &operators, projects: &projects };
+    let a = input.validate(&ctx).map_err(AppError::Invalid)?;
+
+    let sequence = u32::try_from(actions::next_sequence(tx, SEQUENCE)?)
+        .map_err(|_| AppError::internal("identificativo sequence exhausted"))?;
+    let data_proposta = iso(a.data_proposta);
+    let identificativo = identificativo_politica(system_code, sequence, &facts.ente, a.tipo.code(), &data_proposta);
+    let dettagli = a.dettagli.to_string();
+    let (inizio, fine, data_evento) = (a.data_inizio.map(iso), a.data_fine.map(iso), iso(a.data_evento));
+    let actor = scope.actor();
+    let id = actions::insert(
+        tx,
+        &NewAction {
+            recipient,
+            voucher_id: facts.voucher_id,
+            provider: facts.provider_id,
+            tipo: a.tipo.code(),
+            titolo_denominazione: &a.titolo_denominazione,
+            data_proposta: &data_proposta,
+            data_inizio: inizio.as_deref(),
+            data_fine: fine.as_deref(),
+            durata: a.durata,
+            tipologia_durata: a.tipologia_durata.as_deref(),
+            descrizione: &a.descrizione,
+            titolo_progetto: &a.titolo_progetto,
+            ente: &facts.ente,
+            identificativo: &identificativo,
+            evento: a.evento,
+            data_evento: &data_evento,
+            dettagli: &dettagli,
+            created_by: actor.id.map(|i| i.get()),
+            now,
+        },
+    )?;
+    actions::insert_event(
+        tx,
+        &NewEvent {
+            policy_id: id,
+            evento: a.evento,
+            data_evento: &data_evento,
+            note: "",
+            at: now,
+            by_operator: actor.id.map(|i| i.get()),
+            by_label: &actor.cf,
+        },
+    )?;
+    let detail = json!({
+        "action": id,
+        "identificativo_politica": identificativo,
+        "tipo_attivita": a.tipo.code(),
+        "voucher": facts.voucher_code,
+        "cf": facts.recipient_cf,
+        "after": { "evento": a.evento, "data_evento": data_evento, "data_proposta": data_proposta,
+                   "data_inizio": inizio, "data_fine": fine, "dettagli": a.dettagli },
+    });
+    let event = AuditEvent::Change { change: Change::ActionCreate, object: format!("recipient:{recipient}"), detail };
+    audit::append(tx, now, actor, &event)?;
+    Ok(Recorded { id, identificativo_politica: identificativo, version: 1 })
+}
+
+/// An event typed by a person or sent to the API.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct EventInput {
+    pub evento: String,
+    pub data_evento: String,
+    pub nota: String,
+    /// The action's version the person was looking at (screens always send it).
+    pub version: Option<i64>,
+}
+
+/// Records the next event of an action; refused if the action changed since `version`.
+pub fn add_event(
+    tx: &WriteTx<'_>,
+    now: i64,
+    scope: &ProviderScope,
+    action_id: i64,
+    input: &EventInput,
+) -> Result<i64, AppError> {
+    let recipient_scope = RecipientScope::Provider(scope.clone());
+    let action = actions::get(tx.conn(), &recipient_scope, action_id)?.ok_or(AppError::NotFound)?;
+    let (facts, window) = open_voucher(tx, &recipient_scope, action.recipient)?;
+
+    let mut e = FieldErrors::default();
+    // Screens always send the version they showed; an API client may leave it out.
+    let version = input.version.unwrap_or(action.version);
+    if version != action.version {
+        return Err(crate::repo::providers::stale());
+    }
+    let evento = input.evento.trim();
+    if policy_event::event(evento).is_none() {
+        e.add("evento", "evento sconosciuto: indicare un codice da 01 a 15");
+    } else if !policy_event::may_follow(&action.evento, evento) {
+        let message = if policy_event::is_closed(&action.evento) {
+            format!("l'azione è chiusa (ultimo evento {}): non si registrano altri eventi", action.evento)
+        } else {
+            format!("dopo l'evento {} non può seguire l'evento {evento}", action.evento)
+        };
+        e.add("evento", message);
+    }
+    let note = optional(&mut e, "nota", &input.nota, 1000);
+    let on = match parse_date(&input.data_evento) {
+        Some(d) => {
+            check_in_window(&mut e, "data_evento", d, window, Some(local_date(now)));
+            Some(d)
+        }
+        None => {
+            e.add("data_evento", "data non valida: usare gg/mm/aaaa");
+            None
+        }
+    };
+    let dates = current_dates(&action.data_proposta, &action.data_inizio, &action.data_fine)?;
+    let after = match (e.is_empty(), on) {
+        (true, Some(on)) => Some(policy_event::apply(evento, on, dates).map_err(|m| field("data_evento", m))?),
+        _ => None,
+    };
+    let (Some(after), Some(on)) = (after, on) else { return Err(AppError::Invalid(e.into_vec())) };
+
+    let (inizio, fine, data_evento) = (after.inizio.map(iso), after.fine.map(iso), iso(on));
+    let applied =
+        actions::apply_event(tx, action.id, version, evento, &data_evento, inizio.as_deref(), fine.as_deref(), now)?;
+    if !applied {
+        return Err(crate::repo::providers::stale());
+    }
+    let actor = scope.actor();
+    actions::insert_event(
+        tx,
+        &NewEvent {
+            policy_id: action.id,
+            evento,
+            data_evento: &data_evento,
+            note: &note,
+            at: now,
+            by_operator: actor.id.map(|i| i.get()),
+            by_label: &actor.cf,
+        },
+    )?;
+    let detail = json!({
+        "action": action.id,
+        "identificativo_politica": action.identificativo_politica,
+        "voucher": facts.voucher_code,
+        "cf": facts.recipient_cf,
+        "before": { "evento": action.evento, "data_evento": action.data_evento,
+                    "data_inizio": action.data_inizio, "data_fine": action.data_fine },
+        "after": { "evento": evento, "data_evento": data_evento, "data_inizio": inizio, "data_fine": fine, "nota": note },
+    });
+    let event =
+        AuditEvent::Change { change: Change::ActionEvent, object: format!("recipient:{}", action.recipient), detail };
+    audit::append(tx, now, actor, &event)?;
+    Ok(version + 1)
+}
+
+fn current_dates(proposta: &str, inizio: &Option<String>, fine: &Option<String>) -> Result<Dates, AppError> {
+    let read = |s: &str| -> Result<Date, AppError> {
+        parse_date(s).ok_or_else(|| AppError::internal(format!("unreadable stored date {s:?}")))
+    };
+    Ok(Dates {
+        proposta: read(proposta)?,
+        inizio: inizio.as_deref().map(read).transpose()?,
+        fine: fine.as_deref().map(read).transpose()?,
+    })
+}

@@ -1,0 +1,448 @@
+//! Policy actions on screen: the form of each type (A06, B03, C06, C07), an action with its
+//! history of events, and the form for the next event. Operators of the recipient's provider
+//! write; the Region reads. Another provider's action is an audited 404.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::{Route, State, get, post, routes};
+use serde_json::json;
+
+use crate::access::AccessControl;
+use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::ids::RecipientId;
+use crate::domain::policy_action::{ActionInput, ActionType, DURATION_UNITS, DetailField, Kind, detail_fields};
+use crate::domain::policy_event;
+use crate::domain::text::italian_date;
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::{SharedClock, format_it, local_date};
+use crate::repo::actions::{self, Action, EventRow};
+use crate::repo::codes::{self, Labels};
+use crate::repo::pool::ReadPool;
+use crate::repo::writer::Writer;
+use crate::service::actions::{EventInput, add_event, record};
+use crate::web::Site;
+use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
+use crate::web::guards::{Operatore, RecipientReader};
+use crate::web::recipients::{RequestPath, not_found};
+use crate::web::views::layout::page;
+
+/// The action form as posted: the national fields, then `dettagli.<name>` for the type.
+#[derive(Debug, Clone, Default, FromForm)]
+pub struct ActionForm {
+    #[field(default = String::new())]
+    tipo_attivita: String,
+    #[field(default = String::new())]
+    titolo_denominazione: String,
+    #[field(default = String::new())]
+    data_proposta: String,
+    #[field(default = String::new())]
+    data_inizio: String,
+    #[field(default = String::new())]
+    data_fine: String,
+    #[field(default = String::new())]
+    durata: String,
+    #[field(default = String::new())]
+    tipologia_durata: String,
+    #[field(default = String::new())]
+    descrizione: String,
+    #[field(default = String::new())]
+    titolo_progetto: String,
+    #[field(default = String::new())]
+    evento: String,
+    #[field(default = String::new())]
+    data_evento: String,
+    dettagli: HashMap<String, String>,
+}
+
+impl ActionForm {
+    fn input(&self) -> ActionInput {
+        ActionInput {
+            tipo_attivita: self.tipo_attivita.clone(),
+            titolo_denominazione: self.titolo_denominazione.clone(),
+            data_proposta: self.data_proposta.clone(),
+            data_inizio: self.data_inizio.clone(),
+            data_fine: self.data_fine.clone(),
+            durata: self.durata.clone(),
+            tipologia_durata: self.tipologia_durata.clone(),
+            descrizione: self.descrizione.clone(),
+            titolo_progetto: self.titolo_progetto.clone(),
+            evento: self.evento.clone(),
+            data_evento: self.data_evento.clone(),
+            dettagli: self.dettagli.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }
+    }
+}
+
+/// What the form needs besides the values: labels and the provider's operators.
+struct FormData {
+    recipient: String,
+    labels: Labels,
+    operators: Vec<(String, String)>,
+}
+
+async fn form_data(pool: &Arc<ReadPool>, who: &Operatore, id: RecipientId) -> Result<Option<FormData>, AppError> {
+    let scope = crate::access::RecipientScope::Provider(who.scope.clone());
+    let provider = who.scope.provider();
+    pool.read(move |c| {
+        let Some(r) = crate::repo::recipients::get(c, &scope, id)? else { return Ok(None) };
+        Ok(Some(FormData {
+            recipient: format!("{} {}", r.cognome, r.nome),
+            labels: codes::labels(c)?,
+            operators: actions::operator_cfs(c, provider)?,
+        }))
+    })
+    .await
+}
+
+fn options(pairs: impl IntoIterator<Item = (String, String)>, empty: Option<&str>) -> Vec<(String, String)> {
+    empty.map(|e| (String::new(), e.to_owned())).into_iter().chain(pairs).collect()
+}
+
+fn detail_input(f: &DetailField, value: &str, errors: &[FieldError], operators: &[(String, String)]) -> Markup {
+    let name = format!("dettagli.{}", f.name);
+    match f.kind {
+        Kind::LongText(_) => textarea(&name, f.label, value, errors, f.required),
+        Kind::Date => text_field(&name, f.label, value, errors, "date", f.required),
+        Kind::Choice(choices) => {
+            let opts = options(choices.iter().map(|(c, l)| ((*c).to_owned(), (*l).to_owned())), Some("— scegliere —"));
+            select(&name, f.label, value, &opts, errors)
+        }
+        Kind::Operator => {
+            let opts =
+                options(operators.iter().map(|(cf, n)| (cf.clone(), format!("{n} ({cf})"))), Some("— scegliere —"));
+            select(&name, f.label, value, &opts, errors)
+        }
+        Kind::Text(_) | Kind::Hours(_) | Kind::Count(..) | Kind::Company => {
+            text_field(&name, f.label, value, errors, "text", f.required)
+        }
+    }
+}
+
+fn action_form(
+    id: RecipientId,
+    tipo: ActionType,
+    f: &ActionForm,
+    errors: &[FieldError],
+    token: &FormToken,
+    data: &FormData,
+) -> Markup {
+    let labels = &data.labels;
+    let events = options(policy_event::INITIAL.iter().map(|c| ((*c).to_owned(), labels.show("evento", c))), None);
+    let units =
+        options(DURATION_UNITS.iter().map(|u| ((*u).to_owned(), labels.label("tipologia_durata", u))), Some("—"));
+    let projects = options(
+        labels.codes("titolo_progetto").into_iter().map(|c| (c.clone(), labels.show("titolo_progetto", &c))),
+        Some("— nessuno —"),
+    );
+    let title_required = matches!(tipo, ActionType::C06 | ActionType::C07);
+    html! {
+        (error_summary(errors))
+        form.stack method="post" action={ "/destinatari/" (id) "/azioni" } novalidate {
+            (token_field(token))
+            input type="hidden" name="tipo_attivita" value=(tipo.code());
+            fieldset {
+                legend { "Dati della politica (sezione VI della SAP)" }
+                (text_field("titolo_denominazione", "Titolo / denominazione", &f.titolo_denominazione, errors, "text", title_required))
+                (text_field("data_proposta", "Data della proposta", &f.data_proposta, errors, "date", true))
+                (text_field("data_inizio", "Data di inizio (anche prevista)", &f.data_inizio, errors, "date", tipo == ActionType::C06))
+                (text_field("data_fine", "Data di fine (solo per un'azione già terminata)", &f.data_fine, errors, "date", false))
+                (text_field("durata", "Durata", &f.durata, errors, "text", false))
+                (select("tipologia_durata", "Unità della durata", &f.tipologia_durata, &units, errors))
+                (textarea("descrizione", "Descrizione", &f.descrizione, errors, tipo == ActionType::C06))
+                (select("titolo_progetto", "Titolo del progetto", &f.titolo_progetto, &projects, errors))
+            }
+            fieldset {
+                legend { "Dettagli di " (labels.show("tipo_attivita", tipo.code())) }
+                @for d in detail_fields(tipo) {
+                    (detail_input(d, f.dettagli.get(d.name).map(String::as_str).unwrap_or_default(), errors, &data.operators))
+                }
+            }
+            fieldset {
+                legend { "Stato dell'azione" }
+                (select("evento", "Evento", &f.evento, &events, errors))
+                (text_field("data_evento", "Data dell'evento", &f.data_evento, errors, "date", true))
+            }
+            button.button type="submit" { "Registra l'azione" }
+        }
+    }
+}
+
+#[get("/destinatari/<id>/azioni/nuova?<tipo>")]
+async fn new_action(
+    who: Operatore,
+    id: RecipientId,
+    tipo: Option<String>,
+    path: RequestPath,
+    token: FormToken,
+    clock: &State<SharedClock>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let Some(data) = form_data(pool, &who, id).await? else {
+        return Err(access.refuse_as_not_found(&who.principal, "GET", &path.0).await);
+    };
+    let tipo = tipo.as_deref().and_then(ActionType::from_code);
+    let today = crate::domain::text::iso(local_date(clock.now_ms()));
+    let form =
+        ActionForm { data_proposta: today.clone(), data_evento: today, evento: "01".into(), ..Default::default() };
+    Ok(page(
+        Some(site),
+        "Registra un'azione",
+        Some(&who.principal),
+        html! {
+            nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (data.recipient) } " › Nuova azione" }
+            h1 { "Registra un'azione per " (data.recipient) }
+            nav aria-label="Tipo di azione" {
+                ul.inline {
+                    @for t in ActionType::ALL {
+                        li { a.button.secondary[Some(t) != tipo] href={ "/destinatari/" (id) "/azioni/nuova?tipo=" (t.code()) } aria-current=[(Some(t) == tipo).then_some("page")] { (data.labels.show("tipo_attivita", t.code())) } }
+                    }
+                }
+            }
+            @if let Some(t) = tipo { (action_form(id, t, &form, &[], &token, &data)) } @else { p { "Scegliere il tipo di azione." } }
+        },
+    ))
+}
+
+#[post("/destinatari/<id>/azioni", data = "<form>")]
+async fn create(
+    who: Operatore,
+    id: RecipientId,
+    path: RequestPath,
+    form: Form<ActionForm>,
+    token: FormToken,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    let (now, scope, system, input) = (clock.now_ms(), who.scope.clone(), site.system_code.clone(), form.input());
+    let errors = match writer.write(move |tx| record(tx, now, &scope, &system, id, &input)).await {
+        Ok(done) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{}", done.id)))),
+        Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
+        Err(e) => field_errors(e)?,
+    };
+    let Some(data) = form_data(pool, &who, id).await? else { return Err(AppError::NotFound) };
+    let tipo = ActionType::from_code(&form.tipo_attivita).unwrap_or(ActionType::A06);
+    Ok(Err((
+        Status::UnprocessableEntity,
+        page(
+            Some(site),
+            "Registra un'azione",
+            Some(&who.principal),
+            html! {
+                h1 { "Registra un'azione per " (data.recipient) }
+                (action_form(id, tipo, &form, &errors, &token, &data))
+            },
+        ),
+    )))
+}
+
+fn detail_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => {
+            crate::domain::text::parse_date(s).map_or_else(|| s.clone(), |_| italian_date(s))
+        }
+        serde_json::Value::Number(n) => n.to_string().replace('.', ","),
+        other => other.to_string(),
+    }
+}
+
+fn action_facts(a: &Action, labels: &Labels) -> Markup {
+    let tipo = ActionType::from_code(&a.tipo_attivita);
+    html! {
+        dl.facts {
+            dt { "Identificativo politica" } dd { code { (a.identificativo_politica) } }
+            dt { "Tipo attività" } dd { (labels.show("tipo_attivita", &a.tipo_attivita)) }
+            dt { "Titolo / denominazione" } dd { (a.titolo_denominazione) }
+            dt { "Ente promotore" } dd { code { (a.codice_ente_promotore) } }
+            dt { "Proposta" } dd { (italian_date(&a.data_proposta)) }
+            dt { "Inizio" } dd { (a.data_inizio.as_deref().map(italian_date).unwrap_or_else(|| "—".into())) }
+            dt { "Fine" } dd { (a.data_fine.as_deref().map(italian_date).unwrap_or_else(|| "—".into())) }
+            dt { "Durata" } dd { @if let Some(d) = a.durata { (d) " " (a.tipologia_durata.as_deref().map(|t| labels.label("tipologia_durata", t)).unwrap_or_default()) } @else { "—" } }
+            dt { "Descrizione" } dd.pre { (a.descrizione) }
+            dt { "Ultimo evento" } dd { strong { (labels.show("evento", &a.evento)) } " del " (italian_date(&a.data_evento)) }
+            @if let Some(t) = tipo {
+                @for f in detail_fields(t) {
+                    @if let Some(v) = a.dettagli.get(f.name) {
+                        dt { (f.label) }
+                        dd { @match f.kind {
+                            Kind::Choice(choices) => { (choices.iter().find(|(c, _)| Some(*c) == v.as_str()).map_or_else(|| detail_value(v), |(_, l)| (*l).to_owned())) }
+                            _ => { (detail_value(v)) }
+                        } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn history(events: &[EventRow], labels: &Labels) -> Markup {
+    html! {
+        table.data {
+            caption { "Storia degli eventi" }
+            thead { tr { th scope="col" { "Evento" } th scope="col" { "Data" } th scope="col" { "Nota" } th scope="col" { "Registrato il" } th scope="col" { "Da" } } }
+            tbody {
+                @for e in events {
+                    tr { td { (labels.show("evento", &e.evento)) } td { (italian_date(&e.data_evento)) } td { (e.note) } td { (format_it(e.at)) } td { code { (e.by) } } }
+                }
+            }
+        }
+    }
+}
+
+fn event_form(
+    id: RecipientId,
+    a: &Action,
+    input: &EventInput,
+    errors: &[FieldError],
+    token: &FormToken,
+    labels: &Labels,
+) -> Markup {
+    let next = policy_event::event(&a.evento).map(|e| e.next).unwrap_or_default();
+    let opts = options(next.iter().map(|c| ((*c).to_owned(), labels.show("evento", c))), Some("— scegliere —"));
+    html! {
+        @if next.is_empty() {
+            p { "L'azione è chiusa: non si registrano altri eventi. Un errore materiale si corregge annullando l'azione (evento 06 o 07) prima della chiusura." }
+        } @else {
+            h2 { "Registra il prossimo evento" }
+            (error_summary(errors))
+            form.stack method="post" action={ "/destinatari/" (id) "/azioni/" (a.id) "/eventi" } novalidate {
+                (token_field(token))
+                input type="hidden" name="version" value=(input.version.unwrap_or(a.version));
+                (select("evento", "Evento", &input.evento, &opts, errors))
+                (text_field("data_evento", "Data dell'evento", &input.data_evento, errors, "date", true))
+                (textarea("nota", "Nota", &input.nota, errors, false))
+                button.button type="submit" { "Registra l'evento" }
+            }
+        }
+    }
+}
+
+struct Loaded {
+    action: Action,
+    events: Vec<EventRow>,
+    labels: Labels,
+    recipient: String,
+}
+
+async fn load(
+    pool: &Arc<ReadPool>,
+    who: &RecipientReader,
+    id: RecipientId,
+    action: i64,
+) -> Result<Option<Loaded>, AppError> {
+    let scope = who.scope();
+    pool.read(move |c| {
+        let Some(a) = actions::get(c, &scope, action)? else { return Ok(None) };
+        let Some(r) = crate::repo::recipients::get(c, &scope, id)? else { return Ok(None) };
+        if a.recipient != id {
+            return Ok(None);
+        }
+        Ok(Some(Loaded {
+            events: actions::events(c, a.id)?,
+            action: a,
+            labels: codes::labels(c)?,
+            recipient: format!("{} {}", r.cognome, r.nome),
+        }))
+    })
+    .await
+}
+
+fn action_page(site: &Site, who: &RecipientReader, id: RecipientId, l: &Loaded, form: Markup) -> Markup {
+    page(
+        Some(site),
+        "Azione di politica attiva",
+        Some(&who.principal),
+        html! {
+            nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (l.recipient) } " › Azione " (l.action.identificativo_politica) }
+            h1 { (l.labels.label("tipo_attivita", &l.action.tipo_attivita)) }
+            (action_facts(&l.action, &l.labels))
+            (history(&l.events, &l.labels))
+            (form)
+        },
+    )
+}
+
+#[get("/destinatari/<id>/azioni/<action>")]
+async fn show(
+    who: RecipientReader,
+    id: RecipientId,
+    action: i64,
+    path: RequestPath,
+    token: FormToken,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let Some(l) = load(pool, &who, id, action).await? else {
+        return Err(not_found(access, &who, &path.0).await);
+    };
+    let detail = json!({ "action": l.action.id, "identificativo_politica": l.action.identificativo_politica });
+    let event = AuditEvent::View { view: View::ActionView, object: Some(format!("recipient:{id}")), detail };
+    access.audit(who.scope().actor().clone(), event).await?;
+    let form = if who.is_region() {
+        html! {}
+    } else {
+        event_form(id, &l.action, &EventInput::default(), &[], &token, &l.labels)
+    };
+    Ok(action_page(site, &who, id, &l, form))
+}
+
+#[derive(Debug, Clone, Default, FromForm)]
+pub struct EventForm {
+    #[field(default = String::new())]
+    evento: String,
+    #[field(default = String::new())]
+    data_evento: String,
+    #[field(default = String::new())]
+    nota: String,
+    version: Option<i64>,
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/destinatari/<id>/azioni/<action>/eventi", data = "<form>")]
+async fn post_event(
+    who: Operatore,
+    reader: RecipientReader,
+    id: RecipientId,
+    action: i64,
+    path: RequestPath,
+    form: Form<EventForm>,
+    token: FormToken,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    // The action must be this recipient's, in this provider's scope, before anything is written.
+    let Some(l) = load(pool, &reader, id, action).await? else {
+        return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await);
+    };
+    let input = EventInput {
+        evento: form.evento.clone(),
+        data_evento: form.data_evento.clone(),
+        nota: form.nota.clone(),
+        version: form.version,
+    };
+    let (now, scope, posted) = (clock.now_ms(), who.scope.clone(), input.clone());
+    let errors = match writer.write(move |tx| add_event(tx, now, &scope, action, &posted)).await {
+        Ok(_) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{action}")))),
+        Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
+        Err(e) => field_errors(e)?,
+    };
+    let form = event_form(id, &l.action, &input, &errors, &token, &l.labels);
+    Ok(Err((Status::UnprocessableEntity, action_page(site, &reader, id, &l, form))))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![new_action, create, show, post_event]
+}

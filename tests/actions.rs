@@ -1,0 +1,345 @@
+//! Policy actions over real TLS: each of the four types recorded through the API and the
+//! screen, its identificativo politica, its events, the optimistic version, and another
+//! provider's "not found".
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use common::{Fixture, cf, client};
+use reqwest::blocking::Client;
+use ricolloca::domain::identificativo;
+use ricolloca::infra::pki::KeyKind;
+use serde_json::{Value, json};
+use time::{Date, Duration};
+
+const HEADER: &str = "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta";
+const PIVA_A: &str = "06363391001";
+
+struct World {
+    f: Fixture,
+    server: common::Server,
+    op_a: Client,
+    op_a_cf: String,
+    op_b: Client,
+    region: Client,
+    person: i64,
+}
+
+/// Today in Italy, as the server sees it.
+fn today() -> Date {
+    let now = ricolloca::infra::clock::system_now();
+    ricolloca::infra::clock::local_date(now.unix_timestamp() * 1000)
+}
+
+fn day(offset: i64) -> String {
+    let d = today() + Duration::days(offset);
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+fn italian(offset: i64) -> String {
+    let d = today() + Duration::days(offset);
+    format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
+}
+
+fn world() -> World {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let a = f.add_provider("Lavoro Futuro", PIVA_A, "ACC-A");
+    let b = f.add_provider("Orienta", "97103880585", "ACC-B");
+    let op_a_cf = cf("RSSMRA85T10A562");
+    f.add_operator(&op_a_cf, "operatore", Some(a));
+    let op_b_cf = cf("VRDGPP75M12G702");
+    f.add_operator(&op_b_cf, "operatore", Some(b));
+    let region_cf = cf("BNCMRA80A41D612");
+    f.add_operator(&region_cf, "regione", None);
+    let server = f.start();
+    let op_a = client(&f, Some(&f.card(&op_a_cf)));
+    let op_b = client(&f, Some(&f.card(&op_b_cf)));
+    let region = client(&f, Some(&f.card(&region_cf)));
+    let person_cf = cf("BRNLRA80B41D612");
+    // Chosen twenty days ago: the programme period runs from then.
+    let csv = format!(
+        "{HEADER}\n{person_cf};Bruni;Laura;01/02/1980;F;ADR-1;{};CPI-FI;3;{PIVA_A};{}",
+        italian(-30),
+        italian(-20)
+    );
+    let res = region
+        .post(server.url("/api/v1/import/assignments"))
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().unwrap());
+    let person =
+        f.db().query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [&person_cf], |r| r.get(0)).unwrap();
+    World { f, server, op_a, op_a_cf, op_b, region, person }
+}
+
+impl World {
+    fn post_action(&self, c: &Client, body: &Value) -> reqwest::blocking::Response {
+        c.post(self.server.url(&format!("/api/v1/recipients/{}/actions", self.person))).json(body).send().unwrap()
+    }
+    fn count(&self, sql: &str) -> i64 {
+        self.f.db().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+fn bodies(operator: &str) -> Vec<Value> {
+    vec![
+        json!({ "tipo_attivita": "A06", "data_proposta": day(-10), "evento": "10", "data_inizio": day(-10), "data_evento": day(-10),
+                "durata": 2, "tipologia_durata": "O",
+                "dettagli": { "modalita": "individuale", "ore": 1.5, "operatore_cf": operator } }),
+        json!({ "tipo_attivita": "B03", "data_proposta": day(-9), "evento": "02", "data_evento": day(-8),
+                "dettagli": { "ore": 3, "argomenti": "CV, lettera, canali di ricerca", "offerte_proposte": 2 } }),
+        json!({ "tipo_attivita": "C06", "titolo_denominazione": "Tirocinio magazziniere", "descrizione": "Gestione magazzino",
+                "data_proposta": day(-5), "data_inizio": day(10), "evento": "01", "data_evento": day(-5),
+                "dettagli": { "azienda_cf": "01234567897", "azienda_nome": "Logistica Srl", "azienda_sede": "Prato",
+                              "tutor_aziendale": "Anna Bianchi", "fine_prevista": day(100), "ore_settimanali": 30 } }),
+        json!({ "tipo_attivita": "C07", "titolo_denominazione": "Corso carrellisti", "data_proposta": day(-3), "evento": "01",
+                "data_evento": day(-3),
+                "dettagli": { "titolo_corso": "Carrellista", "ente_formativo": "Formare Srl", "ore": 16, "certificazione": "frequenza" } }),
+    ]
+}
+
+#[test]
+fn each_type_is_recorded_with_its_identificativo_and_shows_in_section_vi() {
+    let w = world();
+    for body in bodies(&w.op_a_cf) {
+        let before = w.count("SELECT count(*) FROM audit_log WHERE action = 'action.create'");
+        let res = w.post_action(&w.op_a, &body);
+        assert_eq!(res.status(), 201, "{body}");
+        let a: Value = res.json().unwrap();
+        let id = a["identificativo_politica"].as_str().unwrap();
+        assert!(id.starts_with("17"), "{id}");
+        assert!(identificativo::matches(
+            id,
+            PIVA_A,
+            body["tipo_attivita"].as_str().unwrap(),
+            a["data_proposta"].as_str().unwrap()
+        ));
+        assert_eq!(a["tipo_attivita"], body["tipo_attivita"]);
+        assert_eq!(a["dettagli"].as_object().unwrap().len(), body["dettagli"].as_object().unwrap().len());
+        // One audit row, naming the person and the identificativo.
+        assert_eq!(w.count("SELECT count(*) FROM audit_log WHERE action = 'action.create'"), before + 1);
+        let (action, object, detail): (String, String, String) =
+            w.f.db()
+                .query_row("SELECT action, object, detail FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .unwrap();
+        assert_eq!((action.as_str(), object), ("action.create", format!("recipient:{}", w.person)));
+        assert_eq!(serde_json::from_str::<Value>(&detail).unwrap()["identificativo_politica"], id);
+    }
+    // Sequences are unique and consecutive.
+    let ids: Vec<String> = {
+        let db = w.f.db();
+        let mut stmt =
+            db.prepare("SELECT identificativo_politica FROM policy WHERE origin = 'provider' ORDER BY id").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let seqs: Vec<&str> = ids.iter().map(|i| &i[2..10]).collect();
+    assert_eq!(seqs, ["00000001", "00000002", "00000003", "00000004"]);
+    // At once in the scheda (section VI), in the API, for the provider and the Region.
+    let html = w.op_a.get(w.server.url(&format!("/destinatari/{}", w.person))).send().unwrap().text().unwrap();
+    for id in &ids {
+        assert!(html.contains(id.as_str()), "{id} missing from the scheda");
+    }
+    let detail: Value =
+        w.region.get(w.server.url(&format!("/api/v1/recipients/{}", w.person))).send().unwrap().json().unwrap();
+    let listed: Vec<&str> =
+        detail["section6"].as_array().unwrap().iter().map(|p| p["identificativo_politica"].as_str().unwrap()).collect();
+    assert_eq!(listed.len(), 4);
+    assert!(ids.iter().all(|id| listed.contains(&id.as_str())));
+    let list: Value =
+        w.region.get(w.server.url(&format!("/api/v1/recipients/{}/actions", w.person))).send().unwrap().json().unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 4);
+    assert_eq!(list["items"][0]["eventi"].as_array().unwrap().len(), 1);
+    let dashboard = w.op_a.get(w.server.url("/cruscotto")).send().unwrap().text().unwrap();
+    assert!(dashboard.contains("C07"), "the dashboard shows the latest action");
+}
+
+#[test]
+fn bad_input_is_named_by_field_and_nothing_is_stored() {
+    let w = world();
+    // The day's first request writes the login row; count after it.
+    w.op_a.get(w.server.url("/api/v1/me")).send().unwrap();
+    let (policies, audit) = (w.count("SELECT count(*) FROM policy"), w.count("SELECT count(*) FROM audit_log"));
+    let cases = [
+        (
+            json!({ "tipo_attivita": "A02", "data_proposta": day(-1), "evento": "01", "data_evento": day(-1) }),
+            "tipo_attivita",
+        ),
+        (
+            json!({ "tipo_attivita": "A06", "data_proposta": day(-40), "evento": "01", "data_evento": day(-40),
+                 "dettagli": { "modalita": "individuale", "ore": 1, "operatore_cf": w.op_a_cf } }),
+            "data_proposta",
+        ),
+        (
+            json!({ "tipo_attivita": "A06", "data_proposta": day(-1), "evento": "01", "data_evento": day(-1),
+                 "dettagli": { "modalita": "gruppo", "ore": 1, "operatore_cf": w.op_a_cf } }),
+            "dettagli.partecipanti",
+        ),
+        (
+            json!({ "tipo_attivita": "C06", "data_proposta": day(-1), "evento": "01", "data_evento": day(-1) }),
+            "titolo_denominazione",
+        ),
+        (
+            json!({ "tipo_attivita": "B03", "data_proposta": day(-1), "evento": "01", "data_evento": day(-1), "durata": 3,
+                 "dettagli": { "ore": 3, "argomenti": "x", "offerte_proposte": 0 } }),
+            "tipologia_durata",
+        ),
+        (
+            json!({ "tipo_attivita": "A06", "data_proposta": "<script>", "evento": "01", "data_evento": day(-1) }),
+            "data_proposta",
+        ),
+    ];
+    for (body, field) in cases {
+        let res = w.post_action(&w.op_a, &body);
+        assert_eq!(res.status(), 422, "{body}");
+        let errors: Value = res.json().unwrap();
+        let fields: Vec<&str> =
+            errors["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert!(fields.contains(&field), "{body}: {errors}");
+        assert!(errors["errors"][0]["message"].as_str().unwrap().chars().any(|c| c.is_alphabetic()));
+    }
+    // Unknown JSON fields and broken JSON are refused too.
+    let res = w.post_action(&w.op_a, &json!({ "tipo_attivita": "A06", "costo": 5 }));
+    assert_eq!(res.status(), 422);
+    assert_eq!((w.count("SELECT count(*) FROM policy"), w.count("SELECT count(*) FROM audit_log")), (policies, audit));
+}
+
+#[test]
+fn events_move_an_action_and_a_stale_version_is_refused() {
+    let w = world();
+    let c06 = bodies(&w.op_a_cf).remove(2);
+    let a: Value = w.post_action(&w.op_a, &c06).json().unwrap();
+    let id = a["id"].as_i64().unwrap();
+    let url = w.server.url(&format!("/api/v1/actions/{id}/events"));
+    // 10 cannot follow 01.
+    let res = w.op_a.post(&url).json(&json!({ "evento": "10", "data_evento": day(-1), "version": 1 })).send().unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<Value>().unwrap()["errors"][0]["field"], "evento");
+    // 02 Iniziata sets the start.
+    let res = w.op_a.post(&url).json(&json!({ "evento": "02", "data_evento": day(-2), "version": 1 })).send().unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().unwrap()["version"], 2);
+    // A second operator still looking at version 1 is refused; nothing overwritten.
+    let res = w.op_a.post(&url).json(&json!({ "evento": "05", "data_evento": day(-1), "version": 1 })).send().unwrap();
+    assert_eq!(res.status(), 409);
+    let res = w
+        .op_a
+        .post(&url)
+        .json(&json!({ "evento": "10", "data_evento": day(-1), "version": 2, "nota": "concluso" }))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (evento, inizio, fine): (String, String, String) =
+        w.f.db()
+            .query_row("SELECT ultimo_evento, data_inizio, data_fine FROM policy WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+    assert_eq!((evento.as_str(), inizio, fine), ("10", day(-2), day(-1)));
+    assert_eq!(w.count(&format!("SELECT count(*) FROM policy_event WHERE policy_id = {id}")), 3);
+    assert_eq!(w.count("SELECT count(*) FROM audit_log WHERE action = 'action.event'"), 2);
+    // The end cannot be in the future, and a closed action takes only 11.
+    let res = w.op_a.post(&url).json(&json!({ "evento": "05", "data_evento": day(0) })).send().unwrap();
+    assert_eq!(res.status(), 422);
+}
+
+#[test]
+fn another_providers_operator_gets_not_found_and_is_audited() {
+    let w = world();
+    let a: Value = w.post_action(&w.op_a, &bodies(&w.op_a_cf).remove(3)).json().unwrap();
+    let id = a["id"].as_i64().unwrap();
+    let denied = || {
+        w.count("SELECT count(*) FROM audit_log WHERE action = 'access.denied' AND detail LIKE '%foreign_or_unknown_object%'")
+    };
+    let before = denied();
+    let res = w.post_action(&w.op_b, &bodies(&w.op_a_cf).remove(3));
+    assert_eq!(res.status(), 404);
+    let res = w.op_b.get(w.server.url(&format!("/api/v1/recipients/{}/actions", w.person))).send().unwrap();
+    assert_eq!(res.status(), 404);
+    let res = w
+        .op_b
+        .post(w.server.url(&format!("/api/v1/actions/{id}/events")))
+        .json(&json!({ "evento": "02", "data_evento": day(0) }))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = w.op_b.get(w.server.url(&format!("/destinatari/{}/azioni/{id}", w.person))).send().unwrap();
+    assert_eq!(res.status(), 404);
+    let res = w.op_b.get(w.server.url(&format!("/destinatari/{}/azioni/nuova?tipo=A06", w.person))).send().unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(denied(), before + 5);
+    assert_eq!(w.count("SELECT count(*) FROM policy WHERE origin = 'provider'"), 1);
+    // The Region reads but does not write.
+    let res = w.post_action(&w.region, &bodies(&w.op_a_cf).remove(3));
+    assert_eq!(res.status(), 403);
+    let res = w.region.get(w.server.url(&format!("/destinatari/{}/azioni/{id}", w.person))).send().unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+fn token(html: &str) -> String {
+    let at = html.find("name=\"_token\" value=\"").expect("a form with a token");
+    let rest = &html[at + 21..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+#[test]
+fn the_screen_records_an_action_keeps_values_on_errors_and_takes_events() {
+    let w = world();
+    let form_url = w.server.url(&format!("/destinatari/{}/azioni/nuova?tipo=B03", w.person));
+    let html = w.op_a.get(&form_url).send().unwrap().text().unwrap();
+    assert!(html.contains("Argomenti trattati"), "the B03 form shows its own fields");
+    let t = token(&html);
+    let post = |fields: &[(&str, &str)]| {
+        let mut all = vec![("_token", t.as_str())];
+        all.extend_from_slice(fields);
+        w.op_a.post(w.server.url(&format!("/destinatari/{}/azioni", w.person))).form(&all).send().unwrap()
+    };
+    let (proposta, evento) = (day(-4), day(-4));
+    let mut fields = vec![
+        ("tipo_attivita", "B03"),
+        ("data_proposta", proposta.as_str()),
+        ("evento", "01"),
+        ("data_evento", evento.as_str()),
+        ("dettagli.ore", "2,5"),
+        ("dettagli.argomenti", "Canali di ricerca <b>online</b>"),
+    ];
+    let res = post(&fields);
+    assert_eq!(res.status(), 422);
+    let html = res.text().unwrap();
+    assert!(html.contains("Canali di ricerca &lt;b&gt;online&lt;/b&gt;"), "typed values stay, escaped");
+    assert!(html.contains("f-dettagli.offerte_proposte-errore"), "the missing field is named");
+    fields.push(("dettagli.offerte_proposte", "1"));
+    let res = post(&fields);
+    assert_eq!(res.status(), 200, "redirected to the action");
+    let page_url = res.url().to_string();
+    let html = res.text().unwrap();
+    let id: String =
+        w.f.db()
+            .query_row("SELECT identificativo_politica FROM policy WHERE origin = 'provider'", [], |r| r.get(0))
+            .unwrap();
+    assert!(html.contains(&id) && html.contains("Registra il prossimo evento"));
+    // The next event, from the same page.
+    let t = token(&html);
+    let res = w
+        .op_a
+        .post(format!("{page_url}/eventi"))
+        .form(&[("_token", t.as_str()), ("version", "1"), ("evento", "02"), ("data_evento", day(-3).as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().unwrap().contains("02 — Iniziata"));
+    // A stale form is refused with a message, nothing overwritten.
+    let res = w
+        .op_a
+        .post(format!("{page_url}/eventi"))
+        .form(&[("_token", t.as_str()), ("version", "1"), ("evento", "06"), ("data_evento", day(-3).as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().unwrap().contains("modificati da un altro utente"));
+    assert_eq!(w.count("SELECT count(*) FROM policy_event"), 2);
+}
