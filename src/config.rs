@@ -39,6 +39,26 @@ pub struct Config {
     pub tls: TlsSection,
     #[serde(default)]
     pub audit: AuditSection,
+    #[serde(default)]
+    pub agenda: AgendaSection,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaSection {
+    /// Days back an appointment may still be entered (the agenda is kept as things happen).
+    #[serde(default = "default_backdate_days")]
+    pub backdate_days: u32,
+}
+
+impl Default for AgendaSection {
+    fn default() -> Self {
+        Self { backdate_days: default_backdate_days() }
+    }
+}
+
+fn default_backdate_days() -> u32 {
+    7
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -135,6 +155,9 @@ impl Config {
         }
         if !(1..=1440).contains(&self.audit.checkpoint_minutes) {
             return Err(StartupError::key("audit.checkpoint_minutes", "deve essere tra 1 e 1440 minuti"));
+        }
+        if self.agenda.backdate_days > 90 {
+            return Err(StartupError::key("agenda.backdate_days", "deve essere tra 0 e 90 giorni"));
         }
         if self.tls.versions.is_empty() {
             return Err(StartupError::key("tls.versions", "indicare almeno una versione (\"1.2\", \"1.3\")"));
@@ -242,6 +265,11 @@ mod tests {
         let c = Config::load(Some(&write(dir.path(), &base(dir.path())))).unwrap();
         assert_eq!(c.inactivity_days, 180);
         assert_eq!(c.tls.versions, vec!["1.2"]);
+        assert_eq!(c.agenda.backdate_days, 7);
+        let e = err(&format!("{}[agenda]\nbackdate_days = 91\n", base(dir.path())), dir.path());
+        assert!(e.contains("`agenda.backdate_days`"), "{e}");
+        let e = err(&format!("{}[agenda]\nbackdate_days = -1\n", base(dir.path())), dir.path());
+        assert!(e.contains("`agenda.backdate_days`"), "{e}");
         assert!(!c.tls13_enabled());
 
         let e = err(&format!("colour = 1\n{}", base(dir.path())), dir.path());

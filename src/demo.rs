@@ -336,12 +336,57 @@ fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Re
             return Err(AppError::internal(format!("demo SAP refused: {:?}", report.refused)));
         }
     }
-    // Half of them have started their programme (six months from the first meeting).
-    for (i, (_, _, body, ..)) in RECIPIENTS.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
-        let cf = cf_of(body).map_err(|e| AppError::internal(e.to_string()))?;
-        let start = format!("2026-11-{:02}", 2 + i);
-        let end = format!("2027-05-{:02}", 1 + i);
-        repo::recipients::start_programme_demo(tx, cf.as_str(), &start, &end)?;
+    // Half of them have held their first meeting, which started the programme.
+    for i in 0..RECIPIENTS.len() {
+        seed_agenda(tx, now, i, &format!("ADR-2026-{:05}", 1000 + i))?;
+    }
+    Ok(())
+}
+
+/// The sample agenda of the demo's `i`-th person, written through the same services as the
+/// screens (so the first held meeting starts the programme), in the days around `now`.
+fn seed_agenda(tx: &repo::WriteTx<'_>, now: i64, i: usize, voucher: &str) -> Result<(), AppError> {
+    use crate::domain::appointment::{AppointmentDraft, OutcomeDraft};
+    use service::appointments::{create, record_outcome};
+    let Some((recipient, provider)) = repo::vouchers::holder_of_code(tx.conn(), voucher)? else {
+        return Err(AppError::internal(format!("demo voucher {voucher}")));
+    };
+    let scope = crate::access::ProviderScope::unsafe_for_demo(provider);
+    let sede = repo::providers::sedi(tx.conn(), provider)?.first().map(|s| s.id.get());
+    // The provider's first operator (enabled first) is everyone's tutor.
+    let tutor = repo::operators::of_provider(tx.conn(), provider)?.iter().map(|o| o.id.get()).min();
+    let today = crate::infra::clock::local_datetime(now).date();
+    let day = i64::try_from(i).unwrap_or(0);
+    let at = |days: i64, ora: &str, tipo: &str| AppointmentDraft {
+        data: crate::domain::text::iso(today.checked_add(time::Duration::days(days)).unwrap_or(today)),
+        ora: ora.into(),
+        tipo: tipo.into(),
+        sede,
+        tutor,
+    };
+    let outcome = |esito: &str, nota: &str| OutcomeDraft { esito: esito.into(), nota: nota.into(), version: 1 };
+    if i % 2 == 1 {
+        create(tx, now, &scope, 7, recipient, &at(1 + day % 6, "15:00", "colloquio"))?;
+        return Ok(());
+    }
+    let first = create(tx, now, &scope, 7, recipient, &at(-(1 + day % 5), "09:30", "colloquio"))?;
+    record_outcome(tx, now, &scope, first, &outcome("held", ""))?;
+    if i == 2 {
+        let missed = create(tx, now, &scope, 7, recipient, &at(-1, "16:00", "laboratorio"))?;
+        record_outcome(tx, now, &scope, missed, &outcome("absent_unjustified", ""))?;
+    }
+    if i == 10 {
+        let hired = crate::domain::outcome::ProgrammeOutcomeDraft {
+            esito: "hired".into(),
+            data: crate::domain::text::iso(today),
+            datore_cf: piva_of("0287654321"),
+            datore_nome: "Officine Fiorentine S.r.l.".into(),
+            contratto: "permanent".into(),
+            ..Default::default()
+        };
+        service::outcomes::record(tx, now, &scope, recipient, &hired)?;
+    } else {
+        create(tx, now, &scope, 7, recipient, &at(3 + day % 7, "10:00", "verifica"))?;
     }
     Ok(())
 }

@@ -47,6 +47,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         writer,
         clock,
         form_secret,
+        agenda: config.agenda,
     })
 }
 

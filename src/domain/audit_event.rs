@@ -75,6 +75,9 @@ pub enum Change {
     ActionCreate,
     ActionEvent,
     DocumentUpload,
+    AppointmentCreate,
+    AppointmentOutcome,
+    ProgrammeOutcome,
 }
 
 impl Change {
@@ -100,6 +103,9 @@ impl Change {
             Change::ActionCreate => "action.create",
             Change::ActionEvent => "action.event",
             Change::DocumentUpload => "document.upload",
+            Change::AppointmentCreate => "appointment.create",
+            Change::AppointmentOutcome => "appointment.outcome",
+            Change::ProgrammeOutcome => "programme.outcome",
         }
     }
 }
@@ -121,6 +127,14 @@ pub enum View {
     ProgrammeView,
     ActionView,
     ActionList,
+    /// The provider's agenda, or a recipient's appointments.
+    AgendaView,
+    /// Unjustified absences and refusals for the CPI (screen or CSV).
+    RefusalReport,
+    /// A recipient's programme outcomes.
+    OutcomeView,
+    /// Outcome counts per provider (the Region's basis of result-based payment).
+    OutcomeReport,
 }
 
 impl View {
@@ -140,6 +154,10 @@ impl View {
             View::ProgrammeView => "programme.view",
             View::ActionView => "action.view",
             View::ActionList => "action.list",
+            View::AgendaView => "agenda.view",
+            View::RefusalReport => "agenda.report",
+            View::OutcomeView => "outcome.view",
+            View::OutcomeReport => "outcome.report",
         }
     }
 }

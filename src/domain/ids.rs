@@ -54,6 +54,10 @@ row_id!(
     SedeId
 );
 row_id!(
+    /// A meeting in a provider's agenda.
+    AppointmentId
+);
+row_id!(
     /// A written communication from a provider.
     CommunicationId
 );

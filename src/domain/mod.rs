@@ -1,5 +1,6 @@
 //! Types and rules of the programme: no Rocket, no SQL.
 
+pub mod appointment;
 pub mod assignment;
 pub mod audit_event;
 pub mod cns;
@@ -9,6 +10,7 @@ pub mod document;
 pub mod identificativo;
 pub mod ids;
 pub mod operator;
+pub mod outcome;
 pub mod partita_iva;
 pub mod policy_action;
 pub mod policy_event;

@@ -67,6 +67,8 @@ pub struct DashboardRow {
     pub last_action: Option<String>,
     pub last_action_on: Option<String>,
     pub has_sap: bool,
+    /// The next open appointment (Italian local `yyyy-mm-ddThh:mm`).
+    pub next_appointment: Option<String>,
 }
 
 impl DashboardRow {

@@ -78,6 +78,12 @@ pub fn format_it(ms: i64) -> String {
     format!("{:02}/{:02}/{:04} {:02}:{:02}", d.day(), u8::from(d.month()), d.year(), d.hour(), d.minute())
 }
 
+/// Italian local date and time of a timestamp (the agenda is kept in local time).
+pub fn local_datetime(ms: i64) -> time::PrimitiveDateTime {
+    let d = datetime(ms + italy_offset_ms(ms));
+    time::PrimitiveDateTime::new(d.date(), d.time())
+}
+
 /// The Italian local calendar day of a timestamp (days since the epoch), for "first request
 /// of the day" and daily reports.
 pub fn local_day_of(ms: i64) -> i64 {
@@ -147,6 +153,7 @@ mod tests {
         assert_eq!(italy_offset_ms(utc(2026, 10, 25, 0, 59)), 7_200_000);
         assert_eq!(italy_offset_ms(utc(2026, 10, 25, 1, 0)), 3_600_000);
         assert_eq!(format_it(utc(2026, 7, 1, 22, 30)), "02/07/2026 00:30");
+        assert_eq!(local_datetime(utc(2026, 7, 1, 22, 30)).to_string(), "2026-07-02 0:30:00.0");
         // A request at 00:30 local time belongs to the new local day.
         let just_after_midnight = utc(2026, 7, 1, 22, 30);
         assert_eq!(local_day_of(just_after_midnight), day_of(utc(2026, 7, 2, 12, 0)));

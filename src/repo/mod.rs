@@ -3,18 +3,21 @@
 //! decide permissions.
 
 pub mod actions;
+pub mod appointments;
 pub mod audit;
 pub mod certificates;
 pub mod codes;
 pub mod communications;
 pub mod migrate;
 pub mod operators;
+pub mod outcomes;
 pub mod pool;
 pub mod programmes;
 pub mod providers;
 pub mod recipients;
 pub mod settings;
 pub mod signed_programmes;
+pub mod vouchers;
 pub mod writer;
 
 use std::path::Path;

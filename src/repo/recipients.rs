@@ -23,6 +23,8 @@ pub struct DashboardFilter {
     pub provider: Option<ProviderId>,
     /// cognome | scelta | scadenza | stato
     pub sort: String,
+    /// "Next appointment" means not before this local time (`yyyy-mm-ddThh:mm`; empty: any).
+    pub next_after: String,
 }
 
 /// The policy rows that count for a recipient: the latest SAP's, plus the actions recorded by
@@ -55,6 +57,7 @@ fn dashboard_row(r: &Row<'_>) -> rusqlite::Result<DashboardRow> {
         last_action: r.get(14)?,
         last_action_on: r.get(15)?,
         has_sap: r.get(16)?,
+        next_appointment: r.get(17)?,
     })
 }
 
@@ -108,7 +111,9 @@ pub fn dashboard(
                 (SELECT coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) FROM policy pl
                   WHERE pl.recipient_id = r.id AND {current}
                   ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1),
-                EXISTS(SELECT 1 FROM sap_version sv WHERE sv.recipient_id = r.id)
+                EXISTS(SELECT 1 FROM sap_version sv WHERE sv.recipient_id = r.id),
+                (SELECT a.starts_at FROM appointment a WHERE a.voucher_id = v.id AND a.starts_at >= ?8
+                  AND a.outcome IS NULL ORDER BY a.starts_at LIMIT 1)
          FROM (SELECT v.id AS vid {from} {filter} ORDER BY {order} LIMIT ?6 OFFSET ?7) page
          JOIN voucher v ON v.id = page.vid JOIN recipient r ON r.id = v.recipient_id
          JOIN provider p ON p.id = v.provider_id LEFT JOIN sede s ON s.id = v.sede_id
@@ -120,7 +125,16 @@ pub fn dashboard(
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
         .query_map(
-            params![provider, pattern, f.state, f.sede, f.tutor, PAGE_SIZE, page.clamp(0, 100_000) * PAGE_SIZE],
+            params![
+                provider,
+                pattern,
+                f.state,
+                f.sede,
+                f.tutor,
+                PAGE_SIZE,
+                page.clamp(0, 100_000) * PAGE_SIZE,
+                f.next_after
+            ],
             dashboard_row,
         )?
         .collect::<Result<Vec<_>, _>>()?;
@@ -382,21 +396,6 @@ pub fn upsert_voucher(
             Ok(true)
         }
     }
-}
-
-/// Puts a recipient's voucher in progress with its dates and a tutor of the provider (the
-/// demo's stand-in for the first held appointment, which the actions feature records).
-pub fn start_programme_demo(tx: &WriteTx<'_>, cf: &str, start: &str, end: &str) -> Result<(), AppError> {
-    tx.conn().execute(
-        "UPDATE voucher SET state = 'in_progress', programme_start = ?2, programme_end = ?3,
-                tutor_id = (SELECT o.id FROM operator o WHERE o.provider_id = voucher.provider_id AND o.state = 'active'
-                            ORDER BY o.id LIMIT 1),
-                sede_id = (SELECT s.id FROM sede s WHERE s.provider_id = voucher.provider_id AND s.closed = 0
-                           ORDER BY s.id LIMIT 1)
-         WHERE recipient_id = (SELECT id FROM recipient WHERE codice_fiscale = ?1)",
-        params![cf, start, end],
-    )?;
-    Ok(())
 }
 
 /// Number of recipients per provider (those whose voucher names it).

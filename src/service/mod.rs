@@ -4,10 +4,12 @@
 //! line all call these, so the rules live in one place.
 
 pub mod actions;
+pub mod appointments;
 pub mod audit;
 pub mod communications;
 pub mod imports;
 pub mod operators;
+pub mod outcomes;
 pub mod programmes;
 pub mod providers;
 pub mod signed_programmes;

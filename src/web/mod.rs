@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod admin;
+pub mod agenda;
 pub mod api;
 pub mod assets;
 pub mod documents;
@@ -13,6 +14,7 @@ pub mod guards;
 pub mod headers;
 pub mod home;
 pub mod manual;
+pub mod outcome;
 pub mod params;
 pub mod programme;
 pub mod recipients;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub writer: Writer,
     pub clock: SharedClock,
     pub form_secret: Vec<u8>,
+    /// `[agenda]` settings (the back-dating window).
+    pub agenda: crate::config::AgendaSection,
 }
 
 /// The application without its listener: routes, guards, fairings, catchers, state.
@@ -64,6 +68,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.writer.clone())
         .manage(state.clock.clone())
         .manage(FormSecret(state.form_secret.clone()))
+        .manage(state.agenda)
         .attach(request_log::RequestLog)
         .attach(gate::Gate)
         .attach(shield)
@@ -75,6 +80,8 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", programme::routes())
         .mount("/", actions::routes())
         .mount("/", documents::routes())
+        .mount("/", agenda::routes())
+        .mount("/", outcome::routes())
         .mount("/static", assets::routes())
         .mount("/manuale", manual::routes())
         .mount("/api/v1", api::routes())

@@ -2,7 +2,7 @@
 
 use rocket::request::FromParam;
 
-use crate::domain::ids::{CommunicationId, InvalidId, OperatorId, ProviderId, RecipientId, SedeId};
+use crate::domain::ids::{AppointmentId, CommunicationId, InvalidId, OperatorId, ProviderId, RecipientId, SedeId};
 
 macro_rules! from_param {
     ($($t:ty),*) => {$(
@@ -16,3 +16,4 @@ macro_rules! from_param {
 }
 
 from_param!(ProviderId, OperatorId, SedeId, CommunicationId, RecipientId);
+from_param!(AppointmentId);

@@ -105,6 +105,7 @@ async fn dashboard(
         tutor: tutor.filter(|t| *t > 0),
         provider: soggetto.filter(|p| *p > 0).map(ProviderId::from_db),
         sort: ordine.unwrap_or_default(),
+        next_after: crate::domain::appointment::local_stamp(crate::infra::clock::local_datetime(clock.now_ms())),
     };
     let page_no = pagina.unwrap_or(0).max(0);
     let scope_provider = who.scope().provider_filter();
@@ -202,7 +203,7 @@ async fn dashboard(
                             td { (r.tutor.clone().unwrap_or_else(|| "—".into())) }
                             td { @if let Some(a) = &r.last_action { (a) " " (r.last_action_on.as_deref().map(italian_date).unwrap_or_default()) } @else { "—" } }
                             td { "—" }
-                            td { "—" }
+                            td { (r.next_appointment.as_deref().map(crate::domain::appointment::show_stamp).unwrap_or_else(|| "—".into())) }
                         }
                     }
                 }
@@ -247,6 +248,7 @@ async fn detail(
     who: RecipientReader,
     id: RecipientId,
     req_path: RequestPath,
+    token: crate::web::forms::FormToken,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
@@ -258,10 +260,11 @@ async fn detail(
             let vouchers = recipients::vouchers(c, &scope, id)?;
             let policies = recipients::policies(c, &scope, id)?;
             let sap = recipients::latest_sap(c, &scope, id)?;
-            Ok(Some((r, vouchers, policies, sap, codes::labels(c)?)))
+            let agenda = crate::web::agenda::load_section(c, &scope, id)?;
+            Ok(Some((r, vouchers, policies, sap, codes::labels(c)?, agenda)))
         })
         .await?;
-    let Some((r, vouchers, policies, sap, labels)) = found else {
+    let Some((r, vouchers, policies, sap, labels, agenda)) = found else {
         return Err(not_found(access, &who, &req_path.0).await);
     };
     audit_view(access, &who, View::RecipientView, Some(format!("recipient:{id}")), json!({ "cf": r.codice_fiscale }))
@@ -305,6 +308,10 @@ async fn detail(
                 }
             }
             @if vouchers.is_empty() { p { "Nessun assegno: la persona è nota solo dalla SAP." } }
+            @if !vouchers.is_empty() {
+                p { a.button.secondary href={ "/destinatari/" (id) "/esito" } { "Esito del programma" } }
+                (crate::web::agenda::section(id, &agenda, &token))
+            }
             h2 { "Politiche attive (sezione VI della SAP)" }
             @if !who.is_region() && !vouchers.is_empty() {
                 p.actions { a.button href={ "/destinatari/" (id) "/azioni/nuova" } { "Registra un'azione" } }

@@ -5,6 +5,7 @@ mod communications;
 mod imports;
 mod inactivity;
 mod operators;
+mod outcomes;
 mod providers;
 mod review;
 
@@ -22,6 +23,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(imports::routes());
     r.extend(inactivity::routes());
     r.extend(review::routes());
+    r.extend(outcomes::routes());
     r
 }
 

@@ -2,6 +2,7 @@
 
 mod actions;
 mod admin;
+mod agenda;
 mod audit;
 mod imports;
 mod me;
@@ -31,5 +32,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(imports::routes());
     routes.extend(recipients::routes());
     routes.extend(actions::routes());
+    routes.extend(agenda::routes());
     routes
 }

@@ -63,11 +63,15 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                                     @if matches!(user.role(), Role::Operatore | Role::Regione) {
                                         li { a href="/cruscotto" { "Cruscotto" } }
                                     }
+                                    @if user.role() == Role::Operatore {
+                                        li { a href="/agenda" { "Agenda" } }
+                                    }
                                     @if matches!(user.role(), Role::Regione | Role::Revisore) {
                                         li { a href="/regione/soggetti" { "Soggetti accreditati" } }
                                         li { a href="/regione/operatori" { "Operatori" } }
                                         li { a href="/regione/inattivita" { "Inattività" } }
                                         li { a href="/regione/revisione" { "Revisione annuale" } }
+                                        li { a href="/regione/esiti" { "Esiti" } }
                                         @if user.role() == Role::Regione {
                                             li { a href="/regione/importazioni" { "Importazioni" } }
                                         }

@@ -1,0 +1,108 @@
+//! The voucher's programme state as the agenda and the outcomes change it. Reads go through a
+//! `RecipientScope`; writes take a voucher id that came from such a read.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::WriteTx;
+use crate::access::RecipientScope;
+use crate::domain::ids::{ProviderId, RecipientId};
+use crate::error::AppError;
+
+/// What the rules need to know of a voucher.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VoucherFacts {
+    pub id: i64,
+    pub code: String,
+    pub codice_fiscale: String,
+    pub state: String,
+    pub chosen_on: String,
+    pub programme_start: Option<String>,
+    pub programme_end: Option<String>,
+    pub extended_until: Option<String>,
+    pub sede_id: Option<i64>,
+    pub tutor_id: Option<i64>,
+    pub version: i64,
+}
+
+/// The recipient's latest voucher that the scope may see (the one the screens show).
+pub fn current(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<VoucherFacts>, AppError> {
+    let provider = scope.provider_filter().map(ProviderId::get);
+    Ok(conn
+        .query_row(
+            "SELECT v.id, v.code, r.codice_fiscale, v.state, v.chosen_on, v.programme_start, v.programme_end,
+                    v.extended_until, v.sede_id, v.tutor_id, v.version
+             FROM voucher v JOIN recipient r ON r.id = v.recipient_id
+             WHERE v.recipient_id = ?1 AND (?2 IS NULL OR v.provider_id = ?2)
+             ORDER BY v.issued_on DESC, v.id DESC LIMIT 1",
+            params![id.get(), provider],
+            |r| {
+                Ok(VoucherFacts {
+                    id: r.get(0)?,
+                    code: r.get(1)?,
+                    codice_fiscale: r.get(2)?,
+                    state: r.get(3)?,
+                    chosen_on: r.get(4)?,
+                    programme_start: r.get(5)?,
+                    programme_end: r.get(6)?,
+                    extended_until: r.get(7)?,
+                    sede_id: r.get(8)?,
+                    tutor_id: r.get(9)?,
+                    version: r.get(10)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Who holds the voucher with this code: (recipient, provider). Unscoped, like the import's
+/// lookups: only for the demo's seeding, which acts for no person.
+pub fn holder_of_code(conn: &Connection, code: &str) -> Result<Option<(RecipientId, ProviderId)>, AppError> {
+    Ok(conn
+        .query_row("SELECT recipient_id, provider_id FROM voucher WHERE code = ?1", [code], |r| {
+            Ok((RecipientId::from_db(r.get(0)?), ProviderId::from_db(r.get(1)?)))
+        })
+        .optional()?)
+}
+
+/// The first held meeting starts the programme, if no start is recorded and it has not been
+/// closed meanwhile; the voucher gets that meeting's sede and tutor if it had none.
+/// Returns whether it started.
+pub fn start_programme(
+    tx: &WriteTx<'_>,
+    voucher_id: i64,
+    start: &str,
+    end: &str,
+    sede: Option<i64>,
+    tutor: Option<i64>,
+    now: i64,
+) -> Result<bool, AppError> {
+    let n = tx.conn().execute(
+        "UPDATE voucher SET programme_start = ?2, programme_end = ?3,
+                state = CASE WHEN state IN ('issued', 'signed') THEN 'in_progress' ELSE state END,
+                sede_id = coalesce(sede_id, ?4), tutor_id = coalesce(tutor_id, ?5),
+                updated_at = ?6, version = version + 1
+         WHERE id = ?1 AND programme_start IS NULL AND state IN ('issued', 'signed')",
+        params![voucher_id, start, end, sede, tutor, now],
+    )?;
+    Ok(n == 1)
+}
+
+/// The state an outcome leads to, with the programme's (possibly moved) end dates. False when
+/// the voucher changed since `version` was read.
+pub fn apply_outcome(
+    tx: &WriteTx<'_>,
+    voucher_id: i64,
+    version: i64,
+    state: &str,
+    programme_end: Option<&str>,
+    extended_until: Option<&str>,
+    now: i64,
+) -> Result<bool, AppError> {
+    let n = tx.conn().execute(
+        "UPDATE voucher SET state = ?3, programme_end = ?4, extended_until = ?5, updated_at = ?6,
+                version = version + 1
+         WHERE id = ?1 AND version = ?2",
+        params![voucher_id, version, state, programme_end, extended_until, now],
+    )?;
+    Ok(n == 1)
+}

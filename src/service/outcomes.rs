@@ -1,0 +1,93 @@
+//! Recording how a programme ends or pauses: the transition must be allowed from the voucher's
+//! state, the date must keep the events in order, the voucher must be unchanged since it was
+//! read; then one history row, the voucher state and one audit row, in one transaction.
+
+use serde_json::json;
+
+use crate::access::{ProviderScope, RecipientScope};
+use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::ids::RecipientId;
+use crate::domain::outcome::{OutcomeKind, ProgrammeOutcomeDraft, check_chronology, next_state, shift_end};
+use crate::domain::recipient::VoucherState;
+use crate::domain::text::{iso, parse_date};
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::local_datetime;
+use crate::repo::outcomes::{self, NewOutcome};
+use crate::repo::{WriteTx, audit, providers, vouchers};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Recorded {
+    pub id: i64,
+    pub state: &'static str,
+    pub version: i64,
+}
+
+pub fn record(
+    tx: &WriteTx<'_>,
+    now: i64,
+    scope: &ProviderScope,
+    recipient: RecipientId,
+    draft: &ProgrammeOutcomeDraft,
+) -> Result<Recorded, AppError> {
+    let conn = tx.conn();
+    let voucher =
+        vouchers::current(conn, &RecipientScope::Provider(scope.clone()), recipient)?.ok_or(AppError::NotFound)?;
+    let valid = draft.validate(local_datetime(now).date()).map_err(AppError::Invalid)?;
+    if draft.version.is_some_and(|v| v != voucher.version) {
+        return Err(providers::stale());
+    }
+    let current = VoucherState::from_code(&voucher.state)
+        .ok_or_else(|| AppError::internal(format!("voucher state {}", voucher.state)))?;
+    let next = next_state(current, valid.kind, voucher.extended_until.is_some())
+        .map_err(|message| AppError::Invalid(vec![FieldError { field: "esito".into(), message }]))?;
+    let last = outcomes::last_event(conn, voucher.id)?;
+    let last_date = last.as_ref().and_then(|(_, d)| parse_date(d));
+    check_chronology(valid.event_date, parse_date(&voucher.chosen_on), last_date)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    // A suspension stops the programme's clock: resuming moves its end by the days suspended.
+    let (mut end, mut extended) = (voucher.programme_end.clone(), voucher.extended_until.clone());
+    if valid.kind == OutcomeKind::Resumed
+        && let Some((kind, suspended_on)) = &last
+        && kind == OutcomeKind::Suspended.code()
+        && let Some(suspended_on) = parse_date(suspended_on)
+    {
+        let shift = |d: &Option<String>| {
+            d.as_deref().and_then(parse_date).map(|d| iso(shift_end(d, suspended_on, valid.event_date)))
+        };
+        (end, extended) = (shift(&end), shift(&extended));
+    }
+    let event_date = iso(valid.event_date);
+    let resume_on = valid.resume_on.map(iso);
+    let id = outcomes::insert(
+        tx,
+        now,
+        &NewOutcome {
+            voucher_id: voucher.id,
+            kind: valid.kind.code(),
+            event_date: &event_date,
+            employer_cf: &valid.employer_cf,
+            employer_name: &valid.employer_name,
+            contract: valid.contract.map(|c| c.code()),
+            contract_months: valid.contract_months,
+            resume_on: resume_on.as_deref(),
+            note: &valid.note,
+            by_operator: scope.actor().id.map(|id| id.get()),
+        },
+    )?;
+    if !vouchers::apply_outcome(tx, voucher.id, voucher.version, next.code(), end.as_deref(), extended.as_deref(), now)?
+    {
+        return Err(providers::stale());
+    }
+    let detail = json!({
+        "recipient": recipient, "cf": voucher.codice_fiscale, "voucher": voucher.code,
+        "kind": valid.kind.code(), "event_date": event_date, "employer_cf": valid.employer_cf,
+        "contract": valid.contract.map(|c| c.code()), "contract_months": valid.contract_months,
+        "resume_on": resume_on,
+        "before": { "state": voucher.state, "programme_end": voucher.programme_end, "extended_until": voucher.extended_until },
+        "after": { "state": next.code(), "programme_end": end, "extended_until": extended },
+    });
+    let event =
+        AuditEvent::Change { change: Change::ProgrammeOutcome, object: format!("recipient:{recipient}"), detail };
+    audit::append(tx, now, scope.actor(), &event)?;
+    Ok(Recorded { id, state: next.code(), version: voucher.version + 1 })
+}

@@ -1,0 +1,188 @@
+//! `/regione/esiti`: programme outcomes per provider in a period, by kind and (for hirings) by
+//! contract, fixed-term split at 6 and 3 months — the basis of the result-based payment.
+//! Screen and CSV; `regione` and `revisore`.
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::{Route, State, get, routes};
+use serde_json::json;
+use time::Date;
+
+use super::{audit_view, q};
+use crate::access::AccessControl;
+use crate::domain::audit_event::View;
+use crate::domain::text::{iso, italian_date, parse_date};
+use crate::error::AppError;
+use crate::infra::clock::{SharedClock, local_datetime};
+use crate::repo::outcomes::{self, ProviderCounts};
+use crate::repo::pool::ReadPool;
+use crate::web::Site;
+use crate::web::agenda::{CsvDownload, csv_download};
+use crate::web::forms::text_field;
+use crate::web::guards::AdminReader;
+use crate::web::views::layout::page;
+
+/// The period asked for; by default from 1 January of this year to today.
+fn period(dal: Option<&str>, al: Option<&str>, today: Date) -> (Date, Date) {
+    let from = dal.and_then(parse_date).unwrap_or_else(|| today.replace_ordinal(1).unwrap_or(today));
+    let to = al.and_then(parse_date).filter(|t| *t >= from).unwrap_or(today.max(from));
+    (from, to)
+}
+
+async fn load(
+    who: &AdminReader,
+    dal: Option<&str>,
+    al: Option<&str>,
+    pool: &Arc<ReadPool>,
+    clock: &SharedClock,
+    access: &AccessControl,
+    format: &str,
+) -> Result<(Date, Date, Vec<ProviderCounts>), AppError> {
+    let (from, to) = period(dal, al, local_datetime(clock.now_ms()).date());
+    let (f, t) = (iso(from), iso(to));
+    let rows = pool.read(move |c| outcomes::counts(c, &f, &t)).await?;
+    let detail = json!({ "from": iso(from), "to": iso(to), "format": format, "providers": rows.len() });
+    audit_view(access, who, View::OutcomeReport, None, detail).await?;
+    Ok((from, to, rows))
+}
+
+const COLUMNS: [&str; 11] = [
+    "Tempo indeterminato",
+    "Apprendistato",
+    "Tempo determinato ≥ 6 mesi",
+    "Tempo determinato 3–5 mesi",
+    "Tempo determinato < 3 mesi",
+    "Somministrazione",
+    "Totale assunzioni",
+    "Conclusi senza esito",
+    "Abbandoni",
+    "Decadenze",
+    "Sospensioni",
+];
+
+fn numbers(r: &ProviderCounts) -> [i64; 11] {
+    [
+        r.hired_permanent,
+        r.hired_apprenticeship,
+        r.hired_fixed_6,
+        r.hired_fixed_3,
+        r.hired_fixed_short,
+        r.hired_agency,
+        r.hired(),
+        r.ended,
+        r.dropped,
+        r.lapsed,
+        r.suspended,
+    ]
+}
+
+#[get("/regione/esiti?<dal>&<al>")]
+async fn report(
+    who: AdminReader,
+    dal: Option<String>,
+    al: Option<String>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), pool, clock, access, "html").await?;
+    let mut totals = [0i64; 11];
+    for r in &rows {
+        for (t, n) in totals.iter_mut().zip(numbers(r)) {
+            *t += n;
+        }
+    }
+    Ok(page(
+        Some(site),
+        "Esiti dei programmi",
+        Some(&who.principal),
+        html! {
+            h1 { "Esiti dei programmi per soggetto accreditato" }
+            p.lead { "Esiti registrati dai soggetti con data dell'evento dal " (italian_date(&iso(from))) " al " (italian_date(&iso(to)))
+                ": la base della remunerazione a risultato (per tipo di contratto e durata)." }
+            form.search method="get" action="/regione/esiti" {
+                (text_field("dal", "Dal", &iso(from), &[], "date", false))
+                (text_field("al", "Al", &iso(to), &[], "date", false))
+                button.button type="submit" { "Mostra" }
+                " " a.button.secondary href={ "/regione/esiti.csv?dal=" (q(&iso(from))) "&al=" (q(&iso(to))) } { "Scarica CSV" }
+            }
+            table.data {
+                caption { (rows.len()) " soggetti accreditati" }
+                thead { tr {
+                    th scope="col" { "Soggetto accreditato" }
+                    @for c in COLUMNS { th scope="col" { (c) } }
+                } }
+                tbody {
+                    @for r in &rows {
+                        tr { td { (r.provider) } @for n in numbers(r) { td.num { (n) } } }
+                    }
+                }
+                tfoot { tr { th scope="row" { "Totale" } @for n in totals { td.num { strong { (n) } } } } }
+            }
+        },
+    ))
+}
+
+#[get("/regione/esiti.csv?<dal>&<al>")]
+async fn report_csv(
+    who: AdminReader,
+    dal: Option<String>,
+    al: Option<String>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    clock: &State<SharedClock>,
+) -> Result<CsvDownload, AppError> {
+    let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), pool, clock, access, "csv").await?;
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut line = vec![iso(from), iso(to), r.provider_id.to_string(), r.provider.clone()];
+            line.extend(numbers(r).iter().map(i64::to_string));
+            line
+        })
+        .collect();
+    csv_download(
+        &format!("esiti-{}-{}.csv", iso(from), iso(to)),
+        &[
+            "dal",
+            "al",
+            "soggetto_id",
+            "soggetto",
+            "assunti_tempo_indeterminato",
+            "assunti_apprendistato",
+            "assunti_tempo_determinato_6_mesi_e_oltre",
+            "assunti_tempo_determinato_3_5_mesi",
+            "assunti_tempo_determinato_meno_3_mesi",
+            "assunti_somministrazione",
+            "assunti_totale",
+            "conclusi_senza_esito",
+            "abbandoni",
+            "decadenze",
+            "sospensioni",
+        ],
+        &lines,
+    )
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![report, report_csv]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn the_period_defaults_to_this_year() {
+        let today = date!(2026 - 11 - 26);
+        assert_eq!(period(None, None, today), (date!(2026 - 01 - 01), today));
+        assert_eq!(period(Some("2026-03-01"), Some("2026-02-01"), today), (date!(2026 - 03 - 01), today));
+        assert_eq!(
+            period(Some("01/03/2026"), Some("31/03/2026"), today),
+            (date!(2026 - 03 - 01), date!(2026 - 03 - 31))
+        );
+    }
+}
