@@ -463,6 +463,11 @@ fn signed_programmes_are_checked_flagged_stored_and_downloaded() {
     assert_eq!(bad["signer"]["valid"], false, "{bad}");
     assert_eq!(w.count("SELECT count(*) FROM signed_programme"), stored + 1);
 
+    // On file since now: on the scheda and in the cruscotto.
+    let scheda = w.op_a.get(w.server.url(&format!("/destinatari/{}", w.person))).send().unwrap().text().unwrap();
+    assert!(scheda.contains("in archivio dal"));
+    let cruscotto = w.op_a.get(w.server.url("/cruscotto")).send().unwrap().text().unwrap();
+    assert!(cruscotto.contains("sì, dal"));
     // Listed on the programme screen with the report; the download is the same bytes, audited.
     let html =
         w.op_a.get(w.server.url(&format!("/destinatari/{}/programma", w.person))).send().unwrap().text().unwrap();

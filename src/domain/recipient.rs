@@ -69,6 +69,8 @@ pub struct DashboardRow {
     pub has_sap: bool,
     /// The next open appointment (Italian local `yyyy-mm-ddThh:mm`).
     pub next_appointment: Option<String>,
+    /// When the signed programme on file was uploaded (UTC ms).
+    pub signed_since: Option<i64>,
 }
 
 impl DashboardRow {
@@ -109,4 +111,6 @@ pub struct Voucher {
     pub programme_end: Option<String>,
     pub extended_until: Option<String>,
     pub tutor: Option<String>,
+    /// When the signed programme on file was uploaded (UTC ms), if any.
+    pub signed_since: Option<i64>,
 }

@@ -58,6 +58,7 @@ fn dashboard_row(r: &Row<'_>) -> rusqlite::Result<DashboardRow> {
         last_action_on: r.get(15)?,
         has_sap: r.get(16)?,
         next_appointment: r.get(17)?,
+        signed_since: r.get(18)?,
     })
 }
 
@@ -113,7 +114,8 @@ pub fn dashboard(
                   ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1),
                 EXISTS(SELECT 1 FROM sap_version sv WHERE sv.recipient_id = r.id),
                 (SELECT a.starts_at FROM appointment a WHERE a.voucher_id = v.id AND a.starts_at >= ?8
-                  AND a.outcome IS NULL ORDER BY a.starts_at LIMIT 1)
+                  AND a.outcome IS NULL ORDER BY a.starts_at LIMIT 1),
+                (SELECT max(sp.uploaded_at) FROM signed_programme sp WHERE sp.voucher_id = v.id)
          FROM (SELECT v.id AS vid {from} {filter} ORDER BY {order} LIMIT ?6 OFFSET ?7) page
          JOIN voucher v ON v.id = page.vid JOIN recipient r ON r.id = v.recipient_id
          JOIN provider p ON p.id = v.provider_id LEFT JOIN sede s ON s.id = v.sede_id
@@ -206,7 +208,8 @@ pub fn vouchers(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> R
     let mut stmt = conn.prepare(
         "SELECT v.id, v.code, v.issued_on, v.cpi, v.profiling_band, v.provider_id, p.name,
                 s.address || ', ' || s.comune, v.chosen_on, v.state, v.programme_start, v.programme_end,
-                v.extended_until, t.name || ' ' || t.surname
+                v.extended_until, t.name || ' ' || t.surname,
+                (SELECT max(sp.uploaded_at) FROM signed_programme sp WHERE sp.voucher_id = v.id)
          FROM voucher v JOIN provider p ON p.id = v.provider_id LEFT JOIN sede s ON s.id = v.sede_id
          LEFT JOIN operator t ON t.id = v.tutor_id
          WHERE v.recipient_id = ?1 AND (?2 IS NULL OR v.provider_id = ?2) ORDER BY v.issued_on DESC",
@@ -228,6 +231,7 @@ pub fn vouchers(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> R
                 programme_end: r.get(11)?,
                 extended_until: r.get(12)?,
                 tutor: r.get(13)?,
+                signed_since: r.get(14)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -202,7 +202,7 @@ async fn dashboard(
                             td.num { (r.days_left(today).map(|d| d.to_string()).unwrap_or_else(|| "—".into())) }
                             td { (r.tutor.clone().unwrap_or_else(|| "—".into())) }
                             td { @if let Some(a) = &r.last_action { (a) " " (r.last_action_on.as_deref().map(italian_date).unwrap_or_default()) } @else { "—" } }
-                            td { "—" }
+                            td { (r.signed_since.map(|t| format!("sì, dal {}", format_it(t).split(' ').next().unwrap_or_default())).unwrap_or_else(|| "no".into())) }
                             td { (r.next_appointment.as_deref().map(crate::domain::appointment::show_stamp).unwrap_or_else(|| "—".into())) }
                         }
                     }
@@ -299,6 +299,12 @@ async fn detail(
                     dt { "Soggetto scelto" } dd { (v.provider_name) " il " (italian_date(&v.chosen_on)) }
                     dt { "Sede" } dd { (v.sede.clone().unwrap_or_else(|| "—".into())) }
                     dt { "Tutor" } dd { (v.tutor.clone().unwrap_or_else(|| "—".into())) }
+                    dt { "Programma firmato" } dd {
+                        @match v.signed_since {
+                            Some(t) => { "in archivio dal " (format_it(t)) " — " a href={ "/destinatari/" (id) "/programma#firmato" } { "vedi verifica delle firme" } }
+                            None => { "non ancora caricato" }
+                        }
+                    }
                     dt { "Programma" } dd {
                         @match (&v.programme_start, &v.programme_end) {
                             (Some(s), Some(e)) => { "dal " (italian_date(s)) " al " (italian_date(e)) @if let Some(x) = &v.extended_until { ", prorogato al " (italian_date(x)) } }

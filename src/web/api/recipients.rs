@@ -51,6 +51,7 @@ async fn list(
                 "state": r.state, "voucher": r.voucher_code, "provider": { "id": r.provider_id, "name": r.provider_name },
                 "chosen_on": r.chosen_on, "programme_start": r.programme_start, "programme_end": r.programme_end,
                 "last_action": r.last_action, "last_action_on": r.last_action_on, "has_sap": r.has_sap,
+                "next_appointment": r.next_appointment, "signed_programme_since": r.signed_since,
             })
         })
         .collect();
