@@ -306,3 +306,36 @@ pub fn audit_verify_checkpoints(
     let problem = service::audit::check(&conn, head, &all, trusted_key)?;
     Ok((problem, all.len(), all.last().map(|c| c.seq)))
 }
+
+/// Writes the IDOL feed to `out` (never over an existing file), recorded and audited.
+pub fn export_idol(
+    data: &Path,
+    clock: &dyn Clock,
+    since: Option<&str>,
+    out: &Path,
+) -> Result<crate::service::idol_export::Export, CliError> {
+    if out.exists() {
+        return Err(CliError::Other(format!("{} esiste già: scegliere un altro nome", out.display())));
+    }
+    let since = match since {
+        Some(s) => {
+            let day = crate::domain::text::parse_date(s)
+                .ok_or_else(|| CliError::Other(format!("--since: data non valida {s:?} (gg/mm/aaaa)")))?;
+            Some(crate::infra::clock::local_date_start(day))
+        }
+        None => None,
+    };
+    let mut conn = repo::open_and_migrate(data)?;
+    let who = AdminAuthority::command_line(os_user().as_deref());
+    let now = clock.now_ms();
+    let tmp = out.with_extension("zip.tmp");
+    // The file is written before the export is recorded: a failed write records nothing, so
+    // the next export still starts where the last delivered one ended.
+    let export = repo::write_once(&mut conn, |tx| {
+        let export = crate::service::idol_export::export(tx, now, &who, since)?;
+        std::fs::write(&tmp, &export.zip).map_err(|e| AppError::internal(format!("{}: {e}", tmp.display())))?;
+        Ok(export)
+    })?;
+    std::fs::rename(&tmp, out).map_err(|e| CliError::Other(format!("{}: {e}", out.display())))?;
+    Ok(export)
+}

@@ -67,6 +67,27 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Exports for other systems.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The feed to IDOL: section-6 records and programme outcomes created or changed since
+    /// DATE (default: where the previous export ended), as one zip (XML, CSV, manifest).
+    Idol {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+        /// First day included (dd/mm/yyyy or yyyy-mm-dd, Italian time).
+        #[arg(long)]
+        since: Option<String>,
+        /// The zip to write (refused if it exists).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -233,6 +254,21 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             let args = ProviderArgs { name: &name, codice_fiscale: &cf, accreditation_code: &code, pec: &pec };
             let id = cli::provider_add(&data, clock().as_ref(), &args)?;
             println!("soggetto accreditato {id} registrato");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { command: ExportCommand::Idol { config, since, out } } => {
+            let data = data_path(config.as_deref())?;
+            let e = cli::export_idol(&data, clock().as_ref(), since.as_deref(), &out)?;
+            println!(
+                "{}: {} lavoratori, {} politiche, {} esiti (dal {} al {}), sha256 {}",
+                out.display(),
+                e.workers,
+                e.policies,
+                e.outcomes,
+                ricolloca::infra::clock::format_it(e.since),
+                ricolloca::infra::clock::format_it(e.until),
+                e.sha256
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { command: ImportCommand::Codes { config, file } } => {

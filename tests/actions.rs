@@ -540,3 +540,73 @@ fn the_screen_takes_the_signed_programme_with_the_action() {
     assert!(res.text().unwrap().contains("formato non accettato"));
     assert_eq!(w.count("SELECT count(*) FROM policy WHERE origin = 'provider'"), 1);
 }
+
+#[test]
+fn the_idol_feed_holds_exactly_what_changed_and_the_next_starts_where_it_ended() {
+    let w = world();
+    let mut ids = Vec::new();
+    for body in bodies(&w.op_a_cf).into_iter().take(2) {
+        let a: Value = w.post_action(&w.op_a, &body).json().unwrap();
+        ids.push(a["identificativo_politica"].as_str().unwrap().to_owned());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("idol1.zip");
+    let out = w.f.cli_ok(&["export", "idol", "--out", first.to_str().unwrap()]);
+    assert!(out.contains("1 lavoratori, 2 politiche, 0 esiti"), "{out}");
+    let read = |path: &std::path::Path| {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+        let mut files = std::collections::BTreeMap::new();
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).unwrap();
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut f, &mut s).unwrap();
+            files.insert(f.name().to_owned(), s);
+        }
+        files
+    };
+    let files = read(&first);
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        ["esiti_assegno.csv", "manifest.json", "politiche_attive.csv", "politiche_attive.xml"]
+    );
+    let xml = &files["politiche_attive.xml"];
+    assert_eq!(xml.matches("<politiche_attive>").count(), 2);
+    assert_eq!(xml.matches("<lavoratore>").count(), 1);
+    for id in &ids {
+        assert!(xml.contains(&format!("<identificativo_politica>{id}</identificativo_politica>")));
+    }
+    assert!(xml.contains("<tipo_attivita>A06</tipo_attivita>") && xml.contains("<evento>10</evento>"));
+    assert_eq!(files["politiche_attive.csv"].lines().count(), 3);
+    let manifest: Value = serde_json::from_str(&files["manifest.json"]).unwrap();
+    assert_eq!(manifest["politiche"], 2);
+    use sha2::Digest;
+    assert_eq!(manifest["sha256"]["politiche_attive.xml"], hex::encode(sha2::Sha256::digest(xml.as_bytes())));
+
+    // One event on the first action: the next export holds that action only.
+    let action: i64 =
+        w.f.db()
+            .query_row("SELECT id FROM policy WHERE identificativo_politica = ?1", [&ids[1]], |r| r.get(0))
+            .unwrap();
+    let res = w
+        .op_a
+        .post(w.server.url(&format!("/api/v1/actions/{action}/events")))
+        .json(&json!({ "evento": "10", "data_evento": day(-1) }))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let second = dir.path().join("idol2.zip");
+    let out = w.f.cli_ok(&["export", "idol", "--out", second.to_str().unwrap()]);
+    assert!(out.contains("1 lavoratori, 1 politiche, 0 esiti"), "{out}");
+    let xml = &read(&second)["politiche_attive.xml"];
+    assert!(xml.contains(&ids[1]) && !xml.contains(&ids[0]));
+    // An explicit date re-exports everything since then; each export is audited.
+    let third = dir.path().join("idol3.zip");
+    let out = w.f.cli_ok(&["export", "idol", "--since", &italian(-30), "--out", third.to_str().unwrap()]);
+    assert!(out.contains("2 politiche"), "{out}");
+    assert_eq!(w.f.audit_count("idol.export"), 3);
+    // Never over an existing file.
+    assert!(!w.f.cli(&["export", "idol", "--out", third.to_str().unwrap()]).status.success());
+    // The Region's screen lists them.
+    let html = w.region.get(w.server.url("/regione/idol")).send().unwrap().text().unwrap();
+    assert_eq!(html.matches("<code class=\"hash\">").count(), 3);
+}

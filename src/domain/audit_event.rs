@@ -75,6 +75,7 @@ pub enum Change {
     ActionCreate,
     ActionEvent,
     DocumentUpload,
+    IdolExport,
     AppointmentCreate,
     AppointmentOutcome,
     ProgrammeOutcome,
@@ -103,6 +104,7 @@ impl Change {
             Change::ActionCreate => "action.create",
             Change::ActionEvent => "action.event",
             Change::DocumentUpload => "document.upload",
+            Change::IdolExport => "idol.export",
             Change::AppointmentCreate => "appointment.create",
             Change::AppointmentOutcome => "appointment.outcome",
             Change::ProgrammeOutcome => "programme.outcome",
@@ -127,6 +129,7 @@ pub enum View {
     ProgrammeView,
     ActionView,
     ActionList,
+    IdolExports,
     /// The provider's agenda, or a recipient's appointments.
     AgendaView,
     /// Unjustified absences and refusals for the CPI (screen or CSV).
@@ -154,6 +157,7 @@ impl View {
             View::ProgrammeView => "programme.view",
             View::ActionView => "action.view",
             View::ActionList => "action.list",
+            View::IdolExports => "idol.list",
             View::AgendaView => "agenda.view",
             View::RefusalReport => "agenda.report",
             View::OutcomeView => "outcome.view",

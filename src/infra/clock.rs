@@ -95,6 +95,12 @@ pub fn local_date(ms: i64) -> time::Date {
     datetime(ms + italy_offset_ms(ms)).date()
 }
 
+/// The UTC timestamp at which the Italian local calendar date `d` begins.
+pub fn local_date_start(d: time::Date) -> i64 {
+    // Days since 1970-01-01, whose Julian day number is 2 440 588.
+    local_day_start(i64::from(d.to_julian_day()) - 2_440_588)
+}
+
 /// The UTC timestamp at which the Italian local day `day` begins.
 pub fn local_day_start(day: i64) -> i64 {
     let guess = day * 86_400_000;

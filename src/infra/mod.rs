@@ -4,6 +4,7 @@ pub mod audit;
 pub mod checkpoint;
 pub mod clock;
 pub mod crl;
+pub mod idol_feed;
 pub mod logging;
 pub mod pki;
 pub mod programme_pdf;

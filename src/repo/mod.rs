@@ -8,6 +8,7 @@ pub mod audit;
 pub mod certificates;
 pub mod codes;
 pub mod communications;
+pub mod idol;
 pub mod migrate;
 pub mod operators;
 pub mod outcomes;

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod appointments;
 pub mod audit;
 pub mod communications;
+pub mod idol_export;
 pub mod imports;
 pub mod operators;
 pub mod outcomes;

@@ -2,6 +2,7 @@
 //! written communications, operators and staff, inactivity, the annual review.
 
 mod communications;
+mod idol;
 mod imports;
 mod inactivity;
 mod operators;
@@ -24,6 +25,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(inactivity::routes());
     r.extend(review::routes());
     r.extend(outcomes::routes());
+    r.extend(idol::routes());
     r
 }
 

@@ -147,7 +147,7 @@ pub struct Attachment {
     disposition: Header<'static>,
 }
 
-fn attachment(body: Vec<u8>, content_type: ContentType, name: &str) -> Attachment {
+pub(super) fn attachment(body: Vec<u8>, content_type: ContentType, name: &str) -> Attachment {
     Attachment {
         body,
         content_type,

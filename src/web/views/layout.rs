@@ -74,6 +74,7 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                                         li { a href="/regione/esiti" { "Esiti" } }
                                         @if user.role() == Role::Regione {
                                             li { a href="/regione/importazioni" { "Importazioni" } }
+                                            li { a href="/regione/idol" { "IDOL" } }
                                         }
                                     }
                                 }

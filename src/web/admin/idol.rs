@@ -1,0 +1,121 @@
+//! The feed to IDOL on screen (role `regione`): past exports and a new one, downloaded as
+//! one zip. The export is recorded and audited before the file leaves.
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::form::{Form, FromForm};
+use rocket::http::{ContentType, Status};
+use rocket::{Route, State, get, post, routes};
+use serde_json::json;
+
+use super::audit_view;
+use super::review::{Attachment, attachment};
+use crate::access::AccessControl;
+use crate::domain::audit_event::View;
+use crate::domain::text::parse_date;
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::{SharedClock, format_it, local_date_start};
+use crate::repo::idol::{self, PastExport};
+use crate::repo::pool::ReadPool;
+use crate::repo::writer::Writer;
+use crate::service::idol_export::export;
+use crate::web::Site;
+use crate::web::forms::{FormToken, error_summary, field_errors, text_field, token_field};
+use crate::web::guards::{AdminReader, Regione};
+use crate::web::views::layout::page;
+
+fn screen(
+    site: &Site,
+    who: &crate::access::Principal,
+    past: &[PastExport],
+    errors: &[FieldError],
+    token: &FormToken,
+) -> Markup {
+    let next_from = past.first().map(|p| format_it(p.until));
+    page(
+        Some(site),
+        "Alimentazione IDOL",
+        Some(who),
+        html! {
+            h1 { "Alimentazione della banca dati IDOL" }
+            p { "Le azioni registrate dai soggetti accreditati (sezione VI della SAP) e gli esiti dei programmi, creati o modificati nel periodo, in un unico file zip: XML nel tracciato " code { "politiche_attive" } ", CSV e un manifesto con i conteggi e gli SHA-256." }
+            (error_summary(errors))
+            form.stack method="post" action="/regione/idol" novalidate {
+                (token_field(token))
+                (text_field("dal", "Dal giorno (vuoto: da dove è finita l'ultima esportazione)", "", errors, "date", false))
+                p.hint { @match &next_from { Some(t) => { "L'ultima esportazione arriva al " (t) "." } None => { "Nessuna esportazione precedente: senza data si esporta tutto." } } }
+                button.button type="submit" { "Genera e scarica" }
+            }
+            @if !past.is_empty() {
+                table.data {
+                    caption { "Esportazioni eseguite" }
+                    thead { tr { th scope="col" { "Eseguita il" } th scope="col" { "Da" } th scope="col" { "Periodo" } th scope="col" { "Lavoratori" } th scope="col" { "Politiche" } th scope="col" { "Esiti" } th scope="col" { "SHA-256 del file" } } }
+                    tbody {
+                        @for p in past {
+                            tr {
+                                td { (format_it(p.at)) } td { (p.by_label) }
+                                td { (format_it(p.since)) " – " (format_it(p.until)) }
+                                td.num { (p.workers) } td.num { (p.policies) } td.num { (p.outcomes) }
+                                td { code.hash { (p.sha256) } }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[get("/regione/idol")]
+async fn view(
+    who: AdminReader,
+    token: FormToken,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let past = pool.read(idol::history).await?;
+    audit_view(access, &who, View::IdolExports, None, json!({ "rows": past.len() })).await?;
+    Ok(screen(site, &who.principal, &past, &[], &token))
+}
+
+#[derive(FromForm)]
+struct ExportForm {
+    #[field(default = String::new())]
+    dal: String,
+}
+
+#[post("/regione/idol", data = "<form>")]
+async fn run(
+    who: Regione,
+    form: Form<ExportForm>,
+    token: FormToken,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    pool: &State<Arc<ReadPool>>,
+    site: &State<Site>,
+) -> Result<Result<Attachment, (Status, Markup)>, AppError> {
+    let since = match form.dal.trim() {
+        "" => Ok(None),
+        d => parse_date(d).map(|day| Some(local_date_start(day))).ok_or_else(|| {
+            vec![FieldError { field: "dal".into(), message: "data non valida: usare gg/mm/aaaa".into() }]
+        }),
+    };
+    let errors = match since {
+        Ok(since) => {
+            let (now, authority) = (clock.now_ms(), who.scope.authority());
+            match writer.write(move |tx| export(tx, now, &authority, since)).await {
+                Ok(e) => return Ok(Ok(attachment(e.zip, ContentType::ZIP, &e.file_name))),
+                Err(e) => field_errors(e)?,
+            }
+        }
+        Err(errors) => errors,
+    };
+    let past = pool.read(idol::history).await?;
+    Ok(Err((Status::UnprocessableEntity, screen(site, &who.principal, &past, &errors, &token))))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![view, run]
+}
