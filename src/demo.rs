@@ -369,8 +369,10 @@ fn seed_agenda(tx: &repo::WriteTx<'_>, now: i64, i: usize, voucher: &str) -> Res
         create(tx, now, &scope, 7, recipient, &at(1 + day % 6, "15:00", "colloquio"))?;
         return Ok(());
     }
-    let first = create(tx, now, &scope, 7, recipient, &at(-(1 + day % 5), "09:30", "colloquio"))?;
+    let first_day = at(-(1 + day % 5), "09:30", "colloquio");
+    let first = create(tx, now, &scope, 7, recipient, &first_day)?;
     record_outcome(tx, now, &scope, first, &outcome("held", ""))?;
+    seed_actions(tx, now, &scope, recipient, &first_day.data, i)?;
     if i == 2 {
         let missed = create(tx, now, &scope, 7, recipient, &at(-1, "16:00", "laboratorio"))?;
         record_outcome(tx, now, &scope, missed, &outcome("absent_unjustified", ""))?;
@@ -387,6 +389,53 @@ fn seed_agenda(tx: &repo::WriteTx<'_>, now: i64, i: usize, voucher: &str) -> Res
         service::outcomes::record(tx, now, &scope, recipient, &hired)?;
     } else {
         create(tx, now, &scope, 7, recipient, &at(3 + day % 7, "10:00", "verifica"))?;
+    }
+    Ok(())
+}
+
+/// The colloquio held at the first meeting (A06, already over) and, for some, a job-search
+/// consultancy (B03) proposed today, through the same service as the screens.
+fn seed_actions(
+    tx: &repo::WriteTx<'_>,
+    now: i64,
+    scope: &crate::access::ProviderScope,
+    recipient: crate::domain::ids::RecipientId,
+    met_on: &str,
+    i: usize,
+) -> Result<(), AppError> {
+    use crate::domain::policy_action::ActionInput;
+    let Some((tutor_cf, _)) = repo::actions::operator_cfs(tx.conn(), scope.provider())?.into_iter().next() else {
+        return Ok(());
+    };
+    let details = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let colloquio = ActionInput {
+        tipo_attivita: "A06".into(),
+        data_proposta: met_on.into(),
+        data_inizio: met_on.into(),
+        evento: "10".into(),
+        data_evento: met_on.into(),
+        durata: "1".into(),
+        tipologia_durata: "O".into(),
+        descrizione: "Primo colloquio: bilancio delle esperienze e definizione del progetto professionale".into(),
+        dettagli: details(&[("modalita", "individuale"), ("ore", "1"), ("operatore_cf", &tutor_cf)]),
+        ..Default::default()
+    };
+    service::actions::record(tx, now, scope, "17", recipient, &colloquio)?;
+    if i.is_multiple_of(4) {
+        let today = crate::domain::text::iso(crate::infra::clock::local_date(now));
+        let consulenza = ActionInput {
+            tipo_attivita: "B03".into(),
+            data_proposta: today.clone(),
+            evento: "01".into(),
+            data_evento: today,
+            dettagli: details(&[
+                ("ore", "3"),
+                ("argomenti", "Curriculum, lettera di presentazione, canali di ricerca"),
+                ("offerte_proposte", "2"),
+            ]),
+            ..Default::default()
+        };
+        service::actions::record(tx, now, scope, "17", recipient, &consulenza)?;
     }
     Ok(())
 }

@@ -610,3 +610,38 @@ fn the_idol_feed_holds_exactly_what_changed_and_the_next_starts_where_it_ended()
     let html = w.region.get(w.server.url("/regione/idol")).send().unwrap().text().unwrap();
     assert_eq!(html.matches("<code class=\"hash\">").count(), 3);
 }
+
+#[test]
+fn an_action_coming_back_from_idol_in_a_sap_shows_once() {
+    let w = world();
+    let a: Value = w.post_action(&w.op_a, &bodies(&w.op_a_cf).remove(3)).json().unwrap();
+    let id = a["identificativo_politica"].as_str().unwrap().to_owned();
+    let db = w.f.db();
+    db.execute(
+        "INSERT INTO sap_version (recipient_id, version, imported_at, file_name, encoding, original, sha256, sections)
+         VALUES (?1, 1, 1, 'sap.xml', 'UTF-8', x'00', 'x', '{}')",
+        [w.person],
+    )
+    .unwrap();
+    let sap = db.last_insert_rowid();
+    for (tipo, ident) in [("C07", id.as_str()), ("A02", "17FFFFFFFFX")] {
+        db.execute(
+            "INSERT INTO policy (recipient_id, origin, sap_version_id, tipo_attivita, identificativo_politica, created_at, updated_at)
+             VALUES (?1, 'sap', ?2, ?3, ?4, 1, 1)",
+            rusqlite::params![w.person, sap, tipo, ident],
+        )
+        .unwrap();
+    }
+    for c in [&w.op_a, &w.region] {
+        let detail: Value =
+            c.get(w.server.url(&format!("/api/v1/recipients/{}", w.person))).send().unwrap().json().unwrap();
+        let rows: Vec<(&str, &str)> = detail["section6"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["origin"].as_str().unwrap(), p["identificativo_politica"].as_str().unwrap()))
+            .collect();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(rows.contains(&("provider", id.as_str())) && rows.contains(&("sap", "17FFFFFFFFX")));
+    }
+}
