@@ -55,6 +55,9 @@ fn random_bytes() -> Result<Vec<u8>, StartupError> {
 /// The whole server, ready to launch.
 pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, StartupError> {
     let summary = tls::check_files(config)?;
+    // Held for the life of the process: `restore` refuses while it is held.
+    let lock = crate::infra::instance_lock::InstanceLock::try_acquire(&config.data)
+        .map_err(|e| StartupError::key("data", e.to_string()))?;
     let state = state(config, clock)?;
     let signing_key = Arc::new(crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?);
     let rocket_config = rocket::Config {
@@ -112,5 +115,5 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             println!("{line}");
         })
     });
-    Ok(web::app(state, rocket::custom(rocket_config).attach(announce).attach(shutdown_checkpoint)))
+    Ok(web::app(state, rocket::custom(rocket_config).manage(lock).attach(announce).attach(shutdown_checkpoint)))
 }

@@ -72,6 +72,8 @@ pub enum Change {
     ImportSap,
     ProgrammeUpdate,
     CodesImport,
+    BackupCreate,
+    BackupRestore,
 }
 
 impl Change {
@@ -94,6 +96,8 @@ impl Change {
             Change::ImportSap => "import.sap",
             Change::ProgrammeUpdate => "programme.update",
             Change::CodesImport => "codes.import",
+            Change::BackupCreate => "backup.create",
+            Change::BackupRestore => "backup.restore",
         }
     }
 }
@@ -113,6 +117,7 @@ pub enum View {
     RecipientView,
     SapView,
     ProgrammeView,
+    BackupDownload,
 }
 
 impl View {
@@ -130,6 +135,7 @@ impl View {
             View::RecipientView => "recipient.view",
             View::SapView => "sap.view",
             View::ProgrammeView => "programme.view",
+            View::BackupDownload => "backup.download",
         }
     }
 }

@@ -1,9 +1,12 @@
 //! Technical machinery: time, the audit chain, CRLs, certificates, TLS, logs, file formats.
 
 pub mod audit;
+pub mod backup_format;
 pub mod checkpoint;
 pub mod clock;
 pub mod crl;
+pub mod encryption;
+pub mod instance_lock;
 pub mod logging;
 pub mod pki;
 pub mod programme_pdf;

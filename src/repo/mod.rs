@@ -13,6 +13,7 @@ pub mod programmes;
 pub mod providers;
 pub mod recipients;
 pub mod settings;
+pub mod snapshot;
 pub mod writer;
 
 use std::path::Path;
@@ -27,7 +28,7 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 pub const SCHEMA_VERSION: i64 = migrate::LATEST;
 
 /// How long a connection waits for another process's write lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Proof that the holder is inside a `BEGIN IMMEDIATE` write transaction (or a savepoint of
 /// one). Only this module and the writer build it, so an audit row cannot be appended

@@ -4,6 +4,7 @@
 //! line all call these, so the rules live in one place.
 
 pub mod audit;
+pub mod backup;
 pub mod communications;
 pub mod imports;
 pub mod operators;
