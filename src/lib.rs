@@ -5,6 +5,7 @@
 //! capability), `web` (routes, guards, views), `server` and `cli` (wiring).
 
 pub mod access;
+pub mod backups;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -395,7 +395,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
 }
 
 fn serve(config: &Config) -> Result<ExitCode, CliError> {
-    let _log = infra::logging::init(Some(&config.log_dir));
+    let _log = infra::logging::init(Some(&config.log_dir), config.log.keep_days);
     let rocket = server::build(config, clock())?;
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .enable_all()

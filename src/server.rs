@@ -35,6 +35,16 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
     }
     let access =
         Arc::new(AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity_days));
+    let backups = Arc::new(crate::backups::Backups::new(
+        config.data.clone(),
+        config.backup_dir(),
+        config.backup_every(),
+        config.backup_keep(),
+        Arc::new(crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?),
+        config.audit_checkpoints(),
+        writer.clone(),
+        clock.clone(),
+    ));
     Ok(AppState {
         site: Site { region_name: config.region_name.clone(), training: config.training },
         access,
@@ -42,6 +52,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         writer,
         clock,
         form_secret,
+        backups,
     })
 }
 
@@ -78,6 +89,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
         ..rocket::Config::release_default()
     };
     let data = config.data.display().to_string();
+    let (backups, bk_clock) = (state.backups.clone(), state.clock.clone());
     let (writer, clock, access, days) =
         (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity_days);
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
@@ -97,6 +109,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
         Box::pin(async move {
             crate::jobs::spawn_idle_sweep(writer, clock.clone(), days);
             crate::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
+            crate::jobs::spawn_backups(backups, bk_clock);
             if let Some((crl, ca)) = crl {
                 crate::jobs::spawn_crl_reload(access, clock, crl, ca);
             }

@@ -2,6 +2,7 @@
 
 pub mod assignment;
 pub mod audit_event;
+pub mod backup_schedule;
 pub mod cns;
 pub mod codice_fiscale;
 pub mod communication;

@@ -41,6 +41,7 @@ pub struct AppState {
     pub writer: Writer,
     pub clock: SharedClock,
     pub form_secret: Vec<u8>,
+    pub backups: Arc<crate::backups::Backups>,
 }
 
 /// The application without its listener: routes, guards, fairings, catchers, state.
@@ -58,6 +59,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.writer.clone())
         .manage(state.clock.clone())
         .manage(FormSecret(state.form_secret.clone()))
+        .manage(state.backups.clone())
         .attach(request_log::RequestLog)
         .attach(gate::Gate)
         .attach(shield)

@@ -32,6 +32,8 @@ async fn client(dir: &std::path::Path) -> Client {
             versions: vec!["1.2".into()],
         },
         audit: AuditSection::default(),
+        backup: Default::default(),
+        log: Default::default(),
     };
     let clock: SharedClock = Arc::new(SystemClock);
     let state = crate::server::state(&config, clock).unwrap();

@@ -1,6 +1,7 @@
 //! The Region's screens (role `regione`; read-only for `revisore`): providers and their sedi,
 //! written communications, operators and staff, inactivity, the annual review.
 
+mod backup;
 mod communications;
 mod imports;
 mod inactivity;
@@ -22,6 +23,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(imports::routes());
     r.extend(inactivity::routes());
     r.extend(review::routes());
+    r.extend(backup::routes());
     r
 }
 

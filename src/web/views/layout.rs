@@ -72,6 +72,9 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                                             li { a href="/regione/importazioni" { "Importazioni" } }
                                         }
                                     }
+                                    @if user.role() == Role::Tecnico {
+                                        li { a href="/tecnico/backup" { "Backup" } }
+                                    }
                                 }
                                 li { a href="/manuale" { "Manuale" } }
                             }
