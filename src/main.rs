@@ -16,7 +16,7 @@ use ricolloca::{demo, infra, repo, server};
 #[derive(Parser)]
 #[command(
     name = "ricolloca",
-    version = concat!(env!("CARGO_PKG_VERSION"), " (schema 1)"),
+    version = ricolloca::repo::VERSION_LINE,
     about = "Ricolloca: Assegno di Ricollocazione appliance (CNS smartcard access, SAP, actions, audit trail)",
     long_about = "Ricolloca: Assegno di Ricollocazione appliance.\n\n\
         One binary, one SQLite data file. Operators log in only with their CNS smartcard\n\

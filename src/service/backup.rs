@@ -234,6 +234,21 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, BackupError> {
     Ok(Created { file: out.to_owned(), file_sha256, size, encrypted: req.passphrase.is_some(), manifest, checkpoint })
 }
 
+/// The automatic backup beside an older data file, before its schema is upgraded: not
+/// encrypted, not signed (no key is known where a data file is merely opened), verified like
+/// any other. Returns its path.
+pub fn before_upgrade(data: &Path, from: i64, now_ms: i64) -> Result<PathBuf, BackupError> {
+    let stamp = format_iso(now_ms).replace(['-', ':'], "");
+    let stamp = stamp.split('.').next().unwrap_or_default();
+    let mut name = data.as_os_str().to_owned();
+    name.push(format!(".schema-{from}-prima-dell-aggiornamento-{stamp}Z.zip"));
+    let out = PathBuf::from(name);
+    let created = create(&BackupRequest { data, out: &out, passphrase: None, key: None, now_ms })?;
+    let work_dir = data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    drop(verify(&created.file, None, None, work_dir, now_ms)?);
+    Ok(created.file)
+}
+
 /// A backup file checked whole, its database extracted to a temp file beside the data file.
 pub struct Verified {
     pub manifest: Manifest,
