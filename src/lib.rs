@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod backups;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -16,4 +17,5 @@ pub mod jobs;
 pub mod repo;
 pub mod server;
 pub mod service;
+pub mod status;
 pub mod web;

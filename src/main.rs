@@ -86,6 +86,19 @@ enum Command {
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
     },
+    /// Check the configuration and the certificate, key, CA and CRL files it names, without
+    /// starting (exit 1 on errors; warnings, e.g. expiry within 30 days, keep exit 0).
+    Check {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+    },
+    /// Health of the running server, over its local Unix socket (<data>.sock): database, free
+    /// disk, last backup, audit chain head and last checkpoint, CRL freshness. Exit 1 if the
+    /// server does not answer or the database is not ok.
+    Status {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+    },
     /// Audit trail tools.
     Audit {
         #[command(subcommand)]
@@ -313,6 +326,33 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 println!("spostato da parte (non cancellato): {}", p.display());
             }
             println!("ripristinato in {}; ora si può avviare il servizio", done.data.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { config } => {
+            let findings = ricolloca::check::run(config.as_deref(), clock().now_ms());
+            for f in &findings {
+                println!("{f}");
+            }
+            let errors = findings.iter().filter(|f| f.level == ricolloca::check::Level::Error).count();
+            if errors > 0 {
+                eprintln!("ricolloca: configurazione con {errors} errori");
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { config } => {
+            let config = Config::load(config.as_deref())?;
+            let report = ricolloca::status::query(&config.data).map_err(|e| {
+                CliError::Other(format!(
+                    "il servizio non risponde su {} ({e}): non è in esecuzione?",
+                    ricolloca::status::socket_path(&config.data).display()
+                ))
+            })?;
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            if report.pointer("/database/ok") != Some(&serde_json::Value::Bool(true)) {
+                eprintln!("ricolloca: database non disponibile");
+                return Ok(ExitCode::from(1));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Checkpoint { config } } => {

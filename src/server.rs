@@ -90,6 +90,13 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     };
     let data = config.data.display().to_string();
     let (backups, bk_clock) = (state.backups.clone(), state.clock.clone());
+    let health = crate::status::Health {
+        data: config.data.clone(),
+        pool: state.pool.clone(),
+        backups: state.backups.clone(),
+        access: state.access.clone(),
+        clock: state.clock.clone(),
+    };
     let (writer, clock, access, days) =
         (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity_days);
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
@@ -110,6 +117,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             crate::jobs::spawn_idle_sweep(writer, clock.clone(), days);
             crate::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
             crate::jobs::spawn_backups(backups, bk_clock);
+            crate::status::spawn(health);
             if let Some((crl, ca)) = crl {
                 crate::jobs::spawn_crl_reload(access, clock, crl, ca);
             }
