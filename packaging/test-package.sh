@@ -12,7 +12,9 @@ if command -v systemd-analyze >/dev/null; then
   out=$(systemd-analyze verify "$scratch/ricolloca.service" 2>&1 || true)
   if [ -n "$out" ]; then echo "$out"; echo "error: systemd-analyze verify" >&2; exit 1; fi
 fi
-deb=$(packaging/build-deb.sh "$bin" | tail -1)
+# A debug binary is ~200 MB of symbols that dpkg-deb would compress for minutes: strip a copy.
+cp "$bin" "$scratch/ricolloca" && strip "$scratch/ricolloca"
+deb=$(packaging/build-deb.sh "$scratch/ricolloca" | tail -1)
 dpkg -x "$deb" "$scratch/root"
 for f in usr/bin/ricolloca lib/systemd/system/ricolloca.service etc/ricolloca/ricolloca.toml.example; do
   [ -f "$scratch/root/$f" ] || { echo "error: $f missing from $deb" >&2; exit 1; }
