@@ -339,3 +339,90 @@ pub fn export_idol(
     std::fs::rename(&tmp, out).map_err(|e| CliError::Other(format!("{}: {e}", out.display())))?;
     Ok(export)
 }
+
+/// The passphrase from `--passphrase-file`, if given.
+fn passphrase(file: Option<&Path>) -> Result<Option<Vec<u8>>, CliError> {
+    file.map(|f| {
+        crate::infra::encryption::read_passphrase(f)
+            .map_err(|e| field("--passphrase-file", format!("{}: {e}", f.display())))
+    })
+    .transpose()
+}
+
+fn backup_error(e: service::backup::BackupError) -> CliError {
+    CliError::Other(e.to_string())
+}
+
+/// `ricolloca backup`: one verified backup file, beside a running server or not, audited as
+/// `backup.create` in the live file. If the audit row cannot be written, the file is removed
+/// (no backup exists that the trail does not know about).
+pub fn backup(
+    config: &crate::config::Config,
+    clock: &dyn Clock,
+    out: &Path,
+    passphrase_file: Option<&Path>,
+) -> Result<service::backup::Created, CliError> {
+    let pass = passphrase(passphrase_file)?;
+    let key = crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?;
+    if !config.data.is_file() {
+        return Err(field("data", format!("file dati non trovato: {}", config.data.display())));
+    }
+    let now = clock.now_ms();
+    let req = service::backup::BackupRequest {
+        data: &config.data,
+        out,
+        passphrase: pass.as_deref(),
+        key: Some(&key),
+        now_ms: now,
+    };
+    let created = service::backup::create(&req).map_err(backup_error)?;
+    let who = AdminAuthority::command_line(os_user().as_deref());
+    let audited = repo::open_and_migrate(&config.data).map_err(CliError::from).and_then(|mut conn| {
+        Ok(repo::write_once(&mut conn, |tx| audit::append(tx, now, who.actor(), &created.event()))?)
+    });
+    if let Err(e) = audited {
+        let _ = std::fs::remove_file(&created.file);
+        let _ = std::fs::remove_file(service::backup::sidecar(&created.file));
+        return Err(CliError::Other(format!("backup rimosso: riga di audit non scritta ({e})")));
+    }
+    if let Some(cp) = &created.checkpoint {
+        let file = config.audit_checkpoints();
+        crate::infra::checkpoint::append_to_file(&file, cp)
+            .map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
+    }
+    Ok(created)
+}
+
+/// `ricolloca restore`: see `service::backup::restore`. Returns what was done and whether the
+/// signed checkpoint could be checked (false when no audit key is configured here).
+pub fn restore(
+    config: &crate::config::Config,
+    clock: &dyn Clock,
+    from: &Path,
+    passphrase_file: Option<&Path>,
+) -> Result<(service::backup::Restored, bool), CliError> {
+    let pass = passphrase(passphrase_file)?;
+    let key_path = config.audit_key();
+    let trusted = if key_path.exists() {
+        Some(crate::infra::checkpoint::SigningKey::load(&key_path)?.public_key())
+    } else {
+        None
+    };
+    if let Some(dir) = config.data.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(field("data", format!("la cartella {} non esiste", dir.display())));
+    }
+    let who = AdminAuthority::command_line(os_user().as_deref());
+    let done = service::backup::restore(
+        &config.data,
+        &config.audit_checkpoints(),
+        from,
+        pass.as_deref(),
+        trusted.as_deref(),
+        who.actor(),
+        clock.now_ms(),
+    )
+    .map_err(backup_error)?;
+    Ok((done, trusted.is_some()))
+}

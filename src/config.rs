@@ -41,6 +41,10 @@ pub struct Config {
     pub audit: AuditSection,
     #[serde(default)]
     pub agenda: AgendaSection,
+    #[serde(default)]
+    pub backup: BackupSection,
+    #[serde(default)]
+    pub log: LogSection,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -59,6 +63,40 @@ impl Default for AgendaSection {
 
 fn default_backdate_days() -> u32 {
     7
+}
+
+/// Scheduled backups (also the folder the `tecnico` screen lists and writes to).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSection {
+    /// Folder of the backups. Default: `backups` beside the data file.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// "daily HH:MM" (Italian local time) or "Nh" (every N hours). None: no scheduled backups.
+    #[serde(default)]
+    pub every: Option<String>,
+    /// How many scheduled backups to keep; older ones go after a successful new one. Default 14.
+    #[serde(default)]
+    pub keep: Option<u32>,
+}
+
+/// Log files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    /// Days of daily log files kept in `log_dir` (older ones are deleted at rotation).
+    #[serde(default = "default_log_keep_days")]
+    pub keep_days: u32,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        Self { keep_days: default_log_keep_days() }
+    }
+}
+
+fn default_log_keep_days() -> u32 {
+    90
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -159,6 +197,15 @@ impl Config {
         if self.agenda.backdate_days > 90 {
             return Err(StartupError::key("agenda.backdate_days", "deve essere tra 0 e 90 giorni"));
         }
+        if let Some(every) = &self.backup.every {
+            crate::domain::backup_schedule::Every::parse(every).map_err(|m| StartupError::key("backup.every", m))?;
+        }
+        if self.backup.keep == Some(0) || self.backup.keep.is_some_and(|k| k > 10_000) {
+            return Err(StartupError::key("backup.keep", "deve essere tra 1 e 10000"));
+        }
+        if !(1..=3650).contains(&self.log.keep_days) {
+            return Err(StartupError::key("log.keep_days", "deve essere tra 1 e 3650 giorni"));
+        }
         if self.tls.versions.is_empty() {
             return Err(StartupError::key("tls.versions", "indicare almeno una versione (\"1.2\", \"1.3\")"));
         }
@@ -199,6 +246,20 @@ impl Config {
     /// The checkpoint file's path.
     pub fn audit_checkpoints(&self) -> PathBuf {
         self.audit.checkpoints.clone().unwrap_or_else(|| self.beside_data("audit-checkpoints.txt"))
+    }
+
+    /// The backup folder's path.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup.dir.clone().unwrap_or_else(|| self.beside_data("backups"))
+    }
+
+    /// The parsed schedule (validated at load).
+    pub fn backup_every(&self) -> Option<crate::domain::backup_schedule::Every> {
+        self.backup.every.as_deref().and_then(|e| crate::domain::backup_schedule::Every::parse(e).ok())
+    }
+
+    pub fn backup_keep(&self) -> usize {
+        self.backup.keep.unwrap_or(14) as usize
     }
 
     fn beside_data(&self, name: &str) -> PathBuf {
@@ -286,6 +347,12 @@ mod tests {
         assert!(e.contains("`tls.versions`"), "{e}");
         let e = err(&base(dir.path()).replace("ca.pem", "missing.pem"), dir.path());
         assert!(e.contains("`tls.client_ca`"), "{e}");
+        let e = err(&format!("{}[backup]\nevery = \"weekly\"\n", base(dir.path())), dir.path());
+        assert!(e.contains("`backup.every`"), "{e}");
+        let e = err(&format!("{}[backup]\nkeep = 0\n", base(dir.path())), dir.path());
+        assert!(e.contains("`backup.keep`"), "{e}");
+        let e = err(&format!("{}[log]\nkeep_days = 0\n", base(dir.path())), dir.path());
+        assert!(e.contains("`log.keep_days`"), "{e}");
         let e = err(&base(dir.path()).replace("log_dir", "#log_dir"), dir.path());
         assert!(e.contains("`log_dir`") && e.contains("mancante"), "{e}");
     }

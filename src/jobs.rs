@@ -122,3 +122,23 @@ pub fn spawn_checkpoints(
         }
     });
 }
+
+/// Scheduled backups (`backup.every`); nothing when no schedule is configured.
+pub fn spawn_backups(backups: Arc<crate::backups::Backups>, clock: SharedClock) {
+    let Some(every) = backups.every else { return };
+    rocket::tokio::spawn(async move {
+        let mut last = clock.now_ms();
+        loop {
+            let now = clock.now_ms();
+            let next = every.next_after(last, now);
+            // Wake at least every minute: the wall clock may jump (NTP, suspend).
+            let wait = u64::try_from((next - now).clamp(0, 60_000)).unwrap_or(60_000);
+            rocket::tokio::time::sleep(Duration::from_millis(wait)).await;
+            if clock.now_ms() >= next {
+                last = clock.now_ms();
+                // Failures are logged and kept for the screen by `run`.
+                let _ = backups.run(crate::domain::audit_event::Actor::system()).await;
+            }
+        }
+    });
+}

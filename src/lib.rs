@@ -5,6 +5,8 @@
 //! capability), `web` (routes, guards, views), `server` and `cli` (wiring).
 
 pub mod access;
+pub mod backups;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -15,4 +17,5 @@ pub mod jobs;
 pub mod repo;
 pub mod server;
 pub mod service;
+pub mod status;
 pub mod web;

@@ -16,7 +16,7 @@ use ricolloca::{demo, infra, repo, server};
 #[derive(Parser)]
 #[command(
     name = "ricolloca",
-    version = concat!(env!("CARGO_PKG_VERSION"), " (schema 1)"),
+    version = ricolloca::repo::VERSION_LINE,
     about = "Ricolloca: Assegno di Ricollocazione appliance (CNS smartcard access, SAP, actions, audit trail)",
     long_about = "Ricolloca: Assegno di Ricollocazione appliance.\n\n\
         One binary, one SQLite data file. Operators log in only with their CNS smartcard\n\
@@ -61,6 +61,43 @@ enum Command {
     Import {
         #[command(subcommand)]
         command: ImportCommand,
+    },
+    /// Write one verified backup file (a zip: database + manifest), also while the server runs.
+    Backup {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+        /// The backup file to write (must not exist). With a passphrase, the whole zip is
+        /// encrypted (Argon2id + ChaCha20-Poly1305; format in the manual, chapter "backup").
+        #[arg(long)]
+        out: PathBuf,
+        /// File holding the passphrase (one line).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Replace the data file with a backup (server stopped): verifies everything first, moves
+    /// the current file aside under a timestamped name, never deletes it.
+    Restore {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+        /// The backup file (.zip, or encrypted).
+        #[arg(long)]
+        from: PathBuf,
+        /// File holding the passphrase of an encrypted backup.
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Check the configuration and the certificate, key, CA and CRL files it names, without
+    /// starting (exit 1 on errors; warnings, e.g. expiry within 30 days, keep exit 0).
+    Check {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+    },
+    /// Health of the running server, over its local Unix socket (<data>.sock): database, free
+    /// disk, last backup, audit chain head and last checkpoint, CRL freshness. Exit 1 if the
+    /// server does not answer or the database is not ok.
+    Status {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
     },
     /// Audit trail tools.
     Audit {
@@ -289,6 +326,71 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
             Ok(if report.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
+        Command::Backup { config, out, passphrase_file } => {
+            let config = Config::load(config.as_deref())?;
+            let done = cli::backup(&config, clock().as_ref(), &out, passphrase_file.as_deref())?;
+            println!(
+                "backup scritto: {} ({} byte{}), sha256 {}\n  database sha256 {}, schema {}, catena di audit integra fino a {}{}",
+                done.file.display(),
+                done.size,
+                if done.encrypted { ", cifrato" } else { "" },
+                done.file_sha256,
+                done.manifest.database.sha256,
+                done.manifest.schema_version,
+                done.manifest.audit.head_seq,
+                if done.checkpoint.is_some() { ", checkpoint firmato nel manifest" } else { "" },
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { config, from, passphrase_file } => {
+            let config = Config::load(config.as_deref())?;
+            let (done, signed) = cli::restore(&config, clock().as_ref(), &from, passphrase_file.as_deref())?;
+            if !signed {
+                eprintln!(
+                    "ricolloca: attenzione: nessuna chiave di audit (audit.key): firma del backup non verificata"
+                );
+            }
+            println!(
+                "backup verificato: {} del {} (schema {}, sha256 {}, integrity_check ok, catena di audit integra fino a {})",
+                from.display(),
+                done.manifest.created_at,
+                done.manifest.schema_version,
+                done.manifest.database.sha256,
+                done.manifest.audit.head_seq
+            );
+            for p in &done.moved_aside {
+                println!("spostato da parte (non cancellato): {}", p.display());
+            }
+            println!("ripristinato in {}; ora si può avviare il servizio", done.data.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { config } => {
+            let findings = ricolloca::check::run(config.as_deref(), clock().now_ms());
+            for f in &findings {
+                println!("{f}");
+            }
+            let errors = findings.iter().filter(|f| f.level == ricolloca::check::Level::Error).count();
+            if errors > 0 {
+                eprintln!("ricolloca: configurazione con {errors} errori");
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { config } => {
+            let config = Config::load(config.as_deref())?;
+            let report = ricolloca::status::query(&config.data).map_err(|e| {
+                CliError::Other(format!(
+                    "il servizio non risponde su {} ({e}): non è in esecuzione?",
+                    ricolloca::status::socket_path(&config.data).display()
+                ))
+            })?;
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            if report.pointer("/database/ok") != Some(&serde_json::Value::Bool(true)) {
+                eprintln!("ricolloca: database non disponibile");
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit { command: AuditCommand::Checkpoint { config } } => {
             let config = Config::load(config.as_deref())?;
             let cp = cli::audit_checkpoint(
@@ -369,7 +471,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
 }
 
 fn serve(config: &Config) -> Result<ExitCode, CliError> {
-    let _log = infra::logging::init(Some(&config.log_dir));
+    let _log = infra::logging::init(Some(&config.log_dir), config.log.keep_days);
     let rocket = server::build(config, clock())?;
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -35,6 +35,16 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
     }
     let access =
         Arc::new(AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity_days));
+    let backups = Arc::new(crate::backups::Backups::new(
+        config.data.clone(),
+        config.backup_dir(),
+        config.backup_every(),
+        config.backup_keep(),
+        Arc::new(crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?),
+        config.audit_checkpoints(),
+        writer.clone(),
+        clock.clone(),
+    ));
     Ok(AppState {
         site: Site {
             region_name: config.region_name.clone(),
@@ -48,6 +58,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         clock,
         form_secret,
         agenda: config.agenda,
+        backups,
     })
 }
 
@@ -61,6 +72,9 @@ fn random_bytes() -> Result<Vec<u8>, StartupError> {
 /// The whole server, ready to launch.
 pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, StartupError> {
     let summary = tls::check_files(config)?;
+    // Held for the life of the process: `restore` refuses while it is held.
+    let lock = crate::infra::instance_lock::InstanceLock::try_acquire(&config.data)
+        .map_err(|e| StartupError::key("data", e.to_string()))?;
     let state = state(config, clock)?;
     let signing_key = Arc::new(crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?);
     let rocket_config = rocket::Config {
@@ -81,6 +95,14 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
         ..rocket::Config::release_default()
     };
     let data = config.data.display().to_string();
+    let (backups, bk_clock) = (state.backups.clone(), state.clock.clone());
+    let health = crate::status::Health {
+        data: config.data.clone(),
+        pool: state.pool.clone(),
+        backups: state.backups.clone(),
+        access: state.access.clone(),
+        clock: state.clock.clone(),
+    };
     let (writer, clock, access, days) =
         (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity_days);
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
@@ -100,6 +122,8 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
         Box::pin(async move {
             crate::jobs::spawn_idle_sweep(writer, clock.clone(), days);
             crate::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
+            crate::jobs::spawn_backups(backups, bk_clock);
+            crate::status::spawn(health);
             if let Some((crl, ca)) = crl {
                 crate::jobs::spawn_crl_reload(access, clock, crl, ca);
             }
@@ -118,5 +142,5 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             println!("{line}");
         })
     });
-    Ok(web::app(state, rocket::custom(rocket_config).attach(announce).attach(shutdown_checkpoint)))
+    Ok(web::app(state, rocket::custom(rocket_config).manage(lock).attach(announce).attach(shutdown_checkpoint)))
 }

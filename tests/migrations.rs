@@ -99,6 +99,40 @@ fn a_version_1_file_is_migrated_to_the_schema_of_a_new_file() {
     assert!(kinds > 0);
     assert_eq!(migrated.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok");
     assert_eq!(migrated.query_row("PRAGMA foreign_key_check", [], |r| r.get::<_, String>(0)).ok(), None);
+
+    // Before migrating, a verified backup of the version-1 file was written beside it.
+    let backups: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.to_string_lossy().contains("v1.db.schema-1-prima-dell-aggiornamento-")
+                && p.extension().is_some_and(|e| e == "zip")
+        })
+        .collect();
+    assert_eq!(backups.len(), 1, "one automatic backup");
+    let verified = ricolloca::service::backup::verify(&backups[0], None, None, dir.path(), 1).unwrap();
+    assert_eq!(verified.manifest.schema_version, 1);
+    assert_eq!(verified.manifest.row_counts["voucher"], 1);
+    let copy = rusqlite::Connection::open(&verified.db).unwrap();
+    let v: i64 = copy.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(v, 1, "the backup holds the file as it was before the upgrade");
+    // A new file and an up-to-date one get none.
+    drop(migrated);
+    ricolloca::repo::open_and_migrate(&old).unwrap();
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".zip"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn version_prints_app_and_schema() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ricolloca")).arg("--version").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("(schema {})", ricolloca::repo::SCHEMA_VERSION)), "{text}");
 }
 
 #[test]

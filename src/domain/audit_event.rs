@@ -79,6 +79,8 @@ pub enum Change {
     AppointmentCreate,
     AppointmentOutcome,
     ProgrammeOutcome,
+    BackupCreate,
+    BackupRestore,
 }
 
 impl Change {
@@ -108,6 +110,8 @@ impl Change {
             Change::AppointmentCreate => "appointment.create",
             Change::AppointmentOutcome => "appointment.outcome",
             Change::ProgrammeOutcome => "programme.outcome",
+            Change::BackupCreate => "backup.create",
+            Change::BackupRestore => "backup.restore",
         }
     }
 }
@@ -138,6 +142,7 @@ pub enum View {
     OutcomeView,
     /// Outcome counts per provider (the Region's basis of result-based payment).
     OutcomeReport,
+    BackupDownload,
 }
 
 impl View {
@@ -162,6 +167,7 @@ impl View {
             View::RefusalReport => "agenda.report",
             View::OutcomeView => "outcome.view",
             View::OutcomeReport => "outcome.report",
+            View::BackupDownload => "backup.download",
         }
     }
 }

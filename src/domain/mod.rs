@@ -3,6 +3,7 @@
 pub mod appointment;
 pub mod assignment;
 pub mod audit_event;
+pub mod backup_schedule;
 pub mod cns;
 pub mod codice_fiscale;
 pub mod communication;

@@ -1,10 +1,13 @@
 //! Technical machinery: time, the audit chain, CRLs, certificates, TLS, logs, file formats.
 
 pub mod audit;
+pub mod backup_format;
 pub mod checkpoint;
 pub mod clock;
 pub mod crl;
 pub mod idol_feed;
+pub mod encryption;
+pub mod instance_lock;
 pub mod logging;
 pub mod pki;
 pub mod programme_pdf;

@@ -19,6 +19,7 @@ pub mod recipients;
 pub mod settings;
 pub mod signed_programmes;
 pub mod vouchers;
+pub mod snapshot;
 pub mod writer;
 
 use std::path::Path;
@@ -31,9 +32,12 @@ use crate::error::{AppError, StartupError};
 /// The schema of a new data file; `PRAGMA user_version` says which version a file has.
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 pub const SCHEMA_VERSION: i64 = migrate::LATEST;
+/// What `ricolloca --version` prints: app and schema version (clap needs a literal; the test
+/// below keeps the number equal to `SCHEMA_VERSION`).
+pub const VERSION_LINE: &str = concat!(env!("CARGO_PKG_VERSION"), " (schema 2)");
 
 /// How long a connection waits for another process's write lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Proof that the holder is inside a `BEGIN IMMEDIATE` write transaction (or a savepoint of
 /// one). Only this module and the writer build it, so an audit row cannot be appended
@@ -92,6 +96,22 @@ pub fn open_and_migrate(path: &Path) -> Result<Connection, StartupError> {
             ),
         ));
     }
+    if version > 0 && version < SCHEMA_VERSION {
+        // A verified backup of the old file before anything changes it. (The one call from
+        // `repo` into `service`: every opener must get it, so it lives where they all pass.)
+        let now = crate::infra::clock::Clock::now_ms(&crate::infra::clock::SystemClock);
+        let backup = crate::service::backup::before_upgrade(path, version, now).map_err(|e| {
+            StartupError::key(
+                "data",
+                format!("backup automatico prima dell'aggiornamento non riuscito, file dati non toccato: {e}"),
+            )
+        })?;
+        tracing::warn!(file = %backup.display(), from = version, to = SCHEMA_VERSION, "backup written before the schema upgrade");
+        eprintln!(
+            "ricolloca: file dati dello schema {version}: backup verificato scritto in {} prima dell'aggiornamento allo schema {SCHEMA_VERSION}",
+            backup.display()
+        );
+    }
     let mut conn = open_rw(path).map_err(|e| StartupError::key("data", format!("{}: {e}", path.display())))?;
     if version < SCHEMA_VERSION {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -146,4 +166,12 @@ pub fn write_once<R>(
     let out = f(&WriteTx::new(&tx))?;
     tx.commit()?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_version_line_names_this_schema() {
+        assert!(super::VERSION_LINE.ends_with(&format!("(schema {})", super::SCHEMA_VERSION)));
+    }
 }

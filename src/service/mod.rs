@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod appointments;
 pub mod audit;
+pub mod backup;
 pub mod communications;
 pub mod idol_export;
 pub mod imports;

@@ -51,6 +51,7 @@ pub struct AppState {
     pub form_secret: Vec<u8>,
     /// `[agenda]` settings (the back-dating window).
     pub agenda: crate::config::AgendaSection,
+    pub backups: Arc<crate::backups::Backups>,
 }
 
 /// The application without its listener: routes, guards, fairings, catchers, state.
@@ -69,6 +70,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.clock.clone())
         .manage(FormSecret(state.form_secret.clone()))
         .manage(state.agenda)
+        .manage(state.backups.clone())
         .attach(request_log::RequestLog)
         .attach(gate::Gate)
         .attach(shield)

@@ -35,6 +35,8 @@ async fn client(dir: &std::path::Path) -> Client {
         },
         audit: AuditSection::default(),
         agenda: Default::default(),
+        backup: Default::default(),
+        log: Default::default(),
     };
     let clock: SharedClock = Arc::new(SystemClock);
     let state = crate::server::state(&config, clock).unwrap();

@@ -1,6 +1,7 @@
 //! The Region's screens (role `regione`; read-only for `revisore`): providers and their sedi,
 //! written communications, operators and staff, inactivity, the annual review.
 
+mod backup;
 mod communications;
 mod idol;
 mod imports;
@@ -26,6 +27,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(review::routes());
     r.extend(outcomes::routes());
     r.extend(idol::routes());
+    r.extend(backup::routes());
     r
 }
 

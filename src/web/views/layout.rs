@@ -77,6 +77,9 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                                             li { a href="/regione/idol" { "IDOL" } }
                                         }
                                     }
+                                    @if user.role() == Role::Tecnico {
+                                        li { a href="/tecnico/backup" { "Backup" } }
+                                    }
                                 }
                                 li { a href="/manuale" { "Manuale" } }
                             }

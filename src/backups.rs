@@ -1,0 +1,203 @@
+//! Backups made by the running server: on the `backup.every` schedule (see `jobs::spawn_backups`)
+//! or when the `tecnico` asks from the screen. One at a time; the outcome of the last one is kept
+//! for the screen and `status`, failures are logged. The snapshot is `service::backup::create`
+//! in a blocking thread (the server keeps serving: WAL readers never block the writer); the
+//! `backup.create` audit row goes through the writer like every other write.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::domain::audit_event::Actor;
+use crate::domain::backup_schedule::Every;
+use crate::error::AppError;
+use crate::infra::checkpoint::SigningKey;
+use crate::infra::clock::{SharedClock, format_iso};
+use crate::repo::audit;
+use crate::repo::writer::Writer;
+use crate::service::backup::{self, BackupRequest, sidecar};
+
+/// Name prefix of the files this module writes (and prunes: nothing else in the folder).
+const PREFIX: &str = "ricolloca-";
+const SUFFIX: &str = ".zip";
+
+#[derive(Debug, Clone, Default)]
+pub struct LastRun {
+    pub at_ms: i64,
+    pub file: Option<String>,
+    pub error: Option<String>,
+}
+
+/// One file in the backup folder, as the screen lists it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: String,
+    pub size: u64,
+    pub modified_ms: i64,
+    pub sha256: Option<String>,
+}
+
+pub struct Backups {
+    pub data: PathBuf,
+    pub dir: PathBuf,
+    pub every: Option<Every>,
+    pub keep: usize,
+    key: Arc<SigningKey>,
+    checkpoints: PathBuf,
+    writer: Writer,
+    clock: SharedClock,
+    running: AtomicBool,
+    last: Mutex<Option<LastRun>>,
+    last_ok: Mutex<Option<LastRun>>,
+}
+
+impl Backups {
+    pub fn new(
+        data: PathBuf,
+        dir: PathBuf,
+        every: Option<Every>,
+        keep: usize,
+        key: Arc<SigningKey>,
+        checkpoints: PathBuf,
+        writer: Writer,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            data,
+            dir,
+            every,
+            keep,
+            key,
+            checkpoints,
+            writer,
+            clock,
+            running: AtomicBool::new(false),
+            last: Mutex::new(None),
+            last_ok: Mutex::new(None),
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// The last attempt (successful or not) and the last success.
+    pub fn last(&self) -> (Option<LastRun>, Option<LastRun>) {
+        let get = |m: &Mutex<Option<LastRun>>| m.lock().ok().and_then(|g| g.clone());
+        (get(&self.last), get(&self.last_ok))
+    }
+
+    fn record(&self, run: LastRun) {
+        if run.error.is_none()
+            && let Ok(mut ok) = self.last_ok.lock()
+        {
+            *ok = Some(run.clone());
+        }
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some(run);
+        }
+    }
+
+    /// Makes one backup now, unless one is running (then `Ok(None)`). Audited as `actor`.
+    pub async fn run(self: &Arc<Self>, actor: Actor) -> Result<Option<PathBuf>, AppError> {
+        if self.running.swap(true, Ordering::SeqCst) {
+            return Ok(None);
+        }
+        let now = self.clock.now_ms();
+        let outcome = self.run_inner(actor, now).await;
+        self.running.store(false, Ordering::SeqCst);
+        match &outcome {
+            Ok(path) => {
+                tracing::info!(file = %path.display(), "backup written");
+                self.record(LastRun { at_ms: now, file: Some(backup::file_name(path)), error: None });
+            }
+            Err(e) => {
+                tracing::error!(error = %e, dir = %self.dir.display(), "backup failed");
+                self.record(LastRun { at_ms: now, file: None, error: Some(e.to_string()) });
+            }
+        }
+        outcome.map(Some)
+    }
+
+    async fn run_inner(self: &Arc<Self>, actor: Actor, now: i64) -> Result<PathBuf, AppError> {
+        let stamp = format_iso(now).replace(['-', ':'], "");
+        let stamp = stamp.split('.').next().unwrap_or_default().to_owned();
+        let out = self.dir.join(format!("{PREFIX}{stamp}Z{SUFFIX}"));
+        let me = self.clone();
+        let target = out.clone();
+        let created = rocket::tokio::task::spawn_blocking(move || {
+            let req = BackupRequest { data: &me.data, out: &target, passphrase: None, key: Some(&me.key), now_ms: now };
+            backup::create(&req)
+        })
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        let event = created.event();
+        let audited = self.writer.write(move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await;
+        if let Err(e) = audited {
+            // No backup the audit trail does not know about.
+            let _ = std::fs::remove_file(&created.file);
+            let _ = std::fs::remove_file(sidecar(&created.file));
+            return Err(e);
+        }
+        if let Some(cp) = &created.checkpoint
+            && let Err(e) = crate::infra::checkpoint::append_to_file(&self.checkpoints, cp)
+        {
+            tracing::error!(error = %e, path = %self.checkpoints.display(), "audit checkpoint file not written");
+        }
+        self.prune();
+        Ok(created.file)
+    }
+
+    /// Keeps the newest `keep` backups this module wrote (names sort by time).
+    fn prune(&self) {
+        let mut ours: Vec<String> =
+            self.list().into_iter().map(|e| e.name).filter(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX)).collect();
+        ours.sort();
+        let excess = ours.len().saturating_sub(self.keep);
+        for name in ours.into_iter().take(excess) {
+            let path = self.dir.join(&name);
+            match std::fs::remove_file(&path) {
+                Ok(()) => tracing::info!(file = %path.display(), "old backup removed (backup.keep)"),
+                Err(e) => tracing::warn!(file = %path.display(), error = %e, "old backup not removed"),
+            }
+            let _ = std::fs::remove_file(sidecar(&path));
+        }
+    }
+
+    /// Backup files in the folder (hidden temp files and sidecars excluded), newest first.
+    pub fn list(&self) -> Vec<Entry> {
+        list_dir(&self.dir)
+    }
+
+    /// The path of a listed backup by its name; `None` for anything not listed (no traversal).
+    pub fn find(&self, name: &str) -> Option<PathBuf> {
+        self.list().into_iter().find(|e| e.name == name).map(|e| self.dir.join(e.name))
+    }
+}
+
+pub fn list_dir(dir: &Path) -> Vec<Entry> {
+    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut out: Vec<Entry> = read
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let name = e.file_name().into_string().ok()?;
+            let meta = e.metadata().ok()?;
+            if name.starts_with('.') || name.ends_with(".sha256") || !meta.is_file() {
+                return None;
+            }
+            let modified_ms = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+                .unwrap_or(0);
+            let sha256 = std::fs::read_to_string(sidecar(&e.path()))
+                .ok()
+                .and_then(|s| s.split_whitespace().next().map(str::to_owned));
+            Some(Entry { name, size: meta.len(), modified_ms, sha256 })
+        })
+        .collect();
+    out.sort_by(|a, b| b.modified_ms.cmp(&a.modified_ms).then(b.name.cmp(&a.name)));
+    out
+}

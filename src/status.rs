@@ -1,0 +1,134 @@
+//! Local health check without a smartcard: the server answers on a Unix socket beside the data
+//! file (`<data>.sock`, mode 0600), and `ricolloca status` reads it. A Unix socket rather than a
+//! loopback port: only the service user and root can connect (file permissions), there is no
+//! port to choose or clash, and nothing on the network can ever reach it.
+//! The answer is one JSON object; the connection is closed after it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::access::AccessControl;
+use crate::backups::Backups;
+use crate::infra::clock::{SharedClock, format_iso};
+use crate::repo::pool::ReadPool;
+use crate::repo::{audit, snapshot};
+
+pub fn socket_path(data: &Path) -> PathBuf {
+    let mut name = data.as_os_str().to_owned();
+    name.push(".sock");
+    PathBuf::from(name)
+}
+
+pub struct Health {
+    pub data: PathBuf,
+    pub pool: Arc<ReadPool>,
+    pub backups: Arc<Backups>,
+    pub access: Arc<AccessControl>,
+    pub clock: SharedClock,
+}
+
+impl Health {
+    pub async fn report(&self) -> Value {
+        let now = self.clock.now_ms();
+        let db = self
+            .pool
+            .read(|c| {
+                let version = snapshot::schema_version(c)?;
+                let (seq, hash) = snapshot::audit_head(c)?;
+                let last_cp = audit::checkpoints(c)?.pop();
+                Ok((version, seq, hex::encode(hash), last_cp))
+            })
+            .await;
+        let db = match db {
+            Ok((version, seq, hash, cp)) => json!({
+                "ok": true,
+                "schema_version": version,
+                "audit_head_seq": seq,
+                "audit_head_hash": hash,
+                "last_checkpoint_seq": cp.as_ref().map(|c| c.seq),
+                "last_checkpoint_at": cp.as_ref().map(|c| format_iso(c.ts_ms)),
+            }),
+            Err(e) => json!({ "ok": false, "error": e.to_string() }),
+        };
+        let dir = self.data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let disk = rustix::fs::statvfs(dir).ok().map(|s| s.f_bavail.saturating_mul(s.f_frsize));
+        let (last, last_ok) = self.backups.last();
+        let newest = crate::backups::list_dir(&self.backups.dir).into_iter().next();
+        let crls: Vec<Value> = self
+            .access
+            .revocation_sources()
+            .iter()
+            .map(|s| {
+                json!({
+                    "path": s.path.display().to_string(),
+                    "issuer": s.issuer,
+                    "next_update": s.next_update_ms.map(format_iso),
+                    "expired": s.next_update_ms.is_some_and(|n| n < now),
+                })
+            })
+            .collect();
+        json!({
+            "version": crate::repo::VERSION_LINE,
+            "time": format_iso(now),
+            "database": db,
+            "disk_free_bytes": disk,
+            "backup": {
+                "dir": self.backups.dir.display().to_string(),
+                "running": self.backups.is_running(),
+                "last_ok_at": last_ok.as_ref().map(|r| format_iso(r.at_ms)),
+                "last_ok_file": last_ok.and_then(|r| r.file),
+                "last_error": last.as_ref().and_then(|r| r.error.clone()),
+                "last_error_at": last.as_ref().filter(|r| r.error.is_some()).map(|r| format_iso(r.at_ms)),
+                "newest_file": newest.as_ref().map(|e| e.name.clone()),
+                "newest_file_at": newest.as_ref().map(|e| format_iso(e.modified_ms)),
+            },
+            "crl": crls,
+        })
+    }
+}
+
+/// Serves the status socket until the process ends. The caller holds the instance lock, so a
+/// socket file left by a killed server can be removed safely.
+pub fn spawn(health: Health) {
+    use rocket::tokio::io::AsyncWriteExt;
+    let path = socket_path(&health.data);
+    let _ = std::fs::remove_file(&path);
+    let listener = match rocket::tokio::net::UnixListener::bind(&path) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = %e, path = %path.display(), "status socket not available");
+            return;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(error = %e, "status socket permissions not set");
+        }
+    }
+    let health = Arc::new(health);
+    rocket::tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else { continue };
+            let health = health.clone();
+            rocket::tokio::spawn(async move {
+                let body = health.report().await.to_string();
+                let _ = stream.write_all(body.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+}
+
+/// The client side, for `ricolloca status`.
+pub fn query(data: &Path) -> std::io::Result<Value> {
+    use std::io::Read;
+    let mut stream = std::os::unix::net::UnixStream::connect(socket_path(data))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text)?;
+    serde_json::from_str(&text).map_err(std::io::Error::other)
+}

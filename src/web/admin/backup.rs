@@ -1,0 +1,140 @@
+//! `/tecnico/backup` (role `tecnico`): the backups in `backup.dir` with size, time and sha256,
+//! the outcome of the last run, a button to start one now, and downloads (audited).
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::fs::NamedFile;
+use rocket::http::Header;
+use rocket::response::Redirect;
+use rocket::{Responder, Route, State, get, post, routes};
+use serde_json::json;
+
+use crate::access::AccessControl;
+use crate::backups::Backups;
+use crate::domain::audit_event::{AuditEvent, View};
+use crate::error::AppError;
+use crate::infra::clock::format_it;
+use crate::web::Site;
+use crate::web::forms::{FormToken, token_field};
+use crate::web::guards::Tecnico;
+use crate::web::views::layout::page;
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / f64::from(1u32 << 30)),
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / f64::from(1u32 << 20)),
+        b => format!("{:.0} kB", (b as f64 / 1024.0).ceil()),
+    }
+}
+
+#[get("/tecnico/backup?<esito>")]
+async fn list(
+    who: Tecnico,
+    backups: &State<Arc<Backups>>,
+    token: FormToken,
+    site: &State<Site>,
+    esito: Option<&str>,
+) -> Result<Markup, AppError> {
+    let b = backups.inner().clone();
+    let entries = rocket::tokio::task::spawn_blocking(move || b.list()).await.map_err(AppError::internal)?;
+    let (last, last_ok) = backups.last();
+    let schedule = backups.inner().every.map(|e| match e {
+        crate::domain::backup_schedule::Every::Daily(m) => format!("ogni giorno alle {:02}:{:02}", m / 60, m % 60),
+        crate::domain::backup_schedule::Every::Hours(h) => format!("ogni {h} ore"),
+    });
+    Ok(page(
+        Some(site),
+        "Backup",
+        Some(&who.0),
+        html! {
+            h1 { "Backup" }
+            @if esito == Some("avviato") {
+                div.alert.alert-success role="status" { p { "Backup avviato: la tabella si aggiorna quando è finito (ricaricare la pagina)." } }
+            }
+            @if backups.is_running() {
+                div.alert.alert-info role="status" { p { "Backup in corso." } }
+            }
+            @if let Some(run) = last.as_ref().filter(|r| r.error.is_some()) {
+                div.alert.alert-danger role="alert" {
+                    p { strong { "Ultimo backup non riuscito" } " (" (format_it(run.at_ms)) "): " (run.error.clone().unwrap_or_default()) }
+                    p { "Il file dati non è stato toccato e nessun file di backup incompleto è rimasto. Dettagli nel registro di sistema." }
+                }
+            }
+            dl.facts {
+                dt { "Cartella" } dd { code { (backups.dir.display()) } }
+                dt { "Pianificazione" } dd { (schedule.unwrap_or_else(|| "nessuna (backup.every non impostato)".into())) }
+                dt { "Backup conservati" } dd { (backups.keep) " (i più vecchi sono tolti dopo un backup riuscito)" }
+                dt { "Ultimo backup riuscito" } dd {
+                    @match &last_ok { Some(r) => { (format_it(r.at_ms)) " — " (r.file.clone().unwrap_or_default()) }, None => { "nessuno da quando il servizio è stato avviato" } }
+                }
+            }
+            form method="post" action="/tecnico/backup" {
+                (token_field(&token))
+                button.btn.btn-primary type="submit" disabled[backups.is_running()] { "Esegui un backup ora" }
+            }
+            h2 { "Backup presenti" }
+            @if entries.is_empty() { p { "Nessun backup nella cartella." } } @else {
+                table.data {
+                    thead { tr { th scope="col" { "File" } th scope="col" { "Dimensione" } th scope="col" { "Data" } th scope="col" { "SHA-256" } } }
+                    tbody {
+                        @for e in &entries {
+                            tr {
+                                td { a href={ "/tecnico/backup/file/" (crate::web::admin::q(&e.name)) } download { (e.name) } }
+                                td { (size(e.size)) }
+                                td { (format_it(e.modified_ms)) }
+                                td { code.hash { (e.sha256.clone().unwrap_or_else(|| "—".into())) } }
+                            }
+                        }
+                    }
+                }
+            }
+            p { "Il ripristino si fa dalla riga di comando, a servizio fermo: " code { "ricolloca restore --from FILE" } ". Vedere il " a href="/manuale/backup" { "manuale" } "." }
+        },
+    ))
+}
+
+#[post("/tecnico/backup")]
+async fn start(who: Tecnico, backups: &State<Arc<Backups>>) -> Redirect {
+    let (b, actor) = (backups.inner().clone(), who.0.actor());
+    // Runs on after the redirect; the outcome is shown on the page and logged.
+    rocket::tokio::spawn(async move {
+        let _ = b.run(actor).await;
+    });
+    Redirect::to("/tecnico/backup?esito=avviato")
+}
+
+#[derive(Responder)]
+struct Download {
+    file: NamedFile,
+    disposition: Header<'static>,
+}
+
+#[get("/tecnico/backup/file/<name>")]
+async fn download(
+    who: Tecnico,
+    name: &str,
+    backups: &State<Arc<Backups>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Download, AppError> {
+    let path = backups.find(name).ok_or(AppError::NotFound)?;
+    let sha256 = crate::backups::list_dir(&backups.dir).into_iter().find(|e| e.name == name).and_then(|e| e.sha256);
+    // The audit row is committed before a byte of the file leaves.
+    access
+        .audit(
+            who.0.actor(),
+            AuditEvent::View {
+                view: View::BackupDownload,
+                object: Some(format!("backup:{name}")),
+                detail: json!({ "file": name, "sha256": sha256 }),
+            },
+        )
+        .await?;
+    let file = NamedFile::open(&path).await.map_err(AppError::internal)?;
+    let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
+    Ok(Download { file, disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{safe}\"")) })
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![list, start, download]
+}
