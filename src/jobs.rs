@@ -122,3 +122,33 @@ pub fn spawn_checkpoints(
         }
     });
 }
+
+/// How often the new audit rows are verified for the auditor's screens, and the whole chain.
+const CHAIN_CHECK: Duration = Duration::from_secs(60);
+const CHAIN_FULL_EVERY: u32 = 24 * 60;
+
+/// Keeps the chain state the auditor sees: the whole chain at start and once a day, the new
+/// rows every minute (continuing from the last verified hash).
+pub fn spawn_chain_watch(
+    pool: Arc<crate::repo::pool::ReadPool>,
+    watch: Arc<crate::service::chain_watch::ChainWatch>,
+    clock: SharedClock,
+) {
+    rocket::tokio::spawn(async move {
+        let mut tick = rocket::tokio::time::interval(CHAIN_CHECK);
+        let mut runs: u32 = 0;
+        loop {
+            tick.tick().await;
+            let (w, now, full) = (watch.clone(), clock.now_ms(), runs.is_multiple_of(CHAIN_FULL_EVERY));
+            runs = runs.wrapping_add(1);
+            match pool.read(move |c| w.refresh(c, now, full)).await {
+                Ok(status) => {
+                    if let Some((seq, why)) = &status.broken {
+                        tracing::error!(seq, reason = %why, "audit chain BROKEN");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "audit chain check failed"),
+            }
+        }
+    });
+}

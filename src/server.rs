@@ -35,6 +35,9 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
     }
     let access =
         Arc::new(AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity_days));
+    let public_key = crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?.public_key();
+    let chain_watch =
+        Arc::new(crate::service::chain_watch::ChainWatch::new(public_key, Some(config.audit_checkpoints())));
     Ok(AppState {
         site: Site { region_name: config.region_name.clone(), training: config.training },
         access,
@@ -42,6 +45,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         writer,
         clock,
         form_secret,
+        chain_watch,
     })
 }
 
@@ -77,6 +81,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     let data = config.data.display().to_string();
     let (writer, clock, access, days) =
         (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity_days);
+    let (cw_pool, cw_watch, cw_clock) = (state.pool.clone(), state.chain_watch.clone(), state.clock.clone());
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
     let (cp_writer, cp_clock, cp_key, cp_file, cp_minutes) = (
         state.writer.clone(),
@@ -94,6 +99,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
         Box::pin(async move {
             crate::jobs::spawn_idle_sweep(writer, clock.clone(), days);
             crate::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
+            crate::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
             if let Some((crl, ca)) = crl {
                 crate::jobs::spawn_crl_reload(access, clock, crl, ca);
             }

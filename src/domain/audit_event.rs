@@ -72,6 +72,11 @@ pub enum Change {
     ImportSap,
     ProgrammeUpdate,
     CodesImport,
+    AnomalyDetect,
+    AnomalySuspend,
+    AnomalyArchive,
+    NoticeAcknowledge,
+    AuditPrune,
 }
 
 impl Change {
@@ -94,6 +99,11 @@ impl Change {
             Change::ImportSap => "import.sap",
             Change::ProgrammeUpdate => "programme.update",
             Change::CodesImport => "codes.import",
+            Change::AnomalyDetect => "anomaly.detect",
+            Change::AnomalySuspend => "anomaly.suspend",
+            Change::AnomalyArchive => "anomaly.archive",
+            Change::NoticeAcknowledge => "notice.acknowledge",
+            Change::AuditPrune => "audit.prune",
         }
     }
 }
@@ -113,6 +123,13 @@ pub enum View {
     RecipientView,
     SapView,
     ProgrammeView,
+    AuditSearch,
+    AuditExport,
+    SubjectReport,
+    SubjectExport,
+    ActivityReport,
+    ActivityExport,
+    AnomalyList,
 }
 
 impl View {
@@ -130,8 +147,38 @@ impl View {
             View::RecipientView => "recipient.view",
             View::SapView => "sap.view",
             View::ProgrammeView => "programme.view",
+            View::AuditSearch => "audit.search",
+            View::AuditExport => "audit.export",
+            View::SubjectReport => "audit.subject_report",
+            View::SubjectExport => "audit.subject_export",
+            View::ActivityReport => "audit.activity",
+            View::ActivityExport => "audit.activity_export",
+            View::AnomalyList => "anomaly.list",
         }
     }
+
+    /// Every read, for reports that tell reads from changes by action name.
+    pub const ALL: [View; 19] = [
+        View::ProviderList,
+        View::ProviderView,
+        View::OperatorList,
+        View::OperatorView,
+        View::InactivityReport,
+        View::ReviewReport,
+        View::ReviewExport,
+        View::DocumentDownload,
+        View::RecipientList,
+        View::RecipientView,
+        View::SapView,
+        View::ProgrammeView,
+        View::AuditSearch,
+        View::AuditExport,
+        View::SubjectReport,
+        View::SubjectExport,
+        View::ActivityReport,
+        View::ActivityExport,
+        View::AnomalyList,
+    ];
 }
 
 #[derive(Debug, Clone)]

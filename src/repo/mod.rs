@@ -2,7 +2,10 @@
 //! Repository functions take a connection (reads) or a [`WriteTx`] (writes); they never
 //! decide permissions.
 
+pub mod anomalies;
 pub mod audit;
+pub mod audit_prune;
+pub mod audit_search;
 pub mod certificates;
 pub mod codes;
 pub mod communications;

@@ -3,9 +3,13 @@
 //! for people and the audit row, or nothing at all. The web handlers, the API and the command
 //! line all call these, so the rules live in one place.
 
+pub mod anomalies;
 pub mod audit;
+pub mod audit_prune;
+pub mod chain_watch;
 pub mod communications;
 pub mod imports;
+pub mod notice;
 pub mod operators;
 pub mod programmes;
 pub mod providers;

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod errors;
 pub mod forms;
 pub mod gate;
@@ -41,6 +42,7 @@ pub struct AppState {
     pub writer: Writer,
     pub clock: SharedClock,
     pub form_secret: Vec<u8>,
+    pub chain_watch: Arc<crate::service::chain_watch::ChainWatch>,
 }
 
 /// The application without its listener: routes, guards, fairings, catchers, state.
@@ -58,6 +60,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.writer.clone())
         .manage(state.clock.clone())
         .manage(FormSecret(state.form_secret.clone()))
+        .manage(state.chain_watch.clone())
         .attach(request_log::RequestLog)
         .attach(gate::Gate)
         .attach(shield)
@@ -67,6 +70,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", admin::routes())
         .mount("/", recipients::routes())
         .mount("/", programme::routes())
+        .mount("/", audit::routes())
         .mount("/static", assets::routes())
         .mount("/manuale", manual::routes())
         .mount("/api/v1", api::routes())

@@ -32,6 +32,7 @@ async fn client(dir: &std::path::Path) -> Client {
             versions: vec!["1.2".into()],
         },
         audit: AuditSection::default(),
+        anomalies: Default::default(),
     };
     let clock: SharedClock = Arc::new(SystemClock);
     let state = crate::server::state(&config, clock).unwrap();

@@ -70,7 +70,13 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                                         li { a href="/regione/revisione" { "Revisione annuale" } }
                                         @if user.role() == Role::Regione {
                                             li { a href="/regione/importazioni" { "Importazioni" } }
+                                            li { a href="/regione/anomalie" { "Anomalie" } }
                                         }
+                                    }
+                                    @if user.role() == Role::Revisore {
+                                        li { a href="/revisione/registro" { "Registro accessi" } }
+                                        li { a href="/revisione/interessato" { "Accessi a un interessato" } }
+                                        li { a href="/revisione/attivita" { "Attività periodica" } }
                                     }
                                 }
                                 li { a href="/manuale" { "Manuale" } }
@@ -86,6 +92,8 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                         p { (site.region_name) " — " (SERVICE_NAME) ", " (SERVICE_TAGLINE) }
                         p {
                             "Ogni accesso e ogni operazione sono registrati. "
+                            a href="/informativa" { "Informativa sul tracciamento" }
+                            " · "
                             a href="/manuale/accesso" { "Come si accede" }
                             " · "
                             a href="/manuale" { "Manuale" }
