@@ -82,6 +82,8 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     let (writer, clock, access, days) =
         (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity_days);
     let (cw_pool, cw_watch, cw_clock) = (state.pool.clone(), state.chain_watch.clone(), state.clock.clone());
+    let (aw_pool, aw_writer, aw_clock, aw_cfg) =
+        (state.pool.clone(), state.writer.clone(), state.clock.clone(), config.anomalies.clone());
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
     let (cp_writer, cp_clock, cp_key, cp_file, cp_minutes) = (
         state.writer.clone(),
@@ -100,6 +102,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             crate::jobs::spawn_idle_sweep(writer, clock.clone(), days);
             crate::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
             crate::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
+            crate::jobs::spawn_anomaly_watch(aw_pool, aw_writer, aw_clock, aw_cfg);
             if let Some((crl, ca)) = crl {
                 crate::jobs::spawn_crl_reload(access, clock, crl, ca);
             }

@@ -477,3 +477,7 @@ pub fn evaluate(
     }
     hits
 }
+
+#[cfg(test)]
+#[path = "anomaly_tests.rs"]
+mod tests;

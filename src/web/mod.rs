@@ -2,6 +2,7 @@
 //! read pool or the writer, with the capability handle their guard gave them.
 
 pub mod admin;
+pub mod anomalies;
 pub mod api;
 pub mod assets;
 pub mod audit;
@@ -71,6 +72,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", recipients::routes())
         .mount("/", programme::routes())
         .mount("/", audit::routes())
+        .mount("/", anomalies::routes())
         .mount("/static", assets::routes())
         .mount("/manuale", manual::routes())
         .mount("/api/v1", api::routes())

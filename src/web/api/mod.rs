@@ -1,6 +1,7 @@
 //! `/api/v1`: JSON for integrations, behind the same gate, guards and audit as the screens.
 
 mod admin;
+mod anomalies;
 mod audit;
 mod imports;
 mod me;
@@ -26,6 +27,7 @@ pub fn body<T>(parsed: Result<Json<T>, rocket::serde::json::Error<'_>>) -> Resul
 pub fn routes() -> Vec<Route> {
     let mut routes = me::routes();
     routes.extend(audit::routes());
+    routes.extend(anomalies::routes());
     routes.extend(admin::routes());
     routes.extend(imports::routes());
     routes.extend(recipients::routes());
