@@ -46,6 +46,10 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         clock,
         form_secret,
         chain_watch,
+        notice: Arc::new(crate::service::notice::Notice::load(
+            config.audit.notice.as_deref(),
+            config.audit.notice_required,
+        )?),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod certificates;
 pub mod codes;
 pub mod communications;
 pub mod migrate;
+pub mod notice;
 pub mod operators;
 pub mod pool;
 pub mod programmes;

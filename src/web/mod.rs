@@ -13,6 +13,7 @@ pub mod guards;
 pub mod headers;
 pub mod home;
 pub mod manual;
+pub mod notice;
 pub mod params;
 pub mod programme;
 pub mod recipients;
@@ -44,6 +45,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub form_secret: Vec<u8>,
     pub chain_watch: Arc<crate::service::chain_watch::ChainWatch>,
+    pub notice: Arc<crate::service::notice::Notice>,
 }
 
 /// The application without its listener: routes, guards, fairings, catchers, state.
@@ -62,6 +64,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.clock.clone())
         .manage(FormSecret(state.form_secret.clone()))
         .manage(state.chain_watch.clone())
+        .manage(state.notice.clone())
         .attach(request_log::RequestLog)
         .attach(gate::Gate)
         .attach(shield)
@@ -73,6 +76,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", programme::routes())
         .mount("/", audit::routes())
         .mount("/", anomalies::routes())
+        .mount("/", notice::routes())
         .mount("/static", assets::routes())
         .mount("/manuale", manual::routes())
         .mount("/api/v1", api::routes())

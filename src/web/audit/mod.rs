@@ -65,7 +65,7 @@ pub fn csv_download(name: &str, header: &[&str], rows: &[Vec<String>]) -> Result
 pub fn parse_day(field: &str, value: &str) -> Result<i64, AppError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(value.trim(), &format).map_err(|_| {
-        AppError::Invalid(vec![FieldError { field: field.into(), message: "data non valida (gg/mm/aaaa)".into() }])
+        AppError::Invalid(vec![FieldError { field: field.into(), message: "data non valida (aaaa-mm-gg)".into() }])
     })?;
     Ok(local_day_start(i64::from(date.to_julian_day()) - 2_440_588))
 }
