@@ -426,3 +426,35 @@ pub fn restore(
     .map_err(backup_error)?;
     Ok((done, trusted.is_some()))
 }
+
+/// Removes audit rows older than `before` (`yyyy-mm-dd`, Italian local midnight), never inside
+/// the retention period: signs a checkpoint of the last removed row and appends it to the
+/// checkpoint file first, then deletes in one transaction with the prune record and its
+/// audit row. Returns (rows removed, anchor seq), or `None` when there was nothing to remove.
+pub fn audit_prune(
+    data: &Path,
+    clock: &dyn Clock,
+    key: &Path,
+    file: &Path,
+    before: &str,
+    retention_months: u32,
+) -> Result<Option<(i64, i64)>, CliError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date =
+        time::Date::parse(before.trim(), &format).map_err(|_| field("--before", "data non valida (aaaa-mm-gg)"))?;
+    let before_ms = crate::infra::clock::local_day_start(i64::from(date.to_julian_day()) - 2_440_588);
+    let key = crate::infra::checkpoint::SigningKey::load(key)?;
+    let mut conn = repo::open_and_migrate(data)?;
+    let now = clock.now_ms();
+    let Some((checkpoint, anchor)) = service::audit_prune::plan(&conn, now, &key, before_ms, retention_months)? else {
+        return Ok(None);
+    };
+    // Outside the data file first: whatever happens next, the cut point is on record.
+    crate::infra::checkpoint::append_to_file(file, &checkpoint)
+        .map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
+    let actor = AdminAuthority::command_line(os_user().as_deref()).actor().clone();
+    let rows = repo::write_once(&mut conn, |tx| {
+        service::audit_prune::execute(tx, now, &actor, &checkpoint, &anchor, retention_months)
+    })?;
+    Ok(Some((rows, anchor.up_to_seq)))
+}

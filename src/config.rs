@@ -45,6 +45,9 @@ pub struct Config {
     pub backup: BackupSection,
     #[serde(default)]
     pub log: LogSection,
+    /// The anomaly watch's rules and thresholds (see `domain::anomaly`).
+    #[serde(default)]
+    pub anomalies: crate::domain::anomaly::AnomalyConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -131,12 +134,36 @@ pub struct AuditSection {
     /// Minutes between checkpoints while the server runs (also one at clean shutdown).
     #[serde(default = "default_checkpoint_minutes")]
     pub checkpoint_minutes: u32,
+    /// Months audit rows are kept at least; `audit prune` refuses younger rows. Minimum 6
+    /// (Garante, system administrators); 24 by default (Garante, health dossier guidelines).
+    #[serde(default = "default_retention_months")]
+    pub retention_months: u32,
+    /// Markdown file with the "Informativa sul tracciamento" (default: the embedded text).
+    #[serde(default)]
+    pub notice: Option<PathBuf>,
+    /// Operators' pages redirect to the notice until they acknowledge its current text.
+    #[serde(default = "default_true")]
+    pub notice_required: bool,
 }
 
 impl Default for AuditSection {
     fn default() -> Self {
-        Self { key: None, checkpoints: None, checkpoint_minutes: default_checkpoint_minutes() }
+        Self {
+            key: None,
+            checkpoints: None,
+            checkpoint_minutes: default_checkpoint_minutes(),
+            retention_months: default_retention_months(),
+            notice: None,
+            notice_required: true,
+        }
     }
+}
+
+fn default_retention_months() -> u32 {
+    24
+}
+fn default_true() -> bool {
+    true
 }
 
 fn default_checkpoint_minutes() -> u32 {
@@ -206,6 +233,15 @@ impl Config {
         if !(1..=3650).contains(&self.log.keep_days) {
             return Err(StartupError::key("log.keep_days", "deve essere tra 1 e 3650 giorni"));
         }
+        if !(6..=1200).contains(&self.audit.retention_months) {
+            return Err(StartupError::key("audit.retention_months", "deve essere almeno 6 mesi (e al massimo 1200)"));
+        }
+        if let Some(notice) = &self.audit.notice
+            && !notice.is_file()
+        {
+            return Err(StartupError::key("audit.notice", format!("file non trovato: {}", notice.display())));
+        }
+        self.anomalies.validate().map_err(|(key, message)| StartupError::key(&key, message))?;
         if self.tls.versions.is_empty() {
             return Err(StartupError::key("tls.versions", "indicare almeno una versione (\"1.2\", \"1.3\")"));
         }
@@ -353,6 +389,16 @@ mod tests {
         assert!(e.contains("`backup.keep`"), "{e}");
         let e = err(&format!("{}[log]\nkeep_days = 0\n", base(dir.path())), dir.path());
         assert!(e.contains("`log.keep_days`"), "{e}");
+        assert_eq!(c.audit.retention_months, 24);
+        assert_eq!(c.anomalies.rule(crate::domain::anomaly::RuleKind::ManyRecipients).threshold, 40);
+        let e = err(&format!("{}[audit]\nretention_months = 3\n", base(dir.path())), dir.path());
+        assert!(e.contains("`audit.retention_months`"), "{e}");
+        let e = err(&format!("{}[anomalies]\noffice_hours = \"20:00-07:00\"\n", base(dir.path())), dir.path());
+        assert!(e.contains("`anomalies.office_hours`"), "{e}");
+        let e = err(&format!("{}[anomalies.download_burst]\nthreshold = 0\n", base(dir.path())), dir.path());
+        assert!(e.contains("`anomalies.download_burst.threshold`"), "{e}");
+        let e = err(&format!("{}[anomalies.download_burst]\nlimit = 3\n", base(dir.path())), dir.path());
+        assert!(e.contains("`anomalies.download_burst.limit`"), "{e}");
         let e = err(&base(dir.path()).replace("log_dir", "#log_dir"), dir.path());
         assert!(e.contains("`log_dir`") && e.contains("mancante"), "{e}");
     }

@@ -142,3 +142,79 @@ pub fn spawn_backups(backups: Arc<crate::backups::Backups>, clock: SharedClock) 
         }
     });
 }
+
+/// How often the new audit rows are verified for the auditor's screens, and the whole chain.
+const CHAIN_CHECK: Duration = Duration::from_secs(60);
+const CHAIN_FULL_EVERY: u32 = 24 * 60;
+
+/// Keeps the chain state the auditor sees: the whole chain at start and once a day, the new
+/// rows every minute (continuing from the last verified hash).
+pub fn spawn_chain_watch(
+    pool: Arc<crate::repo::pool::ReadPool>,
+    watch: Arc<crate::service::chain_watch::ChainWatch>,
+    clock: SharedClock,
+) {
+    rocket::tokio::spawn(async move {
+        let mut tick = rocket::tokio::time::interval(CHAIN_CHECK);
+        let mut runs: u32 = 0;
+        loop {
+            tick.tick().await;
+            let (w, now, full) = (watch.clone(), clock.now_ms(), runs.is_multiple_of(CHAIN_FULL_EVERY));
+            runs = runs.wrapping_add(1);
+            match pool.read(move |c| w.refresh(c, now, full)).await {
+                Ok(status) => {
+                    if let Some((seq, why)) = &status.broken {
+                        tracing::error!(seq, reason = %why, "audit chain BROKEN");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "audit chain check failed"),
+            }
+        }
+    });
+}
+
+/// Evaluates the anomaly rules over the audit rows added since the last run, every
+/// `anomalies.check_minutes`; a backlog is worked off batch by batch.
+pub async fn anomaly_watch(
+    pool: &Arc<crate::repo::pool::ReadPool>,
+    writer: &Writer,
+    clock: &SharedClock,
+    cfg: &Arc<crate::domain::anomaly::AnomalyConfig>,
+) {
+    loop {
+        let (c, now) = (cfg.clone(), clock.now_ms());
+        let found = match pool.read(move |conn| service::anomalies::evaluate_new(conn, &c, now)).await {
+            Ok(found) => found,
+            Err(e) => return tracing::error!(error = %e, "anomaly watch failed"),
+        };
+        let Some(last) = found.last_seq else { return };
+        let c = cfg.clone();
+        match writer.write(move |tx| service::anomalies::record(tx, now, &c, &found)).await {
+            Ok(new) if !new.is_empty() => tracing::warn!(anomalies = ?new, "anomalies found"),
+            Ok(_) => {}
+            Err(e) => return tracing::error!(error = %e, "anomaly watch failed"),
+        }
+        // Caught up when the batch ended at the head read above.
+        let head = pool.read(crate::repo::anomalies::head_seq).await.unwrap_or(last);
+        if last >= head {
+            return;
+        }
+    }
+}
+
+pub fn spawn_anomaly_watch(
+    pool: Arc<crate::repo::pool::ReadPool>,
+    writer: Writer,
+    clock: SharedClock,
+    cfg: crate::domain::anomaly::AnomalyConfig,
+) {
+    let minutes = u64::from(cfg.check_minutes);
+    let cfg = Arc::new(cfg);
+    rocket::tokio::spawn(async move {
+        let mut tick = rocket::tokio::time::interval(Duration::from_secs(minutes * 60));
+        loop {
+            tick.tick().await;
+            anomaly_watch(&pool, &writer, &clock, &cfg).await;
+        }
+    });
+}

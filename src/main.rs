@@ -227,6 +227,16 @@ enum AuditCommand {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
     },
+    /// Remove audit rows older than a date, never younger than audit.retention_months: a signed
+    /// checkpoint of the last removed row is written first (checkpoint file and data file),
+    /// and `audit verify` then checks the chain from that signed cut.
+    Prune {
+        #[arg(long, env = CONFIG_ENV)]
+        config: Option<PathBuf>,
+        /// Remove the rows before this day (yyyy-mm-dd, Italian local midnight).
+        #[arg(long)]
+        before: String,
+    },
     /// Print the public key that verifies the checkpoints (hex).
     Pubkey {
         #[arg(long, env = CONFIG_ENV)]
@@ -402,6 +412,24 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             match cp {
                 Some(cp) => println!("checkpoint firmato alla riga {} ({})", cp.seq, hex::encode(cp.hash)),
                 None => println!("nessun checkpoint nuovo: catena vuota o già firmata all'ultima riga"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Prune { config, before } } => {
+            let config = Config::load(config.as_deref())?;
+            let done = cli::audit_prune(
+                &config.data,
+                clock().as_ref(),
+                &config.audit_key(),
+                &config.audit_checkpoints(),
+                &before,
+                config.audit.retention_months,
+            )?;
+            match done {
+                Some((rows, seq)) => {
+                    println!("{rows} righe cancellate fino alla {seq}; checkpoint firmato alla riga {seq}")
+                }
+                None => println!("nessuna riga da cancellare prima del {before}"),
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -45,6 +45,9 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         writer.clone(),
         clock.clone(),
     ));
+    let public_key = crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?.public_key();
+    let chain_watch =
+        Arc::new(crate::service::chain_watch::ChainWatch::new(public_key, Some(config.audit_checkpoints())));
     Ok(AppState {
         site: Site {
             region_name: config.region_name.clone(),
@@ -59,6 +62,11 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         form_secret,
         agenda: config.agenda,
         backups,
+        chain_watch,
+        notice: Arc::new(crate::service::notice::Notice::load(
+            config.audit.notice.as_deref(),
+            config.audit.notice_required,
+        )?),
     })
 }
 
@@ -105,6 +113,9 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     };
     let (writer, clock, access, days) =
         (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity_days);
+    let (cw_pool, cw_watch, cw_clock) = (state.pool.clone(), state.chain_watch.clone(), state.clock.clone());
+    let (aw_pool, aw_writer, aw_clock, aw_cfg) =
+        (state.pool.clone(), state.writer.clone(), state.clock.clone(), config.anomalies.clone());
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
     let (cp_writer, cp_clock, cp_key, cp_file, cp_minutes) = (
         state.writer.clone(),
@@ -124,6 +135,8 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             crate::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
             crate::jobs::spawn_backups(backups, bk_clock);
             crate::status::spawn(health);
+            crate::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
+            crate::jobs::spawn_anomaly_watch(aw_pool, aw_writer, aw_clock, aw_cfg);
             if let Some((crl, ca)) = crl {
                 crate::jobs::spawn_crl_reload(access, clock, crl, ca);
             }

@@ -81,6 +81,11 @@ pub enum Change {
     ProgrammeOutcome,
     BackupCreate,
     BackupRestore,
+    AnomalyDetect,
+    AnomalySuspend,
+    AnomalyArchive,
+    NoticeAcknowledge,
+    AuditPrune,
 }
 
 impl Change {
@@ -112,6 +117,11 @@ impl Change {
             Change::ProgrammeOutcome => "programme.outcome",
             Change::BackupCreate => "backup.create",
             Change::BackupRestore => "backup.restore",
+            Change::AnomalyDetect => "anomaly.detect",
+            Change::AnomalySuspend => "anomaly.suspend",
+            Change::AnomalyArchive => "anomaly.archive",
+            Change::NoticeAcknowledge => "notice.acknowledge",
+            Change::AuditPrune => "audit.prune",
         }
     }
 }
@@ -143,6 +153,13 @@ pub enum View {
     /// Outcome counts per provider (the Region's basis of result-based payment).
     OutcomeReport,
     BackupDownload,
+    AuditSearch,
+    AuditExport,
+    SubjectReport,
+    SubjectExport,
+    ActivityReport,
+    ActivityExport,
+    AnomalyList,
 }
 
 impl View {
@@ -168,8 +185,38 @@ impl View {
             View::OutcomeView => "outcome.view",
             View::OutcomeReport => "outcome.report",
             View::BackupDownload => "backup.download",
+            View::AuditSearch => "audit.search",
+            View::AuditExport => "audit.export",
+            View::SubjectReport => "audit.subject_report",
+            View::SubjectExport => "audit.subject_export",
+            View::ActivityReport => "audit.activity",
+            View::ActivityExport => "audit.activity_export",
+            View::AnomalyList => "anomaly.list",
         }
     }
+
+    /// Every read, for reports that tell reads from changes by action name.
+    pub const ALL: [View; 19] = [
+        View::ProviderList,
+        View::ProviderView,
+        View::OperatorList,
+        View::OperatorView,
+        View::InactivityReport,
+        View::ReviewReport,
+        View::ReviewExport,
+        View::DocumentDownload,
+        View::RecipientList,
+        View::RecipientView,
+        View::SapView,
+        View::ProgrammeView,
+        View::AuditSearch,
+        View::AuditExport,
+        View::SubjectReport,
+        View::SubjectExport,
+        View::ActivityReport,
+        View::ActivityExport,
+        View::AnomalyList,
+    ];
 }
 
 #[derive(Debug, Clone)]

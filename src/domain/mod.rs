@@ -1,5 +1,6 @@
 //! Types and rules of the programme: no Rocket, no SQL.
 
+pub mod anomaly;
 pub mod appointment;
 pub mod assignment;
 pub mod audit_event;

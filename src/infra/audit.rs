@@ -139,7 +139,13 @@ impl Default for ChainVerifier {
 
 impl ChainVerifier {
     pub fn new() -> Self {
-        Self { report: ChainReport { intact_rows: 0, head_seq: 0, head_hash: GENESIS, broken: None } }
+        Self::resume(0, GENESIS)
+    }
+
+    /// Continues a chain known sound up to `seq` with `hash`: after a prune (the signed
+    /// anchor) or where an earlier verification stopped (incremental checks).
+    pub fn resume(seq: i64, hash: [u8; 32]) -> Self {
+        Self { report: ChainReport { intact_rows: 0, head_seq: seq, head_hash: hash, broken: None } }
     }
 
     /// Feeds the next row; returns false once the chain is broken (stop feeding).

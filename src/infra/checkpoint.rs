@@ -32,6 +32,24 @@ pub fn message(seq: i64, hash: &[u8; 32], ts_ms: i64) -> Vec<u8> {
     m
 }
 
+/// What a prune signs: that the chain may start after `seq` (whose row hash is `hash`),
+/// because the rows up to it were older than `before_ms`. Its own tag, so an ordinary
+/// checkpoint can never be passed off as permission to cut the chain there.
+pub fn prune_message(seq: i64, hash: &[u8; 32], before_ms: i64) -> Vec<u8> {
+    const PRUNE_TAG: &[u8] = b"ricolloca/audit-prune\0";
+    let mut m = Vec::with_capacity(PRUNE_TAG.len() + 48);
+    m.extend_from_slice(PRUNE_TAG);
+    m.extend_from_slice(&seq.to_be_bytes());
+    m.extend_from_slice(hash);
+    m.extend_from_slice(&before_ms.to_be_bytes());
+    m
+}
+
+/// Checks a prune signature with the trusted key.
+pub fn prune_verifies(public_key: &[u8], seq: i64, hash: &[u8; 32], before_ms: i64, signature: &[u8]) -> bool {
+    UnparsedPublicKey::new(&ED25519, public_key).verify(&prune_message(seq, hash, before_ms), signature).is_ok()
+}
+
 pub struct SigningKey(Ed25519KeyPair);
 
 impl SigningKey {
@@ -66,6 +84,10 @@ impl SigningKey {
 
     pub fn public_key(&self) -> Vec<u8> {
         self.0.public_key().as_ref().to_vec()
+    }
+
+    pub fn sign_prune(&self, seq: i64, hash: &[u8; 32], before_ms: i64) -> Vec<u8> {
+        self.0.sign(&prune_message(seq, hash, before_ms)).as_ref().to_vec()
     }
 
     pub fn sign(&self, seq: i64, hash: [u8; 32], ts_ms: i64) -> Checkpoint {

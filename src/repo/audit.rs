@@ -18,7 +18,8 @@ fn head(tx: &WriteTx<'_>) -> Result<(i64, [u8; 32], i64), AppError> {
         })
         .optional()?;
     match row {
-        None => Ok((0, GENESIS, 0)),
+        // Empty: a new file, or every row pruned (then the chain continues from the anchor).
+        None => Ok(super::audit_prune::anchor(tx.conn())?.map_or((0, GENESIS, 0), |a| (a.up_to_seq, a.hash, 0))),
         Some((seq, hash, ts)) => {
             let hash: [u8; 32] = hash.try_into().map_err(|_| AppError::internal("audit head hash is not 32 bytes"))?;
             Ok((seq, hash, ts))
@@ -69,15 +70,25 @@ pub fn append(tx: &WriteTx<'_>, now_ms: i64, actor: &Actor, event: &AuditEvent) 
     Ok(row.seq)
 }
 
-/// Walks the whole chain in seq order, stopping at the first broken row.
+/// Walks the whole chain in seq order, stopping at the first broken row. After a prune the
+/// chain starts at the prune anchor (checked against its signature by `service::audit::check`).
 pub fn verify(conn: &Connection) -> Result<ChainReport, AppError> {
+    let (seq, hash) = match super::audit_prune::anchor(conn)? {
+        Some(a) => (a.up_to_seq, a.hash),
+        None => (0, GENESIS),
+    };
+    verify_from(conn, seq, hash)
+}
+
+/// Walks the rows after `after_seq`, the chain being known sound up to it with `hash`.
+pub fn verify_from(conn: &Connection, after_seq: i64, hash: [u8; 32]) -> Result<ChainReport, AppError> {
     let mut stmt = conn.prepare(
         "SELECT seq, ts, actor_id, actor_cf, actor_role, provider_id, cert_sha256, client_ip,
                 action, object, outcome, detail, prev_hash, hash
-         FROM audit_log ORDER BY seq",
+         FROM audit_log WHERE seq > ?1 ORDER BY seq",
     )?;
-    let mut rows = stmt.query([])?;
-    let mut verifier = ChainVerifier::new();
+    let mut rows = stmt.query([after_seq])?;
+    let mut verifier = ChainVerifier::resume(after_seq, hash);
     while let Some(r) = rows.next()? {
         let row = AuditRow {
             seq: r.get(0)?,
@@ -140,4 +151,9 @@ pub fn row_hash(conn: &Connection, seq: i64) -> Result<Option<Vec<u8>>, AppError
 /// Number of rows, for reports.
 pub fn count(conn: &Connection) -> Result<i64, AppError> {
     Ok(conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?)
+}
+
+/// The first row's seq (1 unless the chain was pruned), `None` for an empty chain.
+pub fn first_seq(conn: &Connection) -> Result<Option<i64>, AppError> {
+    Ok(conn.query_row("SELECT seq FROM audit_log ORDER BY seq LIMIT 1", [], |r| r.get(0)).optional()?)
 }

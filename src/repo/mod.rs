@@ -3,13 +3,17 @@
 //! decide permissions.
 
 pub mod actions;
+pub mod anomalies;
 pub mod appointments;
 pub mod audit;
+pub mod audit_prune;
+pub mod audit_search;
 pub mod certificates;
 pub mod codes;
 pub mod communications;
 pub mod idol;
 pub mod migrate;
+pub mod notice;
 pub mod operators;
 pub mod outcomes;
 pub mod pool;
@@ -18,8 +22,8 @@ pub mod providers;
 pub mod recipients;
 pub mod settings;
 pub mod signed_programmes;
-pub mod vouchers;
 pub mod snapshot;
+pub mod vouchers;
 pub mod writer;
 
 use std::path::Path;
@@ -34,7 +38,7 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 pub const SCHEMA_VERSION: i64 = migrate::LATEST;
 /// What `ricolloca --version` prints: app and schema version (clap needs a literal; the test
 /// below keeps the number equal to `SCHEMA_VERSION`).
-pub const VERSION_LINE: &str = concat!(env!("CARGO_PKG_VERSION"), " (schema 2)");
+pub const VERSION_LINE: &str = concat!(env!("CARGO_PKG_VERSION"), " (schema 3)");
 
 /// How long a connection waits for another process's write lock before giving up.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

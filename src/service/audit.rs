@@ -4,8 +4,8 @@
 use rusqlite::Connection;
 
 use crate::error::AppError;
-use crate::infra::checkpoint::{Checkpoint, SigningKey};
-use crate::repo::{WriteTx, audit};
+use crate::infra::checkpoint::{Checkpoint, SigningKey, prune_verifies};
+use crate::repo::{WriteTx, audit, audit_prune};
 
 /// Signs the current head, unless it is empty or already checkpointed. Returns what it wrote.
 pub fn write_checkpoint(tx: &WriteTx<'_>, now: i64, key: &SigningKey) -> Result<Option<Checkpoint>, AppError> {
@@ -26,6 +26,9 @@ pub enum CheckpointProblem {
     Truncated { seq: i64, head: i64 },
     /// The row at a signed checkpoint has another hash: the tail was rewritten and re-chained.
     Rechained { seq: i64 },
+    /// The chain starts after a prune whose record is not signed by the trusted key (rows
+    /// removed by someone other than `audit prune`), or no signed checkpoint matches it.
+    BadPrune { seq: i64 },
 }
 
 impl CheckpointProblem {
@@ -36,6 +39,9 @@ impl CheckpointProblem {
             ),
             CheckpointProblem::Truncated { seq, head } => format!(
                 "coda troncata: il checkpoint firmato {seq} è oltre l'ultima riga presente {head} (truncated tail: rows after {head} removed)"
+            ),
+            CheckpointProblem::BadPrune { seq } => format!(
+                "righe iniziali rimosse senza una potatura firmata fino alla riga {seq} (rows up to {seq} removed without a signed prune)"
             ),
             CheckpointProblem::Rechained { seq } => format!(
                 "coda riscritta: la riga {seq} non corrisponde al checkpoint firmato (re-chained tail at or before row {seq})"
@@ -52,9 +58,40 @@ pub fn check(
     checkpoints: &[Checkpoint],
     trusted_key: &[u8],
 ) -> Result<Option<CheckpointProblem>, AppError> {
+    // After a prune the chain starts at its anchor: every prune must be signed, and the
+    // signed checkpoint written at its seq must carry the anchor's hash.
+    let prunes = audit_prune::all(conn)?;
+    for p in &prunes {
+        if !prune_verifies(trusted_key, p.up_to_seq, &p.hash, p.before_ts, &p.signature) {
+            return Ok(Some(CheckpointProblem::BadPrune { seq: p.up_to_seq }));
+        }
+    }
+    let anchor = prunes.last();
+    let first = audit::first_seq(conn)?;
+    match (anchor, first) {
+        (None, Some(first)) if first != 1 => return Ok(Some(CheckpointProblem::BadPrune { seq: first - 1 })),
+        (Some(a), Some(first)) if first != a.up_to_seq + 1 => {
+            return Ok(Some(CheckpointProblem::BadPrune { seq: first - 1 }));
+        }
+        (Some(a), _) if !checkpoints.iter().any(|c| c.seq == a.up_to_seq && c.hash == a.hash) => {
+            return Ok(Some(CheckpointProblem::BadPrune { seq: a.up_to_seq }));
+        }
+        _ => {}
+    }
+    let floor = anchor.map_or(0, |a| a.up_to_seq);
     for cp in checkpoints {
         if !cp.verifies_with(trusted_key) {
             return Ok(Some(CheckpointProblem::BadSignature { seq: cp.seq }));
+        }
+        if cp.seq < floor {
+            // Its row was pruned; the signed anchor vouches for the cut.
+            continue;
+        }
+        if cp.seq == floor {
+            if anchor.is_some_and(|a| a.hash != cp.hash) {
+                return Ok(Some(CheckpointProblem::Rechained { seq: cp.seq }));
+            }
+            continue;
         }
         if cp.seq > head {
             return Ok(Some(CheckpointProblem::Truncated { seq: cp.seq, head }));

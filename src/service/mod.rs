@@ -4,12 +4,16 @@
 //! line all call these, so the rules live in one place.
 
 pub mod actions;
+pub mod anomalies;
 pub mod appointments;
 pub mod audit;
+pub mod audit_prune;
 pub mod backup;
+pub mod chain_watch;
 pub mod communications;
 pub mod idol_export;
 pub mod imports;
+pub mod notice;
 pub mod operators;
 pub mod outcomes;
 pub mod programmes;

@@ -93,7 +93,32 @@ impl Fairing for Gate {
             req.set_method(Method::Get);
             // A literal checked at compile time: the rewrite cannot fail and let the request through.
             req.set_uri(rocket::uri!("/__accesso-negato"));
+        } else if notice_pending(req).await {
+            req.set_method(Method::Get);
+            req.set_uri(rocket::uri!("/__informativa"));
         }
+    }
+}
+
+/// A page request (not the API, not the notice itself) of someone who has not acknowledged
+/// the current tracking notice. If the check itself fails, the page is held back too.
+async fn notice_pending(req: &Request<'_>) -> bool {
+    let segs = segments(req);
+    if matches!(segs.first(), Some(&"api") | Some(&"informativa") | Some(&"__informativa")) {
+        return false;
+    }
+    let (Some(notice), Some(pool)) = (
+        req.rocket().state::<Arc<crate::service::notice::Notice>>(),
+        req.rocket().state::<Arc<crate::repo::pool::ReadPool>>(),
+    ) else {
+        return false;
+    };
+    if !notice.required() {
+        return false;
+    }
+    match &outcome(req).await.0 {
+        Ok(principal) => !notice.is_acknowledged(pool, principal.operator().id).await.unwrap_or(false),
+        Err(_) => false,
     }
 }
 

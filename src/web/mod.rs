@@ -4,8 +4,10 @@
 pub mod actions;
 pub mod admin;
 pub mod agenda;
+pub mod anomalies;
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod documents;
 pub mod errors;
 pub mod forms;
@@ -14,6 +16,7 @@ pub mod guards;
 pub mod headers;
 pub mod home;
 pub mod manual;
+pub mod notice;
 pub mod outcome;
 pub mod params;
 pub mod programme;
@@ -52,6 +55,8 @@ pub struct AppState {
     /// `[agenda]` settings (the back-dating window).
     pub agenda: crate::config::AgendaSection,
     pub backups: Arc<crate::backups::Backups>,
+    pub chain_watch: Arc<crate::service::chain_watch::ChainWatch>,
+    pub notice: Arc<crate::service::notice::Notice>,
 }
 
 /// The application without its listener: routes, guards, fairings, catchers, state.
@@ -71,6 +76,8 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(FormSecret(state.form_secret.clone()))
         .manage(state.agenda)
         .manage(state.backups.clone())
+        .manage(state.chain_watch.clone())
+        .manage(state.notice.clone())
         .attach(request_log::RequestLog)
         .attach(gate::Gate)
         .attach(shield)
@@ -84,6 +91,9 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", documents::routes())
         .mount("/", agenda::routes())
         .mount("/", outcome::routes())
+        .mount("/", audit::routes())
+        .mount("/", anomalies::routes())
+        .mount("/", notice::routes())
         .mount("/static", assets::routes())
         .mount("/manuale", manual::routes())
         .mount("/api/v1", api::routes())

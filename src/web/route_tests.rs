@@ -37,6 +37,7 @@ async fn client(dir: &std::path::Path) -> Client {
         agenda: Default::default(),
         backup: Default::default(),
         log: Default::default(),
+        anomalies: Default::default(),
     };
     let clock: SharedClock = Arc::new(SystemClock);
     let state = crate::server::state(&config, clock).unwrap();

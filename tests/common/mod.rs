@@ -175,11 +175,18 @@ pub struct Server {
 }
 
 impl Server {
+    /// Starts the server with the tracking notice switched off (tests about other things).
     pub fn start(config: &Path) -> Server {
+        Self::start_with_notice(config, false)
+    }
+
+    /// `notice`: whether pages wait for the tracking notice to be acknowledged.
+    pub fn start_with_notice(config: &Path, notice: bool) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--config"])
             .arg(config)
             .env("RUST_LOG", "error")
+            .env("RICOLLOCA_AUDIT__NOTICE_REQUIRED", if notice { "true" } else { "false" })
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -3,6 +3,7 @@
 mod actions;
 mod admin;
 mod agenda;
+mod anomalies;
 mod audit;
 mod imports;
 mod me;
@@ -28,6 +29,7 @@ pub fn body<T>(parsed: Result<Json<T>, rocket::serde::json::Error<'_>>) -> Resul
 pub fn routes() -> Vec<Route> {
     let mut routes = me::routes();
     routes.extend(audit::routes());
+    routes.extend(anomalies::routes());
     routes.extend(admin::routes());
     routes.extend(imports::routes());
     routes.extend(recipients::routes());

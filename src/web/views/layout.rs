@@ -75,10 +75,16 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                                         @if user.role() == Role::Regione {
                                             li { a href="/regione/importazioni" { "Importazioni" } }
                                             li { a href="/regione/idol" { "IDOL" } }
+                                            li { a href="/regione/anomalie" { "Anomalie" } }
                                         }
                                     }
                                     @if user.role() == Role::Tecnico {
                                         li { a href="/tecnico/backup" { "Backup" } }
+                                    }
+                                    @if user.role() == Role::Revisore {
+                                        li { a href="/revisione/registro" { "Registro accessi" } }
+                                        li { a href="/revisione/interessato" { "Accessi a un interessato" } }
+                                        li { a href="/revisione/attivita" { "Attività periodica" } }
                                     }
                                 }
                                 li { a href="/manuale" { "Manuale" } }
@@ -94,6 +100,8 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                         p { (site.region_name) " — " (SERVICE_NAME) ", " (SERVICE_TAGLINE) }
                         p {
                             "Ogni accesso e ogni operazione sono registrati. "
+                            a href="/informativa" { "Informativa sul tracciamento" }
+                            " · "
                             a href="/manuale/accesso" { "Come si accede" }
                             " · "
                             a href="/manuale" { "Manuale" }

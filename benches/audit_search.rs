@@ -1,0 +1,181 @@
+//! The auditor's queries on a big trail: builds 5M audit rows over 24 months (1000 operators
+//! of 300 providers opening 200k people's records, logins, refusals) and prints the latency
+//! of each registro search, the data-subject report, the monthly activity, and the chain
+//! checks the auditor's screens rely on (incremental vs whole).
+//!
+//!     cargo bench --bench audit_search
+//!     RICOLLOCA_BENCH_SCALE=0.2 cargo bench --bench audit_search   # 1M rows
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::time::{Duration, Instant};
+
+use ricolloca::access::AuditScope;
+use ricolloca::domain::audit_event::{Actor, AuditEvent, View};
+use ricolloca::domain::ids::{OperatorId, ProviderId};
+use ricolloca::domain::operator::Refusal;
+use ricolloca::domain::role::Role;
+use ricolloca::repo::audit_search::{self, AuditFilter, RecipientKey};
+use ricolloca::repo::{self, audit};
+use ricolloca::service::chain_watch::ChainWatch;
+
+const DAY: i64 = 86_400_000;
+
+/// A distinct codice fiscale shape per n (uniqueness is what matters here).
+fn cf(n: usize) -> String {
+    let months = b"ABCDEHLMPRST";
+    let body = format!(
+        "BNCNNA{:02}{}{:02}H{:03}",
+        50 + n % 40,
+        char::from(months[(n / 40) % 12]),
+        1 + (n / 480) % 28,
+        (n / 13_440) % 1000
+    );
+    let mut s = body.clone();
+    s.push(char::from(ricolloca::domain::codice_fiscale::check_letter(body.as_bytes())));
+    s
+}
+
+fn time<R>(label: &str, runs: usize, mut f: impl FnMut(usize) -> R) {
+    let mut samples: Vec<Duration> = (0..runs)
+        .map(|i| {
+            let t = Instant::now();
+            std::hint::black_box(f(i));
+            t.elapsed()
+        })
+        .collect();
+    samples.sort();
+    let p50 = samples[samples.len() / 2];
+    let max = samples[samples.len() - 1];
+    println!("  {label:<52} {:>9.2} ms {:>9.2} ms", p50.as_secs_f64() * 1e3, max.as_secs_f64() * 1e3);
+}
+
+fn main() {
+    let scale: f64 = std::env::var("RICOLLOCA_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let rows = (5_000_000.0 * scale) as usize;
+    let (operators, providers, people) = (1000usize, 300usize, 200_000usize);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("bench.db");
+    let mut conn = repo::open_and_migrate(&data).unwrap();
+    // People for the recipient id lookup.
+    repo::write_once(&mut conn, |tx| {
+        let mut stmt = tx.conn().prepare(
+            "INSERT INTO recipient (codice_fiscale, cognome, nome, created_at, updated_at) VALUES (?1, 'C', 'N', 0, 0)",
+        )?;
+        for n in 0..people {
+            stmt.execute([cf(n)])?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let start = 1_795_701_900_000 - 730 * DAY;
+    let step = (730 * DAY) / rows as i64;
+    println!(
+        "Ricolloca audit search benchmark — {rows} audit rows over 24 months, {operators} operators, {people} people"
+    );
+    let t = Instant::now();
+    let mut written = 0;
+    while written < rows {
+        let batch = (rows - written).min(50_000);
+        repo::write_once(&mut conn, |tx| {
+            for i in written..written + batch {
+                let op = i % operators;
+                let actor = Actor {
+                    id: Some(OperatorId::from_db(op as i64 + 1)),
+                    cf: format!("OPERATORE{op:07}"),
+                    role: Some(Role::Operatore),
+                    provider: Some(ProviderId::from_db((op % providers) as i64 + 1)),
+                    cert_sha256: Some(format!("{op:064x}")),
+                    ip: Some(format!("10.0.{}.{}", op / 250, op % 250)),
+                };
+                let person = (i * 7919) % people;
+                let event = match i % 20 {
+                    0 => AuditEvent::Login { cert: serde_json::json!({}) },
+                    1 => {
+                        AuditEvent::denied(Refusal::ForeignObject, "GET", &format!("/destinatari/{}", person + 1), None)
+                    }
+                    2..=9 => AuditEvent::View {
+                        view: View::SapView,
+                        object: Some(format!("recipient:{}", person + 1)),
+                        detail: serde_json::json!({ "cf": cf(person), "version": 1 }),
+                    },
+                    _ => AuditEvent::View {
+                        view: View::RecipientView,
+                        object: Some(format!("recipient:{}", person + 1)),
+                        detail: serde_json::json!({ "cf": cf(person) }),
+                    },
+                };
+                audit::append(tx, start + i as i64 * step, &actor, &event)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        written += batch;
+    }
+    println!(
+        "  built in {:.0} s, data file {:.0} MB",
+        t.elapsed().as_secs_f64(),
+        std::fs::metadata(&data).unwrap().len() as f64 / 1e6
+    );
+    drop(conn);
+
+    let ro = repo::open_ro(&data).unwrap();
+    let scope = AuditScope::unsafe_for_benchmarks();
+    let page = |f: &AuditFilter, before: Option<i64>| audit_search::search(&scope, &ro, f, before, 50).unwrap();
+    let mid = (rows / 2) as i64;
+    let day = start + 400 * DAY;
+    println!("\n  query                                                      p50           max");
+    time("registro, first page, no filter", 20, |_| page(&AuditFilter::default(), None));
+    time("registro, page at row N/2 (keyset)", 20, |_| page(&AuditFilter::default(), Some(mid)));
+    time("registro, by operator", 20, |i| {
+        page(
+            &AuditFilter { operator_cf: Some(format!("OPERATORE{:07}", i * 37 % operators)), ..Default::default() },
+            None,
+        )
+    });
+    time("registro, by provider, deep page", 20, |i| {
+        page(&AuditFilter { provider: Some((i % providers) as i64 + 1), ..Default::default() }, Some(mid))
+    });
+    time("registro, refused only", 20, |_| {
+        page(&AuditFilter { outcome: Some("denied".into()), ..Default::default() }, None)
+    });
+    time("registro, one day", 20, |i| {
+        let from = day + i as i64 * DAY;
+        page(&AuditFilter { from_ms: Some(from), to_ms: Some(from + DAY), ..Default::default() }, None)
+    });
+    let key = |n: usize| RecipientKey { id: Some(n as i64 + 1), cf: cf(n) };
+    time("registro, by person's codice fiscale (~25 rows: full walk)", 3, |i| {
+        page(&AuditFilter { recipient: Some(key(i * 101)), ..Default::default() }, None)
+    });
+    time("registro, by person + operator", 5, |i| {
+        let n = i * 101;
+        page(
+            &AuditFilter {
+                recipient: Some(key(n)),
+                operator_cf: Some("OPERATORE0000001".into()),
+                ..Default::default()
+            },
+            None,
+        )
+    });
+    time("accessi a un interessato (whole trail)", 3, |i| {
+        audit_search::subject_accesses(&scope, &ro, &key(i * 101)).unwrap()
+    });
+    time("attività periodica, one month", 3, |i| {
+        let from = start + (i as i64 + 3) * 30 * DAY;
+        audit_search::activity(&scope, &ro, from, from + 30 * DAY).unwrap()
+    });
+
+    let watch = ChainWatch::new(Vec::new(), None);
+    let t = Instant::now();
+    let s = watch.refresh(&ro, 0, true).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "\n  chain watch, whole chain: {} rows in {secs:.1} s = {:.0} rows/s",
+        s.verified_seq,
+        s.verified_seq as f64 / secs
+    );
+    let t = Instant::now();
+    watch.refresh(&ro, 0, false).unwrap();
+    println!("  chain watch, incremental (no new rows): {:.2} ms", t.elapsed().as_secs_f64() * 1e3);
+}

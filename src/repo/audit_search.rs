@@ -1,0 +1,263 @@
+//! The auditor's reads of the trail: the searchable registro (keyset paging on seq), the
+//! accesses to one person's data, and the monthly activity. Every function takes an
+//! `AuditScope`, which only the `Revisore` guard hands out: these reads span all providers.
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
+
+use crate::access::AuditScope;
+use crate::domain::audit_event::View;
+use crate::error::AppError;
+
+/// What the auditor searches for; every field optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Codice fiscale of who acted (operators, and card holders that were refused).
+    pub operator_cf: Option<String>,
+    pub provider: Option<i64>,
+    /// The person whose data was involved: their id (if known) and codice fiscale.
+    pub recipient: Option<RecipientKey>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    /// UTC ms, `from` inclusive, `to` exclusive.
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecipientKey {
+    pub id: Option<i64>,
+    pub cf: String,
+}
+
+/// One row as the auditor sees it, with the names it refers to.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditLine {
+    pub seq: i64,
+    pub ts: i64,
+    pub actor_id: Option<i64>,
+    pub actor_cf: String,
+    pub actor_name: Option<String>,
+    pub actor_role: Option<String>,
+    pub provider_id: Option<i64>,
+    pub provider_name: Option<String>,
+    pub cert_sha256: Option<String>,
+    pub client_ip: Option<String>,
+    pub action: String,
+    pub object: Option<String>,
+    pub outcome: String,
+    pub detail: String,
+}
+
+const SELECT_LINE: &str = "SELECT a.seq, a.ts, a.actor_id, a.actor_cf, o.surname || ' ' || o.name, a.actor_role,
+        a.provider_id, p.name, a.cert_sha256, a.client_ip, a.action, a.object, a.outcome, a.detail
+     FROM audit_log a LEFT JOIN operator o ON o.id = a.actor_id LEFT JOIN provider p ON p.id = a.provider_id";
+
+fn line(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditLine> {
+    Ok(AuditLine {
+        seq: r.get(0)?,
+        ts: r.get(1)?,
+        actor_id: r.get(2)?,
+        actor_cf: r.get(3)?,
+        actor_name: r.get(4)?,
+        actor_role: r.get(5)?,
+        provider_id: r.get(6)?,
+        provider_name: r.get(7)?,
+        cert_sha256: r.get(8)?,
+        client_ip: r.get(9)?,
+        action: r.get(10)?,
+        object: r.get(11)?,
+        outcome: r.get(12)?,
+        detail: r.get(13)?,
+    })
+}
+
+/// The recipient with this codice fiscale, if the data file knows them.
+pub fn recipient_id(_scope: &AuditScope, conn: &Connection, cf: &str) -> Result<Option<i64>, AppError> {
+    Ok(conn.query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).optional()?)
+}
+
+/// The seq range a time range covers. `ts` never decreases along the chain (append takes
+/// the max with the previous row), so a time range is a seq range: two index probes, and
+/// every other filter then runs on the rowid order.
+fn seq_bounds(conn: &Connection, from_ms: Option<i64>, to_ms: Option<i64>) -> Result<(i64, i64), AppError> {
+    let lo = match from_ms {
+        None => 0,
+        Some(from) => conn
+            .query_row("SELECT seq FROM audit_log WHERE ts >= ?1 ORDER BY ts, seq LIMIT 1", [from], |r| r.get(0))
+            .optional()?
+            .unwrap_or(i64::MAX),
+    };
+    let hi = match to_ms {
+        None => i64::MAX,
+        Some(to) => conn
+            .query_row("SELECT seq FROM audit_log WHERE ts < ?1 ORDER BY ts DESC, seq DESC LIMIT 1", [to], |r| r.get(0))
+            .optional()?
+            .unwrap_or(-1),
+    };
+    Ok((lo, hi))
+}
+
+/// The SQL condition matching rows about one person: by object (`recipient:<id>`), by their
+/// codice fiscale anywhere in the detail (views record it as `cf`, searches as `q`), and the
+/// refused attempts at their pages (the path names the id).
+fn recipient_condition(key: &RecipientKey, args: &mut Vec<SqlValue>) -> String {
+    let mut parts = vec![format!("instr(a.detail, ?{}) > 0", push(args, key.cf.clone()))];
+    if let Some(id) = key.id {
+        parts.push(format!("a.object = ?{}", push(args, format!("recipient:{id}"))));
+        let paths = [format!("/destinatari/{id}"), format!("/api/v1/recipients/{id}")];
+        for p in paths {
+            let exact = push(args, p.clone());
+            let below = push(args, format!("{p}/%"));
+            parts.push(format!(
+                "(a.action = 'access.denied' AND (json_extract(a.detail, '$.path') = ?{exact} OR json_extract(a.detail, '$.path') LIKE ?{below}))"
+            ));
+        }
+    }
+    format!("({})", parts.join(" OR "))
+}
+
+fn push(args: &mut Vec<SqlValue>, v: impl Into<SqlValue>) -> usize {
+    args.push(v.into());
+    args.len()
+}
+
+/// A page of rows, newest first, strictly before `before_seq` (keyset paging: the cost of a
+/// page does not grow with its depth). Returns the rows and whether more follow.
+pub fn search(
+    _scope: &AuditScope,
+    conn: &Connection,
+    f: &AuditFilter,
+    before_seq: Option<i64>,
+    limit: usize,
+) -> Result<(Vec<AuditLine>, bool), AppError> {
+    let (lo, hi) = seq_bounds(conn, f.from_ms, f.to_ms)?;
+    let hi = hi.min(before_seq.map_or(i64::MAX, |b| b - 1));
+    let mut args: Vec<SqlValue> = Vec::new();
+    let mut cond = vec![format!("a.seq >= ?{}", push(&mut args, lo)), format!("a.seq <= ?{}", push(&mut args, hi))];
+    if let Some(cf) = &f.operator_cf {
+        cond.push(format!("a.actor_cf = ?{}", push(&mut args, cf.clone())));
+    }
+    if let Some(p) = f.provider {
+        cond.push(format!("a.provider_id = ?{}", push(&mut args, p)));
+    }
+    if let Some(action) = &f.action {
+        cond.push(format!("a.action = ?{}", push(&mut args, action.clone())));
+    }
+    if let Some(outcome) = &f.outcome {
+        cond.push(format!("a.outcome = ?{}", push(&mut args, outcome.clone())));
+    }
+    if let Some(key) = &f.recipient {
+        cond.push(recipient_condition(key, &mut args));
+    }
+    let fetch = i64::try_from(limit).unwrap_or(100) + 1;
+    let sql =
+        format!("{SELECT_LINE} WHERE {} ORDER BY a.seq DESC LIMIT ?{}", cond.join(" AND "), push(&mut args, fetch));
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query_map(params_from_iter(args.iter()), line)?.collect::<Result<Vec<_>, _>>()?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok((rows, more))
+}
+
+/// Every access to one person's data, oldest first (for a data-subject request). The
+/// auditors' own reports about the person (`audit.*`) are left out: they are in the registro.
+pub fn subject_accesses(
+    _scope: &AuditScope,
+    conn: &Connection,
+    key: &RecipientKey,
+) -> Result<Vec<AuditLine>, AppError> {
+    let mut args: Vec<SqlValue> = Vec::new();
+    let cond = recipient_condition(key, &mut args);
+    let sql = format!("{SELECT_LINE} WHERE {cond} AND a.action NOT LIKE 'audit.%' ORDER BY a.seq");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), line)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// One operator's month.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ActivityLine {
+    pub provider_id: Option<i64>,
+    pub provider_name: Option<String>,
+    pub operator_id: i64,
+    pub operator_cf: String,
+    pub operator_name: String,
+    pub role: String,
+    /// Days with an `access.login` row (the first request of each day).
+    pub logins: i64,
+    /// Person records opened: scheda, SAP, programme.
+    pub records_viewed: i64,
+    /// Changes recorded (anything that is not a read, a login or a refusal).
+    pub changes: i64,
+    pub uploads: i64,
+    pub downloads: i64,
+    pub denied: i64,
+}
+
+/// Per operator (and so per provider) counts for `[from_ms, to_ms)`. Reads only the
+/// `audit_log_month` index (ts, provider, actor, action, outcome), never the table.
+pub fn activity(
+    _scope: &AuditScope,
+    conn: &Connection,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<ActivityLine>, AppError> {
+    let reads: Vec<&str> = View::ALL.iter().map(|v| v.action()).collect();
+    let reads = serde_json::to_string(&reads).map_err(AppError::internal)?;
+    let sql = "WITH m AS (
+            SELECT provider_id, actor_id,
+                sum(action = 'access.login') AS logins,
+                sum(outcome = 'ok' AND action IN ('recipient.view', 'sap.view', 'programme.view')) AS viewed,
+                sum(outcome = 'ok' AND action <> 'access.login' AND action NOT LIKE '%upload%'
+                    AND action NOT IN (SELECT value FROM json_each(?3))) AS changes,
+                sum(outcome = 'ok' AND action LIKE '%upload%') AS uploads,
+                sum(outcome = 'ok' AND action = 'document.download') AS downloads,
+                sum(outcome = 'denied') AS denied
+            FROM audit_log INDEXED BY audit_log_month
+            WHERE ts >= ?1 AND ts < ?2 AND actor_id IS NOT NULL
+            GROUP BY provider_id, actor_id)
+        SELECT m.provider_id, p.name, m.actor_id, o.codice_fiscale, o.surname || ' ' || o.name, o.role,
+               m.logins, m.viewed, m.changes, m.uploads, m.downloads, m.denied
+        FROM m JOIN operator o ON o.id = m.actor_id LEFT JOIN provider p ON p.id = m.provider_id
+        ORDER BY p.name IS NULL, p.name, o.surname, o.name";
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt
+        .query_map(rusqlite::params![from_ms, to_ms, reads], |r| {
+            Ok(ActivityLine {
+                provider_id: r.get(0)?,
+                provider_name: r.get(1)?,
+                operator_id: r.get(2)?,
+                operator_cf: r.get(3)?,
+                operator_name: r.get(4)?,
+                role: r.get(5)?,
+                logins: r.get(6)?,
+                records_viewed: r.get(7)?,
+                changes: r.get(8)?,
+                uploads: r.get(9)?,
+                downloads: r.get(10)?,
+                denied: r.get(11)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The distinct actions in the trail, for the search form's list.
+pub fn actions(_scope: &AuditScope, conn: &Connection) -> Result<Vec<String>, AppError> {
+    // A skip-scan of the action index: one probe per distinct value.
+    let mut out = Vec::new();
+    let mut last = String::new();
+    loop {
+        let next: Option<String> = conn
+            .query_row("SELECT action FROM audit_log WHERE action > ?1 ORDER BY action LIMIT 1", [&last], |r| r.get(0))
+            .optional()?;
+        match next {
+            Some(a) => {
+                last = a.clone();
+                out.push(a);
+            }
+            None => return Ok(out),
+        }
+    }
+}

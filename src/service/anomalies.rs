@@ -1,0 +1,171 @@
+//! The anomaly watch: evaluates the rules over the audit rows added since the last run,
+//! records each new hit (with its audit row) and, only for rules with `auto_suspend`,
+//! disables the provider operator at once. The Region then suspends the operator or the
+//! provider, or archives the anomaly with a note — each audited, through the existing services.
+
+use rusqlite::Connection;
+use serde_json::json;
+
+use crate::access::AdminAuthority;
+use crate::domain::anomaly::{AnomalyConfig, Hit, RuleKind, evaluate};
+use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::ids::{OperatorId, ProviderId};
+use crate::domain::operator::DisableReason;
+use crate::error::{AppError, FieldError};
+use crate::repo::{WriteTx, anomalies, audit, operators};
+
+/// Rows evaluated per run at most; a backlog is worked off over the next runs.
+const BATCH: i64 = 20_000;
+/// On the very first run, look back this far (not over years of history).
+const FIRST_LOOKBACK_MS: i64 = 86_400_000;
+
+/// What one evaluation found: the hits and the last seq it covered.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub hits: Vec<Hit>,
+    pub last_seq: Option<i64>,
+}
+
+/// Reads the new rows (with the context the windows need) and evaluates the rules.
+pub fn evaluate_new(conn: &Connection, cfg: &AnomalyConfig, now: i64) -> Result<Evaluation, AppError> {
+    let head = anomalies::head_seq(conn)?;
+    let after = match anomalies::cursor(conn)? {
+        Some(seq) => seq,
+        None => anomalies::first_seq_since(conn, now - FIRST_LOOKBACK_MS)?.map_or(head, |s| s - 1),
+    };
+    if head <= after {
+        return Ok(Evaluation { hits: Vec::new(), last_seq: None });
+    }
+    let (first_new, last) = (after + 1, head.min(after + BATCH));
+    let first_ts = anomalies::ts_of(conn, first_new)?.unwrap_or(now);
+    let context_from = anomalies::first_seq_since(conn, first_ts - cfg.longest_window_ms())?.unwrap_or(first_new);
+    let rows = anomalies::rows(conn, context_from.min(first_new), last)?;
+    let mut lookup_error = None;
+    let mut previous = |r: &crate::domain::anomaly::WatchRow| {
+        let id = r.actor_id?;
+        match anomalies::previous_activity(conn, id, r.seq, r.ts) {
+            Ok(ts) => ts,
+            Err(e) => {
+                lookup_error = Some(e);
+                None
+            }
+        }
+    };
+    let hits = evaluate(cfg, &rows, first_new, &mut previous);
+    if let Some(e) = lookup_error {
+        return Err(e);
+    }
+    Ok(Evaluation { hits, last_seq: Some(last) })
+}
+
+/// Records the hits (new episodes only), applies `auto_suspend`, moves the cursor; one
+/// transaction. Returns the ids of the new anomalies.
+pub fn record(tx: &WriteTx<'_>, now: i64, cfg: &AnomalyConfig, found: &Evaluation) -> Result<Vec<i64>, AppError> {
+    let system = AdminAuthority::system();
+    let mut new = Vec::new();
+    for h in &found.hits {
+        let Some(id) = anomalies::insert(tx, now, h)? else { continue };
+        let detail = json!({
+            "rule": h.rule.code(), "actor_cf": h.actor_cf, "provider": h.provider_id,
+            "summary": h.summary, "evidence": h.evidence,
+        });
+        let event = AuditEvent::Change { change: Change::AnomalyDetect, object: format!("anomaly:{id}"), detail };
+        audit::append(tx, now, system.actor(), &event)?;
+        if cfg.rule(h.rule).auto_suspend
+            && let Some(op) = h.actor_id
+            && let Some(row) = operators::row(tx.conn(), OperatorId::from_db(op))?
+            && row.state == "active"
+            && row.role == "operatore"
+        {
+            let reason = format!("sospensione automatica per anomalia n. {id}: {} ({})", h.rule.label(), h.summary);
+            crate::service::operators::disable(
+                tx,
+                now,
+                &system,
+                OperatorId::from_db(op),
+                Some(DisableReason::Anomaly),
+                &reason,
+                None,
+            )?;
+            anomalies::set_auto_action(tx, id, "operatore disabilitato automaticamente")?;
+        }
+        new.push(id);
+    }
+    if let Some(seq) = found.last_seq {
+        anomalies::set_cursor(tx, seq)?;
+    }
+    Ok(new)
+}
+
+/// What the Region decides about an open anomaly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    SuspendOperator,
+    SuspendProvider,
+    Archive,
+}
+
+fn conflict(message: &str) -> AppError {
+    AppError::Conflict(FieldError { field: "state".into(), message: message.into() })
+}
+
+/// The reason prefilled on the Region's buttons.
+pub fn default_reason(rule: &str, id: i64, summary: &str) -> String {
+    let label = RuleKind::from_code(rule).map_or_else(|| rule.to_owned(), |k| k.label().to_owned());
+    format!("Anomalia n. {id} ({label}): {summary}")
+}
+
+/// Applies the Region's decision with the existing services (which write their own audit
+/// rows and histories), closes the anomaly and records the decision; one transaction.
+pub fn decide(
+    tx: &WriteTx<'_>,
+    now: i64,
+    who: &AdminAuthority,
+    id: i64,
+    decision: Decision,
+    reason: &str,
+) -> Result<(), AppError> {
+    let reason = reason.trim();
+    if reason.chars().count() < 5 {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "reason".into(),
+            message: "indicare il motivo (almeno 5 caratteri)".into(),
+        }]));
+    }
+    let a = anomalies::get(tx.conn(), id)?.ok_or(AppError::NotFound)?;
+    if a.state != "open" {
+        return Err(conflict("l'anomalia è già stata trattata"));
+    }
+    let (state, change) = match decision {
+        Decision::SuspendOperator => {
+            let op = a.actor_id.ok_or_else(|| conflict("l'anomalia non riguarda un operatore registrato"))?;
+            crate::service::operators::disable(
+                tx,
+                now,
+                who,
+                OperatorId::from_db(op),
+                Some(DisableReason::Anomaly),
+                reason,
+                None,
+            )?;
+            ("suspended", Change::AnomalySuspend)
+        }
+        Decision::SuspendProvider => {
+            let p = a.provider_id.ok_or_else(|| conflict("l'anomalia non riguarda un soggetto accreditato"))?;
+            crate::service::providers::set_suspended(tx, now, who, ProviderId::from_db(p), true, reason)?;
+            ("suspended", Change::AnomalySuspend)
+        }
+        Decision::Archive => ("archived", Change::AnomalyArchive),
+    };
+    if !anomalies::close(tx, id, state, now, who.label(), reason)? {
+        return Err(conflict("l'anomalia è già stata trattata"));
+    }
+    let target = match decision {
+        Decision::SuspendOperator => "operatore",
+        Decision::SuspendProvider => "soggetto",
+        Decision::Archive => "nessuno",
+    };
+    let detail = json!({ "rule": a.rule, "target": target, "reason": reason, "evidence": a.evidence });
+    audit::append(tx, now, who.actor(), &AuditEvent::Change { change, object: format!("anomaly:{id}"), detail })?;
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Anomalie (role `regione`): what the anomaly watch found, with its evidence, and the
+//! Region's one-click decisions: suspend the operator, suspend the provider, or archive
+//! with a note. The reason is prefilled and editable; every decision is audited.
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::form::{Form, FromForm};
+use rocket::response::Redirect;
+use rocket::{Route, State, get, post, routes};
+use serde_json::json;
+
+use crate::access::AccessControl;
+use crate::domain::anomaly::RuleKind;
+use crate::domain::audit_event::{AuditEvent, View};
+use crate::error::AppError;
+use crate::infra::clock::{SharedClock, format_it};
+use crate::repo::anomalies::{self, AnomalyRow, EvidenceRow};
+use crate::repo::pool::ReadPool;
+use crate::repo::writer::Writer;
+use crate::service::anomalies::{Decision, decide, default_reason};
+use crate::web::Site;
+use crate::web::forms::{FormToken, token_field};
+use crate::web::guards::Regione;
+use crate::web::views::layout::page;
+
+/// Evidence rows shown per anomaly (the full list is in the auditor's registro).
+const EVIDENCE_SHOWN: usize = 20;
+
+pub fn rule_label(code: &str) -> String {
+    RuleKind::from_code(code).map_or_else(|| code.to_owned(), |k| k.label().to_owned())
+}
+
+fn state_label(state: &str) -> &str {
+    match state {
+        "open" => "da esaminare",
+        "suspended" => "sospensione disposta",
+        "archived" => "archiviata",
+        other => other,
+    }
+}
+
+fn card(a: &AnomalyRow, evidence: &[EvidenceRow], token: &FormToken) -> Markup {
+    html! {
+        article.anomaly id={ "anomalia-" (a.id) } {
+            h2 { "N. " (a.id) " — " (rule_label(&a.rule)) }
+            p.lead { (a.summary) }
+            dl {
+                dt { "Chi" } dd { (a.actor_name.clone().unwrap_or_default()) " " code { (a.actor_cf) } @if let Some(s) = &a.actor_state { " (" (s) ")" } }
+                dt { "Soggetto" } dd { (a.provider_name.clone().unwrap_or_else(|| "—".into())) @if let Some(s) = &a.provider_status { " (" (s) ")" } }
+                dt { "Periodo" } dd { (format_it(a.first_ts)) " – " (format_it(a.last_ts)) }
+                dt { "Stato" } dd { (state_label(&a.state)) @if let Some(auto) = &a.auto_action { " — " (auto) } @if let Some(at) = a.closed_at { ", " (format_it(at)) } @if let Some(by) = &a.closed_by { " da " (by) } @if !a.note.is_empty() { ": " (a.note) } }
+                dt { "Prove (righe del registro)" } dd { (a.evidence.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")) }
+            }
+            @if !evidence.is_empty() {
+                table.data {
+                    thead { tr { th scope="col" { "N." } th scope="col" { "Quando" } th scope="col" { "Azione" } th scope="col" { "Oggetto" } th scope="col" { "Esito" } th scope="col" { "IP" } } }
+                    tbody {
+                        @for (seq, ts, action, object, outcome, ip) in evidence.iter().take(EVIDENCE_SHOWN) {
+                            tr { td { (seq) } td { (format_it(*ts)) } td { (action) } td { (object.clone().unwrap_or_default()) } td { (outcome) } td { (ip.clone().unwrap_or_default()) } }
+                        }
+                    }
+                }
+            }
+            @if a.state == "open" {
+                form method="post" action={ "/regione/anomalie/" (a.id) } {
+                    (token_field(token))
+                    div.field {
+                        label for={ "f-reason-" (a.id) } { "Motivo (registrato con la decisione)" }
+                        textarea id={ "f-reason-" (a.id) } name="reason" rows="2" required { (default_reason(&a.rule, a.id, &a.summary)) }
+                    }
+                    p.actions {
+                        @if a.actor_id.is_some() && a.actor_state.as_deref() == Some("active") {
+                            button.button type="submit" name="decisione" value="operatore" { "Sospendi operatore" } " "
+                        }
+                        @if a.provider_id.is_some() && a.provider_status.as_deref() == Some("active") {
+                            button.button type="submit" name="decisione" value="soggetto" { "Sospendi soggetto" } " "
+                        }
+                        button.button.secondary type="submit" name="decisione" value="archivia" { "Archivia" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[get("/regione/anomalie?<tutte>")]
+async fn list(
+    who: Regione,
+    tutte: Option<bool>,
+    token: FormToken,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let all = tutte.unwrap_or(false);
+    let items = pool
+        .read(move |c| {
+            anomalies::list(c, !all, 200)?
+                .into_iter()
+                .map(|a| {
+                    let ev = anomalies::evidence_rows(c, a.evidence.get(..EVIDENCE_SHOWN).unwrap_or(&a.evidence))?;
+                    Ok((a, ev))
+                })
+                .collect::<Result<Vec<_>, AppError>>()
+        })
+        .await?;
+    let detail = json!({ "all": all, "rows": items.len() });
+    access.audit(who.scope.actor().clone(), AuditEvent::View { view: View::AnomalyList, object: None, detail }).await?;
+    Ok(page(
+        Some(site),
+        "Anomalie",
+        Some(&who.principal),
+        html! {
+            h1 { "Anomalie nell'utilizzo" }
+            p { "Le regole di controllo esaminano il registro ogni pochi minuti. Un'anomalia non blocca nessuno, salvo le regole configurate con sospensione automatica: la decisione spetta alla Regione." }
+            p { @if all { a href="/regione/anomalie" { "Solo quelle da esaminare" } } @else { a href="/regione/anomalie?tutte=true" { "Mostra anche quelle già trattate" } } }
+            @if items.is_empty() { p { "Nessuna anomalia." } }
+            @for (a, ev) in &items { (card(a, ev, &token)) }
+        },
+    ))
+}
+
+#[derive(Debug, FromForm)]
+struct DecisionForm {
+    reason: String,
+    decisione: String,
+}
+
+#[post("/regione/anomalie/<id>", data = "<form>")]
+async fn decide_form(
+    who: Regione,
+    id: i64,
+    form: Form<DecisionForm>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Redirect, AppError> {
+    let decision = match form.decisione.as_str() {
+        "operatore" => Decision::SuspendOperator,
+        "soggetto" => Decision::SuspendProvider,
+        "archivia" => Decision::Archive,
+        _ => return Err(AppError::NotFound),
+    };
+    let (now, authority, reason) = (clock.now_ms(), who.scope.authority(), form.reason.clone());
+    writer.write(move |tx| decide(tx, now, &authority, id, decision, &reason)).await?;
+    Ok(Redirect::to(format!("/regione/anomalie?tutte=true#anomalia-{id}")))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![list, decide_form]
+}

@@ -1,0 +1,172 @@
+//! Attività periodica: per provider and per operator, one month of logins (first request of
+//! each day), person records viewed, changes recorded, uploads, downloads and refused
+//! attempts, to monitor activity periodically as the programme's rules ask. CSV too.
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::{Route, State, get, routes};
+use serde_json::json;
+
+use super::{Download, audit_view, csv_download, month_of};
+use crate::access::AccessControl;
+use crate::domain::audit_event::View;
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::SharedClock;
+use crate::repo::audit_search::{self, ActivityLine};
+use crate::repo::pool::ReadPool;
+use crate::web::Site;
+use crate::web::guards::Revisore;
+use crate::web::views::layout::page;
+
+/// `yyyy-mm` to the UTC ms range of that Italian local month.
+pub fn month_range(mese: &str) -> Result<(i64, i64), AppError> {
+    let bad =
+        || AppError::Invalid(vec![FieldError { field: "mese".into(), message: "mese non valido (aaaa-mm)".into() }]);
+    let (y, m) = mese.trim().split_once('-').ok_or_else(bad)?;
+    let year: i32 = y.parse().map_err(|_| bad())?;
+    let month: u8 = m.parse().map_err(|_| bad())?;
+    let month = time::Month::try_from(month).map_err(|_| bad())?;
+    let first = time::Date::from_calendar_date(year, month, 1).map_err(|_| bad())?;
+    let next =
+        time::Date::from_calendar_date(if month == time::Month::December { year + 1 } else { year }, month.next(), 1)
+            .map_err(|_| bad())?;
+    let day = |d: time::Date| crate::infra::clock::local_day_start(i64::from(d.to_julian_day()) - 2_440_588);
+    Ok((day(first), day(next)))
+}
+
+/// Totals of a group of lines.
+fn total(lines: &[&ActivityLine]) -> ActivityLine {
+    let mut t = ActivityLine::default();
+    for l in lines {
+        t.logins += l.logins;
+        t.records_viewed += l.records_viewed;
+        t.changes += l.changes;
+        t.uploads += l.uploads;
+        t.downloads += l.downloads;
+        t.denied += l.denied;
+    }
+    t
+}
+
+fn cells(l: &ActivityLine) -> Markup {
+    html! { td { (l.logins) } td { (l.records_viewed) } td { (l.changes) } td { (l.uploads) } td { (l.downloads) } td { (l.denied) } }
+}
+
+async fn load(pool: &Arc<ReadPool>, who: &Revisore, mese: &str) -> Result<Vec<ActivityLine>, AppError> {
+    let (from, to) = month_range(mese)?;
+    let scope = who.scope.clone();
+    pool.read(move |c| audit_search::activity(&scope, c, from, to)).await
+}
+
+#[get("/revisione/attivita?<mese>")]
+async fn report(
+    who: Revisore,
+    mese: Option<String>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let mese = mese.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| month_of(clock.now_ms()));
+    let lines = load(pool, &who, &mese).await?;
+    audit_view(access, &who, View::ActivityReport, None, json!({ "mese": mese, "rows": lines.len() })).await?;
+    let mut providers: Vec<(Option<i64>, String)> = Vec::new();
+    for l in &lines {
+        let key = (l.provider_id, l.provider_name.clone().unwrap_or_else(|| "Regione e personale interno".into()));
+        if !providers.contains(&key) {
+            providers.push(key);
+        }
+    }
+    let head = html! { th scope="col" { "Accessi (giorni)" } th scope="col" { "Schede consultate" } th scope="col" { "Modifiche" } th scope="col" { "Caricamenti" } th scope="col" { "Scaricamenti" } th scope="col" { "Tentativi negati" } };
+    Ok(page(
+        Some(site),
+        "Attività periodica",
+        Some(&who.principal),
+        html! {
+            h1 { "Attività periodica — " (mese) }
+            form.search method="get" action="/revisione/attivita" {
+                div.field { label for="f-mese" { "Mese" } input #f-mese type="month" name="mese" value=(mese); }
+                button.button type="submit" { "Mostra" }
+            }
+            p.actions { a.button href={ "/revisione/attivita.csv?mese=" (mese) } { "Scarica CSV" } }
+            p { "Accessi: giorni con almeno una richiesta (la prima del giorno è registrata come accesso). Schede consultate: scheda, SAP e programma di una persona. Modifiche: ogni operazione che cambia dati." }
+            @if lines.is_empty() { p { "Nessuna attività nel mese." } } @else {
+                h2 { "Per soggetto" }
+                table.data {
+                    thead { tr { th scope="col" { "Soggetto" } th scope="col" { "Operatori attivi" } (head) } }
+                    tbody {
+                        @for (id, name) in &providers {
+                            @let group: Vec<&ActivityLine> = lines.iter().filter(|l| l.provider_id == *id).collect();
+                            tr { td { (name) } td { (group.len()) } (cells(&total(&group))) }
+                        }
+                    }
+                }
+                h2 { "Per operatore" }
+                table.data {
+                    thead { tr { th scope="col" { "Soggetto" } th scope="col" { "Operatore" } (head) } }
+                    tbody {
+                        @for l in &lines {
+                            tr {
+                                td { (l.provider_name.clone().unwrap_or_else(|| "—".into())) }
+                                td { a href={ "/revisione/registro?operatore=" (l.operator_cf) } { (l.operator_name) } " " code { (l.operator_cf) } " (" (l.role) ")" }
+                                (cells(l))
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+#[get("/revisione/attivita.csv?<mese>")]
+async fn report_csv(
+    who: Revisore,
+    mese: &str,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Download, AppError> {
+    let lines = load(pool, &who, mese).await?;
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| {
+            vec![
+                mese.to_owned(),
+                l.provider_id.map(|p| p.to_string()).unwrap_or_default(),
+                l.provider_name.clone().unwrap_or_default(),
+                l.operator_cf.clone(),
+                l.operator_name.clone(),
+                l.role.clone(),
+                l.logins.to_string(),
+                l.records_viewed.to_string(),
+                l.changes.to_string(),
+                l.uploads.to_string(),
+                l.downloads.to_string(),
+                l.denied.to_string(),
+            ]
+        })
+        .collect();
+    let header = [
+        "mese",
+        "id_soggetto",
+        "soggetto",
+        "cf_operatore",
+        "operatore",
+        "profilo",
+        "accessi",
+        "schede_consultate",
+        "modifiche",
+        "caricamenti",
+        "scaricamenti",
+        "tentativi_negati",
+    ];
+    let file = csv_download(&format!("attivita-{mese}.csv"), &header, &rows)?;
+    audit_view(access, &who, View::ActivityExport, None, json!({ "mese": mese, "rows": rows.len(), "format": "csv" }))
+        .await?;
+    Ok(file)
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![report, report_csv]
+}

@@ -1,0 +1,142 @@
+//! Accessi a un interessato: for a data-subject request (art. 15 GDPR; the Garante's
+//! guidelines on who accessed one's data), every access to one person's data — who, from
+//! which provider, when, what — on a printable page and as CSV. Audited.
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::{Route, State, get, routes};
+use serde_json::json;
+
+use super::registro::{CSV_HEADER, csv_row};
+use super::{Download, action_label, audit_view, csv_download, outcome_label};
+use crate::access::{AccessControl, AuditScope};
+use crate::domain::audit_event::View;
+use crate::domain::codice_fiscale::CodiceFiscale;
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::{SharedClock, format_it};
+use crate::repo::audit_search::{self, AuditLine, RecipientKey};
+use crate::repo::pool::ReadPool;
+use crate::web::Site;
+use crate::web::guards::Revisore;
+use crate::web::views::layout::page;
+
+/// The codice fiscale asked for, checked.
+pub fn parse_cf(cf: &str) -> Result<CodiceFiscale, AppError> {
+    CodiceFiscale::parse(cf.trim()).map_err(|_| {
+        AppError::Invalid(vec![FieldError { field: "cf".into(), message: "codice fiscale non valido".into() }])
+    })
+}
+
+/// Every access to the person's data, oldest first.
+pub async fn accesses(
+    pool: &Arc<ReadPool>,
+    scope: &AuditScope,
+    cf: &CodiceFiscale,
+) -> Result<Vec<AuditLine>, AppError> {
+    let (scope, cf) = (scope.clone(), cf.to_string());
+    pool.read(move |c| {
+        let id = audit_search::recipient_id(&scope, c, &cf)?;
+        audit_search::subject_accesses(&scope, c, &RecipientKey { id, cf })
+    })
+    .await
+}
+
+fn ask_form(cf: &str) -> Markup {
+    html! {
+        form.search method="get" action="/revisione/interessato" {
+            div.field { label for="f-cf" { "Codice fiscale della persona" } input #f-cf name="cf" value=(cf) required; }
+            button.button type="submit" { "Mostra gli accessi" }
+        }
+    }
+}
+
+#[get("/revisione/interessato?<cf>")]
+async fn report(
+    who: Revisore,
+    cf: Option<String>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let typed = cf.unwrap_or_default();
+    if typed.trim().is_empty() {
+        return Ok(page(
+            Some(site),
+            "Accessi a un interessato",
+            Some(&who.principal),
+            html! { h1 { "Accessi ai dati di un interessato" } (ask_form("")) },
+        ));
+    }
+    let cf = match parse_cf(&typed) {
+        Ok(cf) => cf,
+        Err(AppError::Invalid(fields)) => {
+            return Ok(page(
+                Some(site),
+                "Accessi a un interessato",
+                Some(&who.principal),
+                html! { h1 { "Accessi ai dati di un interessato" } (crate::web::forms::error_summary(&fields)) (ask_form(&typed)) },
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    let lines = accesses(pool, &who.scope, &cf).await?;
+    let detail = json!({ "cf": cf.as_str(), "rows": lines.len() });
+    audit_view(access, &who, View::SubjectReport, None, detail).await?;
+    let now = clock.now_ms();
+    Ok(page(
+        Some(site),
+        "Accessi a un interessato",
+        Some(&who.principal),
+        html! {
+            h1 { "Accessi ai dati di " code { (cf) } }
+            p.lead { "Prospetto degli accessi registrati ai dati della persona (art. 15 GDPR), prodotto il " (format_it(now)) " da " (who.principal.operator().full_name()) "." }
+            p { "Comprende le consultazioni della scheda, della SAP e del programma, i documenti scaricati, le modifiche e i tentativi respinti. Per stamparlo usare la funzione di stampa del browser." }
+            p.actions { a.button href={ "/revisione/interessato.csv?cf=" (cf) } { "Scarica CSV" } " " a href="/revisione/interessato" { "Altra persona" } }
+            @if lines.is_empty() { p { "Nessun accesso registrato." } } @else {
+                table.data.audit {
+                    caption { (lines.len()) " accessi" }
+                    thead { tr { th scope="col" { "Quando" } th scope="col" { "Chi" } th scope="col" { "Soggetto" } th scope="col" { "Che cosa" } th scope="col" { "Esito" } } }
+                    tbody {
+                        @for l in &lines {
+                            tr {
+                                td { (format_it(l.ts)) }
+                                td { (l.actor_name.clone().unwrap_or_default()) " " code { (l.actor_cf) } }
+                                td { (l.provider_name.clone().unwrap_or_else(|| if l.actor_role.as_deref() == Some("regione") { "Regione".into() } else { "—".into() })) }
+                                td { (action_label(&l.action)) }
+                                td { (outcome_label(&l.outcome)) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+#[get("/revisione/interessato.csv?<cf>")]
+async fn report_csv(
+    who: Revisore,
+    cf: &str,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Download, AppError> {
+    let cf = parse_cf(cf)?;
+    let lines = accesses(pool, &who.scope, &cf).await?;
+    let rows: Vec<Vec<String>> = lines.iter().map(csv_row).collect();
+    let file = csv_download(&format!("accessi-{cf}.csv"), &CSV_HEADER, &rows)?;
+    audit_view(
+        access,
+        &who,
+        View::SubjectExport,
+        None,
+        json!({ "cf": cf.as_str(), "rows": rows.len(), "format": "csv" }),
+    )
+    .await?;
+    Ok(file)
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![report, report_csv]
+}

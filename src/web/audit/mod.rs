@@ -1,0 +1,161 @@
+//! The auditor's screens (role `revisore`): the searchable registro, the accesses to one
+//! person's data, the monthly activity. Every view of them is itself audited.
+
+mod attivita;
+mod interessato;
+mod registro;
+
+use maud::{Markup, html};
+use rocket::http::{ContentType, Header};
+use rocket::{Responder, Route};
+
+use crate::access::AccessControl;
+use crate::domain::audit_event::{AuditEvent, View};
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::{datetime, format_it, local_day_start};
+use crate::repo::audit_search::AuditLine;
+use crate::service::chain_watch::ChainStatus;
+use crate::web::guards::Revisore;
+
+pub use attivita::month_range;
+pub use interessato::{accesses as subject_accesses, parse_cf as interessato_cf};
+pub use registro::Search;
+
+pub fn routes() -> Vec<Route> {
+    let mut r = registro::routes();
+    r.extend(interessato::routes());
+    r.extend(attivita::routes());
+    r
+}
+
+/// Writes the audit row of the auditor's read before the page or file leaves.
+async fn audit_view(
+    access: &AccessControl,
+    who: &Revisore,
+    view: View,
+    object: Option<String>,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    access.audit(who.scope.actor().clone(), AuditEvent::View { view, object, detail }).await
+}
+
+#[derive(Responder)]
+pub struct Download {
+    body: Vec<u8>,
+    content_type: ContentType,
+    disposition: Header<'static>,
+}
+
+/// A CSV file to download (`;`-separated, as Italian spreadsheets expect).
+pub fn csv_download(name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Download, AppError> {
+    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+    w.write_record(header).map_err(AppError::internal)?;
+    for r in rows {
+        w.write_record(r).map_err(AppError::internal)?;
+    }
+    let body = w.into_inner().map_err(AppError::internal)?;
+    Ok(Download {
+        body,
+        content_type: ContentType::new("text", "csv").with_params(("charset", "utf-8")),
+        disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{name}\"")),
+    })
+}
+
+/// `yyyy-mm-dd` (an `<input type="date">`) to the UTC ms its Italian local day starts at.
+pub fn parse_day(field: &str, value: &str) -> Result<i64, AppError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(value.trim(), &format).map_err(|_| {
+        AppError::Invalid(vec![FieldError { field: field.into(), message: "data non valida (aaaa-mm-gg)".into() }])
+    })?;
+    Ok(local_day_start(i64::from(date.to_julian_day()) - 2_440_588))
+}
+
+/// The last day of the range is included: the range ends where the next day starts.
+pub fn day_after(start_ms: i64) -> i64 {
+    local_day_start(crate::infra::clock::local_day_of(start_ms) + 1)
+}
+
+/// What an action means, in words for the auditor and for the person asking.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "access.login" => "accesso (primo del giorno)",
+        "access.denied" => "tentativo respinto",
+        "recipient.list" => "elenco / ricerca persone",
+        "recipient.view" => "scheda della persona",
+        "sap.view" => "SAP della persona",
+        "programme.view" => "programma di ricerca intensiva",
+        "programme.update" => "modifica del programma",
+        "document.download" => "documento scaricato",
+        "import.sap" => "SAP importata",
+        "import.assignments" => "assegnazioni importate",
+        "operator.view" => "scheda operatore",
+        "operator.list" => "elenco operatori",
+        "provider.view" => "scheda soggetto",
+        "provider.list" => "elenco soggetti",
+        "audit.search" => "consultazione del registro",
+        "audit.export" => "esportazione del registro",
+        "audit.subject_report" => "accessi a un interessato",
+        "audit.subject_export" => "esportazione accessi a un interessato",
+        "audit.activity" => "attività periodica",
+        "audit.activity_export" => "esportazione attività periodica",
+        "audit.prune" => "cancellazione righe oltre la conservazione",
+        "anomaly.detect" => "anomalia rilevata",
+        "anomaly.suspend" => "sospensione per anomalia",
+        "anomaly.archive" => "anomalia archiviata",
+        "notice.acknowledge" => "presa visione dell'informativa",
+        other => other,
+    }
+}
+
+pub fn outcome_label(outcome: &str) -> &str {
+    match outcome {
+        "ok" => "eseguito",
+        "denied" => "negato",
+        "error" => "errore",
+        other => other,
+    }
+}
+
+/// The refusal reason of an `access.denied` row, or the path of a refused request.
+pub fn detail_summary(line: &AuditLine) -> String {
+    let Ok(detail) = serde_json::from_str::<serde_json::Value>(&line.detail) else { return String::new() };
+    let mut parts = Vec::new();
+    for key in ["reason", "path", "cf", "q", "via"] {
+        if let Some(v) = detail.get(key).and_then(|v| v.as_str()).filter(|v| !v.is_empty()) {
+            parts.push(format!("{key}: {v}"));
+        }
+    }
+    parts.join(" · ")
+}
+
+/// The first 12 hex digits of a certificate fingerprint: enough to tell cards apart.
+pub fn short_cert(sha: Option<&str>) -> String {
+    sha.map(|s| s.get(..12).unwrap_or(s).to_owned()).unwrap_or_else(|| "—".into())
+}
+
+/// "integro fino a N, ultimo checkpoint M alle ...": the background verification's result.
+pub fn chain_banner(s: &ChainStatus) -> Markup {
+    let checkpoint = match s.last_checkpoint {
+        Some((seq, ts)) => format!("ultimo checkpoint firmato alla riga {seq} alle {}", format_it(ts)),
+        None => "nessun checkpoint firmato ancora".into(),
+    };
+    html! {
+        @match (&s.checked_at, &s.broken) {
+            (None, _) => div.alert.alert-info role="status" { p { "Verifica della catena di audit in corso (" (checkpoint) ")." } }
+            (Some(at), None) => div.alert.alert-success role="status" {
+                p { strong { "Catena integra fino alla riga " (s.verified_seq) } ", " (checkpoint) ". " "Verificata alle " (format_it(*at)) @if let Some(full) = s.full_at { " (verifica completa alle " (format_it(full)) ")" } "." }
+                @if let Some(p) = s.pruned_to { p { "Righe fino alla " (p) " cancellate per fine conservazione, con checkpoint firmato." } }
+            }
+            (Some(at), Some((seq, why))) => div.alert.alert-danger role="alert" {
+                p { strong { "Catena di audit INTERROTTA alla riga " (seq) } ": " (why) ". Integra fino alla riga " (s.verified_seq) ". Verificata alle " (format_it(*at)) "." }
+                p { "Avvisare subito il responsabile della sicurezza e conservare una copia del file dati." }
+            }
+        }
+    }
+}
+
+/// `yyyy-mm` of a timestamp (Italian local month).
+pub fn month_of(ms: i64) -> String {
+    let d = datetime(ms + crate::infra::clock::italy_offset_ms(ms));
+    format!("{:04}-{:02}", d.year(), u8::from(d.month()))
+}

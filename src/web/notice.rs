@@ -1,0 +1,91 @@
+//! `/informativa`: the tracking notice, and its acknowledgement. Until a person has
+//! acknowledged the current text, the gate sends their pages here (API requests are not
+//! held back: programs cannot read a notice; their owners acknowledge it on the screens).
+
+use std::sync::Arc;
+
+use maud::{Markup, PreEscaped, html};
+use pulldown_cmark::{Event, Options, Parser, html as md_html};
+use rocket::response::Redirect;
+use rocket::{Route, State, get, post, routes};
+
+use crate::error::AppError;
+use crate::infra::clock::SharedClock;
+use crate::repo::writer::Writer;
+use crate::service::notice::{Notice, acknowledge};
+use crate::web::Site;
+use crate::web::forms::{FormToken, token_field};
+use crate::web::guards::Utente;
+use crate::web::views::layout::page;
+
+/// Markdown to HTML, raw HTML dropped (the file is the Region's, not ours).
+fn render(markdown: &str) -> String {
+    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES)
+        .filter(|e| !matches!(e, Event::Html(_) | Event::InlineHtml(_)));
+    let mut out = String::new();
+    md_html::push_html(&mut out, parser);
+    out
+}
+
+#[get("/informativa")]
+async fn show(
+    who: Utente,
+    token: FormToken,
+    notice: &State<Arc<Notice>>,
+    pool: &State<Arc<crate::repo::pool::ReadPool>>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let done = notice.is_acknowledged(pool, who.0.operator().id).await?;
+    Ok(page(
+        Some(site),
+        "Informativa sul tracciamento",
+        Some(&who.0),
+        html! {
+            article.manual { (PreEscaped(render(notice.text()))) }
+            @if done {
+                p.alert.alert-success role="status" { "Presa visione già registrata per questa versione dell'informativa." }
+            } @else {
+                form method="post" action="/informativa" {
+                    (token_field(&token))
+                    input type="hidden" name="sha256" value=(notice.sha256());
+                    p { "Per continuare a usare Ricolloca occorre confermare di aver letto l'informativa. La conferma è registrata." }
+                    button.button type="submit" { "Ho letto l'informativa" }
+                }
+            }
+            p { small { "Versione " code { (notice.sha256().get(..12).unwrap_or_default()) } } }
+        },
+    ))
+}
+
+#[derive(Debug, rocket::FromForm)]
+struct Ack {
+    sha256: String,
+}
+
+#[post("/informativa", data = "<form>")]
+async fn acknowledge_form(
+    who: Utente,
+    form: rocket::form::Form<Ack>,
+    notice: &State<Arc<Notice>>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+) -> Result<Redirect, AppError> {
+    // The text may have changed while the page was open: acknowledge only what was read.
+    if form.sha256 != notice.sha256() {
+        return Ok(Redirect::to("/informativa"));
+    }
+    let (now, actor, id, sha) = (clock.now_ms(), who.0.actor(), who.0.operator().id, form.sha256.clone());
+    writer.write(move |tx| acknowledge(tx, now, &actor, id, &sha)).await?;
+    notice.remember(id);
+    Ok(Redirect::to("/"))
+}
+
+/// Where the gate sends a page request of someone who has not acknowledged the notice.
+#[get("/__informativa")]
+fn required() -> Redirect {
+    Redirect::to("/informativa")
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![show, acknowledge_form, required]
+}
