@@ -25,8 +25,20 @@ fn to_anchor((up_to_seq, hash, before_ts, rows, pruned_at, signature): RawAnchor
     Ok(PruneAnchor { up_to_seq, hash, before_ts, rows, pruned_at, signature })
 }
 
+/// Files older than schema 3 (an old backup being verified, a file about to be upgraded) have
+/// no prune table: they were never pruned.
+fn has_prunes(conn: &Connection) -> Result<bool, AppError> {
+    Ok(conn
+        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_prune'", [], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// The latest prune, if the chain was ever pruned.
 pub fn anchor(conn: &Connection) -> Result<Option<PruneAnchor>, AppError> {
+    if !has_prunes(conn)? {
+        return Ok(None);
+    }
     let raw: Option<RawAnchor> = conn
         .query_row(
             "SELECT up_to_seq, hash, before_ts, rows, pruned_at, signature FROM audit_prune
@@ -40,6 +52,9 @@ pub fn anchor(conn: &Connection) -> Result<Option<PruneAnchor>, AppError> {
 
 /// Every prune, oldest first.
 pub fn all(conn: &Connection) -> Result<Vec<PruneAnchor>, AppError> {
+    if !has_prunes(conn)? {
+        return Ok(Vec::new());
+    }
     let mut stmt = conn
         .prepare("SELECT up_to_seq, hash, before_ts, rows, pruned_at, signature FROM audit_prune ORDER BY up_to_seq")?;
     let raw = stmt
