@@ -118,6 +118,10 @@ pub struct TlsSection {
     /// which TLS 1.3 client authentication does not allow, and browsers never fall back.
     #[serde(default = "default_tls_versions")]
     pub versions: Vec<String>,
+    /// A card whose CA has no CRL in `tls.crl`: "accept" (default: revocation cannot be
+    /// checked for it) or "refuse" (every CA in `tls.client_ca` must have its CRL).
+    #[serde(default = "default_without_crl")]
+    pub without_crl: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -185,6 +189,9 @@ fn default_upload_max_mb() -> u32 {
 fn default_system_code() -> String {
     "17".into()
 }
+fn default_without_crl() -> String {
+    "accept".into()
+}
 fn default_tls_versions() -> Vec<String> {
     vec!["1.2".into()]
 }
@@ -242,6 +249,12 @@ impl Config {
             return Err(StartupError::key("audit.notice", format!("file non trovato: {}", notice.display())));
         }
         self.anomalies.validate().map_err(|(key, message)| StartupError::key(&key, message))?;
+        match self.tls.without_crl.as_str() {
+            "accept" => {}
+            "refuse" if self.tls.crl.is_some() => {}
+            "refuse" => return Err(StartupError::key("tls.without_crl", "\"refuse\" richiede tls.crl")),
+            _ => return Err(StartupError::key("tls.without_crl", "valori ammessi: \"accept\" o \"refuse\"")),
+        }
         if self.tls.versions.is_empty() {
             return Err(StartupError::key("tls.versions", "indicare almeno una versione (\"1.2\", \"1.3\")"));
         }

@@ -33,8 +33,10 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
     for crl in &revocations.sources {
         tracing::info!(path = %crl.path.display(), issuer = %crl.issuer, revoked = crl.revoked, "CRL loaded");
     }
-    let access =
-        Arc::new(AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity_days));
+    let access = Arc::new(
+        AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity_days)
+            .with_crl_required(config.tls.without_crl == "refuse"),
+    );
     let backups = Arc::new(crate::backups::Backups::new(
         config.data.clone(),
         config.backup_dir(),

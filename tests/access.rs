@@ -158,6 +158,43 @@ fn a_revoked_card_gets_403_and_an_audit_row() {
 }
 
 #[test]
+fn a_card_from_a_ca_without_crl_is_refused_only_when_configured() {
+    let (mut f, provider) = setup();
+    // A second trusted CA, with no CRL.
+    let other = ricolloca::infra::pki::Ca::new("Altra CA Cittadini", f.kind, system_now()).unwrap();
+    let bundle = format!("{}{}", f.ca.cert_pem, other.cert_pem);
+    std::fs::write(f.path().join("ca.pem"), bundle).unwrap();
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    let covered = f.card(&rossi);
+    let cn = ricolloca::infra::pki::cns_common_name(&rossi, 6_120_016_461_039_009);
+    let uncovered = other.cns_client(&CnsPerson::valid_now(&cn, system_now()), f.kind).unwrap();
+    // A CRL for the first CA only (revoking something unrelated).
+    f.revoked.push(vec![0x42]);
+    f.write_config();
+    {
+        let server = f.start();
+        assert_eq!(client(&f, Some(&uncovered)).get(server.url("/api/v1/me")).send().unwrap().status(), 200);
+    }
+    f.tls_extra = "without_crl = \"refuse\"\n".into();
+    f.write_config();
+    let server = f.start();
+    let res = client(&f, Some(&uncovered)).get(server.url("/api/v1/me")).send().unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.json::<Value>().unwrap()["error"], "certificate_without_crl");
+    assert_eq!(f.last_audit().2["reason"], "certificate_without_crl");
+    assert_eq!(client(&f, Some(&covered)).get(server.url("/api/v1/me")).send().unwrap().status(), 200);
+    // "refuse" without any CRL configured stops start-up, naming the key.
+    f.revoked.clear();
+    f.write_config();
+    let out = f.cli(&["check", "--config", f.config.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("tls.without_crl")
+            || String::from_utf8_lossy(&out.stderr).contains("tls.without_crl")
+    );
+}
+
+#[test]
 fn unknown_or_invalid_codice_fiscale_gets_403_and_an_audit_row() {
     let (f, _) = setup();
     let server = f.start();

@@ -37,6 +37,8 @@ pub struct AccessControl {
     pool: Arc<ReadPool>,
     writer: Writer,
     revocations: RwLock<Arc<RevocationList>>,
+    /// Whether a CA without a loaded CRL makes its certificates unacceptable.
+    crl_required: bool,
     certs: RwLock<HashMap<[u8; 32], Arc<CertIdentity>>>,
     inactivity_days: u32,
 }
@@ -56,7 +58,14 @@ impl AccessControl {
             revocations: RwLock::new(Arc::new(revocations)),
             certs: RwLock::new(HashMap::new()),
             inactivity_days,
+            crl_required: false,
         }
+    }
+
+    /// Refuse certificates whose CA has no CRL loaded (`tls.without_crl = "refuse"`).
+    pub fn with_crl_required(mut self, required: bool) -> Self {
+        self.crl_required = required;
+        self
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -76,13 +85,15 @@ impl AccessControl {
         if !cert.is_valid_at(now) {
             return Err(self.refuse(Refusal::CertificateNotValidNow, req, &cert, None).await);
         }
-        let revoked = self
-            .revocations
-            .read()
-            .map_err(|_| AppError::internal("revocation list lock poisoned"))?
-            .is_revoked(&cert.issuer_der, &cert.serial);
+        let (revoked, covered) = {
+            let list = self.revocations.read().map_err(|_| AppError::internal("revocation list lock poisoned"))?;
+            (list.is_revoked(&cert.issuer_der, &cert.serial), list.covers(&cert.issuer_der))
+        };
         if revoked {
             return Err(self.refuse(Refusal::CertificateRevoked, req, &cert, None).await);
+        }
+        if self.crl_required && !covered {
+            return Err(self.refuse(Refusal::CertificateWithoutCrl, req, &cert, None).await);
         }
         let Ok(cf) = cert.codice_fiscale.clone() else {
             return Err(self.refuse(Refusal::InvalidCodiceFiscale, req, &cert, None).await);

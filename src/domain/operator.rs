@@ -65,6 +65,8 @@ pub struct Operator {
 pub enum Refusal {
     CertificateNotValidNow,
     CertificateRevoked,
+    /// `tls.without_crl = "refuse"` and no CRL of the issuing CA is loaded.
+    CertificateWithoutCrl,
     InvalidCodiceFiscale,
     UnknownOperator,
     OperatorDisabled,
@@ -82,6 +84,7 @@ impl Refusal {
         match self {
             Refusal::CertificateNotValidNow => "certificate_not_valid_now",
             Refusal::CertificateRevoked => "certificate_revoked",
+            Refusal::CertificateWithoutCrl => "certificate_without_crl",
             Refusal::InvalidCodiceFiscale => "invalid_codice_fiscale",
             Refusal::UnknownOperator => "unknown_operator",
             Refusal::OperatorDisabled => "operator_disabled",
@@ -100,6 +103,9 @@ impl Refusal {
             }
             Refusal::CertificateRevoked => {
                 "Il certificato della carta risulta revocato. Rivolgersi all'ente che ha rilasciato la CNS."
+            }
+            Refusal::CertificateWithoutCrl => {
+                "Non è disponibile l'elenco dei certificati revocati (CRL) dell'ente che ha rilasciato la carta: l'accesso è bloccato finché la Regione non lo installa."
             }
             Refusal::InvalidCodiceFiscale => {
                 "Il certificato presentato non contiene un codice fiscale valido: non è un certificato CNS di autenticazione."

@@ -25,12 +25,24 @@ pub struct CrlSource {
 #[derive(Debug, Default)]
 pub struct RevocationList {
     revoked: HashSet<(Vec<u8>, Vec<u8>)>,
+    /// Issuer DNs (DER) that have a CRL loaded.
+    covered: HashSet<Vec<u8>>,
     pub sources: Vec<CrlSource>,
 }
 
 impl RevocationList {
     pub fn is_revoked(&self, issuer_der: &[u8], serial: &[u8]) -> bool {
         self.revoked.contains(&(issuer_der.to_vec(), strip_sign_byte(serial).to_vec()))
+    }
+
+    /// Whether a CRL of this issuer is loaded (for `tls.without_crl = "refuse"`).
+    pub fn covers(&self, issuer_der: &[u8]) -> bool {
+        self.covered.contains(issuer_der)
+    }
+
+    /// The loaded CRLs past their nextUpdate at `now_ms`: still used, but reported.
+    pub fn expired(&self, now_ms: i64) -> Vec<&CrlSource> {
+        self.sources.iter().filter(|s| s.next_update_ms.is_some_and(|n| n < now_ms)).collect()
     }
 
     /// Loads `tls.crl` (a file or a folder of files), checking each CRL's signature against
@@ -82,6 +94,7 @@ impl RevocationList {
         if !candidates.iter().any(|ca| crl.verify_signature(ca.public_key()).is_ok()) {
             return Err(bad("firma della CRL non valida per la CA che l'ha emessa".into()));
         }
+        self.covered.insert(issuer_raw.to_vec());
         let mut count = 0;
         for revoked in crl.iter_revoked_certificates() {
             self.revoked.insert((issuer_raw.to_vec(), strip_sign_byte(revoked.raw_serial()).to_vec()));

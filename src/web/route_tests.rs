@@ -32,6 +32,7 @@ async fn client(dir: &std::path::Path) -> Client {
             client_ca: dir.join("ca.pem"),
             crl: None,
             versions: vec!["1.2".into()],
+            without_crl: "accept".into(),
         },
         audit: AuditSection::default(),
         agenda: Default::default(),

@@ -154,6 +154,23 @@ pub fn chain_banner(s: &ChainStatus) -> Markup {
     }
 }
 
+/// The CRLs in force and those past their nextUpdate (still used, to be replaced).
+pub fn crl_banner(sources: &[crate::infra::crl::CrlSource], now_ms: i64) -> Markup {
+    let expired: Vec<_> = sources.iter().filter(|s| s.next_update_ms.is_some_and(|n| n < now_ms)).collect();
+    html! {
+        @if sources.is_empty() {
+            p { "Nessuna CRL configurata (tls.crl): la revoca delle carte non viene controllata." }
+        } @else if expired.is_empty() {
+            p { (sources.len()) " CRL in vigore, tutte aggiornate." }
+        } @else {
+            div.alert.alert-danger role="alert" {
+                p { strong { "CRL scadute: " } "sono ancora in uso, ma le carte revocate dopo la loro emissione non vengono riconosciute. Installare le CRL aggiornate (il server le ricarica da solo)." }
+                ul { @for s in &expired { li { (s.issuer) " — " (s.path.display()) ", da aggiornare dal " (s.next_update_ms.map(format_it).unwrap_or_default()) } } }
+            }
+        }
+    }
+}
+
 /// `yyyy-mm` of a timestamp (Italian local month).
 pub fn month_of(ms: i64) -> String {
     let d = datetime(ms + crate::infra::clock::italy_offset_ms(ms));

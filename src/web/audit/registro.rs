@@ -182,6 +182,7 @@ async fn registro(
         html! {
             h1 { "Registro accessi" }
             (chain_banner(&watch.snapshot()))
+            (super::crl_banner(&access.revocation_sources(), access.now_ms()))
             p { "Chiave pubblica dei checkpoint: " code.wrap { (watch.public_key_hex()) } }
             (form(&s, &actions, &names))
             @if let Some(fields) = &error { (crate::web::forms::error_summary(fields)) }
