@@ -327,12 +327,12 @@ pub fn export_idol(
     };
     let mut conn = repo::open_and_migrate(data)?;
     let who = AdminAuthority::command_line(os_user().as_deref());
-    let now = clock.now_ms();
     let tmp = out.with_extension("zip.tmp");
     // The file is written before the export is recorded: a failed write records nothing, so
-    // the next export still starts where the last delivered one ended.
+    // the next export still starts where the last delivered one ended. The time is taken
+    // under the write lock (see service::idol_export).
     let export = repo::write_once(&mut conn, |tx| {
-        let export = crate::service::idol_export::export(tx, now, &who, since)?;
+        let export = crate::service::idol_export::export(tx, clock.now_ms(), &who, since)?;
         std::fs::write(&tmp, &export.zip).map_err(|e| AppError::internal(format!("{}: {e}", tmp.display())))?;
         Ok(export)
     })?;

@@ -259,7 +259,17 @@ pub struct Hit {
 /// Evidence kept per hit: enough to judge, not the whole day.
 const EVIDENCE_MAX: usize = 200;
 
-const RECORD_VIEWS: [&str; 4] = ["recipient.view", "sap.view", "programme.view", "document.download"];
+/// Reads of one person's record (object `recipient:<id>`).
+const RECORD_VIEWS: [&str; 8] = [
+    "recipient.view",
+    "agenda.view",
+    "sap.view",
+    "programme.view",
+    "document.download",
+    "action.view",
+    "action.list",
+    "outcome.view",
+];
 const WATCHED_REFUSALS: [&str; 4] =
     ["foreign_or_unknown_object", "certificate_revoked", "unknown_operator", "invalid_codice_fiscale"];
 

@@ -126,97 +126,57 @@ impl Change {
     }
 }
 
-/// Reads of personal data, by dotted name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    ProviderList,
-    ProviderView,
-    OperatorList,
-    OperatorView,
-    InactivityReport,
-    ReviewReport,
-    ReviewExport,
-    DocumentDownload,
-    RecipientList,
-    RecipientView,
-    SapView,
-    ProgrammeView,
-    ActionView,
-    ActionList,
-    IdolExports,
-    /// The provider's agenda, or a recipient's appointments.
-    AgendaView,
-    /// Unjustified absences and refusals for the CPI (screen or CSV).
-    RefusalReport,
-    /// A recipient's programme outcomes.
-    OutcomeView,
-    /// Outcome counts per provider (the Region's basis of result-based payment).
-    OutcomeReport,
-    BackupDownload,
-    AuditSearch,
-    AuditExport,
-    SubjectReport,
-    SubjectExport,
-    ActivityReport,
-    ActivityExport,
-    AnomalyList,
+/// Declares [`View`] with its action names and the list of every variant, from one table, so
+/// that no read can be missing from [`View::ALL`].
+macro_rules! views {
+    ($($variant:ident => $name:literal,)*) => {
+        /// Reads of personal data, by dotted name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum View {
+            $($variant,)*
+        }
+
+        impl View {
+            pub fn action(self) -> &'static str {
+                match self {
+                    $(View::$variant => $name,)*
+                }
+            }
+
+            /// Every read, for reports that tell reads from changes by action name.
+            pub const ALL: &'static [View] = &[$(View::$variant,)*];
+        }
+    };
 }
 
-impl View {
-    pub fn action(self) -> &'static str {
-        match self {
-            View::ProviderList => "provider.list",
-            View::ProviderView => "provider.view",
-            View::OperatorList => "operator.list",
-            View::OperatorView => "operator.view",
-            View::InactivityReport => "inactivity.view",
-            View::ReviewReport => "review.view",
-            View::ReviewExport => "review.export",
-            View::DocumentDownload => "document.download",
-            View::RecipientList => "recipient.list",
-            View::RecipientView => "recipient.view",
-            View::SapView => "sap.view",
-            View::ProgrammeView => "programme.view",
-            View::ActionView => "action.view",
-            View::ActionList => "action.list",
-            View::IdolExports => "idol.list",
-            View::AgendaView => "agenda.view",
-            View::RefusalReport => "agenda.report",
-            View::OutcomeView => "outcome.view",
-            View::OutcomeReport => "outcome.report",
-            View::BackupDownload => "backup.download",
-            View::AuditSearch => "audit.search",
-            View::AuditExport => "audit.export",
-            View::SubjectReport => "audit.subject_report",
-            View::SubjectExport => "audit.subject_export",
-            View::ActivityReport => "audit.activity",
-            View::ActivityExport => "audit.activity_export",
-            View::AnomalyList => "anomaly.list",
-        }
-    }
-
-    /// Every read, for reports that tell reads from changes by action name.
-    pub const ALL: [View; 19] = [
-        View::ProviderList,
-        View::ProviderView,
-        View::OperatorList,
-        View::OperatorView,
-        View::InactivityReport,
-        View::ReviewReport,
-        View::ReviewExport,
-        View::DocumentDownload,
-        View::RecipientList,
-        View::RecipientView,
-        View::SapView,
-        View::ProgrammeView,
-        View::AuditSearch,
-        View::AuditExport,
-        View::SubjectReport,
-        View::SubjectExport,
-        View::ActivityReport,
-        View::ActivityExport,
-        View::AnomalyList,
-    ];
+views! {
+    ProviderList => "provider.list",
+    ProviderView => "provider.view",
+    OperatorList => "operator.list",
+    OperatorView => "operator.view",
+    InactivityReport => "inactivity.view",
+    ReviewReport => "review.view",
+    ReviewExport => "review.export",
+    DocumentDownload => "document.download",
+    RecipientList => "recipient.list",
+    RecipientView => "recipient.view",
+    SapView => "sap.view",
+    ProgrammeView => "programme.view",
+    ActionView => "action.view",
+    ActionList => "action.list",
+    IdolExports => "idol.list",
+    AgendaView => "agenda.view",
+    RefusalReport => "agenda.report",
+    OutcomeView => "outcome.view",
+    OutcomeReport => "outcome.report",
+    BackupDownload => "backup.download",
+    AuditSearch => "audit.search",
+    AuditExport => "audit.export",
+    SubjectReport => "audit.subject_report",
+    SubjectExport => "audit.subject_export",
+    ActivityReport => "audit.activity",
+    ActivityExport => "audit.activity_export",
+    AnomalyList => "anomaly.list",
 }
 
 #[derive(Debug, Clone)]

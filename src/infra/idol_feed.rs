@@ -2,6 +2,7 @@
 //! layout grouped per worker, the same as CSV, the programme outcomes, and a zip holding
 //! them with a manifest. Formats only: what goes in is decided by the service.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use quick_xml::Writer;
@@ -75,25 +76,25 @@ pub fn xml(policies: &[FeedPolicy], outcomes: &[FeedOutcome]) -> Result<Vec<u8>,
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     open(&mut w, "lavoratori")?;
-    let mut workers: Vec<&str> = policies
-        .iter()
-        .map(|p| p.codice_fiscale.as_str())
-        .chain(outcomes.iter().map(|o| o.codice_fiscale.as_str()))
-        .collect();
-    workers.sort_unstable();
-    workers.dedup();
-    for cf in workers {
+    // One pass to group both lists per worker (a full export holds every record).
+    let mut workers: BTreeMap<&str, (Vec<&FeedPolicy>, Vec<&FeedOutcome>)> = BTreeMap::new();
+    for p in policies {
+        workers.entry(p.codice_fiscale.as_str()).or_default().0.push(p);
+    }
+    for o in outcomes {
+        workers.entry(o.codice_fiscale.as_str()).or_default().1.push(o);
+    }
+    for (cf, (mine, ends)) in workers {
         open(&mut w, "lavoratore")?;
         open(&mut w, "datianagrafici")?;
         open(&mut w, "datipersonali")?;
         element(&mut w, "codicefiscale", cf)?;
-        if let Some(p) = policies.iter().find(|p| p.codice_fiscale == cf) {
+        if let Some(p) = mine.first() {
             element(&mut w, "cognome", &p.cognome)?;
             element(&mut w, "nome", &p.nome)?;
         }
         close(&mut w, "datipersonali")?;
         close(&mut w, "datianagrafici")?;
-        let mine: Vec<&FeedPolicy> = policies.iter().filter(|p| p.codice_fiscale == cf).collect();
         if !mine.is_empty() {
             open(&mut w, "politiche_attive_lst")?;
             for p in mine {
@@ -101,7 +102,6 @@ pub fn xml(policies: &[FeedPolicy], outcomes: &[FeedOutcome]) -> Result<Vec<u8>,
             }
             close(&mut w, "politiche_attive_lst")?;
         }
-        let ends: Vec<&FeedOutcome> = outcomes.iter().filter(|o| o.codice_fiscale == cf).collect();
         if !ends.is_empty() {
             open(&mut w, "esiti_assegno_lst")?;
             for o in ends {

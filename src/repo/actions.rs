@@ -24,21 +24,40 @@ pub struct VoucherFacts {
     pub state: String,
 }
 
+const VOUCHER_FACTS: &str = "SELECT v.id, v.code, v.provider_id, p.codice_fiscale, r.codice_fiscale, v.chosen_on,
+        v.programme_start, v.programme_end, v.extended_until, v.state
+    FROM voucher v JOIN provider p ON p.id = v.provider_id JOIN recipient r ON r.id = v.recipient_id";
+
 /// The latest voucher of `recipient` that the scope may see.
 pub fn voucher(
     conn: &Connection,
     scope: &RecipientScope,
     recipient: RecipientId,
 ) -> Result<Option<VoucherFacts>, AppError> {
+    voucher_where(conn, scope, "v.recipient_id = ?1", "ORDER BY v.issued_on DESC, v.id DESC LIMIT 1", recipient.get())
+}
+
+/// One voucher by id, if the scope may see it (an action's own voucher).
+pub fn voucher_by_id(
+    conn: &Connection,
+    scope: &RecipientScope,
+    voucher_id: i64,
+) -> Result<Option<VoucherFacts>, AppError> {
+    voucher_where(conn, scope, "v.id = ?1", "", voucher_id)
+}
+
+fn voucher_where(
+    conn: &Connection,
+    scope: &RecipientScope,
+    condition: &str,
+    order: &str,
+    key: i64,
+) -> Result<Option<VoucherFacts>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
         .query_row(
-            "SELECT v.id, v.code, v.provider_id, p.codice_fiscale, r.codice_fiscale, v.chosen_on,
-                    v.programme_start, v.programme_end, v.extended_until, v.state
-             FROM voucher v JOIN provider p ON p.id = v.provider_id JOIN recipient r ON r.id = v.recipient_id
-             WHERE v.recipient_id = ?1 AND (?2 IS NULL OR v.provider_id = ?2)
-             ORDER BY v.issued_on DESC, v.id DESC LIMIT 1",
-            params![recipient.get(), provider],
+            &format!("{VOUCHER_FACTS} WHERE {condition} AND (?2 IS NULL OR v.provider_id = ?2) {order}"),
+            params![key, provider],
             |r| {
                 Ok(VoucherFacts {
                     voucher_id: r.get(0)?,

@@ -39,12 +39,18 @@ fn field(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
 }
 
-fn open_voucher(
-    tx: &WriteTx<'_>,
-    scope: &RecipientScope,
-    recipient: RecipientId,
-) -> Result<(VoucherFacts, Window), AppError> {
-    let facts = actions::voucher(tx.conn(), scope, recipient)?.ok_or(AppError::NotFound)?;
+/// The voucher an action goes under: the recipient's latest (a new action) or the action's own.
+enum Under {
+    Latest(RecipientId),
+    Voucher(i64),
+}
+
+fn open_voucher(tx: &WriteTx<'_>, scope: &RecipientScope, under: Under) -> Result<(VoucherFacts, Window), AppError> {
+    let facts = match under {
+        Under::Latest(recipient) => actions::voucher(tx.conn(), scope, recipient)?,
+        Under::Voucher(id) => actions::voucher_by_id(tx.conn(), scope, id)?,
+    }
+    .ok_or(AppError::NotFound)?;
     if CLOSED.contains(&facts.state.as_str()) {
         return Err(field("tipo_attivita", "l'assegno è chiuso: non si registrano nuove azioni né eventi"));
     }
@@ -70,7 +76,7 @@ pub fn record(
     input: &ActionInput,
 ) -> Result<Recorded, AppError> {
     let recipient_scope = RecipientScope::Provider(scope.clone());
-    let (facts, window) = open_voucher(tx, &recipient_scope, recipient)?;
+    let (facts, window) = open_voucher(tx, &recipient_scope, Under::Latest(recipient))?;
     let operators: Vec<String> =
         actions::operator_cfs(tx.conn(), facts.provider_id)?.into_iter().map(|(cf, _)| cf).collect();
     let projects = codes::labels(tx.conn())?.codes("titolo_progetto");
@@ -155,7 +161,7 @@ pub fn add_event(
 ) -> Result<i64, AppError> {
     let recipient_scope = RecipientScope::Provider(scope.clone());
     let action = actions::get(tx.conn(), &recipient_scope, action_id)?.ok_or(AppError::NotFound)?;
-    let (facts, window) = open_voucher(tx, &recipient_scope, action.recipient)?;
+    let (facts, window) = open_voucher(tx, &recipient_scope, Under::Voucher(action.voucher_id))?;
 
     let mut e = FieldErrors::default();
     // Screens always send the version they showed; an API client may leave it out.

@@ -77,8 +77,10 @@ pub fn record(tx: &WriteTx<'_>, now: i64, cfg: &AnomalyConfig, found: &Evaluatio
             && row.state == "active"
             && row.role == "operatore"
         {
-            let reason = format!("sospensione automatica per anomalia n. {id}: {} ({})", h.rule.label(), h.summary);
-            crate::service::operators::disable(
+            // The summary can be long (every IP a card was used from): the reason has a limit.
+            let summary: String = h.summary.chars().take(300).collect();
+            let reason = format!("sospensione automatica per anomalia n. {id}: {} ({summary})", h.rule.label());
+            let disabled = crate::service::operators::disable(
                 tx,
                 now,
                 &system,
@@ -86,8 +88,16 @@ pub fn record(tx: &WriteTx<'_>, now: i64, cfg: &AnomalyConfig, found: &Evaluatio
                 Some(DisableReason::Anomaly),
                 &reason,
                 None,
-            )?;
-            anomalies::set_auto_action(tx, id, "operatore disabilitato automaticamente")?;
+            );
+            // A suspension that cannot be applied must not stop the watch: the anomaly stays
+            // recorded (for the Region to act on) and the cursor moves on.
+            match disabled {
+                Ok(_) => anomalies::set_auto_action(tx, id, "operatore disabilitato automaticamente")?,
+                Err(e) => {
+                    tracing::error!(anomaly = id, error = %e, "automatic suspension failed");
+                    anomalies::set_auto_action(tx, id, "sospensione automatica NON riuscita: decidere a mano")?;
+                }
+            }
         }
         new.push(id);
     }

@@ -26,6 +26,9 @@ pub struct Export {
 }
 
 /// Exports what changed in [since, now). `since` None: from the end of the last export.
+/// Exact only because every change that feeds IDOL (actions, events, outcomes) and this
+/// export take `now` inside their write transaction: under the single write lock, a commit
+/// after this one carries a time >= `now` and falls in the next export.
 pub fn export(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, since: Option<i64>) -> Result<Export, AppError> {
     let since = match since {
         Some(s) => s,

@@ -50,19 +50,23 @@ pub fn inspect(bytes: Vec<u8>, max: usize) -> Result<Inspected, AppError> {
     Ok(Inspected { kind, bytes, sha256, content, signers })
 }
 
-/// Which generated version the signed content is, if any: byte-identical, or (PAdES) the
-/// generated file followed by the signature's incremental update.
+/// Which generated version the signed content is, if any: byte-identical ("identico"), or the
+/// generated file followed by incremental updates ("seguito da aggiunte": a PAdES signature
+/// adds one, but so can a change of the visible text, so that case is only "contains").
 fn conformity(content: &[u8], generated: &[(i64, i64, Vec<u8>)]) -> Option<(i64, i64, &'static str)> {
     generated.iter().rev().find_map(|(version, at, pdf)| {
         if content == pdf.as_slice() {
-            Some((*version, *at, "identico"))
+            Some((*version, *at, IDENTICAL))
         } else if content.len() > pdf.len() && content.starts_with(pdf) {
-            Some((*version, *at, "identico, seguito dalla firma PAdES"))
+            Some((*version, *at, APPENDED))
         } else {
             None
         }
     })
 }
+
+const IDENTICAL: &str = "identico";
+const APPENDED: &str = "seguito da aggiunte";
 
 fn verification_text(v: &Verification) -> String {
     match v {
@@ -117,8 +121,13 @@ fn report(up: &Inspected, recipient_cf: &str, operators: &[String], generated: &
         flags.push("manca la firma digitale della persona destinataria".into());
     }
     let conform = conformity(&up.content, generated);
-    if conform.is_none() {
-        flags.push("il contenuto non coincide con alcuna versione del programma generata da Ricolloca".into());
+    match conform {
+        None => flags.push("il contenuto non coincide con alcuna versione del programma generata da Ricolloca".into()),
+        Some((version, _, APPENDED)) => flags.push(format!(
+            "il PDF contiene la versione {version} generata, seguita da aggiunte (la firma PAdES o modifiche successive): \
+             controllare che il testo visualizzato sia quello generato"
+        )),
+        Some(_) => {}
     }
     json!({
         "signers": signers,
@@ -126,7 +135,11 @@ fn report(up: &Inspected, recipient_cf: &str, operators: &[String], generated: &
         "chain_note": CHAIN_NOT_CHECKED,
         "conformity": conform.map(|(version, at, how)| json!({
             "version": version, "generated_at": at, "how": how,
-            "text": format!("conforme alla versione {version} generata il {} ({how})", format_it(at)),
+            "text": if how == IDENTICAL {
+                format!("conforme alla versione {version} generata il {}", format_it(at))
+            } else {
+                format!("contiene la versione {version} generata il {}, seguita da aggiunte", format_it(at))
+            },
         })),
         "flags": flags,
     })
@@ -153,13 +166,18 @@ pub fn store(
     up: &Inspected,
 ) -> Result<Stored, AppError> {
     let recipient_scope = RecipientScope::Provider(scope.clone());
-    let facts = actions::voucher(tx.conn(), &recipient_scope, recipient)?.ok_or(AppError::NotFound)?;
-    if let Some(p) = policy {
-        let action = actions::get(tx.conn(), &recipient_scope, p)?.ok_or(AppError::NotFound)?;
-        if action.recipient != recipient {
-            return Err(AppError::NotFound);
+    // With an action, its own voucher (the person may hold a newer one); else the latest.
+    let facts = match policy {
+        Some(p) => {
+            let action = actions::get(tx.conn(), &recipient_scope, p)?.ok_or(AppError::NotFound)?;
+            if action.recipient != recipient {
+                return Err(AppError::NotFound);
+            }
+            actions::voucher_by_id(tx.conn(), &recipient_scope, action.voucher_id)?
         }
+        None => actions::voucher(tx.conn(), &recipient_scope, recipient)?,
     }
+    .ok_or(AppError::NotFound)?;
     let operators: Vec<String> =
         actions::operator_cfs(tx.conn(), facts.provider_id)?.into_iter().map(|(cf, _)| cf).collect();
     let generated = signed_programmes::generated(tx, facts.voucher_id)?;
@@ -211,8 +229,8 @@ mod tests {
     #[test]
     fn a_generated_pdf_is_recognised_whole_or_followed_by_a_pades_update() {
         let generated = vec![(1, 10, b"%PDF-1.7 v1".to_vec()), (2, 20, b"%PDF-1.7 v2".to_vec())];
-        assert_eq!(conformity(b"%PDF-1.7 v2", &generated), Some((2, 20, "identico")));
-        assert_eq!(conformity(b"%PDF-1.7 v1\n% update", &generated).map(|c| c.0), Some(1));
+        assert_eq!(conformity(b"%PDF-1.7 v2", &generated), Some((2, 20, IDENTICAL)));
+        assert_eq!(conformity(b"%PDF-1.7 v1\n% update", &generated), Some((1, 10, APPENDED)));
         assert_eq!(conformity(b"%PDF-1.7 v3", &generated), None);
         assert_eq!(conformity(b"%PDF-1.7 v", &generated), None);
     }

@@ -83,6 +83,17 @@ impl ActionForm<'_> {
     }
 }
 
+/// Every page here shows the person's name at least: the read is audited like any other.
+async fn audit_form_view(
+    access: &AccessControl,
+    who: &Operatore,
+    id: RecipientId,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    let event = AuditEvent::View { view: View::ActionView, object: Some(format!("recipient:{id}")), detail };
+    access.audit(who.scope.actor().clone(), event).await
+}
+
 /// What the form needs besides the values: labels and the provider's operators.
 struct FormData {
     recipient: String,
@@ -198,6 +209,7 @@ async fn new_action(
         return Err(access.refuse_as_not_found(&who.principal, "GET", &path.0).await);
     };
     let tipo = tipo.as_deref().and_then(ActionType::from_code);
+    audit_form_view(access, &who, id, json!({ "form": tipo.map(ActionType::code) })).await?;
     let today = crate::domain::text::iso(local_date(clock.now_ms()));
     let form =
         ActionInput { data_proposta: today.clone(), data_evento: today, evento: "01".into(), ..Default::default() };
@@ -238,11 +250,13 @@ async fn create(
     let errors = match inspect_upload(form.file.as_ref(), site.upload_max).await {
         Err(e) => field_errors(e)?,
         Ok(upload) => {
-            let (now, scope, system, input) =
-                (clock.now_ms(), who.scope.clone(), site.system_code.clone(), input.clone());
-            // The action and its signed programme are stored together, or neither.
+            let (clock, scope, system, input) =
+                (clock.inner().clone(), who.scope.clone(), site.system_code.clone(), input.clone());
+            // The action and its signed programme are stored together, or neither. The time is
+            // taken under the write lock (the IDOL feed relies on it, see idol_export).
             let written = writer
                 .write(move |tx| {
+                    let now = clock.now_ms();
                     let done = record(tx, now, &scope, &system, id, &input)?;
                     if let Some(up) = &upload {
                         store(tx, now, &scope, id, Some(done.id), up)?;
@@ -260,6 +274,8 @@ async fn create(
         }
     };
     let Some(data) = form_data(pool, &who, id).await? else { return Err(AppError::NotFound) };
+    // The refused write left no audit row; the page shown again is a read.
+    audit_form_view(access, &who, id, json!({ "form": input.tipo_attivita, "refused": errors.len() })).await?;
     let tipo = ActionType::from_code(&input.tipo_attivita).unwrap_or(ActionType::A06);
     Ok(Err((
         Status::UnprocessableEntity,
@@ -463,12 +479,13 @@ async fn post_event(
         nota: form.nota.clone(),
         version: form.version,
     };
-    let (now, scope, posted) = (clock.now_ms(), who.scope.clone(), input.clone());
-    let errors = match writer.write(move |tx| add_event(tx, now, &scope, action, &posted)).await {
+    let (clock, scope, posted) = (clock.inner().clone(), who.scope.clone(), input.clone());
+    let errors = match writer.write(move |tx| add_event(tx, clock.now_ms(), &scope, action, &posted)).await {
         Ok(_) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{action}")))),
         Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => field_errors(e)?,
     };
+    audit_form_view(access, &who, id, json!({ "action": action, "refused": errors.len() })).await?;
     let form = event_form(id, &l.action, &input, &errors, &token, &l.labels);
     Ok(Err((Status::UnprocessableEntity, action_page(site, &reader, id, &l, form))))
 }

@@ -84,8 +84,8 @@ async fn create(
     site: &State<Site>,
 ) -> Result<Created<Json<Value>>, AppError> {
     let input = super::body(body)?.input();
-    let (now, scope, system) = (clock.now_ms(), who.scope.clone(), site.system_code.clone());
-    let done = match writer.write(move |tx| record(tx, now, &scope, &system, id, &input)).await {
+    let (clock, scope, system) = (clock.inner().clone(), who.scope.clone(), site.system_code.clone());
+    let done = match writer.write(move |tx| record(tx, clock.now_ms(), &scope, &system, id, &input)).await {
         Ok(done) => done,
         Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => return Err(e),
@@ -140,8 +140,8 @@ async fn post_event(
     access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Value>, AppError> {
     let input = super::body(body)?;
-    let (now, scope) = (clock.now_ms(), who.scope.clone());
-    match writer.write(move |tx| add_event(tx, now, &scope, action, &input)).await {
+    let (clock, scope) = (clock.inner().clone(), who.scope.clone());
+    match writer.write(move |tx| add_event(tx, clock.now_ms(), &scope, action, &input)).await {
         Ok(version) => Ok(Json(json!({ "id": action, "version": version }))),
         Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => Err(e),

@@ -142,8 +142,8 @@ async fn record_programme_outcome(
     clock: &State<SharedClock>,
 ) -> Result<(Status, Json<Value>), AppError> {
     let draft = super::body(body)?;
-    let (now, scope) = (clock.now_ms(), who.scope.clone());
-    match writer.write(move |tx| service::outcomes::record(tx, now, &scope, id, &draft)).await {
+    let (clock, scope) = (clock.inner().clone(), who.scope.clone());
+    match writer.write(move |tx| service::outcomes::record(tx, clock.now_ms(), &scope, id, &draft)).await {
         Ok(done) => Ok((Status::Created, Json(json!({ "id": done.id, "state": done.state, "version": done.version })))),
         Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => Err(e),
