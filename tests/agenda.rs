@@ -176,6 +176,14 @@ fn the_first_held_appointment_starts_the_programme_and_shows_everywhere() {
         json!({ "esito": "absent_unjustified", "nota": "", "version": 1 }),
     );
     assert_eq!((status, fields(&body)), (409, vec!["version".to_owned()]), "{body}");
+    // The meeting that started the programme cannot silently become an absence.
+    let (status, body) = w.post(
+        &w.op_a,
+        &format!("/api/v1/appointments/{id}/outcome"),
+        json!({ "esito": "absent_unjustified", "nota": "errore", "version": 2 }),
+    );
+    assert_eq!((status, fields(&body)), (422, vec!["esito".to_owned()]), "{body}");
+    assert_eq!(w.voucher(mine).1.as_deref(), Some(day(-1).as_str()));
 
     // A future meeting through the scheda's form (with its token): the cruscotto shows it next.
     let token = w.token(&w.op_a, &format!("/destinatari/{mine}"));
