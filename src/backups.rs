@@ -26,6 +26,8 @@ pub struct LastRun {
     pub at_ms: i64,
     pub file: Option<String>,
     pub error: Option<String>,
+    /// The backup was written, but the audit chain did not verify (flagged in its manifest).
+    pub audit_problem: Option<String>,
 }
 
 /// One file in the backup folder, as the screen lists it.
@@ -99,6 +101,8 @@ impl Backups {
     }
 
     /// Makes one backup now, unless one is running (then `Ok(None)`). Audited as `actor`.
+    /// A broken audit chain does not stop it: the backup is written, flagged in its manifest,
+    /// logged as an error and shown on the screen.
     pub async fn run(self: &Arc<Self>, actor: Actor) -> Result<Option<PathBuf>, AppError> {
         if self.running.swap(true, Ordering::SeqCst) {
             return Ok(None);
@@ -107,19 +111,33 @@ impl Backups {
         let outcome = self.run_inner(actor, now).await;
         self.running.store(false, Ordering::SeqCst);
         match &outcome {
-            Ok(path) => {
+            Ok((path, None)) => {
                 tracing::info!(file = %path.display(), "backup written");
-                self.record(LastRun { at_ms: now, file: Some(backup::file_name(path)), error: None });
+                self.record(LastRun {
+                    at_ms: now,
+                    file: Some(backup::file_name(path)),
+                    error: None,
+                    audit_problem: None,
+                });
+            }
+            Ok((path, Some(problem))) => {
+                tracing::error!(
+                    file = %path.display(),
+                    problem = %problem,
+                    "backup written, but the AUDIT CHAIN DID NOT VERIFY: flagged in its manifest, not signed; run `ricolloca audit verify`"
+                );
+                let file = Some(backup::file_name(path));
+                self.record(LastRun { at_ms: now, file, error: None, audit_problem: Some(problem.clone()) });
             }
             Err(e) => {
                 tracing::error!(error = %e, dir = %self.dir.display(), "backup failed");
-                self.record(LastRun { at_ms: now, file: None, error: Some(e.to_string()) });
+                self.record(LastRun { at_ms: now, file: None, error: Some(e.to_string()), audit_problem: None });
             }
         }
-        outcome.map(Some)
+        outcome.map(|(path, _)| Some(path))
     }
 
-    async fn run_inner(self: &Arc<Self>, actor: Actor, now: i64) -> Result<PathBuf, AppError> {
+    async fn run_inner(self: &Arc<Self>, actor: Actor, now: i64) -> Result<(PathBuf, Option<String>), AppError> {
         let stamp = format_iso(now).replace(['-', ':'], "");
         let stamp = stamp.split('.').next().unwrap_or_default().to_owned();
         let out = self.dir.join(format!("{PREFIX}{stamp}Z{SUFFIX}"));
@@ -146,7 +164,7 @@ impl Backups {
             tracing::error!(error = %e, path = %self.checkpoints.display(), "audit checkpoint file not written");
         }
         self.prune();
-        Ok(created.file)
+        Ok((created.file, created.manifest.audit.problem))
     }
 
     /// Keeps the newest `keep` backups this module wrote (names sort by time).

@@ -252,8 +252,8 @@ pub fn audit_checkpoint(
     key: &Path,
     file: &Path,
 ) -> Result<Option<crate::infra::checkpoint::Checkpoint>, CliError> {
-    let key = crate::infra::checkpoint::SigningKey::load_or_create(key)?;
     let mut conn = repo::open_and_migrate(data)?;
+    let key = service::audit::signing_key(&conn, key)?;
     let now = clock.now_ms();
     let cp = repo::write_once(&mut conn, |tx| service::audit::write_checkpoint(tx, now, &key))?;
     if let Some(cp) = &cp {
@@ -363,10 +363,10 @@ pub fn backup(
     passphrase_file: Option<&Path>,
 ) -> Result<service::backup::Created, CliError> {
     let pass = passphrase(passphrase_file)?;
-    let key = crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?;
     if !config.data.is_file() {
         return Err(field("data", format!("file dati non trovato: {}", config.data.display())));
     }
+    let key = service::audit::signing_key(&open_for_verify(&config.data)?, &config.audit_key())?;
     let now = clock.now_ms();
     let req = service::backup::BackupRequest {
         data: &config.data,
@@ -400,6 +400,7 @@ pub fn restore(
     clock: &dyn Clock,
     from: &Path,
     passphrase_file: Option<&Path>,
+    accept: service::backup::Accept,
 ) -> Result<(service::backup::Restored, bool), CliError> {
     let pass = passphrase(passphrase_file)?;
     let key_path = config.audit_key();
@@ -414,15 +415,16 @@ pub fn restore(
         return Err(field("data", format!("la cartella {} non esiste", dir.display())));
     }
     let who = AdminAuthority::command_line(os_user().as_deref());
-    let done = service::backup::restore(
-        &config.data,
-        &config.audit_checkpoints(),
+    let done = service::backup::restore(&service::backup::RestoreRequest {
+        data: &config.data,
+        checkpoint_file: &config.audit_checkpoints(),
         from,
-        pass.as_deref(),
-        trusted.as_deref(),
-        who.actor(),
-        clock.now_ms(),
-    )
+        passphrase: pass.as_deref(),
+        trusted_key: trusted.as_deref(),
+        accept,
+        actor: who.actor(),
+        now_ms: clock.now_ms(),
+    })
     .map_err(backup_error)?;
     Ok((done, trusted.is_some()))
 }

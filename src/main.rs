@@ -85,6 +85,15 @@ enum Command {
         /// File holding the passphrase of an encrypted backup.
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
+        /// Accept a backup whose manifest has no head signed with the audit key although the
+        /// key is known (the automatic backup before a schema upgrade is not signed). Without
+        /// it such a backup is refused: its chain could have been rewritten and re-hashed.
+        #[arg(long)]
+        allow_unsigned: bool,
+        /// Accept a backup whose audit chain or checkpoints did not verify (flagged in its
+        /// manifest when it was made). Without it such a backup is refused.
+        #[arg(long)]
+        accept_broken_chain: bool,
     },
     /// Check the configuration and the certificate, key, CA and CRL files it names, without
     /// starting (exit 1 on errors; warnings, e.g. expiry within 30 days, keep exit 0).
@@ -339,35 +348,59 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Backup { config, out, passphrase_file } => {
             let config = Config::load(config.as_deref())?;
             let done = cli::backup(&config, clock().as_ref(), &out, passphrase_file.as_deref())?;
+            if let Some(problem) = &done.manifest.audit.problem {
+                eprintln!(
+                    "ricolloca: ATTENZIONE: catena di audit NON integra ({problem}). Il backup è stato scritto comunque, senza firma, e il manifest lo segnala (\"audit\": {{\"intact\": false}}): verificare con ricolloca audit verify"
+                );
+            }
             println!(
-                "backup scritto: {} ({} byte{}), sha256 {}\n  database sha256 {}, schema {}, catena di audit integra fino a {}{}",
+                "backup scritto: {} ({} byte{}), sha256 {}\n  database sha256 {}, schema {}, {} fino a {}{}",
                 done.file.display(),
                 done.size,
                 if done.encrypted { ", cifrato" } else { "" },
                 done.file_sha256,
                 done.manifest.database.sha256,
                 done.manifest.schema_version,
+                if done.manifest.audit.intact { "catena di audit integra" } else { "catena di audit NON integra" },
                 done.manifest.audit.head_seq,
                 if done.checkpoint.is_some() { ", checkpoint firmato nel manifest" } else { "" },
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore { config, from, passphrase_file } => {
+        Command::Restore { config, from, passphrase_file, allow_unsigned, accept_broken_chain } => {
             let config = Config::load(config.as_deref())?;
-            let (done, signed) = cli::restore(&config, clock().as_ref(), &from, passphrase_file.as_deref())?;
+            let accept =
+                ricolloca::service::backup::Accept { unsigned: allow_unsigned, broken_chain: accept_broken_chain };
+            let (done, signed) = cli::restore(&config, clock().as_ref(), &from, passphrase_file.as_deref(), accept)?;
             if !signed {
                 eprintln!(
                     "ricolloca: attenzione: nessuna chiave di audit (audit.key): firma del backup non verificata"
                 );
             }
+            if signed && done.manifest.audit.checkpoint.is_none() {
+                eprintln!("ricolloca: attenzione: backup senza checkpoint firmato, accettato con --allow-unsigned");
+            }
+            if !done.manifest.audit.intact {
+                eprintln!(
+                    "ricolloca: attenzione: catena di audit del backup NON integra, accettata con --accept-broken-chain: {}",
+                    done.manifest.audit.problem.as_deref().unwrap_or("problema non descritto")
+                );
+            }
             println!(
-                "backup verificato: {} del {} (schema {}, sha256 {}, integrity_check ok, catena di audit integra fino a {})",
+                "backup verificato: {} del {} (schema {}, sha256 {}, integrity_check ok, {} fino a {})",
                 from.display(),
                 done.manifest.created_at,
                 done.manifest.schema_version,
                 done.manifest.database.sha256,
+                if done.manifest.audit.intact { "catena di audit integra" } else { "catena di audit NON integra" },
                 done.manifest.audit.head_seq
             );
+            if done.checkpoints_dropped > 0 {
+                println!(
+                    "checkpoint oltre la testa del backup tolti dal file dei checkpoint: {} (conservati nel file spostato da parte)",
+                    done.checkpoints_dropped
+                );
+            }
             for p in &done.moved_aside {
                 println!("spostato da parte (non cancellato): {}", p.display());
             }

@@ -21,6 +21,8 @@ use crate::web::{self, AppState, Site};
 /// Everything but the listener, for `serve` and for tests that drive Rocket locally.
 pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupError> {
     let mut conn = repo::open_and_migrate(&config.data)?;
+    // Never a new key over existing checkpoints: refused here, before anything else starts.
+    let signing_key = Arc::new(crate::service::audit::signing_key(&conn, &config.audit_key())?);
     let fresh_secret = random_bytes()?;
     let form_secret =
         repo::write_once(&mut conn, |tx| settings::get_or_insert(tx, form_token::SECRET_KEY, &fresh_secret))
@@ -42,12 +44,12 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         config.backup_dir(),
         config.backup_every(),
         config.backup_keep(),
-        Arc::new(crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?),
+        signing_key.clone(),
         config.audit_checkpoints(),
         writer.clone(),
         clock.clone(),
     ));
-    let public_key = crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?.public_key();
+    let public_key = signing_key.public_key();
     let chain_watch =
         Arc::new(crate::service::chain_watch::ChainWatch::new(public_key, Some(config.audit_checkpoints())));
     Ok(AppState {
@@ -86,7 +88,8 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     let lock = crate::infra::instance_lock::InstanceLock::try_acquire(&config.data)
         .map_err(|e| StartupError::key("data", e.to_string()))?;
     let state = state(config, clock)?;
-    let signing_key = Arc::new(crate::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?);
+    // `state` loaded it, or created it on a file without checkpoints.
+    let signing_key = Arc::new(crate::infra::checkpoint::SigningKey::load(&config.audit_key())?);
     let rocket_config = rocket::Config {
         address: config.listen.ip(),
         port: config.listen.port(),

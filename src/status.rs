@@ -78,6 +78,7 @@ impl Health {
                 "dir": self.backups.dir.display().to_string(),
                 "running": self.backups.is_running(),
                 "last_ok_at": last_ok.as_ref().map(|r| format_iso(r.at_ms)),
+                "last_ok_audit_problem": last_ok.as_ref().and_then(|r| r.audit_problem.clone()),
                 "last_ok_file": last_ok.and_then(|r| r.file),
                 "last_error": last.as_ref().and_then(|r| r.error.clone()),
                 "last_error_at": last.as_ref().filter(|r| r.error.is_some()).map(|r| format_iso(r.at_ms)),

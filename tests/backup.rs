@@ -243,3 +243,166 @@ fn the_tecnico_screen_lists_starts_and_downloads_backups() {
     assert_eq!(op.get(server.url(&format!("/tecnico/backup/file/{zip}"))).send().unwrap().status(), 403);
     assert_eq!(f.audit_count("backup.download"), 1);
 }
+
+/// The backup's database entry, rewritten by `edit`, repacked with a manifest whose sha256,
+/// size, row counts and head are recomputed and whose signed checkpoint is removed: what
+/// someone who can edit files but does not hold the audit key can do.
+fn forge(zip: &Path, out: &Path, edit: impl FnOnce(&rusqlite::Connection)) {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("ricolloca.db");
+    let mut a = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
+    std::io::copy(&mut a.by_name("ricolloca.db").unwrap(), &mut std::fs::File::create(&db_path).unwrap()).unwrap();
+    let mut m = manifest(zip);
+    {
+        let db = rusqlite::Connection::open(&db_path).unwrap();
+        db.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;").unwrap();
+        edit(&db);
+        for table in m["row_counts"].as_object().unwrap().keys().cloned().collect::<Vec<_>>() {
+            let n: i64 = db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap();
+            m["row_counts"][&table] = n.into();
+        }
+        let (seq, hash): (i64, Vec<u8>) = db
+            .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        m["audit"]["head_seq"] = seq.into();
+        m["audit"]["head_hash"] = hex::encode(hash).into();
+    }
+    m["audit"]["checkpoint"] = serde_json::Value::Null;
+    m["database"]["sha256"] = sha(&db_path).into();
+    m["database"]["size"] = std::fs::metadata(&db_path).unwrap().len().into();
+    let mut w = zip::ZipWriter::new(std::fs::File::create(out).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    w.start_file("ricolloca.db", opts).unwrap();
+    w.write_all(&std::fs::read(&db_path).unwrap()).unwrap();
+    w.start_file("manifest.json", opts).unwrap();
+    w.write_all(serde_json::to_string_pretty(&m).unwrap().as_bytes()).unwrap();
+    w.finish().unwrap();
+}
+
+/// Rewrites the `detail` of every row from `from` on and re-chains the hashes after it.
+fn rechain_from(db: &rusqlite::Connection, from: i64) {
+    use ricolloca::infra::audit::{AuditRow, chain_hash};
+    let mut prev: [u8; 32] = db
+        .query_row("SELECT prev_hash FROM audit_log WHERE seq = ?1", [from], |r| r.get::<_, Vec<u8>>(0))
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let seqs: Vec<i64> = {
+        let mut s = db.prepare("SELECT seq FROM audit_log WHERE seq >= ?1 ORDER BY seq").unwrap();
+        s.query_map([from], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    for seq in seqs {
+        let mut row: AuditRow = db
+            .query_row(
+                "SELECT seq, ts, actor_id, actor_cf, actor_role, provider_id, cert_sha256, client_ip, action, object, outcome, detail
+                 FROM audit_log WHERE seq = ?1",
+                [seq],
+                |r| {
+                    Ok(AuditRow {
+                        seq: r.get(0)?,
+                        ts_ms: r.get(1)?,
+                        actor_id: r.get(2)?,
+                        actor_cf: r.get(3)?,
+                        actor_role: r.get(4)?,
+                        provider_id: r.get(5)?,
+                        cert_sha256: r.get(6)?,
+                        client_ip: r.get(7)?,
+                        action: r.get(8)?,
+                        object: r.get(9)?,
+                        outcome: r.get(10)?,
+                        detail: r.get(11)?,
+                    })
+                },
+            )
+            .unwrap();
+        if seq == from {
+            row.detail = "{\"riscritto\":true}".into();
+        }
+        let hash = chain_hash(&prev, &row);
+        db.execute(
+            "UPDATE audit_log SET detail = ?2, prev_hash = ?3, hash = ?4 WHERE seq = ?1",
+            rusqlite::params![seq, row.detail, prev.as_slice(), hash.as_slice()],
+        )
+        .unwrap();
+        prev = hash;
+    }
+}
+
+#[test]
+fn a_backup_with_a_rewritten_audit_trail_is_refused_and_an_honest_one_restores() {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    f.add_provider("Ente", "06363391001", "ACC-1");
+    f.cli_ok(&["audit", "checkpoint"]);
+    let zip = f.path().join("backup.zip");
+    f.cli_ok(&["backup", "--out", zip.to_str().unwrap()]);
+    f.add_provider("Altro Ente", "01234567897", "ACC-2");
+
+    // Rows rewritten and re-hashed, the checkpoints in the copy deleted, the manifest's
+    // signed head removed, sha256 and row counts recomputed: the copy alone looks intact.
+    let forged = f.path().join("forged.zip");
+    forge(&zip, &forged, |db| {
+        rechain_from(db, 1);
+        db.execute("DELETE FROM audit_checkpoint", []).unwrap();
+    });
+    let before = sha(&f.data);
+    let refused = |args: &[&str], expect: &[&str]| {
+        let out = f.cli(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
+        let e = stderr(&out);
+        for x in expect {
+            assert!(e.contains(x), "{args:?}: {e}");
+        }
+        assert!(!e.contains("catena di audit integra"), "{e}");
+        assert_eq!(sha(&f.data), before, "data file touched by {args:?}");
+        assert_eq!(aside_files(&f), 0);
+    };
+    // The key is known: a manifest without a signed head is refused.
+    refused(&["restore", "--from", forged.to_str().unwrap()], &["checkpoint firmato", "--allow-unsigned"]);
+    // Even accepting an unsigned backup, the checkpoint file still knows the truth.
+    let checkpoints = f.path().join("audit-checkpoints.txt");
+    let cps_before = std::fs::read(&checkpoints).unwrap();
+    refused(
+        &["restore", "--from", forged.to_str().unwrap(), "--allow-unsigned"],
+        &["non concorda con il file dei checkpoint", "audit-checkpoints.txt", "alla riga", "riscritto"],
+    );
+    assert_eq!(std::fs::read(&checkpoints).unwrap(), cps_before, "checkpoint file touched");
+
+    // The honest backup restores; its row is the last of the restored chain.
+    let out = f.cli_ok(&["restore", "--from", zip.to_str().unwrap()]);
+    assert!(out.contains("catena di audit integra") && out.contains("ripristinato"), "{out}");
+    assert_eq!(count(&f, "provider"), 1);
+    assert_eq!(f.last_audit().0, "backup.restore");
+    let ok = f.cli_ok(&["audit", "verify"]);
+    assert!(ok.contains("intact up to") && ok.contains("checkpoint firmati verificati"), "{ok}");
+}
+
+#[test]
+fn the_server_refuses_to_start_when_audit_key_is_missing_over_existing_checkpoints() {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    f.add_provider("Ente", "06363391001", "ACC-1");
+    f.cli_ok(&["audit", "checkpoint"]);
+    let key = f.path().join("audit.key");
+    std::fs::rename(&key, f.path().join("audit.key.perso")).unwrap();
+    // Refused before listening: the command ends on its own (bounded wait, no server left).
+    let config = f.config.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let out = std::process::Command::new(common::BIN)
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "error")
+            .output()
+            .unwrap();
+        let _ = tx.send(out);
+    });
+    let out = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("serve should refuse, not start");
+    assert!(!out.status.success());
+    let e = stderr(&out);
+    assert!(e.contains("audit.key") && e.contains("checkpoint"), "{e}");
+    assert!(!key.exists(), "no new key created over existing checkpoints");
+    // The backup refuses too (it would sign with a new key).
+    let out = f.cli(&["backup", "--out", f.path().join("b.zip").to_str().unwrap()]);
+    assert!(stderr(&out).contains("audit.key"), "{}", stderr(&out));
+    assert!(!key.exists());
+}

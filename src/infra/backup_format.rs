@@ -45,9 +45,22 @@ pub struct DatabaseFacts {
 pub struct AuditFacts {
     pub head_seq: i64,
     pub head_hash: String,
-    /// Ed25519 over the head with the installation's audit key; absent only in the automatic
-    /// backup before a schema upgrade, which runs where no key is configured.
+    /// Ed25519 over the head with the installation's audit key; absent in the automatic
+    /// backup before a schema upgrade (no key is known where a data file is merely opened)
+    /// and in a backup whose chain did not verify (a broken chain is never signed).
     pub checkpoint: Option<SignedHead>,
+    /// Whether the chain (and the checkpoints in the copy, with the key) verified when the
+    /// backup was made. A consistent snapshot is always written; a broken chain is flagged
+    /// here, not refused. Absent in older manifests, which were only written when it held.
+    #[serde(default = "intact_by_default")]
+    pub intact: bool,
+    /// What did not verify, in words for the technician.
+    #[serde(default)]
+    pub problem: Option<String>,
+}
+
+fn intact_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,11 +1,34 @@
 //! Signed checkpoints: writing one, and checking the chain against every checkpoint known
 //! (in the data file, in the checkpoint file, in a backup) with a key the verifier trusts.
 
+use std::path::Path;
+
 use rusqlite::Connection;
 
-use crate::error::AppError;
+use crate::error::{AppError, StartupError};
 use crate::infra::checkpoint::{Checkpoint, SigningKey, prune_verifies};
 use crate::repo::{WriteTx, audit, audit_prune};
+
+/// The audit key for signing: loaded, or created on a data file that holds no checkpoint yet.
+/// A missing key over existing checkpoints is refused: a new key would make every old
+/// checkpoint fail for ever, and nothing old could be vouched for again.
+pub fn signing_key(conn: &Connection, path: &Path) -> Result<SigningKey, StartupError> {
+    if !path.exists() {
+        let existing = audit::checkpoints(conn).map_err(|e| StartupError::Other(format!("file dati: {e}")))?.len();
+        if existing > 0 {
+            return Err(StartupError::key(
+                "audit.key",
+                format!(
+                    "{}: chiave di audit mancante, ma il file dati contiene {existing} checkpoint firmati con la chiave \
+                     dell'installazione. Una chiave nuova li farebbe risultare tutti non validi, quindi non viene creata: \
+                     rimettere al suo posto il file audit.key (dal backup della configurazione)",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    SigningKey::load_or_create(path)
+}
 
 /// Signs the current head, unless it is empty or already checkpointed. Returns what it wrote.
 pub fn write_checkpoint(tx: &WriteTx<'_>, now: i64, key: &SigningKey) -> Result<Option<Checkpoint>, AppError> {

@@ -61,6 +61,12 @@ async fn list(
                     p { "Il file dati non è stato toccato e nessun file di backup incompleto è rimasto. Dettagli nel registro di sistema." }
                 }
             }
+            @if let Some(run) = last.as_ref().filter(|r| r.audit_problem.is_some()) {
+                div.alert.alert-danger role="alert" {
+                    p { strong { "Catena di audit NON integra" } " nell'ultimo backup (" (format_it(run.at_ms)) ", " (run.file.clone().unwrap_or_default()) "): " (run.audit_problem.clone().unwrap_or_default()) }
+                    p { "Il backup è stato scritto comunque (la copia è coerente), senza firma, e il suo manifest lo segnala. Verificare il registro con " code { "ricolloca audit verify" } ": il ripristino di questo backup richiede " code { "--accept-broken-chain" } "." }
+                }
+            }
             dl.facts {
                 dt { "Cartella" } dd { code { (backups.dir.display()) } }
                 dt { "Pianificazione" } dd { (schedule.unwrap_or_else(|| "nessuna (backup.every non impostato)".into())) }
