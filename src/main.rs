@@ -468,7 +468,9 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         }
         Command::Audit { command: AuditCommand::Pubkey { config } } => {
             let config = Config::load(config.as_deref())?;
-            let key = ricolloca::infra::checkpoint::SigningKey::load_or_create(&config.audit_key())?;
+            // Never a new key over existing checkpoints (see service::audit::signing_key).
+            let conn = ricolloca::repo::open_and_migrate(&config.data)?;
+            let key = ricolloca::service::audit::signing_key(&conn, &config.audit_key())?;
             println!("{}", hex::encode(key.public_key()));
             Ok(ExitCode::SUCCESS)
         }
