@@ -645,3 +645,25 @@ fn an_action_coming_back_from_idol_in_a_sap_shows_once() {
         assert!(rows.contains(&("provider", id.as_str())) && rows.contains(&("sap", "17FFFFFFFFX")));
     }
 }
+
+#[test]
+fn a_closed_voucher_takes_no_new_action_but_its_open_actions_can_be_closed() {
+    let w = world();
+    let c06 = bodies(&w.op_a_cf).remove(2);
+    let a: Value = w.post_action(&w.op_a, &c06).json().unwrap();
+    let url = w.server.url(&format!("/api/v1/actions/{}/events", a["id"]));
+    let res = w.op_a.post(&url).json(&json!({ "evento": "02", "data_evento": day(-2) })).send().unwrap();
+    assert_eq!(res.status(), 200);
+    let res = w
+        .op_a
+        .post(w.server.url(&format!("/api/v1/recipients/{}/outcome", w.person)))
+        .json(&json!({ "esito": "hired", "data": day(-1), "datore_cf": "01234567897", "datore_nome": "Logistica Srl", "contratto": "permanent" }))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().unwrap());
+    let res = w.post_action(&w.op_a, &bodies(&w.op_a_cf).remove(3));
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<Value>().unwrap()["errors"][0]["field"], "tipo_attivita");
+    let res = w.op_a.post(&url).json(&json!({ "evento": "14", "data_evento": day(-1) })).send().unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().unwrap());
+}

@@ -46,13 +46,16 @@ enum Under {
 }
 
 fn open_voucher(tx: &WriteTx<'_>, scope: &RecipientScope, under: Under) -> Result<(VoucherFacts, Window), AppError> {
+    let new_action = matches!(under, Under::Latest(_));
     let facts = match under {
         Under::Latest(recipient) => actions::voucher(tx.conn(), scope, recipient)?,
         Under::Voucher(id) => actions::voucher_by_id(tx.conn(), scope, id)?,
     }
     .ok_or(AppError::NotFound)?;
-    if CLOSED.contains(&facts.state.as_str()) {
-        return Err(field("tipo_attivita", "l'assegno è chiuso: non si registrano nuove azioni né eventi"));
+    // A closed voucher takes no new actions; its open actions can still be closed (a person
+    // hired mid-course leaves a tirocinio to end with 05 or 14).
+    if new_action && CLOSED.contains(&facts.state.as_str()) {
+        return Err(field("tipo_attivita", "l'assegno è chiuso: non si registrano nuove azioni"));
     }
     let window = window(&facts).ok_or_else(|| AppError::internal("voucher without a readable date"))?;
     Ok((facts, window))
