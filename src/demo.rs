@@ -132,6 +132,34 @@ pub struct DemoInstance {
     pub created: bool,
 }
 
+/// Puts an existing training instance back to its starting data for the next class: the data
+/// file, its audit key and checkpoints, logs and backups go; the CA, the cards people have
+/// imported into their browsers, and the configuration stay. Refused while it is running.
+pub fn reset(dir: &Path, clock: &dyn Clock) -> Result<bool, StartupError> {
+    let config_path = dir.join("ricolloca.toml");
+    if !config_path.is_file() {
+        return Ok(false);
+    }
+    let config = Config::load(Some(&config_path))?;
+    let lock = crate::infra::instance_lock::InstanceLock::try_acquire(&config.data)
+        .map_err(|e| StartupError::Other(format!("demo --reset: {e}")))?;
+    let with = |suffix: &str| {
+        let mut name = config.data.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        name.push(suffix);
+        config.data.with_file_name(name)
+    };
+    let files = [config.data.clone(), with("-wal"), with("-shm"), config.audit_key(), config.audit_checkpoints()];
+    for f in files.iter().filter(|f| f.exists()) {
+        std::fs::remove_file(f).map_err(io(f))?;
+    }
+    for d in [config.log_dir.clone(), config.backup_dir()].iter().filter(|d| d.is_dir()) {
+        std::fs::remove_dir_all(d).map_err(io(d))?;
+    }
+    seed(&config.data, clock)?;
+    drop(lock);
+    Ok(true)
+}
+
 /// Creates the demo folder (if new) and returns where its configuration is.
 pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<DemoInstance, StartupError> {
     let config_path = dir.join("ricolloca.toml");

@@ -46,6 +46,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: SocketAddr,
+        /// Start again from the initial data (keeps the CA and the cards already imported in
+        /// the browsers; drops the data file, audit key and checkpoints, logs, backups).
+        #[arg(long)]
+        reset: bool,
     },
     /// Manage operators (bootstrap; later through the web screens).
     Operator {
@@ -278,8 +282,11 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             let config = Config::load(config.as_deref())?;
             serve(&config)
         }
-        Command::Demo { dir, listen } => {
+        Command::Demo { dir, listen, reset } => {
             let clock = clock();
+            if reset && demo::reset(&dir, clock.as_ref())? {
+                println!("Dati di formazione ripristinati in {} (certificati invariati).", dir.display());
+            }
             let instance = demo::prepare(&dir, listen, clock.as_ref())?;
             let mut config = Config::load(Some(&instance.config_path))?;
             config.listen = listen;
