@@ -123,11 +123,3 @@ pub fn download(conn: &Connection, scope: &RecipientScope, document_id: i64) -> 
         )
         .optional()?)
 }
-
-/// When the programme on file was uploaded, for the scheda and the cruscotto.
-pub fn on_file_since(conn: &Connection, voucher_id: i64) -> Result<Option<i64>, AppError> {
-    Ok(conn
-        .query_row("SELECT max(uploaded_at) FROM signed_programme WHERE voucher_id = ?1", [voucher_id], |r| r.get(0))
-        .optional()?
-        .flatten())
-}
