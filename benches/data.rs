@@ -9,170 +9,26 @@
 
 #![allow(clippy::indexing_slicing, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use ricolloca::access::{AdminAuthority, RecipientScope};
-use ricolloca::domain::audit_event::{Actor, AuditEvent, View};
-use ricolloca::domain::codice_fiscale::check_letter;
+use ricolloca::access::RecipientScope;
 use ricolloca::domain::ids::RecipientId;
-use ricolloca::infra::sap_sample::{SamplePerson, sap_xml};
 use ricolloca::repo::{self, audit, recipients};
-use ricolloca::service;
 
-fn scale() -> f64 {
-    std::env::var("RICOLLOCA_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0)
-}
+mod common;
 
-/// A valid codice fiscale for person number `n` (deterministic).
-fn cf(n: usize) -> String {
-    const L: &[u8] = b"BCDFGHLMNPRSTVZ";
-    let pick = |k: usize| L[(n / k) % L.len()] as char;
-    let months = b"ABCDEHLMPRST";
-    let body = format!(
-        "{}{}{}{}{}{}{:02}{}{:02}D612",
-        pick(1),
-        pick(15),
-        pick(225),
-        pick(3375),
-        pick(50625),
-        pick(759375),
-        60 + (n % 40),
-        months[n % 12] as char,
-        1 + (n % 28),
-    );
-    let mut s = body.clone();
-    s.push(check_letter(body.as_bytes()) as char);
-    s
-}
-
-fn piva(n: usize) -> String {
-    let body = format!("{:010}", 1_000_000 + n * 7);
-    let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
-    format!("{body}{}", ricolloca::domain::partita_iva::check_digit(&digits))
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    let idx = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples.get(idx).copied().unwrap_or_default()
-}
+use common::{Sizes, percentile, scale};
 
 fn main() {
     let s = scale();
-    let (providers, people, saps, audit_rows) = (
-        (300.0 * s.min(1.0)).max(2.0) as usize,
-        (200_000.0 * s) as usize,
-        (100_000.0 * s) as usize,
-        (5_000_000.0 * s) as usize,
-    );
+    let sizes = Sizes::at(s);
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("bench.db");
-    let mut conn = repo::open_and_migrate(&data).expect("data file");
-    let who = AdminAuthority::system();
-    let now = 1_795_701_900_000;
     println!(
-        "Ricolloca data benchmark — scale {s}: {providers} providers, {people} recipients, {saps} SAPs, {audit_rows} audit rows"
+        "Ricolloca data benchmark — scale {s}: {} providers, {} recipients, {} SAPs, {} audit rows",
+        sizes.providers, sizes.people, sizes.saps, sizes.audit_rows
     );
-
-    let t = Instant::now();
-    repo::write_once(&mut conn, |tx| {
-        for p in 0..providers {
-            let draft = ricolloca::domain::provider::ProviderDraft {
-                name: format!("Soggetto {p}"),
-                codice_fiscale: piva(p),
-                accreditation_code: format!("ACC-{p:04}"),
-                pec: format!("s{p}@pec.example.it"),
-                ..Default::default()
-            };
-            let valid = draft.validate().map_err(ricolloca::error::AppError::Invalid)?;
-            service::providers::create(tx, now, &who, &valid)?;
-        }
-        Ok(())
-    })
-    .expect("providers");
-    // Assignments in CSV batches, as the CPI would send them.
-    for chunk in (0..people).collect::<Vec<_>>().chunks(20_000) {
-        let mut csv = String::from(
-            "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta\n",
-        );
-        for &n in chunk {
-            csv.push_str(&format!(
-                "{};Cognome{n};Nome{};01/02/1980;M;ADR-{n:07};01/09/2026;CPI-FI;{};ACC-{:04};10/10/2026\n",
-                cf(n),
-                n % 977,
-                1 + n % 4,
-                n % providers
-            ));
-        }
-        let report = repo::write_once(&mut conn, |tx| {
-            service::imports::assignments(tx, now, &who, "bench.csv", csv.as_bytes(), false)
-        })
-        .expect("assignments");
-        assert!(report.refused.is_empty(), "{:?}", report.refused.first());
-    }
-    println!("  recipients and vouchers: {:.1} s", t.elapsed().as_secs_f64());
-
-    // SAPs through the same importer as `ricolloca import sap` (batches of 500 in savepoints).
-    let files: Vec<String> = (0..saps)
-        .map(|n| {
-            let cf = cf(n);
-            sap_xml(
-                &SamplePerson {
-                    codice_fiscale: &cf,
-                    cognome: "Cognome",
-                    nome: "Nome",
-                    sesso: "M",
-                    data_nascita: "1980-02-01",
-                    comune: "D612",
-                    email: "x@example.it",
-                    policies: &[
-                        ("N00", "2026-02-03", Some("2026-02-03"), Some("2026-02-03"), "10", "2026-02-03"),
-                        ("A02", "2026-02-10", Some("2026-02-10"), None, "02", "2026-02-10"),
-                    ],
-                },
-                &format!("AA{n:08}"),
-                "2026-10-01",
-            )
-        })
-        .collect();
-    let bytes: usize = files.iter().map(String::len).sum();
-    let t = Instant::now();
-    for chunk in files.chunks(500) {
-        repo::write_each(&mut conn, chunk, |tx, xml| service::imports::sap(tx, now, &who, "bench.xml", xml.as_bytes()))
-            .expect("sap batch");
-    }
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "  SAP import: {saps} files ({:.0} MB) in {secs:.1} s = {:.0} files/s (100k files: {:.1} min)",
-        bytes as f64 / 1e6,
-        saps as f64 / secs,
-        100_000.0 / (saps as f64 / secs) / 60.0
-    );
-
-    // The audit trail: 5M view rows, appended as the server does (head read in the transaction).
-    let t = Instant::now();
-    let actor = Actor::system();
-    let mut written = 0;
-    while written < audit_rows {
-        let batch = (audit_rows - written).min(50_000);
-        repo::write_once(&mut conn, |tx| {
-            for i in 0..batch {
-                let event = AuditEvent::View {
-                    view: View::RecipientView,
-                    object: Some(format!("recipient:{}", 1 + (written + i) % people.max(1))),
-                    detail: serde_json::json!({ "cf": cf((written + i) % people.max(1)) }),
-                };
-                audit::append(tx, now + (written + i) as i64, &actor, &event)?;
-            }
-            Ok(())
-        })
-        .expect("audit");
-        written += batch;
-    }
-    println!("  audit rows: {audit_rows} in {:.1} s", t.elapsed().as_secs_f64());
-    drop(conn);
-    let size = std::fs::metadata(&data).map(|m| m.len()).unwrap_or(0);
-    println!("  data file: {:.0} MB", size as f64 / 1e6);
+    common::build(&data, &sizes);
 
     // Latencies on a read-only connection, as the read pool does.
     let ro = repo::open_ro(&data).expect("read-only");
