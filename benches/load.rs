@@ -18,7 +18,8 @@
 //! ```
 //!
 //! The data file is built once per scale and kept in `RICOLLOCA_BENCH_DIR` (default
-//! `target/bench-load`); each run works on a copy, so runs do not grow it.
+//! `target/bench-load`; `RICOLLOCA_BENCH_PREPARE_ONLY=1` builds it and stops); each run works
+//! on a copy, so runs do not grow it.
 
 #![allow(clippy::indexing_slicing, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -51,8 +52,6 @@ fn main() {
     let s = scale();
     let secs: u64 = std::env::var("RICOLLOCA_BENCH_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
     let sizes = Sizes::at(s);
-    let oha = which("oha").expect("oha not found: cargo install oha --locked");
-    let nginx = which("nginx").or_else(|| Some(PathBuf::from("/usr/sbin/nginx")).filter(|p| p.exists()));
 
     let base = std::env::var_os("RICOLLOCA_BENCH_DIR")
         .map(PathBuf::from)
@@ -69,7 +68,13 @@ fn main() {
     // A data set kept from an older build: bring its schema forward once, here, so that the
     // server does not migrate (and back up) a copy at every run.
     drop(ricolloca::repo::open_and_migrate(&cached).unwrap());
+    if std::env::var_os("RICOLLOCA_BENCH_PREPARE_ONLY").is_some() {
+        println!("Data set ready: {}", cached.display());
+        return;
+    }
 
+    let oha = which("oha").expect("oha not found: cargo install oha --locked");
+    let nginx = which("nginx").or_else(|| Some(PathBuf::from("/usr/sbin/nginx")).filter(|p| p.exists()));
     let run_dir = tempfile::tempdir_in(&base).unwrap();
     let dir = run_dir.path();
     let data = dir.join("ricolloca.db");
