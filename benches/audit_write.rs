@@ -136,7 +136,9 @@ fn main() {
                     .unwrap();
                 for r in chunk {
                     insert
-                        .execute(rusqlite::params![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13])
+                        .execute(rusqlite::params![
+                            r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13
+                        ])
                         .unwrap();
                 }
             }
