@@ -48,6 +48,9 @@ pub struct Config {
     /// The anomaly watch's rules and thresholds (see `domain::anomaly`).
     #[serde(default)]
     pub anomalies: crate::domain::anomaly::AnomalyConfig,
+    /// The file this configuration was read from, for reloads (not a key).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -90,12 +93,19 @@ pub struct LogSection {
     /// Days of daily log files kept in `log_dir` (older ones are deleted at rotation).
     #[serde(default = "default_log_keep_days")]
     pub keep_days: u32,
+    /// Log level ("error", "warn", "info", "debug" or a tracing filter); reloaded on SIGHUP.
+    #[serde(default = "default_log_level")]
+    pub level: String,
 }
 
 impl Default for LogSection {
     fn default() -> Self {
-        Self { keep_days: default_log_keep_days() }
+        Self { keep_days: default_log_keep_days(), level: default_log_level() }
     }
+}
+
+fn default_log_level() -> String {
+    "info".into()
 }
 
 fn default_log_keep_days() -> u32 {
@@ -210,7 +220,8 @@ impl Config {
             figment = figment.merge(Toml::file_exact(file));
         }
         figment = figment.merge(Env::prefixed("RICOLLOCA_").ignore(&["CONFIG"]).split("__"));
-        let config: Config = figment.extract().map_err(figment_error)?;
+        let mut config: Config = figment.extract().map_err(figment_error)?;
+        config.file = file.map(Path::to_path_buf);
         config.validate()?;
         Ok(config)
     }
@@ -240,6 +251,9 @@ impl Config {
         if !(1..=3650).contains(&self.log.keep_days) {
             return Err(StartupError::key("log.keep_days", "deve essere tra 1 e 3650 giorni"));
         }
+        crate::infra::logging::parse_level(&self.log.level).map_err(|e| {
+            StartupError::key("log.level", format!("livello non valido ({e}): usare error, warn, info o debug"))
+        })?;
         if !(6..=1200).contains(&self.audit.retention_months) {
             return Err(StartupError::key("audit.retention_months", "deve essere almeno 6 mesi (e al massimo 1200)"));
         }

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod infra;
 pub mod jobs;
+pub mod reload;
 pub mod repo;
 pub mod server;
 pub mod service;

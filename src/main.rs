@@ -112,6 +112,15 @@ enum Command {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
     },
+    /// Write the whole online manual as one self-contained HTML file (style and images
+    /// inside), to hand out or print for the training day; it opens without the server.
+    Manual {
+        #[arg(long)]
+        out: PathBuf,
+        /// Region name on the title (default "Regione").
+        #[arg(long)]
+        region: Option<String>,
+    },
     /// Audit trail tools.
     Audit {
         #[command(subcommand)]
@@ -426,6 +435,12 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Manual { out, region } => {
+            let html = ricolloca::web::manual::standalone_html(region.as_deref().unwrap_or("Regione"));
+            std::fs::write(&out, html).map_err(|e| CliError::Other(format!("{}: {e}", out.display())))?;
+            println!("Manuale scritto in {} ({} capitoli).", out.display(), ricolloca::web::manual::chapter_count());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Status { config } => {
             let config = Config::load(config.as_deref())?;
             let report = ricolloca::status::query(&config.data).map_err(|e| {
@@ -541,7 +556,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
 }
 
 fn serve(config: &Config) -> Result<ExitCode, CliError> {
-    let _log = infra::logging::init(Some(&config.log_dir), config.log.keep_days);
+    let _log = infra::logging::init(Some(&config.log_dir), config.log.keep_days, &config.log.level);
     let rocket = server::build(config, clock())?;
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .enable_all()

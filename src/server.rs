@@ -52,6 +52,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
     let public_key = signing_key.public_key();
     let chain_watch =
         Arc::new(crate::service::chain_watch::ChainWatch::new(public_key, Some(config.audit_checkpoints())));
+    let reloader = Arc::new(crate::reload::Reloader::new(config, access.clone()));
     Ok(AppState {
         site: Site {
             region_name: config.region_name.clone(),
@@ -71,6 +72,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
             config.audit.notice.as_deref(),
             config.audit.notice_required,
         )?),
+        reloader,
     })
 }
 
@@ -121,6 +123,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     let (cw_pool, cw_watch, cw_clock) = (state.pool.clone(), state.chain_watch.clone(), state.clock.clone());
     let (aw_pool, aw_writer, aw_clock, aw_cfg) =
         (state.pool.clone(), state.writer.clone(), state.clock.clone(), config.anomalies.clone());
+    let reloader = state.reloader.clone();
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
     let (cp_writer, cp_clock, cp_key, cp_file, cp_minutes) = (
         state.writer.clone(),
@@ -140,6 +143,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             crate::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
             crate::jobs::spawn_backups(backups, bk_clock);
             crate::status::spawn(health);
+            crate::reload::spawn_on_sighup(reloader);
             crate::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
             crate::jobs::spawn_anomaly_watch(aw_pool, aw_writer, aw_clock, aw_cfg);
             if let Some((crl, ca)) = crl {

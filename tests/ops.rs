@@ -1,11 +1,12 @@
 //! `ricolloca check` (configuration and certificate files, without starting) and `ricolloca
-//! status` (the running server's health over its local socket).
+//! status` (the running server's health over its local socket), and reloading the CRLs and the
+//! log level without a restart (SIGHUP and the tecnico's button).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
-use common::Fixture;
+use common::{Fixture, cf, client};
 use ricolloca::infra::clock::system_now;
 use ricolloca::infra::pki::{Ca, KeyKind};
 
@@ -73,4 +74,82 @@ fn status_answers_locally_while_the_server_runs() {
     }
     server.stop();
     assert_eq!(f.cli(&["status"]).status.code(), Some(1));
+}
+
+/// Waits until `check` holds, for changes a signal makes asynchronously.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sighup_and_the_tecnico_button_reload_crls_and_log_level_audited() {
+    let mut f = Fixture::new(KeyKind::EcdsaP256);
+    let (tecnico, operatore) = (cf("NRELGU70A01D612"), cf("BNCLCU80A01D612"));
+    f.add_operator(&tecnico, "tecnico", None);
+    let provider = f.add_provider("Ente", "06363391001", "ACC-1");
+    f.add_operator(&operatore, "operatore", Some(provider));
+    let regione = cf("RSSMRA80A01D612");
+    f.add_operator(&regione, "regione", None);
+    let card = f.card(&operatore);
+    f.revoked.push(vec![0x42]);
+    f.write_config();
+    let server = f.start();
+    let tech = client(&f, Some(&f.card(&tecnico)));
+    let op = client(&f, Some(&card));
+    let me = |c: &reqwest::blocking::Client| c.get(server.url("/api/v1/me")).send().unwrap().status().as_u16();
+    assert_eq!(me(&op), 200);
+    let page = tech.get(server.url("/tecnico/sistema")).send().unwrap().text().unwrap();
+    assert!(page.contains("Livello di log") && page.contains("<code>info</code>"), "{page}");
+
+    // The card is revoked on a new CRL and the level changed in the file; SIGHUP applies both
+    // at once (the file watch alone would wait up to five minutes).
+    f.revoked.push(card.serial.clone());
+    f.extra_config = "[log]\nlevel = \"debug\"\n".into();
+    f.write_config();
+    let before = f.audit_count("config.reload");
+    let status = std::process::Command::new("kill").args(["-HUP", &server.pid().to_string()]).status().unwrap();
+    assert!(status.success());
+    eventually("the revoked card refused after SIGHUP", || me(&op) == 403);
+    assert_eq!(f.audit_count("config.reload"), before + 1);
+    let detail: serde_json::Value = f
+        .db()
+        .query_row("SELECT detail FROM audit_log WHERE action = 'config.reload' ORDER BY seq DESC LIMIT 1", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .map(|d| serde_json::from_str(&d).unwrap())
+        .unwrap();
+    assert_eq!(detail["trigger"], "sighup");
+    assert_eq!(detail["log_level"], "debug");
+    assert_eq!(detail["crls"], 1);
+    let page = tech.get(server.url("/tecnico/sistema")).send().unwrap().text().unwrap();
+    assert!(page.contains("<code>debug</code>"), "{page}");
+
+    // A broken file: the button says why, the level in force stays, the reload is audited.
+    f.extra_config = "[log]\nlevel = \"chiacchierone[\"\n".into();
+    f.write_config();
+    let html = tech.get(server.url("/tecnico/sistema")).send().unwrap().text().unwrap();
+    let at = html.find("name=\"_token\" value=\"").unwrap();
+    let token = html[at + 21..].split('"').next().unwrap().to_owned();
+    let res = tech
+        .post(server.url("/tecnico/sistema/ricarica"))
+        .header("Origin", format!("https://127.0.0.1:{}", server.port))
+        .form(&[("_token", token.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let page = res.text().unwrap();
+    assert!(page.contains("Configurazione non riletta") && page.contains("log.level"), "{page}");
+    assert!(page.contains("<code>debug</code>"), "the old level stays: {page}");
+    let (action, _, detail) = f.last_audit();
+    assert_eq!(action, "config.reload");
+    assert_eq!(detail["trigger"], "schermata");
+    assert!(detail["log_level_error"].as_str().unwrap().contains("log.level"), "{detail}");
+
+    // Not for other roles.
+    let region = client(&f, Some(&f.card(&regione)));
+    assert_eq!(region.get(server.url("/tecnico/sistema")).send().unwrap().status(), 403);
 }

@@ -86,6 +86,7 @@ pub enum Change {
     AnomalyArchive,
     NoticeAcknowledge,
     AuditPrune,
+    ConfigReload,
 }
 
 impl Change {
@@ -122,6 +123,7 @@ impl Change {
             Change::AnomalyArchive => "anomaly.archive",
             Change::NoticeAcknowledge => "notice.acknowledge",
             Change::AuditPrune => "audit.prune",
+            Change::ConfigReload => "config.reload",
         }
     }
 }

@@ -2,18 +2,45 @@
 //! line may carry is an operator's codice fiscale.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use tracing_appender::non_blocking::WorkerGuard;
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Registry, reload};
+
+/// The running filter, replaced by [`set_level`] (SIGHUP or the tecnico's screen).
+static LEVEL: OnceLock<reload::Handle<EnvFilter, Registry>> = OnceLock::new();
+
+/// The filter for a configured `log.level`: Rocket stays at errors (and the listener's
+/// warnings, which name refused TLS handshakes) unless the level names Rocket itself.
+fn filter_for(level: &str) -> Result<EnvFilter, String> {
+    let spec =
+        if level.contains("rocket") { level.to_owned() } else { format!("{level},rocket=error,rocket_http=warn") };
+    EnvFilter::try_new(spec).map_err(|e| e.to_string())
+}
+
+/// Checks a `log.level` value without applying it (configuration validation).
+pub fn parse_level(level: &str) -> Result<(), String> {
+    filter_for(level).map(|_| ())
+}
+
+/// Applies a new `log.level` to the running process. `RUST_LOG`, when set, wins at start-up
+/// only: a reload means the configuration file is what counts from then on.
+pub fn set_level(level: &str) -> Result<(), String> {
+    let filter = filter_for(level)?;
+    let handle = LEVEL.get().ok_or("logging non inizializzato")?;
+    handle.reload(filter).map_err(|e| e.to_string())
+}
 
 /// Starts logging; keep the returned guard alive until exit so buffered lines are written.
-/// The level comes from `RUST_LOG` (default `info`; from Rocket only errors, and the
-/// listener's warnings, which name refused TLS handshakes).
-pub fn init(log_dir: Option<&Path>, keep_days: u32) -> Option<WorkerGuard> {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rocket=error,rocket_http=warn"));
+/// The level is `RUST_LOG` if set, else `log.level` (default `info`).
+pub fn init(log_dir: Option<&Path>, keep_days: u32, level: &str) -> Option<WorkerGuard> {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| filter_for(level))
+        .unwrap_or_else(|_| EnvFilter::new("info,rocket=error,rocket_http=warn"));
+    let (filter, handle) = reload::Layer::new(filter);
+    let _ = LEVEL.set(handle);
     use std::io::IsTerminal;
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)

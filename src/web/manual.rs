@@ -1,5 +1,8 @@
 //! `/manuale`: the online manual, Markdown files embedded from `assets/manual/`, rendered to
 //! HTML. It is our own text, compiled in; raw HTML inside it is dropped all the same.
+//! Also: a search box (`/manuale/cerca`), the whole manual on one printable page
+//! (`/manuale/completo`) and the same as one self-contained file for the training day
+//! (`ricolloca manual --out FILE`).
 
 use maud::{Markup, PreEscaped, html};
 use pulldown_cmark::{Event, Options, Parser, html as md_html};
@@ -27,6 +30,10 @@ fn chapters() -> Vec<(String, String)> {
         .collect()
 }
 
+pub fn chapter_count() -> usize {
+    chapters().len()
+}
+
 fn source(file: &str) -> Option<String> {
     Assets::get(&format!("manual/{file}")).map(|f| String::from_utf8_lossy(&f.data).into_owned())
 }
@@ -43,6 +50,179 @@ fn render(markdown: &str) -> String {
     out
 }
 
+/// Lower case without accents, so that "attivita" finds "attività".
+fn fold(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'á' => 'a',
+            'è' | 'é' => 'e',
+            'ì' | 'í' => 'i',
+            'ò' | 'ó' => 'o',
+            'ù' | 'ú' => 'u',
+            c => c,
+        })
+        .collect()
+}
+
+/// A paragraph of the manual that holds every word searched for.
+struct Hit {
+    slug: String,
+    chapter: String,
+    section: String,
+    snippet: String,
+}
+
+const MAX_HITS: usize = 40;
+
+/// Paragraphs (blank-line separated) holding every word of `query`, in reading order, with
+/// the heading they fall under. Markdown markup is left out of the snippet.
+fn search(query: &str) -> Vec<Hit> {
+    let words: Vec<String> =
+        fold(query).split_whitespace().filter(|w| w.chars().count() >= 2).map(str::to_owned).collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let mut hits = Vec::new();
+    for (slug, file) in chapters() {
+        let Some(markdown) = source(&file) else { continue };
+        let chapter = title_of(&markdown);
+        let mut section = chapter.clone();
+        for block in markdown.split("\n\n") {
+            if let Some(heading) = block.lines().find_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+            {
+                section = heading.trim().to_owned();
+            }
+            let folded = fold(block);
+            if words.iter().all(|w| folded.contains(w.as_str())) {
+                let plain: String = block
+                    .split_whitespace()
+                    .map(|w| w.trim_matches(|c| matches!(c, '#' | '*' | '`' | '|' | '>')))
+                    .filter(|w| !w.is_empty() && !w.chars().all(|c| c == '-'))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let mut snippet: String = plain.chars().take(240).collect();
+                if plain.chars().count() > 240 {
+                    snippet.push('…');
+                }
+                hits.push(Hit { slug: slug.clone(), chapter: chapter.clone(), section: section.clone(), snippet });
+                if hits.len() == MAX_HITS {
+                    return hits;
+                }
+            }
+        }
+    }
+    hits
+}
+
+fn search_box(value: &str) -> Markup {
+    html! {
+        form.manual-search role="search" method="get" action="/manuale/cerca" {
+            label for="manual-q" { "Cerca nel manuale" }
+            input #manual-q type="search" name="q" value=(value) minlength="2" maxlength="100";
+            button.btn.btn-primary type="submit" { "Cerca" }
+        }
+    }
+}
+
+#[get("/cerca?<q>")]
+fn find(q: Option<&str>, site: &State<Site>) -> Markup {
+    let q: String = q.unwrap_or_default().chars().take(100).collect();
+    let hits = search(&q);
+    page(
+        Some(site),
+        "Cerca nel manuale",
+        None,
+        html! {
+            nav.breadcrumb aria-label="Percorso" { a href="/manuale" { "Manuale" } " › Cerca" }
+            h1 { "Cerca nel manuale" }
+            (search_box(&q))
+            @if q.trim().chars().count() < 2 {
+                p { "Scrivere almeno due lettere." }
+            } @else if hits.is_empty() {
+                p role="status" { "Nessun risultato per «" (q) "». Provare con meno parole o con l'" a href="/manuale" { "indice" } "." }
+            } @else {
+                p role="status" { (hits.len()) @if hits.len() == MAX_HITS { " o più" } " risultati per «" (q) "»." }
+                ol.search-results {
+                    @for h in &hits {
+                        li {
+                            a href={ "/manuale/" (h.slug) } { (h.chapter) }
+                            @if h.section != h.chapter { " › " (h.section) }
+                            p { (h.snippet) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// Every chapter in order, as one article (for printing and for the file).
+fn whole_manual() -> Markup {
+    let chapters: Vec<(String, String)> =
+        chapters().into_iter().filter_map(|(slug, file)| source(&file).map(|md| (slug, md))).collect();
+    html! {
+        h1 { "Manuale di Ricolloca" }
+        nav aria-label="Indice" {
+            ol.manual-toc { @for (slug, md) in &chapters { li { a href={ "#" (slug) } { (title_of(md)) } } } }
+        }
+        @for (slug, md) in &chapters {
+            section.manual-chapter id=(slug) {
+                article.manual { (PreEscaped(render(md))) }
+            }
+        }
+    }
+}
+
+#[get("/completo")]
+fn whole(site: &State<Site>) -> Markup {
+    page(
+        Some(site),
+        "Manuale completo",
+        None,
+        html! {
+            nav.breadcrumb aria-label="Percorso" { a href="/manuale" { "Manuale" } " › Manuale completo" }
+            p.no-print { "Tutti i capitoli in una pagina: per stamparla usare il comando Stampa del browser (Ctrl+P)." }
+            (whole_manual())
+        },
+    )
+}
+
+/// The whole manual as one HTML file that opens without the server (training day, archive):
+/// the style sheet inlined, images as data URIs.
+pub fn standalone_html(region_name: &str) -> String {
+    use base64::Engine as _;
+    let css = Assets::get("css/app.css").map(|f| String::from_utf8_lossy(&f.data).into_owned()).unwrap_or_default();
+    let mut body = whole_manual().into_string();
+    for path in Assets::iter().filter(|p| p.ends_with(".png") || p.ends_with(".svg")) {
+        let url = format!("/static/{path}");
+        if body.contains(&url)
+            && let Some(file) = Assets::get(&path)
+        {
+            let mime = if path.ends_with(".png") { "image/png" } else { "image/svg+xml" };
+            let data = base64::engine::general_purpose::STANDARD.encode(&file.data);
+            body = body.replace(&url, &format!("data:{mime};base64,{data}"));
+        }
+    }
+    // Links between chapters point inside the file.
+    for (slug, _) in chapters() {
+        body = body.replace(&format!("href=\"/manuale/{slug}\""), &format!("href=\"#{slug}\""));
+    }
+    let page = html! {
+        (maud::DOCTYPE)
+        html lang="it" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Manuale di Ricolloca — " (region_name) }
+                style { (PreEscaped(css)) }
+            }
+            body { main.container #contenuto { (PreEscaped(body)) } }
+        }
+    };
+    page.into_string()
+}
+
 #[get("/")]
 fn index(site: &State<Site>) -> Markup {
     let chapters = chapters();
@@ -53,6 +233,8 @@ fn index(site: &State<Site>) -> Markup {
         html! {
             h1 { "Manuale di Ricolloca" }
             p.lead { "Guida per gli operatori dei soggetti accreditati, il personale regionale, i revisori e l'amministratore tecnico." }
+            (search_box(""))
+            p { a href="/manuale/completo" { "Tutto il manuale in una pagina" } " (da stampare o conservare)." }
             ol.manual-toc {
                 @for (slug, file) in &chapters {
                     li { a href={ "/manuale/" (slug) } { (source(file).map(|s| title_of(&s)).unwrap_or_default()) } }
@@ -73,13 +255,14 @@ fn chapter(slug: &str, site: &State<Site>) -> Option<Markup> {
         None,
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/manuale" { "Manuale" } " › " (title) }
+            (search_box(""))
             article.manual { (PreEscaped(render(&markdown))) }
         },
     ))
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![index, chapter]
+    routes![index, chapter, find, whole]
 }
 
 #[cfg(test)]
@@ -92,5 +275,25 @@ mod tests {
         let html = render("# T\n\n<script>alert(1)</script>\n\ntesto <b>x</b>");
         assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
         assert!(html.contains("<h1>T</h1>"));
+    }
+
+    #[test]
+    fn search_folds_case_and_accents_and_needs_every_word() {
+        let hits = search("ATTIVITA periodica");
+        assert!(!hits.is_empty());
+        assert!(hits.iter().all(|h| fold(&h.snippet).contains("attivita") && fold(&h.snippet).contains("periodica")));
+        assert!(search("parolachenonesiste attivita").is_empty());
+        assert!(search("a").is_empty(), "one letter is no search");
+        assert!(search("backup").iter().any(|h| h.slug == "backup"));
+    }
+
+    #[test]
+    fn the_file_for_the_training_day_stands_alone() {
+        let html = standalone_html("Regione di prova");
+        assert!(html.contains("<style>") && html.contains("Manuale di Ricolloca"));
+        assert!(!html.contains("/static/"), "every asset inlined");
+        for (slug, _) in chapters() {
+            assert!(html.contains(&format!("id=\"{slug}\"")), "chapter {slug}");
+        }
     }
 }

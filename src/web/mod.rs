@@ -57,6 +57,7 @@ pub struct AppState {
     pub backups: Arc<crate::backups::Backups>,
     pub chain_watch: Arc<crate::service::chain_watch::ChainWatch>,
     pub notice: Arc<crate::service::notice::Notice>,
+    pub reloader: Arc<crate::reload::Reloader>,
 }
 
 /// The application without its listener: routes, guards, fairings, catchers, state.
@@ -78,6 +79,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.backups.clone())
         .manage(state.chain_watch.clone())
         .manage(state.notice.clone())
+        .manage(state.reloader.clone())
         .attach(request_log::RequestLog)
         .attach(gate::Gate)
         .attach(shield)

@@ -10,6 +10,7 @@ mod operators;
 mod outcomes;
 mod providers;
 mod review;
+mod system;
 
 use rocket::Route;
 use rocket::form::FromFormField;
@@ -28,6 +29,7 @@ pub fn routes() -> Vec<Route> {
     r.extend(outcomes::routes());
     r.extend(idol::routes());
     r.extend(backup::routes());
+    r.extend(system::routes());
     r
 }
 

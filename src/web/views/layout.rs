@@ -80,6 +80,7 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                                     }
                                     @if user.role() == Role::Tecnico {
                                         li { a href="/tecnico/backup" { "Backup" } }
+                                        li { a href="/tecnico/sistema" { "Sistema" } }
                                     }
                                     @if user.role() == Role::Revisore {
                                         li { a href="/revisione/registro" { "Registro accessi" } }

@@ -1,0 +1,119 @@
+//! `/tecnico/sistema` (role `tecnico`): version, data file schema, the log level and the CRLs
+//! in force, and a button that reloads both without a restart (as `systemctl reload` does
+//! with SIGHUP); each reload is audited (`config.reload`).
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::{Route, State, get, post, routes};
+
+use crate::access::AccessControl;
+use crate::error::AppError;
+use crate::infra::clock::{SharedClock, format_it};
+use crate::reload::{Prepared, Reloader};
+use crate::web::Site;
+use crate::web::forms::{FormToken, token_field};
+use crate::web::guards::Tecnico;
+use crate::web::views::layout::page;
+
+#[get("/tecnico/sistema")]
+fn show(
+    who: Tecnico,
+    site: &State<Site>,
+    token: FormToken,
+    reloader: &State<Arc<Reloader>>,
+    access: &State<Arc<AccessControl>>,
+    clock: &State<SharedClock>,
+) -> Markup {
+    render(&who, site, &token, reloader, access, clock, None)
+}
+
+#[post("/tecnico/sistema/ricarica")]
+async fn reload(
+    who: Tecnico,
+    site: &State<Site>,
+    token: FormToken,
+    reloader: &State<Arc<Reloader>>,
+    access: &State<Arc<AccessControl>>,
+    clock: &State<SharedClock>,
+) -> Result<Markup, AppError> {
+    let done = reloader.reload(who.0.actor(), "schermata").await?;
+    Ok(render(&who, site, &token, reloader, access, clock, Some(&done)))
+}
+
+fn render(
+    who: &Tecnico,
+    site: &Site,
+    token: &FormToken,
+    reloader: &Reloader,
+    access: &AccessControl,
+    clock: &SharedClock,
+    done: Option<&Prepared>,
+) -> Markup {
+    let sources = access.revocation_sources();
+    page(
+        Some(site),
+        "Sistema",
+        Some(&who.0),
+        html! {
+            h1 { "Sistema" }
+            @if let Some(done) = done {
+                (outcome(done))
+            }
+            dl.facts {
+                dt { "Versione" } dd { (env!("CARGO_PKG_VERSION")) " (schema del file dati " (crate::repo::SCHEMA_VERSION) ")" }
+                dt { "Livello di log" } dd { code { (reloader.level()) } " (chiave " code { "log.level" } ")" }
+            }
+            h2 { "Liste di revoca (CRL)" }
+            (crate::web::audit::crl_banner(&sources, clock.now_ms()))
+            @if !sources.is_empty() {
+                table.data {
+                    thead { tr { th scope="col" { "Emittente" } th scope="col" { "File" } th scope="col" { "Carte revocate" } th scope="col" { "Prossimo aggiornamento" } } }
+                    tbody {
+                        @for s in &sources {
+                            tr {
+                                td { (s.issuer) }
+                                td { code { (s.path.display()) } }
+                                td { (s.revoked) }
+                                td { (s.next_update_ms.map(format_it).unwrap_or_else(|| "non indicato".into())) }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Ricarica" }
+            p {
+                "Rilegge le CRL e il livello di log dal file di configurazione senza fermare il servizio (lo stesso fa "
+                code { "systemctl reload ricolloca" } "). Le CRL si ricaricano anche da sole quando i loro file cambiano. "
+                "Le altre chiavi richiedono un riavvio."
+            }
+            form method="post" action="/tecnico/sistema/ricarica" {
+                (token_field(token))
+                button.btn.btn-primary type="submit" { "Ricarica CRL e livello di log" }
+            }
+        },
+    )
+}
+
+fn outcome(done: &Prepared) -> Markup {
+    let failed = done.level.is_err() || matches!(done.crls, Some(Err(_)));
+    html! {
+        div.alert.(if failed { "alert-danger" } else { "alert-success" }) role="status" {
+            ul {
+                @match &done.level {
+                    Ok(level) => li { "Livello di log: " code { (level) } "." },
+                    Err(e) => li { "Configurazione non riletta, il livello di log resta invariato: " (e) },
+                }
+                @match &done.crls {
+                    Some(Ok(n)) => li { (n) " CRL ricaricate." },
+                    Some(Err(e)) => li { "CRL non ricaricate, restano in vigore le precedenti: " (e) },
+                    None => li { "Nessuna CRL configurata (tls.crl)." },
+                }
+            }
+        }
+    }
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![show, reload]
+}
