@@ -121,7 +121,7 @@ fn main() {
 
     let ro = repo::open_ro(&data).unwrap();
     let scope = AuditScope::unsafe_for_benchmarks();
-    let page = |f: &AuditFilter, before: Option<i64>| audit_search::search(&scope, &ro, f, before, 50).unwrap();
+    let page = |f: &AuditFilter, before: Option<i64>| audit_search::search(&scope, &ro, f, before, 0, 50).unwrap();
     let mid = (rows / 2) as i64;
     let day = start + 400 * DAY;
     println!("\n  query                                                      p50           max");

@@ -561,6 +561,9 @@ fn serve(config: &Config) -> Result<ExitCode, CliError> {
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("ricolloca-worker")
+        // Reads take a turn in the read pool and writes go to the one writer thread, so few
+        // blocking threads are ever busy; the cap keeps a burst from making hundreds.
+        .max_blocking_threads(64)
         .build()
         .map_err(|e| CliError::Other(format!("runtime: {e}")))?;
     runtime.block_on(rocket.launch()).map_err(|e| CliError::Other(format!("server: {e}")))?;

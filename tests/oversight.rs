@@ -220,6 +220,29 @@ fn the_registro_pages_by_seq_and_shows_the_chain_state() {
     let all: BTreeSet<i64> = seqs(&first["items"]).union(&seqs(&rest["items"])).copied().collect();
     assert_eq!(all.len(), 120, "no row twice, none missing");
 
+    // Numbered pages: the first fixes `as_of`, so a row written meanwhile shifts nothing.
+    let p1: Value =
+        auditor.get(server.url("/api/v1/audit?action=recipient.view&page=1")).send().unwrap().json().unwrap();
+    assert_eq!(seqs(&p1["items"]), seqs(&first["items"]));
+    assert_eq!(p1["next_page"], 2);
+    let as_of = p1["as_of"].as_i64().unwrap();
+    o.append(now(), &[(ra.clone(), view(View::RecipientView, Some("recipient:999".into()), json!({})))]);
+    let p2: Value = auditor
+        .get(server.url(&format!("/api/v1/audit?action=recipient.view&page=2&as_of={as_of}")))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(seqs(&p2["items"]), seqs(&rest["items"]));
+    assert!(p2["next_page"].is_null());
+    for bad in ["page=0", "page=1&before=5"] {
+        let res = auditor.get(server.url(&format!("/api/v1/audit?{bad}"))).send().unwrap();
+        assert_eq!(res.status(), 422, "{bad}");
+    }
+    let verified: Value = auditor.get(server.url("/api/v1/audit/verify")).send().unwrap().json().unwrap();
+    assert_eq!(verified["intact"], true, "{verified}");
+    assert!(verified["head_seq"].as_i64().unwrap() >= 121, "{verified}");
+
     let html = auditor.get(server.url("/revisione/registro?azione=recipient.view")).send().unwrap().text().unwrap();
     assert!(html.contains("Meno recenti"), "a next-page link");
     assert!(html.contains("Catena integra fino alla riga") || html.contains("Verifica della catena"), "{html}");

@@ -123,12 +123,14 @@ fn push(args: &mut Vec<SqlValue>, v: impl Into<SqlValue>) -> usize {
 }
 
 /// A page of rows, newest first, strictly before `before_seq` (keyset paging: the cost of a
-/// page does not grow with its depth). Returns the rows and whether more follow.
+/// page does not grow with its depth), skipping `offset` matching rows (numbered pages of the
+/// API). Returns the rows and whether more follow.
 pub fn search(
     _scope: &AuditScope,
     conn: &Connection,
     f: &AuditFilter,
     before_seq: Option<i64>,
+    offset: usize,
     limit: usize,
 ) -> Result<(Vec<AuditLine>, bool), AppError> {
     let (lo, hi) = seq_bounds(conn, f.from_ms, f.to_ms)?;
@@ -151,8 +153,12 @@ pub fn search(
         cond.push(recipient_condition(key, &mut args));
     }
     let fetch = i64::try_from(limit).unwrap_or(100) + 1;
-    let sql =
-        format!("{SELECT_LINE} WHERE {} ORDER BY a.seq DESC LIMIT ?{}", cond.join(" AND "), push(&mut args, fetch));
+    let limit_arg = push(&mut args, fetch);
+    let offset_arg = push(&mut args, i64::try_from(offset).unwrap_or(i64::MAX));
+    let sql = format!(
+        "{SELECT_LINE} WHERE {} ORDER BY a.seq DESC LIMIT ?{limit_arg} OFFSET ?{offset_arg}",
+        cond.join(" AND ")
+    );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query_map(params_from_iter(args.iter()), line)?.collect::<Result<Vec<_>, _>>()?;
     let more = rows.len() > limit;

@@ -81,12 +81,19 @@ impl Writer {
     {
         let (reply, answer) = oneshot::channel();
         let job = Box::new(TypedJob { work: Some(work), result: None, reply });
-        let queue = self.queue.clone();
-        // A full queue blocks the sender: do it off the async workers.
-        rocket::tokio::task::spawn_blocking(move || queue.send(job))
-            .await
-            .map_err(AppError::internal)?
-            .map_err(|_| AppError::Unavailable("writer stopped".into()))?;
+        // Usually there is room; only a full queue blocks the sender, so only then go off
+        // the async workers (a thread hop per write cost more than the write's own CPU).
+        match self.queue.try_send(job) {
+            Ok(()) => {}
+            Err(mpsc::TrySendError::Disconnected(_)) => return Err(AppError::Unavailable("writer stopped".into())),
+            Err(mpsc::TrySendError::Full(job)) => {
+                let queue = self.queue.clone();
+                rocket::tokio::task::spawn_blocking(move || queue.send(job))
+                    .await
+                    .map_err(AppError::internal)?
+                    .map_err(|_| AppError::Unavailable("writer stopped".into()))?;
+            }
+        }
         answer.await.map_err(|_| AppError::Unavailable("writer stopped".into()))?
     }
 }

@@ -162,7 +162,7 @@ async fn registro(
     let (scope, search) = (who.scope.clone(), s.clone());
     let (result, actions, names) = pool
         .read(move |c| {
-            let result = search.filter(&scope, c).and_then(|f| audit_search::search(&scope, c, &f, prima, PAGE));
+            let result = search.filter(&scope, c).and_then(|f| audit_search::search(&scope, c, &f, prima, 0, PAGE));
             Ok((result, audit_search::actions(&scope, c)?, providers::all_names(c)?))
         })
         .await?;
@@ -247,7 +247,7 @@ async fn registro_csv(
     let (lines, more) = pool
         .read(move |c| {
             let f = search.filter(&scope, c)?;
-            audit_search::search(&scope, c, &f, None, EXPORT_MAX)
+            audit_search::search(&scope, c, &f, None, 0, EXPORT_MAX)
         })
         .await?;
     let rows: Vec<Vec<String>> = lines.iter().map(csv_row).collect();
