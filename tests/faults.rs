@@ -413,3 +413,427 @@ fn a_full_disk_refuses_writes_in_italian_corrupts_nothing_and_recovers_without_r
     assert_eq!(after.1, before.1 + 1);
     drop(server);
 }
+
+// ---------------------------------------------------------------------------------------
+// Hostile input on every mounted route.
+
+const XSS: &str = "<script>alert('rx')</script>";
+const SQLI: &str = "' OR 1=1--";
+const TRAVERSAL: &str = "../../etc/passwd";
+
+/// Field names the forms and the API use (a superset: unknown fields are ignored by both).
+const FIELDS: &[&str] = &[
+    "tipo_attivita",
+    "data_proposta",
+    "data_inizio",
+    "data_fine",
+    "data_evento",
+    "evento",
+    "durata",
+    "tipologia_durata",
+    "titolo_denominazione",
+    "descrizione",
+    "dettagli",
+    "version",
+    "esito",
+    "data",
+    "ora",
+    "nota",
+    "note",
+    "reason",
+    "motivo",
+    "codice_fiscale",
+    "cf",
+    "surname",
+    "name",
+    "cognome",
+    "nome",
+    "email",
+    "pec",
+    "phone",
+    "role",
+    "ruolo",
+    "provider",
+    "provider_id",
+    "sede",
+    "sedi",
+    "address",
+    "comune",
+    "accreditation_code",
+    "registered_office",
+    "contact_person",
+    "opening_hours",
+    "target_jobs",
+    "search_area",
+    "activities",
+    "duties",
+    "decisione",
+    "decision",
+    "mese",
+    "mesi",
+    "dal",
+    "al",
+    "from",
+    "to",
+    "q",
+    "cerca",
+    "pagina",
+    "page",
+    "passphrase",
+    "retention_months",
+    "accept",
+    "kind",
+    "tipo",
+    "stato",
+    "outcome",
+    "datore_cf",
+    "datore_nome",
+    "contratto",
+    "ripresa",
+    "tutor",
+    "titolo_progetto",
+    "received_on",
+    "protocol",
+    "suspend",
+    "backdate_days",
+    "text",
+    "object",
+    "action",
+    "id",
+];
+
+/// The routes Rocket mounts, read from the real application (built, never launched), so a
+/// route added tomorrow is in the table without anyone remembering it.
+fn mounted_routes(f: &Fixture) -> Vec<(String, String)> {
+    let config = ricolloca::config::Config::load(Some(&f.config)).unwrap();
+    let clock: ricolloca::infra::clock::SharedClock = Arc::new(ricolloca::infra::clock::SystemClock);
+    let rocket = ricolloca::server::build(&config, clock).unwrap();
+    let mut routes: Vec<(String, String)> = rocket
+        .routes()
+        .map(|r| (r.method.as_str().to_owned(), r.uri.to_string().split('?').next().unwrap_or_default().to_owned()))
+        .collect();
+    routes.sort();
+    routes.dedup();
+    routes
+}
+
+/// A concrete path: each dynamic segment replaced by `value(name)`.
+fn concrete(template: &str, value: &dyn Fn(&str) -> String) -> String {
+    template
+        .split('/')
+        .map(|s| {
+            if let Some(name) = s.strip_prefix('<') {
+                value(name.trim_end_matches('>').trim_end_matches(".."))
+            } else {
+                s.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn form_token(f: &Fixture, card: &ricolloca::infra::pki::Issued) -> String {
+    use sha2::Digest;
+    let secret: Vec<u8> = f
+        .db()
+        .query_row("SELECT value FROM setting WHERE key = ?1", [ricolloca::access::form_token::SECRET_KEY], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    ricolloca::access::form_token::token(&secret, &hex::encode(sha2::Sha256::digest(&card.cert_der)))
+}
+
+/// Rows of every data table (the audit trail and the access bookkeeping excluded: refusals
+/// and reads are audited, and that is not a stored change).
+fn data_counts(f: &Fixture) -> Vec<(String, i64)> {
+    let db = f.db();
+    let tables: Vec<String> = {
+        let mut s = db
+            .prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                 AND name NOT IN ('audit_log', 'audit_checkpoint', 'certificate_seen', 'anomaly', 'anomaly_cursor') ORDER BY name",
+            )
+            .unwrap();
+        s.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    tables
+        .into_iter()
+        .map(|t| {
+            let n = db.query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0)).unwrap();
+            (t, n)
+        })
+        .collect()
+}
+
+struct Outcome {
+    label: String,
+    status: u16,
+    content_type: String,
+    body: String,
+}
+
+/// What every hostile request must satisfy; returns a problem, if any.
+fn judge(o: &Outcome, api: bool) -> Option<String> {
+    let Outcome { label, status, content_type, body } = o;
+    if *status >= 500 {
+        return Some(format!("{label}: {status} {}", body.chars().take(300).collect::<String>()));
+    }
+    if content_type.contains("html") && body.contains("<script>alert(") {
+        return Some(format!("{label}: payload reflected unescaped"));
+    }
+    if *status == 422 {
+        if api || content_type.contains("json") {
+            let v: Value = match serde_json::from_str(body) {
+                Ok(v) => v,
+                Err(_) => return Some(format!("{label}: 422 without JSON")),
+            };
+            let errors = v["errors"].as_array().cloned().unwrap_or_default();
+            if errors.is_empty()
+                || errors
+                    .iter()
+                    .any(|e| e["field"].as_str().unwrap_or("").is_empty() || e["message"].as_str().is_none())
+            {
+                return Some(format!("{label}: 422 without field errors: {v}"));
+            }
+        } else if !body.contains("lang=\"it\"") {
+            return Some(format!("{label}: 422 page not the Italian one"));
+        } else if !body.contains("field-error") && !body.contains("href=\"#f-") {
+            return Some(format!("{label}: 422 page naming no field"));
+        }
+    }
+    None
+}
+
+fn outcome(label: String, res: reqwest::Result<reqwest::blocking::Response>) -> Outcome {
+    match res {
+        Ok(res) => {
+            let status = res.status().as_u16();
+            let content_type =
+                res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+            let body = res.text().unwrap_or_default();
+            Outcome { label, status, content_type, body }
+        }
+        // The server may close a connection on an oversized body: a refusal, not a crash.
+        Err(e) => Outcome { label, status: 413, content_type: String::new(), body: e.to_string() },
+    }
+}
+
+fn changes(before: &[(String, i64)], after: &[(String, i64)]) -> Vec<String> {
+    before.iter().zip(after).filter(|(b, a)| b.1 != a.1).map(|(b, a)| format!("{}: {} -> {}", b.0, b.1, a.1)).collect()
+}
+
+/// Write routes that may answer 2xx to the hostile table, and why: their input is free text
+/// (stored as given and escaped on output, which the read half of the test checks), a file
+/// judged by its content (never by its name), or nothing at all.
+const MAY_ACCEPT: &[(&str, &str)] = &[
+    ("/api/v1/actions/<action>/documents", "a %PDF- file is stored whatever its name; the name is never a path"),
+    ("/api/v1/import/assignments", "answers 200 with a per-line report; refused lines store nothing"),
+    ("/api/v1/import/sap", "answers 200 with a per-file report; refused files store nothing"),
+    ("/api/v1/providers/<id>/suspend", "the reason is free text"),
+    ("/api/v1/providers/<id>/reactivate", "the reason is free text"),
+    ("/regione/importazioni/csv", "the report page lists what was refused"),
+    ("/regione/importazioni/sap", "the report page lists what was refused"),
+    ("/regione/revisione/<id>", "marks an operator reviewed; takes no input"),
+    ("/regione/soggetti/<id>/sospendi", "the reason is free text"),
+    ("/regione/soggetti/<id>/riattiva", "the reason is free text"),
+    ("/regione/soggetti/<id>/sedi", "name, address and hours are free text"),
+    ("/tecnico/backup", "takes no input"),
+];
+
+fn hostile_values() -> Vec<(&'static str, String)> {
+    vec![
+        ("xss", XSS.to_owned()),
+        ("sql", SQLI.to_owned()),
+        ("long", "A".repeat(10_000)),
+        ("nul", "a\0b".to_owned()),
+        ("wrong type", "-1e999".to_owned()),
+        ("bad date", "2025-02-30".to_owned()),
+        ("bad cf", "RSSMRA85T10A56Z".to_owned()),
+    ]
+}
+
+#[test]
+fn hostile_input_on_every_route_is_refused_in_italian_and_stores_nothing() {
+    let started = Instant::now();
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let people = seed_people(&f);
+    let routes = mounted_routes(&f);
+    let server = f.start();
+    let cards: Vec<(&str, ricolloca::infra::pki::Issued)> = vec![
+        ("operatore", f.card(&people.operator)),
+        ("regione", f.card(&people.region)),
+        ("revisore", f.card(&people.auditor)),
+        ("tecnico", f.card(&people.technician)),
+    ];
+    let region = client(&f, Some(&cards[1].1));
+    let recipients = import_recipients(&f, &server, &region, 2);
+    let op = client(&f, Some(&cards[0].1));
+    let res =
+        op.post(server.url(&format!("/api/v1/recipients/{}/actions", recipients[0]))).json(&b03(1)).send().unwrap();
+    assert_eq!(res.status(), 201);
+    let action = res.json::<Value>().unwrap()["id"].as_i64().unwrap();
+    let res = op
+        .post(server.url(&format!("/api/v1/actions/{action}/documents")))
+        .header("Content-Type", "application/pdf")
+        .body(pdf(1000, 1))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let document = res.json::<Value>().unwrap()["id"].as_i64().unwrap();
+    let real = |name: &str| -> String {
+        match name {
+            n if n.contains("recipient") || n == "person" || n == "destinatario" => recipients[0].to_string(),
+            n if n.contains("action") || n.contains("policy") => action.to_string(),
+            n if n.contains("document") => document.to_string(),
+            _ => "1".to_owned(),
+        }
+    };
+    let clients: Vec<(&str, Client, String)> =
+        cards.iter().map(|(role, card)| (*role, client(&f, Some(card)), form_token(&f, card))).collect();
+
+    let before = data_counts(&f);
+    let writes: Vec<&(String, String)> = routes.iter().filter(|(m, _)| m == "POST" || m == "PUT").collect();
+    let reads: Vec<&(String, String)> = routes.iter().filter(|(m, _)| m == "GET").collect();
+    assert!(writes.len() >= 20 && reads.len() >= 20, "{routes:?}");
+    let mut problems = Vec::new();
+    let mut accepted = Vec::new();
+    let mut requests = 0usize;
+    let mut check = |o: Outcome, api: bool, problems: &mut Vec<String>, accepted: &mut Vec<String>| {
+        requests += 1;
+        if let Some(p) = judge(&o, api) {
+            problems.push(p);
+        } else if o.status < 300 {
+            accepted.push(format!("{} -> {}", o.label, o.status));
+        }
+    };
+    let mut stored_changes = Vec::new();
+    for (method, template) in &writes {
+        let path = concrete(template, &real);
+        let api = path.starts_with("/api/");
+        let url = server.url(&path);
+        let counts_before = data_counts(&f);
+        let accepted_before = accepted.len();
+        for (role, c, token) in &clients {
+            let send = |b: reqwest::blocking::RequestBuilder| b.header("X-Ricolloca-Client", "faults").send();
+            let req = |c: &Client| if method.as_str() == "PUT" { c.put(&url) } else { c.post(&url) };
+            for (kind, value) in hostile_values() {
+                let label = format!("{role} {method} {path} [{kind}]");
+                if api {
+                    let mut body = serde_json::Map::new();
+                    for field in FIELDS {
+                        body.insert((*field).to_owned(), Value::String(value.clone()));
+                    }
+                    let o = outcome(label, send(req(c).json(&Value::Object(body))));
+                    check(o, true, &mut problems, &mut accepted);
+                } else {
+                    let mut form = vec![("_token", token.clone())];
+                    form.extend(FIELDS.iter().map(|k| (*k, value.clone())));
+                    let o = outcome(label, send(req(c).form(&form)));
+                    check(o, false, &mut problems, &mut accepted);
+                }
+            }
+            if api {
+                // Wrong JSON types, shapes and syntax.
+                let numbers: serde_json::Map<String, Value> =
+                    FIELDS.iter().map(|k| ((*k).to_owned(), json!(12345))).collect();
+                let shapes = [
+                    ("string body", json!(XSS).to_string()),
+                    ("array body", "[]".to_owned()),
+                    ("numbers", Value::Object(numbers).to_string()),
+                    ("broken json", "{\"tipo_attivita\": ".to_owned()),
+                    (
+                        "nested",
+                        json!({"dettagli": {"ore": "x", "operatore_cf": XSS}, "tipo_attivita": "A06"}).to_string(),
+                    ),
+                    ("oversized", format!("{{\"nota\": \"{}\"}}", "x".repeat(1_200_000))),
+                ];
+                for (kind, body) in shapes {
+                    let label = format!("{role} {method} {path} [{kind}]");
+                    let o = outcome(label, send(req(c).header("Content-Type", "application/json").body(body)));
+                    check(o, true, &mut problems, &mut accepted);
+                }
+                for ct in ["text/csv", "application/xml"] {
+                    let label = format!("{role} {method} {path} [{ct}]");
+                    let body = format!("{XSS};{SQLI};\0;{TRAVERSAL}\n<a>{XSS}</a>");
+                    let o = outcome(label, send(req(c).header("Content-Type", ct).body(body)));
+                    check(o, true, &mut problems, &mut accepted);
+                }
+            }
+            // Multipart: a hostile file name and content, and one beyond the size limit.
+            let part = reqwest::blocking::multipart::Part::bytes(format!("%PDF-1.4\n{XSS}\n").into_bytes())
+                .file_name(TRAVERSAL)
+                .mime_str("application/pdf")
+                .unwrap();
+            let mut form = reqwest::blocking::multipart::Form::new().text("_token", token.clone());
+            for field in FIELDS {
+                form = form.text(*field, XSS);
+            }
+            let label = format!("{role} {method} {path} [multipart traversal]");
+            check(outcome(label, send(req(c).multipart(form.part("file", part)))), api, &mut problems, &mut accepted);
+        }
+        // A route that refused everything stored nothing; one that accepted something must
+        // be on the list of routes whose input may legitimately be any text (or none).
+        let changed = changes(&counts_before, &data_counts(&f));
+        if accepted.len() == accepted_before {
+            if !changed.is_empty() {
+                stored_changes.push(format!("{method} {template}: refused, yet stored {changed:?}"));
+            }
+        } else if !MAY_ACCEPT.iter().any(|(t, _)| t == template) {
+            stored_changes.push(format!("{method} {template}: accepted hostile input ({changed:?})"));
+        }
+    }
+    // One upload beyond the limit (20 MB) on every route that takes a file.
+    for (method, template) in &writes {
+        let path = concrete(template, &real);
+        let (role, c, token) = &clients[if path.contains("admin") || path.contains("import") { 1 } else { 0 }];
+        let part = reqwest::blocking::multipart::Part::bytes(pdf(21 * 1024 * 1024, 7)).file_name("grande.pdf");
+        let form = reqwest::blocking::multipart::Form::new().text("_token", token.clone()).part("file", part);
+        let builder = if method.as_str() == "PUT" { c.put(server.url(&path)) } else { c.post(server.url(&path)) };
+        let label = format!("{role} {method} {path} [21 MB multipart]");
+        let o = outcome(label, builder.header("X-Ricolloca-Client", "faults").multipart(form).send());
+        check(o, path.starts_with("/api/"), &mut problems, &mut accepted);
+    }
+    // Reads: hostile path segments and query strings.
+    let segments = [
+        "%3Cscript%3Ealert('rx')%3C%2Fscript%3E",
+        "..%2F..%2Fetc%2Fpasswd",
+        "'%20OR%201=1--",
+        "%00",
+        "-1",
+        "99999999999999999999999",
+    ];
+    let long = "A".repeat(10_000);
+    let query: String = FIELDS
+        .iter()
+        .map(|k| format!("{k}=%3Cscript%3Ealert('rx')%3C%2Fscript%3E"))
+        .chain(["pagina=-1".into(), "dal=2025-02-30".into(), format!("q={long}"), "cerca=%00%27".into()])
+        .collect::<Vec<_>>()
+        .join("&");
+    for (_, template) in &reads {
+        let mut paths: Vec<String> = Vec::new();
+        if template.contains('<') {
+            paths.extend(segments.iter().map(|s| concrete(template, &|_| (*s).to_owned())));
+        }
+        paths.push(format!("{}?{query}", concrete(template, &real)));
+        for path in paths {
+            for (role, c, _) in &clients {
+                let label = format!("{role} GET {path}").chars().take(160).collect();
+                let o = outcome(label, c.get(server.url(&path)).send());
+                check(o, path.starts_with("/api/"), &mut problems, &mut accepted);
+            }
+        }
+    }
+    let _ = before;
+    eprintln!(
+        "faults: hostile table: {} write routes, {} read routes, {requests} requests, {:.1} s",
+        writes.len(),
+        reads.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for a in &accepted {
+        eprintln!("faults: accepted (2xx): {a}");
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(stored_changes.is_empty(), "{}", stored_changes.join("\n"));
+    drop(server);
+}

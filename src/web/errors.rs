@@ -144,7 +144,33 @@ fn default_catcher(status: Status, req: &Request<'_>) -> ErrorPage {
     // A remembered error only explains this response if the status matches.
     let e = remembered.filter(|e| status_of(e) == status);
     let e = e.or_else(|| (status == Status::Unauthorized).then_some(AppError::Unauthenticated));
+    let e = e.or_else(|| (status == Status::UnprocessableEntity).then(|| unparsed_parameter(req)));
     ErrorPage(status, e)
+}
+
+/// Rocket answers 422 by itself when a path or query parameter does not parse (an id that is
+/// not a number, a missing `?month=`): name the parameter, from the last route tried.
+fn unparsed_parameter(req: &Request<'_>) -> AppError {
+    let field = req.route().and_then(|route| {
+        let template = route.uri.to_string();
+        let (path, query) = template.split_once('?').unwrap_or((template.as_str(), ""));
+        let given: Vec<&str> = req.uri().path().as_str().split('/').collect();
+        let from_path = path.split('/').enumerate().find_map(|(i, segment)| {
+            let name = segment.strip_prefix('<')?.strip_suffix('>')?;
+            let value = given.get(i).copied().unwrap_or_default();
+            (!name.ends_with("..") && value.parse::<i64>().is_err()).then(|| name.to_owned())
+        });
+        from_path.or_else(|| {
+            query
+                .split('&')
+                .find_map(|q| q.strip_prefix('<')?.strip_suffix('>').map(|n| n.trim_end_matches("..").to_owned()))
+        })
+    });
+    let (field, message) = match field {
+        Some(name) => (name, "valore non valido o mancante in questo parametro dell'indirizzo"),
+        None => ("richiesta".to_owned(), "i dati inviati non sono nel formato atteso"),
+    };
+    AppError::Invalid(vec![crate::error::FieldError { field, message: message.into() }])
 }
 
 /// What a catcher answers: the status with the error that explains it, if known.
