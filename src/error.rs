@@ -29,9 +29,13 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("conflitto: {0:?}")]
     Conflict(FieldError),
-    /// The data file cannot take writes now (disk full, locked): try again later.
+    /// The data file cannot take writes now (locked, writer stopped): try again later.
     #[error("servizio temporaneamente non disponibile: {0}")]
     Unavailable(String),
+    /// The disk holding the data file is full (SQLITE_FULL / ENOSPC): nothing was saved; the
+    /// technician must free space. Reads that need an audit row fail the same way (fail closed).
+    #[error("disco pieno: {0}")]
+    DiskFull(String),
     #[error("errore interno: {0}")]
     Internal(String),
 }
@@ -42,11 +46,23 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// An I/O error: "no space left on device" is a full disk, anything else internal.
+    pub fn io(e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            AppError::DiskFull(e.to_string())
+        } else {
+            AppError::Internal(e.to_string())
+        }
+    }
+}
+
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
         match e.sqlite_error_code() {
-            Some(ErrorCode::DiskFull | ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::ReadOnly) => {
+            Some(ErrorCode::DiskFull) => AppError::DiskFull(e.to_string()),
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::ReadOnly) => {
                 AppError::Unavailable(e.to_string())
             }
             _ => AppError::Internal(e.to_string()),

@@ -22,7 +22,7 @@ trait Job: Send {
     /// Runs inside a savepoint; returns whether it succeeded (its result is kept inside).
     fn run(&mut self, tx: &WriteTx<'_>) -> bool;
     /// Delivers the result, or the commit error when the batch could not be committed.
-    fn finish(self: Box<Self>, commit: Result<(), String>);
+    fn finish(self: Box<Self>, commit: Result<(), AppError>);
 }
 
 struct TypedJob<F, R> {
@@ -46,12 +46,14 @@ where
         ok
     }
 
-    fn finish(self: Box<Self>, commit: Result<(), String>) {
+    fn finish(self: Box<Self>, commit: Result<(), AppError>) {
         let result = match (commit, self.result) {
             (Ok(()), Some(result)) => result,
+            // A full disk is what the user must hear about, whatever the job said.
+            (Err(e @ AppError::DiskFull(_)), _) => Err(e),
             // A failed job's own error says more than the commit's.
             (Err(_), Some(Err(e))) => Err(e),
-            (Err(cause), _) => Err(AppError::Unavailable(cause)),
+            (Err(e), _) => Err(e),
             (Ok(()), None) => Err(AppError::internal("job never ran")),
         };
         // The requester may have gone away (client closed); nothing to do then.
@@ -111,6 +113,13 @@ fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {
         let commit = run_batch(&mut conn, &mut batch);
         if let Err(cause) = &commit {
             tracing::error!(jobs = batch.len(), %cause, "write transaction failed, nothing acknowledged");
+            // Whatever state SQLite left (a transaction it rolled back itself, a failed
+            // COMMIT still open), the next batch must start from autocommit.
+            if !conn.is_autocommit()
+                && let Err(e) = conn.execute_batch("ROLLBACK")
+            {
+                tracing::error!(%e, "rollback after a failed batch");
+            }
         }
         for job in batch {
             job.finish(commit.clone());
@@ -118,10 +127,10 @@ fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {
     }
 }
 
-fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
-    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
+fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), AppError> {
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
     for job in batch.iter_mut() {
-        let mut sp = tx.savepoint().map_err(|e| e.to_string())?;
+        let mut sp = tx.savepoint().map_err(unavailable)?;
         // A panicking job must not take the writer thread (and every later write) with it:
         // it counts as a failed job, rolled back alone.
         let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(&WriteTx::new(&sp)))).unwrap_or_else(
@@ -130,12 +139,27 @@ fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), St
                 false
             },
         );
+        // On SQLITE_FULL (and some I/O errors) SQLite rolls the whole transaction back by
+        // itself: the jobs before this one are gone too, and any later statement would run
+        // in autocommit. Fail the batch; the caller's drop of `tx` is then a no-op.
+        if sp.is_autocommit() {
+            return Err(AppError::DiskFull("transaction rolled back by SQLite (disk full or I/O error)".into()));
+        }
         if ok {
-            sp.commit().map_err(|e| e.to_string())?;
+            sp.commit().map_err(unavailable)?;
         } else {
-            sp.rollback().map_err(|e| e.to_string())?;
+            sp.rollback().map_err(unavailable)?;
             // Dropping a rolled-back savepoint releases it.
         }
     }
-    tx.commit().map_err(|e| e.to_string())
+    tx.commit().map_err(unavailable)
+}
+
+/// A failure of the transaction itself: a full disk is told as such, anything else means
+/// the data file cannot take writes now (nothing of the batch is acknowledged).
+fn unavailable(e: rusqlite::Error) -> AppError {
+    match AppError::from(e) {
+        e @ AppError::DiskFull(_) => e,
+        other => AppError::Unavailable(other.to_string()),
+    }
 }

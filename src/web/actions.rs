@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::Status;
 use rocket::response::Redirect;
@@ -238,7 +238,7 @@ async fn create(
     who: Operatore,
     id: RecipientId,
     path: RequestPath,
-    form: Form<ActionForm<'_>>,
+    form: crate::web::forms::Checked<ActionForm<'_>>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
@@ -461,7 +461,7 @@ async fn post_event(
     id: RecipientId,
     action: i64,
     path: RequestPath,
-    form: Form<EventForm>,
+    form: crate::web::forms::Checked<EventForm>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::Redirect;
 use rocket::{Responder, Route, State, get, post, routes};
@@ -208,7 +208,7 @@ pub fn section(id: RecipientId, s: &Section, token: &FormToken) -> Markup {
 async fn create(
     who: Operatore,
     id: RecipientId,
-    form: Form<NewForm>,
+    form: crate::web::forms::Checked<NewForm>,
     token: FormToken,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
@@ -260,7 +260,7 @@ async fn record_outcome(
     who: Operatore,
     id: AppointmentId,
     path: RequestPath,
-    form: Form<EsitoForm>,
+    form: crate::web::forms::Checked<EsitoForm>,
     token: FormToken,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,

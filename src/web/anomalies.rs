@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
@@ -132,7 +132,7 @@ struct DecisionForm {
 async fn decide_form(
     who: Regione,
     id: i64,
-    form: Form<DecisionForm>,
+    form: crate::web::forms::Checked<DecisionForm>,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
 ) -> Result<Redirect, AppError> {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::Redirect;
@@ -125,7 +125,7 @@ async fn upload(
     who: Operatore,
     id: RecipientId,
     path: RequestPath,
-    form: Form<SignedUpload<'_>>,
+    form: crate::web::forms::Checked<SignedUpload<'_>>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,

@@ -19,7 +19,7 @@ pub fn status_of(e: &AppError) -> Status {
         AppError::UnsupportedMediaType => Status::UnsupportedMediaType,
         AppError::Invalid(_) => Status::UnprocessableEntity,
         AppError::Conflict(_) => Status::Conflict,
-        AppError::Unavailable(_) => Status::ServiceUnavailable,
+        AppError::Unavailable(_) | AppError::DiskFull(_) => Status::ServiceUnavailable,
         AppError::Internal(_) => Status::InternalServerError,
     }
 }
@@ -34,6 +34,7 @@ fn code_of(e: &AppError) -> &'static str {
         AppError::Invalid(_) => "dati_non_validi",
         AppError::Conflict(_) => "conflitto",
         AppError::Unavailable(_) => "non_disponibile",
+        AppError::DiskFull(_) => "disco_pieno",
         AppError::Internal(_) => "errore_interno",
     }
 }
@@ -69,6 +70,10 @@ fn message_of(e: &AppError) -> String {
         AppError::Unavailable(_) => {
             "Il servizio non può registrare dati in questo momento. Nessuna modifica è stata salvata: riprovare tra qualche minuto; se il problema persiste, avvisare l'assistenza tecnica.".into()
         }
+        AppError::DiskFull(_) => "Spazio su disco esaurito: il servizio non può registrare dati, né le consultazioni che \
+            devono essere registrate nel registro degli accessi. Nessuna modifica è stata salvata. Avvisare l'assistenza \
+            tecnica, che deve liberare spazio sul disco; dopo, il servizio riprende da solo."
+            .into(),
         AppError::Internal(_) => {
             "Si è verificato un errore imprevisto. Nessuna modifica è stata salvata. Comunicare il riferimento all'assistenza tecnica.".into()
         }
@@ -99,7 +104,7 @@ pub fn remember(req: &Request<'_>, e: AppError) {
 
 fn render(req: &Request<'_>, status: Status, e: Option<&AppError>) -> response::Result<'static> {
     let reference = request_id(req);
-    if let Some(AppError::Internal(cause) | AppError::Unavailable(cause)) = e {
+    if let Some(AppError::Internal(cause) | AppError::Unavailable(cause) | AppError::DiskFull(cause)) = e {
         tracing::error!(reference, %cause, path = original_path(req), "request failed");
     }
     let message = e.map(message_of).unwrap_or_else(|| message_for_status(status).to_owned());
@@ -139,7 +144,33 @@ fn default_catcher(status: Status, req: &Request<'_>) -> ErrorPage {
     // A remembered error only explains this response if the status matches.
     let e = remembered.filter(|e| status_of(e) == status);
     let e = e.or_else(|| (status == Status::Unauthorized).then_some(AppError::Unauthenticated));
+    let e = e.or_else(|| (status == Status::UnprocessableEntity).then(|| unparsed_parameter(req)));
     ErrorPage(status, e)
+}
+
+/// Rocket answers 422 by itself when a path or query parameter does not parse (an id that is
+/// not a number, a missing `?month=`): name the parameter, from the last route tried.
+fn unparsed_parameter(req: &Request<'_>) -> AppError {
+    let field = req.route().and_then(|route| {
+        let template = route.uri.to_string();
+        let (path, query) = template.split_once('?').unwrap_or((template.as_str(), ""));
+        let given: Vec<&str> = req.uri().path().as_str().split('/').collect();
+        let from_path = path.split('/').enumerate().find_map(|(i, segment)| {
+            let name = segment.strip_prefix('<')?.strip_suffix('>')?;
+            let value = given.get(i).copied().unwrap_or_default();
+            (!name.ends_with("..") && value.parse::<i64>().is_err()).then(|| name.to_owned())
+        });
+        from_path.or_else(|| {
+            query
+                .split('&')
+                .find_map(|q| q.strip_prefix('<')?.strip_suffix('>').map(|n| n.trim_end_matches("..").to_owned()))
+        })
+    });
+    let (field, message) = match field {
+        Some(name) => (name, "valore non valido o mancante in questo parametro dell'indirizzo"),
+        None => ("richiesta".to_owned(), "i dati inviati non sono nel formato atteso"),
+    };
+    AppError::Invalid(vec![crate::error::FieldError { field, message: message.into() }])
 }
 
 /// What a catcher answers: the status with the error that explains it, if known.

@@ -36,6 +36,80 @@ impl<'r> FromRequest<'r> for FormToken {
     }
 }
 
+/// A form parsed like `Form<T>`, but whose parse failures (a number that is not one, a
+/// missing or repeated field, a body over the limit) become the house `AppError::Invalid`
+/// with Italian messages naming each field, instead of Rocket's bare 422 page.
+pub struct Checked<T>(pub T);
+
+impl<T> Checked<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Checked<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, T: rocket::form::FromForm<'r>> rocket::data::FromData<'r> for Checked<T> {
+    type Error = AppError;
+
+    async fn from_data(req: &'r Request<'_>, data: rocket::Data<'r>) -> rocket::data::Outcome<'r, Self> {
+        use rocket::outcome::Outcome as O;
+        match <rocket::form::Form<T> as rocket::data::FromData<'r>>::from_data(req, data).await {
+            O::Success(form) => O::Success(Checked(form.into_inner())),
+            O::Forward(f) => O::Forward(f),
+            O::Error((status, errors)) => {
+                let too_large = status == rocket::http::Status::PayloadTooLarge;
+                let mut fields: Vec<FieldError> = errors
+                    .iter()
+                    .map(|e| FieldError {
+                        field: e.name.as_ref().map(|n| n.to_string()).unwrap_or_else(|| "modulo".into()),
+                        message: if too_large {
+                            "i dati inviati superano la dimensione massima consentita".into()
+                        } else {
+                            parse_message(&e.kind).into()
+                        },
+                    })
+                    .collect();
+                fields.dedup();
+                if fields.is_empty() {
+                    fields.push(FieldError { field: "modulo".into(), message: "dati del modulo non leggibili".into() });
+                }
+                let e = AppError::Invalid(fields);
+                let status = if too_large { status } else { rocket::http::Status::UnprocessableEntity };
+                if !too_large {
+                    crate::web::errors::remember(req, e.clone());
+                }
+                O::Error((status, e))
+            }
+        }
+    }
+}
+
+/// The Italian for one of Rocket's form parse errors.
+fn parse_message(kind: &rocket::form::error::ErrorKind<'_>) -> &'static str {
+    use rocket::form::error::ErrorKind as K;
+    match kind {
+        K::Missing => "campo obbligatorio mancante",
+        K::Int(_) => "deve essere un numero intero",
+        K::Float(_) => "deve essere un numero",
+        K::Bool(_) => "deve essere sì o no",
+        K::InvalidLength { .. } => "lunghezza non ammessa",
+        K::InvalidChoice { .. } => "valore non tra quelli ammessi",
+        K::OutOfRange { .. } => "valore fuori dall'intervallo ammesso",
+        K::Duplicate => "campo ripetuto",
+        K::Unknown => "campo non previsto",
+        K::Unexpected => "valore non atteso",
+        K::Addr(_) => "indirizzo non valido",
+        _ => "valore non valido",
+    }
+}
+
 /// The whole content of an uploaded file (already within Rocket's size limits).
 pub async fn read_upload(file: &rocket::fs::TempFile<'_>) -> Result<Vec<u8>, AppError> {
     use rocket::tokio::io::AsyncReadExt;

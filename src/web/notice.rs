@@ -65,7 +65,7 @@ struct Ack {
 #[post("/informativa", data = "<form>")]
 async fn acknowledge_form(
     who: Utente,
-    form: rocket::form::Form<Ack>,
+    form: crate::web::forms::Checked<Ack>,
     notice: &State<Arc<Notice>>,
     writer: &State<Writer>,
     clock: &State<SharedClock>,

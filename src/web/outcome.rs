@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
@@ -223,7 +223,7 @@ async fn record(
     who: Operatore,
     id: RecipientId,
     path: RequestPath,
-    form: Form<OutcomeForm>,
+    form: crate::web::forms::Checked<OutcomeForm>,
     token: FormToken,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::Redirect;
 use rocket::{Responder, Route, State, get, post, routes};
@@ -183,7 +183,7 @@ async fn update(
     id: RecipientId,
     path: RequestPath,
     access: &State<Arc<AccessControl>>,
-    form: Form<ProgrammeForm>,
+    form: crate::web::forms::Checked<ProgrammeForm>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,

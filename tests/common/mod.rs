@@ -68,8 +68,9 @@ impl Fixture {
             crl = format!("crl = \"{d}/ca.crl\"\n");
         }
         let toml = format!(
-            "listen = \"127.0.0.1:0\"\ndata = \"{d}/ricolloca.db\"\nlog_dir = \"{d}/log\"\n{extra}\n\
+            "listen = \"127.0.0.1:0\"\ndata = \"{data}\"\nlog_dir = \"{d}/log\"\n{extra}\n\
              [tls]\ncert = \"{d}/server.pem\"\nkey = \"{d}/server.key\"\nclient_ca = \"{d}/ca.pem\"\n{crl}{tls}\n",
+            data = self.data.display(),
             extra = self.extra_config,
             tls = self.tls_extra,
         );
@@ -218,6 +219,16 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("https://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL (what `Child::kill` sends on Unix), and reap it: no shutdown code runs.
+    pub fn kill9(&mut self) {
+        self.stop();
     }
 
     pub fn stop(&mut self) {

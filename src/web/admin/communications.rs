@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::Redirect;
@@ -125,7 +125,7 @@ async fn register(
 async fn create_for_provider(
     who: Regione,
     id: ProviderId,
-    upload: Form<Upload<'_>>,
+    upload: crate::web::forms::Checked<Upload<'_>>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
@@ -161,7 +161,7 @@ async fn create_for_provider(
 #[post("/regione/comunicazioni", data = "<upload>")]
 async fn create_internal(
     who: Regione,
-    upload: Form<Upload<'_>>,
+    upload: crate::web::forms::Checked<Upload<'_>>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::{ContentType, Status};
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
@@ -89,7 +89,7 @@ struct ExportForm {
 #[post("/regione/idol", data = "<form>")]
 async fn run(
     who: Regione,
-    form: Form<ExportForm>,
+    form: crate::web::forms::Checked<ExportForm>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,

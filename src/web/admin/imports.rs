@@ -2,7 +2,7 @@
 //! read the report of what was imported, updated and refused.
 
 use maud::{Markup, html};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::Status;
 use rocket::{Route, State, get, post, routes};
@@ -86,7 +86,7 @@ struct CsvUpload<'r> {
 #[post("/regione/importazioni/csv", data = "<upload>")]
 async fn csv(
     who: Regione,
-    upload: Form<CsvUpload<'_>>,
+    upload: crate::web::forms::Checked<CsvUpload<'_>>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
@@ -129,7 +129,7 @@ struct SapUpload<'r> {
 #[post("/regione/importazioni/sap", data = "<upload>")]
 async fn sap(
     who: Regione,
-    upload: Form<SapUpload<'_>>,
+    upload: crate::web::forms::Checked<SapUpload<'_>>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,

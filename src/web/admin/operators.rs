@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
@@ -195,7 +195,7 @@ async fn new_form(
 #[post("/regione/operatori", data = "<form>")]
 async fn create(
     who: Regione,
-    form: Form<EnableForm>,
+    form: crate::web::forms::Checked<EnableForm>,
     token: FormToken,
     pool: &State<Arc<ReadPool>>,
     writer: &State<Writer>,
@@ -426,7 +426,7 @@ fn communication(id: Option<i64>) -> Option<CommunicationId> {
 async fn vary(
     who: Regione,
     id: OperatorId,
-    form: Form<VariationForm>,
+    form: crate::web::forms::Checked<VariationForm>,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
 ) -> Result<Redirect, AppError> {
@@ -461,7 +461,7 @@ struct DisableForm {
 async fn disable(
     who: Regione,
     id: OperatorId,
-    form: Form<DisableForm>,
+    form: crate::web::forms::Checked<DisableForm>,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
 ) -> Result<Redirect, AppError> {
@@ -487,7 +487,7 @@ struct EnableAgainForm {
 async fn reenable(
     who: Regione,
     id: OperatorId,
-    form: Form<EnableAgainForm>,
+    form: crate::web::forms::Checked<EnableAgainForm>,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
 ) -> Result<Redirect, AppError> {
@@ -512,7 +512,7 @@ struct ExemptionForm {
 async fn exemption(
     who: Regione,
     id: OperatorId,
-    form: Form<ExemptionForm>,
+    form: crate::web::forms::Checked<ExemptionForm>,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
 ) -> Result<Redirect, AppError> {

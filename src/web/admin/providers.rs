@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
@@ -147,7 +147,7 @@ fn form_again(site: &Site, who: &Regione, title: &str, body: Markup) -> (Status,
 #[post("/regione/soggetti", data = "<form>")]
 async fn create(
     who: Regione,
-    form: Form<ProviderForm>,
+    form: crate::web::forms::Checked<ProviderForm>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
@@ -388,7 +388,7 @@ async fn edit_form(
 async fn update(
     who: Regione,
     id: ProviderId,
-    form: Form<ProviderForm>,
+    form: crate::web::forms::Checked<ProviderForm>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
@@ -441,7 +441,7 @@ async fn set_suspended(
 async fn suspend(
     who: Regione,
     id: ProviderId,
-    form: Form<ReasonForm>,
+    form: crate::web::forms::Checked<ReasonForm>,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
 ) -> Result<Redirect, AppError> {
@@ -452,7 +452,7 @@ async fn suspend(
 async fn reactivate(
     who: Regione,
     id: ProviderId,
-    form: Form<ReasonForm>,
+    form: crate::web::forms::Checked<ReasonForm>,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
 ) -> Result<Redirect, AppError> {
@@ -496,7 +496,7 @@ fn sede_form(provider: ProviderId, f: &SedeForm, errors: &[FieldError], token: &
 async fn add_sede(
     who: Regione,
     id: ProviderId,
-    form: Form<SedeForm>,
+    form: crate::web::forms::Checked<SedeForm>,
     token: FormToken,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
@@ -535,7 +535,7 @@ async fn add_sede(
 async fn update_sede(
     who: Regione,
     id: SedeId,
-    form: Form<SedeForm>,
+    form: crate::web::forms::Checked<SedeForm>,
     pool: &State<Arc<ReadPool>>,
     writer: &State<Writer>,
     clock: &State<SharedClock>,

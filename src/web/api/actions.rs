@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rocket::form::Form;
 use rocket::response::status::Created;
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, State, get, post, routes};
@@ -155,7 +154,7 @@ async fn upload_multipart(
     who: Operatore,
     action: i64,
     path: RequestPath,
-    form: Form<SignedUpload<'_>>,
+    form: crate::web::forms::Checked<SignedUpload<'_>>,
     writer: &State<Writer>,
     clock: &State<SharedClock>,
     pool: &State<Arc<ReadPool>>,
