@@ -101,7 +101,7 @@ fn security_headers_are_set() {
     assert!(h["strict-transport-security"].to_str().unwrap().contains("max-age="));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["x-frame-options"], "DENY");
-    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["referrer-policy"], "same-origin");
     assert_eq!(h["cache-control"], "no-store");
     assert!(h.get("server").is_none());
 }
