@@ -6,7 +6,7 @@ use pulldown_cmark::{Event, Options, Parser, html as md_html};
 use rocket::{Route, State, get, routes};
 
 use crate::web::Site;
-use crate::web::assets::Assets;
+use crate::web::assets::{Asset, Assets, IfNoneMatch, lookup};
 use crate::web::views::layout::page;
 
 /// Manual chapters in reading order: (slug, file under assets/manual/).
@@ -78,8 +78,17 @@ fn chapter(slug: &str, site: &State<Site>) -> Option<Markup> {
     ))
 }
 
+/// The manual's pictures (`assets/manual/img/`), referenced from the chapters as `img/<file>`.
+#[get("/img/<file>")]
+fn image(file: &str, inm: IfNoneMatch) -> Option<Asset> {
+    if !file.ends_with(".png") || file.contains('/') {
+        return None;
+    }
+    lookup(&format!("manual/img/{file}"), inm.0.as_deref())
+}
+
 pub fn routes() -> Vec<Route> {
-    routes![index, chapter]
+    routes![index, chapter, image]
 }
 
 #[cfg(test)]
