@@ -70,6 +70,10 @@ fn without_a_card_only_the_landing_page_manual_and_assets_are_served() {
     let manual = c.get(server.url("/manuale/accesso")).send().unwrap();
     assert_eq!(manual.status(), 200);
     assert!(manual.text().unwrap().contains("TLS 1.2"));
+    // The manual's pictures are public like the manual.
+    let img = c.get(server.url("/manuale/img/cruscotto.png")).send().unwrap();
+    assert_eq!(img.status(), 200);
+    assert_eq!(img.headers()["content-type"], "image/png");
 
     let css = c.get(server.url("/static/css/app.css")).send().unwrap();
     assert_eq!(css.status(), 200);
@@ -101,7 +105,7 @@ fn security_headers_are_set() {
     assert!(h["strict-transport-security"].to_str().unwrap().contains("max-age="));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["x-frame-options"], "DENY");
-    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["referrer-policy"], "same-origin");
     assert_eq!(h["cache-control"], "no-store");
     assert!(h.get("server").is_none());
 }

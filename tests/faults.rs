@@ -638,6 +638,7 @@ const MAY_ACCEPT: &[(&str, &str)] = &[
     ("/regione/soggetti/<id>/riattiva", "the reason is free text"),
     ("/regione/soggetti/<id>/sedi", "name, address and hours are free text"),
     ("/tecnico/backup", "takes no input"),
+    ("/tecnico/sistema/ricarica", "takes no input: re-reads the configuration file and the CRLs"),
     // Outside office hours the test's own traffic raises an off-hours anomaly (id 1), which
     // the Region may then archive or decide on with a free-text reason.
     ("/api/v1/anomalies/<id>/archive", "the reason is free text"),

@@ -13,7 +13,7 @@ use rust_embed::RustEmbed;
 pub struct Assets;
 
 /// The `If-None-Match` header, if any.
-pub struct IfNoneMatch(Option<String>);
+pub struct IfNoneMatch(pub Option<String>);
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for IfNoneMatch {

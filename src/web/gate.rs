@@ -21,7 +21,7 @@ pub fn is_public(method: Method, segments: &[&str]) -> bool {
     matches!(method, Method::Get | Method::Head)
         && match segments {
             [] => true,
-            ["manuale"] | ["manuale", _] => true,
+            ["manuale"] | ["manuale", _] | ["manuale", "img", _] => true,
             ["static", rest @ ..] => !rest.is_empty(),
             _ => false,
         }

@@ -9,7 +9,7 @@ use pulldown_cmark::{Event, Options, Parser, html as md_html};
 use rocket::{Route, State, get, routes};
 
 use crate::web::Site;
-use crate::web::assets::Assets;
+use crate::web::assets::{Asset, Assets, IfNoneMatch, lookup};
 use crate::web::views::layout::page;
 
 /// Manual chapters in reading order: (slug, file under assets/manual/).
@@ -195,13 +195,19 @@ pub fn standalone_html(region_name: &str) -> String {
     let css = Assets::get("css/app.css").map(|f| String::from_utf8_lossy(&f.data).into_owned()).unwrap_or_default();
     let mut body = whole_manual().into_string();
     for path in Assets::iter().filter(|p| p.ends_with(".png") || p.ends_with(".svg")) {
-        let url = format!("/static/{path}");
+        // Chapters point at their pictures as `img/<file>` (served at /manuale/img/).
+        let url = match path.strip_prefix("manual/") {
+            Some(rel) => format!("\"{rel}\""),
+            None => format!("/static/{path}"),
+        };
         if body.contains(&url)
             && let Some(file) = Assets::get(&path)
         {
             let mime = if path.ends_with(".png") { "image/png" } else { "image/svg+xml" };
             let data = base64::engine::general_purpose::STANDARD.encode(&file.data);
-            body = body.replace(&url, &format!("data:{mime};base64,{data}"));
+            let inline = format!("data:{mime};base64,{data}");
+            let inline = if url.starts_with('"') { format!("\"{inline}\"") } else { inline };
+            body = body.replace(&url, &inline);
         }
     }
     // Links between chapters point inside the file.
@@ -261,8 +267,17 @@ fn chapter(slug: &str, site: &State<Site>) -> Option<Markup> {
     ))
 }
 
+/// The manual's pictures (`assets/manual/img/`), referenced from the chapters as `img/<file>`.
+#[get("/img/<file>")]
+fn image(file: &str, inm: IfNoneMatch) -> Option<Asset> {
+    if !file.ends_with(".png") || file.contains('/') {
+        return None;
+    }
+    lookup(&format!("manual/img/{file}"), inm.0.as_deref())
+}
+
 pub fn routes() -> Vec<Route> {
-    routes![index, chapter, find, whole]
+    routes![index, chapter, find, whole, image]
 }
 
 #[cfg(test)]
@@ -291,7 +306,7 @@ mod tests {
     fn the_file_for_the_training_day_stands_alone() {
         let html = standalone_html("Regione di prova");
         assert!(html.contains("<style>") && html.contains("Manuale di Ricolloca"));
-        assert!(!html.contains("/static/"), "every asset inlined");
+        assert!(!html.contains("/static/") && !html.contains("src=\"img/"), "every picture inlined");
         for (slug, _) in chapters() {
             assert!(html.contains(&format!("id=\"{slug}\"")), "chapter {slug}");
         }

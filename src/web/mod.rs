@@ -66,7 +66,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
     let shield = rocket::shield::Shield::default()
         .enable(rocket::shield::Hsts::default())
         .enable(rocket::shield::Frame::Deny)
-        .enable(rocket::shield::Referrer::NoReferrer)
+        .enable(rocket::shield::Referrer::SameOrigin)
         .enable(rocket::shield::NoSniff::Enable);
     rocket
         .manage(state.site.clone())

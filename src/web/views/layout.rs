@@ -31,10 +31,11 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
             }
             body {
                 a.skip-link href="#contenuto" { "Vai al contenuto" }
-                @if site.training {
-                    div.training-banner role="note" { "AMBIENTE DI FORMAZIONE — dati fittizi, nessun valore legale" }
-                }
                 header.site-header {
+                    // Inside the banner landmark: axe wants all content in a landmark.
+                    @if site.training {
+                        div.training-banner role="note" { "AMBIENTE DI FORMAZIONE — dati fittizi, nessun valore legale" }
+                    }
                     div.slim-header {
                         div.container { span.region { (site.region_name) } }
                     }
