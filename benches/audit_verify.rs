@@ -16,30 +16,18 @@
 mod common;
 
 use std::io::Write;
-use std::path::PathBuf;
+
 use std::process::Command;
 use std::time::Instant;
 
-use common::{Sizes, scale};
+use common::scale;
 use ricolloca::infra::audit::{AuditRow, HASH_TAG, encode};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ricolloca");
 
 fn main() {
     let s = scale();
-    let base = std::env::var_os("RICOLLOCA_BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-load"));
-    std::fs::create_dir_all(&base).unwrap();
-    let data = base.join(format!("load-{s}.db"));
-    if !data.exists() {
-        println!("Building the data set (scale {s}) into {} ...", data.display());
-        let building = base.join(format!("load-{s}.db.building"));
-        let _ = std::fs::remove_file(&building);
-        common::build(&building, &Sizes::at(s));
-        std::fs::rename(&building, &data).unwrap();
-    }
-    drop(ricolloca::repo::open_and_migrate(&data).unwrap());
+    let (base, data) = common::kept_data_set(s);
     let rows: i64 = {
         let c = rusqlite::Connection::open(&data).unwrap();
         c.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap()

@@ -53,21 +53,7 @@ fn main() {
     let secs: u64 = std::env::var("RICOLLOCA_BENCH_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
     let sizes = Sizes::at(s);
 
-    let base = std::env::var_os("RICOLLOCA_BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-load"));
-    std::fs::create_dir_all(&base).unwrap();
-    let cached = base.join(format!("load-{s}.db"));
-    if !cached.exists() {
-        println!("Building the data set (scale {s}) into {} ...", cached.display());
-        let building = base.join(format!("load-{s}.db.building"));
-        let _ = std::fs::remove_file(&building);
-        common::build(&building, &sizes);
-        std::fs::rename(&building, &cached).unwrap();
-    }
-    // A data set kept from an older build: bring its schema forward once, here, so that the
-    // server does not migrate (and back up) a copy at every run.
-    drop(ricolloca::repo::open_and_migrate(&cached).unwrap());
+    let (base, cached) = common::kept_data_set(s);
     if std::env::var_os("RICOLLOCA_BENCH_PREPARE_ONLY").is_some() {
         println!("Data set ready: {}", cached.display());
         return;

@@ -197,3 +197,23 @@ pub fn without_bench_env(cmd: &mut std::process::Command) -> &mut std::process::
     }
     cmd
 }
+
+/// The data set of `scale`, built once and kept in `RICOLLOCA_BENCH_DIR` (default
+/// `target/bench-load`) as `load-<scale>.db`, its schema brought forward once here so that a
+/// server started on a copy does not migrate (and back up) at every run. Returns (dir, file).
+pub fn kept_data_set(scale: f64) -> (std::path::PathBuf, std::path::PathBuf) {
+    let base = std::env::var_os("RICOLLOCA_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-load"));
+    std::fs::create_dir_all(&base).unwrap();
+    let kept = base.join(format!("load-{scale}.db"));
+    if !kept.exists() {
+        println!("Building the data set (scale {scale}) into {} ...", kept.display());
+        let building = base.join(format!("load-{scale}.db.building"));
+        let _ = std::fs::remove_file(&building);
+        build(&building, &Sizes::at(scale));
+        std::fs::rename(&building, &kept).unwrap();
+    }
+    drop(ricolloca::repo::open_and_migrate(&kept).unwrap());
+    (base, kept)
+}
