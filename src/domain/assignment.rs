@@ -131,7 +131,15 @@ fn line_at(text: &str, byte: u64) -> usize {
     while bytes.get(start).is_some_and(|b| *b == b'\r' || *b == b'\n') {
         start += 1;
     }
-    bytes.get(..start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count()) + 1
+    // A lone '\r' ends a line too, for the reader as for an old Mac editor: two records
+    // must never share a number.
+    let before = bytes.get(..start).unwrap_or_default();
+    let line_ends = before
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| **c == b'\n' || (**c == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count();
+    line_ends + 1
 }
 
 fn row(line: usize, get: &dyn Fn(&str) -> String) -> Result<Assignment, Vec<RowError>> {
@@ -255,6 +263,21 @@ mod tests {
             let (_, errors) = parse(text.as_bytes());
             let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
             assert_eq!(lines, vec![4, 6], "{eol:?}");
+        }
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_too() {
+        // Found by the fuzzer: a stray '\r' inside a row made two records share a line
+        // number, one accepted and one refused.
+        for eol in ["\r", "\n", "\r\n"] {
+            let good = "RSSMRA85T10A562S;Rossi;Mario;10/12/1985;M;ADR-1;01/02/2026;CPI;3;E;02/02/2026";
+            let bad = "RSSMRA85T10A562T;Rossi;Mario;10/12/1985;M;ADR-2;01/02/2026;CPI;3;E;02/02/2026";
+            let text = format!("{HEADER}\r\n{good}{eol}{bad}\r\n{eol}{good}\n");
+            let (rows, errors) = parse(text.as_bytes());
+            let accepted: Vec<usize> = rows.iter().map(|(line, _)| *line).collect();
+            let refused: Vec<usize> = errors.iter().map(|e| e.line).collect();
+            assert_eq!((accepted, refused), (vec![2, 5], vec![3]), "{eol:?}");
         }
     }
 
