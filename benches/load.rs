@@ -19,7 +19,9 @@
 //!
 //! The data file is built once per scale and kept in `RICOLLOCA_BENCH_DIR` (default
 //! `target/bench-load`; `RICOLLOCA_BENCH_PREPARE_ONLY=1` builds it and stops); each run works
-//! on a copy, so runs do not grow it.
+//! on a copy, so runs do not grow it. `RICOLLOCA_BENCH_WRAP` prefixes the server's command line
+//! (a heap profile: `RICOLLOCA_BENCH_WRAP="heaptrack -o /tmp/ht"`), and `RICOLLOCA_BENCH_ONLY=bc`
+//! runs only the routes named by their letters (`RICOLLOCA_BENCH_ONLY=-`: none, the idle server).
 
 #![allow(clippy::indexing_slicing, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -124,6 +126,30 @@ fn main() {
         }
         oha_summary(&cmd.output().unwrap())
     };
+    // `RICOLLOCA_BENCH_ONLY=b` (any of the letters a-d) runs just those routes, keep-alive,
+    // and stops: for profiling one route (with `RICOLLOCA_BENCH_WRAP`).
+    if let Ok(only) = std::env::var("RICOLLOCA_BENCH_ONLY") {
+        let me = url("/api/v1/me");
+        let cruscotto = url("/cruscotto");
+        let targets = [
+            ('a', "(a) floor", Target::Get(&me)),
+            ('b', "(b) cruscotto", Target::Get(&cruscotto)),
+            ('c', "(c) SAP page", Target::UrlFile(&sap_urls)),
+            ('d', "(d) record an action (POST)", Target::Post(&post_url, &action)),
+        ];
+        for (letter, name, target) in targets {
+            if only.contains(letter) {
+                print_row(&format!("{name}, keep-alive"), &oha_run(target, true, 64), None);
+            }
+        }
+        if !only.contains(['a', 'b', 'c', 'd']) {
+            // None of them: the idle server for the run's length (what the background jobs cost).
+            std::thread::sleep(Duration::from_secs(secs));
+        }
+        println!("\n  peak RSS (VmHWM): {:.1} MB", vm_hwm_kb(server.child.id()) as f64 / 1024.0);
+        server.stop();
+        return;
+    }
     let mut rows: Vec<(String, Run, Option<f64>)> = Vec::new();
     for keepalive in [true, false] {
         let tag = if keepalive { "keep-alive" } else { "no keep-alive" };
@@ -313,8 +339,12 @@ struct Server {
 
 impl Server {
     fn start(config: &Path) -> Self {
+        // `RICOLLOCA_BENCH_WRAP="heaptrack -o /tmp/ht"` runs the server under a profiler.
+        let wrap = std::env::var("RICOLLOCA_BENCH_WRAP").unwrap_or_default();
         let mut child = common::without_bench_env(&mut Command::new("taskset"))
-            .args(["-c", SERVER_CORE, BIN, "serve", "--config"])
+            .args(["-c", SERVER_CORE])
+            .args(wrap.split_whitespace())
+            .args([BIN, "serve", "--config"])
             .arg(config)
             // Errors only: at the end of each run oha drops connections mid-way, which the
             // TLS listener would log as warnings by the thousand.

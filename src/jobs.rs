@@ -180,10 +180,17 @@ pub async fn anomaly_watch(
     writer: &Writer,
     clock: &SharedClock,
     cfg: &Arc<crate::domain::anomaly::AnomalyConfig>,
+    watch: &Arc<std::sync::Mutex<Option<crate::domain::anomaly::Watch>>>,
 ) {
     loop {
-        let (c, now) = (cfg.clone(), clock.now_ms());
-        let found = match pool.read(move |conn| service::anomalies::evaluate_new(conn, &c, now)).await {
+        let (c, w, now) = (cfg.clone(), watch.clone(), clock.now_ms());
+        let found = pool
+            .read(move |conn| {
+                let mut kept = w.lock().map_err(|_| crate::error::AppError::internal("anomaly watch poisoned"))?;
+                service::anomalies::evaluate_new(conn, &mut kept, &c, now)
+            })
+            .await;
+        let found = match found {
             Ok(found) => found,
             Err(e) => return tracing::error!(error = %e, "anomaly watch failed"),
         };
@@ -210,11 +217,13 @@ pub fn spawn_anomaly_watch(
 ) {
     let minutes = u64::from(cfg.check_minutes);
     let cfg = Arc::new(cfg);
+    // The rules' windows, kept between runs so that each audit row is read once.
+    let watch = Arc::new(std::sync::Mutex::new(None));
     rocket::tokio::spawn(async move {
         let mut tick = rocket::tokio::time::interval(Duration::from_secs(minutes * 60));
         loop {
             tick.tick().await;
-            anomaly_watch(&pool, &writer, &clock, &cfg).await;
+            anomaly_watch(&pool, &writer, &clock, &cfg, &watch).await;
         }
     });
 }

@@ -199,14 +199,19 @@ pub fn without_bench_env(cmd: &mut std::process::Command) -> &mut std::process::
 }
 
 /// The data set of `scale`, built once and kept in `RICOLLOCA_BENCH_DIR` (default
-/// `target/bench-load`) as `load-<scale>.db`, its schema brought forward once here so that a
+/// `target/bench-load`) as `load-v<version>-<scale>.db`, its schema brought forward once here so that a
 /// server started on a copy does not migrate (and back up) at every run. Returns (dir, file).
+/// Bump when `build` changes what it writes.
+const DATA_SET_VERSION: u32 = 2;
+
 pub fn kept_data_set(scale: f64) -> (std::path::PathBuf, std::path::PathBuf) {
     let base = std::env::var_os("RICOLLOCA_BENCH_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-load"));
     std::fs::create_dir_all(&base).unwrap();
-    let kept = base.join(format!("load-{scale}.db"));
+    // The version in the name makes a change to `build` produce a new file instead of reusing
+    // a stale one (the one-day audit trail of version 1 was measured by mistake once).
+    let kept = base.join(format!("load-v{DATA_SET_VERSION}-{scale}.db"));
     if !kept.exists() {
         println!("Building the data set (scale {scale}) into {} ...", kept.display());
         let building = base.join(format!("load-{scale}.db.building"));

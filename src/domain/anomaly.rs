@@ -2,7 +2,7 @@
 //! `[anomalies]` configuration, rows from the trail, and each hit names the audit rows that
 //! are its evidence. A hit never blocks anyone unless its rule has `auto_suspend`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -258,6 +258,10 @@ pub struct Hit {
 
 /// Evidence kept per hit: enough to judge, not the whole day.
 const EVIDENCE_MAX: usize = 200;
+/// Rows (or distinct values) kept per subject and rule, whatever the traffic: a scripted
+/// burst of millions of rows must not make the watch hold them all. Above any threshold
+/// that makes sense; a measure saturates here.
+const WINDOW_CAP: usize = 10_000;
 
 /// Reads of one person's record (object `recipient:<id>`).
 const RECORD_VIEWS: [&str; 8] = [
@@ -273,73 +277,6 @@ const RECORD_VIEWS: [&str; 8] = [
 const WATCHED_REFUSALS: [&str; 4] =
     ["foreign_or_unknown_object", "certificate_revoked", "unknown_operator", "invalid_codice_fiscale"];
 
-fn hit(rule: RuleKind, subject: &str, rows: &[&WatchRow], summary: String) -> Option<Hit> {
-    let (first, last) = (rows.first()?, rows.last()?);
-    Some(Hit {
-        rule,
-        dedup_key: format!("{}:{subject}:{}", rule.code(), local_day_of(last.ts)),
-        actor_id: last.actor_id,
-        actor_cf: last.actor_cf.clone(),
-        provider_id: last.provider_id,
-        summary,
-        evidence: rows.iter().take(EVIDENCE_MAX).map(|r| r.seq).collect(),
-        first_ts: first.ts,
-        last_ts: last.ts,
-    })
-}
-
-/// Slides a time window over one subject's rows; reports each local day on which the
-/// measure (rows, or distinct values of `distinct`) reaches the threshold at a new row.
-fn sliding(
-    rule: RuleKind,
-    cfg: Rule,
-    subject: &str,
-    rows: &[&WatchRow],
-    first_new: i64,
-    distinct: Option<fn(&WatchRow) -> Option<&str>>,
-    summary: impl Fn(usize, &[&WatchRow]) -> String,
-) -> Vec<Hit> {
-    let mut out = Vec::new();
-    let mut days = HashSet::new();
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    let mut start = 0;
-    for (end, row) in rows.iter().enumerate() {
-        if let Some(value) = distinct.and_then(|f| f(row)) {
-            *counts.entry(value).or_default() += 1;
-        }
-        while rows.get(start).is_some_and(|r| row.ts - r.ts > cfg.window_ms) {
-            if let Some(value) = rows.get(start).and_then(|r| distinct.and_then(|f| f(r)))
-                && let Some(n) = counts.get_mut(value)
-            {
-                *n -= 1;
-                if *n == 0 {
-                    counts.remove(value);
-                }
-            }
-            start += 1;
-        }
-        let measure = if distinct.is_some() { counts.len() } else { end + 1 - start };
-        if measure >= cfg.threshold as usize && row.seq >= first_new && days.insert(local_day_of(row.ts)) {
-            let window = rows.get(start..=end).unwrap_or_default();
-            out.extend(hit(rule, subject, window, summary(measure, window)));
-        }
-    }
-    out
-}
-
-fn group_by<'a>(
-    rows: &[&'a WatchRow],
-    key: impl Fn(&WatchRow) -> Option<String>,
-) -> BTreeMap<String, Vec<&'a WatchRow>> {
-    let mut groups: BTreeMap<String, Vec<&WatchRow>> = BTreeMap::new();
-    for r in rows {
-        if let Some(k) = key(r) {
-            groups.entry(k).or_default().push(r);
-        }
-    }
-    groups
-}
-
 fn minutes(ms: i64) -> i64 {
     ms / MINUTE
 }
@@ -353,139 +290,341 @@ pub fn in_office(cfg: &AnomalyConfig, ts: i64) -> bool {
     cfg.office_days.contains(&weekday) && minute >= start && minute < end
 }
 
-/// Evaluates every enabled rule. `rows` are in seq order and include, before `first_new`, the
-/// context the windows need; only hits ending at a row with seq >= `first_new` are reported.
-/// `previous_activity` answers when the row's actor last did anything before it.
+/// One subject's rows inside a rule's window, oldest first: (ts, seq, note).
+#[derive(Debug, Default)]
+struct CountWindow {
+    rows: VecDeque<(i64, i64, Option<String>)>,
+}
+
+impl CountWindow {
+    fn push(&mut self, row: &WatchRow, note: Option<String>, window_ms: i64) {
+        self.rows.push_back((row.ts, row.seq, note));
+        self.expire(row.ts, window_ms);
+        if self.rows.len() > WINDOW_CAP {
+            self.rows.pop_front();
+        }
+    }
+
+    fn expire(&mut self, now: i64, window_ms: i64) {
+        while self.rows.front().is_some_and(|(ts, _, _)| now - ts > window_ms) {
+            self.rows.pop_front();
+        }
+    }
+}
+
+/// The distinct values seen inside a rule's window, each with its latest row: a value counts
+/// while its latest row is inside the window (the same measure as counting values over every
+/// row in the window, without keeping every row).
+#[derive(Debug, Default)]
+struct DistinctWindow {
+    latest: HashMap<String, (i64, i64)>,
+    by_time: BTreeMap<(i64, i64), String>,
+}
+
+impl DistinctWindow {
+    fn push(&mut self, row: &WatchRow, value: &str, window_ms: i64) {
+        if let Some(old) = self.latest.insert(value.to_owned(), (row.ts, row.seq)) {
+            self.by_time.remove(&old);
+        }
+        self.by_time.insert((row.ts, row.seq), value.to_owned());
+        self.expire(row.ts, window_ms);
+        if self.by_time.len() > WINDOW_CAP {
+            self.pop_oldest();
+        }
+    }
+
+    fn pop_oldest(&mut self) {
+        if let Some((_, value)) = self.by_time.pop_first() {
+            self.latest.remove(&value);
+        }
+    }
+
+    fn expire(&mut self, now: i64, window_ms: i64) {
+        while self.by_time.first_key_value().is_some_and(|((ts, _), _)| now - ts > window_ms) {
+            self.pop_oldest();
+        }
+    }
+}
+
+/// One operator's rows outside office hours on one local day.
+#[derive(Debug)]
+struct OffHoursDay {
+    count: usize,
+    first_ts: i64,
+    evidence: Vec<i64>,
+    last: WatchRow,
+}
+
+/// The rules' memory, fed the audit rows in seq order, one at a time. It keeps only what the
+/// windows need (per subject, at most [`WINDOW_CAP`] entries), so the watch's cost is one pass
+/// over the trail and its memory does not grow with a busy day. The anomaly job keeps one
+/// between runs and rebuilds it from the trail after a restart.
+#[derive(Debug)]
+pub struct Watch {
+    cfg: AnomalyConfig,
+    /// The last seq fed (0: none yet).
+    covered_to: i64,
+    last_ts: i64,
+    many_recipients: HashMap<String, DistinctWindow>,
+    certificate_ips: HashMap<String, DistinctWindow>,
+    repeated_denied: HashMap<String, CountWindow>,
+    download_burst: HashMap<String, CountWindow>,
+    off_hours: BTreeMap<(i64, i64), OffHoursDay>,
+    /// (rule, subject, local day) already reported: at most one hit each.
+    fired: HashSet<(RuleKind, String, i64)>,
+    hits: Vec<Hit>,
+}
+
+fn person(r: &WatchRow) -> Option<String> {
+    r.actor_id.map(|id| format!("op:{id}"))
+}
+
+impl Watch {
+    pub fn new(cfg: &AnomalyConfig) -> Self {
+        Self {
+            cfg: cfg.clone(),
+            covered_to: 0,
+            last_ts: i64::MIN,
+            many_recipients: HashMap::new(),
+            certificate_ips: HashMap::new(),
+            repeated_denied: HashMap::new(),
+            download_burst: HashMap::new(),
+            off_hours: BTreeMap::new(),
+            fired: HashSet::new(),
+            hits: Vec::new(),
+        }
+    }
+
+    /// The last seq this state has seen.
+    pub fn covered_to(&self) -> i64 {
+        self.covered_to
+    }
+
+    /// Takes the next row (seq order). `report` is false for context rows, which an earlier
+    /// run already evaluated: they fill the windows but fire nothing. `previous_activity`
+    /// answers when the row's actor last did anything before it.
+    pub fn feed(&mut self, r: &WatchRow, report: bool, previous_activity: &mut dyn FnMut(&WatchRow) -> Option<i64>) {
+        self.covered_to = r.seq;
+        self.last_ts = self.last_ts.max(r.ts);
+        let rule_of = |k: RuleKind| self.cfg.rule(k);
+        let [many, denied, ips, downloads, off_hours, inactivity] = [
+            RuleKind::ManyRecipients,
+            RuleKind::RepeatedDenied,
+            RuleKind::CertificateIps,
+            RuleKind::DownloadBurst,
+            RuleKind::OffHours,
+            RuleKind::AfterInactivity,
+        ]
+        .map(rule_of);
+
+        let rule = many;
+        if rule.enabled
+            && r.outcome == "ok"
+            && RECORD_VIEWS.contains(&r.action.as_str())
+            && let Some(object) = r.object.as_deref().filter(|o| o.starts_with("recipient:"))
+            && let Some(subject) = person(r)
+        {
+            let quiet = !report || self.fired_today(RuleKind::ManyRecipients, &subject, r.ts);
+            let w = self.many_recipients.entry(subject.clone()).or_default();
+            w.push(r, object, rule.window_ms);
+            if !quiet && w.latest.len() >= rule.threshold as usize {
+                let first_ts = w.by_time.first_key_value().map_or(r.ts, |((ts, _), _)| *ts);
+                let summary = format!(
+                    "{} persone diverse consultate in {} minuti",
+                    w.latest.len(),
+                    minutes(r.ts - first_ts).max(1)
+                );
+                let evidence = w.by_time.keys().map(|(_, seq)| *seq).collect();
+                self.fire(RuleKind::ManyRecipients, &subject, r, first_ts, evidence, summary);
+            }
+        }
+
+        let rule = denied;
+        if rule.enabled
+            && r.outcome == "denied"
+            && let Some(reason) = r.reason.as_deref().filter(|x| WATCHED_REFUSALS.contains(x))
+        {
+            let subject = person(r)
+                .or_else(|| r.cert.as_ref().map(|c| format!("cert:{c}")))
+                .unwrap_or_else(|| format!("cf:{}", r.actor_cf));
+            let quiet = !report || self.fired_today(RuleKind::RepeatedDenied, &subject, r.ts);
+            let w = self.repeated_denied.entry(subject.clone()).or_default();
+            w.push(r, Some(reason.to_owned()), rule.window_ms);
+            if !quiet && w.rows.len() >= rule.threshold as usize {
+                let mut reasons: Vec<&str> = w.rows.iter().filter_map(|(_, _, x)| x.as_deref()).collect();
+                reasons.sort_unstable();
+                reasons.dedup();
+                let summary = format!("{} tentativi respinti ({})", w.rows.len(), reasons.join(", "));
+                let first_ts = w.rows.front().map_or(r.ts, |(ts, _, _)| *ts);
+                let evidence = w.rows.iter().map(|(_, seq, _)| *seq).collect();
+                self.fire(RuleKind::RepeatedDenied, &subject, r, first_ts, evidence, summary);
+            }
+        }
+
+        let rule = ips;
+        if rule.enabled
+            && let (Some(cert), Some(ip)) = (r.cert.as_deref(), r.ip.as_deref())
+        {
+            let subject = format!("cert:{cert}");
+            let quiet = !report || self.fired_today(RuleKind::CertificateIps, &subject, r.ts);
+            let w = self.certificate_ips.entry(subject.clone()).or_default();
+            w.push(r, ip, rule.window_ms);
+            if !quiet && w.latest.len() >= rule.threshold as usize {
+                let mut ips: Vec<&str> = w.latest.keys().map(String::as_str).collect();
+                ips.sort_unstable();
+                let summary = format!("stessa carta da {} indirizzi IP: {}", ips.len(), ips.join(", "));
+                let first_ts = w.by_time.first_key_value().map_or(r.ts, |((ts, _), _)| *ts);
+                let evidence = w.by_time.keys().map(|(_, seq)| *seq).collect();
+                self.fire(RuleKind::CertificateIps, &subject, r, first_ts, evidence, summary);
+            }
+        }
+
+        let rule = downloads;
+        if rule.enabled
+            && r.outcome == "ok"
+            && (r.action == "document.download" || r.action.ends_with(".export"))
+            && let Some(subject) = person(r)
+        {
+            let quiet = !report || self.fired_today(RuleKind::DownloadBurst, &subject, r.ts);
+            let w = self.download_burst.entry(subject.clone()).or_default();
+            w.push(r, None, rule.window_ms);
+            if !quiet && w.rows.len() >= rule.threshold as usize {
+                let first_ts = w.rows.front().map_or(r.ts, |(ts, _, _)| *ts);
+                let summary = format!("{} scaricamenti in {} minuti", w.rows.len(), minutes(r.ts - first_ts).max(1));
+                let evidence = w.rows.iter().map(|(_, seq, _)| *seq).collect();
+                self.fire(RuleKind::DownloadBurst, &subject, r, first_ts, evidence, summary);
+            }
+        }
+
+        // Counted over the reported rows of a day; reported when the batch is taken.
+        if off_hours.enabled
+            && report
+            && r.outcome == "ok"
+            && let Some(actor) = r.actor_id
+            && !in_office(&self.cfg, r.ts)
+        {
+            let day = self.off_hours.entry((actor, local_day_of(r.ts))).or_insert_with(|| OffHoursDay {
+                count: 0,
+                first_ts: r.ts,
+                evidence: Vec::new(),
+                last: r.clone(),
+            });
+            day.count += 1;
+            if day.evidence.len() < EVIDENCE_MAX {
+                day.evidence.push(r.seq);
+            }
+            day.last = r.clone();
+        }
+
+        let rule = inactivity;
+        if rule.enabled
+            && report
+            && r.action == "access.login"
+            && let Some(actor) = r.actor_id
+            && let Some(prev) = previous_activity(r)
+            && r.ts - prev >= i64::from(rule.threshold) * DAY
+        {
+            let days = (r.ts - prev) / DAY;
+            let summary = format!(
+                "primo accesso dopo {days} giorni di inattività (ultima attività il {})",
+                crate::infra::clock::format_it(prev)
+            );
+            self.fire(RuleKind::AfterInactivity, &format!("op:{actor}"), r, r.ts, vec![r.seq], summary);
+        }
+    }
+
+    /// Has the rule already fired for the subject on that local day? (Then the window's
+    /// evidence need not be gathered again, row after row of a flood.)
+    fn fired_today(&self, rule: RuleKind, subject: &str, ts: i64) -> bool {
+        self.fired.contains(&(rule, subject.to_owned(), local_day_of(ts)))
+    }
+
+    /// Records a hit ending at `last`, unless the rule already fired for the subject that day.
+    fn fire(
+        &mut self,
+        rule: RuleKind,
+        subject: &str,
+        last: &WatchRow,
+        first_ts: i64,
+        evidence: Vec<i64>,
+        summary: String,
+    ) {
+        let day = local_day_of(last.ts);
+        if !self.fired.insert((rule, subject.to_owned(), day)) {
+            return;
+        }
+        self.hits.push(Hit {
+            rule,
+            dedup_key: format!("{}:{subject}:{day}", rule.code()),
+            actor_id: last.actor_id,
+            actor_cf: last.actor_cf.clone(),
+            provider_id: last.provider_id,
+            summary,
+            evidence: evidence.into_iter().take(EVIDENCE_MAX).collect(),
+            first_ts,
+            last_ts: last.ts,
+        });
+    }
+
+    /// The hits found since the last call (rule by rule), then forgets what no window needs.
+    pub fn take_hits(&mut self) -> Vec<Hit> {
+        let off = self.cfg.rule(RuleKind::OffHours);
+        let days: Vec<(i64, i64)> = self.off_hours.keys().copied().collect();
+        for key in days {
+            let Some(d) = self.off_hours.get(&key).filter(|d| d.count >= off.threshold as usize) else { continue };
+            let when = crate::infra::clock::format_it(d.first_ts);
+            let summary = format!("{} operazioni fuori orario d'ufficio, la prima il {when}", d.count);
+            let (last, first_ts, evidence) = (d.last.clone(), d.first_ts, d.evidence.clone());
+            self.fire(RuleKind::OffHours, &format!("op:{}", key.0), &last, first_ts, evidence, summary);
+        }
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.sort_by_key(|h| (RuleKind::ALL.iter().position(|k| *k == h.rule), h.dedup_key.clone()));
+        self.forget();
+        hits
+    }
+
+    /// Drops empty windows, and days before yesterday (rows arrive in time order, give or take
+    /// a clock step).
+    fn forget(&mut self) {
+        let now = self.last_ts;
+        let cfg = &self.cfg;
+        let window = |k: RuleKind| cfg.rule(k).window_ms;
+        self.many_recipients.retain(|_, w| {
+            w.expire(now, window(RuleKind::ManyRecipients));
+            !w.latest.is_empty()
+        });
+        self.certificate_ips.retain(|_, w| {
+            w.expire(now, window(RuleKind::CertificateIps));
+            !w.latest.is_empty()
+        });
+        self.repeated_denied.retain(|_, w| {
+            w.expire(now, window(RuleKind::RepeatedDenied));
+            !w.rows.is_empty()
+        });
+        self.download_burst.retain(|_, w| {
+            w.expire(now, window(RuleKind::DownloadBurst));
+            !w.rows.is_empty()
+        });
+        let yesterday = local_day_of(now) - 1;
+        self.off_hours.retain(|(_, day), _| *day >= yesterday);
+        self.fired.retain(|(_, _, day)| *day >= yesterday);
+    }
+}
+
+/// Evaluates every enabled rule over `rows` (seq order), which include, before `first_new`,
+/// the context the windows need; only hits ending at a row with seq >= `first_new` are
+/// reported.
 pub fn evaluate(
     cfg: &AnomalyConfig,
     rows: &[WatchRow],
     first_new: i64,
     previous_activity: &mut dyn FnMut(&WatchRow) -> Option<i64>,
 ) -> Vec<Hit> {
-    let all: Vec<&WatchRow> = rows.iter().collect();
-    let person = |r: &WatchRow| r.actor_id.map(|id| format!("op:{id}"));
-    let mut hits = Vec::new();
-
-    let rule = cfg.rule(RuleKind::ManyRecipients);
-    if rule.enabled {
-        let views: Vec<&WatchRow> = all
-            .iter()
-            .copied()
-            .filter(|r| r.outcome == "ok" && RECORD_VIEWS.contains(&r.action.as_str()))
-            .filter(|r| r.object.as_deref().is_some_and(|o| o.starts_with("recipient:")))
-            .collect();
-        for (subject, group) in group_by(&views, person) {
-            hits.extend(sliding(
-                RuleKind::ManyRecipients,
-                rule,
-                &subject,
-                &group,
-                first_new,
-                Some(|r| r.object.as_deref()),
-                |n, w| {
-                    let span = w.last().map_or(0, |l| l.ts) - w.first().map_or(0, |f| f.ts);
-                    format!("{n} persone diverse consultate in {} minuti", minutes(span).max(1))
-                },
-            ));
-        }
+    let mut watch = Watch::new(cfg);
+    for r in rows {
+        watch.feed(r, r.seq >= first_new, previous_activity);
     }
-
-    let rule = cfg.rule(RuleKind::RepeatedDenied);
-    if rule.enabled {
-        let denied: Vec<&WatchRow> = all
-            .iter()
-            .copied()
-            .filter(|r| r.outcome == "denied" && r.reason.as_deref().is_some_and(|x| WATCHED_REFUSALS.contains(&x)))
-            .collect();
-        let who = |r: &WatchRow| {
-            person(r)
-                .or_else(|| r.cert.as_ref().map(|c| format!("cert:{c}")))
-                .or_else(|| Some(format!("cf:{}", r.actor_cf)))
-        };
-        for (subject, group) in group_by(&denied, who) {
-            hits.extend(sliding(RuleKind::RepeatedDenied, rule, &subject, &group, first_new, None, |n, w| {
-                let mut reasons: Vec<&str> = w.iter().filter_map(|r| r.reason.as_deref()).collect();
-                reasons.sort_unstable();
-                reasons.dedup();
-                format!("{n} tentativi respinti ({})", reasons.join(", "))
-            }));
-        }
-    }
-
-    let rule = cfg.rule(RuleKind::CertificateIps);
-    if rule.enabled {
-        let with_ip: Vec<&WatchRow> = all.iter().copied().filter(|r| r.cert.is_some() && r.ip.is_some()).collect();
-        let card = |r: &WatchRow| r.cert.as_ref().map(|c| format!("cert:{c}"));
-        for (subject, group) in group_by(&with_ip, card) {
-            hits.extend(sliding(
-                RuleKind::CertificateIps,
-                rule,
-                &subject,
-                &group,
-                first_new,
-                Some(|r| r.ip.as_deref()),
-                |n, w| {
-                    let mut ips: Vec<&str> = w.iter().filter_map(|r| r.ip.as_deref()).collect();
-                    ips.sort_unstable();
-                    ips.dedup();
-                    format!("stessa carta da {n} indirizzi IP: {}", ips.join(", "))
-                },
-            ));
-        }
-    }
-
-    let rule = cfg.rule(RuleKind::DownloadBurst);
-    if rule.enabled {
-        let downloads: Vec<&WatchRow> = all
-            .iter()
-            .copied()
-            .filter(|r| r.outcome == "ok" && (r.action == "document.download" || r.action.ends_with(".export")))
-            .collect();
-        for (subject, group) in group_by(&downloads, person) {
-            hits.extend(sliding(RuleKind::DownloadBurst, rule, &subject, &group, first_new, None, |n, w| {
-                let span = w.last().map_or(0, |l| l.ts) - w.first().map_or(0, |f| f.ts);
-                format!("{n} scaricamenti in {} minuti", minutes(span).max(1))
-            }));
-        }
-    }
-
-    let rule = cfg.rule(RuleKind::OffHours);
-    if rule.enabled {
-        let outside: Vec<&WatchRow> = all
-            .iter()
-            .copied()
-            .filter(|r| r.seq >= first_new && r.actor_id.is_some() && r.outcome == "ok" && !in_office(cfg, r.ts))
-            .collect();
-        let per_day = |r: &WatchRow| r.actor_id.map(|id| format!("op:{id}:{}", local_day_of(r.ts)));
-        for (_, group) in group_by(&outside, per_day) {
-            if group.len() >= rule.threshold as usize
-                && let Some(first) = group.first()
-            {
-                let subject = format!("op:{}", first.actor_id.unwrap_or_default());
-                let when = crate::infra::clock::format_it(first.ts);
-                let summary = format!("{} operazioni fuori orario d'ufficio, la prima il {when}", group.len());
-                hits.extend(hit(RuleKind::OffHours, &subject, &group, summary));
-            }
-        }
-    }
-
-    let rule = cfg.rule(RuleKind::AfterInactivity);
-    if rule.enabled {
-        for r in all.iter().filter(|r| r.seq >= first_new && r.action == "access.login" && r.actor_id.is_some()) {
-            if let Some(prev) = previous_activity(r)
-                && r.ts - prev >= i64::from(rule.threshold) * DAY
-            {
-                let subject = format!("op:{}", r.actor_id.unwrap_or_default());
-                let days = (r.ts - prev) / DAY;
-                let summary = format!(
-                    "primo accesso dopo {days} giorni di inattività (ultima attività il {})",
-                    crate::infra::clock::format_it(prev)
-                );
-                hits.extend(hit(RuleKind::AfterInactivity, &subject, &[*r], summary));
-            }
-        }
-    }
-    hits
+    watch.take_hits()
 }
 
 #[cfg(test)]

@@ -226,3 +226,93 @@ fn configuration_is_validated_naming_the_key() {
     assert!(AnomalyConfig::default().validate().is_ok());
     assert_eq!(AnomalyConfig::default().office_minutes(), Some((420, 1200)));
 }
+
+/// Everything the other tests crafted, in one trail.
+fn busy_history() -> History {
+    let mut h = History::new();
+    h.ordinary_day(8, TUESDAY_9);
+    for i in 0..45 {
+        h.view(TUESDAY_9 + 2 * HOUR + i * 40_000, 7, 500 + i, "sap.view");
+    }
+    for i in 0..6 {
+        h.denied(TUESDAY_9 + 4 * HOUR + i * MIN, Some(9), "foreign_or_unknown_object");
+    }
+    for (i, ip) in ["192.0.2.1", "198.51.100.7", "203.0.113.9"].into_iter().enumerate() {
+        h.push(TUESDAY_9 + 5 * HOUR + i as i64 * 20 * MIN, Some(8), "recipient.list", None, "ok").ip = Some(ip.into());
+    }
+    for i in 0..25 {
+        h.view(TUESDAY_9 + 6 * HOUR + i * 20_000, 10, 100 + i % 4, "document.download");
+    }
+    h.view(TUESDAY_9 + 14 * HOUR + 30 * MIN, 11, 1, "recipient.view");
+    h.view(TUESDAY_9 + 14 * HOUR + 40 * MIN, 11, 2, "recipient.view");
+    h.ordinary_day(8, TUESDAY_9 + 24 * HOUR);
+    // As the trail has them: in time order.
+    h.rows.sort_by_key(|r| (r.ts, r.seq));
+    for (n, r) in h.rows.iter_mut().enumerate() {
+        r.seq = n as i64 + 1;
+    }
+    h
+}
+
+#[test]
+fn batch_by_batch_finds_what_one_pass_finds() {
+    let h = busy_history();
+    let cfg = AnomalyConfig::default();
+    let whole = h.hits(&cfg, 1, None);
+    assert_eq!(whole.len(), 6, "{whole:#?}");
+    for batch in [1, 7, 50, 333] {
+        let mut watch = Watch::new(&cfg);
+        let mut found = Vec::new();
+        for chunk in h.rows.chunks(batch) {
+            for r in chunk {
+                watch.feed(r, true, &mut |_| None);
+            }
+            found.extend(watch.take_hits());
+            assert_eq!(watch.covered_to(), chunk.last().unwrap().seq);
+        }
+        found.sort_by_key(|x| x.dedup_key.clone());
+        let mut expected = whole.clone();
+        expected.sort_by_key(|x| x.dedup_key.clone());
+        let keys = |v: &[Hit]| v.iter().map(|x| x.dedup_key.clone()).collect::<Vec<_>>();
+        assert_eq!(keys(&found), keys(&expected), "batches of {batch}");
+        // Off-hours counts the rows seen when it fires; the windowed rules are exact.
+        let windowed = |v: &[Hit]| v.iter().filter(|x| x.rule != RuleKind::OffHours).cloned().collect::<Vec<_>>();
+        assert_eq!(windowed(&found), windowed(&expected), "batches of {batch}");
+    }
+}
+
+#[test]
+fn a_scripted_flood_is_one_hit_in_bounded_memory() {
+    let cfg = AnomalyConfig::default();
+    let mut watch = Watch::new(&cfg);
+    let mut h = History::new();
+    let mut hits = Vec::new();
+    // 50,000 refusals from one unknown card and 50,000 distinct people read by one operator
+    // within the hour.
+    for i in 0..50_000 {
+        h.rows.clear();
+        h.denied(TUESDAY_9 + i, None, "unknown_operator");
+        h.view(TUESDAY_9 + i, 7, i, "sap.view");
+        for (n, r) in h.rows.iter_mut().enumerate() {
+            r.seq = 2 * i + n as i64 + 1;
+            watch.feed(r, true, &mut |_| None);
+        }
+        if i % 10_000 == 9_999 {
+            hits.extend(watch.take_hits());
+        }
+    }
+    assert_eq!(rules(&hits), vec![RuleKind::ManyRecipients, RuleKind::RepeatedDenied], "{hits:#?}");
+    assert!(hits.iter().all(|x| x.evidence.len() <= EVIDENCE_MAX));
+    let kept = |w: &Watch| {
+        w.repeated_denied.values().map(|x| x.rows.len()).sum::<usize>()
+            + w.many_recipients.values().map(|x| x.latest.len()).sum::<usize>()
+    };
+    assert!(kept(&watch) <= 2 * WINDOW_CAP, "{}", kept(&watch));
+    // Two days later the windows are empty and forgotten.
+    h.rows.clear();
+    h.view(TUESDAY_9 + 50 * HOUR, 8, 1, "sap.view");
+    h.rows[0].seq = 100_001;
+    watch.feed(&h.rows[0], true, &mut |_| None);
+    assert!(watch.take_hits().is_empty());
+    assert!(watch.repeated_denied.is_empty() && watch.many_recipients.len() == 1 && watch.fired.is_empty());
+}

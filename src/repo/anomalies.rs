@@ -30,32 +30,31 @@ pub fn ts_of(conn: &Connection, seq: i64) -> Result<Option<i64>, AppError> {
     Ok(conn.query_row("SELECT ts FROM audit_log WHERE seq = ?1", [seq], |r| r.get(0)).optional()?)
 }
 
-/// Rows with `from_seq <= seq <= to_seq`, in order.
-pub fn rows(conn: &Connection, from_seq: i64, to_seq: i64) -> Result<Vec<WatchRow>, AppError> {
-    let mut stmt = conn.prepare(
+/// Calls `f` on each row with `from_seq <= seq <= to_seq`, in order, holding one at a time.
+pub fn each_row(conn: &Connection, from_seq: i64, to_seq: i64, mut f: impl FnMut(&WatchRow)) -> Result<(), AppError> {
+    let mut stmt = conn.prepare_cached(
         "SELECT seq, ts, actor_id, actor_cf, actor_role, provider_id, cert_sha256, client_ip, action, object, outcome,
                 CASE WHEN outcome = 'denied' THEN json_extract(detail, '$.reason') END
          FROM audit_log WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq",
     )?;
-    let rows = stmt
-        .query_map([from_seq, to_seq], |r| {
-            Ok(WatchRow {
-                seq: r.get(0)?,
-                ts: r.get(1)?,
-                actor_id: r.get(2)?,
-                actor_cf: r.get(3)?,
-                role: r.get(4)?,
-                provider_id: r.get(5)?,
-                cert: r.get(6)?,
-                ip: r.get(7)?,
-                action: r.get(8)?,
-                object: r.get(9)?,
-                outcome: r.get(10)?,
-                reason: r.get(11)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    let mut rows = stmt.query([from_seq, to_seq])?;
+    while let Some(r) = rows.next()? {
+        f(&WatchRow {
+            seq: r.get(0)?,
+            ts: r.get(1)?,
+            actor_id: r.get(2)?,
+            actor_cf: r.get(3)?,
+            role: r.get(4)?,
+            provider_id: r.get(5)?,
+            cert: r.get(6)?,
+            ip: r.get(7)?,
+            action: r.get(8)?,
+            object: r.get(9)?,
+            outcome: r.get(10)?,
+            reason: r.get(11)?,
+        });
+    }
+    Ok(())
 }
 
 /// When the actor last did anything before row `seq` (walks the (actor_id, ts) index back).

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use crate::access::AdminAuthority;
-use crate::domain::anomaly::{AnomalyConfig, Hit, RuleKind, evaluate};
+use crate::domain::anomaly::{AnomalyConfig, Hit, RuleKind, Watch, WatchRow};
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::ids::{OperatorId, ProviderId};
 use crate::domain::operator::DisableReason;
@@ -26,8 +26,16 @@ pub struct Evaluation {
     pub last_seq: Option<i64>,
 }
 
-/// Reads the new rows (with the context the windows need) and evaluates the rules.
-pub fn evaluate_new(conn: &Connection, cfg: &AnomalyConfig, now: i64) -> Result<Evaluation, AppError> {
+/// Evaluates the rules over the rows after the cursor (at most [`BATCH`]), continuing the
+/// kept `watch`. Without one, or when it does not end at the cursor (a restart, or a run
+/// whose hits were not recorded), it is rebuilt first from the rows the windows need, read
+/// once: each row is read once per run, whatever the day's volume.
+pub fn evaluate_new(
+    conn: &Connection,
+    watch: &mut Option<Watch>,
+    cfg: &AnomalyConfig,
+    now: i64,
+) -> Result<Evaluation, AppError> {
     let head = anomalies::head_seq(conn)?;
     let after = match anomalies::cursor(conn)? {
         Some(seq) => seq,
@@ -37,11 +45,8 @@ pub fn evaluate_new(conn: &Connection, cfg: &AnomalyConfig, now: i64) -> Result<
         return Ok(Evaluation { hits: Vec::new(), last_seq: None });
     }
     let (first_new, last) = (after + 1, head.min(after + BATCH));
-    let first_ts = anomalies::ts_of(conn, first_new)?.unwrap_or(now);
-    let context_from = anomalies::first_seq_since(conn, first_ts - cfg.longest_window_ms())?.unwrap_or(first_new);
-    let rows = anomalies::rows(conn, context_from.min(first_new), last)?;
     let mut lookup_error = None;
-    let mut previous = |r: &crate::domain::anomaly::WatchRow| {
+    let mut previous = |r: &WatchRow| {
         let id = r.actor_id?;
         match anomalies::previous_activity(conn, id, r.seq, r.ts) {
             Ok(ts) => ts,
@@ -51,8 +56,23 @@ pub fn evaluate_new(conn: &Connection, cfg: &AnomalyConfig, now: i64) -> Result<
             }
         }
     };
-    let hits = evaluate(cfg, &rows, first_new, &mut previous);
+    let w = match watch.take().filter(|w| w.covered_to() == after) {
+        Some(kept) => watch.insert(kept),
+        None => {
+            let first_ts = anomalies::ts_of(conn, first_new)?.unwrap_or(now);
+            let context_from = anomalies::first_seq_since(conn, first_ts - cfg.longest_window_ms())?;
+            let w = watch.insert(Watch::new(cfg));
+            if let Some(from) = context_from.filter(|from| *from <= after) {
+                anomalies::each_row(conn, from, after, |r| w.feed(r, false, &mut previous))?;
+            }
+            w
+        }
+    };
+    anomalies::each_row(conn, first_new, last, |r| w.feed(r, true, &mut previous))?;
+    let hits = w.take_hits();
     if let Some(e) = lookup_error {
+        // The kept state went past rows it could not judge: start over next time.
+        *watch = None;
         return Err(e);
     }
     Ok(Evaluation { hits, last_seq: Some(last) })
