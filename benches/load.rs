@@ -349,6 +349,8 @@ impl Server {
             // Errors only: at the end of each run oha drops connections mid-way, which the
             // TLS listener would log as warnings by the thousand.
             .env("RUST_LOG", "error")
+            // As the systemd unit runs it (packaging/ricolloca.service).
+            .env("MALLOC_ARENA_MAX", "2")
             // The bench operator has not read the tracking notice; pages would redirect to it.
             .env("RICOLLOCA_AUDIT__NOTICE_REQUIRED", "false")
             .stdout(Stdio::piped())

@@ -87,6 +87,11 @@ fn an_operator_sees_only_their_providers_recipients_everywhere() {
     assert!(!html.contains("Beta0") && html.contains("Alfa0"));
     let list: Value = w.op_a.get(w.server.url("/api/v1/recipients?q=Beta")).send().unwrap().json().unwrap();
     assert_eq!(list["total"], 0);
+    // The total is counted in the page's own query; past the last page it is counted apart.
+    let list: Value = w.op_a.get(w.server.url("/api/v1/recipients?q=Alfa0")).send().unwrap().json().unwrap();
+    assert_eq!((list["total"].as_i64(), list["items"].as_array().map(Vec::len)), (Some(1), Some(1)));
+    let list: Value = w.op_a.get(w.server.url("/api/v1/recipients?page=3")).send().unwrap().json().unwrap();
+    assert_eq!((list["total"].as_i64(), list["items"].as_array().map(Vec::len)), (Some(3), Some(0)));
 
     // Own recipient: detail, SAP page, API, each one audit row.
     let mine = w.id_of(&w.a_people[0]);

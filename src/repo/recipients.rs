@@ -103,10 +103,11 @@ pub fn dashboard(
         // v.id last: equal names never repeat or skip rows across pages.
         _ => "r.cognome COLLATE NOCASE, r.nome COLLATE NOCASE, v.id",
     };
-    let from = "FROM voucher v JOIN recipient r ON r.id = v.recipient_id JOIN provider p ON p.id = v.provider_id
-         LEFT JOIN sede s ON s.id = v.sede_id LEFT JOIN operator t ON t.id = v.tutor_id";
-    let args = params![provider, pattern, f.state, f.sede, f.tutor];
-    let total: i64 = conn.query_row(&format!("SELECT count(*) {from} {filter}"), args, |r| r.get(0))?;
+    // The filter and the order need only the voucher and the person: the page is chosen
+    // over those two, and counted in the same pass (`count(*) OVER ()` sees every matching
+    // row before LIMIT); the display joins and the per-row extras (last action, SAP on
+    // file) then run for 25 rows, not for the whole provider.
+    let page_from = "FROM voucher v JOIN recipient r ON r.id = v.recipient_id";
     let current = current_policy("?1");
     let sql = format!(
         "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, v.code, v.state, v.provider_id, p.name,
@@ -120,37 +121,39 @@ pub fn dashboard(
                 EXISTS(SELECT 1 FROM sap_version sv WHERE sv.recipient_id = r.id),
                 (SELECT a.starts_at FROM appointment a WHERE a.voucher_id = v.id AND a.starts_at >= ?8
                   AND a.outcome IS NULL ORDER BY a.starts_at LIMIT 1),
-                (SELECT max(sp.uploaded_at) FROM signed_programme sp WHERE sp.voucher_id = v.id)
-         FROM (SELECT v.id AS vid {from} {filter} ORDER BY {order} LIMIT ?6 OFFSET ?7) page
+                (SELECT max(sp.uploaded_at) FROM signed_programme sp WHERE sp.voucher_id = v.id),
+                page.total
+         FROM (SELECT v.id AS vid, count(*) OVER () AS total {page_from} {filter} ORDER BY {order} LIMIT ?6 OFFSET ?7) page
          JOIN voucher v ON v.id = page.vid JOIN recipient r ON r.id = v.recipient_id
          JOIN provider p ON p.id = v.provider_id LEFT JOIN sede s ON s.id = v.sede_id
          LEFT JOIN operator t ON t.id = v.tutor_id
          ORDER BY {order}"
     );
-    // The page is chosen first (only the columns the filter and order need), so the
-    // per-row subqueries (last action, SAP on file) run for 25 rows, not the whole provider.
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt
+    let page = page.clamp(0, 100_000);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let found = stmt
         .query_map(
-            params![
-                provider,
-                pattern,
-                f.state,
-                f.sede,
-                f.tutor,
-                PAGE_SIZE,
-                page.clamp(0, 100_000) * PAGE_SIZE,
-                f.next_after
-            ],
-            dashboard_row,
+            params![provider, pattern, f.state, f.sede, f.tutor, PAGE_SIZE, page * PAGE_SIZE, f.next_after],
+            |r| Ok((dashboard_row(r)?, r.get::<_, i64>(19)?)),
         )?
         .collect::<Result<Vec<_>, _>>()?;
+    let total = match found.first() {
+        Some((_, total)) => *total,
+        None if page == 0 => 0,
+        // Past the last page: no row carries the total, count it.
+        None => conn.query_row(
+            &format!("SELECT count(*) {page_from} {filter}"),
+            params![provider, pattern, f.state, f.sede, f.tutor],
+            |r| r.get(0),
+        )?,
+    };
+    let rows = found.into_iter().map(|(row, _)| row).collect();
     let counts_sql = if provider.is_some() {
         "SELECT state, count(*) FROM voucher WHERE provider_id = ?1 GROUP BY state"
     } else {
         "SELECT state, count(*) FROM voucher WHERE ?1 IS NULL GROUP BY state"
     };
-    let mut stmt = conn.prepare(counts_sql)?;
+    let mut stmt = conn.prepare_cached(counts_sql)?;
     let counts = stmt.query_map([provider], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
     Ok(DashboardPage { rows, total, counts })
 }

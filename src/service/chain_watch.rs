@@ -55,24 +55,36 @@ impl ChainWatch {
     /// run, after a prune, or once a break was found), then every checkpoint.
     pub fn refresh(&self, conn: &Connection, now: i64, full: bool) -> Result<ChainStatus, AppError> {
         let before = self.snapshot();
+        // Checkpoints first, then the rows, all in one read snapshot. The checkpoint job
+        // commits a checkpoint's rows before it writes the checkpoint (table, then file), so
+        // every checkpoint read here refers to rows this snapshot holds. Read the other way
+        // round, a checkpoint written during a long verification looked like a truncated
+        // tail (the load bench raised that false alarm at shutdown).
+        let external = match self.checkpoint_file.as_deref().filter(|f| f.exists()) {
+            Some(file) => match crate::infra::checkpoint::read_file(file) {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(error = %e, path = %file.display(), "checkpoint file not readable");
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        let snapshot = conn.unchecked_transaction()?;
+        let conn: &Connection = &snapshot;
         let anchor = audit_prune::anchor(conn)?;
         let pruned_to = anchor.as_ref().map(|a| a.up_to_seq);
         let whole = full || before.verified_hash.is_none() || before.broken.is_some() || pruned_to != before.pruned_to;
+        let mut checkpoints = audit::checkpoints(conn)?;
         let report = match (whole, before.verified_hash) {
             (false, Some(hash)) => audit::verify_from(conn, before.verified_seq, hash)?,
             _ => audit::verify(conn)?,
         };
         let mut broken = report.broken.map(|(seq, kind)| (seq, kind.describe()));
-        let mut checkpoints = audit::checkpoints(conn)?;
         let last_checkpoint = checkpoints.last().map(|c| (c.seq, c.ts_ms));
         let mut checkpoints_checked_to = if whole { 0 } else { before.checkpoints_checked_to };
         if broken.is_none() {
-            if let Some(file) = self.checkpoint_file.as_deref().filter(|f| f.exists()) {
-                match crate::infra::checkpoint::read_file(file) {
-                    Ok(more) => checkpoints.extend(more),
-                    Err(e) => tracing::warn!(error = %e, path = %file.display(), "checkpoint file not readable"),
-                }
-            }
+            checkpoints.extend(external);
             checkpoints.sort_by_key(|c| c.seq);
             checkpoints.dedup();
             // Incremental runs check only the checkpoints added since (each costs a signature
@@ -151,5 +163,25 @@ mod tests {
         let s = watch.refresh(&conn, 4, true).unwrap();
         assert_eq!(s.broken.as_ref().map(|b| b.0), Some(3));
         assert_eq!(watch.refresh(&conn, 5, false).unwrap().broken.map(|b| b.0), Some(3));
+    }
+
+    #[test]
+    fn a_checkpoint_only_in_the_external_file_still_reveals_a_cut_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open_and_migrate(&dir.path().join("w.db")).unwrap();
+        append(&mut conn, 10);
+        let key = crate::infra::checkpoint::SigningKey::load_or_create(&dir.path().join("k")).unwrap();
+        let file = dir.path().join("checkpoints.txt");
+        let cp = write_once(&mut conn, |tx| super::super::audit::write_checkpoint(tx, 5, &key)).unwrap().unwrap();
+        crate::infra::checkpoint::append_to_file(&file, &cp).unwrap();
+        let watch = ChainWatch::new(key.public_key(), Some(file));
+        assert_eq!(watch.refresh(&conn, 1, true).unwrap().broken, None);
+        // Someone removes the last rows and the checkpoint row from the data file.
+        conn.execute_batch(
+            "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > 7; DELETE FROM audit_checkpoint;",
+        )
+        .unwrap();
+        let s = watch.refresh(&conn, 2, true).unwrap();
+        assert_eq!(s.broken.map(|b| b.0), Some(10), "the file's checkpoint at 10 is past the last row");
     }
 }

@@ -4,6 +4,7 @@
 # script, leaves the input in tests/fuzz/artifacts/<target>/ and prints how to replay it.
 #   tests/fuzz/run.sh 600            # the 10-minute runs
 #   RICOLLOCA_FUZZ_TARGETS="sap_xml upload" tests/fuzz/run.sh 30
+#   RICOLLOCA_FUZZ_ARGS=-seed=1 tests/fuzz/run.sh 20   # what CI runs (.ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
@@ -14,6 +15,9 @@ export RUSTC_BOOTSTRAP=1
 for t in $targets; do
   mkdir -p "tests/fuzz/corpus/$t"
   echo "== fuzz $t for ${secs}s"
+  # RICOLLOCA_FUZZ_ARGS adds libFuzzer flags (CI passes -seed=1: the same inputs each run).
+  # shellcheck disable=SC2086
   cargo fuzz run --fuzz-dir tests/fuzz "$t" "tests/fuzz/corpus/$t" -- \
-    -max_total_time="$secs" -rss_limit_mb=2048 -max_len=1048576 -timeout=10 -print_final_stats=1
+    -max_total_time="$secs" -rss_limit_mb=2048 -max_len=1048576 -timeout=10 -print_final_stats=1 \
+    ${RICOLLOCA_FUZZ_ARGS:-}
 done
