@@ -304,12 +304,6 @@ impl CountWindow {
             self.rows.pop_front();
         }
     }
-
-    fn expire(&mut self, now: i64, window_ms: i64) {
-        while self.rows.front().is_some_and(|(ts, _, _)| now - ts > window_ms) {
-            self.rows.pop_front();
-        }
-    }
 }
 
 /// The distinct values seen inside a rule's window, each with its latest row: a value counts
@@ -338,12 +332,42 @@ impl DistinctWindow {
             self.latest.remove(&value);
         }
     }
+}
 
+/// Either kind of window: rows older than the window leave it.
+trait Window {
+    fn expire(&mut self, now: i64, window_ms: i64);
+    fn is_empty(&self) -> bool;
+}
+
+impl Window for CountWindow {
+    fn expire(&mut self, now: i64, window_ms: i64) {
+        while self.rows.front().is_some_and(|(ts, _, _)| now - ts > window_ms) {
+            self.rows.pop_front();
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+impl Window for DistinctWindow {
     fn expire(&mut self, now: i64, window_ms: i64) {
         while self.by_time.first_key_value().is_some_and(|((ts, _), _)| now - ts > window_ms) {
             self.pop_oldest();
         }
     }
+    fn is_empty(&self) -> bool {
+        self.latest.is_empty()
+    }
+}
+
+/// Drops the subjects whose window is empty at `now`.
+fn forget_idle<W: Window>(windows: &mut HashMap<String, W>, now: i64, window_ms: i64) {
+    windows.retain(|_, w| {
+        w.expire(now, window_ms);
+        !w.is_empty()
+    });
 }
 
 /// One operator's rows outside office hours on one local day.
@@ -589,22 +613,10 @@ impl Watch {
         let now = self.last_ts;
         let cfg = &self.cfg;
         let window = |k: RuleKind| cfg.rule(k).window_ms;
-        self.many_recipients.retain(|_, w| {
-            w.expire(now, window(RuleKind::ManyRecipients));
-            !w.latest.is_empty()
-        });
-        self.certificate_ips.retain(|_, w| {
-            w.expire(now, window(RuleKind::CertificateIps));
-            !w.latest.is_empty()
-        });
-        self.repeated_denied.retain(|_, w| {
-            w.expire(now, window(RuleKind::RepeatedDenied));
-            !w.rows.is_empty()
-        });
-        self.download_burst.retain(|_, w| {
-            w.expire(now, window(RuleKind::DownloadBurst));
-            !w.rows.is_empty()
-        });
+        forget_idle(&mut self.many_recipients, now, window(RuleKind::ManyRecipients));
+        forget_idle(&mut self.certificate_ips, now, window(RuleKind::CertificateIps));
+        forget_idle(&mut self.repeated_denied, now, window(RuleKind::RepeatedDenied));
+        forget_idle(&mut self.download_burst, now, window(RuleKind::DownloadBurst));
         let yesterday = local_day_of(now) - 1;
         self.off_hours.retain(|(_, day), _| *day >= yesterday);
         self.fired.retain(|(_, _, day)| *day >= yesterday);
