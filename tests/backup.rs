@@ -72,7 +72,11 @@ fn backup_under_load_then_restore_brings_back_exactly_that_state() {
     stop.store(true, Ordering::SeqCst);
     load.join().unwrap();
     let m = manifest(&zip);
-    assert!(m["row_counts"]["audit_log"].as_i64().unwrap() >= acked_before + 3);
+    // Every acknowledged refusal is in the snapshot, with the provider and operator rows of
+    // the setup; `backup.create` is written after the snapshot, by the command. (This said
+    // `+ 3` and passed only while one more request got in before the snapshot: CI once lost
+    // that race.)
+    assert!(m["row_counts"]["audit_log"].as_i64().unwrap() >= acked_before + 2);
     assert!(m["audit"]["checkpoint"]["signature"].is_string());
     assert_eq!(f.audit_count("backup.create"), 1);
     let detail: serde_json::Value = f
