@@ -10,7 +10,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::repo::idol::{FeedOutcome, FeedPolicy};
+use crate::domain::feed::{FeedOutcome, FeedPolicy};
 
 type XmlResult = Result<(), quick_xml::Error>;
 
