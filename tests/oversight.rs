@@ -167,7 +167,7 @@ fn the_data_subject_report_lists_exactly_the_accesses_to_that_person_across_prov
     );
     assert_eq!(o.f.audit_count("audit.export"), 1);
     let month: Value = auditor
-        .get(server.url(&format!("/api/v1/audit/activity?month={}", ricolloca::web::audit::month_of(now()))))
+        .get(server.url(&format!("/api/v1/audit/activity?month={}", ricolloca::web::audit_params::month_of(now()))))
         .send()
         .unwrap()
         .json()

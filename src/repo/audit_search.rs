@@ -267,3 +267,9 @@ pub fn actions(_scope: &AuditScope, conn: &Connection) -> Result<Vec<String>, Ap
         }
     }
 }
+
+/// Every access to the data of the person with this codice fiscale, oldest first.
+pub fn accesses_to(scope: &AuditScope, conn: &Connection, cf: &str) -> Result<Vec<AuditLine>, AppError> {
+    let id = recipient_id(scope, conn, cf)?;
+    subject_accesses(scope, conn, &RecipientKey { id, cf: cf.to_owned() })
+}

@@ -13,7 +13,12 @@ use crate::domain::ids::{AppointmentId, RecipientId};
 use crate::domain::text::iso;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::local_datetime;
-use crate::repo::appointments::{self, NewAppointment};
+use rusqlite::Connection;
+
+use crate::domain::sede::Sede;
+use crate::repo::appointments::{self, AppointmentRow, NewAppointment};
+use crate::repo::codes::{self, Labels};
+use crate::repo::operators::{self, OperatorRow};
 use crate::repo::{WriteTx, audit, providers, vouchers};
 
 /// Voucher states in which no new meeting is fixed: the programme is over.
@@ -156,4 +161,35 @@ pub fn record_outcome(
     let event = AuditEvent::Change { change: Change::AppointmentOutcome, object: format!("appointment:{id}"), detail };
     audit::append(tx, now, scope.actor(), &event)?;
     Ok(Recorded { recipient: a.recipient_id, outcome: valid.outcome.code(), version: a.version + 1, programme_start })
+}
+
+/// What the form to fix an appointment offers.
+pub struct Choices {
+    pub kinds: Vec<(String, String)>,
+    pub sedi: Vec<Sede>,
+    pub tutors: Vec<OperatorRow>,
+}
+
+pub fn choices(c: &Connection, scope: &RecipientScope) -> Result<Choices, AppError> {
+    let (sedi, tutors) = match scope.provider_filter() {
+        Some(p) => (providers::sedi(c, p)?, operators::of_provider(c, p)?),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(Choices { kinds: appointments::kinds(c)?, sedi, tutors })
+}
+
+/// What the appointments section of the scheda shows.
+pub struct AppointmentSection {
+    pub rows: Vec<AppointmentRow>,
+    pub choices: Choices,
+    pub labels: Labels,
+}
+
+/// Reads what the section shows, inside the scheda's read.
+pub fn section(c: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<AppointmentSection, AppError> {
+    Ok(AppointmentSection {
+        rows: appointments::for_recipient(c, scope, id)?,
+        choices: choices(c, scope)?,
+        labels: codes::labels(c)?,
+    })
 }

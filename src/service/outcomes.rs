@@ -12,7 +12,13 @@ use crate::domain::recipient::VoucherState;
 use crate::domain::text::{iso, parse_date};
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::local_datetime;
-use crate::repo::outcomes::{self, NewOutcome};
+use rusqlite::Connection;
+
+use crate::domain::appointment::AppointmentOutcome;
+use crate::repo::appointments::{self, AppointmentRow};
+use crate::repo::codes::{self, Labels};
+use crate::repo::outcomes::{self, NewOutcome, OutcomeRow};
+use crate::repo::vouchers::VoucherFacts;
 use crate::repo::{WriteTx, audit, providers, vouchers};
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -90,4 +96,31 @@ pub fn record(
         AuditEvent::Change { change: Change::ProgrammeOutcome, object: format!("recipient:{recipient}"), detail };
     audit::append(tx, now, scope.actor(), &event)?;
     Ok(Recorded { id, state: next.code(), version: voucher.version + 1 })
+}
+
+/// What the outcome screen (and the API) shows of a recipient's programme.
+pub struct Loaded {
+    pub name: String,
+    pub voucher: VoucherFacts,
+    pub history: Vec<OutcomeRow>,
+    /// Unjustified absences and refusals of this person (what a drop reports to the CPI).
+    pub reportable: Vec<AppointmentRow>,
+    pub labels: Labels,
+}
+
+pub fn load(c: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<Loaded>, AppError> {
+    let Some(r) = crate::repo::recipients::get(c, scope, id)? else { return Ok(None) };
+    let Some(voucher) = vouchers::current(c, scope, id)? else { return Ok(None) };
+    let history = outcomes::history(c, voucher.id)?;
+    let reportable = appointments::for_recipient(c, scope, id)?
+        .into_iter()
+        .filter(|a| a.outcome.as_deref().and_then(AppointmentOutcome::from_code).is_some_and(|o| o.reportable()))
+        .collect();
+    Ok(Some(Loaded {
+        name: format!("{} {}", r.cognome, r.nome),
+        voucher,
+        history,
+        reportable,
+        labels: codes::labels(c)?,
+    }))
 }

@@ -28,10 +28,11 @@ use crate::repo::writer::Writer;
 use crate::service::actions::{EventInput, add_event, record};
 use crate::service::signed_programmes::store;
 use crate::web::Site;
-use crate::web::documents::{file_field, inspect_upload};
+use crate::web::context::{RequestPath, not_found};
 use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
-use crate::web::recipients::{RequestPath, not_found};
+use crate::web::uploads::inspect_upload;
+use crate::web::views::documents::file_field;
 use crate::web::views::layout::page;
 
 /// The action form as posted: the national fields, `dettagli.<name>` for the type, and the
@@ -429,7 +430,7 @@ async fn show(
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
     let Some(l) = load(pool, &who, id, action).await? else {
-        return Err(not_found(access, &who, &path.0).await);
+        return Err(not_found(access, &who.principal, "GET", &path.0).await);
     };
     let detail = json!({ "action": l.action.id, "identificativo_politica": l.action.identificativo_politica });
     let event = AuditEvent::View { view: View::ActionView, object: Some(format!("recipient:{id}")), detail };

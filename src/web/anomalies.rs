@@ -113,7 +113,7 @@ async fn list(
         Some(&who.principal),
         html! {
             h1 { "Anomalie nell'utilizzo" }
-            (crate::web::audit::crl_banner(&access.revocation_sources(), access.now_ms()))
+            (crate::web::views::audit::crl_banner(&access.revocation_sources(), access.now_ms()))
             p { "Le regole di controllo esaminano il registro ogni pochi minuti. Un'anomalia non blocca nessuno, salvo le regole configurate con sospensione automatica: la decisione spetta alla Regione." }
             p { @if all { a href="/regione/anomalie" { "Solo quelle da esaminare" } } @else { a href="/regione/anomalie?tutte=true" { "Mostra anche quelle già trattate" } } }
             @if items.is_empty() { p { "Nessuna anomalia." } }

@@ -7,11 +7,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use crate::access::form_token;
 use crate::error::{AppError, FieldError};
 use crate::web::FormSecret;
-use crate::web::gate;
-
-/// Name of the hidden field; it must be the FIRST field of every form, because the gate reads
-/// it from the first bytes of the body (what Rocket lets a fairing peek at).
-pub const TOKEN_FIELD: &str = "_token";
+use crate::web::gate::{self, TOKEN_FIELD};
 
 /// The token for the person making this request.
 pub struct FormToken(pub String);
@@ -118,18 +114,6 @@ pub async fn read_upload(file: &rocket::fs::TempFile<'_>) -> Result<Vec<u8>, App
     Ok(bytes)
 }
 
-/// The posted token in the first bytes of a urlencoded or multipart body.
-pub fn posted_token(head: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(head);
-    if let Some(rest) = text.strip_prefix("_token=") {
-        return Some(rest.split('&').next().unwrap_or_default().to_owned());
-    }
-    // multipart: ...name="_token"\r\n\r\nVALUE\r\n--boundary
-    let after = text.split_once("name=\"_token\"")?.1;
-    let value = after.split_once("\r\n\r\n")?.1;
-    Some(value.split("\r\n").next().unwrap_or_default().trim().to_owned())
-}
-
 /// The hidden token field; put it first in every form.
 pub fn token_field(token: &FormToken) -> Markup {
     html! { input type="hidden" name=(TOKEN_FIELD) value=(token.0); }
@@ -204,18 +188,5 @@ pub fn field_errors(e: AppError) -> Result<Vec<FieldError>, AppError> {
         AppError::Invalid(errors) => Ok(errors),
         AppError::Conflict(f) => Ok(vec![f]),
         other => Err(other),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_are_found_first_in_either_encoding() {
-        assert_eq!(posted_token(b"_token=abc123&name=x").as_deref(), Some("abc123"));
-        let multipart = b"------b\r\nContent-Disposition: form-data; name=\"_token\"\r\n\r\nabc123\r\n------b\r\n";
-        assert_eq!(posted_token(multipart).as_deref(), Some("abc123"));
-        assert_eq!(posted_token(b"name=x&_token=abc"), None);
     }
 }

@@ -15,6 +15,10 @@ use crate::access::{AccessControl, Principal, RequestFacts};
 use crate::domain::operator::Refusal;
 use crate::error::AppError;
 
+/// Name of the hidden field; it must be the FIRST field of every form, because the gate reads
+/// it from the first bytes of the body (what Rocket lets a fairing peek at).
+pub const TOKEN_FIELD: &str = "_token";
+
 /// Reachable without a certificate (GET/HEAD only): the landing page, the manual, assets.
 /// Matched on the decoded path segments, as Rocket routes them, never on the raw text.
 pub fn is_public(method: Method, segments: &[&str]) -> bool {
@@ -57,7 +61,11 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
             method: req.method().as_str(),
             path: &path,
         };
-        GateOutcome(access.authenticate(&facts).await.map(Arc::new))
+        let outcome = access.authenticate(&facts).await.map(Arc::new);
+        if let Ok(p) = &outcome {
+            crate::web::request_log::note_person(req, &p.operator().codice_fiscale.to_string());
+        }
+        GateOutcome(outcome)
     })
     .await
 }
@@ -142,10 +150,22 @@ fn needs_form_token(req: &Request<'_>) -> bool {
 async fn form_token_ok(req: &Request<'_>, principal: &Principal, data: &mut Data<'_>) -> bool {
     let Some(secret) = req.rocket().state::<crate::web::FormSecret>() else { return false };
     let head = data.peek(512).await;
-    match crate::web::forms::posted_token(head) {
+    match posted_token(head) {
         Some(token) => crate::access::form_token::verify(&secret.0, &principal.cert().sha256, &token),
         None => false,
     }
+}
+
+/// The posted token in the first bytes of a urlencoded or multipart body.
+pub fn posted_token(head: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(head);
+    if let Some(rest) = text.strip_prefix("_token=") {
+        return Some(rest.split('&').next().unwrap_or_default().to_owned());
+    }
+    // multipart: ...name="_token"\r\n\r\nVALUE\r\n--boundary
+    let after = text.split_once("name=\"_token\"")?.1;
+    let value = after.split_once("\r\n\r\n")?.1;
+    Some(value.split("\r\n").next().unwrap_or_default().trim().to_owned())
 }
 
 enum Foreign {
@@ -231,4 +251,17 @@ fn refused(stopped: StoppedBy) -> AppError {
 
 pub fn routes() -> Vec<Route> {
     routes![refused]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_found_first_in_either_encoding() {
+        assert_eq!(posted_token(b"_token=abc123&name=x").as_deref(), Some("abc123"));
+        let multipart = b"------b\r\nContent-Disposition: form-data; name=\"_token\"\r\n\r\nabc123\r\n------b\r\n";
+        assert_eq!(posted_token(multipart).as_deref(), Some("abc123"));
+        assert_eq!(posted_token(b"name=x&_token=abc"), None);
+    }
 }

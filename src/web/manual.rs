@@ -9,7 +9,7 @@ use pulldown_cmark::{Event, Options, Parser, html as md_html};
 use rocket::{Route, State, get, routes};
 
 use crate::web::Site;
-use crate::web::assets::{Asset, Assets, IfNoneMatch, lookup};
+use crate::web::embedded::{Asset, Assets, IfNoneMatch, lookup};
 use crate::web::views::layout::page;
 
 /// Manual chapters in reading order: (slug, file under assets/manual/).

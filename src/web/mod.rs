@@ -6,9 +6,13 @@ pub mod admin;
 pub mod agenda;
 pub mod anomalies;
 pub mod api;
+pub mod app;
 pub mod assets;
 pub mod audit;
+pub mod audit_params;
+pub mod context;
 pub mod documents;
+pub mod embedded;
 pub mod errors;
 pub mod forms;
 pub mod gate;
@@ -22,88 +26,12 @@ pub mod params;
 pub mod programme;
 pub mod recipients;
 pub mod request_log;
+pub mod site;
+pub mod uploads;
 pub mod views;
 
-use std::sync::Arc;
-
-use rocket::{Build, Rocket};
-
-use crate::access::AccessControl;
-use crate::infra::clock::SharedClock;
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
-
-/// Site-wide facts the page layout shows.
-#[derive(Debug, Clone)]
-pub struct Site {
-    pub region_name: String,
-    /// First two characters of the identificativo politica (config `system_code`).
-    pub system_code: String,
-    /// Largest upload in bytes (config `upload_max_mb`).
-    pub upload_max: usize,
-    pub training: bool,
-}
-
-/// Everything handlers need, put in Rocket's managed state.
-pub struct AppState {
-    pub site: Site,
-    pub access: Arc<AccessControl>,
-    pub pool: Arc<ReadPool>,
-    pub writer: Writer,
-    pub clock: SharedClock,
-    pub form_secret: Vec<u8>,
-    /// `[agenda]` settings (the back-dating window).
-    pub agenda: crate::config::AgendaSection,
-    pub backups: Arc<crate::runtime::backups::Backups>,
-    pub chain_watch: Arc<crate::service::chain_watch::ChainWatch>,
-    pub notice: Arc<crate::service::notice::Notice>,
-    pub reloader: Arc<crate::runtime::reload::Reloader>,
-}
-
-/// The application without its listener: routes, guards, fairings, catchers, state.
-/// `server::build` adds TLS; unit tests drive this directly.
-pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
-    let shield = rocket::shield::Shield::default()
-        .enable(rocket::shield::Hsts::default())
-        .enable(rocket::shield::Frame::Deny)
-        .enable(rocket::shield::Referrer::SameOrigin)
-        .enable(rocket::shield::NoSniff::Enable);
-    rocket
-        .manage(state.site.clone())
-        .manage(state.access.clone())
-        .manage(state.pool.clone())
-        .manage(state.writer.clone())
-        .manage(state.clock.clone())
-        .manage(FormSecret(state.form_secret.clone()))
-        .manage(state.agenda)
-        .manage(state.backups.clone())
-        .manage(state.chain_watch.clone())
-        .manage(state.notice.clone())
-        .manage(state.reloader.clone())
-        .attach(request_log::RequestLog)
-        .attach(gate::Gate)
-        .attach(shield)
-        .attach(headers::SecurityHeaders)
-        .mount("/", home::routes())
-        .mount("/", gate::routes())
-        .mount("/", admin::routes())
-        .mount("/", recipients::routes())
-        .mount("/", programme::routes())
-        .mount("/", actions::routes())
-        .mount("/", documents::routes())
-        .mount("/", agenda::routes())
-        .mount("/", outcome::routes())
-        .mount("/", audit::routes())
-        .mount("/", anomalies::routes())
-        .mount("/", notice::routes())
-        .mount("/static", assets::routes())
-        .mount("/manuale", manual::routes())
-        .mount("/api/v1", api::routes())
-        .register("/", errors::catchers())
-}
-
-/// The per-installation secret of form tokens.
-pub struct FormSecret(pub Vec<u8>);
+pub use app::{AppState, app};
+pub use site::{FormSecret, Site};
 
 #[cfg(test)]
 mod route_tests;

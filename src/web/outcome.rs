@@ -9,69 +9,27 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
-use rusqlite::Connection;
 use serde_json::json;
 
 use crate::access::{AccessControl, RecipientScope};
-use crate::domain::appointment::{AppointmentOutcome, show_stamp};
+use crate::domain::appointment::show_stamp;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::domain::ids::RecipientId;
 use crate::domain::outcome::{Contract, OutcomeKind, ProgrammeOutcomeDraft};
 use crate::domain::text::italian_date;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{SharedClock, format_it};
-use crate::repo::appointments::{self, AppointmentRow};
-use crate::repo::codes::{self, Labels};
-use crate::repo::outcomes::{self, OutcomeRow};
 use crate::repo::pool::ReadPool;
-use crate::repo::vouchers::{self, VoucherFacts};
 use crate::repo::writer::Writer;
 use crate::service;
+use crate::service::outcomes::{Loaded, load};
 use crate::web::Site;
-use crate::web::agenda::outcome_label;
+use crate::web::context::{RequestPath, not_found};
 use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
-use crate::web::recipients::{RequestPath, not_found};
+use crate::web::views::agenda::outcome_label;
 use crate::web::views::layout::page;
-
-pub struct Loaded {
-    pub name: String,
-    pub voucher: VoucherFacts,
-    pub history: Vec<OutcomeRow>,
-    /// Unjustified absences and refusals of this person (what a drop reports to the CPI).
-    pub reportable: Vec<AppointmentRow>,
-    labels: Labels,
-}
-
-pub fn load(c: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<Loaded>, AppError> {
-    let Some(r) = crate::repo::recipients::get(c, scope, id)? else { return Ok(None) };
-    let Some(voucher) = vouchers::current(c, scope, id)? else { return Ok(None) };
-    let history = outcomes::history(c, voucher.id)?;
-    let reportable = appointments::for_recipient(c, scope, id)?
-        .into_iter()
-        .filter(|a| a.outcome.as_deref().and_then(AppointmentOutcome::from_code).is_some_and(|o| o.reportable()))
-        .collect();
-    Ok(Some(Loaded {
-        name: format!("{} {}", r.cognome, r.nome),
-        voucher,
-        history,
-        reportable,
-        labels: codes::labels(c)?,
-    }))
-}
-
-/// "assunzione ... — tempo determinato, 12 mesi" for a history line.
-pub fn describe(o: &OutcomeRow) -> String {
-    let mut s = OutcomeKind::from_code(&o.kind).map_or_else(|| o.kind.clone(), |k| k.label().to_owned());
-    if let Some(c) = o.contract.as_deref() {
-        s.push_str(" — ");
-        s.push_str(&Contract::from_code(c).map_or_else(|| c.to_owned(), |c| c.label().to_owned()));
-        if let Some(m) = o.contract_months {
-            s.push_str(&format!(", {m} mesi"));
-        }
-    }
-    s
-}
+use crate::web::views::outcome::describe;
 
 #[derive(Debug, Clone, Default, FromForm)]
 pub struct OutcomeForm {
@@ -208,7 +166,7 @@ async fn view(
 ) -> Result<Markup, AppError> {
     let scope = who.scope();
     let Some(l) = pool.read(move |c| load(c, &scope, id)).await? else {
-        return Err(not_found(access, &who, &path.0).await);
+        return Err(not_found(access, &who.principal, "GET", &path.0).await);
     };
     let detail = json!({ "cf": l.voucher.codice_fiscale, "state": l.voucher.state, "rows": l.history.len() });
     let event = AuditEvent::View { view: View::OutcomeView, object: Some(format!("recipient:{id}")), detail };

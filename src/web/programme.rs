@@ -21,10 +21,10 @@ use crate::repo::programmes::{self, ProgrammeContext, ProgrammeVersion};
 use crate::repo::writer::Writer;
 use crate::service::programmes::{period, save};
 use crate::web::Site;
-use crate::web::documents::{upload_form, uploads_table};
+use crate::web::context::{RequestPath, not_found};
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
-use crate::web::recipients::{RequestPath, not_found};
+use crate::web::views::documents::{upload_form, uploads_table};
 use crate::web::views::layout::page;
 
 struct Loaded {
@@ -142,7 +142,7 @@ async fn view(
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
     let Some(Loaded { ctx, versions, uploads }) = load(pool, &who, id).await? else {
-        return Err(not_found(access, &who, &path.0).await);
+        return Err(not_found(access, &who.principal, "GET", &path.0).await);
     };
     let detail = json!({ "cf": ctx.codice_fiscale, "version": versions.first().map(|v| v.version) });
     let event = AuditEvent::View { view: View::ProgrammeView, object: Some(format!("recipient:{id}")), detail };
@@ -227,7 +227,7 @@ async fn print(
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
     let Some(Loaded { ctx, versions, .. }) = load(pool, &who, id).await? else {
-        return Err(not_found(access, &who, &path.0).await);
+        return Err(not_found(access, &who.principal, "GET", &path.0).await);
     };
     let detail = json!({ "cf": ctx.codice_fiscale, "print": true });
     let event = AuditEvent::View { view: View::ProgrammeView, object: Some(format!("recipient:{id}")), detail };
@@ -282,7 +282,7 @@ async fn pdf(
         })
         .await?;
     let Some((ctx, (bytes, sha))) = found else {
-        return Err(not_found(access, &who, &path.0).await);
+        return Err(not_found(access, &who.principal, "GET", &path.0).await);
     };
     let detail = json!({ "cf": ctx.codice_fiscale, "programme_version": version, "sha256": sha });
     let event = AuditEvent::View { view: View::DocumentDownload, object: Some(format!("recipient:{id}")), detail };

@@ -5,11 +5,11 @@
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::{Request, Route, State, get, routes};
+use rocket::{Route, State, get, routes};
 use serde_json::{Value, json};
 
 use crate::access::AccessControl;
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
 use crate::domain::ids::{ProviderId, RecipientId};
 use crate::domain::recipient::VoucherState;
 use crate::domain::text::italian_date;
@@ -21,25 +21,11 @@ use crate::repo::pool::ReadPool;
 use crate::repo::recipients::{self, DashboardFilter};
 use crate::repo::{operators, providers, saps, vouchers};
 use crate::web::Site;
-use crate::web::admin::{pager, q};
+use crate::web::context::{RequestPath, audit_view, not_found};
 use crate::web::forms::{select, text_field};
 use crate::web::guards::RecipientReader;
 use crate::web::views::layout::page;
-
-async fn audit_view(
-    access: &AccessControl,
-    who: &RecipientReader,
-    view: View,
-    object: Option<String>,
-    detail: Value,
-) -> Result<(), AppError> {
-    access.audit(who.scope().actor().clone(), AuditEvent::View { view, object, detail }).await
-}
-
-/// A recipient the viewer may not see (or that does not exist): audited, then 404.
-pub async fn not_found(access: &AccessControl, who: &RecipientReader, path: &str) -> AppError {
-    access.refuse_as_not_found(&who.principal, "GET", path).await
-}
+use crate::web::views::pager::{pager, q};
 
 fn state_label(labels: &Labels, code: &str) -> String {
     labels.label("stato_assegno", code)
@@ -56,7 +42,14 @@ async fn without_voucher(
 ) -> Result<Markup, AppError> {
     let (scope, page_no) = (who.scope(), pagina.unwrap_or(0).max(0));
     let (rows, total) = pool.read(move |c| recipients::without_voucher(c, &scope, page_no)).await?;
-    audit_view(access, &who, View::RecipientList, None, json!({ "without_voucher": true, "page": page_no })).await?;
+    audit_view(
+        access,
+        who.scope().actor(),
+        View::RecipientList,
+        None,
+        json!({ "without_voucher": true, "page": page_no }),
+    )
+    .await?;
     Ok(page(
         Some(site),
         "Persone senza assegno",
@@ -130,7 +123,14 @@ async fn dashboard(
         .await?;
     let (labels, rows, total, counts, sedi, tutors, all_providers) = data;
     let detail = json!({ "q": filter.q, "state": filter.state, "provider": filter.provider, "page": page_no, "rows": rows.len() });
-    audit_view(access, &who, View::RecipientList, scope_provider.map(|p| format!("provider:{p}")), detail).await?;
+    audit_view(
+        access,
+        who.scope().actor(),
+        View::RecipientList,
+        scope_provider.map(|p| format!("provider:{p}")),
+        detail,
+    )
+    .await?;
     let today = datetime(clock.now_ms()).date();
     let states: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
         .chain(VoucherState::ALL.iter().map(|s| (s.code().to_owned(), state_label(&labels, s.code()))))
@@ -261,15 +261,21 @@ async fn detail(
             let vouchers = vouchers::vouchers(c, &scope, id)?;
             let policies = policies::policies(c, &scope, id)?;
             let sap = saps::latest_sap(c, &scope, id)?;
-            let agenda = crate::web::agenda::load_section(c, &scope, id)?;
+            let agenda = crate::service::appointments::section(c, &scope, id)?;
             Ok(Some((r, vouchers, policies, sap, codes::labels(c)?, agenda)))
         })
         .await?;
     let Some((r, vouchers, policies, sap, labels, agenda)) = found else {
-        return Err(not_found(access, &who, &req_path.0).await);
+        return Err(not_found(access, &who.principal, "GET", &req_path.0).await);
     };
-    audit_view(access, &who, View::RecipientView, Some(format!("recipient:{id}")), json!({ "cf": r.codice_fiscale }))
-        .await?;
+    audit_view(
+        access,
+        who.scope().actor(),
+        View::RecipientView,
+        Some(format!("recipient:{id}")),
+        json!({ "cf": r.codice_fiscale }),
+    )
+    .await?;
     Ok(page(
         Some(site),
         &format!("{} {}", r.cognome, r.nome),
@@ -317,7 +323,7 @@ async fn detail(
             @if vouchers.is_empty() { p { "Nessun assegno: la persona è nota solo dalla SAP." } }
             @if !vouchers.is_empty() {
                 p { a.button.secondary href={ "/destinatari/" (id) "/esito" } { "Esito del programma" } }
-                (crate::web::agenda::section(id, &agenda, &token))
+                (crate::web::views::agenda::section(id, &agenda, !who.is_region(), &token))
             }
             h2 { "Politiche attive (sezione VI della SAP)" }
             @if !who.is_region() && !vouchers.is_empty() {
@@ -326,17 +332,6 @@ async fn detail(
             (policy_table(id, &policies, &labels))
         },
     ))
-}
-
-/// The path as asked, for denial audit rows.
-pub struct RequestPath(pub String);
-
-#[rocket::async_trait]
-impl<'r> rocket::request::FromRequest<'r> for RequestPath {
-    type Error = std::convert::Infallible;
-    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
-        rocket::request::Outcome::Success(RequestPath(req.uri().path().to_string()))
-    }
 }
 
 /// Renders typed SAP sections (JSON) as nested definition lists: the labels come from the
@@ -397,11 +392,11 @@ async fn sap(
         })
         .await?;
     let Some((r, sap, policies, labels)) = found else {
-        return Err(not_found(access, &who, &req_path.0).await);
+        return Err(not_found(access, &who.principal, "GET", &req_path.0).await);
     };
     audit_view(
         access,
-        &who,
+        who.scope().actor(),
         View::SapView,
         Some(format!("recipient:{id}")),
         json!({ "cf": r.codice_fiscale, "version": sap.as_ref().map(|s| s.0) }),

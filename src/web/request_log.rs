@@ -6,15 +6,20 @@ use std::time::Instant;
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::{Data, Request, Response};
 
-use crate::web::gate::GateOutcome;
-
 struct Started(Instant);
 struct RequestId(String);
 struct OriginalPath(String);
+/// The codice fiscale of the person the gate let through, if it did.
+struct Person(String);
 
 /// The path the client asked for, before the gate re-routed a refused request.
 pub fn original_path(req: &Request<'_>) -> String {
     req.local_cache(|| OriginalPath(req.uri().path().as_str().to_owned())).0.clone()
+}
+
+/// Called by the gate once it knows who is asking (never runs the access check itself).
+pub fn note_person(req: &Request<'_>, cf: &str) {
+    req.local_cache(|| Person(cf.to_owned()));
 }
 
 /// A short random reference for this request, stable for its whole life.
@@ -38,13 +43,8 @@ impl Fairing for RequestLog {
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         let elapsed = req.local_cache(|| Started(Instant::now())).0.elapsed();
-        // Peek only: never run the access check just to log.
-        let cf = req
-            .local_cache(|| GateOutcome(Err(crate::error::AppError::Unauthenticated)))
-            .0
-            .as_ref()
-            .map(|p| p.operator().codice_fiscale.to_string())
-            .unwrap_or_default();
+        // What the gate noted, if anything: never run the access check just to log.
+        let cf = req.local_cache(|| Person(String::new())).0.clone();
         tracing::info!(
             reference = request_id(req),
             method = req.method().as_str(),

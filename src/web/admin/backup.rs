@@ -86,7 +86,7 @@ async fn list(
                     tbody {
                         @for e in &entries {
                             tr {
-                                td { a href={ "/tecnico/backup/file/" (crate::web::admin::q(&e.name)) } download { (e.name) } }
+                                td { a href={ "/tecnico/backup/file/" (crate::web::views::pager::q(&e.name)) } download { (e.name) } }
                                 td { (size(e.size)) }
                                 td { (format_it(e.modified_ms)) }
                                 td { code.hash { (e.sha256.clone().unwrap_or_else(|| "—".into())) } }

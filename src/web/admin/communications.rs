@@ -11,10 +11,9 @@ use rocket::response::Redirect;
 use rocket::{Responder, Route, State, get, post, routes};
 use serde_json::json;
 
-use super::audit_view;
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
-use crate::domain::communication::{CommunicationDraft, CommunicationKind};
+use crate::domain::communication::CommunicationDraft;
 use crate::domain::document::{MAX_UPLOAD, sniff};
 use crate::domain::ids::{CommunicationId, ProviderId};
 use crate::error::{AppError, FieldError};
@@ -24,45 +23,11 @@ use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::{self, communications::Attachment};
 use crate::web::Site;
-use crate::web::forms::{FormToken, error_summary, select, text_field, textarea, token_field};
+use crate::web::context::audit_view;
+use crate::web::forms::FormToken;
 use crate::web::guards::{AdminReader, Regione};
+use crate::web::views::admin::{Values, communication_form};
 use crate::web::views::layout::page;
-
-#[derive(Debug, Clone, Default)]
-pub struct Values {
-    pub received_on: String,
-    pub protocol: String,
-    pub kind: String,
-    pub note: String,
-}
-
-pub fn form(provider: Option<ProviderId>, v: &Values, errors: &[FieldError], token: &FormToken) -> Markup {
-    let action = match provider {
-        Some(p) => format!("/regione/soggetti/{p}/comunicazioni"),
-        None => "/regione/comunicazioni".into(),
-    };
-    let kinds: Vec<(String, String)> =
-        CommunicationKind::ALL.iter().map(|k| (k.code().to_owned(), k.label().to_owned())).collect();
-    html! {
-        details.add-form open[!errors.is_empty()] {
-            summary { "Registra una comunicazione scritta" }
-            (error_summary(errors))
-            form.stack method="post" action=(action) enctype="multipart/form-data" novalidate {
-                (token_field(token))
-                (text_field("received_on", "Data della comunicazione (gg/mm/aaaa)", &v.received_on, errors, "text", true))
-                (text_field("protocol", "Numero di protocollo", &v.protocol, errors, "text", true))
-                (select("kind", "Tipo", &v.kind, &kinds, errors))
-                (textarea("note", "Note", &v.note, errors, false))
-                div.field.has-error[errors.iter().any(|e| e.field == "file")] {
-                    label for="f-file" { "File (PDF o .p7m firmato, al massimo 20 MB) " abbr title="obbligatorio" { "*" } }
-                    input #f-file type="file" name="file" accept=".pdf,.p7m,application/pdf,application/pkcs7-mime" required;
-                    @for e in errors.iter().filter(|e| e.field == "file") { p.field-error { (e.message) } }
-                }
-                button.button type="submit" { "Registra" }
-            }
-        }
-    }
-}
 
 #[derive(FromForm)]
 struct Upload<'r> {
@@ -149,7 +114,7 @@ async fn create_for_provider(
                     html! {
                         h1 { "Registra una comunicazione scritta" }
                         p { a href={ "/regione/soggetti/" (id) } { "Torna al soggetto" } }
-                        (form(Some(id), &values, &errors, &token))
+                        (communication_form(Some(id), &values, &errors, &token))
                     },
                 ),
             )))
@@ -184,7 +149,7 @@ async fn create_internal(
                     Some(&who.principal),
                     html! {
                         h1 { "Registra un atto interno" }
-                        (form(None, &values, &errors, &token))
+                        (communication_form(None, &values, &errors, &token))
                     },
                 ),
             )))
@@ -214,7 +179,7 @@ async fn download(
         })
         .await?;
     let detail = json!({ "communication_id": id, "sha256": doc.sha256 });
-    audit_view(access, &who, View::DocumentDownload, Some(format!("communication:{id}")), detail).await?;
+    audit_view(access, who.scope.actor(), View::DocumentDownload, Some(format!("communication:{id}")), detail).await?;
     let content_type = ContentType::parse_flexible(doc.kind.mime()).unwrap_or(ContentType::Binary);
     Ok(Download {
         body: doc.content,

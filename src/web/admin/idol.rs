@@ -9,8 +9,6 @@ use rocket::http::{ContentType, Status};
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
-use super::audit_view;
-use super::review::{Attachment, attachment};
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::text::parse_date;
@@ -21,8 +19,10 @@ use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::idol_export::export;
 use crate::web::Site;
+use crate::web::context::audit_view;
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, token_field};
 use crate::web::guards::{AdminReader, Regione};
+use crate::web::views::download::Download;
 use crate::web::views::layout::page;
 
 fn screen(
@@ -76,7 +76,7 @@ async fn view(
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
     let past = pool.read(idol::history).await?;
-    audit_view(access, &who, View::IdolExports, None, json!({ "rows": past.len() })).await?;
+    audit_view(access, who.scope.actor(), View::IdolExports, None, json!({ "rows": past.len() })).await?;
     Ok(screen(site, &who.principal, &past, &[], &token))
 }
 
@@ -95,7 +95,7 @@ async fn run(
     clock: &State<SharedClock>,
     pool: &State<Arc<ReadPool>>,
     site: &State<Site>,
-) -> Result<Result<Attachment, (Status, Markup)>, AppError> {
+) -> Result<Result<Download, (Status, Markup)>, AppError> {
     let since = match form.dal.trim() {
         "" => Ok(None),
         d => parse_date(d).map(|day| Some(local_date_start(day))).ok_or_else(|| {
@@ -106,7 +106,7 @@ async fn run(
         Ok(since) => {
             let (clock, authority) = (clock.inner().clone(), who.scope.authority());
             match writer.write(move |tx| export(tx, clock.now_ms(), &authority, since)).await {
-                Ok(e) => return Ok(Ok(attachment(e.zip, ContentType::ZIP, &e.file_name))),
+                Ok(e) => return Ok(Ok(Download::attachment(e.zip, ContentType::ZIP, &e.file_name))),
                 Err(e) => field_errors(e)?,
             }
         }

@@ -7,7 +7,6 @@ use maud::{Markup, html};
 use rocket::{Route, State, get, routes};
 use serde_json::json;
 
-use super::audit_view;
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::operator::MS_PER_DAY;
@@ -16,6 +15,7 @@ use crate::infra::clock::{SharedClock, format_it};
 use crate::repo::operators::{self, OperatorRow};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
+use crate::web::context::audit_view;
 use crate::web::guards::AdminReader;
 use crate::web::views::layout::page;
 
@@ -58,7 +58,7 @@ async fn report(
             Ok((soon, never, operators::idle_deactivated(c)?))
         })
         .await?;
-    audit_view(access, &who, View::InactivityReport, None, json!({})).await?;
+    audit_view(access, who.scope.actor(), View::InactivityReport, None, json!({})).await?;
     let deadline = move |o: &OperatorRow| {
         let reference = o.last_access_at.unwrap_or(o.enabled_at).max(o.enabled_at);
         format_it(reference + days * MS_PER_DAY)

@@ -10,8 +10,6 @@ use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
-use super::providers::communication_options;
-use super::{Esito, audit_view, notice, pager, q};
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::communication::CommunicationKind;
@@ -26,13 +24,12 @@ use crate::repo::writer::Writer;
 use crate::repo::{communications, providers};
 use crate::service;
 use crate::web::Site;
+use crate::web::context::audit_view;
 use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
 use crate::web::guards::{AdminReader, Regione};
+use crate::web::views::admin::{Esito, communication_form, communication_options, notice, state_label};
 use crate::web::views::layout::page;
-
-pub fn state_label(code: &str) -> &'static str {
-    OperatorState::from_code(code).map(OperatorState::label).unwrap_or("sconosciuto")
-}
+use crate::web::views::pager::{pager, q};
 
 fn role_label(code: &str) -> &'static str {
     code.parse::<Role>().map(Role::label).unwrap_or("sconosciuto")
@@ -61,7 +58,7 @@ async fn list(
     let f = filter.clone();
     let (rows, total) = pool.read(move |c| operators::search(c, &f, page_no)).await?;
     let detail = json!({ "q": filter.q, "role": filter.role, "state": filter.state, "page": page_no });
-    audit_view(access, &who, View::OperatorList, None, detail).await?;
+    audit_view(access, who.scope.actor(), View::OperatorList, None, detail).await?;
     let base =
         format!("/regione/operatori?cerca={}&ruolo={}&stato={}", q(&filter.q), q(&filter.role), q(&filter.state));
     let roles: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
@@ -89,7 +86,7 @@ async fn list(
             @if who.scope.can_write() {
                 p { a.button href="/regione/operatori/nuovo" { "Abilita una persona" } }
                 p.hint { "Per il personale regionale, l'atto interno che autorizza l'utenza si registra qui sotto." }
-                (super::communications::form(None, &Default::default(), &[], &token))
+                (communication_form(None, &Default::default(), &[], &token))
             }
             table.data {
                 caption { (total) " utenze" }
@@ -285,7 +282,7 @@ async fn detail(
             ))
         })
         .await?;
-    audit_view(access, &who, View::OperatorView, Some(format!("operator:{id}")), json!({})).await?;
+    audit_view(access, who.scope.actor(), View::OperatorView, Some(format!("operator:{id}")), json!({})).await?;
     let can_write = who.scope.can_write();
     let active = o.state == OperatorState::Active.code();
     let reasons: Vec<(String, String)> = std::iter::once((String::new(), "— scegliere —".to_owned()))

@@ -9,7 +9,6 @@ use rocket::{Route, State, get, routes};
 use serde_json::json;
 use time::Date;
 
-use super::{audit_view, q};
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::text::{iso, italian_date, parse_date};
@@ -18,10 +17,12 @@ use crate::infra::clock::{SharedClock, local_datetime};
 use crate::repo::outcomes::{self, ProviderCounts};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
-use crate::web::agenda::{CsvDownload, csv_download};
+use crate::web::context::audit_view;
 use crate::web::forms::text_field;
 use crate::web::guards::AdminReader;
+use crate::web::views::download::Download;
 use crate::web::views::layout::page;
+use crate::web::views::pager::q;
 
 /// The period asked for; by default from 1 January of this year to today.
 fn period(dal: Option<&str>, al: Option<&str>, today: Date) -> (Date, Date) {
@@ -43,7 +44,7 @@ async fn load(
     let (f, t) = (iso(from), iso(to));
     let rows = pool.read(move |c| outcomes::counts(c, &f, &t)).await?;
     let detail = json!({ "from": iso(from), "to": iso(to), "format": format, "providers": rows.len() });
-    audit_view(access, who, View::OutcomeReport, None, detail).await?;
+    audit_view(access, who.scope.actor(), View::OutcomeReport, None, detail).await?;
     Ok((from, to, rows))
 }
 
@@ -133,7 +134,7 @@ async fn report_csv(
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     clock: &State<SharedClock>,
-) -> Result<CsvDownload, AppError> {
+) -> Result<Download, AppError> {
     let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), pool, clock, access, "csv").await?;
     let lines: Vec<Vec<String>> = rows
         .iter()
@@ -143,7 +144,7 @@ async fn report_csv(
             line
         })
         .collect();
-    csv_download(
+    Download::csv(
         &format!("esiti-{}-{}.csv", iso(from), iso(to)),
         &[
             "dal",

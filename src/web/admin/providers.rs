@@ -9,10 +9,8 @@ use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
-use super::{Esito, audit_view, notice, pager, q};
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
-use crate::domain::communication::CommunicationKind;
 use crate::domain::ids::{ProviderId, SedeId};
 use crate::domain::provider::{Provider, ProviderDraft, ProviderStatus};
 use crate::domain::sede::{Sede, SedeDraft};
@@ -24,9 +22,12 @@ use crate::repo::writer::Writer;
 use crate::repo::{communications, operators, providers};
 use crate::service;
 use crate::web::Site;
+use crate::web::context::audit_view;
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, textarea, token_field};
 use crate::web::guards::{AdminReader, Regione};
+use crate::web::views::admin::{Esito, communication_form, notice, state_label};
 use crate::web::views::layout::page;
+use crate::web::views::pager::{pager, q};
 
 /// What the provider form posts.
 #[derive(Debug, Clone, Default, FromForm)]
@@ -72,7 +73,7 @@ async fn list(
     let page_no = pagina.unwrap_or(0).max(0);
     let search = query.clone();
     let (rows, total) = pool.read(move |c| providers::search(c, &search, page_no)).await?;
-    audit_view(access, &who, View::ProviderList, None, json!({ "q": query, "page": page_no })).await?;
+    audit_view(access, who.scope.actor(), View::ProviderList, None, json!({ "q": query, "page": page_no })).await?;
     let base = format!("/regione/soggetti?cerca={}", q(&query));
     Ok(page(
         Some(site),
@@ -244,7 +245,7 @@ async fn detail(
         })
         .await?;
     let (p, sedi, ops, comms, history) = data;
-    audit_view(access, &who, View::ProviderView, Some(format!("provider:{id}")), json!({})).await?;
+    audit_view(access, who.scope.actor(), View::ProviderView, Some(format!("provider:{id}")), json!({})).await?;
     let can_write = who.scope.can_write();
     Ok(page(
         Some(site),
@@ -271,7 +272,7 @@ async fn detail(
                             td { a href={ "/regione/operatori/" (o.id) } { (o.surname) " " (o.name) } }
                             td { code { (o.codice_fiscale) } }
                             td { (o.role_title) }
-                            td { (super::operators::state_label(&o.state)) }
+                            td { (state_label(&o.state)) }
                             td { (o.last_access_at.map(format_it).unwrap_or_else(|| "mai".into())) }
                         }
                     }
@@ -294,7 +295,7 @@ async fn detail(
                     }
                 }
             }
-            @if can_write { (super::communications::form(Some(id), &Default::default(), &[], &token)) }
+            @if can_write { (communication_form(Some(id), &Default::default(), &[], &token)) }
             h2 { "Storia" }
             ul.history {
                 @for (at, kind, reason, by) in &history {
@@ -579,16 +580,6 @@ async fn close_sede(
     let (now, authority) = (clock.now_ms(), who.scope.authority());
     writer.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
     Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))
-}
-
-/// Communications of a provider usable for a change of the given kinds, for select lists.
-pub fn communication_options(
-    comms: &[crate::domain::communication::Communication],
-    kinds: &[CommunicationKind],
-) -> Vec<(String, String)> {
-    let mut out = vec![(String::new(), "— scegliere —".to_owned())];
-    out.extend(comms.iter().filter(|c| kinds.contains(&c.kind)).map(|c| (c.id.to_string(), c.title())));
-    out
 }
 
 pub fn routes() -> Vec<Route> {

@@ -6,12 +6,11 @@ use std::io::Write;
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::http::{ContentType, Header};
+use rocket::http::ContentType;
 use rocket::response::Redirect;
-use rocket::{Responder, Route, State, get, post, routes};
+use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
-use super::{Esito, audit_view, notice};
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::ids::OperatorId;
@@ -22,8 +21,11 @@ use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service;
 use crate::web::Site;
+use crate::web::context::audit_view;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::{AdminReader, Regione};
+use crate::web::views::admin::{Esito, notice};
+use crate::web::views::download::Download;
 use crate::web::views::layout::page;
 
 /// An active authorisation with the communication it was enabled on.
@@ -52,7 +54,7 @@ async fn report(
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
     let lines = pool.read(load).await?;
-    audit_view(access, &who, View::ReviewReport, None, json!({ "rows": lines.len() })).await?;
+    audit_view(access, who.scope.actor(), View::ReviewReport, None, json!({ "rows": lines.len() })).await?;
     Ok(page(
         Some(site),
         "Revisione annuale",
@@ -140,31 +142,17 @@ fn csv(lines: &[Line]) -> Result<Vec<u8>, AppError> {
     w.into_inner().map_err(AppError::internal)
 }
 
-#[derive(Responder)]
-pub struct Attachment {
-    body: Vec<u8>,
-    content_type: ContentType,
-    disposition: Header<'static>,
-}
-
-pub(super) fn attachment(body: Vec<u8>, content_type: ContentType, name: &str) -> Attachment {
-    Attachment {
-        body,
-        content_type,
-        disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{name}\"")),
-    }
-}
-
 #[get("/regione/revisione.csv")]
 async fn download_csv(
     who: AdminReader,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-) -> Result<Attachment, AppError> {
+) -> Result<Download, AppError> {
     let lines = pool.read(load).await?;
     let body = csv(&lines)?;
-    audit_view(access, &who, View::ReviewExport, None, json!({ "format": "csv", "rows": lines.len() })).await?;
-    Ok(attachment(body, ContentType::new("text", "csv"), "revisione-autorizzazioni.csv"))
+    audit_view(access, who.scope.actor(), View::ReviewExport, None, json!({ "format": "csv", "rows": lines.len() }))
+        .await?;
+    Ok(Download::attachment(body, ContentType::new("text", "csv"), "revisione-autorizzazioni.csv"))
 }
 
 #[get("/regione/revisione.zip")]
@@ -172,7 +160,7 @@ async fn download_zip(
     who: AdminReader,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-) -> Result<Attachment, AppError> {
+) -> Result<Download, AppError> {
     let (lines, docs) = pool
         .read(|c| {
             let lines = load(c)?;
@@ -200,8 +188,8 @@ async fn download_zip(
     }
     let body = zip.finish().map_err(AppError::internal)?.into_inner();
     let detail = json!({ "format": "zip", "rows": lines.len(), "communications": docs.len() });
-    audit_view(access, &who, View::ReviewExport, None, detail).await?;
-    Ok(attachment(body, ContentType::ZIP, "revisione-autorizzazioni.zip"))
+    audit_view(access, who.scope.actor(), View::ReviewExport, None, detail).await?;
+    Ok(Download::attachment(body, ContentType::ZIP, "revisione-autorizzazioni.zip"))
 }
 
 pub fn routes() -> Vec<Route> {

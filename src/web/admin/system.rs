@@ -65,7 +65,7 @@ fn render(
                 dt { "Livello di log" } dd { code { (reloader.level()) } " (chiave " code { "log.level" } ")" }
             }
             h2 { "Liste di revoca (CRL)" }
-            (crate::web::audit::crl_banner(&sources, clock.now_ms()))
+            (crate::web::views::audit::crl_banner(&sources, clock.now_ms()))
             @if !sources.is_empty() {
                 table.data {
                     thead { tr { th scope="col" { "Emittente" } th scope="col" { "File" } th scope="col" { "Carte revocate" } th scope="col" { "Prossimo aggiornamento" } } }

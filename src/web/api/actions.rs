@@ -20,9 +20,10 @@ use crate::repo::writer::Writer;
 use crate::service::actions::{EventInput, add_event, record};
 use crate::service::signed_programmes::{Inspected, inspect, store};
 use crate::web::Site;
-use crate::web::documents::{FileDownload, SignedUpload, download_document, inspect_upload};
+use crate::web::context::{RequestPath, not_found};
 use crate::web::guards::{Operatore, RecipientReader};
-use crate::web::recipients::{RequestPath, not_found};
+use crate::web::uploads::{SignedUpload, download_document, inspect_upload};
+use crate::web::views::download::Download;
 
 /// Numbers or text alike: the rules read text, as from a form.
 fn text(v: &Value) -> String {
@@ -82,7 +83,7 @@ async fn create(
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
 ) -> Result<Created<Json<Value>>, AppError> {
-    let input = super::body(body)?.input();
+    let input = super::body::body(body)?.input();
     let (clock, scope, system) = (clock.inner().clone(), who.scope.clone(), site.system_code.clone());
     let done = match writer.write(move |tx| record(tx, clock.now_ms(), &scope, &system, id, &input)).await {
         Ok(done) => done,
@@ -121,7 +122,7 @@ async fn list(
             Ok(Some(items))
         })
         .await?;
-    let Some(items) = found else { return Err(not_found(access, &who, &path.0).await) };
+    let Some(items) = found else { return Err(not_found(access, &who.principal, "GET", &path.0).await) };
     let detail = json!({ "rows": items.len(), "via": "api" });
     let event = AuditEvent::View { view: View::ActionList, object: Some(format!("recipient:{id}")), detail };
     access.audit(who.scope().actor().clone(), event).await?;
@@ -138,7 +139,7 @@ async fn post_event(
     clock: &State<SharedClock>,
     access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Value>, AppError> {
-    let input = super::body(body)?;
+    let input = super::body::body(body)?;
     let (clock, scope) = (clock.inner().clone(), who.scope.clone());
     match writer.write(move |tx| add_event(tx, clock.now_ms(), &scope, action, &input)).await {
         Ok(version) => Ok(Json(json!({ "id": action, "version": version }))),
@@ -243,7 +244,7 @@ async fn document(
     path: RequestPath,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-) -> Result<FileDownload, AppError> {
+) -> Result<Download, AppError> {
     download_document(&who, document, &path.0, pool, access).await
 }
 

@@ -21,7 +21,7 @@ use crate::repo::{operators, providers};
 use crate::service;
 use crate::web::guards::{AdminReader, Regione};
 
-use super::body;
+use super::body::body;
 
 async fn view(access: &AccessControl, who: &AdminReader, view: View, object: Option<String>) -> Result<(), AppError> {
     access.audit(who.scope.actor().clone(), AuditEvent::View { view, object, detail: json!({ "via": "api" }) }).await

@@ -20,8 +20,8 @@ use crate::repo::appointments::{self, AppointmentRow};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service;
+use crate::web::context::{RequestPath, not_found};
 use crate::web::guards::{Operatore, RecipientReader};
-use crate::web::recipients::{RequestPath, not_found};
 
 fn appointment_json(a: &AppointmentRow) -> Value {
     json!({
@@ -49,7 +49,7 @@ async fn list(
         })
         .await?;
     let Some(rows) = found else {
-        return Err(not_found(access, &who, &path.0).await);
+        return Err(not_found(access, &who.principal, "GET", &path.0).await);
     };
     let detail = json!({ "rows": rows.len(), "via": "api" });
     let event = AuditEvent::View { view: View::AgendaView, object: Some(format!("recipient:{id}")), detail };
@@ -69,7 +69,7 @@ async fn create(
     clock: &State<SharedClock>,
     settings: &State<AgendaSection>,
 ) -> Result<(Status, Json<Value>), AppError> {
-    let draft = super::body(body)?;
+    let draft = super::body::body(body)?;
     let (now, scope, days) = (clock.now_ms(), who.scope.clone(), settings.backdate_days);
     let new_id = match writer.write(move |tx| service::appointments::create(tx, now, &scope, days, id, &draft)).await {
         Ok(new_id) => new_id,
@@ -91,7 +91,7 @@ async fn outcome(
     writer: &State<Writer>,
     clock: &State<SharedClock>,
 ) -> Result<Json<Value>, AppError> {
-    let draft = super::body(body)?;
+    let draft = super::body::body(body)?;
     let (now, scope) = (clock.now_ms(), who.scope.clone());
     match writer.write(move |tx| service::appointments::record_outcome(tx, now, &scope, id, &draft)).await {
         Ok(done) => Ok(Json(json!({
@@ -112,8 +112,8 @@ async fn programme_outcome(
     access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Value>, AppError> {
     let scope = who.scope();
-    let Some(l) = pool.read(move |c| crate::web::outcome::load(c, &scope, id)).await? else {
-        return Err(not_found(access, &who, &path.0).await);
+    let Some(l) = pool.read(move |c| crate::service::outcomes::load(c, &scope, id)).await? else {
+        return Err(not_found(access, &who.principal, "GET", &path.0).await);
     };
     let detail = json!({ "cf": l.voucher.codice_fiscale, "state": l.voucher.state, "via": "api" });
     let event = AuditEvent::View { view: View::OutcomeView, object: Some(format!("recipient:{id}")), detail };
@@ -141,7 +141,7 @@ async fn record_programme_outcome(
     writer: &State<Writer>,
     clock: &State<SharedClock>,
 ) -> Result<(Status, Json<Value>), AppError> {
-    let draft = super::body(body)?;
+    let draft = super::body::body(body)?;
     let (clock, scope) = (clock.inner().clone(), who.scope.clone());
     match writer.write(move |tx| service::outcomes::record(tx, clock.now_ms(), &scope, id, &draft)).await {
         Ok(done) => Ok((Status::Created, Json(json!({ "id": done.id, "state": done.state, "version": done.version })))),

@@ -6,7 +6,7 @@ use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, State, get, post, routes};
 use serde::Deserialize;
 
-use super::body;
+use super::body::body;
 use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::error::AppError;

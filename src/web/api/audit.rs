@@ -16,7 +16,7 @@ use crate::infra::clock::SharedClock;
 use crate::repo::audit_search;
 use crate::repo::pool::ReadPool;
 use crate::service::chain_watch::ChainWatch;
-use crate::web::audit::{Search, interessato_cf, month_range, subject_accesses};
+use crate::web::audit_params::{Search, month_range, parse_cf};
 use crate::web::guards::Revisore;
 
 /// The chain and every signed checkpoint (in the data file and in the checkpoint file), as
@@ -120,8 +120,9 @@ async fn accesses(
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Value>, AppError> {
-    let cf = interessato_cf(cf)?;
-    let rows = subject_accesses(pool, &who.scope, &cf).await?;
+    let cf = parse_cf(cf)?;
+    let (scope, key) = (who.scope.clone(), cf.to_string());
+    let rows = pool.read(move |c| audit_search::accesses_to(&scope, c, &key)).await?;
     let detail = json!({ "cf": cf.as_str(), "rows": rows.len(), "via": "api" });
     access
         .audit(who.scope.actor().clone(), AuditEvent::View { view: View::SubjectReport, object: None, detail })

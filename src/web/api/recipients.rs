@@ -20,8 +20,8 @@ use crate::repo::writer::Writer;
 use crate::repo::{policies, saps, vouchers};
 use crate::service::programmes::save;
 use crate::web::Site;
+use crate::web::context::{RequestPath, not_found};
 use crate::web::guards::{Operatore, RecipientReader};
-use crate::web::recipients::{RequestPath, not_found};
 
 #[get("/recipients?<q>&<state>&<page>")]
 async fn list(
@@ -80,7 +80,7 @@ async fn detail(
         })
         .await?;
     let Some((r, vouchers, sap, policies)) = found else {
-        return Err(not_found(access, &who, &path.0).await);
+        return Err(not_found(access, &who.principal, "GET", &path.0).await);
     };
     let detail = json!({ "cf": r.codice_fiscale, "via": "api" });
     let event = AuditEvent::View { view: View::RecipientView, object: Some(format!("recipient:{id}")), detail };
@@ -118,7 +118,7 @@ async fn programme(
         })
         .await?;
     let Some((ctx, versions)) = found else {
-        return Err(not_found(access, &who, &path.0).await);
+        return Err(not_found(access, &who.principal, "GET", &path.0).await);
     };
     let detail = json!({ "cf": ctx.codice_fiscale, "via": "api" });
     let event = AuditEvent::View { view: View::ProgrammeView, object: Some(format!("recipient:{id}")), detail };
@@ -154,7 +154,7 @@ async fn update_programme(
     clock: &State<SharedClock>,
     site: &State<Site>,
 ) -> Result<Json<Value>, AppError> {
-    let body = super::body(body)?;
+    let body = super::body::body(body)?;
     let fields = body.fields.validate().map_err(AppError::Invalid)?;
     let (now, scope, region, expected) = (clock.now_ms(), who.scope.clone(), site.region_name.clone(), body.version);
     match writer.write(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {

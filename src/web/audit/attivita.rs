@@ -8,32 +8,18 @@ use maud::{Markup, html};
 use rocket::{Route, State, get, routes};
 use serde_json::json;
 
-use super::{Download, audit_view, csv_download, month_of};
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::infra::clock::SharedClock;
 use crate::repo::audit_search::{self, ActivityLine};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
+use crate::web::audit_params::{month_of, month_range};
+use crate::web::context::audit_view;
 use crate::web::guards::Revisore;
+use crate::web::views::download::Download;
 use crate::web::views::layout::page;
-
-/// `yyyy-mm` to the UTC ms range of that Italian local month.
-pub fn month_range(mese: &str) -> Result<(i64, i64), AppError> {
-    let bad =
-        || AppError::Invalid(vec![FieldError { field: "mese".into(), message: "mese non valido (aaaa-mm)".into() }]);
-    let (y, m) = mese.trim().split_once('-').ok_or_else(bad)?;
-    let year: i32 = y.parse().map_err(|_| bad())?;
-    let month: u8 = m.parse().map_err(|_| bad())?;
-    let month = time::Month::try_from(month).map_err(|_| bad())?;
-    let first = time::Date::from_calendar_date(year, month, 1).map_err(|_| bad())?;
-    let next =
-        time::Date::from_calendar_date(if month == time::Month::December { year + 1 } else { year }, month.next(), 1)
-            .map_err(|_| bad())?;
-    let day = |d: time::Date| crate::infra::clock::local_day_start(i64::from(d.to_julian_day()) - 2_440_588);
-    Ok((day(first), day(next)))
-}
 
 /// Totals of a group of lines.
 fn total(lines: &[&ActivityLine]) -> ActivityLine {
@@ -70,7 +56,8 @@ async fn report(
 ) -> Result<Markup, AppError> {
     let mese = mese.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| month_of(clock.now_ms()));
     let lines = load(pool, &who, &mese).await?;
-    audit_view(access, &who, View::ActivityReport, None, json!({ "mese": mese, "rows": lines.len() })).await?;
+    audit_view(access, who.scope.actor(), View::ActivityReport, None, json!({ "mese": mese, "rows": lines.len() }))
+        .await?;
     let mut providers: Vec<(Option<i64>, String)> = Vec::new();
     for l in &lines {
         let key = (l.provider_id, l.provider_name.clone().unwrap_or_else(|| "Regione e personale interno".into()));
@@ -161,9 +148,15 @@ async fn report_csv(
         "scaricamenti",
         "tentativi_negati",
     ];
-    let file = csv_download(&format!("attivita-{mese}.csv"), &header, &rows)?;
-    audit_view(access, &who, View::ActivityExport, None, json!({ "mese": mese, "rows": rows.len(), "format": "csv" }))
-        .await?;
+    let file = Download::csv(&format!("attivita-{mese}.csv"), &header, &rows)?;
+    audit_view(
+        access,
+        who.scope.actor(),
+        View::ActivityExport,
+        None,
+        json!({ "mese": mese, "rows": rows.len(), "format": "csv" }),
+    )
+    .await?;
     Ok(file)
 }
 

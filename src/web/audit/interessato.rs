@@ -8,39 +8,19 @@ use maud::{Markup, html};
 use rocket::{Route, State, get, routes};
 use serde_json::json;
 
-use super::registro::{CSV_HEADER, csv_row};
-use super::{Download, action_label, audit_view, csv_download, outcome_label};
-use crate::access::{AccessControl, AuditScope};
+use crate::access::AccessControl;
 use crate::domain::audit_event::View;
-use crate::domain::codice_fiscale::CodiceFiscale;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::infra::clock::{SharedClock, format_it};
-use crate::repo::audit_search::{self, AuditLine, RecipientKey};
+use crate::repo::audit_search::{self};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
+use crate::web::audit_params::parse_cf;
+use crate::web::context::audit_view;
 use crate::web::guards::Revisore;
+use crate::web::views::audit::{CSV_HEADER, action_label, csv_row, outcome_label};
+use crate::web::views::download::Download;
 use crate::web::views::layout::page;
-
-/// The codice fiscale asked for, checked.
-pub fn parse_cf(cf: &str) -> Result<CodiceFiscale, AppError> {
-    CodiceFiscale::parse(cf.trim()).map_err(|_| {
-        AppError::Invalid(vec![FieldError { field: "cf".into(), message: "codice fiscale non valido".into() }])
-    })
-}
-
-/// Every access to the person's data, oldest first.
-pub async fn accesses(
-    pool: &Arc<ReadPool>,
-    scope: &AuditScope,
-    cf: &CodiceFiscale,
-) -> Result<Vec<AuditLine>, AppError> {
-    let (scope, cf) = (scope.clone(), cf.to_string());
-    pool.read(move |c| {
-        let id = audit_search::recipient_id(&scope, c, &cf)?;
-        audit_search::subject_accesses(&scope, c, &RecipientKey { id, cf })
-    })
-    .await
-}
 
 fn ask_form(cf: &str) -> Markup {
     html! {
@@ -81,9 +61,10 @@ async fn report(
         }
         Err(e) => return Err(e),
     };
-    let lines = accesses(pool, &who.scope, &cf).await?;
+    let (scope, key) = (who.scope.clone(), cf.to_string());
+    let lines = pool.read(move |c| audit_search::accesses_to(&scope, c, &key)).await?;
     let detail = json!({ "cf": cf.as_str(), "rows": lines.len() });
-    audit_view(access, &who, View::SubjectReport, None, detail).await?;
+    audit_view(access, who.scope.actor(), View::SubjectReport, None, detail).await?;
     let now = clock.now_ms();
     Ok(page(
         Some(site),
@@ -123,12 +104,13 @@ async fn report_csv(
     access: &State<Arc<AccessControl>>,
 ) -> Result<Download, AppError> {
     let cf = parse_cf(cf)?;
-    let lines = accesses(pool, &who.scope, &cf).await?;
+    let (scope, key) = (who.scope.clone(), cf.to_string());
+    let lines = pool.read(move |c| audit_search::accesses_to(&scope, c, &key)).await?;
     let rows: Vec<Vec<String>> = lines.iter().map(csv_row).collect();
-    let file = csv_download(&format!("accessi-{cf}.csv"), &CSV_HEADER, &rows)?;
+    let file = Download::csv(&format!("accessi-{cf}.csv"), &CSV_HEADER, &rows)?;
     audit_view(
         access,
-        &who,
+        who.scope.actor(),
         View::SubjectExport,
         None,
         json!({ "cf": cf.as_str(), "rows": rows.len(), "format": "csv" }),

@@ -5,96 +5,30 @@
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::{FromForm, Route, State, get, routes};
+use rocket::{Route, State, get, routes};
 use serde_json::json;
 
-use super::{
-    Download, action_label, audit_view, chain_banner, csv_download, day_after, detail_summary, outcome_label,
-    parse_day, short_cert,
-};
-use crate::access::{AccessControl, AuditScope};
+use crate::access::AccessControl;
 use crate::domain::audit_event::View;
-use crate::domain::codice_fiscale::CodiceFiscale;
-use crate::error::{AppError, FieldError};
-use crate::infra::clock::{format_iso, format_it};
-use crate::repo::audit_search::{self, AuditFilter, AuditLine, RecipientKey};
+use crate::error::AppError;
+use crate::infra::clock::format_it;
+use crate::repo::audit_search::{self, AuditLine};
 use crate::repo::pool::ReadPool;
 use crate::repo::providers;
 use crate::service::chain_watch::ChainWatch;
 use crate::web::Site;
-use crate::web::admin::q;
+use crate::web::audit_params::Search;
+use crate::web::context::audit_view;
 use crate::web::guards::Revisore;
+use crate::web::views::audit::{
+    CSV_HEADER, action_label, chain_banner, csv_row, detail_summary, outcome_label, short_cert,
+};
+use crate::web::views::download::Download;
 use crate::web::views::layout::page;
 
 const PAGE: usize = 50;
 /// Rows in one CSV export; narrow the search for more.
 pub const EXPORT_MAX: usize = 100_000;
-
-/// The search as typed (query string), kept to refill the form and build links.
-#[derive(Debug, Clone, Default, FromForm, serde::Serialize)]
-pub struct Search {
-    pub operatore: Option<String>,
-    pub soggetto: Option<i64>,
-    pub cf: Option<String>,
-    pub azione: Option<String>,
-    pub esito: Option<String>,
-    pub dal: Option<String>,
-    pub al: Option<String>,
-}
-
-fn given(v: &Option<String>) -> Option<String> {
-    v.as_ref().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
-}
-
-fn invalid(field: &str, message: &str) -> AppError {
-    AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
-}
-
-impl Search {
-    /// The filter, with the person's codice fiscale resolved to their id (if known).
-    pub fn filter(&self, scope: &AuditScope, conn: &rusqlite::Connection) -> Result<AuditFilter, AppError> {
-        let recipient = match given(&self.cf) {
-            None => None,
-            Some(cf) => {
-                let cf = CodiceFiscale::parse(&cf).map_err(|_| invalid("cf", "codice fiscale non valido"))?;
-                let id = audit_search::recipient_id(scope, conn, cf.as_str())?;
-                Some(RecipientKey { id, cf: cf.to_string() })
-            }
-        };
-        let outcome = given(&self.esito);
-        if outcome.as_deref().is_some_and(|o| !matches!(o, "ok" | "denied" | "error")) {
-            return Err(invalid("esito", "esito non valido"));
-        }
-        Ok(AuditFilter {
-            operator_cf: given(&self.operatore).map(|s| s.to_uppercase()),
-            provider: self.soggetto.filter(|p| *p > 0),
-            recipient,
-            action: given(&self.azione),
-            outcome,
-            from_ms: given(&self.dal).map(|d| parse_day("dal", &d)).transpose()?,
-            to_ms: given(&self.al).map(|d| parse_day("al", &d).map(day_after)).transpose()?,
-        })
-    }
-
-    /// The query string of this search (to page on or export it).
-    pub fn query(&self) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("operatore", given(&self.operatore)),
-            ("soggetto", self.soggetto.map(|s| s.to_string())),
-            ("cf", given(&self.cf)),
-            ("azione", given(&self.azione)),
-            ("esito", given(&self.esito)),
-            ("dal", given(&self.dal)),
-            ("al", given(&self.al)),
-        ] {
-            if let Some(v) = v {
-                parts.push(format!("{k}={}", q(&v)));
-            }
-        }
-        parts.join("&")
-    }
-}
 
 fn form(s: &Search, actions: &[String], provider_names: &[(crate::domain::ids::ProviderId, String)]) -> Markup {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -172,7 +106,7 @@ async fn registro(
         Err(e) => return Err(e),
     };
     let detail = json!({ "search": s, "before": prima, "rows": lines.len() });
-    audit_view(access, &who, View::AuditSearch, None, detail).await?;
+    audit_view(access, who.scope.actor(), View::AuditSearch, None, detail).await?;
     let query = s.query();
     let sep = if query.is_empty() { "" } else { "&" };
     Ok(page(
@@ -182,7 +116,7 @@ async fn registro(
         html! {
             h1 { "Registro accessi" }
             (chain_banner(&watch.snapshot()))
-            (super::crl_banner(&access.revocation_sources(), access.now_ms()))
+            (crate::web::views::audit::crl_banner(&access.revocation_sources(), access.now_ms()))
             p { "Chiave pubblica dei checkpoint: " code.wrap { (watch.public_key_hex()) } }
             (form(&s, &actions, &names))
             @if let Some(fields) = &error { (crate::web::forms::error_summary(fields)) }
@@ -199,43 +133,6 @@ async fn registro(
     ))
 }
 
-/// The CSV row of an audit line (also used by the data-subject export).
-pub fn csv_row(l: &AuditLine) -> Vec<String> {
-    vec![
-        l.seq.to_string(),
-        format_iso(l.ts),
-        format_it(l.ts),
-        l.actor_cf.clone(),
-        l.actor_name.clone().unwrap_or_default(),
-        l.actor_role.clone().unwrap_or_default(),
-        l.provider_id.map(|p| p.to_string()).unwrap_or_default(),
-        l.provider_name.clone().unwrap_or_default(),
-        l.cert_sha256.clone().unwrap_or_default(),
-        l.client_ip.clone().unwrap_or_default(),
-        l.action.clone(),
-        l.object.clone().unwrap_or_default(),
-        l.outcome.clone(),
-        l.detail.clone(),
-    ]
-}
-
-pub const CSV_HEADER: [&str; 14] = [
-    "n",
-    "ts_utc",
-    "data_ora",
-    "cf_operatore",
-    "nome",
-    "profilo",
-    "id_soggetto",
-    "soggetto",
-    "certificato_sha256",
-    "ip",
-    "azione",
-    "oggetto",
-    "esito",
-    "dettaglio",
-];
-
 #[get("/revisione/registro.csv?<s..>")]
 async fn registro_csv(
     who: Revisore,
@@ -251,9 +148,9 @@ async fn registro_csv(
         })
         .await?;
     let rows: Vec<Vec<String>> = lines.iter().map(csv_row).collect();
-    let file = csv_download("registro-accessi.csv", &CSV_HEADER, &rows)?;
+    let file = Download::csv("registro-accessi.csv", &CSV_HEADER, &rows)?;
     let detail = json!({ "search": s, "rows": rows.len(), "truncated": more, "format": "csv" });
-    audit_view(access, &who, View::AuditExport, None, detail).await?;
+    audit_view(access, who.scope.actor(), View::AuditExport, None, detail).await?;
     Ok(file)
 }
 

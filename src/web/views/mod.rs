@@ -1,4 +1,13 @@
-//! maud views: the layout and the pages that are not a screen group of their own.
+//! maud views: the layout, the pages that are not a screen group of their own, and the
+//! pieces several screens show (paging, option lists, downloads, the agenda section, ...).
+//! Screens import from here, never from one another.
 
+pub mod admin;
+pub mod agenda;
+pub mod audit;
+pub mod documents;
+pub mod download;
 pub mod layout;
+pub mod outcome;
+pub mod pager;
 pub mod pages;

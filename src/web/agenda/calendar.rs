@@ -1,0 +1,119 @@
+//! `/agenda`: the provider's appointments in a period, by sede and tutor.
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::{Route, State, get, routes};
+use serde_json::json;
+use time::{Date, Duration};
+
+use crate::access::{AccessControl, RecipientScope};
+use crate::domain::appointment::show_stamp;
+use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::ids::{OperatorId, SedeId};
+use crate::domain::text::{iso, italian_date, parse_date};
+use crate::error::AppError;
+use crate::infra::clock::{SharedClock, local_datetime};
+use crate::repo::appointments::{self, AGENDA_LIMIT, AgendaFilter};
+use crate::repo::codes::{self};
+use crate::repo::pool::ReadPool;
+use crate::service::appointments::choices;
+use crate::web::Site;
+use crate::web::forms::{select, text_field};
+use crate::web::guards::Operatore;
+use crate::web::views::agenda::{outcome_label, sede_options, tutor_options};
+use crate::web::views::layout::page;
+
+fn day_after(d: Date) -> String {
+    iso(d.next_day().unwrap_or(d))
+}
+
+#[get("/agenda?<dal>&<al>&<sede>&<tutor>")]
+async fn agenda(
+    who: Operatore,
+    dal: Option<String>,
+    al: Option<String>,
+    sede: Option<i64>,
+    tutor: Option<i64>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let now = local_datetime(clock.now_ms());
+    let today = now.date();
+    let from =
+        dal.as_deref().and_then(parse_date).unwrap_or_else(|| today.checked_sub(Duration::days(7)).unwrap_or(today));
+    let to = al
+        .as_deref()
+        .and_then(parse_date)
+        .filter(|t| *t >= from)
+        .unwrap_or_else(|| from.checked_add(Duration::days(37)).unwrap_or(from));
+    // One year at most: the agenda is a working list, not an export.
+    let to = to.min(from.checked_add(Duration::days(366)).unwrap_or(to));
+    let filter = AgendaFilter {
+        from: iso(from),
+        until: day_after(to),
+        sede: sede.filter(|s| *s > 0).map(SedeId::from_db),
+        tutor: tutor.filter(|t| *t > 0).map(OperatorId::from_db),
+    };
+    let (scope, f) = (who.scope.clone(), filter.clone());
+    let (rows, choices, labels) = pool
+        .read(move |c| {
+            let rows = appointments::agenda(c, &scope, &f)?;
+            Ok((rows, choices(c, &RecipientScope::Provider(scope))?, codes::labels(c)?))
+        })
+        .await?;
+    let detail =
+        json!({ "from": filter.from, "until": filter.until, "sede": sede, "tutor": tutor, "rows": rows.len() });
+    let event =
+        AuditEvent::View { view: View::AgendaView, object: Some(format!("provider:{}", who.scope.provider())), detail };
+    access.audit(who.scope.actor().clone(), event).await?;
+    let now_stamp = crate::domain::appointment::local_stamp(now);
+    let opt = |v: Option<i64>| v.filter(|v| *v > 0).map(|v| v.to_string()).unwrap_or_default();
+    Ok(page(
+        Some(site),
+        "Agenda",
+        Some(&who.principal),
+        html! {
+            h1 { "Agenda degli appuntamenti" }
+            p.lead { "Gli appuntamenti del soggetto accreditato, in ora italiana. Per fissarne uno, aprire la scheda della persona dal "
+                a href="/cruscotto" { "cruscotto" } "." }
+            p { a.button.secondary href="/agenda/segnalazioni" { "Assenze ingiustificate e rifiuti da segnalare al CPI" } }
+            form.search method="get" action="/agenda" role="search" {
+                (text_field("dal", "Dal", &iso(from), &[], "date", false))
+                (text_field("al", "Al", &iso(to), &[], "date", false))
+                (select("sede", "Sede", &opt(sede), &sede_options(&choices.sedi, "tutte"), &[]))
+                (select("tutor", "Tutor", &opt(tutor), &tutor_options(&choices.tutors, "tutti"), &[]))
+                button.button type="submit" { "Filtra" }
+            }
+            table.data {
+                caption { (rows.len()) " appuntamenti dal " (italian_date(&iso(from))) " al " (italian_date(&iso(to)))
+                    @if rows.len() as i64 >= AGENDA_LIMIT { " (primi " (AGENDA_LIMIT) ": restringere il periodo)" } }
+                thead { tr {
+                    th scope="col" { "Data e ora" } th scope="col" { "Destinatario" } th scope="col" { "Tipo" }
+                    th scope="col" { "Sede" } th scope="col" { "Tutor" } th scope="col" { "Esito" }
+                } }
+                tbody {
+                    @for a in &rows {
+                        tr {
+                            td { (show_stamp(&a.starts_at)) }
+                            td { a href={ "/destinatari/" (a.recipient_id) "#appuntamenti" } { (a.recipient) } br; code { (a.codice_fiscale) } }
+                            td { (labels.label("tipo_appuntamento", &a.kind)) }
+                            td { (a.sede.clone().unwrap_or_else(|| "—".into())) }
+                            td { (a.tutor.clone().unwrap_or_else(|| "—".into())) }
+                            td {
+                                @if a.outcome.is_none() && a.starts_at > now_stamp { "in programma" }
+                                @else { (outcome_label(a.outcome.as_deref())) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![agenda]
+}

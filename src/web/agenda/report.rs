@@ -1,0 +1,214 @@
+//! `/agenda/segnalazioni`: the month's unjustified absences, refusals and drops for the CPI,
+//! printable and as CSV.
+
+use std::sync::Arc;
+
+use maud::{Markup, html};
+use rocket::{Route, State, get, routes};
+use serde_json::json;
+use time::Date;
+
+use crate::access::AccessControl;
+use crate::domain::appointment::show_stamp;
+use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::text::{iso, italian_date, parse_date};
+use crate::error::AppError;
+use crate::infra::clock::{SharedClock, local_datetime};
+use crate::repo::appointments::{self, AppointmentRow};
+use crate::repo::codes::{self, Labels};
+use crate::repo::outcomes::{self, DroppedRow};
+use crate::repo::pool::ReadPool;
+use crate::web::Site;
+use crate::web::forms::text_field;
+use crate::web::guards::Operatore;
+use crate::web::views::agenda::outcome_label;
+use crate::web::views::download::Download;
+use crate::web::views::layout::page;
+use crate::web::views::pager::q;
+
+/// `yyyy-mm` to the month's first day and the next month's first day.
+fn month_range(mese: Option<&str>, today: Date) -> (Date, Date) {
+    let first = mese
+        .and_then(|m| parse_date(&format!("{}-01", m.trim())))
+        .unwrap_or_else(|| today.replace_day(1).unwrap_or(today));
+    (first, crate::domain::appointment::add_months(first, 1))
+}
+
+struct Report {
+    first: Date,
+    next: Date,
+    rows: Vec<AppointmentRow>,
+    dropped: Vec<DroppedRow>,
+    labels: Labels,
+}
+
+async fn report_data(
+    who: &Operatore,
+    mese: Option<&str>,
+    pool: &Arc<ReadPool>,
+    clock: &SharedClock,
+) -> Result<Report, AppError> {
+    let (first, next) = month_range(mese, local_datetime(clock.now_ms()).date());
+    let scope = who.scope.clone();
+    let (from, until) = (iso(first), iso(next));
+    let (rows, dropped, labels) = pool
+        .read(move |c| {
+            Ok((
+                appointments::reportable(c, &scope, &from, &until)?,
+                outcomes::dropped(c, &scope, &from, &until)?,
+                codes::labels(c)?,
+            ))
+        })
+        .await?;
+    Ok(Report { first, next, rows, dropped, labels })
+}
+
+async fn audit_report(access: &AccessControl, who: &Operatore, r: &Report, format: &str) -> Result<(), AppError> {
+    let detail = json!({ "month": iso(r.first), "rows": r.rows.len(), "dropped": r.dropped.len(), "format": format });
+    let event = AuditEvent::View {
+        view: View::RefusalReport,
+        object: Some(format!("provider:{}", who.scope.provider())),
+        detail,
+    };
+    access.audit(who.scope.actor().clone(), event).await
+}
+
+#[get("/agenda/segnalazioni?<mese>")]
+async fn report(
+    who: Operatore,
+    mese: Option<String>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    clock: &State<SharedClock>,
+    site: &State<Site>,
+) -> Result<Markup, AppError> {
+    let r = report_data(&who, mese.as_deref(), pool, clock).await?;
+    audit_report(access, &who, &r, "html").await?;
+    let first_iso = iso(r.first);
+    let month = first_iso.get(..7).unwrap_or_default();
+    let provider = who.principal.operator().provider.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+    Ok(page(
+        Some(site),
+        "Segnalazioni al CPI",
+        Some(&who.principal),
+        html! {
+            nav.breadcrumb aria-label="Percorso" { a href="/agenda" { "Agenda" } " › Segnalazioni al CPI" }
+            article.print-module {
+                p.region { (site.region_name) " — Assegno di Ricollocazione" }
+                h1 { "Assenze ingiustificate e rifiuti da segnalare al CPI" }
+                p.lead { (provider) " — dal " (italian_date(&iso(r.first))) " al "
+                    (italian_date(&iso(r.next.previous_day().unwrap_or(r.next)))) }
+                form.search method="get" action="/agenda/segnalazioni" {
+                    (text_field("mese", "Mese", month, &[], "month", false))
+                    button.button type="submit" { "Mostra" }
+                    " " a.button.secondary href={ "/agenda/segnalazioni.csv?mese=" (q(month)) } { "Scarica CSV" }
+                }
+                p.note { "Per la versione stampata usare il comando Stampa del browser: menu e pulsanti non vengono stampati." }
+                table.data {
+                    caption { (r.rows.len()) " assenze ingiustificate e rifiuti" }
+                    thead { tr {
+                        th scope="col" { "Data e ora" } th scope="col" { "Persona" } th scope="col" { "Codice fiscale" }
+                        th scope="col" { "Assegno" } th scope="col" { "CPI" } th scope="col" { "Appuntamento" }
+                        th scope="col" { "Esito" } th scope="col" { "Nota" }
+                    } }
+                    tbody {
+                        @for a in &r.rows {
+                            tr {
+                                td { (show_stamp(&a.starts_at)) }
+                                td { a href={ "/destinatari/" (a.recipient_id) } { (a.recipient) } }
+                                td { code { (a.codice_fiscale) } }
+                                td { (a.voucher_code) } td { (a.cpi) }
+                                td { (r.labels.label("tipo_appuntamento", &a.kind)) }
+                                td { (outcome_label(a.outcome.as_deref())) }
+                                td { (a.outcome_note) }
+                            }
+                        }
+                    }
+                }
+                table.data {
+                    caption { (r.dropped.len()) " abbandoni del programma" }
+                    thead { tr {
+                        th scope="col" { "Data" } th scope="col" { "Persona" } th scope="col" { "Codice fiscale" }
+                        th scope="col" { "Assegno" } th scope="col" { "CPI" } th scope="col" { "Motivo" }
+                    } }
+                    tbody {
+                        @for d in &r.dropped {
+                            tr {
+                                td { (italian_date(&d.event_date)) }
+                                td { a href={ "/destinatari/" (d.recipient_id) "/esito" } { (d.recipient) } }
+                                td { code { (d.codice_fiscale) } }
+                                td { (d.voucher_code) } td { (d.cpi) } td { (d.note) }
+                            }
+                        }
+                    }
+                }
+                p { "Luogo e data: ______________________________" }
+                div.signatures { div.signature-box { "Il legale rappresentante o suo delegato" } }
+            }
+        },
+    ))
+}
+
+#[get("/agenda/segnalazioni.csv?<mese>")]
+async fn report_csv(
+    who: Operatore,
+    mese: Option<String>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    clock: &State<SharedClock>,
+) -> Result<Download, AppError> {
+    let r = report_data(&who, mese.as_deref(), pool, clock).await?;
+    audit_report(access, &who, &r, "csv").await?;
+    let mut rows: Vec<Vec<String>> = r
+        .rows
+        .iter()
+        .map(|a| {
+            vec![
+                a.starts_at.replace('T', " "),
+                a.codice_fiscale.clone(),
+                a.recipient.clone(),
+                a.voucher_code.clone(),
+                a.cpi.clone(),
+                a.outcome.clone().unwrap_or_default(),
+                r.labels.label("tipo_appuntamento", &a.kind),
+                a.outcome_note.clone(),
+            ]
+        })
+        .collect();
+    rows.extend(r.dropped.iter().map(|d| {
+        vec![
+            d.event_date.clone(),
+            d.codice_fiscale.clone(),
+            d.recipient.clone(),
+            d.voucher_code.clone(),
+            d.cpi.clone(),
+            "dropped".into(),
+            String::new(),
+            d.note.clone(),
+        ]
+    }));
+    let name = format!("segnalazioni-cpi-{}.csv", iso(r.first).get(..7).unwrap_or_default());
+    Download::csv(
+        &name,
+        &["data", "codice_fiscale", "persona", "assegno", "cpi", "esito", "appuntamento", "nota"],
+        &rows,
+    )
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![report, report_csv]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_month_is_its_first_day_to_the_next_first_day() {
+        let today = date!(2026 - 11 - 26);
+        assert_eq!(month_range(None, today), (date!(2026 - 11 - 01), date!(2026 - 12 - 01)));
+        assert_eq!(month_range(Some("2026-12"), today), (date!(2026 - 12 - 01), date!(2027 - 01 - 01)));
+        assert_eq!(month_range(Some("rubbish"), today).0, date!(2026 - 11 - 01));
+    }
+}

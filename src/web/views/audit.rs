@@ -1,0 +1,141 @@
+//! How the audit trail reads to people: action and outcome names, the summary of a row,
+//! the chain and CRL banners, the CSV layout of the registro.
+
+use maud::{Markup, html};
+
+use crate::infra::clock::{format_iso, format_it};
+use crate::repo::audit_search::AuditLine;
+use crate::service::chain_watch::ChainStatus;
+
+/// What an action means, in words for the auditor and for the person asking.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "access.login" => "accesso (primo del giorno)",
+        "access.denied" => "tentativo respinto",
+        "recipient.list" => "elenco / ricerca persone",
+        "recipient.view" => "scheda della persona",
+        "sap.view" => "SAP della persona",
+        "programme.view" => "programma di ricerca intensiva",
+        "programme.update" => "modifica del programma",
+        "document.download" => "documento scaricato",
+        "import.sap" => "SAP importata",
+        "import.assignments" => "assegnazioni importate",
+        "operator.view" => "scheda operatore",
+        "operator.list" => "elenco operatori",
+        "provider.view" => "scheda soggetto",
+        "provider.list" => "elenco soggetti",
+        "audit.search" => "consultazione del registro",
+        "audit.export" => "esportazione del registro",
+        "audit.subject_report" => "accessi a un interessato",
+        "audit.subject_export" => "esportazione accessi a un interessato",
+        "audit.activity" => "attività periodica",
+        "audit.activity_export" => "esportazione attività periodica",
+        "audit.prune" => "cancellazione righe oltre la conservazione",
+        "anomaly.detect" => "anomalia rilevata",
+        "anomaly.suspend" => "sospensione per anomalia",
+        "anomaly.archive" => "anomalia archiviata",
+        "notice.acknowledge" => "presa visione dell'informativa",
+        other => other,
+    }
+}
+
+pub fn outcome_label(outcome: &str) -> &str {
+    match outcome {
+        "ok" => "eseguito",
+        "denied" => "negato",
+        "error" => "errore",
+        other => other,
+    }
+}
+
+/// The refusal reason of an `access.denied` row, or the path of a refused request.
+pub fn detail_summary(line: &AuditLine) -> String {
+    let Ok(detail) = serde_json::from_str::<serde_json::Value>(&line.detail) else { return String::new() };
+    let mut parts = Vec::new();
+    for key in ["reason", "path", "cf", "q", "via"] {
+        if let Some(v) = detail.get(key).and_then(|v| v.as_str()).filter(|v| !v.is_empty()) {
+            parts.push(format!("{key}: {v}"));
+        }
+    }
+    parts.join(" · ")
+}
+
+/// The first 12 hex digits of a certificate fingerprint: enough to tell cards apart.
+pub fn short_cert(sha: Option<&str>) -> String {
+    sha.map(|s| s.get(..12).unwrap_or(s).to_owned()).unwrap_or_else(|| "—".into())
+}
+
+/// "integro fino a N, ultimo checkpoint M alle ...": the background verification's result.
+pub fn chain_banner(s: &ChainStatus) -> Markup {
+    let checkpoint = match s.last_checkpoint {
+        Some((seq, ts)) => format!("ultimo checkpoint firmato alla riga {seq} alle {}", format_it(ts)),
+        None => "nessun checkpoint firmato ancora".into(),
+    };
+    html! {
+        @match (&s.checked_at, &s.broken) {
+            (None, _) => div.alert.alert-info role="status" { p { "Verifica della catena di audit in corso (" (checkpoint) ")." } }
+            (Some(at), None) => div.alert.alert-success role="status" {
+                p { strong { "Catena integra fino alla riga " (s.verified_seq) } ", " (checkpoint) ". " "Verificata alle " (format_it(*at)) @if let Some(full) = s.full_at { " (verifica completa alle " (format_it(full)) ")" } "." }
+                @if let Some(p) = s.pruned_to { p { "Righe fino alla " (p) " cancellate per fine conservazione, con checkpoint firmato." } }
+            }
+            (Some(at), Some((seq, why))) => div.alert.alert-danger role="alert" {
+                p { strong { "Catena di audit INTERROTTA alla riga " (seq) } ": " (why) ". Integra fino alla riga " (s.verified_seq) ". Verificata alle " (format_it(*at)) "." }
+                p { "Avvisare subito il responsabile della sicurezza e conservare una copia del file dati." }
+            }
+        }
+    }
+}
+
+/// The CRLs in force and those past their nextUpdate (still used, to be replaced).
+pub fn crl_banner(sources: &[crate::infra::crl::CrlSource], now_ms: i64) -> Markup {
+    let expired: Vec<_> = sources.iter().filter(|s| s.next_update_ms.is_some_and(|n| n < now_ms)).collect();
+    html! {
+        @if sources.is_empty() {
+            p { "Nessuna CRL configurata (tls.crl): la revoca delle carte non viene controllata." }
+        } @else if expired.is_empty() {
+            p { (sources.len()) " CRL in vigore, tutte aggiornate." }
+        } @else {
+            div.alert.alert-danger role="alert" {
+                p { strong { "CRL scadute: " } "sono ancora in uso, ma le carte revocate dopo la loro emissione non vengono riconosciute. Installare le CRL aggiornate (il server le ricarica da solo)." }
+                ul { @for s in &expired { li { (s.issuer) " — " (s.path.display()) ", da aggiornare dal " (s.next_update_ms.map(format_it).unwrap_or_default()) } } }
+            }
+        }
+    }
+}
+
+/// The CSV row of an audit line (also used by the data-subject export).
+pub fn csv_row(l: &AuditLine) -> Vec<String> {
+    vec![
+        l.seq.to_string(),
+        format_iso(l.ts),
+        format_it(l.ts),
+        l.actor_cf.clone(),
+        l.actor_name.clone().unwrap_or_default(),
+        l.actor_role.clone().unwrap_or_default(),
+        l.provider_id.map(|p| p.to_string()).unwrap_or_default(),
+        l.provider_name.clone().unwrap_or_default(),
+        l.cert_sha256.clone().unwrap_or_default(),
+        l.client_ip.clone().unwrap_or_default(),
+        l.action.clone(),
+        l.object.clone().unwrap_or_default(),
+        l.outcome.clone(),
+        l.detail.clone(),
+    ]
+}
+
+pub const CSV_HEADER: [&str; 14] = [
+    "n",
+    "ts_utc",
+    "data_ora",
+    "cf_operatore",
+    "nome",
+    "profilo",
+    "id_soggetto",
+    "soggetto",
+    "certificato_sha256",
+    "ip",
+    "azione",
+    "oggetto",
+    "esito",
+    "dettaglio",
+];
