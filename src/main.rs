@@ -9,8 +9,9 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use ricolloca::cli::demo;
-use ricolloca::cli::{self, CliError, OperatorArgs, ProviderArgs};
+use ricolloca::cli::{self, OperatorArgs, ProviderArgs};
 use ricolloca::config::{CONFIG_ENV, Config};
+use ricolloca::error::AppError;
 use ricolloca::infra::clock::{SharedClock, SystemClock};
 use ricolloca::{infra, repo, server};
 
@@ -272,7 +273,7 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ricolloca: {e}");
+            eprintln!("ricolloca: {}", e.for_command_line());
             ExitCode::from(1)
         }
     }
@@ -282,11 +283,11 @@ fn clock() -> SharedClock {
     Arc::new(SystemClock)
 }
 
-fn data_path(config: Option<&Path>) -> Result<PathBuf, CliError> {
+fn data_path(config: Option<&Path>) -> Result<PathBuf, AppError> {
     Ok(Config::load(config)?.data)
 }
 
-fn run(command: Command) -> Result<ExitCode, CliError> {
+fn run(command: Command) -> Result<ExitCode, AppError> {
     match command {
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;
@@ -438,14 +439,15 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         }
         Command::Manual { out, region } => {
             let html = ricolloca::web::manual::standalone_html(region.as_deref().unwrap_or("Regione"));
-            std::fs::write(&out, html).map_err(|e| CliError::Other(format!("{}: {e}", out.display())))?;
+            std::fs::write(&out, html)
+                .map_err(|e| AppError::declined_by(format!("{}: file non accessibile", out.display()), e))?;
             println!("Manuale scritto in {} ({} capitoli).", out.display(), ricolloca::web::manual::chapter_count());
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { config } => {
             let config = Config::load(config.as_deref())?;
             let report = ricolloca::runtime::status::query(&config.data).map_err(|e| {
-                CliError::Other(format!(
+                AppError::declined(format!(
                     "il servizio non risponde su {} ({e}): non è in esecuzione?",
                     ricolloca::runtime::status::socket_path(&config.data).display()
                 ))
@@ -512,7 +514,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
     }
 }
 
-fn serve(config: &Config) -> Result<ExitCode, CliError> {
+fn serve(config: &Config) -> Result<ExitCode, AppError> {
     let _log = infra::logging::init(Some(&config.log_dir), config.log.keep_days, &config.log.level);
     let rocket = server::build(config, clock())?;
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
@@ -524,8 +526,8 @@ fn serve(config: &Config) -> Result<ExitCode, CliError> {
         // bench reached 68 threads and 190 MB; a small margin over the pool is enough.
         .max_blocking_threads(repo::pool::READERS + 8)
         .build()
-        .map_err(|e| CliError::Other(format!("runtime: {e}")))?;
-    runtime.block_on(rocket.launch()).map_err(|e| CliError::Other(format!("server: {e}")))?;
+        .map_err(|e| AppError::declined(format!("runtime: {e}")))?;
+    runtime.block_on(rocket.launch()).map_err(|e| AppError::declined(format!("server: {e}")))?;
     tracing::info!(schema = repo::SCHEMA_VERSION, "server stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -86,7 +86,7 @@ impl AccessControl {
             return Err(self.refuse(Refusal::CertificateNotValidNow, req, &cert, None).await);
         }
         let (revoked, covered) = {
-            let list = self.revocations.read().map_err(|_| AppError::internal("revocation list lock poisoned"))?;
+            let list = self.revocations.read().map_err(|_| AppError::unexpected("revocation list lock poisoned"))?;
             (list.is_revoked(&cert.issuer_der, &cert.serial), list.covers(&cert.issuer_der))
         };
         if revoked {

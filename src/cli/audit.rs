@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CliError, field, open_data, open_for_verify, os_user};
+use super::{open_data, open_for_verify, os_user};
 use crate::access::AdminAuthority;
 use crate::config::Config;
+use crate::error::AppError;
 use crate::infra::audit::ChainReport;
 use crate::infra::clock::Clock;
 use crate::repo::{self, audit};
@@ -17,28 +18,29 @@ pub fn audit_checkpoint(
     clock: &dyn Clock,
     key: &Path,
     file: &Path,
-) -> Result<Option<crate::infra::checkpoint::Checkpoint>, CliError> {
+) -> Result<Option<crate::infra::checkpoint::Checkpoint>, AppError> {
     let mut conn = open_data(data, clock)?;
     let key = service::audit::signing_key(&conn, key)?;
     let now = clock.now_ms();
     let cp = repo::write_once(&mut conn, |tx| service::audit::write_checkpoint(tx, now, &key))?;
     if let Some(cp) = &cp {
         crate::infra::checkpoint::append_to_file(file, cp)
-            .map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
+            .map_err(|e| AppError::declined_by(format!("{}: file non accessibile", file.display()), e))?;
     }
     Ok(cp)
 }
 
 /// The trusted public key: a file with the key in hex (as `audit pubkey` prints it).
-pub fn read_public_key(path: &Path) -> Result<Vec<u8>, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
+pub fn read_public_key(path: &Path) -> Result<Vec<u8>, AppError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::declined_by(format!("{}: file non accessibile", path.display()), e))?;
     hex::decode(text.trim()).ok().filter(|k| k.len() == 32).ok_or_else(|| {
-        CliError::Other(format!("{}: chiave pubblica non valida (attesi 64 caratteri esadecimali)", path.display()))
+        AppError::declined(format!("{}: chiave pubblica non valida (attesi 64 caratteri esadecimali)", path.display()))
     })
 }
 
 /// Verifies the chain of a data file (live or a copy) without writing to it.
-pub fn audit_verify(data: &Path) -> Result<(ChainReport, i64), CliError> {
+pub fn audit_verify(data: &Path) -> Result<(ChainReport, i64), AppError> {
     let conn = open_for_verify(data)?;
     let report = audit::verify(&conn)?;
     let rows = audit::count(&conn)?;
@@ -52,13 +54,13 @@ pub fn audit_verify_checkpoints(
     head: i64,
     file: Option<&Path>,
     trusted_key: &[u8],
-) -> Result<(Option<service::audit::CheckpointProblem>, usize, Option<i64>), CliError> {
+) -> Result<(Option<service::audit::CheckpointProblem>, usize, Option<i64>), AppError> {
     let conn = open_for_verify(data)?;
     let mut all = audit::checkpoints(&conn)?;
     if let Some(file) = file.filter(|f| f.exists()) {
         all.extend(
             crate::infra::checkpoint::read_file(file)
-                .map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?,
+                .map_err(|e| AppError::declined_by(format!("{}: file non accessibile", file.display()), e))?,
         );
     }
     all.sort_by_key(|c| c.seq);
@@ -77,10 +79,10 @@ pub fn audit_prune(
     file: &Path,
     before: &str,
     retention_months: u32,
-) -> Result<Option<(i64, i64)>, CliError> {
+) -> Result<Option<(i64, i64)>, AppError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date =
-        time::Date::parse(before.trim(), &format).map_err(|_| field("--before", "data non valida (aaaa-mm-gg)"))?;
+    let date = time::Date::parse(before.trim(), &format)
+        .map_err(|_| AppError::field("--before", "data non valida (aaaa-mm-gg)"))?;
     let before_ms = crate::infra::clock::local_day_start(i64::from(date.to_julian_day()) - 2_440_588);
     let key = crate::infra::checkpoint::SigningKey::load(key)?;
     let mut conn = open_data(data, clock)?;
@@ -90,7 +92,7 @@ pub fn audit_prune(
     };
     // Outside the data file first: whatever happens next, the cut point is on record.
     crate::infra::checkpoint::append_to_file(file, &checkpoint)
-        .map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
+        .map_err(|e| AppError::declined_by(format!("{}: file non accessibile", file.display()), e))?;
     let actor = AdminAuthority::command_line(os_user().as_deref()).actor().clone();
     let rows = repo::write_once(&mut conn, |tx| {
         service::audit_prune::execute(tx, now, &actor, &checkpoint, &anchor, retention_months)
@@ -100,7 +102,7 @@ pub fn audit_prune(
 
 /// The public key of the checkpoints, from the configured audit key (never a new key over
 /// existing checkpoints: see `service::audit::signing_key`).
-pub fn audit_pubkey(config: &Config, clock: &dyn Clock) -> Result<Vec<u8>, CliError> {
+pub fn audit_pubkey(config: &Config, clock: &dyn Clock) -> Result<Vec<u8>, AppError> {
     let conn = open_data(&config.data, clock)?;
     let key = service::audit::signing_key(&conn, &config.audit_key())?;
     Ok(key.public_key())
@@ -123,13 +125,13 @@ pub fn verify(
     data: Option<PathBuf>,
     checkpoints: Option<PathBuf>,
     pubkey: Option<PathBuf>,
-) -> Result<VerifyOutcome, CliError> {
+) -> Result<VerifyOutcome, AppError> {
     // With a configuration: its data file, checkpoint file and key, unless overridden.
     let configured = if data.is_none() || config.is_some() { Some(Config::load(config)?) } else { None };
     let data = match (data, &configured) {
         (Some(d), _) => d,
         (None, Some(c)) => c.data.clone(),
-        (None, None) => return Err(CliError::Other("indicare --data o --config".into())),
+        (None, None) => return Err(AppError::declined("indicare --data o --config")),
     };
     let (report, rows) = audit_verify(&data)?;
     if let Some((seq, kind)) = report.broken {

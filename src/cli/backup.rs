@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{CliError, field, open_for_verify, os_user};
+use super::{open_for_verify, os_user};
 use crate::access::AdminAuthority;
 use crate::error::AppError;
 use crate::infra::clock::Clock;
@@ -10,16 +10,12 @@ use crate::repo::{self, audit};
 use crate::service;
 
 /// The passphrase from `--passphrase-file`, if given.
-fn passphrase(file: Option<&Path>) -> Result<Option<Vec<u8>>, CliError> {
+fn passphrase(file: Option<&Path>) -> Result<Option<Vec<u8>>, AppError> {
     file.map(|f| {
         crate::infra::encryption::read_passphrase(f)
-            .map_err(|e| field("--passphrase-file", format!("{}: {e}", f.display())))
+            .map_err(|e| AppError::field("--passphrase-file", format!("{}: {e}", f.display())))
     })
     .transpose()
-}
-
-fn backup_error(e: service::backup::BackupError) -> CliError {
-    CliError::Other(e.to_string())
 }
 
 /// `ricolloca backup`: one verified backup file, beside a running server or not, audited as
@@ -30,10 +26,10 @@ pub fn backup(
     clock: &dyn Clock,
     out: &Path,
     passphrase_file: Option<&Path>,
-) -> Result<service::backup::Created, CliError> {
+) -> Result<service::backup::Created, AppError> {
     let pass = passphrase(passphrase_file)?;
     if !config.data.is_file() {
-        return Err(field("data", format!("file dati non trovato: {}", config.data.display())));
+        return Err(AppError::field("data", format!("file dati non trovato: {}", config.data.display())));
     }
     let key = service::audit::signing_key(&open_for_verify(&config.data)?, &config.audit_key())?;
     let now = clock.now_ms();
@@ -48,10 +44,9 @@ pub fn backup(
     let recorded = service::backup::create_recorded(&req, &config.audit_checkpoints(), |event| {
         let mut conn = crate::service::data_file::open(&config.data, now).map_err(AppError::internal)?;
         repo::write_once(&mut conn, |tx| audit::append(tx, now, who.actor(), &event).map(|_| ()))
-    })
-    .map_err(backup_error)?;
+    })?;
     if let Some(e) = recorded.checkpoint_file_error {
-        return Err(CliError::Other(e));
+        return Err(AppError::declined(e));
     }
     Ok(recorded.created)
 }
@@ -64,7 +59,7 @@ pub fn restore(
     from: &Path,
     passphrase_file: Option<&Path>,
     accept: service::backup::Accept,
-) -> Result<(service::backup::Restored, bool), CliError> {
+) -> Result<(service::backup::Restored, bool), AppError> {
     let pass = passphrase(passphrase_file)?;
     let key_path = config.audit_key();
     let trusted = if key_path.exists() {
@@ -75,7 +70,7 @@ pub fn restore(
     if let Some(dir) = config.data.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.is_dir()
     {
-        return Err(field("data", format!("la cartella {} non esiste", dir.display())));
+        return Err(AppError::field("data", format!("la cartella {} non esiste", dir.display())));
     }
     let who = AdminAuthority::command_line(os_user().as_deref());
     let done = service::backup::restore(&service::backup::RestoreRequest {
@@ -87,7 +82,6 @@ pub fn restore(
         accept,
         actor: who.actor(),
         now_ms: clock.now_ms(),
-    })
-    .map_err(backup_error)?;
+    })?;
     Ok((done, trusted.is_some()))
 }

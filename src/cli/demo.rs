@@ -262,7 +262,7 @@ fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
         }
         for (cf, p) in &people {
             let provider = match p.provider {
-                Some(i) => Some(*ids.get(i).ok_or_else(|| AppError::internal("demo provider index"))?),
+                Some(i) => Some(*ids.get(i).ok_or_else(|| AppError::unexpected("demo provider index"))?),
                 None => None,
             };
             let valid = ValidOperator {
@@ -314,8 +314,8 @@ fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Re
         "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta;email\n",
     );
     for (i, (cognome, nome, body, birth, sex, provider)) in RECIPIENTS.iter().enumerate() {
-        let cf = cf_of(body).map_err(|e| AppError::internal(e.to_string()))?;
-        let (_, piva, _, _) = PROVIDERS.get(*provider).ok_or_else(|| AppError::internal("demo provider"))?;
+        let cf = cf_of(body).map_err(AppError::internal)?;
+        let (_, piva, _, _) = PROVIDERS.get(*provider).ok_or_else(|| AppError::unexpected("demo provider"))?;
         let _ = writeln!(
             csv,
             "{cf};{cognome};{nome};{birth};{sex};ADR-2026-{:05};{:02}/09/2026;CPI-FI-01;{};{};{:02}/10/2026;{}@example.it",
@@ -329,11 +329,11 @@ fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Re
     }
     let report = service::imports::assignments(tx, now, who, "demo.csv", csv.as_bytes(), false)?;
     if !report.refused.is_empty() {
-        return Err(AppError::internal(format!("demo recipients refused: {:?}", report.refused)));
+        return Err(AppError::unexpected(format!("demo recipients refused: {:?}", report.refused)));
     }
     // Most SAPs have arrived from the CPI, with the policies already on them.
     for (i, (cognome, nome, body, birth, sex, _)) in RECIPIENTS.iter().enumerate().take(10) {
-        let cf = cf_of(body).map_err(|e| AppError::internal(e.to_string()))?;
+        let cf = cf_of(body).map_err(AppError::internal)?;
         let birth = crate::domain::text::parse_date(birth).map(crate::domain::text::iso).unwrap_or_default();
         let email = format!("{}@example.it", nome.to_lowercase().replace('ò', "o"));
         let policies: &[crate::infra::sap_sample::SamplePolicy<'_>] = if i % 3 == 0 {
@@ -361,7 +361,7 @@ fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Re
         let xml = crate::infra::sap_sample::sap_xml(&person, &format!("AA{:07}T", 1_711_600 + i), "2026-10-01");
         let report = service::imports::sap(tx, now, who, &format!("sap-{}.xml", cf), xml.as_bytes())?;
         if !report.refused.is_empty() {
-            return Err(AppError::internal(format!("demo SAP refused: {:?}", report.refused)));
+            return Err(AppError::unexpected(format!("demo SAP refused: {:?}", report.refused)));
         }
     }
     // Half of them have held their first meeting, which started the programme.
@@ -377,7 +377,7 @@ fn seed_agenda(tx: &repo::WriteTx<'_>, now: i64, i: usize, voucher: &str) -> Res
     use crate::domain::appointment::{AppointmentDraft, OutcomeDraft};
     use service::appointments::{create, record_outcome};
     let Some((recipient, provider)) = repo::vouchers::holder_of_code(tx.conn(), voucher)? else {
-        return Err(AppError::internal(format!("demo voucher {voucher}")));
+        return Err(AppError::unexpected(format!("demo voucher {voucher}")));
     };
     let scope = crate::access::ProviderScope::unsafe_for_demo(provider);
     let sede = repo::providers::sedi(tx.conn(), provider)?.first().map(|s| s.id.get());

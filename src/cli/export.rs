@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{CliError, open_data, os_user};
+use super::{open_data, os_user};
 use crate::access::AdminAuthority;
 use crate::error::AppError;
 use crate::infra::clock::Clock;
@@ -14,14 +14,14 @@ pub fn export_idol(
     clock: &dyn Clock,
     since: Option<&str>,
     out: &Path,
-) -> Result<crate::service::idol_export::Export, CliError> {
+) -> Result<crate::service::idol_export::Export, AppError> {
     if out.exists() {
-        return Err(CliError::Other(format!("{} esiste già: scegliere un altro nome", out.display())));
+        return Err(AppError::declined(format!("{} esiste già: scegliere un altro nome", out.display())));
     }
     let since = match since {
         Some(s) => {
             let day = crate::domain::text::parse_date(s)
-                .ok_or_else(|| CliError::Other(format!("--since: data non valida {s:?} (gg/mm/aaaa)")))?;
+                .ok_or_else(|| AppError::declined(format!("--since: data non valida {s:?} (gg/mm/aaaa)")))?;
             Some(crate::infra::clock::local_date_start(day))
         }
         None => None,
@@ -34,9 +34,10 @@ pub fn export_idol(
     // under the write lock (see service::idol_export).
     let export = repo::write_once(&mut conn, |tx| {
         let export = crate::service::idol_export::export(tx, clock.now_ms(), &who, since)?;
-        std::fs::write(&tmp, &export.zip).map_err(|e| AppError::internal(format!("{}: {e}", tmp.display())))?;
+        std::fs::write(&tmp, &export.zip).map_err(|e| AppError::unexpected(format!("{}: {e}", tmp.display())))?;
         Ok(export)
     })?;
-    std::fs::rename(&tmp, out).map_err(|e| CliError::Other(format!("{}: {e}", out.display())))?;
+    std::fs::rename(&tmp, out)
+        .map_err(|e| AppError::declined_by(format!("{}: file non accessibile", out.display()), e))?;
     Ok(export)
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{CliError, open_data, os_user};
+use super::{open_data, os_user};
 use crate::access::AdminAuthority;
 use crate::error::AppError;
 use crate::infra::clock::Clock;
@@ -17,12 +17,13 @@ pub fn import_csv(
     clock: &dyn Clock,
     files: &[std::path::PathBuf],
     valid_only: bool,
-) -> Result<ImportReport, CliError> {
+) -> Result<ImportReport, AppError> {
     let mut conn = open_data(data, clock)?;
     let who = AdminAuthority::command_line(os_user().as_deref());
     let mut total = ImportReport::default();
     for (i, file) in files.iter().enumerate() {
-        let bytes = std::fs::read(file).map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
+        let bytes = std::fs::read(file)
+            .map_err(|e| AppError::declined_by(format!("{}: file non accessibile", file.display()), e))?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let now = clock.now_ms();
         let report =
@@ -47,17 +48,21 @@ pub fn import_csv(
 
 /// Replaces or adds code-list labels from a `lista;codice;descrizione` file (UTF-8 or
 /// Windows-1252), audited. Returns how many codes were written.
-pub fn import_codes(data: &Path, clock: &dyn Clock, file: &Path) -> Result<usize, CliError> {
-    let bytes = std::fs::read(file).map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
+pub fn import_codes(data: &Path, clock: &dyn Clock, file: &Path) -> Result<usize, AppError> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| AppError::declined_by(format!("{}: file non accessibile", file.display()), e))?;
     let (text, _) = crate::domain::assignment::decode(&bytes);
     let rows = repo::codes::parse(&text);
     if rows.is_empty() {
-        return Err(CliError::Other(format!("{}: nessun codice (atteso: lista;codice;descrizione)", file.display())));
+        return Err(AppError::declined(format!(
+            "{}: nessun codice (atteso: lista;codice;descrizione)",
+            file.display()
+        )));
     }
     let mut conn = open_data(data, clock)?;
     let who = AdminAuthority::command_line(os_user().as_deref());
     let now = clock.now_ms();
-    Ok(repo::write_once(&mut conn, |tx| {
+    repo::write_once(&mut conn, |tx| {
         let n = repo::codes::import(tx, &rows)?;
         let detail = serde_json::json!({ "file": file.display().to_string(), "codes": n });
         let event = crate::domain::audit_event::AuditEvent::Change {
@@ -67,14 +72,14 @@ pub fn import_codes(data: &Path, clock: &dyn Clock, file: &Path) -> Result<usize
         };
         repo::audit::append(tx, now, who.actor(), &event)?;
         Ok(n)
-    })?)
+    })
 }
 
 /// Files per transaction when importing SAPs: each file still in its own savepoint.
 const SAP_BATCH: usize = 500;
 
 /// Imports SAP XML files; each file whole or not at all, in batches that share one commit.
-pub fn import_sap(data: &Path, clock: &dyn Clock, files: &[std::path::PathBuf]) -> Result<ImportReport, CliError> {
+pub fn import_sap(data: &Path, clock: &dyn Clock, files: &[std::path::PathBuf]) -> Result<ImportReport, AppError> {
     let mut conn = open_data(data, clock)?;
     let who = AdminAuthority::command_line(os_user().as_deref());
     let mut total = ImportReport::default();
@@ -94,7 +99,7 @@ pub fn import_sap(data: &Path, clock: &dyn Clock, files: &[std::path::PathBuf]) 
                     file: Some(file.display().to_string()),
                     line: None,
                     column: None,
-                    reason: CliError::from(e).to_string(),
+                    reason: e.to_string(),
                 }),
             }
         }

@@ -17,36 +17,8 @@ pub use export::export_idol;
 pub use imports::{import_codes, import_csv, import_sap};
 pub use people::{OperatorArgs, ProviderArgs, operator_add, provider_add};
 
-use crate::error::{AppError, StartupError};
+use crate::error::AppError;
 use crate::infra::clock::Clock;
-
-/// A failed command: one line for stderr.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    #[error("{0}")]
-    Startup(#[from] StartupError),
-    #[error("{field}: {message}")]
-    Field { field: String, message: String },
-    #[error("{0}")]
-    Other(String),
-}
-
-impl From<AppError> for CliError {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::Conflict(f) => CliError::Field { field: f.field, message: f.message },
-            AppError::Invalid(fields) => {
-                let text: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
-                CliError::Other(text.join("; "))
-            }
-            other => CliError::Other(other.to_string()),
-        }
-    }
-}
-
-pub(crate) fn field(field: &str, message: impl Into<String>) -> CliError {
-    CliError::Field { field: field.into(), message: message.into() }
-}
 
 /// Who ran the command, for the audit detail.
 pub(crate) fn os_user() -> Option<String> {
@@ -54,14 +26,15 @@ pub(crate) fn os_user() -> Option<String> {
 }
 
 /// The data file, opened and migrated (with the pre-upgrade backup when it is older).
-pub(crate) fn open_data(data: &Path, clock: &dyn Clock) -> Result<rusqlite::Connection, CliError> {
+pub(crate) fn open_data(data: &Path, clock: &dyn Clock) -> Result<rusqlite::Connection, AppError> {
     Ok(crate::service::data_file::open(data, clock.now_ms())?)
 }
 
 /// A data file (live or a copy) opened read-only, for checks that must not change it.
-pub(crate) fn open_for_verify(data: &Path) -> Result<rusqlite::Connection, CliError> {
+pub(crate) fn open_for_verify(data: &Path) -> Result<rusqlite::Connection, AppError> {
     if !data.is_file() {
-        return Err(CliError::Other(format!("file dati non trovato: {}", data.display())));
+        return Err(AppError::declined(format!("file dati non trovato: {}", data.display())));
     }
-    crate::repo::open_ro(data).map_err(|e| CliError::Other(format!("{}: {e}", data.display())))
+    crate::repo::open_ro(data)
+        .map_err(|e| AppError::declined_by(format!("{}: file non accessibile", data.display()), e))
 }

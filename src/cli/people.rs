@@ -2,12 +2,13 @@
 
 use std::path::Path;
 
-use super::{CliError, field, open_data, os_user};
+use super::{open_data, os_user};
 use crate::access::AdminAuthority;
 use crate::domain::ids::{OperatorId, ProviderId};
 use crate::domain::operator::OperatorDraft;
 use crate::domain::provider::ProviderDraft;
 use crate::domain::role::Role;
+use crate::error::AppError;
 use crate::infra::clock::Clock;
 use crate::repo::{self, providers};
 use crate::service;
@@ -23,10 +24,12 @@ pub struct OperatorArgs<'a> {
     pub technical_exemption: bool,
 }
 
-pub fn operator_add(data: &Path, clock: &dyn Clock, a: &OperatorArgs<'_>) -> Result<OperatorId, CliError> {
+pub fn operator_add(data: &Path, clock: &dyn Clock, a: &OperatorArgs<'_>) -> Result<OperatorId, AppError> {
     let draft = OperatorDraft {
         provider_id: match a.provider {
-            Some(p) => Some(p.trim().parse::<i64>().map_err(|_| field("--provider", "identificativo non valido"))?),
+            Some(p) => {
+                Some(p.trim().parse::<i64>().map_err(|_| AppError::field("--provider", "identificativo non valido"))?)
+            }
             None => None,
         },
         codice_fiscale: a.cf.into(),
@@ -39,16 +42,16 @@ pub fn operator_add(data: &Path, clock: &dyn Clock, a: &OperatorArgs<'_>) -> Res
     };
     let valid = draft.validate().map_err(|errors| {
         let text: Vec<String> = errors.iter().map(|e| format!("{}: {}", cli_flag(&e.field), e.message)).collect();
-        CliError::Other(text.join("; "))
+        AppError::declined(text.join("; "))
     })?;
     if a.technical_exemption && valid.role != Role::Tecnico {
-        return Err(field("--technical-exemption", "l'esenzione è ammessa solo per le utenze tecnico"));
+        return Err(AppError::field("--technical-exemption", "l'esenzione è ammessa solo per le utenze tecnico"));
     }
     let mut conn = open_data(data, clock)?;
     if let Some(p) = valid.provider
         && !providers::exists(&conn, p)?
     {
-        return Err(field("--provider", format!("nessun soggetto accreditato con id {p}")));
+        return Err(AppError::field("--provider", format!("nessun soggetto accreditato con id {p}")));
     }
     let now = clock.now_ms();
     let who = AdminAuthority::command_line(os_user().as_deref());
@@ -79,7 +82,7 @@ pub struct ProviderArgs<'a> {
     pub pec: &'a str,
 }
 
-pub fn provider_add(data: &Path, clock: &dyn Clock, a: &ProviderArgs<'_>) -> Result<ProviderId, CliError> {
+pub fn provider_add(data: &Path, clock: &dyn Clock, a: &ProviderArgs<'_>) -> Result<ProviderId, AppError> {
     let draft = ProviderDraft {
         name: a.name.into(),
         codice_fiscale: a.codice_fiscale.into(),
@@ -100,10 +103,10 @@ pub fn provider_add(data: &Path, clock: &dyn Clock, a: &ProviderArgs<'_>) -> Res
                 format!("{flag}: {}", e.message)
             })
             .collect();
-        CliError::Other(text.join("; "))
+        AppError::declined(text.join("; "))
     })?;
     let mut conn = open_data(data, clock)?;
     let now = clock.now_ms();
     let who = AdminAuthority::command_line(os_user().as_deref());
-    Ok(repo::write_once(&mut conn, |tx| service::providers::create(tx, now, &who, &valid))?)
+    repo::write_once(&mut conn, |tx| service::providers::create(tx, now, &who, &valid))
 }

@@ -1,6 +1,7 @@
 //! When scheduled backups run: `backup.every` is "daily HH:MM" (Italian local time) or "Nh"
 //! (every N hours, 1 to 168). Pure rules; the clock is passed in.
 
+use crate::domain::field_error::Reason;
 use crate::infra::clock::{local_day_of, local_day_start};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -13,13 +14,13 @@ pub enum Every {
 }
 
 impl Every {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Reason> {
         let t = text.trim().to_ascii_lowercase();
         if let Some(at) = t.strip_prefix("daily ") {
             let (h, m) = at.trim().split_once(':').ok_or("ora attesa come HH:MM, es. \"daily 02:30\"")?;
             match (h.parse::<u32>(), m.parse::<u32>()) {
                 (Ok(h), Ok(m)) if h < 24 && m < 60 && m.to_string().len() <= 2 => return Ok(Every::Daily(h * 60 + m)),
-                _ => return Err(format!("ora non valida: {at:?} (attesa HH:MM, es. \"daily 02:30\")")),
+                _ => return Err(format!("ora non valida: {at:?} (attesa HH:MM, es. \"daily 02:30\")").into()),
             }
         }
         if let Some(n) = t.strip_suffix('h')
@@ -30,7 +31,7 @@ impl Every {
             }
             return Err("ogni quante ore: tra 1 e 168".into());
         }
-        Err(format!("valore non valido: {text:?} (ammessi \"daily HH:MM\" oppure \"Nh\", es. \"6h\")"))
+        Err(format!("valore non valido: {text:?} (ammessi \"daily HH:MM\" oppure \"Nh\", es. \"6h\")").into())
     }
 
     /// The next run strictly after `now`; `last` is the last run (or the server's start).

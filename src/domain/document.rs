@@ -1,5 +1,7 @@
 //! Uploaded documents: the type is decided from the content, never from the name.
 
+use crate::domain::field_error::Reason;
+
 /// What an upload turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentKind {
@@ -66,12 +68,12 @@ fn base64_p7m(bytes: &[u8]) -> Option<Vec<u8>> {
 
 /// Checks an upload: not empty, not over `max`, a PDF or a CAdES envelope. The message is
 /// for the person who uploaded it.
-pub fn sniff(bytes: &[u8], max: usize) -> Result<DocumentKind, String> {
+pub fn sniff(bytes: &[u8], max: usize) -> Result<DocumentKind, Reason> {
     if bytes.is_empty() {
         return Err("il file è vuoto".into());
     }
     if bytes.len() > max {
-        return Err(format!("il file supera la dimensione massima di {} MB", max / (1024 * 1024)));
+        return Err(format!("il file supera la dimensione massima di {} MB", max / (1024 * 1024)).into());
     }
     if bytes.starts_with(b"%PDF-") {
         return Ok(DocumentKind::Pdf);

@@ -2,6 +2,7 @@
 //! contract, ended without outcome, dropped, lapsed; suspended for a trial or fixed-term job,
 //! then resumed). Each record is a new row; the voucher state follows from it.
 
+use crate::domain::field_error::Reason;
 use time::{Date, Duration};
 
 use super::codice_fiscale::CodiceFiscale;
@@ -131,14 +132,14 @@ pub struct ValidProgrammeOutcome {
 }
 
 /// An employer's identifier: a person's codice fiscale or an organisation's 11-digit number.
-pub fn employer_id(value: &str) -> Result<String, String> {
+pub fn employer_id(value: &str) -> Result<String, Reason> {
     let v = value.trim().to_ascii_uppercase();
     if v.len() == 11 && v.bytes().all(|b| b.is_ascii_digit()) {
         return super::partita_iva::parse(&v)
-            .ok_or_else(|| "partita IVA non valida: la cifra di controllo non corrisponde".to_owned());
+            .ok_or_else(|| "partita IVA non valida: la cifra di controllo non corrisponde".into());
     }
     if v.len() == 16 {
-        return CodiceFiscale::parse(&v).map(|cf| cf.as_str().to_owned()).map_err(|e| e.to_string());
+        return CodiceFiscale::parse(&v).map(|cf| cf.as_str().to_owned()).map_err(|e| e.to_string().into());
     }
     Err("indicare il codice fiscale (16 caratteri) o la partita IVA (11 cifre) del datore di lavoro".into())
 }
@@ -236,7 +237,7 @@ impl ProgrammeOutcomeDraft {
 
 /// The voucher state after `kind`, or why it cannot be recorded now. `extended` says whether
 /// the programme had been extended (a resume returns to the extension).
-pub fn next_state(current: VoucherState, kind: OutcomeKind, extended: bool) -> Result<VoucherState, String> {
+pub fn next_state(current: VoucherState, kind: OutcomeKind, extended: bool) -> Result<VoucherState, Reason> {
     use VoucherState as S;
     let closed = match current {
         S::Ended => Some("concluso"),
@@ -246,7 +247,7 @@ pub fn next_state(current: VoucherState, kind: OutcomeKind, extended: bool) -> R
         _ => None,
     };
     if let Some(word) = closed {
-        return Err(format!("il programma è già chiuso ({word}): non si registrano altri esiti"));
+        return Err(format!("il programma è già chiuso ({word}): non si registrano altri esiti").into());
     }
     let not_started = matches!(current, S::Issued | S::Signed);
     match kind {
@@ -327,8 +328,8 @@ mod tests {
             assert_eq!(fields(&d), ["datore_cf"], "{bad}");
         }
         let e = employer_id("06363391002").unwrap_err();
-        assert!(e.contains("partita IVA"), "{e}");
-        assert!(employer_id("RSSMRA85T10A562X").unwrap_err().contains("controllo"));
+        assert!(e.as_str().contains("partita IVA"), "{e}");
+        assert!(employer_id("RSSMRA85T10A562X").unwrap_err().as_str().contains("controllo"));
         let empty = ProgrammeOutcomeDraft { esito: "hired".into(), data: "2026-11-20".into(), ..Default::default() };
         assert_eq!(fields(&empty), ["datore_cf", "datore_nome", "contratto"]);
     }
@@ -385,11 +386,11 @@ mod tests {
         for closed in [S::Ended, S::Dropped, S::Lapsed, S::Outcome] {
             for kind in K::ALL {
                 let e = next_state(closed, kind, false).unwrap_err();
-                assert!(e.contains("già chiuso"), "{closed:?} {kind:?}: {e}");
+                assert!(e.as_str().contains("già chiuso"), "{closed:?} {kind:?}: {e}");
             }
         }
-        assert!(next_state(S::InProgress, K::Resumed, false).unwrap_err().contains("sospeso"));
-        assert!(next_state(S::Suspended, K::Suspended, false).unwrap_err().contains("già sospeso"));
+        assert!(next_state(S::InProgress, K::Resumed, false).unwrap_err().as_str().contains("sospeso"));
+        assert!(next_state(S::Suspended, K::Suspended, false).unwrap_err().as_str().contains("già sospeso"));
         assert!(next_state(S::Issued, K::Suspended, false).is_err());
         assert!(next_state(S::Issued, K::Ended, false).is_err());
     }

@@ -1,6 +1,7 @@
 //! The life of a policy action, told by the national event codes (eventi politica attiva):
 //! which event may follow which, and which date each event fixes.
 
+use crate::domain::field_error::Reason;
 use time::Date;
 
 /// What an event does to the action's dates.
@@ -79,7 +80,7 @@ pub struct Dates {
 
 /// Applies `code` on `on` to `dates`: the dates after the event, or the Italian reason why
 /// the event cannot happen on that day (for the field `data_evento`).
-pub fn apply(code: &str, on: Date, dates: Dates) -> Result<Dates, String> {
+pub fn apply(code: &str, on: Date, dates: Dates) -> Result<Dates, Reason> {
     let Some(e) = event(code) else { return Err("evento sconosciuto".into()) };
     let mut out = dates;
     match e.rule {

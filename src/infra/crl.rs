@@ -3,6 +3,7 @@
 //! CRLs are parsed and their signatures checked against the CA bundle once, when loaded;
 //! the per-request cost is one hash-set lookup.
 
+use crate::domain::field_error::Reason;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -126,7 +127,7 @@ pub fn parse_ca_bundle(pem_bytes: &[u8]) -> Result<Vec<Vec<u8>>, StartupError> {
 }
 
 /// A CRL file is DER, or holds one or more `X509 CRL` PEM blocks; anything else is an error.
-fn crl_ders(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+fn crl_ders(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Reason> {
     if bytes.first() == Some(&0x30) {
         return Ok(vec![bytes.to_vec()]);
     }
@@ -134,7 +135,7 @@ fn crl_ders(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     for pem in Pem::iter_from_buffer(bytes) {
         let pem = pem.map_err(|e| format!("PEM non leggibile ({e})"))?;
         if pem.label != "X509 CRL" {
-            return Err(format!("blocco PEM inatteso: {}", pem.label));
+            return Err(format!("blocco PEM inatteso: {}", pem.label).into());
         }
         out.push(pem.contents);
     }

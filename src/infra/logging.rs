@@ -9,28 +9,30 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Registry, reload};
 
+use crate::domain::field_error::Reason;
+
 /// The running filter, replaced by [`set_level`] (SIGHUP or the tecnico's screen).
 static LEVEL: OnceLock<reload::Handle<EnvFilter, Registry>> = OnceLock::new();
 
 /// The filter for a configured `log.level`: Rocket stays at errors (and the listener's
 /// warnings, which name refused TLS handshakes) unless the level names Rocket itself.
-fn filter_for(level: &str) -> Result<EnvFilter, String> {
+fn filter_for(level: &str) -> Result<EnvFilter, Reason> {
     let spec =
         if level.contains("rocket") { level.to_owned() } else { format!("{level},rocket=error,rocket_http=warn") };
-    EnvFilter::try_new(spec).map_err(|e| e.to_string())
+    EnvFilter::try_new(spec).map_err(|e| Reason::new(e.to_string()))
 }
 
 /// Checks a `log.level` value without applying it (configuration validation).
-pub fn parse_level(level: &str) -> Result<(), String> {
+pub fn parse_level(level: &str) -> Result<(), Reason> {
     filter_for(level).map(|_| ())
 }
 
 /// Applies a new `log.level` to the running process. `RUST_LOG`, when set, wins at start-up
 /// only: a reload means the configuration file is what counts from then on.
-pub fn set_level(level: &str) -> Result<(), String> {
+pub fn set_level(level: &str) -> Result<(), Reason> {
     let filter = filter_for(level)?;
     let handle = LEVEL.get().ok_or("logging non inizializzato")?;
-    handle.reload(filter).map_err(|e| e.to_string())
+    handle.reload(filter).map_err(|e| Reason::new(e.to_string()))
 }
 
 /// Starts logging; keep the returned guard alive until exit so buffered lines are written.

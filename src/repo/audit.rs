@@ -21,7 +21,8 @@ fn head(tx: &WriteTx<'_>) -> Result<(i64, [u8; 32], i64), AppError> {
         // Empty: a new file, or every row pruned (then the chain continues from the anchor).
         None => Ok(super::audit_prune::anchor(tx.conn())?.map_or((0, GENESIS, 0), |a| (a.up_to_seq, a.hash, 0))),
         Some((seq, hash, ts)) => {
-            let hash: [u8; 32] = hash.try_into().map_err(|_| AppError::internal("audit head hash is not 32 bytes"))?;
+            let hash: [u8; 32] =
+                hash.try_into().map_err(|_| AppError::unexpected("audit head hash is not 32 bytes"))?;
             Ok((seq, hash, ts))
         }
     }

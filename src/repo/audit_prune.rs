@@ -21,7 +21,7 @@ pub struct PruneAnchor {
 type RawAnchor = (i64, Vec<u8>, i64, i64, i64, Vec<u8>);
 
 fn to_anchor((up_to_seq, hash, before_ts, rows, pruned_at, signature): RawAnchor) -> Result<PruneAnchor, AppError> {
-    let hash = hash.try_into().map_err(|_| AppError::internal("prune anchor hash is not 32 bytes"))?;
+    let hash = hash.try_into().map_err(|_| AppError::unexpected("prune anchor hash is not 32 bytes"))?;
     Ok(PruneAnchor { up_to_seq, hash, before_ts, rows, pruned_at, signature })
 }
 
@@ -72,7 +72,7 @@ pub fn last_row_before(conn: &Connection, before_ts: i64) -> Result<Option<(i64,
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    row.map(|(seq, hash)| Ok((seq, hash.try_into().map_err(|_| AppError::internal("audit hash is not 32 bytes"))?)))
+    row.map(|(seq, hash)| Ok((seq, hash.try_into().map_err(|_| AppError::unexpected("audit hash is not 32 bytes"))?)))
         .transpose()
 }
 

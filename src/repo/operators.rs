@@ -33,7 +33,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<Operator, AppError>> {
                 name: provider_name.unwrap_or_default(),
                 active: provider_status.as_deref() == Some("active"),
             }),
-            state: OperatorState::from_code(&state).ok_or_else(|| AppError::internal("unknown operator state"))?,
+            state: OperatorState::from_code(&state).ok_or_else(|| AppError::unexpected("unknown operator state"))?,
             technical_exemption: r.get(9)?,
             enabled_at_ms: r.get(10)?,
             last_access_at_ms: r.get(11)?,

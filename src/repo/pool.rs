@@ -30,7 +30,7 @@ impl ReadPool {
     }
 
     fn take(&self) -> Result<Connection, AppError> {
-        let reused = self.idle.lock().map_err(|_| AppError::internal("read pool poisoned"))?.pop();
+        let reused = self.idle.lock().map_err(|_| AppError::unexpected("read pool poisoned"))?.pop();
         match reused {
             Some(conn) => Ok(conn),
             None => Ok(super::open_ro(&self.path)?),

@@ -12,5 +12,5 @@ pub fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, AppError> {
 /// Stores `value` under `key` unless a value is already there; returns the stored value.
 pub fn get_or_insert(tx: &WriteTx<'_>, key: &str, value: &[u8]) -> Result<Vec<u8>, AppError> {
     tx.conn().execute("INSERT OR IGNORE INTO setting (key, value) VALUES (?1, ?2)", params![key, value])?;
-    get(tx.conn(), key)?.ok_or_else(|| AppError::internal("setting vanished"))
+    get(tx.conn(), key)?.ok_or_else(|| AppError::unexpected("setting vanished"))
 }

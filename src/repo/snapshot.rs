@@ -14,7 +14,7 @@ use crate::error::AppError;
 pub fn vacuum_into(live: &Path, dest: &Path) -> Result<(), AppError> {
     let conn = Connection::open_with_flags(live, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let dest = dest.to_str().ok_or_else(|| AppError::internal("backup path is not UTF-8"))?;
+    let dest = dest.to_str().ok_or_else(|| AppError::unexpected("backup path is not UTF-8"))?;
     conn.execute("VACUUM INTO ?1", [dest])?;
     Ok(())
 }

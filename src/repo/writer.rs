@@ -11,7 +11,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::WriteTx;
-use crate::error::AppError;
+use crate::error::{AppError, Cause};
 
 /// Most jobs in one transaction; bounds the latency of the first job of a big batch.
 const MAX_BATCH: usize = 256;
@@ -39,7 +39,7 @@ where
     fn run(&mut self, tx: &WriteTx<'_>) -> bool {
         let outcome = match self.work.take() {
             Some(work) => work(tx),
-            None => Err(AppError::internal("job run twice")),
+            None => Err(AppError::unexpected("job run twice")),
         };
         let ok = outcome.is_ok();
         self.result = Some(outcome);
@@ -54,7 +54,7 @@ where
             // A failed job's own error says more than the commit's.
             (Err(_), Some(Err(e))) => Err(e),
             (Err(e), _) => Err(e),
-            (Ok(()), None) => Err(AppError::internal("job never ran")),
+            (Ok(()), None) => Err(AppError::unexpected("job never ran")),
         };
         // The requester may have gone away (client closed); nothing to do then.
         let _ = self.reply.send(result);
@@ -87,16 +87,18 @@ impl Writer {
         // the async workers (a thread hop per write cost more than the write's own CPU).
         match self.queue.try_send(job) {
             Ok(()) => {}
-            Err(mpsc::TrySendError::Disconnected(_)) => return Err(AppError::Unavailable("writer stopped".into())),
+            Err(mpsc::TrySendError::Disconnected(_)) => {
+                return Err(AppError::Unavailable(Cause::msg("writer stopped")));
+            }
             Err(mpsc::TrySendError::Full(job)) => {
                 let queue = self.queue.clone();
                 rocket::tokio::task::spawn_blocking(move || queue.send(job))
                     .await
                     .map_err(AppError::internal)?
-                    .map_err(|_| AppError::Unavailable("writer stopped".into()))?;
+                    .map_err(|_| AppError::Unavailable(Cause::msg("writer stopped")))?;
             }
         }
-        answer.await.map_err(|_| AppError::Unavailable("writer stopped".into()))?
+        answer.await.map_err(|_| AppError::Unavailable(Cause::msg("writer stopped")))?
     }
 
     /// `write` for a blocking thread (`spawn_blocking`, never an async task): the backup
@@ -108,8 +110,8 @@ impl Writer {
     {
         let (reply, answer) = oneshot::channel();
         let job = Box::new(TypedJob { work: Some(work), result: None, reply });
-        self.queue.send(job).map_err(|_| AppError::Unavailable("writer stopped".into()))?;
-        answer.blocking_recv().map_err(|_| AppError::Unavailable("writer stopped".into()))?
+        self.queue.send(job).map_err(|_| AppError::Unavailable(Cause::msg("writer stopped")))?;
+        answer.blocking_recv().map_err(|_| AppError::Unavailable(Cause::msg("writer stopped")))?
     }
 }
 
@@ -125,7 +127,7 @@ fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {
         }
         let commit = run_batch(&mut conn, &mut batch);
         if let Err(cause) = &commit {
-            tracing::error!(jobs = batch.len(), %cause, "write transaction failed, nothing acknowledged");
+            tracing::error!(jobs = batch.len(), cause = %cause.log_line(), "write transaction failed, nothing acknowledged");
             // Whatever state SQLite left (a transaction it rolled back itself, a failed
             // COMMIT still open), the next batch must start from autocommit.
             if !conn.is_autocommit()
@@ -156,7 +158,7 @@ fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), Ap
         // itself: the jobs before this one are gone too, and any later statement would run
         // in autocommit. Fail the batch; the caller's drop of `tx` is then a no-op.
         if sp.is_autocommit() {
-            return Err(AppError::DiskFull("transaction rolled back by SQLite (disk full or I/O error)".into()));
+            return Err(AppError::DiskFull(Cause::msg("transaction rolled back by SQLite (disk full or I/O error)")));
         }
         if ok {
             sp.commit().map_err(unavailable)?;
@@ -173,6 +175,8 @@ fn run_batch(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<(), Ap
 fn unavailable(e: rusqlite::Error) -> AppError {
     match AppError::from(e) {
         e @ AppError::DiskFull(_) => e,
-        other => AppError::Unavailable(other.to_string()),
+        other => {
+            AppError::Unavailable(other.cause().cloned().unwrap_or_else(|| Cause::msg("write transaction failed")))
+        }
     }
 }

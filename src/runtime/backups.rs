@@ -16,7 +16,7 @@ use crate::infra::checkpoint::SigningKey;
 use crate::infra::clock::{SharedClock, format_iso};
 use crate::repo::audit;
 use crate::repo::writer::Writer;
-use crate::service::backup::{self, BackupError, BackupRequest, sidecar};
+use crate::service::backup::{self, BackupRequest, sidecar};
 
 /// Name prefix of the files this module writes (and prunes: nothing else in the folder).
 const PREFIX: &str = "ricolloca-";
@@ -131,8 +131,12 @@ impl Backups {
                 self.record(LastRun { at_ms: now, file, error: None, audit_problem: Some(problem.clone()) });
             }
             Err(e) => {
-                tracing::error!(error = %e, dir = %self.dir.display(), "backup failed");
-                self.record(LastRun { at_ms: now, file: None, error: Some(e.to_string()), audit_problem: None });
+                // The screen shows the message and this reference; the cause is in the log.
+                let reference = format!("{:012x}", crate::infra::pki::random_u64() >> 16);
+                let cause = e.cause().map(crate::error::Cause::chain).unwrap_or_default();
+                tracing::error!(reference, error = %e, %cause, dir = %self.dir.display(), "backup failed");
+                let error = Some(format!("{e} (riferimento {reference})"));
+                self.record(LastRun { at_ms: now, file: None, error, audit_problem: None });
             }
         }
         outcome.map(|(path, _)| Some(path))
@@ -151,11 +155,7 @@ impl Backups {
             })
         })
         .await
-        .map_err(AppError::internal)?
-        .map_err(|e| match e {
-            BackupError::NotRecorded(e) => e,
-            other => AppError::Unavailable(other.to_string()),
-        })?;
+        .map_err(AppError::internal)??;
         if let Some(e) = &recorded.checkpoint_file_error {
             tracing::error!(error = %e, "audit checkpoint file not written");
         }

@@ -23,7 +23,7 @@ pub async fn idle_sweep(writer: &Writer, clock: &SharedClock, days: u32) {
     match writer.write(move |tx| service::operators::deactivate_all_idle(tx, now, days)).await {
         Ok(done) if !done.is_empty() => tracing::info!(count = done.len(), "idle operators deactivated"),
         Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, "idle sweep failed"),
+        Err(e) => tracing::error!(error = %e.log_line(), "idle sweep failed"),
     }
 }
 
@@ -103,7 +103,7 @@ pub async fn checkpoint(
             }
         }
         Ok(None) => {}
-        Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
+        Err(e) => tracing::error!(error = %e.log_line(), "audit checkpoint failed"),
     }
 }
 
@@ -167,7 +167,7 @@ pub fn spawn_chain_watch(
                         tracing::error!(seq, reason = %why, "audit chain BROKEN");
                     }
                 }
-                Err(e) => tracing::error!(error = %e, "audit chain check failed"),
+                Err(e) => tracing::error!(error = %e.log_line(), "audit chain check failed"),
             }
         }
     });
@@ -186,20 +186,20 @@ pub async fn anomaly_watch(
         let (c, w, now) = (cfg.clone(), watch.clone(), clock.now_ms());
         let found = pool
             .read(move |conn| {
-                let mut kept = w.lock().map_err(|_| crate::error::AppError::internal("anomaly watch poisoned"))?;
+                let mut kept = w.lock().map_err(|_| crate::error::AppError::unexpected("anomaly watch poisoned"))?;
                 service::anomalies::evaluate_new(conn, &mut kept, &c, now)
             })
             .await;
         let found = match found {
             Ok(found) => found,
-            Err(e) => return tracing::error!(error = %e, "anomaly watch failed"),
+            Err(e) => return tracing::error!(error = %e.log_line(), "anomaly watch failed"),
         };
         let Some(last) = found.last_seq else { return };
         let c = cfg.clone();
         match writer.write(move |tx| service::anomalies::record(tx, now, &c, &found)).await {
             Ok(new) if !new.is_empty() => tracing::warn!(anomalies = ?new, "anomalies found"),
             Ok(_) => {}
-            Err(e) => return tracing::error!(error = %e, "anomaly watch failed"),
+            Err(e) => return tracing::error!(error = %e.log_line(), "anomaly watch failed"),
         }
         // Caught up when the batch ended at the head read above.
         let head = pool.read(crate::repo::audit::head_seq).await.unwrap_or(last);

@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::access::AccessControl;
 use crate::config::Config;
 use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::domain::field_error::Reason;
 use crate::error::AppError;
 use crate::infra::crl::RevocationList;
 use crate::infra::logging;
@@ -30,10 +31,10 @@ pub struct Reloader {
 /// What a reload found; `apply` puts the good parts in force.
 pub struct Prepared {
     /// The new level, or why the configuration could not be read (the old level stays).
-    pub level: Result<String, String>,
+    pub level: Result<String, Reason>,
     /// How many CRLs were read again, or why not (the previous ones stay in force);
     /// `None` when no CRL is configured.
-    pub crls: Option<Result<usize, String>>,
+    pub crls: Option<Result<usize, Reason>>,
     list: Option<RevocationList>,
 }
 
@@ -55,11 +56,12 @@ impl Reloader {
 
     /// Reads the configuration file and the CRL files again; changes nothing yet.
     pub fn prepare(&self) -> Prepared {
-        let level = Config::load(self.config_file.as_deref()).map(|c| c.log.level).map_err(|e| e.to_string());
+        let level =
+            Config::load(self.config_file.as_deref()).map(|c| c.log.level).map_err(|e| Reason::new(e.to_string()));
         let loaded = self.crl.as_ref().map(|crl| {
             std::fs::read(&self.client_ca)
-                .map_err(|e| format!("{}: {e}", self.client_ca.display()))
-                .and_then(|pem| RevocationList::load(Some(crl), &pem).map_err(|e| e.to_string()))
+                .map_err(|e| Reason::new(format!("{}: {e}", self.client_ca.display())))
+                .and_then(|pem| RevocationList::load(Some(crl), &pem).map_err(|e| Reason::new(e.to_string())))
         });
         let crls = loaded.as_ref().map(|r| r.as_ref().map(|l| l.sources.len()).map_err(Clone::clone));
         Prepared { level, crls, list: loaded.and_then(Result::ok) }
@@ -72,9 +74,9 @@ impl Reloader {
         let detail = json!({
             "trigger": trigger,
             "log_level": prepared.level.as_ref().ok(),
-            "log_level_error": prepared.level.as_ref().err(),
+            "log_level_error": prepared.level.as_ref().err().map(Reason::as_str),
             "crls": prepared.crls.as_ref().and_then(|r| r.as_ref().ok()),
-            "crl_error": prepared.crls.as_ref().and_then(|r| r.as_ref().err()),
+            "crl_error": prepared.crls.as_ref().and_then(|r| r.as_ref().err()).map(Reason::as_str),
         });
         let event = AuditEvent::Change { change: Change::ConfigReload, object: "config".into(), detail };
         self.access.audit(actor, event).await?;
@@ -118,7 +120,7 @@ pub fn spawn_on_sighup(reloader: Arc<Reloader>) {
         };
         while hangups.recv().await.is_some() {
             if let Err(e) = reloader.reload(Actor::system(), "sighup").await {
-                tracing::error!(error = %e, "reload not done: its audit row could not be written");
+                tracing::error!(error = %e.log_line(), "reload not done: its audit row could not be written");
             }
         }
     });

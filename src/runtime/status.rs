@@ -50,7 +50,7 @@ impl Health {
                 "last_checkpoint_seq": cp.as_ref().map(|c| c.seq),
                 "last_checkpoint_at": cp.as_ref().map(|c| format_iso(c.ts_ms)),
             }),
-            Err(e) => json!({ "ok": false, "error": e.to_string() }),
+            Err(e) => json!({ "ok": false, "error": e.log_line() }),
         };
         let dir = self.data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let disk = rustix::fs::statvfs(dir).ok().map(|s| s.f_bavail.saturating_mul(s.f_frsize));

@@ -57,7 +57,7 @@ fn open_voucher(tx: &WriteTx<'_>, scope: &RecipientScope, under: Under) -> Resul
     if new_action && CLOSED.contains(&facts.state.as_str()) {
         return Err(field("tipo_attivita", "l'assegno è chiuso: non si registrano nuove azioni"));
     }
-    let window = window(&facts).ok_or_else(|| AppError::internal("voucher without a readable date"))?;
+    let window = window(&facts).ok_or_else(|| AppError::unexpected("voucher without a readable date"))?;
     Ok((facts, window))
 }
 
@@ -87,7 +87,7 @@ pub fn record(
     let a = input.validate(&ctx).map_err(AppError::Invalid)?;
 
     let sequence = u32::try_from(actions::next_sequence(tx, SEQUENCE)?)
-        .map_err(|_| AppError::internal("identificativo sequence exhausted"))?;
+        .map_err(|_| AppError::unexpected("identificativo sequence exhausted"))?;
     let data_proposta = iso(a.data_proposta);
     let identificativo = identificativo_politica(system_code, sequence, &facts.ente, a.tipo.code(), &data_proposta);
     let dettagli = a.dettagli.to_string();
@@ -237,7 +237,7 @@ pub fn add_event(
 
 fn current_dates(proposta: &str, inizio: &Option<String>, fine: &Option<String>) -> Result<Dates, AppError> {
     let read = |s: &str| -> Result<Date, AppError> {
-        parse_date(s).ok_or_else(|| AppError::internal(format!("unreadable stored date {s:?}")))
+        parse_date(s).ok_or_else(|| AppError::unexpected(format!("unreadable stored date {s:?}")))
     };
     Ok(Dates {
         proposta: read(proposta)?,

@@ -114,7 +114,7 @@ pub fn record(tx: &WriteTx<'_>, now: i64, cfg: &AnomalyConfig, found: &Evaluatio
             match disabled {
                 Ok(_) => anomalies::set_auto_action(tx, id, "operatore disabilitato automaticamente")?,
                 Err(e) => {
-                    tracing::error!(anomaly = id, error = %e, "automatic suspension failed");
+                    tracing::error!(anomaly = id, error = %e.log_line(), "automatic suspension failed");
                     anomalies::set_auto_action(tx, id, "sospensione automatica NON riuscita: decidere a mano")?;
                 }
             }

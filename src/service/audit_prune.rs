@@ -73,7 +73,7 @@ pub fn execute(
 ) -> Result<i64, AppError> {
     // The planned row must still be the one signed (nobody rewrote it in between).
     if audit::row_hash(tx.conn(), anchor.up_to_seq)?.as_deref() != Some(anchor.hash.as_slice()) {
-        return Err(AppError::internal("the row to prune up to changed since it was signed"));
+        return Err(AppError::unexpected("the row to prune up to changed since it was signed"));
     }
     audit::insert_checkpoint(tx, checkpoint)?;
     let rows = audit_prune::prune(tx, anchor)?;

@@ -10,7 +10,7 @@ use crate::domain::ids::RecipientId;
 use crate::domain::outcome::{OutcomeKind, ProgrammeOutcomeDraft, check_chronology, next_state, shift_end};
 use crate::domain::recipient::VoucherState;
 use crate::domain::text::{iso, parse_date};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::infra::clock::local_datetime;
 use rusqlite::Connection;
 
@@ -43,9 +43,9 @@ pub fn record(
         return Err(providers::stale());
     }
     let current = VoucherState::from_code(&voucher.state)
-        .ok_or_else(|| AppError::internal(format!("voucher state {}", voucher.state)))?;
+        .ok_or_else(|| AppError::unexpected(format!("voucher state {}", voucher.state)))?;
     let next = next_state(current, valid.kind, voucher.extended_until.is_some())
-        .map_err(|message| AppError::Invalid(vec![FieldError { field: "esito".into(), message }]))?;
+        .map_err(|reason| AppError::Invalid(vec![reason.on("esito")]))?;
     let last = outcomes::last_event(conn, voucher.id)?;
     let last_date = last.as_ref().and_then(|(_, d)| parse_date(d));
     check_chronology(valid.event_date, parse_date(&voucher.chosen_on), last_date)

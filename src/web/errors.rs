@@ -19,6 +19,7 @@ pub fn status_of(e: &AppError) -> Status {
         AppError::UnsupportedMediaType => Status::UnsupportedMediaType,
         AppError::Invalid(_) => Status::UnprocessableEntity,
         AppError::Conflict(_) => Status::Conflict,
+        AppError::Declined { .. } => Status::UnprocessableEntity,
         AppError::Unavailable(_) | AppError::DiskFull(_) => Status::ServiceUnavailable,
         AppError::Internal(_) => Status::InternalServerError,
     }
@@ -33,6 +34,7 @@ fn code_of(e: &AppError) -> &'static str {
         AppError::UnsupportedMediaType => "tipo_contenuto",
         AppError::Invalid(_) => "dati_non_validi",
         AppError::Conflict(_) => "conflitto",
+        AppError::Declined { .. } => "non_eseguito",
         AppError::Unavailable(_) => "non_disponibile",
         AppError::DiskFull(_) => "disco_pieno",
         AppError::Internal(_) => "errore_interno",
@@ -67,6 +69,7 @@ fn message_of(e: &AppError) -> String {
         }
         AppError::Invalid(_) => "Alcuni dati non sono validi: correggere i campi indicati.".into(),
         AppError::Conflict(f) => f.message.clone(),
+        AppError::Declined { reason, .. } => reason.clone(),
         AppError::Unavailable(_) => {
             "Il servizio non può registrare dati in questo momento. Nessuna modifica è stata salvata: riprovare tra qualche minuto; se il problema persiste, avvisare l'assistenza tecnica.".into()
         }
@@ -104,8 +107,8 @@ pub fn remember(req: &Request<'_>, e: AppError) {
 
 fn render(req: &Request<'_>, status: Status, e: Option<&AppError>) -> response::Result<'static> {
     let reference = request_id(req);
-    if let Some(AppError::Internal(cause) | AppError::Unavailable(cause) | AppError::DiskFull(cause)) = e {
-        tracing::error!(reference, %cause, path = original_path(req), "request failed");
+    if let Some(e) = e {
+        e.log(&reference, &original_path(req));
     }
     let message = e.map(message_of).unwrap_or_else(|| message_for_status(status).to_owned());
     let fields = match e {

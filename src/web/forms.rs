@@ -21,7 +21,7 @@ impl<'r> FromRequest<'r> for FormToken {
             None => {
                 return Outcome::Error((
                     rocket::http::Status::InternalServerError,
-                    AppError::internal("no form secret"),
+                    AppError::unexpected("no form secret"),
                 ));
             }
         };

@@ -44,14 +44,14 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
     req.local_cache_async(async {
         let access = match req.rocket().state::<Arc<AccessControl>>() {
             Some(a) => a.clone(),
-            None => return GateOutcome(Err(AppError::internal("access control not managed"))),
+            None => return GateOutcome(Err(AppError::unexpected("access control not managed"))),
         };
         let cert = match req.guard::<Certificate<'_>>().await {
             rocket::outcome::Outcome::Success(c) => Some(c),
             rocket::outcome::Outcome::Forward(_) => None,
             // rustls accepted it but it cannot be parsed: never treat that as "no card".
             rocket::outcome::Outcome::Error((_, e)) => {
-                return GateOutcome(Err(AppError::internal(format!("client certificate not parsable: {e}"))));
+                return GateOutcome(Err(AppError::unexpected(format!("client certificate not parsable: {e}"))));
             }
         };
         let path = crate::web::request_log::original_path(req);
@@ -138,7 +138,7 @@ async fn refuse_cross_site(req: &Request<'_>, principal: &Principal) -> AppError
                 .refuse_principal(principal, Refusal::CrossSite, req.method().as_str(), req.uri().path().as_str())
                 .await
         }
-        None => AppError::internal("access control not managed"),
+        None => AppError::unexpected("access control not managed"),
     }
 }
 

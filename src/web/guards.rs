@@ -21,7 +21,7 @@ async fn wrong_role(req: &Request<'_>, principal: &Principal) -> AppError {
                 .refuse_principal(principal, Refusal::WrongRole, req.method().as_str(), req.uri().path().as_str())
                 .await
         }
-        None => AppError::internal("access control not managed"),
+        None => AppError::unexpected("access control not managed"),
     }
 }
 
@@ -70,7 +70,7 @@ impl<'r> FromRequest<'r> for Operatore {
         let principal = rocket::outcome::try_outcome!(principal_with_role(req, Some(Role::Operatore)).await);
         match principal.provider_scope() {
             Some(scope) => Outcome::Success(Operatore { principal, scope }),
-            None => fail(req, AppError::internal("operatore without provider")),
+            None => fail(req, AppError::unexpected("operatore without provider")),
         }
     }
 }
@@ -88,7 +88,7 @@ impl<'r> FromRequest<'r> for Regione {
         let principal = rocket::outcome::try_outcome!(principal_with_role(req, Some(Role::Regione)).await);
         match principal.region_scope() {
             Some(scope) => Outcome::Success(Regione { principal, scope }),
-            None => fail(req, AppError::internal("regione without scope")),
+            None => fail(req, AppError::unexpected("regione without scope")),
         }
     }
 }
@@ -106,7 +106,7 @@ impl<'r> FromRequest<'r> for Revisore {
         let principal = rocket::outcome::try_outcome!(principal_with_role(req, Some(Role::Revisore)).await);
         match principal.audit_scope() {
             Some(scope) => Outcome::Success(Revisore { principal, scope }),
-            None => fail(req, AppError::internal("revisore without scope")),
+            None => fail(req, AppError::unexpected("revisore without scope")),
         }
     }
 }

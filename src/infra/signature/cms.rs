@@ -1,6 +1,7 @@
 //! CMS SignedData and CAdES `.p7m` envelopes: the signed attributes, the signature over them,
 //! the signer certificate it names.
 
+use crate::domain::field_error::Reason;
 use std::borrow::Cow;
 
 use ring::{digest, signature};
@@ -40,7 +41,7 @@ pub(super) const MSG_TOO_DEEP: &str = "la busta .p7m contiene troppe buste annid
 /// document and its signers, unwrapping envelopes nested inside the content (up to
 /// [`MAX_NESTING`]). An `Err` is an Italian message for the person who uploaded the file; a
 /// readable envelope whose signatures do not verify is `Ok`, with the reasons in the signers.
-pub fn open_p7m(bytes: &[u8]) -> Result<Envelope, String> {
+pub fn open_p7m(bytes: &[u8]) -> Result<Envelope, Reason> {
     let mut der = decode_p7m(bytes).ok_or(MSG_NOT_P7M)?;
     let mut signers = Vec::new();
     for _ in 0..MAX_NESTING {

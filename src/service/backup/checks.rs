@@ -3,16 +3,17 @@
 
 use std::path::Path;
 
-use super::BackupError;
+use super::Refused;
+use crate::error::AppError;
 use crate::infra::checkpoint::Checkpoint;
 use crate::repo::{self, audit, snapshot};
 use crate::service;
 
 /// `PRAGMA integrity_check` on a copy: the one check that stops a backup.
-pub(super) fn check_integrity(conn: &rusqlite::Connection) -> Result<(), BackupError> {
+pub(super) fn check_integrity(conn: &rusqlite::Connection) -> Result<(), AppError> {
     let problems = snapshot::integrity_problems(conn)?;
     if !problems.is_empty() {
-        return Err(BackupError::Integrity(problems.into_iter().take(5).collect::<Vec<_>>().join("; ")));
+        return Err(Refused::Integrity(problems.into_iter().take(5).collect::<Vec<_>>().join("; ")).into());
     }
     Ok(())
 }
@@ -25,7 +26,7 @@ pub(super) struct AuditCheck {
     pub problem: Option<String>,
 }
 
-pub(super) fn check_audit(conn: &rusqlite::Connection, trusted_key: Option<&[u8]>) -> Result<AuditCheck, BackupError> {
+pub(super) fn check_audit(conn: &rusqlite::Connection, trusted_key: Option<&[u8]>) -> Result<AuditCheck, AppError> {
     let report = audit::verify(conn)?;
     let (head_seq, head_hash) = (report.head_seq, report.head_hash);
     if let Some((seq, kind)) = report.broken {
@@ -51,9 +52,9 @@ pub(super) fn check_against_file(
     head_seq: i64,
     checkpoints: &[Checkpoint],
     file: &Path,
-) -> Result<(), BackupError> {
+) -> Result<(), AppError> {
     let anchor = repo::audit_prune::anchor(conn)?;
-    let disagrees = |what: String| BackupError::Disagrees { file: file.display().to_string(), what };
+    let disagrees = |what: String| Refused::Disagrees { file: file.display().to_string(), what };
     for cp in checkpoints.iter().filter(|c| c.seq <= head_seq) {
         match audit::row_hash(conn, cp.seq)? {
             Some(h) if h.as_slice() == cp.hash.as_slice() => {}
@@ -63,7 +64,7 @@ pub(super) fn check_against_file(
                     cp.seq,
                     hex::encode(cp.hash),
                     hex::encode(h)
-                )));
+                )).into());
             }
             None => match &anchor {
                 Some(a) if cp.seq < a.up_to_seq => {}
@@ -72,7 +73,7 @@ pub(super) fn check_against_file(
                     return Err(disagrees(format!(
                         "il checkpoint firmato alla riga {} nomina una riga che il backup non contiene (righe cancellate)",
                         cp.seq
-                    )));
+                    )).into());
                 }
             },
         }

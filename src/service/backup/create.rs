@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::BackupError;
 use super::checks::{AuditCheck, check_audit, check_integrity};
 use super::files::{Temps, file_name, io, sidecar, sync_dir, temp_beside};
 use super::format::{self, AuditFacts, DatabaseFacts, Manifest, SignedHead};
 use super::verify::{Accept, verify};
+use super::{Refused, crypto};
 use crate::domain::audit_event::{AuditEvent, Change};
-use crate::error::AppError;
+use crate::error::{AppError, Cause};
 use crate::infra::checkpoint::{Checkpoint, SigningKey};
 use crate::infra::clock::format_iso;
 use crate::infra::encryption::EncryptWriter;
@@ -61,10 +61,10 @@ pub struct BackupRequest<'a> {
 }
 
 /// Makes one backup file at `req.out` (which must not exist yet).
-pub fn create(req: &BackupRequest<'_>) -> Result<Created, BackupError> {
+pub fn create(req: &BackupRequest<'_>) -> Result<Created, AppError> {
     let out = req.out;
     if out.exists() {
-        return Err(BackupError::Exists(out.display().to_string()));
+        return Err(Refused::Exists(out.display().to_string()).into());
     }
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).map_err(io(dir))?;
@@ -113,17 +113,17 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, BackupError> {
     {
         let f = File::open(&zip).map_err(io(&zip))?;
         let mut archive = zip::ZipArchive::new(BufReader::new(f))
-            .map_err(|e| BackupError::Manifest(format!("archivio appena scritto illeggibile: {e}")))?;
+            .map_err(|e| Refused::Manifest(format!("archivio appena scritto illeggibile: {e}")))?;
         archive
             .by_name(format::MANIFEST_ENTRY)
-            .map_err(|e| BackupError::Manifest(format!("archivio appena scritto illeggibile: {e}")))?;
+            .map_err(|e| Refused::Manifest(format!("archivio appena scritto illeggibile: {e}")))?;
     }
     let ready = match req.passphrase {
         None => zip.clone(),
         Some(pass) => {
             let enc = temps.add(temp_beside(out, "enc", req.now_ms));
             let file = File::create(&enc).map_err(io(&enc))?;
-            let mut writer = EncryptWriter::new(BufWriter::with_capacity(1 << 20, file), pass)?;
+            let mut writer = EncryptWriter::new(BufWriter::with_capacity(1 << 20, file), pass).map_err(crypto)?;
             std::io::copy(&mut BufReader::with_capacity(1 << 20, File::open(&zip).map_err(io(&zip))?), &mut writer)
                 .map_err(io(&enc))?;
             let file = writer.finish().map_err(io(&enc))?.into_inner().map_err(|e| io(&enc)(e.into_error()))?;
@@ -145,7 +145,7 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, BackupError> {
 /// The automatic backup beside an older data file, before its schema is upgraded: not
 /// encrypted, not signed (no key is known where a data file is merely opened), verified like
 /// any other. Returns its path.
-pub fn before_upgrade(data: &Path, from: i64, now_ms: i64) -> Result<PathBuf, BackupError> {
+pub fn before_upgrade(data: &Path, from: i64, now_ms: i64) -> Result<PathBuf, AppError> {
     let stamp = format_iso(now_ms).replace(['-', ':'], "");
     let stamp = stamp.split('.').next().unwrap_or_default();
     let mut name = data.as_os_str().to_owned();
@@ -177,12 +177,13 @@ pub fn create_recorded(
     req: &BackupRequest<'_>,
     checkpoints: &Path,
     audit: impl FnOnce(AuditEvent) -> Result<(), AppError>,
-) -> Result<Recorded, BackupError> {
+) -> Result<Recorded, AppError> {
     let created = create(req)?;
     if let Err(e) = audit(created.event()) {
         let _ = fs::remove_file(&created.file);
         let _ = fs::remove_file(sidecar(&created.file));
-        return Err(BackupError::NotRecorded(e));
+        let reason = format!("backup rimosso: riga di audit non scritta ({e})");
+        return Err(AppError::Declined { reason, cause: Some(Cause::new(e)) });
     }
     let checkpoint_file_error = created.checkpoint.as_ref().and_then(|cp| {
         crate::infra::checkpoint::append_to_file(checkpoints, cp)

@@ -3,10 +3,10 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use super::BackupError;
+use crate::error::AppError;
 
-pub(super) fn io(path: &Path) -> impl Fn(std::io::Error) -> BackupError + '_ {
-    move |e| BackupError::Io(format!("{}: {e}", path.display()))
+pub(super) fn io(path: &Path) -> impl Fn(std::io::Error) -> AppError + '_ {
+    move |e| AppError::io(path, e)
 }
 
 /// Temp files removed when dropped, unless kept.

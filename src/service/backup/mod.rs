@@ -25,14 +25,13 @@ pub use verify::{Accept, Verified, verify};
 use crate::error::AppError;
 use crate::infra::encryption;
 
+/// Why a backup or a restore is refused: each reason is a message for the technician, who can
+/// act on it. Becomes an [`AppError::Declined`]; failures of the disk and the libraries
+/// underneath are `AppError`s with their cause.
 #[derive(Debug, thiserror::Error)]
-pub enum BackupError {
-    #[error("{0}")]
-    Io(String),
+pub(crate) enum Refused {
     #[error("copia non integra (integrity_check): {0}")]
     Integrity(String),
-    #[error("catena di audit della copia interrotta alla riga {0}: {1}")]
-    Chain(i64, String),
     #[error("checkpoint di audit: {0}")]
     Checkpoint(String),
     #[error("manifest: {0}")]
@@ -41,15 +40,6 @@ pub enum BackupError {
     Exists(String),
     #[error("backup cifrato: indicare la passphrase con --passphrase-file")]
     NeedsPassphrase,
-    #[error("{0}")]
-    Crypto(#[from] encryption::CryptoError),
-    #[error("{0}")]
-    Format(#[from] format::UnpackError),
-    #[error("{0}")]
-    Db(#[from] AppError),
-    /// The file was made, but its `backup.create` row could not be written: the file is gone.
-    #[error("backup rimosso: riga di audit non scritta ({0})")]
-    NotRecorded(AppError),
     #[error("ripristino rifiutato: {0}. Fermare il servizio (systemctl stop ricolloca) e riprovare")]
     ServerRunning(String),
     #[error(
@@ -64,6 +54,29 @@ pub enum BackupError {
         "ripristino rifiutato, nulla è stato toccato: la catena di audit del backup non concorda con il file dei checkpoint {file}: {what}"
     )]
     Disagrees { file: String, what: String },
+}
+
+impl From<Refused> for AppError {
+    fn from(r: Refused) -> Self {
+        AppError::declined(r.to_string())
+    }
+}
+
+/// A backup file that cannot be decrypted is the technician's to fix (passphrase, file);
+/// a failing disk is not.
+pub(crate) fn crypto(e: encryption::CryptoError) -> AppError {
+    match e {
+        encryption::CryptoError::Io(io) => AppError::internal(io),
+        other => AppError::declined(other.to_string()),
+    }
+}
+
+/// A backup file that is not one of ours, or is damaged, is the technician's to fix.
+pub(crate) fn unpack(e: format::UnpackError) -> AppError {
+    match e {
+        format::UnpackError::Io(io) => AppError::internal(io),
+        other => AppError::declined(other.to_string()),
+    }
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@ use super::checks::check_against_file;
 use super::files::{file_name, io, suffixed, sync_dir, temp_beside};
 use super::format::{Manifest, SignedHead};
 use super::verify::verify;
-use super::{Accept, BackupError};
+use super::{Accept, Refused};
 use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::error::AppError;
 use crate::infra::checkpoint::Checkpoint;
 use crate::infra::clock::format_iso;
 use crate::infra::instance_lock::{InstanceLock, LockError};
@@ -53,11 +54,11 @@ pub struct RestoreRequest<'a> {
 /// full old file is set aside) and the restore can simply be run again. The old data file
 /// gets a second name (hard link) before the new one replaces it in one atomic rename, so
 /// there is no moment without a data file. Old files are moved aside, never deleted.
-pub fn restore(req: &RestoreRequest<'_>) -> Result<Restored, BackupError> {
+pub fn restore(req: &RestoreRequest<'_>) -> Result<Restored, AppError> {
     let (data, checkpoint_file, now_ms) = (req.data, req.checkpoint_file, req.now_ms);
     let _lock = InstanceLock::try_acquire(data).map_err(|e| match e {
-        LockError::Busy(_) => BackupError::ServerRunning(e.to_string()),
-        LockError::Io(..) => BackupError::Io(e.to_string()),
+        LockError::Busy(_) => Refused::ServerRunning(e.to_string()).into(),
+        LockError::Io(path, io) => AppError::io(std::path::Path::new(&path), io),
     })?;
     let work_dir = data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut verified = verify(req.from, req.passphrase, req.trusted_key, req.accept, work_dir, now_ms)?;
@@ -107,7 +108,7 @@ pub fn restore(req: &RestoreRequest<'_>) -> Result<Restored, BackupError> {
     {
         // The copy is migrated without a pre-upgrade backup: it IS a verified backup, and the
         // backup file it came from stays where it is.
-        let mut conn = repo::open_and_migrate(&db, |_| Ok(())).map_err(|e| BackupError::Io(e.to_string()))?;
+        let mut conn = repo::open_and_migrate(&db, |_| Ok(()))?;
         let detail = json!({
             "checkpoints_dropped": dropped,
             "file": req.from.display().to_string(),
@@ -127,7 +128,7 @@ pub fn restore(req: &RestoreRequest<'_>) -> Result<Restored, BackupError> {
     }
     // Closing the last connection folded the WAL into the file; a leftover would be lost.
     if suffixed(&db, "-wal").exists() {
-        return Err(BackupError::Io(format!("{}: file -wal rimasto dopo la chiusura", db.display())));
+        return Err(AppError::unexpected(format!("{}: file -wal rimasto dopo la chiusura", db.display())));
     }
 
     // 3. The new checkpoint file, under a temp name.

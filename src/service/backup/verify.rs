@@ -4,10 +4,11 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read};
 use std::path::{Path, PathBuf};
 
-use super::BackupError;
 use super::checks::{AuditCheck, check_audit, check_integrity};
 use super::files::{Temps, io, temp_beside};
 use super::format::{self, Manifest};
+use super::{Refused, crypto, unpack};
+use crate::error::AppError;
 use crate::infra::encryption;
 use crate::repo::{self, snapshot};
 
@@ -40,72 +41,75 @@ pub fn verify(
     accept: Accept,
     work_dir: &Path,
     now_ms: i64,
-) -> Result<Verified, BackupError> {
+) -> Result<Verified, AppError> {
     let mut temps = Temps(Vec::new());
     let mut head = [0u8; 8];
     let mut f = File::open(file).map_err(io(file))?;
     let got = f.read(&mut head).map_err(io(file))?;
     let stem = work_dir.join("ripristino");
     let zip_path = if encryption::is_encrypted(head.get(..got).unwrap_or_default()) {
-        let pass = passphrase.ok_or(BackupError::NeedsPassphrase)?;
+        let pass = passphrase.ok_or(Refused::NeedsPassphrase)?;
         let plain = temps.add(temp_beside(&stem, "zip", now_ms));
         let out = BufWriter::with_capacity(1 << 20, File::create(&plain).map_err(io(&plain))?);
-        encryption::decrypt(BufReader::with_capacity(1 << 20, File::open(file).map_err(io(file))?), out, pass)?;
+        encryption::decrypt(BufReader::with_capacity(1 << 20, File::open(file).map_err(io(file))?), out, pass)
+            .map_err(crypto)?;
         plain
     } else {
         file.to_owned()
     };
     let db = temps.add(temp_beside(&stem, "db", now_ms));
     let zip = BufReader::new(File::open(&zip_path).map_err(io(&zip_path))?);
-    let (manifest, sha256, size) = format::unpack(zip, &db)?;
+    let (manifest, sha256, size) = format::unpack(zip, &db).map_err(unpack)?;
     if sha256 != manifest.database.sha256 || size != manifest.database.size {
-        return Err(BackupError::Manifest(format!(
+        return Err(Refused::Manifest(format!(
             "il database estratto non corrisponde al manifest (sha256 {sha256}, atteso {})",
             manifest.database.sha256
-        )));
+        ))
+        .into());
     }
     if manifest.schema_version > repo::SCHEMA_VERSION {
-        return Err(BackupError::Manifest(format!(
+        return Err(Refused::Manifest(format!(
             "backup di una versione più recente (schema {}, questo programma conosce fino a {})",
             manifest.schema_version,
             repo::SCHEMA_VERSION
-        )));
+        ))
+        .into());
     }
     let conn = snapshot::open_copy(&db)?;
     check_integrity(&conn)?;
     let AuditCheck { head_seq, head_hash, problem } = check_audit(&conn, trusted_key)?;
     if head_seq != manifest.audit.head_seq || hex::encode(head_hash) != manifest.audit.head_hash {
-        return Err(BackupError::Manifest("la testa della catena di audit non corrisponde al manifest".into()));
+        return Err(Refused::Manifest("la testa della catena di audit non corrisponde al manifest".into()).into());
     }
     if snapshot::row_counts(&conn)? != manifest.row_counts {
-        return Err(BackupError::Manifest("i conteggi delle righe non corrispondono al manifest".into()));
+        return Err(Refused::Manifest("i conteggi delle righe non corrispondono al manifest".into()).into());
     }
     if snapshot::schema_version(&conn)? != manifest.schema_version {
-        return Err(BackupError::Manifest("la versione dello schema non corrisponde al manifest".into()));
+        return Err(Refused::Manifest("la versione dello schema non corrisponde al manifest".into()).into());
     }
     // Without a trusted key there is nothing to check a signature against (the caller says so
     // to the technician); a missing signature is checked below.
     if let (Some(signed), Some(key)) = (&manifest.audit.checkpoint, trusted_key) {
-        let cp = signed
-            .to_checkpoint()
-            .ok_or_else(|| BackupError::Checkpoint("checkpoint del manifest illeggibile".into()))?;
+        let cp =
+            signed.to_checkpoint().ok_or_else(|| Refused::Checkpoint("checkpoint del manifest illeggibile".into()))?;
         if !cp.verifies_with(key) {
-            return Err(BackupError::Checkpoint(
+            return Err(Refused::Checkpoint(
                 "il checkpoint del manifest non è firmato dalla chiave di audit di questa installazione".into(),
-            ));
+            )
+            .into());
         }
         if cp.seq != head_seq || cp.hash != head_hash {
-            return Err(BackupError::Checkpoint(
-                "il checkpoint firmato non corrisponde alla testa della catena".into(),
-            ));
+            return Err(
+                Refused::Checkpoint("il checkpoint firmato non corrisponde alla testa della catena".into()).into()
+            );
         }
     }
     match problem {
-        Some(problem) if !accept.broken_chain => return Err(BackupError::BrokenChain(problem)),
+        Some(problem) if !accept.broken_chain => return Err(Refused::BrokenChain(problem).into()),
         // A broken chain is never signed: `--accept-broken-chain` covers its missing signature.
         Some(_) => {}
         None if trusted_key.is_some() && manifest.audit.checkpoint.is_none() && head_seq > 0 && !accept.unsigned => {
-            return Err(BackupError::Unsigned(head_seq));
+            return Err(Refused::Unsigned(head_seq).into());
         }
         None => {}
     }

@@ -62,7 +62,7 @@ async fn register(
     let kind = match sniff(&bytes, MAX_UPLOAD) {
         Ok(k) => Some(k),
         Err(message) => {
-            errors.push(FieldError { field: "file".into(), message });
+            errors.push(message.on("file"));
             None
         }
     };
