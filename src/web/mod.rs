@@ -9,6 +9,7 @@ pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod documents;
+pub mod download;
 pub mod errors;
 pub mod forms;
 pub mod gate;
