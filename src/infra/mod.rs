@@ -13,4 +13,5 @@ pub mod programme_pdf;
 pub mod sap_sample;
 pub mod sap_xml;
 pub mod signature;
+pub mod spreadsheet_csv;
 pub mod tls;

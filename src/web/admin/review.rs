@@ -16,6 +16,7 @@ use crate::domain::audit_event::View;
 use crate::domain::ids::OperatorId;
 use crate::error::AppError;
 use crate::infra::clock::{SharedClock, format_iso, format_it};
+use crate::infra::spreadsheet_csv::SpreadsheetCsv;
 use crate::repo::operators::{self, OperatorRow};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
@@ -105,8 +106,8 @@ async fn mark(
 }
 
 fn csv(lines: &[Line]) -> Result<Vec<u8>, AppError> {
-    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
-    w.write_record([
+    let mut w = SpreadsheetCsv::new();
+    w.row([
         "codice_fiscale",
         "cognome",
         "nome",
@@ -123,7 +124,7 @@ fn csv(lines: &[Line]) -> Result<Vec<u8>, AppError> {
     .map_err(AppError::internal)?;
     for l in lines {
         let o = &l.op;
-        w.write_record([
+        w.row([
             o.codice_fiscale.as_str(),
             &o.surname,
             &o.name,
@@ -139,7 +140,7 @@ fn csv(lines: &[Line]) -> Result<Vec<u8>, AppError> {
         ])
         .map_err(AppError::internal)?;
     }
-    w.into_inner().map_err(AppError::internal)
+    w.finish().map_err(AppError::internal)
 }
 
 #[get("/regione/revisione.csv")]
@@ -152,7 +153,7 @@ async fn download_csv(
     let body = csv(&lines)?;
     audit_view(access, who.scope.actor(), View::ReviewExport, None, json!({ "format": "csv", "rows": lines.len() }))
         .await?;
-    Ok(Download::attachment(body, ContentType::new("text", "csv"), "revisione-autorizzazioni.csv"))
+    Ok(Download::attachment(body, Download::csv_type(), "revisione-autorizzazioni.csv"))
 }
 
 #[get("/regione/revisione.zip")]

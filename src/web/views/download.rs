@@ -1,9 +1,11 @@
-//! Files handed to the browser as attachments (CSV exports, zips, stored documents).
+//! Files handed to the browser as attachments: the CSV every export screen offers (written by
+//! the one spreadsheet-safe writer, `infra::spreadsheet_csv`), zips, stored documents.
 
 use rocket::Responder;
 use rocket::http::{ContentType, Header};
 
 use crate::error::AppError;
+use crate::infra::spreadsheet_csv::SpreadsheetCsv;
 
 #[derive(Responder)]
 pub struct Download {
@@ -13,7 +15,8 @@ pub struct Download {
 }
 
 impl Download {
-    /// `body` as a file named `name` (the name must be safe in a header: callers build it).
+    /// `body` as a file named `name`; the name is ours (never user text): it goes into the
+    /// header as is.
     pub fn attachment(body: Vec<u8>, content_type: ContentType, name: &str) -> Self {
         Download {
             body,
@@ -22,14 +25,18 @@ impl Download {
         }
     }
 
-    /// A CSV file (`;`-separated, as Italian spreadsheets expect), UTF-8.
-    pub fn csv(name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Self, AppError> {
-        let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
-        w.write_record(header).map_err(AppError::internal)?;
-        for r in rows {
-            w.write_record(r).map_err(AppError::internal)?;
-        }
-        let body = w.into_inner().map_err(AppError::internal)?;
-        Ok(Self::attachment(body, ContentType::new("text", "csv").with_params(("charset", "utf-8")), name))
+    /// A CSV file (`;`-separated, UTF-8, every cell spreadsheet-safe).
+    pub fn csv<R, S>(name: &str, header: &[&str], rows: R) -> Result<Self, AppError>
+    where
+        R: IntoIterator,
+        R::Item: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let body = SpreadsheetCsv::file(header, rows).map_err(AppError::internal)?;
+        Ok(Self::attachment(body, Self::csv_type(), name))
+    }
+
+    pub fn csv_type() -> ContentType {
+        ContentType::new("text", "csv").with_params(("charset", "utf-8"))
     }
 }
