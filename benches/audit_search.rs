@@ -56,7 +56,7 @@ fn main() {
     let (operators, providers, people) = (1000usize, 300usize, 200_000usize);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("bench.db");
-    let mut conn = ricolloca::service::data_file::open(&data, 0).unwrap();
+    let mut conn = ricolloca::service::data_file::open(&data, ricolloca::domain::timestamp::Timestamp::EPOCH).unwrap();
     // People for the recipient id lookup.
     repo::write_once(&mut conn, |tx| {
         let mut stmt = tx.conn().prepare(
@@ -105,7 +105,12 @@ fn main() {
                         detail: serde_json::json!({ "cf": cf(person) }),
                     },
                 };
-                audit::append(tx, start + i as i64 * step, &actor, &event)?;
+                audit::append(
+                    tx,
+                    ricolloca::domain::timestamp::Timestamp::from_ms(start + i as i64 * step),
+                    &actor,
+                    &event,
+                )?;
             }
             Ok(())
         })
@@ -141,7 +146,14 @@ fn main() {
     });
     time("registro, one day", 20, |i| {
         let from = day + i as i64 * DAY;
-        page(&AuditFilter { from_ms: Some(from), to_ms: Some(from + DAY), ..Default::default() }, None)
+        page(
+            &AuditFilter {
+                from: Some(ricolloca::domain::timestamp::Timestamp::from_ms(from)),
+                to: Some(ricolloca::domain::timestamp::Timestamp::from_ms(from + DAY)),
+                ..Default::default()
+            },
+            None,
+        )
     });
     let key = |n: usize| RecipientKey { id: Some(n as i64 + 1), cf: cf(n) };
     time("registro, by person's codice fiscale (~25 rows: full walk)", 3, |i| {
@@ -163,12 +175,18 @@ fn main() {
     });
     time("attività periodica, one month", 3, |i| {
         let from = start + (i as i64 + 3) * 30 * DAY;
-        audit_search::activity(&scope, &ro, from, from + 30 * DAY).unwrap()
+        audit_search::activity(
+            &scope,
+            &ro,
+            ricolloca::domain::timestamp::Timestamp::from_ms(from),
+            ricolloca::domain::timestamp::Timestamp::from_ms(from + 30 * DAY),
+        )
+        .unwrap()
     });
 
     let watch = ChainWatch::new(Vec::new(), None);
     let t = Instant::now();
-    let s = watch.refresh(&ro, 0, true).unwrap();
+    let s = watch.refresh(&ro, ricolloca::domain::timestamp::Timestamp::EPOCH, true).unwrap();
     let secs = t.elapsed().as_secs_f64();
     println!(
         "\n  chain watch, whole chain: {} rows in {secs:.1} s = {:.0} rows/s",
@@ -176,6 +194,6 @@ fn main() {
         s.verified_seq as f64 / secs
     );
     let t = Instant::now();
-    watch.refresh(&ro, 0, false).unwrap();
+    watch.refresh(&ro, ricolloca::domain::timestamp::Timestamp::EPOCH, false).unwrap();
     println!("  chain watch, incremental (no new rows): {:.2} ms", t.elapsed().as_secs_f64() * 1e3);
 }

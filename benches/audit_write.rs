@@ -40,7 +40,7 @@ fn main() {
 
     // 1. Group commit through the real writer.
     let chained = dir.path().join("chained.db");
-    let conn = ricolloca::service::data_file::open(&chained, 0).unwrap();
+    let conn = ricolloca::service::data_file::open(&chained, ricolloca::domain::timestamp::Timestamp::EPOCH).unwrap();
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let writer = Writer::start(conn).unwrap();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -57,7 +57,15 @@ fn main() {
                     }
                     let started = Instant::now();
                     writer
-                        .write(move |tx| audit::append(tx, NOW + i as i64, &Actor::system(), &event(i)).map(|_| ()))
+                        .write(move |tx| {
+                            audit::append(
+                                tx,
+                                ricolloca::domain::timestamp::Timestamp::from_ms(NOW + i as i64),
+                                &Actor::system(),
+                                &event(i),
+                            )
+                            .map(|_| ())
+                        })
                         .await
                         .unwrap();
                     latencies.push(started.elapsed());
@@ -122,7 +130,8 @@ fn main() {
 
     let plain = |name: &str, per_tx: usize| {
         let path = dir.path().join(name);
-        let mut conn = ricolloca::service::data_file::open(&path, 0).unwrap();
+        let mut conn =
+            ricolloca::service::data_file::open(&path, ricolloca::domain::timestamp::Timestamp::EPOCH).unwrap();
         let t = Instant::now();
         for chunk in stored.chunks(per_tx) {
             let tx = conn.transaction().unwrap();

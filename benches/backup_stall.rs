@@ -46,7 +46,7 @@ fn main() {
     let gb: f64 = std::env::var("RICOLLOCA_BENCH_GB").ok().and_then(|s| s.parse().ok()).unwrap_or(2.0);
     let dir = tempfile::tempdir_in(std::env::var("RICOLLOCA_BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
     let data = dir.path().join("bench.db");
-    let mut conn = ricolloca::service::data_file::open(&data, 0).unwrap();
+    let mut conn = ricolloca::service::data_file::open(&data, ricolloca::domain::timestamp::Timestamp::EPOCH).unwrap();
     let who = AdminAuthority::system();
 
     let t = Instant::now();
@@ -54,7 +54,12 @@ fn main() {
     for batch in 0..(audit_rows / 50_000) {
         repo::write_once(&mut conn, |tx| {
             for i in 0..50_000 {
-                audit::append(tx, NOW, who.actor(), &event(batch * 50_000 + i))?;
+                audit::append(
+                    tx,
+                    ricolloca::domain::timestamp::Timestamp::from_ms(NOW),
+                    who.actor(),
+                    &event(batch * 50_000 + i),
+                )?;
             }
             Ok(())
         })
@@ -103,7 +108,13 @@ fn main() {
                 let t = Instant::now();
                 writer
                     .write(move |tx| {
-                        audit::append(tx, NOW, &ricolloca::domain::audit_event::Actor::system(), &ev).map(|_| ())
+                        audit::append(
+                            tx,
+                            ricolloca::domain::timestamp::Timestamp::from_ms(NOW),
+                            &ricolloca::domain::audit_event::Actor::system(),
+                            &ev,
+                        )
+                        .map(|_| ())
                     })
                     .await
                     .unwrap();
@@ -117,8 +128,14 @@ fn main() {
     backing_up.store(true, Ordering::SeqCst);
     let out = dir.path().join("backup.zip");
     let t = Instant::now();
-    let created =
-        create(&BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now_ms: NOW }).unwrap();
+    let created = create(&BackupRequest {
+        data: &data,
+        out: &out,
+        passphrase: None,
+        key: Some(&key),
+        now: ricolloca::domain::timestamp::Timestamp::from_ms(NOW),
+    })
+    .unwrap();
     let took = t.elapsed();
     backing_up.store(false, Ordering::SeqCst);
     stop.store(true, Ordering::SeqCst);

@@ -426,7 +426,7 @@ fn run(command: Command) -> Result<ExitCode, AppError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { config } => {
-            let findings = ricolloca::runtime::check::run(config.as_deref(), clock().now_ms());
+            let findings = ricolloca::runtime::check::run(config.as_deref(), clock().now());
             for f in &findings {
                 println!("{f}");
             }

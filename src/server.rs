@@ -20,7 +20,7 @@ use crate::web::{self, AppState, Site};
 
 /// Everything but the listener, for `serve` and for tests that drive Rocket locally.
 pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupError> {
-    let mut conn = crate::service::data_file::open(&config.data, clock.now_ms())?;
+    let mut conn = crate::service::data_file::open(&config.data, clock.now())?;
     // Never a new key over existing checkpoints: refused here, before anything else starts.
     let signing_key = Arc::new(crate::service::audit::signing_key(&conn, &config.audit_key())?);
     let fresh_secret = random_bytes()?;

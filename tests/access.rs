@@ -251,7 +251,7 @@ fn six_months_idle_deactivates_at_the_next_access_unless_exempt() {
     let tech = f.add_operator(&neri, "tecnico", None);
     let server = f.start();
     let long_ago = ricolloca::infra::clock::SystemClock;
-    let now = ricolloca::infra::clock::Clock::now_ms(&long_ago);
+    let now = ricolloca::infra::clock::Clock::now(&long_ago).as_ms();
     let db = f.db();
     db.execute("UPDATE operator SET last_access_at = ?2, enabled_at = ?2 WHERE id = ?1", [id, now - 181 * DAY_MS])
         .unwrap();

@@ -29,7 +29,7 @@ struct World {
 /// Today in Italy, as the server sees it.
 fn today() -> Date {
     let now = ricolloca::infra::clock::system_now();
-    ricolloca::infra::clock::local_date(now.unix_timestamp() * 1000)
+    ricolloca::infra::clock::local_date(ricolloca::domain::timestamp::Timestamp::from_ms(now.unix_timestamp() * 1000))
 }
 
 fn day(offset: i64) -> String {

@@ -72,7 +72,7 @@ fn world() -> World {
 
 /// Italian local today plus `days`, as the server sees it.
 fn day(days: i64) -> String {
-    let today = local_datetime(SystemClock.now_ms()).date();
+    let today = local_datetime(SystemClock.now()).date();
     iso(today + time::Duration::days(days))
 }
 

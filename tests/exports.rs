@@ -39,7 +39,7 @@ const EXPORTS: [(&str, &str); 8] = [
 ];
 
 fn day(days: i64) -> String {
-    iso(local_datetime(SystemClock.now_ms()).date() + time::Duration::days(days))
+    iso(local_datetime(SystemClock.now()).date() + time::Duration::days(days))
 }
 
 fn italian(days: i64) -> String {

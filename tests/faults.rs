@@ -24,7 +24,7 @@ const PIVA_A: &str = "06363391001";
 
 fn today() -> time::Date {
     let now = ricolloca::infra::clock::system_now();
-    ricolloca::infra::clock::local_date(now.unix_timestamp() * 1000)
+    ricolloca::infra::clock::local_date(ricolloca::domain::timestamp::Timestamp::from_ms(now.unix_timestamp() * 1000))
 }
 
 fn day(offset: i64) -> String {

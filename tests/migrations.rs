@@ -83,8 +83,10 @@ fn v1_file(dir: &std::path::Path) -> std::path::PathBuf {
 fn a_version_1_file_is_migrated_to_the_schema_of_a_new_file() {
     let dir = tempfile::tempdir().unwrap();
     let old = v1_file(dir.path());
-    let migrated = ricolloca::service::data_file::open(&old, 0).unwrap();
-    let fresh = ricolloca::service::data_file::open(&dir.path().join("new.db"), 0).unwrap();
+    let migrated = ricolloca::service::data_file::open(&old, ricolloca::domain::timestamp::Timestamp::EPOCH).unwrap();
+    let fresh =
+        ricolloca::service::data_file::open(&dir.path().join("new.db"), ricolloca::domain::timestamp::Timestamp::EPOCH)
+            .unwrap();
 
     assert_eq!(shape(&migrated), shape(&fresh));
     let version: i64 = migrated.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
@@ -110,8 +112,15 @@ fn a_version_1_file_is_migrated_to_the_schema_of_a_new_file() {
         })
         .collect();
     assert_eq!(backups.len(), 1, "one automatic backup");
-    let verified =
-        ricolloca::service::backup::verify(&backups[0], None, None, Default::default(), dir.path(), 1).unwrap();
+    let verified = ricolloca::service::backup::verify(
+        &backups[0],
+        None,
+        None,
+        Default::default(),
+        dir.path(),
+        ricolloca::domain::timestamp::Timestamp::from_ms(1),
+    )
+    .unwrap();
     assert_eq!(verified.manifest.schema_version, 1);
     assert_eq!(verified.manifest.row_counts["voucher"], 1);
     let copy = rusqlite::Connection::open(&verified.db).unwrap();
@@ -119,7 +128,7 @@ fn a_version_1_file_is_migrated_to_the_schema_of_a_new_file() {
     assert_eq!(v, 1, "the backup holds the file as it was before the upgrade");
     // A new file and an up-to-date one get none.
     drop(migrated);
-    ricolloca::service::data_file::open(&old, 0).unwrap();
+    ricolloca::service::data_file::open(&old, ricolloca::domain::timestamp::Timestamp::EPOCH).unwrap();
     assert_eq!(
         std::fs::read_dir(dir.path())
             .unwrap()
@@ -149,7 +158,9 @@ fn a_file_from_a_newer_release_is_refused_and_left_alone() {
         hex::encode(sha2::Sha256::digest(std::fs::read(p).unwrap()))
     };
     let before = digest(&path);
-    let err = ricolloca::service::data_file::open(&path, 0).expect_err("refused").to_string();
+    let err = ricolloca::service::data_file::open(&path, ricolloca::domain::timestamp::Timestamp::EPOCH)
+        .expect_err("refused")
+        .to_string();
     assert!(err.contains("versione più recente"), "{err}");
     assert!(err.contains("data"), "{err}");
     assert_eq!(digest(&path), before, "the file was changed");

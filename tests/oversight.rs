@@ -60,9 +60,14 @@ impl Office {
 
     /// Appends crafted rows through the library (so the chain stays valid); returns their seqs.
     fn append(&self, at: i64, rows: &[(Actor, AuditEvent)]) -> Vec<i64> {
-        let mut conn = ricolloca::service::data_file::open(&self.f.data, 0).unwrap();
+        let mut conn =
+            ricolloca::service::data_file::open(&self.f.data, ricolloca::domain::timestamp::Timestamp::EPOCH).unwrap();
         repo::write_once(&mut conn, |tx| {
-            rows.iter().map(|(actor, event)| repo::audit::append(tx, at, actor, event)).collect()
+            rows.iter()
+                .map(|(actor, event)| {
+                    repo::audit::append(tx, ricolloca::domain::timestamp::Timestamp::from_ms(at), actor, event)
+                })
+                .collect()
         })
         .unwrap()
     }
@@ -87,7 +92,7 @@ fn denied(path: &str) -> AuditEvent {
 }
 
 fn now() -> i64 {
-    SystemClock.now_ms()
+    SystemClock.now().as_ms()
 }
 
 fn seqs(items: &Value) -> BTreeSet<i64> {
@@ -167,7 +172,10 @@ fn the_data_subject_report_lists_exactly_the_accesses_to_that_person_across_prov
     );
     assert_eq!(o.f.audit_count("audit.export"), 1);
     let month: Value = auditor
-        .get(server.url(&format!("/api/v1/audit/activity?month={}", ricolloca::web::audit_params::month_of(now()))))
+        .get(server.url(&format!(
+            "/api/v1/audit/activity?month={}",
+            ricolloca::web::audit_params::month_of(ricolloca::domain::timestamp::Timestamp::from_ms(now()))
+        )))
         .send()
         .unwrap()
         .json()
@@ -437,7 +445,7 @@ fn common_cli(f: &Fixture, args: &[&str]) -> std::process::Output {
 }
 
 fn date(ms: i64) -> String {
-    ricolloca::infra::clock::format_iso(ms)[..10].to_owned()
+    ricolloca::infra::clock::format_iso(ricolloca::domain::timestamp::Timestamp::from_ms(ms))[..10].to_owned()
 }
 
 #[test]

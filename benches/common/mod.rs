@@ -78,9 +78,10 @@ impl Sizes {
 /// Recipient `n` (id `n + 1`) chose provider `n % providers` (id `n % providers + 1`).
 pub fn build(data: &Path, sizes: &Sizes) {
     let &Sizes { providers, people, saps, audit_rows } = sizes;
-    let mut conn = ricolloca::service::data_file::open(data, 0).expect("data file");
+    let mut conn =
+        ricolloca::service::data_file::open(data, ricolloca::domain::timestamp::Timestamp::EPOCH).expect("data file");
     let who = AdminAuthority::system();
-    let now = NOW;
+    let now = ricolloca::domain::timestamp::Timestamp::from_ms(NOW);
     let t = Instant::now();
     repo::write_once(&mut conn, |tx| {
         for p in 0..providers {
@@ -163,7 +164,7 @@ pub fn build(data: &Path, sizes: &Sizes) {
     let actor = Actor::system();
     const TWO_YEARS_MS: i64 = 730 * 86_400_000;
     let step = TWO_YEARS_MS / audit_rows.max(1) as i64;
-    let first_ts = now - TWO_YEARS_MS;
+    let first_ts = now.as_ms() - TWO_YEARS_MS;
     let mut written = 0;
     while written < audit_rows {
         let batch = (audit_rows - written).min(50_000);
@@ -174,7 +175,12 @@ pub fn build(data: &Path, sizes: &Sizes) {
                     object: Some(format!("recipient:{}", 1 + (written + i) % people.max(1))),
                     detail: serde_json::json!({ "cf": cf((written + i) % people.max(1)) }),
                 };
-                audit::append(tx, first_ts + (written + i) as i64 * step, &actor, &event)?;
+                audit::append(
+                    tx,
+                    ricolloca::domain::timestamp::Timestamp::from_ms(first_ts + (written + i) as i64 * step),
+                    &actor,
+                    &event,
+                )?;
             }
             Ok(())
         })
@@ -219,6 +225,6 @@ pub fn kept_data_set(scale: f64) -> (std::path::PathBuf, std::path::PathBuf) {
         build(&building, &Sizes::at(scale));
         std::fs::rename(&building, &kept).unwrap();
     }
-    drop(ricolloca::service::data_file::open(&kept, 0).unwrap());
+    drop(ricolloca::service::data_file::open(&kept, ricolloca::domain::timestamp::Timestamp::EPOCH).unwrap());
     (base, kept)
 }

@@ -13,6 +13,7 @@ use super::principal::Principal;
 use crate::domain::audit_event::{Actor, AuditEvent, cert_summary};
 use crate::domain::cns::CertIdentity;
 use crate::domain::operator::{Operator, OperatorState, Refusal};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::clock::{SharedClock, local_day_of, local_day_start};
 use crate::infra::crl::RevocationList;
@@ -26,6 +27,8 @@ const CERT_CACHE_MAX: usize = 10_000;
 
 /// What the web layer knows about the request.
 pub struct RequestFacts<'a> {
+    /// The request's time, read once for the whole request.
+    pub now: Timestamp,
     pub cert_der: Option<&'a [u8]>,
     pub ip: Option<String>,
     pub method: &'a str,
@@ -68,8 +71,8 @@ impl AccessControl {
         self
     }
 
-    pub fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// The whole check. `Err(Unauthenticated)` without a certificate (not audited: nobody
@@ -80,7 +83,7 @@ impl AccessControl {
             return Err(AppError::Unauthenticated);
         };
         let cert = self.identity(der)?;
-        let now = self.clock.now_ms();
+        let now = req.now;
 
         if !cert.is_valid_at(now) {
             return Err(self.refuse(Refusal::CertificateNotValidNow, req, &cert, None).await);
@@ -160,7 +163,7 @@ impl AccessControl {
             _ => None,
         };
         let days = self.inactivity_days;
-        let now = self.clock.now_ms();
+        let now = req.now;
         let written = self
             .writer
             .write(move |tx| {
@@ -202,7 +205,7 @@ impl AccessControl {
 
     /// Appends one event in its own small transaction.
     pub async fn audit(&self, actor: Actor, event: AuditEvent) -> Result<(), AppError> {
-        let now = self.clock.now_ms();
+        let now = self.clock.now();
         self.writer.write(move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await
     }
 
@@ -225,10 +228,14 @@ impl AccessControl {
     /// `last_access_at` moves once a day (and when the card changes), with an
     /// `access.login` row: the "first request of the day" the activity reports count.
     /// Returns a refusal if, under the write lock, the operator turns out to be switched off.
-    async fn record_login_if_first_today(&self, principal: &Principal, now: i64) -> Result<Option<Refusal>, AppError> {
+    async fn record_login_if_first_today(
+        &self,
+        principal: &Principal,
+        now: Timestamp,
+    ) -> Result<Option<Refusal>, AppError> {
         let op = principal.operator();
         let day_start = local_day_start(local_day_of(now));
-        let same_day = op.last_access_at_ms.is_some_and(|t| t >= day_start);
+        let same_day = op.last_access_at.is_some_and(|t| t >= day_start);
         if same_day && op.last_cert_sha256.as_deref() == Some(principal.cert().sha256.as_str()) {
             return Ok(None);
         }

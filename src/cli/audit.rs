@@ -21,7 +21,7 @@ pub fn audit_checkpoint(
 ) -> Result<Option<crate::infra::checkpoint::Checkpoint>, AppError> {
     let mut conn = open_data(data, clock)?;
     let key = service::audit::signing_key(&conn, key)?;
-    let now = clock.now_ms();
+    let now = clock.now();
     let cp = repo::write_once(&mut conn, |tx| service::audit::write_checkpoint(tx, now, &key))?;
     if let Some(cp) = &cp {
         crate::infra::checkpoint::append_to_file(file, cp)
@@ -83,11 +83,11 @@ pub fn audit_prune(
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(before.trim(), &format)
         .map_err(|_| AppError::field("--before", "data non valida (aaaa-mm-gg)"))?;
-    let before_ms = crate::infra::clock::local_day_start(i64::from(date.to_julian_day()) - 2_440_588);
+    let before = crate::infra::clock::local_date_start(date);
     let key = crate::infra::checkpoint::SigningKey::load(key)?;
     let mut conn = open_data(data, clock)?;
-    let now = clock.now_ms();
-    let Some((checkpoint, anchor)) = service::audit_prune::plan(&conn, now, &key, before_ms, retention_months)? else {
+    let now = clock.now();
+    let Some((checkpoint, anchor)) = service::audit_prune::plan(&conn, now, &key, before, retention_months)? else {
         return Ok(None);
     };
     // Outside the data file first: whatever happens next, the cut point is on record.

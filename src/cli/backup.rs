@@ -32,14 +32,9 @@ pub fn backup(
         return Err(AppError::field("data", format!("file dati non trovato: {}", config.data.display())));
     }
     let key = service::audit::signing_key(&open_for_verify(&config.data)?, &config.audit_key())?;
-    let now = clock.now_ms();
-    let req = service::backup::BackupRequest {
-        data: &config.data,
-        out,
-        passphrase: pass.as_deref(),
-        key: Some(&key),
-        now_ms: now,
-    };
+    let now = clock.now();
+    let req =
+        service::backup::BackupRequest { data: &config.data, out, passphrase: pass.as_deref(), key: Some(&key), now };
     let who = AdminAuthority::command_line(os_user().as_deref());
     let recorded = service::backup::create_recorded(&req, &config.audit_checkpoints(), |event| {
         let mut conn = crate::service::data_file::open(&config.data, now).map_err(AppError::internal)?;
@@ -81,7 +76,7 @@ pub fn restore(
         trusted_key: trusted.as_deref(),
         accept,
         actor: who.actor(),
-        now_ms: clock.now_ms(),
+        now: clock.now(),
     })?;
     Ok((done, trusted.is_some()))
 }

@@ -15,6 +15,7 @@ use crate::domain::partita_iva;
 use crate::domain::provider::ProviderDraft;
 use crate::domain::role::Role;
 use crate::domain::sede::SedeDraft;
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, StartupError};
 use crate::infra::clock::{Clock, datetime};
 use crate::infra::pki::{self, Ca, CnsPerson, KeyKind};
@@ -171,7 +172,7 @@ pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<Demo
     for d in [dir, &certs, &people] {
         std::fs::create_dir_all(d).map_err(io(d))?;
     }
-    let now = datetime(clock.now_ms());
+    let now = datetime(clock.now());
     let pki_err = |e: pki::PkiError| StartupError::Other(format!("demo: {e}"));
 
     let ca = Ca::new("Ricolloca Formazione - CA Cittadini (NON VALIDA)", KeyKind::Rsa2048, now).map_err(pki_err)?;
@@ -230,8 +231,8 @@ pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<Demo
 
 /// Providers and people, written as the CLI would: one transaction, audited.
 fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
-    let mut conn = service::data_file::open(data, clock.now_ms())?;
-    let now = clock.now_ms();
+    let mut conn = service::data_file::open(data, clock.now())?;
+    let now = clock.now();
     let people: Vec<(CodiceFiscale, &Person)> =
         PEOPLE.iter().map(|p| cf_of(p.cf_body).map(|cf| (cf, p))).collect::<Result<_, _>>()?;
     let who = AdminAuthority::system();
@@ -309,7 +310,7 @@ const RECIPIENTS: &[(&str, &str, &str, &str, &str, usize)] = &[
 ];
 
 /// Recipients and vouchers, imported the way the CPI's CSV would be; some programmes started.
-fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Result<(), AppError> {
+fn seed_recipients(tx: &repo::WriteTx<'_>, now: Timestamp, who: &AdminAuthority) -> Result<(), AppError> {
     let mut csv = String::from(
         "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta;email\n",
     );
@@ -373,7 +374,7 @@ fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Re
 
 /// The sample agenda of the demo's `i`-th person, written through the same services as the
 /// screens (so the first held meeting starts the programme), in the days around `now`.
-fn seed_agenda(tx: &repo::WriteTx<'_>, now: i64, i: usize, voucher: &str) -> Result<(), AppError> {
+fn seed_agenda(tx: &repo::WriteTx<'_>, now: Timestamp, i: usize, voucher: &str) -> Result<(), AppError> {
     use crate::domain::appointment::{AppointmentDraft, OutcomeDraft};
     use service::appointments::{create, record_outcome};
     let Some((recipient, provider)) = repo::vouchers::holder_of_code(tx.conn(), voucher)? else {
@@ -425,7 +426,7 @@ fn seed_agenda(tx: &repo::WriteTx<'_>, now: i64, i: usize, voucher: &str) -> Res
 /// consultancy (B03) proposed today, through the same service as the screens.
 fn seed_actions(
     tx: &repo::WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     scope: &crate::access::ProviderScope,
     recipient: crate::domain::ids::RecipientId,
     met_on: &str,

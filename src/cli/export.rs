@@ -33,7 +33,7 @@ pub fn export_idol(
     // the next export still starts where the last delivered one ended. The time is taken
     // under the write lock (see service::idol_export).
     let export = repo::write_once(&mut conn, |tx| {
-        let export = crate::service::idol_export::export(tx, clock.now_ms(), &who, since)?;
+        let export = crate::service::idol_export::export(tx, clock.now(), &who, since)?;
         std::fs::write(&tmp, &export.zip).map_err(|e| AppError::unexpected(format!("{}: {e}", tmp.display())))?;
         Ok(export)
     })?;

@@ -25,7 +25,7 @@ pub fn import_csv(
         let bytes = std::fs::read(file)
             .map_err(|e| AppError::declined_by(format!("{}: file non accessibile", file.display()), e))?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let now = clock.now_ms();
+        let now = clock.now();
         let report =
             repo::write_once(&mut conn, |tx| service::imports::assignments(tx, now, &who, &name, &bytes, valid_only))?;
         eprintln!(
@@ -61,7 +61,7 @@ pub fn import_codes(data: &Path, clock: &dyn Clock, file: &Path) -> Result<usize
     }
     let mut conn = open_data(data, clock)?;
     let who = AdminAuthority::command_line(os_user().as_deref());
-    let now = clock.now_ms();
+    let now = clock.now();
     repo::write_once(&mut conn, |tx| {
         let n = repo::codes::import(tx, &rows)?;
         let detail = serde_json::json!({ "file": file.display().to_string(), "codes": n });
@@ -85,7 +85,7 @@ pub fn import_sap(data: &Path, clock: &dyn Clock, files: &[std::path::PathBuf]) 
     let mut total = ImportReport::default();
     let mut done = 0;
     for chunk in files.chunks(SAP_BATCH) {
-        let now = clock.now_ms();
+        let now = clock.now();
         let results = repo::write_each(&mut conn, chunk, |tx, file| {
             let bytes = std::fs::read(file).map_err(|e| {
                 AppError::Invalid(vec![crate::error::FieldError { field: "file".into(), message: e.to_string() }])

@@ -27,7 +27,7 @@ pub(crate) fn os_user() -> Option<String> {
 
 /// The data file, opened and migrated (with the pre-upgrade backup when it is older).
 pub(crate) fn open_data(data: &Path, clock: &dyn Clock) -> Result<rusqlite::Connection, AppError> {
-    Ok(crate::service::data_file::open(data, clock.now_ms())?)
+    Ok(crate::service::data_file::open(data, clock.now())?)
 }
 
 /// A data file (live or a copy) opened read-only, for checks that must not change it.

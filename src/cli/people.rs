@@ -53,7 +53,7 @@ pub fn operator_add(data: &Path, clock: &dyn Clock, a: &OperatorArgs<'_>) -> Res
     {
         return Err(AppError::field("--provider", format!("nessun soggetto accreditato con id {p}")));
     }
-    let now = clock.now_ms();
+    let now = clock.now();
     let who = AdminAuthority::command_line(os_user().as_deref());
     let id = repo::write_once(&mut conn, |tx| {
         let id = service::operators::enable(tx, now, &who, &valid)?;
@@ -106,7 +106,7 @@ pub fn provider_add(data: &Path, clock: &dyn Clock, a: &ProviderArgs<'_>) -> Res
         AppError::declined(text.join("; "))
     })?;
     let mut conn = open_data(data, clock)?;
-    let now = clock.now_ms();
+    let now = clock.now();
     let who = AdminAuthority::command_line(os_user().as_deref());
     repo::write_once(&mut conn, |tx| service::providers::create(tx, now, &who, &valid))
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::timestamp::Timestamp;
 use crate::infra::clock::{datetime, italy_offset_ms, local_day_of};
 
 const MINUTE: i64 = 60_000;
@@ -284,7 +285,8 @@ fn minutes(ms: i64) -> i64 {
 /// Is this moment inside office hours (Italian local time)?
 pub fn in_office(cfg: &AnomalyConfig, ts: i64) -> bool {
     let Some((start, end)) = cfg.office_minutes() else { return true };
-    let local = datetime(ts + italy_offset_ms(ts));
+    let t = Timestamp::from_ms(ts);
+    let local = datetime(t.plus_ms(italy_offset_ms(t)));
     let minute = u32::from(local.hour()) * 60 + u32::from(local.minute());
     let weekday = local.weekday().number_from_monday();
     cfg.office_days.contains(&weekday) && minute >= start && minute < end
@@ -527,12 +529,10 @@ impl Watch {
             && let Some(actor) = r.actor_id
             && !in_office(&self.cfg, r.ts)
         {
-            let day = self.off_hours.entry((actor, local_day_of(r.ts))).or_insert_with(|| OffHoursDay {
-                count: 0,
-                first_ts: r.ts,
-                evidence: Vec::new(),
-                last: r.clone(),
-            });
+            let day = self
+                .off_hours
+                .entry((actor, local_day_of(Timestamp::from_ms(r.ts))))
+                .or_insert_with(|| OffHoursDay { count: 0, first_ts: r.ts, evidence: Vec::new(), last: r.clone() });
             day.count += 1;
             if day.evidence.len() < EVIDENCE_MAX {
                 day.evidence.push(r.seq);
@@ -551,7 +551,7 @@ impl Watch {
             let days = (r.ts - prev) / DAY;
             let summary = format!(
                 "primo accesso dopo {days} giorni di inattività (ultima attività il {})",
-                crate::infra::clock::format_it(prev)
+                crate::infra::clock::format_it(Timestamp::from_ms(prev))
             );
             self.fire(RuleKind::AfterInactivity, &format!("op:{actor}"), r, r.ts, vec![r.seq], summary);
         }
@@ -560,7 +560,7 @@ impl Watch {
     /// Has the rule already fired for the subject on that local day? (Then the window's
     /// evidence need not be gathered again, row after row of a flood.)
     fn fired_today(&self, rule: RuleKind, subject: &str, ts: i64) -> bool {
-        self.fired.contains(&(rule, subject.to_owned(), local_day_of(ts)))
+        self.fired.contains(&(rule, subject.to_owned(), local_day_of(Timestamp::from_ms(ts))))
     }
 
     /// Records a hit ending at `last`, unless the rule already fired for the subject that day.
@@ -573,7 +573,7 @@ impl Watch {
         evidence: Vec<i64>,
         summary: String,
     ) {
-        let day = local_day_of(last.ts);
+        let day = local_day_of(Timestamp::from_ms(last.ts));
         if !self.fired.insert((rule, subject.to_owned(), day)) {
             return;
         }
@@ -596,7 +596,7 @@ impl Watch {
         let days: Vec<(i64, i64)> = self.off_hours.keys().copied().collect();
         for key in days {
             let Some(d) = self.off_hours.get(&key).filter(|d| d.count >= off.threshold as usize) else { continue };
-            let when = crate::infra::clock::format_it(d.first_ts);
+            let when = crate::infra::clock::format_it(Timestamp::from_ms(d.first_ts));
             let summary = format!("{} operazioni fuori orario d'ufficio, la prima il {when}", d.count);
             let (last, first_ts, evidence) = (d.last.clone(), d.first_ts, d.evidence.clone());
             self.fire(RuleKind::OffHours, &format!("op:{}", key.0), &last, first_ts, evidence, summary);
@@ -617,7 +617,7 @@ impl Watch {
         forget_idle(&mut self.certificate_ips, now, window(RuleKind::CertificateIps));
         forget_idle(&mut self.repeated_denied, now, window(RuleKind::RepeatedDenied));
         forget_idle(&mut self.download_burst, now, window(RuleKind::DownloadBurst));
-        let yesterday = local_day_of(now) - 1;
+        let yesterday = local_day_of(Timestamp::from_ms(now)) - 1;
         self.off_hours.retain(|(_, day), _| *day >= yesterday);
         self.fired.retain(|(_, _, day)| *day >= yesterday);
     }

@@ -47,8 +47,8 @@ pub fn cert_summary(cert: &CertIdentity) -> Value {
         "cn": cert.subject_cn,
         "issuer": cert.issuer,
         "serial": cert.serial_hex,
-        "not_before": cert.not_before_ms,
-        "not_after": cert.not_after_ms,
+        "not_before": cert.not_before,
+        "not_after": cert.not_after,
     })
 }
 

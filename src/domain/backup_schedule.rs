@@ -1,6 +1,7 @@
 //! When scheduled backups run: `backup.every` is "daily HH:MM" (Italian local time) or "Nh"
 //! (every N hours, 1 to 168). Pure rules; the clock is passed in.
 
+use super::timestamp::Timestamp;
 use crate::domain::field_error::Reason;
 use crate::infra::clock::{local_day_of, local_day_start};
 
@@ -35,18 +36,18 @@ impl Every {
     }
 
     /// The next run strictly after `now`; `last` is the last run (or the server's start).
-    pub fn next_after(self, last: i64, now: i64) -> i64 {
+    pub fn next_after(self, last: Timestamp, now: Timestamp) -> Timestamp {
         match self {
             Every::Hours(n) => {
                 let step = i64::from(n) * HOUR_MS;
-                let mut next = last + step;
+                let mut next = last.plus_ms(step);
                 if next <= now {
-                    next = now + step - (now - last) % step;
+                    next = now.plus_ms(step - now.ms_since(last) % step);
                 }
                 next
             }
             Every::Daily(minutes) => {
-                let at = |day: i64| local_day_start(day) + i64::from(minutes) * 60_000;
+                let at = |day: i64| local_day_start(day).plus_ms(i64::from(minutes) * 60_000);
                 let today = local_day_of(now);
                 if at(today) > now { at(today) } else { at(today + 1) }
             }
@@ -66,9 +67,9 @@ mod tests {
             assert!(Every::parse(bad).is_err(), "{bad}");
         }
         // 2026-11-26T14:05Z is 15:05 in Italy: the next 02:30 local is 01:30Z on the 27th.
-        let now = 1_795_701_900_000;
-        assert_eq!(Every::Daily(150).next_after(0, now), 1_795_743_000_000);
-        assert_eq!(Every::Hours(6).next_after(now, now), now + 6 * HOUR_MS);
-        assert_eq!(Every::Hours(6).next_after(now - 7 * HOUR_MS, now), now + 5 * HOUR_MS);
+        let now = Timestamp::from_ms(1_795_701_900_000);
+        assert_eq!(Every::Daily(150).next_after(Timestamp::EPOCH, now), Timestamp::from_ms(1_795_743_000_000));
+        assert_eq!(Every::Hours(6).next_after(now, now), now.plus_ms(6 * HOUR_MS));
+        assert_eq!(Every::Hours(6).next_after(now.plus_ms(-7 * HOUR_MS), now), now.plus_ms(5 * HOUR_MS));
     }
 }

@@ -5,6 +5,8 @@
 //! the DER certificate, never from a string rendering of the DN (escaping breaks it).
 
 use sha2::{Digest, Sha256};
+
+use super::timestamp::Timestamp;
 use x509_parser::prelude::*;
 
 use super::codice_fiscale::{CodiceFiscale, CodiceFiscaleError};
@@ -27,8 +29,8 @@ pub struct CertIdentity {
     pub serial: Vec<u8>,
     pub serial_hex: String,
     /// Validity, as UTC milliseconds.
-    pub not_before_ms: i64,
-    pub not_after_ms: i64,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -77,14 +79,14 @@ impl CertIdentity {
             issuer_der: cert.issuer().as_raw().to_vec(),
             serial_hex: hex::encode_upper(&serial),
             serial,
-            not_before_ms: cert.validity().not_before.timestamp().saturating_mul(1000),
-            not_after_ms: cert.validity().not_after.timestamp().saturating_mul(1000),
+            not_before: Timestamp::from_ms(cert.validity().not_before.timestamp().saturating_mul(1000)),
+            not_after: Timestamp::from_ms(cert.validity().not_after.timestamp().saturating_mul(1000)),
         })
     }
 
-    /// Inside its validity period at `now_ms`?
-    pub fn is_valid_at(&self, now_ms: i64) -> bool {
-        self.not_before_ms <= now_ms && now_ms <= self.not_after_ms
+    /// Inside its validity period at `now`?
+    pub fn is_valid_at(&self, now: Timestamp) -> bool {
+        self.not_before <= now && now <= self.not_after
     }
 }
 

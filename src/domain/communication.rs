@@ -3,6 +3,7 @@
 
 use super::ids::{CommunicationId, DocumentId, ProviderId};
 use super::text::{FieldErrors, date, iso, optional, required};
+use super::timestamp::Timestamp;
 use crate::domain::field_error::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -44,7 +45,7 @@ pub struct Communication {
     pub kind: CommunicationKind,
     pub document: DocumentId,
     pub note: String,
-    pub registered_at: i64,
+    pub registered_at: Timestamp,
 }
 
 impl Communication {

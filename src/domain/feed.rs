@@ -1,6 +1,8 @@
 //! The records of the feed to IDOL, as the repository reads them and the file writer
 //! (`infra::idol_feed`) lays them out.
 
+use super::timestamp::Timestamp;
+
 /// One section-6 record for the feed.
 #[derive(Debug, Clone)]
 pub struct FeedPolicy {
@@ -21,7 +23,7 @@ pub struct FeedPolicy {
     pub indice_profiling: String,
     pub evento: String,
     pub data_evento: String,
-    pub updated_at: i64,
+    pub updated_at: Timestamp,
 }
 
 /// One programme outcome for the feed.
@@ -37,5 +39,5 @@ pub struct FeedOutcome {
     pub contract: Option<String>,
     pub contract_months: Option<i64>,
     pub resume_on: Option<String>,
-    pub at: i64,
+    pub at: Timestamp,
 }

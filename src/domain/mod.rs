@@ -25,3 +25,4 @@ pub mod role;
 pub mod sap;
 pub mod sede;
 pub mod text;
+pub mod timestamp;

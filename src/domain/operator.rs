@@ -1,8 +1,10 @@
 //! Operators (everyone who logs in) and the rules that decide whether they may come in.
 
 use super::codice_fiscale::CodiceFiscale;
+
 use super::ids::{OperatorId, ProviderId};
 use super::role::Role;
+use super::timestamp::Timestamp;
 
 pub const MS_PER_DAY: i64 = 86_400_000;
 
@@ -54,8 +56,8 @@ pub struct Operator {
     pub provider: Option<ProviderRef>,
     pub state: OperatorState,
     pub technical_exemption: bool,
-    pub enabled_at_ms: i64,
-    pub last_access_at_ms: Option<i64>,
+    pub enabled_at: Timestamp,
+    pub last_access_at: Option<Timestamp>,
     pub last_cert_sha256: Option<String>,
 }
 
@@ -136,25 +138,25 @@ impl Refusal {
 impl Operator {
     /// The moment idleness counts from: the last access or the last (re-)enabling, whichever
     /// is later (who never came in counts from the enabling).
-    pub fn idle_reference_ms(&self) -> i64 {
-        self.last_access_at_ms.unwrap_or(self.enabled_at_ms).max(self.enabled_at_ms)
+    pub fn idle_reference(&self) -> Timestamp {
+        self.last_access_at.unwrap_or(self.enabled_at).max(self.enabled_at)
     }
 
     /// True when the six-month rule must switch this active operator off now.
-    pub fn is_idle_beyond(&self, now_ms: i64, inactivity_days: u32) -> bool {
+    pub fn is_idle_beyond(&self, now: Timestamp, inactivity_days: u32) -> bool {
         self.state == OperatorState::Active
             && !self.technical_exemption
-            && now_ms - self.idle_reference_ms() > i64::from(inactivity_days) * MS_PER_DAY
+            && now.ms_since(self.idle_reference()) > i64::from(inactivity_days) * MS_PER_DAY
     }
 
     /// The operator's own state (not the certificate's) allows access?
-    pub fn refusal(&self, now_ms: i64, inactivity_days: u32) -> Option<Refusal> {
+    pub fn refusal(&self, now: Timestamp, inactivity_days: u32) -> Option<Refusal> {
         match self.state {
             OperatorState::Disabled => return Some(Refusal::OperatorDisabled),
             OperatorState::IdleDeactivated => return Some(Refusal::OperatorIdle),
             OperatorState::Active => {}
         }
-        if self.is_idle_beyond(now_ms, inactivity_days) {
+        if self.is_idle_beyond(now, inactivity_days) {
             return Some(Refusal::OperatorIdle);
         }
         if self.provider.as_ref().is_some_and(|p| !p.active) {
@@ -281,8 +283,8 @@ impl OperatorDraft {
 mod tests {
     use super::*;
 
-    fn operator(last_access_days_ago: Option<i64>, enabled_days_ago: i64) -> (Operator, i64) {
-        let now = 1_000 * MS_PER_DAY;
+    fn operator(last_access_days_ago: Option<i64>, enabled_days_ago: i64) -> (Operator, Timestamp) {
+        let now = Timestamp::EPOCH.plus_days(1_000);
         let op = Operator {
             id: OperatorId::from_db(1),
             codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap(),
@@ -292,8 +294,8 @@ mod tests {
             provider: Some(ProviderRef { id: ProviderId::from_db(1), name: "Ente".into(), active: true }),
             state: OperatorState::Active,
             technical_exemption: false,
-            enabled_at_ms: now - enabled_days_ago * MS_PER_DAY,
-            last_access_at_ms: last_access_days_ago.map(|d| now - d * MS_PER_DAY),
+            enabled_at: now.plus_days(-enabled_days_ago),
+            last_access_at: last_access_days_ago.map(|d| now.plus_days(-d)),
             last_cert_sha256: None,
         };
         (op, now)

@@ -4,6 +4,7 @@ use super::codice_fiscale::CodiceFiscale;
 use super::ids::ProviderId;
 use super::partita_iva;
 use super::text::{FieldErrors, email, required};
+use super::timestamp::Timestamp;
 use crate::domain::field_error::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +47,7 @@ pub struct Provider {
     pub contact_person: String,
     #[serde(serialize_with = "status_code")]
     pub status: ProviderStatus,
-    pub created_at: i64,
+    pub created_at: Timestamp,
     pub version: i64,
     pub active_operators: i64,
     /// People whose voucher names this provider.

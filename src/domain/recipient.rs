@@ -1,6 +1,7 @@
 //! Recipients of the Assegno di Ricollocazione and their vouchers.
 
 use super::ids::{ProviderId, RecipientId};
+use super::timestamp::Timestamp;
 
 /// The voucher's life (DOMAIN.md lifecycle). Labels come from the `stato_assegno` code list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -70,7 +71,7 @@ pub struct DashboardRow {
     /// The next open appointment (Italian local `yyyy-mm-ddThh:mm`).
     pub next_appointment: Option<String>,
     /// When the signed programme on file was uploaded (UTC ms).
-    pub signed_since: Option<i64>,
+    pub signed_since: Option<Timestamp>,
 }
 
 impl DashboardRow {
@@ -112,5 +113,5 @@ pub struct Voucher {
     pub extended_until: Option<String>,
     pub tutor: Option<String>,
     /// When the signed programme on file was uploaded (UTC ms), if any.
-    pub signed_since: Option<i64>,
+    pub signed_since: Option<Timestamp>,
 }

@@ -4,6 +4,7 @@
 //! the per-request cost is one hash-set lookup.
 
 use crate::domain::field_error::Reason;
+use crate::domain::timestamp::Timestamp;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,7 @@ pub struct CrlSource {
     pub issuer: String,
     pub revoked: usize,
     /// nextUpdate, UTC ms, when the CRL says.
-    pub next_update_ms: Option<i64>,
+    pub next_update: Option<Timestamp>,
 }
 
 /// Every revoked (issuer DN, serial) pair from the configured CRLs.
@@ -41,9 +42,9 @@ impl RevocationList {
         self.covered.contains(issuer_der)
     }
 
-    /// The loaded CRLs past their nextUpdate at `now_ms`: still used, but reported.
-    pub fn expired(&self, now_ms: i64) -> Vec<&CrlSource> {
-        self.sources.iter().filter(|s| s.next_update_ms.is_some_and(|n| n < now_ms)).collect()
+    /// The loaded CRLs past their nextUpdate at `now`: still used, but reported.
+    pub fn expired(&self, now: Timestamp) -> Vec<&CrlSource> {
+        self.sources.iter().filter(|s| s.next_update.is_some_and(|n| n < now)).collect()
     }
 
     /// Loads `tls.crl` (a file or a folder of files), checking each CRL's signature against
@@ -105,7 +106,7 @@ impl RevocationList {
             path: file.to_path_buf(),
             issuer: crl.issuer().to_string(),
             revoked: count,
-            next_update_ms: crl.next_update().map(|t| t.timestamp().saturating_mul(1000)),
+            next_update: crl.next_update().map(|t| Timestamp::from_ms(t.timestamp().saturating_mul(1000))),
         });
         Ok(())
     }

@@ -246,7 +246,7 @@ mod tests {
         assert!(id.issuer.contains("CA di prova"));
         assert_eq!(id.serial, crate::domain::cns::strip_sign_byte(&issued.serial));
         assert_eq!(id.sha256.len(), 64);
-        assert!(id.is_valid_at(now.unix_timestamp() * 1000));
+        assert!(id.is_valid_at(crate::domain::timestamp::Timestamp::from_ms(now.unix_timestamp() * 1000)));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::WriteTx;
 use crate::access::RecipientScope;
 use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// The voucher an action is recorded under, with what validation needs.
@@ -115,7 +116,7 @@ pub struct NewAction<'a> {
     pub data_evento: &'a str,
     pub dettagli: &'a str,
     pub created_by: Option<i64>,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 pub fn insert(tx: &WriteTx<'_>, a: &NewAction<'_>) -> Result<i64, AppError> {
@@ -155,7 +156,7 @@ pub struct NewEvent<'a> {
     pub evento: &'a str,
     pub data_evento: &'a str,
     pub note: &'a str,
-    pub at: i64,
+    pub at: Timestamp,
     pub by_operator: Option<i64>,
     pub by_label: &'a str,
 }
@@ -194,8 +195,8 @@ pub struct Action {
     pub data_evento: String,
     pub dettagli: serde_json::Value,
     pub version: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 const ACTION_COLUMNS: &str = "pl.id, pl.recipient_id, pl.provider_id, pl.voucher_id, pl.identificativo_politica,
@@ -267,7 +268,7 @@ pub struct EventRow {
     pub evento: String,
     pub data_evento: String,
     pub note: String,
-    pub at: i64,
+    pub at: Timestamp,
     pub by: String,
 }
 
@@ -293,7 +294,7 @@ pub fn apply_event(
     data_evento: &str,
     data_inizio: Option<&str>,
     data_fine: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> Result<bool, AppError> {
     let changed = tx.conn().execute(
         "UPDATE policy SET ultimo_evento = ?3, data_evento = ?4, data_inizio = ?5, data_fine = ?6,

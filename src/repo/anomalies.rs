@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
 use crate::domain::anomaly::{Hit, WatchRow};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// The last audit seq evaluated, `None` before the first run.
@@ -20,13 +21,13 @@ pub fn set_cursor(tx: &WriteTx<'_>, seq: i64) -> Result<(), AppError> {
 }
 
 /// The first seq at or after `ts` (ts never decreases along the chain).
-pub fn first_seq_since(conn: &Connection, ts: i64) -> Result<Option<i64>, AppError> {
+pub fn first_seq_since(conn: &Connection, ts: Timestamp) -> Result<Option<i64>, AppError> {
     Ok(conn
         .query_row("SELECT seq FROM audit_log WHERE ts >= ?1 ORDER BY ts, seq LIMIT 1", [ts], |r| r.get(0))
         .optional()?)
 }
 
-pub fn ts_of(conn: &Connection, seq: i64) -> Result<Option<i64>, AppError> {
+pub fn ts_of(conn: &Connection, seq: i64) -> Result<Option<Timestamp>, AppError> {
     Ok(conn.query_row("SELECT ts FROM audit_log WHERE seq = ?1", [seq], |r| r.get(0)).optional()?)
 }
 
@@ -69,7 +70,7 @@ pub fn previous_activity(conn: &Connection, actor_id: i64, seq: i64, ts: i64) ->
 }
 
 /// Stores a hit unless the same episode is already recorded; returns its id if new.
-pub fn insert(tx: &WriteTx<'_>, now: i64, h: &Hit) -> Result<Option<i64>, AppError> {
+pub fn insert(tx: &WriteTx<'_>, now: Timestamp, h: &Hit) -> Result<Option<i64>, AppError> {
     let evidence = serde_json::to_string(&h.evidence).map_err(AppError::internal)?;
     let n = tx.conn().execute(
         "INSERT OR IGNORE INTO anomaly (rule, dedup_key, actor_id, actor_cf, provider_id, summary, evidence,
@@ -105,12 +106,12 @@ pub struct AnomalyRow {
     pub provider_status: Option<String>,
     pub summary: String,
     pub evidence: Vec<i64>,
-    pub first_ts: i64,
-    pub last_ts: i64,
-    pub detected_at: i64,
+    pub first_ts: Timestamp,
+    pub last_ts: Timestamp,
+    pub detected_at: Timestamp,
     pub state: String,
     pub auto_action: Option<String>,
-    pub closed_at: Option<i64>,
+    pub closed_at: Option<Timestamp>,
     pub closed_by: Option<String>,
     pub note: String,
 }
@@ -158,7 +159,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<AnomalyRow>, AppError> {
 }
 
 /// Closes an open anomaly; false if it was not open (someone else acted first).
-pub fn close(tx: &WriteTx<'_>, id: i64, state: &str, now: i64, by: &str, note: &str) -> Result<bool, AppError> {
+pub fn close(tx: &WriteTx<'_>, id: i64, state: &str, now: Timestamp, by: &str, note: &str) -> Result<bool, AppError> {
     let n = tx.conn().execute(
         "UPDATE anomaly SET state = ?2, closed_at = ?3, closed_by = ?4, note = ?5 WHERE id = ?1 AND state = 'open'",
         params![id, state, now, by, note],
@@ -176,7 +177,7 @@ pub fn set_auto_action(tx: &WriteTx<'_>, id: i64, action: &str) -> Result<(), Ap
 }
 
 /// An evidence row for the Region's screen: (seq, ts, action, object, outcome, ip).
-pub type EvidenceRow = (i64, i64, String, Option<String>, String, Option<String>);
+pub type EvidenceRow = (i64, Timestamp, String, Option<String>, String, Option<String>);
 
 pub fn evidence_rows(conn: &Connection, seqs: &[i64]) -> Result<Vec<EvidenceRow>, AppError> {
     let json = serde_json::to_string(seqs).map_err(AppError::internal)?;

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::WriteTx;
 use crate::access::{ProviderScope, RecipientScope};
 use crate::domain::ids::{AppointmentId, OperatorId, ProviderId, RecipientId, SedeId};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// Most rows an agenda page shows; a wider range is narrowed with the filters.
@@ -30,7 +31,7 @@ pub struct AppointmentRow {
     pub outcome: Option<String>,
     pub outcome_note: String,
     pub version: i64,
-    pub updated_at: i64,
+    pub updated_at: Timestamp,
 }
 
 const SELECT: &str = "SELECT a.id, a.voucher_id, a.recipient_id, r.cognome || ' ' || r.nome, r.codice_fiscale, v.code,
@@ -188,7 +189,7 @@ pub struct NewAppointment<'a> {
     pub created_by: i64,
 }
 
-pub fn insert(tx: &WriteTx<'_>, now: i64, a: &NewAppointment<'_>) -> Result<AppointmentId, AppError> {
+pub fn insert(tx: &WriteTx<'_>, now: Timestamp, a: &NewAppointment<'_>) -> Result<AppointmentId, AppError> {
     tx.conn().execute(
         "INSERT INTO appointment (voucher_id, recipient_id, provider_id, sede_id, tutor_id, starts_at, kind,
                                   created_at, created_by, updated_at)
@@ -215,7 +216,7 @@ pub fn set_outcome(
     version: i64,
     outcome: &str,
     note: &str,
-    now: i64,
+    now: Timestamp,
 ) -> Result<bool, AppError> {
     let n = tx.conn().execute(
         "UPDATE appointment SET outcome = ?3, outcome_note = ?4, updated_at = ?5, version = version + 1

@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
 use crate::domain::audit_event::{Actor, AuditEvent};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::audit::{AuditRow, ChainReport, ChainVerifier, GENESIS, chain_hash};
 use crate::infra::checkpoint::Checkpoint;
@@ -29,12 +30,12 @@ fn head(tx: &WriteTx<'_>) -> Result<(i64, [u8; 32], i64), AppError> {
 }
 
 /// Appends one event to the chain inside the caller's transaction; returns its seq.
-pub fn append(tx: &WriteTx<'_>, now_ms: i64, actor: &Actor, event: &AuditEvent) -> Result<i64, AppError> {
+pub fn append(tx: &WriteTx<'_>, now: Timestamp, actor: &Actor, event: &AuditEvent) -> Result<i64, AppError> {
     let (prev_seq, prev_hash, prev_ts) = head(tx)?;
     let row = AuditRow {
         seq: prev_seq + 1,
         // Time is taken before the job waits for the lock; never let it run backwards.
-        ts_ms: now_ms.max(prev_ts),
+        ts_ms: now.as_ms().max(prev_ts),
         actor_id: actor.id.map(|id| id.get()),
         actor_cf: actor.cf.clone(),
         actor_role: actor.role.map(|r| r.code().to_owned()),

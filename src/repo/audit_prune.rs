@@ -5,6 +5,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// A recorded prune: rows up to `up_to_seq` were removed; the chain continues from `hash`.
@@ -14,11 +15,11 @@ pub struct PruneAnchor {
     pub hash: [u8; 32],
     pub before_ts: i64,
     pub rows: i64,
-    pub pruned_at: i64,
+    pub pruned_at: Timestamp,
     pub signature: Vec<u8>,
 }
 
-type RawAnchor = (i64, Vec<u8>, i64, i64, i64, Vec<u8>);
+type RawAnchor = (i64, Vec<u8>, i64, i64, Timestamp, Vec<u8>);
 
 fn to_anchor((up_to_seq, hash, before_ts, rows, pruned_at, signature): RawAnchor) -> Result<PruneAnchor, AppError> {
     let hash = hash.try_into().map_err(|_| AppError::unexpected("prune anchor hash is not 32 bytes"))?;
@@ -64,7 +65,7 @@ pub fn all(conn: &Connection) -> Result<Vec<PruneAnchor>, AppError> {
 }
 
 /// The last row older than `before_ts` (ts never decreases along the chain) and its hash.
-pub fn last_row_before(conn: &Connection, before_ts: i64) -> Result<Option<(i64, [u8; 32])>, AppError> {
+pub fn last_row_before(conn: &Connection, before_ts: Timestamp) -> Result<Option<(i64, [u8; 32])>, AppError> {
     let row: Option<(i64, Vec<u8>)> = conn
         .query_row(
             "SELECT seq, hash FROM audit_log WHERE ts < ?1 ORDER BY ts DESC, seq DESC LIMIT 1",

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use crate::access::AuditScope;
 use crate::domain::audit_event::View;
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// What the auditor searches for; every field optional.
@@ -20,8 +21,8 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub outcome: Option<String>,
     /// UTC ms, `from` inclusive, `to` exclusive.
-    pub from_ms: Option<i64>,
-    pub to_ms: Option<i64>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone)]
@@ -34,7 +35,7 @@ pub struct RecipientKey {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditLine {
     pub seq: i64,
-    pub ts: i64,
+    pub ts: Timestamp,
     pub actor_id: Option<i64>,
     pub actor_cf: String,
     pub actor_name: Option<String>,
@@ -80,15 +81,15 @@ pub fn recipient_id(_scope: &AuditScope, conn: &Connection, cf: &str) -> Result<
 /// The seq range a time range covers. `ts` never decreases along the chain (append takes
 /// the max with the previous row), so a time range is a seq range: two index probes, and
 /// every other filter then runs on the rowid order.
-fn seq_bounds(conn: &Connection, from_ms: Option<i64>, to_ms: Option<i64>) -> Result<(i64, i64), AppError> {
-    let lo = match from_ms {
+fn seq_bounds(conn: &Connection, from: Option<Timestamp>, to: Option<Timestamp>) -> Result<(i64, i64), AppError> {
+    let lo = match from {
         None => 0,
         Some(from) => conn
             .query_row("SELECT seq FROM audit_log WHERE ts >= ?1 ORDER BY ts, seq LIMIT 1", [from], |r| r.get(0))
             .optional()?
             .unwrap_or(i64::MAX),
     };
-    let hi = match to_ms {
+    let hi = match to {
         None => i64::MAX,
         Some(to) => conn
             .query_row("SELECT seq FROM audit_log WHERE ts < ?1 ORDER BY ts DESC, seq DESC LIMIT 1", [to], |r| r.get(0))
@@ -133,7 +134,7 @@ pub fn search(
     offset: usize,
     limit: usize,
 ) -> Result<(Vec<AuditLine>, bool), AppError> {
-    let (lo, hi) = seq_bounds(conn, f.from_ms, f.to_ms)?;
+    let (lo, hi) = seq_bounds(conn, f.from, f.to)?;
     let hi = hi.min(before_seq.map_or(i64::MAX, |b| b - 1));
     let mut args: Vec<SqlValue> = Vec::new();
     let mut cond = vec![format!("a.seq >= ?{}", push(&mut args, lo)), format!("a.seq <= ?{}", push(&mut args, hi))];
@@ -201,13 +202,13 @@ pub struct ActivityLine {
     pub denied: i64,
 }
 
-/// Per operator (and so per provider) counts for `[from_ms, to_ms)`. Reads only the
+/// Per operator (and so per provider) counts for `[from, to)`. Reads only the
 /// `audit_log_month` index (ts, provider, actor, action, outcome), never the table.
 pub fn activity(
     _scope: &AuditScope,
     conn: &Connection,
-    from_ms: i64,
-    to_ms: i64,
+    from: Timestamp,
+    to: Timestamp,
 ) -> Result<Vec<ActivityLine>, AppError> {
     let reads: Vec<&str> = View::ALL.iter().map(|v| v.action()).collect();
     let reads = serde_json::to_string(&reads).map_err(AppError::internal)?;
@@ -229,7 +230,7 @@ pub fn activity(
         ORDER BY p.name IS NULL, p.name, o.surname, o.name";
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt
-        .query_map(rusqlite::params![from_ms, to_ms, reads], |r| {
+        .query_map(rusqlite::params![from, to, reads], |r| {
             Ok(ActivityLine {
                 provider_id: r.get(0)?,
                 provider_name: r.get(1)?,

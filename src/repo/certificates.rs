@@ -5,10 +5,16 @@ use rusqlite::params;
 use super::WriteTx;
 use crate::domain::cns::CertIdentity;
 use crate::domain::ids::OperatorId;
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// Records the certificate, or moves its `last_seen` forward.
-pub fn record_seen(tx: &WriteTx<'_>, operator: OperatorId, cert: &CertIdentity, now_ms: i64) -> Result<(), AppError> {
+pub fn record_seen(
+    tx: &WriteTx<'_>,
+    operator: OperatorId,
+    cert: &CertIdentity,
+    now: Timestamp,
+) -> Result<(), AppError> {
     tx.conn().execute(
         "INSERT INTO certificate_seen (sha256, operator_id, subject_cn, issuer, serial, not_before,
                                        not_after, first_seen, last_seen)
@@ -20,9 +26,9 @@ pub fn record_seen(tx: &WriteTx<'_>, operator: OperatorId, cert: &CertIdentity, 
             cert.subject_cn,
             cert.issuer,
             cert.serial_hex,
-            cert.not_before_ms,
-            cert.not_after_ms,
-            now_ms
+            cert.not_before,
+            cert.not_after,
+            now
         ],
     )?;
     Ok(())

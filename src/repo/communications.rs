@@ -6,6 +6,7 @@ use super::WriteTx;
 use crate::domain::communication::{Communication, CommunicationKind, ValidCommunication};
 use crate::domain::document::DocumentKind;
 use crate::domain::ids::{CommunicationId, DocumentId, ProviderId};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 pub struct NewDocument<'a> {
@@ -16,11 +17,11 @@ pub struct NewDocument<'a> {
     pub uploaded_by: Option<i64>,
 }
 
-pub fn insert_document(tx: &WriteTx<'_>, now_ms: i64, d: &NewDocument<'_>) -> Result<DocumentId, AppError> {
+pub fn insert_document(tx: &WriteTx<'_>, now: Timestamp, d: &NewDocument<'_>) -> Result<DocumentId, AppError> {
     tx.conn().execute(
         "INSERT INTO document (sha256, size, kind, file_name, content, uploaded_by, uploaded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![d.sha256, d.content.len() as i64, d.kind.code(), d.file_name, d.content, d.uploaded_by, now_ms],
+        params![d.sha256, d.content.len() as i64, d.kind.code(), d.file_name, d.content, d.uploaded_by, now],
     )?;
     Ok(DocumentId::from_db(tx.conn().last_insert_rowid()))
 }
@@ -49,7 +50,7 @@ pub fn document(conn: &Connection, id: DocumentId) -> Result<Option<StoredDocume
 
 pub fn insert(
     tx: &WriteTx<'_>,
-    now_ms: i64,
+    now: Timestamp,
     provider: Option<ProviderId>,
     c: &ValidCommunication,
     document: DocumentId,
@@ -58,7 +59,7 @@ pub fn insert(
     tx.conn().execute(
         "INSERT INTO communication (provider_id, received_on, protocol, kind, document_id, note, registered_by, registered_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![provider.map(ProviderId::get), c.received_on, c.protocol, c.kind.code(), document.get(), c.note, registered_by, now_ms],
+        params![provider.map(ProviderId::get), c.received_on, c.protocol, c.kind.code(), document.get(), c.note, registered_by, now],
     )?;
     Ok(CommunicationId::from_db(tx.conn().last_insert_rowid()))
 }

@@ -5,10 +5,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
 use crate::domain::feed::{FeedOutcome, FeedPolicy};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// Provider actions created or changed in [since, until), by worker then identificativo.
-pub fn policies(conn: &Connection, since: i64, until: i64) -> Result<Vec<FeedPolicy>, AppError> {
+pub fn policies(conn: &Connection, since: Timestamp, until: Timestamp) -> Result<Vec<FeedPolicy>, AppError> {
     let mut stmt = conn.prepare(
         "SELECT r.codice_fiscale, r.cognome, r.nome, pl.tipo_attivita, pl.titolo_denominazione, pl.data_proposta,
                 pl.data_inizio, pl.data_fine, pl.durata, pl.tipologia_durata, pl.descrizione, pl.titolo_progetto,
@@ -45,7 +46,7 @@ pub fn policies(conn: &Connection, since: i64, until: i64) -> Result<Vec<FeedPol
     Ok(rows)
 }
 
-pub fn outcomes(conn: &Connection, since: i64, until: i64) -> Result<Vec<FeedOutcome>, AppError> {
+pub fn outcomes(conn: &Connection, since: Timestamp, until: Timestamp) -> Result<Vec<FeedOutcome>, AppError> {
     let mut stmt = conn.prepare(
         "SELECT r.codice_fiscale, v.code, p.codice_fiscale, o.kind, o.event_date, o.employer_cf, o.employer_name,
                 o.contract, o.contract_months, o.resume_on, o.at
@@ -74,15 +75,15 @@ pub fn outcomes(conn: &Connection, since: i64, until: i64) -> Result<Vec<FeedOut
 }
 
 /// Where the last export ended, so that the next starts there.
-pub fn last_until(conn: &Connection) -> Result<Option<i64>, AppError> {
+pub fn last_until(conn: &Connection) -> Result<Option<Timestamp>, AppError> {
     Ok(conn.query_row("SELECT max(until_ms) FROM idol_export", [], |r| r.get(0)).optional()?.flatten())
 }
 
 pub struct NewExport<'a> {
-    pub at: i64,
+    pub at: Timestamp,
     pub by_label: &'a str,
-    pub since: i64,
-    pub until: i64,
+    pub since: Timestamp,
+    pub until: Timestamp,
     pub workers: i64,
     pub policies: i64,
     pub outcomes: i64,
@@ -101,10 +102,10 @@ pub fn insert(tx: &WriteTx<'_>, e: &NewExport<'_>) -> Result<i64, AppError> {
 /// Past exports, newest first.
 #[derive(Debug, Clone)]
 pub struct PastExport {
-    pub at: i64,
+    pub at: Timestamp,
     pub by_label: String,
-    pub since: i64,
-    pub until: i64,
+    pub since: Timestamp,
+    pub until: Timestamp,
     pub workers: i64,
     pub policies: i64,
     pub outcomes: i64,

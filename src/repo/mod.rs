@@ -27,6 +27,7 @@ pub mod saps;
 pub mod settings;
 pub mod signed_programmes;
 pub mod snapshot;
+mod sql_types;
 pub mod vouchers;
 pub mod write_tx;
 pub mod writer;

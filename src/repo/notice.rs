@@ -4,6 +4,7 @@ use rusqlite::{Connection, params};
 
 use super::WriteTx;
 use crate::domain::ids::OperatorId;
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 pub fn acknowledged(conn: &Connection, operator: OperatorId, sha256: &str) -> Result<bool, AppError> {
@@ -15,7 +16,7 @@ pub fn acknowledged(conn: &Connection, operator: OperatorId, sha256: &str) -> Re
 }
 
 /// Records the acknowledgement; false if it was already there.
-pub fn record(tx: &WriteTx<'_>, operator: OperatorId, sha256: &str, now: i64) -> Result<bool, AppError> {
+pub fn record(tx: &WriteTx<'_>, operator: OperatorId, sha256: &str, now: Timestamp) -> Result<bool, AppError> {
     let n = tx.conn().execute(
         "INSERT OR IGNORE INTO notice_ack (operator_id, sha256, acknowledged_at) VALUES (?1, ?2, ?3)",
         params![operator.get(), sha256, now],

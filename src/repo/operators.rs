@@ -8,6 +8,7 @@ use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::ids::{OperatorId, ProviderId};
 use crate::domain::operator::{Operator, OperatorState, ProviderRef};
 use crate::domain::role::Role;
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 
 const SELECT: &str = "SELECT o.id, o.codice_fiscale, o.surname, o.name, o.role, o.provider_id, p.name,
@@ -35,8 +36,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Result<Operator, AppError>> {
             }),
             state: OperatorState::from_code(&state).ok_or_else(|| AppError::unexpected("unknown operator state"))?,
             technical_exemption: r.get(9)?,
-            enabled_at_ms: r.get(10)?,
-            last_access_at_ms: r.get(11)?,
+            enabled_at: r.get(10)?,
+            last_access_at: r.get(11)?,
             last_cert_sha256: r.get(12)?,
         })
     };
@@ -67,7 +68,7 @@ pub struct NewOperator<'a> {
 
 /// Inserts an active operator. A codice fiscale already used, by anyone and in any state, is a
 /// conflict: it is never reassigned (Allegato B p.6).
-pub fn insert(tx: &WriteTx<'_>, now_ms: i64, op: &NewOperator<'_>) -> Result<OperatorId, AppError> {
+pub fn insert(tx: &WriteTx<'_>, now: Timestamp, op: &NewOperator<'_>) -> Result<OperatorId, AppError> {
     let taken: bool = tx.conn().query_row(
         "SELECT EXISTS(SELECT 1 FROM operator WHERE codice_fiscale = ?1)",
         [op.codice_fiscale.as_str()],
@@ -92,7 +93,7 @@ pub fn insert(tx: &WriteTx<'_>, now_ms: i64, op: &NewOperator<'_>) -> Result<Ope
             op.provider.map(|p| p.get()),
             op.role_title,
             op.technical_exemption,
-            now_ms
+            now
         ],
     )?;
     Ok(OperatorId::from_db(tx.conn().last_insert_rowid()))
@@ -103,22 +104,22 @@ pub fn insert(tx: &WriteTx<'_>, now_ms: i64, op: &NewOperator<'_>) -> Result<Ope
 pub fn record_access(
     tx: &WriteTx<'_>,
     id: OperatorId,
-    now_ms: i64,
-    day_start_ms: i64,
+    now: Timestamp,
+    day_start_ms: Timestamp,
     cert_sha256: &str,
 ) -> Result<bool, AppError> {
     let changed = tx.conn().execute(
         "UPDATE operator SET last_access_at = ?2, last_cert_sha256 = ?3
          WHERE id = ?1 AND state = 'active'
            AND (last_access_at IS NULL OR last_access_at < ?4 OR last_cert_sha256 IS NOT ?3)",
-        params![id.get(), now_ms, cert_sha256, day_start_ms],
+        params![id.get(), now, cert_sha256, day_start_ms],
     )?;
     Ok(changed == 1)
 }
 
 /// Switches an operator off for inactivity if, under the write lock, they are still active
 /// and still idle since `idle_before_ms` or earlier. Returns whether it did.
-pub fn deactivate_if_idle(tx: &WriteTx<'_>, id: OperatorId, idle_before_ms: i64) -> Result<bool, AppError> {
+pub fn deactivate_if_idle(tx: &WriteTx<'_>, id: OperatorId, idle_before_ms: Timestamp) -> Result<bool, AppError> {
     let changed = tx.conn().execute(
         "UPDATE operator SET state = 'idle_deactivated'
          WHERE id = ?1 AND state = 'active' AND technical_exemption = 0
@@ -143,9 +144,9 @@ pub struct OperatorRow {
     pub state: String,
     pub technical_exemption: bool,
     pub exemption_reason: String,
-    pub enabled_at: i64,
-    pub last_access_at: Option<i64>,
-    pub reviewed_at: Option<i64>,
+    pub enabled_at: Timestamp,
+    pub last_access_at: Option<Timestamp>,
+    pub reviewed_at: Option<Timestamp>,
     pub version: i64,
 }
 
@@ -215,13 +216,13 @@ pub fn row(conn: &Connection, id: OperatorId) -> Result<Option<OperatorRow>, App
 }
 
 /// Active operators whose idleness reference falls in [from, to): for the inactivity screens.
-pub fn idle_between(conn: &Connection, from_ms: i64, to_ms: i64) -> Result<Vec<OperatorRow>, AppError> {
+pub fn idle_between(conn: &Connection, from: Timestamp, to: Timestamp) -> Result<Vec<OperatorRow>, AppError> {
     let mut stmt = conn.prepare(&format!(
         "{ROW_SELECT} WHERE o.state = 'active' AND o.technical_exemption = 0
            AND max(coalesce(o.last_access_at, 0), o.enabled_at) >= ?1 AND max(coalesce(o.last_access_at, 0), o.enabled_at) < ?2
          ORDER BY max(coalesce(o.last_access_at, 0), o.enabled_at)"
     ))?;
-    let rows = stmt.query_map([from_ms, to_ms], row_from)?.collect::<Result<Vec<_>, _>>()?;
+    let rows = stmt.query_map([from, to], row_from)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
@@ -235,19 +236,20 @@ pub fn of_provider(conn: &Connection, provider: ProviderId) -> Result<Vec<Operat
 }
 
 /// Operators switched off by the six-month rule, with when it happened, newest first.
-pub fn idle_deactivated(conn: &Connection) -> Result<Vec<(OperatorRow, i64)>, AppError> {
+pub fn idle_deactivated(conn: &Connection) -> Result<Vec<(OperatorRow, Timestamp)>, AppError> {
     let mut stmt = conn.prepare(&format!(
         "SELECT * FROM ({ROW_SELECT} WHERE o.state = 'idle_deactivated') x
          JOIN (SELECT operator_id, max(at) AS at FROM operator_event WHERE kind = 'idle_deactivated' GROUP BY operator_id) e
            ON e.operator_id = x.id
          ORDER BY e.at DESC"
     ))?;
-    let rows = stmt.query_map([], |r| Ok((row_from(r)?, r.get::<_, i64>(17)?)))?.collect::<Result<Vec<_>, _>>()?;
+    let rows =
+        stmt.query_map([], |r| Ok((row_from(r)?, r.get::<_, Timestamp>(17)?)))?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
 /// Operators who never logged in, enabled before `before_ms`.
-pub fn never_used_before(conn: &Connection, before_ms: i64) -> Result<Vec<OperatorRow>, AppError> {
+pub fn never_used_before(conn: &Connection, before_ms: Timestamp) -> Result<Vec<OperatorRow>, AppError> {
     let mut stmt = conn
         .prepare(&format!("{ROW_SELECT} WHERE o.last_access_at IS NULL AND o.enabled_at < ?1 ORDER BY o.enabled_at"))?;
     let rows = stmt.query_map([before_ms], row_from)?.collect::<Result<Vec<_>, _>>()?;
@@ -264,12 +266,12 @@ pub fn active(conn: &Connection) -> Result<Vec<OperatorRow>, AppError> {
 }
 
 /// Ids of active, non-exempt operators idle since before `limit_ms`.
-pub fn idle_ids(conn: &Connection, limit_ms: i64) -> Result<Vec<OperatorId>, AppError> {
+pub fn idle_ids(conn: &Connection, limit: Timestamp) -> Result<Vec<OperatorId>, AppError> {
     let mut stmt = conn.prepare(
         "SELECT id FROM operator WHERE state = 'active' AND technical_exemption = 0
            AND max(coalesce(last_access_at, 0), enabled_at) < ?1",
     )?;
-    let rows = stmt.query_map([limit_ms], |r| Ok(OperatorId::from_db(r.get(0)?)))?.collect::<Result<Vec<_>, _>>()?;
+    let rows = stmt.query_map([limit], |r| Ok(OperatorId::from_db(r.get(0)?)))?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
@@ -296,12 +298,17 @@ pub fn update_contact(
     Ok(())
 }
 
-pub fn set_state(tx: &WriteTx<'_>, id: OperatorId, state: OperatorState, now_ms: Option<i64>) -> Result<(), AppError> {
-    // Re-enabling (`now_ms` given) restarts the six-month count from now, as a new enabling would.
+pub fn set_state(
+    tx: &WriteTx<'_>,
+    id: OperatorId,
+    state: OperatorState,
+    now: Option<Timestamp>,
+) -> Result<(), AppError> {
+    // Re-enabling (`now` given) restarts the six-month count from now, as a new enabling would.
     tx.conn().execute(
         "UPDATE operator SET state = ?2, version = version + 1, enabled_at = coalesce(?3, enabled_at)
          WHERE id = ?1",
-        params![id.get(), state.code(), now_ms],
+        params![id.get(), state.code(), now],
     )?;
     Ok(())
 }
@@ -314,8 +321,8 @@ pub fn set_exemption(tx: &WriteTx<'_>, id: OperatorId, on: bool, reason: &str) -
     Ok(())
 }
 
-pub fn mark_reviewed(tx: &WriteTx<'_>, id: OperatorId, now_ms: i64) -> Result<(), AppError> {
-    tx.conn().execute("UPDATE operator SET reviewed_at = ?2 WHERE id = ?1", params![id.get(), now_ms])?;
+pub fn mark_reviewed(tx: &WriteTx<'_>, id: OperatorId, now: Timestamp) -> Result<(), AppError> {
+    tx.conn().execute("UPDATE operator SET reviewed_at = ?2 WHERE id = ?1", params![id.get(), now])?;
     Ok(())
 }
 
@@ -338,7 +345,7 @@ pub fn sede_ids(conn: &Connection, id: OperatorId) -> Result<Vec<i64>, AppError>
 
 pub struct OperatorEvent<'a> {
     pub operator: OperatorId,
-    pub at: i64,
+    pub at: Timestamp,
     pub kind: &'a str,
     pub reason_kind: &'a str,
     pub reason: &'a str,
@@ -373,7 +380,7 @@ pub fn add_event(tx: &WriteTx<'_>, e: &OperatorEvent<'_>) -> Result<(), AppError
 /// One line of an operator's history, for people.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct HistoryLine {
-    pub at: i64,
+    pub at: Timestamp,
     pub kind: String,
     pub reason_kind: String,
     pub reason: String,
@@ -414,10 +421,10 @@ pub struct SeenCert {
     pub subject_cn: String,
     pub issuer: String,
     pub serial: String,
-    pub not_before: i64,
-    pub not_after: i64,
-    pub first_seen: i64,
-    pub last_seen: i64,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
 }
 
 pub fn certificates(conn: &Connection, id: OperatorId) -> Result<Vec<SeenCert>, AppError> {

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::WriteTx;
 use crate::access::ProviderScope;
 use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -19,7 +20,7 @@ pub struct OutcomeRow {
     pub contract_months: Option<i64>,
     pub resume_on: Option<String>,
     pub note: String,
-    pub at: i64,
+    pub at: Timestamp,
     pub by_label: String,
 }
 
@@ -75,7 +76,7 @@ pub struct NewOutcome<'a> {
 }
 
 /// Adds the row; who recorded it is written out by name, as histories show it.
-pub fn insert(tx: &WriteTx<'_>, now: i64, o: &NewOutcome<'_>) -> Result<i64, AppError> {
+pub fn insert(tx: &WriteTx<'_>, now: Timestamp, o: &NewOutcome<'_>) -> Result<i64, AppError> {
     tx.conn().execute(
         "INSERT INTO programme_outcome (voucher_id, kind, event_date, employer_cf, employer_name, contract,
                                         contract_months, resume_on, note, at, by_operator_id, by_label)

@@ -7,6 +7,7 @@ use super::WriteTx;
 use super::recipient_scope::{VISIBLE, current_policy};
 use crate::access::RecipientScope;
 use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// Section VI as it stands (latest SAP's rows and the providers' own), newest first.
@@ -66,7 +67,7 @@ pub fn policies(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> R
 /// Section VI rows of an imported SAP version.
 pub fn insert_sap_policy(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     recipient: RecipientId,
     sap_version: i64,
     p: &crate::domain::sap::PoliticaAttiva,

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::WriteTx;
 use crate::access::RecipientScope;
 use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// The voucher a programme belongs to, with what its header shows.
@@ -62,7 +63,7 @@ pub fn context(
 pub struct ProgrammeVersion {
     pub version: i64,
     pub fields: String,
-    pub saved_at: i64,
+    pub saved_at: Timestamp,
     pub saved_by: String,
     pub pdf_sha256: String,
 }
@@ -110,7 +111,7 @@ pub struct NewVersion<'a> {
     pub voucher_id: i64,
     pub version: i64,
     pub fields: &'a str,
-    pub saved_at: i64,
+    pub saved_at: Timestamp,
     pub saved_by: i64,
     pub pdf: &'a [u8],
     pub pdf_sha256: &'a str,

@@ -7,6 +7,7 @@ use super::WriteTx;
 use crate::domain::ids::{ProviderId, SedeId};
 use crate::domain::provider::{Provider, ProviderStatus, ValidProvider};
 use crate::domain::sede::{Sede, ValidSede};
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 
 pub const PAGE_SIZE: i64 = 25;
@@ -94,12 +95,12 @@ fn conflict_if_taken(tx: &WriteTx<'_>, p: &ValidProvider, except: Option<Provide
     Ok(())
 }
 
-pub fn insert(tx: &WriteTx<'_>, now_ms: i64, p: &ValidProvider) -> Result<ProviderId, AppError> {
+pub fn insert(tx: &WriteTx<'_>, now: Timestamp, p: &ValidProvider) -> Result<ProviderId, AppError> {
     conflict_if_taken(tx, p, None)?;
     tx.conn().execute(
         "INSERT INTO provider (name, codice_fiscale, accreditation_code, pec, registered_office, contact_person, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![p.name, p.codice_fiscale, p.accreditation_code, p.pec, p.registered_office, p.contact_person, now_ms],
+        params![p.name, p.codice_fiscale, p.accreditation_code, p.pec, p.registered_office, p.contact_person, now],
     )?;
     Ok(ProviderId::from_db(tx.conn().last_insert_rowid()))
 }
@@ -147,7 +148,7 @@ pub fn set_status(tx: &WriteTx<'_>, id: ProviderId, status: ProviderStatus) -> R
 
 pub struct ProviderEvent<'a> {
     pub provider: ProviderId,
-    pub at: i64,
+    pub at: Timestamp,
     pub kind: &'a str,
     pub reason: &'a str,
     pub by_operator: Option<i64>,
@@ -175,7 +176,7 @@ pub fn add_event(tx: &WriteTx<'_>, e: &ProviderEvent<'_>) -> Result<(), AppError
 }
 
 /// (at, kind, reason, by_label) newest first.
-pub fn events(conn: &Connection, id: ProviderId) -> Result<Vec<(i64, String, String, String)>, AppError> {
+pub fn events(conn: &Connection, id: ProviderId) -> Result<Vec<(Timestamp, String, String, String)>, AppError> {
     let mut stmt = conn.prepare(
         "SELECT at, kind, reason, by_label FROM provider_event WHERE provider_id = ?1 ORDER BY at DESC, id DESC",
     )?;
@@ -219,7 +220,7 @@ pub fn sede(conn: &Connection, id: SedeId) -> Result<Option<Sede>, AppError> {
     Ok(conn.query_row(&format!("{SEDE_SELECT} WHERE id = ?1"), [id.get()], sede_from_row).optional()?)
 }
 
-pub fn insert_sede(tx: &WriteTx<'_>, now_ms: i64, provider: ProviderId, s: &ValidSede) -> Result<SedeId, AppError> {
+pub fn insert_sede(tx: &WriteTx<'_>, now: Timestamp, provider: ProviderId, s: &ValidSede) -> Result<SedeId, AppError> {
     tx.conn().execute(
         "INSERT INTO sede (provider_id, address, comune, phone, opening_hours, programme_enabled,
                            temporarily_closed, closed, created_at)
@@ -233,7 +234,7 @@ pub fn insert_sede(tx: &WriteTx<'_>, now_ms: i64, provider: ProviderId, s: &Vali
             s.programme_enabled,
             s.temporarily_closed,
             s.closed,
-            now_ms
+            now
         ],
     )?;
     Ok(SedeId::from_db(tx.conn().last_insert_rowid()))

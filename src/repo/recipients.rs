@@ -9,6 +9,7 @@ use crate::access::RecipientScope;
 use crate::domain::assignment::Assignment;
 use crate::domain::ids::{ProviderId, RecipientId};
 use crate::domain::recipient::{DashboardRow, Recipient};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 pub const PAGE_SIZE: i64 = 25;
@@ -196,7 +197,7 @@ pub fn get(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result
 }
 
 /// Inserts or refreshes a recipient from an assignment row; returns its id.
-pub fn upsert_from_assignment(tx: &WriteTx<'_>, now: i64, a: &Assignment) -> Result<RecipientId, AppError> {
+pub fn upsert_from_assignment(tx: &WriteTx<'_>, now: Timestamp, a: &Assignment) -> Result<RecipientId, AppError> {
     tx.conn().execute(
         "INSERT INTO recipient (codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
@@ -230,7 +231,7 @@ pub fn count_for_provider(conn: &Connection, provider: ProviderId) -> Result<i64
 /// Returns (id, created).
 pub fn upsert_from_sap(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     cf: &str,
     personal: &crate::domain::sap::DatiPersonali,
     contacts: &crate::domain::sap::Recapiti,

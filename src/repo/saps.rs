@@ -7,6 +7,7 @@ use super::WriteTx;
 use super::recipient_scope::VISIBLE;
 use crate::access::RecipientScope;
 use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// The latest SAP of a recipient: (version, imported_at, sections JSON).
@@ -14,7 +15,7 @@ pub fn latest_sap(
     conn: &Connection,
     scope: &RecipientScope,
     id: RecipientId,
-) -> Result<Option<(i64, i64, String)>, AppError> {
+) -> Result<Option<(i64, Timestamp, String)>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
         .query_row(
@@ -67,7 +68,7 @@ pub struct NewSapVersion<'a> {
     pub sections: &'a str,
 }
 
-pub fn insert_sap_version(tx: &WriteTx<'_>, now: i64, s: &NewSapVersion<'_>) -> Result<i64, AppError> {
+pub fn insert_sap_version(tx: &WriteTx<'_>, now: Timestamp, s: &NewSapVersion<'_>) -> Result<i64, AppError> {
     tx.conn().execute(
         "INSERT INTO sap_version (recipient_id, version, sap_code, updated_on, imported_at, file_name, encoding, original,
                                   sha256, sections)

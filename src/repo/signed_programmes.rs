@@ -7,6 +7,7 @@ use super::WriteTx;
 use crate::access::RecipientScope;
 use crate::domain::document::DocumentKind;
 use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// The generated PDF of every programme version of a voucher: (version, saved_at, pdf).
@@ -25,7 +26,7 @@ pub struct NewSignedProgramme<'a> {
     pub policy_id: Option<i64>,
     pub matches_version: Option<i64>,
     pub signature: &'a str,
-    pub at: i64,
+    pub at: Timestamp,
     pub by: i64,
 }
 
@@ -39,7 +40,7 @@ pub fn insert(tx: &WriteTx<'_>, s: &NewSignedProgramme<'_>) -> Result<i64, AppEr
 }
 
 /// A programme moves from "issued" to "signed" with its first signed upload.
-pub fn mark_signed(tx: &WriteTx<'_>, voucher_id: i64, now: i64) -> Result<bool, AppError> {
+pub fn mark_signed(tx: &WriteTx<'_>, voucher_id: i64, now: Timestamp) -> Result<bool, AppError> {
     let n = tx.conn().execute(
         "UPDATE voucher SET state = 'signed', updated_at = ?2, version = version + 1 WHERE id = ?1 AND state = 'issued'",
         params![voucher_id, now],
@@ -58,7 +59,7 @@ pub struct Upload {
     pub file_name: String,
     pub matches_version: Option<i64>,
     pub signature: serde_json::Value,
-    pub uploaded_at: i64,
+    pub uploaded_at: Timestamp,
     pub uploaded_by: String,
 }
 

@@ -9,6 +9,7 @@ use crate::access::RecipientScope;
 use crate::domain::assignment::Assignment;
 use crate::domain::ids::{ProviderId, RecipientId};
 use crate::domain::recipient::Voucher;
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// What the rules need to know of a voucher.
@@ -77,7 +78,7 @@ pub fn start_programme(
     end: &str,
     sede: Option<i64>,
     tutor: Option<i64>,
-    now: i64,
+    now: Timestamp,
 ) -> Result<bool, AppError> {
     let n = tx.conn().execute(
         "UPDATE voucher SET programme_start = ?2, programme_end = ?3,
@@ -99,7 +100,7 @@ pub fn apply_outcome(
     state: &str,
     programme_end: Option<&str>,
     extended_until: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> Result<bool, AppError> {
     let n = tx.conn().execute(
         "UPDATE voucher SET state = ?3, programme_end = ?4, extended_until = ?5, updated_at = ?6,
@@ -160,7 +161,7 @@ pub fn voucher_owner(conn: &Connection, code: &str) -> Result<Option<(String, Pr
 /// Inserts the voucher, or updates it when the code is known. Returns true when new.
 pub fn upsert_voucher(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     recipient: RecipientId,
     provider: ProviderId,
     a: &Assignment,

@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 
 use super::WriteTx;
 use crate::error::{AppError, Cause};
+use crate::infra::clock::{SharedClock, Timestamp};
 
 /// Most jobs in one transaction; bounds the latency of the first job of a big batch.
 const MAX_BATCH: usize = 256;
@@ -99,6 +100,19 @@ impl Writer {
             }
         }
         answer.await.map_err(|_| AppError::Unavailable(Cause::msg("writer stopped")))?
+    }
+
+    /// `write`, with the moment read from `clock` inside the write transaction, under the write
+    /// lock: for the rows the IDOL feed selects by time (`service::idol_export`), whose time
+    /// must never fall before an export that committed first. Everything else uses the
+    /// request's time.
+    pub async fn write_stamped<R, F>(&self, clock: &SharedClock, work: F) -> Result<R, AppError>
+    where
+        F: FnOnce(&WriteTx<'_>, Timestamp) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let clock = clock.clone();
+        self.write(move |tx| work(tx, clock.now())).await
     }
 
     /// `write` for a blocking thread (`spawn_blocking`, never an async task): the backup

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::domain::audit_event::Actor;
 use crate::domain::backup_schedule::Every;
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::checkpoint::SigningKey;
 use crate::infra::clock::{SharedClock, format_iso};
@@ -24,7 +25,7 @@ const SUFFIX: &str = ".zip";
 
 #[derive(Debug, Clone, Default)]
 pub struct LastRun {
-    pub at_ms: i64,
+    pub at: Timestamp,
     pub file: Option<String>,
     pub error: Option<String>,
     /// The backup was written, but the audit chain did not verify (flagged in its manifest).
@@ -36,7 +37,7 @@ pub struct LastRun {
 pub struct Entry {
     pub name: String,
     pub size: u64,
-    pub modified_ms: i64,
+    pub modified: Timestamp,
     pub sha256: Option<String>,
 }
 
@@ -108,18 +109,13 @@ impl Backups {
         if self.running.swap(true, Ordering::SeqCst) {
             return Ok(None);
         }
-        let now = self.clock.now_ms();
+        let now = self.clock.now();
         let outcome = self.run_inner(actor, now).await;
         self.running.store(false, Ordering::SeqCst);
         match &outcome {
             Ok((path, None)) => {
                 tracing::info!(file = %path.display(), "backup written");
-                self.record(LastRun {
-                    at_ms: now,
-                    file: Some(backup::file_name(path)),
-                    error: None,
-                    audit_problem: None,
-                });
+                self.record(LastRun { at: now, file: Some(backup::file_name(path)), error: None, audit_problem: None });
             }
             Ok((path, Some(problem))) => {
                 tracing::error!(
@@ -128,7 +124,7 @@ impl Backups {
                     "backup written, but the AUDIT CHAIN DID NOT VERIFY: flagged in its manifest, not signed; run `ricolloca audit verify`"
                 );
                 let file = Some(backup::file_name(path));
-                self.record(LastRun { at_ms: now, file, error: None, audit_problem: Some(problem.clone()) });
+                self.record(LastRun { at: now, file, error: None, audit_problem: Some(problem.clone()) });
             }
             Err(e) => {
                 // The screen shows the message and this reference; the cause is in the log.
@@ -136,19 +132,19 @@ impl Backups {
                 let cause = e.cause().map(crate::error::Cause::chain).unwrap_or_default();
                 tracing::error!(reference, error = %e, %cause, dir = %self.dir.display(), "backup failed");
                 let error = Some(format!("{e} (riferimento {reference})"));
-                self.record(LastRun { at_ms: now, file: None, error, audit_problem: None });
+                self.record(LastRun { at: now, file: None, error, audit_problem: None });
             }
         }
         outcome.map(|(path, _)| Some(path))
     }
 
-    async fn run_inner(self: &Arc<Self>, actor: Actor, now: i64) -> Result<(PathBuf, Option<String>), AppError> {
+    async fn run_inner(self: &Arc<Self>, actor: Actor, now: Timestamp) -> Result<(PathBuf, Option<String>), AppError> {
         let stamp = format_iso(now).replace(['-', ':'], "");
         let stamp = stamp.split('.').next().unwrap_or_default().to_owned();
         let out = self.dir.join(format!("{PREFIX}{stamp}Z{SUFFIX}"));
         let me = self.clone();
         let recorded = rocket::tokio::task::spawn_blocking(move || {
-            let req = BackupRequest { data: &me.data, out: &out, passphrase: None, key: Some(&me.key), now_ms: now };
+            let req = BackupRequest { data: &me.data, out: &out, passphrase: None, key: Some(&me.key), now };
             let writer = me.writer.clone();
             backup::create_recorded(&req, &me.checkpoints, move |event| {
                 writer.write_blocking(move |tx| audit::append(tx, now, &actor, &event).map(|_| ()))
@@ -200,7 +196,7 @@ pub fn list_dir(dir: &Path) -> Vec<Entry> {
             if name.starts_with('.') || name.ends_with(".sha256") || !meta.is_file() {
                 return None;
             }
-            let modified_ms = meta
+            let modified = meta
                 .modified()
                 .ok()
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
@@ -209,9 +205,9 @@ pub fn list_dir(dir: &Path) -> Vec<Entry> {
             let sha256 = std::fs::read_to_string(sidecar(&e.path()))
                 .ok()
                 .and_then(|s| s.split_whitespace().next().map(str::to_owned));
-            Some(Entry { name, size: meta.len(), modified_ms, sha256 })
+            Some(Entry { name, size: meta.len(), modified: Timestamp::from_ms(modified), sha256 })
         })
         .collect();
-    out.sort_by(|a, b| b.modified_ms.cmp(&a.modified_ms).then(b.name.cmp(&a.name)));
+    out.sort_by(|a, b| b.modified.cmp(&a.modified).then(b.name.cmp(&a.name)));
     out
 }

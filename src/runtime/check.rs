@@ -10,6 +10,7 @@ use rustls::pki_types::pem::PemObject;
 
 use crate::config::Config;
 use crate::domain::operator::MS_PER_DAY;
+use crate::domain::timestamp::Timestamp;
 use crate::infra::clock::format_it;
 use crate::infra::crl::RevocationList;
 
@@ -45,8 +46,8 @@ fn finding(level: Level, key: &str, message: impl Into<String>) -> Finding {
 }
 
 /// Ok, warning or error for something that stops being valid at `until`.
-fn expiry(key: &str, what: &str, until: i64, now: i64) -> Finding {
-    let days = (until - now).div_euclid(MS_PER_DAY);
+fn expiry(key: &str, what: &str, until: Timestamp, now: Timestamp) -> Finding {
+    let days = until.ms_since(now).div_euclid(MS_PER_DAY);
     if until <= now {
         finding(Level::Error, key, format!("{what} scaduto il {}", format_it(until)))
     } else if days < WARN_DAYS {
@@ -57,7 +58,7 @@ fn expiry(key: &str, what: &str, until: i64, now: i64) -> Finding {
 }
 
 /// Every finding about a configuration file (or the environment), in order.
-pub fn run(config_path: Option<&Path>, now: i64) -> Vec<Finding> {
+pub fn run(config_path: Option<&Path>, now: Timestamp) -> Vec<Finding> {
     let config = match Config::load(config_path) {
         Ok(c) => c,
         Err(crate::error::StartupError::Config { key, message }) => return vec![finding(Level::Error, &key, message)],
@@ -85,7 +86,7 @@ pub fn run(config_path: Option<&Path>, now: i64) -> Vec<Finding> {
                         s.issuer,
                         s.revoked
                     );
-                    match s.next_update_ms {
+                    match s.next_update {
                         Some(next) if next <= now => out.push(finding(
                             Level::Warning,
                             "tls.crl",
@@ -133,11 +134,11 @@ pub fn run(config_path: Option<&Path>, now: i64) -> Vec<Finding> {
     out
 }
 
-fn certificates(out: &mut Vec<Finding>, key: &str, path: &Path, what: &str, now: i64, first_only: bool) {
+fn certificates(out: &mut Vec<Finding>, key: &str, path: &Path, what: &str, now: Timestamp, first_only: bool) {
     let Ok(iter) = CertificateDer::pem_file_iter(path) else { return };
     for der in iter.flatten().take(if first_only { 1 } else { usize::MAX }) {
         if let Ok((_, cert)) = x509_parser::parse_x509_certificate(&der) {
-            let until = cert.validity().not_after.timestamp().saturating_mul(1000);
+            let until = Timestamp::from_ms(cert.validity().not_after.timestamp().saturating_mul(1000));
             let name = cert.subject().to_string();
             out.push(expiry(key, &format!("{what} {name}"), until, now));
         }

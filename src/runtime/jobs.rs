@@ -19,7 +19,7 @@ const CRL_CHECK: Duration = Duration::from_secs(300);
 
 /// Switches off every operator idle beyond the limit.
 pub async fn idle_sweep(writer: &Writer, clock: &SharedClock, days: u32) {
-    let now = clock.now_ms();
+    let now = clock.now();
     match writer.write(move |tx| service::operators::deactivate_all_idle(tx, now, days)).await {
         Ok(done) if !done.is_empty() => tracing::info!(count = done.len(), "idle operators deactivated"),
         Ok(_) => {}
@@ -78,10 +78,10 @@ pub fn spawn_crl_reload(access: Arc<AccessControl>, clock: SharedClock, crl: Pat
 }
 
 fn warn_expired(access: &AccessControl, clock: &SharedClock) {
-    let now = clock.now_ms();
+    let now = clock.now();
     for source in access.revocation_sources() {
-        if source.next_update_ms.is_some_and(|next| next < now) {
-            let days = (now - source.next_update_ms.unwrap_or(now)) / MS_PER_DAY;
+        if source.next_update.is_some_and(|next| next < now) {
+            let days = now.ms_since(source.next_update.unwrap_or(now)) / MS_PER_DAY;
             tracing::warn!(path = %source.path.display(), issuer = %source.issuer, days_late = days, "CRL expired (past nextUpdate): fetch a fresh one");
         }
     }
@@ -94,7 +94,7 @@ pub async fn checkpoint(
     key: &Arc<crate::infra::checkpoint::SigningKey>,
     file: &std::path::Path,
 ) {
-    let (now, signer) = (clock.now_ms(), key.clone());
+    let (now, signer) = (clock.now(), key.clone());
     match writer.write(move |tx| service::audit::write_checkpoint(tx, now, &signer)).await {
         Ok(Some(cp)) => {
             tracing::info!(checkpoint = %cp.to_line(), "audit checkpoint");
@@ -127,15 +127,15 @@ pub fn spawn_checkpoints(
 pub fn spawn_backups(backups: Arc<crate::runtime::backups::Backups>, clock: SharedClock) {
     let Some(every) = backups.every else { return };
     rocket::tokio::spawn(async move {
-        let mut last = clock.now_ms();
+        let mut last = clock.now();
         loop {
-            let now = clock.now_ms();
+            let now = clock.now();
             let next = every.next_after(last, now);
             // Wake at least every minute: the wall clock may jump (NTP, suspend).
-            let wait = u64::try_from((next - now).clamp(0, 60_000)).unwrap_or(60_000);
+            let wait = u64::try_from(next.ms_since(now).clamp(0, 60_000)).unwrap_or(60_000);
             rocket::tokio::time::sleep(Duration::from_millis(wait)).await;
-            if clock.now_ms() >= next {
-                last = clock.now_ms();
+            if clock.now() >= next {
+                last = clock.now();
                 // Failures are logged and kept for the screen by `run`.
                 let _ = backups.run(crate::domain::audit_event::Actor::system()).await;
             }
@@ -159,7 +159,7 @@ pub fn spawn_chain_watch(
         let mut runs: u32 = 0;
         loop {
             tick.tick().await;
-            let (w, now, full) = (watch.clone(), clock.now_ms(), runs.is_multiple_of(CHAIN_FULL_EVERY));
+            let (w, now, full) = (watch.clone(), clock.now(), runs.is_multiple_of(CHAIN_FULL_EVERY));
             runs = runs.wrapping_add(1);
             match pool.read(move |c| w.refresh(c, now, full)).await {
                 Ok(status) => {
@@ -183,7 +183,7 @@ pub async fn anomaly_watch(
     watch: &Arc<std::sync::Mutex<Option<crate::domain::anomaly::Watch>>>,
 ) {
     loop {
-        let (c, w, now) = (cfg.clone(), watch.clone(), clock.now_ms());
+        let (c, w, now) = (cfg.clone(), watch.clone(), clock.now());
         let found = pool
             .read(move |conn| {
                 let mut kept = w.lock().map_err(|_| crate::error::AppError::unexpected("anomaly watch poisoned"))?;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::access::AccessControl;
-use crate::infra::clock::{SharedClock, format_iso};
+use crate::infra::clock::{SharedClock, Timestamp, format_iso};
 use crate::repo::pool::ReadPool;
 use crate::repo::{audit, snapshot};
 use crate::runtime::backups::Backups;
@@ -31,7 +31,7 @@ pub struct Health {
 
 impl Health {
     pub async fn report(&self) -> Value {
-        let now = self.clock.now_ms();
+        let now = self.clock.now();
         let db = self
             .pool
             .read(|c| {
@@ -48,7 +48,7 @@ impl Health {
                 "audit_head_seq": seq,
                 "audit_head_hash": hash,
                 "last_checkpoint_seq": cp.as_ref().map(|c| c.seq),
-                "last_checkpoint_at": cp.as_ref().map(|c| format_iso(c.ts_ms)),
+                "last_checkpoint_at": cp.as_ref().map(|c| format_iso(Timestamp::from_ms(c.ts_ms))),
             }),
             Err(e) => json!({ "ok": false, "error": e.log_line() }),
         };
@@ -64,8 +64,8 @@ impl Health {
                 json!({
                     "path": s.path.display().to_string(),
                     "issuer": s.issuer,
-                    "next_update": s.next_update_ms.map(format_iso),
-                    "expired": s.next_update_ms.is_some_and(|n| n < now),
+                    "next_update": s.next_update.map(format_iso),
+                    "expired": s.next_update.is_some_and(|n| n < now),
                 })
             })
             .collect();
@@ -77,13 +77,13 @@ impl Health {
             "backup": {
                 "dir": self.backups.dir.display().to_string(),
                 "running": self.backups.is_running(),
-                "last_ok_at": last_ok.as_ref().map(|r| format_iso(r.at_ms)),
+                "last_ok_at": last_ok.as_ref().map(|r| format_iso(r.at)),
                 "last_ok_audit_problem": last_ok.as_ref().and_then(|r| r.audit_problem.clone()),
                 "last_ok_file": last_ok.and_then(|r| r.file),
                 "last_error": last.as_ref().and_then(|r| r.error.clone()),
-                "last_error_at": last.as_ref().filter(|r| r.error.is_some()).map(|r| format_iso(r.at_ms)),
+                "last_error_at": last.as_ref().filter(|r| r.error.is_some()).map(|r| format_iso(r.at)),
                 "newest_file": newest.as_ref().map(|e| e.name.clone()),
-                "newest_file_at": newest.as_ref().map(|e| format_iso(e.modified_ms)),
+                "newest_file_at": newest.as_ref().map(|e| format_iso(e.modified)),
             },
             "crl": crls,
         })

@@ -11,6 +11,7 @@ use crate::domain::ids::RecipientId;
 use crate::domain::policy_action::{ActionInput, Context, Window, check_in_window};
 use crate::domain::policy_event::{self, Dates};
 use crate::domain::text::{FieldErrors, add_months, iso, optional, parse_date};
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::local_date;
 use crate::repo::actions::{self, NewAction, NewEvent, VoucherFacts};
@@ -72,7 +73,7 @@ pub struct Recorded {
 /// Records a new action for `recipient` under the provider's voucher.
 pub fn record(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     scope: &ProviderScope,
     system_code: &str,
     recipient: RecipientId,
@@ -157,7 +158,7 @@ pub struct EventInput {
 /// Records the next event of an action; refused if the action changed since `version`.
 pub fn add_event(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     scope: &ProviderScope,
     action_id: i64,
     input: &EventInput,

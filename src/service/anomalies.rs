@@ -11,6 +11,7 @@ use crate::domain::anomaly::{AnomalyConfig, Hit, RuleKind, Watch, WatchRow};
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::ids::{OperatorId, ProviderId};
 use crate::domain::operator::DisableReason;
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::repo::{WriteTx, anomalies, audit, operators};
 
@@ -34,12 +35,12 @@ pub fn evaluate_new(
     conn: &Connection,
     watch: &mut Option<Watch>,
     cfg: &AnomalyConfig,
-    now: i64,
+    now: Timestamp,
 ) -> Result<Evaluation, AppError> {
     let head = crate::repo::audit::head_seq(conn)?;
     let after = match anomalies::cursor(conn)? {
         Some(seq) => seq,
-        None => anomalies::first_seq_since(conn, now - FIRST_LOOKBACK_MS)?.map_or(head, |s| s - 1),
+        None => anomalies::first_seq_since(conn, now.plus_ms(-FIRST_LOOKBACK_MS))?.map_or(head, |s| s - 1),
     };
     if head <= after {
         return Ok(Evaluation { hits: Vec::new(), last_seq: None });
@@ -60,7 +61,7 @@ pub fn evaluate_new(
         Some(kept) => watch.insert(kept),
         None => {
             let first_ts = anomalies::ts_of(conn, first_new)?.unwrap_or(now);
-            let context_from = anomalies::first_seq_since(conn, first_ts - cfg.longest_window_ms())?;
+            let context_from = anomalies::first_seq_since(conn, first_ts.plus_ms(-cfg.longest_window_ms()))?;
             let w = watch.insert(Watch::new(cfg));
             if let Some(from) = context_from.filter(|from| *from <= after) {
                 anomalies::each_row(conn, from, after, |r| w.feed(r, false, &mut previous))?;
@@ -80,7 +81,7 @@ pub fn evaluate_new(
 
 /// Records the hits (new episodes only), applies `auto_suspend`, moves the cursor; one
 /// transaction. Returns the ids of the new anomalies.
-pub fn record(tx: &WriteTx<'_>, now: i64, cfg: &AnomalyConfig, found: &Evaluation) -> Result<Vec<i64>, AppError> {
+pub fn record(tx: &WriteTx<'_>, now: Timestamp, cfg: &AnomalyConfig, found: &Evaluation) -> Result<Vec<i64>, AppError> {
     let system = AdminAuthority::system();
     let mut new = Vec::new();
     for h in &found.hits {
@@ -149,7 +150,7 @@ pub fn default_reason(rule: &str, id: i64, summary: &str) -> String {
 /// rows and histories), closes the anomaly and records the decision; one transaction.
 pub fn decide(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     id: i64,
     decision: Decision,

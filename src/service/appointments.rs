@@ -11,6 +11,7 @@ use crate::domain::appointment::{
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::ids::{AppointmentId, RecipientId};
 use crate::domain::text::iso;
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::local_datetime;
 use rusqlite::Connection;
@@ -40,7 +41,7 @@ fn duplicate(starts_at: &str) -> AppError {
 /// Fixes an appointment with the recipient (who must hold a voucher naming the provider).
 pub fn create(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     scope: &ProviderScope,
     backdate_days: u32,
     recipient: RecipientId,
@@ -109,7 +110,7 @@ pub struct Recorded {
 /// Records (or corrects) how an appointment went, refusing a stale version.
 pub fn record_outcome(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     scope: &ProviderScope,
     id: AppointmentId,
     draft: &OutcomeDraft,

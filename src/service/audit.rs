@@ -5,6 +5,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, StartupError};
 use crate::infra::checkpoint::{Checkpoint, SigningKey, prune_verifies};
 use crate::repo::{WriteTx, audit, audit_prune};
@@ -31,12 +32,12 @@ pub fn signing_key(conn: &Connection, path: &Path) -> Result<SigningKey, Startup
 }
 
 /// Signs the current head, unless it is empty or already checkpointed. Returns what it wrote.
-pub fn write_checkpoint(tx: &WriteTx<'_>, now: i64, key: &SigningKey) -> Result<Option<Checkpoint>, AppError> {
+pub fn write_checkpoint(tx: &WriteTx<'_>, now: Timestamp, key: &SigningKey) -> Result<Option<Checkpoint>, AppError> {
     let (seq, hash) = audit::head_for_checkpoint(tx)?;
     if seq == 0 {
         return Ok(None);
     }
-    let cp = key.sign(seq, hash, now);
+    let cp = key.sign(seq, hash, now.as_ms());
     Ok(audit::insert_checkpoint(tx, &cp)?.then_some(cp))
 }
 

@@ -7,9 +7,10 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::infra::checkpoint::{Checkpoint, SigningKey};
-use crate::infra::clock::{datetime, italy_offset_ms, local_day_start};
+use crate::infra::clock::local_day_start;
 use crate::repo::audit_prune::{self, PruneAnchor};
 use crate::repo::{WriteTx, audit};
 
@@ -20,8 +21,8 @@ fn day_number(d: time::Date) -> i64 {
 
 /// The start (UTC ms) of the Italian local day `months` months before `now`'s local day:
 /// rows at or after it are inside the retention period and are never removed.
-pub fn retention_cutoff(now: i64, months: u32) -> i64 {
-    let today = datetime(now + italy_offset_ms(now)).date();
+pub fn retention_cutoff(now: Timestamp, months: u32) -> Timestamp {
+    let today = crate::infra::clock::local_date(now);
     let total = i64::from(today.year()) * 12 + i64::from(u8::from(today.month())) - 1 - i64::from(months);
     let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
     let month =
@@ -32,17 +33,17 @@ pub fn retention_cutoff(now: i64, months: u32) -> i64 {
     local_day_start(day_number(date))
 }
 
-/// What a prune would remove: the last row older than `before_ms`, signed. `None` when
+/// What a prune would remove: the last row older than `before`, signed. `None` when
 /// there is nothing (new) to remove. Refuses a date inside the retention period.
 pub fn plan(
     conn: &Connection,
-    now: i64,
+    now: Timestamp,
     key: &SigningKey,
-    before_ms: i64,
+    before: Timestamp,
     retention_months: u32,
 ) -> Result<Option<(Checkpoint, PruneAnchor)>, AppError> {
     let cutoff = retention_cutoff(now, retention_months);
-    if before_ms > cutoff {
+    if before > cutoff {
         return Err(AppError::Invalid(vec![FieldError {
             field: "--before".into(),
             message: format!(
@@ -51,13 +52,13 @@ pub fn plan(
             ),
         }]));
     }
-    let Some((seq, hash)) = audit_prune::last_row_before(conn, before_ms)? else { return Ok(None) };
+    let Some((seq, hash)) = audit_prune::last_row_before(conn, before)? else { return Ok(None) };
     if audit_prune::anchor(conn)?.is_some_and(|a| a.up_to_seq >= seq) {
         return Ok(None);
     }
-    let checkpoint = key.sign(seq, hash, now);
-    let signature = key.sign_prune(seq, &hash, before_ms);
-    let anchor = PruneAnchor { up_to_seq: seq, hash, before_ts: before_ms, rows: 0, pruned_at: now, signature };
+    let checkpoint = key.sign(seq, hash, now.as_ms());
+    let signature = key.sign_prune(seq, &hash, before.as_ms());
+    let anchor = PruneAnchor { up_to_seq: seq, hash, before_ts: before.as_ms(), rows: 0, pruned_at: now, signature };
     Ok(Some((checkpoint, anchor)))
 }
 
@@ -65,7 +66,7 @@ pub fn plan(
 /// and the `audit.prune` row. Returns how many rows went.
 pub fn execute(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     actor: &Actor,
     checkpoint: &Checkpoint,
     anchor: &PruneAnchor,
@@ -78,7 +79,7 @@ pub fn execute(
     audit::insert_checkpoint(tx, checkpoint)?;
     let rows = audit_prune::prune(tx, anchor)?;
     let detail = json!({
-        "before": crate::infra::clock::format_iso(anchor.before_ts),
+        "before": crate::infra::clock::format_iso(Timestamp::from_ms(anchor.before_ts)),
         "up_to_seq": anchor.up_to_seq,
         "hash": hex::encode(anchor.hash),
         "rows": rows,

@@ -8,6 +8,7 @@ use std::sync::RwLock;
 
 use rusqlite::Connection;
 
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::audit::GENESIS;
 use crate::repo::{audit, audit_prune};
@@ -15,16 +16,16 @@ use crate::repo::{audit, audit_prune};
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ChainStatus {
     /// Last verification finished (UTC ms); `None` before the first one.
-    pub checked_at: Option<i64>,
+    pub checked_at: Option<Timestamp>,
     /// Last whole-chain verification (UTC ms).
-    pub full_at: Option<i64>,
+    pub full_at: Option<Timestamp>,
     /// Sound up to this seq.
     pub verified_seq: i64,
     verified_hash: Option<[u8; 32]>,
     /// First broken row and why, or the checkpoint problem, in words.
     pub broken: Option<(i64, String)>,
     /// Latest signed checkpoint in the data file: (seq, ts).
-    pub last_checkpoint: Option<(i64, i64)>,
+    pub last_checkpoint: Option<(i64, Timestamp)>,
     /// Rows pruned (retention): the chain starts after this seq.
     pub pruned_to: Option<i64>,
     /// Checkpoints up to this seq were found sound.
@@ -53,7 +54,7 @@ impl ChainWatch {
 
     /// Verifies the rows added since the last run (or all of them when `full`, at the first
     /// run, after a prune, or once a break was found), then every checkpoint.
-    pub fn refresh(&self, conn: &Connection, now: i64, full: bool) -> Result<ChainStatus, AppError> {
+    pub fn refresh(&self, conn: &Connection, now: Timestamp, full: bool) -> Result<ChainStatus, AppError> {
         let before = self.snapshot();
         // Checkpoints first, then the rows, all in one read snapshot. The checkpoint job
         // commits a checkpoint's rows before it writes the checkpoint (table, then file), so
@@ -81,7 +82,7 @@ impl ChainWatch {
             _ => audit::verify(conn)?,
         };
         let mut broken = report.broken.map(|(seq, kind)| (seq, kind.describe()));
-        let last_checkpoint = checkpoints.last().map(|c| (c.seq, c.ts_ms));
+        let last_checkpoint = checkpoints.last().map(|c| (c.seq, Timestamp::from_ms(c.ts_ms)));
         let mut checkpoints_checked_to = if whole { 0 } else { before.checkpoints_checked_to };
         if broken.is_none() {
             checkpoints.extend(external);
@@ -134,7 +135,7 @@ mod tests {
         write_once(conn, |tx| {
             for _ in 0..n {
                 let event = AuditEvent::View { view: View::SapView, object: None, detail: serde_json::json!({}) };
-                audit::append(tx, 1_795_701_900_000, &Actor::system(), &event)?;
+                audit::append(tx, Timestamp::from_ms(1_795_701_900_000), &Actor::system(), &event)?;
             }
             Ok(())
         })
@@ -145,44 +146,49 @@ mod tests {
     fn verifies_new_rows_incrementally_and_everything_when_asked() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
-        let mut conn = open_and_migrate_at(&path, 0).unwrap();
+        let mut conn = open_and_migrate_at(&path, Timestamp::EPOCH).unwrap();
         append(&mut conn, 10);
         let key = crate::infra::checkpoint::SigningKey::load_or_create(&dir.path().join("k")).unwrap();
-        write_once(&mut conn, |tx| super::super::audit::write_checkpoint(tx, 5, &key)).unwrap();
+        write_once(&mut conn, |tx| super::super::audit::write_checkpoint(tx, Timestamp::from_ms(5), &key)).unwrap();
         let watch = ChainWatch::new(key.public_key(), None);
-        let s = watch.refresh(&conn, 1, false).unwrap();
-        assert_eq!((s.verified_seq, s.broken.clone(), s.last_checkpoint), (10, None, Some((10, 5))));
+        let s = watch.refresh(&conn, Timestamp::from_ms(1), false).unwrap();
+        assert_eq!(
+            (s.verified_seq, s.broken.clone(), s.last_checkpoint),
+            (10, None, Some((10, Timestamp::from_ms(5))))
+        );
         append(&mut conn, 5);
-        let s = watch.refresh(&conn, 2, false).unwrap();
-        assert_eq!((s.verified_seq, s.full_at), (15, Some(1)), "only the new rows were walked");
+        let s = watch.refresh(&conn, Timestamp::from_ms(2), false).unwrap();
+        assert_eq!((s.verified_seq, s.full_at), (15, Some(Timestamp::from_ms(1))), "only the new rows were walked");
         // An edit among the already verified rows waits for the next whole check ...
         conn.execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET outcome = 'x' WHERE seq = 3;")
             .unwrap();
         append(&mut conn, 1);
-        assert_eq!(watch.refresh(&conn, 3, false).unwrap().broken, None);
+        assert_eq!(watch.refresh(&conn, Timestamp::from_ms(3), false).unwrap().broken, None);
         // ... which finds it, and stays broken until repaired.
-        let s = watch.refresh(&conn, 4, true).unwrap();
+        let s = watch.refresh(&conn, Timestamp::from_ms(4), true).unwrap();
         assert_eq!(s.broken.as_ref().map(|b| b.0), Some(3));
-        assert_eq!(watch.refresh(&conn, 5, false).unwrap().broken.map(|b| b.0), Some(3));
+        assert_eq!(watch.refresh(&conn, Timestamp::from_ms(5), false).unwrap().broken.map(|b| b.0), Some(3));
     }
 
     #[test]
     fn a_checkpoint_only_in_the_external_file_still_reveals_a_cut_tail() {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = open_and_migrate_at(&dir.path().join("w.db"), 0).unwrap();
+        let mut conn = open_and_migrate_at(&dir.path().join("w.db"), Timestamp::EPOCH).unwrap();
         append(&mut conn, 10);
         let key = crate::infra::checkpoint::SigningKey::load_or_create(&dir.path().join("k")).unwrap();
         let file = dir.path().join("checkpoints.txt");
-        let cp = write_once(&mut conn, |tx| super::super::audit::write_checkpoint(tx, 5, &key)).unwrap().unwrap();
+        let cp = write_once(&mut conn, |tx| super::super::audit::write_checkpoint(tx, Timestamp::from_ms(5), &key))
+            .unwrap()
+            .unwrap();
         crate::infra::checkpoint::append_to_file(&file, &cp).unwrap();
         let watch = ChainWatch::new(key.public_key(), Some(file));
-        assert_eq!(watch.refresh(&conn, 1, true).unwrap().broken, None);
+        assert_eq!(watch.refresh(&conn, Timestamp::from_ms(1), true).unwrap().broken, None);
         // Someone removes the last rows and the checkpoint row from the data file.
         conn.execute_batch(
             "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > 7; DELETE FROM audit_checkpoint;",
         )
         .unwrap();
-        let s = watch.refresh(&conn, 2, true).unwrap();
+        let s = watch.refresh(&conn, Timestamp::from_ms(2), true).unwrap();
         assert_eq!(s.broken.map(|b| b.0), Some(10), "the file's checkpoint at 10 is past the last row");
     }
 }

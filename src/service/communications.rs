@@ -8,6 +8,7 @@ use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::communication::ValidCommunication;
 use crate::domain::document::{DocumentKind, safe_file_name};
 use crate::domain::ids::{CommunicationId, ProviderId};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::repo::communications::{self, NewDocument};
 use crate::repo::{WriteTx, audit, providers};
@@ -20,7 +21,7 @@ pub struct Attachment<'a> {
 
 pub fn register(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     provider: Option<ProviderId>,
     c: &ValidCommunication,

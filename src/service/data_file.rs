@@ -6,15 +6,16 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
+use crate::domain::timestamp::Timestamp;
 use crate::error::StartupError;
 use crate::repo;
 use crate::service::backup;
 
-/// Opens (creating if needed) and migrates the data file at `path`; `now_ms` names the
+/// Opens (creating if needed) and migrates the data file at `path`; `now` names the
 /// pre-upgrade backup.
-pub fn open(path: &Path, now_ms: i64) -> Result<Connection, StartupError> {
+pub fn open(path: &Path, now: Timestamp) -> Result<Connection, StartupError> {
     repo::open_and_migrate(path, |from| {
-        let file = backup::before_upgrade(path, from, now_ms).map_err(|e| {
+        let file = backup::before_upgrade(path, from, now).map_err(|e| {
             StartupError::key(
                 "data",
                 format!("backup automatico prima dell'aggiornamento non riuscito, file dati non toccato: {e}"),

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::access::AdminAuthority;
 use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{format_iso, format_it};
 use crate::infra::idol_feed;
@@ -18,8 +19,8 @@ pub struct Export {
     pub zip: Vec<u8>,
     pub sha256: String,
     pub file_name: String,
-    pub since: i64,
-    pub until: i64,
+    pub since: Timestamp,
+    pub until: Timestamp,
     pub workers: usize,
     pub policies: usize,
     pub outcomes: usize,
@@ -29,10 +30,15 @@ pub struct Export {
 /// Exact only because every change that feeds IDOL (actions, events, outcomes) and this
 /// export take `now` inside their write transaction: under the single write lock, a commit
 /// after this one carries a time >= `now` and falls in the next export.
-pub fn export(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, since: Option<i64>) -> Result<Export, AppError> {
+pub fn export(
+    tx: &WriteTx<'_>,
+    now: Timestamp,
+    who: &AdminAuthority,
+    since: Option<Timestamp>,
+) -> Result<Export, AppError> {
     let since = match since {
         Some(s) => s,
-        None => idol::last_until(tx.conn())?.unwrap_or(0),
+        None => idol::last_until(tx.conn())?.unwrap_or(Timestamp::EPOCH),
     };
     if since >= now {
         return Err(AppError::Invalid(vec![FieldError {

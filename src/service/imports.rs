@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::access::AdminAuthority;
 use crate::domain::assignment;
 use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::repo::{WriteTx, audit, policies, providers, recipients, saps, vouchers};
 
@@ -42,7 +43,7 @@ impl ImportReport {
 /// with `valid_only` the valid rows go in and the others are reported.
 pub fn assignments(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     file_name: &str,
     bytes: &[u8],
@@ -138,7 +139,7 @@ pub fn assignments(
 /// the old kept); the same file again changes nothing.
 pub fn sap(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     file_name: &str,
     bytes: &[u8],

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::audit_event::{Actor, AuditEvent, Change};
 use crate::domain::ids::OperatorId;
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, StartupError};
 use crate::repo::pool::ReadPool;
 use crate::repo::{WriteTx, audit, notice};
@@ -73,7 +74,7 @@ impl Notice {
 /// Records the acknowledgement of `sha256` with its audit row (once per text and person).
 pub fn acknowledge(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     actor: &Actor,
     operator: OperatorId,
     sha256: &str,

@@ -7,9 +7,10 @@ use crate::access::AdminAuthority;
 use crate::domain::audit_event::{Actor, AuditEvent, Change};
 use crate::domain::communication::CommunicationKind;
 use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
-use crate::domain::operator::{DisableReason, MS_PER_DAY, OperatorState, ValidOperator};
+use crate::domain::operator::{DisableReason, OperatorState, ValidOperator};
 use crate::domain::role::Role;
 use crate::domain::text::{FieldErrors, email, optional};
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::repo::operators::{self, NewOperator, OperatorEvent, OperatorRow};
 use crate::repo::{WriteTx, audit, communications, providers};
@@ -70,7 +71,7 @@ struct Step<'a> {
 
 fn record(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     actor: &Actor,
     by_label: &str,
     id: OperatorId,
@@ -100,7 +101,12 @@ fn record(
 }
 
 /// Enables a person. A codice fiscale already used, by anyone in any state, is refused (409).
-pub fn enable(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, o: &ValidOperator) -> Result<OperatorId, AppError> {
+pub fn enable(
+    tx: &WriteTx<'_>,
+    now: Timestamp,
+    who: &AdminAuthority,
+    o: &ValidOperator,
+) -> Result<OperatorId, AppError> {
     if let Some(p) = o.provider
         && !providers::exists(tx.conn(), p)?
     {
@@ -153,7 +159,7 @@ pub struct Variation<'a> {
 
 pub fn vary(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     id: OperatorId,
     v: &Variation<'_>,
@@ -224,7 +230,7 @@ fn reason_text(reason: &str) -> Result<String, AppError> {
 
 pub fn disable(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     id: OperatorId,
     kind: Option<DisableReason>,
@@ -270,7 +276,7 @@ pub fn disable(
 /// written communication of the provider.
 pub fn reenable(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     id: OperatorId,
     reason: &str,
@@ -308,7 +314,7 @@ pub fn reenable(
 /// (Allegato B p.7: authorised beforehand, only for technical management).
 pub fn set_exemption(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     id: OperatorId,
     on: bool,
@@ -333,7 +339,7 @@ pub fn set_exemption(
 }
 
 /// The annual review (Allegato B p.14) of one authorisation.
-pub fn mark_reviewed(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, id: OperatorId) -> Result<(), AppError> {
+pub fn mark_reviewed(tx: &WriteTx<'_>, now: Timestamp, who: &AdminAuthority, id: OperatorId) -> Result<(), AppError> {
     let row = existing(tx, id)?;
     operators::mark_reviewed(tx, id, now)?;
     let step = Step {
@@ -350,8 +356,13 @@ pub fn mark_reviewed(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, id: Opera
 
 /// The six-month rule for one operator, re-checked under the write lock. Returns whether it
 /// switched the operator off.
-pub fn deactivate_if_idle(tx: &WriteTx<'_>, now: i64, id: OperatorId, inactivity_days: u32) -> Result<bool, AppError> {
-    let limit = now - i64::from(inactivity_days) * MS_PER_DAY;
+pub fn deactivate_if_idle(
+    tx: &WriteTx<'_>,
+    now: Timestamp,
+    id: OperatorId,
+    inactivity_days: u32,
+) -> Result<bool, AppError> {
+    let limit = now.plus_days(-i64::from(inactivity_days));
     let Some(row) = operators::row(tx.conn(), id)? else {
         return Ok(false);
     };
@@ -374,14 +385,19 @@ pub fn deactivate_if_idle(tx: &WriteTx<'_>, now: i64, id: OperatorId, inactivity
             after: &json!({ "state": "idle_deactivated" }),
         },
     )?;
-    let event = AuditEvent::OperatorIdleDeactivated { operator: id, idle_since_ms: idle_since, inactivity_days };
+    let event =
+        AuditEvent::OperatorIdleDeactivated { operator: id, idle_since_ms: idle_since.as_ms(), inactivity_days };
     audit::append(tx, now, &Actor::system(), &event)?;
     Ok(true)
 }
 
 /// The daily job: every idle operator, each with its own history line and audit row.
-pub fn deactivate_all_idle(tx: &WriteTx<'_>, now: i64, inactivity_days: u32) -> Result<Vec<OperatorId>, AppError> {
-    let limit = now - i64::from(inactivity_days) * MS_PER_DAY;
+pub fn deactivate_all_idle(
+    tx: &WriteTx<'_>,
+    now: Timestamp,
+    inactivity_days: u32,
+) -> Result<Vec<OperatorId>, AppError> {
+    let limit = now.plus_days(-i64::from(inactivity_days));
     let mut done = Vec::new();
     for id in operators::idle_ids(tx.conn(), limit)? {
         if deactivate_if_idle(tx, now, id, inactivity_days)? {

@@ -10,6 +10,7 @@ use crate::domain::ids::RecipientId;
 use crate::domain::outcome::{OutcomeKind, ProgrammeOutcomeDraft, check_chronology, next_state, shift_end};
 use crate::domain::recipient::VoucherState;
 use crate::domain::text::{iso, parse_date};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::clock::local_datetime;
 use rusqlite::Connection;
@@ -30,7 +31,7 @@ pub struct Recorded {
 
 pub fn record(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     scope: &ProviderScope,
     recipient: RecipientId,
     draft: &ProgrammeOutcomeDraft,

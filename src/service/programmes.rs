@@ -9,6 +9,7 @@ use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::ids::RecipientId;
 use crate::domain::programme::{ProgrammeFields, ProgrammeHeader};
 use crate::domain::text::italian_date;
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::clock::format_it;
 use crate::infra::programme_pdf;
@@ -28,7 +29,7 @@ pub fn period(ctx: &ProgrammeContext) -> String {
 /// Saves `fields` as the next version. `expected` is the version the person was editing.
 pub fn save(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     scope: &ProviderScope,
     region: &str,
     recipient: RecipientId,

@@ -7,6 +7,7 @@ use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::ids::{ProviderId, SedeId};
 use crate::domain::provider::{Provider, ProviderStatus, ValidProvider};
 use crate::domain::sede::ValidSede;
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::repo::providers::{self, ProviderEvent};
 use crate::repo::{WriteTx, audit};
@@ -28,7 +29,13 @@ struct Step<'a> {
     after: Value,
 }
 
-fn record(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, id: ProviderId, s: &Step<'_>) -> Result<(), AppError> {
+fn record(
+    tx: &WriteTx<'_>,
+    now: Timestamp,
+    who: &AdminAuthority,
+    id: ProviderId,
+    s: &Step<'_>,
+) -> Result<(), AppError> {
     providers::add_event(
         tx,
         &ProviderEvent {
@@ -52,7 +59,12 @@ fn existing(tx: &WriteTx<'_>, id: ProviderId) -> Result<Provider, AppError> {
     providers::get(tx.conn(), id)?.ok_or(AppError::NotFound)
 }
 
-pub fn create(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, p: &ValidProvider) -> Result<ProviderId, AppError> {
+pub fn create(
+    tx: &WriteTx<'_>,
+    now: Timestamp,
+    who: &AdminAuthority,
+    p: &ValidProvider,
+) -> Result<ProviderId, AppError> {
     let id = providers::insert(tx, now, p)?;
     let after = snapshot(&existing(tx, id)?);
     let step = Step { change: Change::ProviderCreate, kind: "created", reason: "", before: json!({}), after };
@@ -62,7 +74,7 @@ pub fn create(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, p: &ValidProvide
 
 pub fn update(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     id: ProviderId,
     version: i64,
@@ -89,7 +101,7 @@ fn reason_required(reason: &str) -> Result<String, AppError> {
 /// reactivates a provider.
 pub fn set_suspended(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     id: ProviderId,
     suspend: bool,
@@ -116,7 +128,7 @@ pub fn set_suspended(
 
 pub fn add_sede(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     provider: ProviderId,
     s: &ValidSede,
@@ -135,7 +147,7 @@ pub fn add_sede(
 
 pub fn update_sede(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     who: &AdminAuthority,
     id: SedeId,
     s: &ValidSede,

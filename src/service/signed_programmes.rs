@@ -10,6 +10,7 @@ use crate::access::{ProviderScope, RecipientScope};
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::document::{DocumentKind, safe_file_name, sniff};
 use crate::domain::ids::RecipientId;
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::format_it;
 use crate::infra::signature::{self, CHAIN_NOT_CHECKED, Signer, Verification};
@@ -136,9 +137,9 @@ fn report(up: &Inspected, recipient_cf: &str, operators: &[String], generated: &
         "conformity": conform.map(|(version, at, how)| json!({
             "version": version, "generated_at": at, "how": how,
             "text": if how == IDENTICAL {
-                format!("conforme alla versione {version} generata il {}", format_it(at))
+                format!("conforme alla versione {version} generata il {}", format_it(Timestamp::from_ms(at)))
             } else {
-                format!("contiene la versione {version} generata il {}, seguita da aggiunte", format_it(at))
+                format!("contiene la versione {version} generata il {}, seguita da aggiunte", format_it(Timestamp::from_ms(at)))
             },
         })),
         "flags": flags,
@@ -159,7 +160,7 @@ pub struct Stored {
 /// with, if any): a new upload supersedes the previous one, which stays.
 pub fn store(
     tx: &WriteTx<'_>,
-    now: i64,
+    now: Timestamp,
     scope: &ProviderScope,
     recipient: RecipientId,
     policy: Option<i64>,

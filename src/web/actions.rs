@@ -28,7 +28,7 @@ use crate::repo::writer::Writer;
 use crate::service::actions::{EventInput, add_event, record};
 use crate::service::signed_programmes::store;
 use crate::web::Site;
-use crate::web::context::{RequestPath, not_found};
+use crate::web::context::{RequestPath, RequestTime, not_found};
 use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::uploads::inspect_upload;
@@ -201,7 +201,7 @@ async fn new_action(
     tipo: Option<String>,
     path: RequestPath,
     token: FormToken,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
@@ -211,7 +211,7 @@ async fn new_action(
     };
     let tipo = tipo.as_deref().and_then(ActionType::from_code);
     audit_form_view(access, &who, id, json!({ "form": tipo.map(ActionType::code) })).await?;
-    let today = crate::domain::text::iso(local_date(clock.now_ms()));
+    let today = crate::domain::text::iso(local_date(now.get()));
     let form =
         ActionInput { data_proposta: today.clone(), data_evento: today, evento: "01".into(), ..Default::default() };
     Ok(page(
@@ -251,13 +251,11 @@ async fn create(
     let errors = match inspect_upload(form.file.as_ref(), site.upload_max).await {
         Err(e) => field_errors(e)?,
         Ok(upload) => {
-            let (clock, scope, system, input) =
-                (clock.inner().clone(), who.scope.clone(), site.system_code.clone(), input.clone());
+            let (scope, system, input) = (who.scope.clone(), site.system_code.clone(), input.clone());
             // The action and its signed programme are stored together, or neither. The time is
             // taken under the write lock (the IDOL feed relies on it, see idol_export).
             let written = writer
-                .write(move |tx| {
-                    let now = clock.now_ms();
+                .write_stamped(clock, move |tx, now| {
                     let done = record(tx, now, &scope, &system, id, &input)?;
                     if let Some(up) = &upload {
                         store(tx, now, &scope, id, Some(done.id), up)?;
@@ -480,8 +478,8 @@ async fn post_event(
         nota: form.nota.clone(),
         version: form.version,
     };
-    let (clock, scope, posted) = (clock.inner().clone(), who.scope.clone(), input.clone());
-    let errors = match writer.write(move |tx| add_event(tx, clock.now_ms(), &scope, action, &posted)).await {
+    let (scope, posted) = (who.scope.clone(), input.clone());
+    let errors = match writer.write_stamped(clock, move |tx, now| add_event(tx, now, &scope, action, &posted)).await {
         Ok(_) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{action}")))),
         Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => field_errors(e)?,

@@ -14,12 +14,13 @@ use crate::access::AccessControl;
 use crate::domain::anomaly::RuleKind;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::error::AppError;
-use crate::infra::clock::{SharedClock, format_it};
+use crate::infra::clock::format_it;
 use crate::repo::anomalies::{self, AnomalyRow, EvidenceRow};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::anomalies::{Decision, decide, default_reason};
 use crate::web::Site;
+use crate::web::context::RequestTime;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Regione;
 use crate::web::views::layout::page;
@@ -113,7 +114,7 @@ async fn list(
         Some(&who.principal),
         html! {
             h1 { "Anomalie nell'utilizzo" }
-            (crate::web::views::audit::crl_banner(&access.revocation_sources(), access.now_ms()))
+            (crate::web::views::audit::crl_banner(&access.revocation_sources(), access.now()))
             p { "Le regole di controllo esaminano il registro ogni pochi minuti. Un'anomalia non blocca nessuno, salvo le regole configurate con sospensione automatica: la decisione spetta alla Regione." }
             p { @if all { a href="/regione/anomalie" { "Solo quelle da esaminare" } } @else { a href="/regione/anomalie?tutte=true" { "Mostra anche quelle già trattate" } } }
             @if items.is_empty() { p { "Nessuna anomalia." } }
@@ -134,7 +135,7 @@ async fn decide_form(
     id: i64,
     form: crate::web::forms::Checked<DecisionForm>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Redirect, AppError> {
     let decision = match form.decisione.as_str() {
         "operatore" => Decision::SuspendOperator,
@@ -142,7 +143,7 @@ async fn decide_form(
         "archivia" => Decision::Archive,
         _ => return Err(AppError::NotFound),
     };
-    let (now, authority, reason) = (clock.now_ms(), who.scope.authority(), form.reason.clone());
+    let (now, authority, reason) = (now.get(), who.scope.authority(), form.reason.clone());
     writer.write(move |tx| decide(tx, now, &authority, id, decision, &reason)).await?;
     Ok(Redirect::to(format!("/regione/anomalie?tutte=true#anomalia-{id}")))
 }

@@ -5,7 +5,7 @@ use rocket::FromForm;
 use crate::access::AuditScope;
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::{datetime, local_day_start};
+use crate::infra::clock::{Timestamp, local_date, local_date_start, local_day_of, local_day_start};
 use crate::repo::audit_search::{self, AuditFilter, RecipientKey};
 use crate::web::views::pager::q;
 
@@ -50,8 +50,8 @@ impl Search {
             recipient,
             action: given(&self.azione),
             outcome,
-            from_ms: given(&self.dal).map(|d| parse_day("dal", &d)).transpose()?,
-            to_ms: given(&self.al).map(|d| parse_day("al", &d).map(day_after)).transpose()?,
+            from: given(&self.dal).map(|d| parse_day("dal", &d)).transpose()?,
+            to: given(&self.al).map(|d| parse_day("al", &d).map(day_after)).transpose()?,
         })
     }
 
@@ -83,7 +83,7 @@ pub fn parse_cf(cf: &str) -> Result<CodiceFiscale, AppError> {
 }
 
 /// `yyyy-mm` to the UTC ms range of that Italian local month.
-pub fn month_range(mese: &str) -> Result<(i64, i64), AppError> {
+pub fn month_range(mese: &str) -> Result<(Timestamp, Timestamp), AppError> {
     let bad =
         || AppError::Invalid(vec![FieldError { field: "mese".into(), message: "mese non valido (aaaa-mm)".into() }]);
     let (y, m) = mese.trim().split_once('-').ok_or_else(bad)?;
@@ -94,26 +94,25 @@ pub fn month_range(mese: &str) -> Result<(i64, i64), AppError> {
     let next =
         time::Date::from_calendar_date(if month == time::Month::December { year + 1 } else { year }, month.next(), 1)
             .map_err(|_| bad())?;
-    let day = |d: time::Date| crate::infra::clock::local_day_start(i64::from(d.to_julian_day()) - 2_440_588);
-    Ok((day(first), day(next)))
+    Ok((local_date_start(first), local_date_start(next)))
 }
 
 /// `yyyy-mm-dd` (an `<input type="date">`) to the UTC ms its Italian local day starts at.
-pub fn parse_day(field: &str, value: &str) -> Result<i64, AppError> {
+pub fn parse_day(field: &str, value: &str) -> Result<Timestamp, AppError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(value.trim(), &format).map_err(|_| {
         AppError::Invalid(vec![FieldError { field: field.into(), message: "data non valida (aaaa-mm-gg)".into() }])
     })?;
-    Ok(local_day_start(i64::from(date.to_julian_day()) - 2_440_588))
+    Ok(local_date_start(date))
 }
 
 /// The last day of the range is included: the range ends where the next day starts.
-pub fn day_after(start_ms: i64) -> i64 {
-    local_day_start(crate::infra::clock::local_day_of(start_ms) + 1)
+pub fn day_after(start: Timestamp) -> Timestamp {
+    local_day_start(local_day_of(start) + 1)
 }
 
 /// `yyyy-mm` of a timestamp (Italian local month).
-pub fn month_of(ms: i64) -> String {
-    let d = datetime(ms + crate::infra::clock::italy_offset_ms(ms));
+pub fn month_of(t: Timestamp) -> String {
+    let d = local_date(t);
     format!("{:04}-{:02}", d.year(), u8::from(d.month()))
 }

@@ -7,6 +7,35 @@ use serde_json::Value;
 use crate::access::{AccessControl, Principal};
 use crate::domain::audit_event::{Actor, AuditEvent, View};
 use crate::error::AppError;
+use crate::infra::clock::{SharedClock, Timestamp};
+
+/// The time of this request, read from the clock once (by the gate, before the access check)
+/// and the same for everything the request does.
+pub fn request_time(req: &Request<'_>) -> Timestamp {
+    req.local_cache(|| {
+        let clock = req.rocket().state::<SharedClock>();
+        RequestTime(clock.map_or(Timestamp::EPOCH, |c| c.now()))
+    })
+    .0
+}
+
+/// The request's time as a guard: `now.get()` in a handler.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTime(Timestamp);
+
+impl RequestTime {
+    pub fn get(self) -> Timestamp {
+        self.0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for RequestTime {
+    type Error = std::convert::Infallible;
+    async fn from_request(req: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        rocket::request::Outcome::Success(RequestTime(request_time(req)))
+    }
+}
 
 /// The path of this request, as Rocket routed it (for the audit row of a refusal).
 pub struct RequestPath(pub String);

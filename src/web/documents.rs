@@ -11,12 +11,11 @@ use rocket::{Route, State, get, post, routes};
 use crate::access::AccessControl;
 use crate::domain::ids::RecipientId;
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::SharedClock;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::signed_programmes::{Stored, store};
 use crate::web::Site;
-use crate::web::context::RequestPath;
+use crate::web::context::{RequestPath, RequestTime};
 use crate::web::forms::{FormToken, field_errors};
 use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::uploads::{SignedUpload, download_document, inspect_upload};
@@ -33,7 +32,7 @@ async fn upload(
     form: crate::web::forms::Checked<SignedUpload<'_>>,
     token: FormToken,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
@@ -51,7 +50,7 @@ async fn upload(
         }
         Err(e) => return Ok(Err(again(field_errors(e)?))),
     };
-    let (now, scope) = (clock.now_ms(), who.scope.clone());
+    let (now, scope) = (now.get(), who.scope.clone());
     match writer.write(move |tx| store(tx, now, &scope, id, None, &inspected)).await {
         Ok(Stored { .. }) => Ok(Ok(Redirect::to(format!("/destinatari/{id}/programma#firmato")))),
         Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),

@@ -56,6 +56,7 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
         };
         let path = crate::web::request_log::original_path(req);
         let facts = RequestFacts {
+            now: crate::web::context::request_time(req),
             cert_der: cert.as_ref().map(|c| c.as_bytes()),
             ip: req.client_ip().map(|ip| ip.to_string()),
             method: req.method().as_str(),

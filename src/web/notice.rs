@@ -10,10 +10,10 @@ use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
 
 use crate::error::AppError;
-use crate::infra::clock::SharedClock;
 use crate::repo::writer::Writer;
 use crate::service::notice::{Notice, acknowledge};
 use crate::web::Site;
+use crate::web::context::RequestTime;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Utente;
 use crate::web::views::layout::page;
@@ -68,13 +68,13 @@ async fn acknowledge_form(
     form: crate::web::forms::Checked<Ack>,
     notice: &State<Arc<Notice>>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Redirect, AppError> {
     // The text may have changed while the page was open: acknowledge only what was read.
     if form.sha256 != notice.sha256() {
         return Ok(Redirect::to("/informativa"));
     }
-    let (now, actor, id, sha) = (clock.now_ms(), who.0.actor(), who.0.operator().id, form.sha256.clone());
+    let (now, actor, id, sha) = (now.get(), who.0.actor(), who.0.operator().id, form.sha256.clone());
     writer.write(move |tx| acknowledge(tx, now, &actor, id, &sha)).await?;
     notice.remember(id);
     Ok(Redirect::to("/"))

@@ -190,8 +190,11 @@ async fn record(
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     // The time is taken under the write lock: the IDOL feed relies on it (see idol_export).
-    let (clock, scope, draft) = (clock.inner().clone(), who.scope.clone(), form.draft());
-    let e = match writer.write(move |tx| service::outcomes::record(tx, clock.now_ms(), &scope, id, &draft)).await {
+    let (scope, draft) = (who.scope.clone(), form.draft());
+    let e = match writer
+        .write_stamped(clock, move |tx, now| service::outcomes::record(tx, now, &scope, id, &draft))
+        .await
+    {
         Ok(_) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/esito")))),
         Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => e,

@@ -15,13 +15,13 @@ use crate::domain::audit_event::{AuditEvent, View};
 use crate::domain::ids::RecipientId;
 use crate::domain::programme::{DEFAULT_DUTIES, ProgrammeFields};
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::{SharedClock, format_it};
+use crate::infra::clock::format_it;
 use crate::repo::pool::ReadPool;
 use crate::repo::programmes::{self, ProgrammeContext, ProgrammeVersion};
 use crate::repo::writer::Writer;
 use crate::service::programmes::{period, save};
 use crate::web::Site;
-use crate::web::context::{RequestPath, not_found};
+use crate::web::context::{RequestPath, RequestTime, not_found};
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::views::documents::{upload_form, uploads_table};
@@ -186,7 +186,7 @@ async fn update(
     form: crate::web::forms::Checked<ProgrammeForm>,
     token: FormToken,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let again = |errors: Vec<FieldError>| {
@@ -208,7 +208,7 @@ async fn update(
         Ok(f) => f,
         Err(errors) => return Ok(Err(again(errors))),
     };
-    let (now, scope, region, expected) = (clock.now_ms(), who.scope.clone(), site.region_name.clone(), form.version);
+    let (now, scope, region, expected) = (now.get(), who.scope.clone(), site.region_name.clone(), form.version);
     match writer.write(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {
         Ok(_) => Ok(Ok(Redirect::to(format!("/destinatari/{id}/programma")))),
         Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),

@@ -14,13 +14,14 @@ use crate::domain::ids::{ProviderId, RecipientId};
 use crate::domain::recipient::VoucherState;
 use crate::domain::text::italian_date;
 use crate::error::AppError;
-use crate::infra::clock::{SharedClock, datetime, format_it};
+use crate::infra::clock::{datetime, format_it};
 use crate::repo::codes::{self, Labels};
 use crate::repo::policies::{self, PolicyRow};
 use crate::repo::pool::ReadPool;
 use crate::repo::recipients::{self, DashboardFilter};
 use crate::repo::{operators, providers, saps, vouchers};
 use crate::web::Site;
+use crate::web::context::RequestTime;
 use crate::web::context::{RequestPath, audit_view, not_found};
 use crate::web::forms::{select, text_field};
 use crate::web::guards::RecipientReader;
@@ -89,7 +90,7 @@ async fn dashboard(
     pagina: Option<i64>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
     let filter = DashboardFilter {
@@ -99,7 +100,7 @@ async fn dashboard(
         tutor: tutor.filter(|t| *t > 0),
         provider: soggetto.filter(|p| *p > 0).map(ProviderId::from_db),
         sort: ordine.unwrap_or_default(),
-        next_after: crate::domain::appointment::local_stamp(crate::infra::clock::local_datetime(clock.now_ms())),
+        next_after: crate::domain::appointment::local_stamp(crate::infra::clock::local_datetime(now.get())),
     };
     let page_no = pagina.unwrap_or(0).max(0);
     let scope_provider = who.scope().provider_filter();
@@ -131,7 +132,7 @@ async fn dashboard(
         detail,
     )
     .await?;
-    let today = datetime(clock.now_ms()).date();
+    let today = datetime(now.get()).date();
     let states: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
         .chain(VoucherState::ALL.iter().map(|s| (s.code().to_owned(), state_label(&labels, s.code()))))
         .collect();

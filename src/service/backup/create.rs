@@ -13,6 +13,7 @@ use super::format::{self, AuditFacts, DatabaseFacts, Manifest, SignedHead};
 use super::verify::{Accept, verify};
 use super::{Refused, crypto};
 use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, Cause};
 use crate::infra::checkpoint::{Checkpoint, SigningKey};
 use crate::infra::clock::format_iso;
@@ -57,7 +58,7 @@ pub struct BackupRequest<'a> {
     pub passphrase: Option<&'a [u8]>,
     /// Signs the head into the manifest; `None` only for the pre-upgrade backup.
     pub key: Option<&'a SigningKey>,
-    pub now_ms: i64,
+    pub now: Timestamp,
 }
 
 /// Makes one backup file at `req.out` (which must not exist yet).
@@ -70,7 +71,7 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, AppError> {
         fs::create_dir_all(dir).map_err(io(dir))?;
     }
     let mut temps = Temps(Vec::new());
-    let snap = temps.add(temp_beside(out, "db", req.now_ms));
+    let snap = temps.add(temp_beside(out, "db", req.now));
     snapshot::vacuum_into(req.data, &snap)?;
 
     let conn = snapshot::open_copy(&snap)?;
@@ -80,7 +81,7 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, AppError> {
     // worth more than none): it is flagged in the manifest, and never signed.
     let AuditCheck { head_seq, head_hash, problem } = check_audit(&conn, public_key.as_deref())?;
     let checkpoint = match req.key {
-        Some(key) if head_seq > 0 && problem.is_none() => Some(key.sign(head_seq, head_hash, req.now_ms)),
+        Some(key) if head_seq > 0 && problem.is_none() => Some(key.sign(head_seq, head_hash, req.now.as_ms())),
         _ => None,
     };
     let manifest = Manifest {
@@ -88,8 +89,8 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, AppError> {
         format_version: format::FORMAT_VERSION,
         app_version: env!("CARGO_PKG_VERSION").into(),
         schema_version: snapshot::schema_version(&conn)?,
-        created_at: format_iso(req.now_ms),
-        created_at_ms: req.now_ms,
+        created_at: format_iso(req.now),
+        created_at_ms: req.now.as_ms(),
         database: {
             let (sha256, size) = format::sha256_file(&snap).map_err(io(&snap))?;
             DatabaseFacts { file: format::DB_ENTRY.into(), size, sha256 }
@@ -105,7 +106,7 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, AppError> {
     };
     drop(conn);
 
-    let zip = temps.add(temp_beside(out, "zip", req.now_ms));
+    let zip = temps.add(temp_beside(out, "zip", req.now));
     format::pack(&zip, &snap, &manifest).map_err(io(&zip))?;
     let _ = fs::remove_file(&snap);
     // The zip must read back: the central directory and the manifest (cheap; the database
@@ -121,7 +122,7 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, AppError> {
     let ready = match req.passphrase {
         None => zip.clone(),
         Some(pass) => {
-            let enc = temps.add(temp_beside(out, "enc", req.now_ms));
+            let enc = temps.add(temp_beside(out, "enc", req.now));
             let file = File::create(&enc).map_err(io(&enc))?;
             let mut writer = EncryptWriter::new(BufWriter::with_capacity(1 << 20, file), pass).map_err(crypto)?;
             std::io::copy(&mut BufReader::with_capacity(1 << 20, File::open(&zip).map_err(io(&zip))?), &mut writer)
@@ -145,17 +146,17 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, AppError> {
 /// The automatic backup beside an older data file, before its schema is upgraded: not
 /// encrypted, not signed (no key is known where a data file is merely opened), verified like
 /// any other. Returns its path.
-pub fn before_upgrade(data: &Path, from: i64, now_ms: i64) -> Result<PathBuf, AppError> {
-    let stamp = format_iso(now_ms).replace(['-', ':'], "");
+pub fn before_upgrade(data: &Path, from: i64, now: Timestamp) -> Result<PathBuf, AppError> {
+    let stamp = format_iso(now).replace(['-', ':'], "");
     let stamp = stamp.split('.').next().unwrap_or_default();
     let mut name = data.as_os_str().to_owned();
     name.push(format!(".schema-{from}-prima-dell-aggiornamento-{stamp}Z.zip"));
     let out = PathBuf::from(name);
-    let created = create(&BackupRequest { data, out: &out, passphrase: None, key: None, now_ms })?;
+    let created = create(&BackupRequest { data, out: &out, passphrase: None, key: None, now })?;
     let work_dir = data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // The chain's state is in the manifest; here only that the file reads back whole.
     let accept = Accept { unsigned: true, broken_chain: true };
-    drop(verify(&created.file, None, None, accept, work_dir, now_ms)?);
+    drop(verify(&created.file, None, None, accept, work_dir, now)?);
     Ok(created.file)
 }
 

@@ -3,6 +3,7 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 pub(super) fn io(path: &Path) -> impl Fn(std::io::Error) -> AppError + '_ {
@@ -31,9 +32,9 @@ impl Drop for Temps {
 }
 
 /// A hidden temp name in the same folder as `target` (same file system, so rename is atomic).
-pub(super) fn temp_beside(target: &Path, tag: &str, now_ms: i64) -> PathBuf {
+pub(super) fn temp_beside(target: &Path, tag: &str, now: Timestamp) -> PathBuf {
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "backup".into());
-    target.with_file_name(format!(".{name}.{tag}-{}-{now_ms}.tmp", std::process::id()))
+    target.with_file_name(format!(".{name}.{tag}-{}-{now}.tmp", std::process::id()))
 }
 
 pub(super) fn sync_dir(path: &Path) {

@@ -11,6 +11,7 @@ use super::format::{Manifest, SignedHead};
 use super::verify::verify;
 use super::{Accept, Refused};
 use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::checkpoint::Checkpoint;
 use crate::infra::clock::format_iso;
@@ -34,7 +35,7 @@ pub struct RestoreRequest<'a> {
     pub trusted_key: Option<&'a [u8]>,
     pub accept: Accept,
     pub actor: &'a Actor,
-    pub now_ms: i64,
+    pub now: Timestamp,
 }
 
 /// Replaces the data file with a verified backup. Refuses while the server runs (it holds the
@@ -55,13 +56,13 @@ pub struct RestoreRequest<'a> {
 /// gets a second name (hard link) before the new one replaces it in one atomic rename, so
 /// there is no moment without a data file. Old files are moved aside, never deleted.
 pub fn restore(req: &RestoreRequest<'_>) -> Result<Restored, AppError> {
-    let (data, checkpoint_file, now_ms) = (req.data, req.checkpoint_file, req.now_ms);
+    let (data, checkpoint_file, now) = (req.data, req.checkpoint_file, req.now);
     let _lock = InstanceLock::try_acquire(data).map_err(|e| match e {
         LockError::Busy(_) => Refused::ServerRunning(e.to_string()).into(),
         LockError::Io(path, io) => AppError::io(std::path::Path::new(&path), io),
     })?;
     let work_dir = data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut verified = verify(req.from, req.passphrase, req.trusted_key, req.accept, work_dir, now_ms)?;
+    let mut verified = verify(req.from, req.passphrase, req.trusted_key, req.accept, work_dir, now)?;
     let head_seq = verified.manifest.audit.head_seq;
 
     // 1. The checkpoint file.
@@ -76,7 +77,7 @@ pub fn restore(req: &RestoreRequest<'_>) -> Result<Restored, AppError> {
     }
 
     // What will be moved aside, named now so the audit row can say it.
-    let stamp = format_iso(now_ms).replace([':', '-'], "").replace(".000", "").replace('.', "");
+    let stamp = format_iso(now).replace([':', '-'], "").replace(".000", "").replace('.', "");
     let suffix = format!(".prima-del-ripristino-{stamp}");
     let data_aside = suffixed(data, &suffix);
     let checkpoints_aside = suffixed(checkpoint_file, &suffix);
@@ -124,7 +125,7 @@ pub fn restore(req: &RestoreRequest<'_>) -> Result<Restored, AppError> {
             object: format!("backup:{}", file_name(req.from)),
             detail,
         };
-        repo::write_once(&mut conn, |tx: &WriteTx<'_>| audit::append(tx, now_ms, req.actor, &event).map(|_| ()))?;
+        repo::write_once(&mut conn, |tx: &WriteTx<'_>| audit::append(tx, now, req.actor, &event).map(|_| ()))?;
     }
     // Closing the last connection folded the WAL into the file; a leftover would be lost.
     if suffixed(&db, "-wal").exists() {
@@ -132,7 +133,7 @@ pub fn restore(req: &RestoreRequest<'_>) -> Result<Restored, AppError> {
     }
 
     // 3. The new checkpoint file, under a temp name.
-    let checkpoints_new = verified.temps.add(temp_beside(checkpoint_file, "checkpoints", now_ms));
+    let checkpoints_new = verified.temps.add(temp_beside(checkpoint_file, "checkpoints", now));
     for cp in &keep {
         crate::infra::checkpoint::append_to_file(&checkpoints_new, cp).map_err(io(&checkpoints_new))?;
     }

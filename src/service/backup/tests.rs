@@ -8,13 +8,14 @@ use super::format as backup_format;
 use super::*;
 use crate::access::AdminAuthority;
 use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::timestamp::Timestamp;
 use crate::infra::checkpoint::SigningKey;
 use crate::repo::{self, audit};
 use crate::service;
 
 fn live(dir: &Path) -> PathBuf {
     let data = dir.join("live.db");
-    let mut conn = crate::service::data_file::open(&data, 0).unwrap();
+    let mut conn = crate::service::data_file::open(&data, Timestamp::EPOCH).unwrap();
     let who = AdminAuthority::system();
     repo::write_once(&mut conn, |tx| {
         for i in 0..5 {
@@ -23,7 +24,7 @@ fn live(dir: &Path) -> PathBuf {
                 object: format!("code_list:{i}"),
                 detail: json!({ "i": i }),
             };
-            audit::append(tx, 1_000 + i, who.actor(), &event)?;
+            audit::append(tx, Timestamp::from_ms(1_000 + i), who.actor(), &event)?;
         }
         Ok(())
     })
@@ -37,7 +38,8 @@ fn backup_verifies_and_a_change_is_refused() {
     let data = live(dir.path());
     let key = SigningKey::load_or_create(&dir.path().join("audit.key")).unwrap();
     let out = dir.path().join("b").join("one.zip");
-    let req = BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now_ms: 2_000 };
+    let req =
+        BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now: Timestamp::from_ms(2_000) };
     let made = create(&req).unwrap();
     assert_eq!(made.manifest.audit.head_seq, 5);
     assert!(made.manifest.audit.checkpoint.is_some());
@@ -47,39 +49,49 @@ fn backup_verifies_and_a_change_is_refused() {
     let names: Vec<String> =
         fs::read_dir(out.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
-    let v = verify(&out, None, Some(&key.public_key()), Accept::default(), dir.path(), 3_000).unwrap();
+    let v =
+        verify(&out, None, Some(&key.public_key()), Accept::default(), dir.path(), Timestamp::from_ms(3_000)).unwrap();
     assert_eq!(v.manifest, made.manifest);
     drop(v);
     // Another installation's key: refused.
     let other = SigningKey::load_or_create(&dir.path().join("other.key")).unwrap();
     assert!(matches!(
-        verify(&out, None, Some(&other.public_key()), Accept::default(), dir.path(), 3_000),
+        verify(&out, None, Some(&other.public_key()), Accept::default(), dir.path(), Timestamp::from_ms(3_000)),
         Err(e) if e.to_string().starts_with("checkpoint di audit")
     ));
 
     // Encrypted.
     let enc = dir.path().join("b").join("two.zip.enc");
-    let req = BackupRequest { data: &data, out: &enc, passphrase: Some(b"pw"), key: Some(&key), now_ms: 2_001 };
+    let req = BackupRequest {
+        data: &data,
+        out: &enc,
+        passphrase: Some(b"pw"),
+        key: Some(&key),
+        now: Timestamp::from_ms(2_001),
+    };
     create(&req).unwrap();
     assert!(
-        matches!(verify(&enc, None, None, Accept::default(), dir.path(), 1), Err(e) if e.to_string().contains("indicare la passphrase"))
+        matches!(verify(&enc, None, None, Accept::default(), dir.path(), Timestamp::from_ms(1)), Err(e) if e.to_string().contains("indicare la passphrase"))
     );
-    assert!(verify(&enc, Some(b"pw"), Some(&key.public_key()), Accept::default(), dir.path(), 1).is_ok());
     assert!(
-        matches!(verify(&enc, Some(b"no"), None, Accept::default(), dir.path(), 1), Err(e) if e.to_string().contains("passphrase errata"))
+        verify(&enc, Some(b"pw"), Some(&key.public_key()), Accept::default(), dir.path(), Timestamp::from_ms(1))
+            .is_ok()
+    );
+    assert!(
+        matches!(verify(&enc, Some(b"no"), None, Accept::default(), dir.path(), Timestamp::from_ms(1)), Err(e) if e.to_string().contains("passphrase errata"))
     );
     // No temp file left behind by failed verifications.
     assert!(fs::read_dir(dir.path()).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
 }
 
 fn add_rows(data: &Path, from: i64, n: i64) {
-    let mut conn = crate::service::data_file::open(data, 0).unwrap();
+    let mut conn = crate::service::data_file::open(data, Timestamp::EPOCH).unwrap();
     let who = AdminAuthority::system();
     repo::write_once(&mut conn, |tx| {
         for i in from..from + n {
             let event =
                 AuditEvent::Change { change: Change::CodesImport, object: format!("code_list:{i}"), detail: json!({}) };
-            audit::append(tx, 10_000 + i, who.actor(), &event)?;
+            audit::append(tx, Timestamp::from_ms(10_000 + i), who.actor(), &event)?;
         }
         Ok(())
     })
@@ -103,7 +115,8 @@ fn a_broken_chain_is_backed_up_flagged_and_restored_only_when_accepted() {
             .unwrap();
     }
     let out = dir.path().join("broken.zip");
-    let req = BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now_ms: 2_000 };
+    let req =
+        BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now: Timestamp::from_ms(2_000) };
     let made = create(&req).expect("a consistent snapshot is written even with a broken chain");
     assert!(!made.manifest.audit.intact);
     assert!(made.manifest.audit.problem.as_deref().unwrap().contains("riga 3"), "{:?}", made.manifest.audit);
@@ -120,16 +133,16 @@ fn a_broken_chain_is_backed_up_flagged_and_restored_only_when_accepted() {
     assert!(m["audit"]["problem"].is_string());
 
     let pk = key.public_key();
-    let err = verify(&out, None, Some(&pk), Accept::default(), dir.path(), 3_000).err().unwrap();
+    let err = verify(&out, None, Some(&pk), Accept::default(), dir.path(), Timestamp::from_ms(3_000)).err().unwrap();
     assert!(err.to_string().contains("catena di audit del backup non integra"), "{err}");
     assert!(err.to_string().contains("--accept-broken-chain"), "{err}");
     // `--allow-unsigned` alone is not enough: the chain is still broken.
     let unsigned = Accept { unsigned: true, broken_chain: false };
     assert!(
-        matches!(verify(&out, None, Some(&pk), unsigned, dir.path(), 3_000), Err(e) if e.to_string().contains("non integra"))
+        matches!(verify(&out, None, Some(&pk), unsigned, dir.path(), Timestamp::from_ms(3_000)), Err(e) if e.to_string().contains("non integra"))
     );
     let accept = Accept { unsigned: false, broken_chain: true };
-    assert!(verify(&out, None, Some(&pk), accept, dir.path(), 3_000).is_ok());
+    assert!(verify(&out, None, Some(&pk), accept, dir.path(), Timestamp::from_ms(3_000)).is_ok());
 }
 
 #[test]
@@ -139,15 +152,16 @@ fn backup_refused_without_signed_head_when_the_key_is_known() {
     let key = SigningKey::load_or_create(&dir.path().join("audit.key")).unwrap();
     // The pre-upgrade kind: written where no key is known.
     let out = dir.path().join("unsigned.zip");
-    create(&BackupRequest { data: &data, out: &out, passphrase: None, key: None, now_ms: 2_000 }).unwrap();
+    create(&BackupRequest { data: &data, out: &out, passphrase: None, key: None, now: Timestamp::from_ms(2_000) })
+        .unwrap();
     let pk = key.public_key();
-    let err = verify(&out, None, Some(&pk), Accept::default(), dir.path(), 3_000).err().unwrap();
+    let err = verify(&out, None, Some(&pk), Accept::default(), dir.path(), Timestamp::from_ms(3_000)).err().unwrap();
     assert!(err.to_string().contains("(riga 5)"), "{err}");
     assert!(err.to_string().contains("--allow-unsigned"), "{err}");
     let accept = Accept { unsigned: true, broken_chain: false };
-    assert!(verify(&out, None, Some(&pk), accept, dir.path(), 3_000).is_ok());
+    assert!(verify(&out, None, Some(&pk), accept, dir.path(), Timestamp::from_ms(3_000)).is_ok());
     // Without a known key there is nothing to require (the caller warns).
-    assert!(verify(&out, None, None, Accept::default(), dir.path(), 3_000).is_ok());
+    assert!(verify(&out, None, None, Accept::default(), dir.path(), Timestamp::from_ms(3_000)).is_ok());
 }
 
 #[test]
@@ -157,8 +171,14 @@ fn restore_writes_its_row_into_the_restored_file_and_rebases_checkpoints() {
     let key = SigningKey::load_or_create(&dir.path().join("audit.key")).unwrap();
     let cps = dir.path().join("audit-checkpoints.txt");
     let out = dir.path().join("one.zip");
-    let made =
-        create(&BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now_ms: 2_000 }).unwrap();
+    let made = create(&BackupRequest {
+        data: &data,
+        out: &out,
+        passphrase: None,
+        key: Some(&key),
+        now: Timestamp::from_ms(2_000),
+    })
+    .unwrap();
     crate::infra::checkpoint::append_to_file(&cps, made.checkpoint.as_ref().unwrap()).unwrap();
     // The live file goes on; a checkpoint beyond the backup's head is signed.
     add_rows(&data, 100, 3);
@@ -175,7 +195,7 @@ fn restore_writes_its_row_into_the_restored_file_and_rebases_checkpoints() {
         trusted_key: Some(&key.public_key()),
         accept: Accept::default(),
         actor: who.actor(),
-        now_ms: 6_000,
+        now: Timestamp::from_ms(6_000),
     };
     let done = restore(&req).unwrap();
     assert_eq!(done.checkpoints_dropped, 1, "only the checkpoint beyond the head");
@@ -208,7 +228,14 @@ fn restore_aborts_when_the_checkpoint_file_disagrees_with_the_backup() {
     let data = live(dir.path());
     let key = SigningKey::load_or_create(&dir.path().join("audit.key")).unwrap();
     let out = dir.path().join("one.zip");
-    create(&BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now_ms: 2_000 }).unwrap();
+    create(&BackupRequest {
+        data: &data,
+        out: &out,
+        passphrase: None,
+        key: Some(&key),
+        now: Timestamp::from_ms(2_000),
+    })
+    .unwrap();
     // A checkpoint at row 3 that the backup's row 3 does not match.
     let cps = dir.path().join("audit-checkpoints.txt");
     crate::infra::checkpoint::append_to_file(&cps, &key.sign(3, [9; 32], 1_500)).unwrap();
@@ -222,7 +249,7 @@ fn restore_aborts_when_the_checkpoint_file_disagrees_with_the_backup() {
         trusted_key: Some(&key.public_key()),
         accept: Accept { unsigned: true, broken_chain: true },
         actor: who.actor(),
-        now_ms: 6_000,
+        now: Timestamp::from_ms(6_000),
     };
     let err = restore(&req).err().unwrap();
     assert!(err.to_string().contains("non concorda con il file dei checkpoint"), "{err}");
@@ -240,10 +267,10 @@ fn backup_key_missing_over_existing_checkpoints_is_refused_not_recreated() {
     let dir = tempfile::tempdir().unwrap();
     let data = live(dir.path());
     let key_path = dir.path().join("audit.key");
-    let mut conn = crate::service::data_file::open(&data, 0).unwrap();
+    let mut conn = crate::service::data_file::open(&data, Timestamp::EPOCH).unwrap();
     // No checkpoint yet: created.
     let key = service::audit::signing_key(&conn, &key_path).unwrap();
-    repo::write_once(&mut conn, |tx| service::audit::write_checkpoint(tx, 3_000, &key)).unwrap();
+    repo::write_once(&mut conn, |tx| service::audit::write_checkpoint(tx, Timestamp::from_ms(3_000), &key)).unwrap();
     fs::remove_file(&key_path).unwrap();
     let err = service::audit::signing_key(&conn, &key_path).err().unwrap().to_string();
     assert!(err.contains("audit.key") && err.contains("1 checkpoint"), "{err}");

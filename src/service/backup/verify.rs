@@ -8,6 +8,7 @@ use super::checks::{AuditCheck, check_audit, check_integrity};
 use super::files::{Temps, io, temp_beside};
 use super::format::{self, Manifest};
 use super::{Refused, crypto, unpack};
+use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::encryption;
 use crate::repo::{self, snapshot};
@@ -40,7 +41,7 @@ pub fn verify(
     trusted_key: Option<&[u8]>,
     accept: Accept,
     work_dir: &Path,
-    now_ms: i64,
+    now: Timestamp,
 ) -> Result<Verified, AppError> {
     let mut temps = Temps(Vec::new());
     let mut head = [0u8; 8];
@@ -49,7 +50,7 @@ pub fn verify(
     let stem = work_dir.join("ripristino");
     let zip_path = if encryption::is_encrypted(head.get(..got).unwrap_or_default()) {
         let pass = passphrase.ok_or(Refused::NeedsPassphrase)?;
-        let plain = temps.add(temp_beside(&stem, "zip", now_ms));
+        let plain = temps.add(temp_beside(&stem, "zip", now));
         let out = BufWriter::with_capacity(1 << 20, File::create(&plain).map_err(io(&plain))?);
         encryption::decrypt(BufReader::with_capacity(1 << 20, File::open(file).map_err(io(file))?), out, pass)
             .map_err(crypto)?;
@@ -57,7 +58,7 @@ pub fn verify(
     } else {
         file.to_owned()
     };
-    let db = temps.add(temp_beside(&stem, "db", now_ms));
+    let db = temps.add(temp_beside(&stem, "db", now));
     let zip = BufReader::new(File::open(&zip_path).map_err(io(&zip_path))?);
     let (manifest, sha256, size) = format::unpack(zip, &db).map_err(unpack)?;
     if sha256 != manifest.database.sha256 || size != manifest.database.size {

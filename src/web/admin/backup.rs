@@ -57,13 +57,13 @@ async fn list(
             }
             @if let Some(run) = last.as_ref().filter(|r| r.error.is_some()) {
                 div.alert.alert-danger role="alert" {
-                    p { strong { "Ultimo backup non riuscito" } " (" (format_it(run.at_ms)) "): " (run.error.clone().unwrap_or_default()) }
+                    p { strong { "Ultimo backup non riuscito" } " (" (format_it(run.at)) "): " (run.error.clone().unwrap_or_default()) }
                     p { "Il file dati non è stato toccato e nessun file di backup incompleto è rimasto. Dettagli nel registro di sistema." }
                 }
             }
             @if let Some(run) = last.as_ref().filter(|r| r.audit_problem.is_some()) {
                 div.alert.alert-danger role="alert" {
-                    p { strong { "Catena di audit NON integra" } " nell'ultimo backup (" (format_it(run.at_ms)) ", " (run.file.clone().unwrap_or_default()) "): " (run.audit_problem.clone().unwrap_or_default()) }
+                    p { strong { "Catena di audit NON integra" } " nell'ultimo backup (" (format_it(run.at)) ", " (run.file.clone().unwrap_or_default()) "): " (run.audit_problem.clone().unwrap_or_default()) }
                     p { "Il backup è stato scritto comunque (la copia è coerente), senza firma, e il suo manifest lo segnala. Verificare il registro con " code { "ricolloca audit verify" } ": il ripristino di questo backup richiede " code { "--accept-broken-chain" } "." }
                 }
             }
@@ -72,7 +72,7 @@ async fn list(
                 dt { "Pianificazione" } dd { (schedule.unwrap_or_else(|| "nessuna (backup.every non impostato)".into())) }
                 dt { "Backup conservati" } dd { (backups.keep) " (i più vecchi sono tolti dopo un backup riuscito)" }
                 dt { "Ultimo backup riuscito" } dd {
-                    @match &last_ok { Some(r) => { (format_it(r.at_ms)) " — " (r.file.clone().unwrap_or_default()) }, None => { "nessuno da quando il servizio è stato avviato" } }
+                    @match &last_ok { Some(r) => { (format_it(r.at)) " — " (r.file.clone().unwrap_or_default()) }, None => { "nessuno da quando il servizio è stato avviato" } }
                 }
             }
             form method="post" action="/tecnico/backup" {
@@ -88,7 +88,7 @@ async fn list(
                             tr {
                                 td { a href={ "/tecnico/backup/file/" (crate::web::views::pager::q(&e.name)) } download { (e.name) } }
                                 td { (size(e.size)) }
-                                td { (format_it(e.modified_ms)) }
+                                td { (format_it(e.modified)) }
                                 td { code.hash { (e.sha256.clone().unwrap_or_else(|| "—".into())) } }
                             }
                         }

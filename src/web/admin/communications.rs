@@ -17,12 +17,14 @@ use crate::domain::communication::CommunicationDraft;
 use crate::domain::document::{MAX_UPLOAD, sniff};
 use crate::domain::ids::{CommunicationId, ProviderId};
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::{SharedClock, datetime};
+use crate::infra::clock::Timestamp;
+use crate::infra::clock::datetime;
 use crate::repo::communications;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::{self, communications::Attachment};
 use crate::web::Site;
+use crate::web::context::RequestTime;
 use crate::web::context::audit_view;
 use crate::web::forms::FormToken;
 use crate::web::guards::{AdminReader, Regione};
@@ -44,9 +46,8 @@ async fn register(
     provider: Option<ProviderId>,
     upload: &Upload<'_>,
     writer: &Writer,
-    clock: &SharedClock,
+    now: Timestamp,
 ) -> Result<Result<CommunicationId, Vec<FieldError>>, AppError> {
-    let now = clock.now_ms();
     let draft = CommunicationDraft {
         received_on: upload.received_on.clone(),
         protocol: upload.protocol.clone(),
@@ -93,10 +94,10 @@ async fn create_for_provider(
     upload: crate::web::forms::Checked<Upload<'_>>,
     token: FormToken,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
-    match register(&who, Some(id), &upload, writer, clock).await? {
+    match register(&who, Some(id), &upload, writer, now.get()).await? {
         Ok(_) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=registrata")))),
         Err(errors) => {
             let values = Values {
@@ -129,10 +130,10 @@ async fn create_internal(
     upload: crate::web::forms::Checked<Upload<'_>>,
     token: FormToken,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
-    match register(&who, None, &upload, writer, clock).await? {
+    match register(&who, None, &upload, writer, now.get()).await? {
         Ok(_) => Ok(Ok(Redirect::to("/regione/operatori?esito=registrata"))),
         Err(errors) => {
             let values = Values {

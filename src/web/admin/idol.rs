@@ -104,8 +104,8 @@ async fn run(
     };
     let errors = match since {
         Ok(since) => {
-            let (clock, authority) = (clock.inner().clone(), who.scope.authority());
-            match writer.write(move |tx| export(tx, clock.now_ms(), &authority, since)).await {
+            let authority = who.scope.authority();
+            match writer.write_stamped(clock, move |tx, now| export(tx, now, &authority, since)).await {
                 Ok(e) => return Ok(Ok(Download::attachment(e.zip, ContentType::ZIP, &e.file_name))),
                 Err(e) => field_errors(e)?,
             }

@@ -8,10 +8,10 @@ use rocket::http::Status;
 use rocket::{Route, State, get, post, routes};
 
 use crate::error::AppError;
-use crate::infra::clock::SharedClock;
 use crate::repo::writer::Writer;
 use crate::service::imports::{self, ImportReport};
 use crate::web::Site;
+use crate::web::context::RequestTime;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Regione;
 use crate::web::views::layout::page;
@@ -89,7 +89,7 @@ async fn csv(
     upload: crate::web::forms::Checked<CsvUpload<'_>>,
     token: FormToken,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<(Status, Markup), AppError> {
     let mut total = ImportReport::default();
@@ -97,7 +97,7 @@ async fn csv(
         let name = upload_name(file);
         let bytes = crate::web::forms::read_upload(file).await?;
         let (now, authority, valid_only, file_name) =
-            (clock.now_ms(), who.scope.authority(), upload.valid_only, name.clone());
+            (now.get(), who.scope.authority(), upload.valid_only, name.clone());
         let mut report =
             writer.write(move |tx| imports::assignments(tx, now, &authority, &file_name, &bytes, valid_only)).await?;
         for r in &mut report.refused {
@@ -132,14 +132,14 @@ async fn sap(
     upload: crate::web::forms::Checked<SapUpload<'_>>,
     token: FormToken,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<(Status, Markup), AppError> {
     let mut total = ImportReport::default();
     for file in &upload.files {
         let name = upload_name(file);
         let bytes = crate::web::forms::read_upload(file).await?;
-        let (now, authority) = (clock.now_ms(), who.scope.authority());
+        let (now, authority) = (now.get(), who.scope.authority());
         total.merge(writer.write(move |tx| imports::sap(tx, now, &authority, &name, &bytes)).await?);
     }
     let status = if total.refused.is_empty() { Status::Ok } else { Status::UnprocessableEntity };

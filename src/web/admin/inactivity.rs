@@ -9,13 +9,12 @@ use serde_json::json;
 
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
-use crate::domain::operator::MS_PER_DAY;
 use crate::error::AppError;
-use crate::infra::clock::{SharedClock, format_it};
+use crate::infra::clock::format_it;
 use crate::repo::operators::{self, OperatorRow};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
-use crate::web::context::audit_view;
+use crate::web::context::{RequestTime, audit_view};
 use crate::web::guards::AdminReader;
 use crate::web::views::layout::page;
 
@@ -45,15 +44,15 @@ async fn report(
     who: AdminReader,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let now = clock.now_ms();
+    let now = now.get();
     let days = i64::from(access.inactivity_days());
-    let limit = now - days * MS_PER_DAY;
+    let limit = now.plus_days(-days);
     let (soon, never, deactivated) = pool
         .read(move |c| {
-            let soon = operators::idle_between(c, limit, limit + 30 * MS_PER_DAY)?;
+            let soon = operators::idle_between(c, limit, limit.plus_days(30))?;
             let never = operators::never_used_before(c, limit)?;
             Ok((soon, never, operators::idle_deactivated(c)?))
         })
@@ -61,7 +60,7 @@ async fn report(
     audit_view(access, who.scope.actor(), View::InactivityReport, None, json!({})).await?;
     let deadline = move |o: &OperatorRow| {
         let reference = o.last_access_at.unwrap_or(o.enabled_at).max(o.enabled_at);
-        format_it(reference + days * MS_PER_DAY)
+        format_it(reference.plus_days(days))
     };
     Ok(page(
         Some(site),

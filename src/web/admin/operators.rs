@@ -17,14 +17,14 @@ use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
 use crate::domain::operator::{DisableReason, OperatorDraft, OperatorState};
 use crate::domain::role::Role;
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::{SharedClock, format_it};
+use crate::infra::clock::format_it;
 use crate::repo::operators::{self, OperatorFilter};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::repo::{communications, providers};
 use crate::service;
 use crate::web::Site;
-use crate::web::context::audit_view;
+use crate::web::context::{RequestTime, audit_view};
 use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::admin::{Esito, communication_form, communication_options, notice, state_label};
@@ -196,7 +196,7 @@ async fn create(
     token: FormToken,
     pool: &State<Arc<ReadPool>>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let draft = OperatorDraft {
@@ -212,7 +212,7 @@ async fn create(
     let result: Result<(), Vec<FieldError>> = match draft.validate() {
         Err(errors) => Err(errors),
         Ok(valid) => {
-            let (now, authority) = (clock.now_ms(), who.scope.authority());
+            let (now, authority) = (now.get(), who.scope.authority());
             match writer.write(move |tx| service::operators::enable(tx, now, &authority, &valid)).await {
                 Ok(id) => return Ok(Ok(Redirect::to(format!("/regione/operatori/{id}?esito=abilitato")))),
                 Err(e) => Err(field_errors(e)?),
@@ -425,11 +425,11 @@ async fn vary(
     id: OperatorId,
     form: crate::web::forms::Checked<VariationForm>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Redirect, AppError> {
     let f = form.into_inner();
     let sedi: Vec<SedeId> = f.sedi.iter().filter(|s| **s > 0).map(|s| SedeId::from_db(*s)).collect();
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     writer
         .write(move |tx| {
             let v = service::operators::Variation {
@@ -460,10 +460,10 @@ async fn disable(
     id: OperatorId,
     form: crate::web::forms::Checked<DisableForm>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Redirect, AppError> {
     let f = form.into_inner();
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     let kind = DisableReason::from_code(&f.kind);
     writer
         .write(move |tx| {
@@ -486,10 +486,10 @@ async fn reenable(
     id: OperatorId,
     form: crate::web::forms::Checked<EnableAgainForm>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Redirect, AppError> {
     let f = form.into_inner();
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     writer
         .write(move |tx| {
             service::operators::reenable(tx, now, &authority, id, &f.reason, communication(f.communication_id))
@@ -511,10 +511,10 @@ async fn exemption(
     id: OperatorId,
     form: crate::web::forms::Checked<ExemptionForm>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Redirect, AppError> {
     let f = form.into_inner();
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     writer.write(move |tx| service::operators::set_exemption(tx, now, &authority, id, f.on, &f.reason)).await?;
     Ok(Redirect::to(format!("/regione/operatori/{id}?esito=esenzione")))
 }

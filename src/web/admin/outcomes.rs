@@ -13,10 +13,12 @@ use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::text::{iso, italian_date, parse_date};
 use crate::error::AppError;
-use crate::infra::clock::{SharedClock, local_datetime};
+use crate::infra::clock::Timestamp;
+use crate::infra::clock::local_datetime;
 use crate::repo::outcomes::{self, ProviderCounts};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
+use crate::web::context::RequestTime;
 use crate::web::context::audit_view;
 use crate::web::forms::text_field;
 use crate::web::guards::AdminReader;
@@ -36,11 +38,11 @@ async fn load(
     dal: Option<&str>,
     al: Option<&str>,
     pool: &Arc<ReadPool>,
-    clock: &SharedClock,
+    now: Timestamp,
     access: &AccessControl,
     format: &str,
 ) -> Result<(Date, Date, Vec<ProviderCounts>), AppError> {
-    let (from, to) = period(dal, al, local_datetime(clock.now_ms()).date());
+    let (from, to) = period(dal, al, local_datetime(now).date());
     let (f, t) = (iso(from), iso(to));
     let rows = pool.read(move |c| outcomes::counts(c, &f, &t)).await?;
     let detail = json!({ "from": iso(from), "to": iso(to), "format": format, "providers": rows.len() });
@@ -85,10 +87,10 @@ async fn report(
     al: Option<String>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), pool, clock, access, "html").await?;
+    let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), pool, now.get(), access, "html").await?;
     let mut totals = [0i64; 11];
     for r in &rows {
         for (t, n) in totals.iter_mut().zip(numbers(r)) {
@@ -133,9 +135,9 @@ async fn report_csv(
     al: Option<String>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Download, AppError> {
-    let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), pool, clock, access, "csv").await?;
+    let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), pool, now.get(), access, "csv").await?;
     let lines: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {

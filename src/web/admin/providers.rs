@@ -16,13 +16,14 @@ use crate::domain::provider::{Provider, ProviderDraft, ProviderStatus};
 use crate::domain::sede::{Sede, SedeDraft};
 use crate::domain::text::italian_date;
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::{SharedClock, format_it};
+use crate::infra::clock::Timestamp;
+use crate::infra::clock::format_it;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::repo::{communications, operators, providers};
 use crate::service;
 use crate::web::Site;
-use crate::web::context::audit_view;
+use crate::web::context::{RequestTime, audit_view};
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, textarea, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::admin::{Esito, communication_form, notice, state_label};
@@ -151,7 +152,7 @@ async fn create(
     form: crate::web::forms::Checked<ProviderForm>,
     token: FormToken,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let again = |errors: Vec<FieldError>| {
@@ -169,7 +170,7 @@ async fn create(
         Ok(v) => v,
         Err(errors) => return Ok(Err(again(errors))),
     };
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     match writer.write(move |tx| service::providers::create(tx, now, &authority, &valid)).await {
         Ok(id) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=creato")))),
         Err(e) => Ok(Err(again(field_errors(e)?))),
@@ -392,7 +393,7 @@ async fn update(
     form: crate::web::forms::Checked<ProviderForm>,
     token: FormToken,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let action = format!("/regione/soggetti/{id}");
@@ -412,7 +413,7 @@ async fn update(
         Err(errors) => return Ok(Err(again(errors))),
     };
     let version = form.version.unwrap_or(0);
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     match writer.write(move |tx| service::providers::update(tx, now, &authority, id, version, &valid)).await {
         Ok(()) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=salvato")))),
         Err(e) => Ok(Err(again(field_errors(e)?))),
@@ -430,9 +431,9 @@ async fn set_suspended(
     suspend: bool,
     reason: String,
     writer: &Writer,
-    clock: &SharedClock,
+    now: Timestamp,
 ) -> Result<Redirect, AppError> {
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now, who.scope.authority());
     writer.write(move |tx| service::providers::set_suspended(tx, now, &authority, id, suspend, &reason)).await?;
     let esito = if suspend { "sospeso" } else { "riattivato" };
     Ok(Redirect::to(format!("/regione/soggetti/{id}?esito={esito}")))
@@ -444,9 +445,9 @@ async fn suspend(
     id: ProviderId,
     form: crate::web::forms::Checked<ReasonForm>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Redirect, AppError> {
-    set_suspended(&who, id, true, form.into_inner().reason, writer, clock).await
+    set_suspended(&who, id, true, form.into_inner().reason, writer, now.get()).await
 }
 
 #[post("/regione/soggetti/<id>/riattiva", data = "<form>")]
@@ -455,9 +456,9 @@ async fn reactivate(
     id: ProviderId,
     form: crate::web::forms::Checked<ReasonForm>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Redirect, AppError> {
-    set_suspended(&who, id, false, form.into_inner().reason, writer, clock).await
+    set_suspended(&who, id, false, form.into_inner().reason, writer, now.get()).await
 }
 
 #[derive(Debug, Clone, Default, FromForm)]
@@ -500,7 +501,7 @@ async fn add_sede(
     form: crate::web::forms::Checked<SedeForm>,
     token: FormToken,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let draft = SedeDraft {
@@ -524,7 +525,7 @@ async fn add_sede(
         Ok(v) => v,
         Err(errors) => return Ok(Err(again(errors))),
     };
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     match writer.write(move |tx| service::providers::add_sede(tx, now, &authority, id, &valid)).await {
         Ok(_) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=salvato")))),
         Err(e) => Ok(Err(again(field_errors(e)?))),
@@ -539,7 +540,7 @@ async fn update_sede(
     form: crate::web::forms::Checked<SedeForm>,
     pool: &State<Arc<ReadPool>>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Redirect, AppError> {
     let sede = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
     let draft = SedeDraft {
@@ -552,7 +553,7 @@ async fn update_sede(
         closed: sede.closed,
     };
     let valid = draft.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     writer.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
     Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))
 }
@@ -564,7 +565,7 @@ async fn close_sede(
     id: SedeId,
     pool: &State<Arc<ReadPool>>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Redirect, AppError> {
     let sede = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
     let draft = SedeDraft {
@@ -577,7 +578,7 @@ async fn close_sede(
         closed: true,
     };
     let valid = draft.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     writer.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
     Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))
 }

@@ -15,14 +15,14 @@ use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::ids::OperatorId;
 use crate::error::AppError;
-use crate::infra::clock::{SharedClock, format_iso, format_it};
+use crate::infra::clock::{format_iso, format_it};
 use crate::infra::spreadsheet_csv::SpreadsheetCsv;
 use crate::repo::operators::{self, OperatorRow};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service;
 use crate::web::Site;
-use crate::web::context::audit_view;
+use crate::web::context::{RequestTime, audit_view};
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::admin::{Esito, notice};
@@ -94,13 +94,8 @@ async fn report(
 }
 
 #[post("/regione/revisione/<id>")]
-async fn mark(
-    who: Regione,
-    id: OperatorId,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
-) -> Result<Redirect, AppError> {
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+async fn mark(who: Regione, id: OperatorId, writer: &State<Writer>, now: RequestTime) -> Result<Redirect, AppError> {
+    let (now, authority) = (now.get(), who.scope.authority());
     writer.write(move |tx| service::operators::mark_reviewed(tx, now, &authority, id)).await?;
     Ok(Redirect::to("/regione/revisione?esito=rivisto"))
 }

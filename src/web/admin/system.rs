@@ -9,9 +9,11 @@ use rocket::{Route, State, get, post, routes};
 
 use crate::access::AccessControl;
 use crate::error::AppError;
-use crate::infra::clock::{SharedClock, format_it};
+use crate::infra::clock::Timestamp;
+use crate::infra::clock::format_it;
 use crate::runtime::reload::{Prepared, Reloader};
 use crate::web::Site;
+use crate::web::context::RequestTime;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Tecnico;
 use crate::web::views::layout::page;
@@ -23,9 +25,9 @@ fn show(
     token: FormToken,
     reloader: &State<Arc<Reloader>>,
     access: &State<Arc<AccessControl>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Markup {
-    render(&who, site, &token, reloader, access, clock, None)
+    render(&who, site, &token, reloader, access, now.get(), None)
 }
 
 #[post("/tecnico/sistema/ricarica")]
@@ -35,10 +37,10 @@ async fn reload(
     token: FormToken,
     reloader: &State<Arc<Reloader>>,
     access: &State<Arc<AccessControl>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Markup, AppError> {
     let done = reloader.reload(who.0.actor(), "schermata").await?;
-    Ok(render(&who, site, &token, reloader, access, clock, Some(&done)))
+    Ok(render(&who, site, &token, reloader, access, now.get(), Some(&done)))
 }
 
 fn render(
@@ -47,7 +49,7 @@ fn render(
     token: &FormToken,
     reloader: &Reloader,
     access: &AccessControl,
-    clock: &SharedClock,
+    now: Timestamp,
     done: Option<&Prepared>,
 ) -> Markup {
     let sources = access.revocation_sources();
@@ -65,7 +67,7 @@ fn render(
                 dt { "Livello di log" } dd { code { (reloader.level()) } " (chiave " code { "log.level" } ")" }
             }
             h2 { "Liste di revoca (CRL)" }
-            (crate::web::views::audit::crl_banner(&sources, clock.now_ms()))
+            (crate::web::views::audit::crl_banner(&sources, now))
             @if !sources.is_empty() {
                 table.data {
                     thead { tr { th scope="col" { "Emittente" } th scope="col" { "File" } th scope="col" { "Carte revocate" } th scope="col" { "Prossimo aggiornamento" } } }
@@ -75,7 +77,7 @@ fn render(
                                 td { (s.issuer) }
                                 td { code { (s.path.display()) } }
                                 td { (s.revoked) }
-                                td { (s.next_update_ms.map(format_it).unwrap_or_else(|| "non indicato".into())) }
+                                td { (s.next_update.map(format_it).unwrap_or_else(|| "non indicato".into())) }
                             }
                         }
                     }

@@ -12,14 +12,13 @@ use crate::config::AgendaSection;
 use crate::domain::appointment::{OutcomeDraft, show_stamp};
 use crate::domain::ids::{AppointmentId, RecipientId};
 use crate::error::AppError;
-use crate::infra::clock::SharedClock;
 use crate::repo::appointments::{self};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service;
 use crate::service::appointments::choices;
 use crate::web::Site;
-use crate::web::context::RequestPath;
+use crate::web::context::{RequestPath, RequestTime};
 use crate::web::forms::{FormToken, error_summary, field_errors};
 use crate::web::guards::Operatore;
 use crate::web::views::agenda::{EsitoForm, NewForm, new_form, outcome_form};
@@ -34,11 +33,11 @@ async fn create(
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     settings: &State<AgendaSection>,
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
-    let (now, scope, draft, days) = (clock.now_ms(), who.scope.clone(), form.draft(), settings.backdate_days);
+    let (now, scope, draft, days) = (now.get(), who.scope.clone(), form.draft(), settings.backdate_days);
     let e = match writer.write(move |tx| service::appointments::create(tx, now, &scope, days, id, &draft)).await {
         Ok(_) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}#appuntamenti")))),
         Err(AppError::NotFound) => {
@@ -76,11 +75,11 @@ async fn record_outcome(
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let draft = OutcomeDraft { esito: form.esito.clone(), nota: form.nota.clone(), version: form.version };
-    let (now, scope) = (clock.now_ms(), who.scope.clone());
+    let (now, scope) = (now.get(), who.scope.clone());
     let e = match writer.write(move |tx| service::appointments::record_outcome(tx, now, &scope, id, &draft)).await {
         Ok(done) => return Ok(Ok(Redirect::to(format!("/destinatari/{}#appuntamenti", done.recipient)))),
         Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),

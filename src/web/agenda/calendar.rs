@@ -13,12 +13,13 @@ use crate::domain::audit_event::{AuditEvent, View};
 use crate::domain::ids::{OperatorId, SedeId};
 use crate::domain::text::{iso, italian_date, parse_date};
 use crate::error::AppError;
-use crate::infra::clock::{SharedClock, local_datetime};
+use crate::infra::clock::local_datetime;
 use crate::repo::appointments::{self, AGENDA_LIMIT, AgendaFilter};
 use crate::repo::codes::{self};
 use crate::repo::pool::ReadPool;
 use crate::service::appointments::choices;
 use crate::web::Site;
+use crate::web::context::RequestTime;
 use crate::web::forms::{select, text_field};
 use crate::web::guards::Operatore;
 use crate::web::views::agenda::{outcome_label, sede_options, tutor_options};
@@ -37,10 +38,10 @@ async fn agenda(
     tutor: Option<i64>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let now = local_datetime(clock.now_ms());
+    let now = local_datetime(now.get());
     let today = now.date();
     let from =
         dal.as_deref().and_then(parse_date).unwrap_or_else(|| today.checked_sub(Duration::days(7)).unwrap_or(today));

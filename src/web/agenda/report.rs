@@ -13,12 +13,14 @@ use crate::domain::appointment::show_stamp;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::domain::text::{iso, italian_date, parse_date};
 use crate::error::AppError;
-use crate::infra::clock::{SharedClock, local_datetime};
+use crate::infra::clock::Timestamp;
+use crate::infra::clock::local_datetime;
 use crate::repo::appointments::{self, AppointmentRow};
 use crate::repo::codes::{self, Labels};
 use crate::repo::outcomes::{self, DroppedRow};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
+use crate::web::context::RequestTime;
 use crate::web::forms::text_field;
 use crate::web::guards::Operatore;
 use crate::web::views::agenda::outcome_label;
@@ -46,9 +48,9 @@ async fn report_data(
     who: &Operatore,
     mese: Option<&str>,
     pool: &Arc<ReadPool>,
-    clock: &SharedClock,
+    now: Timestamp,
 ) -> Result<Report, AppError> {
-    let (first, next) = month_range(mese, local_datetime(clock.now_ms()).date());
+    let (first, next) = month_range(mese, local_datetime(now).date());
     let scope = who.scope.clone();
     let (from, until) = (iso(first), iso(next));
     let (rows, dropped, labels) = pool
@@ -79,10 +81,10 @@ async fn report(
     mese: Option<String>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let r = report_data(&who, mese.as_deref(), pool, clock).await?;
+    let r = report_data(&who, mese.as_deref(), pool, now.get()).await?;
     audit_report(access, &who, &r, "html").await?;
     let first_iso = iso(r.first);
     let month = first_iso.get(..7).unwrap_or_default();
@@ -155,9 +157,9 @@ async fn report_csv(
     mese: Option<String>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Download, AppError> {
-    let r = report_data(&who, mese.as_deref(), pool, clock).await?;
+    let r = report_data(&who, mese.as_deref(), pool, now.get()).await?;
     audit_report(access, &who, &r, "csv").await?;
     let mut rows: Vec<Vec<String>> = r
         .rows

@@ -14,12 +14,14 @@ use crate::domain::ids::RecipientId;
 use crate::domain::policy_action::ActionInput;
 use crate::error::AppError;
 use crate::infra::clock::SharedClock;
+use crate::infra::clock::Timestamp;
 use crate::repo::actions;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::actions::{EventInput, add_event, record};
 use crate::service::signed_programmes::{Inspected, inspect, store};
 use crate::web::Site;
+use crate::web::context::RequestTime;
 use crate::web::context::{RequestPath, not_found};
 use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::uploads::{SignedUpload, download_document, inspect_upload};
@@ -84,8 +86,8 @@ async fn create(
     site: &State<Site>,
 ) -> Result<Created<Json<Value>>, AppError> {
     let input = super::body::body(body)?.input();
-    let (clock, scope, system) = (clock.inner().clone(), who.scope.clone(), site.system_code.clone());
-    let done = match writer.write(move |tx| record(tx, clock.now_ms(), &scope, &system, id, &input)).await {
+    let (scope, system) = (who.scope.clone(), site.system_code.clone());
+    let done = match writer.write_stamped(clock, move |tx, now| record(tx, now, &scope, &system, id, &input)).await {
         Ok(done) => done,
         Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => return Err(e),
@@ -140,8 +142,8 @@ async fn post_event(
     access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Value>, AppError> {
     let input = super::body::body(body)?;
-    let (clock, scope) = (clock.inner().clone(), who.scope.clone());
-    match writer.write(move |tx| add_event(tx, clock.now_ms(), &scope, action, &input)).await {
+    let scope = who.scope.clone();
+    match writer.write_stamped(clock, move |tx, now| add_event(tx, now, &scope, action, &input)).await {
         Ok(version) => Ok(Json(json!({ "id": action, "version": version }))),
         Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => Err(e),
@@ -157,14 +159,14 @@ async fn upload_multipart(
     path: RequestPath,
     form: crate::web::forms::Checked<SignedUpload<'_>>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
 ) -> Result<Created<Json<Value>>, AppError> {
     let upload = inspect_upload(form.file.as_ref(), site.upload_max).await?;
     let upload = upload.ok_or_else(missing_file)?;
-    store_for_action(&who, action, &path.0, upload, writer, clock, pool, access).await
+    store_for_action(&who, action, &path.0, upload, writer, now.get(), pool, access).await
 }
 
 #[post("/actions/<action>/documents", data = "<body>", rank = 2)]
@@ -174,7 +176,7 @@ async fn upload_raw(
     path: RequestPath,
     body: rocket::Data<'_>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
@@ -194,7 +196,7 @@ async fn upload_raw(
     }
     let upload =
         rocket::tokio::task::spawn_blocking(move || inspect(bytes, max)).await.map_err(AppError::internal)??;
-    store_for_action(&who, action, &path.0, upload, writer, clock, pool, access).await
+    store_for_action(&who, action, &path.0, upload, writer, now.get(), pool, access).await
 }
 
 fn file_error(message: String) -> AppError {
@@ -212,7 +214,7 @@ async fn store_for_action(
     path: &str,
     upload: Inspected,
     writer: &Writer,
-    clock: &SharedClock,
+    now: Timestamp,
     pool: &Arc<ReadPool>,
     access: &Arc<AccessControl>,
 ) -> Result<Created<Json<Value>>, AppError> {
@@ -220,7 +222,7 @@ async fn store_for_action(
     let Some(found) = pool.read(move |c| actions::get(c, &scope, action)).await? else {
         return Err(access.refuse_as_not_found(&who.principal, "POST", path).await);
     };
-    let (now, scope, recipient) = (clock.now_ms(), who.scope.clone(), found.recipient);
+    let (scope, recipient) = (who.scope.clone(), found.recipient);
     match writer.write(move |tx| store(tx, now, &scope, recipient, Some(action), &upload)).await {
         Ok(stored) => {
             let signers = stored.report.get("signers");

@@ -14,11 +14,12 @@ use crate::domain::ids::{CommunicationId, OperatorId, ProviderId};
 use crate::domain::operator::{DisableReason, OperatorDraft};
 use crate::domain::provider::ProviderDraft;
 use crate::error::AppError;
-use crate::infra::clock::SharedClock;
+use crate::infra::clock::Timestamp;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::repo::{operators, providers};
 use crate::service;
+use crate::web::context::RequestTime;
 use crate::web::guards::{AdminReader, Regione};
 
 use super::body::body;
@@ -33,10 +34,10 @@ async fn create_provider(
     draft: Result<Json<ProviderDraft>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
     pool: &State<Arc<ReadPool>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<(Status, Json<Value>), AppError> {
     let valid = body(draft)?.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     let id = writer.write(move |tx| service::providers::create(tx, now, &authority, &valid)).await?;
     let p = pool.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok((Status::Created, Json(json!(p))))
@@ -82,10 +83,10 @@ async fn provider_status(
     reason: Result<Json<Reason>, rocket::serde::json::Error<'_>>,
     writer: &Writer,
     pool: &Arc<ReadPool>,
-    clock: &SharedClock,
+    now: Timestamp,
 ) -> Result<Json<Value>, AppError> {
     let reason = body(reason)?.reason;
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now, who.scope.authority());
     writer.write(move |tx| service::providers::set_suspended(tx, now, &authority, id, suspend, &reason)).await?;
     let p = pool.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok(Json(json!(p)))
@@ -98,9 +99,9 @@ async fn suspend_provider(
     reason: Result<Json<Reason>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
     pool: &State<Arc<ReadPool>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
-    provider_status(who, id, true, reason, writer, pool, clock).await
+    provider_status(who, id, true, reason, writer, pool, now.get()).await
 }
 
 #[post("/providers/<id>/reactivate", format = "json", data = "<reason>")]
@@ -110,9 +111,9 @@ async fn reactivate_provider(
     reason: Result<Json<Reason>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
     pool: &State<Arc<ReadPool>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
-    provider_status(who, id, false, reason, writer, pool, clock).await
+    provider_status(who, id, false, reason, writer, pool, now.get()).await
 }
 
 #[post("/operators", format = "json", data = "<draft>")]
@@ -121,10 +122,10 @@ async fn create_operator(
     draft: Result<Json<OperatorDraft>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
     pool: &State<Arc<ReadPool>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<(Status, Json<Value>), AppError> {
     let valid = body(draft)?.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     let id = writer.write(move |tx| service::operators::enable(tx, now, &authority, &valid)).await?;
     let o = pool.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok((Status::Created, Json(json!(o))))
@@ -154,10 +155,10 @@ async fn disable_operator(
     reason: Result<Json<Reason>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
     pool: &State<Arc<ReadPool>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
     let r = body(reason)?;
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     let kind = DisableReason::from_code(&r.kind);
     let comm = r.communication_id.filter(|c| *c > 0).map(CommunicationId::from_db);
     writer.write(move |tx| service::operators::disable(tx, now, &authority, id, kind, &r.reason, comm)).await?;
@@ -172,10 +173,10 @@ async fn enable_operator(
     reason: Result<Json<Reason>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
     pool: &State<Arc<ReadPool>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
     let r = body(reason)?;
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     let comm = r.communication_id.filter(|c| *c > 0).map(CommunicationId::from_db);
     writer.write(move |tx| service::operators::reenable(tx, now, &authority, id, &r.reason, comm)).await?;
     let o = pool.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;

@@ -20,7 +20,7 @@ use crate::repo::appointments::{self, AppointmentRow};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service;
-use crate::web::context::{RequestPath, not_found};
+use crate::web::context::{RequestPath, RequestTime, not_found};
 use crate::web::guards::{Operatore, RecipientReader};
 
 fn appointment_json(a: &AppointmentRow) -> Value {
@@ -66,11 +66,11 @@ async fn create(
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     settings: &State<AgendaSection>,
 ) -> Result<(Status, Json<Value>), AppError> {
     let draft = super::body::body(body)?;
-    let (now, scope, days) = (clock.now_ms(), who.scope.clone(), settings.backdate_days);
+    let (now, scope, days) = (now.get(), who.scope.clone(), settings.backdate_days);
     let new_id = match writer.write(move |tx| service::appointments::create(tx, now, &scope, days, id, &draft)).await {
         Ok(new_id) => new_id,
         Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
@@ -89,10 +89,10 @@ async fn outcome(
     body: Result<Json<OutcomeDraft>, rocket::serde::json::Error<'_>>,
     access: &State<Arc<AccessControl>>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
     let draft = super::body::body(body)?;
-    let (now, scope) = (clock.now_ms(), who.scope.clone());
+    let (now, scope) = (now.get(), who.scope.clone());
     match writer.write(move |tx| service::appointments::record_outcome(tx, now, &scope, id, &draft)).await {
         Ok(done) => Ok(Json(json!({
             "id": id, "recipient": done.recipient, "esito": done.outcome, "version": done.version,
@@ -142,8 +142,8 @@ async fn record_programme_outcome(
     clock: &State<SharedClock>,
 ) -> Result<(Status, Json<Value>), AppError> {
     let draft = super::body::body(body)?;
-    let (clock, scope) = (clock.inner().clone(), who.scope.clone());
-    match writer.write(move |tx| service::outcomes::record(tx, clock.now_ms(), &scope, id, &draft)).await {
+    let scope = who.scope.clone();
+    match writer.write_stamped(clock, move |tx, now| service::outcomes::record(tx, now, &scope, id, &draft)).await {
         Ok(done) => Ok((Status::Created, Json(json!({ "id": done.id, "state": done.state, "version": done.version })))),
         Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => Err(e),

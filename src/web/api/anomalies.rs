@@ -10,11 +10,12 @@ use super::body::body;
 use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::error::AppError;
-use crate::infra::clock::SharedClock;
+use crate::infra::clock::Timestamp;
 use crate::repo::anomalies;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::anomalies::{Decision, decide};
+use crate::web::context::RequestTime;
 use crate::web::guards::Regione;
 
 #[get("/anomalies?<all>")]
@@ -51,9 +52,9 @@ async fn apply(
     reason: String,
     writer: &Writer,
     pool: &Arc<ReadPool>,
-    clock: &SharedClock,
+    now: Timestamp,
 ) -> Result<Json<Value>, AppError> {
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now, who.scope.authority());
     writer.write(move |tx| decide(tx, now, &authority, id, decision, &reason)).await?;
     let a = pool.read(move |c| anomalies::get(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok(Json(json!(a)))
@@ -66,7 +67,7 @@ async fn suspend(
     req: Result<Json<Suspend>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
     pool: &State<Arc<ReadPool>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
     let r = body(req)?;
     let decision = match r.target.as_deref() {
@@ -79,7 +80,7 @@ async fn suspend(
             }]));
         }
     };
-    apply(who, id, decision, r.reason, writer, pool, clock).await
+    apply(who, id, decision, r.reason, writer, pool, now.get()).await
 }
 
 #[post("/anomalies/<id>/archive", format = "json", data = "<req>")]
@@ -89,10 +90,10 @@ async fn archive(
     req: Result<Json<Archive>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
     pool: &State<Arc<ReadPool>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
     let r = body(req)?;
-    apply(who, id, Decision::Archive, r.reason, writer, pool, clock).await
+    apply(who, id, Decision::Archive, r.reason, writer, pool, now.get()).await
 }
 
 pub fn routes() -> Vec<Route> {

@@ -12,11 +12,11 @@ use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::error::AppError;
 use crate::error::FieldError;
-use crate::infra::clock::SharedClock;
 use crate::repo::audit_search;
 use crate::repo::pool::ReadPool;
 use crate::service::chain_watch::ChainWatch;
 use crate::web::audit_params::{Search, month_range, parse_cf};
+use crate::web::context::RequestTime;
 use crate::web::guards::Revisore;
 
 /// The chain and every signed checkpoint (in the data file and in the checkpoint file), as
@@ -27,9 +27,9 @@ async fn verify(
     _auditor: Revisore,
     pool: &State<Arc<ReadPool>>,
     watch: &State<Arc<ChainWatch>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
-    let (watch, now) = (watch.inner().clone(), clock.now_ms());
+    let (watch, now) = (watch.inner().clone(), now.get());
     let status = pool.read(move |c| watch.refresh(c, now, false)).await?;
     Ok(Json(json!({
         "intact": status.broken.is_none(),

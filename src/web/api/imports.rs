@@ -6,9 +6,9 @@ use rocket::serde::json::Json;
 use rocket::{Route, State, post, routes};
 
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::SharedClock;
 use crate::repo::writer::Writer;
 use crate::service::imports::{self, ImportReport};
+use crate::web::context::RequestTime;
 use crate::web::guards::Regione;
 
 /// Largest file accepted through the API (a CSV of 100k assignments is ~15 MB).
@@ -31,10 +31,10 @@ async fn assignments(
     valid_only: Option<bool>,
     data: Data<'_>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Json<ImportReport>, AppError> {
     let bytes = read_body(data).await?;
-    let (now, authority, valid_only) = (clock.now_ms(), who.scope.authority(), valid_only.unwrap_or(false));
+    let (now, authority, valid_only) = (now.get(), who.scope.authority(), valid_only.unwrap_or(false));
     let report = writer.write(move |tx| imports::assignments(tx, now, &authority, "api", &bytes, valid_only)).await?;
     Ok(Json(report))
 }
@@ -47,13 +47,13 @@ async fn sap(
     data: Data<'_>,
     content_type: Option<&rocket::http::ContentType>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
 ) -> Result<Json<ImportReport>, AppError> {
     if content_type.is_none_or(|ct| ct.sub().as_str() != "xml") {
         return Err(AppError::UnsupportedMediaType);
     }
     let bytes = read_body(data).await?;
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let (now, authority) = (now.get(), who.scope.authority());
     let report = writer.write(move |tx| imports::sap(tx, now, &authority, "api", &bytes)).await?;
     Ok(Json(report))
 }

@@ -12,7 +12,6 @@ use crate::domain::ids::RecipientId;
 use crate::domain::programme::ProgrammeFields;
 use crate::domain::recipient::VoucherState;
 use crate::error::AppError;
-use crate::infra::clock::SharedClock;
 use crate::repo::pool::ReadPool;
 use crate::repo::programmes;
 use crate::repo::recipients::{self, DashboardFilter};
@@ -20,7 +19,7 @@ use crate::repo::writer::Writer;
 use crate::repo::{policies, saps, vouchers};
 use crate::service::programmes::save;
 use crate::web::Site;
-use crate::web::context::{RequestPath, not_found};
+use crate::web::context::{RequestPath, RequestTime, not_found};
 use crate::web::guards::{Operatore, RecipientReader};
 
 #[get("/recipients?<q>&<state>&<page>")]
@@ -151,12 +150,12 @@ async fn update_programme(
     access: &State<Arc<AccessControl>>,
     body: Result<Json<ProgrammeUpdate>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Json<Value>, AppError> {
     let body = super::body::body(body)?;
     let fields = body.fields.validate().map_err(AppError::Invalid)?;
-    let (now, scope, region, expected) = (clock.now_ms(), who.scope.clone(), site.region_name.clone(), body.version);
+    let (now, scope, region, expected) = (now.get(), who.scope.clone(), site.region_name.clone(), body.version);
     match writer.write(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {
         Ok(version) => Ok(Json(json!({ "version": version }))),
         Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "PUT", &path.0).await),

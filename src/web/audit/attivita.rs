@@ -11,12 +11,11 @@ use serde_json::json;
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::error::AppError;
-use crate::infra::clock::SharedClock;
 use crate::repo::audit_search::{self, ActivityLine};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
 use crate::web::audit_params::{month_of, month_range};
-use crate::web::context::audit_view;
+use crate::web::context::{RequestTime, audit_view};
 use crate::web::guards::Revisore;
 use crate::web::views::download::Download;
 use crate::web::views::layout::page;
@@ -51,10 +50,10 @@ async fn report(
     mese: Option<String>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let mese = mese.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| month_of(clock.now_ms()));
+    let mese = mese.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| month_of(now.get()));
     let lines = load(pool, &who, &mese).await?;
     audit_view(access, who.scope.actor(), View::ActivityReport, None, json!({ "mese": mese, "rows": lines.len() }))
         .await?;

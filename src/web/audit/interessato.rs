@@ -11,12 +11,12 @@ use serde_json::json;
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::error::AppError;
-use crate::infra::clock::{SharedClock, format_it};
+use crate::infra::clock::format_it;
 use crate::repo::audit_search::{self};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
 use crate::web::audit_params::parse_cf;
-use crate::web::context::audit_view;
+use crate::web::context::{RequestTime, audit_view};
 use crate::web::guards::Revisore;
 use crate::web::views::audit::{CSV_HEADER, action_label, csv_row, outcome_label};
 use crate::web::views::download::Download;
@@ -37,7 +37,7 @@ async fn report(
     cf: Option<String>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-    clock: &State<SharedClock>,
+    now: RequestTime,
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
     let typed = cf.unwrap_or_default();
@@ -65,7 +65,7 @@ async fn report(
     let lines = pool.read(move |c| audit_search::accesses_to(&scope, c, &key)).await?;
     let detail = json!({ "cf": cf.as_str(), "rows": lines.len() });
     audit_view(access, who.scope.actor(), View::SubjectReport, None, detail).await?;
-    let now = clock.now_ms();
+    let now = now.get();
     Ok(page(
         Some(site),
         "Accessi a un interessato",

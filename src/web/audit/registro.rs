@@ -116,7 +116,7 @@ async fn registro(
         html! {
             h1 { "Registro accessi" }
             (chain_banner(&watch.snapshot()))
-            (crate::web::views::audit::crl_banner(&access.revocation_sources(), access.now_ms()))
+            (crate::web::views::audit::crl_banner(&access.revocation_sources(), access.now()))
             p { "Chiave pubblica dei checkpoint: " code.wrap { (watch.public_key_hex()) } }
             (form(&s, &actions, &names))
             @if let Some(fields) = &error { (crate::web::forms::error_summary(fields)) }

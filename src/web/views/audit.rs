@@ -3,6 +3,7 @@
 
 use maud::{Markup, html};
 
+use crate::domain::timestamp::Timestamp;
 use crate::infra::clock::{format_iso, format_it};
 use crate::repo::audit_search::AuditLine;
 use crate::service::chain_watch::ChainStatus;
@@ -87,8 +88,8 @@ pub fn chain_banner(s: &ChainStatus) -> Markup {
 }
 
 /// The CRLs in force and those past their nextUpdate (still used, to be replaced).
-pub fn crl_banner(sources: &[crate::infra::crl::CrlSource], now_ms: i64) -> Markup {
-    let expired: Vec<_> = sources.iter().filter(|s| s.next_update_ms.is_some_and(|n| n < now_ms)).collect();
+pub fn crl_banner(sources: &[crate::infra::crl::CrlSource], now: Timestamp) -> Markup {
+    let expired: Vec<_> = sources.iter().filter(|s| s.next_update.is_some_and(|n| n < now)).collect();
     html! {
         @if sources.is_empty() {
             p { "Nessuna CRL configurata (tls.crl): la revoca delle carte non viene controllata." }
@@ -97,7 +98,7 @@ pub fn crl_banner(sources: &[crate::infra::crl::CrlSource], now_ms: i64) -> Mark
         } @else {
             div.alert.alert-danger role="alert" {
                 p { strong { "CRL scadute: " } "sono ancora in uso, ma le carte revocate dopo la loro emissione non vengono riconosciute. Installare le CRL aggiornate (il server le ricarica da solo)." }
-                ul { @for s in &expired { li { (s.issuer) " — " (s.path.display()) ", da aggiornare dal " (s.next_update_ms.map(format_it).unwrap_or_default()) } } }
+                ul { @for s in &expired { li { (s.issuer) " — " (s.path.display()) ", da aggiornare dal " (s.next_update.map(format_it).unwrap_or_default()) } } }
             }
         }
     }

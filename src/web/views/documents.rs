@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::domain::ids::RecipientId;
 use crate::error::FieldError;
-use crate::infra::clock::format_it;
+use crate::infra::clock::{Timestamp, format_it};
 use crate::repo::signed_programmes::Upload;
 use crate::web::forms::{FormToken, error_summary, token_field};
 
@@ -39,7 +39,7 @@ pub fn signature_report(r: &Value) -> Markup {
                         li {
                             "Firmato da " strong { (field(s, "name").as_str().unwrap_or("—")) }
                             @if let Some(cf) = field(s, "codice_fiscale").as_str() { " (" code { (cf) } ")" }
-                            @if let Some(t) = field(s, "signing_time").as_i64() { " il " (format_it(t)) }
+                            @if let Some(t) = field(s, "signing_time").as_i64() { " il " (format_it(Timestamp::from_ms(t))) }
                             ": firma " (field(s, "verification").as_str().unwrap_or("")) "; " (field(s, "role").as_str().unwrap_or(""))
                         }
                     }
