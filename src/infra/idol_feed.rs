@@ -10,8 +10,8 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::domain::feed::{FeedOutcome, FeedPolicy};
 use crate::infra::spreadsheet_csv::SpreadsheetCsv;
-use crate::repo::idol::{FeedOutcome, FeedPolicy};
 
 type XmlResult = Result<(), quick_xml::Error>;
 

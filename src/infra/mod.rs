@@ -1,7 +1,6 @@
 //! Technical machinery: time, the audit chain, CRLs, certificates, TLS, logs, file formats.
 
 pub mod audit;
-pub mod backup_format;
 pub mod checkpoint;
 pub mod clock;
 pub mod crl;
