@@ -516,7 +516,6 @@ fn run(command: Command) -> Result<ExitCode, AppError> {
 
 fn serve(config: &Config) -> Result<ExitCode, AppError> {
     let _log = infra::logging::init(Some(&config.log_dir), config.log.keep_days, &config.log.level);
-    let rocket = server::build(config, clock())?;
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("ricolloca-worker")
@@ -526,8 +525,8 @@ fn serve(config: &Config) -> Result<ExitCode, AppError> {
         // bench reached 68 threads and 190 MB; a small margin over the pool is enough.
         .max_blocking_threads(repo::pool::READERS + 8)
         .build()
-        .map_err(|e| AppError::declined(format!("runtime: {e}")))?;
-    runtime.block_on(rocket.launch()).map_err(|e| AppError::declined(format!("server: {e}")))?;
+        .map_err(|e| AppError::declined_by("il runtime del server non si avvia", e))?;
+    runtime.block_on(server::serve(config, clock()))?;
     tracing::info!(schema = repo::SCHEMA_VERSION, "server stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -10,8 +10,8 @@ use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::web::site::{FormSecret, Site};
 use crate::web::{
-    actions, admin, agenda, anomalies, api, assets, audit, documents, errors, gate, headers, home, manual, notice,
-    outcome, programme, recipients, request_log,
+    actions, admin, agenda, anomalies, api, assets, audit, documents, errors, front_refusal, gate, headers, home,
+    manual, notice, outcome, programme, recipients, request_log,
 };
 
 /// Everything handlers need, put in Rocket's managed state.
@@ -51,11 +51,13 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.notice.clone())
         .manage(state.reloader.clone())
         .attach(request_log::RequestLog)
+        .attach(front_refusal::FrontRefusal)
         .attach(gate::Gate)
         .attach(shield)
         .attach(headers::SecurityHeaders)
         .mount("/", home::routes())
         .mount("/", gate::routes())
+        .mount("/", front_refusal::routes())
         .mount("/", admin::routes())
         .mount("/", recipients::routes())
         .mount("/", programme::routes())

@@ -15,6 +15,7 @@ pub mod documents;
 pub mod embedded;
 pub mod errors;
 pub mod forms;
+pub mod front_refusal;
 pub mod gate;
 pub mod guards;
 pub mod headers;
