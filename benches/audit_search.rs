@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use ricolloca::access::AuditScope;
 use ricolloca::domain::audit_event::{Actor, AuditEvent, View};
-use ricolloca::domain::ids::{OperatorId, ProviderId};
+use ricolloca::domain::ids::{OperatorId, ProviderId, RecipientId};
 use ricolloca::domain::operator::Refusal;
 use ricolloca::domain::role::Role;
 use ricolloca::repo::audit_search::{self, AuditFilter, RecipientKey};
@@ -81,10 +81,10 @@ fn main() {
             for i in written..written + batch {
                 let op = i % operators;
                 let actor = Actor {
-                    id: Some(OperatorId::from_db(op as i64 + 1)),
+                    id: Some(OperatorId::try_from(op as i64 + 1).unwrap()),
                     cf: format!("OPERATORE{op:07}"),
                     role: Some(Role::Operatore),
-                    provider: Some(ProviderId::from_db((op % providers) as i64 + 1)),
+                    provider: Some(ProviderId::try_from((op % providers) as i64 + 1).unwrap()),
                     cert_sha256: Some(format!("{op:064x}")),
                     ip: Some(format!("10.0.{}.{}", op / 250, op % 250)),
                 };
@@ -139,7 +139,13 @@ fn main() {
         )
     });
     time("registro, by provider, deep page", 20, |i| {
-        page(&AuditFilter { provider: Some((i % providers) as i64 + 1), ..Default::default() }, Some(mid))
+        page(
+            &AuditFilter {
+                provider: Some(ProviderId::try_from((i % providers) as i64 + 1).unwrap()),
+                ..Default::default()
+            },
+            Some(mid),
+        )
     });
     time("registro, refused only", 20, |_| {
         page(&AuditFilter { outcome: Some("denied".into()), ..Default::default() }, None)
@@ -155,7 +161,7 @@ fn main() {
             None,
         )
     });
-    let key = |n: usize| RecipientKey { id: Some(n as i64 + 1), cf: cf(n) };
+    let key = |n: usize| RecipientKey { id: Some(RecipientId::try_from(n as i64 + 1).unwrap()), cf: cf(n) };
     time("registro, by person's codice fiscale (~25 rows: full walk)", 3, |i| {
         page(&AuditFilter { recipient: Some(key(i * 101)), ..Default::default() }, None)
     });

@@ -74,7 +74,7 @@ fn main() {
 fn bench_scopes(_conn: &rusqlite::Connection) -> Vec<RecipientScope> {
     [1, 2]
         .into_iter()
-        .map(|p| RecipientScope::unsafe_for_benchmarks(ricolloca::domain::ids::ProviderId::from_db(p)))
+        .map(|p| RecipientScope::unsafe_for_benchmarks(ricolloca::domain::ids::ProviderId::try_from(p).unwrap()))
         .collect()
 }
 

@@ -49,10 +49,10 @@ fn office() -> Office {
 impl Office {
     fn actor(&self, (id, cf): &(i64, String), provider: i64) -> Actor {
         Actor {
-            id: Some(OperatorId::from_db(*id)),
+            id: Some(OperatorId::try_from(*id).unwrap()),
             cf: cf.clone(),
             role: Some(Role::Operatore),
-            provider: Some(ProviderId::from_db(provider)),
+            provider: Some(ProviderId::try_from(provider).unwrap()),
             cert_sha256: Some("ab".repeat(32)),
             ip: Some("10.0.0.5".into()),
         }

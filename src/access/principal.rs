@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::domain::audit_event::Actor;
 use crate::domain::cns::CertIdentity;
-use crate::domain::ids::ProviderId;
+use crate::domain::ids::{OperatorId, ProviderId};
 use crate::domain::operator::Operator;
 use crate::domain::role::Role;
 
@@ -160,8 +160,8 @@ impl AdminAuthority {
     pub fn actor(&self) -> &Actor {
         &self.actor
     }
-    pub fn operator_id(&self) -> Option<i64> {
-        self.actor.id.map(|id| id.get())
+    pub fn operator_id(&self) -> Option<OperatorId> {
+        self.actor.id
     }
     pub fn label(&self) -> &str {
         &self.label

@@ -27,9 +27,11 @@ pub struct OperatorArgs<'a> {
 pub fn operator_add(data: &Path, clock: &dyn Clock, a: &OperatorArgs<'_>) -> Result<OperatorId, AppError> {
     let draft = OperatorDraft {
         provider_id: match a.provider {
-            Some(p) => {
-                Some(p.trim().parse::<i64>().map_err(|_| AppError::field("--provider", "identificativo non valido"))?)
-            }
+            Some(p) => Some(
+                p.trim()
+                    .parse::<ProviderId>()
+                    .map_err(|_| AppError::field("--provider", "identificativo non valido"))?,
+            ),
             None => None,
         },
         codice_fiscale: a.cf.into(),

@@ -152,14 +152,15 @@ impl AppointmentDraft {
                 e.add("data", "al massimo un anno in avanti");
             }
         }
-        let (sede, tutor) = (self.sede.filter(|s| *s > 0), self.tutor.filter(|t| *t > 0));
+        let sede = self.sede.and_then(|s| SedeId::try_from(s).ok());
+        let tutor = self.tutor.and_then(|t| OperatorId::try_from(t).ok());
         match (date, time) {
             (Some(date), Some(time)) => e.finish(ValidAppointment {
                 starts_at: local_stamp(PrimitiveDateTime::new(date, time)),
                 date,
                 kind,
-                sede: sede.map(SedeId::from_db),
-                tutor: tutor.map(OperatorId::from_db),
+                sede,
+                tutor,
             }),
             _ => Err(e.into_vec()),
         }
@@ -259,7 +260,7 @@ mod tests {
     fn an_appointment_is_stored_in_local_time() {
         let v = draft("27/11/2026", "9.30").validate(NOW, 7, &kinds()).unwrap();
         assert_eq!(v.starts_at, "2026-11-27T09:30");
-        assert_eq!(v.sede, Some(SedeId::from_db(3)));
+        assert_eq!(v.sede, Some(SedeId::try_from(3).unwrap()));
         assert_eq!(v.tutor, None);
         assert_eq!(show_stamp(&v.starts_at), "27/11/2026 09:30");
         assert_eq!(parse_stamp("2026-11-27T09:30").map(local_stamp).as_deref(), Some("2026-11-27T09:30"));

@@ -1,4 +1,9 @@
 //! Typed row ids, so a provider id can never be passed where an operator id is expected.
+//! An id is minted in two places only: by the repository when it reads a row back
+//! (`from_db`, crate-private; `repo/sql_types.rs` reads them from columns) and by parsing at
+//! the edge (`FromStr`: URL segments, form and JSON values), which accepts any positive number
+//! but proves nothing. What may be done with a person's data is decided by the proof values
+//! of `repo::scoped`, which only scoped lookups build.
 
 /// A path or form value that is not a row id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -13,8 +18,9 @@ macro_rules! row_id {
         pub struct $name(i64);
 
         impl $name {
-            /// Only the repository layer (rows read back) and parsers at the edge build ids.
-            pub fn from_db(raw: i64) -> Self {
+            /// A row id read back from the data file. Crate-private, and called only in
+            /// `repo` (a test keeps it so): everywhere else an id is parsed at the edge.
+            pub(crate) fn from_db(raw: i64) -> Self {
                 Self(raw)
             }
             pub fn get(self) -> i64 {
@@ -25,6 +31,23 @@ macro_rules! row_id {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 write!(f, "{}", self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            /// A number in a JSON body: positive, or the body is refused (see `TryFrom`).
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = i64::deserialize(d)?;
+                Self::try_from(raw).map_err(|_| serde::de::Error::custom("identificativo non valido"))
+            }
+        }
+
+        impl TryFrom<i64> for $name {
+            type Error = InvalidId;
+            /// A number from a form or a JSON body: positive, or no id at all. Like `FromStr`,
+            /// this proves nothing about who may see the row.
+            fn try_from(raw: i64) -> Result<Self, Self::Error> {
+                if raw > 0 { Ok(Self(raw)) } else { Err(InvalidId) }
             }
         }
 
@@ -69,3 +92,48 @@ row_id!(
     /// A person holding (or about to hold) a voucher.
     RecipientId
 );
+row_id!(
+    /// An Assegno di Ricollocazione: one recipient, one provider.
+    VoucherId
+);
+row_id!(
+    /// A provider's policy action (a section VI row with origin `provider`).
+    ActionId
+);
+row_id!(
+    /// A recorded programme outcome.
+    OutcomeId
+);
+row_id!(
+    /// A detected anomaly.
+    AnomalyId
+);
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Reads back from a row (`from_db`) only in `repo`: everywhere else an id is parsed at the
+    /// edge, and what may be done with it is decided by the proofs of `repo::scoped`.
+    #[test]
+    fn only_the_repository_mints_ids_from_rows() {
+        fn walk(dir: &Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let rel = path.to_string_lossy().replace('\\', "/");
+                    let allowed = rel.contains("/src/repo/") || rel.ends_with("/src/domain/ids.rs");
+                    if !allowed && (text.contains("from_db(") || text.contains("::from_db)")) {
+                        out.push(rel);
+                    }
+                }
+            }
+        }
+        let mut offenders = Vec::new();
+        walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut offenders);
+        assert!(offenders.is_empty(), "ids minted from rows outside repo/: {offenders:?}");
+    }
+}

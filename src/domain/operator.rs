@@ -209,7 +209,7 @@ impl DisableReason {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct OperatorDraft {
     #[serde(default)]
-    pub provider_id: Option<i64>,
+    pub provider_id: Option<ProviderId>,
     #[serde(default)]
     pub codice_fiscale: String,
     #[serde(default)]
@@ -223,7 +223,7 @@ pub struct OperatorDraft {
     #[serde(default)]
     pub role_title: String,
     #[serde(default)]
-    pub communication_id: Option<i64>,
+    pub communication_id: Option<super::ids::CommunicationId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,7 +254,7 @@ impl OperatorDraft {
             e.add("role", err.to_string());
         }
         let role_title = optional(&mut e, "role_title", &self.role_title, 100);
-        let provider = self.provider_id.filter(|p| *p > 0).map(ProviderId::from_db);
+        let provider = self.provider_id;
         match (&role, provider) {
             (Ok(Role::Operatore), None) => e.add("provider_id", "scegliere il soggetto accreditato"),
             (Ok(r), Some(_)) if *r != Role::Operatore => {
@@ -262,7 +262,7 @@ impl OperatorDraft {
             }
             _ => {}
         }
-        let communication = self.communication_id.filter(|c| *c > 0).map(super::ids::CommunicationId::from_db);
+        let communication = self.communication_id;
         match (cf, role) {
             (Ok(codice_fiscale), Ok(role)) if e.is_empty() => Ok(ValidOperator {
                 provider,
@@ -286,12 +286,12 @@ mod tests {
     fn operator(last_access_days_ago: Option<i64>, enabled_days_ago: i64) -> (Operator, Timestamp) {
         let now = Timestamp::EPOCH.plus_days(1_000);
         let op = Operator {
-            id: OperatorId::from_db(1),
+            id: OperatorId::try_from(1).unwrap(),
             codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap(),
             surname: "Rossi".into(),
             name: "Mario".into(),
             role: Role::Operatore,
-            provider: Some(ProviderRef { id: ProviderId::from_db(1), name: "Ente".into(), active: true }),
+            provider: Some(ProviderRef { id: ProviderId::try_from(1).unwrap(), name: "Ente".into(), active: true }),
             state: OperatorState::Active,
             technical_exemption: false,
             enabled_at: now.plus_days(-enabled_days_ago),

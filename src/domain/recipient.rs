@@ -98,7 +98,7 @@ pub struct Recipient {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Voucher {
-    pub id: i64,
+    pub id: super::ids::VoucherId,
     pub code: String,
     pub issued_on: String,
     pub cpi: String,

@@ -4,15 +4,17 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::WriteTx;
+use super::scoped::{ScopedAction, ScopedVoucher};
 use crate::access::RecipientScope;
-use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::ids::{ActionId, OperatorId, ProviderId, RecipientId, VoucherId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// The voucher an action is recorded under, with what validation needs.
 #[derive(Debug, Clone)]
 pub struct VoucherFacts {
-    pub voucher_id: i64,
+    /// The proof the follow-up queries and writes about this voucher take.
+    pub voucher: ScopedVoucher,
     pub voucher_code: String,
     pub provider_id: ProviderId,
     /// The provider's codice fiscale / partita IVA: the codice ente promotore.
@@ -26,7 +28,7 @@ pub struct VoucherFacts {
 }
 
 const VOUCHER_FACTS: &str = "SELECT v.id, v.code, v.provider_id, p.codice_fiscale, r.codice_fiscale, v.chosen_on,
-        v.programme_start, v.programme_end, v.extended_until, v.state
+        v.programme_start, v.programme_end, v.extended_until, v.state, v.recipient_id
     FROM voucher v JOIN provider p ON p.id = v.provider_id JOIN recipient r ON r.id = v.recipient_id";
 
 /// The latest voucher of `recipient` that the scope may see.
@@ -35,33 +37,35 @@ pub fn voucher(
     scope: &RecipientScope,
     recipient: RecipientId,
 ) -> Result<Option<VoucherFacts>, AppError> {
-    voucher_where(conn, scope, "v.recipient_id = ?1", "ORDER BY v.issued_on DESC, v.id DESC LIMIT 1", recipient.get())
+    voucher_where(
+        conn,
+        Some(scope),
+        "v.recipient_id = ?1",
+        "ORDER BY v.issued_on DESC, v.id DESC LIMIT 1",
+        recipient.get(),
+    )
 }
 
-/// One voucher by id, if the scope may see it (an action's own voucher).
-pub fn voucher_by_id(
-    conn: &Connection,
-    scope: &RecipientScope,
-    voucher_id: i64,
-) -> Result<Option<VoucherFacts>, AppError> {
-    voucher_where(conn, scope, "v.id = ?1", "", voucher_id)
+/// The facts of a voucher already proven visible (an action's own voucher).
+pub fn voucher_facts(conn: &Connection, voucher: &ScopedVoucher) -> Result<Option<VoucherFacts>, AppError> {
+    voucher_where(conn, None, "v.id = ?1", "", voucher.id().get())
 }
 
 fn voucher_where(
     conn: &Connection,
-    scope: &RecipientScope,
+    scope: Option<&RecipientScope>,
     condition: &str,
     order: &str,
     key: i64,
 ) -> Result<Option<VoucherFacts>, AppError> {
-    let provider = scope.provider_filter().map(ProviderId::get);
+    let provider = scope.and_then(RecipientScope::provider_filter).map(ProviderId::get);
     Ok(conn
         .query_row(
             &format!("{VOUCHER_FACTS} WHERE {condition} AND (?2 IS NULL OR v.provider_id = ?2) {order}"),
             params![key, provider],
             |r| {
                 Ok(VoucherFacts {
-                    voucher_id: r.get(0)?,
+                    voucher: ScopedVoucher::new(r.get(0)?, r.get(10)?),
                     voucher_code: r.get(1)?,
                     provider_id: ProviderId::from_db(r.get(2)?),
                     ente: r.get(3)?,
@@ -98,8 +102,7 @@ pub fn next_sequence(tx: &WriteTx<'_>, name: &str) -> Result<i64, AppError> {
 }
 
 pub struct NewAction<'a> {
-    pub recipient: RecipientId,
-    pub voucher_id: i64,
+    pub voucher: &'a ScopedVoucher,
     pub provider: ProviderId,
     pub tipo: &'a str,
     pub titolo_denominazione: &'a str,
@@ -115,11 +118,12 @@ pub struct NewAction<'a> {
     pub evento: &'a str,
     pub data_evento: &'a str,
     pub dettagli: &'a str,
-    pub created_by: Option<i64>,
+    pub created_by: Option<OperatorId>,
     pub now: Timestamp,
 }
 
-pub fn insert(tx: &WriteTx<'_>, a: &NewAction<'_>) -> Result<i64, AppError> {
+/// Records a new action under a proven voucher; as visible as that voucher.
+pub fn insert(tx: &WriteTx<'_>, a: &NewAction<'_>) -> Result<ScopedAction, AppError> {
     tx.conn().execute(
         "INSERT INTO policy (recipient_id, origin, provider_id, voucher_id, tipo_attivita, titolo_denominazione,
                              data_proposta, data_inizio, data_fine, durata, tipologia_durata, descrizione,
@@ -127,9 +131,9 @@ pub fn insert(tx: &WriteTx<'_>, a: &NewAction<'_>) -> Result<i64, AppError> {
                              data_evento, dettagli, created_by, created_at, updated_at)
          VALUES (?1, 'provider', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
         params![
-            a.recipient.get(),
-            a.provider.get(),
-            a.voucher_id,
+            a.voucher.recipient(),
+            a.provider,
+            a.voucher.id(),
             a.tipo,
             a.titolo_denominazione,
             a.data_proposta,
@@ -148,16 +152,16 @@ pub fn insert(tx: &WriteTx<'_>, a: &NewAction<'_>) -> Result<i64, AppError> {
             a.now,
         ],
     )?;
-    Ok(tx.conn().last_insert_rowid())
+    Ok(ScopedAction::new(ActionId::from_db(tx.conn().last_insert_rowid()), *a.voucher))
 }
 
 pub struct NewEvent<'a> {
-    pub policy_id: i64,
+    pub action: &'a ScopedAction,
     pub evento: &'a str,
     pub data_evento: &'a str,
     pub note: &'a str,
     pub at: Timestamp,
-    pub by_operator: Option<i64>,
+    pub by_operator: Option<OperatorId>,
     pub by_label: &'a str,
 }
 
@@ -165,7 +169,7 @@ pub fn insert_event(tx: &WriteTx<'_>, e: &NewEvent<'_>) -> Result<(), AppError> 
     tx.conn().execute(
         "INSERT INTO policy_event (policy_id, evento, data_evento, note, at, by_operator_id, by_label)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![e.policy_id, e.evento, e.data_evento, e.note, e.at, e.by_operator, e.by_label],
+        params![e.action.id(), e.evento, e.data_evento, e.note, e.at, e.by_operator, e.by_label],
     )?;
     Ok(())
 }
@@ -173,13 +177,14 @@ pub fn insert_event(tx: &WriteTx<'_>, e: &NewEvent<'_>) -> Result<(), AppError> 
 /// A provider's action as the screens and the API show it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Action {
-    pub id: i64,
+    pub id: ActionId,
     #[serde(skip)]
     pub recipient: RecipientId,
     #[serde(skip)]
     pub provider: ProviderId,
+    /// The proof the follow-up queries and writes about this action take.
     #[serde(skip)]
-    pub voucher_id: i64,
+    pub scoped: ScopedAction,
     pub identificativo_politica: String,
     pub tipo_attivita: String,
     pub titolo_denominazione: String,
@@ -206,11 +211,12 @@ const ACTION_COLUMNS: &str = "pl.id, pl.recipient_id, pl.provider_id, pl.voucher
 
 fn action_row(r: &Row<'_>) -> rusqlite::Result<Action> {
     let dettagli: String = r.get(17)?;
+    let (id, recipient, voucher): (ActionId, RecipientId, VoucherId) = (r.get(0)?, r.get(1)?, r.get(3)?);
     Ok(Action {
-        id: r.get(0)?,
-        recipient: RecipientId::from_db(r.get(1)?),
-        provider: ProviderId::from_db(r.get(2)?),
-        voucher_id: r.get(3)?,
+        id,
+        recipient,
+        provider: r.get(2)?,
+        scoped: ScopedAction::new(id, ScopedVoucher::new(voucher, recipient)),
         identificativo_politica: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
         tipo_attivita: r.get(5)?,
         titolo_denominazione: r.get(6)?,
@@ -232,7 +238,7 @@ fn action_row(r: &Row<'_>) -> rusqlite::Result<Action> {
 }
 
 /// One action, if the scope may see it: a provider only its own.
-pub fn get(conn: &Connection, scope: &RecipientScope, id: i64) -> Result<Option<Action>, AppError> {
+pub fn get(conn: &Connection, scope: &RecipientScope, id: ActionId) -> Result<Option<Action>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
         .query_row(
@@ -272,12 +278,13 @@ pub struct EventRow {
     pub by: String,
 }
 
-pub fn events(conn: &Connection, policy_id: i64) -> Result<Vec<EventRow>, AppError> {
+/// The history of an action already proven visible.
+pub fn events(conn: &Connection, action: &ScopedAction) -> Result<Vec<EventRow>, AppError> {
     let mut stmt = conn.prepare_cached(
         "SELECT evento, data_evento, note, at, by_label FROM policy_event WHERE policy_id = ?1 ORDER BY id",
     )?;
     let rows = stmt
-        .query_map([policy_id], |r| {
+        .query_map([action.id()], |r| {
             Ok(EventRow { evento: r.get(0)?, data_evento: r.get(1)?, note: r.get(2)?, at: r.get(3)?, by: r.get(4)? })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -288,7 +295,7 @@ pub fn events(conn: &Connection, policy_id: i64) -> Result<Vec<EventRow>, AppErr
 /// `version` was read. Returns false when the version was stale.
 pub fn apply_event(
     tx: &WriteTx<'_>,
-    id: i64,
+    action: &ScopedAction,
     version: i64,
     evento: &str,
     data_evento: &str,
@@ -300,7 +307,7 @@ pub fn apply_event(
         "UPDATE policy SET ultimo_evento = ?3, data_evento = ?4, data_inizio = ?5, data_fine = ?6,
                            updated_at = ?7, version = version + 1
          WHERE id = ?1 AND version = ?2 AND origin = 'provider'",
-        params![id, version, evento, data_evento, data_inizio, data_fine, now],
+        params![action.id(), version, evento, data_evento, data_inizio, data_fine, now],
     )?;
     Ok(changed == 1)
 }

@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
 use crate::domain::anomaly::{Hit, WatchRow};
+use crate::domain::ids::{AnomalyId, OperatorId, ProviderId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
@@ -70,7 +71,7 @@ pub fn previous_activity(conn: &Connection, actor_id: i64, seq: i64, ts: i64) ->
 }
 
 /// Stores a hit unless the same episode is already recorded; returns its id if new.
-pub fn insert(tx: &WriteTx<'_>, now: Timestamp, h: &Hit) -> Result<Option<i64>, AppError> {
+pub fn insert(tx: &WriteTx<'_>, now: Timestamp, h: &Hit) -> Result<Option<AnomalyId>, AppError> {
     let evidence = serde_json::to_string(&h.evidence).map_err(AppError::internal)?;
     let n = tx.conn().execute(
         "INSERT OR IGNORE INTO anomaly (rule, dedup_key, actor_id, actor_cf, provider_id, summary, evidence,
@@ -89,19 +90,19 @@ pub fn insert(tx: &WriteTx<'_>, now: Timestamp, h: &Hit) -> Result<Option<i64>, 
             now
         ],
     )?;
-    Ok((n == 1).then(|| tx.conn().last_insert_rowid()))
+    Ok((n == 1).then(|| AnomalyId::from_db(tx.conn().last_insert_rowid())))
 }
 
 /// An anomaly as the Region sees it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AnomalyRow {
-    pub id: i64,
+    pub id: AnomalyId,
     pub rule: String,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<OperatorId>,
     pub actor_cf: String,
     pub actor_name: Option<String>,
     pub actor_state: Option<String>,
-    pub provider_id: Option<i64>,
+    pub provider_id: Option<ProviderId>,
     pub provider_name: Option<String>,
     pub provider_status: Option<String>,
     pub summary: String,
@@ -154,12 +155,19 @@ pub fn list(conn: &Connection, open_only: bool, limit: i64) -> Result<Vec<Anomal
     Ok(rows)
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<AnomalyRow>, AppError> {
+pub fn get(conn: &Connection, id: AnomalyId) -> Result<Option<AnomalyRow>, AppError> {
     Ok(conn.query_row(&format!("{SELECT} WHERE a.id = ?1"), [id], row).optional()?)
 }
 
 /// Closes an open anomaly; false if it was not open (someone else acted first).
-pub fn close(tx: &WriteTx<'_>, id: i64, state: &str, now: Timestamp, by: &str, note: &str) -> Result<bool, AppError> {
+pub fn close(
+    tx: &WriteTx<'_>,
+    id: AnomalyId,
+    state: &str,
+    now: Timestamp,
+    by: &str,
+    note: &str,
+) -> Result<bool, AppError> {
     let n = tx.conn().execute(
         "UPDATE anomaly SET state = ?2, closed_at = ?3, closed_by = ?4, note = ?5 WHERE id = ?1 AND state = 'open'",
         params![id, state, now, by, note],
@@ -167,7 +175,7 @@ pub fn close(tx: &WriteTx<'_>, id: i64, state: &str, now: Timestamp, by: &str, n
     Ok(n == 1)
 }
 
-pub fn set_auto_action(tx: &WriteTx<'_>, id: i64, action: &str) -> Result<(), AppError> {
+pub fn set_auto_action(tx: &WriteTx<'_>, id: AnomalyId, action: &str) -> Result<(), AppError> {
     tx.conn().execute(
         "UPDATE anomaly SET auto_action = ?2, state = 'suspended', closed_at = detected_at, closed_by = 'sistema'
          WHERE id = ?1",

@@ -4,8 +4,9 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::WriteTx;
+use super::scoped::{ScopedAppointment, ScopedVoucher};
 use crate::access::{ProviderScope, RecipientScope};
-use crate::domain::ids::{AppointmentId, OperatorId, ProviderId, RecipientId, SedeId};
+use crate::domain::ids::{AppointmentId, OperatorId, ProviderId, RecipientId, SedeId, VoucherId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
@@ -15,15 +16,18 @@ pub const AGENDA_LIMIT: i64 = 500;
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AppointmentRow {
     pub id: AppointmentId,
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
+    /// The proof the writes about this appointment (and its voucher) take.
+    #[serde(skip)]
+    pub scoped: ScopedAppointment,
     pub recipient_id: RecipientId,
     pub recipient: String,
     pub codice_fiscale: String,
     pub voucher_code: String,
     pub cpi: String,
-    pub sede_id: Option<i64>,
+    pub sede_id: Option<SedeId>,
     pub sede: Option<String>,
-    pub tutor_id: Option<i64>,
+    pub tutor_id: Option<OperatorId>,
     pub tutor: Option<String>,
     /// Italian local time, `yyyy-mm-ddThh:mm`.
     pub starts_at: String,
@@ -40,11 +44,14 @@ const SELECT: &str = "SELECT a.id, a.voucher_id, a.recipient_id, r.cognome || ' 
      FROM appointment a JOIN recipient r ON r.id = a.recipient_id JOIN voucher v ON v.id = a.voucher_id
      LEFT JOIN sede s ON s.id = a.sede_id LEFT JOIN operator t ON t.id = a.tutor_id";
 
+/// Every lookup that uses it is restricted to a scope: the rows it reads are proven visible.
 fn row(r: &Row<'_>) -> rusqlite::Result<AppointmentRow> {
+    let (id, voucher_id, recipient_id) = (r.get(0)?, r.get(1)?, r.get(2)?);
     Ok(AppointmentRow {
-        id: AppointmentId::from_db(r.get(0)?),
-        voucher_id: r.get(1)?,
-        recipient_id: RecipientId::from_db(r.get(2)?),
+        id,
+        voucher_id,
+        scoped: ScopedAppointment::new(id, ScopedVoucher::new(voucher_id, recipient_id)),
+        recipient_id,
         recipient: r.get(3)?,
         codice_fiscale: r.get(4)?,
         voucher_code: r.get(5)?,
@@ -146,7 +153,7 @@ pub fn kinds(conn: &Connection) -> Result<Vec<(String, String)>, AppError> {
 }
 
 /// A sede of this provider that is not closed for good.
-pub fn sede_usable(conn: &Connection, provider: ProviderId, sede: i64) -> Result<bool, AppError> {
+pub fn sede_usable(conn: &Connection, provider: ProviderId, sede: SedeId) -> Result<bool, AppError> {
     Ok(conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM sede WHERE id = ?1 AND provider_id = ?2 AND closed = 0)",
         params![sede, provider.get()],
@@ -155,7 +162,7 @@ pub fn sede_usable(conn: &Connection, provider: ProviderId, sede: i64) -> Result
 }
 
 /// An active operator of this provider.
-pub fn tutor_usable(conn: &Connection, provider: ProviderId, tutor: i64) -> Result<bool, AppError> {
+pub fn tutor_usable(conn: &Connection, provider: ProviderId, tutor: OperatorId) -> Result<bool, AppError> {
     Ok(conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM operator WHERE id = ?1 AND provider_id = ?2 AND state = 'active')",
         params![tutor, provider.get()],
@@ -179,14 +186,13 @@ pub fn slot_taken(
 }
 
 pub struct NewAppointment<'a> {
-    pub voucher_id: i64,
-    pub recipient: RecipientId,
+    pub voucher: &'a ScopedVoucher,
     pub provider: ProviderId,
-    pub sede: Option<i64>,
-    pub tutor: Option<i64>,
+    pub sede: Option<SedeId>,
+    pub tutor: Option<OperatorId>,
     pub starts_at: &'a str,
     pub kind: &'a str,
-    pub created_by: i64,
+    pub created_by: Option<OperatorId>,
 }
 
 pub fn insert(tx: &WriteTx<'_>, now: Timestamp, a: &NewAppointment<'_>) -> Result<AppointmentId, AppError> {
@@ -195,15 +201,15 @@ pub fn insert(tx: &WriteTx<'_>, now: Timestamp, a: &NewAppointment<'_>) -> Resul
                                   created_at, created_by, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
         params![
-            a.voucher_id,
-            a.recipient.get(),
-            a.provider.get(),
+            a.voucher.id(),
+            a.voucher.recipient(),
+            a.provider,
             a.sede,
             a.tutor,
             a.starts_at,
             a.kind,
             now,
-            a.created_by
+            a.created_by.map_or(0, OperatorId::get)
         ],
     )?;
     Ok(AppointmentId::from_db(tx.conn().last_insert_rowid()))
@@ -212,7 +218,7 @@ pub fn insert(tx: &WriteTx<'_>, now: Timestamp, a: &NewAppointment<'_>) -> Resul
 /// Records the outcome if nobody saved since `version`; false otherwise.
 pub fn set_outcome(
     tx: &WriteTx<'_>,
-    id: AppointmentId,
+    appointment: &ScopedAppointment,
     version: i64,
     outcome: &str,
     note: &str,
@@ -221,7 +227,7 @@ pub fn set_outcome(
     let n = tx.conn().execute(
         "UPDATE appointment SET outcome = ?3, outcome_note = ?4, updated_at = ?5, version = version + 1
          WHERE id = ?1 AND version = ?2",
-        params![id.get(), version, outcome, note, now],
+        params![appointment.id(), version, outcome, note, now],
     )?;
     Ok(n == 1)
 }

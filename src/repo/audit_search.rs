@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use crate::access::AuditScope;
 use crate::domain::audit_event::View;
+use crate::domain::ids::{OperatorId, ProviderId, RecipientId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
@@ -15,7 +16,7 @@ use crate::error::AppError;
 pub struct AuditFilter {
     /// Codice fiscale of who acted (operators, and card holders that were refused).
     pub operator_cf: Option<String>,
-    pub provider: Option<i64>,
+    pub provider: Option<ProviderId>,
     /// The person whose data was involved: their id (if known) and codice fiscale.
     pub recipient: Option<RecipientKey>,
     pub action: Option<String>,
@@ -27,7 +28,7 @@ pub struct AuditFilter {
 
 #[derive(Debug, Clone)]
 pub struct RecipientKey {
-    pub id: Option<i64>,
+    pub id: Option<RecipientId>,
     pub cf: String,
 }
 
@@ -36,11 +37,11 @@ pub struct RecipientKey {
 pub struct AuditLine {
     pub seq: i64,
     pub ts: Timestamp,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<OperatorId>,
     pub actor_cf: String,
     pub actor_name: Option<String>,
     pub actor_role: Option<String>,
-    pub provider_id: Option<i64>,
+    pub provider_id: Option<ProviderId>,
     pub provider_name: Option<String>,
     pub cert_sha256: Option<String>,
     pub client_ip: Option<String>,
@@ -74,7 +75,7 @@ fn line(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditLine> {
 }
 
 /// The recipient with this codice fiscale, if the data file knows them.
-pub fn recipient_id(_scope: &AuditScope, conn: &Connection, cf: &str) -> Result<Option<i64>, AppError> {
+pub fn recipient_id(_scope: &AuditScope, conn: &Connection, cf: &str) -> Result<Option<RecipientId>, AppError> {
     Ok(conn.query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).optional()?)
 }
 
@@ -142,7 +143,7 @@ pub fn search(
         cond.push(format!("a.actor_cf = ?{}", push(&mut args, cf.clone())));
     }
     if let Some(p) = f.provider {
-        cond.push(format!("a.provider_id = ?{}", push(&mut args, p)));
+        cond.push(format!("a.provider_id = ?{}", push(&mut args, p.get())));
     }
     if let Some(action) = &f.action {
         cond.push(format!("a.action = ?{}", push(&mut args, action.clone())));
@@ -185,9 +186,9 @@ pub fn subject_accesses(
 /// One operator's month.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ActivityLine {
-    pub provider_id: Option<i64>,
+    pub provider_id: Option<ProviderId>,
     pub provider_name: Option<String>,
-    pub operator_id: i64,
+    pub operator_id: Option<OperatorId>,
     pub operator_cf: String,
     pub operator_name: String,
     pub role: String,

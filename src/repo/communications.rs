@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::WriteTx;
 use crate::domain::communication::{Communication, CommunicationKind, ValidCommunication};
 use crate::domain::document::DocumentKind;
-use crate::domain::ids::{CommunicationId, DocumentId, ProviderId};
+use crate::domain::ids::{CommunicationId, DocumentId, OperatorId, ProviderId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
@@ -14,7 +14,7 @@ pub struct NewDocument<'a> {
     pub kind: DocumentKind,
     pub file_name: &'a str,
     pub content: &'a [u8],
-    pub uploaded_by: Option<i64>,
+    pub uploaded_by: Option<OperatorId>,
 }
 
 pub fn insert_document(tx: &WriteTx<'_>, now: Timestamp, d: &NewDocument<'_>) -> Result<DocumentId, AppError> {

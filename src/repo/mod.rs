@@ -24,6 +24,7 @@ pub mod providers;
 pub mod recipient_scope;
 pub mod recipients;
 pub mod saps;
+pub mod scoped;
 pub mod settings;
 pub mod signed_programmes;
 pub mod snapshot;

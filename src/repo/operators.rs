@@ -138,7 +138,7 @@ pub struct OperatorRow {
     pub name: String,
     pub email: String,
     pub role: String,
-    pub provider_id: Option<i64>,
+    pub provider_id: Option<ProviderId>,
     pub provider_name: Option<String>,
     pub role_title: String,
     pub state: String,

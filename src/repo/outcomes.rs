@@ -4,14 +4,15 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
+use super::scoped::ScopedVoucher;
 use crate::access::ProviderScope;
-use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::ids::{OperatorId, OutcomeId, ProviderId, RecipientId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct OutcomeRow {
-    pub id: i64,
+    pub id: OutcomeId,
     pub kind: String,
     pub event_date: String,
     pub employer_cf: String,
@@ -24,15 +25,15 @@ pub struct OutcomeRow {
     pub by_label: String,
 }
 
-/// Every outcome of a voucher, newest first. `voucher_id` comes from a scoped read.
-pub fn history(conn: &Connection, voucher_id: i64) -> Result<Vec<OutcomeRow>, AppError> {
+/// Every outcome of a voucher already proven visible, newest first.
+pub fn history(conn: &Connection, voucher: &ScopedVoucher) -> Result<Vec<OutcomeRow>, AppError> {
     let mut stmt = conn.prepare(
         "SELECT id, kind, event_date, employer_cf, employer_name, contract, contract_months, resume_on, note, at,
                 by_label
          FROM programme_outcome WHERE voucher_id = ?1 ORDER BY id DESC",
     )?;
     let rows = stmt
-        .query_map([voucher_id], |r| {
+        .query_map([voucher.id()], |r| {
             Ok(OutcomeRow {
                 id: r.get(0)?,
                 kind: r.get(1)?,
@@ -52,18 +53,18 @@ pub fn history(conn: &Connection, voucher_id: i64) -> Result<Vec<OutcomeRow>, Ap
 }
 
 /// The latest event: (kind, event date).
-pub fn last_event(conn: &Connection, voucher_id: i64) -> Result<Option<(String, String)>, AppError> {
+pub fn last_event(conn: &Connection, voucher: &ScopedVoucher) -> Result<Option<(String, String)>, AppError> {
     Ok(conn
         .query_row(
             "SELECT kind, event_date FROM programme_outcome WHERE voucher_id = ?1 ORDER BY id DESC LIMIT 1",
-            [voucher_id],
+            [voucher.id()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?)
 }
 
 pub struct NewOutcome<'a> {
-    pub voucher_id: i64,
+    pub voucher: &'a ScopedVoucher,
     pub kind: &'a str,
     pub event_date: &'a str,
     pub employer_cf: &'a str,
@@ -72,18 +73,18 @@ pub struct NewOutcome<'a> {
     pub contract_months: Option<i64>,
     pub resume_on: Option<&'a str>,
     pub note: &'a str,
-    pub by_operator: Option<i64>,
+    pub by_operator: Option<OperatorId>,
 }
 
 /// Adds the row; who recorded it is written out by name, as histories show it.
-pub fn insert(tx: &WriteTx<'_>, now: Timestamp, o: &NewOutcome<'_>) -> Result<i64, AppError> {
+pub fn insert(tx: &WriteTx<'_>, now: Timestamp, o: &NewOutcome<'_>) -> Result<OutcomeId, AppError> {
     tx.conn().execute(
         "INSERT INTO programme_outcome (voucher_id, kind, event_date, employer_cf, employer_name, contract,
                                         contract_months, resume_on, note, at, by_operator_id, by_label)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
                  coalesce((SELECT name || ' ' || surname || ' (' || role || ')' FROM operator WHERE id = ?11), 'sistema'))",
         params![
-            o.voucher_id,
+            o.voucher.id(),
             o.kind,
             o.event_date,
             o.employer_cf,
@@ -96,7 +97,7 @@ pub fn insert(tx: &WriteTx<'_>, now: Timestamp, o: &NewOutcome<'_>) -> Result<i6
             o.by_operator
         ],
     )?;
-    Ok(tx.conn().last_insert_rowid())
+    Ok(OutcomeId::from_db(tx.conn().last_insert_rowid()))
 }
 
 /// A programme dropped in a period, for the provider's report to the CPI.
@@ -137,9 +138,9 @@ pub fn dropped(conn: &Connection, scope: &ProviderScope, from: &str, until: &str
 
 /// Outcomes of one provider in a period, by kind and, for hirings, by contract. Fixed-term
 /// contracts are split at 6 and 3 months: the result-based payment is graded on them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProviderCounts {
-    pub provider_id: i64,
+    pub provider_id: ProviderId,
     pub provider: String,
     pub hired_permanent: i64,
     pub hired_apprenticeship: i64,
@@ -207,7 +208,7 @@ pub fn counts(conn: &Connection, from: &str, to: &str) -> Result<Vec<ProviderCou
 /// Only providers the Region asked for; `None` is all.
 pub fn only(rows: Vec<ProviderCounts>, provider: Option<ProviderId>) -> Vec<ProviderCounts> {
     match provider {
-        Some(p) => rows.into_iter().filter(|r| r.provider_id == p.get()).collect(),
+        Some(p) => rows.into_iter().filter(|r| r.provider_id == p).collect(),
         None => rows,
     }
 }

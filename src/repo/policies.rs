@@ -6,14 +6,15 @@ use rusqlite::{Connection, params};
 use super::WriteTx;
 use super::recipient_scope::{VISIBLE, current_policy};
 use crate::access::RecipientScope;
-use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::ids::{ActionId, ProviderId, RecipientId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// Section VI as it stands (latest SAP's rows and the providers' own), newest first.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PolicyRow {
-    pub id: i64,
+    /// The section VI row; for a provider's own row (`origin` = `provider`), its action.
+    pub id: ActionId,
     pub origin: String,
     pub tipo_attivita: String,
     pub titolo_denominazione: String,

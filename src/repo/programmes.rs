@@ -3,15 +3,18 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
+use super::scoped::ScopedVoucher;
 use crate::access::RecipientScope;
-use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::ids::{OperatorId, ProviderId, RecipientId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// The voucher a programme belongs to, with what its header shows.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ProgrammeContext {
-    pub voucher_id: i64,
+    /// The proof every follow-up query about this programme takes.
+    #[serde(rename = "voucher_id")]
+    pub voucher: ScopedVoucher,
     pub voucher_code: String,
     pub recipient: String,
     pub codice_fiscale: String,
@@ -42,7 +45,7 @@ pub fn context(
             params![id.get(), provider],
             |r| {
                 Ok(ProgrammeContext {
-                    voucher_id: r.get(0)?,
+                    voucher: ScopedVoucher::new(r.get(0)?, id),
                     voucher_code: r.get(1)?,
                     recipient: r.get(2)?,
                     codice_fiscale: r.get(3)?,
@@ -68,15 +71,15 @@ pub struct ProgrammeVersion {
     pub pdf_sha256: String,
 }
 
-/// Versions of a voucher's programme, newest first. `voucher_id` comes from [`context`].
-pub fn versions(conn: &Connection, voucher_id: i64) -> Result<Vec<ProgrammeVersion>, AppError> {
+/// Versions of a voucher's programme, newest first (the proof comes from [`context`]).
+pub fn versions(conn: &Connection, voucher: &ScopedVoucher) -> Result<Vec<ProgrammeVersion>, AppError> {
     let mut stmt = conn.prepare(
         "SELECT pv.version, pv.fields, pv.saved_at, coalesce(o.name || ' ' || o.surname, ''), pv.pdf_sha256
          FROM programme_version pv LEFT JOIN operator o ON o.id = pv.saved_by
          WHERE pv.voucher_id = ?1 ORDER BY pv.version DESC",
     )?;
     let rows = stmt
-        .query_map([voucher_id], |r| {
+        .query_map([voucher.id()], |r| {
             Ok(ProgrammeVersion {
                 version: r.get(0)?,
                 fields: r.get(1)?,
@@ -89,30 +92,31 @@ pub fn versions(conn: &Connection, voucher_id: i64) -> Result<Vec<ProgrammeVersi
     Ok(rows)
 }
 
-pub fn pdf(conn: &Connection, voucher_id: i64, version: i64) -> Result<Option<(Vec<u8>, String)>, AppError> {
+/// One version's generated PDF and its sha256.
+pub fn pdf(conn: &Connection, voucher: &ScopedVoucher, version: i64) -> Result<Option<(Vec<u8>, String)>, AppError> {
     Ok(conn
         .query_row(
             "SELECT pdf, pdf_sha256 FROM programme_version WHERE voucher_id = ?1 AND version = ?2",
-            params![voucher_id, version],
+            params![voucher.id(), version],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?)
 }
 
-pub fn latest_version(tx: &WriteTx<'_>, voucher_id: i64) -> Result<i64, AppError> {
+pub fn latest_version(tx: &WriteTx<'_>, voucher: &ScopedVoucher) -> Result<i64, AppError> {
     Ok(tx.conn().query_row(
         "SELECT coalesce(max(version), 0) FROM programme_version WHERE voucher_id = ?1",
-        [voucher_id],
+        [voucher.id()],
         |r| r.get(0),
     )?)
 }
 
 pub struct NewVersion<'a> {
-    pub voucher_id: i64,
+    pub voucher: &'a ScopedVoucher,
     pub version: i64,
     pub fields: &'a str,
     pub saved_at: Timestamp,
-    pub saved_by: i64,
+    pub saved_by: Option<OperatorId>,
     pub pdf: &'a [u8],
     pub pdf_sha256: &'a str,
 }
@@ -121,7 +125,15 @@ pub fn insert(tx: &WriteTx<'_>, v: &NewVersion<'_>) -> Result<(), AppError> {
     tx.conn().execute(
         "INSERT INTO programme_version (voucher_id, version, fields, saved_at, saved_by, pdf, pdf_sha256)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![v.voucher_id, v.version, v.fields, v.saved_at, v.saved_by, v.pdf, v.pdf_sha256],
+        params![
+            v.voucher.id(),
+            v.version,
+            v.fields,
+            v.saved_at,
+            v.saved_by.map_or(0, OperatorId::get),
+            v.pdf,
+            v.pdf_sha256
+        ],
     )?;
     Ok(())
 }

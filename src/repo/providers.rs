@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 
 use super::WriteTx;
-use crate::domain::ids::{ProviderId, SedeId};
+use crate::domain::ids::{OperatorId, ProviderId, SedeId};
 use crate::domain::provider::{Provider, ProviderStatus, ValidProvider};
 use crate::domain::sede::{Sede, ValidSede};
 use crate::domain::timestamp::Timestamp;
@@ -151,7 +151,7 @@ pub struct ProviderEvent<'a> {
     pub at: Timestamp,
     pub kind: &'a str,
     pub reason: &'a str,
-    pub by_operator: Option<i64>,
+    pub by_operator: Option<OperatorId>,
     pub by_label: &'a str,
     pub before: &'a Value,
     pub after: &'a Value,

@@ -7,7 +7,7 @@ use super::WriteTx;
 use super::recipient_scope::current_policy;
 use crate::access::RecipientScope;
 use crate::domain::assignment::Assignment;
-use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::ids::{OperatorId, ProviderId, RecipientId, SedeId};
 use crate::domain::recipient::{DashboardRow, Recipient};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
@@ -19,8 +19,8 @@ pub const PAGE_SIZE: i64 = 25;
 pub struct DashboardFilter {
     pub q: String,
     pub state: String,
-    pub sede: Option<i64>,
-    pub tutor: Option<i64>,
+    pub sede: Option<SedeId>,
+    pub tutor: Option<OperatorId>,
     /// Only for the Region: one provider.
     pub provider: Option<ProviderId>,
     /// cognome | scelta | scadenza | stato

@@ -4,46 +4,47 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
+use super::scoped::ScopedVoucher;
 use crate::access::RecipientScope;
 use crate::domain::document::DocumentKind;
-use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::ids::{ActionId, DocumentId, OperatorId, ProviderId, RecipientId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
 /// The generated PDF of every programme version of a voucher: (version, saved_at, pdf).
-pub fn generated(tx: &WriteTx<'_>, voucher_id: i64) -> Result<Vec<(i64, i64, Vec<u8>)>, AppError> {
+pub fn generated(tx: &WriteTx<'_>, voucher: &ScopedVoucher) -> Result<Vec<(i64, i64, Vec<u8>)>, AppError> {
     let mut stmt = tx
         .conn()
         .prepare("SELECT version, saved_at, pdf FROM programme_version WHERE voucher_id = ?1 ORDER BY version")?;
     let rows =
-        stmt.query_map([voucher_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
+        stmt.query_map([voucher.id()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
 pub struct NewSignedProgramme<'a> {
-    pub voucher_id: i64,
-    pub document_id: i64,
-    pub policy_id: Option<i64>,
+    pub voucher: &'a ScopedVoucher,
+    pub document: DocumentId,
+    pub action: Option<ActionId>,
     pub matches_version: Option<i64>,
     pub signature: &'a str,
     pub at: Timestamp,
-    pub by: i64,
+    pub by: Option<OperatorId>,
 }
 
 pub fn insert(tx: &WriteTx<'_>, s: &NewSignedProgramme<'_>) -> Result<i64, AppError> {
     tx.conn().execute(
         "INSERT INTO signed_programme (voucher_id, document_id, policy_id, matches_version, signature, uploaded_at, uploaded_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![s.voucher_id, s.document_id, s.policy_id, s.matches_version, s.signature, s.at, s.by],
+        params![s.voucher.id(), s.document, s.action, s.matches_version, s.signature, s.at, s.by.map_or(0, OperatorId::get)],
     )?;
     Ok(tx.conn().last_insert_rowid())
 }
 
 /// A programme moves from "issued" to "signed" with its first signed upload.
-pub fn mark_signed(tx: &WriteTx<'_>, voucher_id: i64, now: Timestamp) -> Result<bool, AppError> {
+pub fn mark_signed(tx: &WriteTx<'_>, voucher: &ScopedVoucher, now: Timestamp) -> Result<bool, AppError> {
     let n = tx.conn().execute(
         "UPDATE voucher SET state = 'signed', updated_at = ?2, version = version + 1 WHERE id = ?1 AND state = 'issued'",
-        params![voucher_id, now],
+        params![voucher.id(), now],
     )?;
     Ok(n == 1)
 }
@@ -51,8 +52,8 @@ pub fn mark_signed(tx: &WriteTx<'_>, voucher_id: i64, now: Timestamp) -> Result<
 /// One upload as the screens list it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Upload {
-    pub document_id: i64,
-    pub policy_id: Option<i64>,
+    pub document_id: DocumentId,
+    pub policy_id: Option<ActionId>,
     pub kind: String,
     pub size: i64,
     pub sha256: String,
@@ -63,8 +64,8 @@ pub struct Upload {
     pub uploaded_by: String,
 }
 
-/// The uploads for a voucher, newest first (the first is the one on file).
-pub fn for_voucher(conn: &Connection, voucher_id: i64) -> Result<Vec<Upload>, AppError> {
+/// The uploads for a voucher already proven visible, newest first (the first is the one on file).
+pub fn for_voucher(conn: &Connection, voucher: &ScopedVoucher) -> Result<Vec<Upload>, AppError> {
     let mut stmt = conn.prepare_cached(
         "SELECT d.id, sp.policy_id, d.kind, d.size, d.sha256, d.file_name, sp.matches_version, sp.signature,
                 sp.uploaded_at, coalesce(o.name || ' ' || o.surname, '')
@@ -72,7 +73,7 @@ pub fn for_voucher(conn: &Connection, voucher_id: i64) -> Result<Vec<Upload>, Ap
          WHERE sp.voucher_id = ?1 ORDER BY sp.id DESC",
     )?;
     let rows = stmt
-        .query_map([voucher_id], |r| {
+        .query_map([voucher.id()], |r| {
             let signature: String = r.get(7)?;
             Ok(Upload {
                 document_id: r.get(0)?,
@@ -101,7 +102,11 @@ pub struct Download {
     pub sha256: String,
 }
 
-pub fn download(conn: &Connection, scope: &RecipientScope, document_id: i64) -> Result<Option<Download>, AppError> {
+pub fn download(
+    conn: &Connection,
+    scope: &RecipientScope,
+    document_id: DocumentId,
+) -> Result<Option<Download>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
         .query_row(
@@ -113,7 +118,7 @@ pub fn download(conn: &Connection, scope: &RecipientScope, document_id: i64) -> 
             |r| {
                 let kind: String = r.get(3)?;
                 Ok(Download {
-                    recipient: RecipientId::from_db(r.get(0)?),
+                    recipient: r.get(0)?,
                     codice_fiscale: r.get(1)?,
                     file_name: r.get(2)?,
                     kind: DocumentKind::from_code(&kind).unwrap_or(DocumentKind::Pdf),

@@ -5,9 +5,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
+use super::scoped::ScopedVoucher;
 use crate::access::RecipientScope;
 use crate::domain::assignment::Assignment;
-use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::ids::{OperatorId, ProviderId, RecipientId, SedeId};
 use crate::domain::recipient::Voucher;
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
@@ -15,7 +16,9 @@ use crate::error::AppError;
 /// What the rules need to know of a voucher.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct VoucherFacts {
-    pub id: i64,
+    /// The proof the follow-up queries and writes about this voucher take.
+    #[serde(rename = "id")]
+    pub voucher: ScopedVoucher,
     pub code: String,
     pub codice_fiscale: String,
     pub state: String,
@@ -23,8 +26,8 @@ pub struct VoucherFacts {
     pub programme_start: Option<String>,
     pub programme_end: Option<String>,
     pub extended_until: Option<String>,
-    pub sede_id: Option<i64>,
-    pub tutor_id: Option<i64>,
+    pub sede_id: Option<SedeId>,
+    pub tutor_id: Option<OperatorId>,
     pub version: i64,
 }
 
@@ -41,7 +44,7 @@ pub fn current(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Re
             params![id.get(), provider],
             |r| {
                 Ok(VoucherFacts {
-                    id: r.get(0)?,
+                    voucher: ScopedVoucher::new(r.get(0)?, id),
                     code: r.get(1)?,
                     codice_fiscale: r.get(2)?,
                     state: r.get(3)?,
@@ -73,11 +76,11 @@ pub fn holder_of_code(conn: &Connection, code: &str) -> Result<Option<(Recipient
 /// Returns whether it started.
 pub fn start_programme(
     tx: &WriteTx<'_>,
-    voucher_id: i64,
+    voucher: &ScopedVoucher,
     start: &str,
     end: &str,
-    sede: Option<i64>,
-    tutor: Option<i64>,
+    sede: Option<SedeId>,
+    tutor: Option<OperatorId>,
     now: Timestamp,
 ) -> Result<bool, AppError> {
     let n = tx.conn().execute(
@@ -86,7 +89,7 @@ pub fn start_programme(
                 sede_id = coalesce(sede_id, ?4), tutor_id = coalesce(tutor_id, ?5),
                 updated_at = ?6, version = version + 1
          WHERE id = ?1 AND programme_start IS NULL AND state IN ('issued', 'signed')",
-        params![voucher_id, start, end, sede, tutor, now],
+        params![voucher.id(), start, end, sede, tutor, now],
     )?;
     Ok(n == 1)
 }
@@ -95,7 +98,7 @@ pub fn start_programme(
 /// the voucher changed since `version` was read.
 pub fn apply_outcome(
     tx: &WriteTx<'_>,
-    voucher_id: i64,
+    voucher: &ScopedVoucher,
     version: i64,
     state: &str,
     programme_end: Option<&str>,
@@ -106,7 +109,7 @@ pub fn apply_outcome(
         "UPDATE voucher SET state = ?3, programme_end = ?4, extended_until = ?5, updated_at = ?6,
                 version = version + 1
          WHERE id = ?1 AND version = ?2",
-        params![voucher_id, version, state, programme_end, extended_until, now],
+        params![voucher.id(), version, state, programme_end, extended_until, now],
     )?;
     Ok(n == 1)
 }

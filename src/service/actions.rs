@@ -7,7 +7,7 @@ use time::Date;
 use crate::access::{ProviderScope, RecipientScope};
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::identificativo::identificativo_politica;
-use crate::domain::ids::RecipientId;
+use crate::domain::ids::{ActionId, RecipientId};
 use crate::domain::policy_action::{ActionInput, Context, Window, check_in_window};
 use crate::domain::policy_event::{self, Dates};
 use crate::domain::text::{FieldErrors, add_months, iso, optional, parse_date};
@@ -15,6 +15,7 @@ use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::local_date;
 use crate::repo::actions::{self, NewAction, NewEvent, VoucherFacts};
+use crate::repo::scoped::ScopedVoucher;
 use crate::repo::{WriteTx, audit, codes};
 
 /// The sequence behind the 8 hex digits of the identificativo politica.
@@ -43,14 +44,14 @@ fn field(field: &str, message: impl Into<String>) -> AppError {
 /// The voucher an action goes under: the recipient's latest (a new action) or the action's own.
 enum Under {
     Latest(RecipientId),
-    Voucher(i64),
+    Voucher(ScopedVoucher),
 }
 
 fn open_voucher(tx: &WriteTx<'_>, scope: &RecipientScope, under: Under) -> Result<(VoucherFacts, Window), AppError> {
     let new_action = matches!(under, Under::Latest(_));
     let facts = match under {
         Under::Latest(recipient) => actions::voucher(tx.conn(), scope, recipient)?,
-        Under::Voucher(id) => actions::voucher_by_id(tx.conn(), scope, id)?,
+        Under::Voucher(voucher) => actions::voucher_facts(tx.conn(), &voucher)?,
     }
     .ok_or(AppError::NotFound)?;
     // A closed voucher takes no new actions; its open actions can still be closed (a person
@@ -65,7 +66,7 @@ fn open_voucher(tx: &WriteTx<'_>, scope: &RecipientScope, under: Under) -> Resul
 /// What was recorded.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Recorded {
-    pub id: i64,
+    pub id: ActionId,
     pub identificativo_politica: String,
     pub version: i64,
 }
@@ -94,11 +95,10 @@ pub fn record(
     let dettagli = a.dettagli.to_string();
     let (inizio, fine, data_evento) = (a.data_inizio.map(iso), a.data_fine.map(iso), iso(a.data_evento));
     let actor = scope.actor();
-    let id = actions::insert(
+    let action = actions::insert(
         tx,
         &NewAction {
-            recipient,
-            voucher_id: facts.voucher_id,
+            voucher: &facts.voucher,
             provider: facts.provider_id,
             tipo: a.tipo.code(),
             titolo_denominazione: &a.titolo_denominazione,
@@ -114,22 +114,23 @@ pub fn record(
             evento: a.evento,
             data_evento: &data_evento,
             dettagli: &dettagli,
-            created_by: actor.id.map(|i| i.get()),
+            created_by: actor.id,
             now,
         },
     )?;
     actions::insert_event(
         tx,
         &NewEvent {
-            policy_id: id,
+            action: &action,
             evento: a.evento,
             data_evento: &data_evento,
             note: "",
             at: now,
-            by_operator: actor.id.map(|i| i.get()),
+            by_operator: actor.id,
             by_label: &actor.cf,
         },
     )?;
+    let id = action.id();
     let detail = json!({
         "action": id,
         "identificativo_politica": identificativo,
@@ -160,12 +161,12 @@ pub fn add_event(
     tx: &WriteTx<'_>,
     now: Timestamp,
     scope: &ProviderScope,
-    action_id: i64,
+    action_id: ActionId,
     input: &EventInput,
 ) -> Result<i64, AppError> {
     let recipient_scope = RecipientScope::Provider(scope.clone());
     let action = actions::get(tx.conn(), &recipient_scope, action_id)?.ok_or(AppError::NotFound)?;
-    let (facts, window) = open_voucher(tx, &recipient_scope, Under::Voucher(action.voucher_id))?;
+    let (facts, window) = open_voucher(tx, &recipient_scope, Under::Voucher(action.scoped.voucher()))?;
 
     let mut e = FieldErrors::default();
     // Screens always send the version they showed; an API client may leave it out.
@@ -203,8 +204,16 @@ pub fn add_event(
     let (Some(after), Some(on)) = (after, on) else { return Err(AppError::Invalid(e.into_vec())) };
 
     let (inizio, fine, data_evento) = (after.inizio.map(iso), after.fine.map(iso), iso(on));
-    let applied =
-        actions::apply_event(tx, action.id, version, evento, &data_evento, inizio.as_deref(), fine.as_deref(), now)?;
+    let applied = actions::apply_event(
+        tx,
+        &action.scoped,
+        version,
+        evento,
+        &data_evento,
+        inizio.as_deref(),
+        fine.as_deref(),
+        now,
+    )?;
     if !applied {
         return Err(crate::repo::providers::stale());
     }
@@ -212,12 +221,12 @@ pub fn add_event(
     actions::insert_event(
         tx,
         &NewEvent {
-            policy_id: action.id,
+            action: &action.scoped,
             evento,
             data_evento: &data_evento,
             note: &note,
             at: now,
-            by_operator: actor.id.map(|i| i.get()),
+            by_operator: actor.id,
             by_label: &actor.cf,
         },
     )?;

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::access::AdminAuthority;
 use crate::domain::anomaly::{AnomalyConfig, Hit, RuleKind, Watch, WatchRow};
 use crate::domain::audit_event::{AuditEvent, Change};
-use crate::domain::ids::{OperatorId, ProviderId};
+use crate::domain::ids::{AnomalyId, OperatorId};
 use crate::domain::operator::DisableReason;
 use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
@@ -81,7 +81,12 @@ pub fn evaluate_new(
 
 /// Records the hits (new episodes only), applies `auto_suspend`, moves the cursor; one
 /// transaction. Returns the ids of the new anomalies.
-pub fn record(tx: &WriteTx<'_>, now: Timestamp, cfg: &AnomalyConfig, found: &Evaluation) -> Result<Vec<i64>, AppError> {
+pub fn record(
+    tx: &WriteTx<'_>,
+    now: Timestamp,
+    cfg: &AnomalyConfig,
+    found: &Evaluation,
+) -> Result<Vec<AnomalyId>, AppError> {
     let system = AdminAuthority::system();
     let mut new = Vec::new();
     for h in &found.hits {
@@ -94,28 +99,22 @@ pub fn record(tx: &WriteTx<'_>, now: Timestamp, cfg: &AnomalyConfig, found: &Eva
         audit::append(tx, now, system.actor(), &event)?;
         if cfg.rule(h.rule).auto_suspend
             && let Some(op) = h.actor_id
-            && let Some(row) = operators::row(tx.conn(), OperatorId::from_db(op))?
+            && let Ok(op) = OperatorId::try_from(op)
+            && let Some(row) = operators::row(tx.conn(), op)?
             && row.state == "active"
             && row.role == "operatore"
         {
             // The summary can be long (every IP a card was used from): the reason has a limit.
             let summary: String = h.summary.chars().take(300).collect();
             let reason = format!("sospensione automatica per anomalia n. {id}: {} ({summary})", h.rule.label());
-            let disabled = crate::service::operators::disable(
-                tx,
-                now,
-                &system,
-                OperatorId::from_db(op),
-                Some(DisableReason::Anomaly),
-                &reason,
-                None,
-            );
+            let disabled =
+                crate::service::operators::disable(tx, now, &system, op, Some(DisableReason::Anomaly), &reason, None);
             // A suspension that cannot be applied must not stop the watch: the anomaly stays
             // recorded (for the Region to act on) and the cursor moves on.
             match disabled {
                 Ok(_) => anomalies::set_auto_action(tx, id, "operatore disabilitato automaticamente")?,
                 Err(e) => {
-                    tracing::error!(anomaly = id, error = %e.log_line(), "automatic suspension failed");
+                    tracing::error!(anomaly = id.get(), error = %e.log_line(), "automatic suspension failed");
                     anomalies::set_auto_action(tx, id, "sospensione automatica NON riuscita: decidere a mano")?;
                 }
             }
@@ -141,7 +140,7 @@ fn conflict(message: &str) -> AppError {
 }
 
 /// The reason prefilled on the Region's buttons.
-pub fn default_reason(rule: &str, id: i64, summary: &str) -> String {
+pub fn default_reason(rule: &str, id: AnomalyId, summary: &str) -> String {
     let label = RuleKind::from_code(rule).map_or_else(|| rule.to_owned(), |k| k.label().to_owned());
     format!("Anomalia n. {id} ({label}): {summary}")
 }
@@ -152,7 +151,7 @@ pub fn decide(
     tx: &WriteTx<'_>,
     now: Timestamp,
     who: &AdminAuthority,
-    id: i64,
+    id: AnomalyId,
     decision: Decision,
     reason: &str,
 ) -> Result<(), AppError> {
@@ -170,20 +169,12 @@ pub fn decide(
     let (state, change) = match decision {
         Decision::SuspendOperator => {
             let op = a.actor_id.ok_or_else(|| conflict("l'anomalia non riguarda un operatore registrato"))?;
-            crate::service::operators::disable(
-                tx,
-                now,
-                who,
-                OperatorId::from_db(op),
-                Some(DisableReason::Anomaly),
-                reason,
-                None,
-            )?;
+            crate::service::operators::disable(tx, now, who, op, Some(DisableReason::Anomaly), reason, None)?;
             ("suspended", Change::AnomalySuspend)
         }
         Decision::SuspendProvider => {
             let p = a.provider_id.ok_or_else(|| conflict("l'anomalia non riguarda un soggetto accreditato"))?;
-            crate::service::providers::set_suspended(tx, now, who, ProviderId::from_db(p), true, reason)?;
+            crate::service::providers::set_suspended(tx, now, who, p, true, reason)?;
             ("suspended", Change::AnomalySuspend)
         }
         Decision::Archive => ("archived", Change::AnomalyArchive),

@@ -57,19 +57,19 @@ pub fn create(
     }
     let provider = scope.provider();
     let sede = match valid.sede {
-        Some(s) if !appointments::sede_usable(conn, provider, s.get())? => {
+        Some(s) if !appointments::sede_usable(conn, provider, s)? => {
             return Err(field("sede", "sede non del soggetto accreditato, o chiusa"));
         }
-        Some(s) => Some(s.get()),
+        Some(s) => Some(s),
         None => voucher.sede_id,
     };
     // The tutor named, else the person's tutor, else whoever fixes the meeting.
     let tutor = match valid.tutor {
-        Some(t) if !appointments::tutor_usable(conn, provider, t.get())? => {
+        Some(t) if !appointments::tutor_usable(conn, provider, t)? => {
             return Err(field("tutor", "il tutor deve essere un operatore attivo del soggetto accreditato"));
         }
-        Some(t) => Some(t.get()),
-        None => voucher.tutor_id.or(scope.actor().id.map(|id| id.get())),
+        Some(t) => Some(t),
+        None => voucher.tutor_id.or(scope.actor().id),
     };
     if appointments::slot_taken(conn, recipient, &valid.starts_at, None)? {
         return Err(duplicate(&valid.starts_at));
@@ -78,14 +78,13 @@ pub fn create(
         tx,
         now,
         &NewAppointment {
-            voucher_id: voucher.id,
-            recipient,
+            voucher: &voucher.voucher,
             provider,
             sede,
             tutor,
             starts_at: &valid.starts_at,
             kind: &valid.kind,
-            created_by: scope.actor().id.map_or(0, |id| id.get()),
+            created_by: scope.actor().id,
         },
     )?;
     let detail = json!({
@@ -140,7 +139,7 @@ pub fn record_outcome(
                 .into(),
         }]));
     }
-    if !appointments::set_outcome(tx, id, valid.version, valid.outcome.code(), &valid.note, now)? {
+    if !appointments::set_outcome(tx, &a.scoped, valid.version, valid.outcome.code(), &valid.note, now)? {
         return Err(providers::stale());
     }
     let mut programme_start = None;
@@ -149,7 +148,7 @@ pub fn record_outcome(
     {
         let (start, end) = programme_period(at.date());
         let (start, end) = (iso(start), iso(end));
-        if vouchers::start_programme(tx, a.voucher_id, &start, &end, a.sede_id, a.tutor_id, now)? {
+        if vouchers::start_programme(tx, &a.scoped.voucher(), &start, &end, a.sede_id, a.tutor_id, now)? {
             programme_start = Some(start);
         }
     }

@@ -7,6 +7,7 @@ use crate::access::AdminAuthority;
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::communication::ValidCommunication;
 use crate::domain::document::{DocumentKind, safe_file_name};
+use crate::domain::ids::OperatorId;
 use crate::domain::ids::{CommunicationId, ProviderId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
@@ -45,7 +46,7 @@ pub fn register(
             uploaded_by: who.operator_id(),
         },
     )?;
-    let id = communications::insert(tx, now, provider, c, doc, who.operator_id().unwrap_or(0))?;
+    let id = communications::insert(tx, now, provider, c, doc, who.operator_id().map_or(0, OperatorId::get))?;
     let detail = json!({
         "provider_id": provider,
         "received_on": c.received_on,

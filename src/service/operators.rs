@@ -171,7 +171,7 @@ pub fn vary(
         return Err(AppError::Invalid(e.into_vec()));
     }
     let before_row = existing(tx, id)?;
-    let provider = before_row.provider_id.map(ProviderId::from_db);
+    let provider = before_row.provider_id;
     check_communication(
         tx,
         v.communication,
@@ -251,7 +251,7 @@ pub fn disable(
             message: "è l'ultima utenza regionale attiva: abilitarne un'altra prima di disattivarla".into(),
         }));
     }
-    let provider = row.provider_id.map(ProviderId::from_db);
+    let provider = row.provider_id;
     check_communication(
         tx,
         communication,
@@ -289,7 +289,7 @@ pub fn reenable(
             field: "state".into(), message: "l'utenza è già attiva".into()
         }));
     }
-    let provider = row.provider_id.map(ProviderId::from_db);
+    let provider = row.provider_id;
     check_communication(
         tx,
         communication,

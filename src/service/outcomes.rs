@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::access::{ProviderScope, RecipientScope};
 use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::ids::OutcomeId;
 use crate::domain::ids::RecipientId;
 use crate::domain::outcome::{OutcomeKind, ProgrammeOutcomeDraft, check_chronology, next_state, shift_end};
 use crate::domain::recipient::VoucherState;
@@ -24,7 +25,7 @@ use crate::repo::{WriteTx, audit, providers, vouchers};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Recorded {
-    pub id: i64,
+    pub id: OutcomeId,
     pub state: &'static str,
     pub version: i64,
 }
@@ -47,7 +48,7 @@ pub fn record(
         .ok_or_else(|| AppError::unexpected(format!("voucher state {}", voucher.state)))?;
     let next = next_state(current, valid.kind, voucher.extended_until.is_some())
         .map_err(|reason| AppError::Invalid(vec![reason.on("esito")]))?;
-    let last = outcomes::last_event(conn, voucher.id)?;
+    let last = outcomes::last_event(conn, &voucher.voucher)?;
     let last_date = last.as_ref().and_then(|(_, d)| parse_date(d));
     check_chronology(valid.event_date, parse_date(&voucher.chosen_on), last_date)
         .map_err(|e| AppError::Invalid(vec![e]))?;
@@ -69,7 +70,7 @@ pub fn record(
         tx,
         now,
         &NewOutcome {
-            voucher_id: voucher.id,
+            voucher: &voucher.voucher,
             kind: valid.kind.code(),
             event_date: &event_date,
             employer_cf: &valid.employer_cf,
@@ -78,11 +79,18 @@ pub fn record(
             contract_months: valid.contract_months,
             resume_on: resume_on.as_deref(),
             note: &valid.note,
-            by_operator: scope.actor().id.map(|id| id.get()),
+            by_operator: scope.actor().id,
         },
     )?;
-    if !vouchers::apply_outcome(tx, voucher.id, voucher.version, next.code(), end.as_deref(), extended.as_deref(), now)?
-    {
+    if !vouchers::apply_outcome(
+        tx,
+        &voucher.voucher,
+        voucher.version,
+        next.code(),
+        end.as_deref(),
+        extended.as_deref(),
+        now,
+    )? {
         return Err(providers::stale());
     }
     let detail = json!({
@@ -112,7 +120,7 @@ pub struct Loaded {
 pub fn load(c: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<Loaded>, AppError> {
     let Some(r) = crate::repo::recipients::get(c, scope, id)? else { return Ok(None) };
     let Some(voucher) = vouchers::current(c, scope, id)? else { return Ok(None) };
-    let history = outcomes::history(c, voucher.id)?;
+    let history = outcomes::history(c, &voucher.voucher)?;
     let reportable = appointments::for_recipient(c, scope, id)?
         .into_iter()
         .filter(|a| a.outcome.as_deref().and_then(AppointmentOutcome::from_code).is_some_and(|o| o.reportable()))

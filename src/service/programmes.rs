@@ -38,7 +38,7 @@ pub fn save(
 ) -> Result<i64, AppError> {
     let recipient_scope = RecipientScope::Provider(scope.clone());
     let ctx = programmes::context(tx.conn(), &recipient_scope, recipient)?.ok_or(AppError::NotFound)?;
-    let current = programmes::latest_version(tx, ctx.voucher_id)?;
+    let current = programmes::latest_version(tx, &ctx.voucher)?;
     if current != expected {
         return Err(providers::stale());
     }
@@ -58,11 +58,11 @@ pub fn save(
     let pdf = programme_pdf::render(&header, fields);
     let sha = hex::encode(Sha256::digest(&pdf));
     let fields_json = serde_json::to_string(fields).map_err(AppError::internal)?;
-    let saved_by = scope.actor().id.map_or(0, |id| id.get());
+    let saved_by = scope.actor().id;
     programmes::insert(
         tx,
         &NewVersion {
-            voucher_id: ctx.voucher_id,
+            voucher: &ctx.voucher,
             version,
             fields: &fields_json,
             saved_at: now,

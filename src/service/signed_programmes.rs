@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::access::{ProviderScope, RecipientScope};
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::document::{DocumentKind, safe_file_name, sniff};
-use crate::domain::ids::RecipientId;
+use crate::domain::ids::{ActionId, DocumentId, RecipientId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::format_it;
@@ -149,7 +149,7 @@ fn report(up: &Inspected, recipient_cf: &str, operators: &[String], generated: &
 /// What was stored, for the screens and the API.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Stored {
-    pub id: i64,
+    pub id: DocumentId,
     pub sha256: String,
     pub kind: &'static str,
     pub size: usize,
@@ -163,7 +163,7 @@ pub fn store(
     now: Timestamp,
     scope: &ProviderScope,
     recipient: RecipientId,
-    policy: Option<i64>,
+    policy: Option<ActionId>,
     up: &Inspected,
 ) -> Result<Stored, AppError> {
     let recipient_scope = RecipientScope::Provider(scope.clone());
@@ -174,18 +174,17 @@ pub fn store(
             if action.recipient != recipient {
                 return Err(AppError::NotFound);
             }
-            actions::voucher_by_id(tx.conn(), &recipient_scope, action.voucher_id)?
+            actions::voucher_facts(tx.conn(), &action.scoped.voucher())?
         }
         None => actions::voucher(tx.conn(), &recipient_scope, recipient)?,
     }
     .ok_or(AppError::NotFound)?;
     let operators: Vec<String> =
         actions::operator_cfs(tx.conn(), facts.provider_id)?.into_iter().map(|(cf, _)| cf).collect();
-    let generated = signed_programmes::generated(tx, facts.voucher_id)?;
+    let generated = signed_programmes::generated(tx, &facts.voucher)?;
     let report = report(up, &facts.recipient_cf, &operators, &generated);
     let matches_version = report.pointer("/conformity/version").and_then(Value::as_i64);
     let actor = scope.actor();
-    let by = actor.id.map_or(0, |i| i.get());
     let file_name = safe_file_name(&format!("programma_firmato_{}", facts.voucher_code), up.kind);
     let document = insert_document(
         tx,
@@ -195,23 +194,22 @@ pub fn store(
             kind: up.kind,
             file_name: &file_name,
             content: &up.bytes,
-            uploaded_by: actor.id.map(|i| i.get()),
+            uploaded_by: actor.id,
         },
-    )?
-    .get();
+    )?;
     signed_programmes::insert(
         tx,
         &NewSignedProgramme {
-            voucher_id: facts.voucher_id,
-            document_id: document,
-            policy_id: policy,
+            voucher: &facts.voucher,
+            document,
+            action: policy,
             matches_version,
             signature: &report.to_string(),
             at: now,
-            by,
+            by: actor.id,
         },
     )?;
-    let signed = signed_programmes::mark_signed(tx, facts.voucher_id, now)?;
+    let signed = signed_programmes::mark_signed(tx, &facts.voucher, now)?;
     let detail = json!({
         "document": document, "sha256": up.sha256, "kind": up.kind.code(), "size": up.bytes.len(),
         "action": policy, "voucher": facts.voucher_code, "cf": facts.recipient_cf,

@@ -15,6 +15,7 @@ use serde_json::json;
 
 use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::ids::ActionId;
 use crate::domain::ids::RecipientId;
 use crate::domain::policy_action::{ActionInput, ActionType, DURATION_UNITS, DetailField, Kind, detail_fields};
 use crate::domain::policy_event;
@@ -382,7 +383,7 @@ async fn load(
     pool: &Arc<ReadPool>,
     who: &RecipientReader,
     id: RecipientId,
-    action: i64,
+    action: ActionId,
 ) -> Result<Option<Loaded>, AppError> {
     let scope = who.scope();
     pool.read(move |c| {
@@ -392,7 +393,7 @@ async fn load(
             return Ok(None);
         }
         Ok(Some(Loaded {
-            events: actions::events(c, a.id)?,
+            events: actions::events(c, &a.scoped)?,
             action: a,
             labels: codes::labels(c)?,
             recipient: format!("{} {}", r.cognome, r.nome),
@@ -420,7 +421,7 @@ fn action_page(site: &Site, who: &RecipientReader, id: RecipientId, l: &Loaded, 
 async fn show(
     who: RecipientReader,
     id: RecipientId,
-    action: i64,
+    action: ActionId,
     path: RequestPath,
     token: FormToken,
     pool: &State<Arc<ReadPool>>,
@@ -458,7 +459,7 @@ async fn post_event(
     who: Operatore,
     reader: RecipientReader,
     id: RecipientId,
-    action: i64,
+    action: ActionId,
     path: RequestPath,
     form: crate::web::forms::Checked<EventForm>,
     token: FormToken,

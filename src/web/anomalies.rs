@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::access::AccessControl;
 use crate::domain::anomaly::RuleKind;
 use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::ids::AnomalyId;
 use crate::error::AppError;
 use crate::infra::clock::format_it;
 use crate::repo::anomalies::{self, AnomalyRow, EvidenceRow};
@@ -132,7 +133,7 @@ struct DecisionForm {
 #[post("/regione/anomalie/<id>", data = "<form>")]
 async fn decide_form(
     who: Regione,
-    id: i64,
+    id: AnomalyId,
     form: crate::web::forms::Checked<DecisionForm>,
     writer: &State<Writer>,
     now: RequestTime,

@@ -4,6 +4,7 @@ use rocket::FromForm;
 
 use crate::access::AuditScope;
 use crate::domain::codice_fiscale::CodiceFiscale;
+use crate::domain::ids::ProviderId;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{Timestamp, local_date, local_date_start, local_day_of, local_day_start};
 use crate::repo::audit_search::{self, AuditFilter, RecipientKey};
@@ -46,7 +47,7 @@ impl Search {
         }
         Ok(AuditFilter {
             operator_cf: given(&self.operatore).map(|s| s.to_uppercase()),
-            provider: self.soggetto.filter(|p| *p > 0),
+            provider: self.soggetto.and_then(|p| ProviderId::try_from(p).ok()),
             recipient,
             action: given(&self.azione),
             outcome,

@@ -9,6 +9,7 @@ use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
 
 use crate::access::AccessControl;
+use crate::domain::ids::DocumentId;
 use crate::domain::ids::RecipientId;
 use crate::error::{AppError, FieldError};
 use crate::repo::pool::ReadPool;
@@ -61,7 +62,7 @@ async fn upload(
 #[get("/documenti/<document>")]
 async fn download(
     who: RecipientReader,
-    document: i64,
+    document: DocumentId,
     path: RequestPath,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,

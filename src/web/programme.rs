@@ -37,8 +37,8 @@ async fn load(pool: &Arc<ReadPool>, who: &RecipientReader, id: RecipientId) -> R
     let scope = who.scope();
     pool.read(move |c| {
         let Some(ctx) = programmes::context(c, &scope, id)? else { return Ok(None) };
-        let versions = programmes::versions(c, ctx.voucher_id)?;
-        let uploads = crate::repo::signed_programmes::for_voucher(c, ctx.voucher_id)?;
+        let versions = programmes::versions(c, &ctx.voucher)?;
+        let uploads = crate::repo::signed_programmes::for_voucher(c, &ctx.voucher)?;
         Ok(Some(Loaded { ctx, versions, uploads }))
     })
     .await
@@ -278,7 +278,7 @@ async fn pdf(
     let found = pool
         .read(move |c| {
             let Some(ctx) = programmes::context(c, &scope, id)? else { return Ok(None) };
-            Ok(programmes::pdf(c, ctx.voucher_id, version)?.map(|p| (ctx, p)))
+            Ok(programmes::pdf(c, &ctx.voucher, version)?.map(|p| (ctx, p)))
         })
         .await?;
     let Some((ctx, (bytes, sha))) = found else {

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
+use crate::domain::ids::{OperatorId, SedeId};
 use crate::domain::ids::{ProviderId, RecipientId};
 use crate::domain::recipient::VoucherState;
 use crate::domain::text::italian_date;
@@ -83,9 +84,9 @@ async fn dashboard(
     who: RecipientReader,
     cerca: Option<String>,
     stato: Option<String>,
-    sede: Option<i64>,
-    tutor: Option<i64>,
-    soggetto: Option<i64>,
+    sede: Option<SedeId>,
+    tutor: Option<OperatorId>,
+    soggetto: Option<ProviderId>,
     ordine: Option<String>,
     pagina: Option<i64>,
     pool: &State<Arc<ReadPool>>,
@@ -96,9 +97,9 @@ async fn dashboard(
     let filter = DashboardFilter {
         q: cerca.unwrap_or_default(),
         state: stato.filter(|s| VoucherState::from_code(s).is_some()).unwrap_or_default(),
-        sede: sede.filter(|s| *s > 0),
-        tutor: tutor.filter(|t| *t > 0),
-        provider: soggetto.filter(|p| *p > 0).map(ProviderId::from_db),
+        sede,
+        tutor,
+        provider: soggetto,
         sort: ordine.unwrap_or_default(),
         next_after: crate::domain::appointment::local_stamp(crate::infra::clock::local_datetime(now.get())),
     };

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::access::{AccessControl, RecipientScope};
 use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::ids::DocumentId;
 use crate::error::AppError;
 use crate::repo::pool::ReadPool;
 use crate::repo::signed_programmes;
@@ -34,7 +35,7 @@ pub struct SignedUpload<'r> {
 /// One stored signed programme, for whoever may see the recipient; audited.
 pub async fn download_document(
     who: &RecipientReader,
-    document: i64,
+    document: DocumentId,
     path: &str,
     pool: &Arc<ReadPool>,
     access: &Arc<AccessControl>,

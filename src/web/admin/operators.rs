@@ -111,7 +111,7 @@ async fn list(
 
 #[derive(Debug, Clone, Default, FromForm)]
 struct EnableForm {
-    provider_id: Option<i64>,
+    provider_id: Option<ProviderId>,
     #[field(default = String::new())]
     codice_fiscale: String,
     #[field(default = String::new())]
@@ -124,7 +124,7 @@ struct EnableForm {
     role: String,
     #[field(default = String::new())]
     role_title: String,
-    communication_id: Option<i64>,
+    communication_id: Option<CommunicationId>,
 }
 
 struct Choices {
@@ -174,9 +174,9 @@ async fn new_form(
     pool: &State<Arc<ReadPool>>,
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let soggetto = soggetto.filter(|p| *p > 0).map(ProviderId::from_db);
+    let soggetto = soggetto.and_then(|v| ProviderId::try_from(v).ok());
     let ch = choices(pool, soggetto).await?;
-    let f = EnableForm { provider_id: soggetto.map(ProviderId::get), ..Default::default() };
+    let f = EnableForm { provider_id: soggetto, ..Default::default() };
     Ok(page(
         Some(site),
         "Abilita una persona",
@@ -220,7 +220,7 @@ async fn create(
         }
     };
     let errors = result.err().unwrap_or_default();
-    let ch = choices(pool, form.provider_id.filter(|p| *p > 0).map(ProviderId::from_db)).await?;
+    let ch = choices(pool, form.provider_id).await?;
     let status = if errors.iter().any(|e| e.field == "codice_fiscale" && e.message.contains("riassegnato")) {
         Status::Conflict
     } else {
@@ -267,7 +267,7 @@ async fn detail(
     let (o, history, certs, sedi, assigned, comms) = pool
         .read(move |c| {
             let o = operators::row(c, id)?.ok_or(AppError::NotFound)?;
-            let provider = o.provider_id.map(ProviderId::from_db);
+            let provider = o.provider_id;
             let sedi = match provider {
                 Some(p) => providers::sedi(c, p)?,
                 None => Vec::new(),
@@ -301,7 +301,7 @@ async fn detail(
             dl.facts {
                 dt { "Codice fiscale" } dd { code { (o.codice_fiscale) } }
                 dt { "Profilo" } dd { (role_label(&o.role)) }
-                @if let Some(p) = &o.provider_name { dt { "Soggetto accreditato" } dd { a href={ "/regione/soggetti/" (o.provider_id.unwrap_or(0)) } { (p) } } }
+                @if let Some(p) = &o.provider_name { dt { "Soggetto accreditato" } dd { a href={ "/regione/soggetti/" (o.provider_id.map_or(0, ProviderId::get)) } { (p) } } }
                 dt { "Ruolo ricoperto" } dd { (o.role_title) }
                 dt { "Email" } dd { (o.email) }
                 dt { "Stato" } dd { strong { (state_label(&o.state)) } }
@@ -412,11 +412,7 @@ struct VariationForm {
     #[field(default = String::new())]
     role_title: String,
     sedi: Vec<i64>,
-    communication_id: Option<i64>,
-}
-
-fn communication(id: Option<i64>) -> Option<CommunicationId> {
-    id.filter(|c| *c > 0).map(CommunicationId::from_db)
+    communication_id: Option<CommunicationId>,
 }
 
 #[post("/regione/operatori/<id>/variazione", data = "<form>")]
@@ -428,7 +424,7 @@ async fn vary(
     now: RequestTime,
 ) -> Result<Redirect, AppError> {
     let f = form.into_inner();
-    let sedi: Vec<SedeId> = f.sedi.iter().filter(|s| **s > 0).map(|s| SedeId::from_db(*s)).collect();
+    let sedi: Vec<SedeId> = f.sedi.iter().filter_map(|s| SedeId::try_from(*s).ok()).collect();
     let (now, authority) = (now.get(), who.scope.authority());
     writer
         .write(move |tx| {
@@ -437,7 +433,7 @@ async fn vary(
                 email: &f.email,
                 role_title: &f.role_title,
                 sedi: Some(&sedi),
-                communication: communication(f.communication_id),
+                communication: f.communication_id,
             };
             service::operators::vary(tx, now, &authority, id, &v)
         })
@@ -451,7 +447,7 @@ struct DisableForm {
     kind: String,
     #[field(default = String::new())]
     reason: String,
-    communication_id: Option<i64>,
+    communication_id: Option<CommunicationId>,
 }
 
 #[post("/regione/operatori/<id>/disabilita", data = "<form>")]
@@ -466,9 +462,7 @@ async fn disable(
     let (now, authority) = (now.get(), who.scope.authority());
     let kind = DisableReason::from_code(&f.kind);
     writer
-        .write(move |tx| {
-            service::operators::disable(tx, now, &authority, id, kind, &f.reason, communication(f.communication_id))
-        })
+        .write(move |tx| service::operators::disable(tx, now, &authority, id, kind, &f.reason, f.communication_id))
         .await?;
     Ok(Redirect::to(format!("/regione/operatori/{id}?esito=disabilitato")))
 }
@@ -477,7 +471,7 @@ async fn disable(
 struct EnableAgainForm {
     #[field(default = String::new())]
     reason: String,
-    communication_id: Option<i64>,
+    communication_id: Option<CommunicationId>,
 }
 
 #[post("/regione/operatori/<id>/riabilita", data = "<form>")]
@@ -491,9 +485,7 @@ async fn reenable(
     let f = form.into_inner();
     let (now, authority) = (now.get(), who.scope.authority());
     writer
-        .write(move |tx| {
-            service::operators::reenable(tx, now, &authority, id, &f.reason, communication(f.communication_id))
-        })
+        .write(move |tx| service::operators::reenable(tx, now, &authority, id, &f.reason, f.communication_id))
         .await?;
     Ok(Redirect::to(format!("/regione/operatori/{id}?esito=abilitato")))
 }

@@ -55,8 +55,8 @@ async fn agenda(
     let filter = AgendaFilter {
         from: iso(from),
         until: day_after(to),
-        sede: sede.filter(|s| *s > 0).map(SedeId::from_db),
-        tutor: tutor.filter(|t| *t > 0).map(OperatorId::from_db),
+        sede: sede.and_then(|v| SedeId::try_from(v).ok()),
+        tutor: tutor.and_then(|v| OperatorId::try_from(v).ok()),
     };
     let (scope, f) = (who.scope.clone(), filter.clone());
     let (rows, choices, labels) = pool

@@ -10,6 +10,8 @@ use rocket::{Route, State, get, post, routes};
 
 use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::ids::ActionId;
+use crate::domain::ids::DocumentId;
 use crate::domain::ids::RecipientId;
 use crate::domain::policy_action::ActionInput;
 use crate::error::AppError;
@@ -114,7 +116,7 @@ async fn list(
             let list = actions::for_recipient(c, &scope, id)?;
             let mut items = Vec::with_capacity(list.len());
             for a in list {
-                let events = actions::events(c, a.id)?;
+                let events = actions::events(c, &a.scoped)?;
                 let mut v = json!(a);
                 if let Some(map) = v.as_object_mut() {
                     map.insert("eventi".into(), json!(events));
@@ -134,7 +136,7 @@ async fn list(
 #[post("/actions/<action>/events", format = "json", data = "<body>")]
 async fn post_event(
     who: Operatore,
-    action: i64,
+    action: ActionId,
     path: RequestPath,
     body: Result<Json<EventInput>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
@@ -155,7 +157,7 @@ async fn post_event(
 #[post("/actions/<action>/documents", format = "multipart/form-data", data = "<form>", rank = 1)]
 async fn upload_multipart(
     who: Operatore,
-    action: i64,
+    action: ActionId,
     path: RequestPath,
     form: crate::web::forms::Checked<SignedUpload<'_>>,
     writer: &State<Writer>,
@@ -172,7 +174,7 @@ async fn upload_multipart(
 #[post("/actions/<action>/documents", data = "<body>", rank = 2)]
 async fn upload_raw(
     who: Operatore,
-    action: i64,
+    action: ActionId,
     path: RequestPath,
     body: rocket::Data<'_>,
     writer: &State<Writer>,
@@ -210,7 +212,7 @@ fn missing_file() -> AppError {
 #[allow(clippy::too_many_arguments)]
 async fn store_for_action(
     who: &Operatore,
-    action: i64,
+    action: ActionId,
     path: &str,
     upload: Inspected,
     writer: &Writer,
@@ -242,7 +244,7 @@ async fn store_for_action(
 #[get("/documents/<document>")]
 async fn document(
     who: RecipientReader,
-    document: i64,
+    document: DocumentId,
     path: RequestPath,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,

@@ -73,7 +73,7 @@ struct Reason {
     #[serde(default)]
     kind: String,
     #[serde(default)]
-    communication_id: Option<i64>,
+    communication_id: Option<CommunicationId>,
 }
 
 async fn provider_status(
@@ -160,7 +160,7 @@ async fn disable_operator(
     let r = body(reason)?;
     let (now, authority) = (now.get(), who.scope.authority());
     let kind = DisableReason::from_code(&r.kind);
-    let comm = r.communication_id.filter(|c| *c > 0).map(CommunicationId::from_db);
+    let comm = r.communication_id;
     writer.write(move |tx| service::operators::disable(tx, now, &authority, id, kind, &r.reason, comm)).await?;
     let o = pool.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok(Json(json!(o)))
@@ -177,7 +177,7 @@ async fn enable_operator(
 ) -> Result<Json<Value>, AppError> {
     let r = body(reason)?;
     let (now, authority) = (now.get(), who.scope.authority());
-    let comm = r.communication_id.filter(|c| *c > 0).map(CommunicationId::from_db);
+    let comm = r.communication_id;
     writer.write(move |tx| service::operators::reenable(tx, now, &authority, id, &r.reason, comm)).await?;
     let o = pool.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok(Json(json!(o)))

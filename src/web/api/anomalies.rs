@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::body::body;
 use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::ids::AnomalyId;
 use crate::error::AppError;
 use crate::infra::clock::Timestamp;
 use crate::repo::anomalies;
@@ -47,7 +48,7 @@ struct Archive {
 
 async fn apply(
     who: Regione,
-    id: i64,
+    id: AnomalyId,
     decision: Decision,
     reason: String,
     writer: &Writer,
@@ -63,7 +64,7 @@ async fn apply(
 #[post("/anomalies/<id>/suspend", format = "json", data = "<req>")]
 async fn suspend(
     who: Regione,
-    id: i64,
+    id: AnomalyId,
     req: Result<Json<Suspend>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
     pool: &State<Arc<ReadPool>>,
@@ -86,7 +87,7 @@ async fn suspend(
 #[post("/anomalies/<id>/archive", format = "json", data = "<req>")]
 async fn archive(
     who: Regione,
-    id: i64,
+    id: AnomalyId,
     req: Result<Json<Archive>, rocket::serde::json::Error<'_>>,
     writer: &State<Writer>,
     pool: &State<Arc<ReadPool>>,

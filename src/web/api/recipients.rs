@@ -112,7 +112,7 @@ async fn programme(
     let found = pool
         .read(move |c| {
             let Some(ctx) = programmes::context(c, &scope, id)? else { return Ok(None) };
-            let versions = programmes::versions(c, ctx.voucher_id)?;
+            let versions = programmes::versions(c, &ctx.voucher)?;
             Ok(Some((ctx, versions)))
         })
         .await?;

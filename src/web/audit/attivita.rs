@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
+use crate::domain::ids::ProviderId;
 use crate::error::AppError;
 use crate::repo::audit_search::{self, ActivityLine};
 use crate::repo::pool::ReadPool;
@@ -57,7 +58,7 @@ async fn report(
     let lines = load(pool, &who, &mese).await?;
     audit_view(access, who.scope.actor(), View::ActivityReport, None, json!({ "mese": mese, "rows": lines.len() }))
         .await?;
-    let mut providers: Vec<(Option<i64>, String)> = Vec::new();
+    let mut providers: Vec<(Option<ProviderId>, String)> = Vec::new();
     for l in &lines {
         let key = (l.provider_id, l.provider_name.clone().unwrap_or_else(|| "Regione e personale interno".into()));
         if !providers.contains(&key) {
