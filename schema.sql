@@ -386,6 +386,30 @@ CREATE INDEX audit_log_action ON audit_log(action);
 -- Attività periodica: one month of rows by time, without visiting the table.
 CREATE INDEX audit_log_month ON audit_log(ts, provider_id, actor_id, action, outcome);
 
+-- Version 4: the people each audit row concerns (src/repo/migrations/0004_audit_subjects.sql),
+-- written in the same transaction as the row, for the data-subject report and the registro.
+CREATE TABLE audit_subject (
+    cf   TEXT NOT NULL,                           -- the person's codice fiscale
+    seq  INTEGER NOT NULL,                        -- audit_log.seq
+    PRIMARY KEY (cf, seq)
+) STRICT, WITHOUT ROWID;
+-- A person shown in a list: the first list of each day and viewer that showed them.
+CREATE TABLE audit_list_subject (
+    recipient_id INTEGER NOT NULL,
+    day          INTEGER NOT NULL,                -- Italian local day, days since 1970-01-01
+    actor_id     INTEGER NOT NULL,
+    seq          INTEGER NOT NULL,                -- the first such list row that day
+    PRIMARY KEY (recipient_id, day, actor_id)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER audit_subject_no_update BEFORE UPDATE ON audit_subject
+BEGIN SELECT RAISE(ABORT, 'audit_subject is append-only'); END;
+CREATE TRIGGER audit_list_subject_no_update BEFORE UPDATE ON audit_list_subject
+BEGIN SELECT RAISE(ABORT, 'audit_list_subject is append-only'); END;
+-- Rows below `below_seq` are not indexed yet (a file upgraded to version 4); empty: all are.
+CREATE TABLE audit_subject_backfill (
+    below_seq INTEGER NOT NULL
+) STRICT;
+
 -- One row per hit of an anomaly rule; `evidence` is the JSON array of the audit seqs.
 CREATE TABLE anomaly (
     id          INTEGER PRIMARY KEY,

@@ -150,6 +150,7 @@ fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) ->
     let (aw_pool, aw_writer, aw_clock, aw_cfg) =
         (state.pool.clone(), state.writer.clone(), state.clock.clone(), config.anomalies.clone());
     let reloader = state.reloader.clone();
+    let bf_writer = state.writer.clone();
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
     let (cp_writer, cp_clock, cp_key, cp_file, cp_minutes) = (
         state.writer.clone(),
@@ -170,6 +171,7 @@ fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) ->
             crate::runtime::jobs::spawn_backups(backups, bk_clock);
             crate::runtime::status::spawn(health);
             crate::runtime::reload::spawn_on_sighup(reloader);
+            crate::runtime::jobs::spawn_subject_backfill(cw_pool.clone(), bf_writer);
             crate::runtime::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
             crate::runtime::jobs::spawn_anomaly_watch(aw_pool, aw_writer, aw_clock, aw_cfg);
             if let Some((crl, ca)) = crl {

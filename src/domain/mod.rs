@@ -4,6 +4,7 @@ pub mod anomaly;
 pub mod appointment;
 pub mod assignment;
 pub mod audit_event;
+pub mod audit_subjects;
 pub mod backup_schedule;
 pub mod cns;
 pub mod codice_fiscale;

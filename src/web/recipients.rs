@@ -56,7 +56,9 @@ async fn without_voucher(
 ) -> Result<Markup, AppError> {
     let (scope, page_no) = (who.scope(), pagina.unwrap_or(0).max(0));
     let (rows, total) = pool.read(move |c| recipients::without_voucher(c, &scope, page_no)).await?;
-    audit_view(access, &who, View::RecipientList, None, json!({ "without_voucher": true, "page": page_no })).await?;
+    let shown = rows.iter().map(|r| r.id.get()).collect();
+    let detail = json!({ "without_voucher": true, "page": page_no });
+    access.audit_list(who.scope().actor().clone(), View::RecipientList, None, detail, shown).await?;
     Ok(page(
         Some(site),
         "Persone senza assegno",
@@ -130,7 +132,9 @@ async fn dashboard(
         .await?;
     let (labels, rows, total, counts, sedi, tutors, all_providers) = data;
     let detail = json!({ "q": filter.q, "state": filter.state, "provider": filter.provider, "page": page_no, "rows": rows.len() });
-    audit_view(access, &who, View::RecipientList, scope_provider.map(|p| format!("provider:{p}")), detail).await?;
+    let object = scope_provider.map(|p| format!("provider:{p}"));
+    let shown = rows.iter().map(|r| r.id.get()).collect();
+    access.audit_list(who.scope().actor().clone(), View::RecipientList, object, detail, shown).await?;
     let today = datetime(clock.now_ms()).date();
     let states: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
         .chain(VoucherState::ALL.iter().map(|s| (s.code().to_owned(), state_label(&labels, s.code()))))

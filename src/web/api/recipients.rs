@@ -43,7 +43,8 @@ async fn list(
         pool.read(move |c| recipients::dashboard(c, &scope, &f, page_no)).await?;
     let detail = json!({ "q": filter.q, "state": filter.state, "page": page_no, "rows": rows.len(), "via": "api" });
     let object = who.scope().provider_filter().map(|p| format!("provider:{p}"));
-    access.audit(who.scope().actor().clone(), AuditEvent::View { view: View::RecipientList, object, detail }).await?;
+    let shown = rows.iter().map(|r| r.id.get()).collect();
+    access.audit_list(who.scope().actor().clone(), View::RecipientList, object, detail, shown).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {

@@ -17,7 +17,7 @@ use crate::service::chain_watch::ChainStatus;
 use crate::web::guards::Revisore;
 
 pub use attivita::month_range;
-pub use interessato::{accesses as subject_accesses, parse_cf as interessato_cf};
+pub use interessato::{ListGroup, accesses as subject_accesses, lists as subject_lists, parse_cf as interessato_cf};
 pub use registro::Search;
 
 use crate::web::download::{Attachment as Download, csv_download};
@@ -60,6 +60,8 @@ pub fn action_label(action: &str) -> &str {
         "access.login" => "accesso (primo del giorno)",
         "access.denied" => "tentativo respinto",
         "recipient.list" => "elenco / ricerca persone",
+        "agenda.view" => "agenda degli appuntamenti",
+        "agenda.report" => "segnalazioni al CPI",
         "recipient.view" => "scheda della persona",
         "sap.view" => "SAP della persona",
         "programme.view" => "programma di ricerca intensiva",
