@@ -358,7 +358,7 @@ fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Re
             email: &email,
             policies,
         };
-        let xml = crate::infra::sap_sample::sap_xml(&person, &format!("AA{:07}T", 1_711_600 + i), "2026-10-01");
+        let xml = crate::infra::sap_sample::sap_xml(&person, &format!("AA{:08}T", 1_711_600 + i), "2026-10-01");
         let report = service::imports::sap(tx, now, who, &format!("sap-{}.xml", cf), xml.as_bytes())?;
         if !report.refused.is_empty() {
             return Err(AppError::internal(format!("demo SAP refused: {:?}", report.refused)));

@@ -124,6 +124,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     let (aw_pool, aw_writer, aw_clock, aw_cfg) =
         (state.pool.clone(), state.writer.clone(), state.clock.clone(), config.anomalies.clone());
     let reloader = state.reloader.clone();
+    let (rm_pool, rm_writer, rm_clock) = (state.pool.clone(), state.writer.clone(), state.clock.clone());
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
     let (cp_writer, cp_clock, cp_key, cp_file, cp_minutes) = (
         state.writer.clone(),
@@ -146,6 +147,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             crate::reload::spawn_on_sighup(reloader);
             crate::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
             crate::jobs::spawn_anomaly_watch(aw_pool, aw_writer, aw_clock, aw_cfg);
+            crate::jobs::spawn_sap_remap(rm_pool, rm_writer, rm_clock);
             if let Some((crl, ca)) = crl {
                 crate::jobs::spawn_crl_reload(access, clock, crl, ca);
             }

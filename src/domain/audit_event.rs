@@ -87,6 +87,7 @@ pub enum Change {
     NoticeAcknowledge,
     AuditPrune,
     ConfigReload,
+    SapRemap,
 }
 
 impl Change {
@@ -124,6 +125,7 @@ impl Change {
             Change::NoticeAcknowledge => "notice.acknowledge",
             Change::AuditPrune => "audit.prune",
             Change::ConfigReload => "config.reload",
+            Change::SapRemap => "sap.remap",
         }
     }
 }

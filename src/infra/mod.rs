@@ -12,6 +12,7 @@ pub mod logging;
 pub mod pki;
 pub mod programme_pdf;
 pub mod sap_sample;
+pub mod sap_schema;
 pub mod sap_xml;
 pub mod signature;
 pub mod tls;

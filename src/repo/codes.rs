@@ -59,11 +59,11 @@ pub fn labels(conn: &Connection) -> Result<Labels, AppError> {
 pub struct Labels(HashMap<(String, String), String>);
 
 impl Labels {
-    /// "A06 — Colloqui ..."; an unknown code still shows, with its code.
+    /// "A06 — Colloqui ..."; an unknown code shows alone, never an error.
     pub fn show(&self, list: &str, code: &str) -> String {
         match self.0.get(&(list.to_owned(), code.to_owned())) {
             Some(label) => format!("{code} — {label}"),
-            None => format!("{code} (codice non in elenco)"),
+            None => code.to_owned(),
         }
     }
     /// The codes of one list, sorted.

@@ -264,6 +264,11 @@ pub struct PolicyRow {
     pub identificativo_politica: Option<String>,
     pub ultimo_evento: Option<String>,
     pub data_evento: Option<String>,
+    pub descrizione_evento: String,
+    pub indice_profiling: String,
+    pub identificativo_presa_in_carico: String,
+    /// SAP rows: the `PoliticheAttive.xsd` extras; provider actions: their type's fields.
+    pub dettagli: serde_json::Value,
 }
 
 /// What a scope may see of a recipient, as SQL over `?1` (recipient id) and `?2` (provider).
@@ -275,7 +280,8 @@ pub fn policies(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> R
     let mut stmt = conn.prepare(&format!(
         "SELECT pl.id, pl.origin, pl.tipo_attivita, pl.titolo_denominazione, pl.data_proposta, pl.data_inizio,
                 pl.data_fine, pl.durata, pl.tipologia_durata, pl.descrizione, pl.titolo_progetto,
-                pl.codice_ente_promotore, pl.identificativo_politica, pl.ultimo_evento, pl.data_evento
+                pl.codice_ente_promotore, pl.identificativo_politica, pl.ultimo_evento, pl.data_evento,
+                pl.descrizione_evento, pl.indice_profiling, pl.identificativo_presa_in_carico, pl.dettagli
          FROM policy pl WHERE pl.recipient_id = ?1 AND {current} AND {VISIBLE}
          ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC, pl.id DESC"
     ))?;
@@ -298,27 +304,37 @@ pub fn policies(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> R
                 identificativo_politica: r.get(12)?,
                 ultimo_evento: r.get(13)?,
                 data_evento: r.get(14)?,
+                descrizione_evento: r.get(15)?,
+                indice_profiling: r.get(16)?,
+                identificativo_presa_in_carico: r.get(17)?,
+                dettagli: serde_json::from_str(&r.get::<_, String>(18)?).unwrap_or_default(),
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
-/// The latest SAP of a recipient: (version, imported_at, sections JSON).
-pub fn latest_sap(
-    conn: &Connection,
-    scope: &RecipientScope,
-    id: RecipientId,
-) -> Result<Option<(i64, i64, String)>, AppError> {
+/// The latest stored SAP of a recipient.
+#[derive(Debug, Clone)]
+pub struct StoredSap {
+    pub version: i64,
+    pub imported_at: i64,
+    /// Sections 0-5 as typed JSON.
+    pub sections: String,
+    /// JSON array of what the file carried outside the schema.
+    pub findings: String,
+}
+
+pub fn latest_sap(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<StoredSap>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
         .query_row(
             &format!(
-                "SELECT version, imported_at, sections FROM sap_version WHERE recipient_id = ?1 AND {VISIBLE}
+                "SELECT version, imported_at, sections, findings FROM sap_version WHERE recipient_id = ?1 AND {VISIBLE}
                  ORDER BY version DESC LIMIT 1"
             ),
             params![id.get(), provider],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok(StoredSap { version: r.get(0)?, imported_at: r.get(1)?, sections: r.get(2)?, findings: r.get(3)? }),
         )
         .optional()?)
 }
@@ -502,13 +518,17 @@ pub struct NewSapVersion<'a> {
     pub original: &'a [u8],
     pub sha256: &'a str,
     pub sections: &'a str,
+    /// JSON array of the file's schema findings.
+    pub findings: &'a str,
+    /// The element mapping the sections were read with (`sap_schema::MAPPING`).
+    pub mapping: i64,
 }
 
 pub fn insert_sap_version(tx: &WriteTx<'_>, now: i64, s: &NewSapVersion<'_>) -> Result<i64, AppError> {
     tx.conn().execute(
         "INSERT INTO sap_version (recipient_id, version, sap_code, updated_on, imported_at, file_name, encoding, original,
-                                  sha256, sections)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                  sha256, sections, findings, mapping)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             s.recipient.get(),
             s.version,
@@ -519,7 +539,9 @@ pub fn insert_sap_version(tx: &WriteTx<'_>, now: i64, s: &NewSapVersion<'_>) -> 
             s.encoding,
             s.original,
             s.sha256,
-            s.sections
+            s.sections,
+            s.findings,
+            s.mapping
         ],
     )?;
     Ok(tx.conn().last_insert_rowid())
@@ -533,16 +555,28 @@ pub fn insert_sap_policy(
     sap_version: i64,
     p: &crate::domain::sap::PoliticaAttiva,
 ) -> Result<(), AppError> {
-    let (evento, data_evento) = match &p.ultimo_evento {
-        Some(e) => (e.evento.clone(), e.data_evento.clone()),
-        None => (None, None),
+    let (evento, data_evento, descrizione_evento) = match &p.ultimo_evento {
+        Some(e) => (e.evento.clone(), e.data_evento.clone(), e.descrizione.clone().unwrap_or_default()),
+        None => (None, None, String::new()),
     };
+    // The companion layout's extras (never sent on) ride in `dettagli`.
+    let mut extras = serde_json::Map::new();
+    for (key, value) in [
+        ("descrizione_azione_sil", &p.descrizione_azione_sil),
+        ("esito_azione_sil", &p.esito_azione_sil),
+        ("data_stimata", &p.data_stimata),
+    ] {
+        if let Some(v) = value {
+            extras.insert(key.into(), v.clone().into());
+        }
+    }
     tx.conn().execute(
         "INSERT INTO policy (recipient_id, origin, sap_version_id, tipo_attivita, titolo_denominazione, data_proposta,
                              data_inizio, data_fine, durata, tipologia_durata, descrizione, titolo_progetto,
                              codice_ente_promotore, identificativo_politica, indice_profiling,
-                             identificativo_presa_in_carico, ultimo_evento, data_evento, created_at, updated_at)
-         VALUES (?1, 'sap', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+                             identificativo_presa_in_carico, ultimo_evento, data_evento, created_at, updated_at,
+                             descrizione_evento, dettagli)
+         VALUES (?1, 'sap', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)",
         params![
             recipient.get(),
             sap_version,
@@ -561,8 +595,73 @@ pub fn insert_sap_policy(
             p.identificativo_presa_in_carico.clone().unwrap_or_default(),
             evento,
             data_evento,
-            now
+            now,
+            descrizione_evento,
+            serde_json::Value::Object(extras).to_string()
         ],
+    )?;
+    Ok(())
+}
+
+// --- re-reading stored SAPs -------------------------------------------------------------
+
+/// A stored SAP version read with an older element mapping.
+#[derive(Debug, Clone)]
+pub struct StaleSap {
+    pub id: i64,
+    pub recipient: RecipientId,
+    pub imported_at: i64,
+    pub original: Vec<u8>,
+}
+
+/// The next `limit` versions (by id, after `after`) read with a mapping older than `mapping`.
+pub fn stale_saps(conn: &Connection, mapping: i64, after: i64, limit: usize) -> Result<Vec<StaleSap>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, recipient_id, imported_at, original FROM sap_version
+         WHERE mapping < ?1 AND id > ?2 ORDER BY mapping, id LIMIT ?3",
+    )?;
+    let rows = stmt
+        .query_map(params![mapping, after, limit as i64], |r| {
+            Ok(StaleSap {
+                id: r.get(0)?,
+                recipient: RecipientId::from_db(r.get(1)?),
+                imported_at: r.get(2)?,
+                original: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Whether any version is still read with a mapping older than `mapping`.
+pub fn any_stale_sap(conn: &Connection, mapping: i64) -> Result<bool, AppError> {
+    Ok(conn.query_row("SELECT EXISTS(SELECT 1 FROM sap_version WHERE mapping < ?1)", [mapping], |r| r.get(0))?)
+}
+
+/// Replaces a version's sections and findings (the original and the version number stay);
+/// false when another run already did it.
+pub fn remap_sap_version(
+    tx: &WriteTx<'_>,
+    id: i64,
+    sections: &str,
+    findings: &str,
+    mapping: i64,
+) -> Result<bool, AppError> {
+    let changed = tx.conn().execute(
+        "UPDATE sap_version SET sections = ?2, findings = ?3, mapping = ?4 WHERE id = ?1 AND mapping < ?4",
+        params![id, sections, findings, mapping],
+    )?;
+    if changed > 0 {
+        tx.conn().execute("DELETE FROM policy WHERE origin = 'sap' AND sap_version_id = ?1", [id])?;
+    }
+    Ok(changed > 0)
+}
+
+/// A stored version that no longer reads: its sections stay, the reason goes to its findings.
+pub fn mark_sap_unreadable(tx: &WriteTx<'_>, id: i64, findings: &str, mapping: i64) -> Result<(), AppError> {
+    tx.conn().execute(
+        "UPDATE sap_version SET findings = ?2, mapping = ?3 WHERE id = ?1 AND mapping < ?3",
+        params![id, findings, mapping],
     )?;
     Ok(())
 }

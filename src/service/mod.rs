@@ -18,4 +18,5 @@ pub mod operators;
 pub mod outcomes;
 pub mod programmes;
 pub mod providers;
+pub mod sap_remap;
 pub mod signed_programmes;

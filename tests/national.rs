@@ -1,0 +1,254 @@
+//! The national formats over real TLS: SAP files written to the national schema (revision
+//! 009, and the 008 layout) imported through the API and the import screen, every element shown
+//! on the SAP page and in the API, and what a file carries outside the schema reported.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use common::{Fixture, cf, client};
+use reqwest::blocking::Client;
+use ricolloca::infra::pki::KeyKind;
+use serde_json::Value;
+
+const FIXTURES: &[&str] = &["straniero-completa.xml", "esperienze.xml", "eventi.xml", "minima.xml", "rev008.xml"];
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sap").join(name)).unwrap()
+}
+
+struct World {
+    f: Fixture,
+    server: common::Server,
+    region: Client,
+}
+
+fn world() -> World {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    f.add_provider("Lavoro Futuro", "06363391001", "ACC-A");
+    let region_cf = cf("BNCMRA80A41D612");
+    f.add_operator(&region_cf, "regione", None);
+    let server = f.start();
+    let region = client(&f, Some(&f.card(&region_cf)));
+    World { f, server, region }
+}
+
+impl World {
+    fn import(&self, body: Vec<u8>) -> Value {
+        let res = self
+            .region
+            .post(self.server.url("/api/v1/import/sap"))
+            .header("Content-Type", "application/xml")
+            .body(body)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().unwrap()
+    }
+    fn id_of(&self, cf: &str) -> i64 {
+        self.f.db().query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).unwrap()
+    }
+    fn page(&self, path: &str) -> String {
+        let res = self.region.get(self.server.url(path)).send().unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        res.text().unwrap()
+    }
+}
+
+/// How a stored value appears on the page: dates in the Italian form, SI/NO in words, the
+/// rest as text (escaped as maud escapes it).
+fn shown(v: &str) -> String {
+    let v = if v.len() == 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-' {
+        format!("{}/{}/{}", &v[8..10], &v[5..7], &v[..4])
+    } else {
+        match v {
+            "SI" => "sì".into(),
+            "NO" => "no".into(),
+            other => other.to_owned(),
+        }
+    };
+    v.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Every string and number in a JSON value, with its JSON path.
+fn leaves(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => map.iter().for_each(|(k, v)| leaves(v, &format!("{at}.{k}"), out)),
+        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| leaves(v, &format!("{at}[{i}]"), out)),
+        Value::String(s) if !s.is_empty() => out.push((at.to_owned(), s.clone())),
+        Value::Number(n) => out.push((at.to_owned(), n.to_string())),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_element_of_files_written_to_the_schema_is_read_and_shown() {
+    let w = world();
+    for name in FIXTURES {
+        let bytes = fixture(name);
+        let parsed = ricolloca::infra::sap_xml::parse(&bytes).unwrap();
+        let report = w.import(bytes);
+        assert_eq!(report["imported"], 1, "{name}: {report}");
+        assert_eq!(report["findings"], Value::Array(Vec::new()), "{name}: {report}");
+        let id = w.id_of(parsed.codice_fiscale.as_str());
+        let html = w.page(&format!("/destinatari/{id}/sap"));
+        assert!(!html.contains("non riconosciuti"), "{name}: no flag for a conforming file");
+
+        // Each element's value is on the page, sections 0-6 alike.
+        let mut values = Vec::new();
+        leaves(&serde_json::to_value(&parsed.sap).unwrap(), "sap", &mut values);
+        assert!(values.len() > 10, "{name}");
+        for (path, value) in &values {
+            assert!(html.contains(&shown(value)), "{name}: {path} = {value:?} not on the SAP page");
+        }
+
+        // The API gives the same typed sections, section VI beside them.
+        let detail: Value =
+            w.region.get(w.server.url(&format!("/api/v1/recipients/{id}"))).send().unwrap().json().unwrap();
+        let sap = &detail["sap"];
+        assert_eq!(sap["findings"], Value::Array(Vec::new()));
+        assert_eq!(sap["sections"]["section1"], serde_json::to_value(&parsed.sap.dati_anagrafici).unwrap(), "{name}");
+        assert_eq!(sap["sections"]["section5"], serde_json::to_value(&parsed.sap.informazioni_curriculari).unwrap());
+        assert_eq!(sap["sections"]["section6"].as_array().unwrap().len(), parsed.sap.politiche_attive.len(), "{name}");
+    }
+
+    // Labels in Italian, the permit of the foreign worker, the flags of an experience.
+    let id = w.id_of("HSSMHM88M12Z330T");
+    let html = w.page(&format!("/destinatari/{id}/sap"));
+    for label in [
+        "Cittadino straniero: titolo di soggiorno",
+        "Valido fino al",
+        "Lavoro stagionale",
+        "Azienda utilizzatrice",
+        "Ente di formazione",
+        "Anno di conseguimento",
+        "Descrizione dell&#39;ultimo evento",
+        "Identificativo della presa in carico",
+    ] {
+        assert!(html.contains(label) || html.contains(&label.replace("&#39;", "'")), "{label}");
+    }
+    // Every event code of section VI, with its label.
+    let id = w.id_of("FRRSLV92R55E715J");
+    let html = w.page(&format!("/destinatari/{id}/sap"));
+    assert!(html.contains("15 — Esclusione") && html.contains("01 — Proposta"));
+}
+
+#[test]
+fn an_unknown_element_and_a_too_long_value_are_reported_never_refused() {
+    let w = world();
+    let long = "x".repeat(300);
+    let doc = String::from_utf8(fixture("straniero-completa.xml"))
+        .unwrap()
+        .replace("</datipersonali>", "<statocivile>1</statocivile></datipersonali>")
+        .replace(
+            "<descrizione>Tirocinio presso Logistica Tirrena S.r.l., magazzino</descrizione>",
+            &format!("<descrizione>{long}</descrizione>"),
+        );
+    let report = w.import(doc.clone().into_bytes());
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(report["refused"], Value::Array(Vec::new()));
+    let findings: Vec<(String, i64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_owned(), f["count"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            ("/lavoratore/datianagrafici/datipersonali/statocivile".to_owned(), 1),
+            ("/lavoratore/politiche_attive_lst/politiche_attive/descrizione".to_owned(), 1),
+        ]
+    );
+    // The SAP page says so, with the paths; the API carries them with the version.
+    let id = w.id_of("HSSMHM88M12Z330T");
+    let html = w.page(&format!("/destinatari/{id}/sap"));
+    assert!(html.contains("conteneva dati non riconosciuti"), "{html}");
+    assert!(html.contains("/lavoratore/datianagrafici/datipersonali/statocivile"));
+    assert!(html.contains(&long), "the long value is kept whole");
+    let detail: Value = w.region.get(w.server.url(&format!("/api/v1/recipients/{id}"))).send().unwrap().json().unwrap();
+    assert_eq!(detail["sap"]["findings"].as_array().unwrap().len(), 2);
+
+    // The import screen shows the same report.
+    let screen = w.page("/regione/importazioni");
+    let at = screen.find("name=\"_token\" value=\"").unwrap();
+    let token: String = screen[at + 21..].chars().take_while(|c| *c != '"').collect();
+    let form = reqwest::blocking::multipart::Form::new().text("_token", token).part(
+        "files",
+        reqwest::blocking::multipart::Part::bytes(doc.replace("2026-09-14", "2026-09-15").into_bytes())
+            .file_name("straniero.xml")
+            .mime_str("application/xml")
+            .unwrap(),
+    );
+    let res = w.region.post(w.server.url("/regione/importazioni/sap")).multipart(form).send().unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().unwrap();
+    assert!(html.contains("1</strong> aggiornati"), "{html}");
+    assert!(html.contains("/lavoratore/datianagrafici/datipersonali/statocivile") && html.contains("straniero.xml"));
+
+    // The command line prints the same JSON report.
+    let path = w.f.path().join("straniero.xml");
+    std::fs::write(&path, doc.replace("2026-09-14", "2026-09-16")).unwrap();
+    let out = w.f.cli_ok(&["import", "sap", path.to_str().unwrap()]);
+    let cli: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(cli["updated"], 1);
+    assert_eq!(cli["findings"].as_array().unwrap().len(), 2, "{cli}");
+}
+
+#[test]
+fn stored_saps_are_read_again_with_the_new_mapping_and_one_audit_row() {
+    let w = world();
+    for name in ["straniero-completa.xml", "eventi.xml"] {
+        assert_eq!(w.import(fixture(name))["imported"], 1);
+    }
+    let expected: Vec<(String, i64)> = w
+        .f
+        .db()
+        .prepare("SELECT sections, (SELECT count(*) FROM policy p WHERE p.sap_version_id = v.id) FROM sap_version v ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut w = w;
+    w.server.stop();
+    // As an older version left them: its own sections, no policy of the new fields.
+    let db = w.f.db();
+    db.execute_batch(
+        "UPDATE sap_version SET mapping = 0, sections = '{\"section0\":{}}', findings = '[]';
+         DELETE FROM policy WHERE origin = 'sap';",
+    )
+    .unwrap();
+    drop(db);
+    let before = w.f.audit_rows();
+    w.server = w.f.start();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let left: i64 =
+            w.f.db().query_row("SELECT count(*) FROM sap_version WHERE mapping < 1", [], |r| r.get(0)).unwrap();
+        if left == 0 && w.f.audit_count("sap.remap") == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the re-read did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let after: Vec<(String, i64)> = w
+        .f
+        .db()
+        .prepare("SELECT sections, (SELECT count(*) FROM policy p WHERE p.sap_version_id = v.id) FROM sap_version v ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(after, expected, "same sections and section VI as a fresh import, no new version");
+    let (action, _, detail) = w.f.last_audit();
+    assert_eq!(action, "sap.remap");
+    assert_eq!(detail["versions"], 2);
+    assert_eq!(w.f.audit_rows(), before + 1, "one row, nothing else");
+    // A second start finds nothing to do.
+    w.server.stop();
+    w.server = w.f.start();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(w.f.audit_count("sap.remap"), 1);
+}
