@@ -80,7 +80,9 @@ enum Command {
         passphrase_file: Option<PathBuf>,
     },
     /// Replace the data file with a backup (server stopped): verifies everything first, moves
-    /// the current file aside under a timestamped name, never deletes it.
+    /// the current file aside under a timestamped name, never deletes it. Says where the
+    /// identificativo politica sequence stands: the file outside the data file
+    /// (identificativo.high_water) is never restored, so no number is issued twice.
     Restore {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
@@ -422,6 +424,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 println!("spostato da parte (non cancellato): {}", p.display());
             }
             println!("ripristinato in {}; ora si può avviare il servizio", done.data.display());
+            println!("{}", ricolloca::cli::identificativo_after_restore(&config)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { config } => {

@@ -88,6 +88,7 @@ pub enum Change {
     AuditPrune,
     ConfigReload,
     SapRemap,
+    IdentificativoResync,
 }
 
 impl Change {
@@ -126,6 +127,7 @@ impl Change {
             Change::AuditPrune => "audit.prune",
             Change::ConfigReload => "config.reload",
             Change::SapRemap => "sap.remap",
+            Change::IdentificativoResync => "identificativo.resync",
         }
     }
 }

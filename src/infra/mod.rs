@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod clock;
 pub mod crl;
 pub mod encryption;
+pub mod high_water;
 pub mod idol_feed;
 pub mod instance_lock;
 pub mod logging;

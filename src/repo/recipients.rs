@@ -665,3 +665,39 @@ pub fn mark_sap_unreadable(tx: &WriteTx<'_>, id: i64, findings: &str, mapping: i
     )?;
     Ok(())
 }
+
+/// What a new action takes from the person's latest SAP: the profiling coefficient (when it is
+/// a decimal, as the schema wants it) and the most recent presa in carico of section VI.
+#[derive(Debug, Clone, Default)]
+pub struct SapFacts {
+    pub indice_profiling: String,
+    pub presa_in_carico: String,
+}
+
+pub fn latest_sap_facts(conn: &Connection, recipient: RecipientId) -> Result<SapFacts, AppError> {
+    let latest: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, sections FROM sap_version WHERE recipient_id = ?1 ORDER BY version DESC LIMIT 1",
+            [recipient.get()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((version, sections)) = latest else { return Ok(SapFacts::default()) };
+    let sections: serde_json::Value = serde_json::from_str(&sections).unwrap_or_default();
+    let indice_profiling = sections
+        .pointer("/section2/stato_in_anagrafe/indice_profiling")
+        .and_then(|v| v.as_str())
+        .filter(|v| crate::infra::sap_schema::is_decimal(v))
+        .unwrap_or_default()
+        .to_owned();
+    let presa_in_carico: Option<String> = conn
+        .query_row(
+            "SELECT identificativo_presa_in_carico FROM policy
+             WHERE origin = 'sap' AND sap_version_id = ?1 AND identificativo_presa_in_carico <> ''
+             ORDER BY data_proposta DESC, id DESC LIMIT 1",
+            [version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(SapFacts { indice_profiling, presa_in_carico: presa_in_carico.unwrap_or_default() })
+}

@@ -26,6 +26,7 @@ use crate::repo::codes::{self, Labels};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::actions::{EventInput, add_event, record};
+use crate::service::identificativo::Issuer;
 use crate::service::signed_programmes::store;
 use crate::web::Site;
 use crate::web::documents::{file_field, inspect_upload};
@@ -245,19 +246,20 @@ async fn create(
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
+    issuer: &State<Arc<Issuer>>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let input = form.input();
     let errors = match inspect_upload(form.file.as_ref(), site.upload_max).await {
         Err(e) => field_errors(e)?,
         Ok(upload) => {
-            let (clock, scope, system, input) =
-                (clock.inner().clone(), who.scope.clone(), site.system_code.clone(), input.clone());
+            let (clock, scope, issuer, input) =
+                (clock.inner().clone(), who.scope.clone(), issuer.inner().clone(), input.clone());
             // The action and its signed programme are stored together, or neither. The time is
             // taken under the write lock (the IDOL feed relies on it, see idol_export).
             let written = writer
                 .write(move |tx| {
                     let now = clock.now_ms();
-                    let done = record(tx, now, &scope, &system, id, &input)?;
+                    let done = record(tx, now, &scope, &issuer, id, &input)?;
                     if let Some(up) = &upload {
                         store(tx, now, &scope, id, Some(done.id), up)?;
                     }

@@ -59,6 +59,8 @@ pub struct AppState {
     pub chain_watch: Arc<crate::service::chain_watch::ChainWatch>,
     pub notice: Arc<crate::service::notice::Notice>,
     pub reloader: Arc<crate::runtime::reload::Reloader>,
+    /// Issues the identificativo politica's sequence numbers.
+    pub issuer: Arc<crate::service::identificativo::Issuer>,
 }
 
 /// The application without its listener: routes, guards, fairings, catchers, state.
@@ -75,6 +77,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.pool.clone())
         .manage(state.writer.clone())
         .manage(state.clock.clone())
+        .manage(state.issuer.clone())
         .manage(FormSecret(state.form_secret.clone()))
         .manage(state.agenda)
         .manage(state.backups.clone())
