@@ -121,11 +121,21 @@ pub struct IdolSection {
     /// requires one; default "01", regional/provincial active-policy project).
     #[serde(default)]
     pub titolo_progetto: Option<String>,
+    /// `datiinvio/tipovariazione` of the documents sent (national table "tipo variazione";
+    /// default "02", to be confirmed by the Region).
+    #[serde(default)]
+    pub tipo_variazione: Option<String>,
 }
 
 impl IdolSection {
     pub fn titolo_progetto(&self) -> String {
         self.titolo_progetto.clone().unwrap_or_else(|| "01".into())
+    }
+    pub fn settings(&self) -> crate::service::idol_export::FeedSettings {
+        crate::service::idol_export::FeedSettings {
+            tipo_variazione: self.tipo_variazione.clone().unwrap_or_else(|| "02".into()),
+            titolo_progetto: self.titolo_progetto(),
+        }
     }
 }
 
@@ -326,6 +336,10 @@ impl Config {
         let project = self.idol.titolo_progetto();
         if project.is_empty() || project.chars().count() > 2 || project.chars().any(char::is_control) {
             return Err(StartupError::key("idol.titolo_progetto", "deve avere 1 o 2 caratteri (es. \"01\")"));
+        }
+        let variazione = self.idol.settings().tipo_variazione;
+        if variazione.is_empty() || variazione.chars().count() > 2 || variazione.chars().any(char::is_control) {
+            return Err(StartupError::key("idol.tipo_variazione", "deve avere 1 o 2 caratteri (es. \"02\")"));
         }
         let (start, end) = self.identificativo_range();
         if start == 0 || start > end {

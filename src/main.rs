@@ -139,7 +139,9 @@ enum Command {
 #[derive(Subcommand)]
 enum ExportCommand {
     /// The feed to IDOL: section-6 records and programme outcomes created or changed since
-    /// DATE (default: where the previous export ended), as one zip (XML, CSV, manifest).
+    /// DATE (default: where the previous export ended), as one zip: one <lavoratore> document
+    /// per worker in the national SAP layout (revision 009), CSV of the records, outcomes CSV,
+    /// manifest. Workers whose SAP lacks what the schema requires are listed, not sent.
     Idol {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
@@ -332,8 +334,8 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { command: ExportCommand::Idol { config, since, out } } => {
-            let data = data_path(config.as_deref())?;
-            let e = cli::export_idol(&data, clock().as_ref(), since.as_deref(), &out)?;
+            let config = Config::load(config.as_deref())?;
+            let e = cli::export_idol(&config.data, clock().as_ref(), since.as_deref(), &out, &config.idol.settings())?;
             println!(
                 "{}: {} lavoratori, {} politiche, {} esiti (dal {} al {}), sha256 {}",
                 out.display(),
@@ -344,6 +346,9 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 ricolloca::infra::clock::format_it(e.until),
                 e.sha256
             );
+            for n in &e.not_exportable {
+                println!("non esportabile {}: {}", n.codice_fiscale, n.motivi.join("; "));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { command: ImportCommand::Codes { config, file } } => {

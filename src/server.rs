@@ -90,6 +90,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         )?),
         reloader,
         issuer,
+        feed: Arc::new(config.idol.settings()),
     })
 }
 
