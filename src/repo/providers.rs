@@ -269,3 +269,17 @@ pub fn update_sede(tx: &WriteTx<'_>, id: SedeId, s: &ValidSede) -> Result<(), Ap
     )?;
     Ok(())
 }
+
+/// The providers an assignment's `ente` names, by partita IVA / codice fiscale or accreditation
+/// code. Spreadsheets drop a partita IVA's leading zero: ten digits are read as eleven.
+/// More than one match means the value is ambiguous and the row must be refused.
+pub fn providers_for_ente(conn: &Connection, ente: &str) -> Result<Vec<ProviderId>, AppError> {
+    let mut key = ente.trim().to_uppercase();
+    if key.len() == 10 && key.bytes().all(|b| b.is_ascii_digit()) {
+        key.insert(0, '0');
+    }
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM provider WHERE codice_fiscale = ?1 OR accreditation_code = ?1")?;
+    let rows = stmt.query_map([key], |r| Ok(ProviderId::from_db(r.get(0)?)))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

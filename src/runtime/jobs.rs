@@ -236,7 +236,7 @@ pub fn spawn_sap_remap(pool: Arc<crate::repo::pool::ReadPool>, writer: Writer, c
         loop {
             let mapping = crate::infra::sap_schema::MAPPING;
             let slice = match pool
-                .read(move |c| crate::repo::recipients::stale_saps(c, mapping, after, service::sap_remap::SLICE))
+                .read(move |c| crate::repo::saps::stale_saps(c, mapping, after, service::sap_remap::SLICE))
                 .await
             {
                 Ok(slice) => slice,

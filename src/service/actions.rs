@@ -101,7 +101,7 @@ pub fn record(
         a.titolo_progetto = issuer.project.clone();
     }
     // The person's profiling coefficient and presa in carico, from their latest SAP.
-    let from_sap = crate::repo::recipients::latest_sap_facts(tx.conn(), recipient)?;
+    let from_sap = crate::repo::saps::latest_sap_facts(tx.conn(), recipient)?;
 
     let sequence = issuer.next(tx)?;
     let data_proposta = iso(a.data_proposta);

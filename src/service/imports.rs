@@ -11,7 +11,7 @@ use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::sap::Sap;
 use crate::error::AppError;
 use crate::infra::sap_schema::{Finding, MAPPING};
-use crate::repo::{WriteTx, audit, recipients};
+use crate::repo::{WriteTx, audit, policies, providers, recipients, saps, vouchers};
 
 /// Sections 0-5 as stored in `sap_version.sections` (section 6 goes to `policy` rows).
 pub fn sections_json(sap: &Sap) -> String {
@@ -91,7 +91,7 @@ pub fn assignments(
     report.refused.extend(errors.iter().map(|e| refuse(e.line, &e.column, e.reason.clone())));
     let mut resolved = Vec::new();
     for (line, row) in &rows {
-        let provider = match recipients::providers_for_ente(tx.conn(), &row.ente)?.as_slice() {
+        let provider = match providers::providers_for_ente(tx.conn(), &row.ente)?.as_slice() {
             [p] => *p,
             [] => {
                 report.refused.push(refuse(
@@ -115,7 +115,7 @@ pub fn assignments(
         };
         // A voucher never moves silently to another person or provider: its programme and
         // history would follow it. Such a change is a case for the Region, not an import.
-        if let Some((owner, owner_provider)) = recipients::voucher_owner(tx.conn(), &row.voucher_code)? {
+        if let Some((owner, owner_provider)) = vouchers::voucher_owner(tx.conn(), &row.voucher_code)? {
             if owner != row.codice_fiscale.as_str() {
                 report.refused.push(refuse(
                     *line,
@@ -143,7 +143,7 @@ pub fn assignments(
     }
     for (_, row, provider) in &resolved {
         let recipient = recipients::upsert_from_assignment(tx, now, row)?;
-        if recipients::upsert_voucher(tx, now, recipient, *provider, row)? {
+        if vouchers::upsert_voucher(tx, now, recipient, *provider, row)? {
             report.imported += 1;
         } else {
             report.updated += 1;
@@ -215,7 +215,7 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, read: &ReadSa
     // Before any write: the same file again changes nothing; an older SAP than the one on
     // file (bulk imports come in no order) must not become the current one.
     let sha = hex::encode(Sha256::digest(bytes));
-    match recipients::sap_history(tx, &cf)? {
+    match saps::sap_history(tx, &cf)? {
         Some(history) if history.iter().any(|(_, _, s)| *s == sha) => return Ok(report),
         Some(history) => {
             if let Some((_, latest_updated_on, _)) = history.iter().max_by_key(|(v, _, _)| *v)
@@ -237,13 +237,13 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, read: &ReadSa
     }
     let anagrafici = &sap.dati_anagrafici;
     let (recipient, _) = recipients::upsert_from_sap(tx, now, &cf, &anagrafici.dati_personali, &anagrafici.recapiti)?;
-    let version = recipients::latest_sap_sha(tx, recipient)?.map_or(1, |(v, _)| v + 1);
+    let version = saps::latest_sap_sha(tx, recipient)?.map_or(1, |(v, _)| v + 1);
     let sections = sections_json(sap);
     let findings = findings_json(&parsed.findings);
-    let version_id = recipients::insert_sap_version(
+    let version_id = saps::insert_sap_version(
         tx,
         now,
-        &recipients::NewSapVersion {
+        &saps::NewSapVersion {
             recipient,
             version,
             sap_code: sap.dati_invio.identificativo_sap.as_deref().unwrap_or(""),
@@ -258,7 +258,7 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, read: &ReadSa
         },
     )?;
     for policy in &sap.politiche_attive {
-        recipients::insert_sap_policy(tx, now, recipient, version_id, policy)?;
+        policies::insert_sap_policy(tx, now, recipient, version_id, policy)?;
     }
     if version == 1 {
         report.imported = 1;

@@ -14,7 +14,8 @@ use crate::domain::audit_event::{Actor, AuditEvent, Change};
 use crate::domain::sap::PoliticaAttiva;
 use crate::error::AppError;
 use crate::infra::sap_schema::{Finding, MAPPING};
-use crate::repo::recipients::{self, StaleSap};
+use crate::repo::policies;
+use crate::repo::saps::{self, StaleSap};
 use crate::repo::{WriteTx, audit, settings};
 use crate::service::imports::{findings_json, sections_json};
 
@@ -67,10 +68,10 @@ pub fn apply(tx: &WriteTx<'_>, now: i64, slice: &[Result<Remapped, (i64, String)
     for item in slice {
         match item {
             Ok(r) => {
-                if recipients::remap_sap_version(tx, r.id, &r.sections, &findings_json(&r.findings), MAPPING)? {
+                if saps::remap_sap_version(tx, r.id, &r.sections, &findings_json(&r.findings), MAPPING)? {
                     for p in &r.policies {
                         // The rows keep the time of the import they came with.
-                        recipients::insert_sap_policy(tx, r.imported_at, r.recipient, r.id, p)?;
+                        policies::insert_sap_policy(tx, r.imported_at, r.recipient, r.id, p)?;
                     }
                     progress.versions += 1;
                     progress.with_findings += u64::from(!r.findings.is_empty());
@@ -80,12 +81,12 @@ pub fn apply(tx: &WriteTx<'_>, now: i64, slice: &[Result<Remapped, (i64, String)
                 tracing::warn!(sap_version = id, reason = %why, "stored SAP no longer reads; sections kept");
                 let finding = [Finding { path: "/".into(), count: 1, reason: why.clone() }];
                 // Its sections and policy rows stay as they were.
-                recipients::mark_sap_unreadable(tx, *id, &findings_json(&finding), MAPPING)?;
+                saps::mark_sap_unreadable(tx, *id, &findings_json(&finding), MAPPING)?;
                 progress.unreadable += 1;
             }
         }
     }
-    if recipients::any_stale_sap(tx.conn(), MAPPING)? {
+    if saps::any_stale_sap(tx.conn(), MAPPING)? {
         settings::put(tx, PROGRESS, &serde_json::to_vec(&progress).unwrap_or_default())?;
         return Ok(false);
     }
