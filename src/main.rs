@@ -206,7 +206,8 @@ enum ProviderCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
-    /// Code-list labels (`lista;codice;descrizione`), replacing those with the same code.
+    /// Code-list labels (`lista;codice;descrizione`): each list the file holds replaces that
+    /// list whole (the embedded official tables stay for the others).
     Codes {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,

@@ -127,6 +127,33 @@ fn every_element_of_files_written_to_the_schema_is_read_and_shown() {
     ] {
         assert!(html.contains(label) || html.contains(&label.replace("&#39;", "'")), "{label}");
     }
+    // Codes people can read: the Italian label beside each code, from the official tables.
+    for shown in [
+        "Z330 — Marocco",
+        "436 — Marocco",
+        "G702 — Pisa (PI)",
+        "E625 — Livorno (LI)",
+        "78.20.00 — Attività delle agenzie di fornitura di lavoro temporaneo (interinale)",
+        "DI — disoccupato",
+        "C1 — livello avanzato (C1)",
+        "M — maschio",
+    ] {
+        assert!(html.contains(shown), "{shown}");
+    }
+    // A code no embedded table knows shows alone, never an error.
+    assert!(html.contains("<dd>A.03.00</dd>"), "contract type without a table");
+    // The Region's file replaces a list whole; the others stay.
+    let file = w.f.path().join("professioni.csv");
+    std::fs::write(
+        &file,
+        "lista;codice;descrizione\nprofessione;8.1.3.1.0;Personale non qualificato addetto allo spostamento e alla consegna merci\ncomune;G702;Pisa (città)\n",
+    )
+    .unwrap();
+    w.f.cli_ok(&["import", "codes", file.to_str().unwrap()]);
+    let html = w.page(&format!("/destinatari/{id}/sap"));
+    assert!(html.contains("8.1.3.1.0 — Personale non qualificato") && html.contains("G702 — Pisa (città)"));
+    assert!(html.contains("E625</dd>") || !html.contains("E625 — Livorno"), "the comune list was replaced whole");
+    assert!(html.contains("436 — Marocco"), "other lists untouched");
     // Every event code of section VI, with its label.
     let id = w.id_of("FRRSLV92R55E715J");
     let html = w.page(&format!("/destinatari/{id}/sap"));
