@@ -317,3 +317,20 @@ pub fn apply_event(
     )?;
     Ok(changed == 1)
 }
+
+/// Replaces an action's title and description if its stored version is still `version`.
+pub fn correct_text(
+    tx: &WriteTx<'_>,
+    id: i64,
+    version: i64,
+    titolo: &str,
+    descrizione: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let changed = tx.conn().execute(
+        "UPDATE policy SET titolo_denominazione = ?3, descrizione = ?4, updated_at = ?5, version = version + 1
+         WHERE id = ?1 AND version = ?2 AND origin = 'provider'",
+        params![id, version, titolo, descrizione, now],
+    )?;
+    Ok(changed == 1)
+}

@@ -265,3 +265,71 @@ fn current_dates(proposta: &str, inizio: &Option<String>, fine: &Option<String>)
         fine: fine.as_deref().map(read).transpose()?,
     })
 }
+
+/// Whether an action's stored text breaks the national schema's limits (recorded before the
+/// forms enforced them): it cannot go to IDOL until its provider corrects it.
+pub fn out_of_limits(titolo: &str, descrizione: &str) -> bool {
+    titolo.chars().count() > crate::domain::policy_action::TITOLO_MAX || descrizione.chars().count() > DESCRIZIONE_MAX
+}
+
+/// A correction of an action's title and description, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CorrectionInput {
+    pub titolo_denominazione: String,
+    pub descrizione: String,
+    pub version: Option<i64>,
+}
+
+/// Corrects the title and description of an action within the schema's limits (nothing is cut:
+/// the person rewrites them); the action goes to IDOL again with the next export.
+pub fn correct(
+    tx: &WriteTx<'_>,
+    now: i64,
+    scope: &ProviderScope,
+    action_id: i64,
+    input: &CorrectionInput,
+) -> Result<i64, AppError> {
+    let recipient_scope = RecipientScope::Provider(scope.clone());
+    let action = actions::get(tx.conn(), &recipient_scope, action_id)?.ok_or(AppError::NotFound)?;
+    let version = input.version.unwrap_or(action.version);
+    if version != action.version {
+        return Err(crate::repo::providers::stale());
+    }
+    let mut e = FieldErrors::default();
+    let tipo = action.tipo_attivita.as_str();
+    let titolo = if tipo.starts_with('C') {
+        crate::domain::text::required(
+            &mut e,
+            "titolo_denominazione",
+            &input.titolo_denominazione,
+            crate::domain::policy_action::TITOLO_MAX,
+        )
+    } else {
+        optional(&mut e, "titolo_denominazione", &input.titolo_denominazione, crate::domain::policy_action::TITOLO_MAX)
+    };
+    let mut descrizione = if tipo == "C06" {
+        crate::domain::text::required(&mut e, "descrizione", &input.descrizione, DESCRIZIONE_MAX)
+    } else {
+        optional(&mut e, "descrizione", &input.descrizione, DESCRIZIONE_MAX)
+    };
+    if !e.is_empty() {
+        return Err(AppError::Invalid(e.into_vec()));
+    }
+    if descrizione.is_empty() {
+        descrizione = codes::labels(tx.conn())?.label("tipo_attivita", tipo).chars().take(DESCRIZIONE_MAX).collect();
+    }
+    if !actions::correct_text(tx, action.id, version, &titolo, &descrizione, now)? {
+        return Err(crate::repo::providers::stale());
+    }
+    let detail = json!({
+        "action": action.id,
+        "identificativo_politica": action.identificativo_politica,
+        "before": { "titolo_denominazione": action.titolo_denominazione, "descrizione": action.descrizione },
+        "after": { "titolo_denominazione": titolo, "descrizione": descrizione },
+    });
+    let event =
+        AuditEvent::Change { change: Change::ActionCorrect, object: format!("recipient:{}", action.recipient), detail };
+    audit::append(tx, now, scope.actor(), &event)?;
+    Ok(version + 1)
+}

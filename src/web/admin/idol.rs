@@ -64,8 +64,12 @@ fn problems(p: &Problems) -> Markup {
             table.data {
                 thead { tr { th scope="col" { "Soggetto" } th scope="col" { "Identificativo" } th scope="col" { "Problema" } } }
                 tbody {
-                    @for (_, _, provider, id, what) in &p.out_of_limits {
-                        tr { td { (provider) } td { code { (id) } } td { (what) } }
+                    @for (action, recipient, provider, id, what) in &p.out_of_limits {
+                        tr {
+                            td { (provider) }
+                            td { a href={ "/destinatari/" (recipient) "/azioni/" (action) } { code { (id) } } }
+                            td { (what) }
+                        }
                     }
                 }
             }
