@@ -52,6 +52,9 @@ pub struct Config {
     /// The feed to IDOL.
     #[serde(default)]
     pub idol: IdolSection,
+    /// The front door's limits on every connection (see `front::settings`).
+    #[serde(default)]
+    pub connections: crate::front::settings::ConnectionsConfig,
     /// The anomaly watch's rules and thresholds (see `domain::anomaly`).
     #[serde(default)]
     pub anomalies: crate::domain::anomaly::AnomalyConfig,
@@ -348,6 +351,7 @@ impl Config {
                 "deve essere maggiore di zero e non oltre identificativo.range_end",
             ));
         }
+        self.connections.validate(self.upload_max_mb).map_err(|(key, message)| StartupError::key(&key, message))?;
         match self.tls.without_crl.as_str() {
             "accept" => {}
             "refuse" if self.tls.crl.is_some() => {}

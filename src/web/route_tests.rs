@@ -41,6 +41,7 @@ async fn client(dir: &std::path::Path) -> Client {
         anomalies: Default::default(),
         identificativo: Default::default(),
         idol: Default::default(),
+        connections: Default::default(),
         file: None,
     };
     let clock: SharedClock = Arc::new(SystemClock);
