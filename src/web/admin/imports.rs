@@ -1,6 +1,7 @@
 //! Importazioni (regione): upload the CPI's voucher-assignment CSV (and SAP XML files) and
 //! read the report of what was imported, updated and refused.
 
+use crate::domain::italian::Noun;
 use maud::{Markup, html};
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
@@ -60,7 +61,7 @@ fn screen(who: Regione, token: FormToken, site: &State<Site>) -> Markup {
 pub fn report_view(report: &ImportReport) -> Markup {
     html! {
         div.alert.alert-success[report.refused.is_empty()].alert-danger[!report.refused.is_empty()] role="status" {
-            p { strong { (report.imported) } " nuovi, " strong { (report.updated) } " aggiornati, " strong { (report.refused.len()) } " rifiutati." }
+            p { strong { (report.imported) } " " (Noun::new("nuovo", "nuovi").form(report.imported)) ", " strong { (report.updated) } " " (Noun::new("aggiornato", "aggiornati").form(report.updated)) ", " strong { (report.refused.len()) } " " (Noun::new("rifiutato", "rifiutati").form(report.refused.len())) "." }
         }
         @if !report.refused.is_empty() {
             table.data {

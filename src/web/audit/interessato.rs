@@ -2,6 +2,7 @@
 //! guidelines on who accessed one's data), every access to one person's data — who, from
 //! which provider, when, what — on a printable page and as CSV. Audited.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -162,7 +163,7 @@ async fn report(
             p.actions { a.button href={ "/revisione/interessato.csv?cf=" (cf) } { "Scarica CSV" } " " a href="/revisione/interessato" { "Altra persona" } }
             @if lines.is_empty() { p { "Nessun accesso registrato." } } @else {
                 table.data.audit {
-                    caption { (lines.len()) " accessi" }
+                    caption { (count(lines.len(), "accesso", "accessi")) }
                     thead { tr { th scope="col" { "Quando" } th scope="col" { "Chi" } th scope="col" { "Soggetto" } th scope="col" { "Che cosa" } th scope="col" { "Esito" } } }
                     tbody {
                         @for l in &lines {
@@ -188,7 +189,7 @@ async fn report(
                             @if let Some(p) = &g.provider { " (" (p) ")" }
                             " ha visto la persona " (g.what) " "
                             @if let [day] = g.days.as_slice() { "il " (italian_date(day)) } @else {
-                                "in " (g.days.len()) " giorni, dal " (format_it(g.first_ts)) " al " (format_it(g.last_ts)) ": "
+                                "in " (count(g.days.len(), "giorno", "giorni")) ", dal " (format_it(g.first_ts)) " al " (format_it(g.last_ts)) ": "
                                 (g.days.iter().map(|d| italian_date(d)).collect::<Vec<_>>().join(", "))
                             }
                             "."

@@ -5,6 +5,7 @@ mod attivita;
 mod interessato;
 mod registro;
 
+use crate::domain::italian::count;
 use maud::{Markup, html};
 use rocket::Route;
 
@@ -142,7 +143,7 @@ pub fn crl_banner(sources: &[crate::infra::crl::CrlSource], now_ms: i64) -> Mark
         @if sources.is_empty() {
             p { "Nessuna CRL configurata (tls.crl): la revoca delle carte non viene controllata." }
         } @else if expired.is_empty() {
-            p { (sources.len()) " CRL in vigore, tutte aggiornate." }
+            p { (count(sources.len(), "CRL in vigore, aggiornata", "CRL in vigore, tutte aggiornate")) "." }
         } @else {
             div.alert.alert-danger role="alert" {
                 p { strong { "CRL scadute: " } "sono ancora in uso, ma le carte revocate dopo la loro emissione non vengono riconosciute. Installare le CRL aggiornate (il server le ricarica da solo)." }
