@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::{open_data, os_user};
 use crate::access::AdminAuthority;
+use crate::domain::italian::count;
 use crate::error::AppError;
 use crate::infra::clock::Clock;
 use crate::repo;
@@ -29,13 +30,13 @@ pub fn import_csv(
         let report =
             repo::write_once(&mut conn, |tx| service::imports::assignments(tx, now, &who, &name, &bytes, valid_only))?;
         eprintln!(
-            "[{}/{}] {}: {} importati, {} aggiornati, {} rifiutati",
+            "[{}/{}] {}: {}, {}, {}",
             i + 1,
             files.len(),
             file.display(),
-            report.imported,
-            report.updated,
-            report.refused.len()
+            count(report.imported, "importato", "importati"),
+            count(report.updated, "aggiornato", "aggiornati"),
+            count(report.refused.len(), "rifiutato", "rifiutati")
         );
         let mut report = report;
         for r in &mut report.refused {
@@ -105,11 +106,11 @@ pub fn import_sap(data: &Path, clock: &dyn Clock, files: &[std::path::PathBuf]) 
         }
         done += chunk.len();
         eprintln!(
-            "[{done}/{}] SAP: {} importate, {} aggiornate, {} rifiutate",
+            "[{done}/{}] SAP: {}, {}, {}",
             files.len(),
-            total.imported,
-            total.updated,
-            total.refused.len()
+            count(total.imported, "importata", "importate"),
+            count(total.updated, "aggiornata", "aggiornate"),
+            count(total.refused.len(), "rifiutata", "rifiutate")
         );
     }
     Ok(total)

@@ -7,10 +7,12 @@ use rocket::{Route, State, get, routes};
 use serde_json::json;
 use time::{Date, Duration};
 
+use super::distinct;
 use crate::access::{AccessControl, RecipientScope};
 use crate::domain::appointment::show_stamp;
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
 use crate::domain::ids::{OperatorId, SedeId};
+use crate::domain::italian::count;
 use crate::domain::text::{iso, italian_date, parse_date};
 use crate::error::AppError;
 use crate::infra::clock::local_datetime;
@@ -67,9 +69,9 @@ async fn agenda(
         .await?;
     let detail =
         json!({ "from": filter.from, "until": filter.until, "sede": sede, "tutor": tutor, "rows": rows.len() });
-    let event =
-        AuditEvent::View { view: View::AgendaView, object: Some(format!("provider:{}", who.scope.provider())), detail };
-    access.audit(who.scope.actor().clone(), event).await?;
+    let object = Some(format!("provider:{}", who.scope.provider()));
+    let shown = distinct(rows.iter().map(|r| r.recipient_id.get()));
+    access.audit_list(who.scope.actor().clone(), View::AgendaView, object, detail, shown).await?;
     let now_stamp = crate::domain::appointment::local_stamp(now);
     let opt = |v: Option<i64>| v.filter(|v| *v > 0).map(|v| v.to_string()).unwrap_or_default();
     Ok(page(
@@ -89,7 +91,7 @@ async fn agenda(
                 button.button type="submit" { "Filtra" }
             }
             table.data {
-                caption { (rows.len()) " appuntamenti dal " (italian_date(&iso(from))) " al " (italian_date(&iso(to)))
+                caption { (count(rows.len(), "appuntamento", "appuntamenti")) " dal " (italian_date(&iso(from))) " al " (italian_date(&iso(to)))
                     @if rows.len() as i64 >= AGENDA_LIMIT { " (primi " (AGENDA_LIMIT) ": restringere il periodo)" } }
                 thead { tr {
                     th scope="col" { "Data e ora" } th scope="col" { "Destinatario" } th scope="col" { "Tipo" }

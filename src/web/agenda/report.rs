@@ -8,9 +8,11 @@ use rocket::{Route, State, get, routes};
 use serde_json::json;
 use time::Date;
 
+use super::distinct;
 use crate::access::AccessControl;
 use crate::domain::appointment::show_stamp;
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
+use crate::domain::italian::count;
 use crate::domain::text::{iso, italian_date, parse_date};
 use crate::error::AppError;
 use crate::infra::clock::Timestamp;
@@ -67,12 +69,10 @@ async fn report_data(
 
 async fn audit_report(access: &AccessControl, who: &Operatore, r: &Report, format: &str) -> Result<(), AppError> {
     let detail = json!({ "month": iso(r.first), "rows": r.rows.len(), "dropped": r.dropped.len(), "format": format });
-    let event = AuditEvent::View {
-        view: View::RefusalReport,
-        object: Some(format!("provider:{}", who.scope.provider())),
-        detail,
-    };
-    access.audit(who.scope.actor().clone(), event).await
+    let object = Some(format!("provider:{}", who.scope.provider()));
+    let shown =
+        distinct(r.rows.iter().map(|a| a.recipient_id.get()).chain(r.dropped.iter().map(|d| d.recipient_id.get())));
+    access.audit_list(who.scope.actor().clone(), View::RefusalReport, object, detail, shown).await
 }
 
 #[get("/agenda/segnalazioni?<mese>")]
@@ -107,7 +107,7 @@ async fn report(
                 }
                 p.note { "Per la versione stampata usare il comando Stampa del browser: menu e pulsanti non vengono stampati." }
                 table.data {
-                    caption { (r.rows.len()) " assenze ingiustificate e rifiuti" }
+                    caption { (count(r.rows.len(), "assenza ingiustificata o rifiuto", "assenze ingiustificate e rifiuti")) }
                     thead { tr {
                         th scope="col" { "Data e ora" } th scope="col" { "Persona" } th scope="col" { "Codice fiscale" }
                         th scope="col" { "Assegno" } th scope="col" { "CPI" } th scope="col" { "Appuntamento" }
@@ -128,7 +128,7 @@ async fn report(
                     }
                 }
                 table.data {
-                    caption { (r.dropped.len()) " abbandoni del programma" }
+                    caption { (count(r.dropped.len(), "abbandono del programma", "abbandoni del programma")) }
                     thead { tr {
                         th scope="col" { "Data" } th scope="col" { "Persona" } th scope="col" { "Codice fiscale" }
                         th scope="col" { "Assegno" } th scope="col" { "CPI" } th scope="col" { "Motivo" }

@@ -18,6 +18,7 @@ use crate::service::chain_watch::ChainWatch;
 use crate::web::audit_params::{Search, month_range, parse_cf};
 use crate::web::context::RequestTime;
 use crate::web::guards::Revisore;
+use crate::web::views::audit::list_groups;
 
 /// The chain and every signed checkpoint (in the data file and in the checkpoint file), as
 /// the auditor's screens see them: the rows added since the last check are verified now, the
@@ -122,12 +123,15 @@ async fn accesses(
 ) -> Result<Json<Value>, AppError> {
     let cf = parse_cf(cf)?;
     let (scope, key) = (who.scope.clone(), cf.to_string());
-    let rows = pool.read(move |c| audit_search::accesses_to(&scope, c, &key)).await?;
-    let detail = json!({ "cf": cf.as_str(), "rows": rows.len(), "via": "api" });
+    let (rows, appearances) = pool
+        .read(move |c| Ok((audit_search::accesses_to(&scope, c, &key)?, audit_search::lists_of(&scope, c, &key)?)))
+        .await?;
+    let lists = list_groups(appearances);
+    let detail = json!({ "cf": cf.as_str(), "rows": rows.len(), "lists": lists.len(), "via": "api" });
     access
         .audit(who.scope.actor().clone(), AuditEvent::View { view: View::SubjectReport, object: None, detail })
         .await?;
-    Ok(Json(json!({ "codice_fiscale": cf.as_str(), "accesses": rows })))
+    Ok(Json(json!({ "codice_fiscale": cf.as_str(), "accesses": rows, "lists": lists })))
 }
 
 #[get("/audit/activity?<month>")]

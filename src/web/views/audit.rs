@@ -1,11 +1,13 @@
 //! How the audit trail reads to people: action and outcome names, the summary of a row,
-//! the chain and CRL banners, the CSV layout of the registro.
+//! the chain and CRL banners, the CSV layout of the registro, the lists that showed a person.
 
 use maud::{Markup, html};
 
+use crate::domain::italian::count;
 use crate::domain::timestamp::Timestamp;
 use crate::infra::clock::{format_iso, format_it};
 use crate::repo::audit_search::AuditLine;
+use crate::repo::audit_subjects::ListAppearance;
 use crate::service::chain_watch::ChainStatus;
 
 /// What an action means, in words for the auditor and for the person asking.
@@ -14,6 +16,8 @@ pub fn action_label(action: &str) -> &str {
         "access.login" => "accesso (primo del giorno)",
         "access.denied" => "tentativo respinto",
         "recipient.list" => "elenco / ricerca persone",
+        "agenda.view" => "agenda degli appuntamenti",
+        "agenda.report" => "segnalazioni al CPI",
         "recipient.view" => "scheda della persona",
         "sap.view" => "SAP della persona",
         "programme.view" => "programma di ricerca intensiva",
@@ -94,7 +98,7 @@ pub fn crl_banner(sources: &[crate::infra::crl::CrlSource], now: Timestamp) -> M
         @if sources.is_empty() {
             p { "Nessuna CRL configurata (tls.crl): la revoca delle carte non viene controllata." }
         } @else if expired.is_empty() {
-            p { (sources.len()) " CRL in vigore, tutte aggiornate." }
+            p { (count(sources.len(), "CRL in vigore, aggiornata", "CRL in vigore, tutte aggiornate")) "." }
         } @else {
             div.alert.alert-danger role="alert" {
                 p { strong { "CRL scadute: " } "sono ancora in uso, ma le carte revocate dopo la loro emissione non vengono riconosciute. Installare le CRL aggiornate (il server le ricarica da solo)." }
@@ -140,3 +144,60 @@ pub const CSV_HEADER: [&str; 14] = [
     "esito",
     "dettaglio",
 ];
+
+/// The lists that showed a person, grouped so that they read as sentences: one group per
+/// viewer and kind of list, with the days (each day's first list is in the registro).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListGroup {
+    pub viewer_cf: String,
+    pub viewer_name: Option<String>,
+    pub provider: Option<String>,
+    /// `recipient.list`, `agenda.view`, `agenda.report`.
+    pub action: String,
+    pub what: String,
+    /// Italian local dates (aaaa-mm-gg), oldest first.
+    pub days: Vec<String>,
+    pub first_ts: Timestamp,
+    pub last_ts: Timestamp,
+    /// The registro rows of each day's first list.
+    pub seqs: Vec<i64>,
+}
+
+pub fn list_groups(appearances: Vec<ListAppearance>) -> Vec<ListGroup> {
+    let mut groups: Vec<ListGroup> = Vec::new();
+    for a in appearances {
+        let day = crate::domain::text::iso(crate::infra::clock::local_datetime(a.ts).date());
+        let provider =
+            a.provider_name.clone().or_else(|| (a.actor_role.as_deref() == Some("regione")).then(|| "Regione".into()));
+        match groups.iter_mut().find(|g| g.viewer_cf == a.actor_cf && g.action == a.action) {
+            Some(g) => {
+                if g.days.last() != Some(&day) {
+                    g.days.push(day);
+                }
+                g.last_ts = a.ts;
+                g.seqs.push(a.seq);
+            }
+            None => groups.push(ListGroup {
+                viewer_cf: a.actor_cf.clone(),
+                viewer_name: a.actor_name.clone(),
+                provider,
+                what: list_label(&a.action).to_owned(),
+                action: a.action,
+                days: vec![day],
+                first_ts: a.ts,
+                last_ts: a.ts,
+                seqs: vec![a.seq],
+            }),
+        }
+    }
+    groups
+}
+
+fn list_label(action: &str) -> &str {
+    match action {
+        "recipient.list" => "nell'elenco delle persone (cruscotto, ricerca o API)",
+        "agenda.view" => "nell'agenda degli appuntamenti",
+        "agenda.report" => "nelle segnalazioni al Centro per l'impiego",
+        other => other,
+    }
+}

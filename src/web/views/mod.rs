@@ -11,3 +11,4 @@ pub mod layout;
 pub mod outcome;
 pub mod pager;
 pub mod pages;
+pub mod sap;

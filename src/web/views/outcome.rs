@@ -1,5 +1,6 @@
 //! How a programme outcome reads to people.
 
+use crate::domain::italian::count;
 use crate::domain::outcome::{Contract, OutcomeKind};
 use crate::repo::outcomes::OutcomeRow;
 
@@ -10,7 +11,7 @@ pub fn describe(o: &OutcomeRow) -> String {
         s.push_str(" — ");
         s.push_str(&Contract::from_code(c).map_or_else(|| c.to_owned(), |c| c.label().to_owned()));
         if let Some(m) = o.contract_months {
-            s.push_str(&format!(", {m} mesi"));
+            s.push_str(&format!(", {}", count(m, "mese", "mesi")));
         }
     }
     s
