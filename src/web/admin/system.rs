@@ -119,7 +119,7 @@ fn render(
             }
             form method="post" action="/tecnico/sistema/ricarica" {
                 (token_field(token))
-                button.btn.btn-primary type="submit" { "Ricarica CRL e livello di log" }
+                button.button type="submit" { "Ricarica CRL e livello di log" }
             }
         },
     )

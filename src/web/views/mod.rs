@@ -4,3 +4,6 @@ pub mod audit_labels;
 pub mod layout;
 pub mod pages;
 pub mod sap;
+
+#[cfg(test)]
+mod stylesheet_tests;
