@@ -20,3 +20,4 @@ pub mod outcomes;
 pub mod programmes;
 pub mod providers;
 pub mod signed_programmes;
+pub mod uploads;

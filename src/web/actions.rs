@@ -250,8 +250,8 @@ async fn create(
     let errors = match inspect_upload(form.file.as_ref(), site.upload_max).await {
         Err(e) => field_errors(e)?,
         Ok(upload) => {
-            let (clock, scope, system, input) =
-                (clock.inner().clone(), who.scope.clone(), site.system_code.clone(), input.clone());
+            let (clock, scope, system, input, quota) =
+                (clock.inner().clone(), who.scope.clone(), site.system_code.clone(), input.clone(), site.upload_quota);
             // The action and its signed programme are stored together, or neither. The time is
             // taken under the write lock (the IDOL feed relies on it, see idol_export).
             let written = writer
@@ -259,7 +259,7 @@ async fn create(
                     let now = clock.now_ms();
                     let done = record(tx, now, &scope, &system, id, &input)?;
                     if let Some(up) = &upload {
-                        store(tx, now, &scope, id, Some(done.id), up)?;
+                        store(tx, now, &scope, id, Some(done.id), up, quota)?;
                     }
                     Ok(done)
                 })

@@ -41,11 +41,14 @@ fn screen(
             h1 { "Alimentazione della banca dati IDOL" }
             p { "Le azioni registrate dai soggetti accreditati (sezione VI della SAP) e gli esiti dei programmi, creati o modificati nel periodo, in un unico file zip: XML nel tracciato " code { "politiche_attive" } ", CSV e un manifesto con i conteggi e gli SHA-256." }
             (error_summary(errors))
-            form.stack method="post" action="/regione/idol" novalidate {
-                (token_field(token))
-                (text_field("dal", "Dal giorno (vuoto: da dove è finita l'ultima esportazione)", "", errors, "date", false))
-                p.hint { @match &next_from { Some(t) => { "L'ultima esportazione arriva al " (t) "." } None => { "Nessuna esportazione precedente: senza data si esporta tutto." } } }
-                button.button type="submit" { "Genera e scarica" }
+            // Only the Region exports; the auditor reads the list of past exports.
+            @if who.role() == crate::domain::role::Role::Regione {
+                form.stack method="post" action="/regione/idol" novalidate {
+                    (token_field(token))
+                    (text_field("dal", "Dal giorno (vuoto: da dove è finita l'ultima esportazione)", "", errors, "date", false))
+                    p.hint { @match &next_from { Some(t) => { "L'ultima esportazione arriva al " (t) "." } None => { "Nessuna esportazione precedente: senza data si esporta tutto." } } }
+                    button.button type="submit" { "Genera e scarica" }
+                }
             }
             @if !past.is_empty() {
                 table.data {
