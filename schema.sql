@@ -1,4 +1,4 @@
--- Ricolloca: the whole schema of the data file (version 2).
+-- Ricolloca: the whole schema of the data file (version 4).
 -- Embedded in the binary with include_str!; PRAGMA user_version holds the version.
 -- Times are UTC milliseconds since the Unix epoch (INTEGER); dates are ISO text (yyyy-mm-dd).
 -- Older files are brought here by the numbered steps in src/repo/migrations/ (see migrate.rs).
@@ -20,7 +20,11 @@ CREATE TABLE provider (
     contact_person     TEXT NOT NULL DEFAULT '',
     status             TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
     created_at         INTEGER NOT NULL,
-    version            INTEGER NOT NULL DEFAULT 1  -- optimistic concurrency for edits
+    version            INTEGER NOT NULL DEFAULT 1,  -- optimistic concurrency for edits
+    -- The 11-character code under which IDOL knows the provider: codice ente promotore of its
+    -- actions and part of their identificativo's check letter. Set by the Region; by default
+    -- the partita IVA or numeric codice fiscale.
+    codice_ente_promotore TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
 -- Sedi operative of a provider. A closed sede leaves new choices but keeps its history.
@@ -239,8 +243,14 @@ CREATE TABLE sap_version (
     original     BLOB NOT NULL,               -- the XML exactly as received
     sha256       TEXT NOT NULL,               -- of `original`
     sections     TEXT NOT NULL,               -- sections 0-5 as typed JSON
+    -- What the file carried that the schema does not allow (JSON array of {path, count,
+    -- reason}), and the version of the element mapping the sections were read with: a newer
+    -- program re-reads the stored original (service::sap_remap).
+    findings     TEXT NOT NULL DEFAULT '[]',
+    mapping      INTEGER NOT NULL DEFAULT 0,
     UNIQUE (recipient_id, version)
 ) STRICT;
+CREATE INDEX sap_version_mapping ON sap_version(mapping, id);
 
 -- Section VI: one row per active policy. Imported rows belong to a SAP version; the
 -- provider's own actions (origin 'provider') are written by the actions feature.
@@ -270,7 +280,8 @@ CREATE TABLE policy (
     version                        INTEGER NOT NULL DEFAULT 1,
     voucher_id                     INTEGER REFERENCES voucher(id),   -- provider actions: under which voucher
     dettagli                       TEXT NOT NULL DEFAULT '{}',       -- type-specific fields (JSON)
-    created_by                     INTEGER                           -- operator id
+    created_by                     INTEGER,                          -- operator id
+    descrizione_evento             TEXT NOT NULL DEFAULT ''          -- ultimo_evento/descrizione_evento
 ) STRICT;
 CREATE INDEX policy_recipient ON policy(recipient_id, sap_version_id);
 CREATE UNIQUE INDEX policy_identificativo ON policy(identificativo_politica) WHERE origin = 'provider';
@@ -454,4 +465,16 @@ CREATE TABLE audit_prune (
     rows       INTEGER NOT NULL,
     pruned_at  INTEGER NOT NULL,
     signature  BLOB NOT NULL                   -- Ed25519 over the prune (see infra/checkpoint.rs)
+) STRICT;
+
+-- Version 5 (national formats): see src/repo/migrations/0005_national_formats.sql; the new
+-- columns are in the tables above.
+
+-- People an IDOL export could not send (their SAP lacks what the schema requires, or stored
+-- data breaks it): the next export tries them again from `since_ms`, until they go out.
+CREATE TABLE idol_pending (
+    recipient_id INTEGER PRIMARY KEY REFERENCES recipient(id),
+    since_ms     INTEGER NOT NULL,
+    reasons      TEXT NOT NULL,                -- JSON array of Italian sentences
+    checked_at   INTEGER NOT NULL
 ) STRICT;

@@ -80,7 +80,9 @@ enum Command {
         passphrase_file: Option<PathBuf>,
     },
     /// Replace the data file with a backup (server stopped): verifies everything first, moves
-    /// the current file aside under a timestamped name, never deletes it.
+    /// the current file aside under a timestamped name, never deletes it. Says where the
+    /// identificativo politica sequence stands: the file outside the data file
+    /// (identificativo.high_water) is never restored, so no number is issued twice.
     Restore {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
@@ -137,7 +139,9 @@ enum Command {
 #[derive(Subcommand)]
 enum ExportCommand {
     /// The feed to IDOL: section-6 records and programme outcomes created or changed since
-    /// DATE (default: where the previous export ended), as one zip (XML, CSV, manifest).
+    /// DATE (default: where the previous export ended), as one zip: one <lavoratore> document
+    /// per worker in the national SAP layout (revision 009), CSV of the records, outcomes CSV,
+    /// manifest. Workers whose SAP lacks what the schema requires are listed, not sent.
     Idol {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
@@ -202,7 +206,8 @@ enum ProviderCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
-    /// Code-list labels (`lista;codice;descrizione`), replacing those with the same code.
+    /// Code-list labels (`lista;codice;descrizione`): each list the file holds replaces that
+    /// list whole (the embedded official tables stay for the others).
     Codes {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
@@ -330,8 +335,8 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { command: ExportCommand::Idol { config, since, out } } => {
-            let data = data_path(config.as_deref())?;
-            let e = cli::export_idol(&data, clock().as_ref(), since.as_deref(), &out)?;
+            let config = Config::load(config.as_deref())?;
+            let e = cli::export_idol(&config.data, clock().as_ref(), since.as_deref(), &out, &config.idol.settings())?;
             println!(
                 "{}: {} lavoratori, {} politiche, {} esiti (dal {} al {}), sha256 {}",
                 out.display(),
@@ -342,6 +347,9 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 ricolloca::infra::clock::format_it(e.until),
                 e.sha256
             );
+            for n in &e.not_exportable {
+                println!("non esportabile {}: {}", n.codice_fiscale, n.motivi.join("; "));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { command: ImportCommand::Codes { config, file } } => {
@@ -422,6 +430,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 println!("spostato da parte (non cancellato): {}", p.display());
             }
             println!("ripristinato in {}; ora si può avviare il servizio", done.data.display());
+            println!("{}", ricolloca::cli::identificativo_after_restore(&config)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { config } => {

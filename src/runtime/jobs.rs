@@ -287,3 +287,34 @@ async fn backfill_slice(pool: &Arc<ReadPool>, writer: &Writer) -> Result<bool, A
     writer.write(move |tx| audit_subjects::backfill_apply(tx, from, below, &slice)).await?;
     Ok(true)
 }
+/// Re-reads stored SAP originals through the current element mapping, slice by slice (see
+/// `service::sap_remap`); a failure is logged and retried at the next start.
+pub fn spawn_sap_remap(pool: Arc<crate::repo::pool::ReadPool>, writer: Writer, clock: SharedClock) {
+    rocket::tokio::spawn(async move {
+        let mut after = 0;
+        loop {
+            let mapping = crate::infra::sap_schema::MAPPING;
+            let slice = match pool
+                .read(move |c| crate::repo::saps::stale_saps(c, mapping, after, service::sap_remap::SLICE))
+                .await
+            {
+                Ok(slice) => slice,
+                Err(e) => return tracing::error!(error = %e, "SAP re-read stopped"),
+            };
+            let Some(last) = slice.last().map(|s| s.id) else { return };
+            after = last;
+            let prepared = match rocket::tokio::task::spawn_blocking(move || service::sap_remap::prepare(slice)).await {
+                Ok(p) => p,
+                Err(e) => return tracing::error!(error = %e, "SAP re-read stopped"),
+            };
+            let now = clock.now_ms();
+            match writer.write(move |tx| service::sap_remap::apply(tx, now, &prepared)).await {
+                Ok(true) => return tracing::info!("stored SAPs re-read with the current mapping"),
+                Ok(false) => {}
+                Err(e) => return tracing::error!(error = %e, "SAP re-read stopped"),
+            }
+            // Leave room for the people using the office's screens.
+            rocket::tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+}

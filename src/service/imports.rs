@@ -8,15 +8,46 @@ use sha2::{Digest, Sha256};
 use crate::access::AdminAuthority;
 use crate::domain::assignment;
 use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::sap::Sap;
 use crate::error::AppError;
+use crate::infra::sap_schema::{Finding, MAPPING};
 use crate::repo::{WriteTx, audit, policies, providers, recipients, saps, vouchers};
 
-/// The JSON report of the API and the screen: `{"imported","updated","refused":[...]}`.
+/// Sections 0-5 as stored in `sap_version.sections` (section 6 goes to `policy` rows).
+pub fn sections_json(sap: &Sap) -> String {
+    json!({
+        "section0": sap.dati_invio,
+        "section1": sap.dati_anagrafici,
+        "section2": sap.dati_amministrativi,
+        "section4": sap.esperienze_lavoro,
+        "section5": sap.informazioni_curriculari,
+    })
+    .to_string()
+}
+
+pub fn findings_json(findings: &[Finding]) -> String {
+    serde_json::to_string(findings).unwrap_or_else(|_| "[]".into())
+}
+
+/// The JSON report of the API and the screen:
+/// `{"imported","updated","refused":[...],"findings":[...]}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportReport {
     pub imported: usize,
     pub updated: usize,
     pub refused: Vec<Refused>,
+    /// What imported SAP files carried that the national schema does not allow: reported,
+    /// never a refusal (the SAP page flags it too).
+    pub findings: Vec<ReportedFinding>,
+}
+
+/// A [`Finding`] of one file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReportedFinding {
+    pub file: String,
+    pub path: String,
+    pub count: u32,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -35,6 +66,7 @@ impl ImportReport {
         self.imported += other.imported;
         self.updated += other.updated;
         self.refused.extend(other.refused);
+        self.findings.extend(other.findings);
     }
 }
 
@@ -133,6 +165,30 @@ pub fn assignments(
     Ok(report)
 }
 
+/// A SAP file read and checked, ready to store: the parsing happens before the writer is
+/// asked for (a large file must not hold it), the writing in [`store_sap`].
+pub struct ReadSap {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub parsed: crate::infra::sap_xml::ParsedSap,
+}
+
+/// Reads one SAP file; a file that cannot be read is a report with its refusal.
+pub fn read_sap(file_name: &str, bytes: Vec<u8>) -> Result<ReadSap, ImportReport> {
+    match crate::infra::sap_xml::parse(&bytes) {
+        Ok(parsed) => Ok(ReadSap { file_name: file_name.to_owned(), bytes, parsed }),
+        Err(e) => Err(ImportReport {
+            refused: vec![Refused {
+                file: Some(file_name.to_owned()),
+                line: None,
+                column: None,
+                reason: e.to_string(),
+            }],
+            ..ImportReport::default()
+        }),
+    }
+}
+
 /// Imports one SAP file: refused whole (with the element path) if it cannot be read; a first
 /// SAP for the person is "imported", a newer one for a known SAP is "updated" (a new version,
 /// the old kept); the same file again changes nothing.
@@ -143,19 +199,16 @@ pub fn sap(
     file_name: &str,
     bytes: &[u8],
 ) -> Result<ImportReport, AppError> {
+    match read_sap(file_name, bytes.to_vec()) {
+        Ok(read) => store_sap(tx, now, who, &read),
+        Err(report) => Ok(report),
+    }
+}
+
+/// Stores a SAP read by [`read_sap`].
+pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, read: &ReadSap) -> Result<ImportReport, AppError> {
     let mut report = ImportReport::default();
-    let parsed = match crate::infra::sap_xml::parse(bytes) {
-        Ok(p) => p,
-        Err(e) => {
-            report.refused.push(Refused {
-                file: Some(file_name.to_owned()),
-                line: None,
-                column: None,
-                reason: e.to_string(),
-            });
-            return Ok(report);
-        }
-    };
+    let (file_name, bytes, parsed) = (read.file_name.as_str(), read.bytes.as_slice(), &read.parsed);
     let cf = parsed.codice_fiscale.to_string();
     let sap = &parsed.sap;
     let updated_on = sap.dati_invio.data_ultimo_aggiornamento.clone().unwrap_or_default();
@@ -185,14 +238,8 @@ pub fn sap(
     let anagrafici = &sap.dati_anagrafici;
     let (recipient, _) = recipients::upsert_from_sap(tx, now, &cf, &anagrafici.dati_personali, &anagrafici.recapiti)?;
     let version = saps::latest_sap_sha(tx, recipient)?.map_or(1, |(v, _)| v + 1);
-    let sections = json!({
-        "section0": sap.dati_invio,
-        "section1": sap.dati_anagrafici,
-        "section2": sap.dati_amministrativi,
-        "section4": sap.esperienze_lavoro,
-        "section5": sap.informazioni_curriculari,
-    })
-    .to_string();
+    let sections = sections_json(sap);
+    let findings = findings_json(&parsed.findings);
     let version_id = saps::insert_sap_version(
         tx,
         now,
@@ -206,6 +253,8 @@ pub fn sap(
             original: bytes,
             sha256: &sha,
             sections: &sections,
+            findings: &findings,
+            mapping: MAPPING,
         },
     )?;
     for policy in &sap.politiche_attive {
@@ -216,6 +265,16 @@ pub fn sap(
     } else {
         report.updated = 1;
     }
+    report.findings = parsed
+        .findings
+        .iter()
+        .map(|f| ReportedFinding {
+            file: file_name.to_owned(),
+            path: f.path.clone(),
+            count: f.count,
+            reason: f.reason.clone(),
+        })
+        .collect();
     let detail = json!({
         "file": file_name,
         "sha256": sha,
@@ -223,6 +282,7 @@ pub fn sap(
         "version": version,
         "policies": sap.politiche_attive.len(),
         "warnings": parsed.warnings,
+        "findings": parsed.findings.len(),
     });
     let event = AuditEvent::Change { change: Change::ImportSap, object: format!("recipient:{recipient}"), detail };
     audit::append(tx, now, who.actor(), &event)?;

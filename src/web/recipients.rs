@@ -12,9 +12,11 @@ use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::domain::ids::{ProviderId, RecipientId};
 use crate::domain::recipient::VoucherState;
+use crate::domain::sap::{DatiAmministrativi, DatiAnagrafici, DatiInvio, EsperienzaLavoro, InformazioniCurriculari};
 use crate::domain::text::italian_date;
 use crate::error::AppError;
 use crate::infra::clock::{SharedClock, datetime, format_it};
+use crate::infra::sap_schema::Finding;
 use crate::repo::codes::{self, Labels};
 use crate::repo::policies::{self, PolicyRow};
 use crate::repo::pool::ReadPool;
@@ -221,15 +223,15 @@ async fn dashboard(
 fn policy_table(id: RecipientId, policies: &[PolicyRow], labels: &Labels) -> Markup {
     html! {
         @if policies.is_empty() { p { "Nessuna politica attiva registrata." } } @else {
-            table.data {
+            table.data.policies {
                 caption { "Sezione VI — Interventi di politiche attive" }
                 thead { tr {
                     th scope="col" { "Tipo attività" } th scope="col" { "Denominazione" } th scope="col" { "Proposta" }
                     th scope="col" { "Inizio" } th scope="col" { "Fine" } th scope="col" { "Durata" }
                     th scope="col" { "Ultimo evento" } th scope="col" { "Identificativo" } th scope="col" { "Origine" }
                 } }
-                tbody {
-                    @for p in policies {
+                @for p in policies {
+                    tbody {
                         tr {
                             td { (labels.show("tipo_attivita", &p.tipo_attivita)) }
                             td { (p.titolo_denominazione) }
@@ -241,7 +243,42 @@ fn policy_table(id: RecipientId, policies: &[PolicyRow], labels: &Labels) -> Mar
                             td { code { (p.identificativo_politica.clone().unwrap_or_default()) } }
                             td { @if p.origin == "sap" { "SAP" } @else { a href={ "/destinatari/" (id) "/azioni/" (p.id) } { "soggetto accreditato" } } }
                         }
+                        (policy_details(p, labels))
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The elements of a section-VI entry that do not fit a column, on a row of their own.
+fn policy_details(p: &PolicyRow, labels: &Labels) -> Markup {
+    let extra = |key: &str| p.dettagli.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let mut items: Vec<(&str, String)> = Vec::new();
+    let mut push = |label: &'static str, v: String| {
+        if !v.is_empty() {
+            items.push((label, v));
+        }
+    };
+    push("Descrizione", p.descrizione.clone());
+    push(
+        "Titolo del progetto",
+        if p.titolo_progetto.is_empty() { String::new() } else { labels.show("titolo_progetto", &p.titolo_progetto) },
+    );
+    push("Codice ente promotore", p.codice_ente_promotore.clone());
+    push("Indice di profilazione", p.indice_profiling.clone());
+    push("Identificativo della presa in carico", p.identificativo_presa_in_carico.clone());
+    push("Descrizione dell'ultimo evento", p.descrizione_evento.clone());
+    if p.origin == "sap" {
+        push("Descrizione dell'azione (SIL)", extra("descrizione_azione_sil").unwrap_or_default());
+        push("Esito dell'azione (SIL)", extra("esito_azione_sil").unwrap_or_default());
+        push("Data stimata", extra("data_stimata").map(|d| italian_date(&d)).unwrap_or_default());
+    }
+    html! {
+        @if !items.is_empty() {
+            tr.details {
+                td colspan="9" {
+                    dl.inline { @for (label, v) in &items { dt { (label) } dd { (v) } } }
                 }
             }
         }
@@ -289,7 +326,7 @@ async fn detail(
                 dt { "Telefono" } dd { (r.phone) }
                 dt { "SAP" } dd {
                     @match &sap {
-                        Some((v, at, _)) => { "versione " (v) " ricevuta il " (format_it(*at)) " — " a href={ "/destinatari/" (id) "/sap" } { "apri la SAP" } }
+                        Some(s) => { "versione " (s.version) " ricevuta il " (format_it(s.imported_at)) " — " a href={ "/destinatari/" (id) "/sap" } { "apri la SAP" } }
                         None => { "non ancora ricevuta" }
                     }
                 }
@@ -343,47 +380,6 @@ impl<'r> rocket::request::FromRequest<'r> for RequestPath {
     }
 }
 
-/// Renders typed SAP sections (JSON) as nested definition lists: the labels come from the
-/// element names, so a section that grows new fields still shows them.
-fn render_json(value: &Value) -> Markup {
-    html! {
-        @match value {
-            Value::Object(map) => {
-                dl.facts.nested {
-                    @for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
-                        dt { (humanize(k)) } dd { (render_json(v)) }
-                    }
-                }
-            }
-            Value::Array(items) => {
-                @if items.is_empty() { "—" } @else {
-                    ol.sap-list { @for item in items { li { (render_json(item)) } } }
-                }
-            }
-            Value::String(s) => { (if s.len() == 10 && s.as_bytes().get(4) == Some(&b'-') { italian_date(s) } else { s.clone() }) }
-            Value::Null => { "—" }
-            other => { (other.to_string()) }
-        }
-    }
-}
-
-fn humanize(key: &str) -> String {
-    let words = key.replace('_', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-const SECTION_TITLES: [(&str, &str); 5] = [
-    ("section0", "Sezione 0 — Dati di invio"),
-    ("section1", "Sezione 1 — Dati anagrafici"),
-    ("section2", "Sezione 2 — Dati amministrativi"),
-    ("section4", "Sezione 4 — Esperienze di lavoro"),
-    ("section5", "Sezione 5 — Informazioni curriculari"),
-];
-
 #[get("/destinatari/<id>/sap")]
 async fn sap(
     who: RecipientReader,
@@ -408,10 +404,19 @@ async fn sap(
         &who,
         View::SapView,
         Some(format!("recipient:{id}")),
-        json!({ "cf": r.codice_fiscale, "version": sap.as_ref().map(|s| s.0) }),
+        json!({ "cf": r.codice_fiscale, "version": sap.as_ref().map(|s| s.version) }),
     )
     .await?;
-    let sections: Value = sap.as_ref().and_then(|(_, _, s)| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
+    let sections: Value = sap.as_ref().and_then(|s| serde_json::from_str(&s.sections).ok()).unwrap_or(Value::Null);
+    let findings: Vec<Finding> = sap.as_ref().and_then(|s| serde_json::from_str(&s.findings).ok()).unwrap_or_default();
+    // Each section as its typed struct; a section stored by an older version reads with defaults.
+    fn part<T: serde::de::DeserializeOwned + Default>(sections: &Value, key: &str) -> T {
+        sections.get(key).cloned().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+    }
+    let (invio, anagrafici, amministrativi): (DatiInvio, DatiAnagrafici, DatiAmministrativi) =
+        (part(&sections, "section0"), part(&sections, "section1"), part(&sections, "section2"));
+    let (esperienze, curriculari): (Vec<EsperienzaLavoro>, InformazioniCurriculari) =
+        (part(&sections, "section4"), part(&sections, "section5"));
     Ok(page(
         Some(site),
         "Scheda Anagrafica Professionale",
@@ -421,14 +426,10 @@ async fn sap(
             h1 { "SAP di " (r.cognome) " " (r.nome) }
             @match &sap {
                 None => { p { "La SAP di questa persona non è ancora stata ricevuta." } }
-                Some((version, at, _)) => {
-                    p.lead { "Versione " (version) ", ricevuta il " (format_it(*at)) "." }
-                    @for (key, title) in SECTION_TITLES {
-                        section.sap-section {
-                            h2 { (title) }
-                            (render_json(sections.get(key).unwrap_or(&Value::Null)))
-                        }
-                    }
+                Some(stored) => {
+                    p.lead { "Versione " (stored.version) ", ricevuta il " (format_it(stored.imported_at)) "." }
+                    (crate::web::views::sap::findings(&findings))
+                    (crate::web::views::sap::sections(&invio, &anagrafici, &amministrativi, &esperienze, &curriculari, &labels))
                     section.sap-section {
                         h2 { "Sezione VI — Interventi di politiche attive" }
                         (policy_table(id, &policies, &labels))

@@ -73,6 +73,21 @@ pub fn report_view(report: &ImportReport) -> Markup {
                 }
             }
         }
+        @if !report.findings.is_empty() {
+            div.alert.alert-warning role="status" {
+                p { "Le SAP sono state importate, ma contengono dati che lo schema nazionale (revisione 009) non prevede o valori che non ne rispettano i limiti: "
+                    "nulla è stato scartato in silenzio, ecco dove." }
+            }
+            table.data {
+                caption { "Dati non riconosciuti o non conformi allo schema" }
+                thead { tr { th scope="col" { "File" } th scope="col" { "Elemento" } th scope="col" { "Volte" } th scope="col" { "Segnalazione" } } }
+                tbody {
+                    @for f in &report.findings {
+                        tr { td { (f.file) } td { code { (f.path) } } td.num { (f.count) } td { (f.reason) } }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -139,8 +154,17 @@ async fn sap(
     for file in &upload.files {
         let name = upload_name(file);
         let bytes = crate::web::forms::read_upload(file).await?;
-        let (now, authority) = (clock.now_ms(), who.scope.authority());
-        total.merge(writer.write(move |tx| imports::sap(tx, now, &authority, &name, &bytes)).await?);
+        // Read outside the writer: a large file must not hold it.
+        let read = rocket::tokio::task::spawn_blocking(move || imports::read_sap(&name, bytes))
+            .await
+            .map_err(AppError::internal)?;
+        match read {
+            Ok(read) => {
+                let (now, authority) = (clock.now_ms(), who.scope.authority());
+                total.merge(writer.write(move |tx| imports::store_sap(tx, now, &authority, &read)).await?);
+            }
+            Err(report) => total.merge(report),
+        }
     }
     let status = if total.refused.is_empty() { Status::Ok } else { Status::UnprocessableEntity };
     Ok((

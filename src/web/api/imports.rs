@@ -53,8 +53,17 @@ async fn sap(
         return Err(AppError::UnsupportedMediaType);
     }
     let bytes = read_body(data).await?;
-    let (now, authority) = (clock.now_ms(), who.scope.authority());
-    let report = writer.write(move |tx| imports::sap(tx, now, &authority, "api", &bytes)).await?;
+    // Read outside the writer: a large file must not hold it.
+    let read = rocket::tokio::task::spawn_blocking(move || imports::read_sap("api", bytes))
+        .await
+        .map_err(AppError::internal)?;
+    let report = match read {
+        Ok(read) => {
+            let (now, authority) = (clock.now_ms(), who.scope.authority());
+            writer.write(move |tx| imports::store_sap(tx, now, &authority, &read)).await?
+        }
+        Err(report) => report,
+    };
     Ok(Json(report))
 }
 
