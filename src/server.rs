@@ -74,6 +74,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
             region_name: config.region_name.clone(),
             system_code: config.system_code.clone(),
             upload_max: config.upload_max_mb as usize * 1024 * 1024,
+            upload_quota: u64::from(config.upload_quota_mb) * 1024 * 1024,
             training: config.training,
         },
         access,
