@@ -1,4 +1,4 @@
--- Ricolloca: the whole schema of the data file (version 2).
+-- Ricolloca: the whole schema of the data file (version 4).
 -- Embedded in the binary with include_str!; PRAGMA user_version holds the version.
 -- Times are UTC milliseconds since the Unix epoch (INTEGER); dates are ISO text (yyyy-mm-dd).
 -- Older files are brought here by the numbered steps in src/repo/migrations/ (see migrate.rs).
@@ -187,8 +187,9 @@ CREATE TABLE code_list (
 ) STRICT, WITHOUT ROWID;
 
 -- People holding (or about to hold) a voucher. Known from the CPI's assignment CSV, from a
--- SAP, or both.
-CREATE TABLE recipient (
+-- SAP, or both. Read through the view `recipient` (version 4, at the end): rows of an import
+-- still being written are hidden.
+CREATE TABLE recipient_all (
     id             INTEGER PRIMARY KEY,
     codice_fiscale TEXT NOT NULL UNIQUE,
     cognome        TEXT NOT NULL,
@@ -198,14 +199,16 @@ CREATE TABLE recipient (
     email          TEXT NOT NULL DEFAULT '',
     phone          TEXT NOT NULL DEFAULT '',
     created_at     INTEGER NOT NULL,
-    updated_at     INTEGER NOT NULL
+    updated_at     INTEGER NOT NULL,
+    batch          INTEGER NOT NULL DEFAULT 0     -- the import that added it (0: none)
 ) STRICT;
 
 -- The assegno: who issued it, which provider (and sede) the person chose, where the
 -- programme stands. A provider sees a recipient only through a voucher naming it.
-CREATE TABLE voucher (
+-- Read through the view `voucher` (version 4, at the end).
+CREATE TABLE voucher_all (
     id              INTEGER PRIMARY KEY,
-    recipient_id    INTEGER NOT NULL REFERENCES recipient(id),
+    recipient_id    INTEGER NOT NULL REFERENCES recipient_all(id),
     code            TEXT NOT NULL UNIQUE,
     issued_on       TEXT NOT NULL,            -- yyyy-mm-dd
     cpi             TEXT NOT NULL,            -- issuing Centro per l'Impiego
@@ -221,15 +224,16 @@ CREATE TABLE voucher (
     tutor_id        INTEGER REFERENCES operator(id),
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
-    version         INTEGER NOT NULL DEFAULT 1
+    version         INTEGER NOT NULL DEFAULT 1,
+    batch           INTEGER NOT NULL DEFAULT 0    -- the import that added it (0: none)
 ) STRICT;
-CREATE INDEX voucher_provider ON voucher(provider_id, state);
-CREATE INDEX voucher_recipient ON voucher(recipient_id);
+CREATE INDEX voucher_provider ON voucher_all(provider_id, state);
+CREATE INDEX voucher_recipient ON voucher_all(recipient_id);
 
 -- Every SAP received, kept whole: a newer SAP for the same person is a new version.
 CREATE TABLE sap_version (
     id           INTEGER PRIMARY KEY,
-    recipient_id INTEGER NOT NULL REFERENCES recipient(id),
+    recipient_id INTEGER NOT NULL REFERENCES recipient_all(id),
     version      INTEGER NOT NULL,
     sap_code     TEXT NOT NULL DEFAULT '',
     updated_on   TEXT NOT NULL DEFAULT '',    -- section 0: last update at the source
@@ -246,7 +250,7 @@ CREATE TABLE sap_version (
 -- provider's own actions (origin 'provider') are written by the actions feature.
 CREATE TABLE policy (
     id                             INTEGER PRIMARY KEY,
-    recipient_id                   INTEGER NOT NULL REFERENCES recipient(id),
+    recipient_id                   INTEGER NOT NULL REFERENCES recipient_all(id),
     origin                         TEXT NOT NULL CHECK (origin IN ('sap', 'provider')),
     sap_version_id                 INTEGER REFERENCES sap_version(id),
     provider_id                    INTEGER REFERENCES provider(id),
@@ -268,7 +272,7 @@ CREATE TABLE policy (
     created_at                     INTEGER NOT NULL,
     updated_at                     INTEGER NOT NULL,
     version                        INTEGER NOT NULL DEFAULT 1,
-    voucher_id                     INTEGER REFERENCES voucher(id),   -- provider actions: under which voucher
+    voucher_id                     INTEGER REFERENCES voucher_all(id),   -- provider actions: under which voucher
     dettagli                       TEXT NOT NULL DEFAULT '{}',       -- type-specific fields (JSON)
     created_by                     INTEGER                           -- operator id
 ) STRICT;
@@ -280,7 +284,7 @@ CREATE INDEX policy_changed ON policy(updated_at) WHERE origin = 'provider';
 -- from it (kept with its sha256: a signed upload can then be compared byte for byte).
 CREATE TABLE programme_version (
     id         INTEGER PRIMARY KEY,
-    voucher_id INTEGER NOT NULL REFERENCES voucher(id),
+    voucher_id INTEGER NOT NULL REFERENCES voucher_all(id),
     version    INTEGER NOT NULL,
     fields     TEXT NOT NULL,                 -- JSON of the module's fields
     saved_at   INTEGER NOT NULL,
@@ -312,8 +316,8 @@ CREATE INDEX policy_event_policy ON policy_event(policy_id, id);
 -- The provider's agenda: meetings with a recipient and how they went.
 CREATE TABLE appointment (
     id           INTEGER PRIMARY KEY,
-    voucher_id   INTEGER NOT NULL REFERENCES voucher(id),
-    recipient_id INTEGER NOT NULL REFERENCES recipient(id),
+    voucher_id   INTEGER NOT NULL REFERENCES voucher_all(id),
+    recipient_id INTEGER NOT NULL REFERENCES recipient_all(id),
     provider_id  INTEGER NOT NULL REFERENCES provider(id),
     sede_id      INTEGER REFERENCES sede(id),
     tutor_id     INTEGER REFERENCES operator(id),
@@ -333,7 +337,7 @@ CREATE INDEX appointment_voucher ON appointment(voucher_id, starts_at);
 -- How a programme ends or pauses, as the provider records it; the voucher state follows.
 CREATE TABLE programme_outcome (
     id              INTEGER PRIMARY KEY,
-    voucher_id      INTEGER NOT NULL REFERENCES voucher(id),
+    voucher_id      INTEGER NOT NULL REFERENCES voucher_all(id),
     kind            TEXT NOT NULL CHECK (kind IN ('hired', 'ended', 'dropped', 'lapsed', 'suspended', 'resumed')),
     event_date      TEXT NOT NULL,
     employer_cf     TEXT NOT NULL DEFAULT '',
@@ -352,7 +356,7 @@ CREATE INDEX programme_outcome_at ON programme_outcome(at);
 -- Signed programmes: the newest upload for a voucher is the one on file; none is deleted.
 CREATE TABLE signed_programme (
     id              INTEGER PRIMARY KEY,
-    voucher_id      INTEGER NOT NULL REFERENCES voucher(id),
+    voucher_id      INTEGER NOT NULL REFERENCES voucher_all(id),
     document_id     INTEGER NOT NULL REFERENCES document(id),
     policy_id       INTEGER REFERENCES policy(id),  -- the action it came with, if any
     matches_version INTEGER,                        -- programme version with byte-identical PDF
@@ -431,3 +435,64 @@ CREATE TABLE audit_prune (
     pruned_at  INTEGER NOT NULL,
     signature  BLOB NOT NULL                   -- Ed25519 over the prune (see infra/checkpoint.rs)
 ) STRICT;
+
+-- Version 4 (src/repo/migrations/0004_import_batches.sql): imports applied in short slices
+-- that become visible together. Rows an import adds carry its batch number and stay hidden
+-- until its last transaction moves the horizon past it: `recipient` and `voucher` are views
+-- showing only rows at or below the horizon, so every query sees whole imports. Changes to
+-- rows readers already see wait in the *_change tables and are applied in that same last
+-- transaction. Writes go to the *_all tables.
+CREATE TABLE import_batch (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the horizon only moves up
+    kind        TEXT NOT NULL CHECK (kind IN ('assignments')),
+    file_name   TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    valid_only  INTEGER NOT NULL DEFAULT 0 CHECK (valid_only IN (0, 1)),
+    state       TEXT NOT NULL CHECK (state IN ('validating', 'applying', 'done', 'refused', 'failed', 'abandoned')),
+    rows_total  INTEGER NOT NULL DEFAULT 0,         -- valid rows to write (known after validation)
+    rows_done   INTEGER NOT NULL DEFAULT 0,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    by_label    TEXT NOT NULL,
+    report      TEXT                                -- the JSON import report, once finished
+) STRICT;
+CREATE INDEX import_batch_state ON import_batch(state) WHERE state IN ('validating', 'applying');
+
+-- The last import whose rows readers see (one row).
+CREATE TABLE import_horizon (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    visible INTEGER NOT NULL
+) STRICT;
+INSERT INTO import_horizon (id, visible) VALUES (1, 0);
+
+CREATE VIEW recipient AS
+SELECT id, codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at
+FROM recipient_all WHERE batch <= (SELECT visible FROM import_horizon);
+
+CREATE VIEW voucher AS
+SELECT id, recipient_id, code, issued_on, cpi, profiling_band, provider_id, sede_id, chosen_on, state,
+       programme_start, programme_end, extended_until, tutor_id, created_at, updated_at, version
+FROM voucher_all WHERE batch <= (SELECT visible FROM import_horizon);
+
+-- New values for rows readers already see, applied when the import becomes visible.
+CREATE TABLE import_recipient_change (
+    batch        INTEGER NOT NULL,
+    recipient_id INTEGER NOT NULL,
+    cognome      TEXT NOT NULL,
+    nome         TEXT NOT NULL,
+    birth_date   TEXT,
+    sex          TEXT,
+    email        TEXT NOT NULL,
+    phone        TEXT NOT NULL,
+    PRIMARY KEY (batch, recipient_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE import_voucher_change (
+    batch          INTEGER NOT NULL,
+    voucher_id     INTEGER NOT NULL,
+    issued_on      TEXT NOT NULL,
+    cpi            TEXT NOT NULL,
+    profiling_band TEXT NOT NULL,
+    chosen_on      TEXT NOT NULL,
+    PRIMARY KEY (batch, voucher_id)
+) STRICT, WITHOUT ROWID;

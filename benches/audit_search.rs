@@ -60,7 +60,7 @@ fn main() {
     // People for the recipient id lookup.
     repo::write_once(&mut conn, |tx| {
         let mut stmt = tx.conn().prepare(
-            "INSERT INTO recipient (codice_fiscale, cognome, nome, created_at, updated_at) VALUES (?1, 'C', 'N', 0, 0)",
+            "INSERT INTO recipient_all (codice_fiscale, cognome, nome, created_at, updated_at) VALUES (?1, 'C', 'N', 0, 0)",
         )?;
         for n in 0..people {
             stmt.execute([cf(n)])?;

@@ -53,6 +53,8 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
     let chain_watch =
         Arc::new(crate::service::chain_watch::ChainWatch::new(public_key, Some(config.audit_checkpoints())));
     let reloader = Arc::new(crate::reload::Reloader::new(config, access.clone()));
+    let importer =
+        Arc::new(crate::service::assignment_import::Importer::new(config.data.clone(), writer.clone(), clock.clone()));
     Ok(AppState {
         site: Site {
             region_name: config.region_name.clone(),
@@ -73,6 +75,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
             config.audit.notice_required,
         )?),
         reloader,
+        importer,
     })
 }
 
@@ -124,6 +127,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     let (aw_pool, aw_writer, aw_clock, aw_cfg) =
         (state.pool.clone(), state.writer.clone(), state.clock.clone(), config.anomalies.clone());
     let reloader = state.reloader.clone();
+    let importer = state.importer.clone();
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
     let (cp_writer, cp_clock, cp_key, cp_file, cp_minutes) = (
         state.writer.clone(),
@@ -146,6 +150,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             crate::reload::spawn_on_sighup(reloader);
             crate::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
             crate::jobs::spawn_anomaly_watch(aw_pool, aw_writer, aw_clock, aw_cfg);
+            importer.recover_in_background();
             if let Some((crl, ca)) = crl {
                 crate::jobs::spawn_crl_reload(access, clock, crl, ca);
             }

@@ -112,7 +112,7 @@ pub fn build(data: &Path, sizes: &Sizes) {
             ));
         }
         let report = repo::write_once(&mut conn, |tx| {
-            service::imports::assignments(tx, now, &who, "bench.csv", csv.as_bytes(), false)
+            service::assignment_import::in_one_transaction(tx, now, &who, "bench.csv", csv.as_bytes())
         })
         .expect("assignments");
         assert!(report.refused.is_empty(), "{:?}", report.refused.first());

@@ -6,8 +6,11 @@ use rusqlite::Transaction;
 
 /// Step `n` brings a file from version `n - 1` to `n`. Version 1 is the first released schema;
 /// steps are never edited once released, only added.
-pub const STEPS: &[(i64, &str)] =
-    &[(2, include_str!("migrations/0002_actions.sql")), (3, include_str!("migrations/0003_oversight.sql"))];
+pub const STEPS: &[(i64, &str)] = &[
+    (2, include_str!("migrations/0002_actions.sql")),
+    (3, include_str!("migrations/0003_oversight.sql")),
+    (4, include_str!("migrations/0004_import_batches.sql")),
+];
 
 /// The version `schema.sql` describes: the last step's.
 pub const LATEST: i64 = match STEPS.last() {

@@ -5,7 +5,6 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::WriteTx;
 use crate::access::RecipientScope;
-use crate::domain::assignment::Assignment;
 use crate::domain::ids::{ProviderId, RecipientId};
 use crate::domain::recipient::{DashboardRow, Recipient, Voucher};
 use crate::error::AppError;
@@ -325,89 +324,24 @@ pub fn latest_sap(
 
 // --- writes (imports) -------------------------------------------------------------------
 
-/// Inserts or refreshes a recipient from an assignment row; returns its id.
-pub fn upsert_from_assignment(tx: &WriteTx<'_>, now: i64, a: &Assignment) -> Result<RecipientId, AppError> {
-    tx.conn().execute(
-        "INSERT INTO recipient (codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-         ON CONFLICT (codice_fiscale) DO UPDATE SET cognome = excluded.cognome, nome = excluded.nome,
-             birth_date = excluded.birth_date, sex = excluded.sex,
-             email = CASE WHEN excluded.email = '' THEN email ELSE excluded.email END,
-             phone = CASE WHEN excluded.phone = '' THEN phone ELSE excluded.phone END,
-             updated_at = excluded.updated_at",
-        params![a.codice_fiscale.as_str(), a.cognome, a.nome, a.birth_date, a.sex, a.email, a.phone, now],
-    )?;
-    let id: i64 = tx.conn().query_row(
-        "SELECT id FROM recipient WHERE codice_fiscale = ?1",
-        [a.codice_fiscale.as_str()],
-        |r| r.get(0),
-    )?;
-    Ok(RecipientId::from_db(id))
-}
-
-/// The providers an assignment's `ente` names, by partita IVA / codice fiscale or accreditation
-/// code. Spreadsheets drop a partita IVA's leading zero: ten digits are read as eleven.
-/// More than one match means the value is ambiguous and the row must be refused.
-pub fn providers_for_ente(conn: &Connection, ente: &str) -> Result<Vec<ProviderId>, AppError> {
-    let mut key = ente.trim().to_uppercase();
-    if key.len() == 10 && key.bytes().all(|b| b.is_ascii_digit()) {
-        key.insert(0, '0');
-    }
-    let mut stmt =
-        conn.prepare_cached("SELECT id FROM provider WHERE codice_fiscale = ?1 OR accreditation_code = ?1")?;
-    let rows = stmt.query_map([key], |r| Ok(ProviderId::from_db(r.get(0)?)))?.collect::<Result<Vec<_>, _>>()?;
+/// Every provider's id, codice fiscale / partita IVA and accreditation code: what an
+/// assignment's `ente` may name.
+pub fn provider_names(conn: &Connection) -> Result<Vec<(ProviderId, String, String)>, AppError> {
+    let mut stmt = conn.prepare("SELECT id, codice_fiscale, accreditation_code FROM provider")?;
+    let rows = stmt
+        .query_map([], |r| Ok((ProviderId::from_db(r.get(0)?), r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
 /// Who a voucher code already belongs to: (codice fiscale, provider).
 pub fn voucher_owner(conn: &Connection, code: &str) -> Result<Option<(String, ProviderId)>, AppError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT r.codice_fiscale, v.provider_id FROM voucher v JOIN recipient r ON r.id = v.recipient_id WHERE v.code = ?1",
-            [code],
-            |r| Ok((r.get(0)?, ProviderId::from_db(r.get(1)?))),
-        )
+        )?
+        .query_row([code], |r| Ok((r.get(0)?, ProviderId::from_db(r.get(1)?))))
         .optional()?)
-}
-
-/// Inserts the voucher, or updates it when the code is known. Returns true when new.
-pub fn upsert_voucher(
-    tx: &WriteTx<'_>,
-    now: i64,
-    recipient: RecipientId,
-    provider: ProviderId,
-    a: &Assignment,
-) -> Result<bool, AppError> {
-    let existing: Option<i64> =
-        tx.conn().query_row("SELECT id FROM voucher WHERE code = ?1", [&a.voucher_code], |r| r.get(0)).optional()?;
-    match existing {
-        Some(id) => {
-            tx.conn().execute(
-                "UPDATE voucher SET recipient_id = ?2, issued_on = ?3, cpi = ?4, profiling_band = ?5, provider_id = ?6,
-                        chosen_on = ?7, updated_at = ?8, version = version + 1 WHERE id = ?1",
-                params![id, recipient.get(), a.issued_on, a.cpi, a.profiling_band, provider.get(), a.chosen_on, now],
-            )?;
-            Ok(false)
-        }
-        None => {
-            tx.conn().execute(
-                "INSERT INTO voucher (recipient_id, code, issued_on, cpi, profiling_band, provider_id, chosen_on,
-                                      created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                params![
-                    recipient.get(),
-                    a.voucher_code,
-                    a.issued_on,
-                    a.cpi,
-                    a.profiling_band,
-                    provider.get(),
-                    a.chosen_on,
-                    now
-                ],
-            )?;
-            Ok(true)
-        }
-    }
 }
 
 /// Number of recipients per provider (those whose voucher names it).
@@ -430,12 +364,13 @@ pub fn upsert_from_sap(
     personal: &crate::domain::sap::DatiPersonali,
     contacts: &crate::domain::sap::Recapiti,
 ) -> Result<(RecipientId, bool), AppError> {
+    // Stored rows, hidden ones included: an import being written may be adding this person.
     let existing: Option<i64> =
-        tx.conn().query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).optional()?;
+        tx.conn().query_row("SELECT id FROM recipient_all WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).optional()?;
     if let Some(id) = existing {
         // The CPI's assignment is the reference for names; the SAP fills what is missing.
         tx.conn().execute(
-            "UPDATE recipient SET birth_date = coalesce(birth_date, ?2), sex = coalesce(sex, ?3),
+            "UPDATE recipient_all SET birth_date = coalesce(birth_date, ?2), sex = coalesce(sex, ?3),
                     email = CASE WHEN email = '' THEN ?4 ELSE email END,
                     phone = CASE WHEN phone = '' THEN ?5 ELSE phone END, updated_at = ?6
              WHERE id = ?1",
@@ -451,7 +386,7 @@ pub fn upsert_from_sap(
         return Ok((RecipientId::from_db(id), false));
     }
     tx.conn().execute(
-        "INSERT INTO recipient (codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at)
+        "INSERT INTO recipient_all (codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
         params![
             cf,
@@ -473,23 +408,20 @@ pub type SapHistoryEntry = (i64, String, String);
 /// Every stored SAP of a codice fiscale.
 pub fn sap_history(tx: &WriteTx<'_>, cf: &str) -> Result<Option<Vec<SapHistoryEntry>>, AppError> {
     let mut stmt = tx.conn().prepare(
-        "SELECT sv.version, sv.updated_on, sv.sha256 FROM sap_version sv JOIN recipient r ON r.id = sv.recipient_id
+        "SELECT sv.version, sv.updated_on, sv.sha256 FROM sap_version sv JOIN recipient_all r ON r.id = sv.recipient_id
          WHERE r.codice_fiscale = ?1",
     )?;
     let rows = stmt.query_map([cf], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
     Ok((!rows.is_empty()).then_some(rows))
 }
 
-/// The latest stored version number (and original), for numbering the next one.
-pub fn latest_sap_sha(tx: &WriteTx<'_>, recipient: RecipientId) -> Result<Option<(i64, Vec<u8>)>, AppError> {
+/// The latest stored version number, for numbering the next one (the original file is not
+/// read: it can be hundreds of kilobytes).
+pub fn latest_sap_version(tx: &WriteTx<'_>, recipient: RecipientId) -> Result<Option<i64>, AppError> {
     Ok(tx
         .conn()
-        .query_row(
-            "SELECT version, original FROM sap_version WHERE recipient_id = ?1 ORDER BY version DESC LIMIT 1",
-            [recipient.get()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+        .prepare_cached("SELECT max(version) FROM sap_version WHERE recipient_id = ?1")?
+        .query_row([recipient.get()], |r| r.get(0))?)
 }
 
 pub struct NewSapVersion<'a> {

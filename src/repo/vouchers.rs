@@ -77,7 +77,7 @@ pub fn start_programme(
     now: i64,
 ) -> Result<bool, AppError> {
     let n = tx.conn().execute(
-        "UPDATE voucher SET programme_start = ?2, programme_end = ?3,
+        "UPDATE voucher_all SET programme_start = ?2, programme_end = ?3,
                 state = CASE WHEN state IN ('issued', 'signed') THEN 'in_progress' ELSE state END,
                 sede_id = coalesce(sede_id, ?4), tutor_id = coalesce(tutor_id, ?5),
                 updated_at = ?6, version = version + 1
@@ -99,7 +99,7 @@ pub fn apply_outcome(
     now: i64,
 ) -> Result<bool, AppError> {
     let n = tx.conn().execute(
-        "UPDATE voucher SET state = ?3, programme_end = ?4, extended_until = ?5, updated_at = ?6,
+        "UPDATE voucher_all SET state = ?3, programme_end = ?4, extended_until = ?5, updated_at = ?6,
                 version = version + 1
          WHERE id = ?1 AND version = ?2",
         params![voucher_id, version, state, programme_end, extended_until, now],

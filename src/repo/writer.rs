@@ -98,6 +98,19 @@ impl Writer {
         }
         answer.await.map_err(|_| AppError::Unavailable("writer stopped".into()))?
     }
+
+    /// The same from a blocking thread (never from an async worker): long jobs that feed the
+    /// writer slice after slice, such as imports.
+    pub fn write_blocking<R, F>(&self, work: F) -> Result<R, AppError>
+    where
+        F: FnOnce(&WriteTx<'_>) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Box::new(TypedJob { work: Some(work), result: None, reply });
+        self.queue.send(job).map_err(|_| AppError::Unavailable("writer stopped".into()))?;
+        answer.blocking_recv().map_err(|_| AppError::Unavailable("writer stopped".into()))?
+    }
 }
 
 fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {

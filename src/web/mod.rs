@@ -58,6 +58,7 @@ pub struct AppState {
     pub chain_watch: Arc<crate::service::chain_watch::ChainWatch>,
     pub notice: Arc<crate::service::notice::Notice>,
     pub reloader: Arc<crate::reload::Reloader>,
+    pub importer: Arc<crate::service::assignment_import::Importer>,
 }
 
 /// The application without its listener: routes, guards, fairings, catchers, state.
@@ -80,6 +81,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.chain_watch.clone())
         .manage(state.notice.clone())
         .manage(state.reloader.clone())
+        .manage(state.importer.clone())
         .attach(request_log::RequestLog)
         .attach(gate::Gate)
         .attach(shield)
