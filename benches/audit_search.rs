@@ -56,7 +56,7 @@ fn main() {
     let (operators, providers, people) = (1000usize, 300usize, 200_000usize);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("bench.db");
-    let mut conn = repo::open_and_migrate(&data).unwrap();
+    let mut conn = ricolloca::service::data_file::open(&data, 0).unwrap();
     // People for the recipient id lookup.
     repo::write_once(&mut conn, |tx| {
         let mut stmt = tx.conn().prepare(

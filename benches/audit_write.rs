@@ -40,7 +40,7 @@ fn main() {
 
     // 1. Group commit through the real writer.
     let chained = dir.path().join("chained.db");
-    let conn = repo::open_and_migrate(&chained).unwrap();
+    let conn = ricolloca::service::data_file::open(&chained, 0).unwrap();
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let writer = Writer::start(conn).unwrap();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -122,7 +122,7 @@ fn main() {
 
     let plain = |name: &str, per_tx: usize| {
         let path = dir.path().join(name);
-        let mut conn = repo::open_and_migrate(&path).unwrap();
+        let mut conn = ricolloca::service::data_file::open(&path, 0).unwrap();
         let t = Instant::now();
         for chunk in stored.chunks(per_tx) {
             let tx = conn.transaction().unwrap();

@@ -46,7 +46,7 @@ fn main() {
     let gb: f64 = std::env::var("RICOLLOCA_BENCH_GB").ok().and_then(|s| s.parse().ok()).unwrap_or(2.0);
     let dir = tempfile::tempdir_in(std::env::var("RICOLLOCA_BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
     let data = dir.path().join("bench.db");
-    let mut conn = repo::open_and_migrate(&data).unwrap();
+    let mut conn = ricolloca::service::data_file::open(&data, 0).unwrap();
     let who = AdminAuthority::system();
 
     let t = Instant::now();

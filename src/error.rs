@@ -1,14 +1,8 @@
 //! The two error types: `AppError` for requests (an Italian message for the user, the cause
 //! for the log) and `StartupError` for the technician starting the service.
 
+pub use crate::domain::field_error::FieldError;
 use crate::domain::operator::Refusal;
-
-/// A field-level validation message (Italian), named by the form/JSON field.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
 
 /// Everything a request can fail with. Causes never reach the user, only the log.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -1,22 +1,19 @@
 //! Ricolloca: the appliance for the Assegno di Ricollocazione programme.
 //!
-//! Layers (see README "Architecture"): `domain` (types and rules), `repo` (SQL only),
-//! `infra` (clock, audit chain, TLS, CRLs, logs), `access` (certificate to person to
-//! capability), `web` (routes, guards, views), `server` and `cli` (wiring).
+//! Layers (see ARCHITECTURE.md): `domain` (types and rules), `repo` (SQL only), `infra`
+//! (clock, audit chain, TLS, CRLs, logs, file formats), `service` (operations spanning
+//! tables), `access` (certificate to person to capability), `web` (routes, guards, views),
+//! `cli` (the commands), `runtime` (what the running server does by itself), and `server`
+//! (the wiring).
 
 pub mod access;
-pub mod backups;
-pub mod check;
 pub mod cli;
 pub mod config;
-pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod infra;
-pub mod jobs;
-pub mod reload;
 pub mod repo;
+pub mod runtime;
 pub mod server;
 pub mod service;
-pub mod status;
 pub mod web;

@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+use ricolloca::cli::demo;
 use ricolloca::cli::{self, CliError, OperatorArgs, ProviderArgs};
 use ricolloca::config::{CONFIG_ENV, Config};
 use ricolloca::infra::clock::{SharedClock, SystemClock};
-use ricolloca::{demo, infra, repo, server};
+use ricolloca::{infra, repo, server};
 
 #[derive(Parser)]
 #[command(
@@ -426,11 +427,11 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { config } => {
-            let findings = ricolloca::check::run(config.as_deref(), clock().now_ms());
+            let findings = ricolloca::runtime::check::run(config.as_deref(), clock().now_ms());
             for f in &findings {
                 println!("{f}");
             }
-            let errors = findings.iter().filter(|f| f.level == ricolloca::check::Level::Error).count();
+            let errors = findings.iter().filter(|f| f.level == ricolloca::runtime::check::Level::Error).count();
             if errors > 0 {
                 eprintln!("ricolloca: configurazione con {errors} errori");
                 return Ok(ExitCode::from(1));
@@ -445,10 +446,10 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         }
         Command::Status { config } => {
             let config = Config::load(config.as_deref())?;
-            let report = ricolloca::status::query(&config.data).map_err(|e| {
+            let report = ricolloca::runtime::status::query(&config.data).map_err(|e| {
                 CliError::Other(format!(
                     "il servizio non risponde su {} ({e}): non è in esecuzione?",
-                    ricolloca::status::socket_path(&config.data).display()
+                    ricolloca::runtime::status::socket_path(&config.data).display()
                 ))
             })?;
             println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
@@ -492,64 +493,20 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         }
         Command::Audit { command: AuditCommand::Pubkey { config } } => {
             let config = Config::load(config.as_deref())?;
-            // Never a new key over existing checkpoints (see service::audit::signing_key).
-            let conn = ricolloca::repo::open_and_migrate(&config.data)?;
-            let key = ricolloca::service::audit::signing_key(&conn, &config.audit_key())?;
-            println!("{}", hex::encode(key.public_key()));
+            println!("{}", hex::encode(cli::audit_pubkey(&config, clock().as_ref())?));
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify { config, data, checkpoints, pubkey } } => {
-            // With a configuration: its data file, checkpoint file and key, unless overridden.
-            let configured =
-                if data.is_none() || config.is_some() { Some(Config::load(config.as_deref())?) } else { None };
-            let data = match (data, &configured) {
-                (Some(d), _) => d,
-                (None, Some(c)) => c.data.clone(),
-                (None, None) => return Err(CliError::Other("indicare --data o --config".into())),
-            };
-            let (report, rows) = cli::audit_verify(&data)?;
-            match report.broken {
-                None => {
-                    let file = checkpoints.or_else(|| configured.as_ref().map(Config::audit_checkpoints));
-                    let key = match (pubkey, &configured) {
-                        (Some(p), _) => Some(cli::read_public_key(&p)?),
-                        (None, Some(c)) if c.audit_key().exists() => {
-                            Some(ricolloca::infra::checkpoint::SigningKey::load(&c.audit_key())?.public_key())
-                        }
-                        _ => None,
-                    };
-                    let last = match key {
-                        None => {
-                            eprintln!(
-                                "ricolloca: nessuna chiave pubblica fidata (--pubkey): checkpoint non verificati"
-                            );
-                            String::new()
-                        }
-                        Some(key) => {
-                            let (problem, n, last) =
-                                cli::audit_verify_checkpoints(&data, report.head_seq, file.as_deref(), &key)?;
-                            if let Some(problem) = problem {
-                                eprintln!("ricolloca: audit checkpoints BROKEN — {}", problem.describe());
-                                return Ok(ExitCode::from(2));
-                            }
-                            match last {
-                                Some(seq) => format!(", {n} checkpoint firmati verificati, ultimo alla riga {seq}"),
-                                None => ", nessun checkpoint ancora".into(),
-                            }
-                        }
-                    };
-                    println!(
-                        "intact up to {} ({} rows) — catena di audit integra fino a {}{last}",
-                        report.head_seq, rows, report.head_seq
-                    );
+            match cli::verify(config.as_deref(), data, checkpoints, pubkey)? {
+                cli::VerifyOutcome::Intact { line, warning } => {
+                    if let Some(warning) = warning {
+                        eprintln!("{warning}");
+                    }
+                    println!("{line}");
                     Ok(ExitCode::SUCCESS)
                 }
-                Some((seq, kind)) => {
-                    eprintln!(
-                        "ricolloca: audit chain BROKEN at seq {seq} — catena di audit interrotta alla riga {seq}: {} (intact up to {})",
-                        kind.describe(),
-                        report.head_seq
-                    );
+                cli::VerifyOutcome::Broken { line } => {
+                    eprintln!("{line}");
                     Ok(ExitCode::from(2))
                 }
             }

@@ -20,7 +20,7 @@ use crate::web::{self, AppState, Site};
 
 /// Everything but the listener, for `serve` and for tests that drive Rocket locally.
 pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupError> {
-    let mut conn = repo::open_and_migrate(&config.data)?;
+    let mut conn = crate::service::data_file::open(&config.data, clock.now_ms())?;
     // Never a new key over existing checkpoints: refused here, before anything else starts.
     let signing_key = Arc::new(crate::service::audit::signing_key(&conn, &config.audit_key())?);
     let fresh_secret = random_bytes()?;
@@ -39,7 +39,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity_days)
             .with_crl_required(config.tls.without_crl == "refuse"),
     );
-    let backups = Arc::new(crate::backups::Backups::new(
+    let backups = Arc::new(crate::runtime::backups::Backups::new(
         config.data.clone(),
         config.backup_dir(),
         config.backup_every(),
@@ -52,7 +52,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
     let public_key = signing_key.public_key();
     let chain_watch =
         Arc::new(crate::service::chain_watch::ChainWatch::new(public_key, Some(config.audit_checkpoints())));
-    let reloader = Arc::new(crate::reload::Reloader::new(config, access.clone()));
+    let reloader = Arc::new(crate::runtime::reload::Reloader::new(config, access.clone()));
     let importer =
         Arc::new(crate::service::assignment_import::Importer::new(config.data.clone(), writer.clone(), clock.clone()));
     Ok(AppState {
@@ -114,7 +114,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     };
     let data = config.data.display().to_string();
     let (backups, bk_clock) = (state.backups.clone(), state.clock.clone());
-    let health = crate::status::Health {
+    let health = crate::runtime::status::Health {
         data: config.data.clone(),
         pool: state.pool.clone(),
         backups: state.backups.clone(),
@@ -139,20 +139,20 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     let (sd_writer, sd_clock, sd_key, sd_file) =
         (state.writer.clone(), state.clock.clone(), signing_key, config.audit_checkpoints());
     let shutdown_checkpoint = AdHoc::on_shutdown("audit checkpoint at shutdown", move |_| {
-        Box::pin(async move { crate::jobs::checkpoint(&sd_writer, &sd_clock, &sd_key, &sd_file).await })
+        Box::pin(async move { crate::runtime::jobs::checkpoint(&sd_writer, &sd_clock, &sd_key, &sd_file).await })
     });
     let announce = AdHoc::on_liftoff("announce", move |rocket| {
         Box::pin(async move {
-            crate::jobs::spawn_idle_sweep(writer, clock.clone(), days);
-            crate::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
-            crate::jobs::spawn_backups(backups, bk_clock);
-            crate::status::spawn(health);
-            crate::reload::spawn_on_sighup(reloader);
-            crate::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
-            crate::jobs::spawn_anomaly_watch(aw_pool, aw_writer, aw_clock, aw_cfg);
+            crate::runtime::jobs::spawn_idle_sweep(writer, clock.clone(), days);
+            crate::runtime::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
+            crate::runtime::jobs::spawn_backups(backups, bk_clock);
+            crate::runtime::status::spawn(health);
+            crate::runtime::reload::spawn_on_sighup(reloader);
+            crate::runtime::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
+            crate::runtime::jobs::spawn_anomaly_watch(aw_pool, aw_writer, aw_clock, aw_cfg);
             importer.recover_in_background();
             if let Some((crl, ca)) = crl {
-                crate::jobs::spawn_crl_reload(access, clock, crl, ca);
+                crate::runtime::jobs::spawn_crl_reload(access, clock, crl, ca);
             }
             let c = rocket.config();
             let line = format!("Ricolloca in ascolto su https://{}:{}/", c.address, c.port);

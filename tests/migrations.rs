@@ -83,8 +83,8 @@ fn v1_file(dir: &std::path::Path) -> std::path::PathBuf {
 fn a_version_1_file_is_migrated_to_the_schema_of_a_new_file() {
     let dir = tempfile::tempdir().unwrap();
     let old = v1_file(dir.path());
-    let migrated = ricolloca::repo::open_and_migrate(&old).unwrap();
-    let fresh = ricolloca::repo::open_and_migrate(&dir.path().join("new.db")).unwrap();
+    let migrated = ricolloca::service::data_file::open(&old, 0).unwrap();
+    let fresh = ricolloca::service::data_file::open(&dir.path().join("new.db"), 0).unwrap();
 
     assert_eq!(shape(&migrated), shape(&fresh));
     let version: i64 = migrated.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
@@ -119,7 +119,7 @@ fn a_version_1_file_is_migrated_to_the_schema_of_a_new_file() {
     assert_eq!(v, 1, "the backup holds the file as it was before the upgrade");
     // A new file and an up-to-date one get none.
     drop(migrated);
-    ricolloca::repo::open_and_migrate(&old).unwrap();
+    ricolloca::service::data_file::open(&old, 0).unwrap();
     assert_eq!(
         std::fs::read_dir(dir.path())
             .unwrap()
@@ -149,7 +149,7 @@ fn a_file_from_a_newer_release_is_refused_and_left_alone() {
         hex::encode(sha2::Sha256::digest(std::fs::read(p).unwrap()))
     };
     let before = digest(&path);
-    let err = ricolloca::repo::open_and_migrate(&path).expect_err("refused").to_string();
+    let err = ricolloca::service::data_file::open(&path, 0).expect_err("refused").to_string();
     assert!(err.contains("versione più recente"), "{err}");
     assert!(err.contains("data"), "{err}");
     assert_eq!(digest(&path), before, "the file was changed");

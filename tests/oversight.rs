@@ -60,7 +60,7 @@ impl Office {
 
     /// Appends crafted rows through the library (so the chain stays valid); returns their seqs.
     fn append(&self, at: i64, rows: &[(Actor, AuditEvent)]) -> Vec<i64> {
-        let mut conn = repo::open_and_migrate(&self.f.data).unwrap();
+        let mut conn = ricolloca::service::data_file::open(&self.f.data, 0).unwrap();
         repo::write_once(&mut conn, |tx| {
             rows.iter().map(|(actor, event)| repo::audit::append(tx, at, actor, event)).collect()
         })

@@ -78,7 +78,7 @@ impl Sizes {
 /// Recipient `n` (id `n + 1`) chose provider `n % providers` (id `n % providers + 1`).
 pub fn build(data: &Path, sizes: &Sizes) {
     let &Sizes { providers, people, saps, audit_rows } = sizes;
-    let mut conn = repo::open_and_migrate(data).expect("data file");
+    let mut conn = ricolloca::service::data_file::open(data, 0).expect("data file");
     let who = AdminAuthority::system();
     let now = NOW;
     let t = Instant::now();
@@ -219,6 +219,6 @@ pub fn kept_data_set(scale: f64) -> (std::path::PathBuf, std::path::PathBuf) {
         build(&building, &Sizes::at(scale));
         std::fs::rename(&building, &kept).unwrap();
     }
-    drop(ricolloca::repo::open_and_migrate(&kept).unwrap());
+    drop(ricolloca::service::data_file::open(&kept, 0).unwrap());
     (base, kept)
 }

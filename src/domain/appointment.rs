@@ -6,7 +6,7 @@ use time::{Date, Duration, PrimitiveDateTime, Time};
 
 use super::ids::{OperatorId, SedeId};
 use super::text::{FieldErrors, italian_date, optional};
-use crate::error::FieldError;
+use crate::domain::field_error::FieldError;
 
 /// How far ahead an appointment may be fixed: a programme lasts at most 6 + 6 months.
 const MAX_DAYS_AHEAD: i64 = 366;

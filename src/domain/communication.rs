@@ -3,7 +3,7 @@
 
 use super::ids::{CommunicationId, DocumentId, ProviderId};
 use super::text::{FieldErrors, date, iso, optional, required};
-use crate::error::FieldError;
+use crate::domain::field_error::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -9,6 +9,8 @@ pub mod cns;
 pub mod codice_fiscale;
 pub mod communication;
 pub mod document;
+pub mod feed;
+pub mod field_error;
 pub mod identificativo;
 pub mod ids;
 pub mod operator;

@@ -237,7 +237,7 @@ pub struct ValidOperator {
 }
 
 impl OperatorDraft {
-    pub fn validate(&self) -> Result<ValidOperator, Vec<crate::error::FieldError>> {
+    pub fn validate(&self) -> Result<ValidOperator, Vec<crate::domain::field_error::FieldError>> {
         use super::text::{FieldErrors, email, optional, required};
         let mut e = FieldErrors::default();
         let cf = CodiceFiscale::parse(&self.codice_fiscale);

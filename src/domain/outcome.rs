@@ -7,7 +7,7 @@ use time::{Date, Duration};
 use super::codice_fiscale::CodiceFiscale;
 use super::recipient::VoucherState;
 use super::text::{FieldErrors, iso, italian_date, optional};
-use crate::error::FieldError;
+use crate::domain::field_error::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

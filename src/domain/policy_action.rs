@@ -11,7 +11,7 @@ use super::codice_fiscale::CodiceFiscale;
 use super::partita_iva;
 use super::policy_event::{self, INITIAL};
 use super::text::{FieldErrors, iso, italian_date, optional, parse_date};
-use crate::error::FieldError;
+use crate::domain::field_error::FieldError;
 
 /// The four types a provider delivers under the voucher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

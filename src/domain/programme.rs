@@ -1,7 +1,7 @@
 //! The "Programma di ricerca intensiva": what the provider and the person agree.
 
 use super::text::{FieldErrors, optional, required};
-use crate::error::FieldError;
+use crate::domain::field_error::FieldError;
 
 /// The person's duties (condizionalità), prefilled; the provider may adapt the text.
 pub const DEFAULT_DUTIES: &str = "La persona si impegna a partecipare alle attività concordate e agli incontri fissati con il tutor, \

@@ -4,7 +4,7 @@ use super::codice_fiscale::CodiceFiscale;
 use super::ids::ProviderId;
 use super::partita_iva;
 use super::text::{FieldErrors, email, required};
-use crate::error::FieldError;
+use crate::domain::field_error::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderStatus {

@@ -2,7 +2,7 @@
 
 use super::ids::{ProviderId, SedeId};
 use super::text::{FieldErrors, optional, required};
-use crate::error::FieldError;
+use crate::domain::field_error::FieldError;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Sede {

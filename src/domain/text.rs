@@ -1,7 +1,7 @@
 //! Small checks shared by every form: required text, lengths, e-mail, dates; each failure is
 //! an Italian message named by its field.
 
-use crate::error::FieldError;
+use crate::domain::field_error::FieldError;
 
 #[derive(Debug, Default)]
 pub struct FieldErrors(Vec<FieldError>);

@@ -10,7 +10,8 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::repo::idol::{FeedOutcome, FeedPolicy};
+use crate::domain::feed::{FeedOutcome, FeedPolicy};
+use crate::infra::spreadsheet_csv::SpreadsheetCsv;
 
 type XmlResult = Result<(), quick_xml::Error>;
 
@@ -135,10 +136,10 @@ pub const POLICY_COLUMNS: &[&str] = &[
 
 /// CSV for spreadsheets: `;`-separated (what Italian Excel opens), UTF-8 with BOM.
 pub fn policies_csv(policies: &[FeedPolicy]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(b"\xEF\xBB\xBF".to_vec());
-    w.write_record(POLICY_COLUMNS)?;
+    let mut w = SpreadsheetCsv::with_bom();
+    w.row(POLICY_COLUMNS)?;
     for p in policies {
-        w.write_record([
+        w.row([
             p.codice_fiscale.as_str(),
             &p.tipo_attivita,
             &p.titolo_denominazione,
@@ -156,12 +157,12 @@ pub fn policies_csv(policies: &[FeedPolicy]) -> Result<Vec<u8>, csv::Error> {
             &p.data_evento,
         ])?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    w.finish()
 }
 
 pub fn outcomes_csv(outcomes: &[FeedOutcome]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(b"\xEF\xBB\xBF".to_vec());
-    w.write_record([
+    let mut w = SpreadsheetCsv::with_bom();
+    w.row([
         "codice_fiscale",
         "codice_assegno",
         "codice_ente_promotore",
@@ -174,7 +175,7 @@ pub fn outcomes_csv(outcomes: &[FeedOutcome]) -> Result<Vec<u8>, csv::Error> {
         "data_ripresa",
     ])?;
     for o in outcomes {
-        w.write_record([
+        w.row([
             o.codice_fiscale.as_str(),
             &o.voucher,
             &o.provider_cf,
@@ -187,7 +188,7 @@ pub fn outcomes_csv(outcomes: &[FeedOutcome]) -> Result<Vec<u8>, csv::Error> {
             o.resume_on.as_deref().unwrap_or_default(),
         ])?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    w.finish()
 }
 
 /// The zip: the files, then `manifest.json` with each file's sha256 added to `manifest`.

@@ -1,7 +1,6 @@
 //! Technical machinery: time, the audit chain, CRLs, certificates, TLS, logs, file formats.
 
 pub mod audit;
-pub mod backup_format;
 pub mod checkpoint;
 pub mod clock;
 pub mod crl;
@@ -14,4 +13,5 @@ pub mod programme_pdf;
 pub mod sap_sample;
 pub mod sap_xml;
 pub mod signature;
+pub mod spreadsheet_csv;
 pub mod tls;

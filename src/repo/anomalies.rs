@@ -189,8 +189,3 @@ pub fn evidence_rows(conn: &Connection, seqs: &[i64]) -> Result<Vec<EvidenceRow>
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
-
-/// The latest seq of the trail (0 when empty).
-pub fn head_seq(conn: &Connection) -> Result<i64, AppError> {
-    Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| r.get(0))?)
-}

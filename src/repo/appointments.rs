@@ -224,3 +224,17 @@ pub fn set_outcome(
     )?;
     Ok(n == 1)
 }
+
+/// Whether `a` is the held meeting the programme start rests on: the voucher starts on its
+/// day and no other held meeting of the voucher is on or before that day.
+pub fn started_programme(conn: &Connection, a: &AppointmentRow) -> Result<bool, AppError> {
+    let day = a.starts_at.get(..10).unwrap_or_default();
+    Ok(conn.query_row(
+        "SELECT coalesce(v.programme_start = ?2, 0) AND NOT EXISTS (
+             SELECT 1 FROM appointment o WHERE o.voucher_id = v.id AND o.id <> ?3 AND o.outcome = 'held'
+               AND substr(o.starts_at, 1, 10) <= ?2)
+         FROM voucher v WHERE v.id = ?1",
+        params![a.voucher_id, day, a.id.get()],
+        |r| r.get(0),
+    )?)
+}

@@ -157,3 +157,8 @@ pub fn count(conn: &Connection) -> Result<i64, AppError> {
 pub fn first_seq(conn: &Connection) -> Result<Option<i64>, AppError> {
     Ok(conn.query_row("SELECT seq FROM audit_log ORDER BY seq LIMIT 1", [], |r| r.get(0)).optional()?)
 }
+
+/// The latest seq of the trail (0 when empty).
+pub fn head_seq(conn: &rusqlite::Connection) -> Result<i64, AppError> {
+    Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| r.get(0))?)
+}

@@ -86,8 +86,14 @@ pub fn open_ro(path: &Path) -> Result<Connection, rusqlite::Error> {
 }
 
 /// Opens (creating if needed) the data file and brings its schema to this version.
-/// Refuses a file written by a newer version, touching nothing.
-pub fn open_and_migrate(path: &Path) -> Result<Connection, StartupError> {
+/// Refuses a file written by a newer version, touching nothing. Before an older file is
+/// changed, `before_upgrade(from_version)` runs and must succeed: the caller that migrates
+/// makes the verified backup of the old file there (`service::data_file::open`), so this
+/// layer needs nothing above it.
+pub fn open_and_migrate(
+    path: &Path,
+    before_upgrade: impl FnOnce(i64) -> Result<(), StartupError>,
+) -> Result<Connection, StartupError> {
     // Look before opening read-write: switching to WAL would already change the file.
     let version: i64 = if path.exists() {
         let conn = open_ro(path).map_err(|e| StartupError::key("data", format!("{}: {e}", path.display())))?;
@@ -105,20 +111,7 @@ pub fn open_and_migrate(path: &Path) -> Result<Connection, StartupError> {
         ));
     }
     if version > 0 && version < SCHEMA_VERSION {
-        // A verified backup of the old file before anything changes it. (The one call from
-        // `repo` into `service`: every opener must get it, so it lives where they all pass.)
-        let now = crate::infra::clock::Clock::now_ms(&crate::infra::clock::SystemClock);
-        let backup = crate::service::backup::before_upgrade(path, version, now).map_err(|e| {
-            StartupError::key(
-                "data",
-                format!("backup automatico prima dell'aggiornamento non riuscito, file dati non toccato: {e}"),
-            )
-        })?;
-        tracing::warn!(file = %backup.display(), from = version, to = SCHEMA_VERSION, "backup written before the schema upgrade");
-        eprintln!(
-            "ricolloca: file dati dello schema {version}: backup verificato scritto in {} prima dell'aggiornamento allo schema {SCHEMA_VERSION}",
-            backup.display()
-        );
+        before_upgrade(version)?;
     }
     let mut conn = open_rw(path).map_err(|e| StartupError::key("data", format!("{}: {e}", path.display())))?;
     if version < SCHEMA_VERSION {

@@ -99,8 +99,9 @@ impl Writer {
         answer.await.map_err(|_| AppError::Unavailable("writer stopped".into()))?
     }
 
-    /// The same from a blocking thread (never from an async worker): long jobs that feed the
-    /// writer slice after slice, such as imports.
+    /// `write` for a blocking thread (`spawn_blocking`, never an async task): the backup
+    /// records its row from the thread that made the file; imports feed the writer slice
+    /// after slice.
     pub fn write_blocking<R, F>(&self, work: F) -> Result<R, AppError>
     where
         F: FnOnce(&WriteTx<'_>) -> Result<R, AppError> + Send + 'static,

@@ -36,7 +36,7 @@ pub fn evaluate_new(
     cfg: &AnomalyConfig,
     now: i64,
 ) -> Result<Evaluation, AppError> {
-    let head = anomalies::head_seq(conn)?;
+    let head = crate::repo::audit::head_seq(conn)?;
     let after = match anomalies::cursor(conn)? {
         Some(seq) => seq,
         None => anomalies::first_seq_since(conn, now - FIRST_LOOKBACK_MS)?.map_or(head, |s| s - 1),

@@ -126,7 +126,7 @@ pub fn record_outcome(
     // The held meeting that started the six-month programme cannot silently stop being
     // held: the programme dates would rest on a meeting that did not happen.
     let was_held = a.outcome.as_deref() == Some(AppointmentOutcome::Held.code());
-    if was_held && valid.outcome != AppointmentOutcome::Held && started_programme(conn, &a)? {
+    if was_held && valid.outcome != AppointmentOutcome::Held && appointments::started_programme(conn, &a)? {
         return Err(AppError::Invalid(vec![crate::error::FieldError {
             field: "esito".into(),
             message: "questo incontro ha avviato il programma: l'esito non si può più correggere da qui; \
@@ -156,18 +156,4 @@ pub fn record_outcome(
     let event = AuditEvent::Change { change: Change::AppointmentOutcome, object: format!("appointment:{id}"), detail };
     audit::append(tx, now, scope.actor(), &event)?;
     Ok(Recorded { recipient: a.recipient_id, outcome: valid.outcome.code(), version: a.version + 1, programme_start })
-}
-
-/// Whether `a` is the held meeting the programme start rests on: the voucher starts on its
-/// day and no other held meeting of the voucher is on or before that day.
-fn started_programme(conn: &rusqlite::Connection, a: &appointments::AppointmentRow) -> Result<bool, AppError> {
-    let day = a.starts_at.get(..10).unwrap_or_default();
-    Ok(conn.query_row(
-        "SELECT coalesce(v.programme_start = ?2, 0) AND NOT EXISTS (
-             SELECT 1 FROM appointment o WHERE o.voucher_id = v.id AND o.id <> ?3 AND o.outcome = 'held'
-               AND substr(o.starts_at, 1, 10) <= ?2)
-         FROM voucher v WHERE v.id = ?1",
-        rusqlite::params![a.voucher_id, day, a.id.get()],
-        |r| r.get(0),
-    )?)
 }

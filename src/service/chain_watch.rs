@@ -127,7 +127,8 @@ impl ChainWatch {
 mod tests {
     use super::*;
     use crate::domain::audit_event::{Actor, AuditEvent, View};
-    use crate::repo::{open_and_migrate, write_once};
+    use crate::repo::write_once;
+    use crate::service::data_file::open as open_and_migrate_at;
 
     fn append(conn: &mut Connection, n: usize) {
         write_once(conn, |tx| {
@@ -144,7 +145,7 @@ mod tests {
     fn verifies_new_rows_incrementally_and_everything_when_asked() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
-        let mut conn = open_and_migrate(&path).unwrap();
+        let mut conn = open_and_migrate_at(&path, 0).unwrap();
         append(&mut conn, 10);
         let key = crate::infra::checkpoint::SigningKey::load_or_create(&dir.path().join("k")).unwrap();
         write_once(&mut conn, |tx| super::super::audit::write_checkpoint(tx, 5, &key)).unwrap();
@@ -168,7 +169,7 @@ mod tests {
     #[test]
     fn a_checkpoint_only_in_the_external_file_still_reveals_a_cut_tail() {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = open_and_migrate(&dir.path().join("w.db")).unwrap();
+        let mut conn = open_and_migrate_at(&dir.path().join("w.db"), 0).unwrap();
         append(&mut conn, 10);
         let key = crate::infra::checkpoint::SigningKey::load_or_create(&dir.path().join("k")).unwrap();
         let file = dir.path().join("checkpoints.txt");

@@ -12,6 +12,7 @@ pub mod audit_prune;
 pub mod backup;
 pub mod chain_watch;
 pub mod communications;
+pub mod data_file;
 pub mod idol_export;
 pub mod imports;
 pub mod notice;

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use maud::{Markup, html};
 use rocket::form::FromForm;
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::Status;
 use rocket::response::Redirect;
-use rocket::{Responder, Route, State, get, post, routes};
+use rocket::{Route, State, get, post, routes};
 use rusqlite::Connection;
 use serde_json::json;
 use time::{Date, Duration};
@@ -33,6 +33,7 @@ use crate::repo::writer::Writer;
 use crate::service;
 use crate::web::Site;
 use crate::web::admin::q;
+use crate::web::download::{Attachment, csv_download};
 use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, token_field};
 use crate::web::guards::Operatore;
 use crate::web::recipients::RequestPath;
@@ -515,27 +516,6 @@ async fn report(
     ))
 }
 
-#[derive(Responder)]
-pub struct CsvDownload {
-    body: Vec<u8>,
-    content_type: ContentType,
-    disposition: Header<'static>,
-}
-
-/// A CSV (`;`-separated, as Italian spreadsheets expect) served as an attachment.
-pub fn csv_download(name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<CsvDownload, AppError> {
-    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
-    w.write_record(header).map_err(AppError::internal)?;
-    for r in rows {
-        w.write_record(r).map_err(AppError::internal)?;
-    }
-    Ok(CsvDownload {
-        body: w.into_inner().map_err(AppError::internal)?,
-        content_type: ContentType::new("text", "csv"),
-        disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{name}\"")),
-    })
-}
-
 #[get("/agenda/segnalazioni.csv?<mese>")]
 async fn report_csv(
     who: Operatore,
@@ -543,7 +523,7 @@ async fn report_csv(
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     clock: &State<SharedClock>,
-) -> Result<CsvDownload, AppError> {
+) -> Result<Attachment, AppError> {
     let r = report_data(&who, mese.as_deref(), pool, clock).await?;
     audit_report(access, &who, &r, "csv").await?;
     let mut rows: Vec<Vec<String>> = r

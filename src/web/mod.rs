@@ -9,6 +9,7 @@ pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod documents;
+pub mod download;
 pub mod errors;
 pub mod forms;
 pub mod gate;
@@ -54,10 +55,10 @@ pub struct AppState {
     pub form_secret: Vec<u8>,
     /// `[agenda]` settings (the back-dating window).
     pub agenda: crate::config::AgendaSection,
-    pub backups: Arc<crate::backups::Backups>,
+    pub backups: Arc<crate::runtime::backups::Backups>,
     pub chain_watch: Arc<crate::service::chain_watch::ChainWatch>,
     pub notice: Arc<crate::service::notice::Notice>,
-    pub reloader: Arc<crate::reload::Reloader>,
+    pub reloader: Arc<crate::runtime::reload::Reloader>,
     pub importer: Arc<crate::service::assignment_import::Importer>,
 }
 

@@ -11,10 +11,10 @@ use rocket::{Responder, Route, State, get, post, routes};
 use serde_json::json;
 
 use crate::access::AccessControl;
-use crate::backups::Backups;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::error::AppError;
 use crate::infra::clock::format_it;
+use crate::runtime::backups::Backups;
 use crate::web::Site;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Tecnico;
@@ -124,7 +124,8 @@ async fn download(
     access: &State<Arc<AccessControl>>,
 ) -> Result<Download, AppError> {
     let path = backups.find(name).ok_or(AppError::NotFound)?;
-    let sha256 = crate::backups::list_dir(&backups.dir).into_iter().find(|e| e.name == name).and_then(|e| e.sha256);
+    let sha256 =
+        crate::runtime::backups::list_dir(&backups.dir).into_iter().find(|e| e.name == name).and_then(|e| e.sha256);
     // The audit row is committed before a byte of the file leaves.
     access
         .audit(

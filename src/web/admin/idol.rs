@@ -10,7 +10,6 @@ use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
 use super::audit_view;
-use super::review::{Attachment, attachment};
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::text::parse_date;
@@ -21,6 +20,7 @@ use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::idol_export::export;
 use crate::web::Site;
+use crate::web::download::{Attachment, attachment};
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::layout::page;

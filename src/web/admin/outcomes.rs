@@ -18,7 +18,7 @@ use crate::infra::clock::{SharedClock, local_datetime};
 use crate::repo::outcomes::{self, ProviderCounts};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
-use crate::web::agenda::{CsvDownload, csv_download};
+use crate::web::download::{Attachment, csv_download};
 use crate::web::forms::text_field;
 use crate::web::guards::AdminReader;
 use crate::web::views::layout::page;
@@ -133,7 +133,7 @@ async fn report_csv(
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     clock: &State<SharedClock>,
-) -> Result<CsvDownload, AppError> {
+) -> Result<Attachment, AppError> {
     let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), pool, clock, access, "csv").await?;
     let lines: Vec<Vec<String>> = rows
         .iter()

@@ -6,9 +6,9 @@ use std::io::Write;
 use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::http::{ContentType, Header};
+use rocket::http::ContentType;
 use rocket::response::Redirect;
-use rocket::{Responder, Route, State, get, post, routes};
+use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
 use super::{Esito, audit_view, notice};
@@ -17,11 +17,13 @@ use crate::domain::audit_event::View;
 use crate::domain::ids::OperatorId;
 use crate::error::AppError;
 use crate::infra::clock::{SharedClock, format_iso, format_it};
+use crate::infra::spreadsheet_csv::SpreadsheetCsv;
 use crate::repo::operators::{self, OperatorRow};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service;
 use crate::web::Site;
+use crate::web::download::{Attachment, attachment, csv_type};
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::layout::page;
@@ -103,8 +105,8 @@ async fn mark(
 }
 
 fn csv(lines: &[Line]) -> Result<Vec<u8>, AppError> {
-    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
-    w.write_record([
+    let mut w = SpreadsheetCsv::new();
+    w.row([
         "codice_fiscale",
         "cognome",
         "nome",
@@ -121,7 +123,7 @@ fn csv(lines: &[Line]) -> Result<Vec<u8>, AppError> {
     .map_err(AppError::internal)?;
     for l in lines {
         let o = &l.op;
-        w.write_record([
+        w.row([
             o.codice_fiscale.as_str(),
             &o.surname,
             &o.name,
@@ -137,22 +139,7 @@ fn csv(lines: &[Line]) -> Result<Vec<u8>, AppError> {
         ])
         .map_err(AppError::internal)?;
     }
-    w.into_inner().map_err(AppError::internal)
-}
-
-#[derive(Responder)]
-pub struct Attachment {
-    body: Vec<u8>,
-    content_type: ContentType,
-    disposition: Header<'static>,
-}
-
-pub(super) fn attachment(body: Vec<u8>, content_type: ContentType, name: &str) -> Attachment {
-    Attachment {
-        body,
-        content_type,
-        disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{name}\"")),
-    }
+    w.finish().map_err(AppError::internal)
 }
 
 #[get("/regione/revisione.csv")]
@@ -164,7 +151,7 @@ async fn download_csv(
     let lines = pool.read(load).await?;
     let body = csv(&lines)?;
     audit_view(access, &who, View::ReviewExport, None, json!({ "format": "csv", "rows": lines.len() })).await?;
-    Ok(attachment(body, ContentType::new("text", "csv"), "revisione-autorizzazioni.csv"))
+    Ok(attachment(body, csv_type(), "revisione-autorizzazioni.csv"))
 }
 
 #[get("/regione/revisione.zip")]

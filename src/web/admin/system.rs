@@ -10,7 +10,7 @@ use rocket::{Route, State, get, post, routes};
 use crate::access::AccessControl;
 use crate::error::AppError;
 use crate::infra::clock::{SharedClock, format_it};
-use crate::reload::{Prepared, Reloader};
+use crate::runtime::reload::{Prepared, Reloader};
 use crate::web::Site;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Tecnico;

@@ -100,7 +100,7 @@ async fn search(
         .read(move |c| {
             let f = s.filter(&scope, c)?;
             // The page numbers count from a fixed head: the one given, else the current one.
-            let head: i64 = c.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| r.get(0))?;
+            let head = crate::repo::audit::head_seq(c)?;
             let upper = before.or(as_of.map(|a| a.min(head) + 1)).unwrap_or(head + 1);
             let (rows, more) = audit_search::search(&scope, c, &f, Some(upper), offset, API_PAGE)?;
             Ok((rows, more, upper - 1))

@@ -6,8 +6,7 @@ mod interessato;
 mod registro;
 
 use maud::{Markup, html};
-use rocket::http::{ContentType, Header};
-use rocket::{Responder, Route};
+use rocket::Route;
 
 use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
@@ -20,6 +19,8 @@ use crate::web::guards::Revisore;
 pub use attivita::month_range;
 pub use interessato::{accesses as subject_accesses, parse_cf as interessato_cf};
 pub use registro::Search;
+
+use crate::web::download::{Attachment as Download, csv_download};
 
 pub fn routes() -> Vec<Route> {
     let mut r = registro::routes();
@@ -37,28 +38,6 @@ async fn audit_view(
     detail: serde_json::Value,
 ) -> Result<(), AppError> {
     access.audit(who.scope.actor().clone(), AuditEvent::View { view, object, detail }).await
-}
-
-#[derive(Responder)]
-pub struct Download {
-    body: Vec<u8>,
-    content_type: ContentType,
-    disposition: Header<'static>,
-}
-
-/// A CSV file to download (`;`-separated, as Italian spreadsheets expect).
-pub fn csv_download(name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Download, AppError> {
-    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
-    w.write_record(header).map_err(AppError::internal)?;
-    for r in rows {
-        w.write_record(r).map_err(AppError::internal)?;
-    }
-    let body = w.into_inner().map_err(AppError::internal)?;
-    Ok(Download {
-        body,
-        content_type: ContentType::new("text", "csv").with_params(("charset", "utf-8")),
-        disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{name}\"")),
-    })
 }
 
 /// `yyyy-mm-dd` (an `<input type="date">`) to the UTC ms its Italian local day starts at.

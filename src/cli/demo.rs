@@ -230,7 +230,7 @@ pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<Demo
 
 /// Providers and people, written as the CLI would: one transaction, audited.
 fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
-    let mut conn = repo::open_and_migrate(data)?;
+    let mut conn = service::data_file::open(data, clock.now_ms())?;
     let now = clock.now_ms();
     let people: Vec<(CodiceFiscale, &Person)> =
         PEOPLE.iter().map(|p| cf_of(p.cf_body).map(|cf| (cf, p))).collect::<Result<_, _>>()?;

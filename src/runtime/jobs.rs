@@ -124,7 +124,7 @@ pub fn spawn_checkpoints(
 }
 
 /// Scheduled backups (`backup.every`); nothing when no schedule is configured.
-pub fn spawn_backups(backups: Arc<crate::backups::Backups>, clock: SharedClock) {
+pub fn spawn_backups(backups: Arc<crate::runtime::backups::Backups>, clock: SharedClock) {
     let Some(every) = backups.every else { return };
     rocket::tokio::spawn(async move {
         let mut last = clock.now_ms();
@@ -202,7 +202,7 @@ pub async fn anomaly_watch(
             Err(e) => return tracing::error!(error = %e, "anomaly watch failed"),
         }
         // Caught up when the batch ended at the head read above.
-        let head = pool.read(crate::repo::anomalies::head_seq).await.unwrap_or(last);
+        let head = pool.read(crate::repo::audit::head_seq).await.unwrap_or(last);
         if last >= head {
             return;
         }

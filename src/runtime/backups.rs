@@ -1,8 +1,9 @@
 //! Backups made by the running server: on the `backup.every` schedule (see `jobs::spawn_backups`)
 //! or when the `tecnico` asks from the screen. One at a time; the outcome of the last one is kept
-//! for the screen and `status`, failures are logged. The snapshot is `service::backup::create`
-//! in a blocking thread (the server keeps serving: WAL readers never block the writer); the
-//! `backup.create` audit row goes through the writer like every other write.
+//! for the screen and `status`, failures are logged. The backup is `service::backup::create_recorded`
+//! (the same audited backup as the command line's) in a blocking thread (the server keeps
+//! serving: WAL readers never block the writer); its `backup.create` row goes through the writer
+//! like every other write.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +16,7 @@ use crate::infra::checkpoint::SigningKey;
 use crate::infra::clock::{SharedClock, format_iso};
 use crate::repo::audit;
 use crate::repo::writer::Writer;
-use crate::service::backup::{self, BackupRequest, sidecar};
+use crate::service::backup::{self, BackupError, BackupRequest, sidecar};
 
 /// Name prefix of the files this module writes (and prunes: nothing else in the folder).
 const PREFIX: &str = "ricolloca-";
@@ -142,29 +143,24 @@ impl Backups {
         let stamp = stamp.split('.').next().unwrap_or_default().to_owned();
         let out = self.dir.join(format!("{PREFIX}{stamp}Z{SUFFIX}"));
         let me = self.clone();
-        let target = out.clone();
-        let created = rocket::tokio::task::spawn_blocking(move || {
-            let req = BackupRequest { data: &me.data, out: &target, passphrase: None, key: Some(&me.key), now_ms: now };
-            backup::create(&req)
+        let recorded = rocket::tokio::task::spawn_blocking(move || {
+            let req = BackupRequest { data: &me.data, out: &out, passphrase: None, key: Some(&me.key), now_ms: now };
+            let writer = me.writer.clone();
+            backup::create_recorded(&req, &me.checkpoints, move |event| {
+                writer.write_blocking(move |tx| audit::append(tx, now, &actor, &event).map(|_| ()))
+            })
         })
         .await
         .map_err(AppError::internal)?
-        .map_err(|e| AppError::Unavailable(e.to_string()))?;
-        let event = created.event();
-        let audited = self.writer.write(move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await;
-        if let Err(e) = audited {
-            // No backup the audit trail does not know about.
-            let _ = std::fs::remove_file(&created.file);
-            let _ = std::fs::remove_file(sidecar(&created.file));
-            return Err(e);
-        }
-        if let Some(cp) = &created.checkpoint
-            && let Err(e) = crate::infra::checkpoint::append_to_file(&self.checkpoints, cp)
-        {
-            tracing::error!(error = %e, path = %self.checkpoints.display(), "audit checkpoint file not written");
+        .map_err(|e| match e {
+            BackupError::NotRecorded(e) => e,
+            other => AppError::Unavailable(other.to_string()),
+        })?;
+        if let Some(e) = &recorded.checkpoint_file_error {
+            tracing::error!(error = %e, "audit checkpoint file not written");
         }
         self.prune();
-        Ok((created.file, created.manifest.audit.problem))
+        Ok((recorded.created.file, recorded.created.manifest.audit.problem))
     }
 
     /// Keeps the newest `keep` backups this module wrote (names sort by time).

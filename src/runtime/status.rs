@@ -10,10 +10,10 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::access::AccessControl;
-use crate::backups::Backups;
 use crate::infra::clock::{SharedClock, format_iso};
 use crate::repo::pool::ReadPool;
 use crate::repo::{audit, snapshot};
+use crate::runtime::backups::Backups;
 
 pub fn socket_path(data: &Path) -> PathBuf {
     let mut name = data.as_os_str().to_owned();
@@ -55,7 +55,7 @@ impl Health {
         let dir = self.data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let disk = rustix::fs::statvfs(dir).ok().map(|s| s.f_bavail.saturating_mul(s.f_frsize));
         let (last, last_ok) = self.backups.last();
-        let newest = crate::backups::list_dir(&self.backups.dir).into_iter().next();
+        let newest = crate::runtime::backups::list_dir(&self.backups.dir).into_iter().next();
         let crls: Vec<Value> = self
             .access
             .revocation_sources()

@@ -1,0 +1,67 @@
+//! The command line's operations other than `serve`: they open the data file directly and may
+//! run beside a live server (each write is one `BEGIN IMMEDIATE` transaction with its audit
+//! row). `main.rs` parses the arguments and prints; the work is here, one file per area.
+
+mod audit;
+mod backup;
+pub mod demo;
+mod export;
+mod imports;
+mod people;
+
+use std::path::Path;
+
+pub use audit::{VerifyOutcome, audit_checkpoint, audit_prune, audit_pubkey, audit_verify, read_public_key, verify};
+pub use backup::{backup, restore};
+pub use export::export_idol;
+pub use imports::{import_codes, import_csv, import_sap};
+pub use people::{OperatorArgs, ProviderArgs, operator_add, provider_add};
+
+use crate::error::{AppError, StartupError};
+use crate::infra::clock::Clock;
+
+/// A failed command: one line for stderr.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Startup(#[from] StartupError),
+    #[error("{field}: {message}")]
+    Field { field: String, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<AppError> for CliError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Conflict(f) => CliError::Field { field: f.field, message: f.message },
+            AppError::Invalid(fields) => {
+                let text: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+                CliError::Other(text.join("; "))
+            }
+            other => CliError::Other(other.to_string()),
+        }
+    }
+}
+
+pub(crate) fn field(field: &str, message: impl Into<String>) -> CliError {
+    CliError::Field { field: field.into(), message: message.into() }
+}
+
+/// Who ran the command, for the audit detail.
+pub(crate) fn os_user() -> Option<String> {
+    std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).ok()
+}
+
+/// The data file, opened and migrated (with the pre-upgrade backup when it is older).
+pub(crate) fn open_data(data: &Path, clock: &dyn Clock) -> Result<rusqlite::Connection, CliError> {
+    Ok(crate::service::data_file::open(data, clock.now_ms())?)
+}
+
+/// A data file (live or a copy) opened read-only, for checks that must not change it.
+pub(crate) fn open_for_verify(data: &Path) -> Result<rusqlite::Connection, CliError> {
+    if !data.is_file() {
+        return Err(CliError::Other(format!("file dati non trovato: {}", data.display())));
+    }
+    crate::repo::open_ro(data).map_err(|e| CliError::Other(format!("{}: {e}", data.display())))
+}

@@ -1,0 +1,41 @@
+//! The records of the feed to IDOL, as the repository reads them and the file writer
+//! (`infra::idol_feed`) lays them out.
+
+/// One section-6 record for the feed.
+#[derive(Debug, Clone)]
+pub struct FeedPolicy {
+    pub codice_fiscale: String,
+    pub cognome: String,
+    pub nome: String,
+    pub tipo_attivita: String,
+    pub titolo_denominazione: String,
+    pub data_proposta: String,
+    pub data_inizio: Option<String>,
+    pub data_fine: Option<String>,
+    pub durata: Option<i64>,
+    pub tipologia_durata: Option<String>,
+    pub descrizione: String,
+    pub titolo_progetto: String,
+    pub codice_ente_promotore: String,
+    pub identificativo_politica: String,
+    pub indice_profiling: String,
+    pub evento: String,
+    pub data_evento: String,
+    pub updated_at: i64,
+}
+
+/// One programme outcome for the feed.
+#[derive(Debug, Clone)]
+pub struct FeedOutcome {
+    pub codice_fiscale: String,
+    pub voucher: String,
+    pub provider_cf: String,
+    pub kind: String,
+    pub event_date: String,
+    pub employer_cf: String,
+    pub employer_name: String,
+    pub contract: Option<String>,
+    pub contract_months: Option<i64>,
+    pub resume_on: Option<String>,
+    pub at: i64,
+}

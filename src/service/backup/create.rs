@@ -1,0 +1,193 @@
+//! Making a backup: the snapshot, its checks, the manifest, the zip (encrypted if asked), the
+//! sidecar; and the one audited backup that every caller uses.
+
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::BackupError;
+use super::checks::{AuditCheck, check_audit, check_integrity};
+use super::files::{Temps, file_name, io, sidecar, sync_dir, temp_beside};
+use super::format::{self, AuditFacts, DatabaseFacts, Manifest, SignedHead};
+use super::verify::{Accept, verify};
+use crate::domain::audit_event::{AuditEvent, Change};
+use crate::error::AppError;
+use crate::infra::checkpoint::{Checkpoint, SigningKey};
+use crate::infra::clock::format_iso;
+use crate::infra::encryption::EncryptWriter;
+use crate::repo::snapshot;
+
+/// What a finished backup is.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub file: PathBuf,
+    /// sha256 of the backup file itself (as written to `<file>.sha256`).
+    pub file_sha256: String,
+    pub size: u64,
+    pub encrypted: bool,
+    pub manifest: Manifest,
+    pub checkpoint: Option<Checkpoint>,
+}
+
+impl Created {
+    /// The `backup.create` audit event.
+    pub fn event(&self) -> AuditEvent {
+        AuditEvent::Change {
+            change: Change::BackupCreate,
+            object: format!("backup:{}", file_name(&self.file)),
+            detail: json!({
+                "file": file_name(&self.file),
+                "sha256": self.file_sha256,
+                "size": self.size,
+                "encrypted": self.encrypted,
+                "database_sha256": self.manifest.database.sha256,
+                "audit_head_seq": self.manifest.audit.head_seq,
+                "audit_intact": self.manifest.audit.intact,
+                "audit_problem": self.manifest.audit.problem,
+            }),
+        }
+    }
+}
+
+pub struct BackupRequest<'a> {
+    pub data: &'a Path,
+    pub out: &'a Path,
+    pub passphrase: Option<&'a [u8]>,
+    /// Signs the head into the manifest; `None` only for the pre-upgrade backup.
+    pub key: Option<&'a SigningKey>,
+    pub now_ms: i64,
+}
+
+/// Makes one backup file at `req.out` (which must not exist yet).
+pub fn create(req: &BackupRequest<'_>) -> Result<Created, BackupError> {
+    let out = req.out;
+    if out.exists() {
+        return Err(BackupError::Exists(out.display().to_string()));
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let mut temps = Temps(Vec::new());
+    let snap = temps.add(temp_beside(out, "db", req.now_ms));
+    snapshot::vacuum_into(req.data, &snap)?;
+
+    let conn = snapshot::open_copy(&snap)?;
+    check_integrity(&conn)?;
+    let public_key = req.key.map(SigningKey::public_key);
+    // A broken chain does not stop the backup (the snapshot is consistent, and a backup is
+    // worth more than none): it is flagged in the manifest, and never signed.
+    let AuditCheck { head_seq, head_hash, problem } = check_audit(&conn, public_key.as_deref())?;
+    let checkpoint = match req.key {
+        Some(key) if head_seq > 0 && problem.is_none() => Some(key.sign(head_seq, head_hash, req.now_ms)),
+        _ => None,
+    };
+    let manifest = Manifest {
+        format: format::FORMAT_NAME.into(),
+        format_version: format::FORMAT_VERSION,
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        schema_version: snapshot::schema_version(&conn)?,
+        created_at: format_iso(req.now_ms),
+        created_at_ms: req.now_ms,
+        database: {
+            let (sha256, size) = format::sha256_file(&snap).map_err(io(&snap))?;
+            DatabaseFacts { file: format::DB_ENTRY.into(), size, sha256 }
+        },
+        row_counts: snapshot::row_counts(&conn)?,
+        audit: AuditFacts {
+            head_seq,
+            head_hash: hex::encode(head_hash),
+            checkpoint: checkpoint.as_ref().map(SignedHead::from),
+            intact: problem.is_none(),
+            problem,
+        },
+    };
+    drop(conn);
+
+    let zip = temps.add(temp_beside(out, "zip", req.now_ms));
+    format::pack(&zip, &snap, &manifest).map_err(io(&zip))?;
+    let _ = fs::remove_file(&snap);
+    // The zip must read back: the central directory and the manifest (cheap; the database
+    // entry's CRC was computed while writing it).
+    {
+        let f = File::open(&zip).map_err(io(&zip))?;
+        let mut archive = zip::ZipArchive::new(BufReader::new(f))
+            .map_err(|e| BackupError::Manifest(format!("archivio appena scritto illeggibile: {e}")))?;
+        archive
+            .by_name(format::MANIFEST_ENTRY)
+            .map_err(|e| BackupError::Manifest(format!("archivio appena scritto illeggibile: {e}")))?;
+    }
+    let ready = match req.passphrase {
+        None => zip.clone(),
+        Some(pass) => {
+            let enc = temps.add(temp_beside(out, "enc", req.now_ms));
+            let file = File::create(&enc).map_err(io(&enc))?;
+            let mut writer = EncryptWriter::new(BufWriter::with_capacity(1 << 20, file), pass)?;
+            std::io::copy(&mut BufReader::with_capacity(1 << 20, File::open(&zip).map_err(io(&zip))?), &mut writer)
+                .map_err(io(&enc))?;
+            let file = writer.finish().map_err(io(&enc))?.into_inner().map_err(|e| io(&enc)(e.into_error()))?;
+            file.sync_all().map_err(io(&enc))?;
+            let _ = fs::remove_file(&zip);
+            enc
+        }
+    };
+    let (file_sha256, size) = format::sha256_file(&ready).map_err(io(&ready))?;
+    // Only now does a file with the real name appear; the sidecar follows.
+    fs::rename(&ready, out).map_err(io(out))?;
+    temps.keep(&ready);
+    sync_dir(out);
+    let side = sidecar(out);
+    fs::write(&side, format!("{file_sha256}  {}\n", file_name(out))).map_err(io(&side))?;
+    Ok(Created { file: out.to_owned(), file_sha256, size, encrypted: req.passphrase.is_some(), manifest, checkpoint })
+}
+
+/// The automatic backup beside an older data file, before its schema is upgraded: not
+/// encrypted, not signed (no key is known where a data file is merely opened), verified like
+/// any other. Returns its path.
+pub fn before_upgrade(data: &Path, from: i64, now_ms: i64) -> Result<PathBuf, BackupError> {
+    let stamp = format_iso(now_ms).replace(['-', ':'], "");
+    let stamp = stamp.split('.').next().unwrap_or_default();
+    let mut name = data.as_os_str().to_owned();
+    name.push(format!(".schema-{from}-prima-dell-aggiornamento-{stamp}Z.zip"));
+    let out = PathBuf::from(name);
+    let created = create(&BackupRequest { data, out: &out, passphrase: None, key: None, now_ms })?;
+    let work_dir = data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // The chain's state is in the manifest; here only that the file reads back whole.
+    let accept = Accept { unsigned: true, broken_chain: true };
+    drop(verify(&created.file, None, None, accept, work_dir, now_ms)?);
+    Ok(created.file)
+}
+
+/// A backup made and recorded: the file, and whether its signed head reached the checkpoint
+/// file (the server logs a failure there and goes on; the command line reports it).
+#[derive(Debug)]
+pub struct Recorded {
+    pub created: Created,
+    /// Why the signed head could not be appended to the checkpoint file, if it could not.
+    pub checkpoint_file_error: Option<String>,
+}
+
+/// The one audited backup, for the command line, the schedule and the tecnico's screen: the
+/// file (`create`), then its `backup.create` row written by `audit` (the writer in the server,
+/// a transaction of its own on the command line). If the row cannot be written the file and
+/// its sidecar are removed: no backup exists that the trail does not know about. Then the
+/// signed head goes to the checkpoint file kept outside the data file.
+pub fn create_recorded(
+    req: &BackupRequest<'_>,
+    checkpoints: &Path,
+    audit: impl FnOnce(AuditEvent) -> Result<(), AppError>,
+) -> Result<Recorded, BackupError> {
+    let created = create(req)?;
+    if let Err(e) = audit(created.event()) {
+        let _ = fs::remove_file(&created.file);
+        let _ = fs::remove_file(sidecar(&created.file));
+        return Err(BackupError::NotRecorded(e));
+    }
+    let checkpoint_file_error = created.checkpoint.as_ref().and_then(|cp| {
+        crate::infra::checkpoint::append_to_file(checkpoints, cp)
+            .err()
+            .map(|e| format!("{}: {e}", checkpoints.display()))
+    });
+    Ok(Recorded { created, checkpoint_file_error })
+}
