@@ -20,6 +20,10 @@ use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::repo::{audit, certificates, operators};
 
+/// How long a request waits for the audit row it needs (a view's, a refusal's, the day's
+/// first login) before answering 503: a few seconds, never a hang.
+pub const AUDIT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Parsed certificates kept; a card-holder population is small, this bounds a flood of
 /// throwaway certificates from a trusted CA.
 const CERT_CACHE_MAX: usize = 10_000;
@@ -163,7 +167,7 @@ impl AccessControl {
         let now = self.clock.now_ms();
         let written = self
             .writer
-            .write(move |tx| {
+            .write_within(AUDIT_DEADLINE, move |tx| {
                 if let Some(id) = deactivate {
                     crate::service::operators::deactivate_if_idle(tx, now, id, days)?;
                 }
@@ -203,7 +207,7 @@ impl AccessControl {
     /// Appends one event in its own small transaction.
     pub async fn audit(&self, actor: Actor, event: AuditEvent) -> Result<(), AppError> {
         let now = self.clock.now_ms();
-        self.writer.write(move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await
+        self.writer.write_within(AUDIT_DEADLINE, move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await
     }
 
     pub fn inactivity_days(&self) -> u32 {
@@ -238,7 +242,7 @@ impl AccessControl {
         let cert = principal.cert().clone();
         let actor = principal.actor();
         self.writer
-            .write(move |tx| {
+            .write_within(AUDIT_DEADLINE, move |tx| {
                 if operators::record_access(tx, id, now, day_start, &cert.sha256)? {
                     certificates::record_seen(tx, id, &cert, now)?;
                     audit::append(tx, now, &actor, &AuditEvent::Login { cert: cert_summary(&cert) })?;

@@ -6,7 +6,7 @@ mod authenticate;
 pub mod form_token;
 mod principal;
 
-pub use authenticate::{AccessControl, RequestFacts};
+pub use authenticate::{AUDIT_DEADLINE, AccessControl, RequestFacts};
 pub use principal::{
     AdminAuthority, AuditScope, Principal, ProviderScope, RecipientScope, RegionReadScope, RegionScope,
 };

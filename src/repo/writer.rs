@@ -99,6 +99,30 @@ impl Writer {
         answer.await.map_err(|_| AppError::Unavailable("writer stopped".into()))?
     }
 
+    /// `write`, given up after `limit`: for the audit rows of views, which must not hang
+    /// behind a writer that cannot get the data file's lock (another process holding it, a
+    /// stalled disk). A job whose turn comes after the limit does nothing, so a view answered
+    /// 503 leaves no row; one already running when the limit passes may still commit (a row
+    /// for a view that was not shown: the safe side).
+    pub async fn write_within<R, F>(&self, limit: std::time::Duration, work: F) -> Result<R, AppError>
+    where
+        F: FnOnce(&WriteTx<'_>) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let deadline = std::time::Instant::now() + limit;
+        let late = move || AppError::AuditTimeout(format!("no turn at the writer within {} ms", limit.as_millis()));
+        let guarded = move |tx: &WriteTx<'_>| {
+            if std::time::Instant::now() >= deadline {
+                return Err(late());
+            }
+            work(tx)
+        };
+        match rocket::tokio::time::timeout(limit, self.write(guarded)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(late()),
+        }
+    }
+
     /// `write` for a blocking thread (`spawn_blocking`, never an async task): the backup
     /// records its row from the thread that made the file; imports feed the writer slice
     /// after slice.
