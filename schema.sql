@@ -1,4 +1,4 @@
--- Ricolloca: the whole schema of the data file (version 4).
+-- Ricolloca: the whole schema of the data file (version 5).
 -- Embedded in the binary with include_str!; PRAGMA user_version holds the version.
 -- Times are UTC milliseconds since the Unix epoch (INTEGER); dates are ISO text (yyyy-mm-dd).
 -- Older files are brought here by the numbered steps in src/repo/migrations/ (see migrate.rs).
@@ -496,3 +496,19 @@ CREATE TABLE import_voucher_change (
     chosen_on      TEXT NOT NULL,
     PRIMARY KEY (batch, voucher_id)
 ) STRICT, WITHOUT ROWID;
+
+-- Version 5 (src/repo/migrations/0005_access_epoch.sql): a counter moved by every change the
+-- per-request access check depends on (operators, their providers), whoever writes it; the
+-- server keeps operators in memory and drops them when it moves.
+CREATE TABLE access_epoch (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n  INTEGER NOT NULL
+) STRICT;
+INSERT INTO access_epoch (id, n) VALUES (1, 0);
+
+CREATE TRIGGER operator_inserted_access AFTER INSERT ON operator
+BEGIN UPDATE access_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER operator_updated_access AFTER UPDATE ON operator
+BEGIN UPDATE access_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER provider_updated_access AFTER UPDATE ON provider
+BEGIN UPDATE access_epoch SET n = n + 1 WHERE id = 1; END;

@@ -151,6 +151,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             crate::runtime::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
             crate::runtime::jobs::spawn_anomaly_watch(aw_pool, aw_writer, aw_clock, aw_cfg);
             importer.recover_in_background();
+            crate::runtime::jobs::spawn_access_epoch_poll(access.clone());
             if let Some((crl, ca)) = crl {
                 crate::runtime::jobs::spawn_crl_reload(access, clock, crl, ca);
             }

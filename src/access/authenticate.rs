@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 
+use super::directory::Directory;
 use super::principal::Principal;
 use crate::domain::audit_event::{Actor, AuditEvent, cert_summary};
 use crate::domain::cns::CertIdentity;
@@ -44,6 +45,8 @@ pub struct AccessControl {
     /// Whether a CA without a loaded CRL makes its certificates unacceptable.
     crl_required: bool,
     certs: RwLock<HashMap<[u8; 32], Arc<CertIdentity>>>,
+    /// Operators in memory, dropped when the access epoch moves.
+    directory: Directory,
     inactivity_days: u32,
 }
 
@@ -55,9 +58,11 @@ impl AccessControl {
         revocations: RevocationList,
         inactivity_days: u32,
     ) -> Self {
+        let directory = Directory::new(writer.access_epoch());
         Self {
             clock,
             pool,
+            directory,
             writer,
             revocations: RwLock::new(Arc::new(revocations)),
             certs: RwLock::new(HashMap::new()),
@@ -102,14 +107,13 @@ impl AccessControl {
         let Ok(cf) = cert.codice_fiscale.clone() else {
             return Err(self.refuse(Refusal::InvalidCodiceFiscale, req, &cert, None).await);
         };
-        let operator = self.pool.read(move |conn| operators::find_for_login(conn, &cf)).await?;
-        let Some(operator) = operator else {
+        let Some(operator) = self.directory.operator(&self.pool, &cf).await? else {
             return Err(self.refuse(Refusal::UnknownOperator, req, &cert, None).await);
         };
         if let Some(refusal) = operator.refusal(now, self.inactivity_days) {
             return Err(self.refuse(refusal, req, &cert, Some(&operator)).await);
         }
-        let principal = Principal::new(operator, cert, req.ip.clone());
+        let principal = Principal::new(Operator::clone(&operator), cert, req.ip.clone());
         // The operator may have been switched off since our read: then refuse after all.
         if let Some(refusal) = self.record_login_if_first_today(&principal, now).await? {
             return Err(self.refuse(refusal, req, principal.cert(), Some(principal.operator())).await);
@@ -217,6 +221,14 @@ impl AccessControl {
     /// What the loaded CRLs are, for reports.
     pub fn revocation_sources(&self) -> Vec<crate::infra::crl::CrlSource> {
         self.revocations.read().map(|r| r.sources.clone()).unwrap_or_default()
+    }
+
+    /// Reads the access epoch for changes made by other processes (the command line); the
+    /// server's own changes are published by the writer at once.
+    pub async fn poll_access_epoch(&self) -> Result<(), AppError> {
+        let epoch = self.pool.read(crate::repo::access::epoch).await?;
+        self.directory.publish(epoch);
+        Ok(())
     }
 
     /// Swaps in freshly loaded CRLs (the background reload).

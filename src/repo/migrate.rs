@@ -10,6 +10,7 @@ pub const STEPS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_actions.sql")),
     (3, include_str!("migrations/0003_oversight.sql")),
     (4, include_str!("migrations/0004_import_batches.sql")),
+    (5, include_str!("migrations/0005_access_epoch.sql")),
 ];
 
 /// The version `schema.sql` describes: the last step's.
