@@ -61,6 +61,11 @@ fn post(region: &Client, server: &common::Server, body: String) -> reqwest::bloc
         .unwrap()
 }
 
+/// Rows where the cruscotto's projection disagrees with the tables.
+fn projection_mismatches(f: &Fixture) -> i64 {
+    ricolloca::repo::dashboard::mismatches(&f.db()).unwrap()
+}
+
 /// How many people the Region sees.
 fn visible(region: &Client, server: &common::Server) -> i64 {
     matching(region, server, "")
@@ -166,6 +171,7 @@ fn a_big_file_appears_all_at_once_shows_its_progress_and_cannot_run_twice() {
     assert_eq!(matching(&w.region, &w.server, "Bianchi"), ROWS as i64);
     assert_eq!(matching(&w.region, &w.server, "Rossi"), 0);
     assert!(renamed.contains(&0), "the changes were visible before the import finished");
+    assert_eq!(projection_mismatches(&w.f), 0);
     // And once more unchanged: nothing to change, versions stay.
     let version = |db: &rusqlite::Connection| -> i64 {
         db.query_row("SELECT sum(version) FROM voucher", [], |r| r.get(0)).unwrap()
@@ -213,6 +219,7 @@ fn an_import_killed_midway_leaves_nothing_and_can_be_repeated() {
     let res = post(&w.region, &server, body);
     assert_eq!(res.status(), 200);
     assert_eq!(visible(&w.region, &server), ROWS as i64);
+    assert_eq!(projection_mismatches(&w.f), 0);
     let integrity: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
     let out = w.f.cli(&["audit", "verify"]);
