@@ -75,7 +75,13 @@ fn main() {
         let conn = ricolloca::service::data_file::open(&data, 0).unwrap();
         conn.execute_batch(sql).unwrap();
         // Warm the file's pages as a running server would have them.
-        let _: i64 = conn.query_row("SELECT count(*) FROM audit_log WHERE seq > (SELECT max(seq) - 200000 FROM audit_log)", [], |r| r.get(0)).unwrap();
+        let _: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE seq > (SELECT max(seq) - 200000 FROM audit_log)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         let runtime =
             rocket::tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let writer = Writer::start(conn).unwrap();

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use ricolloca::access::RecipientScope;
 use ricolloca::domain::ids::RecipientId;
-use ricolloca::repo::{self, audit, recipients};
+use ricolloca::repo::{self, audit, policies, recipients, saps, vouchers};
 
 mod common;
 
@@ -81,7 +81,7 @@ fn bench_scopes(_conn: &rusqlite::Connection) -> Vec<RecipientScope> {
 fn sap_view(conn: &rusqlite::Connection, scope: &RecipientScope, id: RecipientId) {
     let r = recipients::get(conn, scope, id).expect("get");
     assert!(r.is_some());
-    recipients::vouchers(conn, scope, id).expect("vouchers");
-    recipients::latest_sap(conn, scope, id).expect("sap");
-    recipients::policies(conn, scope, id).expect("policies");
+    vouchers::vouchers(conn, scope, id).expect("vouchers");
+    saps::latest_sap(conn, scope, id).expect("sap");
+    policies::policies(conn, scope, id).expect("policies");
 }

@@ -273,11 +273,25 @@ fn bare_me(cert: rocket::mtls::Certificate<'_>) -> String {
 }
 
 fn bare_rocket(config: &Path) {
-    let config = ricolloca::config::Config::load(Some(config)).expect("configuration");
+    use rocket::config::{CipherSuite, MutualTls, TlsConfig};
+    let dir = config.parent().expect("the configuration's folder");
+    // ricolloca's TLS settings by default: TLS 1.2, ECDHE with AEAD suites, the server's order,
+    // an optional client certificate verified against the CA bundle.
+    let tls = TlsConfig::from_paths(dir.join("server.pem"), dir.join("server.key"))
+        .with_ciphers([
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        ])
+        .with_preferred_server_cipher_order(true)
+        .with_mutual(MutualTls::from_path(dir.join("ca.pem")).mandatory(false));
     let rocket_config = rocket::Config {
         address: std::net::Ipv4Addr::LOCALHOST.into(),
         port: 0,
-        tls: Some(ricolloca::infra::tls::rocket_tls(&config)),
+        tls: Some(tls),
         log_level: rocket::config::LogLevel::Off,
         ..rocket::Config::release_default()
     };

@@ -45,6 +45,9 @@ pub struct Config {
     pub backup: BackupSection,
     #[serde(default)]
     pub log: LogSection,
+    /// The front door's limits on every connection (see `front::settings`).
+    #[serde(default)]
+    pub connections: crate::front::settings::ConnectionsConfig,
     /// The anomaly watch's rules and thresholds (see `domain::anomaly`).
     #[serde(default)]
     pub anomalies: crate::domain::anomaly::AnomalyConfig,
@@ -263,6 +266,7 @@ impl Config {
             return Err(StartupError::key("audit.notice", format!("file non trovato: {}", notice.display())));
         }
         self.anomalies.validate().map_err(|(key, message)| StartupError::key(&key, message))?;
+        self.connections.validate(self.upload_max_mb).map_err(|(key, message)| StartupError::key(&key, message))?;
         match self.tls.without_crl.as_str() {
             "accept" => {}
             "refuse" if self.tls.crl.is_some() => {}

@@ -3,6 +3,7 @@
 //! Layers (see ARCHITECTURE.md): `domain` (types and rules), `repo` (SQL only), `infra`
 //! (clock, audit chain, TLS, CRLs, logs, file formats), `service` (operations spanning
 //! tables), `access` (certificate to person to capability), `web` (routes, guards, views),
+//! `front` (the connections: TLS, HTTP/1.1, deadlines and caps, requests handed to Rocket),
 //! `cli` (the commands), `runtime` (what the running server does by itself), and `server`
 //! (the wiring).
 
@@ -11,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod front;
 pub mod infra;
 pub mod repo;
 pub mod runtime;

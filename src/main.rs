@@ -516,7 +516,6 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
 
 fn serve(config: &Config) -> Result<ExitCode, CliError> {
     let _log = infra::logging::init(Some(&config.log_dir), config.log.keep_days, &config.log.level);
-    let rocket = server::build(config, clock())?;
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("ricolloca-worker")
@@ -527,7 +526,7 @@ fn serve(config: &Config) -> Result<ExitCode, CliError> {
         .max_blocking_threads(repo::pool::READERS + 8)
         .build()
         .map_err(|e| CliError::Other(format!("runtime: {e}")))?;
-    runtime.block_on(rocket.launch()).map_err(|e| CliError::Other(format!("server: {e}")))?;
+    runtime.block_on(server::serve(config, clock()))?;
     tracing::info!(schema = repo::SCHEMA_VERSION, "server stopped");
     Ok(ExitCode::SUCCESS)
 }

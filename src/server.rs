@@ -86,8 +86,34 @@ fn random_bytes() -> Result<Vec<u8>, StartupError> {
     Ok(buf)
 }
 
-/// The whole server, ready to launch.
+/// Serves until SIGTERM or SIGINT: binds `listen`, builds the application, starts it (liftoff:
+/// the jobs start and the bound port is announced) and hands it to the front door.
+pub async fn serve(config: &Config, clock: SharedClock) -> Result<(), StartupError> {
+    let tls = tls::server_config(config)?;
+    let max = config
+        .connections
+        .effective_max(crate::front::settings::descriptor_limit())
+        .map_err(|m| StartupError::key("connections.max", m))?;
+    let listener = crate::front::bind(config.listen)
+        .map_err(|e| StartupError::key("listen", format!("{}: {e}", config.listen)))?;
+    let bound = listener.local_addr().map_err(|e| StartupError::key("listen", e.to_string()))?;
+    let rocket = build_at(config, clock, bound)?;
+    let client = rocket::local::asynchronous::Client::untracked(rocket)
+        .await
+        .map_err(|e| StartupError::Other(format!("avvio dell'applicazione: {e}")))?;
+    let body_limit = (u64::from(config.upload_max_mb) + 1) * 1024 * 1024;
+    crate::front::run(listener, client, tls, config.connections, max, body_limit)
+        .await
+        .map_err(|e| StartupError::Other(format!("server: {e}")))
+}
+
+/// The whole application on the configured address (tests list its routes).
 pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, StartupError> {
+    build_at(config, clock, config.listen)
+}
+
+/// The application as served on `bound` (the port Rocket reports to the liftoff fairings).
+fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) -> Result<Rocket<Build>, StartupError> {
     let summary = tls::check_files(config)?;
     // Held for the life of the process: `restore` refuses while it is held.
     let lock = crate::infra::instance_lock::InstanceLock::try_acquire(&config.data)
@@ -96,9 +122,9 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
     // `state` loaded it, or created it on a file without checkpoints.
     let signing_key = Arc::new(crate::infra::checkpoint::SigningKey::load(&config.audit_key())?);
     let rocket_config = rocket::Config {
-        address: config.listen.ip(),
-        port: config.listen.port(),
-        tls: Some(tls::rocket_tls(config)),
+        address: bound.ip(),
+        port: bound.port(),
+        // TLS is terminated by the front door (src/front), which hands requests in.
         log_level: rocket::config::LogLevel::Off,
         ident: rocket::config::Ident::none(),
         cli_colors: false,
@@ -170,5 +196,7 @@ pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, Start
             println!("{line}");
         })
     });
-    Ok(web::app(state, rocket::custom(rocket_config).manage(lock).attach(announce).attach(shutdown_checkpoint)))
+    let app = web::app(state, rocket::custom(rocket_config).manage(lock).attach(announce).attach(shutdown_checkpoint));
+    // Last among the response fairings: the body is final.
+    Ok(app.attach(crate::front::ContentLength))
 }

@@ -205,7 +205,8 @@ pub fn port_from(child: &mut Child, prefix: &'static str) -> u16 {
 }
 
 /// nginx with one worker on the server's core, the same certificates, client certificates
-/// required, serving a static answer.
+/// required, serving a static answer; TLS 1.2 only, like ricolloca's default, so that
+/// handshakes compare like with like.
 pub struct Nginx {
     child: Child,
     pub port: u16,
@@ -226,7 +227,7 @@ impl Nginx {
                 "worker_processes 1;\ndaemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/nginx-error.log;\n\
                  events {{ worker_connections 4096; }}\n\
                  http {{\n access_log off;\n client_body_temp_path {d}/nginx-tmp;\n\
-                 server {{\n  listen 127.0.0.1:{port} ssl;\n  ssl_protocols TLSv1.2 TLSv1.3;\n\
+                 server {{\n  listen 127.0.0.1:{port} ssl;\n  ssl_protocols TLSv1.2;\n\
                  ssl_certificate {server};\n  ssl_certificate_key {key};\n  ssl_client_certificate {ca};\n\
                  ssl_verify_client on;\n  ssl_session_cache shared:SSL:10m;\n  keepalive_requests 1000000;\n  root {root};\n }}\n}}\n",
                 d = dir.display(),

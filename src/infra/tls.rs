@@ -1,5 +1,5 @@
-//! TLS settings for Rocket's rustls listener, and start-up checks of the files, so that a bad
-//! certificate or key stops start-up with a message naming the configuration key.
+//! The server's TLS configuration (rustls, ring only), and start-up checks of the files, so
+//! that a bad certificate or key stops start-up with a message naming the configuration key.
 //!
 //! Client certificates are requested in the main handshake (never post-handshake, which
 //! browsers do not do) and are optional at the TLS level: a visitor without a card gets the
@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use rocket::config::{CipherSuite, MutualTls, TlsConfig};
+use rustls::CipherSuite;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -17,12 +17,12 @@ use crate::error::StartupError;
 
 /// TLS 1.3 suites, offered only when `tls.versions` includes "1.3".
 const TLS13: [CipherSuite; 3] = [
-    CipherSuite::TLS_AES_256_GCM_SHA384,
-    CipherSuite::TLS_AES_128_GCM_SHA256,
-    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS13_AES_256_GCM_SHA384,
+    CipherSuite::TLS13_AES_128_GCM_SHA256,
+    CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
 ];
-/// TLS 1.2 suites (ECDHE only, AEAD only). Offering no 1.3 suite is how Rocket 0.5 is made to
-/// speak TLS 1.2 only, which CNS cards that sign only with RSA PKCS#1 v1.5 need.
+/// TLS 1.2 suites (ECDHE only, AEAD only), what CNS cards that sign only with RSA PKCS#1 v1.5
+/// need; in the server's order of preference.
 const TLS12: [CipherSuite; 6] = [
     CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
@@ -32,18 +32,64 @@ const TLS12: [CipherSuite; 6] = [
     CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 ];
 
-pub fn rocket_tls(config: &Config) -> TlsConfig {
-    let mut suites = Vec::new();
+/// The rustls server configuration: the configured versions and only the suites above (in
+/// this order, the server's preference), an optional client certificate verified against
+/// `tls.client_ca`, HTTP/1.1, a session cache and tickets (resumption keeps the certificate).
+pub fn server_config(config: &Config) -> Result<Arc<rustls::ServerConfig>, StartupError> {
+    let base = rustls::crypto::ring::default_provider();
+    let mut wanted = Vec::new();
     if config.tls13_enabled() {
-        suites.extend(TLS13);
+        wanted.extend(TLS13);
     }
     if config.tls12_enabled() {
-        suites.extend(TLS12);
+        wanted.extend(TLS12);
     }
-    TlsConfig::from_paths(&config.tls.cert, &config.tls.key)
-        .with_ciphers(suites)
-        .with_preferred_server_cipher_order(true)
-        .with_mutual(MutualTls::from_path(&config.tls.client_ca).mandatory(false))
+    let cipher_suites =
+        wanted.iter().filter_map(|w| base.cipher_suites.iter().find(|s| s.suite() == *w).copied()).collect();
+    let provider = Arc::new(rustls::crypto::CryptoProvider { cipher_suites, ..base });
+    let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
+    if config.tls13_enabled() {
+        versions.push(&rustls::version::TLS13);
+    }
+    if config.tls12_enabled() {
+        versions.push(&rustls::version::TLS12);
+    }
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&config.tls.cert)
+        .map_err(|e| StartupError::key("tls.cert", format!("{}: {e}", config.tls.cert.display())))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| StartupError::key("tls.cert", format!("PEM non leggibile: {e}")))?;
+    let key = PrivateKeyDer::from_pem_file(&config.tls.key).map_err(|e| {
+        StartupError::key("tls.key", format!("{}: chiave non leggibile ({e})", config.tls.key.display()))
+    })?;
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(client_roots(config)?, provider.clone())
+        .allow_unauthenticated()
+        .build()
+        .map_err(|e| StartupError::key("tls.client_ca", format!("CA non utilizzabili: {e}")))?;
+    let mut server = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&versions)
+        .map_err(|e| StartupError::key("tls.versions", e.to_string()))?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
+        .map_err(|e| StartupError::key("tls.key", format!("certificato o chiave non utilizzabili: {e}")))?;
+    server.ignore_client_order = true;
+    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    server.session_storage = rustls::server::ServerSessionMemoryCache::new(1024);
+    server.ticketer = rustls::crypto::ring::Ticketer::new()
+        .map_err(|e| StartupError::Other(format!("TLS: ticket di sessione non disponibili: {e}")))?;
+    Ok(Arc::new(server))
+}
+
+fn client_roots(config: &Config) -> Result<Arc<rustls::RootCertStore>, StartupError> {
+    let cas: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&config.tls.client_ca)
+        .map_err(|e| StartupError::key("tls.client_ca", format!("{}: {e}", config.tls.client_ca.display())))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| StartupError::key("tls.client_ca", format!("PEM non leggibile: {e}")))?;
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _ignored) = roots.add_parsable_certificates(cas);
+    if added == 0 {
+        return Err(StartupError::key("tls.client_ca", "nessun certificato di CA utilizzabile nel file"));
+    }
+    Ok(Arc::new(roots))
 }
 
 /// What start-up prints about TLS.
@@ -83,7 +129,7 @@ pub fn check_files(config: &Config) -> Result<TlsSummary, StartupError> {
     if added == 0 {
         return Err(StartupError::key("tls.client_ca", "nessun certificato di CA utilizzabile nel file"));
     }
-    // The same verifier Rocket builds; fails here with our message rather than at bind time.
+    // The verifier `server_config` builds; fails here with our message.
     rustls::server::WebPkiClientVerifier::builder_with_provider(
         Arc::new(roots),
         Arc::new(rustls::crypto::ring::default_provider()),

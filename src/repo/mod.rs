@@ -12,6 +12,7 @@ pub mod audit_search;
 pub mod certificates;
 pub mod codes;
 pub mod communications;
+mod connection;
 pub mod dashboard;
 pub mod idol;
 pub mod imports;
@@ -19,162 +20,22 @@ pub mod migrate;
 pub mod notice;
 pub mod operators;
 pub mod outcomes;
+pub mod policies;
 pub mod pool;
 pub mod programmes;
 pub mod providers;
+pub mod recipient_scope;
 pub mod recipients;
+pub mod saps;
 pub mod settings;
 pub mod signed_programmes;
 pub mod snapshot;
 pub mod vouchers;
+pub mod write_tx;
 pub mod writer;
 
-use std::path::Path;
-use std::time::Duration;
-
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-
-use crate::error::{AppError, StartupError};
-
-/// The schema of a new data file; `PRAGMA user_version` says which version a file has.
-pub const SCHEMA: &str = include_str!("../../schema.sql");
-pub const SCHEMA_VERSION: i64 = migrate::LATEST;
-/// What `ricolloca --version` prints: app and schema version (clap needs a literal; the test
-/// below keeps the number equal to `SCHEMA_VERSION`).
-pub const VERSION_LINE: &str = concat!(env!("CARGO_PKG_VERSION"), " (schema 6)");
-
-/// How long a connection waits for another process's write lock before giving up.
-pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Proof that the holder is inside a `BEGIN IMMEDIATE` write transaction (or a savepoint of
-/// one). Only this module and the writer build it, so an audit row cannot be appended
-/// outside a transaction, and the chain head is always read under the write lock.
-pub struct WriteTx<'c> {
-    conn: &'c Connection,
-}
-
-impl<'c> WriteTx<'c> {
-    fn new(conn: &'c Connection) -> Self {
-        Self { conn }
-    }
-    pub fn conn(&self) -> &Connection {
-        self.conn
-    }
-}
-
-/// The read-write connection: busy timeout first (before WAL, which may need the lock),
-/// then WAL, full fsync at each commit, foreign keys.
-pub fn open_rw(path: &Path) -> Result<Connection, rusqlite::Error> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    Ok(conn)
-}
-
-/// A read-only connection for the pool.
-pub fn open_ro(path: &Path) -> Result<Connection, rusqlite::Error> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
-    )?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "query_only", "ON")?;
-    // Pages reuse a few dozen statements (`prepare_cached`); parsing them again per request
-    // was 6% of the load bench's profile.
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
-}
-
-/// Opens (creating if needed) the data file and brings its schema to this version.
-/// Refuses a file written by a newer version, touching nothing. Before an older file is
-/// changed, `before_upgrade(from_version)` runs and must succeed: the caller that migrates
-/// makes the verified backup of the old file there (`service::data_file::open`), so this
-/// layer needs nothing above it.
-pub fn open_and_migrate(
-    path: &Path,
-    before_upgrade: impl FnOnce(i64) -> Result<(), StartupError>,
-) -> Result<Connection, StartupError> {
-    // Look before opening read-write: switching to WAL would already change the file.
-    let version: i64 = if path.exists() {
-        let conn = open_ro(path).map_err(|e| StartupError::key("data", format!("{}: {e}", path.display())))?;
-        conn.pragma_query_value(None, "user_version", |r| r.get(0))?
-    } else {
-        0
-    };
-    if version > SCHEMA_VERSION {
-        return Err(StartupError::key(
-            "data",
-            format!(
-                "il file dati {} è stato scritto da una versione più recente (schema {version}, questo programma conosce fino a {SCHEMA_VERSION}): aggiornare il programma",
-                path.display()
-            ),
-        ));
-    }
-    if version > 0 && version < SCHEMA_VERSION {
-        before_upgrade(version)?;
-    }
-    let mut conn = open_rw(path).map_err(|e| StartupError::key("data", format!("{}: {e}", path.display())))?;
-    if version < SCHEMA_VERSION {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Another process may have created it while we waited for the lock.
-        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version == 0 {
-            tx.execute_batch(SCHEMA)?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-        } else if version < SCHEMA_VERSION {
-            migrate::upgrade(&tx, version)
-                .map_err(|e| StartupError::key("data", format!("aggiornamento dello schema da {version}: {e}")))?;
-        }
-        // New code lists arrive with new versions; labels the Region edited stay.
-        codes::seed(&WriteTx::new(&tx)).map_err(|e| StartupError::Other(format!("codici: {e}")))?;
-        tx.commit()?;
-    }
-    Ok(conn)
-}
-
-/// Many items in one write transaction, each in its own savepoint: an item that fails is
-/// rolled back alone (its error returned in its place), the rest commit together with one
-/// fsync. For bulk imports from the command line.
-pub fn write_each<T, R>(
-    conn: &mut Connection,
-    items: impl IntoIterator<Item = T>,
-    mut f: impl FnMut(&WriteTx<'_>, T) -> Result<R, AppError>,
-) -> Result<Vec<Result<R, AppError>>, AppError> {
-    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut out = Vec::new();
-    for item in items {
-        let mut sp = tx.savepoint()?;
-        let result = f(&WriteTx::new(&sp), item);
-        if result.is_ok() {
-            sp.commit()?;
-        } else {
-            sp.rollback()?;
-        }
-        out.push(result);
-    }
-    tx.commit()?;
-    Ok(out)
-}
-
-/// One write transaction outside the writer thread: the CLI, which may run beside a live
-/// server. `BEGIN IMMEDIATE` takes the write lock first, so the chain head read inside is
-/// the true head even with another process writing.
-pub fn write_once<R>(
-    conn: &mut Connection,
-    f: impl FnOnce(&WriteTx<'_>) -> Result<R, AppError>,
-) -> Result<R, AppError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let out = f(&WriteTx::new(&tx))?;
-    tx.commit()?;
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_version_line_names_this_schema() {
-        assert!(super::VERSION_LINE.ends_with(&format!("(schema {})", super::SCHEMA_VERSION)));
-    }
-}
+pub(crate) use connection::BUSY_TIMEOUT;
+pub use connection::{
+    SCHEMA, SCHEMA_VERSION, VERSION_LINE, open_and_migrate, open_ro, open_rw, write_each, write_once,
+};
+pub use write_tx::WriteTx;

@@ -256,3 +256,13 @@ pub fn update_sede(tx: &WriteTx<'_>, id: SedeId, s: &ValidSede) -> Result<(), Ap
     )?;
     Ok(())
 }
+
+/// Every provider's id, codice fiscale / partita IVA and accreditation code: what an
+/// assignment's `ente` may name (`service::assignment_import::ProviderIndex`).
+pub fn provider_names(conn: &Connection) -> Result<Vec<(ProviderId, String, String)>, AppError> {
+    let mut stmt = conn.prepare("SELECT id, codice_fiscale, accreditation_code FROM provider")?;
+    let rows = stmt
+        .query_map([], |r| Ok((ProviderId::from_db(r.get(0)?), r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

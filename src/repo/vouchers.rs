@@ -1,4 +1,5 @@
-//! The voucher's programme state as the agenda and the outcomes change it. Reads go through a
+//! Vouchers: those of a recipient as a scope may see them, the import's upserts, and the
+//! programme state as the agenda and the outcomes change it. Reads go through a
 //! `RecipientScope`; writes take a voucher id that came from such a read.
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -6,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::WriteTx;
 use crate::access::RecipientScope;
 use crate::domain::ids::{ProviderId, RecipientId};
+use crate::domain::recipient::Voucher;
 use crate::error::AppError;
 
 /// What the rules need to know of a voucher.
@@ -105,4 +107,50 @@ pub fn apply_outcome(
         params![voucher_id, version, state, programme_end, extended_until, now],
     )?;
     Ok(n == 1)
+}
+
+/// The vouchers of a recipient the scope may see.
+pub fn vouchers(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Vec<Voucher>, AppError> {
+    let provider = scope.provider_filter().map(ProviderId::get);
+    let mut stmt = conn.prepare(
+        "SELECT v.id, v.code, v.issued_on, v.cpi, v.profiling_band, v.provider_id, p.name,
+                s.address || ', ' || s.comune, v.chosen_on, v.state, v.programme_start, v.programme_end,
+                v.extended_until, t.name || ' ' || t.surname,
+                (SELECT max(sp.uploaded_at) FROM signed_programme sp WHERE sp.voucher_id = v.id)
+         FROM voucher v JOIN provider p ON p.id = v.provider_id LEFT JOIN sede s ON s.id = v.sede_id
+         LEFT JOIN operator t ON t.id = v.tutor_id
+         WHERE v.recipient_id = ?1 AND (?2 IS NULL OR v.provider_id = ?2) ORDER BY v.issued_on DESC",
+    )?;
+    let rows = stmt
+        .query_map(params![id.get(), provider], |r| {
+            Ok(Voucher {
+                id: r.get(0)?,
+                code: r.get(1)?,
+                issued_on: r.get(2)?,
+                cpi: r.get(3)?,
+                profiling_band: r.get(4)?,
+                provider_id: ProviderId::from_db(r.get(5)?),
+                provider_name: r.get(6)?,
+                sede: r.get(7)?,
+                chosen_on: r.get(8)?,
+                state: r.get(9)?,
+                programme_start: r.get(10)?,
+                programme_end: r.get(11)?,
+                extended_until: r.get(12)?,
+                tutor: r.get(13)?,
+                signed_since: r.get(14)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Who a voucher code already belongs to: (codice fiscale, provider).
+pub fn voucher_owner(conn: &Connection, code: &str) -> Result<Option<(String, ProviderId)>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT r.codice_fiscale, v.provider_id FROM voucher v JOIN recipient r ON r.id = v.recipient_id WHERE v.code = ?1",
+        )?
+        .query_row([code], |r| Ok((r.get(0)?, ProviderId::from_db(r.get(1)?))))
+        .optional()?)
 }

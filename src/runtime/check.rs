@@ -1,6 +1,7 @@
 //! `ricolloca check`: the configuration and every file it names, checked without starting —
 //! server certificate and key (parse, match, expiry), the CA bundle (how many CAs, expiry), the
-//! CRLs (signature, next update), the audit key, the data and backup folders. Each finding
+//! CRLs (signature, next update), the connection cap against the open-file limit, the audit key,
+//! the data and backup folders. Each finding
 //! names its key; errors make the exit code non-zero, warnings (e.g. expiry within 30 days) don't.
 
 use std::path::Path;
@@ -99,6 +100,20 @@ pub fn run(config_path: Option<&Path>, now: i64) -> Vec<Finding> {
             Err(crate::error::StartupError::Config { key, message }) => out.push(finding(Level::Error, &key, message)),
             Err(e) => out.push(finding(Level::Error, "tls.crl", e.to_string())),
         }
+    }
+    let limit = crate::front::settings::descriptor_limit();
+    match config.connections.effective_max(limit) {
+        Ok(max) => out.push(finding(
+            Level::Ok,
+            "connections.max",
+            match limit {
+                Some(limit) => {
+                    format!("{max} connessioni aperte al massimo (limite di file aperti del processo: {limit})")
+                }
+                None => format!("{max} connessioni aperte al massimo"),
+            },
+        )),
+        Err(message) => out.push(finding(Level::Error, "connections.max", message)),
     }
     let key = config.audit_key();
     if key.exists() {

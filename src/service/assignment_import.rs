@@ -29,7 +29,7 @@ use crate::error::{AppError, FieldError};
 use crate::infra::clock::Clock;
 use crate::infra::instance_lock::{InstanceLock, LockError, import_lock_path};
 use crate::repo::writer::Writer;
-use crate::repo::{WriteTx, audit, imports, recipients};
+use crate::repo::{WriteTx, audit, imports, providers, vouchers};
 
 /// What one writer job of an import aims to take: short enough that a view waiting for its
 /// audit row behind it does not notice, long enough that commits do not dominate.
@@ -293,7 +293,7 @@ pub struct ProviderIndex(HashMap<String, Vec<ProviderId>>);
 impl ProviderIndex {
     pub fn load(conn: &Connection) -> Result<Self, AppError> {
         let mut index: HashMap<String, Vec<ProviderId>> = HashMap::new();
-        for (id, cf, code) in recipients::provider_names(conn)? {
+        for (id, cf, code) in providers::provider_names(conn)? {
             for key in [cf.to_uppercase(), code.to_uppercase()] {
                 let ids = index.entry(key).or_default();
                 if !ids.contains(&id) {
@@ -379,7 +379,7 @@ pub fn validate(conn: &Connection, text: &str) -> Result<Checked, AppError> {
         };
         let owner = match seen.get(&a.voucher_code) {
             Some((cf, p)) => Some((cf.clone(), *p)),
-            None => recipients::voucher_owner(conn, &a.voucher_code)?,
+            None => vouchers::voucher_owner(conn, &a.voucher_code)?,
         };
         if let Some((cf, owner_provider)) = owner {
             if cf != a.codice_fiscale.as_str() {

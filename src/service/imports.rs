@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::access::AdminAuthority;
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::error::AppError;
-use crate::repo::{WriteTx, audit, recipients};
+use crate::repo::{WriteTx, audit, policies, recipients, saps};
 
 /// The JSON report of the API and the screen: `{"imported","updated","refused":[...]}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -91,7 +91,7 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, file: &SapFil
     // Before any write: the same file again changes nothing; an older SAP than the one on
     // file (bulk imports come in no order) must not become the current one.
     let sha = file.sha.clone();
-    match recipients::sap_history(tx, &cf)? {
+    match saps::sap_history(tx, &cf)? {
         Some(history) if history.iter().any(|(_, _, s)| *s == sha) => return Ok(report),
         Some(history) => {
             if let Some((_, latest_updated_on, _)) = history.iter().max_by_key(|(v, _, _)| *v)
@@ -113,7 +113,7 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, file: &SapFil
     }
     let anagrafici = &sap.dati_anagrafici;
     let (recipient, _) = recipients::upsert_from_sap(tx, now, &cf, &anagrafici.dati_personali, &anagrafici.recapiti)?;
-    let version = recipients::latest_sap_version(tx, recipient)?.map_or(1, |v| v + 1);
+    let version = saps::latest_sap_version(tx, recipient)?.map_or(1, |v| v + 1);
     let sections = json!({
         "section0": sap.dati_invio,
         "section1": sap.dati_anagrafici,
@@ -122,10 +122,10 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, file: &SapFil
         "section5": sap.informazioni_curriculari,
     })
     .to_string();
-    let version_id = recipients::insert_sap_version(
+    let version_id = saps::insert_sap_version(
         tx,
         now,
-        &recipients::NewSapVersion {
+        &saps::NewSapVersion {
             recipient,
             version,
             sap_code: sap.dati_invio.identificativo_sap.as_deref().unwrap_or(""),
@@ -138,7 +138,7 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, file: &SapFil
         },
     )?;
     for policy in &sap.politiche_attive {
-        recipients::insert_sap_policy(tx, now, recipient, version_id, policy)?;
+        policies::insert_sap_policy(tx, now, recipient, version_id, policy)?;
     }
     if version == 1 {
         report.imported = 1;

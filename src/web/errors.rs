@@ -47,6 +47,7 @@ fn title_of(status: Status) -> &'static str {
         403 => "Accesso negato",
         404 => "Pagina non trovata",
         405 => "Operazione non consentita",
+        408 => "Invio troppo lento",
         413 => "Dati troppo grandi",
         415 => "Formato non accettato",
         422 => "Dati non validi",
@@ -90,8 +91,12 @@ fn message_for_status(status: Status) -> &'static str {
         400 => "La richiesta non è stata compresa.",
         404 => "La pagina o l'elemento richiesto non esiste, oppure non è tra quelli a cui si ha accesso.",
         405 => "Questa operazione non è consentita su questa pagina.",
+        408 => {
+            "I dati sono arrivati troppo lentamente e l'invio è stato interrotto: nulla è stato salvato. Riprovare; se succede ancora, controllare la connessione."
+        }
         413 => "I dati inviati superano la dimensione massima consentita.",
         422 => "I dati inviati non sono nel formato atteso.",
+        503 => "Il servizio è momentaneamente occupato: nulla è stato salvato. Riprovare tra qualche istante.",
         _ => "Si è verificato un errore. Comunicare il riferimento all'assistenza tecnica.",
     }
 }

@@ -12,6 +12,7 @@ pub mod documents;
 pub mod download;
 pub mod errors;
 pub mod forms;
+pub mod front_refusal;
 pub mod gate;
 pub mod guards;
 pub mod headers;
@@ -84,11 +85,13 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.reloader.clone())
         .manage(state.importer.clone())
         .attach(request_log::RequestLog)
+        .attach(front_refusal::FrontRefusal)
         .attach(gate::Gate)
         .attach(shield)
         .attach(headers::SecurityHeaders)
         .mount("/", home::routes())
         .mount("/", gate::routes())
+        .mount("/", front_refusal::routes())
         .mount("/", admin::routes())
         .mount("/", recipients::routes())
         .mount("/", programme::routes())

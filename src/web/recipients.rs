@@ -16,9 +16,10 @@ use crate::domain::text::italian_date;
 use crate::error::AppError;
 use crate::infra::clock::{SharedClock, datetime, format_it};
 use crate::repo::codes::{self, Labels};
+use crate::repo::policies::{self, PolicyRow};
 use crate::repo::pool::ReadPool;
-use crate::repo::recipients::{self, DashboardFilter, PolicyRow};
-use crate::repo::{operators, providers};
+use crate::repo::recipients::{self, DashboardFilter};
+use crate::repo::{operators, providers, saps, vouchers};
 use crate::web::Site;
 use crate::web::admin::{pager, q};
 use crate::web::forms::{select, text_field};
@@ -257,9 +258,9 @@ async fn detail(
     let found = pool
         .read(move |c| {
             let Some(r) = recipients::get(c, &scope, id)? else { return Ok(None) };
-            let vouchers = recipients::vouchers(c, &scope, id)?;
-            let policies = recipients::policies(c, &scope, id)?;
-            let sap = recipients::latest_sap(c, &scope, id)?;
+            let vouchers = vouchers::vouchers(c, &scope, id)?;
+            let policies = policies::policies(c, &scope, id)?;
+            let sap = saps::latest_sap(c, &scope, id)?;
             let agenda = crate::web::agenda::load_section(c, &scope, id)?;
             Ok(Some((r, vouchers, policies, sap, codes::labels(c)?, agenda)))
         })
@@ -392,12 +393,7 @@ async fn sap(
     let found = pool
         .read(move |c| {
             let Some(r) = recipients::get(c, &scope, id)? else { return Ok(None) };
-            Ok(Some((
-                r,
-                recipients::latest_sap(c, &scope, id)?,
-                recipients::policies(c, &scope, id)?,
-                codes::labels(c)?,
-            )))
+            Ok(Some((r, saps::latest_sap(c, &scope, id)?, policies::policies(c, &scope, id)?, codes::labels(c)?)))
         })
         .await?;
     let Some((r, sap, policies, labels)) = found else {

@@ -39,6 +39,7 @@ async fn client(dir: &std::path::Path) -> Client {
         backup: Default::default(),
         log: Default::default(),
         anomalies: Default::default(),
+        connections: Default::default(),
         file: None,
     };
     let clock: SharedClock = Arc::new(SystemClock);

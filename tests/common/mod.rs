@@ -183,14 +183,20 @@ impl Server {
 
     /// `notice`: whether pages wait for the tracking notice to be acknowledged.
     pub fn start_with_notice(config: &Path, notice: bool) -> Server {
+        Self::start_env(config, &[("RICOLLOCA_AUDIT__NOTICE_REQUIRED", if notice { "true" } else { "false" })])
+    }
+
+    /// Starts the server with these environment variables (after the defaults above).
+    pub fn start_env(config: &Path, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--config"])
             .arg(config)
             .env("RUST_LOG", "error")
-            .env("RICOLLOCA_AUDIT__NOTICE_REQUIRED", if notice { "true" } else { "false" })
+            .env("RICOLLOCA_AUDIT__NOTICE_REQUIRED", "false")
             // Tests run at any hour: an "access outside office hours" anomaly row would land in
             // the middle of the audit rows they count (tests of that rule set their own hours).
             .env("RICOLLOCA_ANOMALIES__OFF_HOURS__ENABLED", "false")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -232,6 +238,38 @@ impl Server {
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then waits up to `limit` for the process to exit; its exit status.
+    pub fn terminate(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// How many files the server holds open (sockets included).
+    pub fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).map(|d| d.count()).unwrap_or(0)
+    }
+
+    /// Resident memory now (VmRSS) and at its peak (VmHWM), in KiB.
+    pub fn rss_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
     }
 }
 

@@ -17,6 +17,7 @@ use crate::repo::pool::ReadPool;
 use crate::repo::programmes;
 use crate::repo::recipients::{self, DashboardFilter};
 use crate::repo::writer::Writer;
+use crate::repo::{policies, saps, vouchers};
 use crate::service::programmes::save;
 use crate::web::Site;
 use crate::web::guards::{Operatore, RecipientReader};
@@ -72,9 +73,9 @@ async fn detail(
             let Some(r) = recipients::get(c, &scope, id)? else { return Ok(None) };
             Ok(Some((
                 r,
-                recipients::vouchers(c, &scope, id)?,
-                recipients::latest_sap(c, &scope, id)?,
-                recipients::policies(c, &scope, id)?,
+                vouchers::vouchers(c, &scope, id)?,
+                saps::latest_sap(c, &scope, id)?,
+                policies::policies(c, &scope, id)?,
             )))
         })
         .await?;
