@@ -25,7 +25,8 @@
 //! on a copy. `RICOLLOCA_BENCH_ONLY=bl` runs only the rows named by their letters (n nginx,
 //! r bare Rocket, a floor, b cruscotto, l API list, s scheda, c SAP page, d POST, h handshakes;
 //! `-`: none, the idle server); `RICOLLOCA_BENCH_WRAP` prefixes the server's command line (a
-//! profiler) and `RICOLLOCA_BENCH_REQUESTS=N` makes each run N requests instead of a time.
+//! profiler), `RICOLLOCA_BENCH_REQUESTS=N` makes each run N requests instead of a time, and
+//! `RICOLLOCA_BENCH_HOOK=script` runs `script before|after LETTER PID` around each run.
 
 #![allow(clippy::indexing_slicing, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -110,7 +111,12 @@ fn main() {
     let mut server = Server::start(&config);
     let memory = MemorySampler::start(server.pid());
     let url = |path: &str| server.url(path);
-    let floor = only.contains('a').then(|| oha(&files, card, &Target::Get(&url("/api/v1/me")), secs, 64, true));
+    let floor = only.contains('a').then(|| {
+        hook("before", 'a', server.pid());
+        let run = oha(&files, card, &Target::Get(&url("/api/v1/me")), secs, 64, true);
+        hook("after", 'a', server.pid());
+        run
+    });
     if let Some(bare) = bare {
         show("bare Rocket 0.5 + rustls mTLS, reads the cert", bare, None);
     }
@@ -139,7 +145,9 @@ fn main() {
     ];
     for (letter, name, target) in &views {
         if only.contains(*letter) {
+            hook("before", *letter, server.pid());
             let run = oha(&files, card, target, secs, 64, true);
+            hook("after", *letter, server.pid());
             show(name, run, ratio(&run));
         }
     }
@@ -176,6 +184,14 @@ fn main() {
          anonymous {anon:.1} MiB (sampled every 200 ms)"
     );
     println!("Load average after: {}", uptime());
+}
+
+/// `RICOLLOCA_BENCH_HOOK=script` runs `script before|after LETTER PID` around each of the
+/// server's runs: a profile of the requests alone (`callgrind_control -z` before, `-d` after).
+fn hook(when: &str, letter: char, pid: u32) {
+    if let Ok(script) = std::env::var("RICOLLOCA_BENCH_HOOK") {
+        let _ = Command::new(script).args([when, &letter.to_string(), &pid.to_string()]).status();
+    }
 }
 
 fn print_row(name: &str, run: &Run, ratio: Option<f64>) {
