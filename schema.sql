@@ -1,4 +1,4 @@
--- Ricolloca: the whole schema of the data file (version 6).
+-- Ricolloca: the whole schema of the data file (version 8).
 -- Embedded in the binary with include_str!; PRAGMA user_version holds the version.
 -- Times are UTC milliseconds since the Unix epoch (INTEGER); dates are ISO text (yyyy-mm-dd).
 -- Older files are brought here by the numbered steps in src/repo/migrations/ (see migrate.rs).
@@ -20,7 +20,11 @@ CREATE TABLE provider (
     contact_person     TEXT NOT NULL DEFAULT '',
     status             TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
     created_at         INTEGER NOT NULL,
-    version            INTEGER NOT NULL DEFAULT 1  -- optimistic concurrency for edits
+    version            INTEGER NOT NULL DEFAULT 1,  -- optimistic concurrency for edits
+    -- The 11-character code under which IDOL knows the provider: codice ente promotore of its
+    -- actions and part of their identificativo's check letter. Set by the Region; by default
+    -- the partita IVA or numeric codice fiscale.
+    codice_ente_promotore TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
 -- Sedi operative of a provider. A closed sede leaves new choices but keeps its history.
@@ -243,8 +247,14 @@ CREATE TABLE sap_version (
     original     BLOB NOT NULL,               -- the XML exactly as received
     sha256       TEXT NOT NULL,               -- of `original`
     sections     TEXT NOT NULL,               -- sections 0-5 as typed JSON
+    -- What the file carried that the schema does not allow (JSON array of {path, count,
+    -- reason}), and the version of the element mapping the sections were read with: a newer
+    -- program re-reads the stored original (service::sap_remap).
+    findings     TEXT NOT NULL DEFAULT '[]',
+    mapping      INTEGER NOT NULL DEFAULT 0,
     UNIQUE (recipient_id, version)
 ) STRICT;
+CREATE INDEX sap_version_mapping ON sap_version(mapping, id);
 
 -- Section VI: one row per active policy. Imported rows belong to a SAP version; the
 -- provider's own actions (origin 'provider') are written by the actions feature.
@@ -274,7 +284,8 @@ CREATE TABLE policy (
     version                        INTEGER NOT NULL DEFAULT 1,
     voucher_id                     INTEGER REFERENCES voucher_all(id),   -- provider actions: under which voucher
     dettagli                       TEXT NOT NULL DEFAULT '{}',       -- type-specific fields (JSON)
-    created_by                     INTEGER                           -- operator id
+    created_by                     INTEGER,                          -- operator id
+    descrizione_evento             TEXT NOT NULL DEFAULT ''          -- ultimo_evento/descrizione_evento
 ) STRICT;
 CREATE INDEX policy_recipient ON policy(recipient_id, sap_version_id);
 CREATE UNIQUE INDEX policy_identificativo ON policy(identificativo_politica) WHERE origin = 'provider';
@@ -390,6 +401,30 @@ CREATE INDEX audit_log_action ON audit_log(action);
 -- Attività periodica: one month of rows by time, without visiting the table.
 CREATE INDEX audit_log_month ON audit_log(ts, provider_id, actor_id, action, outcome);
 
+-- Version 4: the people each audit row concerns (src/repo/migrations/0004_audit_subjects.sql),
+-- written in the same transaction as the row, for the data-subject report and the registro.
+CREATE TABLE audit_subject (
+    cf   TEXT NOT NULL,                           -- the person's codice fiscale
+    seq  INTEGER NOT NULL,                        -- audit_log.seq
+    PRIMARY KEY (cf, seq)
+) STRICT, WITHOUT ROWID;
+-- A person shown in a list: the first list of each day and viewer that showed them.
+CREATE TABLE audit_list_subject (
+    recipient_id INTEGER NOT NULL,
+    day          INTEGER NOT NULL,                -- Italian local day, days since 1970-01-01
+    actor_id     INTEGER NOT NULL,
+    seq          INTEGER NOT NULL,                -- the first such list row that day
+    PRIMARY KEY (recipient_id, day, actor_id)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER audit_subject_no_update BEFORE UPDATE ON audit_subject
+BEGIN SELECT RAISE(ABORT, 'audit_subject is append-only'); END;
+CREATE TRIGGER audit_list_subject_no_update BEFORE UPDATE ON audit_list_subject
+BEGIN SELECT RAISE(ABORT, 'audit_list_subject is append-only'); END;
+-- Rows below `below_seq` are not indexed yet (a file upgraded to version 4); empty: all are.
+CREATE TABLE audit_subject_backfill (
+    below_seq INTEGER NOT NULL
+) STRICT;
+
 -- One row per hit of an anomaly rule; `evidence` is the JSON array of the audit seqs.
 CREATE TABLE anomaly (
     id          INTEGER PRIMARY KEY,
@@ -436,7 +471,19 @@ CREATE TABLE audit_prune (
     signature  BLOB NOT NULL                   -- Ed25519 over the prune (see infra/checkpoint.rs)
 ) STRICT;
 
--- Version 4 (src/repo/migrations/0004_import_batches.sql): imports applied in short slices
+-- Version 5 (national formats): see src/repo/migrations/0005_national_formats.sql; the new
+-- columns are in the tables above.
+
+-- People an IDOL export could not send (their SAP lacks what the schema requires, or stored
+-- data breaks it): the next export tries them again from `since_ms`, until they go out.
+CREATE TABLE idol_pending (
+    recipient_id INTEGER PRIMARY KEY REFERENCES recipient_all(id),
+    since_ms     INTEGER NOT NULL,
+    reasons      TEXT NOT NULL,                -- JSON array of Italian sentences
+    checked_at   INTEGER NOT NULL
+) STRICT;
+
+-- Version 6 (src/repo/migrations/0006_import_batches.sql): imports applied in short slices
 -- that become visible together. Rows an import adds carry its batch number and stay hidden
 -- until its last transaction moves the horizon past it: `recipient` and `voucher` are views
 -- showing only rows at or below the horizon, so every query sees whole imports. Changes to
@@ -497,7 +544,7 @@ CREATE TABLE import_voucher_change (
     PRIMARY KEY (batch, voucher_id)
 ) STRICT, WITHOUT ROWID;
 
--- Version 5 (src/repo/migrations/0005_access_epoch.sql): a counter moved by every change the
+-- Version 7 (src/repo/migrations/0007_access_epoch.sql): a counter moved by every change the
 -- per-request access check depends on (operators, their providers), whoever writes it; the
 -- server keeps operators in memory and drops them when it moves.
 CREATE TABLE access_epoch (
@@ -513,7 +560,7 @@ BEGIN UPDATE access_epoch SET n = n + 1 WHERE id = 1; END;
 CREATE TRIGGER provider_updated_access AFTER UPDATE ON provider
 BEGIN UPDATE access_epoch SET n = n + 1 WHERE id = 1; END;
 
--- Version 6 (src/repo/migrations/0006_dashboard_row.sql): the cruscotto's projection, the
+-- Version 8 (src/repo/migrations/0008_dashboard_row.sql): the cruscotto's projection, the
 -- columns it filters and sorts on clustered by provider and name, kept exact by triggers.
 CREATE TABLE dashboard_row (
     provider_id    INTEGER NOT NULL,
@@ -527,7 +574,7 @@ CREATE TABLE dashboard_row (
     tutor_id       INTEGER,
     chosen_on      TEXT NOT NULL,
     deadline       TEXT,               -- coalesce(extended_until, programme_end)
-    batch          INTEGER NOT NULL,   -- the later of the voucher's and the person's (see version 4)
+    batch          INTEGER NOT NULL,   -- the later of the voucher's and the person's (see version 6)
     PRIMARY KEY (provider_id, cognome, nome, voucher_id)
 ) STRICT, WITHOUT ROWID;
 CREATE UNIQUE INDEX dashboard_row_voucher ON dashboard_row(voucher_id);

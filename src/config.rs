@@ -45,6 +45,13 @@ pub struct Config {
     pub backup: BackupSection,
     #[serde(default)]
     pub log: LogSection,
+    /// The identificativo politica: the part of the sequence this instance may use, and the
+    /// high-water mark kept outside the data file.
+    #[serde(default)]
+    pub identificativo: IdentificativoSection,
+    /// The feed to IDOL.
+    #[serde(default)]
+    pub idol: IdolSection,
     /// The front door's limits on every connection (see `front::settings`).
     #[serde(default)]
     pub connections: crate::front::settings::ConnectionsConfig,
@@ -87,6 +94,58 @@ pub struct BackupSection {
     /// How many scheduled backups to keep; older ones go after a successful new one. Default 14.
     #[serde(default)]
     pub keep: Option<u32>,
+}
+
+/// The identificativo politica this instance issues: `system_code` + 8 hexadecimal digits of
+/// a sequence + a check letter. The Region gives each system its own part of the sequence, so
+/// that the numbers never collide with those IDOL issues.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentificativoSection {
+    /// First number of the sequence this instance may use, 8 hexadecimal digits (default
+    /// "00000001").
+    #[serde(default)]
+    pub range_start: Option<String>,
+    /// Last number it may use (default "FFFFFFFF"). Start-up refuses a range already used up.
+    #[serde(default)]
+    pub range_end: Option<String>,
+    /// File holding the last number issued, outside the data file, so that restoring an older
+    /// backup never issues a number twice. Default: `identificativo-politica.txt` beside the
+    /// data file.
+    #[serde(default)]
+    pub high_water: Option<PathBuf>,
+}
+
+/// The feed to IDOL.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdolSection {
+    /// `titolo_progetto` of this programme's actions when the operator names none (the schema
+    /// requires one; default "01", regional/provincial active-policy project).
+    #[serde(default)]
+    pub titolo_progetto: Option<String>,
+    /// `datiinvio/tipovariazione` of the documents sent (national table "tipo variazione";
+    /// default "02", to be confirmed by the Region).
+    #[serde(default)]
+    pub tipo_variazione: Option<String>,
+}
+
+impl IdolSection {
+    pub fn titolo_progetto(&self) -> String {
+        self.titolo_progetto.clone().unwrap_or_else(|| "01".into())
+    }
+    pub fn settings(&self) -> crate::service::idol_export::FeedSettings {
+        crate::service::idol_export::FeedSettings {
+            tipo_variazione: self.tipo_variazione.clone().unwrap_or_else(|| "02".into()),
+            titolo_progetto: self.titolo_progetto(),
+        }
+    }
+}
+
+/// Parses an 8-hexadecimal-digit sequence number.
+pub fn parse_sequence(s: &str) -> Option<u32> {
+    let s = s.trim();
+    (s.len() == 8 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| u32::from_str_radix(s, 16).ok()).flatten()
 }
 
 /// Log files.
@@ -266,6 +325,32 @@ impl Config {
             return Err(StartupError::key("audit.notice", format!("file non trovato: {}", notice.display())));
         }
         self.anomalies.validate().map_err(|(key, message)| StartupError::key(&key, message))?;
+        let hex8 = "8 cifre esadecimali (es. \"00000001\")";
+        for (key, value) in [
+            ("identificativo.range_start", &self.identificativo.range_start),
+            ("identificativo.range_end", &self.identificativo.range_end),
+        ] {
+            if let Some(v) = value
+                && parse_sequence(v).is_none()
+            {
+                return Err(StartupError::key(key, format!("deve essere di {hex8}")));
+            }
+        }
+        let project = self.idol.titolo_progetto();
+        if project.is_empty() || project.chars().count() > 2 || project.chars().any(char::is_control) {
+            return Err(StartupError::key("idol.titolo_progetto", "deve avere 1 o 2 caratteri (es. \"01\")"));
+        }
+        let variazione = self.idol.settings().tipo_variazione;
+        if variazione.is_empty() || variazione.chars().count() > 2 || variazione.chars().any(char::is_control) {
+            return Err(StartupError::key("idol.tipo_variazione", "deve avere 1 o 2 caratteri (es. \"02\")"));
+        }
+        let (start, end) = self.identificativo_range();
+        if start == 0 || start > end {
+            return Err(StartupError::key(
+                "identificativo.range_start",
+                "deve essere maggiore di zero e non oltre identificativo.range_end",
+            ));
+        }
         self.connections.validate(self.upload_max_mb).map_err(|(key, message)| StartupError::key(&key, message))?;
         match self.tls.without_crl.as_str() {
             "accept" => {}
@@ -313,6 +398,18 @@ impl Config {
     /// The checkpoint file's path.
     pub fn audit_checkpoints(&self) -> PathBuf {
         self.audit.checkpoints.clone().unwrap_or_else(|| self.beside_data("audit-checkpoints.txt"))
+    }
+
+    /// The part of the identificativo sequence this instance may use: (first, last).
+    pub fn identificativo_range(&self) -> (u32, u32) {
+        let start = self.identificativo.range_start.as_deref().and_then(parse_sequence).unwrap_or(1);
+        let end = self.identificativo.range_end.as_deref().and_then(parse_sequence).unwrap_or(u32::MAX);
+        (start, end)
+    }
+
+    /// The identificativo high-water file's path.
+    pub fn identificativo_high_water(&self) -> PathBuf {
+        self.identificativo.high_water.clone().unwrap_or_else(|| self.beside_data("identificativo-politica.txt"))
     }
 
     /// The backup folder's path.

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use ricolloca::cli::demo;
 use ricolloca::cli::{self, CliError, OperatorArgs, ProviderArgs};
 use ricolloca::config::{CONFIG_ENV, Config};
+use ricolloca::domain::italian::count;
 use ricolloca::infra::clock::{SharedClock, SystemClock};
 use ricolloca::{infra, repo, server};
 
@@ -80,7 +81,9 @@ enum Command {
         passphrase_file: Option<PathBuf>,
     },
     /// Replace the data file with a backup (server stopped): verifies everything first, moves
-    /// the current file aside under a timestamped name, never deletes it.
+    /// the current file aside under a timestamped name, never deletes it. Says where the
+    /// identificativo politica sequence stands: the file outside the data file
+    /// (identificativo.high_water) is never restored, so no number is issued twice.
     Restore {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
@@ -137,7 +140,9 @@ enum Command {
 #[derive(Subcommand)]
 enum ExportCommand {
     /// The feed to IDOL: section-6 records and programme outcomes created or changed since
-    /// DATE (default: where the previous export ended), as one zip (XML, CSV, manifest).
+    /// DATE (default: where the previous export ended), as one zip: one <lavoratore> document
+    /// per worker in the national SAP layout (revision 009), CSV of the records, outcomes CSV,
+    /// manifest. Workers whose SAP lacks what the schema requires are listed, not sent.
     Idol {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
@@ -202,7 +207,8 @@ enum ProviderCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
-    /// Code-list labels (`lista;codice;descrizione`), replacing those with the same code.
+    /// Code-list labels (`lista;codice;descrizione`): each list the file holds replaces that
+    /// list whole (the embedded official tables stay for the others).
     Codes {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
@@ -332,24 +338,27 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { command: ExportCommand::Idol { config, since, out } } => {
-            let data = data_path(config.as_deref())?;
-            let e = cli::export_idol(&data, clock().as_ref(), since.as_deref(), &out)?;
+            let config = Config::load(config.as_deref())?;
+            let e = cli::export_idol(&config.data, clock().as_ref(), since.as_deref(), &out, &config.idol.settings())?;
             println!(
-                "{}: {} lavoratori, {} politiche, {} esiti (dal {} al {}), sha256 {}",
+                "{}: {}, {}, {} (dal {} al {}), sha256 {}",
                 out.display(),
-                e.workers,
-                e.policies,
-                e.outcomes,
+                count(e.workers, "lavoratore", "lavoratori"),
+                count(e.policies, "politica", "politiche"),
+                count(e.outcomes, "esito", "esiti"),
                 ricolloca::infra::clock::format_it(e.since),
                 ricolloca::infra::clock::format_it(e.until),
                 e.sha256
             );
+            for n in &e.not_exportable {
+                println!("non esportabile {}: {}", n.codice_fiscale, n.motivi.join("; "));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { command: ImportCommand::Codes { config, file } } => {
             let data = data_path(config.as_deref())?;
             let n = cli::import_codes(&data, clock().as_ref(), &file)?;
-            println!("{n} codici importati");
+            println!("{}", count(n, "codice importato", "codici importati"));
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { command: ImportCommand::Sap { config, files } } => {
@@ -424,6 +433,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 println!("spostato da parte (non cancellato): {}", p.display());
             }
             println!("ripristinato in {}; ora si può avviare il servizio", done.data.display());
+            println!("{}", ricolloca::cli::identificativo_after_restore(&config)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { config } => {
@@ -433,7 +443,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             }
             let errors = findings.iter().filter(|f| f.level == ricolloca::runtime::check::Level::Error).count();
             if errors > 0 {
-                eprintln!("ricolloca: configurazione con {errors} errori");
+                eprintln!("ricolloca: configurazione con {}", count(errors, "errore", "errori"));
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
@@ -441,7 +451,11 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Manual { out, region } => {
             let html = ricolloca::web::manual::standalone_html(region.as_deref().unwrap_or("Regione"));
             std::fs::write(&out, html).map_err(|e| CliError::Other(format!("{}: {e}", out.display())))?;
-            println!("Manuale scritto in {} ({} capitoli).", out.display(), ricolloca::web::manual::chapter_count());
+            println!(
+                "Manuale scritto in {} ({}).",
+                out.display(),
+                count(ricolloca::web::manual::chapter_count(), "capitolo", "capitoli")
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { config } => {
@@ -485,7 +499,10 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             )?;
             match done {
                 Some((rows, seq)) => {
-                    println!("{rows} righe cancellate fino alla {seq}; checkpoint firmato alla riga {seq}")
+                    println!(
+                        "{} fino alla {seq}; checkpoint firmato alla riga {seq}",
+                        count(rows, "riga cancellata", "righe cancellate")
+                    )
                 }
                 None => println!("nessuna riga da cancellare prima del {before}"),
             }

@@ -27,6 +27,22 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
     let form_secret =
         repo::write_once(&mut conn, |tx| settings::get_or_insert(tx, form_token::SECRET_KEY, &fresh_secret))
             .map_err(|e| StartupError::Other(format!("file dati: {e}")))?;
+    // The identificativo counter takes the larger of the data file's and the high-water
+    // file's (an older backup restored never reissues a number); an exhausted range stops here.
+    let issuer = Arc::new(crate::service::identificativo::Issuer::from_config(config)?);
+    let now = clock.now_ms();
+    let sequence = repo::write_once(&mut conn, |tx| issuer.reconcile(tx, now))
+        .map_err(|e| StartupError::Other(format!("file dati: {e}")))?;
+    if sequence.remaining == 0 {
+        return Err(StartupError::key(
+            "identificativo.range_end",
+            format!(
+                "l'intervallo degli identificativi politica è esaurito (ultimo rilasciato {:08X}, fine {:08X}): la Regione deve assegnare un nuovo intervallo",
+                sequence.last.unwrap_or(0),
+                sequence.end
+            ),
+        ));
+    }
     let writer = Writer::start(conn).map_err(|e| StartupError::Other(format!("thread di scrittura: {e}")))?;
     let pool = Arc::new(ReadPool::new(config.data.clone()));
     let ca_pem = std::fs::read(&config.tls.client_ca)
@@ -76,6 +92,8 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         )?),
         reloader,
         importer,
+        issuer,
+        feed: Arc::new(config.idol.settings()),
     })
 }
 
@@ -154,6 +172,8 @@ fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) ->
         (state.pool.clone(), state.writer.clone(), state.clock.clone(), config.anomalies.clone());
     let reloader = state.reloader.clone();
     let importer = state.importer.clone();
+    let bf_writer = state.writer.clone();
+    let (rm_pool, rm_writer, rm_clock) = (state.pool.clone(), state.writer.clone(), state.clock.clone());
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
     let (cp_writer, cp_clock, cp_key, cp_file, cp_minutes) = (
         state.writer.clone(),
@@ -174,10 +194,12 @@ fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) ->
             crate::runtime::jobs::spawn_backups(backups, bk_clock);
             crate::runtime::status::spawn(health);
             crate::runtime::reload::spawn_on_sighup(reloader);
+            crate::runtime::jobs::spawn_subject_backfill(cw_pool.clone(), bf_writer);
             crate::runtime::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
             crate::runtime::jobs::spawn_anomaly_watch(aw_pool, aw_writer, aw_clock, aw_cfg);
             importer.recover_in_background();
             crate::runtime::jobs::spawn_access_epoch_poll(access.clone());
+            crate::runtime::jobs::spawn_sap_remap(rm_pool, rm_writer, rm_clock);
             if let Some((crl, ca)) = crl {
                 crate::runtime::jobs::spawn_crl_reload(access, clock, crl, ca);
             }

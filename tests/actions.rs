@@ -549,10 +549,9 @@ fn the_idol_feed_holds_exactly_what_changed_and_the_next_starts_where_it_ended()
         let a: Value = w.post_action(&w.op_a, &body).json().unwrap();
         ids.push(a["identificativo_politica"].as_str().unwrap().to_owned());
     }
+    let person_cf: String =
+        w.f.db().query_row("SELECT codice_fiscale FROM recipient WHERE id = ?1", [w.person], |r| r.get(0)).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let first = dir.path().join("idol1.zip");
-    let out = w.f.cli_ok(&["export", "idol", "--out", first.to_str().unwrap()]);
-    assert!(out.contains("1 lavoratori, 2 politiche, 0 esiti"), "{out}");
     let read = |path: &std::path::Path| {
         let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
         let mut files = std::collections::BTreeMap::new();
@@ -564,12 +563,43 @@ fn the_idol_feed_holds_exactly_what_changed_and_the_next_starts_where_it_ended()
         }
         files
     };
+    // No SAP yet: the schema's personal data are missing, so the worker is listed, not sent.
+    let zero = dir.path().join("idol0.zip");
+    let out = w.f.cli_ok(&["export", "idol", "--out", zero.to_str().unwrap()]);
+    assert!(
+        out.contains("0 lavoratori, 0 politiche") && out.contains(&format!("non esportabile {person_cf}")),
+        "{out}"
+    );
+    let manifest: Value = serde_json::from_str(&read(&zero)["manifest.json"]).unwrap();
+    assert_eq!(manifest["non_esportabili"][0]["codice_fiscale"], person_cf.as_str());
+    assert!(manifest["non_esportabili"][0]["motivi"][0].as_str().unwrap().contains("SAP non ancora ricevuta"));
+    let html = w.region.get(w.server.url("/regione/idol")).send().unwrap().text().unwrap();
+    assert!(html.contains("Lavoratori non ancora inviati") && html.contains(&person_cf), "{html}");
+
+    // The SAP arrives: the next export sends them, actions of the earlier period included.
+    let sap =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sap/minima.xml"))
+            .unwrap()
+            .replace("VRDGPP66E10D612K", &person_cf);
+    let res = w
+        .region
+        .post(w.server.url("/api/v1/import/sap"))
+        .header("Content-Type", "application/xml")
+        .body(sap)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let first = dir.path().join("idol1.zip");
+    let out = w.f.cli_ok(&["export", "idol", "--out", first.to_str().unwrap()]);
+    assert!(out.contains("1 lavoratore, 2 politiche, 0 esiti") && !out.contains("non esportabile"), "{out}");
     let files = read(&first);
+    let document = format!("lavoratori/{person_cf}.xml");
     assert_eq!(
         files.keys().collect::<Vec<_>>(),
-        ["esiti_assegno.csv", "manifest.json", "politiche_attive.csv", "politiche_attive.xml"]
+        ["esiti_assegno.csv", document.as_str(), "manifest.json", "politiche_attive.csv"]
     );
-    let xml = &files["politiche_attive.xml"];
+    let xml = &files[&document];
+    assert_eq!(ricolloca::infra::sap_schema::validate(xml.as_bytes()), Vec::new(), "{xml}");
     assert_eq!(xml.matches("<politiche_attive>").count(), 2);
     assert_eq!(xml.matches("<lavoratore>").count(), 1);
     for id in &ids {
@@ -579,8 +609,11 @@ fn the_idol_feed_holds_exactly_what_changed_and_the_next_starts_where_it_ended()
     assert_eq!(files["politiche_attive.csv"].lines().count(), 3);
     let manifest: Value = serde_json::from_str(&files["manifest.json"]).unwrap();
     assert_eq!(manifest["politiche"], 2);
+    assert_eq!(manifest["non_esportabili"], json!([]));
     use sha2::Digest;
-    assert_eq!(manifest["sha256"]["politiche_attive.xml"], hex::encode(sha2::Sha256::digest(xml.as_bytes())));
+    assert_eq!(manifest["sha256"][&document], hex::encode(sha2::Sha256::digest(xml.as_bytes())));
+    let html = w.region.get(w.server.url("/regione/idol")).send().unwrap().text().unwrap();
+    assert!(!html.contains("Lavoratori non ancora inviati"));
 
     // One event on the first action: the next export holds that action only.
     let action: i64 =
@@ -596,19 +629,19 @@ fn the_idol_feed_holds_exactly_what_changed_and_the_next_starts_where_it_ended()
     assert_eq!(res.status(), 200);
     let second = dir.path().join("idol2.zip");
     let out = w.f.cli_ok(&["export", "idol", "--out", second.to_str().unwrap()]);
-    assert!(out.contains("1 lavoratori, 1 politiche, 0 esiti"), "{out}");
-    let xml = &read(&second)["politiche_attive.xml"];
+    assert!(out.contains("1 lavoratore, 1 politica, 0 esiti"), "{out}");
+    let xml = &read(&second)[&document];
     assert!(xml.contains(&ids[1]) && !xml.contains(&ids[0]));
     // An explicit date re-exports everything since then; each export is audited.
     let third = dir.path().join("idol3.zip");
     let out = w.f.cli_ok(&["export", "idol", "--since", &italian(-30), "--out", third.to_str().unwrap()]);
     assert!(out.contains("2 politiche"), "{out}");
-    assert_eq!(w.f.audit_count("idol.export"), 3);
+    assert_eq!(w.f.audit_count("idol.export"), 4);
     // Never over an existing file.
     assert!(!w.f.cli(&["export", "idol", "--out", third.to_str().unwrap()]).status.success());
     // The Region's screen lists them.
     let html = w.region.get(w.server.url("/regione/idol")).send().unwrap().text().unwrap();
-    assert_eq!(html.matches("<code class=\"hash\">").count(), 3);
+    assert_eq!(html.matches("<code class=\"hash\">").count(), 4);
 }
 
 #[test]
@@ -666,4 +699,77 @@ fn a_closed_voucher_takes_no_new_action_but_its_open_actions_can_be_closed() {
     assert_eq!(res.json::<Value>().unwrap()["errors"][0]["field"], "tipo_attivita");
     let res = w.op_a.post(&url).json(&json!({ "evento": "14", "data_evento": day(-1) })).send().unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().unwrap());
+}
+
+#[test]
+fn stored_text_over_the_schema_limits_is_listed_never_cut_and_corrected_by_its_provider() {
+    let w = world();
+    let person_cf: String =
+        w.f.db().query_row("SELECT codice_fiscale FROM recipient WHERE id = ?1", [w.person], |r| r.get(0)).unwrap();
+    let sap =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sap/minima.xml"))
+            .unwrap()
+            .replace("VRDGPP66E10D612K", &person_cf);
+    let res = w
+        .region
+        .post(w.server.url("/api/v1/import/sap"))
+        .header("Content-Type", "application/xml")
+        .body(sap)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let a: Value = w.post_action(&w.op_a, &bodies(&w.op_a_cf).remove(3)).json().unwrap();
+    let action = a["id"].as_i64().unwrap();
+    // As an older version let it be stored: a title of 180 characters.
+    let long = "Corso ".repeat(30);
+    w.f.db()
+        .execute("UPDATE policy SET titolo_denominazione = ?1 WHERE id = ?2", rusqlite::params![long, action])
+        .unwrap();
+
+    // Listed on the IDOL screen, and the worker is not sent with it: nothing is cut.
+    let html = w.region.get(w.server.url("/regione/idol")).send().unwrap().text().unwrap();
+    assert!(html.contains("Azioni da correggere") && html.contains("titolo oltre 100 caratteri"), "{html}");
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("idol.zip");
+    let out = w.f.cli_ok(&["export", "idol", "--out", zip.to_str().unwrap()]);
+    assert!(out.contains("0 lavoratori") && out.contains("titolo_denominazione"), "{out}");
+    let stored: String =
+        w.f.db().query_row("SELECT titolo_denominazione FROM policy WHERE id = ?1", [action], |r| r.get(0)).unwrap();
+    assert_eq!(stored, long);
+
+    // The action page says so and offers the correction to its provider only.
+    let page = w.server.url(&format!("/destinatari/{}/azioni/{action}", w.person));
+    let html = w.op_a.get(&page).send().unwrap().text().unwrap();
+    assert!(
+        html.contains("Da correggere per l&#39;invio a IDOL") || html.contains("Da correggere per l'invio a IDOL"),
+        "{html}"
+    );
+    let op_a_token = token(&html);
+    let correction = w.server.url(&format!("/destinatari/{}/azioni/{action}/correzione", w.person));
+    let version = a["version"].as_i64().unwrap().to_string();
+    let post_with = |c: &Client, token: &str, titolo: &str| {
+        c.post(&correction)
+            .form(&[("_token", token), ("titolo_denominazione", titolo), ("descrizione", ""), ("version", &version)])
+            .send()
+            .unwrap()
+    };
+    let post = |c: &Client, titolo: &str| post_with(c, &op_a_token, titolo);
+    // Another provider's operator with a valid form token of their own card.
+    let op_b_token = token(&w.op_b.get(w.server.url("/informativa")).send().unwrap().text().unwrap());
+    // Still too long: refused, naming the field.
+    let res = post(&w.op_a, &long);
+    assert_eq!(res.status(), 422);
+    assert!(res.text().unwrap().contains("al massimo 100 caratteri"));
+    // The Region reads, never writes; another provider does not find it.
+    assert_eq!(post(&w.region, "Corso carrellisti").status(), 403);
+    assert_eq!(post_with(&w.op_b, &op_b_token, "Corso carrellisti").status(), 404);
+    let res = post(&w.op_a, "Corso carrellisti");
+    assert!(res.url().as_str().ends_with(&format!("/azioni/{action}")), "{}", res.url());
+    assert_eq!(w.f.audit_count("action.correct"), 1);
+    let html = w.region.get(w.server.url("/regione/idol")).send().unwrap().text().unwrap();
+    assert!(!html.contains("Azioni da correggere"));
+    // Retried and sent with the next export.
+    let zip = dir.path().join("idol2.zip");
+    let out = w.f.cli_ok(&["export", "idol", "--out", zip.to_str().unwrap()]);
+    assert!(out.contains("1 lavoratore, 1 politica") && !out.contains("non esportabile"), "{out}");
 }

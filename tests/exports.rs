@@ -163,6 +163,18 @@ fn every_csv_export_neutralises_formulas() {
     assert_eq!(res.status(), 200, "{}", res.text().unwrap());
     let person: i64 =
         f.db().query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [&person_cf], |r| r.get(0)).unwrap();
+    // Their SAP, so that the feed to IDOL can send them (the schema's personal data come from it).
+    let sap =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sap/minima.xml"))
+            .unwrap()
+            .replace("VRDGPP66E10D612K", &person_cf);
+    let res = region
+        .post(server.url("/api/v1/import/sap"))
+        .header("Content-Type", "application/xml")
+        .body(sap)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
     let post = |path: String, body: Value| {
         let res = op.post(server.url(&path)).json(&body).send().unwrap();
         let status = res.status().as_u16();

@@ -513,3 +513,140 @@ fn a_tampered_pruned_chain_does_not_verify() {
     // The anchor's hash changed to match a rewritten first row.
     fails("anchor.db", "UPDATE audit_prune SET hash = zeroblob(32);", "31");
 }
+
+/// People with a voucher of provider A (two) and of B (one), imported as the CPI would.
+fn people(o: &Office, server: &Server) -> [(i64, String); 3] {
+    let region = client(&o.f, Some(&o.f.card(&o.region_cf)));
+    let people = [cf("BNCNNA90A41H501"), cf("BRNBRN85C12F205"), cf("CRLCRL70D51L219")];
+    let mut csv = String::from(
+        "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta",
+    );
+    for (i, (p, ente)) in people.iter().zip(["ACC-1", "ACC-1", "ACC-2"]).enumerate() {
+        csv.push_str(&format!("\n{p};Persona{i};Nome;01/02/1980;F;ADR-{i};01/02/2026;CPI-FI;3;{ente};10/02/2026"));
+    }
+    let res = region
+        .post(server.url("/api/v1/import/assignments"))
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    people.map(|p| {
+        let id = o.f.db().query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [&p], |r| r.get(0)).unwrap();
+        (id, p)
+    })
+}
+
+#[test]
+fn every_person_shown_in_a_list_is_in_their_report_once_per_day_and_viewer() {
+    let o = office();
+    let server = o.f.start();
+    let [(anna_id, anna), (bruno_id, _), (carla_id, carla)] = people(&o, &server);
+    // Today: the operator of A opens the cruscotto five times and the API list ten times.
+    let op_a = client(&o.f, Some(&o.f.card(&o.op_a.1)));
+    for _ in 0..5 {
+        assert_eq!(op_a.get(server.url("/cruscotto")).send().unwrap().status(), 200);
+    }
+    for _ in 0..10 {
+        assert_eq!(op_a.get(server.url("/api/v1/recipients")).send().unwrap().status(), 200);
+    }
+    // Every list row names everyone it showed: A's two people, never B's.
+    let db = o.f.db();
+    let details: Vec<String> = db
+        .prepare("SELECT detail FROM audit_log WHERE action = 'recipient.list'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(details.len(), 15);
+    for d in &details {
+        let d: Value = serde_json::from_str(d).unwrap();
+        let shown: BTreeSet<i64> = d["shown"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+        assert_eq!(shown, BTreeSet::from([anna_id, bruno_id]), "{d}");
+    }
+    // One index entry per person, day and viewer, however many lists.
+    let entries = |id: i64| -> i64 {
+        db.query_row("SELECT count(*) FROM audit_list_subject WHERE recipient_id = ?1", [id], |r| r.get(0)).unwrap()
+    };
+    assert_eq!((entries(anna_id), entries(bruno_id), entries(carla_id)), (1, 1, 0));
+    // A list on another day (crafted two days ahead: the chain's time never runs backwards).
+    let later = o.append(
+        now() + 2 * 86_400_000,
+        &[(o.actor(&o.op_a, o.a), view(View::RecipientList, None, json!({ "page": 0, "shown": [anna_id] })))],
+    );
+    assert_eq!(entries(anna_id), 2);
+
+    let auditor = client(&o.f, Some(&o.f.card(&o.auditor_cf)));
+    let report: Value =
+        auditor.get(server.url(&format!("/api/v1/audit/accesses?cf={anna}"))).send().unwrap().json().unwrap();
+    let lists = report["lists"].as_array().unwrap();
+    assert_eq!(lists.len(), 1, "{report:#}");
+    assert_eq!(lists[0]["viewer_cf"], o.op_a.1.as_str());
+    assert_eq!(lists[0]["provider"], "Lavoro Futuro");
+    assert_eq!(lists[0]["days"].as_array().unwrap().len(), 2, "{report:#}");
+    assert_eq!(lists[0]["seqs"][1], later[0]);
+    // Not as accesses to her record: she was only listed.
+    assert!(report["accesses"].as_array().unwrap().iter().all(|a| a["action"] != "recipient.list"), "{report:#}");
+    // The page says it in words; the CSV carries each day's first list.
+    let html = auditor.get(server.url(&format!("/revisione/interessato?cf={anna}"))).send().unwrap().text().unwrap();
+    assert!(html.contains("Comparsa in elenchi") && html.contains("in 2 giorni"), "{html}");
+    let csv = auditor.get(server.url(&format!("/revisione/interessato.csv?cf={anna}"))).send().unwrap().text().unwrap();
+    assert_eq!(csv.lines().filter(|l| l.contains("recipient.list")).count(), 2, "{csv}");
+    // The registro's search by her codice fiscale finds those lists too.
+    let found: Value = auditor
+        .get(server.url(&format!("/api/v1/audit?recipient_cf={anna}&action=recipient.list")))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(found["items"].as_array().unwrap().len(), 2);
+    // B's person was never shown to A's operator.
+    let report: Value =
+        auditor.get(server.url(&format!("/api/v1/audit/accesses?cf={carla}"))).send().unwrap().json().unwrap();
+    assert!(report["lists"].as_array().unwrap().iter().all(|l| l["viewer_cf"] != o.op_a.1.as_str()), "{report:#}");
+}
+
+#[test]
+fn rows_older_than_the_index_are_found_while_the_backfill_runs_and_indexed_after() {
+    let o = office();
+    let anna = cf("BNCNNA90A41H501");
+    let id = o.recipient(&anna);
+    let ra = o.actor(&o.op_a, o.a);
+    let mut rows = Vec::new();
+    for i in 0..12_000 {
+        rows.push(match i % 4 {
+            0 => (ra.clone(), view(View::RecipientView, Some(format!("recipient:{id}")), json!({ "cf": anna }))),
+            1 => (ra.clone(), denied(&format!("/destinatari/{id}"))),
+            _ => (ra.clone(), AuditEvent::Login { cert: json!({}) }),
+        });
+    }
+    o.append(now(), &rows);
+    let indexed = |db: &rusqlite::Connection| -> i64 {
+        db.query_row("SELECT count(*) FROM audit_subject WHERE cf = ?1", [&anna], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(indexed(&o.f.db()), 6_000, "views and refused attempts, written with their rows");
+    // As a file upgraded from schema 3: nothing indexed, everything below the mark pending.
+    let db = o.f.db();
+    db.execute_batch(
+        "DELETE FROM audit_subject; DELETE FROM audit_subject_backfill;
+         INSERT INTO audit_subject_backfill (below_seq) SELECT max(seq) + 1 FROM audit_log;",
+    )
+    .unwrap();
+    let server = o.f.start();
+    let auditor = client(&o.f, Some(&o.f.card(&o.auditor_cf)));
+    let report: Value =
+        auditor.get(server.url(&format!("/api/v1/audit/accesses?cf={anna}"))).send().unwrap().json().unwrap();
+    assert_eq!(report["accesses"].as_array().unwrap().len(), 6_000);
+    // The background job indexes them in slices, then removes the mark.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while db.query_row("SELECT count(*) FROM audit_subject_backfill", [], |r| r.get::<_, i64>(0)).unwrap() > 0 {
+        assert!(std::time::Instant::now() < deadline, "backfill not done");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The 6,000, and the auditor's own consultation above (left out of the report).
+    assert_eq!(indexed(&db), 6_001);
+    let report: Value =
+        auditor.get(server.url(&format!("/api/v1/audit/accesses?cf={anna}"))).send().unwrap().json().unwrap();
+    assert_eq!(report["accesses"].as_array().unwrap().len(), 6_000);
+}

@@ -288,7 +288,7 @@ fn saps_are_imported_in_versions_and_shown_section_by_section_to_the_right_provi
                 email: "anna@example.it",
                 policies,
             },
-            "AA0000001T",
+            "AA00000001T",
             updated_on,
         )
     };
@@ -324,8 +324,8 @@ fn saps_are_imported_in_versions_and_shown_section_by_section_to_the_right_provi
     assert!(
         html.contains("Versione 2") && html.contains("Sezione 4") && html.contains("Magazzini Generali Fiorentini")
     );
-    // Section VI with labels from the code lists; an unknown code still shows, with its code.
-    assert!(html.contains("A02 — Stipula del patto") && html.contains("XYZ (codice non in elenco)"));
+    // Section VI with labels from the code lists; an unknown code shows alone, never an error.
+    assert!(html.contains("A02 — Stipula del patto") && html.contains("<td>XYZ</td>"));
     assert!(html.contains("10 — Terminata"));
     let detail: Value = w.op_a.get(w.server.url(&format!("/api/v1/recipients/{mine}"))).send().unwrap().json().unwrap();
     let section6 = detail["sap"]["sections"]["section6"].as_array().unwrap();
@@ -396,7 +396,7 @@ fn imports_never_move_a_voucher_or_let_an_old_sap_become_current() {
                 email: "a@example.it",
                 policies: &[(tipo, "2026-01-20", None, None, "01", "2026-01-20")],
             },
-            "AA0000002T",
+            "AA00000002T",
             updated_on,
         )
     };

@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 
 use super::directory::Directory;
 use super::principal::Principal;
-use crate::domain::audit_event::{Actor, AuditEvent, cert_summary};
+use crate::domain::audit_event::{Actor, AuditEvent, View, cert_summary};
+use crate::domain::audit_subjects::SHOWN;
 use crate::domain::cns::CertIdentity;
 use crate::domain::operator::{Operator, OperatorState, Refusal};
 use crate::error::AppError;
@@ -19,7 +20,7 @@ use crate::infra::clock::{SharedClock, local_day_of, local_day_start};
 use crate::infra::crl::RevocationList;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
-use crate::repo::{audit, certificates, operators};
+use crate::repo::{audit, audit_subjects, certificates, operators};
 
 /// How long a request waits for the audit row it needs (a view's, a refusal's, the day's
 /// first login) before answering 503: a few seconds, never a hang.
@@ -212,6 +213,34 @@ impl AccessControl {
     pub async fn audit(&self, actor: Actor, event: AuditEvent) -> Result<(), AppError> {
         let now = self.clock.now_ms();
         self.writer.write_within(AUDIT_DEADLINE, move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await
+    }
+
+    /// Audits a list view: every recipient it showed goes into the row's detail (`shown`),
+    /// and each gets today's "appeared in a list" entry for this viewer, unless it has one
+    /// already (read here, outside the writer, so that the writer only adds what is new).
+    pub async fn audit_list(
+        &self,
+        actor: Actor,
+        view: View,
+        object: Option<String>,
+        mut detail: serde_json::Value,
+        shown: Vec<i64>,
+    ) -> Result<(), AppError> {
+        let now = self.clock.now_ms();
+        let day = local_day_of(now);
+        let new_ids: Vec<i64> = match actor.id {
+            Some(viewer) if !shown.is_empty() => {
+                let ids = shown.clone();
+                let known = self.pool.read(move |c| audit_subjects::already_listed(c, viewer.get(), day, &ids)).await?;
+                shown.iter().copied().filter(|id| !known.contains(id)).collect()
+            }
+            _ => Vec::new(),
+        };
+        if let Some(map) = detail.as_object_mut() {
+            map.insert(SHOWN.into(), serde_json::Value::from(shown));
+        }
+        let event = AuditEvent::View { view, object, detail };
+        self.writer.write(move |tx| audit::append_list(tx, now, day, &actor, &event, &new_ids).map(|_| ())).await
     }
 
     pub fn inactivity_days(&self) -> u32 {

@@ -91,3 +91,25 @@ pub fn restore(
     .map_err(backup_error)?;
     Ok((done, trusted.is_some()))
 }
+
+/// What `restore` says about the identificativo politica: the restored data file's counter may
+/// be behind numbers already issued (and perhaps sent to IDOL); the high-water file outside
+/// the data file is not restored, and the next start takes the larger of the two.
+pub fn identificativo_after_restore(config: &crate::config::Config) -> Result<String, CliError> {
+    let conn = rusqlite::Connection::open_with_flags(&config.data, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| CliError::Other(format!("{}: {e}", config.data.display())))?;
+    let in_backup =
+        crate::repo::actions::counter(&conn, service::identificativo::SEQUENCE)?.and_then(|v| u32::try_from(v).ok());
+    let path = config.identificativo_high_water();
+    let in_file = crate::infra::high_water::read(&path).map_err(CliError::Other)?;
+    let hex = |v: Option<u32>| v.map_or_else(|| "nessuno".to_owned(), |v| format!("{v:08X}"));
+    let next = in_backup
+        .max(in_file)
+        .map_or_else(|| "dal primo numero dell'intervallo".to_owned(), |l| format!("da {:08X}", u64::from(l) + 1));
+    Ok(format!(
+        "identificativo politica: ultimo numero nel backup {}, nel registro esterno {} ({}); al prossimo avvio si riparte {next}: nessun numero già rilasciato sarà riassegnato",
+        hex(in_backup),
+        hex(in_file),
+        path.display()
+    ))
+}

@@ -148,14 +148,22 @@ pub fn reset(dir: &Path, clock: &dyn Clock) -> Result<bool, StartupError> {
         name.push(suffix);
         config.data.with_file_name(name)
     };
-    let files = [config.data.clone(), with("-wal"), with("-shm"), config.audit_key(), config.audit_checkpoints()];
+    // Training numbers never reach IDOL: the identificativo high-water mark starts over too.
+    let files = [
+        config.data.clone(),
+        with("-wal"),
+        with("-shm"),
+        config.audit_key(),
+        config.audit_checkpoints(),
+        config.identificativo_high_water(),
+    ];
     for f in files.iter().filter(|f| f.exists()) {
         std::fs::remove_file(f).map_err(io(f))?;
     }
     for d in [config.log_dir.clone(), config.backup_dir()].iter().filter(|d| d.is_dir()) {
         std::fs::remove_dir_all(d).map_err(io(d))?;
     }
-    seed(&config.data, clock)?;
+    seed(&config, clock)?;
     drop(lock);
     Ok(true)
 }
@@ -224,13 +232,14 @@ pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<Demo
     );
     write(&config_path, toml)?;
     let config = Config::load(Some(&config_path))?;
-    seed(&config.data, clock)?;
+    seed(&config, clock)?;
     Ok(DemoInstance { config_path, dir: dir.to_path_buf(), created: true })
 }
 
 /// Providers and people, written as the CLI would: one transaction, audited.
-fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
-    let mut conn = service::data_file::open(data, clock.now_ms())?;
+fn seed(config: &Config, clock: &dyn Clock) -> Result<(), StartupError> {
+    let mut conn = service::data_file::open(&config.data, clock.now_ms())?;
+    let issuer = service::identificativo::Issuer::from_config(config)?;
     let now = clock.now_ms();
     let people: Vec<(CodiceFiscale, &Person)> =
         PEOPLE.iter().map(|p| cf_of(p.cf_body).map(|cf| (cf, p))).collect::<Result<_, _>>()?;
@@ -245,6 +254,7 @@ fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
                 pec: (*pec).into(),
                 registered_office: "Firenze".into(),
                 contact_person: "Ufficio personale".into(),
+                codice_ente_promotore: String::new(),
             };
             let valid = draft.validate().map_err(AppError::Invalid)?;
             let id = service::providers::create(tx, now, &who, &valid)?;
@@ -287,7 +297,7 @@ fn seed(data: &Path, clock: &dyn Clock) -> Result<(), StartupError> {
                 )?;
             }
         }
-        seed_recipients(tx, now, &who)
+        seed_recipients(tx, now, &who, &issuer)
     })
     .map_err(|e| StartupError::Other(format!("demo: dati di esempio: {e}")))
 }
@@ -309,7 +319,12 @@ const RECIPIENTS: &[(&str, &str, &str, &str, &str, usize)] = &[
 ];
 
 /// Recipients and vouchers, imported the way the CPI's CSV would be; some programmes started.
-fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Result<(), AppError> {
+fn seed_recipients(
+    tx: &repo::WriteTx<'_>,
+    now: i64,
+    who: &AdminAuthority,
+    issuer: &service::identificativo::Issuer,
+) -> Result<(), AppError> {
     let mut csv = String::from(
         "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta;email\n",
     );
@@ -358,7 +373,7 @@ fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Re
             email: &email,
             policies,
         };
-        let xml = crate::infra::sap_sample::sap_xml(&person, &format!("AA{:07}T", 1_711_600 + i), "2026-10-01");
+        let xml = crate::infra::sap_sample::sap_xml(&person, &format!("AA{:08}T", 1_711_600 + i), "2026-10-01");
         let report = service::imports::sap(tx, now, who, &format!("sap-{}.xml", cf), xml.as_bytes())?;
         if !report.refused.is_empty() {
             return Err(AppError::internal(format!("demo SAP refused: {:?}", report.refused)));
@@ -366,14 +381,20 @@ fn seed_recipients(tx: &repo::WriteTx<'_>, now: i64, who: &AdminAuthority) -> Re
     }
     // Half of them have held their first meeting, which started the programme.
     for i in 0..RECIPIENTS.len() {
-        seed_agenda(tx, now, i, &format!("ADR-2026-{:05}", 1000 + i))?;
+        seed_agenda(tx, now, i, &format!("ADR-2026-{:05}", 1000 + i), issuer)?;
     }
     Ok(())
 }
 
 /// The sample agenda of the demo's `i`-th person, written through the same services as the
 /// screens (so the first held meeting starts the programme), in the days around `now`.
-fn seed_agenda(tx: &repo::WriteTx<'_>, now: i64, i: usize, voucher: &str) -> Result<(), AppError> {
+fn seed_agenda(
+    tx: &repo::WriteTx<'_>,
+    now: i64,
+    i: usize,
+    voucher: &str,
+    issuer: &service::identificativo::Issuer,
+) -> Result<(), AppError> {
     use crate::domain::appointment::{AppointmentDraft, OutcomeDraft};
     use service::appointments::{create, record_outcome};
     let Some((recipient, provider)) = repo::vouchers::holder_of_code(tx.conn(), voucher)? else {
@@ -400,7 +421,7 @@ fn seed_agenda(tx: &repo::WriteTx<'_>, now: i64, i: usize, voucher: &str) -> Res
     let first_day = at(-(1 + day % 5), "09:30", "colloquio");
     let first = create(tx, now, &scope, 7, recipient, &first_day)?;
     record_outcome(tx, now, &scope, first, &outcome("held", ""))?;
-    seed_actions(tx, now, &scope, recipient, &first_day.data, i)?;
+    seed_actions(tx, now, &scope, recipient, &first_day.data, i, issuer)?;
     if i == 2 {
         let missed = create(tx, now, &scope, 7, recipient, &at(-1, "16:00", "laboratorio"))?;
         record_outcome(tx, now, &scope, missed, &outcome("absent_unjustified", ""))?;
@@ -430,6 +451,7 @@ fn seed_actions(
     recipient: crate::domain::ids::RecipientId,
     met_on: &str,
     i: usize,
+    issuer: &service::identificativo::Issuer,
 ) -> Result<(), AppError> {
     use crate::domain::policy_action::ActionInput;
     let Some((tutor_cf, _)) = repo::actions::operator_cfs(tx.conn(), scope.provider())?.into_iter().next() else {
@@ -448,7 +470,7 @@ fn seed_actions(
         dettagli: details(&[("modalita", "individuale"), ("ore", "1"), ("operatore_cf", &tutor_cf)]),
         ..Default::default()
     };
-    service::actions::record(tx, now, scope, "17", recipient, &colloquio)?;
+    service::actions::record(tx, now, scope, issuer, recipient, &colloquio)?;
     if i.is_multiple_of(4) {
         let today = crate::domain::text::iso(crate::infra::clock::local_date(now));
         let consulenza = ActionInput {
@@ -463,7 +485,7 @@ fn seed_actions(
             ]),
             ..Default::default()
         };
-        service::actions::record(tx, now, scope, "17", recipient, &consulenza)?;
+        service::actions::record(tx, now, scope, issuer, recipient, &consulenza)?;
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ pub fn export_idol(
     clock: &dyn Clock,
     since: Option<&str>,
     out: &Path,
+    settings: &crate::service::idol_export::FeedSettings,
 ) -> Result<crate::service::idol_export::Export, CliError> {
     if out.exists() {
         return Err(CliError::Other(format!("{} esiste già: scegliere un altro nome", out.display())));
@@ -33,7 +34,7 @@ pub fn export_idol(
     // the next export still starts where the last delivered one ended. The time is taken
     // under the write lock (see service::idol_export).
     let export = repo::write_once(&mut conn, |tx| {
-        let export = crate::service::idol_export::export(tx, clock.now_ms(), &who, since)?;
+        let export = crate::service::idol_export::export(tx, clock.now_ms(), &who, since, settings)?;
         std::fs::write(&tmp, &export.zip).map_err(|e| AppError::internal(format!("{}: {e}", tmp.display())))?;
         Ok(export)
     })?;

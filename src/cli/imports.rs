@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::{CliError, open_data, os_user};
 use crate::access::AdminAuthority;
+use crate::domain::italian::count;
 use crate::infra::clock::Clock;
 use crate::repo;
 use crate::service;
@@ -30,13 +31,13 @@ pub fn import_csv(
         let mut writes = service::assignment_import::OwnConnection(&mut conn);
         let mut report = service::assignment_import::run(&mut writes, data, &read, clock, &who, &upload)?;
         eprintln!(
-            "[{}/{}] {}: {} importati, {} aggiornati, {} rifiutati",
+            "[{}/{}] {}: {}, {}, {}",
             i + 1,
             files.len(),
             file.display(),
-            report.imported,
-            report.updated,
-            report.refused.len()
+            count(report.imported, "importato", "importati"),
+            count(report.updated, "aggiornato", "aggiornati"),
+            count(report.refused.len(), "rifiutato", "rifiutati")
         );
         for r in &mut report.refused {
             r.file = Some(file.display().to_string());
@@ -115,11 +116,11 @@ pub fn import_sap(data: &Path, clock: &dyn Clock, files: &[std::path::PathBuf]) 
         }
         done += chunk.len();
         eprintln!(
-            "[{done}/{}] SAP: {} importate, {} aggiornate, {} rifiutate",
+            "[{done}/{}] SAP: {}, {}, {}",
             files.len(),
-            total.imported,
-            total.updated,
-            total.refused.len()
+            count(total.imported, "importata", "importate"),
+            count(total.updated, "aggiornata", "aggiornate"),
+            count(total.refused.len(), "rifiutata", "rifiutate")
         );
     }
     Ok(total)

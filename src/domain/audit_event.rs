@@ -74,6 +74,7 @@ pub enum Change {
     CodesImport,
     ActionCreate,
     ActionEvent,
+    ActionCorrect,
     DocumentUpload,
     IdolExport,
     AppointmentCreate,
@@ -87,6 +88,8 @@ pub enum Change {
     NoticeAcknowledge,
     AuditPrune,
     ConfigReload,
+    SapRemap,
+    IdentificativoResync,
 }
 
 impl Change {
@@ -111,6 +114,7 @@ impl Change {
             Change::CodesImport => "codes.import",
             Change::ActionCreate => "action.create",
             Change::ActionEvent => "action.event",
+            Change::ActionCorrect => "action.correct",
             Change::DocumentUpload => "document.upload",
             Change::IdolExport => "idol.export",
             Change::AppointmentCreate => "appointment.create",
@@ -124,6 +128,8 @@ impl Change {
             Change::NoticeAcknowledge => "notice.acknowledge",
             Change::AuditPrune => "audit.prune",
             Change::ConfigReload => "config.reload",
+            Change::SapRemap => "sap.remap",
+            Change::IdentificativoResync => "identificativo.resync",
         }
     }
 }

@@ -55,6 +55,17 @@ impl CodiceFiscale {
         Ok(Self(cf))
     }
 
+    /// The codice fiscale as the national SAP schema admits it for a worker: the 16-character
+    /// personal code, or the 11-digit numeric one (provisional codes), whose last digit is the
+    /// partita IVA check digit.
+    pub fn parse_schema(input: &str) -> Result<Self, CodiceFiscaleError> {
+        let t = input.trim();
+        if t.len() == 11 && t.bytes().all(|b| b.is_ascii_digit()) {
+            return super::partita_iva::parse(t).map(Self).ok_or(CodiceFiscaleError::CheckLetter);
+        }
+        Self::parse(input)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

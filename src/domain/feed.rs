@@ -1,9 +1,10 @@
 //! The records of the feed to IDOL, as the repository reads them and the file writer
 //! (`infra::idol_feed`) lays them out.
 
-/// One section-6 record for the feed.
+/// One section-6 record for the feed: a provider's action as stored.
 #[derive(Debug, Clone)]
 pub struct FeedPolicy {
+    pub recipient_id: i64,
     pub codice_fiscale: String,
     pub cognome: String,
     pub nome: String,
@@ -19,9 +20,24 @@ pub struct FeedPolicy {
     pub codice_ente_promotore: String,
     pub identificativo_politica: String,
     pub indice_profiling: String,
+    pub identificativo_presa_in_carico: String,
     pub evento: String,
     pub data_evento: String,
+    pub descrizione_evento: String,
     pub updated_at: i64,
+}
+
+/// What the feed knows of a worker: the person and their latest SAP's sections.
+#[derive(Debug, Clone)]
+pub struct FeedWorker {
+    pub recipient_id: i64,
+    pub codice_fiscale: String,
+    pub cognome: String,
+    pub nome: String,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    /// Sections 0-5 of the latest SAP (JSON), if one was received.
+    pub sections: Option<String>,
 }
 
 /// One programme outcome for the feed.

@@ -16,8 +16,10 @@ pub fn identificativo_politica(system: &str, sequence: u32, ente: &str, tipo: &s
     format!("{system}{sequence:08X}{}", char::from(check_letter(&body)))
 }
 
-/// Whether `s` has the shape of an identificativo and its check letter is right for these facts.
+/// Whether `s` has the shape of an identificativo and its check letter is right for these
+/// facts. Case does not matter: real files carry lower-case hexadecimal digits.
 pub fn matches(s: &str, ente: &str, tipo: &str, data_proposta: &str) -> bool {
+    let s = s.trim().to_ascii_uppercase();
     let (Some(system), Some(seq)) = (s.get(..2), s.get(2..10)) else { return false };
     s.len() == 11
         && u32::from_str_radix(seq, 16)
@@ -36,6 +38,7 @@ mod tests {
         assert!(!matches("08008B3B94C", "H501X000004", "A02", "2017-01-01"));
         assert!(!matches("08008B3B94B", "H501X000004", "A06", "2017-01-01"));
         assert!(!matches("0800", "H501X000004", "A02", "2017-01-01"));
+        assert!(matches("08008b3b94b", "H501X000004", "A02", "2017-01-01"), "lower case is the same identifier");
     }
 
     #[test]

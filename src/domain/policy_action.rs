@@ -152,6 +152,12 @@ pub fn detail_fields(t: ActionType) -> &'static [DetailField] {
     }
 }
 
+/// The national schema's limits (revision 009), so that whatever is accepted can be sent to
+/// IDOL: `titolo_denominazione` at most 100 characters, `descrizione` 1-250 (an action
+/// recorded without one is described by its activity type, see `service::actions`).
+pub const TITOLO_MAX: usize = 100;
+pub const DESCRIZIONE_MAX: usize = 250;
+
 /// Units of `tipologia_durata`: ore, giorni, mesi, anni.
 pub const DURATION_UNITS: &[&str] = &["O", "G", "M", "A"];
 
@@ -384,14 +390,14 @@ impl ActionInput {
 
         let (durata, tipologia_durata) = duration(&mut e, &self.durata, &self.tipologia_durata);
         let titolo = if tipo.is_some_and(ActionType::needs_title) {
-            super::text::required(&mut e, "titolo_denominazione", &self.titolo_denominazione, 250)
+            super::text::required(&mut e, "titolo_denominazione", &self.titolo_denominazione, TITOLO_MAX)
         } else {
-            optional(&mut e, "titolo_denominazione", &self.titolo_denominazione, 250)
+            optional(&mut e, "titolo_denominazione", &self.titolo_denominazione, TITOLO_MAX)
         };
         let descrizione = if tipo.is_some_and(ActionType::needs_description) {
-            super::text::required(&mut e, "descrizione", &self.descrizione, 2000)
+            super::text::required(&mut e, "descrizione", &self.descrizione, DESCRIZIONE_MAX)
         } else {
-            optional(&mut e, "descrizione", &self.descrizione, 2000)
+            optional(&mut e, "descrizione", &self.descrizione, DESCRIZIONE_MAX)
         };
         let progetto = self.titolo_progetto.trim().to_owned();
         if !progetto.is_empty() && !ctx.projects.contains(&progetto) {

@@ -48,6 +48,10 @@ pub struct Provider {
     pub status: ProviderStatus,
     pub created_at: i64,
     pub version: i64,
+    /// The 11-character code by which IDOL knows the provider (codice ente promotore of its
+    /// actions, part of their identificativo's check letter); empty until the Region sets one
+    /// for a provider without a partita IVA.
+    pub codice_ente_promotore: String,
     pub active_operators: i64,
     /// People whose voucher names this provider.
     pub recipients: i64,
@@ -72,6 +76,9 @@ pub struct ProviderDraft {
     pub registered_office: String,
     #[serde(default)]
     pub contact_person: String,
+    /// Empty: the partita IVA (or numeric codice fiscale) when it has 11 characters.
+    #[serde(default)]
+    pub codice_ente_promotore: String,
 }
 
 /// A checked provider, ready to store.
@@ -83,6 +90,7 @@ pub struct ValidProvider {
     pub pec: String,
     pub registered_office: String,
     pub contact_person: String,
+    pub codice_ente_promotore: String,
 }
 
 /// The organisation's number: an 11-digit partita IVA, or a 16-character codice fiscale.
@@ -109,6 +117,20 @@ impl ProviderDraft {
         let pec = email(&mut errors, "pec", &self.pec, true);
         let registered_office = super::text::optional(&mut errors, "registered_office", &self.registered_office, 300);
         let contact_person = super::text::optional(&mut errors, "contact_person", &self.contact_person, 200);
+        let ente = self.codice_ente_promotore.trim().to_ascii_uppercase();
+        let codice_ente_promotore = if ente.is_empty() {
+            // The schema's codice ente promotore has 11 characters: a partita IVA fits, a
+            // personal codice fiscale does not and waits for the Region's code.
+            if codice_fiscale.len() == 11 { codice_fiscale.clone() } else { String::new() }
+        } else if ente.len() == 11 && ente.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            ente
+        } else {
+            errors.add(
+                "codice_ente_promotore",
+                "indicare 11 caratteri, lettere e cifre (il codice con cui IDOL conosce il soggetto)",
+            );
+            String::new()
+        };
         errors.finish(ValidProvider {
             name,
             codice_fiscale,
@@ -116,6 +138,7 @@ impl ProviderDraft {
             pec,
             registered_office,
             contact_person,
+            codice_ente_promotore,
         })
     }
 }
@@ -153,6 +176,17 @@ mod tests {
         let fields: Vec<String> = bad.validate().unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["name", "codice_fiscale", "accreditation_code", "pec"]);
         let person = ProviderDraft { codice_fiscale: "RSSMRA85T10A562S".into(), ..draft() };
-        assert!(person.validate().is_ok());
+        assert_eq!(person.validate().unwrap().codice_ente_promotore, "", "16 characters do not fit");
+    }
+
+    #[test]
+    fn the_codice_ente_promotore_defaults_to_the_partita_iva() {
+        assert_eq!(draft().validate().unwrap().codice_ente_promotore, "06363391001");
+        let set = ProviderDraft { codice_ente_promotore: " g702s001234 ".into(), ..draft() };
+        assert_eq!(set.validate().unwrap().codice_ente_promotore, "G702S001234");
+        for bad in ["G702S00123", "G702S0012345", "G702S00123-"] {
+            let e = ProviderDraft { codice_ente_promotore: bad.into(), ..draft() }.validate().unwrap_err();
+            assert_eq!(e[0].field, "codice_ente_promotore", "{bad}");
+        }
     }
 }

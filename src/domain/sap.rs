@@ -1,7 +1,8 @@
 //! The SAP (Scheda Anagrafica Professionale), the national record of a worker, as typed
-//! sections: 0 dati invio, 1 dati anagrafici, 2 dati amministrativi, 4 esperienze di lavoro,
-//! 5 informazioni curriculari, 6 interventi di politiche attive (the current model has no
-//! section 3).
+//! sections that follow the national schema, revision 009 (November 2017), element by element:
+//! 0 dati invio, 1 dati anagrafici, 2 dati amministrativi, 4 esperienze di lavoro, 5
+//! informazioni curriculari (`livelliistruzione_lst` and `allegato`), 6 interventi di politiche
+//! attive (the model has no section 3). `infra::sap_schema` says which element fills which field.
 //!
 //! Codes (CPI, comuni, ATECO, CP2011, contract types, activity and event codes) stay the raw
 //! strings of the national tables: the Region loads the tables as data, and a SAP must display
@@ -11,25 +12,23 @@
 //! Every struct is `#[serde(default)]` so that a SAP stored as JSON by an older version still
 //! loads after a field is added.
 
-use std::collections::BTreeMap;
-
 use crate::domain::text::{iso, italian_date, parse_date};
 
 /// A whole SAP, one field per section.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct Sap {
-    /// Section 0.
+    /// Section 0 (`datiinvio`).
     pub dati_invio: DatiInvio,
-    /// Section 1.
+    /// Section 1 (`datianagrafici`).
     pub dati_anagrafici: DatiAnagrafici,
-    /// Section 2.
+    /// Section 2 (`datiamministrativi`).
     pub dati_amministrativi: DatiAmministrativi,
-    /// Section 4, in document order.
+    /// Section 4 (`esperienzelavoro_lst`), in document order.
     pub esperienze_lavoro: Vec<EsperienzaLavoro>,
-    /// Section 5.
+    /// Section 5 (`livelliistruzione_lst` and `allegato`).
     pub informazioni_curriculari: InformazioniCurriculari,
-    /// Section 6 ("sezione VI"), in document order.
+    /// Section 6 ("sezione VI", `politiche_attive_lst`), in document order.
     pub politiche_attive: Vec<PoliticaAttiva>,
 }
 
@@ -37,63 +36,72 @@ pub struct Sap {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct DatiInvio {
-    /// Identificativo SAP (e.g. `AA01711608H`).
-    pub identificativo_sap: Option<String>,
-    /// Code of the CPI that owns the SAP (e.g. `H501C000523`).
-    pub codice_ente_titolare: Option<String>,
+    /// `dataultimoagg`.
     pub data_ultimo_aggiornamento: Option<String>,
-    /// Tipo variazione code of the national table.
+    /// `identificativosap`, e.g. `AA01711608H`.
+    pub identificativo_sap: Option<String>,
+    /// `codiceentetit`: the CPI that owns the SAP, e.g. `H501C000523`.
+    pub codice_ente_titolare: Option<String>,
+    /// `tipovariazione`: code of the national table "tipo variazione".
     pub tipo_variazione: Option<String>,
+    /// `datadinascita`: the worker's birth date, repeated in section 0.
+    pub data_nascita: Option<String>,
 }
 
-/// Section 1: personal data, permit, addresses, contacts.
+/// Section 1: personal data, foreign citizen's permit, addresses, contacts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct DatiAnagrafici {
     pub dati_personali: DatiPersonali,
-    /// Only foreign citizens have one.
-    pub permesso_soggiorno: Option<PermessoSoggiorno>,
-    pub residenza: Indirizzo,
-    pub domicilio: Indirizzo,
+    /// `datistranieri`: only foreign citizens have one.
+    pub dati_stranieri: Option<DatiStranieri>,
+    pub residenza: Option<Indirizzo>,
+    pub domicilio: Option<Indirizzo>,
     pub recapiti: Recapiti,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct DatiPersonali {
-    /// Upper case, already checked by `CodiceFiscale::parse` when the SAP was imported.
-    /// A plain string here because the domain type has no default and is not serialised.
+    /// Upper case; the worker's is checked when the SAP is imported (16 characters, or the
+    /// 11-digit numeric form the schema also admits).
     pub codice_fiscale: String,
     pub cognome: Option<String>,
     pub nome: Option<String>,
     /// `M` or `F`.
     pub sesso: Option<String>,
     pub data_nascita: Option<String>,
-    /// Cadastral code of the comune of birth, or the `Z...` code of the foreign state.
+    /// `codcomune`: cadastral code of the comune of birth, or the `Z...` code of the foreign state.
     pub comune_nascita: Option<String>,
-    /// Citizenship code of the national table (`000` = Italian).
+    /// `codcittadinanza`: code of the national citizenship table.
     pub cittadinanza: Option<String>,
 }
 
-/// Residence permit of a foreign citizen.
+/// `datistranieri`: the residence permit of a foreign citizen.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
-pub struct PermessoSoggiorno {
+pub struct DatiStranieri {
+    /// `codtipodocumento`: one digit, national table "status straniero".
     pub tipo_documento: Option<String>,
-    pub numero_documento: Option<String>,
+    /// `numero` of the permit (or of the renewal receipt).
+    pub numero: Option<String>,
+    /// `motivo`: national table "motivo permesso".
     pub motivo: Option<String>,
-    pub data_scadenza: Option<String>,
-    pub questura: Option<String>,
+    /// `validoal`: the permit's expiry.
+    pub valido_al: Option<String>,
+    /// `dataultimomantiscr`: last date the registration was kept despite a job.
+    pub data_ultimo_mantenimento_iscrizione: Option<String>,
 }
 
 /// A residence or domicile address.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct Indirizzo {
-    pub indirizzo: Option<String>,
-    pub cap: Option<String>,
-    /// Cadastral code of the comune.
+    /// Cadastral code of the comune (or foreign state).
     pub comune: Option<String>,
+    pub cap: Option<String>,
+    pub indirizzo: Option<String>,
+    pub localita: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
@@ -101,6 +109,7 @@ pub struct Indirizzo {
 pub struct Recapiti {
     pub telefono: Option<String>,
     pub cellulare: Option<String>,
+    pub fax: Option<String>,
     pub email: Option<String>,
 }
 
@@ -108,110 +117,165 @@ pub struct Recapiti {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct DatiAmministrativi {
-    /// Stato occupazionale code (stato in anagrafe).
-    pub stato_occupazionale: Option<String>,
-    /// Condizione (status) code.
-    pub condizione: Option<String>,
-    /// Months of unemployment (anzianità di disoccupazione).
-    pub mesi_disoccupazione: Option<u32>,
-    /// Profiling index as written in the file (a decimal such as `0.79`): kept as text so that
-    /// the value shown is exactly the one the national system computed.
-    pub indice_profilazione: Option<String>,
-    /// Date of the DID (dichiarazione di immediata disponibilità).
-    pub data_did: Option<String>,
+    pub stato_in_anagrafe: StatoInAnagrafe,
+    /// `periodidisoccupazione`: at most one in the schema; a file with more is reported and
+    /// every one is kept.
     pub periodi_disoccupazione: Vec<PeriodoDisoccupazione>,
     pub liste_speciali: Vec<ListaSpeciale>,
-    /// Protected category code (L. 68/1999), if any.
-    pub categoria_protetta: Option<String>,
-    /// ISEE as written in the file.
-    pub isee: Option<String>,
+    /// `assolvimentoistruzione/obbligoformativo`.
+    pub obbligo_formativo: Option<String>,
+    /// `altrenotizie/categorieprotette`.
+    pub categorie_protette: Option<String>,
+    /// `altrenotizie/indiceisee`, as written.
+    pub indice_isee: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+#[serde(default)]
+pub struct StatoInAnagrafe {
+    /// `codstatooccupazionale`: DI, IN, OC, AL.
+    pub stato_occupazionale: Option<String>,
+    /// `codstatus`: the condition (national table "condizione status").
+    pub condizione: Option<String>,
+    pub categoria_297: Option<String>,
+    /// `anzianita`: months of unemployment, as written (up to 3 digits).
+    pub anzianita_mesi: Option<String>,
+    /// `indiceprofiling`: the decimal profiling coefficient, kept as written so that the value
+    /// shown and sent on is exactly the one the national system computed.
+    pub indice_profiling: Option<String>,
+    /// `dataevento`: date of the last event.
+    pub data_evento: Option<String>,
+    /// `disponibilita`: date of the DID (dichiarazione di immediata disponibilità).
+    pub data_disponibilita: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct PeriodoDisoccupazione {
     pub data_ingresso: Option<String>,
-    /// Tipo ingresso code (e.g. `D`).
+    /// `tipoingresso`: D or F.
     pub tipo_ingresso: Option<String>,
-    pub data_uscita: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct ListaSpeciale {
+    /// `tipolista`: one digit, national table "liste speciali".
     pub tipo_lista: Option<String>,
-    pub provincia: Option<String>,
     pub data_iscrizione: Option<String>,
+    pub data_fine_iscrizione: Option<String>,
+    pub data_massimo_differimento: Option<String>,
+    pub provincia: Option<String>,
 }
 
 /// Section 4: one work experience.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct EsperienzaLavoro {
-    /// Employer's codice fiscale or partita IVA, as written (not checked: old records hold
-    /// codes that no longer pass today's checks, and they must still display).
-    pub datore_codice_fiscale: Option<String>,
-    pub datore_denominazione: Option<String>,
-    /// ATECO 2007 code of the employer.
-    pub datore_ateco: Option<String>,
-    /// User company, for agency work (somministrazione).
-    pub utilizzatrice_codice_fiscale: Option<String>,
-    pub utilizzatrice_denominazione: Option<String>,
+    pub azienda: Azienda,
+    /// The user company, for agency work (somministrazione).
+    pub utilizzatrice: Option<Azienda>,
     pub data_inizio: Option<String>,
     pub data_fine: Option<String>,
-    /// CP2011 job code.
-    pub qualifica: Option<String>,
+    /// `dataFinePeriodoFormativo`: end of the training period of an apprenticeship.
+    pub data_fine_periodo_formativo: Option<String>,
+    /// `codprofessione`: CP2011 code.
+    pub professione: Option<String>,
     /// Main tasks, free text.
     pub compiti: Option<String>,
-    pub tipo_contratto: Option<String>,
-    /// Contractual grade (livello di inquadramento).
-    pub livello: Option<String>,
-    /// Working-time arrangement code (full/part time).
+    pub tipo_rapporto: TipoRapporto,
+    /// `modalitalavoro/codmodalitalavoro`.
     pub modalita_lavoro: Option<String>,
-    /// The `flag...` elements of the experience, by element name, with their raw value
-    /// (`S`/`N`): the national model adds flags over time, and a map keeps them all.
-    pub flags: BTreeMap<String, String>,
-    /// Cadastral code of the comune where the work took place.
-    pub comune_sede: Option<String>,
-    pub indirizzo_sede: Option<String>,
+    pub luogo_lavoro: LuogoLavoro,
 }
 
-/// Section 5: education, training, languages, IT skills, registers, licences.
+/// An employer or user company. Its codice fiscale is kept as written (not checked: old
+/// records hold codes that no longer pass today's checks, and they must still display).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+#[serde(default)]
+pub struct Azienda {
+    pub codice_fiscale: Option<String>,
+    /// `datorelavoro`: the name.
+    pub denominazione: Option<String>,
+    /// `indirizzoazienda`.
+    pub indirizzo: Option<String>,
+    /// `codateco`: ATECO 2007.
+    pub ateco: Option<String>,
+}
+
+/// `tiporapporto`: the contract and its flags (SI/NO as written).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+#[serde(default)]
+pub struct TipoRapporto {
+    pub tipo_contratto: Option<String>,
+    pub categoria_inquadramento: Option<String>,
+    /// `assunzioneLegge68`.
+    pub assunzione_legge_68: Option<String>,
+    /// `lavInMobilita`.
+    pub lavoratore_in_mobilita: Option<String>,
+    /// `lavoroStagionale`.
+    pub lavoro_stagionale: Option<String>,
+    /// `lavoroInAgricoltura`.
+    pub lavoro_in_agricoltura: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+#[serde(default)]
+pub struct LuogoLavoro {
+    pub indirizzo: Option<String>,
+    /// Cadastral code of the comune (or foreign state) where the work took place.
+    pub comune: Option<String>,
+}
+
+/// Section 5: education levels, titles, training, languages, IT skills, registers, licences.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct InformazioniCurriculari {
+    /// `livelliistruzione_lst/codlivelloistruzione`.
+    pub livelli_istruzione: Vec<String>,
     pub titoli_studio: Vec<TitoloStudio>,
     pub formazione_professionale: Vec<FormazioneProfessionale>,
     pub lingue_straniere: Vec<LinguaStraniera>,
     pub conoscenze_informatiche: Vec<ConoscenzaInformatica>,
-    /// Professional register codes (albi).
-    pub albi: Vec<String>,
-    /// Driving licence codes.
-    pub patenti: Vec<String>,
+    pub altre_informazioni: Vec<AltreInformazioni>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct TitoloStudio {
-    /// Livello di istruzione code.
+    /// `codlivelloistruzione`.
     pub livello: Option<String>,
-    /// Titolo / corso di studio code.
+    /// `corsostudio`: code of the course of study.
     pub corso_studio: Option<String>,
-    pub anno_conseguimento: Option<String>,
+    pub descrizione_corso_studio: Option<String>,
+    /// `codcomunefrequenza`.
+    pub comune_frequenza: Option<String>,
+    /// `riconosciutoin`: where a foreign title is recognised.
+    pub riconosciuto_in: Option<String>,
+    pub votazione: Option<String>,
+    /// `annotermine`: the year the title was obtained.
+    pub anno_termine: Option<String>,
+    /// `annofrequentato`: last year attended, for a title not obtained.
+    pub anno_frequentato: Option<String>,
+    /// `annofrequenza`: the year of attendance.
+    pub anno_frequenza: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
 #[serde(default)]
 pub struct FormazioneProfessionale {
     pub titolo_corso: Option<String>,
+    /// The training body.
     pub ente: Option<String>,
-    pub durata: Option<i64>,
-    /// Unit of `durata`: O ore, G giorni, M mesi, A anni.
-    pub tipologia_durata: Option<String>,
-    /// Certificate or attestation code.
-    pub attestato: Option<String>,
-    /// Region code of the course.
+    /// `codregione`.
     pub regione: Option<String>,
+    pub durata: Option<i64>,
+    /// `codtipologiadurata`: unit of `durata` (O ore, G giorni, M mesi, A anni).
+    pub tipologia_durata: Option<String>,
+    /// `certificazioniattestati`: certificate or attestation code.
+    pub certificazioni_attestati: Option<String>,
+    pub stage: Option<String>,
+    pub denominazione_azienda_stage: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
@@ -228,6 +292,17 @@ pub struct LinguaStraniera {
 pub struct ConoscenzaInformatica {
     pub conoscenza: Option<String>,
     pub grado: Option<String>,
+    /// `specificheinformatica`: free text.
+    pub specifiche: Option<String>,
+}
+
+/// `altreinformazioni`: a professional register, a driving licence, a licence (patentino).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+#[serde(default)]
+pub struct AltreInformazioni {
+    pub albo: Option<String>,
+    pub patente_guida: Option<String>,
+    pub patentino: Option<String>,
 }
 
 /// Section 6: one "intervento di politica attiva", exactly the fields of the national model.
@@ -247,15 +322,23 @@ pub struct PoliticaAttiva {
     pub durata: Option<i64>,
     /// O ore, G giorni, M mesi, A anni.
     pub tipologia_durata: Option<String>,
-    /// Required for C06.
+    /// Required by the schema for every entry (1-250 characters).
     pub descrizione: Option<String>,
     /// `01` = regional/provincial active-policy project.
     pub titolo_progetto: Option<String>,
     pub codice_ente_promotore: Option<String>,
+    /// Upper case (files carry lower-case hex too; the identifier is case-insensitive).
     pub identificativo_politica: Option<String>,
+    /// The decimal profiling coefficient, as written.
     pub indice_profiling: Option<String>,
+    /// Upper case, like `identificativo_politica`.
     pub identificativo_presa_in_carico: Option<String>,
     pub ultimo_evento: Option<UltimoEvento>,
+    /// `descrizione_azione_sil`, `esito_azione_sil`, `data_stimata`: the regional
+    /// `PoliticheAttive.xsd` companion layout; read and shown, never sent on.
+    pub descrizione_azione_sil: Option<String>,
+    pub esito_azione_sil: Option<String>,
+    pub data_stimata: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
@@ -264,6 +347,7 @@ pub struct UltimoEvento {
     /// Event code 01..15 (01 proposta, 02 iniziata, 10 terminata, ...).
     pub evento: Option<String>,
     pub data_evento: Option<String>,
+    /// `descrizione_evento` (at most 100 characters).
     pub descrizione: Option<String>,
 }
 
@@ -388,6 +472,7 @@ mod tests {
                 data_evento: s("2024-08-31"),
                 descrizione: s("Terminata"),
             }),
+            ..PoliticaAttiva::default()
         }
     }
 

@@ -39,8 +39,9 @@ pub struct WholeBody {
     pub _permit: Option<OwnedSemaphorePermit>,
 }
 
+/// Reads the body whole. The caller keeps `body`: after a refusal it is drained by [`discard`].
 pub async fn read_whole(
-    mut body: Incoming,
+    body: &mut Incoming,
     declared: Option<u64>,
     limits: &BodyLimits,
 ) -> Result<WholeBody, BodyError> {
@@ -88,6 +89,30 @@ pub async fn read_whole(
         }
     }
     Ok(WholeBody { bytes, _permit: permit })
+}
+
+/// How long a refused body is read and thrown away before the connection closes.
+pub const LINGER: Duration = Duration::from_secs(5);
+
+/// Reads and throws away what is left of a refused body, for at most `within` and `max_bytes`.
+///
+/// A server that closes with unread request bytes in its receive buffer makes the kernel send
+/// a reset, and the reset can destroy the refusal (the 413 page) before the client has read it:
+/// the client sees "connection reset" instead of the Italian page. Reading the rest for a short
+/// while first is what nginx calls a lingering close. Nothing is kept in memory.
+pub async fn discard(mut body: Incoming, max_bytes: u64, within: Duration) {
+    let until = Instant::now() + within;
+    let mut seen: u64 = 0;
+    while seen <= max_bytes {
+        match tokio::time::timeout_at(until, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    seen += data.remaining() as u64;
+                }
+            }
+            _ => break,
+        }
+    }
 }
 
 async fn acquire(budget: &Arc<Semaphore>, units: u32, until: Instant) -> Result<OwnedSemaphorePermit, BodyError> {

@@ -277,7 +277,7 @@ async fn request(
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<FrontBody> {
     state.set(Phase::Busy);
-    let (parts, incoming) = req.into_parts();
+    let (parts, mut incoming) = req.into_parts();
     let declared = parts
         .headers
         .get(hyper::header::CONTENT_LENGTH)
@@ -292,14 +292,19 @@ async fn request(
         close = true;
         (Vec::new(), None)
     } else {
-        match body::read_whole(incoming, declared, &front.bodies).await {
+        match body::read_whole(&mut incoming, declared, &front.bodies).await {
             Ok(whole) => (whole.bytes, whole._permit),
             Err(e) => {
-                // Rocket answers the refusal (the Italian page, or JSON for the API); the rest of
-                // the body is never read, so the connection closes after the answer.
+                // Rocket answers the refusal (the Italian page, or JSON for the API) and the
+                // connection closes after the answer.
                 close = true;
                 refused = Some(match e {
-                    BodyError::TooLarge => 413,
+                    BodyError::TooLarge => {
+                        // The client is still sending: read the rest away for a moment, so the
+                        // close does not reset the answer before the client has read it.
+                        tokio::spawn(body::discard(incoming, front.bodies.max_bytes.saturating_mul(4), body::LINGER));
+                        413
+                    }
                     BodyError::TooSlow => {
                         front.pressure.deadline_body.fetch_add(1, Ordering::Relaxed);
                         408

@@ -1,8 +1,8 @@
-//! The files of the feed to IDOL: section-6 records in the SAP XML `politiche_attive`
-//! layout grouped per worker, the same as CSV, the programme outcomes, and a zip holding
-//! them with a manifest. Formats only: what goes in is decided by the service.
+//! The files of the feed to IDOL: one `<lavoratore>` document per worker in the national SAP
+//! layout (revision 009: "il file XML contiene una sola scheda SAP"), the sent section-6
+//! records as CSV, the programme outcomes (which the schema has no place for) as their own CSV,
+//! and a zip holding them with a manifest. Formats only: what goes in is decided by the service.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
 use quick_xml::Writer;
@@ -10,7 +10,8 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::domain::feed::{FeedOutcome, FeedPolicy};
+use crate::domain::feed::FeedOutcome;
+use crate::domain::sap::{DatiAnagrafici, DatiInvio, Indirizzo, PoliticaAttiva};
 use crate::infra::spreadsheet_csv::SpreadsheetCsv;
 
 type XmlResult = Result<(), quick_xml::Error>;
@@ -35,84 +36,108 @@ fn close<W: Write>(w: &mut Writer<W>, name: &str) -> XmlResult {
     Ok(())
 }
 
-fn policy<W: Write>(w: &mut Writer<W>, p: &FeedPolicy) -> XmlResult {
+fn opt<W: Write>(w: &mut Writer<W>, name: &str, text: &Option<String>) -> XmlResult {
+    element(w, name, text.as_deref().unwrap_or_default())
+}
+
+fn indirizzo<W: Write>(w: &mut Writer<W>, name: &str, i: &Indirizzo) -> XmlResult {
+    open(w, name)?;
+    opt(w, "codcomune", &i.comune)?;
+    opt(w, "cap", &i.cap)?;
+    opt(w, "indirizzo", &i.indirizzo)?;
+    opt(w, "localita", &i.localita)?;
+    close(w, name)
+}
+
+fn politica<W: Write>(w: &mut Writer<W>, p: &PoliticaAttiva) -> XmlResult {
     open(w, "politiche_attive")?;
-    element(w, "tipo_attivita", &p.tipo_attivita)?;
-    element(w, "titolo_denominazione", &p.titolo_denominazione)?;
-    element(w, "data_proposta", &p.data_proposta)?;
-    element(w, "data", p.data_inizio.as_deref().unwrap_or_default())?;
-    element(w, "data_fine", p.data_fine.as_deref().unwrap_or_default())?;
+    opt(w, "tipo_attivita", &p.tipo_attivita)?;
+    opt(w, "titolo_denominazione", &p.titolo_denominazione)?;
+    opt(w, "data_proposta", &p.data_proposta)?;
+    opt(w, "data", &p.data)?;
+    opt(w, "data_fine", &p.data_fine)?;
     element(w, "durata", &p.durata.map(|d| d.to_string()).unwrap_or_default())?;
-    element(w, "tipologia_durata", p.tipologia_durata.as_deref().unwrap_or_default())?;
-    element(w, "descrizione", &p.descrizione)?;
-    element(w, "titolo_progetto", &p.titolo_progetto)?;
-    element(w, "codice_ente_promotore", &p.codice_ente_promotore)?;
-    element(w, "identificativo_politica", &p.identificativo_politica)?;
-    element(w, "indice_profiling", &p.indice_profiling)?;
-    open(w, "ultimo_evento")?;
-    element(w, "evento", &p.evento)?;
-    element(w, "data_evento", &p.data_evento)?;
-    close(w, "ultimo_evento")?;
+    opt(w, "tipologia_durata", &p.tipologia_durata)?;
+    opt(w, "descrizione", &p.descrizione)?;
+    opt(w, "titolo_progetto", &p.titolo_progetto)?;
+    opt(w, "codice_ente_promotore", &p.codice_ente_promotore)?;
+    opt(w, "identificativo_politica", &p.identificativo_politica)?;
+    opt(w, "indice_profiling", &p.indice_profiling)?;
+    opt(w, "identificativo_presa_in_carico", &p.identificativo_presa_in_carico)?;
+    if let Some(e) = &p.ultimo_evento {
+        open(w, "ultimo_evento")?;
+        opt(w, "evento", &e.evento)?;
+        opt(w, "data_evento", &e.data_evento)?;
+        opt(w, "descrizione_evento", &e.descrizione)?;
+        close(w, "ultimo_evento")?;
+    }
     close(w, "politiche_attive")
 }
 
-/// The outcome is not part of the national section 6: `esito_assegno` is this system's
-/// extension, documented in the manual, placed after the national elements.
-fn outcome<W: Write>(w: &mut Writer<W>, o: &FeedOutcome) -> XmlResult {
-    open(w, "esito_assegno")?;
-    element(w, "codice_assegno", &o.voucher)?;
-    element(w, "codice_ente_promotore", &o.provider_cf)?;
-    element(w, "esito", &o.kind)?;
-    element(w, "data_evento", &o.event_date)?;
-    element(w, "datore_codice_fiscale", &o.employer_cf)?;
-    element(w, "datore_denominazione", &o.employer_name)?;
-    element(w, "tipo_contratto", o.contract.as_deref().unwrap_or_default())?;
-    element(w, "durata_mesi", &o.contract_months.map(|m| m.to_string()).unwrap_or_default())?;
-    element(w, "data_ripresa", o.resume_on.as_deref().unwrap_or_default())?;
-    close(w, "esito_assegno")
-}
-
-/// `<lavoratori>` with one `<lavoratore>` per codice fiscale (both lists sorted by it).
-pub fn xml(policies: &[FeedPolicy], outcomes: &[FeedOutcome]) -> Result<Vec<u8>, quick_xml::Error> {
+/// One worker's `<lavoratore>` document, revision 009, elements in schema order: `datiinvio`,
+/// `datianagrafici` (personal data, the permit if any, residence if known, domicile,
+/// contacts) and `politiche_attive_lst`. Sections 2-5 belong to the CPI and are not sent.
+/// Empty values are left out: the caller checks that what the schema requires is there, and
+/// `sap_schema::validate` checks the result.
+pub fn lavoratore(
+    invio: &DatiInvio,
+    anagrafici: &DatiAnagrafici,
+    policies: &[PoliticaAttiva],
+) -> Result<Vec<u8>, quick_xml::Error> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    open(&mut w, "lavoratori")?;
-    // One pass to group both lists per worker (a full export holds every record).
-    let mut workers: BTreeMap<&str, (Vec<&FeedPolicy>, Vec<&FeedOutcome>)> = BTreeMap::new();
-    for p in policies {
-        workers.entry(p.codice_fiscale.as_str()).or_default().0.push(p);
+    open(&mut w, "lavoratore")?;
+    open(&mut w, "datiinvio")?;
+    opt(&mut w, "dataultimoagg", &invio.data_ultimo_aggiornamento)?;
+    opt(&mut w, "identificativosap", &invio.identificativo_sap)?;
+    opt(&mut w, "codiceentetit", &invio.codice_ente_titolare)?;
+    opt(&mut w, "tipovariazione", &invio.tipo_variazione)?;
+    opt(&mut w, "datadinascita", &invio.data_nascita)?;
+    close(&mut w, "datiinvio")?;
+
+    open(&mut w, "datianagrafici")?;
+    let p = &anagrafici.dati_personali;
+    open(&mut w, "datipersonali")?;
+    element(&mut w, "codicefiscale", &p.codice_fiscale)?;
+    opt(&mut w, "cognome", &p.cognome)?;
+    opt(&mut w, "nome", &p.nome)?;
+    opt(&mut w, "sesso", &p.sesso)?;
+    opt(&mut w, "datanascita", &p.data_nascita)?;
+    opt(&mut w, "codcomune", &p.comune_nascita)?;
+    opt(&mut w, "codcittadinanza", &p.cittadinanza)?;
+    close(&mut w, "datipersonali")?;
+    if let Some(s) = &anagrafici.dati_stranieri {
+        open(&mut w, "datistranieri")?;
+        opt(&mut w, "codtipodocumento", &s.tipo_documento)?;
+        opt(&mut w, "numero", &s.numero)?;
+        opt(&mut w, "motivo", &s.motivo)?;
+        opt(&mut w, "validoal", &s.valido_al)?;
+        opt(&mut w, "dataultimomantiscr", &s.data_ultimo_mantenimento_iscrizione)?;
+        close(&mut w, "datistranieri")?;
     }
-    for o in outcomes {
-        workers.entry(o.codice_fiscale.as_str()).or_default().1.push(o);
+    if let Some(r) = &anagrafici.residenza {
+        indirizzo(&mut w, "residenza", r)?;
     }
-    for (cf, (mine, ends)) in workers {
-        open(&mut w, "lavoratore")?;
-        open(&mut w, "datianagrafici")?;
-        open(&mut w, "datipersonali")?;
-        element(&mut w, "codicefiscale", cf)?;
-        if let Some(p) = mine.first() {
-            element(&mut w, "cognome", &p.cognome)?;
-            element(&mut w, "nome", &p.nome)?;
-        }
-        close(&mut w, "datipersonali")?;
-        close(&mut w, "datianagrafici")?;
-        if !mine.is_empty() {
-            open(&mut w, "politiche_attive_lst")?;
-            for p in mine {
-                policy(&mut w, p)?;
-            }
-            close(&mut w, "politiche_attive_lst")?;
-        }
-        if !ends.is_empty() {
-            open(&mut w, "esiti_assegno_lst")?;
-            for o in ends {
-                outcome(&mut w, o)?;
-            }
-            close(&mut w, "esiti_assegno_lst")?;
-        }
-        close(&mut w, "lavoratore")?;
+    if let Some(d) = &anagrafici.domicilio {
+        indirizzo(&mut w, "domicilio", d)?;
     }
-    close(&mut w, "lavoratori")?;
+    let r = &anagrafici.recapiti;
+    open(&mut w, "recapiti")?;
+    opt(&mut w, "telefono", &r.telefono)?;
+    opt(&mut w, "cellulare", &r.cellulare)?;
+    opt(&mut w, "fax", &r.fax)?;
+    opt(&mut w, "email", &r.email)?;
+    close(&mut w, "recapiti")?;
+    close(&mut w, "datianagrafici")?;
+
+    if !policies.is_empty() {
+        open(&mut w, "politiche_attive_lst")?;
+        for p in policies {
+            politica(&mut w, p)?;
+        }
+        close(&mut w, "politiche_attive_lst")?;
+    }
+    close(&mut w, "lavoratore")?;
     Ok(w.into_inner())
 }
 
@@ -130,31 +155,38 @@ pub const POLICY_COLUMNS: &[&str] = &[
     "codice_ente_promotore",
     "identificativo_politica",
     "indice_profiling",
+    "identificativo_presa_in_carico",
     "evento",
     "data_evento",
+    "descrizione_evento",
 ];
 
-/// CSV for spreadsheets: `;`-separated (what Italian Excel opens), UTF-8 with BOM.
-pub fn policies_csv(policies: &[FeedPolicy]) -> Result<Vec<u8>, csv::Error> {
+/// The sent section-6 records as CSV for spreadsheets: `;`-separated (what Italian Excel
+/// opens), UTF-8 with BOM, every cell spreadsheet-safe.
+pub fn policies_csv(policies: &[(&str, &PoliticaAttiva)]) -> Result<Vec<u8>, csv::Error> {
     let mut w = SpreadsheetCsv::with_bom();
     w.row(POLICY_COLUMNS)?;
-    for p in policies {
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    for (cf, p) in policies {
+        let e = p.ultimo_evento.clone().unwrap_or_default();
         w.row([
-            p.codice_fiscale.as_str(),
-            &p.tipo_attivita,
-            &p.titolo_denominazione,
-            &p.data_proposta,
-            p.data_inizio.as_deref().unwrap_or_default(),
-            p.data_fine.as_deref().unwrap_or_default(),
-            &p.durata.map(|d| d.to_string()).unwrap_or_default(),
-            p.tipologia_durata.as_deref().unwrap_or_default(),
-            &p.descrizione,
-            &p.titolo_progetto,
-            &p.codice_ente_promotore,
-            &p.identificativo_politica,
-            &p.indice_profiling,
-            &p.evento,
-            &p.data_evento,
+            (*cf).to_owned(),
+            v(&p.tipo_attivita),
+            v(&p.titolo_denominazione),
+            v(&p.data_proposta),
+            v(&p.data),
+            v(&p.data_fine),
+            p.durata.map(|d| d.to_string()).unwrap_or_default(),
+            v(&p.tipologia_durata),
+            v(&p.descrizione),
+            v(&p.titolo_progetto),
+            v(&p.codice_ente_promotore),
+            v(&p.identificativo_politica),
+            v(&p.indice_profiling),
+            v(&p.identificativo_presa_in_carico),
+            v(&e.evento),
+            v(&e.data_evento),
+            v(&e.descrizione),
         ])?;
     }
     w.finish()

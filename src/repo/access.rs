@@ -1,4 +1,4 @@
-//! The access epoch (schema version 5): a counter that triggers move on every change to an
+//! The access epoch (schema version 7): a counter that triggers move on every change to an
 //! operator or a provider, whoever writes it. The access check keeps operators in memory
 //! for as long as the epoch stays put.
 

@@ -14,7 +14,7 @@ pub struct VoucherFacts {
     pub voucher_id: i64,
     pub voucher_code: String,
     pub provider_id: ProviderId,
-    /// The provider's codice fiscale / partita IVA: the codice ente promotore.
+    /// The provider's codice ente promotore (set by the Region; by default its partita IVA).
     pub ente: String,
     pub recipient_cf: String,
     pub chosen_on: String,
@@ -24,7 +24,8 @@ pub struct VoucherFacts {
     pub state: String,
 }
 
-const VOUCHER_FACTS: &str = "SELECT v.id, v.code, v.provider_id, p.codice_fiscale, r.codice_fiscale, v.chosen_on,
+const VOUCHER_FACTS: &str =
+    "SELECT v.id, v.code, v.provider_id, p.codice_ente_promotore, r.codice_fiscale, v.chosen_on,
         v.programme_start, v.programme_end, v.extended_until, v.state
     FROM voucher v JOIN provider p ON p.id = v.provider_id JOIN recipient r ON r.id = v.recipient_id";
 
@@ -86,14 +87,17 @@ pub fn operator_cfs(conn: &Connection, provider: ProviderId) -> Result<Vec<(Stri
     Ok(rows)
 }
 
-/// The next value of a named sequence, starting at 1.
-pub fn next_sequence(tx: &WriteTx<'_>, name: &str) -> Result<i64, AppError> {
-    Ok(tx.conn().query_row(
-        "INSERT INTO counter (name, value) VALUES (?1, 1)
-         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-        [name],
-        |r| r.get(0),
-    )?)
+/// The value of a named counter (e.g. the last identificativo sequence number issued).
+pub fn counter(conn: &Connection, name: &str) -> Result<Option<i64>, AppError> {
+    Ok(conn.query_row("SELECT value FROM counter WHERE name = ?1", [name], |r| r.get(0)).optional()?)
+}
+
+pub fn set_counter(tx: &WriteTx<'_>, name: &str, value: i64) -> Result<(), AppError> {
+    tx.conn().execute(
+        "INSERT INTO counter (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        params![name, value],
+    )?;
+    Ok(())
 }
 
 pub struct NewAction<'a> {
@@ -111,6 +115,11 @@ pub struct NewAction<'a> {
     pub titolo_progetto: &'a str,
     pub ente: &'a str,
     pub identificativo: &'a str,
+    /// From the person's latest SAP, when known.
+    pub indice_profiling: &'a str,
+    pub presa_in_carico: &'a str,
+    /// The event's national label (`ultimo_evento/descrizione_evento`).
+    pub descrizione_evento: &'a str,
     pub evento: &'a str,
     pub data_evento: &'a str,
     pub dettagli: &'a str,
@@ -123,8 +132,10 @@ pub fn insert(tx: &WriteTx<'_>, a: &NewAction<'_>) -> Result<i64, AppError> {
         "INSERT INTO policy (recipient_id, origin, provider_id, voucher_id, tipo_attivita, titolo_denominazione,
                              data_proposta, data_inizio, data_fine, durata, tipologia_durata, descrizione,
                              titolo_progetto, codice_ente_promotore, identificativo_politica, ultimo_evento,
-                             data_evento, dettagli, created_by, created_at, updated_at)
-         VALUES (?1, 'provider', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
+                             data_evento, dettagli, created_by, created_at, updated_at, indice_profiling,
+                             identificativo_presa_in_carico, descrizione_evento)
+         VALUES (?1, 'provider', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19,
+                 ?20, ?21, ?22)",
         params![
             a.recipient.get(),
             a.provider.get(),
@@ -145,6 +156,9 @@ pub fn insert(tx: &WriteTx<'_>, a: &NewAction<'_>) -> Result<i64, AppError> {
             a.dettagli,
             a.created_by,
             a.now,
+            a.indice_profiling,
+            a.presa_in_carico,
+            a.descrizione_evento,
         ],
     )?;
     Ok(tx.conn().last_insert_rowid())
@@ -300,6 +314,23 @@ pub fn apply_event(
                            updated_at = ?7, version = version + 1
          WHERE id = ?1 AND version = ?2 AND origin = 'provider'",
         params![id, version, evento, data_evento, data_inizio, data_fine, now],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Replaces an action's title and description if its stored version is still `version`.
+pub fn correct_text(
+    tx: &WriteTx<'_>,
+    id: i64,
+    version: i64,
+    titolo: &str,
+    descrizione: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let changed = tx.conn().execute(
+        "UPDATE policy SET titolo_denominazione = ?3, descrizione = ?4, updated_at = ?5, version = version + 1
+         WHERE id = ?1 AND version = ?2 AND origin = 'provider'",
+        params![id, version, titolo, descrizione, now],
     )?;
     Ok(changed == 1)
 }

@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
+use super::audit_subjects::{self, ListIndex};
 use crate::domain::audit_event::{Actor, AuditEvent};
 use crate::error::AppError;
 use crate::infra::audit::{AuditRow, ChainReport, ChainVerifier, GENESIS, chain_hash};
@@ -27,9 +28,34 @@ fn head(tx: &WriteTx<'_>) -> Result<(i64, [u8; 32], i64), AppError> {
     }
 }
 
-/// Appends one event to the chain inside the caller's transaction; returns its seq.
+/// Appends one event to the chain inside the caller's transaction, with its entries in the
+/// subject index (same transaction); returns its seq.
 pub fn append(tx: &WriteTx<'_>, now_ms: i64, actor: &Actor, event: &AuditEvent) -> Result<i64, AppError> {
+    append_indexed(tx, now_ms, actor, event, ListIndex::All)
+}
+
+/// [`append`] for a list view whose caller already read which of the people it showed have
+/// the "first list" entry of `day` for this viewer: only `new_ids` get one.
+pub fn append_list(
+    tx: &WriteTx<'_>,
+    now_ms: i64,
+    day: i64,
+    actor: &Actor,
+    event: &AuditEvent,
+    new_ids: &[i64],
+) -> Result<i64, AppError> {
+    append_indexed(tx, now_ms, actor, event, ListIndex::Only { day, ids: new_ids })
+}
+
+fn append_indexed(
+    tx: &WriteTx<'_>,
+    now_ms: i64,
+    actor: &Actor,
+    event: &AuditEvent,
+    lists: ListIndex<'_>,
+) -> Result<i64, AppError> {
     let (prev_seq, prev_hash, prev_ts) = head(tx)?;
+    let detail = event.detail();
     let row = AuditRow {
         seq: prev_seq + 1,
         // Time is taken before the job waits for the lock; never let it run backwards.
@@ -43,7 +69,7 @@ pub fn append(tx: &WriteTx<'_>, now_ms: i64, actor: &Actor, event: &AuditEvent) 
         action: event.action().to_owned(),
         object: event.object(),
         outcome: event.outcome().to_owned(),
-        detail: event.detail().to_string(),
+        detail: detail.to_string(),
     };
     let hash = chain_hash(&prev_hash, &row);
     tx.conn().execute(
@@ -67,6 +93,7 @@ pub fn append(tx: &WriteTx<'_>, now_ms: i64, actor: &Actor, event: &AuditEvent) 
             hash.as_slice(),
         ],
     )?;
+    audit_subjects::record(tx, row.seq, row.ts_ms, row.actor_id, &row.action, row.object.as_deref(), &detail, lists)?;
     Ok(row.seq)
 }
 

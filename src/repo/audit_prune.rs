@@ -81,6 +81,7 @@ pub fn prune(tx: &WriteTx<'_>, a: &PruneAnchor) -> Result<i64, AppError> {
     let c = tx.conn();
     c.execute_batch("DROP TRIGGER audit_log_no_delete;")?;
     let removed = c.execute("DELETE FROM audit_log WHERE seq <= ?1", [a.up_to_seq])?;
+    super::audit_subjects::prune(tx, a.up_to_seq)?;
     c.execute_batch(
         "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",

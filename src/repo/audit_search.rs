@@ -98,10 +98,33 @@ fn seq_bounds(conn: &Connection, from_ms: Option<i64>, to_ms: Option<i64>) -> Re
     Ok((lo, hi))
 }
 
-/// The SQL condition matching rows about one person: by object (`recipient:<id>`), by their
-/// codice fiscale anywhere in the detail (views record it as `cf`, searches as `q`), and the
-/// refused attempts at their pages (the path names the id).
-fn recipient_condition(key: &RecipientKey, args: &mut Vec<SqlValue>) -> String {
+/// The rows about one person, as a `WITH subject(seq)` clause: from the subject index (rows
+/// naming them, and with `lists` the first list of each day and viewer that showed them);
+/// rows older than the index (a file upgraded to schema 4 while the background backfill has
+/// not reached them yet) are found the old way, by scanning only that older part.
+fn subject_clause(
+    conn: &Connection,
+    key: &RecipientKey,
+    lists: bool,
+    args: &mut Vec<SqlValue>,
+) -> Result<String, AppError> {
+    let mut parts = vec![format!("SELECT seq FROM audit_subject WHERE cf = ?{}", push(args, key.cf.clone()))];
+    if lists && let Some(id) = key.id {
+        parts.push(format!("SELECT seq FROM audit_list_subject WHERE recipient_id = ?{}", push(args, id)));
+    }
+    if let Some(below) = super::audit_subjects::pending_below(conn)? {
+        let below = push(args, below);
+        parts.push(format!(
+            "SELECT a.seq FROM audit_log a WHERE a.seq < ?{below} AND {}",
+            unindexed_condition(key, args)
+        ));
+    }
+    Ok(format!("WITH subject(seq) AS ({}) ", parts.join(" UNION ")))
+}
+
+/// The condition the index replaces (rows not indexed yet): by object (`recipient:<id>`), by
+/// their codice fiscale anywhere in the detail, and the refused attempts at their pages.
+fn unindexed_condition(key: &RecipientKey, args: &mut Vec<SqlValue>) -> String {
     let mut parts = vec![format!("instr(a.detail, ?{}) > 0", push(args, key.cf.clone()))];
     if let Some(id) = key.id {
         parts.push(format!("a.object = ?{}", push(args, format!("recipient:{id}"))));
@@ -136,7 +159,14 @@ pub fn search(
     let (lo, hi) = seq_bounds(conn, f.from_ms, f.to_ms)?;
     let hi = hi.min(before_seq.map_or(i64::MAX, |b| b - 1));
     let mut args: Vec<SqlValue> = Vec::new();
+    let with = match &f.recipient {
+        Some(key) => subject_clause(conn, key, true, &mut args)?,
+        None => String::new(),
+    };
     let mut cond = vec![format!("a.seq >= ?{}", push(&mut args, lo)), format!("a.seq <= ?{}", push(&mut args, hi))];
+    if f.recipient.is_some() {
+        cond.push("a.seq IN (SELECT seq FROM subject)".into());
+    }
     if let Some(cf) = &f.operator_cf {
         cond.push(format!("a.actor_cf = ?{}", push(&mut args, cf.clone())));
     }
@@ -149,14 +179,11 @@ pub fn search(
     if let Some(outcome) = &f.outcome {
         cond.push(format!("a.outcome = ?{}", push(&mut args, outcome.clone())));
     }
-    if let Some(key) = &f.recipient {
-        cond.push(recipient_condition(key, &mut args));
-    }
     let fetch = i64::try_from(limit).unwrap_or(100) + 1;
     let limit_arg = push(&mut args, fetch);
     let offset_arg = push(&mut args, i64::try_from(offset).unwrap_or(i64::MAX));
     let sql = format!(
-        "{SELECT_LINE} WHERE {} ORDER BY a.seq DESC LIMIT ?{limit_arg} OFFSET ?{offset_arg}",
+        "{with}{SELECT_LINE} WHERE {} ORDER BY a.seq DESC LIMIT ?{limit_arg} OFFSET ?{offset_arg}",
         cond.join(" AND ")
     );
     let mut stmt = conn.prepare(&sql)?;
@@ -168,17 +195,41 @@ pub fn search(
 
 /// Every access to one person's data, oldest first (for a data-subject request). The
 /// auditors' own reports about the person (`audit.*`) are left out: they are in the registro.
+/// The lists that showed the person are in [`subject_lists`].
 pub fn subject_accesses(
     _scope: &AuditScope,
     conn: &Connection,
     key: &RecipientKey,
 ) -> Result<Vec<AuditLine>, AppError> {
     let mut args: Vec<SqlValue> = Vec::new();
-    let cond = recipient_condition(key, &mut args);
-    let sql = format!("{SELECT_LINE} WHERE {cond} AND a.action NOT LIKE 'audit.%' ORDER BY a.seq");
+    let with = subject_clause(conn, key, false, &mut args)?;
+    let sql = format!(
+        "{with}{SELECT_LINE} WHERE a.seq IN (SELECT seq FROM subject) AND a.action NOT LIKE 'audit.%' ORDER BY a.seq"
+    );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), line)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// The rows with these seqs, in seq order.
+pub fn lines(_scope: &AuditScope, conn: &Connection, seqs: &[i64]) -> Result<Vec<AuditLine>, AppError> {
+    let list = serde_json::to_string(seqs).map_err(AppError::internal)?;
+    let sql = format!("{SELECT_LINE} WHERE a.seq IN (SELECT value FROM json_each(?1)) ORDER BY a.seq");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([list], line)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The lists that showed the person: one entry per day and viewer (the first such list).
+pub fn subject_lists(
+    _scope: &AuditScope,
+    conn: &Connection,
+    key: &RecipientKey,
+) -> Result<Vec<super::audit_subjects::ListAppearance>, AppError> {
+    match key.id {
+        Some(id) => super::audit_subjects::list_appearances(conn, id),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// One operator's month.

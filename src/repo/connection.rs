@@ -15,7 +15,7 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 pub const SCHEMA_VERSION: i64 = migrate::LATEST;
 /// What `ricolloca --version` prints: app and schema version (clap needs a literal; the test
 /// below keeps the number equal to `SCHEMA_VERSION`).
-pub const VERSION_LINE: &str = concat!(env!("CARGO_PKG_VERSION"), " (schema 6)");
+pub const VERSION_LINE: &str = concat!(env!("CARGO_PKG_VERSION"), " (schema 8)");
 
 /// How long a connection waits for another process's write lock before giving up.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -85,8 +85,14 @@ pub fn open_and_migrate(
             migrate::upgrade(&tx, version)
                 .map_err(|e| StartupError::key("data", format!("aggiornamento dello schema da {version}: {e}")))?;
         }
-        // New code lists arrive with new versions; labels the Region edited stay.
-        codes::seed(&WriteTx::new(&tx)).map_err(|e| StartupError::Other(format!("codici: {e}")))?;
+        tx.commit()?;
+    }
+    // New code lists arrive with new versions of the program; lists the Region imported stay.
+    if codes::seed_needed(&conn).map_err(|e| StartupError::Other(format!("codici: {e}")))? {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if codes::seed_needed(&tx).map_err(|e| StartupError::Other(format!("codici: {e}")))? {
+            codes::seed(&WriteTx::new(&tx)).map_err(|e| StartupError::Other(format!("codici: {e}")))?;
+        }
         tx.commit()?;
     }
     Ok(conn)

@@ -1,4 +1,4 @@
-//! The cruscotto's projection (`dashboard_row`, schema 6): what the cruscotto filters and
+//! The cruscotto's projection (`dashboard_row`, schema 8): what the cruscotto filters and
 //! sorts on, one row per voucher, clustered by provider and name and kept exact by triggers
 //! on `voucher_all` and `recipient_all`. `recipients::dashboard` reads it.
 

@@ -4,43 +4,121 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
-use crate::domain::feed::{FeedOutcome, FeedPolicy};
+use crate::domain::feed::{FeedOutcome, FeedPolicy, FeedWorker};
 use crate::error::AppError;
 
-/// Provider actions created or changed in [since, until), by worker then identificativo.
+/// Provider actions created or changed in [since, until), by worker then identificativo; for a
+/// worker a previous export could not send, from where that export started.
 pub fn policies(conn: &Connection, since: i64, until: i64) -> Result<Vec<FeedPolicy>, AppError> {
     let mut stmt = conn.prepare(
-        "SELECT r.codice_fiscale, r.cognome, r.nome, pl.tipo_attivita, pl.titolo_denominazione, pl.data_proposta,
+        "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, pl.tipo_attivita, pl.titolo_denominazione, pl.data_proposta,
                 pl.data_inizio, pl.data_fine, pl.durata, pl.tipologia_durata, pl.descrizione, pl.titolo_progetto,
-                pl.codice_ente_promotore, pl.identificativo_politica, coalesce(v.profiling_band, ''),
-                pl.ultimo_evento, pl.data_evento, pl.updated_at
-         FROM policy pl JOIN recipient r ON r.id = pl.recipient_id LEFT JOIN voucher v ON v.id = pl.voucher_id
-         WHERE pl.origin = 'provider' AND pl.updated_at >= ?1 AND pl.updated_at < ?2
+                pl.codice_ente_promotore, pl.identificativo_politica, pl.indice_profiling,
+                pl.identificativo_presa_in_carico, pl.ultimo_evento, pl.data_evento, pl.descrizione_evento, pl.updated_at
+         FROM policy pl JOIN recipient r ON r.id = pl.recipient_id
+         LEFT JOIN idol_pending ip ON ip.recipient_id = pl.recipient_id
+         WHERE pl.origin = 'provider' AND pl.updated_at < ?2 AND pl.updated_at >= min(?1, coalesce(ip.since_ms, ?1))
          ORDER BY r.codice_fiscale, pl.identificativo_politica",
     )?;
+    let text = |v: Option<String>| v.unwrap_or_default();
     let rows = stmt
         .query_map(params![since, until], |r| {
             Ok(FeedPolicy {
-                codice_fiscale: r.get(0)?,
-                cognome: r.get(1)?,
-                nome: r.get(2)?,
-                tipo_attivita: r.get(3)?,
-                titolo_denominazione: r.get(4)?,
-                data_proposta: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                data_inizio: r.get(6)?,
-                data_fine: r.get(7)?,
-                durata: r.get(8)?,
-                tipologia_durata: r.get(9)?,
-                descrizione: r.get(10)?,
-                titolo_progetto: r.get(11)?,
-                codice_ente_promotore: r.get(12)?,
-                identificativo_politica: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
-                indice_profiling: r.get(14)?,
-                evento: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
-                data_evento: r.get::<_, Option<String>>(16)?.unwrap_or_default(),
-                updated_at: r.get(17)?,
+                recipient_id: r.get(0)?,
+                codice_fiscale: r.get(1)?,
+                cognome: r.get(2)?,
+                nome: r.get(3)?,
+                tipo_attivita: r.get(4)?,
+                titolo_denominazione: r.get(5)?,
+                data_proposta: text(r.get(6)?),
+                data_inizio: r.get(7)?,
+                data_fine: r.get(8)?,
+                durata: r.get(9)?,
+                tipologia_durata: r.get(10)?,
+                descrizione: r.get(11)?,
+                titolo_progetto: r.get(12)?,
+                codice_ente_promotore: r.get(13)?,
+                identificativo_politica: text(r.get(14)?),
+                indice_profiling: r.get(15)?,
+                identificativo_presa_in_carico: r.get(16)?,
+                evento: text(r.get(17)?),
+                data_evento: text(r.get(18)?),
+                descrizione_evento: r.get(19)?,
+                updated_at: r.get(20)?,
             })
         })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// A worker of the feed: the person and the sections of their latest SAP.
+pub fn worker(conn: &Connection, recipient: i64) -> Result<Option<FeedWorker>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, r.birth_date, r.sex,
+                    (SELECT sv.sections FROM sap_version sv WHERE sv.recipient_id = r.id ORDER BY sv.version DESC LIMIT 1)
+             FROM recipient r WHERE r.id = ?1",
+            [recipient],
+            |r| {
+                Ok(FeedWorker {
+                    recipient_id: r.get(0)?,
+                    codice_fiscale: r.get(1)?,
+                    cognome: r.get(2)?,
+                    nome: r.get(3)?,
+                    birth_date: r.get(4)?,
+                    sex: r.get(5)?,
+                    sections: r.get(6)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// A worker the export could not send: kept (from the earliest period) until one does.
+pub fn keep_pending(tx: &WriteTx<'_>, recipient: i64, since: i64, reasons: &str, now: i64) -> Result<(), AppError> {
+    tx.conn().execute(
+        "INSERT INTO idol_pending (recipient_id, since_ms, reasons, checked_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (recipient_id) DO UPDATE SET since_ms = min(since_ms, excluded.since_ms),
+             reasons = excluded.reasons, checked_at = excluded.checked_at",
+        params![recipient, since, reasons, now],
+    )?;
+    Ok(())
+}
+
+pub fn clear_pending(tx: &WriteTx<'_>, recipient: i64) -> Result<(), AppError> {
+    tx.conn().execute("DELETE FROM idol_pending WHERE recipient_id = ?1", [recipient])?;
+    Ok(())
+}
+
+/// People not sent yet, with why: (recipient id, codice fiscale, name, reasons JSON, checked at).
+pub type Pending = (i64, String, String, String, i64);
+
+pub fn pending(conn: &Connection) -> Result<Vec<Pending>, AppError> {
+    let mut stmt = conn.prepare(
+        "SELECT ip.recipient_id, r.codice_fiscale, r.cognome || ' ' || r.nome, ip.reasons, ip.checked_at
+         FROM idol_pending ip JOIN recipient r ON r.id = ip.recipient_id ORDER BY r.cognome, r.nome, r.id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// A provider's action whose stored text breaks the national schema's limits (recorded before
+/// the forms enforced them): (action id, recipient id, provider, identificativo, what).
+pub type OutOfLimits = (i64, i64, String, String, String);
+
+pub fn out_of_limits(conn: &Connection) -> Result<Vec<OutOfLimits>, AppError> {
+    let mut stmt = conn.prepare(
+        "SELECT pl.id, pl.recipient_id, p.name, coalesce(pl.identificativo_politica, ''),
+                CASE WHEN length(pl.titolo_denominazione) > 100 THEN 'titolo oltre 100 caratteri'
+                     ELSE 'descrizione oltre 250 caratteri' END
+         FROM policy pl JOIN provider p ON p.id = pl.provider_id
+         WHERE pl.origin = 'provider' AND (length(pl.titolo_denominazione) > 100 OR length(pl.descrizione) > 250)
+         ORDER BY pl.id LIMIT 500",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }

@@ -1,4 +1,4 @@
-//! Assignment imports written in slices (schema version 4): the batch record, the slices that
+//! Assignment imports written in slices (schema version 6): the batch record, the slices that
 //! write the file's rows hidden from readers, the last transaction that makes them visible
 //! together, and the removal of what an unfinished import left behind.
 //!

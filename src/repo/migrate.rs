@@ -9,9 +9,11 @@ use rusqlite::Transaction;
 pub const STEPS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_actions.sql")),
     (3, include_str!("migrations/0003_oversight.sql")),
-    (4, include_str!("migrations/0004_import_batches.sql")),
-    (5, include_str!("migrations/0005_access_epoch.sql")),
-    (6, include_str!("migrations/0006_dashboard_row.sql")),
+    (4, include_str!("migrations/0004_audit_subjects.sql")),
+    (5, include_str!("migrations/0005_national_formats.sql")),
+    (6, include_str!("migrations/0006_import_batches.sql")),
+    (7, include_str!("migrations/0007_access_epoch.sql")),
+    (8, include_str!("migrations/0008_dashboard_row.sql")),
 ];
 
 /// The version `schema.sql` describes: the last step's.

@@ -9,6 +9,7 @@ pub mod appointments;
 pub mod audit;
 pub mod audit_prune;
 pub mod audit_search;
+pub mod audit_subjects;
 pub mod certificates;
 pub mod codes;
 pub mod communications;

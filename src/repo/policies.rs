@@ -27,6 +27,11 @@ pub struct PolicyRow {
     pub identificativo_politica: Option<String>,
     pub ultimo_evento: Option<String>,
     pub data_evento: Option<String>,
+    pub descrizione_evento: String,
+    pub indice_profiling: String,
+    pub identificativo_presa_in_carico: String,
+    /// SAP rows: the `PoliticheAttive.xsd` extras; provider actions: their type's fields.
+    pub dettagli: serde_json::Value,
 }
 
 pub fn policies(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Vec<PolicyRow>, AppError> {
@@ -34,7 +39,8 @@ pub fn policies(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> R
     let mut stmt = conn.prepare(&format!(
         "SELECT pl.id, pl.origin, pl.tipo_attivita, pl.titolo_denominazione, pl.data_proposta, pl.data_inizio,
                 pl.data_fine, pl.durata, pl.tipologia_durata, pl.descrizione, pl.titolo_progetto,
-                pl.codice_ente_promotore, pl.identificativo_politica, pl.ultimo_evento, pl.data_evento
+                pl.codice_ente_promotore, pl.identificativo_politica, pl.ultimo_evento, pl.data_evento,
+                pl.descrizione_evento, pl.indice_profiling, pl.identificativo_presa_in_carico, pl.dettagli
          FROM policy pl WHERE pl.recipient_id = ?1 AND {current} AND {VISIBLE}
          ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC, pl.id DESC"
     ))?;
@@ -57,6 +63,10 @@ pub fn policies(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> R
                 identificativo_politica: r.get(12)?,
                 ultimo_evento: r.get(13)?,
                 data_evento: r.get(14)?,
+                descrizione_evento: r.get(15)?,
+                indice_profiling: r.get(16)?,
+                identificativo_presa_in_carico: r.get(17)?,
+                dettagli: serde_json::from_str(&r.get::<_, String>(18)?).unwrap_or_default(),
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -71,16 +81,28 @@ pub fn insert_sap_policy(
     sap_version: i64,
     p: &crate::domain::sap::PoliticaAttiva,
 ) -> Result<(), AppError> {
-    let (evento, data_evento) = match &p.ultimo_evento {
-        Some(e) => (e.evento.clone(), e.data_evento.clone()),
-        None => (None, None),
+    let (evento, data_evento, descrizione_evento) = match &p.ultimo_evento {
+        Some(e) => (e.evento.clone(), e.data_evento.clone(), e.descrizione.clone().unwrap_or_default()),
+        None => (None, None, String::new()),
     };
+    // The companion layout's extras (never sent on) ride in `dettagli`.
+    let mut extras = serde_json::Map::new();
+    for (key, value) in [
+        ("descrizione_azione_sil", &p.descrizione_azione_sil),
+        ("esito_azione_sil", &p.esito_azione_sil),
+        ("data_stimata", &p.data_stimata),
+    ] {
+        if let Some(v) = value {
+            extras.insert(key.into(), v.clone().into());
+        }
+    }
     tx.conn().execute(
         "INSERT INTO policy (recipient_id, origin, sap_version_id, tipo_attivita, titolo_denominazione, data_proposta,
                              data_inizio, data_fine, durata, tipologia_durata, descrizione, titolo_progetto,
                              codice_ente_promotore, identificativo_politica, indice_profiling,
-                             identificativo_presa_in_carico, ultimo_evento, data_evento, created_at, updated_at)
-         VALUES (?1, 'sap', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+                             identificativo_presa_in_carico, ultimo_evento, data_evento, created_at, updated_at,
+                             descrizione_evento, dettagli)
+         VALUES (?1, 'sap', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)",
         params![
             recipient.get(),
             sap_version,
@@ -99,7 +121,9 @@ pub fn insert_sap_policy(
             p.identificativo_presa_in_carico.clone().unwrap_or_default(),
             evento,
             data_evento,
-            now
+            now,
+            descrizione_evento,
+            serde_json::Value::Object(extras).to_string()
         ],
     )?;
     Ok(())

@@ -14,7 +14,8 @@ pub const PAGE_SIZE: i64 = 25;
 const SELECT: &str = "SELECT p.id, p.name, p.codice_fiscale, p.accreditation_code, p.pec, p.registered_office,
         p.contact_person, p.status, p.created_at, p.version,
         (SELECT count(*) FROM operator o WHERE o.provider_id = p.id AND o.state = 'active'),
-        (SELECT count(DISTINCT v.recipient_id) FROM voucher v WHERE v.provider_id = p.id)
+        (SELECT count(DISTINCT v.recipient_id) FROM voucher v WHERE v.provider_id = p.id),
+        p.codice_ente_promotore
      FROM provider p";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Provider> {
@@ -32,6 +33,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Provider> {
         version: r.get(9)?,
         active_operators: r.get(10)?,
         recipients: r.get(11)?,
+        codice_ente_promotore: r.get(12)?,
     })
 }
 
@@ -97,9 +99,19 @@ fn conflict_if_taken(tx: &WriteTx<'_>, p: &ValidProvider, except: Option<Provide
 pub fn insert(tx: &WriteTx<'_>, now_ms: i64, p: &ValidProvider) -> Result<ProviderId, AppError> {
     conflict_if_taken(tx, p, None)?;
     tx.conn().execute(
-        "INSERT INTO provider (name, codice_fiscale, accreditation_code, pec, registered_office, contact_person, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![p.name, p.codice_fiscale, p.accreditation_code, p.pec, p.registered_office, p.contact_person, now_ms],
+        "INSERT INTO provider (name, codice_fiscale, accreditation_code, pec, registered_office, contact_person, created_at,
+                               codice_ente_promotore)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            p.name,
+            p.codice_fiscale,
+            p.accreditation_code,
+            p.pec,
+            p.registered_office,
+            p.contact_person,
+            now_ms,
+            p.codice_ente_promotore
+        ],
     )?;
     Ok(ProviderId::from_db(tx.conn().last_insert_rowid()))
 }
@@ -109,7 +121,7 @@ pub fn update(tx: &WriteTx<'_>, id: ProviderId, version: i64, p: &ValidProvider)
     conflict_if_taken(tx, p, Some(id))?;
     let changed = tx.conn().execute(
         "UPDATE provider SET name = ?3, codice_fiscale = ?4, accreditation_code = ?5, pec = ?6,
-                registered_office = ?7, contact_person = ?8, version = version + 1
+                registered_office = ?7, contact_person = ?8, codice_ente_promotore = ?9, version = version + 1
          WHERE id = ?1 AND version = ?2",
         params![
             id.get(),
@@ -119,7 +131,8 @@ pub fn update(tx: &WriteTx<'_>, id: ProviderId, version: i64, p: &ValidProvider)
             p.accreditation_code,
             p.pec,
             p.registered_office,
-            p.contact_person
+            p.contact_person,
+            p.codice_ente_promotore
         ],
     )?;
     if changed == 0 {

@@ -69,7 +69,7 @@ pub fn dashboard(
     // The scope's provider wins over any filter: an operator cannot widen it.
     let provider = scope.provider_filter().or(f.provider).map(ProviderId::get);
     let pattern = super::providers::like_pattern(&f.q);
-    // The page is chosen on the projection (`dashboard_row`, schema 6): one provider's rows
+    // The page is chosen on the projection (`dashboard_row`, schema 8): one provider's rows
     // lie together in name order, so the first page is a short walk of its index instead of
     // reading every voucher and person of the provider. `?1 IS NULL OR d.provider_id = ?1`
     // would hide that index from SQLite's planner: the provider condition is written out.

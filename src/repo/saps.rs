@@ -9,21 +9,27 @@ use crate::access::RecipientScope;
 use crate::domain::ids::{ProviderId, RecipientId};
 use crate::error::AppError;
 
-/// The latest SAP of a recipient: (version, imported_at, sections JSON).
-pub fn latest_sap(
-    conn: &Connection,
-    scope: &RecipientScope,
-    id: RecipientId,
-) -> Result<Option<(i64, i64, String)>, AppError> {
+/// The latest stored SAP of a recipient.
+#[derive(Debug, Clone)]
+pub struct StoredSap {
+    pub version: i64,
+    pub imported_at: i64,
+    /// Sections 0-5 as typed JSON.
+    pub sections: String,
+    /// JSON array of what the file carried outside the schema.
+    pub findings: String,
+}
+
+pub fn latest_sap(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<StoredSap>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
         .query_row(
             &format!(
-                "SELECT version, imported_at, sections FROM sap_version WHERE recipient_id = ?1 AND {VISIBLE}
+                "SELECT version, imported_at, sections, findings FROM sap_version WHERE recipient_id = ?1 AND {VISIBLE}
                  ORDER BY version DESC LIMIT 1"
             ),
             params![id.get(), provider],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok(StoredSap { version: r.get(0)?, imported_at: r.get(1)?, sections: r.get(2)?, findings: r.get(3)? }),
         )
         .optional()?)
 }
@@ -62,13 +68,17 @@ pub struct NewSapVersion<'a> {
     pub original: &'a [u8],
     pub sha256: &'a str,
     pub sections: &'a str,
+    /// JSON array of the file's schema findings.
+    pub findings: &'a str,
+    /// The element mapping the sections were read with (`sap_schema::MAPPING`).
+    pub mapping: i64,
 }
 
 pub fn insert_sap_version(tx: &WriteTx<'_>, now: i64, s: &NewSapVersion<'_>) -> Result<i64, AppError> {
     tx.conn().execute(
         "INSERT INTO sap_version (recipient_id, version, sap_code, updated_on, imported_at, file_name, encoding, original,
-                                  sha256, sections)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                  sha256, sections, findings, mapping)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             s.recipient.get(),
             s.version,
@@ -79,8 +89,109 @@ pub fn insert_sap_version(tx: &WriteTx<'_>, now: i64, s: &NewSapVersion<'_>) -> 
             s.encoding,
             s.original,
             s.sha256,
-            s.sections
+            s.sections,
+            s.findings,
+            s.mapping
         ],
     )?;
     Ok(tx.conn().last_insert_rowid())
+}
+
+// --- re-reading stored SAPs -------------------------------------------------------------
+
+/// A stored SAP version read with an older element mapping.
+#[derive(Debug, Clone)]
+pub struct StaleSap {
+    pub id: i64,
+    pub recipient: RecipientId,
+    pub imported_at: i64,
+    pub original: Vec<u8>,
+}
+
+/// The next `limit` versions (by id, after `after`) read with a mapping older than `mapping`.
+pub fn stale_saps(conn: &Connection, mapping: i64, after: i64, limit: usize) -> Result<Vec<StaleSap>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, recipient_id, imported_at, original FROM sap_version
+         WHERE mapping < ?1 AND id > ?2 ORDER BY mapping, id LIMIT ?3",
+    )?;
+    let rows = stmt
+        .query_map(params![mapping, after, limit as i64], |r| {
+            Ok(StaleSap {
+                id: r.get(0)?,
+                recipient: RecipientId::from_db(r.get(1)?),
+                imported_at: r.get(2)?,
+                original: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Whether any version is still read with a mapping older than `mapping`.
+pub fn any_stale_sap(conn: &Connection, mapping: i64) -> Result<bool, AppError> {
+    Ok(conn.query_row("SELECT EXISTS(SELECT 1 FROM sap_version WHERE mapping < ?1)", [mapping], |r| r.get(0))?)
+}
+
+/// Replaces a version's sections and findings (the original and the version number stay);
+/// false when another run already did it.
+pub fn remap_sap_version(
+    tx: &WriteTx<'_>,
+    id: i64,
+    sections: &str,
+    findings: &str,
+    mapping: i64,
+) -> Result<bool, AppError> {
+    let changed = tx.conn().execute(
+        "UPDATE sap_version SET sections = ?2, findings = ?3, mapping = ?4 WHERE id = ?1 AND mapping < ?4",
+        params![id, sections, findings, mapping],
+    )?;
+    if changed > 0 {
+        tx.conn().execute("DELETE FROM policy WHERE origin = 'sap' AND sap_version_id = ?1", [id])?;
+    }
+    Ok(changed > 0)
+}
+
+/// A stored version that no longer reads: its sections stay, the reason goes to its findings.
+pub fn mark_sap_unreadable(tx: &WriteTx<'_>, id: i64, findings: &str, mapping: i64) -> Result<(), AppError> {
+    tx.conn().execute(
+        "UPDATE sap_version SET findings = ?2, mapping = ?3 WHERE id = ?1 AND mapping < ?3",
+        params![id, findings, mapping],
+    )?;
+    Ok(())
+}
+
+/// What a new action takes from the person's latest SAP: the profiling coefficient (when it is
+/// a decimal, as the schema wants it) and the most recent presa in carico of section VI.
+#[derive(Debug, Clone, Default)]
+pub struct SapFacts {
+    pub indice_profiling: String,
+    pub presa_in_carico: String,
+}
+
+pub fn latest_sap_facts(conn: &Connection, recipient: RecipientId) -> Result<SapFacts, AppError> {
+    let latest: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, sections FROM sap_version WHERE recipient_id = ?1 ORDER BY version DESC LIMIT 1",
+            [recipient.get()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((version, sections)) = latest else { return Ok(SapFacts::default()) };
+    let sections: serde_json::Value = serde_json::from_str(&sections).unwrap_or_default();
+    let indice_profiling = sections
+        .pointer("/section2/stato_in_anagrafe/indice_profiling")
+        .and_then(|v| v.as_str())
+        .filter(|v| crate::infra::sap_schema::is_decimal(v))
+        .unwrap_or_default()
+        .to_owned();
+    let presa_in_carico: Option<String> = conn
+        .query_row(
+            "SELECT identificativo_presa_in_carico FROM policy
+             WHERE origin = 'sap' AND sap_version_id = ?1 AND identificativo_presa_in_carico <> ''
+             ORDER BY data_proposta DESC, id DESC LIMIT 1",
+            [version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(SapFacts { indice_profiling, presa_in_carico: presa_in_carico.unwrap_or_default() })
 }

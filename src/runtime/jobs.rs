@@ -7,8 +7,11 @@ use std::time::{Duration, SystemTime};
 
 use crate::access::AccessControl;
 use crate::domain::operator::MS_PER_DAY;
+use crate::error::AppError;
 use crate::infra::clock::SharedClock;
 use crate::infra::crl::RevocationList;
+use crate::repo::audit_subjects;
+use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service;
 
@@ -238,6 +241,83 @@ pub fn spawn_anomaly_watch(
         loop {
             tick.tick().await;
             anomaly_watch(&pool, &writer, &clock, &cfg, &watch).await;
+        }
+    });
+}
+
+/// Rows per slice of the subject-index backfill: a few milliseconds in the writer.
+const BACKFILL_SLICE: i64 = 5_000;
+
+/// Indexes the audit rows older than schema 4, newest first, in short slices: each slice is
+/// read and analysed outside the writer, then stored with the moved mark in one short write
+/// transaction. Until it is done, the reports scan only the part not reached yet.
+pub fn spawn_subject_backfill(pool: Arc<ReadPool>, writer: Writer) {
+    rocket::tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let mut slices = 0u64;
+        loop {
+            match backfill_slice(&pool, &writer).await {
+                Ok(true) => {
+                    slices += 1;
+                    // Leave the writer and the readers to the people working.
+                    rocket::tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Ok(false) => {
+                    if slices > 0 {
+                        tracing::info!(slices, secs = started.elapsed().as_secs(), "audit subject index complete");
+                    }
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "audit subject index backfill failed; retrying in a minute");
+                    rocket::tokio::time::sleep(Duration::from_secs(60)).await;
+                }
+            }
+        }
+    });
+}
+
+/// One slice; false when nothing is left.
+async fn backfill_slice(pool: &Arc<ReadPool>, writer: &Writer) -> Result<bool, AppError> {
+    let read = pool
+        .read(|c| {
+            let Some(below) = audit_subjects::pending_below(c)? else { return Ok(None) };
+            let from = (below - BACKFILL_SLICE).max(0);
+            Ok(Some((from, below, audit_subjects::backfill_read(c, from, below)?)))
+        })
+        .await?;
+    let Some((from, below, slice)) = read else { return Ok(false) };
+    writer.write(move |tx| audit_subjects::backfill_apply(tx, from, below, &slice)).await?;
+    Ok(true)
+}
+/// Re-reads stored SAP originals through the current element mapping, slice by slice (see
+/// `service::sap_remap`); a failure is logged and retried at the next start.
+pub fn spawn_sap_remap(pool: Arc<crate::repo::pool::ReadPool>, writer: Writer, clock: SharedClock) {
+    rocket::tokio::spawn(async move {
+        let mut after = 0;
+        loop {
+            let mapping = crate::infra::sap_schema::MAPPING;
+            let slice = match pool
+                .read(move |c| crate::repo::saps::stale_saps(c, mapping, after, service::sap_remap::SLICE))
+                .await
+            {
+                Ok(slice) => slice,
+                Err(e) => return tracing::error!(error = %e, "SAP re-read stopped"),
+            };
+            let Some(last) = slice.last().map(|s| s.id) else { return };
+            after = last;
+            let prepared = match rocket::tokio::task::spawn_blocking(move || service::sap_remap::prepare(slice)).await {
+                Ok(p) => p,
+                Err(e) => return tracing::error!(error = %e, "SAP re-read stopped"),
+            };
+            let now = clock.now_ms();
+            match writer.write(move |tx| service::sap_remap::apply(tx, now, &prepared)).await {
+                Ok(true) => return tracing::info!("stored SAPs re-read with the current mapping"),
+                Ok(false) => {}
+                Err(e) => return tracing::error!(error = %e, "SAP re-read stopped"),
+            }
+            // Leave room for the people using the office's screens.
+            rocket::tokio::time::sleep(Duration::from_millis(20)).await;
         }
     });
 }

@@ -8,16 +8,14 @@ use crate::access::{ProviderScope, RecipientScope};
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::identificativo::identificativo_politica;
 use crate::domain::ids::RecipientId;
-use crate::domain::policy_action::{ActionInput, Context, Window, check_in_window};
+use crate::domain::policy_action::{ActionInput, Context, DESCRIZIONE_MAX, Window, check_in_window};
 use crate::domain::policy_event::{self, Dates};
 use crate::domain::text::{FieldErrors, add_months, iso, optional, parse_date};
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::local_date;
 use crate::repo::actions::{self, NewAction, NewEvent, VoucherFacts};
 use crate::repo::{WriteTx, audit, codes};
-
-/// The sequence behind the 8 hex digits of the identificativo politica.
-const SEQUENCE: &str = "identificativo_politica";
+use crate::service::identificativo::Issuer;
 
 /// Voucher states in which nothing more is recorded.
 const CLOSED: &[&str] = &["ended", "dropped", "lapsed", "outcome"];
@@ -74,22 +72,41 @@ pub fn record(
     tx: &WriteTx<'_>,
     now: i64,
     scope: &ProviderScope,
-    system_code: &str,
+    issuer: &Issuer,
     recipient: RecipientId,
     input: &ActionInput,
 ) -> Result<Recorded, AppError> {
     let recipient_scope = RecipientScope::Provider(scope.clone());
     let (facts, window) = open_voucher(tx, &recipient_scope, Under::Latest(recipient))?;
+    // IDOL knows the provider by this code; it is also part of the identificativo's check letter.
+    if facts.ente.chars().count() != 11 {
+        return Err(field(
+            "tipo_attivita",
+            "il soggetto accreditato non ha ancora un codice ente promotore di 11 caratteri: la Regione deve indicarlo nella scheda del soggetto",
+        ));
+    }
     let operators: Vec<String> =
         actions::operator_cfs(tx.conn(), facts.provider_id)?.into_iter().map(|(cf, _)| cf).collect();
-    let projects = codes::labels(tx.conn())?.codes("titolo_progetto");
+    let labels = codes::labels(tx.conn())?;
+    let projects = labels.codes("titolo_progetto");
     let ctx = Context { window, today: local_date(now), operators: &operators, projects: &projects };
-    let a = input.validate(&ctx).map_err(AppError::Invalid)?;
+    let mut a = input.validate(&ctx).map_err(AppError::Invalid)?;
+    // The schema requires a description and a project for every entry: an action recorded
+    // without them gets its activity type's national description and this programme's
+    // project, stored as they will be sent.
+    if a.descrizione.is_empty() {
+        a.descrizione = labels.label("tipo_attivita", a.tipo.code()).chars().take(DESCRIZIONE_MAX).collect();
+    }
+    if a.titolo_progetto.is_empty() {
+        a.titolo_progetto = issuer.project.clone();
+    }
+    // The person's profiling coefficient and presa in carico, from their latest SAP.
+    let from_sap = crate::repo::saps::latest_sap_facts(tx.conn(), recipient)?;
 
-    let sequence = u32::try_from(actions::next_sequence(tx, SEQUENCE)?)
-        .map_err(|_| AppError::internal("identificativo sequence exhausted"))?;
+    let sequence = issuer.next(tx)?;
     let data_proposta = iso(a.data_proposta);
-    let identificativo = identificativo_politica(system_code, sequence, &facts.ente, a.tipo.code(), &data_proposta);
+    let identificativo =
+        identificativo_politica(&issuer.system_code, sequence, &facts.ente, a.tipo.code(), &data_proposta);
     let dettagli = a.dettagli.to_string();
     let (inizio, fine, data_evento) = (a.data_inizio.map(iso), a.data_fine.map(iso), iso(a.data_evento));
     let actor = scope.actor();
@@ -110,6 +127,9 @@ pub fn record(
             titolo_progetto: &a.titolo_progetto,
             ente: &facts.ente,
             identificativo: &identificativo,
+            indice_profiling: &from_sap.indice_profiling,
+            presa_in_carico: &from_sap.presa_in_carico,
+            descrizione_evento: &labels.label("evento", a.evento),
             evento: a.evento,
             data_evento: &data_evento,
             dettagli: &dettagli,
@@ -244,4 +264,72 @@ fn current_dates(proposta: &str, inizio: &Option<String>, fine: &Option<String>)
         inizio: inizio.as_deref().map(read).transpose()?,
         fine: fine.as_deref().map(read).transpose()?,
     })
+}
+
+/// Whether an action's stored text breaks the national schema's limits (recorded before the
+/// forms enforced them): it cannot go to IDOL until its provider corrects it.
+pub fn out_of_limits(titolo: &str, descrizione: &str) -> bool {
+    titolo.chars().count() > crate::domain::policy_action::TITOLO_MAX || descrizione.chars().count() > DESCRIZIONE_MAX
+}
+
+/// A correction of an action's title and description, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CorrectionInput {
+    pub titolo_denominazione: String,
+    pub descrizione: String,
+    pub version: Option<i64>,
+}
+
+/// Corrects the title and description of an action within the schema's limits (nothing is cut:
+/// the person rewrites them); the action goes to IDOL again with the next export.
+pub fn correct(
+    tx: &WriteTx<'_>,
+    now: i64,
+    scope: &ProviderScope,
+    action_id: i64,
+    input: &CorrectionInput,
+) -> Result<i64, AppError> {
+    let recipient_scope = RecipientScope::Provider(scope.clone());
+    let action = actions::get(tx.conn(), &recipient_scope, action_id)?.ok_or(AppError::NotFound)?;
+    let version = input.version.unwrap_or(action.version);
+    if version != action.version {
+        return Err(crate::repo::providers::stale());
+    }
+    let mut e = FieldErrors::default();
+    let tipo = action.tipo_attivita.as_str();
+    let titolo = if tipo.starts_with('C') {
+        crate::domain::text::required(
+            &mut e,
+            "titolo_denominazione",
+            &input.titolo_denominazione,
+            crate::domain::policy_action::TITOLO_MAX,
+        )
+    } else {
+        optional(&mut e, "titolo_denominazione", &input.titolo_denominazione, crate::domain::policy_action::TITOLO_MAX)
+    };
+    let mut descrizione = if tipo == "C06" {
+        crate::domain::text::required(&mut e, "descrizione", &input.descrizione, DESCRIZIONE_MAX)
+    } else {
+        optional(&mut e, "descrizione", &input.descrizione, DESCRIZIONE_MAX)
+    };
+    if !e.is_empty() {
+        return Err(AppError::Invalid(e.into_vec()));
+    }
+    if descrizione.is_empty() {
+        descrizione = codes::labels(tx.conn())?.label("tipo_attivita", tipo).chars().take(DESCRIZIONE_MAX).collect();
+    }
+    if !actions::correct_text(tx, action.id, version, &titolo, &descrizione, now)? {
+        return Err(crate::repo::providers::stale());
+    }
+    let detail = json!({
+        "action": action.id,
+        "identificativo_politica": action.identificativo_politica,
+        "before": { "titolo_denominazione": action.titolo_denominazione, "descrizione": action.descrizione },
+        "after": { "titolo_denominazione": titolo, "descrizione": descrizione },
+    });
+    let event =
+        AuditEvent::Change { change: Change::ActionCorrect, object: format!("recipient:{}", action.recipient), detail };
+    audit::append(tx, now, scope.actor(), &event)?;
+    Ok(version + 1)
 }

@@ -8,15 +8,47 @@ use sha2::{Digest, Sha256};
 
 use crate::access::AdminAuthority;
 use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::sap::Sap;
 use crate::error::AppError;
+use crate::infra::sap_schema::{Finding, MAPPING};
 use crate::repo::{WriteTx, audit, policies, recipients, saps};
 
-/// The JSON report of the API and the screen: `{"imported","updated","refused":[...]}`.
+/// Sections 0-5 as stored in `sap_version.sections` (section 6 goes to `policy` rows).
+pub fn sections_json(sap: &Sap) -> String {
+    json!({
+        "section0": sap.dati_invio,
+        "section1": sap.dati_anagrafici,
+        "section2": sap.dati_amministrativi,
+        "section4": sap.esperienze_lavoro,
+        "section5": sap.informazioni_curriculari,
+    })
+    .to_string()
+}
+
+pub fn findings_json(findings: &[Finding]) -> String {
+    serde_json::to_string(findings).unwrap_or_else(|_| "[]".into())
+}
+
+/// The JSON report of the API and the screen:
+/// `{"imported","updated","refused":[...],"findings":[...]}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportReport {
     pub imported: usize,
     pub updated: usize,
     pub refused: Vec<Refused>,
+    /// What imported SAP files carried that the national schema does not allow: reported,
+    /// never a refusal (the SAP page flags it too).
+    #[serde(default)]
+    pub findings: Vec<ReportedFinding>,
+}
+
+/// A [`Finding`] of one file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportedFinding {
+    pub file: String,
+    pub path: String,
+    pub count: u32,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -35,6 +67,7 @@ impl ImportReport {
         self.imported += other.imported;
         self.updated += other.updated;
         self.refused.extend(other.refused);
+        self.findings.extend(other.findings);
     }
 }
 
@@ -114,14 +147,8 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, file: &SapFil
     let anagrafici = &sap.dati_anagrafici;
     let (recipient, _) = recipients::upsert_from_sap(tx, now, &cf, &anagrafici.dati_personali, &anagrafici.recapiti)?;
     let version = saps::latest_sap_version(tx, recipient)?.map_or(1, |v| v + 1);
-    let sections = json!({
-        "section0": sap.dati_invio,
-        "section1": sap.dati_anagrafici,
-        "section2": sap.dati_amministrativi,
-        "section4": sap.esperienze_lavoro,
-        "section5": sap.informazioni_curriculari,
-    })
-    .to_string();
+    let sections = sections_json(sap);
+    let findings = findings_json(&parsed.findings);
     let version_id = saps::insert_sap_version(
         tx,
         now,
@@ -135,6 +162,8 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, file: &SapFil
             original: bytes,
             sha256: &sha,
             sections: &sections,
+            findings: &findings,
+            mapping: MAPPING,
         },
     )?;
     for policy in &sap.politiche_attive {
@@ -145,6 +174,16 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, file: &SapFil
     } else {
         report.updated = 1;
     }
+    report.findings = parsed
+        .findings
+        .iter()
+        .map(|f| ReportedFinding {
+            file: file_name.to_owned(),
+            path: f.path.clone(),
+            count: f.count,
+            reason: f.reason.clone(),
+        })
+        .collect();
     let detail = json!({
         "file": file_name,
         "sha256": sha,
@@ -152,6 +191,7 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, file: &SapFil
         "version": version,
         "policies": sap.politiche_attive.len(),
         "warnings": parsed.warnings,
+        "findings": parsed.findings.len(),
     });
     let event = AuditEvent::Change { change: Change::ImportSap, object: format!("recipient:{recipient}"), detail };
     audit::append(tx, now, who.actor(), &event)?;

@@ -26,6 +26,7 @@ use crate::repo::codes::{self, Labels};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::actions::{EventInput, add_event, record};
+use crate::service::identificativo::Issuer;
 use crate::service::signed_programmes::store;
 use crate::web::Site;
 use crate::web::documents::{file_field, inspect_upload};
@@ -245,19 +246,20 @@ async fn create(
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
+    issuer: &State<Arc<Issuer>>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let input = form.input();
     let errors = match inspect_upload(form.file.as_ref(), site.upload_max).await {
         Err(e) => field_errors(e)?,
         Ok(upload) => {
-            let (clock, scope, system, input) =
-                (clock.inner().clone(), who.scope.clone(), site.system_code.clone(), input.clone());
+            let (clock, scope, issuer, input) =
+                (clock.inner().clone(), who.scope.clone(), issuer.inner().clone(), input.clone());
             // The action and its signed programme are stored together, or neither. The time is
             // taken under the write lock (the IDOL feed relies on it, see idol_export).
             let written = writer
                 .write(move |tx| {
                     let now = clock.now_ms();
-                    let done = record(tx, now, &scope, &system, id, &input)?;
+                    let done = record(tx, now, &scope, &issuer, id, &input)?;
                     if let Some(up) = &upload {
                         store(tx, now, &scope, id, Some(done.id), up)?;
                     }
@@ -312,7 +314,7 @@ fn action_facts(a: &Action, labels: &Labels) -> Markup {
             dt { "Proposta" } dd { (italian_date(&a.data_proposta)) }
             dt { "Inizio" } dd { (a.data_inizio.as_deref().map(italian_date).unwrap_or_else(|| "—".into())) }
             dt { "Fine" } dd { (a.data_fine.as_deref().map(italian_date).unwrap_or_else(|| "—".into())) }
-            dt { "Durata" } dd { @if let Some(d) = a.durata { (d) " " (a.tipologia_durata.as_deref().map(|t| labels.label("tipologia_durata", t)).unwrap_or_default()) } @else { "—" } }
+            dt { "Durata" } dd { @if let Some(d) = a.durata { (labels.duration(d, a.tipologia_durata.as_deref())) } @else { "—" } }
             dt { "Descrizione" } dd.pre { (a.descrizione) }
             dt { "Ultimo evento" } dd { strong { (labels.show("evento", &a.evento)) } " del " (italian_date(&a.data_evento)) }
             @if let Some(t) = tipo {
@@ -411,6 +413,13 @@ fn action_page(site: &Site, who: &RecipientReader, id: RecipientId, l: &Loaded, 
             nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (l.recipient) } " › Azione " (l.action.identificativo_politica) }
             h1 { (l.labels.label("tipo_attivita", &l.action.tipo_attivita)) }
             (action_facts(&l.action, &l.labels))
+            @if crate::service::actions::out_of_limits(&l.action.titolo_denominazione, &l.action.descrizione) {
+                div.alert.alert-warning role="note" {
+                    p { strong { "Da correggere per l'invio a IDOL." }
+                        " Il titolo (al massimo 100 caratteri) o la descrizione (al massimo 250) superano i limiti dello schema nazionale: "
+                        "l'azione non viene inviata finché non si correggono (il testo non viene tagliato)." }
+                }
+            }
             (history(&l.events, &l.labels))
             (form)
         },
@@ -437,9 +446,93 @@ async fn show(
     let form = if who.is_region() {
         html! {}
     } else {
-        event_form(id, &l.action, &EventInput::default(), &[], &token, &l.labels)
+        html! {
+            (correction_form(id, &l.action, None, &[], &token))
+            (event_form(id, &l.action, &EventInput::default(), &[], &token, &l.labels))
+        }
     };
     Ok(action_page(site, &who, id, &l, form))
+}
+
+/// The title and description to rewrite within the schema's limits, shown only while they
+/// break them (or when a correction was refused).
+fn correction_form(
+    id: RecipientId,
+    a: &crate::repo::actions::Action,
+    posted: Option<&CorrectionForm>,
+    errors: &[FieldError],
+    token: &FormToken,
+) -> Markup {
+    if posted.is_none() && !crate::service::actions::out_of_limits(&a.titolo_denominazione, &a.descrizione) {
+        return html! {};
+    }
+    let (titolo, descrizione) = match posted {
+        Some(p) => (p.titolo_denominazione.clone(), p.descrizione.clone()),
+        None => (a.titolo_denominazione.clone(), a.descrizione.clone()),
+    };
+    html! {
+        h2 { "Correggi titolo e descrizione" }
+        (error_summary(errors))
+        form.stack method="post" action={ "/destinatari/" (id) "/azioni/" (a.id) "/correzione" } novalidate {
+            (token_field(token))
+            input type="hidden" name="version" value=(a.version);
+            (text_field("titolo_denominazione", "Titolo / denominazione (al massimo 100 caratteri)", &titolo, errors, "text", a.tipo_attivita.starts_with('C')))
+            div.field {
+                label for="f-descrizione-corr" { "Descrizione (al massimo 250 caratteri; vuota: la descrizione del tipo di attività)" }
+                textarea #f-descrizione-corr name="descrizione" rows="3" { (descrizione) }
+            }
+            button.button type="submit" { "Salva la correzione" }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, FromForm)]
+pub struct CorrectionForm {
+    #[field(default = String::new())]
+    titolo_denominazione: String,
+    #[field(default = String::new())]
+    descrizione: String,
+    version: Option<i64>,
+}
+
+#[allow(clippy::too_many_arguments)]
+#[post("/destinatari/<id>/azioni/<action>/correzione", data = "<form>")]
+async fn post_correction(
+    who: Operatore,
+    reader: RecipientReader,
+    id: RecipientId,
+    action: i64,
+    path: RequestPath,
+    form: crate::web::forms::Checked<CorrectionForm>,
+    token: FormToken,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    site: &State<Site>,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    // The action must be this recipient's, in this provider's scope, before anything is written.
+    let Some(l) = load(pool, &reader, id, action).await? else {
+        return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await);
+    };
+    let input = crate::service::actions::CorrectionInput {
+        titolo_denominazione: form.titolo_denominazione.clone(),
+        descrizione: form.descrizione.clone(),
+        version: form.version,
+    };
+    let (clock, scope) = (clock.inner().clone(), who.scope.clone());
+    let written =
+        writer.write(move |tx| crate::service::actions::correct(tx, clock.now_ms(), &scope, action, &input)).await;
+    let errors = match written {
+        Ok(_) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{action}")))),
+        Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
+        Err(e) => field_errors(e)?,
+    };
+    audit_form_view(access, &who, id, json!({ "action": action, "refused": errors.len() })).await?;
+    let page_form = html! {
+        (correction_form(id, &l.action, Some(&form), &errors, &token))
+    };
+    Ok(Err((Status::UnprocessableEntity, action_page(site, &reader, id, &l, page_form))))
 }
 
 #[derive(Debug, Clone, Default, FromForm)]
@@ -491,5 +584,5 @@ async fn post_event(
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![new_action, create, show, post_event]
+    routes![new_action, create, show, post_event, post_correction]
 }

@@ -3,6 +3,7 @@
 //! destinatario with its forms. Operators only write for their own provider's people; another
 //! provider's person or appointment is "not found", audited as a denied attempt.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -17,7 +18,7 @@ use time::{Date, Duration};
 use crate::access::{AccessControl, RecipientScope};
 use crate::config::AgendaSection;
 use crate::domain::appointment::{AppointmentDraft, AppointmentOutcome, OutcomeDraft, show_stamp};
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
 use crate::domain::ids::{AppointmentId, OperatorId, RecipientId, SedeId};
 use crate::domain::sede::Sede;
 use crate::domain::text::{iso, italian_date, parse_date};
@@ -343,9 +344,9 @@ async fn agenda(
         .await?;
     let detail =
         json!({ "from": filter.from, "until": filter.until, "sede": sede, "tutor": tutor, "rows": rows.len() });
-    let event =
-        AuditEvent::View { view: View::AgendaView, object: Some(format!("provider:{}", who.scope.provider())), detail };
-    access.audit(who.scope.actor().clone(), event).await?;
+    let object = Some(format!("provider:{}", who.scope.provider()));
+    let shown = distinct(rows.iter().map(|r| r.recipient_id.get()));
+    access.audit_list(who.scope.actor().clone(), View::AgendaView, object, detail, shown).await?;
     let now_stamp = crate::domain::appointment::local_stamp(now);
     let opt = |v: Option<i64>| v.filter(|v| *v > 0).map(|v| v.to_string()).unwrap_or_default();
     Ok(page(
@@ -365,7 +366,7 @@ async fn agenda(
                 button.button type="submit" { "Filtra" }
             }
             table.data {
-                caption { (rows.len()) " appuntamenti dal " (italian_date(&iso(from))) " al " (italian_date(&iso(to)))
+                caption { (count(rows.len(), "appuntamento", "appuntamenti")) " dal " (italian_date(&iso(from))) " al " (italian_date(&iso(to)))
                     @if rows.len() as i64 >= AGENDA_LIMIT { " (primi " (AGENDA_LIMIT) ": restringere il periodo)" } }
                 thead { tr {
                     th scope="col" { "Data e ora" } th scope="col" { "Destinatario" } th scope="col" { "Tipo" }
@@ -432,12 +433,16 @@ async fn report_data(
 
 async fn audit_report(access: &AccessControl, who: &Operatore, r: &Report, format: &str) -> Result<(), AppError> {
     let detail = json!({ "month": iso(r.first), "rows": r.rows.len(), "dropped": r.dropped.len(), "format": format });
-    let event = AuditEvent::View {
-        view: View::RefusalReport,
-        object: Some(format!("provider:{}", who.scope.provider())),
-        detail,
-    };
-    access.audit(who.scope.actor().clone(), event).await
+    let object = Some(format!("provider:{}", who.scope.provider()));
+    let shown =
+        distinct(r.rows.iter().map(|a| a.recipient_id.get()).chain(r.dropped.iter().map(|d| d.recipient_id.get())));
+    access.audit_list(who.scope.actor().clone(), View::RefusalReport, object, detail, shown).await
+}
+
+/// Each person once, in the order first shown.
+fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut seen = std::collections::HashSet::new();
+    ids.filter(|id| seen.insert(*id)).collect()
 }
 
 #[get("/agenda/segnalazioni?<mese>")]
@@ -472,7 +477,7 @@ async fn report(
                 }
                 p.note { "Per la versione stampata usare il comando Stampa del browser: menu e pulsanti non vengono stampati." }
                 table.data {
-                    caption { (r.rows.len()) " assenze ingiustificate e rifiuti" }
+                    caption { (count(r.rows.len(), "assenza ingiustificata o rifiuto", "assenze ingiustificate e rifiuti")) }
                     thead { tr {
                         th scope="col" { "Data e ora" } th scope="col" { "Persona" } th scope="col" { "Codice fiscale" }
                         th scope="col" { "Assegno" } th scope="col" { "CPI" } th scope="col" { "Appuntamento" }
@@ -493,7 +498,7 @@ async fn report(
                     }
                 }
                 table.data {
-                    caption { (r.dropped.len()) " abbandoni del programma" }
+                    caption { (count(r.dropped.len(), "abbandono del programma", "abbandoni del programma")) }
                     thead { tr {
                         th scope="col" { "Data" } th scope="col" { "Persona" } th scope="col" { "Codice fiscale" }
                         th scope="col" { "Assegno" } th scope="col" { "CPI" } th scope="col" { "Motivo" }

@@ -61,6 +61,10 @@ pub struct AppState {
     pub notice: Arc<crate::service::notice::Notice>,
     pub reloader: Arc<crate::runtime::reload::Reloader>,
     pub importer: Arc<crate::service::assignment_import::Importer>,
+    /// Issues the identificativo politica's sequence numbers.
+    pub issuer: Arc<crate::service::identificativo::Issuer>,
+    /// What the feed to IDOL sends that the SAP does not say (`[idol]`).
+    pub feed: Arc<crate::service::idol_export::FeedSettings>,
 }
 
 /// The application without its listener: routes, guards, fairings, catchers, state.
@@ -77,6 +81,8 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.pool.clone())
         .manage(state.writer.clone())
         .manage(state.clock.clone())
+        .manage(state.issuer.clone())
+        .manage(state.feed.clone())
         .manage(FormSecret(state.form_secret.clone()))
         .manage(state.agenda)
         .manage(state.backups.clone())

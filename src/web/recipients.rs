@@ -2,6 +2,7 @@
 //! destinatario with section VI, and the SAP section by section. Every view is audited;
 //! another provider's recipient is "not found" and audited as a denied attempt.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -12,9 +13,11 @@ use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::domain::ids::{ProviderId, RecipientId};
 use crate::domain::recipient::VoucherState;
+use crate::domain::sap::{DatiAmministrativi, DatiAnagrafici, DatiInvio, EsperienzaLavoro, InformazioniCurriculari};
 use crate::domain::text::italian_date;
 use crate::error::AppError;
 use crate::infra::clock::{SharedClock, datetime, format_it};
+use crate::infra::sap_schema::Finding;
 use crate::repo::codes::{self, Labels};
 use crate::repo::policies::{self, PolicyRow};
 use crate::repo::pool::ReadPool;
@@ -45,6 +48,11 @@ fn state_label(labels: &Labels, code: &str) -> String {
     labels.label("stato_assegno", code)
 }
 
+/// The state after a count of vouchers, agreeing with it ("3 rilasciati").
+fn state_count_label(labels: &Labels, code: &str, n: i64) -> String {
+    VoucherState::from_code(code).map_or_else(|| state_label(labels, code), |s| s.counted().form(n).to_owned())
+}
+
 /// People known only from a SAP, for the Region (no provider's cruscotto shows them).
 #[get("/cruscotto/senza-assegno?<pagina>")]
 async fn without_voucher(
@@ -56,7 +64,9 @@ async fn without_voucher(
 ) -> Result<Markup, AppError> {
     let (scope, page_no) = (who.scope(), pagina.unwrap_or(0).max(0));
     let (rows, total) = pool.read(move |c| recipients::without_voucher(c, &scope, page_no)).await?;
-    audit_view(access, &who, View::RecipientList, None, json!({ "without_voucher": true, "page": page_no })).await?;
+    let shown = rows.iter().map(|r| r.id.get()).collect();
+    let detail = json!({ "without_voucher": true, "page": page_no });
+    access.audit_list(who.scope().actor().clone(), View::RecipientList, None, detail, shown).await?;
     Ok(page(
         Some(site),
         "Persone senza assegno",
@@ -66,7 +76,7 @@ async fn without_voucher(
             h1 { "Persone note solo dalla SAP" }
             p { "Non hanno ancora un assegno: non compaiono nel cruscotto di alcun soggetto accreditato." }
             table.data {
-                caption { (total) " persone" }
+                caption { (count(total, "persona", "persone")) }
                 thead { tr { th scope="col" { "Persona" } th scope="col" { "Codice fiscale" } th scope="col" { "Data di nascita" } } }
                 tbody {
                     @for r in &rows {
@@ -130,7 +140,9 @@ async fn dashboard(
         .await?;
     let (labels, rows, total, counts, sedi, tutors, all_providers) = data;
     let detail = json!({ "q": filter.q, "state": filter.state, "provider": filter.provider, "page": page_no, "rows": rows.len() });
-    audit_view(access, &who, View::RecipientList, scope_provider.map(|p| format!("provider:{p}")), detail).await?;
+    let object = scope_provider.map(|p| format!("provider:{p}"));
+    let shown = rows.iter().map(|r| r.id.get()).collect();
+    access.audit_list(who.scope().actor().clone(), View::RecipientList, object, detail, shown).await?;
     let today = datetime(clock.now_ms()).date();
     let states: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
         .chain(VoucherState::ALL.iter().map(|s| (s.code().to_owned(), state_label(&labels, s.code()))))
@@ -168,7 +180,7 @@ async fn dashboard(
             @if let Some(p) = &who.principal.operator().provider { p.lead { "Le persone che hanno scelto " strong { (p.name) } "." } }
             @if is_region { p.lead { "Tutti i soggetti accreditati. " a href="/cruscotto/senza-assegno" { "Persone note solo dalla SAP" } } }
             ul.state-counts aria-label="Assegni per stato" {
-                @for (state, n) in &counts { li { span.count { (n) } " " (state_label(&labels, state)) } }
+                @for (state, n) in &counts { li { span.count { (n) } " " (state_count_label(&labels, state, *n)) } }
             }
             form.search method="get" action="/cruscotto" role="search" {
                 (text_field("cerca", "Nome o codice fiscale", &filter.q, &[], "search", false))
@@ -180,7 +192,7 @@ async fn dashboard(
                 button.button type="submit" { "Filtra" }
             }
             table.data {
-                caption { (total) " destinatari" }
+                caption { (count(total, "destinatario", "destinatari")) }
                 thead { tr {
                     th scope="col" { "Destinatario" } th scope="col" { "Codice fiscale" } th scope="col" { "Stato" }
                     @if is_region { th scope="col" { "Soggetto" } }
@@ -217,27 +229,62 @@ async fn dashboard(
 fn policy_table(id: RecipientId, policies: &[PolicyRow], labels: &Labels) -> Markup {
     html! {
         @if policies.is_empty() { p { "Nessuna politica attiva registrata." } } @else {
-            table.data {
+            table.data.policies {
                 caption { "Sezione VI — Interventi di politiche attive" }
                 thead { tr {
                     th scope="col" { "Tipo attività" } th scope="col" { "Denominazione" } th scope="col" { "Proposta" }
                     th scope="col" { "Inizio" } th scope="col" { "Fine" } th scope="col" { "Durata" }
                     th scope="col" { "Ultimo evento" } th scope="col" { "Identificativo" } th scope="col" { "Origine" }
                 } }
-                tbody {
-                    @for p in policies {
+                @for p in policies {
+                    tbody {
                         tr {
                             td { (labels.show("tipo_attivita", &p.tipo_attivita)) }
                             td { (p.titolo_denominazione) }
                             td { (p.data_proposta.as_deref().map(italian_date).unwrap_or_default()) }
                             td { (p.data_inizio.as_deref().map(italian_date).unwrap_or_default()) }
                             td { (p.data_fine.as_deref().map(italian_date).unwrap_or_default()) }
-                            td { @if let Some(d) = p.durata { (d) " " (p.tipologia_durata.as_deref().map(|t| labels.label("tipologia_durata", t)).unwrap_or_default()) } }
+                            td { @if let Some(d) = p.durata { (labels.duration(d, p.tipologia_durata.as_deref())) } }
                             td { @if let Some(e) = &p.ultimo_evento { (labels.show("evento", e)) " " (p.data_evento.as_deref().map(italian_date).unwrap_or_default()) } }
                             td { code { (p.identificativo_politica.clone().unwrap_or_default()) } }
                             td { @if p.origin == "sap" { "SAP" } @else { a href={ "/destinatari/" (id) "/azioni/" (p.id) } { "soggetto accreditato" } } }
                         }
+                        (policy_details(p, labels))
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The elements of a section-VI entry that do not fit a column, on a row of their own.
+fn policy_details(p: &PolicyRow, labels: &Labels) -> Markup {
+    let extra = |key: &str| p.dettagli.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let mut items: Vec<(&str, String)> = Vec::new();
+    let mut push = |label: &'static str, v: String| {
+        if !v.is_empty() {
+            items.push((label, v));
+        }
+    };
+    push("Descrizione", p.descrizione.clone());
+    push(
+        "Titolo del progetto",
+        if p.titolo_progetto.is_empty() { String::new() } else { labels.show("titolo_progetto", &p.titolo_progetto) },
+    );
+    push("Codice ente promotore", p.codice_ente_promotore.clone());
+    push("Indice di profilazione", p.indice_profiling.clone());
+    push("Identificativo della presa in carico", p.identificativo_presa_in_carico.clone());
+    push("Descrizione dell'ultimo evento", p.descrizione_evento.clone());
+    if p.origin == "sap" {
+        push("Descrizione dell'azione (SIL)", extra("descrizione_azione_sil").unwrap_or_default());
+        push("Esito dell'azione (SIL)", extra("esito_azione_sil").unwrap_or_default());
+        push("Data stimata", extra("data_stimata").map(|d| italian_date(&d)).unwrap_or_default());
+    }
+    html! {
+        @if !items.is_empty() {
+            tr.details {
+                td colspan="9" {
+                    dl.inline { @for (label, v) in &items { dt { (label) } dd { (v) } } }
                 }
             }
         }
@@ -285,7 +332,7 @@ async fn detail(
                 dt { "Telefono" } dd { (r.phone) }
                 dt { "SAP" } dd {
                     @match &sap {
-                        Some((v, at, _)) => { "versione " (v) " ricevuta il " (format_it(*at)) " — " a href={ "/destinatari/" (id) "/sap" } { "apri la SAP" } }
+                        Some(s) => { "versione " (s.version) " ricevuta il " (format_it(s.imported_at)) " — " a href={ "/destinatari/" (id) "/sap" } { "apri la SAP" } }
                         None => { "non ancora ricevuta" }
                     }
                 }
@@ -339,47 +386,6 @@ impl<'r> rocket::request::FromRequest<'r> for RequestPath {
     }
 }
 
-/// Renders typed SAP sections (JSON) as nested definition lists: the labels come from the
-/// element names, so a section that grows new fields still shows them.
-fn render_json(value: &Value) -> Markup {
-    html! {
-        @match value {
-            Value::Object(map) => {
-                dl.facts.nested {
-                    @for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
-                        dt { (humanize(k)) } dd { (render_json(v)) }
-                    }
-                }
-            }
-            Value::Array(items) => {
-                @if items.is_empty() { "—" } @else {
-                    ol.sap-list { @for item in items { li { (render_json(item)) } } }
-                }
-            }
-            Value::String(s) => { (if s.len() == 10 && s.as_bytes().get(4) == Some(&b'-') { italian_date(s) } else { s.clone() }) }
-            Value::Null => { "—" }
-            other => { (other.to_string()) }
-        }
-    }
-}
-
-fn humanize(key: &str) -> String {
-    let words = key.replace('_', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-const SECTION_TITLES: [(&str, &str); 5] = [
-    ("section0", "Sezione 0 — Dati di invio"),
-    ("section1", "Sezione 1 — Dati anagrafici"),
-    ("section2", "Sezione 2 — Dati amministrativi"),
-    ("section4", "Sezione 4 — Esperienze di lavoro"),
-    ("section5", "Sezione 5 — Informazioni curriculari"),
-];
-
 #[get("/destinatari/<id>/sap")]
 async fn sap(
     who: RecipientReader,
@@ -404,10 +410,19 @@ async fn sap(
         &who,
         View::SapView,
         Some(format!("recipient:{id}")),
-        json!({ "cf": r.codice_fiscale, "version": sap.as_ref().map(|s| s.0) }),
+        json!({ "cf": r.codice_fiscale, "version": sap.as_ref().map(|s| s.version) }),
     )
     .await?;
-    let sections: Value = sap.as_ref().and_then(|(_, _, s)| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
+    let sections: Value = sap.as_ref().and_then(|s| serde_json::from_str(&s.sections).ok()).unwrap_or(Value::Null);
+    let findings: Vec<Finding> = sap.as_ref().and_then(|s| serde_json::from_str(&s.findings).ok()).unwrap_or_default();
+    // Each section as its typed struct; a section stored by an older version reads with defaults.
+    fn part<T: serde::de::DeserializeOwned + Default>(sections: &Value, key: &str) -> T {
+        sections.get(key).cloned().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+    }
+    let (invio, anagrafici, amministrativi): (DatiInvio, DatiAnagrafici, DatiAmministrativi) =
+        (part(&sections, "section0"), part(&sections, "section1"), part(&sections, "section2"));
+    let (esperienze, curriculari): (Vec<EsperienzaLavoro>, InformazioniCurriculari) =
+        (part(&sections, "section4"), part(&sections, "section5"));
     Ok(page(
         Some(site),
         "Scheda Anagrafica Professionale",
@@ -417,14 +432,10 @@ async fn sap(
             h1 { "SAP di " (r.cognome) " " (r.nome) }
             @match &sap {
                 None => { p { "La SAP di questa persona non è ancora stata ricevuta." } }
-                Some((version, at, _)) => {
-                    p.lead { "Versione " (version) ", ricevuta il " (format_it(*at)) "." }
-                    @for (key, title) in SECTION_TITLES {
-                        section.sap-section {
-                            h2 { (title) }
-                            (render_json(sections.get(key).unwrap_or(&Value::Null)))
-                        }
-                    }
+                Some(stored) => {
+                    p.lead { "Versione " (stored.version) ", ricevuta il " (format_it(stored.imported_at)) "." }
+                    (crate::web::views::sap::findings(&findings))
+                    (crate::web::views::sap::sections(&invio, &anagrafici, &amministrativi, &esperienze, &curriculari, &labels))
                     section.sap-section {
                         h2 { "Sezione VI — Interventi di politiche attive" }
                         (policy_table(id, &policies, &labels))

@@ -39,6 +39,8 @@ async fn client(dir: &std::path::Path) -> Client {
         backup: Default::default(),
         log: Default::default(),
         anomalies: Default::default(),
+        identificativo: Default::default(),
+        idol: Default::default(),
         connections: Default::default(),
         file: None,
     };

@@ -1,6 +1,7 @@
 //! The feed to IDOL on screen (role `regione`): past exports and a new one, downloaded as
 //! one zip. The export is recorded and audited before the file leaves.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -18,17 +19,70 @@ use crate::infra::clock::{SharedClock, format_it, local_date_start};
 use crate::repo::idol::{self, PastExport};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
-use crate::service::idol_export::export;
+use crate::service::idol_export::{FeedSettings, export};
 use crate::web::Site;
 use crate::web::download::{Attachment, attachment};
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::layout::page;
 
+/// What the screen shows besides the past exports: who could not be sent, and stored actions
+/// whose text breaks the schema's limits (to be corrected by their provider).
+pub struct Problems {
+    pending: Vec<idol::Pending>,
+    out_of_limits: Vec<idol::OutOfLimits>,
+}
+
+fn load(c: &rusqlite::Connection) -> Result<(Vec<PastExport>, Problems), AppError> {
+    Ok((idol::history(c)?, Problems { pending: idol::pending(c)?, out_of_limits: idol::out_of_limits(c)? }))
+}
+
+fn problems(p: &Problems) -> Markup {
+    html! {
+        @if !p.pending.is_empty() {
+            h2 { "Lavoratori non ancora inviati" }
+            p { "La loro SAP non contiene tutto ciò che lo schema nazionale richiede, o i dati registrati non lo rispettano: "
+                "non vengono inviati incompleti. Ogni nuova esportazione li riprova dal periodo in cui sono stati esclusi." }
+            table.data {
+                caption { (count(p.pending.len(), "lavoratore non esportabile", "lavoratori non esportabili")) }
+                thead { tr { th scope="col" { "Lavoratore" } th scope="col" { "Codice fiscale" } th scope="col" { "Motivo" } th scope="col" { "Verificato il" } } }
+                tbody {
+                    @for (id, cf, name, reasons, at) in &p.pending {
+                        tr {
+                            td { a href={ "/destinatari/" (id) "/sap" } { (name) } }
+                            td { code { (cf) } }
+                            td { ul { @for r in serde_json::from_str::<Vec<String>>(reasons).unwrap_or_default() { li { (r) } } } }
+                            td { (format_it(*at)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if !p.out_of_limits.is_empty() {
+            h2 { "Azioni da correggere" }
+            p { "Registrate prima che i moduli applicassero i limiti dello schema nazionale: il testo non è stato tagliato. "
+                "Il soggetto accreditato le corregge dalla pagina dell'azione." }
+            table.data {
+                thead { tr { th scope="col" { "Soggetto" } th scope="col" { "Identificativo" } th scope="col" { "Problema" } } }
+                tbody {
+                    @for (action, recipient, provider, id, what) in &p.out_of_limits {
+                        tr {
+                            td { (provider) }
+                            td { a href={ "/destinatari/" (recipient) "/azioni/" (action) } { code { (id) } } }
+                            td { (what) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn screen(
     site: &Site,
     who: &crate::access::Principal,
     past: &[PastExport],
+    found: &Problems,
     errors: &[FieldError],
     token: &FormToken,
 ) -> Markup {
@@ -39,7 +93,9 @@ fn screen(
         Some(who),
         html! {
             h1 { "Alimentazione della banca dati IDOL" }
-            p { "Le azioni registrate dai soggetti accreditati (sezione VI della SAP) e gli esiti dei programmi, creati o modificati nel periodo, in un unico file zip: XML nel tracciato " code { "politiche_attive" } ", CSV e un manifesto con i conteggi e gli SHA-256." }
+            p { "Le azioni registrate dai soggetti accreditati (sezione VI della SAP) e gli esiti dei programmi, creati o modificati nel periodo, in un unico file zip: "
+                "un documento " code { "<lavoratore>" } " per lavoratore nel tracciato della SAP nazionale (revisione 009), con dati di invio, dati anagrafici dalla SAP più recente e sezione VI; "
+                "le stesse politiche in CSV, gli esiti dei programmi in un CSV a parte (lo schema non li prevede) e un manifesto con i conteggi, gli SHA-256 e i lavoratori non esportabili." }
             (error_summary(errors))
             form.stack method="post" action="/regione/idol" novalidate {
                 (token_field(token))
@@ -47,6 +103,7 @@ fn screen(
                 p.hint { @match &next_from { Some(t) => { "L'ultima esportazione arriva al " (t) "." } None => { "Nessuna esportazione precedente: senza data si esporta tutto." } } }
                 button.button type="submit" { "Genera e scarica" }
             }
+            (problems(found))
             @if !past.is_empty() {
                 table.data {
                     caption { "Esportazioni eseguite" }
@@ -75,9 +132,10 @@ async fn view(
     access: &State<Arc<AccessControl>>,
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let past = pool.read(idol::history).await?;
-    audit_view(access, &who, View::IdolExports, None, json!({ "rows": past.len() })).await?;
-    Ok(screen(site, &who.principal, &past, &[], &token))
+    let (past, found) = pool.read(load).await?;
+    let detail = json!({ "rows": past.len(), "pending": found.pending.len() });
+    audit_view(access, &who, View::IdolExports, None, detail).await?;
+    Ok(screen(site, &who.principal, &past, &found, &[], &token))
 }
 
 #[derive(FromForm)]
@@ -95,6 +153,7 @@ async fn run(
     clock: &State<SharedClock>,
     pool: &State<Arc<ReadPool>>,
     site: &State<Site>,
+    feed: &State<Arc<FeedSettings>>,
 ) -> Result<Result<Attachment, (Status, Markup)>, AppError> {
     let since = match form.dal.trim() {
         "" => Ok(None),
@@ -105,15 +164,16 @@ async fn run(
     let errors = match since {
         Ok(since) => {
             let (clock, authority) = (clock.inner().clone(), who.scope.authority());
-            match writer.write(move |tx| export(tx, clock.now_ms(), &authority, since)).await {
+            let settings = feed.inner().clone();
+            match writer.write(move |tx| export(tx, clock.now_ms(), &authority, since, &settings)).await {
                 Ok(e) => return Ok(Ok(attachment(e.zip, ContentType::ZIP, &e.file_name))),
                 Err(e) => field_errors(e)?,
             }
         }
         Err(errors) => errors,
     };
-    let past = pool.read(idol::history).await?;
-    Ok(Err((Status::UnprocessableEntity, screen(site, &who.principal, &past, &errors, &token))))
+    let (past, found) = pool.read(load).await?;
+    Ok(Err((Status::UnprocessableEntity, screen(site, &who.principal, &past, &found, &errors, &token))))
 }
 
 pub fn routes() -> Vec<Route> {

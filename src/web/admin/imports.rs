@@ -1,6 +1,7 @@
 //! Importazioni (regione): upload the CPI's voucher-assignment CSV (and SAP XML files) and
 //! read the report of what was imported, updated and refused.
 
+use crate::domain::italian::Noun;
 use maud::{Markup, html};
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
@@ -175,7 +176,7 @@ async fn one(who: Regione, id: i64, site: &State<Site>, pool: &State<Arc<ReadPoo
 pub fn report_view(report: &ImportReport) -> Markup {
     html! {
         div.alert.alert-success[report.refused.is_empty()].alert-danger[!report.refused.is_empty()] role="status" {
-            p { strong { (report.imported) } " nuovi, " strong { (report.updated) } " aggiornati, " strong { (report.refused.len()) } " rifiutati." }
+            p { strong { (report.imported) } " " (Noun::new("nuovo", "nuovi").form(report.imported)) ", " strong { (report.updated) } " " (Noun::new("aggiornato", "aggiornati").form(report.updated)) ", " strong { (report.refused.len()) } " " (Noun::new("rifiutato", "rifiutati").form(report.refused.len())) "." }
         }
         @if !report.refused.is_empty() {
             table.data {
@@ -184,6 +185,21 @@ pub fn report_view(report: &ImportReport) -> Markup {
                 tbody {
                     @for r in &report.refused {
                         tr { td { (r.file.clone().unwrap_or_default()) } td { (r.line.map(|l| l.to_string()).unwrap_or_default()) } td { (r.reason) } }
+                    }
+                }
+            }
+        }
+        @if !report.findings.is_empty() {
+            div.alert.alert-warning role="status" {
+                p { "Le SAP sono state importate, ma contengono dati che lo schema nazionale (revisione 009) non prevede o valori che non ne rispettano i limiti: "
+                    "nulla è stato scartato in silenzio, ecco dove." }
+            }
+            table.data {
+                caption { "Dati non riconosciuti o non conformi allo schema" }
+                thead { tr { th scope="col" { "File" } th scope="col" { "Elemento" } th scope="col" { "Volte" } th scope="col" { "Segnalazione" } } }
+                tbody {
+                    @for f in &report.findings {
+                        tr { td { (f.file) } td { code { (f.path) } } td.num { (f.count) } td { (f.reason) } }
                     }
                 }
             }

@@ -1,5 +1,6 @@
 //! Soggetti accreditati: list, create, edit, suspend/reactivate, sedi.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -43,6 +44,8 @@ pub struct ProviderForm {
     pub registered_office: String,
     #[field(default = String::new())]
     pub contact_person: String,
+    #[field(default = String::new())]
+    pub codice_ente_promotore: String,
     pub version: Option<i64>,
 }
 
@@ -55,6 +58,7 @@ impl From<&ProviderForm> for ProviderDraft {
             pec: f.pec.clone(),
             registered_office: f.registered_office.clone(),
             contact_person: f.contact_person.clone(),
+            codice_ente_promotore: f.codice_ente_promotore.clone(),
         }
     }
 }
@@ -89,7 +93,7 @@ async fn list(
                 p { a.button href="/regione/soggetti/nuovo" { "Nuovo soggetto accreditato" } }
             }
             table.data {
-                caption { (total) " soggetti" }
+                caption { (count(total, "soggetto", "soggetti")) }
                 thead { tr { th scope="col" { "Denominazione" } th scope="col" { "Codice fiscale / P.IVA" } th scope="col" { "Accreditamento" } th scope="col" { "Stato" } th scope="col" { "Operatori attivi" } th scope="col" { "Destinatari" } } }
                 tbody {
                     @for p in &rows {
@@ -121,6 +125,7 @@ fn provider_form(action: &str, f: &ProviderForm, errors: &[FieldError], token: &
             (text_field("pec", "PEC", &f.pec, errors, "email", true))
             (text_field("registered_office", "Sede legale", &f.registered_office, errors, "text", false))
             (text_field("contact_person", "Referente", &f.contact_person, errors, "text", false))
+            (text_field("codice_ente_promotore", "Codice ente promotore per IDOL (11 caratteri; vuoto: la partita IVA)", &f.codice_ente_promotore, errors, "text", false))
             button.button type="submit" { "Salva" }
         }
     }
@@ -324,6 +329,11 @@ fn provider_facts(p: &Provider) -> Markup {
             dt { "PEC" } dd { (p.pec) }
             dt { "Sede legale" } dd { (p.registered_office) }
             dt { "Referente" } dd { (p.contact_person) }
+            dt { "Codice ente promotore (IDOL)" } dd {
+                @if p.codice_ente_promotore.is_empty() {
+                    strong { "non impostato" } ": le azioni del soggetto non si possono registrare finché la Regione non lo indica (modifica il soggetto)"
+                } @else { code { (p.codice_ente_promotore) } }
+            }
             dt { "Operatori attivi" } dd { (p.active_operators) }
             dt { "Destinatari" } dd { (p.recipients) }
             dt { "Registrato il" } dd { (format_it(p.created_at)) }
@@ -371,6 +381,7 @@ async fn edit_form(
         pec: p.pec.clone(),
         registered_office: p.registered_office.clone(),
         contact_person: p.contact_person.clone(),
+        codice_ente_promotore: p.codice_ente_promotore.clone(),
         version: Some(p.version),
     };
     Ok(page(

@@ -2,6 +2,7 @@
 //! in force, and a button that reloads both without a restart (as `systemctl reload` does
 //! with SIGHUP); each reload is audited (`config.reload`).
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -11,6 +12,7 @@ use crate::access::AccessControl;
 use crate::error::AppError;
 use crate::infra::clock::{SharedClock, format_it};
 use crate::runtime::reload::{Prepared, Reloader};
+use crate::service::identificativo::Issuer;
 use crate::web::Site;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Tecnico;
@@ -24,8 +26,9 @@ fn show(
     reloader: &State<Arc<Reloader>>,
     access: &State<Arc<AccessControl>>,
     clock: &State<SharedClock>,
+    issuer: &State<Arc<Issuer>>,
 ) -> Markup {
-    render(&who, site, &token, reloader, access, clock, None)
+    render(&who, site, &token, reloader, access, clock, issuer, None)
 }
 
 #[post("/tecnico/sistema/ricarica")]
@@ -36,11 +39,13 @@ async fn reload(
     reloader: &State<Arc<Reloader>>,
     access: &State<Arc<AccessControl>>,
     clock: &State<SharedClock>,
+    issuer: &State<Arc<Issuer>>,
 ) -> Result<Markup, AppError> {
     let done = reloader.reload(who.0.actor(), "schermata").await?;
-    Ok(render(&who, site, &token, reloader, access, clock, Some(&done)))
+    Ok(render(&who, site, &token, reloader, access, clock, issuer, Some(&done)))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render(
     who: &Tecnico,
     site: &Site,
@@ -48,9 +53,11 @@ fn render(
     reloader: &Reloader,
     access: &AccessControl,
     clock: &SharedClock,
+    issuer: &Issuer,
     done: Option<&Prepared>,
 ) -> Markup {
     let sources = access.revocation_sources();
+    let sequence = issuer.current();
     page(
         Some(site),
         "Sistema",
@@ -63,6 +70,29 @@ fn render(
             dl.facts {
                 dt { "Versione" } dd { (env!("CARGO_PKG_VERSION")) " (schema del file dati " (crate::repo::SCHEMA_VERSION) ")" }
                 dt { "Livello di log" } dd { code { (reloader.level()) } " (chiave " code { "log.level" } ")" }
+            }
+            h2 { "Identificativi politica" }
+            p {
+                "Ogni azione riceve un identificativo: " code { (issuer.system_code) } " + 8 cifre esadecimali di una sequenza "
+                "+ una lettera di controllo. La Regione assegna a questo sistema una parte della sequenza, perché i numeri "
+                "non coincidano mai con quelli rilasciati da IDOL."
+            }
+            dl.facts {
+                dt { "Intervallo assegnato" } dd {
+                    code { (format!("{:08X}", sequence.start)) } " – " code { (format!("{:08X}", sequence.end)) }
+                    " (chiavi " code { "identificativo.range_start" } " e " code { "identificativo.range_end" } ")"
+                }
+                dt { "Ultimo numero rilasciato" } dd {
+                    @match sequence.last { Some(l) => { code { (format!("{l:08X}")) } } None => { "nessuno" } }
+                }
+                dt { "Numeri ancora disponibili" } dd {
+                    strong { (sequence.remaining) }
+                    @if sequence.remaining < 1000 { " — " strong { "l'intervallo sta per esaurirsi: chiedere alla Regione un nuovo intervallo" } }
+                }
+                dt { "Registro esterno al file dati" } dd {
+                    code { (issuer.high_water_path().display()) }
+                    " (chiave " code { "identificativo.high_water" } "): ripristinare un backup più vecchio non fa mai riusare un numero"
+                }
             }
             h2 { "Liste di revoca (CRL)" }
             (crate::web::audit::crl_banner(&sources, clock.now_ms()))
@@ -105,7 +135,7 @@ fn outcome(done: &Prepared) -> Markup {
                     Err(e) => li { "Configurazione non riletta, il livello di log resta invariato: " (e) },
                 }
                 @match &done.crls {
-                    Some(Ok(n)) => li { (n) " CRL ricaricate." },
+                    Some(Ok(n)) => li { (count(*n, "CRL ricaricata", "CRL ricaricate")) "." },
                     Some(Err(e)) => li { "CRL non ricaricate, restano in vigore le precedenti: " (e) },
                     None => li { "Nessuna CRL configurata (tls.crl)." },
                 }

@@ -80,11 +80,11 @@ async fn create(
     clock: &State<SharedClock>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
+    issuer: &State<Arc<crate::service::identificativo::Issuer>>,
 ) -> Result<Created<Json<Value>>, AppError> {
     let input = super::body(body)?.input();
-    let (clock, scope, system) = (clock.inner().clone(), who.scope.clone(), site.system_code.clone());
-    let done = match writer.write(move |tx| record(tx, clock.now_ms(), &scope, &system, id, &input)).await {
+    let (clock, scope, issuer) = (clock.inner().clone(), who.scope.clone(), issuer.inner().clone());
+    let done = match writer.write(move |tx| record(tx, clock.now_ms(), &scope, &issuer, id, &input)).await {
         Ok(done) => done,
         Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => return Err(e),

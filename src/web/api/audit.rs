@@ -16,7 +16,7 @@ use crate::infra::clock::SharedClock;
 use crate::repo::audit_search;
 use crate::repo::pool::ReadPool;
 use crate::service::chain_watch::ChainWatch;
-use crate::web::audit::{Search, interessato_cf, month_range, subject_accesses};
+use crate::web::audit::{Search, interessato_cf, month_range, subject_accesses, subject_lists};
 use crate::web::guards::Revisore;
 
 /// The chain and every signed checkpoint (in the data file and in the checkpoint file), as
@@ -122,11 +122,12 @@ async fn accesses(
 ) -> Result<Json<Value>, AppError> {
     let cf = interessato_cf(cf)?;
     let rows = subject_accesses(pool, &who.scope, &cf).await?;
-    let detail = json!({ "cf": cf.as_str(), "rows": rows.len(), "via": "api" });
+    let lists = subject_lists(pool, &who.scope, &cf).await?;
+    let detail = json!({ "cf": cf.as_str(), "rows": rows.len(), "lists": lists.len(), "via": "api" });
     access
         .audit(who.scope.actor().clone(), AuditEvent::View { view: View::SubjectReport, object: None, detail })
         .await?;
-    Ok(Json(json!({ "codice_fiscale": cf.as_str(), "accesses": rows })))
+    Ok(Json(json!({ "codice_fiscale": cf.as_str(), "accesses": rows, "lists": lists })))
 }
 
 #[get("/audit/activity?<month>")]

@@ -43,7 +43,8 @@ async fn list(
         pool.read(move |c| recipients::dashboard(c, &scope, &f, page_no)).await?;
     let detail = json!({ "q": filter.q, "state": filter.state, "page": page_no, "rows": rows.len(), "via": "api" });
     let object = who.scope().provider_filter().map(|p| format!("provider:{p}"));
-    access.audit(who.scope().actor().clone(), AuditEvent::View { view: View::RecipientList, object, detail }).await?;
+    let shown = rows.iter().map(|r| r.id.get()).collect();
+    access.audit_list(who.scope().actor().clone(), View::RecipientList, object, detail, shown).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -86,12 +87,13 @@ async fn detail(
     let event = AuditEvent::View { view: View::RecipientView, object: Some(format!("recipient:{id}")), detail };
     access.audit(who.scope().actor().clone(), event).await?;
     // Section VI also stands alone: a provider's actions exist before any SAP arrives.
-    let sap = sap.map(|(version, imported_at, sections)| {
-        let mut sections: Value = serde_json::from_str(&sections).unwrap_or(Value::Null);
+    let sap = sap.map(|stored| {
+        let mut sections: Value = serde_json::from_str(&stored.sections).unwrap_or(Value::Null);
         if let Some(map) = sections.as_object_mut() {
             map.insert("section6".into(), json!(policies));
         }
-        json!({ "version": version, "imported_at": imported_at, "sections": sections })
+        let findings: Value = serde_json::from_str(&stored.findings).unwrap_or(Value::Array(Vec::new()));
+        json!({ "version": stored.version, "imported_at": stored.imported_at, "sections": sections, "findings": findings })
     });
     Ok(Json(json!({
         "id": r.id, "codice_fiscale": r.codice_fiscale, "cognome": r.cognome, "nome": r.nome,

@@ -2,6 +2,7 @@
 //! guidelines on who accessed one's data), every access to one person's data — who, from
 //! which provider, when, what — on a printable page and as CSV. Audited.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -13,6 +14,7 @@ use super::{Download, action_label, audit_view, csv_download, outcome_label};
 use crate::access::{AccessControl, AuditScope};
 use crate::domain::audit_event::View;
 use crate::domain::codice_fiscale::CodiceFiscale;
+use crate::domain::text::italian_date;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{SharedClock, format_it};
 use crate::repo::audit_search::{self, AuditLine, RecipientKey};
@@ -40,6 +42,70 @@ pub async fn accesses(
         audit_search::subject_accesses(&scope, c, &RecipientKey { id, cf })
     })
     .await
+}
+
+/// The lists that showed the person, grouped so that they read as sentences: one group per
+/// viewer and kind of list, with the days (each day's first list is in the registro).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListGroup {
+    pub viewer_cf: String,
+    pub viewer_name: Option<String>,
+    pub provider: Option<String>,
+    /// `recipient.list`, `agenda.view`, `agenda.report`.
+    pub action: String,
+    pub what: String,
+    /// Italian local dates (aaaa-mm-gg), oldest first.
+    pub days: Vec<String>,
+    pub first_ts: i64,
+    pub last_ts: i64,
+    /// The registro rows of each day's first list.
+    pub seqs: Vec<i64>,
+}
+
+pub async fn lists(pool: &Arc<ReadPool>, scope: &AuditScope, cf: &CodiceFiscale) -> Result<Vec<ListGroup>, AppError> {
+    let (scope, cf) = (scope.clone(), cf.to_string());
+    let appearances = pool
+        .read(move |c| {
+            let id = audit_search::recipient_id(&scope, c, &cf)?;
+            audit_search::subject_lists(&scope, c, &RecipientKey { id, cf })
+        })
+        .await?;
+    let mut groups: Vec<ListGroup> = Vec::new();
+    for a in appearances {
+        let day = crate::domain::text::iso(crate::infra::clock::local_datetime(a.ts).date());
+        let provider =
+            a.provider_name.clone().or_else(|| (a.actor_role.as_deref() == Some("regione")).then(|| "Regione".into()));
+        match groups.iter_mut().find(|g| g.viewer_cf == a.actor_cf && g.action == a.action) {
+            Some(g) => {
+                if g.days.last() != Some(&day) {
+                    g.days.push(day);
+                }
+                g.last_ts = a.ts;
+                g.seqs.push(a.seq);
+            }
+            None => groups.push(ListGroup {
+                viewer_cf: a.actor_cf.clone(),
+                viewer_name: a.actor_name.clone(),
+                provider,
+                what: list_label(&a.action).to_owned(),
+                action: a.action,
+                days: vec![day],
+                first_ts: a.ts,
+                last_ts: a.ts,
+                seqs: vec![a.seq],
+            }),
+        }
+    }
+    Ok(groups)
+}
+
+fn list_label(action: &str) -> &str {
+    match action {
+        "recipient.list" => "nell'elenco delle persone (cruscotto, ricerca o API)",
+        "agenda.view" => "nell'agenda degli appuntamenti",
+        "agenda.report" => "nelle segnalazioni al Centro per l'impiego",
+        other => other,
+    }
 }
 
 fn ask_form(cf: &str) -> Markup {
@@ -82,7 +148,8 @@ async fn report(
         Err(e) => return Err(e),
     };
     let lines = accesses(pool, &who.scope, &cf).await?;
-    let detail = json!({ "cf": cf.as_str(), "rows": lines.len() });
+    let groups = lists(pool, &who.scope, &cf).await?;
+    let detail = json!({ "cf": cf.as_str(), "rows": lines.len(), "lists": groups.len() });
     audit_view(access, &who, View::SubjectReport, None, detail).await?;
     let now = clock.now_ms();
     Ok(page(
@@ -96,7 +163,7 @@ async fn report(
             p.actions { a.button href={ "/revisione/interessato.csv?cf=" (cf) } { "Scarica CSV" } " " a href="/revisione/interessato" { "Altra persona" } }
             @if lines.is_empty() { p { "Nessun accesso registrato." } } @else {
                 table.data.audit {
-                    caption { (lines.len()) " accessi" }
+                    caption { (count(lines.len(), "accesso", "accessi")) }
                     thead { tr { th scope="col" { "Quando" } th scope="col" { "Chi" } th scope="col" { "Soggetto" } th scope="col" { "Che cosa" } th scope="col" { "Esito" } } }
                     tbody {
                         @for l in &lines {
@@ -107,6 +174,25 @@ async fn report(
                                 td { (action_label(&l.action)) }
                                 td { (outcome_label(&l.outcome)) }
                             }
+                        }
+                    }
+                }
+            }
+            h2 { "Comparsa in elenchi" }
+            p { "Le volte in cui la persona è comparsa in un elenco mostrato a un operatore (una riga dell'elenco, senza aprirne la scheda): per ogni operatore e tipo di elenco, i giorni. Il registro conserva ogni elenco con le persone mostrate." }
+            @if groups.is_empty() { p { "Nessun elenco registrato." } } @else {
+                ul.list-groups {
+                    @for g in &groups {
+                        li {
+                            strong { (g.viewer_name.clone().unwrap_or_else(|| g.viewer_cf.clone())) } " "
+                            code { (g.viewer_cf) }
+                            @if let Some(p) = &g.provider { " (" (p) ")" }
+                            " ha visto la persona " (g.what) " "
+                            @if let [day] = g.days.as_slice() { "il " (italian_date(day)) } @else {
+                                "in " (count(g.days.len(), "giorno", "giorni")) ", dal " (format_it(g.first_ts)) " al " (format_it(g.last_ts)) ": "
+                                (g.days.iter().map(|d| italian_date(d)).collect::<Vec<_>>().join(", "))
+                            }
+                            "."
                         }
                     }
                 }
@@ -123,7 +209,12 @@ async fn report_csv(
     access: &State<Arc<AccessControl>>,
 ) -> Result<Download, AppError> {
     let cf = parse_cf(cf)?;
-    let lines = accesses(pool, &who.scope, &cf).await?;
+    let mut lines = accesses(pool, &who.scope, &cf).await?;
+    // Each day's first list that showed the person, among the accesses.
+    let seqs: Vec<i64> = lists(pool, &who.scope, &cf).await?.into_iter().flat_map(|g| g.seqs).collect();
+    let scope = who.scope.clone();
+    lines.extend(pool.read(move |c| audit_search::lines(&scope, c, &seqs)).await?);
+    lines.sort_by_key(|l| l.seq);
     let rows: Vec<Vec<String>> = lines.iter().map(csv_row).collect();
     let file = csv_download(&format!("accessi-{cf}.csv"), &CSV_HEADER, &rows)?;
     audit_view(

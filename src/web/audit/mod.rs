@@ -5,6 +5,7 @@ mod attivita;
 mod interessato;
 mod registro;
 
+use crate::domain::italian::count;
 use maud::{Markup, html};
 use rocket::Route;
 
@@ -17,7 +18,7 @@ use crate::service::chain_watch::ChainStatus;
 use crate::web::guards::Revisore;
 
 pub use attivita::month_range;
-pub use interessato::{accesses as subject_accesses, parse_cf as interessato_cf};
+pub use interessato::{ListGroup, accesses as subject_accesses, lists as subject_lists, parse_cf as interessato_cf};
 pub use registro::Search;
 
 use crate::web::download::{Attachment as Download, csv_download};
@@ -60,6 +61,8 @@ pub fn action_label(action: &str) -> &str {
         "access.login" => "accesso (primo del giorno)",
         "access.denied" => "tentativo respinto",
         "recipient.list" => "elenco / ricerca persone",
+        "agenda.view" => "agenda degli appuntamenti",
+        "agenda.report" => "segnalazioni al CPI",
         "recipient.view" => "scheda della persona",
         "sap.view" => "SAP della persona",
         "programme.view" => "programma di ricerca intensiva",
@@ -140,7 +143,7 @@ pub fn crl_banner(sources: &[crate::infra::crl::CrlSource], now_ms: i64) -> Mark
         @if sources.is_empty() {
             p { "Nessuna CRL configurata (tls.crl): la revoca delle carte non viene controllata." }
         } @else if expired.is_empty() {
-            p { (sources.len()) " CRL in vigore, tutte aggiornate." }
+            p { (count(sources.len(), "CRL in vigore, aggiornata", "CRL in vigore, tutte aggiornate")) "." }
         } @else {
             div.alert.alert-danger role="alert" {
                 p { strong { "CRL scadute: " } "sono ancora in uso, ma le carte revocate dopo la loro emissione non vengono riconosciute. Installare le CRL aggiornate (il server le ricarica da solo)." }

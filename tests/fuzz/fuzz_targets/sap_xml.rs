@@ -5,4 +5,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = ricolloca::infra::sap_xml::parse(data);
+    let _ = ricolloca::infra::sap_schema::validate(data);
 });

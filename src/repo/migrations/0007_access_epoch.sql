@@ -1,4 +1,4 @@
--- Version 5: a counter that every change the per-request access check depends on moves
+-- Version 7: a counter that every change the per-request access check depends on moves
 -- (operators, their providers), whoever writes it: this server, or the command line beside
 -- it. The server keeps operators in memory and drops them when the counter moves, instead
 -- of reading the operator row on every request.

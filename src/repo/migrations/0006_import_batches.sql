@@ -1,4 +1,4 @@
--- Version 4: imports applied in short slices that become visible together.
+-- Version 6: imports applied in short slices that become visible together.
 -- schema.sql holds the same result for new files; tests/migrations.rs proves the two agree.
 --
 -- A big assignment file is written in many small transactions (the single writer is shared

@@ -1,4 +1,4 @@
--- Version 6: the cruscotto's projection. A provider's page of the cruscotto filtered and
+-- Version 8: the cruscotto's projection. A provider's page of the cruscotto filtered and
 -- sorted its vouchers and their people, which lie scattered over the whole recipient and
 -- voucher tables (one page each: ~670 pages read per view at 200k people). Here the columns
 -- it filters and sorts on live together, clustered by provider and name, so a page is a
@@ -17,7 +17,7 @@ CREATE TABLE dashboard_row (
     tutor_id       INTEGER,
     chosen_on      TEXT NOT NULL,
     deadline       TEXT,               -- coalesce(extended_until, programme_end)
-    batch          INTEGER NOT NULL,   -- the later of the voucher's and the person's (see version 4)
+    batch          INTEGER NOT NULL,   -- the later of the voucher's and the person's (see version 6)
     PRIMARY KEY (provider_id, cognome, nome, voucher_id)
 ) STRICT, WITHOUT ROWID;
 CREATE UNIQUE INDEX dashboard_row_voucher ON dashboard_row(voucher_id);

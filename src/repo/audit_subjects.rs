@@ -1,0 +1,193 @@
+//! The people each audit row concerns (schema version 4), written in the same transaction
+//! as the row: `audit_subject` (cf, seq) for rows about a person, `audit_list_subject` for the
+//! first list of each day and viewer that showed them. Read by the data-subject report and the
+//! registro's search by codice fiscale; filled for older rows by a background backfill.
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+
+use super::WriteTx;
+use crate::domain::audit_subjects::{self, Subjects};
+use crate::error::AppError;
+use crate::infra::clock::local_day_of;
+
+/// Which of the ids a list row showed still need their "first list of the day" entry.
+pub enum ListIndex<'a> {
+    /// All of them (each insert is ignored when the entry exists).
+    All,
+    /// Only these: the caller read which ones already have their entry for `day`.
+    Only { day: i64, ids: &'a [i64] },
+}
+
+/// Indexes one freshly appended row.
+pub fn record(
+    tx: &WriteTx<'_>,
+    seq: i64,
+    ts: i64,
+    actor_id: Option<i64>,
+    action: &str,
+    object: Option<&str>,
+    detail: &Value,
+    lists: ListIndex<'_>,
+) -> Result<(), AppError> {
+    let c = tx.conn();
+    insert_direct(c, seq, &audit_subjects::direct(action, object, detail))?;
+    let Some(actor) = actor_id else { return Ok(()) };
+    let shown = audit_subjects::shown(detail);
+    let day = local_day_of(ts);
+    let ids: &[i64] = match lists {
+        // The row fell on the next day (a view at midnight): nothing known about that day.
+        ListIndex::Only { day: read_for, ids } if read_for == day => ids,
+        _ => &shown,
+    };
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut insert = c.prepare_cached(
+        "INSERT OR IGNORE INTO audit_list_subject (recipient_id, day, actor_id, seq) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for id in ids {
+        insert.execute(params![id, day, actor, seq])?;
+    }
+    Ok(())
+}
+
+/// `(cf, seq)` for each person the row is directly about; ids become codici fiscali here.
+fn insert_direct(c: &Connection, seq: i64, s: &Subjects) -> Result<(), AppError> {
+    if s.is_empty() {
+        return Ok(());
+    }
+    let mut cfs: Vec<String> = s.cfs.iter().cloned().collect();
+    if !s.recipient_ids.is_empty() {
+        let mut lookup = c.prepare_cached("SELECT codice_fiscale FROM recipient WHERE id = ?1")?;
+        for id in &s.recipient_ids {
+            if let Some(cf) = lookup.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+                cfs.push(cf);
+            }
+        }
+    }
+    let mut insert = c.prepare_cached("INSERT OR IGNORE INTO audit_subject (cf, seq) VALUES (?1, ?2)")?;
+    for cf in cfs {
+        insert.execute(params![cf, seq])?;
+    }
+    Ok(())
+}
+
+/// The ids among `ids` whose "first list of the day" for this viewer is already recorded
+/// (read outside the writer, so that the writer inserts only what is new).
+pub fn already_listed(conn: &Connection, actor_id: i64, day: i64, ids: &[i64]) -> Result<HashSet<i64>, AppError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT 1 FROM audit_list_subject WHERE recipient_id = ?1 AND day = ?2 AND actor_id = ?3")?;
+    let mut found = HashSet::new();
+    for id in ids {
+        if stmt.exists(params![id, day, actor_id])? {
+            found.insert(*id);
+        }
+    }
+    Ok(found)
+}
+
+/// Rows below this seq are not indexed yet (None: every row is).
+pub fn pending_below(conn: &Connection) -> Result<Option<i64>, AppError> {
+    Ok(conn.query_row("SELECT below_seq FROM audit_subject_backfill", [], |r| r.get(0)).optional()?)
+}
+
+/// One person's list appearances: day, viewer and the first list row of that day.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListAppearance {
+    pub day: i64,
+    pub seq: i64,
+    pub ts: i64,
+    pub action: String,
+    pub actor_id: i64,
+    pub actor_cf: String,
+    pub actor_name: Option<String>,
+    pub actor_role: Option<String>,
+    pub provider_name: Option<String>,
+}
+
+pub fn list_appearances(conn: &Connection, recipient_id: i64) -> Result<Vec<ListAppearance>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.day, s.seq, a.ts, a.action, s.actor_id, a.actor_cf, o.surname || ' ' || o.name, a.actor_role, p.name
+         FROM audit_list_subject s JOIN audit_log a ON a.seq = s.seq
+         LEFT JOIN operator o ON o.id = s.actor_id LEFT JOIN provider p ON p.id = a.provider_id
+         WHERE s.recipient_id = ?1 ORDER BY s.day, s.seq",
+    )?;
+    let rows = stmt
+        .query_map([recipient_id], |r| {
+            Ok(ListAppearance {
+                day: r.get(0)?,
+                seq: r.get(1)?,
+                ts: r.get(2)?,
+                action: r.get(3)?,
+                actor_id: r.get(4)?,
+                actor_cf: r.get(5)?,
+                actor_name: r.get(6)?,
+                actor_role: r.get(7)?,
+                provider_name: r.get(8)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// A slice of not yet indexed rows, read outside the writer: `(seq, subjects)` for the rows
+/// in `[from, below)`, with the recipients named by id already turned into codici fiscali.
+pub fn backfill_read(conn: &Connection, from: i64, below: i64) -> Result<Vec<(i64, Vec<String>)>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, action, object, detail FROM audit_log WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
+    )?;
+    let mut lookup = conn.prepare_cached("SELECT codice_fiscale FROM recipient WHERE id = ?1")?;
+    let mut out = Vec::new();
+    let mut rows = stmt.query(params![from, below])?;
+    while let Some(r) = rows.next()? {
+        let (seq, action, object, detail): (i64, String, Option<String>, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let detail: Value = serde_json::from_str(&detail).unwrap_or(Value::Null);
+        let s = audit_subjects::direct(&action, object.as_deref(), &detail);
+        if s.is_empty() {
+            continue;
+        }
+        let mut cfs: Vec<String> = s.cfs.into_iter().collect();
+        for id in s.recipient_ids {
+            if let Some(cf) = lookup.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+                cfs.push(cf);
+            }
+        }
+        out.push((seq, cfs));
+    }
+    Ok(out)
+}
+
+/// Stores a slice read by [`backfill_read`] and moves the mark down to `from` (or removes it
+/// when nothing older is left), in one short write transaction.
+pub fn backfill_apply(tx: &WriteTx<'_>, from: i64, below: i64, slice: &[(i64, Vec<String>)]) -> Result<(), AppError> {
+    let c = tx.conn();
+    // Another process (or an earlier run) may have moved the mark already.
+    if pending_below(c)? != Some(below) {
+        return Ok(());
+    }
+    let mut insert = c.prepare_cached("INSERT OR IGNORE INTO audit_subject (cf, seq) VALUES (?1, ?2)")?;
+    for (seq, cfs) in slice {
+        for cf in cfs {
+            insert.execute(params![cf, seq])?;
+        }
+    }
+    let oldest: Option<i64> = c.query_row("SELECT min(seq) FROM audit_log", [], |r| r.get(0))?;
+    if oldest.is_none_or(|o| from <= o) {
+        c.execute("DELETE FROM audit_subject_backfill", [])?;
+    } else {
+        c.execute("UPDATE audit_subject_backfill SET below_seq = ?1", [from])?;
+    }
+    Ok(())
+}
+
+/// A prune removed the rows up to `up_to_seq`: their index entries go with them.
+pub fn prune(tx: &WriteTx<'_>, up_to_seq: i64) -> Result<(), AppError> {
+    let c = tx.conn();
+    c.execute("DELETE FROM audit_subject WHERE seq <= ?1", [up_to_seq])?;
+    c.execute("DELETE FROM audit_list_subject WHERE seq <= ?1", [up_to_seq])?;
+    Ok(())
+}
