@@ -70,7 +70,7 @@ impl Office {
     fn recipient(&self, cf: &str) -> i64 {
         let db = self.f.db();
         db.execute(
-            "INSERT INTO recipient (codice_fiscale, cognome, nome, created_at, updated_at) VALUES (?1, 'Bianchi', 'Anna', 0, 0)",
+            "INSERT INTO recipient_all (codice_fiscale, cognome, nome, created_at, updated_at) VALUES (?1, 'Bianchi', 'Anna', 0, 0)",
             [cf],
         )
         .unwrap();

@@ -267,7 +267,7 @@ fn the_import_screen_takes_a_csv_upload_and_shows_the_report() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let text = res.text().unwrap();
-    assert!(text.contains("<strong>1</strong> nuovo,"), "{text}");
+    assert!(text.contains("<strong>1</strong> nuovo"), "{text}");
     let list: Value = w.op_a.get(w.server.url("/api/v1/recipients?q=Zeta")).send().unwrap().json().unwrap();
     assert_eq!(list["total"], 1);
 }

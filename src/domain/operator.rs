@@ -75,6 +75,8 @@ pub enum Refusal {
     WrongRole,
     /// A state-changing request from another site (the card is sent like a cookie).
     CrossSite,
+    /// A form whose token is ours but of an earlier day: left open too long.
+    FormExpired,
     /// An id that does not exist or belongs to another provider: answered 404, audited.
     ForeignObject,
 }
@@ -141,6 +143,7 @@ impl Refusal {
             Refusal::ProviderSuspended => "provider_suspended",
             Refusal::WrongRole => "wrong_role",
             Refusal::CrossSite => "cross_site",
+            Refusal::FormExpired => "form_expired",
             Refusal::ForeignObject => "foreign_or_unknown_object",
         }
     }
@@ -177,6 +180,9 @@ impl Refusal {
             }
             Refusal::CrossSite => {
                 "La richiesta proviene da un'altra pagina o da un altro sito ed è stata bloccata per sicurezza. Ripetere l'operazione dalle pagine di Ricolloca."
+            }
+            Refusal::FormExpired => {
+                "Il modulo è rimasto aperto troppo a lungo ed è scaduto per sicurezza: nulla è stato salvato. Ricaricare la pagina e ripetere l'operazione."
             }
         }
     }
