@@ -115,6 +115,11 @@ pub enum AppError {
     /// The data file cannot take writes now (locked, writer stopped): try again later.
     #[error("servizio temporaneamente non disponibile: nessuna modifica salvata, riprovare tra qualche minuto")]
     Unavailable(Cause),
+    /// The audit row a view (or a refusal) needs could not be written within
+    /// [`crate::access::AUDIT_DEADLINE`]: the data is not shown, the request answers 503
+    /// instead of hanging behind a stuck writer.
+    #[error("registro degli accessi non raggiungibile in tempo: nessun dato mostrato, riprovare tra qualche minuto")]
+    AuditTimeout(Cause),
     /// The disk holding the data file is full (SQLITE_FULL / ENOSPC): nothing was saved; the
     /// technician must free space. Reads that need an audit row fail the same way (fail closed).
     #[error("disco pieno: nessuna modifica salvata, liberare spazio sul disco")]
@@ -165,7 +170,9 @@ impl AppError {
     /// The cause behind the message, if any.
     pub fn cause(&self) -> Option<&Cause> {
         match self {
-            AppError::Unavailable(c) | AppError::DiskFull(c) | AppError::Internal(c) => Some(c),
+            AppError::Unavailable(c) | AppError::AuditTimeout(c) | AppError::DiskFull(c) | AppError::Internal(c) => {
+                Some(c)
+            }
             AppError::Declined { cause, .. } => cause.as_ref(),
             _ => None,
         }

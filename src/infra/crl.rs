@@ -21,6 +21,10 @@ pub struct CrlSource {
     pub revoked: usize,
     /// nextUpdate, UTC ms, when the CRL says.
     pub next_update: Option<Timestamp>,
+    /// thisUpdate: when the CA issued it (its age is what the tecnico watches).
+    pub this_update: Timestamp,
+    /// When its file last changed.
+    pub file_changed: Option<Timestamp>,
 }
 
 /// Every revoked (issuer DN, serial) pair from the configured CRLs.
@@ -107,6 +111,12 @@ impl RevocationList {
             issuer: crl.issuer().to_string(),
             revoked: count,
             next_update: crl.next_update().map(|t| Timestamp::from_ms(t.timestamp().saturating_mul(1000))),
+            this_update: Timestamp::from_ms(crl.last_update().timestamp().saturating_mul(1000)),
+            file_changed: std::fs::metadata(file)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| Timestamp::from_ms(d.as_millis() as i64)),
         });
         Ok(())
     }

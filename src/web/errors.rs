@@ -20,7 +20,7 @@ pub fn status_of(e: &AppError) -> Status {
         AppError::Invalid(_) => Status::UnprocessableEntity,
         AppError::Conflict(_) => Status::Conflict,
         AppError::Declined { .. } => Status::UnprocessableEntity,
-        AppError::Unavailable(_) | AppError::DiskFull(_) => Status::ServiceUnavailable,
+        AppError::Unavailable(_) | AppError::AuditTimeout(_) | AppError::DiskFull(_) => Status::ServiceUnavailable,
         AppError::Internal(_) => Status::InternalServerError,
     }
 }
@@ -36,6 +36,7 @@ fn code_of(e: &AppError) -> &'static str {
         AppError::Conflict(_) => "conflitto",
         AppError::Declined { .. } => "non_eseguito",
         AppError::Unavailable(_) => "non_disponibile",
+        AppError::AuditTimeout(_) => "registro_non_disponibile",
         AppError::DiskFull(_) => "disco_pieno",
         AppError::Internal(_) => "errore_interno",
     }
@@ -74,6 +75,10 @@ fn message_of(e: &AppError) -> String {
         AppError::Unavailable(_) => {
             "Il servizio non può registrare dati in questo momento. Nessuna modifica è stata salvata: riprovare tra qualche minuto; se il problema persiste, avvisare l'assistenza tecnica.".into()
         }
+        AppError::AuditTimeout(_) => "Questa consultazione deve essere registrata nel registro degli accessi, che in questo \
+            momento non risponde in tempo: i dati non vengono mostrati. Riprovare tra qualche secondo; se il problema \
+            persiste, avvisare l'assistenza tecnica."
+            .into(),
         AppError::DiskFull(_) => "Spazio su disco esaurito: il servizio non può registrare dati, né le consultazioni che \
             devono essere registrate nel registro degli accessi. Nessuna modifica è stata salvata. Avvisare l'assistenza \
             tecnica, che deve liberare spazio sul disco; dopo, il servizio riprende da solo."

@@ -35,4 +35,6 @@ pub use app::{AppState, app};
 pub use site::{FormSecret, Site};
 
 #[cfg(test)]
+mod layering_tests;
+#[cfg(test)]
 mod route_tests;

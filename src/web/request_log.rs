@@ -11,6 +11,7 @@ struct RequestId(String);
 struct OriginalPath(String);
 /// The codice fiscale of the person the gate let through, if it did.
 struct Person(String);
+struct OriginalUri(String);
 
 /// The path the client asked for, before the gate re-routed a refused request.
 pub fn original_path(req: &Request<'_>) -> String {
@@ -20,6 +21,11 @@ pub fn original_path(req: &Request<'_>) -> String {
 /// Called by the gate once it knows who is asking (never runs the access check itself).
 pub fn note_person(req: &Request<'_>, cf: &str) {
     req.local_cache(|| Person(cf.to_owned()));
+}
+
+/// The path and query the client asked for, before any re-routing.
+pub fn original_uri(req: &Request<'_>) -> String {
+    req.local_cache(|| OriginalUri(req.uri().to_string())).0.clone()
 }
 
 /// A short random reference for this request, stable for its whole life.
@@ -39,6 +45,7 @@ impl Fairing for RequestLog {
         req.local_cache(|| Started(Instant::now()));
         request_id(req);
         original_path(req);
+        original_uri(req);
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::communication::CommunicationDraft;
-use crate::domain::document::{MAX_UPLOAD, sniff};
+use crate::domain::document::MAX_UPLOAD;
 use crate::domain::ids::{CommunicationId, ProviderId};
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::Timestamp;
@@ -60,10 +60,10 @@ async fn register(
         Some(f) if f.len() > 0 => crate::web::forms::read_upload(f).await?,
         _ => Vec::new(),
     };
-    let kind = match sniff(&bytes, MAX_UPLOAD) {
+    let kind = match service::uploads::check(&bytes, MAX_UPLOAD) {
         Ok(k) => Some(k),
         Err(message) => {
-            errors.push(message.on("file"));
+            errors.push(crate::domain::field_error::Reason::new(message).on("file"));
             None
         }
     };

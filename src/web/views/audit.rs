@@ -1,5 +1,4 @@
-//! How the audit trail reads to people: action and outcome names, the summary of a row,
-//! the chain and CRL banners, the CSV layout of the registro, the lists that showed a person.
+//! How the audit trail reads to people: the chain and CRL banners, the CSV layout of the registro, the lists that showed a person.
 
 use maud::{Markup, html};
 
@@ -10,60 +9,8 @@ use crate::repo::audit_search::AuditLine;
 use crate::repo::audit_subjects::ListAppearance;
 use crate::service::chain_watch::ChainStatus;
 
-/// What an action means, in words for the auditor and for the person asking.
-pub fn action_label(action: &str) -> &str {
-    match action {
-        "access.login" => "accesso (primo del giorno)",
-        "access.denied" => "tentativo respinto",
-        "recipient.list" => "elenco / ricerca persone",
-        "agenda.view" => "agenda degli appuntamenti",
-        "agenda.report" => "segnalazioni al CPI",
-        "recipient.view" => "scheda della persona",
-        "sap.view" => "SAP della persona",
-        "programme.view" => "programma di ricerca intensiva",
-        "programme.update" => "modifica del programma",
-        "document.download" => "documento scaricato",
-        "import.sap" => "SAP importata",
-        "import.assignments" => "assegnazioni importate",
-        "operator.view" => "scheda operatore",
-        "operator.list" => "elenco operatori",
-        "provider.view" => "scheda soggetto",
-        "provider.list" => "elenco soggetti",
-        "audit.search" => "consultazione del registro",
-        "audit.export" => "esportazione del registro",
-        "audit.subject_report" => "accessi a un interessato",
-        "audit.subject_export" => "esportazione accessi a un interessato",
-        "audit.activity" => "attività periodica",
-        "audit.activity_export" => "esportazione attività periodica",
-        "audit.prune" => "cancellazione righe oltre la conservazione",
-        "anomaly.detect" => "anomalia rilevata",
-        "anomaly.suspend" => "sospensione per anomalia",
-        "anomaly.archive" => "anomalia archiviata",
-        "notice.acknowledge" => "presa visione dell'informativa",
-        other => other,
-    }
-}
-
-pub fn outcome_label(outcome: &str) -> &str {
-    match outcome {
-        "ok" => "eseguito",
-        "denied" => "negato",
-        "error" => "errore",
-        other => other,
-    }
-}
-
-/// The refusal reason of an `access.denied` row, or the path of a refused request.
-pub fn detail_summary(line: &AuditLine) -> String {
-    let Ok(detail) = serde_json::from_str::<serde_json::Value>(&line.detail) else { return String::new() };
-    let mut parts = Vec::new();
-    for key in ["reason", "path", "cf", "q", "via"] {
-        if let Some(v) = detail.get(key).and_then(|v| v.as_str()).filter(|v| !v.is_empty()) {
-            parts.push(format!("{key}: {v}"));
-        }
-    }
-    parts.join(" · ")
-}
+// Action, outcome and detail words live in `audit_labels` (one catalogue for every screen).
+pub use super::audit_labels::{action_label, detail_summary, outcome_label};
 
 /// The first 12 hex digits of a certificate fingerprint: enough to tell cards apart.
 pub fn short_cert(sha: Option<&str>) -> String {
@@ -151,6 +98,8 @@ pub const CSV_HEADER: [&str; 14] = [
 pub struct ListGroup {
     pub viewer_cf: String,
     pub viewer_name: Option<String>,
+    /// The viewer's profile (`operatore`, `regione`, …).
+    pub role: Option<String>,
     pub provider: Option<String>,
     /// `recipient.list`, `agenda.view`, `agenda.report`.
     pub action: String,
@@ -180,6 +129,7 @@ pub fn list_groups(appearances: Vec<ListAppearance>) -> Vec<ListGroup> {
             None => groups.push(ListGroup {
                 viewer_cf: a.actor_cf.clone(),
                 viewer_name: a.actor_name.clone(),
+                role: a.actor_role.clone(),
                 provider,
                 what: list_label(&a.action).to_owned(),
                 action: a.action,

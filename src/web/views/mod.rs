@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod agenda;
 pub mod audit;
+pub mod audit_labels;
 pub mod documents;
 pub mod download;
 pub mod layout;
@@ -12,3 +13,6 @@ pub mod outcome;
 pub mod pager;
 pub mod pages;
 pub mod sap;
+
+#[cfg(test)]
+mod stylesheet_tests;
