@@ -55,10 +55,49 @@ pub struct ListGroup {
     pub what: String,
     /// Italian local dates (aaaa-mm-gg), oldest first.
     pub days: Vec<String>,
+    /// Per day: how many lists showed the person, and the first one's page and size.
+    pub entries: Vec<ListDay>,
+    /// All the lists of this group that showed the person.
+    pub lists: i64,
     pub first_ts: i64,
     pub last_ts: i64,
     /// The registro rows of each day's first list.
     pub seqs: Vec<i64>,
+}
+
+/// One day of a [`ListGroup`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListDay {
+    /// aaaa-mm-gg, Italian local date.
+    pub date: String,
+    /// Lists of this kind, by this viewer, that showed the person that day.
+    pub lists: i64,
+    /// The first of them: its page (1 = the first) and how many people it showed.
+    pub page: Option<i64>,
+    pub rows: Option<i64>,
+    pub via_api: bool,
+}
+
+impl ListDay {
+    /// "3 elenchi; il primo: pagina 2, 20 persone, dall'API".
+    fn sentence(&self) -> String {
+        let mut first = Vec::new();
+        if let Some(p) = self.page {
+            first.push(format!("pagina {p}"));
+        }
+        if let Some(r) = self.rows {
+            first.push(if r == 1 { "1 persona".to_owned() } else { format!("{r} persone") });
+        }
+        if self.via_api {
+            first.push("dall'API".to_owned());
+        }
+        let count = if self.lists == 1 { "1 elenco".to_owned() } else { format!("{} elenchi", self.lists) };
+        match (first.is_empty(), self.lists) {
+            (true, _) => count,
+            (false, 1) => format!("{count}: {}", first.join(", ")),
+            (false, _) => format!("{count}; il primo: {}", first.join(", ")),
+        }
+    }
 }
 
 pub async fn lists(pool: &Arc<ReadPool>, scope: &AuditScope, cf: &CodiceFiscale) -> Result<Vec<ListGroup>, AppError> {
@@ -74,11 +113,20 @@ pub async fn lists(pool: &Arc<ReadPool>, scope: &AuditScope, cf: &CodiceFiscale)
         let day = crate::domain::text::iso(crate::infra::clock::local_datetime(a.ts).date());
         let provider =
             a.provider_name.clone().or_else(|| (a.actor_role.as_deref() == Some("regione")).then(|| "Regione".into()));
+        let entry = ListDay {
+            date: day.clone(),
+            lists: a.lists,
+            page: a.page.map(|p| p + 1),
+            rows: a.rows,
+            via_api: a.via.as_deref() == Some("api"),
+        };
         match groups.iter_mut().find(|g| g.viewer_cf == a.actor_cf && g.action == a.action) {
             Some(g) => {
                 if g.days.last() != Some(&day) {
                     g.days.push(day);
                 }
+                g.entries.push(entry);
+                g.lists += a.lists;
                 g.last_ts = a.ts;
                 g.seqs.push(a.seq);
             }
@@ -89,6 +137,8 @@ pub async fn lists(pool: &Arc<ReadPool>, scope: &AuditScope, cf: &CodiceFiscale)
                 what: list_label(&a.action).to_owned(),
                 action: a.action,
                 days: vec![day],
+                entries: vec![entry],
+                lists: a.lists,
                 first_ts: a.ts,
                 last_ts: a.ts,
                 seqs: vec![a.seq],
@@ -178,7 +228,7 @@ async fn report(
                 }
             }
             h2 { "Comparsa in elenchi" }
-            p { "Le volte in cui la persona è comparsa in un elenco mostrato a un operatore (una riga dell'elenco, senza aprirne la scheda): per ogni operatore e tipo di elenco, i giorni. Il registro conserva ogni elenco con le persone mostrate." }
+            p { "Le volte in cui la persona è comparsa in un elenco mostrato a un operatore (una riga dell'elenco, senza aprirne la scheda): per ogni operatore e tipo di elenco, i giorni e quanti elenchi in ciascun giorno, con la pagina e la lunghezza del primo. Il registro conserva ogni elenco con le persone mostrate." }
             @if groups.is_empty() { p { "Nessun elenco registrato." } } @else {
                 ul.list-groups {
                     @for g in &groups {
@@ -187,9 +237,9 @@ async fn report(
                             code { (g.viewer_cf) }
                             @if let Some(p) = &g.provider { " (" (p) ")" }
                             " ha visto la persona " (g.what) " "
-                            @if let [day] = g.days.as_slice() { "il " (italian_date(day)) } @else {
-                                "in " (g.days.len()) " giorni, dal " (format_it(g.first_ts)) " al " (format_it(g.last_ts)) ": "
-                                (g.days.iter().map(|d| italian_date(d)).collect::<Vec<_>>().join(", "))
+                            @if let [d] = g.entries.as_slice() { "il " (italian_date(&d.date)) " (" (d.sentence()) ")" } @else {
+                                (g.lists) " volte in " (g.days.len()) " giorni, dal " (format_it(g.first_ts)) " al " (format_it(g.last_ts)) ": "
+                                (g.entries.iter().map(|d| format!("{} ({})", italian_date(&d.date), d.sentence())).collect::<Vec<_>>().join("; "))
                             }
                             "."
                         }
