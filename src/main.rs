@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use ricolloca::cli::demo;
 use ricolloca::cli::{self, CliError, OperatorArgs, ProviderArgs};
 use ricolloca::config::{CONFIG_ENV, Config};
+use ricolloca::domain::italian::count;
 use ricolloca::infra::clock::{SharedClock, SystemClock};
 use ricolloca::{infra, repo, server};
 
@@ -236,6 +237,8 @@ enum ImportCommand {
         files: Vec<PathBuf>,
     },
     /// Voucher assignments as CSV (`;` or `,`, UTF-8 or Windows-1252); prints the JSON report.
+    /// Each file is written in short transactions (a running server keeps answering) and
+    /// appears whole at the end; one import at a time per data file.
     Csv {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
@@ -360,11 +363,11 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             let config = Config::load(config.as_deref())?;
             let e = cli::export_idol(&config.data, clock().as_ref(), since.as_deref(), &out, &config.idol.settings())?;
             println!(
-                "{}: {} lavoratori, {} politiche, {} esiti (dal {} al {}), sha256 {}",
+                "{}: {}, {}, {} (dal {} al {}), sha256 {}",
                 out.display(),
-                e.workers,
-                e.policies,
-                e.outcomes,
+                count(e.workers, "lavoratore", "lavoratori"),
+                count(e.policies, "politica", "politiche"),
+                count(e.outcomes, "esito", "esiti"),
                 ricolloca::infra::clock::format_it(e.since),
                 ricolloca::infra::clock::format_it(e.until),
                 e.sha256
@@ -377,7 +380,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Import { command: ImportCommand::Codes { config, file } } => {
             let data = data_path(config.as_deref())?;
             let n = cli::import_codes(&data, clock().as_ref(), &file)?;
-            println!("{n} codici importati");
+            println!("{}", count(n, "codice importato", "codici importati"));
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { command: ImportCommand::Sap { config, files } } => {
@@ -486,7 +489,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             }
             let errors = findings.iter().filter(|f| f.level == ricolloca::runtime::check::Level::Error).count();
             if errors > 0 {
-                eprintln!("ricolloca: configurazione con {errors} errori");
+                eprintln!("ricolloca: configurazione con {}", count(errors, "errore", "errori"));
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
@@ -494,7 +497,11 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Manual { out, region } => {
             let html = ricolloca::web::manual::standalone_html(region.as_deref().unwrap_or("Regione"));
             std::fs::write(&out, html).map_err(|e| CliError::Other(format!("{}: {e}", out.display())))?;
-            println!("Manuale scritto in {} ({} capitoli).", out.display(), ricolloca::web::manual::chapter_count());
+            println!(
+                "Manuale scritto in {} ({}).",
+                out.display(),
+                count(ricolloca::web::manual::chapter_count(), "capitolo", "capitoli")
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { config } => {
@@ -538,7 +545,10 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             )?;
             match done {
                 Some((rows, seq)) => {
-                    println!("{rows} righe cancellate fino alla {seq}; checkpoint firmato alla riga {seq}")
+                    println!(
+                        "{} fino alla {seq}; checkpoint firmato alla riga {seq}",
+                        count(rows, "riga cancellata", "righe cancellate")
+                    )
                 }
                 None => println!("nessuna riga da cancellare prima del {before}"),
             }

@@ -222,24 +222,52 @@ fn disabling_an_operator_or_suspending_the_provider_takes_effect_on_an_open_conn
     let (f, provider) = setup();
     let rossi = cf("RSSMRA85T10A562");
     let id = f.add_operator(&rossi, "operatore", Some(provider));
+    let region_cf = cf("BNCMRA80A41D612");
+    f.add_operator(&region_cf, "regione", None);
     let server = f.start();
     // One client: its keep-alive connection (and TLS session) stays open across requests.
     let c = client(&f, Some(&f.card(&rossi)));
+    let region = client(&f, Some(&f.card(&region_cf)));
     assert_eq!(c.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
 
-    f.db().execute("UPDATE operator SET state = 'disabled' WHERE id = ?1", [id]).unwrap();
-    let res = c.get(server.url("/api/v1/me")).send().unwrap();
-    assert_eq!(res.status(), 403);
-    assert_eq!(res.json::<Value>().unwrap()["error"], "operator_disabled");
-
-    f.db().execute("UPDATE operator SET state = 'active' WHERE id = ?1", [id]).unwrap();
-    assert_eq!(c.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
-
-    f.db().execute("UPDATE provider SET status = 'suspended' WHERE id = ?1", [provider]).unwrap();
+    // Through the server: in force for the very next request.
+    let suspend = region
+        .post(server.url(&format!("/api/v1/providers/{provider}/suspend")))
+        .json(&serde_json::json!({ "reason": "verifica" }))
+        .send()
+        .unwrap();
+    assert_eq!(suspend.status(), 200, "{}", suspend.text().unwrap());
     let res = c.get(server.url("/api/v1/me")).send().unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().unwrap()["error"], "provider_suspended");
     assert_eq!(f.last_audit().2["reason"], "provider_suspended");
+    let reactivate = region
+        .post(server.url(&format!("/api/v1/providers/{provider}/reactivate")))
+        .json(&serde_json::json!({ "reason": "verificato" }))
+        .send()
+        .unwrap();
+    assert_eq!(reactivate.status(), 200);
+    assert_eq!(c.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
+
+    // By another process (the command line, or here a plain connection): the server reads
+    // the access epoch every second, so the change is in force within about a second.
+    let within_a_poll = |expected: u16| {
+        let deadline = std::time::Instant::now() + ricolloca::access::ACCESS_EPOCH_POLL * 3;
+        loop {
+            let res = c.get(server.url("/api/v1/me")).send().unwrap();
+            if res.status().as_u16() == expected {
+                return res;
+            }
+            assert!(std::time::Instant::now() < deadline, "still {} after the change", res.status());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    f.db().execute("UPDATE operator SET state = 'disabled' WHERE id = ?1", [id]).unwrap();
+    assert_eq!(within_a_poll(403).json::<Value>().unwrap()["error"], "operator_disabled");
+    f.db().execute("UPDATE operator SET state = 'active' WHERE id = ?1", [id]).unwrap();
+    within_a_poll(200);
+    f.db().execute("UPDATE provider SET status = 'suspended' WHERE id = ?1", [provider]).unwrap();
+    assert_eq!(within_a_poll(403).json::<Value>().unwrap()["error"], "provider_suspended");
 }
 
 #[test]

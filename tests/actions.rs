@@ -596,7 +596,7 @@ fn the_idol_feed_holds_exactly_what_changed_and_the_next_starts_where_it_ended()
     assert_eq!(res.status(), 200);
     let first = dir.path().join("idol1.zip");
     let out = w.f.cli_ok(&["export", "idol", "--out", first.to_str().unwrap()]);
-    assert!(out.contains("1 lavoratori, 2 politiche, 0 esiti") && !out.contains("non esportabile"), "{out}");
+    assert!(out.contains("1 lavoratore, 2 politiche, 0 esiti") && !out.contains("non esportabile"), "{out}");
     let files = read(&first);
     let document = format!("lavoratori/{person_cf}.xml");
     assert_eq!(
@@ -634,7 +634,7 @@ fn the_idol_feed_holds_exactly_what_changed_and_the_next_starts_where_it_ended()
     assert_eq!(res.status(), 200);
     let second = dir.path().join("idol2.zip");
     let out = w.f.cli_ok(&["export", "idol", "--out", second.to_str().unwrap()]);
-    assert!(out.contains("1 lavoratori, 1 politiche, 0 esiti"), "{out}");
+    assert!(out.contains("1 lavoratore, 1 politica, 0 esiti"), "{out}");
     let xml = &read(&second)[&document];
     assert!(xml.contains(&ids[1]) && !xml.contains(&ids[0]));
     // An explicit date re-exports everything since then; each export is audited.
@@ -800,5 +800,5 @@ fn stored_text_over_the_schema_limits_is_listed_never_cut_and_corrected_by_its_p
     // Retried and sent with the next export.
     let zip = dir.path().join("idol2.zip");
     let out = w.f.cli_ok(&["export", "idol", "--out", zip.to_str().unwrap()]);
-    assert!(out.contains("1 lavoratori, 1 politiche") && !out.contains("non esportabile"), "{out}");
+    assert!(out.contains("1 lavoratore, 1 politica") && !out.contains("non esportabile"), "{out}");
 }

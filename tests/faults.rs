@@ -278,6 +278,45 @@ fn sigkill_twenty_times_during_writes_loses_nothing_acknowledged() {
 }
 
 /// Mounts a tmpfs of `size` on `dir`; `Err` with the reason when not permitted.
+/// A view waits for its audit row; when the writer cannot take the data file's lock (here
+/// another process holds it), the view answers 503 in Italian after a few seconds, without
+/// the data and without a row, instead of hanging.
+#[test]
+fn a_view_whose_audit_row_cannot_be_written_in_time_answers_503_without_the_data() {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let people = seed_people(&f);
+    let server = f.start();
+    let region = client(&f, Some(&f.card(&people.region)));
+    let operator = client(&f, Some(&f.card(&people.operator)));
+    let id = import_recipients(&f, &server, &region, 1)[0];
+    let api = server.url(&format!("/api/v1/recipients/{id}"));
+    let page = server.url(&format!("/destinatari/{id}"));
+    assert_eq!(operator.get(&api).send().unwrap().status(), 200);
+    let person: String =
+        f.db().query_row("SELECT codice_fiscale FROM recipient WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    let views = f.audit_count("recipient.view");
+
+    let holder = f.db();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for (url, api) in [(&api, true), (&page, false)] {
+        let started = Instant::now();
+        let res = operator.get(url).timeout(Duration::from_secs(60)).send().unwrap();
+        let waited = started.elapsed();
+        assert_eq!(res.status(), 503, "{url}");
+        let body = res.text().unwrap();
+        assert!(!body.contains(&person), "data shown without its audit row: {body}");
+        assert!(body.contains("registro degli accessi"), "{body}");
+        if api {
+            assert!(body.contains("registro_non_disponibile"), "{body}");
+        }
+        assert!(waited >= Duration::from_secs(4) && waited < Duration::from_secs(9), "answered after {waited:?}");
+    }
+    holder.execute_batch("COMMIT").unwrap();
+    // Once the lock is free again, views answer; the refused ones left no row.
+    assert_eq!(operator.get(&api).send().unwrap().status(), 200);
+    assert_eq!(f.audit_count("recipient.view"), views + 1);
+}
+
 fn mount_tmpfs(dir: &Path, size: &str) -> Result<(), String> {
     let out = std::process::Command::new("mount")
         .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])

@@ -210,7 +210,7 @@ fn an_unknown_element_and_a_too_long_value_are_reported_never_refused() {
     let res = w.region.post(w.server.url("/regione/importazioni/sap")).multipart(form).send().unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().unwrap();
-    assert!(html.contains("1</strong> aggiornati"), "{html}");
+    assert!(html.contains("1</strong> aggiornato"), "{html}");
     assert!(html.contains("/lavoratore/datianagrafici/datipersonali/statocivile") && html.contains("straniero.xml"));
 
     // The command line prints the same JSON report.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use super::{CliError, field, open_data, open_for_verify, os_user};
 use crate::access::AdminAuthority;
 use crate::config::Config;
+use crate::domain::italian::count;
 use crate::infra::audit::ChainReport;
 use crate::infra::clock::Clock;
 use crate::repo::{self, audit};
@@ -162,7 +163,10 @@ pub fn verify(
                 });
             }
             let last = match last {
-                Some(seq) => format!(", {n} checkpoint firmati verificati, ultimo alla riga {seq}"),
+                Some(seq) => format!(
+                    ", {}, ultimo alla riga {seq}",
+                    count(n, "checkpoint firmato verificato", "checkpoint firmati verificati")
+                ),
                 None => ", nessun checkpoint ancora".into(),
             };
             (last, None)

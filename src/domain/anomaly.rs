@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::italian::count;
+use crate::domain::operator::Refusal;
 use crate::infra::clock::{datetime, italy_offset_ms, local_day_of};
 
 const MINUTE: i64 = 60_000;
@@ -454,9 +456,9 @@ impl Watch {
             if !quiet && w.latest.len() >= rule.threshold as usize {
                 let first_ts = w.by_time.first_key_value().map_or(r.ts, |((ts, _), _)| *ts);
                 let summary = format!(
-                    "{} persone diverse consultate in {} minuti",
-                    w.latest.len(),
-                    minutes(r.ts - first_ts).max(1)
+                    "{} in {}",
+                    count(w.latest.len(), "persona diversa consultata", "persone diverse consultate"),
+                    count(minutes(r.ts - first_ts).max(1), "minuto", "minuti")
                 );
                 let evidence = w.by_time.keys().map(|(_, seq)| *seq).collect();
                 self.fire(RuleKind::ManyRecipients, &subject, r, first_ts, evidence, summary);
@@ -475,10 +477,22 @@ impl Watch {
             let w = self.repeated_denied.entry(subject.clone()).or_default();
             w.push(r, Some(reason.to_owned()), rule.window_ms);
             if !quiet && w.rows.len() >= rule.threshold as usize {
-                let mut reasons: Vec<&str> = w.rows.iter().filter_map(|(_, _, x)| x.as_deref()).collect();
+                let mut reasons: Vec<&str> = w
+                    .rows
+                    .iter()
+                    .filter_map(|(_, _, x)| x.as_deref())
+                    .map(|code| match Refusal::from_code(code) {
+                        Some(r) => r.label(),
+                        None => code,
+                    })
+                    .collect();
                 reasons.sort_unstable();
                 reasons.dedup();
-                let summary = format!("{} tentativi respinti ({})", w.rows.len(), reasons.join(", "));
+                let summary = format!(
+                    "{} ({})",
+                    count(w.rows.len(), "tentativo respinto", "tentativi respinti"),
+                    reasons.join(", ")
+                );
                 let first_ts = w.rows.front().map_or(r.ts, |(ts, _, _)| *ts);
                 let evidence = w.rows.iter().map(|(_, seq, _)| *seq).collect();
                 self.fire(RuleKind::RepeatedDenied, &subject, r, first_ts, evidence, summary);
@@ -496,7 +510,8 @@ impl Watch {
             if !quiet && w.latest.len() >= rule.threshold as usize {
                 let mut ips: Vec<&str> = w.latest.keys().map(String::as_str).collect();
                 ips.sort_unstable();
-                let summary = format!("stessa carta da {} indirizzi IP: {}", ips.len(), ips.join(", "));
+                let summary =
+                    format!("stessa carta da {}: {}", count(ips.len(), "indirizzo IP", "indirizzi IP"), ips.join(", "));
                 let first_ts = w.by_time.first_key_value().map_or(r.ts, |((ts, _), _)| *ts);
                 let evidence = w.by_time.keys().map(|(_, seq)| *seq).collect();
                 self.fire(RuleKind::CertificateIps, &subject, r, first_ts, evidence, summary);
@@ -514,7 +529,11 @@ impl Watch {
             w.push(r, None, rule.window_ms);
             if !quiet && w.rows.len() >= rule.threshold as usize {
                 let first_ts = w.rows.front().map_or(r.ts, |(ts, _, _)| *ts);
-                let summary = format!("{} scaricamenti in {} minuti", w.rows.len(), minutes(r.ts - first_ts).max(1));
+                let summary = format!(
+                    "{} in {}",
+                    count(w.rows.len(), "scaricamento", "scaricamenti"),
+                    count(minutes(r.ts - first_ts).max(1), "minuto", "minuti")
+                );
                 let evidence = w.rows.iter().map(|(_, seq, _)| *seq).collect();
                 self.fire(RuleKind::DownloadBurst, &subject, r, first_ts, evidence, summary);
             }
@@ -597,7 +616,8 @@ impl Watch {
         for key in days {
             let Some(d) = self.off_hours.get(&key).filter(|d| d.count >= off.threshold as usize) else { continue };
             let when = crate::infra::clock::format_it(d.first_ts);
-            let summary = format!("{} operazioni fuori orario d'ufficio, la prima il {when}", d.count);
+            let summary =
+                format!("{} fuori orario d'ufficio, la prima il {when}", count(d.count, "operazione", "operazioni"));
             let (last, first_ts, evidence) = (d.last.clone(), d.first_ts, d.evidence.clone());
             self.fire(RuleKind::OffHours, &format!("op:{}", key.0), &last, first_ts, evidence, summary);
         }

@@ -1,6 +1,7 @@
 //! Recipients of the Assegno di Ricollocazione and their vouchers.
 
 use super::ids::{ProviderId, RecipientId};
+use super::italian::Noun;
 
 /// The voucher's life (DOMAIN.md lifecycle). Labels come from the `stato_assegno` code list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -44,6 +45,22 @@ impl VoucherState {
     }
     pub fn from_code(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.code() == s)
+    }
+
+    /// The state as it reads after a number of vouchers: "1 rilasciato", "3 rilasciati"
+    /// (the same words as the `stato_assegno` labels, agreeing with "assegni").
+    pub fn counted(self) -> Noun {
+        match self {
+            Self::Issued => Noun::new("rilasciato", "rilasciati"),
+            Self::Signed => Noun::new("con programma sottoscritto", "con programma sottoscritto"),
+            Self::InProgress => Noun::new("in corso", "in corso"),
+            Self::Suspended => Noun::new("sospeso", "sospesi"),
+            Self::Extended => Noun::new("prorogato", "prorogati"),
+            Self::Ended => Noun::new("concluso", "conclusi"),
+            Self::Dropped => Noun::new("abbandonato", "abbandonati"),
+            Self::Lapsed => Noun::new("decaduto", "decaduti"),
+            Self::Outcome => Noun::new("concluso con esito occupazionale", "conclusi con esito occupazionale"),
+        }
     }
 }
 

@@ -173,6 +173,13 @@ impl Labels {
     pub fn label(&self, list: &str, code: &str) -> String {
         self.find(list, code).cloned().unwrap_or_else(|| code.to_owned())
     }
+    /// A duration with its `tipologia_durata` unit, agreeing with the number ("1 ora").
+    pub fn duration(&self, n: i64, unit: Option<&str>) -> String {
+        match unit {
+            Some(u) => crate::domain::italian::duration(n, u.trim(), &self.label("tipologia_durata", u)),
+            None => n.to_string(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ pub fn insert(tx: &WriteTx<'_>, s: &NewSignedProgramme<'_>) -> Result<i64, AppEr
 /// A programme moves from "issued" to "signed" with its first signed upload.
 pub fn mark_signed(tx: &WriteTx<'_>, voucher_id: i64, now: i64) -> Result<bool, AppError> {
     let n = tx.conn().execute(
-        "UPDATE voucher SET state = 'signed', updated_at = ?2, version = version + 1 WHERE id = ?1 AND state = 'issued'",
+        "UPDATE voucher_all SET state = 'signed', updated_at = ?2, version = version + 1 WHERE id = ?1 AND state = 'issued'",
         params![voucher_id, now],
     )?;
     Ok(n == 1)

@@ -10,6 +10,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use crate::config::Config;
+use crate::domain::italian::{Noun, count};
 use crate::domain::operator::MS_PER_DAY;
 use crate::infra::clock::format_it;
 use crate::infra::crl::RevocationList;
@@ -51,7 +52,15 @@ fn expiry(key: &str, what: &str, until: i64, now: i64) -> Finding {
     if until <= now {
         finding(Level::Error, key, format!("{what} scaduto il {}", format_it(until)))
     } else if days < WARN_DAYS {
-        finding(Level::Warning, key, format!("{what} scade tra {days} giorni ({})", format_it(until)))
+        finding(
+            Level::Warning,
+            key,
+            format!(
+                "{what} scade tra {} ({})",
+                Noun::new("giorno", "giorni").or_none("meno di un giorno").count(days),
+                format_it(until)
+            ),
+        )
     } else {
         finding(Level::Ok, key, format!("{what} valido fino al {}", format_it(until)))
     }
@@ -108,9 +117,12 @@ pub fn run(config_path: Option<&Path>, now: i64) -> Vec<Finding> {
             "connections.max",
             match limit {
                 Some(limit) => {
-                    format!("{max} connessioni aperte al massimo (limite di file aperti del processo: {limit})")
+                    format!(
+                        "{} al massimo (limite di file aperti del processo: {limit})",
+                        count(max, "connessione aperta", "connessioni aperte")
+                    )
                 }
-                None => format!("{max} connessioni aperte al massimo"),
+                None => format!("{} al massimo", count(max, "connessione aperta", "connessioni aperte")),
             },
         )),
         Err(message) => out.push(finding(Level::Error, "connections.max", message)),

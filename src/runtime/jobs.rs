@@ -91,6 +91,20 @@ pub fn spawn_crl_reload(access: Arc<AccessControl>, clock: SharedClock, crl: Pat
     });
 }
 
+/// Picks up changes to operators and providers made by another process (the command line
+/// beside the server): the access check's in-memory operators follow the access epoch.
+pub fn spawn_access_epoch_poll(access: Arc<AccessControl>) {
+    rocket::tokio::spawn(async move {
+        let mut tick = rocket::tokio::time::interval(crate::access::ACCESS_EPOCH_POLL);
+        loop {
+            tick.tick().await;
+            if let Err(e) = access.poll_access_epoch().await {
+                tracing::error!(%e, "reading the access epoch");
+            }
+        }
+    });
+}
+
 fn warn_expired(access: &AccessControl, clock: &SharedClock) {
     let now = clock.now_ms();
     for source in access.revocation_sources() {

@@ -19,10 +19,11 @@ pub fn signing_key(conn: &Connection, path: &Path) -> Result<SigningKey, Startup
             return Err(StartupError::key(
                 "audit.key",
                 format!(
-                    "{}: chiave di audit mancante, ma il file dati contiene {existing} checkpoint firmati con la chiave \
-                     dell'installazione. Una chiave nuova li farebbe risultare tutti non validi, quindi non viene creata: \
+                    "{}: chiave di audit mancante, ma il file dati contiene {} con la chiave \
+                     dell'installazione. Una chiave nuova li farebbe risultare non validi, quindi non viene creata: \
                      rimettere al suo posto il file audit.key (dal backup della configurazione)",
-                    path.display()
+                    path.display(),
+                    crate::domain::italian::count(existing, "checkpoint firmato", "checkpoint firmati")
                 ),
             ));
         }

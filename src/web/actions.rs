@@ -314,7 +314,7 @@ fn action_facts(a: &Action, labels: &Labels) -> Markup {
             dt { "Proposta" } dd { (italian_date(&a.data_proposta)) }
             dt { "Inizio" } dd { (a.data_inizio.as_deref().map(italian_date).unwrap_or_else(|| "—".into())) }
             dt { "Fine" } dd { (a.data_fine.as_deref().map(italian_date).unwrap_or_else(|| "—".into())) }
-            dt { "Durata" } dd { @if let Some(d) = a.durata { (d) " " (a.tipologia_durata.as_deref().map(|t| labels.label("tipologia_durata", t)).unwrap_or_default()) } @else { "—" } }
+            dt { "Durata" } dd { @if let Some(d) = a.durata { (labels.duration(d, a.tipologia_durata.as_deref())) } @else { "—" } }
             dt { "Descrizione" } dd.pre { (a.descrizione) }
             dt { "Ultimo evento" } dd { strong { (labels.show("evento", &a.evento)) } " del " (italian_date(&a.data_evento)) }
             @if let Some(t) = tipo {

@@ -3,6 +3,7 @@
 //! destinatario with its forms. Operators only write for their own provider's people; another
 //! provider's person or appointment is "not found", audited as a denied attempt.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -368,7 +369,7 @@ async fn agenda(
                 button.button type="submit" { "Filtra" }
             }
             table.data {
-                caption { (rows.len()) " appuntamenti dal " (italian_date(&iso(from))) " al " (italian_date(&iso(to)))
+                caption { (count(rows.len(), "appuntamento", "appuntamenti")) " dal " (italian_date(&iso(from))) " al " (italian_date(&iso(to)))
                     @if rows.len() as i64 >= AGENDA_LIMIT { " (primi " (AGENDA_LIMIT) ": restringere il periodo)" } }
                 thead { tr {
                     th scope="col" { "Data e ora" } th scope="col" { "Destinatario" } th scope="col" { "Tipo" }
@@ -479,7 +480,7 @@ async fn report(
                 }
                 p.note { "Per la versione stampata usare il comando Stampa del browser: menu e pulsanti non vengono stampati." }
                 table.data {
-                    caption { (r.rows.len()) " assenze ingiustificate e rifiuti" }
+                    caption { (count(r.rows.len(), "assenza ingiustificata o rifiuto", "assenze ingiustificate e rifiuti")) }
                     thead { tr {
                         th scope="col" { "Data e ora" } th scope="col" { "Persona" } th scope="col" { "Codice fiscale" }
                         th scope="col" { "Assegno" } th scope="col" { "CPI" } th scope="col" { "Appuntamento" }
@@ -500,7 +501,7 @@ async fn report(
                     }
                 }
                 table.data {
-                    caption { (r.dropped.len()) " abbandoni del programma" }
+                    caption { (count(r.dropped.len(), "abbandono del programma", "abbandoni del programma")) }
                     thead { tr {
                         th scope="col" { "Data" } th scope="col" { "Persona" } th scope="col" { "Codice fiscale" }
                         th scope="col" { "Assegno" } th scope="col" { "CPI" } th scope="col" { "Motivo" }

@@ -4,6 +4,7 @@
 //! (`/manuale/completo`) and the same as one self-contained file for the training day
 //! (`ricolloca manual --out FILE`).
 
+use crate::domain::italian::count;
 use maud::{Markup, PreEscaped, html};
 use pulldown_cmark::{Event, Options, Parser, html as md_html};
 use rocket::{Route, State, get, routes};
@@ -120,7 +121,7 @@ fn search_box(value: &str) -> Markup {
         form.manual-search role="search" method="get" action="/manuale/cerca" {
             label for="manual-q" { "Cerca nel manuale" }
             input #manual-q type="search" name="q" value=(value) minlength="2" maxlength="100";
-            button.btn.btn-primary type="submit" { "Cerca" }
+            button.button type="submit" { "Cerca" }
         }
     }
 }
@@ -142,7 +143,7 @@ fn find(q: Option<&str>, site: &State<Site>) -> Markup {
             } @else if hits.is_empty() {
                 p role="status" { "Nessun risultato per «" (q) "». Provare con meno parole o con l'" a href="/manuale" { "indice" } "." }
             } @else {
-                p role="status" { (hits.len()) @if hits.len() == MAX_HITS { " o più" } " risultati per «" (q) "»." }
+                p role="status" { @if hits.len() == MAX_HITS { (MAX_HITS) " o più risultati" } @else { (count(hits.len(), "risultato", "risultati")) } " per «" (q) "»." }
                 ol.search-results {
                     @for h in &hits {
                         li {

@@ -2,6 +2,7 @@
 //! it (hired, ended, dropped, lapsed, suspended, resumed); the Region reads it. Every record is
 //! kept; a drop shows the unjustified absences and refusals that go to the CPI with it.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -67,7 +68,7 @@ pub fn describe(o: &OutcomeRow) -> String {
         s.push_str(" — ");
         s.push_str(&Contract::from_code(c).map_or_else(|| c.to_owned(), |c| c.label().to_owned()));
         if let Some(m) = o.contract_months {
-            s.push_str(&format!(", {m} mesi"));
+            s.push_str(&format!(", {}", count(m, "mese", "mesi")));
         }
     }
     s

@@ -2,6 +2,7 @@
 //! destinatario with section VI, and the SAP section by section. Every view is audited;
 //! another provider's recipient is "not found" and audited as a denied attempt.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -47,6 +48,11 @@ fn state_label(labels: &Labels, code: &str) -> String {
     labels.label("stato_assegno", code)
 }
 
+/// The state after a count of vouchers, agreeing with it ("3 rilasciati").
+fn state_count_label(labels: &Labels, code: &str, n: i64) -> String {
+    VoucherState::from_code(code).map_or_else(|| state_label(labels, code), |s| s.counted().form(n).to_owned())
+}
+
 /// People known only from a SAP, for the Region (no provider's cruscotto shows them).
 #[get("/cruscotto/senza-assegno?<pagina>")]
 async fn without_voucher(
@@ -70,7 +76,7 @@ async fn without_voucher(
             h1 { "Persone note solo dalla SAP" }
             p { "Non hanno ancora un assegno: non compaiono nel cruscotto di alcun soggetto accreditato." }
             table.data {
-                caption { (total) " persone" }
+                caption { (count(total, "persona", "persone")) }
                 thead { tr { th scope="col" { "Persona" } th scope="col" { "Codice fiscale" } th scope="col" { "Data di nascita" } } }
                 tbody {
                     @for r in &rows {
@@ -174,7 +180,7 @@ async fn dashboard(
             @if let Some(p) = &who.principal.operator().provider { p.lead { "Le persone che hanno scelto " strong { (p.name) } "." } }
             @if is_region { p.lead { "Tutti i soggetti accreditati. " a href="/cruscotto/senza-assegno" { "Persone note solo dalla SAP" } } }
             ul.state-counts aria-label="Assegni per stato" {
-                @for (state, n) in &counts { li { span.count { (n) } " " (state_label(&labels, state)) } }
+                @for (state, n) in &counts { li { span.count { (n) } " " (state_count_label(&labels, state, *n)) } }
             }
             form.search method="get" action="/cruscotto" role="search" {
                 (text_field("cerca", "Nome o codice fiscale", &filter.q, &[], "search", false))
@@ -186,7 +192,7 @@ async fn dashboard(
                 button.button type="submit" { "Filtra" }
             }
             table.data {
-                caption { (total) " destinatari" }
+                caption { (count(total, "destinatario", "destinatari")) }
                 thead { tr {
                     th scope="col" { "Destinatario" } th scope="col" { "Codice fiscale" } th scope="col" { "Stato" }
                     @if is_region { th scope="col" { "Soggetto" } }
@@ -238,7 +244,7 @@ fn policy_table(id: RecipientId, policies: &[PolicyRow], labels: &Labels) -> Mar
                             td { (p.data_proposta.as_deref().map(italian_date).unwrap_or_default()) }
                             td { (p.data_inizio.as_deref().map(italian_date).unwrap_or_default()) }
                             td { (p.data_fine.as_deref().map(italian_date).unwrap_or_default()) }
-                            td { @if let Some(d) = p.durata { (d) " " (p.tipologia_durata.as_deref().map(|t| labels.label("tipologia_durata", t)).unwrap_or_default()) } }
+                            td { @if let Some(d) = p.durata { (labels.duration(d, p.tipologia_durata.as_deref())) } }
                             td { @if let Some(e) = &p.ultimo_evento { (labels.show("evento", e)) " " (p.data_evento.as_deref().map(italian_date).unwrap_or_default()) } }
                             td { code { (p.identificativo_politica.clone().unwrap_or_default()) } }
                             td { @if p.origin == "sap" { "SAP" } @else { a href={ "/destinatari/" (id) "/azioni/" (p.id) } { "soggetto accreditato" } } }

@@ -1,6 +1,7 @@
 //! `/tecnico/backup` (role `tecnico`): the backups in `backup.dir` with size, time and sha256,
 //! the outcome of the last run, a button to start one now, and downloads (audited).
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -42,7 +43,9 @@ async fn list(
     let (last, last_ok) = backups.last();
     let schedule = backups.inner().every.map(|e| match e {
         crate::domain::backup_schedule::Every::Daily(m) => format!("ogni giorno alle {:02}:{:02}", m / 60, m % 60),
-        crate::domain::backup_schedule::Every::Hours(h) => format!("ogni {h} ore"),
+        crate::domain::backup_schedule::Every::Hours(h) => {
+            format!("ogni {}", if h == 1 { "ora".to_owned() } else { count(h, "ora", "ore") })
+        }
     });
     Ok(page(
         Some(site),
@@ -89,7 +92,7 @@ async fn list(
             }
             form method="post" action="/tecnico/backup" {
                 (token_field(&token))
-                button.btn.btn-primary type="submit" disabled[backups.is_running()] { "Esegui un backup ora" }
+                button.button type="submit" disabled[backups.is_running()] { "Esegui un backup ora" }
             }
             h2 { "Backup presenti" }
             @if entries.is_empty() { p { "Nessun backup nella cartella." } } @else {

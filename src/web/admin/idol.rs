@@ -1,6 +1,7 @@
 //! The feed to IDOL on screen (role `regione`): past exports and a new one, downloaded as
 //! one zip. The export is recorded and audited before the file leaves.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -43,7 +44,7 @@ fn problems(p: &Problems) -> Markup {
             p { "La loro SAP non contiene tutto ciò che lo schema nazionale richiede, o i dati registrati non lo rispettano: "
                 "non vengono inviati incompleti. Ogni nuova esportazione li riprova dal periodo in cui sono stati esclusi." }
             table.data {
-                caption { (p.pending.len()) " lavoratori non esportabili" }
+                caption { (count(p.pending.len(), "lavoratore non esportabile", "lavoratori non esportabili")) }
                 thead { tr { th scope="col" { "Lavoratore" } th scope="col" { "Codice fiscale" } th scope="col" { "Motivo" } th scope="col" { "Verificato il" } } }
                 tbody {
                     @for (id, cf, name, reasons, at) in &p.pending {

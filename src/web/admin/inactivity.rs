@@ -1,6 +1,7 @@
 //! Inattività: who the six-month rule switched off, who it will switch off in the next 30
 //! days (so the Region can warn them), and enablings never used.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -69,7 +70,7 @@ async fn report(
         Some(&who.principal),
         html! {
             h1 { "Inattività delle utenze" }
-            p { "Le utenze non usate da più di " (days) " giorni sono disattivate automaticamente (Allegato B, punto 7); le utenze tecniche esentate sono escluse." }
+            p { "Le utenze non usate da più di " (count(days, "giorno", "giorni")) " sono disattivate automaticamente (Allegato B, punto 7); le utenze tecniche esentate sono escluse." }
             h2 { "Saranno disattivate nei prossimi 30 giorni" }
             (table(&soon, "Disattivazione prevista", deadline))
             h2 { "Disattivate per inattività" }

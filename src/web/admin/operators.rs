@@ -1,6 +1,7 @@
 //! Operators and regional staff: list, enable from a written communication, detail with
 //! history and certificates, variation, disable, re-enable, technical exemption.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -92,7 +93,7 @@ async fn list(
                 (super::communications::form(None, &Default::default(), &[], &token))
             }
             table.data {
-                caption { (total) " utenze" }
+                caption { (count(total, "utenza", "utenze")) }
                 thead { tr { th scope="col" { "Cognome e nome" } th scope="col" { "Codice fiscale" } th scope="col" { "Profilo" } th scope="col" { "Soggetto" } th scope="col" { "Stato" } th scope="col" { "Ultimo accesso" } } }
                 tbody {
                     @for o in &rows {

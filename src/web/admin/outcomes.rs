@@ -2,6 +2,7 @@
 //! contract, fixed-term split at 6 and 3 months — the basis of the result-based payment.
 //! Screen and CSV; `regione` and `revisore`.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -109,7 +110,7 @@ async fn report(
                 " " a.button.secondary href={ "/regione/esiti.csv?dal=" (q(&iso(from))) "&al=" (q(&iso(to))) } { "Scarica CSV" }
             }
             table.data {
-                caption { (rows.len()) " soggetti accreditati" }
+                caption { (count(rows.len(), "soggetto accreditato", "soggetti accreditati")) }
                 thead { tr {
                     th scope="col" { "Soggetto accreditato" }
                     @for c in COLUMNS { th scope="col" { (c) } }

@@ -1,5 +1,6 @@
 //! Soggetti accreditati: list, create, edit, suspend/reactivate, sedi.
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -92,7 +93,7 @@ async fn list(
                 p { a.button href="/regione/soggetti/nuovo" { "Nuovo soggetto accreditato" } }
             }
             table.data {
-                caption { (total) " soggetti" }
+                caption { (count(total, "soggetto", "soggetti")) }
                 thead { tr { th scope="col" { "Denominazione" } th scope="col" { "Codice fiscale / P.IVA" } th scope="col" { "Accreditamento" } th scope="col" { "Stato" } th scope="col" { "Operatori attivi" } th scope="col" { "Destinatari" } } }
                 tbody {
                     @for p in &rows {

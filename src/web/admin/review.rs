@@ -2,6 +2,7 @@
 //! enabling communication, last access and last review; marked reviewed one by one (audited);
 //! downloadable as CSV, or as a zip with the CSV and the communications it cites.
 
+use crate::domain::italian::count;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -65,7 +66,7 @@ async fn report(
             p { "Allegato B, punto 14: i profili di autorizzazione sono verificati almeno una volta l'anno." }
             p { a.button href="/regione/revisione.csv" { "Scarica CSV" } " " a.button href="/regione/revisione.zip" { "Scarica ZIP con le comunicazioni" } }
             table.data {
-                caption { (lines.len()) " autorizzazioni attive" }
+                caption { (count(lines.len(), "autorizzazione attiva", "autorizzazioni attive")) }
                 thead { tr { th scope="col" { "Cognome e nome" } th scope="col" { "Soggetto" } th scope="col" { "Profilo e ruolo" } th scope="col" { "Comunicazione" } th scope="col" { "Ultimo accesso" } th scope="col" { "Ultima revisione" } @if who.scope.can_write() { th scope="col" { "Azione" } } } }
                 tbody {
                     @for l in &lines {

@@ -2,6 +2,7 @@
 //! in force, and a button that reloads both without a restart (as `systemctl reload` does
 //! with SIGHUP); each reload is audited (`config.reload`).
 
+use crate::domain::italian::count;
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -122,7 +123,7 @@ fn render(
             }
             form method="post" action="/tecnico/sistema/ricarica" {
                 (token_field(token))
-                button.btn.btn-primary type="submit" { "Ricarica CRL e livello di log" }
+                button.button type="submit" { "Ricarica CRL e livello di log" }
             }
         },
     )
@@ -138,7 +139,7 @@ fn outcome(done: &Prepared) -> Markup {
                     Err(e) => li { "Configurazione non riletta, il livello di log resta invariato: " (e) },
                 }
                 @match &done.crls {
-                    Some(Ok(n)) => li { (n) " CRL ricaricate." },
+                    Some(Ok(n)) => li { (count(*n, "CRL ricaricata", "CRL ricaricate")) "." },
                     Some(Err(e)) => li { "CRL non ricaricate, restano in vigore le precedenti: " (e) },
                     None => li { "Nessuna CRL configurata (tls.crl)." },
                 }

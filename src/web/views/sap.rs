@@ -2,6 +2,7 @@
 //! coded value with the label of its national table beside the code (an unknown code shows
 //! alone). Used by the SAP page; section VI has its own table (`web::recipients`).
 
+use crate::domain::italian::count;
 use maud::{Markup, html};
 
 use crate::domain::sap::{
@@ -225,7 +226,7 @@ fn informazioni(c: &InformazioniCurriculari, labels: &Labels) -> Markup {
                 .text("Ente di formazione", &f.ente)
                 .code("Regione", "regione", &f.regione)
                 .markup("Durata", f.durata.map(|d| html! {
-                    (d) " " (f.tipologia_durata.as_deref().map(|t| labels.label("tipologia_durata", t)).unwrap_or_default())
+                    (labels.duration(d, f.tipologia_durata.as_deref()))
                 }))
                 .code("Certificazioni e attestati", "certificazione", &f.certificazioni_attestati)
                 .text("Stage", &f.stage)
@@ -291,7 +292,7 @@ pub fn findings(findings: &[Finding]) -> Markup {
                 p { strong { "Il file della SAP conteneva dati non riconosciuti o non conformi allo schema nazionale." }
                     " Sono elencati qui sotto; il resto della scheda è stato letto per intero." }
                 details {
-                    summary { (findings.len()) " segnalazioni" }
+                    summary { (count(findings.len(), "segnalazione", "segnalazioni")) }
                     ul { @for f in findings { li { code { (f.path) } ": " (f.reason) @if f.count > 1 { " (" (f.count) " volte)" } } } }
                 }
             }
