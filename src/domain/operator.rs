@@ -82,7 +82,7 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 11] = [
+    pub const ALL: [Refusal; 12] = [
         Refusal::CertificateNotValidNow,
         Refusal::CertificateRevoked,
         Refusal::CertificateWithoutCrl,
@@ -93,6 +93,7 @@ impl Refusal {
         Refusal::ProviderSuspended,
         Refusal::WrongRole,
         Refusal::CrossSite,
+        Refusal::FormExpired,
         Refusal::ForeignObject,
     ];
 
@@ -114,6 +115,7 @@ impl Refusal {
             Refusal::ProviderSuspended => "soggetto accreditato sospeso",
             Refusal::WrongRole => "funzione non prevista per il profilo",
             Refusal::CrossSite => "richiesta proveniente da un altro sito",
+            Refusal::FormExpired => "modulo scaduto (aperto da un giorno precedente)",
             Refusal::ForeignObject => "dati non accessibili (di un altro soggetto o inesistenti)",
         }
     }
