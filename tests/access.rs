@@ -376,3 +376,79 @@ fn cross_site_writes_are_refused() {
         .unwrap();
     assert_eq!(res.status(), 415);
 }
+
+#[test]
+fn audited_reads_open_only_from_our_pages_and_method_overrides_only_from_our_origin() {
+    let (f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    let server = f.start();
+    let c = client(&f, Some(&f.card(&rossi)));
+    let nav = |site: &str| {
+        c.get(server.url("/cruscotto?cerca=x"))
+            .header("Sec-Fetch-Site", site)
+            .header("Sec-Fetch-Mode", "navigate")
+            .header("Sec-Fetch-Dest", "document")
+            .send()
+            .unwrap()
+    };
+    // A link followed from another site: a page that says so, no personal data, no row.
+    let rows = f.audit_rows();
+    let res = nav("cross-site");
+    assert_eq!(res.status(), 200);
+    let html = res.text().unwrap();
+    assert!(html.contains("Collegamento da un altro sito") && html.contains("href=\"/cruscotto?cerca=x\""), "{html}");
+    assert!(!html.contains("Cruscotto"), "{html}");
+    assert_eq!(f.audit_rows(), rows, "nothing written in the card holder's name");
+    // From our own pages, a sibling site, or typed: the page, audited.
+    for site in ["same-origin", "same-site", "none"] {
+        let res = nav(site);
+        assert_eq!(res.status(), 200, "{site}");
+        assert!(res.text().unwrap().contains("Cruscotto"), "{site}");
+    }
+    assert_eq!(f.audit_count("recipient.list"), 3);
+    // An <img> from another site: refused.
+    let res = c
+        .get(server.url("/cruscotto"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Sec-Fetch-Mode", "no-cors")
+        .header("Sec-Fetch-Dest", "image")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // A cross-site form posting `_method=get` (a navigation to a GET page): refused, audited.
+    let res = c
+        .post(server.url("/cruscotto"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Sec-Fetch-Mode", "navigate")
+        .header("Sec-Fetch-Dest", "document")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("_method=get")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(f.last_audit().2["reason"], "cross_site");
+    assert_eq!(f.audit_count("recipient.list"), 3);
+    // The same from our own origin is honoured (none of our forms needs it, but it is Rocket's).
+    let res = c
+        .post(server.url("/cruscotto"))
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Origin", format!("https://127.0.0.1:{}", server.port))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("_method=get")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(f.audit_count("recipient.list"), 4);
+}
+
+#[test]
+fn the_form_token_changes_every_day() {
+    use ricolloca::access::form_token;
+    let secret = b"0123456789abcdef0123456789abcdef";
+    let day = 86_400_000;
+    let noon = ricolloca::infra::clock::local_day_start(20_500) + day / 2;
+    let today = form_token::token(secret, "ab", noon);
+    assert_ne!(today, form_token::token(secret, "ab", noon + day));
+    assert_eq!(form_token::check(secret, "ab", &today, noon + day), form_token::Check::Expired);
+}

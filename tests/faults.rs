@@ -122,7 +122,7 @@ fn b03(n: u64) -> Value {
 }
 
 fn pdf(size: usize, salt: u64) -> Vec<u8> {
-    let mut bytes = b"%PDF-1.4\n".to_vec();
+    let mut bytes = Vec::with_capacity(size);
     let mut x = salt | 1;
     while bytes.len() < size {
         x ^= x << 13;
@@ -130,8 +130,7 @@ fn pdf(size: usize, salt: u64) -> Vec<u8> {
         x ^= x << 17;
         bytes.extend_from_slice(&x.to_le_bytes());
     }
-    bytes.extend_from_slice(b"\n%%EOF\n");
-    bytes
+    common::pdf_with(&bytes)
 }
 
 /// `PRAGMA integrity_check` on a read-only connection of the test's own.
@@ -579,18 +578,20 @@ fn form_token(f: &Fixture, card: &ricolloca::infra::pki::Issued) -> String {
             r.get(0)
         })
         .unwrap();
-    ricolloca::access::form_token::token(&secret, &hex::encode(sha2::Sha256::digest(&card.cert_der)))
+    let now = ricolloca::infra::clock::Clock::now_ms(&ricolloca::infra::clock::SystemClock);
+    ricolloca::access::form_token::token(&secret, &hex::encode(sha2::Sha256::digest(&card.cert_der)), now)
 }
 
-/// Rows of every data table (the audit trail and the access bookkeeping excluded: refusals
-/// and reads are audited, and that is not a stored change).
+/// Rows of every data table (the audit trail with its subject index, and the access
+/// bookkeeping excluded: refusals and reads are audited, and that is not a stored change).
 fn data_counts(f: &Fixture) -> Vec<(String, i64)> {
     let db = f.db();
     let tables: Vec<String> = {
         let mut s = db
             .prepare(
                 "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-                 AND name NOT IN ('audit_log', 'audit_subject', 'audit_subject_backfill', 'audit_checkpoint', 'certificate_seen', 'anomaly', 'anomaly_cursor') ORDER BY name",
+                 AND name NOT IN ('audit_log', 'audit_checkpoint', 'audit_subject', 'audit_list_subject', \
+                 'audit_subject_backfill', 'certificate_seen', 'anomaly', 'anomaly_cursor') ORDER BY name",
             )
             .unwrap();
         s.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
@@ -805,7 +806,7 @@ fn hostile_input_on_every_route_is_refused_in_italian_and_stores_nothing() {
                 }
             }
             // Multipart: a hostile file name and content, and one beyond the size limit.
-            let part = reqwest::blocking::multipart::Part::bytes(format!("%PDF-1.4\n{XSS}\n").into_bytes())
+            let part = reqwest::blocking::multipart::Part::bytes(common::pdf_with(XSS.as_bytes()))
                 .file_name(TRAVERSAL)
                 .mime_str("application/pdf")
                 .unwrap();

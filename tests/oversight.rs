@@ -137,7 +137,18 @@ fn the_data_subject_report_lists_exactly_the_accesses_to_that_person_across_prov
     assert_eq!(seqs(&report["accesses"]), mine.iter().copied().collect(), "{report:#}");
     // The page and the CSV say the same, and each consultation is audited.
     let html = auditor.get(server.url(&format!("/revisione/interessato?cf={anna}"))).send().unwrap().text().unwrap();
-    assert!(html.contains("6 accessi") && html.contains("Orienta") && html.contains("Lavoro Futuro"), "{html}");
+    assert!(html.contains("6 registrazioni") && html.contains("Orienta") && html.contains("Lavoro Futuro"), "{html}");
+    // A letter the person understands: who, for whom, what, in plain words; no codes.
+    assert!(html.contains("Gentile ") && html.contains("operatore di Lavoro Futuro"), "{html}");
+    assert!(html.contains("Ha consultato la Sua Scheda Anagrafica Professionale (SAP)"), "{html}");
+    assert!(
+        html.contains("Ha tentato di aprire i Suoi dati, ma l&#39;accesso è stato negato")
+            || html.contains("Ha tentato di aprire i Suoi dati, ma l'accesso è stato negato"),
+        "{html}"
+    );
+    for code in ["sap.view", "recipient.view", "access.denied", "foreign_or_unknown_object", "recipient:"] {
+        assert!(!html.contains(code), "the letter shows the code {code}: {html}");
+    }
     let csv = auditor.get(server.url(&format!("/revisione/interessato.csv?cf={anna}"))).send().unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     assert_eq!(csv.text().unwrap().lines().count(), 1 + mine.len());
@@ -160,7 +171,7 @@ fn the_data_subject_report_lists_exactly_the_accesses_to_that_person_across_prov
         auditor.get(server.url(&format!("/api/v1/audit?operator={}", o.op_b.1))).send().unwrap().json().unwrap();
     assert_eq!(seqs(&by_b["items"]), BTreeSet::from([mine[2], mine[3], others[1], others[2]]));
     let html = auditor.get(server.url(&format!("/revisione/registro?cf={anna}"))).send().unwrap().text().unwrap();
-    assert!(html.contains("Registro accessi") && html.contains("SAP della persona"), "{html}");
+    assert!(html.contains("Registro accessi") && html.contains("consultazione della SAP"), "{html}");
     assert!(
         auditor.get(server.url("/revisione/registro.csv?esito=denied")).send().unwrap().text().unwrap().lines().count()
             >= 3
@@ -586,11 +597,18 @@ fn every_person_shown_in_a_list_is_in_their_report_once_per_day_and_viewer() {
     assert_eq!(lists[0]["provider"], "Lavoro Futuro");
     assert_eq!(lists[0]["days"].as_array().unwrap().len(), 2, "{report:#}");
     assert_eq!(lists[0]["seqs"][1], later[0]);
+    // Every list counts: 15 today (the first on page 1, with her and Bruno), 1 two days later.
+    assert_eq!(lists[0]["lists"], 16, "{report:#}");
+    assert_eq!(lists[0]["entries"][0]["lists"], 15, "{report:#}");
+    assert_eq!(lists[0]["entries"][0]["page"], 1, "{report:#}");
+    assert_eq!(lists[0]["entries"][0]["rows"], 2, "{report:#}");
+    assert_eq!(lists[0]["entries"][1]["lists"], 1, "{report:#}");
     // Not as accesses to her record: she was only listed.
     assert!(report["accesses"].as_array().unwrap().iter().all(|a| a["action"] != "recipient.list"), "{report:#}");
     // The page says it in words; the CSV carries each day's first list.
     let html = auditor.get(server.url(&format!("/revisione/interessato?cf={anna}"))).send().unwrap().text().unwrap();
-    assert!(html.contains("Comparsa in elenchi") && html.contains("in 2 giorni"), "{html}");
+    assert!(html.contains("comparso in un elenco") && html.contains("16 volte in 2 giorni"), "{html}");
+    assert!(html.contains("15 elenchi; il primo: pagina 1, 2 persone"), "{html}");
     let csv = auditor.get(server.url(&format!("/revisione/interessato.csv?cf={anna}"))).send().unwrap().text().unwrap();
     assert_eq!(csv.lines().filter(|l| l.contains("recipient.list")).count(), 2, "{csv}");
     // The registro's search by her codice fiscale finds those lists too.

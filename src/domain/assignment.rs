@@ -233,6 +233,8 @@ fn row(line: usize, get: &dyn Fn(&str) -> String) -> Result<Assignment, Vec<RowE
         let v = get(column);
         if v.is_empty() {
             err(column, "valore mancante".into());
+        } else if crate::domain::text::has_bidi_control(&v) {
+            err(column, crate::domain::text::BIDI_MESSAGE.into());
         } else if v.chars().count() > max || v.chars().any(char::is_control) {
             err(column, format!("valore non valido (al massimo {max} caratteri)"));
         }

@@ -23,3 +23,4 @@ pub mod programmes;
 pub mod providers;
 pub mod sap_remap;
 pub mod signed_programmes;
+pub mod uploads;

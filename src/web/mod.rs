@@ -43,6 +43,8 @@ pub struct Site {
     pub system_code: String,
     /// Largest upload in bytes (config `upload_max_mb`).
     pub upload_max: usize,
+    /// What one provider's uploads may occupy in all, in bytes (config `upload_quota_mb`).
+    pub upload_quota: u64,
     pub training: bool,
 }
 
