@@ -131,7 +131,7 @@ fn main() {
     let created = create(&BackupRequest {
         data: &data,
         out: &out,
-        passphrase: None,
+        seal: &ricolloca::infra::backup_seal::Seal::None,
         key: Some(&key),
         now: ricolloca::domain::timestamp::Timestamp::from_ms(NOW),
     })

@@ -114,7 +114,7 @@ fn a_version_1_file_is_migrated_to_the_schema_of_a_new_file() {
     assert_eq!(backups.len(), 1, "one automatic backup");
     let verified = ricolloca::service::backup::verify(
         &backups[0],
-        None,
+        &Default::default(),
         None,
         Default::default(),
         dir.path(),

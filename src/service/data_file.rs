@@ -8,14 +8,21 @@ use rusqlite::Connection;
 
 use crate::domain::timestamp::Timestamp;
 use crate::error::StartupError;
+use crate::infra::backup_seal::Seal;
 use crate::repo;
 use crate::service::backup;
 
 /// Opens (creating if needed) and migrates the data file at `path`; `now` names the
-/// pre-upgrade backup.
+/// pre-upgrade backup, which is not sealed: for tests, tools and files with no configuration.
 pub fn open(path: &Path, now: Timestamp) -> Result<Connection, StartupError> {
+    open_sealed(path, now, &Seal::None)
+}
+
+/// Like [`open`], the pre-upgrade backup sealed as the configuration says (`backup.recipients`
+/// or `backup.passphrase_file`).
+pub fn open_sealed(path: &Path, now: Timestamp, seal: &Seal) -> Result<Connection, StartupError> {
     repo::open_and_migrate(path, |from| {
-        let file = backup::before_upgrade(path, from, now).map_err(|e| {
+        let file = backup::before_upgrade(path, from, now, seal).map_err(|e| {
             StartupError::key(
                 "data",
                 format!("backup automatico prima dell'aggiornamento non riuscito, file dati non toccato: {e}"),

@@ -38,8 +38,6 @@ pub(crate) enum Refused {
     Manifest(String),
     #[error("il file {0} esiste già: scegliere un altro nome")]
     Exists(String),
-    #[error("backup cifrato: indicare la passphrase con --passphrase-file")]
-    NeedsPassphrase,
     #[error("ripristino rifiutato: {0}. Fermare il servizio (systemctl stop ricolloca) e riprovare")]
     ServerRunning(String),
     #[error(

@@ -13,6 +13,7 @@ use super::{Accept, Refused};
 use crate::domain::audit_event::{Actor, AuditEvent, Change};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
+use crate::infra::backup_seal::Keys;
 use crate::infra::checkpoint::Checkpoint;
 use crate::infra::clock::format_iso;
 use crate::infra::instance_lock::{InstanceLock, LockError};
@@ -31,7 +32,8 @@ pub struct RestoreRequest<'a> {
     pub data: &'a Path,
     pub checkpoint_file: &'a Path,
     pub from: &'a Path,
-    pub passphrase: Option<&'a [u8]>,
+    /// What opens a sealed backup (identities, passphrase); empty for a plain one.
+    pub keys: &'a Keys,
     pub trusted_key: Option<&'a [u8]>,
     pub accept: Accept,
     pub actor: &'a Actor,
@@ -62,7 +64,7 @@ pub fn restore(req: &RestoreRequest<'_>) -> Result<Restored, AppError> {
         LockError::Io(path, io) => AppError::io(std::path::Path::new(&path), io),
     })?;
     let work_dir = data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut verified = verify(req.from, req.passphrase, req.trusted_key, req.accept, work_dir, now)?;
+    let mut verified = verify(req.from, req.keys, req.trusted_key, req.accept, work_dir, now)?;
     let head_seq = verified.manifest.audit.head_seq;
 
     // 1. The checkpoint file.

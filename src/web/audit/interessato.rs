@@ -172,16 +172,16 @@ impl Letter<'_> {
                     }
                 }
                 h2 { "Quando il Suo nominativo è comparso in un elenco" }
-                p { "Gli operatori lavorano anche su elenchi di persone (il cruscotto, le ricerche, l'agenda). Qui sotto, per ogni persona e tipo di elenco, i giorni in cui il Suo nominativo vi compariva, senza che la Sua scheda venisse aperta." }
+                p { "Gli operatori lavorano anche su elenchi di persone (il cruscotto, le ricerche, l'agenda). Qui sotto, per ogni persona e tipo di elenco, i giorni in cui il Suo nominativo vi compariva, senza che la Sua scheda venisse aperta, e in quanti elenchi ciascun giorno (con la pagina e la lunghezza del primo)." }
                 @if self.groups.is_empty() { p { "Il Suo nominativo non risulta comparso in alcun elenco." } } @else {
                     ul.list-groups {
                         @for g in self.groups {
                             @let (who, for_whom) = self.who(&g.viewer_cf, g.viewer_name.as_deref(), g.role.as_deref(), g.provider.as_deref());
                             li {
                                 strong { (who) } " (" (for_whom) ") ha visto il Suo nominativo " (g.what) " "
-                                @if let [day] = g.days.as_slice() { "il " (italian_date(day)) } @else {
-                                    "in " (count(g.days.len(), "giorno", "giorni")) ": "
-                                    (g.days.iter().map(|d| italian_date(d)).collect::<Vec<_>>().join(", "))
+                                @if let [d] = g.entries.as_slice() { "il " (italian_date(&d.date)) " (" (d.sentence()) ")" } @else {
+                                    (count(g.lists, "volta", "volte")) " in " (count(g.days.len(), "giorno", "giorni")) ": "
+                                    (g.entries.iter().map(|d| format!("{} ({})", italian_date(&d.date), d.sentence())).collect::<Vec<_>>().join("; "))
                                 }
                                 "."
                             }

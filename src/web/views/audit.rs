@@ -92,7 +92,7 @@ pub const CSV_HEADER: [&str; 14] = [
     "dettaglio",
 ];
 
-/// The lists that showed a person, grouped so that they read as sentences: one group per
+/// The lists that showed the person, grouped so that they read as sentences: one group per
 /// viewer and kind of list, with the days (each day's first list is in the registro).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ListGroup {
@@ -106,10 +106,49 @@ pub struct ListGroup {
     pub what: String,
     /// Italian local dates (aaaa-mm-gg), oldest first.
     pub days: Vec<String>,
+    /// Per day: how many lists showed the person, and the first one's page and size.
+    pub entries: Vec<ListDay>,
+    /// All the lists of this group that showed the person.
+    pub lists: i64,
     pub first_ts: Timestamp,
     pub last_ts: Timestamp,
     /// The registro rows of each day's first list.
     pub seqs: Vec<i64>,
+}
+
+/// One day of a [`ListGroup`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListDay {
+    /// aaaa-mm-gg, Italian local date.
+    pub date: String,
+    /// Lists of this kind, by this viewer, that showed the person that day.
+    pub lists: i64,
+    /// The first of them: its page (1 = the first) and how many people it showed.
+    pub page: Option<i64>,
+    pub rows: Option<i64>,
+    pub via_api: bool,
+}
+
+impl ListDay {
+    /// "3 elenchi; il primo: pagina 2, 20 persone, dall'API".
+    pub fn sentence(&self) -> String {
+        let mut first = Vec::new();
+        if let Some(p) = self.page {
+            first.push(format!("pagina {p}"));
+        }
+        if let Some(r) = self.rows {
+            first.push(count(r, "persona", "persone"));
+        }
+        if self.via_api {
+            first.push("dall'API".to_owned());
+        }
+        let lists = count(self.lists, "elenco", "elenchi");
+        match (first.is_empty(), self.lists) {
+            (true, _) => lists,
+            (false, 1) => format!("{lists}: {}", first.join(", ")),
+            (false, _) => format!("{lists}; il primo: {}", first.join(", ")),
+        }
+    }
 }
 
 pub fn list_groups(appearances: Vec<ListAppearance>) -> Vec<ListGroup> {
@@ -118,11 +157,20 @@ pub fn list_groups(appearances: Vec<ListAppearance>) -> Vec<ListGroup> {
         let day = crate::domain::text::iso(crate::infra::clock::local_datetime(a.ts).date());
         let provider =
             a.provider_name.clone().or_else(|| (a.actor_role.as_deref() == Some("regione")).then(|| "Regione".into()));
+        let entry = ListDay {
+            date: day.clone(),
+            lists: a.lists,
+            page: a.page.map(|p| p + 1),
+            rows: a.rows,
+            via_api: a.via.as_deref() == Some("api"),
+        };
         match groups.iter_mut().find(|g| g.viewer_cf == a.actor_cf && g.action == a.action) {
             Some(g) => {
                 if g.days.last() != Some(&day) {
                     g.days.push(day);
                 }
+                g.entries.push(entry);
+                g.lists += a.lists;
                 g.last_ts = a.ts;
                 g.seqs.push(a.seq);
             }
@@ -134,6 +182,8 @@ pub fn list_groups(appearances: Vec<ListAppearance>) -> Vec<ListGroup> {
                 what: list_label(&a.action).to_owned(),
                 action: a.action,
                 days: vec![day],
+                entries: vec![entry],
+                lists: a.lists,
                 first_ts: a.ts,
                 last_ts: a.ts,
                 seqs: vec![a.seq],
