@@ -11,6 +11,7 @@ pub const STEPS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_oversight.sql")),
     (4, include_str!("migrations/0004_audit_subjects.sql")),
     (5, include_str!("migrations/0005_national_formats.sql")),
+    (6, include_str!("migrations/0006_certificate_policies.sql")),
 ];
 
 /// The version `schema.sql` describes: the last step's.
