@@ -1,4 +1,4 @@
--- Ricolloca: the whole schema of the data file (version 4).
+-- Ricolloca: the whole schema of the data file (version 8).
 -- Embedded in the binary with include_str!; PRAGMA user_version holds the version.
 -- Times are UTC milliseconds since the Unix epoch (INTEGER); dates are ISO text (yyyy-mm-dd).
 -- Older files are brought here by the numbered steps in src/repo/migrations/ (see migrate.rs).
@@ -142,7 +142,7 @@ CREATE TABLE certificate_seen (
     not_after   INTEGER NOT NULL,
     first_seen  INTEGER NOT NULL,
     last_seen   INTEGER NOT NULL,
-    policies    TEXT                              -- certificate policy OIDs, space-separated (NULL: seen before v6)
+    policies    TEXT                              -- certificate policy OIDs, space-separated (NULL: seen before v9)
 ) STRICT;
 CREATE INDEX certificate_seen_operator ON certificate_seen(operator_id);
 
@@ -192,8 +192,9 @@ CREATE TABLE code_list (
 ) STRICT, WITHOUT ROWID;
 
 -- People holding (or about to hold) a voucher. Known from the CPI's assignment CSV, from a
--- SAP, or both.
-CREATE TABLE recipient (
+-- SAP, or both. Read through the view `recipient` (version 4, at the end): rows of an import
+-- still being written are hidden.
+CREATE TABLE recipient_all (
     id             INTEGER PRIMARY KEY,
     codice_fiscale TEXT NOT NULL UNIQUE,
     cognome        TEXT NOT NULL,
@@ -203,14 +204,16 @@ CREATE TABLE recipient (
     email          TEXT NOT NULL DEFAULT '',
     phone          TEXT NOT NULL DEFAULT '',
     created_at     INTEGER NOT NULL,
-    updated_at     INTEGER NOT NULL
+    updated_at     INTEGER NOT NULL,
+    batch          INTEGER NOT NULL DEFAULT 0     -- the import that added it (0: none)
 ) STRICT;
 
 -- The assegno: who issued it, which provider (and sede) the person chose, where the
 -- programme stands. A provider sees a recipient only through a voucher naming it.
-CREATE TABLE voucher (
+-- Read through the view `voucher` (version 4, at the end).
+CREATE TABLE voucher_all (
     id              INTEGER PRIMARY KEY,
-    recipient_id    INTEGER NOT NULL REFERENCES recipient(id),
+    recipient_id    INTEGER NOT NULL REFERENCES recipient_all(id),
     code            TEXT NOT NULL UNIQUE,
     issued_on       TEXT NOT NULL,            -- yyyy-mm-dd
     cpi             TEXT NOT NULL,            -- issuing Centro per l'Impiego
@@ -226,15 +229,16 @@ CREATE TABLE voucher (
     tutor_id        INTEGER REFERENCES operator(id),
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
-    version         INTEGER NOT NULL DEFAULT 1
+    version         INTEGER NOT NULL DEFAULT 1,
+    batch           INTEGER NOT NULL DEFAULT 0    -- the import that added it (0: none)
 ) STRICT;
-CREATE INDEX voucher_provider ON voucher(provider_id, state);
-CREATE INDEX voucher_recipient ON voucher(recipient_id);
+CREATE INDEX voucher_provider ON voucher_all(provider_id, state);
+CREATE INDEX voucher_recipient ON voucher_all(recipient_id);
 
 -- Every SAP received, kept whole: a newer SAP for the same person is a new version.
 CREATE TABLE sap_version (
     id           INTEGER PRIMARY KEY,
-    recipient_id INTEGER NOT NULL REFERENCES recipient(id),
+    recipient_id INTEGER NOT NULL REFERENCES recipient_all(id),
     version      INTEGER NOT NULL,
     sap_code     TEXT NOT NULL DEFAULT '',
     updated_on   TEXT NOT NULL DEFAULT '',    -- section 0: last update at the source
@@ -257,7 +261,7 @@ CREATE INDEX sap_version_mapping ON sap_version(mapping, id);
 -- provider's own actions (origin 'provider') are written by the actions feature.
 CREATE TABLE policy (
     id                             INTEGER PRIMARY KEY,
-    recipient_id                   INTEGER NOT NULL REFERENCES recipient(id),
+    recipient_id                   INTEGER NOT NULL REFERENCES recipient_all(id),
     origin                         TEXT NOT NULL CHECK (origin IN ('sap', 'provider')),
     sap_version_id                 INTEGER REFERENCES sap_version(id),
     provider_id                    INTEGER REFERENCES provider(id),
@@ -279,7 +283,7 @@ CREATE TABLE policy (
     created_at                     INTEGER NOT NULL,
     updated_at                     INTEGER NOT NULL,
     version                        INTEGER NOT NULL DEFAULT 1,
-    voucher_id                     INTEGER REFERENCES voucher(id),   -- provider actions: under which voucher
+    voucher_id                     INTEGER REFERENCES voucher_all(id),   -- provider actions: under which voucher
     dettagli                       TEXT NOT NULL DEFAULT '{}',       -- type-specific fields (JSON)
     created_by                     INTEGER,                          -- operator id
     descrizione_evento             TEXT NOT NULL DEFAULT ''          -- ultimo_evento/descrizione_evento
@@ -292,7 +296,7 @@ CREATE INDEX policy_changed ON policy(updated_at) WHERE origin = 'provider';
 -- from it (kept with its sha256: a signed upload can then be compared byte for byte).
 CREATE TABLE programme_version (
     id         INTEGER PRIMARY KEY,
-    voucher_id INTEGER NOT NULL REFERENCES voucher(id),
+    voucher_id INTEGER NOT NULL REFERENCES voucher_all(id),
     version    INTEGER NOT NULL,
     fields     TEXT NOT NULL,                 -- JSON of the module's fields
     saved_at   INTEGER NOT NULL,
@@ -324,8 +328,8 @@ CREATE INDEX policy_event_policy ON policy_event(policy_id, id);
 -- The provider's agenda: meetings with a recipient and how they went.
 CREATE TABLE appointment (
     id           INTEGER PRIMARY KEY,
-    voucher_id   INTEGER NOT NULL REFERENCES voucher(id),
-    recipient_id INTEGER NOT NULL REFERENCES recipient(id),
+    voucher_id   INTEGER NOT NULL REFERENCES voucher_all(id),
+    recipient_id INTEGER NOT NULL REFERENCES recipient_all(id),
     provider_id  INTEGER NOT NULL REFERENCES provider(id),
     sede_id      INTEGER REFERENCES sede(id),
     tutor_id     INTEGER REFERENCES operator(id),
@@ -345,7 +349,7 @@ CREATE INDEX appointment_voucher ON appointment(voucher_id, starts_at);
 -- How a programme ends or pauses, as the provider records it; the voucher state follows.
 CREATE TABLE programme_outcome (
     id              INTEGER PRIMARY KEY,
-    voucher_id      INTEGER NOT NULL REFERENCES voucher(id),
+    voucher_id      INTEGER NOT NULL REFERENCES voucher_all(id),
     kind            TEXT NOT NULL CHECK (kind IN ('hired', 'ended', 'dropped', 'lapsed', 'suspended', 'resumed')),
     event_date      TEXT NOT NULL,
     employer_cf     TEXT NOT NULL DEFAULT '',
@@ -364,7 +368,7 @@ CREATE INDEX programme_outcome_at ON programme_outcome(at);
 -- Signed programmes: the newest upload for a voucher is the one on file; none is deleted.
 CREATE TABLE signed_programme (
     id              INTEGER PRIMARY KEY,
-    voucher_id      INTEGER NOT NULL REFERENCES voucher(id),
+    voucher_id      INTEGER NOT NULL REFERENCES voucher_all(id),
     document_id     INTEGER NOT NULL REFERENCES document(id),
     policy_id       INTEGER REFERENCES policy(id),  -- the action it came with, if any
     matches_version INTEGER,                        -- programme version with byte-identical PDF
@@ -474,8 +478,137 @@ CREATE TABLE audit_prune (
 -- People an IDOL export could not send (their SAP lacks what the schema requires, or stored
 -- data breaks it): the next export tries them again from `since_ms`, until they go out.
 CREATE TABLE idol_pending (
-    recipient_id INTEGER PRIMARY KEY REFERENCES recipient(id),
+    recipient_id INTEGER PRIMARY KEY REFERENCES recipient_all(id),
     since_ms     INTEGER NOT NULL,
     reasons      TEXT NOT NULL,                -- JSON array of Italian sentences
     checked_at   INTEGER NOT NULL
 ) STRICT;
+
+-- Version 6 (src/repo/migrations/0006_import_batches.sql): imports applied in short slices
+-- that become visible together. Rows an import adds carry its batch number and stay hidden
+-- until its last transaction moves the horizon past it: `recipient` and `voucher` are views
+-- showing only rows at or below the horizon, so every query sees whole imports. Changes to
+-- rows readers already see wait in the *_change tables and are applied in that same last
+-- transaction. Writes go to the *_all tables.
+CREATE TABLE import_batch (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the horizon only moves up
+    kind        TEXT NOT NULL CHECK (kind IN ('assignments')),
+    file_name   TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    valid_only  INTEGER NOT NULL DEFAULT 0 CHECK (valid_only IN (0, 1)),
+    state       TEXT NOT NULL CHECK (state IN ('validating', 'applying', 'done', 'refused', 'failed', 'abandoned')),
+    rows_total  INTEGER NOT NULL DEFAULT 0,         -- valid rows to write (known after validation)
+    rows_done   INTEGER NOT NULL DEFAULT 0,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    by_label    TEXT NOT NULL,
+    report      TEXT                                -- the JSON import report, once finished
+) STRICT;
+CREATE INDEX import_batch_state ON import_batch(state) WHERE state IN ('validating', 'applying');
+
+-- The last import whose rows readers see (one row).
+CREATE TABLE import_horizon (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    visible INTEGER NOT NULL
+) STRICT;
+INSERT INTO import_horizon (id, visible) VALUES (1, 0);
+
+CREATE VIEW recipient AS
+SELECT id, codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at
+FROM recipient_all WHERE batch <= (SELECT visible FROM import_horizon);
+
+CREATE VIEW voucher AS
+SELECT id, recipient_id, code, issued_on, cpi, profiling_band, provider_id, sede_id, chosen_on, state,
+       programme_start, programme_end, extended_until, tutor_id, created_at, updated_at, version
+FROM voucher_all WHERE batch <= (SELECT visible FROM import_horizon);
+
+-- New values for rows readers already see, applied when the import becomes visible.
+CREATE TABLE import_recipient_change (
+    batch        INTEGER NOT NULL,
+    recipient_id INTEGER NOT NULL,
+    cognome      TEXT NOT NULL,
+    nome         TEXT NOT NULL,
+    birth_date   TEXT,
+    sex          TEXT,
+    email        TEXT NOT NULL,
+    phone        TEXT NOT NULL,
+    PRIMARY KEY (batch, recipient_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE import_voucher_change (
+    batch          INTEGER NOT NULL,
+    voucher_id     INTEGER NOT NULL,
+    issued_on      TEXT NOT NULL,
+    cpi            TEXT NOT NULL,
+    profiling_band TEXT NOT NULL,
+    chosen_on      TEXT NOT NULL,
+    PRIMARY KEY (batch, voucher_id)
+) STRICT, WITHOUT ROWID;
+
+-- Version 7 (src/repo/migrations/0007_access_epoch.sql): a counter moved by every change the
+-- per-request access check depends on (operators, their providers), whoever writes it; the
+-- server keeps operators in memory and drops them when it moves.
+CREATE TABLE access_epoch (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n  INTEGER NOT NULL
+) STRICT;
+INSERT INTO access_epoch (id, n) VALUES (1, 0);
+
+CREATE TRIGGER operator_inserted_access AFTER INSERT ON operator
+BEGIN UPDATE access_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER operator_updated_access AFTER UPDATE ON operator
+BEGIN UPDATE access_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER provider_updated_access AFTER UPDATE ON provider
+BEGIN UPDATE access_epoch SET n = n + 1 WHERE id = 1; END;
+
+-- Version 8 (src/repo/migrations/0008_dashboard_row.sql): the cruscotto's projection, the
+-- columns it filters and sorts on clustered by provider and name, kept exact by triggers.
+CREATE TABLE dashboard_row (
+    provider_id    INTEGER NOT NULL,
+    cognome        TEXT NOT NULL COLLATE NOCASE,
+    nome           TEXT NOT NULL COLLATE NOCASE,
+    voucher_id     INTEGER NOT NULL,
+    recipient_id   INTEGER NOT NULL,
+    codice_fiscale TEXT NOT NULL,
+    state          TEXT NOT NULL,
+    sede_id        INTEGER,
+    tutor_id       INTEGER,
+    chosen_on      TEXT NOT NULL,
+    deadline       TEXT,               -- coalesce(extended_until, programme_end)
+    batch          INTEGER NOT NULL,   -- the later of the voucher's and the person's (see version 6)
+    PRIMARY KEY (provider_id, cognome, nome, voucher_id)
+) STRICT, WITHOUT ROWID;
+CREATE UNIQUE INDEX dashboard_row_voucher ON dashboard_row(voucher_id);
+CREATE INDEX dashboard_row_recipient ON dashboard_row(recipient_id);
+-- The Region's cruscotto over every provider, in name order.
+CREATE INDEX dashboard_row_name ON dashboard_row(cognome, nome, voucher_id);
+
+CREATE TRIGGER voucher_inserted_dashboard AFTER INSERT ON voucher_all
+BEGIN
+    INSERT INTO dashboard_row
+    SELECT NEW.provider_id, r.cognome, r.nome, NEW.id, r.id, r.codice_fiscale, NEW.state, NEW.sede_id, NEW.tutor_id,
+           NEW.chosen_on, coalesce(NEW.extended_until, NEW.programme_end), max(NEW.batch, r.batch)
+    FROM recipient_all r WHERE r.id = NEW.recipient_id;
+END;
+CREATE TRIGGER voucher_updated_dashboard
+AFTER UPDATE OF recipient_id, provider_id, state, sede_id, tutor_id, chosen_on, programme_end, extended_until, batch
+ON voucher_all
+BEGIN
+    DELETE FROM dashboard_row WHERE voucher_id = OLD.id;
+    INSERT INTO dashboard_row
+    SELECT NEW.provider_id, r.cognome, r.nome, NEW.id, r.id, r.codice_fiscale, NEW.state, NEW.sede_id, NEW.tutor_id,
+           NEW.chosen_on, coalesce(NEW.extended_until, NEW.programme_end), max(NEW.batch, r.batch)
+    FROM recipient_all r WHERE r.id = NEW.recipient_id;
+END;
+CREATE TRIGGER voucher_deleted_dashboard AFTER DELETE ON voucher_all
+BEGIN
+    DELETE FROM dashboard_row WHERE voucher_id = OLD.id;
+END;
+CREATE TRIGGER recipient_updated_dashboard AFTER UPDATE OF cognome, nome, codice_fiscale, batch ON recipient_all
+BEGIN
+    DELETE FROM dashboard_row WHERE recipient_id = OLD.id;
+    INSERT INTO dashboard_row
+    SELECT v.provider_id, NEW.cognome, NEW.nome, v.id, NEW.id, NEW.codice_fiscale, v.state, v.sede_id, v.tutor_id,
+           v.chosen_on, coalesce(v.extended_until, v.programme_end), max(v.batch, NEW.batch)
+    FROM voucher_all v WHERE v.recipient_id = NEW.id;
+END;

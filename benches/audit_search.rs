@@ -62,7 +62,7 @@ fn main() {
     let base = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-audit-search");
     std::fs::create_dir_all(&base).unwrap();
     // Bump when `build` changes what it writes.
-    let data = base.join(format!("audit-search-v2-{rows}.db"));
+    let data = base.join(format!("audit-search-v3-{rows}.db"));
     let start = 1_795_701_900_000 - 730 * DAY;
     println!(
         "Ricolloca audit search benchmark — {rows} audit rows over 24 months, {operators} operators, {people} people"
@@ -149,7 +149,7 @@ fn build(data: &std::path::Path, rows: usize, operators: usize, providers: usize
     // People for the recipient id lookup.
     repo::write_once(&mut conn, |tx| {
         let mut stmt = tx.conn().prepare(
-            "INSERT INTO recipient (codice_fiscale, cognome, nome, created_at, updated_at) VALUES (?1, 'C', 'N', 0, 0)",
+            "INSERT INTO recipient_all (codice_fiscale, cognome, nome, created_at, updated_at) VALUES (?1, 'C', 'N', 0, 0)",
         )?;
         for n in 0..people {
             stmt.execute([cf(n)])?;

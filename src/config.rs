@@ -39,6 +39,10 @@ pub struct Config {
     /// Largest upload accepted (signed programmes, communications), in MiB.
     #[serde(default = "default_upload_max_mb")]
     pub upload_max_mb: u32,
+    /// Storage for the documents one provider's operators upload, in MiB: uploads supersede
+    /// and are never deleted, so this bounds what one provider can store.
+    #[serde(default = "default_upload_quota_mb")]
+    pub upload_quota_mb: u32,
     /// Training instance: shows the "AMBIENTE DI FORMAZIONE" banner.
     #[serde(default)]
     pub training: bool,
@@ -265,6 +269,9 @@ fn default_region_name() -> String {
 fn default_upload_max_mb() -> u32 {
     20
 }
+fn default_upload_quota_mb() -> u32 {
+    1024
+}
 fn default_system_code() -> String {
     "17".into()
 }
@@ -348,6 +355,12 @@ impl Config {
         }
         if !(1..=200).contains(&self.upload_max_mb) {
             return Err(StartupError::key("upload_max_mb", "deve essere tra 1 e 200 MiB"));
+        }
+        if self.upload_quota_mb < self.upload_max_mb || self.upload_quota_mb > 10_000_000 {
+            return Err(StartupError::key(
+                "upload_quota_mb",
+                "deve essere almeno upload_max_mb (un caricamento deve poterci stare) e al massimo 10000000 MiB",
+            ));
         }
         if !(1..=1440).contains(&self.audit.checkpoint_minutes) {
             return Err(StartupError::key("audit.checkpoint_minutes", "deve essere tra 1 e 1440 minuti"));

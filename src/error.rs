@@ -26,6 +26,11 @@ pub enum AppError {
     /// The data file cannot take writes now (locked, writer stopped): try again later.
     #[error("servizio temporaneamente non disponibile: {0}")]
     Unavailable(String),
+    /// The audit row a view (or a refusal) needs could not be written within
+    /// [`crate::access::AUDIT_DEADLINE`]: the data is not shown, the request answers 503
+    /// instead of hanging behind a stuck writer.
+    #[error("registro degli accessi non raggiungibile in tempo: {0}")]
+    AuditTimeout(String),
     /// The disk holding the data file is full (SQLITE_FULL / ENOSPC): nothing was saved; the
     /// technician must free space. Reads that need an audit row fail the same way (fail closed).
     #[error("disco pieno: {0}")]

@@ -223,6 +223,8 @@ enum ImportCommand {
         files: Vec<PathBuf>,
     },
     /// Voucher assignments as CSV (`;` or `,`, UTF-8 or Windows-1252); prints the JSON report.
+    /// Each file is written in short transactions (a running server keeps answering) and
+    /// appears whole at the end; one import at a time per data file.
     Csv {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,

@@ -70,11 +70,14 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
     let chain_watch =
         Arc::new(crate::service::chain_watch::ChainWatch::new(public_key, Some(config.audit_checkpoints())));
     let reloader = Arc::new(crate::runtime::reload::Reloader::new(config, access.clone()));
+    let importer =
+        Arc::new(crate::service::assignment_import::Importer::new(config.data.clone(), writer.clone(), clock.clone()));
     Ok(AppState {
         site: Site {
             region_name: config.region_name.clone(),
             system_code: config.system_code.clone(),
             upload_max: config.upload_max_mb as usize * 1024 * 1024,
+            upload_quota: u64::from(config.upload_quota_mb) * 1024 * 1024,
             training: config.training,
         },
         access,
@@ -90,6 +93,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
             config.audit.notice_required,
         )?),
         reloader,
+        importer,
         issuer,
         feed: Arc::new(config.idol.settings()),
     })
@@ -169,6 +173,7 @@ fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) ->
     let (aw_pool, aw_writer, aw_clock, aw_cfg) =
         (state.pool.clone(), state.writer.clone(), state.clock.clone(), config.anomalies.clone());
     let reloader = state.reloader.clone();
+    let importer = state.importer.clone();
     let bf_writer = state.writer.clone();
     let (rm_pool, rm_writer, rm_clock) = (state.pool.clone(), state.writer.clone(), state.clock.clone());
     let crl = config.tls.crl.clone().map(|crl| (crl, config.tls.client_ca.clone()));
@@ -194,6 +199,8 @@ fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) ->
             crate::runtime::jobs::spawn_subject_backfill(cw_pool.clone(), bf_writer);
             crate::runtime::jobs::spawn_chain_watch(cw_pool, cw_watch, cw_clock);
             crate::runtime::jobs::spawn_anomaly_watch(aw_pool, aw_writer, aw_clock, aw_cfg);
+            importer.recover_in_background();
+            crate::runtime::jobs::spawn_access_epoch_poll(access.clone());
             crate::runtime::jobs::spawn_sap_remap(rm_pool, rm_writer, rm_clock);
             if let Some((crl, ca)) = crl {
                 crate::runtime::jobs::spawn_crl_reload(access, clock, crl, ca);

@@ -223,24 +223,52 @@ fn disabling_an_operator_or_suspending_the_provider_takes_effect_on_an_open_conn
     let (f, provider) = setup();
     let rossi = cf("RSSMRA85T10A562");
     let id = f.add_operator(&rossi, "operatore", Some(provider));
+    let region_cf = cf("BNCMRA80A41D612");
+    f.add_operator(&region_cf, "regione", None);
     let server = f.start();
     // One client: its keep-alive connection (and TLS session) stays open across requests.
     let c = client(&f, Some(&f.card(&rossi)));
+    let region = client(&f, Some(&f.card(&region_cf)));
     assert_eq!(c.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
 
-    f.db().execute("UPDATE operator SET state = 'disabled' WHERE id = ?1", [id]).unwrap();
-    let res = c.get(server.url("/api/v1/me")).send().unwrap();
-    assert_eq!(res.status(), 403);
-    assert_eq!(res.json::<Value>().unwrap()["error"], "operator_disabled");
-
-    f.db().execute("UPDATE operator SET state = 'active' WHERE id = ?1", [id]).unwrap();
-    assert_eq!(c.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
-
-    f.db().execute("UPDATE provider SET status = 'suspended' WHERE id = ?1", [provider]).unwrap();
+    // Through the server: in force for the very next request.
+    let suspend = region
+        .post(server.url(&format!("/api/v1/providers/{provider}/suspend")))
+        .json(&serde_json::json!({ "reason": "verifica" }))
+        .send()
+        .unwrap();
+    assert_eq!(suspend.status(), 200, "{}", suspend.text().unwrap());
     let res = c.get(server.url("/api/v1/me")).send().unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().unwrap()["error"], "provider_suspended");
     assert_eq!(f.last_audit().2["reason"], "provider_suspended");
+    let reactivate = region
+        .post(server.url(&format!("/api/v1/providers/{provider}/reactivate")))
+        .json(&serde_json::json!({ "reason": "verificato" }))
+        .send()
+        .unwrap();
+    assert_eq!(reactivate.status(), 200);
+    assert_eq!(c.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
+
+    // By another process (the command line, or here a plain connection): the server reads
+    // the access epoch every second, so the change is in force within about a second.
+    let within_a_poll = |expected: u16| {
+        let deadline = std::time::Instant::now() + ricolloca::access::ACCESS_EPOCH_POLL * 3;
+        loop {
+            let res = c.get(server.url("/api/v1/me")).send().unwrap();
+            if res.status().as_u16() == expected {
+                return res;
+            }
+            assert!(std::time::Instant::now() < deadline, "still {} after the change", res.status());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    f.db().execute("UPDATE operator SET state = 'disabled' WHERE id = ?1", [id]).unwrap();
+    assert_eq!(within_a_poll(403).json::<Value>().unwrap()["error"], "operator_disabled");
+    f.db().execute("UPDATE operator SET state = 'active' WHERE id = ?1", [id]).unwrap();
+    within_a_poll(200);
+    f.db().execute("UPDATE provider SET status = 'suspended' WHERE id = ?1", [provider]).unwrap();
+    assert_eq!(within_a_poll(403).json::<Value>().unwrap()["error"], "provider_suspended");
 }
 
 #[test]
@@ -416,4 +444,80 @@ fn a_card_without_the_cns_policy_is_refused() {
     let out = f.cli(&["check", "--config", f.config.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && text.contains("tls.required_policies"), "{text}");
+}
+
+#[test]
+fn audited_reads_open_only_from_our_pages_and_method_overrides_only_from_our_origin() {
+    let (f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    let server = f.start();
+    let c = client(&f, Some(&f.card(&rossi)));
+    let nav = |site: &str| {
+        c.get(server.url("/cruscotto?cerca=x"))
+            .header("Sec-Fetch-Site", site)
+            .header("Sec-Fetch-Mode", "navigate")
+            .header("Sec-Fetch-Dest", "document")
+            .send()
+            .unwrap()
+    };
+    // A link followed from another site: a page that says so, no personal data, no row.
+    let rows = f.audit_rows();
+    let res = nav("cross-site");
+    assert_eq!(res.status(), 200);
+    let html = res.text().unwrap();
+    assert!(html.contains("Collegamento da un altro sito") && html.contains("href=\"/cruscotto?cerca=x\""), "{html}");
+    assert!(!html.contains("Cruscotto"), "{html}");
+    assert_eq!(f.audit_rows(), rows, "nothing written in the card holder's name");
+    // From our own pages, a sibling site, or typed: the page, audited.
+    for site in ["same-origin", "same-site", "none"] {
+        let res = nav(site);
+        assert_eq!(res.status(), 200, "{site}");
+        assert!(res.text().unwrap().contains("Cruscotto"), "{site}");
+    }
+    assert_eq!(f.audit_count("recipient.list"), 3);
+    // An <img> from another site: refused.
+    let res = c
+        .get(server.url("/cruscotto"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Sec-Fetch-Mode", "no-cors")
+        .header("Sec-Fetch-Dest", "image")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // A cross-site form posting `_method=get` (a navigation to a GET page): refused, audited.
+    let res = c
+        .post(server.url("/cruscotto"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Sec-Fetch-Mode", "navigate")
+        .header("Sec-Fetch-Dest", "document")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("_method=get")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(f.last_audit().2["reason"], "cross_site");
+    assert_eq!(f.audit_count("recipient.list"), 3);
+    // The same from our own origin is honoured (none of our forms needs it, but it is Rocket's).
+    let res = c
+        .post(server.url("/cruscotto"))
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Origin", format!("https://127.0.0.1:{}", server.port))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("_method=get")
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(f.audit_count("recipient.list"), 4);
+}
+
+#[test]
+fn the_form_token_changes_every_day() {
+    use ricolloca::access::form_token;
+    let secret = b"0123456789abcdef0123456789abcdef";
+    let day = 86_400_000;
+    let noon = ricolloca::infra::clock::local_day_start(20_500) + day / 2;
+    let today = form_token::token(secret, "ab", noon);
+    assert_ne!(today, form_token::token(secret, "ab", noon + day));
+    assert_eq!(form_token::check(secret, "ab", &today, noon + day), form_token::Check::Expired);
 }

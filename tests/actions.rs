@@ -43,7 +43,13 @@ fn italian(offset: i64) -> String {
 }
 
 fn world() -> World {
-    let f = Fixture::new(KeyKind::EcdsaP256);
+    world_with("")
+}
+
+fn world_with(config: &str) -> World {
+    let mut f = Fixture::new(KeyKind::EcdsaP256);
+    f.extra_config = config.into();
+    f.write_config();
     let a = f.add_provider("Lavoro Futuro", PIVA_A, "ACC-A");
     let b = f.add_provider("Orienta", "97103880585", "ACC-B");
     let op_a_cf = cf("RSSMRA85T10A562");
@@ -428,7 +434,7 @@ fn signed_programmes_are_checked_flagged_stored_and_downloaded() {
     assert_eq!(state, "signed");
 
     // Multipart (with the API client header), a PDF that is not the generated one: stored, flagged.
-    let part = reqwest::blocking::multipart::Part::bytes(b"%PDF-1.4\nother\n%%EOF\n".to_vec()).file_name("x.jpg");
+    let part = reqwest::blocking::multipart::Part::bytes(common::pdf_with(b"other")).file_name("x.jpg");
     let res = w
         .op_a
         .post(&url)
@@ -448,7 +454,9 @@ fn signed_programmes_are_checked_flagged_stored_and_downloaded() {
 
     // Refused by content: HTML named .pdf, empty, truncated envelope. Nothing stored.
     let stored = w.count("SELECT count(*) FROM signed_programme");
-    for body in [b"<html><body>%PDF-1.4</body></html>".to_vec(), Vec::new(), p7m[..p7m.len() / 2].to_vec()] {
+    let mut zeros = b"%PDF-1.4\n".to_vec();
+    zeros.resize(2 * 1024 * 1024, 0);
+    for body in [b"<html><body>%PDF-1.4</body></html>".to_vec(), Vec::new(), p7m[..p7m.len() / 2].to_vec(), zeros] {
         let res = w.op_a.post(&url).header("Content-Type", "application/pdf").body(body).send().unwrap();
         assert_eq!(res.status(), 422);
         assert_eq!(res.json::<Value>().unwrap()["errors"][0]["field"], "file");
@@ -511,10 +519,7 @@ fn the_screen_takes_the_signed_programme_with_the_action() {
         .text("dettagli.modalita", "individuale")
         .text("dettagli.ore", "1")
         .text("dettagli.operatore_cf", w.op_a_cf.clone())
-        .part(
-            "file",
-            reqwest::blocking::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name("programma.pdf"),
-        );
+        .part("file", reqwest::blocking::multipart::Part::bytes(common::pdf_with(b"")).file_name("programma.pdf"));
     let res = w.op_a.post(w.server.url(&format!("/destinatari/{}/azioni", w.person))).multipart(form).send().unwrap();
     assert_eq!(res.status(), 200);
     let linked: i64 =
@@ -699,6 +704,30 @@ fn a_closed_voucher_takes_no_new_action_but_its_open_actions_can_be_closed() {
     assert_eq!(res.json::<Value>().unwrap()["errors"][0]["field"], "tipo_attivita");
     let res = w.op_a.post(&url).json(&json!({ "evento": "14", "data_evento": day(-1) })).send().unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().unwrap());
+}
+
+#[test]
+fn a_providers_uploads_stop_at_its_storage_quota_with_a_clear_message() {
+    let w = world_with("upload_max_mb = 1\nupload_quota_mb = 1\n");
+    let a: Value = w.post_action(&w.op_a, &bodies(&w.op_a_cf).remove(3)).json().unwrap();
+    let url = w.server.url(&format!("/api/v1/actions/{}/documents", a["id"]));
+    let upload = |salt: u8| {
+        w.op_a
+            .post(&url)
+            .header("Content-Type", "application/pdf")
+            .body(common::pdf_with(&[salt; 600 * 1024]))
+            .send()
+            .unwrap()
+    };
+    assert_eq!(upload(1).status(), 201);
+    let stored = w.count("SELECT count(*) FROM document");
+    let res = upload(2);
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().unwrap();
+    assert_eq!(body["errors"][0]["field"], "file");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("spazio per i documenti") && message.contains("su 1 MB"), "{message}");
+    assert_eq!(w.count("SELECT count(*) FROM document"), stored, "nothing stored");
 }
 
 #[test]

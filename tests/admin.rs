@@ -96,7 +96,7 @@ fn an_operator_is_enabled_from_a_communication_logs_in_and_is_switched_off_at_on
     let count: i64 = o.f.db().query_row("SELECT count(*) FROM communication", [], |r| r.get(0)).unwrap();
     assert_eq!(count, 0);
 
-    let res = o.communication(a, "abilitazione", b"%PDF-1.7\n1 0 obj\n");
+    let res = o.communication(a, "abilitazione", &common::pdf_with(b"1"));
     assert_eq!(res.status(), 200, "redirected to the provider page");
     let comm = o.last_communication();
 
@@ -145,7 +145,7 @@ fn an_operator_is_enabled_from_a_communication_logs_in_and_is_switched_off_at_on
 
     // A codice fiscale is never reassigned, even to another provider.
     let b = o.provider("Orienta", "97103880585", "ACC-2");
-    let res = o.communication(b, "abilitazione", b"%PDF-1.4\n");
+    let res = o.communication(b, "abilitazione", &common::pdf_with(b"2"));
     assert_eq!(res.status(), 200);
     let res = o.enable(b, &rossi, Some(o.last_communication()));
     assert_eq!(res.status(), 409);
@@ -166,7 +166,7 @@ fn an_operator_is_enabled_from_a_communication_logs_in_and_is_switched_off_at_on
 fn suspending_a_provider_locks_its_operators_and_reactivating_lets_them_back() {
     let o = office();
     let a = o.provider("Lavoro Futuro", "06363391001", "ACC-1");
-    assert_eq!(o.communication(a, "abilitazione", b"%PDF-1.7\n").status(), 200);
+    assert_eq!(o.communication(a, "abilitazione", &common::pdf_with(b"3")).status(), 200);
     let rossi = cf("RSSMRA85T10A562");
     assert_eq!(o.enable(a, &rossi, Some(o.last_communication())).status(), 201);
     let op = client(&o.f, Some(&o.f.card(&rossi)));
@@ -332,4 +332,39 @@ fn screens_render_take_forms_with_tokens_and_keep_values_on_errors() {
     let zip = o.region.get(o.server.url("/regione/revisione.zip")).send().unwrap().bytes().unwrap();
     assert!(zip.starts_with(b"PK"));
     assert!(o.f.audit_count("review.export") == 2 && o.f.audit_count("provider.list") >= 1);
+}
+
+#[test]
+fn bidirectional_controls_are_refused_in_names_and_protocol_numbers() {
+    let o = office();
+    // A provider name that would read backwards on screen ("Trojan Source").
+    let res = o.post(
+        &o.region,
+        "/api/v1/providers",
+        json!({ "name": "Ente \u{202E}oirotsiR", "codice_fiscale": "06363391001", "accreditation_code": "ACC-9",
+                "pec": "ente@pec.example.it" }),
+    );
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().unwrap();
+    assert_eq!(body["errors"][0]["field"], "name", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("direzione del testo"), "{body}");
+    // A protocol number with an isolate: the communication is refused, the field named.
+    let p = o.provider("Ente", "06363391001", "ACC-1");
+    let token = o.token(&o.region, &format!("/regione/soggetti/{p}"));
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("_token", token)
+        .text("received_on", "05/01/2026")
+        .text("protocol", "123\u{2067}/2026")
+        .text("kind", "abilitazione")
+        .part("file", reqwest::blocking::multipart::Part::bytes(common::pdf_with(b"x")).file_name("elenco.pdf"));
+    let res = o
+        .region
+        .post(o.server.url(&format!("/regione/soggetti/{p}/comunicazioni")))
+        .header("Origin", format!("https://127.0.0.1:{}", o.server.port))
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().unwrap();
+    assert!(html.contains("direzione del testo") && html.contains("f-protocol"), "{html}");
 }

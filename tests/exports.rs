@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 
 const PROVIDER: &str = "=HYPERLINK(\"http://evil.example\",\"Ente\")";
 const SURNAME: &str = "-2+3+cmd|' /C calc'!A0";
+/// Exports that show "Nome Cognome" in one cell start it with the name.
+const NAME: &str = "+4+cmd|' /C calc'!A0";
 const PERSON: &str = "=1+2 @SUM(1+1)";
 const NOTE: &str = "=HYPERLINK(\"http://evil.example\",\"x\")";
 const COURSE: &str = "+SUM(1;2)";
@@ -117,7 +119,7 @@ fn every_csv_export_neutralises_formulas() {
     let covered: BTreeSet<(String, String)> = EXPORTS.iter().map(|(m, p)| ((*m).into(), (*p).into())).collect();
     assert_eq!(mounted, covered, "an export route is not covered by this test (or is gone)");
 
-    // A provider name and an operator surname beginning with formulas, as the Region may register them.
+    // A provider name and an operator's name and surname beginning with formulas, as the Region may register them.
     let a = f.add_provider(PROVIDER, "06363391001", "ACC-A");
     let op_cf = cf("RSSMRA85T10A562");
     f.cli_ok(&[
@@ -126,8 +128,7 @@ fn every_csv_export_neutralises_formulas() {
         "--cf",
         &op_cf,
         &format!("--surname={SURNAME}"),
-        "--name",
-        "Mario",
+        &format!("--name={NAME}"),
         "--email",
         "m.rossi@example.it",
         "--role",
@@ -230,11 +231,11 @@ fn every_csv_export_neutralises_formulas() {
     let (_, body) = zip.iter().find(|(n, _)| n.ends_with(".csv")).unwrap();
     check("GET", "/regione/revisione.zip", "revisione.zip", body, &[SURNAME, PROVIDER]);
     let body = get(&auditor, server.url("/revisione/registro.csv"));
-    check("GET", "/revisione/registro.csv", "registro", &body, &[SURNAME, PROVIDER]);
+    check("GET", "/revisione/registro.csv", "registro", &body, &[NAME, PROVIDER]);
     let body = get(&auditor, server.url(&format!("/revisione/interessato.csv?cf={person_cf}")));
-    check("GET", "/revisione/interessato.csv", "interessato", &body, &[SURNAME, PROVIDER]);
+    check("GET", "/revisione/interessato.csv", "interessato", &body, &[NAME, PROVIDER]);
     let body = get(&auditor, server.url(&format!("/revisione/attivita.csv?mese={this_month}")));
-    check("GET", "/revisione/attivita.csv", "attivita", &body, &[SURNAME, PROVIDER]);
+    check("GET", "/revisione/attivita.csv", "attivita", &body, &[NAME, PROVIDER]);
 
     let res = region
         .post(server.url("/regione/idol"))

@@ -122,7 +122,7 @@ fn b03(n: u64) -> Value {
 }
 
 fn pdf(size: usize, salt: u64) -> Vec<u8> {
-    let mut bytes = b"%PDF-1.4\n".to_vec();
+    let mut bytes = Vec::with_capacity(size);
     let mut x = salt | 1;
     while bytes.len() < size {
         x ^= x << 13;
@@ -130,8 +130,7 @@ fn pdf(size: usize, salt: u64) -> Vec<u8> {
         x ^= x << 17;
         bytes.extend_from_slice(&x.to_le_bytes());
     }
-    bytes.extend_from_slice(b"\n%%EOF\n");
-    bytes
+    common::pdf_with(&bytes)
 }
 
 /// `PRAGMA integrity_check` on a read-only connection of the test's own.
@@ -279,6 +278,45 @@ fn sigkill_twenty_times_during_writes_loses_nothing_acknowledged() {
 }
 
 /// Mounts a tmpfs of `size` on `dir`; `Err` with the reason when not permitted.
+/// A view waits for its audit row; when the writer cannot take the data file's lock (here
+/// another process holds it), the view answers 503 in Italian after a few seconds, without
+/// the data and without a row, instead of hanging.
+#[test]
+fn a_view_whose_audit_row_cannot_be_written_in_time_answers_503_without_the_data() {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let people = seed_people(&f);
+    let server = f.start();
+    let region = client(&f, Some(&f.card(&people.region)));
+    let operator = client(&f, Some(&f.card(&people.operator)));
+    let id = import_recipients(&f, &server, &region, 1)[0];
+    let api = server.url(&format!("/api/v1/recipients/{id}"));
+    let page = server.url(&format!("/destinatari/{id}"));
+    assert_eq!(operator.get(&api).send().unwrap().status(), 200);
+    let person: String =
+        f.db().query_row("SELECT codice_fiscale FROM recipient WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    let views = f.audit_count("recipient.view");
+
+    let holder = f.db();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for (url, api) in [(&api, true), (&page, false)] {
+        let started = Instant::now();
+        let res = operator.get(url).timeout(Duration::from_secs(60)).send().unwrap();
+        let waited = started.elapsed();
+        assert_eq!(res.status(), 503, "{url}");
+        let body = res.text().unwrap();
+        assert!(!body.contains(&person), "data shown without its audit row: {body}");
+        assert!(body.contains("registro degli accessi"), "{body}");
+        if api {
+            assert!(body.contains("registro_non_disponibile"), "{body}");
+        }
+        assert!(waited >= Duration::from_secs(4) && waited < Duration::from_secs(9), "answered after {waited:?}");
+    }
+    holder.execute_batch("COMMIT").unwrap();
+    // Once the lock is free again, views answer; the refused ones left no row.
+    assert_eq!(operator.get(&api).send().unwrap().status(), 200);
+    assert_eq!(f.audit_count("recipient.view"), views + 1);
+}
+
 fn mount_tmpfs(dir: &Path, size: &str) -> Result<(), String> {
     let out = std::process::Command::new("mount")
         .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
@@ -540,18 +578,20 @@ fn form_token(f: &Fixture, card: &ricolloca::infra::pki::Issued) -> String {
             r.get(0)
         })
         .unwrap();
-    ricolloca::access::form_token::token(&secret, &hex::encode(sha2::Sha256::digest(&card.cert_der)))
+    let now = ricolloca::infra::clock::Clock::now_ms(&ricolloca::infra::clock::SystemClock);
+    ricolloca::access::form_token::token(&secret, &hex::encode(sha2::Sha256::digest(&card.cert_der)), now)
 }
 
-/// Rows of every data table (the audit trail and the access bookkeeping excluded: refusals
-/// and reads are audited, and that is not a stored change).
+/// Rows of every data table (the audit trail with its subject index, and the access
+/// bookkeeping excluded: refusals and reads are audited, and that is not a stored change).
 fn data_counts(f: &Fixture) -> Vec<(String, i64)> {
     let db = f.db();
     let tables: Vec<String> = {
         let mut s = db
             .prepare(
                 "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-                 AND name NOT IN ('audit_log', 'audit_subject', 'audit_subject_backfill', 'audit_checkpoint', 'certificate_seen', 'anomaly', 'anomaly_cursor') ORDER BY name",
+                 AND name NOT IN ('audit_log', 'audit_checkpoint', 'audit_subject', 'audit_list_subject', \
+                 'audit_subject_backfill', 'certificate_seen', 'anomaly', 'anomaly_cursor') ORDER BY name",
             )
             .unwrap();
         s.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
@@ -766,7 +806,7 @@ fn hostile_input_on_every_route_is_refused_in_italian_and_stores_nothing() {
                 }
             }
             // Multipart: a hostile file name and content, and one beyond the size limit.
-            let part = reqwest::blocking::multipart::Part::bytes(format!("%PDF-1.4\n{XSS}\n").into_bytes())
+            let part = reqwest::blocking::multipart::Part::bytes(common::pdf_with(XSS.as_bytes()))
                 .file_name(TRAVERSAL)
                 .mime_str("application/pdf")
                 .unwrap();

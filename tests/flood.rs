@@ -280,7 +280,9 @@ fn a_valid_card_gets_in_during_a_flood_and_every_hostile_connection_is_closed() 
         peak / 1024,
         rss_after / 1024
     );
-    assert!(worst < Duration::from_secs(1), "the card holder waited {worst:?}");
+    // Generous: the point is an answer during the flood (before the fix: none until it ended),
+    // not a latency figure on a machine CI may share.
+    assert!(worst < Duration::from_secs(5), "the card holder waited {worst:?}");
     assert!(fds_after <= fds_before + 5, "the server holds {fds_after} descriptors, {fds_before} before the flood");
     // The memory budget of issue #15 (64 MiB), and no more than a little above the start.
     assert!(

@@ -106,7 +106,7 @@ fn sighup_and_the_tecnico_button_reload_crls_and_log_level_audited() {
     assert!(page.contains("Livello di log") && page.contains("<code>info</code>"), "{page}");
 
     // The card is revoked on a new CRL and the level changed in the file; SIGHUP applies both
-    // at once (the file watch alone would wait up to five minutes).
+    // at once (the file watch reloads only the CRLs).
     f.revoked.push(card.serial.clone());
     f.extra_config = "[log]\nlevel = \"debug\"\n".into();
     f.write_config();
@@ -152,4 +152,32 @@ fn sighup_and_the_tecnico_button_reload_crls_and_log_level_audited() {
     // Not for other roles.
     let region = client(&f, Some(&f.card(&regione)));
     assert_eq!(region.get(server.url("/tecnico/sistema")).send().unwrap().status(), 403);
+}
+
+#[test]
+fn a_card_revoked_in_a_changed_crl_file_is_refused_within_seconds_and_the_crl_age_shows() {
+    let mut f = Fixture::new(KeyKind::EcdsaP256);
+    let p = f.add_provider("Ente", "06363391001", "ACC-1");
+    let operatore = cf("BNCMRA80A41D612");
+    f.add_operator(&operatore, "operatore", Some(p));
+    let tecnico = cf("VRDLGU70A01H501");
+    f.add_operator(&tecnico, "tecnico", None);
+    let card = f.card(&operatore);
+    f.revoked.push(vec![0x42]);
+    f.write_config();
+    let server = f.start();
+    let op = client(&f, Some(&card));
+    let me = || op.get(server.url("/api/v1/me")).send().unwrap().status().as_u16();
+    assert_eq!(me(), 200);
+    let page = client(&f, Some(&f.card(&tecnico))).get(server.url("/tecnico/sistema")).send().unwrap().text().unwrap();
+    assert!(page.contains("Emessa il (età)") && page.contains("minut"), "{page}");
+    // A new CRL naming the card replaces the file; no signal, no button.
+    f.revoked.push(card.serial.clone());
+    f.write_config();
+    let changed = std::time::Instant::now();
+    while me() != 403 {
+        assert!(changed.elapsed() < std::time::Duration::from_secs(6), "still 200 after 6 s");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    eprintln!("revocation in force {:?} after the CRL file changed", changed.elapsed());
 }

@@ -70,7 +70,7 @@ impl Office {
     fn recipient(&self, cf: &str) -> i64 {
         let db = self.f.db();
         db.execute(
-            "INSERT INTO recipient (codice_fiscale, cognome, nome, created_at, updated_at) VALUES (?1, 'Bianchi', 'Anna', 0, 0)",
+            "INSERT INTO recipient_all (codice_fiscale, cognome, nome, created_at, updated_at) VALUES (?1, 'Bianchi', 'Anna', 0, 0)",
             [cf],
         )
         .unwrap();
@@ -137,7 +137,18 @@ fn the_data_subject_report_lists_exactly_the_accesses_to_that_person_across_prov
     assert_eq!(seqs(&report["accesses"]), mine.iter().copied().collect(), "{report:#}");
     // The page and the CSV say the same, and each consultation is audited.
     let html = auditor.get(server.url(&format!("/revisione/interessato?cf={anna}"))).send().unwrap().text().unwrap();
-    assert!(html.contains("6 accessi") && html.contains("Orienta") && html.contains("Lavoro Futuro"), "{html}");
+    assert!(html.contains("6 registrazioni") && html.contains("Orienta") && html.contains("Lavoro Futuro"), "{html}");
+    // A letter the person understands: who, for whom, what, in plain words; no codes.
+    assert!(html.contains("Gentile ") && html.contains("operatore di Lavoro Futuro"), "{html}");
+    assert!(html.contains("Ha consultato la Sua Scheda Anagrafica Professionale (SAP)"), "{html}");
+    assert!(
+        html.contains("Ha tentato di aprire i Suoi dati, ma l&#39;accesso è stato negato")
+            || html.contains("Ha tentato di aprire i Suoi dati, ma l'accesso è stato negato"),
+        "{html}"
+    );
+    for code in ["sap.view", "recipient.view", "access.denied", "foreign_or_unknown_object", "recipient:"] {
+        assert!(!html.contains(code), "the letter shows the code {code}: {html}");
+    }
     let csv = auditor.get(server.url(&format!("/revisione/interessato.csv?cf={anna}"))).send().unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     assert_eq!(csv.text().unwrap().lines().count(), 1 + mine.len());
@@ -160,7 +171,7 @@ fn the_data_subject_report_lists_exactly_the_accesses_to_that_person_across_prov
         auditor.get(server.url(&format!("/api/v1/audit?operator={}", o.op_b.1))).send().unwrap().json().unwrap();
     assert_eq!(seqs(&by_b["items"]), BTreeSet::from([mine[2], mine[3], others[1], others[2]]));
     let html = auditor.get(server.url(&format!("/revisione/registro?cf={anna}"))).send().unwrap().text().unwrap();
-    assert!(html.contains("Registro accessi") && html.contains("SAP della persona"), "{html}");
+    assert!(html.contains("Registro accessi") && html.contains("consultazione della SAP"), "{html}");
     assert!(
         auditor.get(server.url("/revisione/registro.csv?esito=denied")).send().unwrap().text().unwrap().lines().count()
             >= 3
@@ -590,7 +601,7 @@ fn every_person_shown_in_a_list_is_in_their_report_once_per_day_and_viewer() {
     assert!(report["accesses"].as_array().unwrap().iter().all(|a| a["action"] != "recipient.list"), "{report:#}");
     // The page says it in words; the CSV carries each day's first list.
     let html = auditor.get(server.url(&format!("/revisione/interessato?cf={anna}"))).send().unwrap().text().unwrap();
-    assert!(html.contains("Comparsa in elenchi") && html.contains("in 2 giorni"), "{html}");
+    assert!(html.contains("comparso in un elenco") && html.contains("in 2 giorni"), "{html}");
     let csv = auditor.get(server.url(&format!("/revisione/interessato.csv?cf={anna}"))).send().unwrap().text().unwrap();
     assert_eq!(csv.lines().filter(|l| l.contains("recipient.list")).count(), 2, "{csv}");
     // The registro's search by her codice fiscale finds those lists too.

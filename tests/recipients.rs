@@ -267,7 +267,7 @@ fn the_import_screen_takes_a_csv_upload_and_shows_the_report() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let text = res.text().unwrap();
-    assert!(text.contains("<strong>1</strong> nuovi"), "{text}");
+    assert!(text.contains("<strong>1</strong> nuovo"), "{text}");
     let list: Value = w.op_a.get(w.server.url("/api/v1/recipients?q=Zeta")).send().unwrap().json().unwrap();
     assert_eq!(list["total"], 1);
 }
@@ -344,7 +344,7 @@ fn saps_are_imported_in_versions_and_shown_section_by_section_to_the_right_provi
     assert_eq!(w.region.get(w.server.url(&format!("/destinatari/{id}/sap"))).send().unwrap().status(), 200);
     assert_eq!(w.op_a.get(w.server.url(&format!("/destinatari/{id}"))).send().unwrap().status(), 404);
     let html = w.region.get(w.server.url("/cruscotto/senza-assegno")).send().unwrap().text().unwrap();
-    assert!(html.contains(&stranger) && html.contains("1 persone"), "{html}");
+    assert!(html.contains(&stranger) && html.contains("1 persona"), "{html}");
     let html = w.op_a.get(w.server.url("/cruscotto/senza-assegno")).send().unwrap().text().unwrap();
     assert!(!html.contains(&stranger) && html.contains("0 persone"));
 }

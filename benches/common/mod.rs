@@ -112,7 +112,7 @@ pub fn build(data: &Path, sizes: &Sizes) {
             ));
         }
         let report = repo::write_once(&mut conn, |tx| {
-            service::imports::assignments(tx, now, &who, "bench.csv", csv.as_bytes(), false)
+            service::assignment_import::in_one_transaction(tx, now, &who, "bench.csv", csv.as_bytes())
         })
         .expect("assignments");
         assert!(report.refused.is_empty(), "{:?}", report.refused.first());
@@ -202,7 +202,7 @@ pub fn without_bench_env(cmd: &mut std::process::Command) -> &mut std::process::
 /// `target/bench-load`) as `load-v<version>-<scale>.db`, its schema brought forward once here so that a
 /// server started on a copy does not migrate (and back up) at every run. Returns (dir, file).
 /// Bump when `build` changes what it writes.
-const DATA_SET_VERSION: u32 = 2;
+const DATA_SET_VERSION: u32 = 3;
 
 pub fn kept_data_set(scale: f64) -> (std::path::PathBuf, std::path::PathBuf) {
     let base = std::env::var_os("RICOLLOCA_BENCH_DIR")
@@ -222,3 +222,4 @@ pub fn kept_data_set(scale: f64) -> (std::path::PathBuf, std::path::PathBuf) {
     drop(ricolloca::service::data_file::open(&kept, 0).unwrap());
     (base, kept)
 }
+pub mod server;

@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 
+use super::directory::Directory;
 use super::principal::Principal;
 use crate::domain::audit_event::{Actor, AuditEvent, View, cert_summary};
 use crate::domain::audit_subjects::SHOWN;
@@ -21,6 +22,10 @@ use crate::infra::crl::RevocationList;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::repo::{audit, audit_subjects, certificates, operators};
+
+/// How long a request waits for the audit row it needs (a view's, a refusal's, the day's
+/// first login) before answering 503: a few seconds, never a hang.
+pub const AUDIT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Parsed certificates kept; a card-holder population is small, this bounds a flood of
 /// throwaway certificates from a trusted CA.
@@ -45,6 +50,8 @@ pub struct AccessControl {
     /// empty: no check.
     required_policies: Vec<String>,
     certs: RwLock<HashMap<[u8; 32], Arc<CertIdentity>>>,
+    /// Operators in memory, dropped when the access epoch moves.
+    directory: Directory,
     inactivity: InactivityRule,
 }
 
@@ -56,9 +63,11 @@ impl AccessControl {
         revocations: RevocationList,
         inactivity: InactivityRule,
     ) -> Self {
+        let directory = Directory::new(writer.access_epoch());
         Self {
             clock,
             pool,
+            directory,
             writer,
             revocations: RwLock::new(Arc::new(revocations)),
             certs: RwLock::new(HashMap::new()),
@@ -113,14 +122,13 @@ impl AccessControl {
         let Ok(cf) = cert.codice_fiscale.clone() else {
             return Err(self.refuse(Refusal::InvalidCodiceFiscale, req, &cert, None).await);
         };
-        let operator = self.pool.read(move |conn| operators::find_for_login(conn, &cf)).await?;
-        let Some(operator) = operator else {
+        let Some(operator) = self.directory.operator(&self.pool, &cf).await? else {
             return Err(self.refuse(Refusal::UnknownOperator, req, &cert, None).await);
         };
         if let Some(refusal) = operator.refusal(now, self.inactivity) {
             return Err(self.refuse(refusal, req, &cert, Some(&operator)).await);
         }
-        let principal = Principal::new(operator, cert, req.ip.clone());
+        let principal = Principal::new(Operator::clone(&operator), cert, req.ip.clone());
         // The operator may have been switched off since our read: then refuse after all.
         if let Some(refusal) = self.record_login_if_first_today(&principal, now).await? {
             return Err(self.refuse(refusal, req, principal.cert(), Some(principal.operator())).await);
@@ -178,7 +186,7 @@ impl AccessControl {
         let now = self.clock.now_ms();
         let written = self
             .writer
-            .write(move |tx| {
+            .write_within(AUDIT_DEADLINE, move |tx| {
                 if let Some(id) = deactivate {
                     crate::service::operators::deactivate_if_idle(tx, now, id, rule)?;
                 }
@@ -218,7 +226,7 @@ impl AccessControl {
     /// Appends one event in its own small transaction.
     pub async fn audit(&self, actor: Actor, event: AuditEvent) -> Result<(), AppError> {
         let now = self.clock.now_ms();
-        self.writer.write(move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await
+        self.writer.write_within(AUDIT_DEADLINE, move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await
     }
 
     /// Audits a list view: every recipient it showed goes into the row's detail (`shown`),
@@ -258,6 +266,14 @@ impl AccessControl {
         self.revocations.read().map(|r| r.sources.clone()).unwrap_or_default()
     }
 
+    /// Reads the access epoch for changes made by other processes (the command line); the
+    /// server's own changes are published by the writer at once.
+    pub async fn poll_access_epoch(&self) -> Result<(), AppError> {
+        let epoch = self.pool.read(crate::repo::access::epoch).await?;
+        self.directory.publish(epoch);
+        Ok(())
+    }
+
     /// Swaps in freshly loaded CRLs (the background reload).
     pub fn replace_revocations(&self, list: RevocationList) {
         if let Ok(mut current) = self.revocations.write() {
@@ -281,7 +297,7 @@ impl AccessControl {
         let cert = principal.cert().clone();
         let actor = principal.actor();
         self.writer
-            .write(move |tx| {
+            .write_within(AUDIT_DEADLINE, move |tx| {
                 if operators::record_access(tx, id, now, day_start, &cert.sha256)? {
                     certificates::record_seen(tx, id, &cert, now)?;
                     audit::append(tx, now, &actor, &AuditEvent::Login { cert: cert_summary(&cert) })?;

@@ -3,10 +3,12 @@
 //! of logins and refusals, and the scoped handles that data access requires.
 
 mod authenticate;
+mod directory;
 pub mod form_token;
 mod principal;
 
-pub use authenticate::{AccessControl, RequestFacts};
+pub use authenticate::{AUDIT_DEADLINE, AccessControl, RequestFacts};
+pub use directory::POLL as ACCESS_EPOCH_POLL;
 pub use principal::{
     AdminAuthority, AuditScope, Principal, ProviderScope, RecipientScope, RegionReadScope, RegionScope,
 };

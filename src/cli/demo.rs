@@ -342,7 +342,7 @@ fn seed_recipients(
             nome.to_lowercase().replace('ò', "o")
         );
     }
-    let report = service::imports::assignments(tx, now, who, "demo.csv", csv.as_bytes(), false)?;
+    let report = service::assignment_import::in_one_transaction(tx, now, who, "demo.csv", csv.as_bytes())?;
     if !report.refused.is_empty() {
         return Err(AppError::internal(format!("demo recipients refused: {:?}", report.refused)));
     }

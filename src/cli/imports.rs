@@ -5,14 +5,15 @@ use std::path::Path;
 use super::{CliError, open_data, os_user};
 use crate::access::AdminAuthority;
 use crate::domain::italian::count;
-use crate::error::AppError;
 use crate::infra::clock::Clock;
 use crate::repo;
 use crate::service;
 use crate::service::imports::ImportReport;
 
 /// Imports voucher-assignment CSV files, each whole or not at all (unless `valid_only`),
-/// printing a line per file to stderr as it goes. Returns the combined report.
+/// printing a line per file to stderr as it goes. Returns the combined report. Each file is
+/// written in short transactions (a server running beside it keeps answering) and becomes
+/// visible at once.
 pub fn import_csv(
     data: &Path,
     clock: &dyn Clock,
@@ -20,14 +21,15 @@ pub fn import_csv(
     valid_only: bool,
 ) -> Result<ImportReport, CliError> {
     let mut conn = open_data(data, clock)?;
+    let read = repo::open_ro(data).map_err(|e| CliError::Other(format!("{}: {e}", data.display())))?;
     let who = AdminAuthority::command_line(os_user().as_deref());
     let mut total = ImportReport::default();
     for (i, file) in files.iter().enumerate() {
         let bytes = std::fs::read(file).map_err(|e| CliError::Other(format!("{}: {e}", file.display())))?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let now = clock.now_ms();
-        let report =
-            repo::write_once(&mut conn, |tx| service::imports::assignments(tx, now, &who, &name, &bytes, valid_only))?;
+        let upload = service::assignment_import::Upload { file_name: &name, bytes: &bytes, valid_only };
+        let mut writes = service::assignment_import::OwnConnection(&mut conn);
+        let mut report = service::assignment_import::run(&mut writes, data, &read, clock, &who, &upload)?;
         eprintln!(
             "[{}/{}] {}: {}, {}, {}",
             i + 1,
@@ -37,7 +39,6 @@ pub fn import_csv(
             count(report.updated, "aggiornato", "aggiornati"),
             count(report.refused.len(), "rifiutato", "rifiutati")
         );
-        let mut report = report;
         for r in &mut report.refused {
             r.file = Some(file.display().to_string());
         }
@@ -71,28 +72,42 @@ pub fn import_codes(data: &Path, clock: &dyn Clock, file: &Path) -> Result<usize
     })?)
 }
 
-/// Files per transaction when importing SAPs: each file still in its own savepoint.
-const SAP_BATCH: usize = 500;
+/// Files per transaction when importing SAPs: each file still in its own savepoint. Small
+/// enough that a server running beside the import waits a few milliseconds at most.
+const SAP_BATCH: usize = 50;
 
 /// Imports SAP XML files; each file whole or not at all, in batches that share one commit.
+/// Files are read and parsed before their transaction, which only stores them.
 pub fn import_sap(data: &Path, clock: &dyn Clock, files: &[std::path::PathBuf]) -> Result<ImportReport, CliError> {
     let mut conn = open_data(data, clock)?;
     let who = AdminAuthority::command_line(os_user().as_deref());
     let mut total = ImportReport::default();
     let mut done = 0;
     for chunk in files.chunks(SAP_BATCH) {
+        let mut read = Vec::new();
+        for file in chunk {
+            let name = file.display().to_string();
+            match std::fs::read(file) {
+                Ok(bytes) => match service::imports::read_sap(&name, bytes) {
+                    Ok(sap) => read.push((name, sap)),
+                    Err(refused) => total.merge(refused),
+                },
+                Err(e) => total.refused.push(service::imports::Refused {
+                    file: Some(name),
+                    line: None,
+                    column: None,
+                    reason: e.to_string(),
+                }),
+            }
+        }
         let now = clock.now_ms();
-        let results = repo::write_each(&mut conn, chunk, |tx, file| {
-            let bytes = std::fs::read(file).map_err(|e| {
-                AppError::Invalid(vec![crate::error::FieldError { field: "file".into(), message: e.to_string() }])
-            })?;
-            service::imports::sap(tx, now, &who, &file.display().to_string(), &bytes)
-        })?;
-        for (file, result) in chunk.iter().zip(results) {
+        let results =
+            repo::write_each(&mut conn, &read, |tx, (_, sap)| service::imports::store_sap(tx, now, &who, sap))?;
+        for ((name, _), result) in read.iter().zip(results) {
             match result {
                 Ok(report) => total.merge(report),
                 Err(e) => total.refused.push(service::imports::Refused {
-                    file: Some(file.display().to_string()),
+                    file: Some(name.clone()),
                     line: None,
                     column: None,
                     reason: CliError::from(e).to_string(),

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::italian::count;
+use crate::domain::operator::Refusal;
 use crate::infra::clock::{datetime, italy_offset_ms, local_day_of};
 
 const MINUTE: i64 = 60_000;
@@ -455,9 +456,9 @@ impl Watch {
             if !quiet && w.latest.len() >= rule.threshold as usize {
                 let first_ts = w.by_time.first_key_value().map_or(r.ts, |((ts, _), _)| *ts);
                 let summary = format!(
-                    "{} persone diverse consultate in {} minuti",
-                    w.latest.len(),
-                    minutes(r.ts - first_ts).max(1)
+                    "{} in {}",
+                    count(w.latest.len(), "persona diversa consultata", "persone diverse consultate"),
+                    count(minutes(r.ts - first_ts).max(1), "minuto", "minuti")
                 );
                 let evidence = w.by_time.keys().map(|(_, seq)| *seq).collect();
                 self.fire(RuleKind::ManyRecipients, &subject, r, first_ts, evidence, summary);
@@ -476,7 +477,15 @@ impl Watch {
             let w = self.repeated_denied.entry(subject.clone()).or_default();
             w.push(r, Some(reason.to_owned()), rule.window_ms);
             if !quiet && w.rows.len() >= rule.threshold as usize {
-                let mut reasons: Vec<&str> = w.rows.iter().filter_map(|(_, _, x)| x.as_deref()).collect();
+                let mut reasons: Vec<&str> = w
+                    .rows
+                    .iter()
+                    .filter_map(|(_, _, x)| x.as_deref())
+                    .map(|code| match Refusal::from_code(code) {
+                        Some(r) => r.label(),
+                        None => code,
+                    })
+                    .collect();
                 reasons.sort_unstable();
                 reasons.dedup();
                 let summary = format!(

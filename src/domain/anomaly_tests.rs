@@ -154,7 +154,7 @@ fn repeated_refusals_by_an_operator_or_an_unknown_card() {
     assert_eq!(rules(&hits), vec![RuleKind::RepeatedDenied]);
     assert_eq!(hits.len(), 2, "{hits:#?}");
     assert!(hits.iter().any(|x| x.actor_id == Some(7) && x.evidence.len() == 5));
-    assert!(hits.iter().any(|x| x.actor_id.is_none() && x.summary.contains("certificate_revoked")));
+    assert!(hits.iter().any(|x| x.actor_id.is_none() && x.summary.contains("certificato revocato")));
 }
 
 #[test]

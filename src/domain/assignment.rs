@@ -45,16 +45,32 @@ const REQUIRED: [&str; 11] = [
     "ente",
     "data_scelta",
 ];
-const OPTIONAL: [&str; 2] = ["email", "telefono"];
+/// Every column read: the required ones, then the optional email and telefono.
+const COLUMNS: [&str; 13] = [
+    "codice_fiscale",
+    "cognome",
+    "nome",
+    "data_nascita",
+    "sesso",
+    "codice_assegno",
+    "data_rilascio",
+    "cpi",
+    "fascia_profilazione",
+    "ente",
+    "data_scelta",
+    "email",
+    "telefono",
+];
 
-/// Text of the file: UTF-8 (BOM stripped) if it is valid UTF-8, else Windows-1252.
-pub fn decode(bytes: &[u8]) -> (String, &'static str) {
+/// Text of the file: UTF-8 (BOM stripped) if it is valid UTF-8, else Windows-1252. Valid
+/// UTF-8 is borrowed, not copied (a file can be tens of megabytes).
+pub fn decode(bytes: &[u8]) -> (std::borrow::Cow<'_, str>, &'static str) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(s) => (s.to_owned(), "UTF-8"),
+        Ok(s) => (std::borrow::Cow::Borrowed(s), "UTF-8"),
         Err(_) => {
             let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-            (text.into_owned(), "windows-1252")
+            (text, "windows-1252")
         }
     }
 }
@@ -62,65 +78,108 @@ pub fn decode(bytes: &[u8]) -> (String, &'static str) {
 /// Parses a whole file into valid rows (with their line numbers) and refused rows.
 pub fn parse(bytes: &[u8]) -> (Vec<(usize, Assignment)>, Vec<RowError>) {
     let (text, _) = decode(bytes);
-    let first_line = text.lines().next().unwrap_or_default();
-    let delimiter = if first_line.matches(';').count() >= first_line.matches(',').count() { b';' } else { b',' };
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|h| h.trim().to_lowercase().replace([' ', '-'], "_")).collect(),
-        Err(e) => {
-            return (
-                Vec::new(),
-                vec![RowError { line: 1, column: String::new(), reason: format!("intestazione non leggibile: {e}") }],
-            );
-        }
-    };
-    let missing: Vec<RowError> = REQUIRED
-        .iter()
-        .filter(|c| !headers.iter().any(|h| h == *c))
-        .map(|c| RowError {
-            line: 1,
-            column: (*c).to_owned(),
-            reason: "colonna obbligatoria mancante nell'intestazione".into(),
-        })
-        .collect();
-    if !missing.is_empty() {
-        return (Vec::new(), missing);
-    }
-    let index = |name: &str| headers.iter().position(|h| h == name);
-    let columns: Vec<(&str, Option<usize>)> = REQUIRED.iter().chain(OPTIONAL.iter()).map(|c| (*c, index(c))).collect();
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    let mut lines = LineCounter::default();
-    for (i, record) in reader.records().enumerate() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(i + 2, |p| lines.line_at(&text, p.byte()));
-                errors.push(RowError { line, column: String::new(), reason: format!("riga non leggibile: {e}") });
-                continue;
+    match Rows::new(&text) {
+        Err(mut e) => errors.append(&mut e),
+        Ok(reader) => {
+            for item in reader {
+                match item {
+                    Ok(row) => rows.push(row),
+                    Err(mut e) => errors.append(&mut e),
+                }
             }
-        };
-        // The file's own line number (blank lines are skipped by the reader, not by people).
-        let line = record.position().map_or(i + 2, |p| lines.line_at(&text, p.byte()));
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        let get = |name: &str| -> String {
-            columns
-                .iter()
-                .find(|(c, _)| *c == name)
-                .and_then(|(_, i)| i.and_then(|i| record.get(i)))
-                .unwrap_or_default()
-                .trim()
-                .to_owned()
-        };
-        match row(line, &get) {
-            Ok(a) => rows.push((line, a)),
-            Err(mut e) => errors.append(&mut e),
         }
     }
     (rows, errors)
+}
+
+/// The rows of a decoded file, one at a time: an import reads the file once to validate it
+/// and once more to write it, holding one row at a time instead of the whole file's rows.
+pub struct Rows<'t> {
+    text: &'t str,
+    records: csv::StringRecordsIntoIter<&'t [u8]>,
+    columns: Vec<Option<usize>>,
+    lines: LineCounter,
+    index: usize,
+}
+
+impl<'t> Rows<'t> {
+    /// Reads the header; a missing required column refuses the whole file (line 1).
+    pub fn new(text: &'t str) -> Result<Self, Vec<RowError>> {
+        let first_line = text.lines().next().unwrap_or_default();
+        let delimiter = if first_line.matches(';').count() >= first_line.matches(',').count() { b';' } else { b',' };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let headers: Vec<String> = match reader.headers() {
+            Ok(h) => h.iter().map(|h| h.trim().to_lowercase().replace([' ', '-'], "_")).collect(),
+            Err(e) => {
+                return Err(vec![RowError {
+                    line: 1,
+                    column: String::new(),
+                    reason: format!("intestazione non leggibile: {e}"),
+                }]);
+            }
+        };
+        let missing: Vec<RowError> = REQUIRED
+            .iter()
+            .filter(|c| !headers.iter().any(|h| h == *c))
+            .map(|c| RowError {
+                line: 1,
+                column: (*c).to_owned(),
+                reason: "colonna obbligatoria mancante nell'intestazione".into(),
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+        let columns = COLUMNS.iter().map(|c| headers.iter().position(|h| h == c)).collect();
+        Ok(Self { text, records: reader.into_records(), columns, lines: LineCounter::default(), index: 0 })
+    }
+}
+
+impl Iterator for Rows<'_> {
+    /// A valid row with its line, or the errors of a refused one.
+    type Item = Result<(usize, Assignment), Vec<RowError>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let record = self.records.next()?;
+            let i = self.index;
+            self.index += 1;
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    let line = e.position().map_or(i + 2, |p| self.lines.line_at(self.text, p.byte()));
+                    return Some(Err(vec![RowError {
+                        line,
+                        column: String::new(),
+                        reason: format!("riga non leggibile: {e}"),
+                    }]));
+                }
+            };
+            // The file's own line number (blank lines are skipped by the reader, not by people).
+            let line = record.position().map_or(i + 2, |p| self.lines.line_at(self.text, p.byte()));
+            if record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            let columns = &self.columns;
+            let get = |name: &str| -> String {
+                COLUMNS
+                    .iter()
+                    .position(|c| *c == name)
+                    .and_then(|k| columns.get(k).copied().flatten())
+                    .and_then(|i| record.get(i))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned()
+            };
+            return Some(row(line, &get).map(|a| (line, a)));
+        }
+    }
 }
 
 /// Line numbers of records, counted as the reader moves forward: each call counts only the
@@ -174,6 +233,8 @@ fn row(line: usize, get: &dyn Fn(&str) -> String) -> Result<Assignment, Vec<RowE
         let v = get(column);
         if v.is_empty() {
             err(column, "valore mancante".into());
+        } else if crate::domain::text::has_bidi_control(&v) {
+            err(column, crate::domain::text::BIDI_MESSAGE.into());
         } else if v.chars().count() > max || v.chars().any(char::is_control) {
             err(column, format!("valore non valido (al massimo {max} caratteri)"));
         }

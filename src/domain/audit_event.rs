@@ -52,86 +52,64 @@ pub fn cert_summary(cert: &CertIdentity) -> Value {
     })
 }
 
-/// Changes, by dotted name. A closed list: a new kind of change is a new variant here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    ProviderCreate,
-    ProviderUpdate,
-    ProviderSuspend,
-    ProviderReactivate,
-    SedeCreate,
-    SedeUpdate,
-    CommunicationCreate,
-    OperatorCreate,
-    OperatorUpdate,
-    OperatorDisable,
-    OperatorEnable,
-    OperatorExemption,
-    OperatorReview,
-    ImportAssignments,
-    ImportSap,
-    ProgrammeUpdate,
-    CodesImport,
-    ActionCreate,
-    ActionEvent,
-    ActionCorrect,
-    DocumentUpload,
-    IdolExport,
-    AppointmentCreate,
-    AppointmentOutcome,
-    ProgrammeOutcome,
-    BackupCreate,
-    BackupRestore,
-    AnomalyDetect,
-    AnomalySuspend,
-    AnomalyArchive,
-    NoticeAcknowledge,
-    AuditPrune,
-    ConfigReload,
-    SapRemap,
-    IdentificativoResync,
+/// Declares [`Change`] with its action names and the list of every variant, from one table.
+macro_rules! changes {
+    ($($variant:ident => $name:literal,)*) => {
+        /// Changes, by dotted name. A closed list: a new kind of change is a new variant here.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Change {
+            $($variant,)*
+        }
+
+        impl Change {
+            pub fn action(self) -> &'static str {
+                match self {
+                    $(Change::$variant => $name,)*
+                }
+            }
+
+            /// Every change, for the catalogue of action names.
+            pub const ALL: &'static [Change] = &[$(Change::$variant,)*];
+        }
+    };
 }
 
-impl Change {
-    pub fn action(self) -> &'static str {
-        match self {
-            Change::ProviderCreate => "provider.create",
-            Change::ProviderUpdate => "provider.update",
-            Change::ProviderSuspend => "provider.suspend",
-            Change::ProviderReactivate => "provider.reactivate",
-            Change::SedeCreate => "sede.create",
-            Change::SedeUpdate => "sede.update",
-            Change::CommunicationCreate => "communication.create",
-            Change::OperatorCreate => "operator.create",
-            Change::OperatorUpdate => "operator.update",
-            Change::OperatorDisable => "operator.disable",
-            Change::OperatorEnable => "operator.enable",
-            Change::OperatorExemption => "operator.exemption",
-            Change::OperatorReview => "operator.review",
-            Change::ImportAssignments => "import.assignments",
-            Change::ImportSap => "import.sap",
-            Change::ProgrammeUpdate => "programme.update",
-            Change::CodesImport => "codes.import",
-            Change::ActionCreate => "action.create",
-            Change::ActionEvent => "action.event",
-            Change::ActionCorrect => "action.correct",
-            Change::DocumentUpload => "document.upload",
-            Change::IdolExport => "idol.export",
-            Change::AppointmentCreate => "appointment.create",
-            Change::AppointmentOutcome => "appointment.outcome",
-            Change::ProgrammeOutcome => "programme.outcome",
-            Change::BackupCreate => "backup.create",
-            Change::BackupRestore => "backup.restore",
-            Change::AnomalyDetect => "anomaly.detect",
-            Change::AnomalySuspend => "anomaly.suspend",
-            Change::AnomalyArchive => "anomaly.archive",
-            Change::NoticeAcknowledge => "notice.acknowledge",
-            Change::AuditPrune => "audit.prune",
-            Change::ConfigReload => "config.reload",
-            Change::SapRemap => "sap.remap",
-            Change::IdentificativoResync => "identificativo.resync",
-        }
-    }
+changes! {
+    ProviderCreate => "provider.create",
+    ProviderUpdate => "provider.update",
+    ProviderSuspend => "provider.suspend",
+    ProviderReactivate => "provider.reactivate",
+    SedeCreate => "sede.create",
+    SedeUpdate => "sede.update",
+    CommunicationCreate => "communication.create",
+    OperatorCreate => "operator.create",
+    OperatorUpdate => "operator.update",
+    OperatorDisable => "operator.disable",
+    OperatorEnable => "operator.enable",
+    OperatorExemption => "operator.exemption",
+    OperatorReview => "operator.review",
+    ImportAssignments => "import.assignments",
+    ImportSap => "import.sap",
+    ProgrammeUpdate => "programme.update",
+    CodesImport => "codes.import",
+    ActionCreate => "action.create",
+    ActionEvent => "action.event",
+    ActionCorrect => "action.correct",
+    DocumentUpload => "document.upload",
+    IdolExport => "idol.export",
+    AppointmentCreate => "appointment.create",
+    AppointmentOutcome => "appointment.outcome",
+    ProgrammeOutcome => "programme.outcome",
+    BackupCreate => "backup.create",
+    BackupRestore => "backup.restore",
+    AnomalyDetect => "anomaly.detect",
+    AnomalySuspend => "anomaly.suspend",
+    AnomalyArchive => "anomaly.archive",
+    NoticeAcknowledge => "notice.acknowledge",
+    AuditPrune => "audit.prune",
+    ConfigReload => "config.reload",
+    SapRemap => "sap.remap",
+    IdentificativoResync => "identificativo.resync",
 }
 
 /// Declares [`View`] with its action names and the list of every variant, from one table, so
@@ -186,6 +164,18 @@ views! {
     ActivityReport => "audit.activity",
     ActivityExport => "audit.activity_export",
     AnomalyList => "anomaly.list",
+}
+
+/// The actions written by events that are neither a [`Change`] nor a [`View`].
+pub const OTHER_ACTIONS: [&str; 3] = ["access.login", "access.denied", "operator.deactivate_idle"];
+
+/// Every action name an audit row can carry: the catalogue labels must cover.
+pub fn all_actions() -> Vec<&'static str> {
+    OTHER_ACTIONS
+        .into_iter()
+        .chain(Change::ALL.iter().map(|c| c.action()))
+        .chain(View::ALL.iter().map(|v| v.action()))
+        .collect()
 }
 
 #[derive(Debug, Clone)]

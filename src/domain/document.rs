@@ -64,8 +64,9 @@ fn base64_p7m(bytes: &[u8]) -> Option<Vec<u8>> {
     is_signed_data_der(&der).then_some(der)
 }
 
-/// Checks an upload: not empty, not over `max`, a PDF or a CAdES envelope. The message is
-/// for the person who uploaded it.
+/// Checks an upload: not empty, not over `max`, a complete PDF ([`pdf_structure`]) or a
+/// CAdES envelope (whose content the caller checks the same way once it is opened). The
+/// message is for the person who uploaded it.
 pub fn sniff(bytes: &[u8], max: usize) -> Result<DocumentKind, String> {
     if bytes.is_empty() {
         return Err("il file è vuoto".into());
@@ -74,12 +75,67 @@ pub fn sniff(bytes: &[u8], max: usize) -> Result<DocumentKind, String> {
         return Err(format!("il file supera la dimensione massima di {} MB", max / (1024 * 1024)));
     }
     if bytes.starts_with(b"%PDF-") {
+        pdf_structure(bytes)?;
         return Ok(DocumentKind::Pdf);
     }
     if is_signed_data_der(bytes) || base64_p7m(bytes).is_some() {
         return Ok(DocumentKind::P7m);
     }
     Err("formato non accettato: caricare un PDF o un file firmato .p7m (CAdES)".into())
+}
+
+const NOT_A_COMPLETE_PDF: &str = "il file non è un PDF completo (manca la parte finale con la tabella degli oggetti): salvarlo di nuovo come PDF e ricaricarlo";
+
+/// A complete PDF as ISO 32000 lays it out (§7.5): the header `%PDF-1.n` or `%PDF-2.n`, and at
+/// the end `startxref`, the offset of the last cross-reference section, and `%%EOF`; at that
+/// offset a cross-reference table (`xref`, followed by a `trailer` naming the `/Root`) or a
+/// cross-reference stream (an object of `/Type /XRef`, since PDF 1.5). A header followed by
+/// anything else (19 MB of zeros, a truncated download) is refused.
+pub fn pdf_structure(bytes: &[u8]) -> Result<(), String> {
+    let bad = || NOT_A_COMPLETE_PDF.to_owned();
+    let version = bytes.get(5..8).ok_or_else(bad)?;
+    if !matches!(version, [b'1' | b'2', b'.', b'0'..=b'9']) {
+        return Err(bad());
+    }
+    // The end: `%%EOF`, then only white space (some writers add a newline or NULs).
+    let end = bytes.iter().rposition(|b| !matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0)).ok_or_else(bad)? + 1;
+    let body = bytes.get(..end).ok_or_else(bad)?;
+    if !body.ends_with(b"%%EOF") {
+        return Err(bad());
+    }
+    // `startxref`, its offset, within the last kilobyte (where readers look for it).
+    let tail_start = body.len().saturating_sub(1024);
+    let tail = body.get(tail_start..).ok_or_else(bad)?;
+    let at = memchr::memmem::rfind(tail, b"startxref").ok_or_else(bad)?;
+    let after = tail.get(at + b"startxref".len()..).ok_or_else(bad)?;
+    let digits: Vec<u8> =
+        after.iter().skip_while(|b| b.is_ascii_whitespace()).take_while(|b| b.is_ascii_digit()).copied().collect();
+    let offset: usize = std::str::from_utf8(&digits).ok().and_then(|d| d.parse().ok()).ok_or_else(bad)?;
+    let section = bytes.get(offset..tail_start + at).ok_or_else(bad)?;
+    let section = section.get(..section.len().min(1 << 20)).ok_or_else(bad)?;
+    if section.starts_with(b"xref") {
+        // A classic table: its trailer dictionary names the document catalogue.
+        let trailer = memchr::memmem::find(section, b"trailer").ok_or_else(bad)?;
+        let dict = section.get(trailer..).ok_or_else(bad)?;
+        return if memchr::memmem::find(dict, b"/Root").is_some() { Ok(()) } else { Err(bad()) };
+    }
+    // A cross-reference stream: `n g obj << /Type /XRef ... /Root ... >> stream`.
+    let head = section.get(..section.len().min(4096)).ok_or_else(bad)?;
+    let is_object = head
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .take(3)
+        .enumerate()
+        .all(|(i, w)| if i < 2 { w.iter().all(u8::is_ascii_digit) } else { w.starts_with(b"obj") });
+    let compact: Vec<u8> = head.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    if is_object
+        && memchr::memmem::find(&compact, b"/Type/XRef").is_some()
+        && memchr::memmem::find(&compact, b"/Root").is_some()
+    {
+        Ok(())
+    } else {
+        Err(bad())
+    }
 }
 
 /// A file name safe for a Content-Disposition header and any file system.
@@ -94,13 +150,72 @@ pub fn safe_file_name(stem: &str, kind: DocumentKind) -> String {
     format!("{stem}.{}", kind.extension())
 }
 
+/// A minimal complete PDF: catalogue, pages, one page, a classic xref table and trailer.
+#[cfg(test)]
+pub(crate) fn minimal_pdf() -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for obj in [
+        "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n",
+        "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n",
+        "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n",
+    ] {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(obj.as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    pdf
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn a_pdf_must_be_complete() {
+        let pdf = minimal_pdf();
+        assert_eq!(sniff(&pdf, MAX_UPLOAD), Ok(DocumentKind::Pdf));
+        // The case: a header and then zeros.
+        let mut zeros = b"%PDF-1.4\n".to_vec();
+        zeros.extend(std::iter::repeat_n(0u8, 100_000));
+        assert!(sniff(&zeros, MAX_UPLOAD).unwrap_err().contains("non è un PDF completo"));
+        // Truncated (a broken download), a wrong offset, a missing trailer, a bad version.
+        assert!(sniff(&pdf[..pdf.len() - 10], MAX_UPLOAD).is_err());
+        let wrong = String::from_utf8(pdf.clone()).unwrap().replace("startxref\n", "startxref\n1");
+        assert!(sniff(wrong.as_bytes(), MAX_UPLOAD).is_err());
+        let no_root = String::from_utf8(pdf.clone()).unwrap().replace("/Root 1 0 R", "/Size 4");
+        assert!(sniff(no_root.as_bytes(), MAX_UPLOAD).is_err());
+        assert!(sniff(b"%PDF-x.y\n%%EOF", MAX_UPLOAD).is_err());
+        // Trailing white space after %%EOF is fine.
+        let mut spaced = pdf.clone();
+        spaced.extend_from_slice(b"\r\n\0\0");
+        assert_eq!(sniff(&spaced, MAX_UPLOAD), Ok(DocumentKind::Pdf));
+        // An incremental update (what a PAdES signature adds) points at the last section.
+        let mut updated = pdf.clone();
+        let second = updated.len();
+        updated.extend_from_slice(
+            format!("xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 4 /Root 1 0 R /Prev 0 >>\nstartxref\n{second}\n%%EOF\n")
+                .as_bytes(),
+        );
+        assert_eq!(sniff(&updated, MAX_UPLOAD), Ok(DocumentKind::Pdf));
+        // A cross-reference stream (PDF 1.5+).
+        let mut stream = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec();
+        let at = stream.len();
+        stream.extend_from_slice(
+            b"2 0 obj\n<< /Type /XRef /Size 3 /Root 1 0 R /W [1 2 1] /Length 0 >>\nstream\n\nendstream\nendobj\n",
+        );
+        stream.extend_from_slice(format!("startxref\n{at}\n%%EOF").as_bytes());
+        assert_eq!(sniff(&stream, MAX_UPLOAD), Ok(DocumentKind::Pdf));
+    }
+
+    #[test]
     fn types_come_from_the_content() {
-        assert_eq!(sniff(b"%PDF-1.7\n...", MAX_UPLOAD), Ok(DocumentKind::Pdf));
+        assert_eq!(sniff(&minimal_pdf(), MAX_UPLOAD), Ok(DocumentKind::Pdf));
         assert!(sniff(b"", MAX_UPLOAD).is_err());
         assert!(sniff(b"<html><body>pdf</body></html>", MAX_UPLOAD).is_err());
         assert!(sniff(b"\x89PNG\r\n\x1a\n", MAX_UPLOAD).is_err());

@@ -79,11 +79,67 @@ pub enum Refusal {
     WrongRole,
     /// A state-changing request from another site (the card is sent like a cookie).
     CrossSite,
+    /// A form whose token is ours but of an earlier day: left open too long.
+    FormExpired,
     /// An id that does not exist or belongs to another provider: answered 404, audited.
     ForeignObject,
 }
 
 impl Refusal {
+    pub const ALL: [Refusal; 13] = [
+        Refusal::CertificateNotValidNow,
+        Refusal::CertificateRevoked,
+        Refusal::CertificateWithoutCrl,
+        Refusal::CertificatePolicy,
+        Refusal::InvalidCodiceFiscale,
+        Refusal::UnknownOperator,
+        Refusal::OperatorDisabled,
+        Refusal::OperatorIdle,
+        Refusal::ProviderSuspended,
+        Refusal::WrongRole,
+        Refusal::CrossSite,
+        Refusal::FormExpired,
+        Refusal::ForeignObject,
+    ];
+
+    /// The refusal a stored reason code names.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The reason in a few words, for the registro and the anomaly summaries.
+    pub fn label(self) -> &'static str {
+        match self {
+            Refusal::CertificateNotValidNow => "certificato scaduto o non ancora valido",
+            Refusal::CertificateRevoked => "certificato revocato",
+            Refusal::CertificateWithoutCrl => "manca l'elenco dei certificati revocati dell'ente emittente",
+            Refusal::CertificatePolicy => "certificato non di autenticazione CNS (policy mancante)",
+            Refusal::InvalidCodiceFiscale => "certificato senza un codice fiscale valido",
+            Refusal::UnknownOperator => "codice fiscale non abilitato",
+            Refusal::OperatorDisabled => "utenza disabilitata",
+            Refusal::OperatorIdle => "utenza disattivata per inattività",
+            Refusal::ProviderSuspended => "soggetto accreditato sospeso",
+            Refusal::WrongRole => "funzione non prevista per il profilo",
+            Refusal::CrossSite => "richiesta proveniente da un altro sito",
+            Refusal::FormExpired => "modulo scaduto (aperto in un giorno precedente)",
+            Refusal::ForeignObject => "dati non accessibili (di un altro soggetto o inesistenti)",
+        }
+    }
+
+    /// Whether the refusal is about the card itself (its certificate, or who it names), so
+    /// that the smartcard help is what helps.
+    pub fn concerns_the_card(self) -> bool {
+        matches!(
+            self,
+            Refusal::CertificateNotValidNow
+                | Refusal::CertificateRevoked
+                | Refusal::CertificateWithoutCrl
+                | Refusal::CertificatePolicy
+                | Refusal::InvalidCodiceFiscale
+                | Refusal::UnknownOperator
+        )
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Refusal::CertificateNotValidNow => "certificate_not_valid_now",
@@ -97,6 +153,7 @@ impl Refusal {
             Refusal::ProviderSuspended => "provider_suspended",
             Refusal::WrongRole => "wrong_role",
             Refusal::CrossSite => "cross_site",
+            Refusal::FormExpired => "form_expired",
             Refusal::ForeignObject => "foreign_or_unknown_object",
         }
     }
@@ -136,6 +193,9 @@ impl Refusal {
             }
             Refusal::CrossSite => {
                 "La richiesta proviene da un'altra pagina o da un altro sito ed è stata bloccata per sicurezza. Ripetere l'operazione dalle pagine di Ricolloca."
+            }
+            Refusal::FormExpired => {
+                "Il modulo è rimasto aperto troppo a lungo ed è scaduto per sicurezza: nulla è stato salvato. Ricaricare la pagina e ripetere l'operazione."
             }
         }
     }

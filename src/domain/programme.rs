@@ -51,6 +51,8 @@ fn multiline(e: &mut FieldErrors, field: &str, value: &str, max: usize, needed: 
         e.add(field, "campo obbligatorio");
     } else if v.chars().count() > max {
         e.add(field, format!("al massimo {max} caratteri"));
+    } else if crate::domain::text::has_bidi_control(&v) {
+        e.add(field, crate::domain::text::BIDI_MESSAGE);
     } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         e.add(field, "contiene caratteri non ammessi");
     }

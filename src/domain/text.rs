@@ -26,12 +26,28 @@ fn clean(s: &str) -> bool {
     !s.chars().any(|c| c.is_control())
 }
 
+/// Unicode's bidirectional controls (embeddings and overrides U+202A–U+202E, isolates
+/// U+2066–U+2069, the marks U+200E, U+200F and U+061C): invisible, they make a name or a
+/// protocol number show on screen other than it is ("Trojan Source", CVE-2021-42574).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// The message for a field holding one of them.
+pub const BIDI_MESSAGE: &str = "contiene caratteri invisibili che cambiano la direzione del testo (come U+202E): cancellarli e riscrivere il testo";
+
+pub fn has_bidi_control(s: &str) -> bool {
+    s.chars().any(is_bidi_control)
+}
+
 pub fn required(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
     let v = value.trim();
     if v.is_empty() {
         errors.add(field, "campo obbligatorio");
     } else if v.chars().count() > max {
         errors.add(field, format!("al massimo {max} caratteri"));
+    } else if has_bidi_control(v) {
+        errors.add(field, BIDI_MESSAGE);
     } else if !clean(v) {
         errors.add(field, "contiene caratteri non ammessi");
     }
@@ -42,6 +58,8 @@ pub fn optional(errors: &mut FieldErrors, field: &str, value: &str, max: usize) 
     let v = value.trim();
     if v.chars().count() > max {
         errors.add(field, format!("al massimo {max} caratteri"));
+    } else if has_bidi_control(v) {
+        errors.add(field, BIDI_MESSAGE);
     } else if !clean(v.replace(['\n', '\r', '\t'], " ").as_str()) {
         errors.add(field, "contiene caratteri non ammessi");
     }
@@ -137,6 +155,25 @@ pub fn date_it(d: time::Date) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidirectional_controls_are_refused_with_their_own_message() {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+            '\u{200E}', '\u{200F}', '\u{061C}',
+        ] {
+            let mut e = FieldErrors::default();
+            required(&mut e, "cognome", &format!("Ros{c}si"), 100);
+            optional(&mut e, "protocollo", &format!("12{c}/2026"), 100);
+            let errors = e.into_vec();
+            assert_eq!(errors.len(), 2, "{c:?}");
+            assert!(errors.iter().all(|f| f.message == BIDI_MESSAGE));
+        }
+        let mut e = FieldErrors::default();
+        required(&mut e, "cognome", "D'Alì-Rossi", 100);
+        optional(&mut e, "nota", "عربي e italiano", 100);
+        assert!(e.is_empty(), "letters of any script are fine");
+    }
 
     #[test]
     fn months_are_added_on_the_calendar() {

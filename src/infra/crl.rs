@@ -19,6 +19,10 @@ pub struct CrlSource {
     pub revoked: usize,
     /// nextUpdate, UTC ms, when the CRL says.
     pub next_update_ms: Option<i64>,
+    /// thisUpdate, UTC ms: when the CA issued it (its age is what the tecnico watches).
+    pub this_update_ms: i64,
+    /// When its file last changed, UTC ms.
+    pub file_changed_ms: Option<i64>,
 }
 
 /// Every revoked (issuer DN, serial) pair from the configured CRLs.
@@ -105,6 +109,12 @@ impl RevocationList {
             issuer: crl.issuer().to_string(),
             revoked: count,
             next_update_ms: crl.next_update().map(|t| t.timestamp().saturating_mul(1000)),
+            this_update_ms: crl.last_update().timestamp().saturating_mul(1000),
+            file_changed_ms: std::fs::metadata(file)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_millis() as i64),
         });
         Ok(())
     }

@@ -27,10 +27,23 @@ pub fn lock_path(data: &Path) -> PathBuf {
     data.with_file_name(name)
 }
 
+/// The lock an import holds while it runs (`<data>.import.lock`): one import at a time per
+/// data file, whether the server or the command line runs it. An import that finds rows of an
+/// unfinished one knows, holding this lock, that its owner has died.
+pub fn import_lock_path(data: &Path) -> PathBuf {
+    let mut name = data.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".import.lock");
+    data.with_file_name(name)
+}
+
 impl InstanceLock {
     /// Takes the lock without waiting.
     pub fn try_acquire(data: &Path) -> Result<Self, LockError> {
-        let path = lock_path(data);
+        Self::try_acquire_at(lock_path(data), data)
+    }
+
+    /// Takes the lock file `path` (guarding the data file `data`) without waiting.
+    pub fn try_acquire_at(path: PathBuf, data: &Path) -> Result<Self, LockError> {
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -49,7 +49,7 @@ pub struct AuditLine {
     pub detail: String,
 }
 
-const SELECT_LINE: &str = "SELECT a.seq, a.ts, a.actor_id, a.actor_cf, o.surname || ' ' || o.name, a.actor_role,
+const SELECT_LINE: &str = "SELECT a.seq, a.ts, a.actor_id, a.actor_cf, o.name || ' ' || o.surname, a.actor_role,
         a.provider_id, p.name, a.cert_sha256, a.client_ip, a.action, a.object, a.outcome, a.detail
      FROM audit_log a LEFT JOIN operator o ON o.id = a.actor_id LEFT JOIN provider p ON p.id = a.provider_id";
 
@@ -75,6 +75,15 @@ fn line(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditLine> {
 /// The recipient with this codice fiscale, if the data file knows them.
 pub fn recipient_id(_scope: &AuditScope, conn: &Connection, cf: &str) -> Result<Option<i64>, AppError> {
     Ok(conn.query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).optional()?)
+}
+
+/// The person's name and surname, for the letter of the data-subject report.
+pub fn recipient_name(_scope: &AuditScope, conn: &Connection, cf: &str) -> Result<Option<(String, String)>, AppError> {
+    Ok(conn
+        .query_row("SELECT nome, cognome FROM recipient WHERE codice_fiscale = ?1", [cf], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
 }
 
 /// The seq range a time range covers. `ts` never decreases along the chain (append takes
@@ -274,7 +283,7 @@ pub fn activity(
             FROM audit_log INDEXED BY audit_log_month
             WHERE ts >= ?1 AND ts < ?2 AND actor_id IS NOT NULL
             GROUP BY provider_id, actor_id)
-        SELECT m.provider_id, p.name, m.actor_id, o.codice_fiscale, o.surname || ' ' || o.name, o.role,
+        SELECT m.provider_id, p.name, m.actor_id, o.codice_fiscale, o.name || ' ' || o.surname, o.role,
                m.logins, m.viewed, m.changes, m.uploads, m.downloads, m.denied
         FROM m JOIN operator o ON o.id = m.actor_id LEFT JOIN provider p ON p.id = m.provider_id
         ORDER BY p.name IS NULL, p.name, o.surname, o.name";

@@ -110,7 +110,7 @@ pub struct ListAppearance {
 
 pub fn list_appearances(conn: &Connection, recipient_id: i64) -> Result<Vec<ListAppearance>, AppError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT s.day, s.seq, a.ts, a.action, s.actor_id, a.actor_cf, o.surname || ' ' || o.name, a.actor_role, p.name
+        "SELECT s.day, s.seq, a.ts, a.action, s.actor_id, a.actor_cf, o.name || ' ' || o.surname, a.actor_role, p.name
          FROM audit_list_subject s JOIN audit_log a ON a.seq = s.seq
          LEFT JOIN operator o ON o.id = s.actor_id LEFT JOIN provider p ON p.id = a.provider_id
          WHERE s.recipient_id = ?1 ORDER BY s.day, s.seq",

@@ -11,7 +11,10 @@ pub const STEPS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_oversight.sql")),
     (4, include_str!("migrations/0004_audit_subjects.sql")),
     (5, include_str!("migrations/0005_national_formats.sql")),
-    (6, include_str!("migrations/0006_certificate_policies.sql")),
+    (6, include_str!("migrations/0006_import_batches.sql")),
+    (7, include_str!("migrations/0007_access_epoch.sql")),
+    (8, include_str!("migrations/0008_dashboard_row.sql")),
+    (9, include_str!("migrations/0009_certificate_policies.sql")),
 ];
 
 /// The version `schema.sql` describes: the last step's.

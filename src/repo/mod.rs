@@ -2,6 +2,7 @@
 //! Repository functions take a connection (reads) or a [`WriteTx`] (writes); they never
 //! decide permissions.
 
+pub mod access;
 pub mod actions;
 pub mod anomalies;
 pub mod appointments;
@@ -13,7 +14,9 @@ pub mod certificates;
 pub mod codes;
 pub mod communications;
 mod connection;
+pub mod dashboard;
 pub mod idol;
+pub mod imports;
 pub mod migrate;
 pub mod notice;
 pub mod operators;

@@ -31,7 +31,7 @@ pub fn context(
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
         .query_row(
-            "SELECT v.id, v.code, r.nome || ' ' || r.cognome, r.codice_fiscale, p.name,
+            "SELECT v.id, v.code, r.cognome || ' ' || r.nome, r.codice_fiscale, p.name,
                     coalesce(s.address || ', ' || s.comune, ''), coalesce(t.name || ' ' || t.surname, ''),
                     v.programme_start, v.programme_end, v.extended_until
              FROM voucher v JOIN recipient r ON r.id = v.recipient_id JOIN provider p ON p.id = v.provider_id

@@ -273,16 +273,12 @@ pub fn update_sede(tx: &WriteTx<'_>, id: SedeId, s: &ValidSede) -> Result<(), Ap
     Ok(())
 }
 
-/// The providers an assignment's `ente` names, by partita IVA / codice fiscale or accreditation
-/// code. Spreadsheets drop a partita IVA's leading zero: ten digits are read as eleven.
-/// More than one match means the value is ambiguous and the row must be refused.
-pub fn providers_for_ente(conn: &Connection, ente: &str) -> Result<Vec<ProviderId>, AppError> {
-    let mut key = ente.trim().to_uppercase();
-    if key.len() == 10 && key.bytes().all(|b| b.is_ascii_digit()) {
-        key.insert(0, '0');
-    }
-    let mut stmt =
-        conn.prepare_cached("SELECT id FROM provider WHERE codice_fiscale = ?1 OR accreditation_code = ?1")?;
-    let rows = stmt.query_map([key], |r| Ok(ProviderId::from_db(r.get(0)?)))?.collect::<Result<Vec<_>, _>>()?;
+/// Every provider's id, codice fiscale / partita IVA and accreditation code: what an
+/// assignment's `ente` may name (`service::assignment_import::ProviderIndex`).
+pub fn provider_names(conn: &Connection) -> Result<Vec<(ProviderId, String, String)>, AppError> {
+    let mut stmt = conn.prepare("SELECT id, codice_fiscale, accreditation_code FROM provider")?;
+    let rows = stmt
+        .query_map([], |r| Ok((ProviderId::from_db(r.get(0)?), r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }

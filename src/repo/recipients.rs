@@ -6,7 +6,6 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::WriteTx;
 use super::recipient_scope::current_policy;
 use crate::access::RecipientScope;
-use crate::domain::assignment::Assignment;
 use crate::domain::ids::{ProviderId, RecipientId};
 use crate::domain::recipient::{DashboardRow, Recipient};
 use crate::error::AppError;
@@ -70,30 +69,28 @@ pub fn dashboard(
     // The scope's provider wins over any filter: an operator cannot widen it.
     let provider = scope.provider_filter().or(f.provider).map(ProviderId::get);
     let pattern = super::providers::like_pattern(&f.q);
-    // `?1 IS NULL OR v.provider_id = ?1` would hide the index from SQLite's planner and scan
-    // every voucher of every provider: write the provider condition out for each case.
-    let by_provider = if provider.is_some() { "v.provider_id = ?1" } else { "?1 IS NULL" };
+    // The page is chosen on the projection (`dashboard_row`, schema 8): one provider's rows
+    // lie together in name order, so the first page is a short walk of its index instead of
+    // reading every voucher and person of the provider. `?1 IS NULL OR d.provider_id = ?1`
+    // would hide that index from SQLite's planner: the provider condition is written out.
+    let by_provider = if provider.is_some() { "d.provider_id = ?1" } else { "?1 IS NULL" };
     let filter = format!(
-        "WHERE {by_provider}
-          AND (r.cognome LIKE ?2 ESCAPE '\\' OR r.nome LIKE ?2 ESCAPE '\\' OR r.codice_fiscale LIKE ?2 ESCAPE '\\'
-               OR (r.cognome || ' ' || r.nome) LIKE ?2 ESCAPE '\\')
-          AND (?3 = '' OR v.state = ?3) AND (?4 IS NULL OR v.sede_id = ?4) AND (?5 IS NULL OR v.tutor_id = ?5)"
+        "WHERE {by_provider} AND d.batch <= (SELECT visible FROM import_horizon)
+          AND (d.cognome LIKE ?2 ESCAPE '\\' OR d.nome LIKE ?2 ESCAPE '\\' OR d.codice_fiscale LIKE ?2 ESCAPE '\\'
+               OR (d.cognome || ' ' || d.nome) LIKE ?2 ESCAPE '\\')
+          AND (?3 = '' OR d.state = ?3) AND (?4 IS NULL OR d.sede_id = ?4) AND (?5 IS NULL OR d.tutor_id = ?5)"
     );
-    let order = match f.sort.as_str() {
-        "scelta" => "v.chosen_on DESC, r.cognome, v.id",
-        "scadenza" => {
-            "coalesce(v.extended_until, v.programme_end) IS NULL, coalesce(v.extended_until, v.programme_end), r.cognome, v.id"
-        }
-        "stato" => "v.state, r.cognome, v.id",
-        // v.id last: equal names never repeat or skip rows across pages.
-        _ => "r.cognome COLLATE NOCASE, r.nome COLLATE NOCASE, v.id",
+    // Names sort without regard to case (the projection's columns are NOCASE); the voucher id
+    // comes last: equal names never repeat or skip rows across pages.
+    let order = |t: &str| match f.sort.as_str() {
+        "scelta" => format!("{t}.chosen_on DESC, {t}.cognome COLLATE NOCASE, {t}.voucher_id"),
+        "scadenza" => format!("{t}.deadline IS NULL, {t}.deadline, {t}.cognome COLLATE NOCASE, {t}.voucher_id"),
+        "stato" => format!("{t}.state, {t}.cognome COLLATE NOCASE, {t}.voucher_id"),
+        _ => format!("{t}.cognome COLLATE NOCASE, {t}.nome COLLATE NOCASE, {t}.voucher_id"),
     };
-    // The filter and the order need only the voucher and the person: the page is chosen
-    // over those two, and counted in the same pass (`count(*) OVER ()` sees every matching
-    // row before LIMIT); the display joins and the per-row extras (last action, SAP on
-    // file) then run for 25 rows, not for the whole provider.
-    let page_from = "FROM voucher v JOIN recipient r ON r.id = v.recipient_id";
     let current = current_policy("?1");
+    // The display joins and the per-row extras (last action, SAP on file) run for the page's
+    // rows only.
     let sql = format!(
         "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, v.code, v.state, v.provider_id, p.name,
                 s.address || ', ' || s.comune, t.name || ' ' || t.surname, v.chosen_on, v.programme_start,
@@ -106,37 +103,38 @@ pub fn dashboard(
                 EXISTS(SELECT 1 FROM sap_version sv WHERE sv.recipient_id = r.id),
                 (SELECT a.starts_at FROM appointment a WHERE a.voucher_id = v.id AND a.starts_at >= ?8
                   AND a.outcome IS NULL ORDER BY a.starts_at LIMIT 1),
-                (SELECT max(sp.uploaded_at) FROM signed_programme sp WHERE sp.voucher_id = v.id),
-                page.total
-         FROM (SELECT v.id AS vid, count(*) OVER () AS total {page_from} {filter} ORDER BY {order} LIMIT ?6 OFFSET ?7) page
-         JOIN voucher v ON v.id = page.vid JOIN recipient r ON r.id = v.recipient_id
+                (SELECT max(sp.uploaded_at) FROM signed_programme sp WHERE sp.voucher_id = v.id)
+         FROM (SELECT d.voucher_id, d.cognome, d.nome, d.chosen_on, d.deadline, d.state FROM dashboard_row d
+               {filter} ORDER BY {inner} LIMIT ?6 OFFSET ?7) page
+         JOIN voucher v ON v.id = page.voucher_id JOIN recipient r ON r.id = v.recipient_id
          JOIN provider p ON p.id = v.provider_id LEFT JOIN sede s ON s.id = v.sede_id
          LEFT JOIN operator t ON t.id = v.tutor_id
-         ORDER BY {order}"
+         ORDER BY {outer}",
+        inner = order("d"),
+        outer = order("page"),
     );
     let page = page.clamp(0, 100_000);
     let mut stmt = conn.prepare_cached(&sql)?;
-    let found = stmt
+    let rows = stmt
         .query_map(
             params![provider, pattern, f.state, f.sede, f.tutor, PAGE_SIZE, page * PAGE_SIZE, f.next_after],
-            |r| Ok((dashboard_row(r)?, r.get::<_, i64>(19)?)),
+            dashboard_row,
         )?
         .collect::<Result<Vec<_>, _>>()?;
-    let total = match found.first() {
-        Some((_, total)) => *total,
-        None if page == 0 => 0,
-        // Past the last page: no row carries the total, count it.
-        None => conn.query_row(
-            &format!("SELECT count(*) {page_from} {filter}"),
-            params![provider, pattern, f.state, f.sede, f.tutor],
-            |r| r.get(0),
-        )?,
-    };
-    let rows = found.into_iter().map(|(row, _)| row).collect();
-    let counts_sql = if provider.is_some() {
-        "SELECT state, count(*) FROM voucher WHERE provider_id = ?1 GROUP BY state"
+    let shown = i64::try_from(rows.len()).unwrap_or(PAGE_SIZE);
+    let total = if page == 0 && shown < PAGE_SIZE {
+        // A first page that is not full holds every match.
+        shown
     } else {
-        "SELECT state, count(*) FROM voucher WHERE ?1 IS NULL GROUP BY state"
+        conn.prepare_cached(&format!("SELECT count(*) FROM dashboard_row d {filter}"))?
+            .query_row(params![provider, pattern, f.state, f.sede, f.tutor], |r| r.get(0))?
+    };
+    let counts_sql = if provider.is_some() {
+        "SELECT state, count(*) FROM dashboard_row
+         WHERE provider_id = ?1 AND batch <= (SELECT visible FROM import_horizon) GROUP BY state"
+    } else {
+        "SELECT state, count(*) FROM dashboard_row
+         WHERE ?1 IS NULL AND batch <= (SELECT visible FROM import_horizon) GROUP BY state"
     };
     let mut stmt = conn.prepare_cached(counts_sql)?;
     let counts = stmt.query_map([provider], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
@@ -195,26 +193,6 @@ pub fn get(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result
         .optional()?)
 }
 
-/// Inserts or refreshes a recipient from an assignment row; returns its id.
-pub fn upsert_from_assignment(tx: &WriteTx<'_>, now: i64, a: &Assignment) -> Result<RecipientId, AppError> {
-    tx.conn().execute(
-        "INSERT INTO recipient (codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-         ON CONFLICT (codice_fiscale) DO UPDATE SET cognome = excluded.cognome, nome = excluded.nome,
-             birth_date = excluded.birth_date, sex = excluded.sex,
-             email = CASE WHEN excluded.email = '' THEN email ELSE excluded.email END,
-             phone = CASE WHEN excluded.phone = '' THEN phone ELSE excluded.phone END,
-             updated_at = excluded.updated_at",
-        params![a.codice_fiscale.as_str(), a.cognome, a.nome, a.birth_date, a.sex, a.email, a.phone, now],
-    )?;
-    let id: i64 = tx.conn().query_row(
-        "SELECT id FROM recipient WHERE codice_fiscale = ?1",
-        [a.codice_fiscale.as_str()],
-        |r| r.get(0),
-    )?;
-    Ok(RecipientId::from_db(id))
-}
-
 /// Number of recipients per provider (those whose voucher names it).
 pub fn count_for_provider(conn: &Connection, provider: ProviderId) -> Result<i64, AppError> {
     Ok(conn.query_row(
@@ -235,12 +213,13 @@ pub fn upsert_from_sap(
     personal: &crate::domain::sap::DatiPersonali,
     contacts: &crate::domain::sap::Recapiti,
 ) -> Result<(RecipientId, bool), AppError> {
+    // Stored rows, hidden ones included: an import being written may be adding this person.
     let existing: Option<i64> =
-        tx.conn().query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).optional()?;
+        tx.conn().query_row("SELECT id FROM recipient_all WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).optional()?;
     if let Some(id) = existing {
         // The CPI's assignment is the reference for names; the SAP fills what is missing.
         tx.conn().execute(
-            "UPDATE recipient SET birth_date = coalesce(birth_date, ?2), sex = coalesce(sex, ?3),
+            "UPDATE recipient_all SET birth_date = coalesce(birth_date, ?2), sex = coalesce(sex, ?3),
                     email = CASE WHEN email = '' THEN ?4 ELSE email END,
                     phone = CASE WHEN phone = '' THEN ?5 ELSE phone END, updated_at = ?6
              WHERE id = ?1",
@@ -256,7 +235,7 @@ pub fn upsert_from_sap(
         return Ok((RecipientId::from_db(id), false));
     }
     tx.conn().execute(
-        "INSERT INTO recipient (codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at)
+        "INSERT INTO recipient_all (codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
         params![
             cf,

@@ -42,23 +42,20 @@ pub type SapHistoryEntry = (i64, String, String);
 /// Every stored SAP of a codice fiscale.
 pub fn sap_history(tx: &WriteTx<'_>, cf: &str) -> Result<Option<Vec<SapHistoryEntry>>, AppError> {
     let mut stmt = tx.conn().prepare(
-        "SELECT sv.version, sv.updated_on, sv.sha256 FROM sap_version sv JOIN recipient r ON r.id = sv.recipient_id
+        "SELECT sv.version, sv.updated_on, sv.sha256 FROM sap_version sv JOIN recipient_all r ON r.id = sv.recipient_id
          WHERE r.codice_fiscale = ?1",
     )?;
     let rows = stmt.query_map([cf], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
     Ok((!rows.is_empty()).then_some(rows))
 }
 
-/// The latest stored version number (and original), for numbering the next one.
-pub fn latest_sap_sha(tx: &WriteTx<'_>, recipient: RecipientId) -> Result<Option<(i64, Vec<u8>)>, AppError> {
+/// The latest stored version number, for numbering the next one (the original file is not
+/// read: it can be hundreds of kilobytes).
+pub fn latest_sap_version(tx: &WriteTx<'_>, recipient: RecipientId) -> Result<Option<i64>, AppError> {
     Ok(tx
         .conn()
-        .query_row(
-            "SELECT version, original FROM sap_version WHERE recipient_id = ?1 ORDER BY version DESC LIMIT 1",
-            [recipient.get()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+        .prepare_cached("SELECT max(version) FROM sap_version WHERE recipient_id = ?1")?
+        .query_row([recipient.get()], |r| r.get(0))?)
 }
 
 pub struct NewSapVersion<'a> {

@@ -41,7 +41,7 @@ pub fn insert(tx: &WriteTx<'_>, s: &NewSignedProgramme<'_>) -> Result<i64, AppEr
 /// A programme moves from "issued" to "signed" with its first signed upload.
 pub fn mark_signed(tx: &WriteTx<'_>, voucher_id: i64, now: i64) -> Result<bool, AppError> {
     let n = tx.conn().execute(
-        "UPDATE voucher SET state = 'signed', updated_at = ?2, version = version + 1 WHERE id = ?1 AND state = 'issued'",
+        "UPDATE voucher_all SET state = 'signed', updated_at = ?2, version = version + 1 WHERE id = ?1 AND state = 'issued'",
         params![voucher_id, now],
     )?;
     Ok(n == 1)
@@ -122,4 +122,16 @@ pub fn download(conn: &Connection, scope: &RecipientScope, document_id: i64) -> 
             },
         )
         .optional()?)
+}
+
+/// Bytes of every signed programme stored for the provider's vouchers (they are never deleted).
+pub fn provider_storage(conn: &Connection, provider_id: i64) -> Result<u64, AppError> {
+    let bytes: i64 = conn.query_row(
+        "SELECT coalesce(sum(d.size), 0) FROM voucher v
+         JOIN signed_programme s ON s.voucher_id = v.id JOIN document d ON d.id = s.document_id
+         WHERE v.provider_id = ?1",
+        [provider_id],
+        |r| r.get(0),
+    )?;
+    Ok(u64::try_from(bytes).unwrap_or(0))
 }

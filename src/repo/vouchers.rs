@@ -6,7 +6,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
 use crate::access::RecipientScope;
-use crate::domain::assignment::Assignment;
 use crate::domain::ids::{ProviderId, RecipientId};
 use crate::domain::recipient::Voucher;
 use crate::error::AppError;
@@ -80,7 +79,7 @@ pub fn start_programme(
     now: i64,
 ) -> Result<bool, AppError> {
     let n = tx.conn().execute(
-        "UPDATE voucher SET programme_start = ?2, programme_end = ?3,
+        "UPDATE voucher_all SET programme_start = ?2, programme_end = ?3,
                 state = CASE WHEN state IN ('issued', 'signed') THEN 'in_progress' ELSE state END,
                 sede_id = coalesce(sede_id, ?4), tutor_id = coalesce(tutor_id, ?5),
                 updated_at = ?6, version = version + 1
@@ -102,7 +101,7 @@ pub fn apply_outcome(
     now: i64,
 ) -> Result<bool, AppError> {
     let n = tx.conn().execute(
-        "UPDATE voucher SET state = ?3, programme_end = ?4, extended_until = ?5, updated_at = ?6,
+        "UPDATE voucher_all SET state = ?3, programme_end = ?4, extended_until = ?5, updated_at = ?6,
                 version = version + 1
          WHERE id = ?1 AND version = ?2",
         params![voucher_id, version, state, programme_end, extended_until, now],
@@ -149,50 +148,9 @@ pub fn vouchers(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> R
 /// Who a voucher code already belongs to: (codice fiscale, provider).
 pub fn voucher_owner(conn: &Connection, code: &str) -> Result<Option<(String, ProviderId)>, AppError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT r.codice_fiscale, v.provider_id FROM voucher v JOIN recipient r ON r.id = v.recipient_id WHERE v.code = ?1",
-            [code],
-            |r| Ok((r.get(0)?, ProviderId::from_db(r.get(1)?))),
-        )
+        )?
+        .query_row([code], |r| Ok((r.get(0)?, ProviderId::from_db(r.get(1)?))))
         .optional()?)
-}
-
-/// Inserts the voucher, or updates it when the code is known. Returns true when new.
-pub fn upsert_voucher(
-    tx: &WriteTx<'_>,
-    now: i64,
-    recipient: RecipientId,
-    provider: ProviderId,
-    a: &Assignment,
-) -> Result<bool, AppError> {
-    let existing: Option<i64> =
-        tx.conn().query_row("SELECT id FROM voucher WHERE code = ?1", [&a.voucher_code], |r| r.get(0)).optional()?;
-    match existing {
-        Some(id) => {
-            tx.conn().execute(
-                "UPDATE voucher SET recipient_id = ?2, issued_on = ?3, cpi = ?4, profiling_band = ?5, provider_id = ?6,
-                        chosen_on = ?7, updated_at = ?8, version = version + 1 WHERE id = ?1",
-                params![id, recipient.get(), a.issued_on, a.cpi, a.profiling_band, provider.get(), a.chosen_on, now],
-            )?;
-            Ok(false)
-        }
-        None => {
-            tx.conn().execute(
-                "INSERT INTO voucher (recipient_id, code, issued_on, cpi, profiling_band, provider_id, chosen_on,
-                                      created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                params![
-                    recipient.get(),
-                    a.voucher_code,
-                    a.issued_on,
-                    a.cpi,
-                    a.profiling_band,
-                    provider.get(),
-                    a.chosen_on,
-                    now
-                ],
-            )?;
-            Ok(true)
-        }
-    }
 }

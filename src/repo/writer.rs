@@ -4,7 +4,8 @@
 //! answers each job. A job that fails is rolled back alone; if the commit fails, every job
 //! of the batch fails (fail closed: nothing is acknowledged that is not on disk).
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread;
 
 use rusqlite::{Connection, TransactionBehavior};
@@ -65,14 +66,24 @@ where
 #[derive(Clone)]
 pub struct Writer {
     queue: mpsc::SyncSender<Box<dyn Job>>,
+    access_epoch: Arc<AtomicI64>,
 }
 
 impl Writer {
     /// Starts the writer thread on an open, migrated read-write connection.
     pub fn start(conn: Connection) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::sync_channel::<Box<dyn Job>>(QUEUE);
-        thread::Builder::new().name("ricolloca-writer".into()).spawn(move || run(conn, &jobs))?;
-        Ok(Self { queue })
+        let access_epoch = Arc::new(AtomicI64::new(super::access::epoch(&conn).unwrap_or(0)));
+        let published = access_epoch.clone();
+        thread::Builder::new().name("ricolloca-writer".into()).spawn(move || run(conn, &jobs, &published))?;
+        Ok(Self { queue, access_epoch })
+    }
+
+    /// The data file's access epoch (`repo::access`) as of the writer's last commit: read
+    /// after each commit and before its jobs hear back, so a change to an operator is seen
+    /// by every request that starts after the change was acknowledged.
+    pub fn access_epoch(&self) -> Arc<AtomicI64> {
+        self.access_epoch.clone()
     }
 
     /// Runs `work` in the write transaction and resolves once it is committed.
@@ -99,8 +110,33 @@ impl Writer {
         answer.await.map_err(|_| AppError::Unavailable("writer stopped".into()))?
     }
 
+    /// `write`, given up after `limit`: for the audit rows of views, which must not hang
+    /// behind a writer that cannot get the data file's lock (another process holding it, a
+    /// stalled disk). A job whose turn comes after the limit does nothing, so a view answered
+    /// 503 leaves no row; one already running when the limit passes may still commit (a row
+    /// for a view that was not shown: the safe side).
+    pub async fn write_within<R, F>(&self, limit: std::time::Duration, work: F) -> Result<R, AppError>
+    where
+        F: FnOnce(&WriteTx<'_>) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let deadline = std::time::Instant::now() + limit;
+        let late = move || AppError::AuditTimeout(format!("no turn at the writer within {} ms", limit.as_millis()));
+        let guarded = move |tx: &WriteTx<'_>| {
+            if std::time::Instant::now() >= deadline {
+                return Err(late());
+            }
+            work(tx)
+        };
+        match rocket::tokio::time::timeout(limit, self.write(guarded)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(late()),
+        }
+    }
+
     /// `write` for a blocking thread (`spawn_blocking`, never an async task): the backup
-    /// records its row from the thread that made the file.
+    /// records its row from the thread that made the file; imports feed the writer slice
+    /// after slice.
     pub fn write_blocking<R, F>(&self, work: F) -> Result<R, AppError>
     where
         F: FnOnce(&WriteTx<'_>) -> Result<R, AppError> + Send + 'static,
@@ -113,7 +149,7 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {
+fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>, access_epoch: &AtomicI64) {
     // Ends when every Writer handle is dropped.
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -133,6 +169,12 @@ fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {
             {
                 tracing::error!(%e, "rollback after a failed batch");
             }
+        }
+        match super::access::epoch(&conn) {
+            Ok(n) => {
+                access_epoch.fetch_max(n, Ordering::AcqRel);
+            }
+            Err(e) => tracing::error!(%e, "reading the access epoch"),
         }
         for job in batch {
             job.finish(commit.clone());

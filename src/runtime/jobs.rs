@@ -18,8 +18,11 @@ use crate::service;
 
 /// How often the six-month rule sweeps (it also runs at each access).
 const IDLE_SWEEP: Duration = Duration::from_secs(3600);
-/// How often CRL files are checked for changes.
-const CRL_CHECK: Duration = Duration::from_secs(300);
+/// How often CRL files are checked for changes: a revocation is in force within seconds of a
+/// new file being put in place (one `stat` per file, nothing read unless it changed).
+const CRL_CHECK: Duration = Duration::from_secs(2);
+/// How often expired CRLs are reported in the log.
+const CRL_EXPIRY_WARNING: Duration = Duration::from_secs(3600);
 
 /// Switches off every operator idle beyond the limit.
 pub async fn idle_sweep(writer: &Writer, clock: &SharedClock, rule: InactivityRule) {
@@ -41,28 +44,33 @@ pub fn spawn_idle_sweep(writer: Writer, clock: SharedClock, rule: InactivityRule
     });
 }
 
-/// Newest modification time under a CRL path (file or folder).
-fn newest_mtime(path: &Path) -> Option<SystemTime> {
-    let meta = std::fs::metadata(path).ok()?;
-    if meta.is_file() {
-        return meta.modified().ok();
+/// What changes when a CRL is replaced: each file's name, size and modification time (a
+/// copy within the same second still changes the size, or the name with an atomic rename).
+fn crl_files(path: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let stat = |p: PathBuf| std::fs::metadata(&p).ok().map(|m| (p, m.len(), m.modified().ok()));
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            let mut files: Vec<_> = std::fs::read_dir(path)
+                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter_map(stat).collect())
+                .unwrap_or_default();
+            files.sort();
+            files
+        }
+        Ok(_) => stat(path.to_path_buf()).into_iter().collect(),
+        Err(_) => Vec::new(),
     }
-    std::fs::read_dir(path)
-        .ok()?
-        .filter_map(|e| e.ok()?.metadata().ok()?.modified().ok())
-        .chain(meta.modified().ok())
-        .max()
 }
 
-/// Reloads the CRLs when their files change. A CRL that no longer loads keeps the previous
-/// list in force (and says so), never an empty one; expired CRLs are reported.
+/// Reloads the CRLs as soon as their files change (checked every 2 s), and warns hourly
+/// about expired ones.
 pub fn spawn_crl_reload(access: Arc<AccessControl>, clock: SharedClock, crl: PathBuf, ca_bundle: PathBuf) {
     rocket::tokio::spawn(async move {
-        let mut seen = newest_mtime(&crl);
+        let mut seen = crl_files(&crl);
         let mut tick = rocket::tokio::time::interval(CRL_CHECK);
+        let mut last_warning: Option<rocket::tokio::time::Instant> = None;
         loop {
             tick.tick().await;
-            let now = newest_mtime(&crl);
+            let now = crl_files(&crl);
             if now != seen {
                 seen = now;
                 let loaded = std::fs::read(&ca_bundle)
@@ -76,7 +84,24 @@ pub fn spawn_crl_reload(access: Arc<AccessControl>, clock: SharedClock, crl: Pat
                     Err(e) => tracing::error!(error = %e, "CRL reload failed; the previous CRLs stay in force"),
                 }
             }
-            warn_expired(&access, &clock);
+            if last_warning.is_none_or(|at| at.elapsed() >= CRL_EXPIRY_WARNING) {
+                last_warning = Some(rocket::tokio::time::Instant::now());
+                warn_expired(&access, &clock);
+            }
+        }
+    });
+}
+
+/// Picks up changes to operators and providers made by another process (the command line
+/// beside the server): the access check's in-memory operators follow the access epoch.
+pub fn spawn_access_epoch_poll(access: Arc<AccessControl>) {
+    rocket::tokio::spawn(async move {
+        let mut tick = rocket::tokio::time::interval(crate::access::ACCESS_EPOCH_POLL);
+        loop {
+            tick.tick().await;
+            if let Err(e) = access.poll_access_epoch().await {
+                tracing::error!(%e, "reading the access epoch");
+            }
         }
     });
 }

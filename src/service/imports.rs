@@ -1,17 +1,17 @@
-//! Imports from the CPI: voucher assignments (CSV) and SAPs (XML). Each file is imported whole
-//! or not at all (one transaction), with one audit row, and answers a report of what was
-//! imported, updated and refused, with the line or element that failed.
+//! Imports from the CPI: voucher assignments (CSV, written in slices by
+//! `assignment_import`) and SAPs (XML). Each file is imported whole or not at all, with one
+//! audit row, and answers a report of what was imported, updated and refused, with the line
+//! or element that failed.
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::access::AdminAuthority;
-use crate::domain::assignment;
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::sap::Sap;
 use crate::error::AppError;
 use crate::infra::sap_schema::{Finding, MAPPING};
-use crate::repo::{WriteTx, audit, policies, providers, recipients, saps, vouchers};
+use crate::repo::{WriteTx, audit, policies, recipients, saps};
 
 /// Sections 0-5 as stored in `sap_version.sections` (section 6 goes to `policy` rows).
 pub fn sections_json(sap: &Sap) -> String {
@@ -31,18 +31,19 @@ pub fn findings_json(findings: &[Finding]) -> String {
 
 /// The JSON report of the API and the screen:
 /// `{"imported","updated","refused":[...],"findings":[...]}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportReport {
     pub imported: usize,
     pub updated: usize,
     pub refused: Vec<Refused>,
     /// What imported SAP files carried that the national schema does not allow: reported,
     /// never a refusal (the SAP page flags it too).
+    #[serde(default)]
     pub findings: Vec<ReportedFinding>,
 }
 
 /// A [`Finding`] of one file.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReportedFinding {
     pub file: String,
     pub path: String,
@@ -50,7 +51,7 @@ pub struct ReportedFinding {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Refused {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -70,113 +71,37 @@ impl ImportReport {
     }
 }
 
-/// Imports a voucher-assignment CSV. By default a file with any refused row imports nothing;
-/// with `valid_only` the valid rows go in and the others are reported.
-pub fn assignments(
+/// Imports one SAP file: refused whole (with the element path) if it cannot be read; a first
+/// SAP for the person is "imported", a newer one for a known SAP is "updated" (a new version,
+/// the old kept); the same file again changes nothing.
+pub fn sap(
     tx: &WriteTx<'_>,
     now: i64,
     who: &AdminAuthority,
     file_name: &str,
     bytes: &[u8],
-    valid_only: bool,
 ) -> Result<ImportReport, AppError> {
-    let (rows, errors) = assignment::parse(bytes);
-    let mut report = ImportReport::default();
-    let refuse = |line: usize, column: &str, reason: String| Refused {
-        file: None,
-        line: Some(line),
-        column: (!column.is_empty()).then(|| column.to_owned()),
-        reason: if column.is_empty() { reason } else { format!("colonna {column}: {reason}") },
-    };
-    report.refused.extend(errors.iter().map(|e| refuse(e.line, &e.column, e.reason.clone())));
-    let mut resolved = Vec::new();
-    for (line, row) in &rows {
-        let provider = match providers::providers_for_ente(tx.conn(), &row.ente)?.as_slice() {
-            [p] => *p,
-            [] => {
-                report.refused.push(refuse(
-                    *line,
-                    "ente",
-                    format!(
-                        "nessun soggetto accreditato con codice fiscale, partita IVA o codice di accreditamento {}",
-                        row.ente
-                    ),
-                ));
-                continue;
-            }
-            _ => {
-                report.refused.push(refuse(
-                    *line,
-                    "ente",
-                    format!("{} indica più di un soggetto accreditato", row.ente),
-                ));
-                continue;
-            }
-        };
-        // A voucher never moves silently to another person or provider: its programme and
-        // history would follow it. Such a change is a case for the Region, not an import.
-        if let Some((owner, owner_provider)) = vouchers::voucher_owner(tx.conn(), &row.voucher_code)? {
-            if owner != row.codice_fiscale.as_str() {
-                report.refused.push(refuse(
-                    *line,
-                    "codice_assegno",
-                    "assegno già registrato per un'altra persona".into(),
-                ));
-                continue;
-            }
-            if owner_provider != provider {
-                report.refused.push(refuse(
-                    *line,
-                    "ente",
-                    "l'assegno risulta già scelto presso un altro soggetto accreditato: il cambio va gestito dalla Regione"
-                        .into(),
-                ));
-                continue;
-            }
-        }
-        resolved.push((*line, row, provider));
+    match read_sap(file_name, bytes.to_vec()) {
+        Ok(file) => store_sap(tx, now, who, &file),
+        Err(refused) => Ok(refused),
     }
-    report.refused.sort_by_key(|r| r.line);
-    if !report.refused.is_empty() && !valid_only {
-        // Whole file or nothing: nothing was written.
-        return Ok(report);
-    }
-    for (_, row, provider) in &resolved {
-        let recipient = recipients::upsert_from_assignment(tx, now, row)?;
-        if vouchers::upsert_voucher(tx, now, recipient, *provider, row)? {
-            report.imported += 1;
-        } else {
-            report.updated += 1;
-        }
-    }
-    if report.imported + report.updated > 0 {
-        let detail = json!({
-            "file": file_name,
-            "sha256": hex::encode(Sha256::digest(bytes)),
-            "imported": report.imported,
-            "updated": report.updated,
-            "refused": report.refused.len(),
-            "valid_only": valid_only,
-        });
-        let event =
-            AuditEvent::Change { change: Change::ImportAssignments, object: format!("file:{file_name}"), detail };
-        audit::append(tx, now, who.actor(), &event)?;
-    }
-    Ok(report)
 }
 
-/// A SAP file read and checked, ready to store: the parsing happens before the writer is
-/// asked for (a large file must not hold it), the writing in [`store_sap`].
-pub struct ReadSap {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-    pub parsed: crate::infra::sap_xml::ParsedSap,
+/// A SAP file read and checked, ready to store.
+pub struct SapFile {
+    file_name: String,
+    bytes: Vec<u8>,
+    sha: String,
+    parsed: crate::infra::sap_xml::ParsedSap,
 }
 
-/// Reads one SAP file; a file that cannot be read is a report with its refusal.
-pub fn read_sap(file_name: &str, bytes: Vec<u8>) -> Result<ReadSap, ImportReport> {
+/// Reads a SAP file, outside the writer (parsing is most of an import's work): a file that
+/// cannot be read is refused whole, with the element that failed.
+pub fn read_sap(file_name: &str, bytes: Vec<u8>) -> Result<SapFile, ImportReport> {
     match crate::infra::sap_xml::parse(&bytes) {
-        Ok(parsed) => Ok(ReadSap { file_name: file_name.to_owned(), bytes, parsed }),
+        Ok(parsed) => {
+            Ok(SapFile { file_name: file_name.to_owned(), sha: hex::encode(Sha256::digest(&bytes)), bytes, parsed })
+        }
         Err(e) => Err(ImportReport {
             refused: vec![Refused {
                 file: Some(file_name.to_owned()),
@@ -189,32 +114,16 @@ pub fn read_sap(file_name: &str, bytes: Vec<u8>) -> Result<ReadSap, ImportReport
     }
 }
 
-/// Imports one SAP file: refused whole (with the element path) if it cannot be read; a first
-/// SAP for the person is "imported", a newer one for a known SAP is "updated" (a new version,
-/// the old kept); the same file again changes nothing.
-pub fn sap(
-    tx: &WriteTx<'_>,
-    now: i64,
-    who: &AdminAuthority,
-    file_name: &str,
-    bytes: &[u8],
-) -> Result<ImportReport, AppError> {
-    match read_sap(file_name, bytes.to_vec()) {
-        Ok(read) => store_sap(tx, now, who, &read),
-        Err(report) => Ok(report),
-    }
-}
-
-/// Stores a SAP read by [`read_sap`].
-pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, read: &ReadSap) -> Result<ImportReport, AppError> {
+/// Stores a SAP file read by [`read_sap`], in the caller's write transaction.
+pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, file: &SapFile) -> Result<ImportReport, AppError> {
     let mut report = ImportReport::default();
-    let (file_name, bytes, parsed) = (read.file_name.as_str(), read.bytes.as_slice(), &read.parsed);
+    let (file_name, bytes, parsed) = (file.file_name.as_str(), file.bytes.as_slice(), &file.parsed);
     let cf = parsed.codice_fiscale.to_string();
     let sap = &parsed.sap;
     let updated_on = sap.dati_invio.data_ultimo_aggiornamento.clone().unwrap_or_default();
     // Before any write: the same file again changes nothing; an older SAP than the one on
     // file (bulk imports come in no order) must not become the current one.
-    let sha = hex::encode(Sha256::digest(bytes));
+    let sha = file.sha.clone();
     match saps::sap_history(tx, &cf)? {
         Some(history) if history.iter().any(|(_, _, s)| *s == sha) => return Ok(report),
         Some(history) => {
@@ -237,7 +146,7 @@ pub fn store_sap(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, read: &ReadSa
     }
     let anagrafici = &sap.dati_anagrafici;
     let (recipient, _) = recipients::upsert_from_sap(tx, now, &cf, &anagrafici.dati_personali, &anagrafici.recapiti)?;
-    let version = saps::latest_sap_sha(tx, recipient)?.map_or(1, |(v, _)| v + 1);
+    let version = saps::latest_sap_version(tx, recipient)?.map_or(1, |v| v + 1);
     let sections = sections_json(sap);
     let findings = findings_json(&parsed.findings);
     let version_id = saps::insert_sap_version(

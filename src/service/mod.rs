@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod anomalies;
 pub mod appointments;
+pub mod assignment_import;
 pub mod audit;
 pub mod audit_prune;
 pub mod backup;
@@ -22,3 +23,4 @@ pub mod programmes;
 pub mod providers;
 pub mod sap_remap;
 pub mod signed_programmes;
+pub mod uploads;

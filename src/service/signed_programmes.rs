@@ -40,9 +40,7 @@ pub fn inspect(bytes: Vec<u8>, max: usize) -> Result<Inspected, AppError> {
         DocumentKind::Pdf => (bytes.clone(), signature::pdf_signers(&bytes)),
         DocumentKind::P7m => {
             let envelope = signature::open_p7m(&bytes).map_err(refuse)?;
-            if !envelope.content.starts_with(b"%PDF-") {
-                return Err(refuse("il file firmato non contiene un PDF: firmare il PDF del programma"));
-            }
+            super::uploads::enveloped_pdf(&envelope.content).map_err(refuse)?;
             (envelope.content, envelope.signers)
         }
     };
@@ -164,6 +162,7 @@ pub fn store(
     recipient: RecipientId,
     policy: Option<i64>,
     up: &Inspected,
+    quota: u64,
 ) -> Result<Stored, AppError> {
     let recipient_scope = RecipientScope::Provider(scope.clone());
     // With an action, its own voucher (the person may hold a newer one); else the latest.
@@ -178,6 +177,17 @@ pub fn store(
         None => actions::voucher(tx.conn(), &recipient_scope, recipient)?,
     }
     .ok_or(AppError::NotFound)?;
+    // The provider's storage, under the write lock: two uploads at once cannot both slip in.
+    let used = signed_programmes::provider_storage(tx.conn(), facts.provider_id.get())?;
+    if used.saturating_add(up.bytes.len() as u64) > quota {
+        const MIB: u64 = 1024 * 1024;
+        return Err(refuse(format!(
+            "lo spazio per i documenti del soggetto accreditato è esaurito: ne sono già occupati {} MB su {} MB. \
+             Nulla è stato salvato. Per aumentarlo rivolgersi alla Regione.",
+            used.div_ceil(MIB),
+            quota / MIB
+        )));
+    }
     let operators: Vec<String> =
         actions::operator_cfs(tx.conn(), facts.provider_id)?.into_iter().map(|(cf, _)| cf).collect();
     let generated = signed_programmes::generated(tx, facts.voucher_id)?;
@@ -249,7 +259,7 @@ mod tests {
         }
         let Err(AppError::Invalid(e)) = inspect(vec![b'%'; 2048], 1024) else { panic!("oversized accepted") };
         assert!(e[0].message.contains("dimensione massima"));
-        let plain = inspect(b"%PDF-1.4\n%%EOF\n".to_vec(), 1024).unwrap();
+        let plain = inspect(crate::domain::document::minimal_pdf(), 1024).unwrap();
         assert_eq!(plain.kind, DocumentKind::Pdf);
         let r = report(&plain, "RSSMRA85T10A562S", &[], &[]);
         assert_eq!(r["flags"].as_array().unwrap().len(), 2, "{r}");

@@ -252,8 +252,8 @@ async fn create(
     let errors = match inspect_upload(form.file.as_ref(), site.upload_max).await {
         Err(e) => field_errors(e)?,
         Ok(upload) => {
-            let (clock, scope, issuer, input) =
-                (clock.inner().clone(), who.scope.clone(), issuer.inner().clone(), input.clone());
+            let (clock, scope, issuer, input, quota) =
+                (clock.inner().clone(), who.scope.clone(), issuer.inner().clone(), input.clone(), site.upload_quota);
             // The action and its signed programme are stored together, or neither. The time is
             // taken under the write lock (the IDOL feed relies on it, see idol_export).
             let written = writer
@@ -261,7 +261,7 @@ async fn create(
                     let now = clock.now_ms();
                     let done = record(tx, now, &scope, &issuer, id, &input)?;
                     if let Some(up) = &upload {
-                        store(tx, now, &scope, id, Some(done.id), up)?;
+                        store(tx, now, &scope, id, Some(done.id), up, quota)?;
                     }
                     Ok(done)
                 })

@@ -166,7 +166,10 @@ pub fn section(id: RecipientId, s: &Section, token: &FormToken) -> Markup {
         section #appuntamenti {
             h2 { "Appuntamenti" }
             p { "Il primo appuntamento " strong { "svolto" } " avvia i sei mesi del programma, se non è già avviato. "
-                "Assenze ingiustificate e rifiuti finiscono nella " a href="/agenda/segnalazioni" { "segnalazione al CPI" } "." }
+                "Assenze ingiustificate e rifiuti finiscono nella "
+                // The report is the provider's (operators only).
+                @if s.can_edit { a href="/agenda/segnalazioni" { "segnalazione al CPI" } } @else { "segnalazione al CPI" }
+                " del soggetto accreditato." }
             @if s.rows.is_empty() { p { "Nessun appuntamento registrato." } } @else {
                 table.data {
                     caption { "Appuntamenti della persona" }

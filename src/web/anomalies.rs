@@ -13,6 +13,8 @@ use serde_json::json;
 use crate::access::AccessControl;
 use crate::domain::anomaly::RuleKind;
 use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::operator::OperatorState;
+use crate::domain::provider::ProviderStatus;
 use crate::error::AppError;
 use crate::infra::clock::{SharedClock, format_it};
 use crate::repo::anomalies::{self, AnomalyRow, EvidenceRow};
@@ -22,6 +24,7 @@ use crate::service::anomalies::{Decision, decide, default_reason};
 use crate::web::Site;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Regione;
+use crate::web::views::audit_labels::{action_label, object_label, outcome_label};
 use crate::web::views::layout::page;
 
 /// Evidence rows shown per anomaly (the full list is in the auditor's registro).
@@ -46,8 +49,8 @@ fn card(a: &AnomalyRow, evidence: &[EvidenceRow], token: &FormToken) -> Markup {
             h2 { "N. " (a.id) " — " (rule_label(&a.rule)) }
             p.lead { (a.summary) }
             dl {
-                dt { "Chi" } dd { (a.actor_name.clone().unwrap_or_default()) " " code { (a.actor_cf) } @if let Some(s) = &a.actor_state { " (" (s) ")" } }
-                dt { "Soggetto" } dd { (a.provider_name.clone().unwrap_or_else(|| "—".into())) @if let Some(s) = &a.provider_status { " (" (s) ")" } }
+                dt { "Chi" } dd { (a.actor_name.clone().unwrap_or_default()) " " code { (a.actor_cf) } @if let Some(s) = &a.actor_state { " (utenza " (OperatorState::from_code(s).map_or_else(|| s.clone(), |x| x.label().to_owned())) ")" } }
+                dt { "Soggetto" } dd { (a.provider_name.clone().unwrap_or_else(|| "—".into())) @if let Some(s) = &a.provider_status { " (" (ProviderStatus::from_code(s).map_or_else(|| s.clone(), |x| x.label().to_owned())) ")" } }
                 dt { "Periodo" } dd { (format_it(a.first_ts)) " – " (format_it(a.last_ts)) }
                 dt { "Stato" } dd { (state_label(&a.state)) @if let Some(auto) = &a.auto_action { " — " (auto) } @if let Some(at) = a.closed_at { ", " (format_it(at)) } @if let Some(by) = &a.closed_by { " da " (by) } @if !a.note.is_empty() { ": " (a.note) } }
                 dt { "Prove (righe del registro)" } dd { (a.evidence.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")) }
@@ -57,7 +60,7 @@ fn card(a: &AnomalyRow, evidence: &[EvidenceRow], token: &FormToken) -> Markup {
                     thead { tr { th scope="col" { "N." } th scope="col" { "Quando" } th scope="col" { "Azione" } th scope="col" { "Oggetto" } th scope="col" { "Esito" } th scope="col" { "IP" } } }
                     tbody {
                         @for (seq, ts, action, object, outcome, ip) in evidence.iter().take(EVIDENCE_SHOWN) {
-                            tr { td { (seq) } td { (format_it(*ts)) } td { (action) } td { (object.clone().unwrap_or_default()) } td { (outcome) } td { (ip.clone().unwrap_or_default()) } }
+                            tr { td { (seq) } td { (format_it(*ts)) } td { (action_label(action)) } td { (object.as_deref().map(object_label).unwrap_or_default()) } td { (outcome_label(outcome)) } td { (ip.clone().unwrap_or_default()) } }
                         }
                     }
                 }

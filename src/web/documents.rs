@@ -146,8 +146,8 @@ async fn upload(
         }
         Err(e) => return Ok(Err(again(field_errors(e)?))),
     };
-    let (now, scope) = (clock.now_ms(), who.scope.clone());
-    match writer.write(move |tx| store(tx, now, &scope, id, None, &inspected)).await {
+    let (now, scope, quota) = (clock.now_ms(), who.scope.clone(), site.upload_quota);
+    match writer.write(move |tx| store(tx, now, &scope, id, None, &inspected, quota)).await {
         Ok(Stored { .. }) => Ok(Ok(Redirect::to(format!("/destinatari/{id}/programma#firmato")))),
         Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => Ok(Err(again(field_errors(e)?))),

@@ -19,7 +19,7 @@ pub fn status_of(e: &AppError) -> Status {
         AppError::UnsupportedMediaType => Status::UnsupportedMediaType,
         AppError::Invalid(_) => Status::UnprocessableEntity,
         AppError::Conflict(_) => Status::Conflict,
-        AppError::Unavailable(_) | AppError::DiskFull(_) => Status::ServiceUnavailable,
+        AppError::Unavailable(_) | AppError::AuditTimeout(_) | AppError::DiskFull(_) => Status::ServiceUnavailable,
         AppError::Internal(_) => Status::InternalServerError,
     }
 }
@@ -34,6 +34,7 @@ fn code_of(e: &AppError) -> &'static str {
         AppError::Invalid(_) => "dati_non_validi",
         AppError::Conflict(_) => "conflitto",
         AppError::Unavailable(_) => "non_disponibile",
+        AppError::AuditTimeout(_) => "registro_non_disponibile",
         AppError::DiskFull(_) => "disco_pieno",
         AppError::Internal(_) => "errore_interno",
     }
@@ -71,6 +72,10 @@ fn message_of(e: &AppError) -> String {
         AppError::Unavailable(_) => {
             "Il servizio non può registrare dati in questo momento. Nessuna modifica è stata salvata: riprovare tra qualche minuto; se il problema persiste, avvisare l'assistenza tecnica.".into()
         }
+        AppError::AuditTimeout(_) => "Questa consultazione deve essere registrata nel registro degli accessi, che in questo \
+            momento non risponde in tempo: i dati non vengono mostrati. Riprovare tra qualche secondo; se il problema \
+            persiste, avvisare l'assistenza tecnica."
+            .into(),
         AppError::DiskFull(_) => "Spazio su disco esaurito: il servizio non può registrare dati, né le consultazioni che \
             devono essere registrate nel registro degli accessi. Nessuna modifica è stata salvata. Avvisare l'assistenza \
             tecnica, che deve liberare spazio sul disco; dopo, il servizio riprende da solo."
@@ -109,7 +114,13 @@ pub fn remember(req: &Request<'_>, e: AppError) {
 
 fn render(req: &Request<'_>, status: Status, e: Option<&AppError>) -> response::Result<'static> {
     let reference = request_id(req);
-    if let Some(AppError::Internal(cause) | AppError::Unavailable(cause) | AppError::DiskFull(cause)) = e {
+    if let Some(
+        AppError::Internal(cause)
+        | AppError::Unavailable(cause)
+        | AppError::AuditTimeout(cause)
+        | AppError::DiskFull(cause),
+    ) = e
+    {
         tracing::error!(reference, %cause, path = original_path(req), "request failed");
     }
     let message = e.map(message_of).unwrap_or_else(|| message_for_status(status).to_owned());

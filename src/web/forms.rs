@@ -29,8 +29,9 @@ impl<'r> FromRequest<'r> for FormToken {
                 ));
             }
         };
+        let now = req.rocket().state::<crate::infra::clock::SharedClock>().map_or(0, |c| c.now_ms());
         match &gate::outcome(req).await.0 {
-            Ok(p) => Outcome::Success(FormToken(form_token::token(&secret.0, &p.cert().sha256))),
+            Ok(p) => Outcome::Success(FormToken(form_token::token(&secret.0, &p.cert().sha256, now))),
             Err(e) => Outcome::Error((crate::web::errors::status_of(e), e.clone())),
         }
     }

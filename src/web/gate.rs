@@ -11,7 +11,7 @@ use rocket::mtls::Certificate;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Data, Route, get, routes};
 
-use crate::access::{AccessControl, Principal, RequestFacts};
+use crate::access::{AccessControl, Principal, RequestFacts, form_token};
 use crate::domain::operator::Refusal;
 use crate::error::AppError;
 
@@ -77,16 +77,28 @@ impl Fairing for Gate {
         if is_public(req.method(), &segments(req)) {
             return;
         }
+        if followed_from_another_site(req) {
+            // No data, no audit row (not even the day's login): a page with a link to go on.
+            req.local_cache(|| Followed(Some(crate::web::request_log::original_uri(req))));
+            req.set_method(Method::Get);
+            req.set_uri(rocket::uri!("/__da-altro-sito"));
+            return;
+        }
         let verdict = match &outcome(req).await.0 {
             Err(e) => Err(e.clone()),
-            Ok(principal) => match foreign_request(req) {
-                Some(Foreign::CrossSite) => Err(refuse_cross_site(req, principal).await),
-                Some(Foreign::ContentType) => Err(AppError::UnsupportedMediaType),
-                None if needs_form_token(req) && !form_token_ok(req, principal, data).await => {
-                    Err(refuse_cross_site(req, principal).await)
+            Ok(principal) => {
+                let overridden = method_overridden(req, data).await;
+                match foreign_request(req, overridden) {
+                    Some(Foreign::CrossSite) => Err(refuse(req, principal, Refusal::CrossSite).await),
+                    Some(Foreign::ContentType) => Err(AppError::UnsupportedMediaType),
+                    None if needs_form_token(req) => match form_token(req, principal, data).await {
+                        form_token::Check::Valid => Ok(()),
+                        form_token::Check::Expired => Err(refuse(req, principal, Refusal::FormExpired).await),
+                        form_token::Check::Invalid => Err(refuse(req, principal, Refusal::CrossSite).await),
+                    },
+                    None => Ok(()),
                 }
-                None => Ok(()),
-            },
+            }
         };
         if let Err(e) = verdict {
             req.local_cache(|| Stopped(Some(e)));
@@ -123,12 +135,10 @@ async fn notice_pending(req: &Request<'_>) -> bool {
 }
 
 /// The audited refusal of a request that did not come from our own pages.
-async fn refuse_cross_site(req: &Request<'_>, principal: &Principal) -> AppError {
+async fn refuse(req: &Request<'_>, principal: &Principal, refusal: Refusal) -> AppError {
     match req.rocket().state::<Arc<AccessControl>>() {
         Some(access) => {
-            access
-                .refuse_principal(principal, Refusal::CrossSite, req.method().as_str(), req.uri().path().as_str())
-                .await
+            access.refuse_principal(principal, refusal, req.method().as_str(), req.uri().path().as_str()).await
         }
         None => AppError::internal("access control not managed"),
     }
@@ -139,13 +149,22 @@ fn needs_form_token(req: &Request<'_>) -> bool {
     !matches!(req.method(), Method::Get | Method::Head) && segments(req).first() != Some(&"api")
 }
 
-async fn form_token_ok(req: &Request<'_>, principal: &Principal, data: &mut Data<'_>) -> bool {
-    let Some(secret) = req.rocket().state::<crate::web::FormSecret>() else { return false };
+async fn form_token(req: &Request<'_>, principal: &Principal, data: &mut Data<'_>) -> form_token::Check {
+    let Some(secret) = req.rocket().state::<crate::web::FormSecret>() else { return form_token::Check::Invalid };
+    let now = req.rocket().state::<crate::infra::clock::SharedClock>().map_or(0, |c| c.now_ms());
     let head = data.peek(512).await;
     match crate::web::forms::posted_token(head) {
-        Some(token) => crate::access::form_token::verify(&secret.0, &principal.cert().sha256, &token),
-        None => false,
+        Some(token) => form_token::check(&secret.0, &principal.cert().sha256, &token, now),
+        None => form_token::Check::Invalid,
     }
+}
+
+/// Rocket turned a form POST into another method because its first field is `_method`.
+/// None of our forms does that; it is honoured only from our own origin.
+async fn method_overridden(req: &Request<'_>, data: &mut Data<'_>) -> bool {
+    req.method() != Method::Post
+        && req.content_type().is_some_and(|ct| ct.is_form())
+        && data.peek("_method=".len()).await.starts_with(b"_method=")
 }
 
 enum Foreign {
@@ -153,21 +172,43 @@ enum Foreign {
     ContentType,
 }
 
+/// A GET or HEAD that is a top-level navigation from another site (a link on its page): every
+/// page here writes an audit row in the card holder's name, and another site must not make
+/// the browser do that. Not for a form post turned into a GET by `_method` (refused instead).
+fn followed_from_another_site(req: &Request<'_>) -> bool {
+    let headers = req.headers();
+    matches!(req.method(), Method::Get | Method::Head)
+        && headers.get_one("Sec-Fetch-Site") == Some("cross-site")
+        && is_navigation(req)
+        && !req.content_type().is_some_and(|ct| ct.is_form())
+}
+
+fn is_navigation(req: &Request<'_>) -> bool {
+    let headers = req.headers();
+    headers.get_one("Sec-Fetch-Mode") == Some("navigate")
+        && matches!(headers.get_one("Sec-Fetch-Dest"), Some("document") | None)
+}
+
 /// The browser sends the card to any site that asks, like a cookie. A state-changing request
 /// must say it comes from our own origin; API writes must use a content type no HTML form can
 /// send (no CORS is ever granted, so a hostile page cannot send one). Only GET and HEAD are
-/// safe: Rocket's `_method` override could turn a cross-site form POST into anything else.
-fn foreign_request(req: &Request<'_>) -> Option<Foreign> {
+/// safe, and only when the method is the one the browser sent: Rocket's `_method` override
+/// (a form field) is honoured from our own origin only.
+fn foreign_request(req: &Request<'_>, overridden: bool) -> Option<Foreign> {
     let headers = req.headers();
+    let site = headers.get_one("Sec-Fetch-Site");
+    if overridden && !(site == Some("same-origin") || (site.is_none() && origin_is_ours(req))) {
+        return Some(Foreign::CrossSite);
+    }
     if matches!(req.method(), Method::Get | Method::Head) {
-        // Reads change nothing, but they write audit rows: an <img> or fetch from another
-        // site must not make the browser write "recipient.view" in the card holder's name.
-        // Following a link to a page (top-level navigation) stays allowed.
-        let site = headers.get_one("Sec-Fetch-Site");
-        let navigation = headers.get_one("Sec-Fetch-Mode") == Some("navigate")
-            && matches!(headers.get_one("Sec-Fetch-Dest"), Some("document") | None);
+        // Reads change nothing, but every page here writes an audit row in the card holder's
+        // name: it is written only for our own pages, a link from a sibling site of the same
+        // site, or an address typed or bookmarked ("none", or no header: not a browser). A
+        // link from another site never gets here (see `followed_from_another_site`); an <img>
+        // or a fetch from another site, or from a sibling one, is refused.
         return match site {
-            Some("cross-site" | "same-site") if !navigation => Some(Foreign::CrossSite),
+            Some("cross-site") => Some(Foreign::CrossSite),
+            Some("same-site") if !is_navigation(req) => Some(Foreign::CrossSite),
             _ => None,
         };
     }
@@ -176,12 +217,8 @@ fn foreign_request(req: &Request<'_>) -> Option<Foreign> {
     {
         return Some(Foreign::CrossSite);
     }
-    if let Some(origin) = headers.get_one("Origin") {
-        // `req.host()` is the Host header on HTTP/1.1 and :authority on HTTP/2.
-        let ours = req.host().map(|h| format!("https://{h}").to_ascii_lowercase());
-        if ours.as_deref() != Some(origin.to_ascii_lowercase().as_str()) {
-            return Some(Foreign::CrossSite);
-        }
+    if headers.get_one("Origin").is_some() && !origin_is_ours(req) {
+        return Some(Foreign::CrossSite);
     }
     if segments(req).first() == Some(&"api") {
         // Only types a browser cannot send cross-site without a CORS preflight (which we never
@@ -203,6 +240,15 @@ fn foreign_request(req: &Request<'_>) -> Option<Foreign> {
         }
     }
     None
+}
+
+/// The request's Origin is this server (the Host header the front door passed on).
+fn origin_is_ours(req: &Request<'_>) -> bool {
+    let ours = req.host().map(|h| format!("https://{h}").to_ascii_lowercase());
+    match (req.headers().get_one("Origin"), ours) {
+        (Some(origin), Some(ours)) => origin.to_ascii_lowercase() == ours,
+        _ => false,
+    }
 }
 
 /// The header an API client adds to a multipart upload (any value): a browser cannot add it
@@ -229,6 +275,38 @@ fn refused(stopped: StoppedBy) -> AppError {
     stopped.0
 }
 
+/// Where a link from another site was going (a path and query on this server).
+struct Followed(Option<String>);
+
+struct FollowedTo(Option<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for FollowedTo {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        Outcome::Success(FollowedTo(req.local_cache(|| Followed(None)).0.clone()))
+    }
+}
+
+/// The page a link from another site lands on: nothing about anyone, a link to go on (a
+/// click here is same-origin), and no audit row.
+#[get("/__da-altro-sito")]
+fn followed(to: FollowedTo) -> Result<maud::Markup, AppError> {
+    let Some(target) = to.0.filter(|t| t.starts_with('/') && !t.starts_with("//")) else {
+        return Err(AppError::NotFound);
+    };
+    Ok(crate::web::views::layout::page(
+        None,
+        "Collegamento da un altro sito",
+        None,
+        maud::html! {
+            h1 { "Collegamento da un altro sito" }
+            p { "Questa pagina è stata aperta da un collegamento che si trova su un altro sito. Le pagine di Ricolloca con dati personali si aprono solo dalle pagine di Ricolloca o dalla barra degli indirizzi: ogni apertura viene registrata a nome della persona che ha inserito la carta, e un altro sito non deve poterlo fare al suo posto." }
+            p { a.button href=(target) { "Apri la pagina" } " " a href="/" { "Vai alla pagina iniziale" } }
+        },
+    ))
+}
+
 pub fn routes() -> Vec<Route> {
-    routes![refused]
+    routes![refused, followed]
 }

@@ -121,7 +121,7 @@ fn search_box(value: &str) -> Markup {
         form.manual-search role="search" method="get" action="/manuale/cerca" {
             label for="manual-q" { "Cerca nel manuale" }
             input #manual-q type="search" name="q" value=(value) minlength="2" maxlength="100";
-            button.btn.btn-primary type="submit" { "Cerca" }
+            button.button type="submit" { "Cerca" }
         }
     }
 }

@@ -43,6 +43,8 @@ pub struct Site {
     pub system_code: String,
     /// Largest upload in bytes (config `upload_max_mb`).
     pub upload_max: usize,
+    /// What one provider's uploads may occupy in all, in bytes (config `upload_quota_mb`).
+    pub upload_quota: u64,
     pub training: bool,
 }
 
@@ -60,6 +62,7 @@ pub struct AppState {
     pub chain_watch: Arc<crate::service::chain_watch::ChainWatch>,
     pub notice: Arc<crate::service::notice::Notice>,
     pub reloader: Arc<crate::runtime::reload::Reloader>,
+    pub importer: Arc<crate::service::assignment_import::Importer>,
     /// Issues the identificativo politica's sequence numbers.
     pub issuer: Arc<crate::service::identificativo::Issuer>,
     /// What the feed to IDOL sends that the SAP does not say (`[idol]`).
@@ -88,6 +91,7 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.chain_watch.clone())
         .manage(state.notice.clone())
         .manage(state.reloader.clone())
+        .manage(state.importer.clone())
         .attach(request_log::RequestLog)
         .attach(front_refusal::FrontRefusal)
         .attach(gate::Gate)

@@ -181,7 +181,9 @@ fn body(id: RecipientId, l: &Loaded, editor: Option<(&OutcomeForm, &[FieldError]
         }
         h2 { "Rifiuti e assenze ingiustificate" }
         p { "In caso di abbandono vanno segnalati al CPI con l'esito ("
-            a href="/agenda/segnalazioni" { "segnalazioni del mese" } ")." }
+            // The report is the provider's (operators only).
+            @if editor.is_some() { a href="/agenda/segnalazioni" { "segnalazioni del mese" } } @else { "segnalazioni del mese" }
+            ")." }
         @if l.reportable.is_empty() { p { "Nessuno." } } @else {
             ul { @for a in &l.reportable {
                 li { (show_stamp(&a.starts_at)) " — " (l.labels.label("tipo_appuntamento", &a.kind)) ": "

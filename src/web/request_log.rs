@@ -11,10 +11,16 @@ use crate::web::gate::GateOutcome;
 struct Started(Instant);
 struct RequestId(String);
 struct OriginalPath(String);
+struct OriginalUri(String);
 
 /// The path the client asked for, before the gate re-routed a refused request.
 pub fn original_path(req: &Request<'_>) -> String {
     req.local_cache(|| OriginalPath(req.uri().path().as_str().to_owned())).0.clone()
+}
+
+/// The path and query the client asked for, before any re-routing.
+pub fn original_uri(req: &Request<'_>) -> String {
+    req.local_cache(|| OriginalUri(req.uri().to_string())).0.clone()
 }
 
 /// A short random reference for this request, stable for its whole life.
@@ -34,6 +40,7 @@ impl Fairing for RequestLog {
         req.local_cache(|| Started(Instant::now()));
         request_id(req);
         original_path(req);
+        original_uri(req);
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {

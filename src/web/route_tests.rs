@@ -26,6 +26,7 @@ async fn client(dir: &std::path::Path) -> Client {
         region_name: "Regione".into(),
         system_code: "17".into(),
         upload_max_mb: 20,
+        upload_quota_mb: 1024,
         training: false,
         tls: TlsSection {
             cert: dir.join("server.pem"),

@@ -334,3 +334,25 @@ pub fn cf(body: &str) -> String {
     s.push(char::from(ricolloca::domain::codice_fiscale::check_letter(body.as_bytes())));
     s
 }
+
+/// A complete PDF (header, objects, cross-reference table, trailer, `%%EOF`) carrying
+/// `payload` in a stream: what the upload checks accept.
+pub fn pdf_with(payload: &[u8]) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    offsets.push(pdf.len());
+    pdf.extend_from_slice(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    offsets.push(pdf.len());
+    pdf.extend_from_slice(b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n");
+    offsets.push(pdf.len());
+    pdf.extend_from_slice(format!("3 0 obj\n<< /Length {} >>\nstream\n", payload.len()).as_bytes());
+    pdf.extend_from_slice(payload);
+    pdf.extend_from_slice(b"\nendstream\nendobj\n");
+    let xref = pdf.len();
+    pdf.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    pdf
+}

@@ -164,6 +164,26 @@ async function axeScan(page, role) {
     axeResults.violations.push(`${role} ${path}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
   }
 }
+// Every class on the page is defined by the stylesheet (the unit test reads the markup in the
+// sources; this sees the classes computed at run time too).
+const classResults = { undefined: [] };
+async function classScan(page, role) {
+  const missing = await page.evaluate(() => {
+    const defined = new Set();
+    const walk = (rules) => {
+      for (const r of rules) {
+        if (r.selectorText) for (const m of r.selectorText.matchAll(/\.([A-Za-z][\w-]*)/g)) defined.add(m[1]);
+        if (r.cssRules) walk(r.cssRules);
+      }
+    };
+    for (const sheet of document.styleSheets) walk(sheet.cssRules);
+    const used = new Set();
+    for (const el of document.querySelectorAll('[class]')) for (const c of el.classList) used.add(c);
+    return [...used].filter((c) => !defined.has(c));
+  });
+  const path = new URL(page.url()).pathname;
+  for (const c of missing) classResults.undefined.push(`${role} ${path}: .${c}`);
+}
 // Links we do not follow: downloads and anything that is not an HTML screen.
 const SKIP = /(\/esci|logout|scarica|download|\.(pdf|csv|xml|zip|p7m|json|txt)$|\/api\/|\/static\/|\/file$|\/documenti\/\d+$)/i;
 function patternOf(path) { return path.replace(/\d+/g, 'N'); }
@@ -185,6 +205,7 @@ async function crawl(ctx, server, role, { maxPages = 80, perPattern = 2 } = {}) 
     const ct = res?.headers()['content-type'] ?? '';
     if (!ct.startsWith('text/html')) continue;
     await axeScan(page, role);
+    await classScan(page, role);
     scanned++;
     const links = await page.$$eval('a[href]', (as) => as.filter((a) => !a.hasAttribute('download')).map((a) => a.getAttribute('href')));
     for (const href of links) {
@@ -414,10 +435,13 @@ async function main() {
   for (const [role, ctx] of [['operatore', operatore], ['regione', regione], ['revisore', revisore], ['tecnico', tecnico]]) {
     await check(`axe: ${role} screens`, async () => {
       const before = axeResults.violations.length;
+      const classesBefore = classResults.undefined.length;
       const n = await crawl(ctx, demo, role);
       const found = axeResults.violations.slice(before);
       console.log(`     ${role}: ${n} screens scanned`);
       if (found.length) throw new Error(`${found.length} violations:\n  ${found.join('\n  ')}`);
+      const classes = classResults.undefined.slice(classesBefore);
+      if (classes.length) throw new Error(`classes not in app.css:\n  ${classes.join('\n  ')}`);
     });
   }
   for (const [role, ctx, path] of [['anonimo', anonimo, '/'], ['revocato', revocato, '/']]) {

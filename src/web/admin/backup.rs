@@ -80,7 +80,7 @@ async fn list(
             }
             form method="post" action="/tecnico/backup" {
                 (token_field(&token))
-                button.btn.btn-primary type="submit" disabled[backups.is_running()] { "Esegui un backup ora" }
+                button.button type="submit" disabled[backups.is_running()] { "Esegui un backup ora" }
             }
             h2 { "Backup presenti" }
             @if entries.is_empty() { p { "Nessun backup nella cartella." } } @else {

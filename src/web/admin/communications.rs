@@ -15,7 +15,7 @@ use super::audit_view;
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::communication::{CommunicationDraft, CommunicationKind};
-use crate::domain::document::{MAX_UPLOAD, sniff};
+use crate::domain::document::MAX_UPLOAD;
 use crate::domain::ids::{CommunicationId, ProviderId};
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{SharedClock, datetime};
@@ -94,7 +94,7 @@ async fn register(
         Some(f) if f.len() > 0 => crate::web::forms::read_upload(f).await?,
         _ => Vec::new(),
     };
-    let kind = match sniff(&bytes, MAX_UPLOAD) {
+    let kind = match service::uploads::check(&bytes, MAX_UPLOAD) {
         Ok(k) => Some(k),
         Err(message) => {
             errors.push(FieldError { field: "file".into(), message });

@@ -97,11 +97,14 @@ fn screen(
                 "un documento " code { "<lavoratore>" } " per lavoratore nel tracciato della SAP nazionale (revisione 009), con dati di invio, dati anagrafici dalla SAP più recente e sezione VI; "
                 "le stesse politiche in CSV, gli esiti dei programmi in un CSV a parte (lo schema non li prevede) e un manifesto con i conteggi, gli SHA-256 e i lavoratori non esportabili." }
             (error_summary(errors))
-            form.stack method="post" action="/regione/idol" novalidate {
-                (token_field(token))
-                (text_field("dal", "Dal giorno (vuoto: da dove è finita l'ultima esportazione)", "", errors, "date", false))
-                p.hint { @match &next_from { Some(t) => { "L'ultima esportazione arriva al " (t) "." } None => { "Nessuna esportazione precedente: senza data si esporta tutto." } } }
-                button.button type="submit" { "Genera e scarica" }
+            // Only the Region exports; the auditor reads the list of past exports.
+            @if who.role() == crate::domain::role::Role::Regione {
+                form.stack method="post" action="/regione/idol" novalidate {
+                    (token_field(token))
+                    (text_field("dal", "Dal giorno (vuoto: da dove è finita l'ultima esportazione)", "", errors, "date", false))
+                    p.hint { @match &next_from { Some(t) => { "L'ultima esportazione arriva al " (t) "." } None => { "Nessuna esportazione precedente: senza data si esporta tutto." } } }
+                    button.button type="submit" { "Genera e scarica" }
+                }
             }
             (problems(found))
             @if !past.is_empty() {

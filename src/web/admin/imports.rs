@@ -5,12 +5,19 @@ use crate::domain::italian::Noun;
 use maud::{Markup, html};
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
+use std::sync::Arc;
+
 use rocket::http::Status;
+use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
 
 use crate::error::AppError;
-use crate::infra::clock::SharedClock;
+use crate::infra::clock::{SharedClock, format_it};
+use crate::repo;
+use crate::repo::imports::Batch;
+use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
+use crate::service::assignment_import::Importer;
 use crate::service::imports::{self, ImportReport};
 use crate::web::Site;
 use crate::web::forms::{FormToken, token_field};
@@ -45,17 +52,125 @@ fn forms(token: &FormToken) -> Markup {
     }
 }
 
+/// An import in progress, with its bar; the latest imports below.
+fn progress_view(batches: &[Batch]) -> Markup {
+    html! {
+        @for b in batches.iter().filter(|b| is_running(b)) {
+            div.alert.alert-info role="status" {
+                p {
+                    strong { "Importazione in corso: " } (b.file_name) " — "
+                    @if b.state == "validating" { "controllo del file" } @else {
+                        (b.rows_done) " di " (b.rows_total) " righe scritte"
+                    }
+                }
+                progress max=(b.rows_total.max(1)) value=(b.rows_done) { (percent(b)) "%" }
+                p { "Le righe diventano visibili tutte insieme al termine. La pagina si aggiorna da sola." }
+            }
+        }
+        @if !batches.is_empty() {
+            table.data {
+                caption { "Ultime importazioni di assegnazioni" }
+                thead { tr {
+                    th scope="col" { "Avviata" } th scope="col" { "File" } th scope="col" { "Da" }
+                    th scope="col" { "Stato" } th scope="col" class="num" { "Righe" }
+                } }
+                tbody {
+                    @for b in batches {
+                        tr {
+                            td { (format_it(b.started_at)) }
+                            td { a href={ "/regione/importazioni/" (b.id) } { (b.file_name) } }
+                            td { (b.by_label) }
+                            td { (state_label(&b.state)) }
+                            td.num { (b.rows_done) " / " (b.rows_total) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_running(b: &Batch) -> bool {
+    matches!(b.state.as_str(), "validating" | "applying")
+}
+
+fn percent(b: &Batch) -> i64 {
+    if b.rows_total > 0 { b.rows_done * 100 / b.rows_total } else { 0 }
+}
+
+fn state_label(state: &str) -> &'static str {
+    match state {
+        "validating" => "controllo in corso",
+        "applying" => "scrittura in corso",
+        "done" => "importato",
+        "refused" => "rifiutato: nessuna riga importata",
+        "abandoned" => "non completato: nessuna riga importata",
+        _ => "sconosciuto",
+    }
+}
+
+/// A page that reloads itself every few seconds while an import runs (the `Refresh` header:
+/// no script, which the CSP forbids).
+#[derive(rocket::Responder)]
+struct Refreshing {
+    page: Markup,
+    refresh: rocket::http::Header<'static>,
+}
+
+fn refreshing(page: Markup, running: bool) -> Refreshing {
+    // Without a running import, a refresh far away is as good as none.
+    let seconds = if running { "2" } else { "86400" };
+    Refreshing { page, refresh: rocket::http::Header::new("Refresh", seconds) }
+}
+
 #[get("/regione/importazioni")]
-fn screen(who: Regione, token: FormToken, site: &State<Site>) -> Markup {
-    page(
-        Some(site),
-        "Importazioni",
-        Some(&who.principal),
-        html! {
-            h1 { "Importazioni" }
-            (forms(&token))
-        },
-    )
+async fn screen(
+    who: Regione,
+    token: FormToken,
+    site: &State<Site>,
+    pool: &State<Arc<ReadPool>>,
+) -> Result<Refreshing, AppError> {
+    let batches = pool.read(|c| repo::imports::recent(c, 10)).await?;
+    let running = batches.iter().any(is_running);
+    Ok(refreshing(
+        page(
+            Some(site),
+            "Importazioni",
+            Some(&who.principal),
+            html! {
+                h1 { "Importazioni" }
+                (progress_view(&batches))
+                (forms(&token))
+            },
+        ),
+        running,
+    ))
+}
+
+/// One assignment import: its progress, or its report once finished.
+#[get("/regione/importazioni/<id>")]
+async fn one(who: Regione, id: i64, site: &State<Site>, pool: &State<Arc<ReadPool>>) -> Result<Refreshing, AppError> {
+    let batch = pool.read(move |c| repo::imports::get(c, id)).await?.ok_or(AppError::NotFound)?;
+    let report: Option<ImportReport> = batch.report.as_deref().and_then(|r| serde_json::from_str(r).ok());
+    let running = is_running(&batch);
+    Ok(refreshing(
+        page(
+            Some(site),
+            "Importazione",
+            Some(&who.principal),
+            html! {
+                h1 { "Importazione del file " (batch.file_name) }
+                p { "Avviata il " (format_it(batch.started_at)) " da " (batch.by_label) ". Stato: " strong { (state_label(&batch.state)) } "." }
+                @if running { (progress_view(std::slice::from_ref(&batch))) }
+                @if let Some(report) = &report { (report_view(report)) }
+                @if batch.state == "abandoned" {
+                    div.alert.alert-danger role="status" { p { "L'importazione non è stata completata: nessuna riga del file è stata importata. Si può ripetere." } }
+                }
+                p { a href="/regione/importazioni" { "Torna alle importazioni" } }
+            },
+        ),
+        running,
+    ))
 }
 
 pub fn report_view(report: &ImportReport) -> Markup {
@@ -99,30 +214,36 @@ struct CsvUpload<'r> {
     valid_only: bool,
 }
 
+/// How long the upload waits for its imports before sending the user to the progress page.
+const WAIT_FOR_IMPORT: std::time::Duration = std::time::Duration::from_secs(3);
+
 #[post("/regione/importazioni/csv", data = "<upload>")]
 async fn csv(
     who: Regione,
     upload: crate::web::forms::Checked<CsvUpload<'_>>,
     token: FormToken,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    importer: &State<Arc<Importer>>,
     site: &State<Site>,
-) -> Result<(Status, Markup), AppError> {
-    let mut total = ImportReport::default();
+) -> Result<Result<(Status, Markup), Redirect>, AppError> {
+    let mut files = Vec::new();
     for file in &upload.files {
-        let name = upload_name(file);
-        let bytes = crate::web::forms::read_upload(file).await?;
-        let (now, authority, valid_only, file_name) =
-            (clock.now_ms(), who.scope.authority(), upload.valid_only, name.clone());
-        let mut report =
-            writer.write(move |tx| imports::assignments(tx, now, &authority, &file_name, &bytes, valid_only)).await?;
+        files.push((upload_name(file), crate::web::forms::read_upload(file).await?));
+    }
+    let mut running = importer.start(who.scope.authority(), files, upload.valid_only);
+    // A small file is in at once: its report right here. A big one goes on without us.
+    let Ok(outcomes) = rocket::tokio::time::timeout(WAIT_FOR_IMPORT, &mut running).await else {
+        return Ok(Err(Redirect::to(rocket::uri!("/regione/importazioni"))));
+    };
+    let mut total = ImportReport::default();
+    for (name, outcome) in outcomes.map_err(AppError::internal)? {
+        let mut report = outcome?;
         for r in &mut report.refused {
             r.file = Some(name.clone());
         }
         total.merge(report);
     }
     let status = if total.refused.is_empty() { Status::Ok } else { Status::UnprocessableEntity };
-    Ok((
+    Ok(Ok((
         status,
         page(
             Some(site),
@@ -134,7 +255,7 @@ async fn csv(
                 (forms(&token))
             },
         ),
-    ))
+    )))
 }
 
 #[derive(FromForm)]
@@ -155,17 +276,17 @@ async fn sap(
     for file in &upload.files {
         let name = upload_name(file);
         let bytes = crate::web::forms::read_upload(file).await?;
-        // Read outside the writer: a large file must not hold it.
-        let read = rocket::tokio::task::spawn_blocking(move || imports::read_sap(&name, bytes))
-            .await
-            .map_err(AppError::internal)?;
-        match read {
-            Ok(read) => {
-                let (now, authority) = (clock.now_ms(), who.scope.authority());
-                total.merge(writer.write(move |tx| imports::store_sap(tx, now, &authority, &read)).await?);
+        // Parsing is most of the work: done before the writer, which only stores.
+        let read = rocket::tokio::task::spawn_blocking(move || imports::read_sap(&name, bytes));
+        let file = match read.await.map_err(AppError::internal)? {
+            Ok(file) => file,
+            Err(refused) => {
+                total.merge(refused);
+                continue;
             }
-            Err(report) => total.merge(report),
-        }
+        };
+        let (now, authority) = (clock.now_ms(), who.scope.authority());
+        total.merge(writer.write(move |tx| imports::store_sap(tx, now, &authority, &file)).await?);
     }
     let status = if total.refused.is_empty() { Status::Ok } else { Status::UnprocessableEntity };
     Ok((
@@ -190,5 +311,5 @@ fn upload_name(file: &TempFile<'_>) -> String {
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![screen, csv, sap]
+    routes![screen, one, csv, sap]
 }

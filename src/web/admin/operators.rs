@@ -399,9 +399,9 @@ async fn detail(
                             td { (c.issuer) }
                             td { code { (c.serial) } }
                             td {
-                                @match &c.policies {
+                                @match c.policies.as_deref() {
                                     None => { "non registrate (uso precedente)" }
-                                    Some(p) if p.is_empty() => { "nessuna" }
+                                    Some([]) => { "nessuna" }
                                     Some(p) => {
                                         @for (i, oid) in p.iter().enumerate() {
                                             @if i > 0 { ", " }

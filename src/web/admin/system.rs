@@ -57,6 +57,7 @@ fn render(
     done: Option<&Prepared>,
 ) -> Markup {
     let sources = access.revocation_sources();
+    let now = clock.now_ms();
     let sequence = issuer.current();
     page(
         Some(site),
@@ -95,17 +96,20 @@ fn render(
                 }
             }
             h2 { "Liste di revoca (CRL)" }
-            (crate::web::audit::crl_banner(&sources, clock.now_ms()))
+            (crate::web::audit::crl_banner(&sources, now))
+            p { "Le carte revocate sono riconosciute da quando la CRL che le elenca è nel file: il servizio controlla i file delle CRL ogni 2 secondi e le ricarica appena cambiano. L'età dice da quanto la CA ha emesso la CRL in uso." }
             @if !sources.is_empty() {
                 table.data {
-                    thead { tr { th scope="col" { "Emittente" } th scope="col" { "File" } th scope="col" { "Carte revocate" } th scope="col" { "Prossimo aggiornamento" } } }
+                    thead { tr { th scope="col" { "Emittente" } th scope="col" { "File" } th scope="col" { "Carte revocate" } th scope="col" { "Emessa il (età)" } th scope="col" { "Prossimo aggiornamento" } th scope="col" { "File cambiato il" } } }
                     tbody {
                         @for s in &sources {
                             tr {
                                 td { (s.issuer) }
                                 td { code { (s.path.display()) } }
                                 td { (s.revoked) }
+                                td { (format_it(s.this_update_ms)) " (" (age(now - s.this_update_ms)) ")" }
                                 td { (s.next_update_ms.map(format_it).unwrap_or_else(|| "non indicato".into())) }
+                                td { (s.file_changed_ms.map(format_it).unwrap_or_default()) }
                             }
                         }
                     }
@@ -119,7 +123,7 @@ fn render(
             }
             form method="post" action="/tecnico/sistema/ricarica" {
                 (token_field(token))
-                button.btn.btn-primary type="submit" { "Ricarica CRL e livello di log" }
+                button.button type="submit" { "Ricarica CRL e livello di log" }
             }
         },
     )
@@ -146,4 +150,15 @@ fn outcome(done: &Prepared) -> Markup {
 
 pub fn routes() -> Vec<Route> {
     routes![show, reload]
+}
+
+/// An age in words: "40 minuti", "5 ore", "3 giorni".
+fn age(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    match minutes {
+        0..=1 => "meno di un minuto fa".into(),
+        2..=119 => format!("{minutes} minuti fa"),
+        120..=2879 => format!("{} ore fa", minutes / 60),
+        _ => format!("{} giorni fa", minutes / 1440),
+    }
 }

@@ -163,7 +163,7 @@ async fn upload_multipart(
 ) -> Result<Created<Json<Value>>, AppError> {
     let upload = inspect_upload(form.file.as_ref(), site.upload_max).await?;
     let upload = upload.ok_or_else(missing_file)?;
-    store_for_action(&who, action, &path.0, upload, writer, clock, pool, access).await
+    store_for_action(&who, action, &path.0, upload, site.upload_quota, writer, clock, pool, access).await
 }
 
 #[post("/actions/<action>/documents", data = "<body>", rank = 2)]
@@ -193,7 +193,7 @@ async fn upload_raw(
     }
     let upload =
         rocket::tokio::task::spawn_blocking(move || inspect(bytes, max)).await.map_err(AppError::internal)??;
-    store_for_action(&who, action, &path.0, upload, writer, clock, pool, access).await
+    store_for_action(&who, action, &path.0, upload, site.upload_quota, writer, clock, pool, access).await
 }
 
 fn file_error(message: String) -> AppError {
@@ -210,6 +210,7 @@ async fn store_for_action(
     action: i64,
     path: &str,
     upload: Inspected,
+    quota: u64,
     writer: &Writer,
     clock: &SharedClock,
     pool: &Arc<ReadPool>,
@@ -220,7 +221,7 @@ async fn store_for_action(
         return Err(access.refuse_as_not_found(&who.principal, "POST", path).await);
     };
     let (now, scope, recipient) = (clock.now_ms(), who.scope.clone(), found.recipient);
-    match writer.write(move |tx| store(tx, now, &scope, recipient, Some(action), &upload)).await {
+    match writer.write(move |tx| store(tx, now, &scope, recipient, Some(action), &upload, quota)).await {
         Ok(stored) => {
             let signers = stored.report.get("signers");
             let body = json!({

@@ -1,13 +1,20 @@
 //! `POST /api/v1/import/assignments` (text/csv) and `/api/v1/import/sap` (application/xml):
 //! the CPI's files, answered with the JSON import report.
 
+use std::sync::Arc;
+
 use rocket::data::{Data, ToByteUnit};
 use rocket::serde::json::Json;
-use rocket::{Route, State, post, routes};
+use rocket::{Route, State, get, post, routes};
+use serde_json::Value;
 
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::SharedClock;
+use crate::repo;
+use crate::repo::imports::Batch;
+use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
+use crate::service::assignment_import::Importer;
 use crate::service::imports::{self, ImportReport};
 use crate::web::guards::Regione;
 
@@ -25,18 +32,40 @@ async fn read_body(data: Data<'_>) -> Result<Vec<u8>, AppError> {
     Ok(body.into_inner())
 }
 
+/// Answers when the whole file is in (or refused); meanwhile `GET /import/assignments`
+/// shows its progress. A second import while one runs is refused (409).
 #[post("/import/assignments?<valid_only>", format = "text/csv", data = "<data>")]
 async fn assignments(
     who: Regione,
     valid_only: Option<bool>,
     data: Data<'_>,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
+    importer: &State<Arc<Importer>>,
 ) -> Result<Json<ImportReport>, AppError> {
     let bytes = read_body(data).await?;
-    let (now, authority, valid_only) = (clock.now_ms(), who.scope.authority(), valid_only.unwrap_or(false));
-    let report = writer.write(move |tx| imports::assignments(tx, now, &authority, "api", &bytes, valid_only)).await?;
-    Ok(Json(report))
+    let running = importer.start(who.scope.authority(), vec![("api".into(), bytes)], valid_only.unwrap_or(false));
+    let mut outcomes = running.await.map_err(AppError::internal)?;
+    match outcomes.pop() {
+        Some((_, outcome)) => Ok(Json(outcome?)),
+        None => Err(AppError::internal("import without outcome")),
+    }
+}
+
+/// The latest assignment imports with their progress (`rows_done` of `rows_total`), newest first.
+#[get("/import/assignments")]
+async fn assignment_imports(_who: Regione, pool: &State<Arc<ReadPool>>) -> Result<Json<Vec<Batch>>, AppError> {
+    Ok(Json(pool.read(|c| repo::imports::recent(c, 20)).await?))
+}
+
+/// One import: its progress and, once finished, its report.
+#[get("/import/assignments/<id>")]
+async fn assignment_import(_who: Regione, id: i64, pool: &State<Arc<ReadPool>>) -> Result<Json<Value>, AppError> {
+    let batch = pool.read(move |c| repo::imports::get(c, id)).await?.ok_or(AppError::NotFound)?;
+    let report: Value = batch.report.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or(Value::Null);
+    let mut body = serde_json::to_value(&batch).map_err(AppError::internal)?;
+    if let Some(map) = body.as_object_mut() {
+        map.insert("report".into(), report);
+    }
+    Ok(Json(body))
 }
 
 /// One SAP per request (`application/xml` or `text/xml`); the report names the element
@@ -53,20 +82,19 @@ async fn sap(
         return Err(AppError::UnsupportedMediaType);
     }
     let bytes = read_body(data).await?;
-    // Read outside the writer: a large file must not hold it.
-    let read = rocket::tokio::task::spawn_blocking(move || imports::read_sap("api", bytes))
+    // Parsing is most of the work: done before the writer, which only stores.
+    let file = match rocket::tokio::task::spawn_blocking(move || imports::read_sap("api", bytes))
         .await
-        .map_err(AppError::internal)?;
-    let report = match read {
-        Ok(read) => {
-            let (now, authority) = (clock.now_ms(), who.scope.authority());
-            writer.write(move |tx| imports::store_sap(tx, now, &authority, &read)).await?
-        }
-        Err(report) => report,
+        .map_err(AppError::internal)?
+    {
+        Ok(file) => file,
+        Err(refused) => return Ok(Json(refused)),
     };
+    let (now, authority) = (clock.now_ms(), who.scope.authority());
+    let report = writer.write(move |tx| imports::store_sap(tx, now, &authority, &file)).await?;
     Ok(Json(report))
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![assignments, sap]
+    routes![assignments, assignment_imports, assignment_import, sap]
 }

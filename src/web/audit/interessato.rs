@@ -10,7 +10,7 @@ use rocket::{Route, State, get, routes};
 use serde_json::json;
 
 use super::registro::{CSV_HEADER, csv_row};
-use super::{Download, action_label, audit_view, csv_download, outcome_label};
+use super::{Download, audit_view, csv_download};
 use crate::access::{AccessControl, AuditScope};
 use crate::domain::audit_event::View;
 use crate::domain::codice_fiscale::CodiceFiscale;
@@ -21,6 +21,7 @@ use crate::repo::audit_search::{self, AuditLine, RecipientKey};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
 use crate::web::guards::Revisore;
+use crate::web::views::audit_labels::action_done;
 use crate::web::views::layout::page;
 
 /// The codice fiscale asked for, checked.
@@ -50,6 +51,8 @@ pub async fn accesses(
 pub struct ListGroup {
     pub viewer_cf: String,
     pub viewer_name: Option<String>,
+    /// The viewer's profile (`operatore`, `regione`, …).
+    pub role: Option<String>,
     pub provider: Option<String>,
     /// `recipient.list`, `agenda.view`, `agenda.report`.
     pub action: String,
@@ -86,6 +89,7 @@ pub async fn lists(pool: &Arc<ReadPool>, scope: &AuditScope, cf: &CodiceFiscale)
             None => groups.push(ListGroup {
                 viewer_cf: a.actor_cf.clone(),
                 viewer_name: a.actor_name.clone(),
+                role: a.actor_role.clone(),
                 provider,
                 what: list_label(&a.action).to_owned(),
                 action: a.action,
@@ -149,56 +153,140 @@ async fn report(
     };
     let lines = accesses(pool, &who.scope, &cf).await?;
     let groups = lists(pool, &who.scope, &cf).await?;
+    let (scope, key) = (who.scope.clone(), cf.to_string());
+    let name = pool.read(move |c| audit_search::recipient_name(&scope, c, &key)).await?;
     let detail = json!({ "cf": cf.as_str(), "rows": lines.len(), "lists": groups.len() });
     audit_view(access, &who, View::SubjectReport, None, detail).await?;
-    let now = clock.now_ms();
+    let letter =
+        Letter { site, cf: &cf, name: name.as_ref(), lines: &lines, groups: &groups, now: clock.now_ms(), by: &who };
     Ok(page(
         Some(site),
         "Accessi a un interessato",
         Some(&who.principal),
         html! {
-            h1 { "Accessi ai dati di " code { (cf) } }
-            p.lead { "Prospetto degli accessi registrati ai dati della persona (art. 15 GDPR), prodotto il " (format_it(now)) " da " (who.principal.operator().full_name()) "." }
-            p { "Comprende le consultazioni della scheda, della SAP e del programma, i documenti scaricati, le modifiche e i tentativi respinti. Per stamparlo usare la funzione di stampa del browser." }
-            p.actions { a.button href={ "/revisione/interessato.csv?cf=" (cf) } { "Scarica CSV" } " " a href="/revisione/interessato" { "Altra persona" } }
-            @if lines.is_empty() { p { "Nessun accesso registrato." } } @else {
-                table.data.audit {
-                    caption { (count(lines.len(), "accesso", "accessi")) }
-                    thead { tr { th scope="col" { "Quando" } th scope="col" { "Chi" } th scope="col" { "Soggetto" } th scope="col" { "Che cosa" } th scope="col" { "Esito" } } }
-                    tbody {
-                        @for l in &lines {
-                            tr {
-                                td { (format_it(l.ts)) }
-                                td { (l.actor_name.clone().unwrap_or_default()) " " code { (l.actor_cf) } }
-                                td { (l.provider_name.clone().unwrap_or_else(|| if l.actor_role.as_deref() == Some("regione") { "Regione".into() } else { "—".into() })) }
-                                td { (action_label(&l.action)) }
-                                td { (outcome_label(&l.outcome)) }
-                            }
-                        }
-                    }
-                }
+            div.no-print {
+                h1 { "Accessi ai dati di un interessato" }
+                p { "Il prospetto qui sotto è scritto per la persona che lo ha chiesto (art. 15 GDPR): stamparlo con la funzione di stampa del browser, che omette menu e pulsanti. Il CSV contiene le stesse righe con tutti i dettagli tecnici." }
+                p.actions { a.button href={ "/revisione/interessato.csv?cf=" (cf) } { "Scarica CSV" } a.button.secondary href="/revisione/interessato" { "Altra persona" } }
             }
-            h2 { "Comparsa in elenchi" }
-            p { "Le volte in cui la persona è comparsa in un elenco mostrato a un operatore (una riga dell'elenco, senza aprirne la scheda): per ogni operatore e tipo di elenco, i giorni. Il registro conserva ogni elenco con le persone mostrate." }
-            @if groups.is_empty() { p { "Nessun elenco registrato." } } @else {
-                ul.list-groups {
-                    @for g in &groups {
-                        li {
-                            strong { (g.viewer_name.clone().unwrap_or_else(|| g.viewer_cf.clone())) } " "
-                            code { (g.viewer_cf) }
-                            @if let Some(p) = &g.provider { " (" (p) ")" }
-                            " ha visto la persona " (g.what) " "
-                            @if let [day] = g.days.as_slice() { "il " (italian_date(day)) } @else {
-                                "in " (count(g.days.len(), "giorno", "giorni")) ", dal " (format_it(g.first_ts)) " al " (format_it(g.last_ts)) ": "
-                                (g.days.iter().map(|d| italian_date(d)).collect::<Vec<_>>().join(", "))
-                            }
-                            "."
-                        }
-                    }
-                }
-            }
+            (letter.render())
         },
     ))
+}
+
+/// The data-subject report as a letter to the person: who saw or changed their data, for
+/// whom they worked, when, and what they did, in plain words.
+struct Letter<'a> {
+    site: &'a Site,
+    cf: &'a CodiceFiscale,
+    /// (nome, cognome), when the data file knows the person.
+    name: Option<&'a (String, String)>,
+    lines: &'a [AuditLine],
+    groups: &'a [ListGroup],
+    now: i64,
+    by: &'a Revisore,
+}
+
+impl Letter<'_> {
+    /// "Mario Rossi" and "operatore di Lavoro Futuro": the person who acted and for whom.
+    fn who(&self, cf: &str, name: Option<&str>, role: Option<&str>, provider: Option<&str>) -> (String, String) {
+        let region = self.site.region_name.as_str();
+        match (cf, name, role) {
+            ("SISTEMA", _, _) => ("Il servizio stesso".into(), "procedura automatica".into()),
+            ("CLI", _, _) => ("Un tecnico del servizio".into(), "comando eseguito sul server".into()),
+            (_, None, _) => (format!("Una persona non abilitata (codice fiscale {cf})"), "—".into()),
+            (_, Some(n), Some("operatore")) => {
+                (n.to_owned(), provider.map_or_else(|| "soggetto accreditato".into(), |p| format!("operatore di {p}")))
+            }
+            (_, Some(n), Some("regione")) => (n.to_owned(), format!("funzionario della {region}")),
+            (_, Some(n), Some("revisore")) => (n.to_owned(), format!("revisore della {region}")),
+            (_, Some(n), Some("tecnico")) => (n.to_owned(), "tecnico del servizio".into()),
+            (_, Some(n), _) => (n.to_owned(), provider.unwrap_or("—").to_owned()),
+        }
+    }
+
+    fn what(line: &AuditLine) -> String {
+        let mut done = capitalised(&action_done(&line.action));
+        if line.outcome == "denied" && line.action != "access.denied" {
+            done.push_str(": operazione non consentita, non eseguita");
+        }
+        done
+    }
+
+    fn render(&self) -> Markup {
+        let greeting = match self.name {
+            Some((nome, cognome)) => format!("Gentile {nome} {cognome},"),
+            None => "Gentile interessata, gentile interessato,".to_owned(),
+        };
+        html! {
+            article.letter {
+                header.letter-head {
+                    p { strong { (self.site.region_name) } br; "Servizio Ricolloca — Assegno di Ricollocazione" }
+                    p { "Prospetto prodotto il " (format_it(self.now)) }
+                }
+                p.letter-subject { strong { "Oggetto: " } "accessi ai Suoi dati personali (art. 15 del Regolamento UE 2016/679), codice fiscale " code { (self.cf) } }
+                p { (greeting) }
+                p {
+                    "su Sua richiesta Le comunichiamo chi ha visto o modificato i Suoi dati personali nel servizio Ricolloca, con cui la "
+                    (self.site.region_name) " gestisce l'Assegno di Ricollocazione. Il servizio registra ogni consultazione e ogni operazione: "
+                    "per ciascuna trova qui la data e l'ora, la persona che l'ha compiuta, l'ente per cui lavorava e che cosa ha fatto."
+                }
+                h2 { "Chi ha consultato o modificato i Suoi dati" }
+                @if self.lines.is_empty() { p { "Non risulta alcuna consultazione né alcuna operazione sui Suoi dati." } } @else {
+                    table.data {
+                        caption { (count(self.lines.len(), "registrazione", "registrazioni")) }
+                        thead { tr { th scope="col" { "Quando" } th scope="col" { "Chi" } th scope="col" { "Per conto di" } th scope="col" { "Che cosa" } } }
+                        tbody {
+                            @for l in self.lines {
+                                @let (who, for_whom) = self.who(&l.actor_cf, l.actor_name.as_deref(), l.actor_role.as_deref(), l.provider_name.as_deref());
+                                tr {
+                                    td { (format_it(l.ts)) }
+                                    td { (who) }
+                                    td { (for_whom) }
+                                    td { (Self::what(l)) }
+                                }
+                            }
+                        }
+                    }
+                }
+                h2 { "Quando il Suo nominativo è comparso in un elenco" }
+                p { "Gli operatori lavorano anche su elenchi di persone (il cruscotto, le ricerche, l'agenda). Qui sotto, per ogni persona e tipo di elenco, i giorni in cui il Suo nominativo vi compariva, senza che la Sua scheda venisse aperta." }
+                @if self.groups.is_empty() { p { "Il Suo nominativo non risulta comparso in alcun elenco." } } @else {
+                    ul.list-groups {
+                        @for g in self.groups {
+                            @let (who, for_whom) = self.who(&g.viewer_cf, g.viewer_name.as_deref(), g.role.as_deref(), g.provider.as_deref());
+                            li {
+                                strong { (who) } " (" (for_whom) ") ha visto il Suo nominativo " (g.what) " "
+                                @if let [day] = g.days.as_slice() { "il " (italian_date(day)) } @else {
+                                    "in " (count(g.days.len(), "giorno", "giorni")) ": "
+                                    (g.days.iter().map(|d| italian_date(d)).collect::<Vec<_>>().join(", "))
+                                }
+                                "."
+                            }
+                        }
+                    }
+                }
+                p {
+                    "Il registro degli accessi è protetto contro ogni modifica e conservato per il periodo stabilito dalla Regione. "
+                    "Per chiarimenti, o per esercitare gli altri diritti previsti dal Regolamento, può rivolgersi alla "
+                    (self.site.region_name) ", titolare del trattamento."
+                }
+                p.letter-signature {
+                    "Prospetto prodotto da " (self.by.principal.operator().full_name()) ", "
+                    (self.by.principal.role().label().to_lowercase()) ", il " (format_it(self.now)) "."
+                }
+            }
+        }
+    }
+}
+
+/// The sentence's first letter in upper case ("Ha consultato …").
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 #[get("/revisione/interessato.csv?<cf>")]

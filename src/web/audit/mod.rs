@@ -13,7 +13,6 @@ use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{datetime, format_it, local_day_start};
-use crate::repo::audit_search::AuditLine;
 use crate::service::chain_watch::ChainStatus;
 use crate::web::guards::Revisore;
 
@@ -22,6 +21,7 @@ pub use interessato::{ListGroup, accesses as subject_accesses, lists as subject_
 pub use registro::Search;
 
 use crate::web::download::{Attachment as Download, csv_download};
+pub use crate::web::views::audit_labels::{action_label, detail_summary, outcome_label};
 
 pub fn routes() -> Vec<Route> {
     let mut r = registro::routes();
@@ -53,61 +53,6 @@ pub fn parse_day(field: &str, value: &str) -> Result<i64, AppError> {
 /// The last day of the range is included: the range ends where the next day starts.
 pub fn day_after(start_ms: i64) -> i64 {
     local_day_start(crate::infra::clock::local_day_of(start_ms) + 1)
-}
-
-/// What an action means, in words for the auditor and for the person asking.
-pub fn action_label(action: &str) -> &str {
-    match action {
-        "access.login" => "accesso (primo del giorno)",
-        "access.denied" => "tentativo respinto",
-        "recipient.list" => "elenco / ricerca persone",
-        "agenda.view" => "agenda degli appuntamenti",
-        "agenda.report" => "segnalazioni al CPI",
-        "recipient.view" => "scheda della persona",
-        "sap.view" => "SAP della persona",
-        "programme.view" => "programma di ricerca intensiva",
-        "programme.update" => "modifica del programma",
-        "document.download" => "documento scaricato",
-        "import.sap" => "SAP importata",
-        "import.assignments" => "assegnazioni importate",
-        "operator.view" => "scheda operatore",
-        "operator.list" => "elenco operatori",
-        "provider.view" => "scheda soggetto",
-        "provider.list" => "elenco soggetti",
-        "audit.search" => "consultazione del registro",
-        "audit.export" => "esportazione del registro",
-        "audit.subject_report" => "accessi a un interessato",
-        "audit.subject_export" => "esportazione accessi a un interessato",
-        "audit.activity" => "attività periodica",
-        "audit.activity_export" => "esportazione attività periodica",
-        "audit.prune" => "cancellazione righe oltre la conservazione",
-        "anomaly.detect" => "anomalia rilevata",
-        "anomaly.suspend" => "sospensione per anomalia",
-        "anomaly.archive" => "anomalia archiviata",
-        "notice.acknowledge" => "presa visione dell'informativa",
-        other => other,
-    }
-}
-
-pub fn outcome_label(outcome: &str) -> &str {
-    match outcome {
-        "ok" => "eseguito",
-        "denied" => "negato",
-        "error" => "errore",
-        other => other,
-    }
-}
-
-/// The refusal reason of an `access.denied` row, or the path of a refused request.
-pub fn detail_summary(line: &AuditLine) -> String {
-    let Ok(detail) = serde_json::from_str::<serde_json::Value>(&line.detail) else { return String::new() };
-    let mut parts = Vec::new();
-    for key in ["reason", "path", "cf", "q", "via"] {
-        if let Some(v) = detail.get(key).and_then(|v| v.as_str()).filter(|v| !v.is_empty()) {
-            parts.push(format!("{key}: {v}"));
-        }
-    }
-    parts.join(" · ")
 }
 
 /// The first 12 hex digits of a certificate fingerprint: enough to tell cards apart.

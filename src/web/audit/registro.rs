@@ -24,6 +24,7 @@ use crate::service::chain_watch::ChainWatch;
 use crate::web::Site;
 use crate::web::admin::q;
 use crate::web::guards::Revisore;
+use crate::web::views::audit_labels::{object_label, role_label};
 use crate::web::views::layout::page;
 
 const PAGE: usize = 50;
@@ -137,10 +138,10 @@ pub fn table(lines: &[AuditLine]) -> Markup {
                     tr {
                         td { (l.seq) }
                         td { (format_it(l.ts)) }
-                        td { code { (l.actor_cf) } @if let Some(n) = &l.actor_name { br; (n) } @if let Some(r) = &l.actor_role { " (" (r) ")" } }
+                        td { code { (l.actor_cf) } @if let Some(n) = &l.actor_name { br; (n) } @if let Some(r) = &l.actor_role { br; small { (role_label(r)) } } }
                         td { (l.provider_name.clone().unwrap_or_else(|| "—".into())) }
                         td { code { (short_cert(l.cert_sha256.as_deref())) } br; (l.client_ip.clone().unwrap_or_else(|| "—".into())) }
-                        td { (action_label(&l.action)) @if let Some(o) = &l.object { " — " code { (o) } } @let d = detail_summary(l); @if !d.is_empty() { br; small { (d) } } }
+                        td { (action_label(&l.action)) @if let Some(o) = &l.object { " — " (object_label(o)) } @let d = detail_summary(l); @if !d.is_empty() { br; small { (d) } } }
                         td.outcome { (outcome_label(&l.outcome)) }
                     }
                 }

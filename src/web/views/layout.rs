@@ -12,7 +12,7 @@ pub const SERVICE_NAME: &str = "Ricolloca";
 pub const SERVICE_TAGLINE: &str = "Assegno di Ricollocazione — area riservata";
 
 fn fallback_site() -> Site {
-    Site { region_name: "Regione".into(), system_code: String::new(), upload_max: 0, training: false }
+    Site { region_name: "Regione".into(), system_code: String::new(), upload_max: 0, upload_quota: 0, training: false }
 }
 
 /// A whole page. `user` shows who is logged in; `None` on public pages.
