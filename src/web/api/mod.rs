@@ -5,8 +5,10 @@ mod admin;
 mod agenda;
 mod anomalies;
 mod audit;
+mod communications;
 mod imports;
 mod me;
+pub mod paging;
 mod recipients;
 
 use rocket::Route;
@@ -35,5 +37,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(recipients::routes());
     routes.extend(actions::routes());
     routes.extend(agenda::routes());
+    routes.extend(communications::routes());
     routes
 }
