@@ -331,3 +331,47 @@ fn operator_variations_follow_a_written_communication_and_leave_history() {
     assert_eq!((providers["total"].as_i64(), providers["items"].as_array().unwrap().len()), (Some(2), 1));
     assert_eq!(o.get(&o.region, "/api/v1/operators?page=0").status(), 422);
 }
+
+#[test]
+fn backups_for_the_tecnico_and_idol_exports_for_the_region() {
+    let o = office();
+    let tech_cf = cf("NRELCU82C15D612");
+    o.f.add_operator(&tech_cf, "tecnico", None);
+    let tech = client(&o.f, Some(&o.f.card(&tech_cf)));
+
+    // The Region cannot start a backup (403, audited); the tecnico can.
+    assert_eq!(o.post(&o.region, "/api/v1/backups", json!({})).status(), 403);
+    assert_eq!(o.f.last_audit().2["reason"], "wrong_role");
+    let res = o.post(&tech, "/api/v1/backups", json!({}));
+    assert_eq!(res.status(), 202);
+    // It runs in the background: wait for the status to report it.
+    let mut status = Value::Null;
+    for _ in 0..200 {
+        status = o.get(&tech, "/api/v1/backups/status").json().unwrap();
+        if status["running"] == false && status["last"] != Value::Null {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(status["last"]["error"], Value::Null, "{status}");
+    let file = status["last_ok"]["file"].as_str().expect("a backup written").to_owned();
+    let list: Value = o.get(&tech, "/api/v1/backups?per_page=5").json().unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["name"], file.as_str());
+    assert_eq!(list["items"][0]["sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(o.get(&o.region, "/api/v1/backups").status(), 403);
+
+    // IDOL: the zip is the answer to its creation, recorded and audited; then listed.
+    let res = o.post(&o.region, "/api/v1/idol/exports", json!({ "since": "ieri" }));
+    assert_eq!(res.status(), 422);
+    assert_eq!(Office::errors(res), ["since"]);
+    let res = o.post(&o.region, "/api/v1/idol/exports", json!({ "since": "2026-01-01" }));
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let zip = res.bytes().unwrap();
+    assert_eq!(&zip[..2], b"PK");
+    let list: Value = o.get(&o.region, "/api/v1/idol/exports").json().unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["since"].as_str().map(|s| s.starts_with("2025-12-31T23:00")), Some(true));
+    assert_eq!(o.post(&tech, "/api/v1/idol/exports", json!({})).status(), 403);
+}

@@ -5,7 +5,9 @@ mod admin;
 mod agenda;
 mod anomalies;
 mod audit;
+mod backups;
 mod communications;
+mod idol;
 mod imports;
 mod me;
 pub mod paging;
@@ -38,5 +40,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(actions::routes());
     routes.extend(agenda::routes());
     routes.extend(communications::routes());
+    routes.extend(backups::routes());
+    routes.extend(idol::routes());
     routes
 }
