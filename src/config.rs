@@ -104,6 +104,14 @@ pub struct BackupSection {
     /// How many scheduled backups to keep; older ones go after a successful new one. Default 14.
     #[serde(default)]
     pub keep: Option<u32>,
+    /// The Region's age public keys (`age1…`): every backup (scheduled, from the screen, from
+    /// the command line, before an upgrade) is sealed to them; only their private keys, which
+    /// the Region keeps and the server never sees, open it.
+    #[serde(default)]
+    pub recipients: Option<Vec<String>>,
+    /// Or: a file holding a passphrase (one line); the server then holds what opens its backups.
+    #[serde(default)]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 /// The identificativo politica this instance issues: `system_code` + 8 hexadecimal digits of
@@ -374,6 +382,7 @@ impl Config {
         if self.backup.keep == Some(0) || self.backup.keep.is_some_and(|k| k > 10_000) {
             return Err(StartupError::key("backup.keep", "deve essere tra 1 e 10000"));
         }
+        self.backup_seal()?;
         if !(1..=3650).contains(&self.log.keep_days) {
             return Err(StartupError::key("log.keep_days", "deve essere tra 1 e 3650 giorni"));
         }
@@ -492,6 +501,36 @@ impl Config {
         self.backup.every.as_deref().and_then(|e| crate::domain::backup_schedule::Every::parse(e).ok())
     }
 
+    /// How backups are sealed: to `backup.recipients`, with `backup.passphrase_file`, or not at
+    /// all (warned at start-up, by `check` and `status`). Both set is an error (age does not mix
+    /// public keys and a passphrase; one holder of the key is the point).
+    pub fn backup_seal(&self) -> Result<crate::infra::backup_seal::Seal, StartupError> {
+        use crate::infra::backup_seal::{Seal, parse_recipient};
+        match (&self.backup.recipients, &self.backup.passphrase_file) {
+            (Some(_), Some(_)) => Err(StartupError::key(
+                "backup.recipients",
+                "indicare backup.recipients (chiavi pubbliche della Regione) oppure backup.passphrase_file, non entrambi",
+            )),
+            (Some(list), None) => {
+                if list.is_empty() {
+                    return Err(StartupError::key(
+                        "backup.recipients",
+                        "elenco vuoto: indicare almeno una chiave pubblica age (age1…) o togliere la chiave",
+                    ));
+                }
+                let keys = list
+                    .iter()
+                    .map(|r| parse_recipient(r).map_err(|m| StartupError::key("backup.recipients", m)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Seal::Recipients(keys))
+            }
+            (None, Some(file)) => crate::infra::encryption::read_passphrase(file)
+                .map(Seal::Passphrase)
+                .map_err(|e| StartupError::key("backup.passphrase_file", format!("{}: {e}", file.display()))),
+            (None, None) => Ok(Seal::None),
+        }
+    }
+
     pub fn backup_keep(&self) -> usize {
         self.backup.keep.unwrap_or(14) as usize
     }
@@ -606,6 +645,18 @@ mod tests {
         assert!(e.contains("`backup.every`"), "{e}");
         let e = err(&format!("{}[backup]\nkeep = 0\n", base(dir.path())), dir.path());
         assert!(e.contains("`backup.keep`"), "{e}");
+        let e = err(&format!("{}[backup]\nrecipients = [\"age1nonvalida\"]\n", base(dir.path())), dir.path());
+        assert!(e.contains("`backup.recipients`") && e.contains("age1"), "{e}");
+        let e = err(&format!("{}[backup]\nrecipients = []\n", base(dir.path())), dir.path());
+        assert!(e.contains("`backup.recipients`"), "{e}");
+        let e = err(&format!("{}[backup]\npassphrase_file = \"/nonesiste\"\n", base(dir.path())), dir.path());
+        assert!(e.contains("`backup.passphrase_file`"), "{e}");
+        let (_, public) = crate::infra::backup_seal::new_key_pair("ora");
+        let both = format!("{}[backup]\nrecipients = [\"{public}\"]\npassphrase_file = \"/x\"\n", base(dir.path()));
+        assert!(err(&both, dir.path()).contains("non entrambi"));
+        let one = format!("{}[backup]\nrecipients = [\"{public}\"]\n", base(dir.path()));
+        let c = Config::load(Some(&write(dir.path(), &one))).unwrap();
+        assert_eq!(c.backup_seal().unwrap().recipients(), vec![public]);
         let e = err(&format!("{}[log]\nkeep_days = 0\n", base(dir.path())), dir.path());
         assert!(e.contains("`log.keep_days`"), "{e}");
         assert_eq!(c.audit.retention_months, 24);

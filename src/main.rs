@@ -69,16 +69,27 @@ enum Command {
         command: ImportCommand,
     },
     /// Write one verified backup file (a zip: database + manifest), also while the server runs.
+    /// Sealed as the configuration says: to the Region's age public keys (backup.recipients;
+    /// the server cannot open it), or with backup.passphrase_file; warned when neither is set.
     Backup {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
-        /// The backup file to write (must not exist). With a passphrase, the whole zip is
-        /// encrypted (Argon2id + ChaCha20-Poly1305; format in the manual, chapter "backup").
+        /// The backup file to write (must not exist); by convention .zip.age, .zip.enc or .zip.
         #[arg(long)]
         out: PathBuf,
-        /// File holding the passphrase (one line).
+        /// File holding a passphrase (one line), instead of the configured sealing: the whole
+        /// zip is encrypted (Argon2id + ChaCha20-Poly1305; format in the manual, chapter "backup").
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
+    },
+    /// Make a key pair for sealing backups, on the Region's own computer (not the server):
+    /// writes the private key to --out (mode 0600, age identity format) and prints the public
+    /// key (age1…) to put in backup.recipients. The Region keeps the private key; restore takes
+    /// it with --identity-file. Any age tool (age-keygen) makes compatible keys.
+    BackupKey {
+        /// The private key file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Replace the data file with a backup (server stopped): verifies everything first, moves
     /// the current file aside under a timestamped name, never deletes it. Says where the
@@ -90,9 +101,13 @@ enum Command {
         /// The backup file (.zip, or encrypted).
         #[arg(long)]
         from: PathBuf,
-        /// File holding the passphrase of an encrypted backup.
+        /// File holding the passphrase of a backup encrypted with a passphrase (.zip.enc).
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
+        /// The Region's private key (age identity file, AGE-SECRET-KEY-1…) for a backup sealed
+        /// to its public key (.zip.age).
+        #[arg(long)]
+        identity_file: Option<PathBuf>,
         /// Accept a backup whose manifest has no head signed with the audit key although the
         /// key is known (the automatic backup before a schema upgrade is not signed). Without
         /// it such a backup is refused: its chain could have been rewritten and re-hashed.
@@ -291,8 +306,15 @@ fn clock() -> SharedClock {
     Arc::new(SystemClock)
 }
 
+/// The data file named by the configuration. An older one is upgraded here, so that its
+/// pre-upgrade backup is sealed as the configuration says (the commands then open it as is).
 fn data_path(config: Option<&Path>) -> Result<PathBuf, CliError> {
-    Ok(Config::load(config)?.data)
+    let config = Config::load(config)?;
+    if config.data.is_file() {
+        let seal = config.backup_seal()?;
+        drop(ricolloca::service::data_file::open_sealed(&config.data, clock().now_ms(), &seal)?);
+    }
+    Ok(config.data)
 }
 
 fn run(command: Command) -> Result<ExitCode, CliError> {
@@ -377,6 +399,11 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Backup { config, out, passphrase_file } => {
             let config = Config::load(config.as_deref())?;
             let done = cli::backup(&config, clock().as_ref(), &out, passphrase_file.as_deref())?;
+            if !done.encrypted {
+                eprintln!(
+                    "ricolloca: ATTENZIONE: backup NON cifrato. Impostare backup.recipients con la chiave pubblica della Regione (ricolloca backup-key) o backup.passphrase_file"
+                );
+            }
             if let Some(problem) = &done.manifest.audit.problem {
                 eprintln!(
                     "ricolloca: ATTENZIONE: catena di audit NON integra ({problem}). Il backup è stato scritto comunque, senza firma, e il manifest lo segnala (\"audit\": {{\"intact\": false}}): verificare con ricolloca audit verify"
@@ -386,7 +413,11 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 "backup scritto: {} ({} byte{}), sha256 {}\n  database sha256 {}, schema {}, {} fino a {}{}",
                 done.file.display(),
                 done.size,
-                if done.encrypted { ", cifrato" } else { "" },
+                match done.sealing {
+                    ricolloca::infra::backup_seal::Kind::Age => ", cifrato per la chiave pubblica della Regione",
+                    ricolloca::infra::backup_seal::Kind::Passphrase => ", cifrato con passphrase",
+                    ricolloca::infra::backup_seal::Kind::Plain => ", NON cifrato",
+                },
                 done.file_sha256,
                 done.manifest.database.sha256,
                 done.manifest.schema_version,
@@ -396,11 +427,26 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore { config, from, passphrase_file, allow_unsigned, accept_broken_chain } => {
+        Command::BackupKey { out } => {
+            let public = cli::backup_key(&out, clock().as_ref())?;
+            println!(
+                "chiave privata scritta in {} (conservarla alla Regione, mai sul server)\nchiave pubblica, da mettere in backup.recipients:\n{public}",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { config, from, passphrase_file, identity_file, allow_unsigned, accept_broken_chain } => {
             let config = Config::load(config.as_deref())?;
             let accept =
                 ricolloca::service::backup::Accept { unsigned: allow_unsigned, broken_chain: accept_broken_chain };
-            let (done, signed) = cli::restore(&config, clock().as_ref(), &from, passphrase_file.as_deref(), accept)?;
+            let (done, signed) = cli::restore(
+                &config,
+                clock().as_ref(),
+                &from,
+                passphrase_file.as_deref(),
+                identity_file.as_deref(),
+                accept,
+            )?;
             if !signed {
                 eprintln!(
                     "ricolloca: attenzione: nessuna chiave di audit (audit.key): firma del backup non verificata"

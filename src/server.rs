@@ -20,7 +20,17 @@ use crate::web::{self, AppState, Site};
 
 /// Everything but the listener, for `serve` and for tests that drive Rocket locally.
 pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupError> {
-    let mut conn = crate::service::data_file::open(&config.data, clock.now_ms())?;
+    let seal = config.backup_seal()?;
+    if !seal.is_sealed() {
+        // Said on every start until the Region gives its public key (README, manual "backup").
+        tracing::warn!(
+            "backups are NOT encrypted: set backup.recipients to the Region's age public key (or backup.passphrase_file)"
+        );
+        eprintln!(
+            "ricolloca: ATTENZIONE: i backup NON sono cifrati. Impostare backup.recipients con la chiave pubblica della Regione (ricolloca backup-key), oppure backup.passphrase_file: vedere il manuale, capitolo \"Backup e ripristino\""
+        );
+    }
+    let mut conn = crate::service::data_file::open_sealed(&config.data, clock.now_ms(), &seal)?;
     // Never a new key over existing checkpoints: refused here, before anything else starts.
     let signing_key = Arc::new(crate::service::audit::signing_key(&conn, &config.audit_key())?);
     let fresh_secret = random_bytes()?;
@@ -61,6 +71,7 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         config.backup_dir(),
         config.backup_every(),
         config.backup_keep(),
+        seal,
         signing_key.clone(),
         config.audit_checkpoints(),
         writer.clone(),

@@ -121,7 +121,7 @@ impl Refusal {
             Refusal::ProviderSuspended => "soggetto accreditato sospeso",
             Refusal::WrongRole => "funzione non prevista per il profilo",
             Refusal::CrossSite => "richiesta proveniente da un altro sito",
-            Refusal::FormExpired => "modulo scaduto (aperto in un giorno precedente)",
+            Refusal::FormExpired => "modulo scaduto (aperto da un giorno precedente)",
             Refusal::ForeignObject => "dati non accessibili (di un altro soggetto o inesistenti)",
         }
     }

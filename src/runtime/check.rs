@@ -154,6 +154,24 @@ pub fn run(config_path: Option<&Path>, now: i64) -> Vec<Finding> {
             format!("{} non esiste: sarà creato al primo avvio", config.data.display()),
         ));
     }
+    out.push(match config.backup_seal() {
+        Ok(seal) if seal.is_sealed() => {
+            let (key, how) = match &seal {
+                crate::infra::backup_seal::Seal::Recipients(r) => {
+                    let keys = if r.len() == 1 { "1 chiave pubblica".to_owned() } else { format!("{} chiavi pubbliche", r.len()) };
+                    ("backup.recipients", format!("backup cifrati (age) per {keys} della Regione"))
+                }
+                _ => ("backup.passphrase_file", "backup cifrati con passphrase".to_owned()),
+            };
+            finding(Level::Ok, key, how)
+        }
+        Ok(_) => finding(
+            Level::Warning,
+            "backup.recipients",
+            "backup NON cifrati: impostare backup.recipients con la chiave pubblica della Regione (ricolloca backup-key), oppure backup.passphrase_file",
+        ),
+        Err(e) => finding(Level::Error, "backup.recipients", e.to_string()),
+    });
     let dir = config.backup_dir();
     if !dir.exists() {
         out.push(finding(
