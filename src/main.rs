@@ -191,8 +191,9 @@ enum OperatorCommand {
         /// Provider id (required for role operatore).
         #[arg(long)]
         provider: Option<String>,
-        /// Role held inside the provider or office, e.g. "tutor".
-        #[arg(long, default_value = "")]
+        /// Role held inside the provider or office ("ruolo ricoperto", required by
+        /// Allegato 4), e.g. "tutor", "responsabile sede", "Settore Lavoro".
+        #[arg(long)]
         role_title: String,
         /// Exempt a `tecnico` account from the six-month inactivity rule (Allegato B p.7).
         #[arg(long)]
@@ -305,15 +306,19 @@ fn clock() -> SharedClock {
     Arc::new(SystemClock)
 }
 
-/// The data file named by the configuration. An older one is upgraded here, so that its
-/// pre-upgrade backup is sealed as the configuration says (the commands then open it as is).
-fn data_path(config: Option<&Path>) -> Result<PathBuf, CliError> {
+/// The configuration, with its data file upgraded if it is older, so that the pre-upgrade
+/// backup is sealed as the configuration says (the commands then open the file as it is).
+fn load_upgraded(config: Option<&Path>) -> Result<Config, CliError> {
     let config = Config::load(config)?;
     if config.data.is_file() {
         let seal = config.backup_seal()?;
         drop(ricolloca::service::data_file::open_sealed(&config.data, clock().now_ms(), &seal)?);
     }
-    Ok(config.data)
+    Ok(config)
+}
+
+fn data_path(config: Option<&Path>) -> Result<PathBuf, CliError> {
+    Ok(load_upgraded(config)?.data)
 }
 
 fn run(command: Command) -> Result<ExitCode, CliError> {
@@ -360,7 +365,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { command: ExportCommand::Idol { config, since, out } } => {
-            let config = Config::load(config.as_deref())?;
+            let config = load_upgraded(config.as_deref())?;
             let e = cli::export_idol(&config.data, clock().as_ref(), since.as_deref(), &out, &config.idol.settings())?;
             println!(
                 "{}: {}, {}, {} (dal {} al {}), sha256 {}",
@@ -520,7 +525,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Checkpoint { config } } => {
-            let config = Config::load(config.as_deref())?;
+            let config = load_upgraded(config.as_deref())?;
             let cp = cli::audit_checkpoint(
                 &config.data,
                 clock().as_ref(),
@@ -534,7 +539,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Prune { config, before } } => {
-            let config = Config::load(config.as_deref())?;
+            let config = load_upgraded(config.as_deref())?;
             let done = cli::audit_prune(
                 &config.data,
                 clock().as_ref(),
@@ -555,7 +560,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Pubkey { config } } => {
-            let config = Config::load(config.as_deref())?;
+            let config = load_upgraded(config.as_deref())?;
             println!("{}", hex::encode(cli::audit_pubkey(&config, clock().as_ref())?));
             Ok(ExitCode::SUCCESS)
         }
@@ -579,6 +584,10 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
 
 fn serve(config: &Config) -> Result<ExitCode, CliError> {
     let _log = infra::logging::init(Some(&config.log_dir), config.log.keep_days, &config.log.level);
+    for (key, message) in config.deprecations() {
+        eprintln!("attenzione: `{key}`: {message}");
+        tracing::warn!(key, message, "deprecated configuration key");
+    }
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("ricolloca-worker")

@@ -552,3 +552,34 @@ fn without_a_key_backups_are_plain_warned_everywhere_and_never_downloaded() {
     assert!(!text.contains("SQLite format"), "not a byte of the file");
     assert_eq!(f.audit_count("backup.download"), 0);
 }
+
+#[test]
+fn the_backup_before_an_upgrade_is_sealed_to_the_regions_key_too() {
+    let mut f = Fixture::new(KeyKind::EcdsaP256);
+    let key = f.path().join("regione.key");
+    let public = f.cli_ok(&["backup-key", "--out", key.to_str().unwrap()]).lines().last().unwrap().trim().to_owned();
+    f.extra_config = format!("[backup]\nrecipients = [\"{public}\"]\n");
+    f.write_config();
+    // A data file as the first release wrote it.
+    {
+        let conn = rusqlite::Connection::open(&f.data).unwrap();
+        conn.execute_batch(include_str!("fixtures/schema-v1.sql")).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+    }
+    // Any command that opens the data file upgrades it, after the sealed backup.
+    f.add_provider("Ente", "06363391001", "ACC-1");
+    let beside: Vec<std::path::PathBuf> = std::fs::read_dir(f.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("prima-dell-aggiornamento"))
+        .collect();
+    let sealed: Vec<&std::path::PathBuf> =
+        beside.iter().filter(|p| !p.to_string_lossy().ends_with(".sha256")).collect();
+    assert_eq!(sealed.len(), 1, "{beside:?}");
+    assert!(sealed[0].to_string_lossy().ends_with(".zip.age"), "{}", sealed[0].display());
+    let bytes = std::fs::read(sealed[0]).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1\n"));
+    let zip = f.path().join("aperto.zip");
+    std::fs::write(&zip, open_age(&bytes, &key)).unwrap();
+    assert_eq!(manifest(&zip)["schema_version"], 1);
+}
