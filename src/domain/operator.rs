@@ -120,19 +120,6 @@ impl Refusal {
         }
     }
 
-    /// Whether the refusal is about the card itself (its certificate, or who it names), so
-    /// that the smartcard help is what helps.
-    pub fn concerns_the_card(self) -> bool {
-        matches!(
-            self,
-            Refusal::CertificateNotValidNow
-                | Refusal::CertificateRevoked
-                | Refusal::CertificateWithoutCrl
-                | Refusal::InvalidCodiceFiscale
-                | Refusal::UnknownOperator
-        )
-    }
-
     pub fn code(self) -> &'static str {
         match self {
             Refusal::CertificateNotValidNow => "certificate_not_valid_now",
