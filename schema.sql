@@ -141,7 +141,8 @@ CREATE TABLE certificate_seen (
     not_before  INTEGER NOT NULL,
     not_after   INTEGER NOT NULL,
     first_seen  INTEGER NOT NULL,
-    last_seen   INTEGER NOT NULL
+    last_seen   INTEGER NOT NULL,
+    policies    TEXT                              -- certificate policy OIDs, space-separated (NULL: seen before v9)
 ) STRICT;
 CREATE INDEX certificate_seen_operator ON certificate_seen(operator_id);
 

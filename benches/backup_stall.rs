@@ -117,8 +117,14 @@ fn main() {
     backing_up.store(true, Ordering::SeqCst);
     let out = dir.path().join("backup.zip");
     let t = Instant::now();
-    let created =
-        create(&BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now_ms: NOW }).unwrap();
+    let created = create(&BackupRequest {
+        data: &data,
+        out: &out,
+        seal: &ricolloca::infra::backup_seal::Seal::None,
+        key: Some(&key),
+        now_ms: NOW,
+    })
+    .unwrap();
     let took = t.elapsed();
     backing_up.store(false, Ordering::SeqCst);
     stop.store(true, Ordering::SeqCst);

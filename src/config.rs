@@ -8,6 +8,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::inactivity::InactivityRule;
 use crate::error::StartupError;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -20,9 +21,14 @@ pub struct Config {
     pub data: PathBuf,
     /// Folder for the daily log files.
     pub log_dir: PathBuf,
-    /// Days without access after which an operator is switched off (Allegato B p.7).
-    #[serde(default = "default_inactivity_days")]
-    pub inactivity_days: u32,
+    /// Calendar months without access after which an operator is switched off (Allegato B
+    /// p.7: "sei mesi"; default 6). See `inactivity()`.
+    #[serde(default)]
+    pub inactivity_months: Option<u32>,
+    /// Deprecated: the rule counted days before it counted calendar months. Still read
+    /// (converted to the nearest number of months) with a warning naming it.
+    #[serde(default)]
+    pub inactivity_days: Option<u32>,
     /// Shown in the page header.
     #[serde(default = "default_region_name")]
     pub region_name: String,
@@ -98,6 +104,14 @@ pub struct BackupSection {
     /// How many scheduled backups to keep; older ones go after a successful new one. Default 14.
     #[serde(default)]
     pub keep: Option<u32>,
+    /// The Region's age public keys (`age1…`): every backup (scheduled, from the screen, from
+    /// the command line, before an upgrade) is sealed to them; only their private keys, which
+    /// the Region keeps and the server never sees, open it.
+    #[serde(default)]
+    pub recipients: Option<Vec<String>>,
+    /// Or: a file holding a passphrase (one line); the server then holds what opens its backups.
+    #[serde(default)]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 /// The identificativo politica this instance issues: `system_code` + 8 hexadecimal digits of
@@ -198,6 +212,10 @@ pub struct TlsSection {
     /// checked for it) or "refuse" (every CA in `tls.client_ca` must have its CRL).
     #[serde(default = "default_without_crl")]
     pub without_crl: String,
+    /// Certificate policy OIDs (dotted) of which a client certificate must carry at least
+    /// one; default the CNS authentication policy 1.3.76.16.2.1; an empty list checks nothing.
+    #[serde(default = "default_required_policies")]
+    pub required_policies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -253,9 +271,6 @@ fn default_checkpoint_minutes() -> u32 {
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([0, 0, 0, 0], 443))
 }
-fn default_inactivity_days() -> u32 {
-    180
-}
 fn default_region_name() -> String {
     "Regione Toscana".into()
 }
@@ -268,6 +283,9 @@ fn default_upload_quota_mb() -> u32 {
 fn default_system_code() -> String {
     "17".into()
 }
+pub fn default_required_policies() -> Vec<String> {
+    vec![crate::domain::cns::CNS_POLICY.into()]
+}
 fn default_without_crl() -> String {
     "accept".into()
 }
@@ -279,6 +297,34 @@ fn default_tls_versions() -> Vec<String> {
 pub const CONFIG_ENV: &str = "RICOLLOCA_CONFIG";
 
 impl Config {
+    /// The inactivity rule in calendar months: `inactivity_months`, else the deprecated
+    /// `inactivity_days` rounded to the nearest month (180 → 6), else the text's six.
+    pub fn inactivity(&self) -> InactivityRule {
+        let from_days = |days: u32| ((u64::from(days) * 12 + 182) / 365).max(1);
+        let months = match (self.inactivity_months, self.inactivity_days) {
+            (Some(m), _) => m,
+            (None, Some(d)) => u32::try_from(from_days(d)).unwrap_or(InactivityRule::TEXT_MONTHS),
+            (None, None) => InactivityRule::TEXT_MONTHS,
+        };
+        InactivityRule::months(months)
+    }
+
+    /// Keys still read but on their way out, each with what to write instead (Italian, for
+    /// the technician): logged at start-up and listed by `ricolloca check`.
+    pub fn deprecations(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(days) = self.inactivity_days {
+            out.push((
+                "inactivity_days",
+                format!(
+                    "chiave deprecata: la regola conta mesi di calendario; {days} giorni letti come inactivity_months = {}. Sostituirla con inactivity_months",
+                    self.inactivity().get()
+                ),
+            ));
+        }
+        out
+    }
+
     /// Reads the file (if any) and the environment, then validates.
     pub fn load(file: Option<&Path>) -> Result<Self, StartupError> {
         let mut figment = Figment::new();
@@ -309,8 +355,21 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), StartupError> {
-        if !(1..=3650).contains(&self.inactivity_days) {
-            return Err(StartupError::key("inactivity_days", "deve essere tra 1 e 3650 giorni"));
+        if let Some(months) = self.inactivity_months
+            && !(1..=120).contains(&months)
+        {
+            return Err(StartupError::key("inactivity_months", "deve essere tra 1 e 120 mesi"));
+        }
+        if let Some(days) = self.inactivity_days {
+            if self.inactivity_months.is_some() {
+                return Err(StartupError::key(
+                    "inactivity_days",
+                    "sostituita da inactivity_months: indicare solo inactivity_months",
+                ));
+            }
+            if !(1..=3650).contains(&days) {
+                return Err(StartupError::key("inactivity_days", "deve essere tra 1 e 3650 giorni"));
+            }
         }
         if self.system_code.len() != 2 || !self.system_code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(StartupError::key("system_code", "deve essere di due cifre (es. \"17\" per la Toscana)"));
@@ -336,6 +395,7 @@ impl Config {
         if self.backup.keep == Some(0) || self.backup.keep.is_some_and(|k| k > 10_000) {
             return Err(StartupError::key("backup.keep", "deve essere tra 1 e 10000"));
         }
+        self.backup_seal()?;
         if !(1..=3650).contains(&self.log.keep_days) {
             return Err(StartupError::key("log.keep_days", "deve essere tra 1 e 3650 giorni"));
         }
@@ -383,6 +443,12 @@ impl Config {
             "refuse" if self.tls.crl.is_some() => {}
             "refuse" => return Err(StartupError::key("tls.without_crl", "\"refuse\" richiede tls.crl")),
             _ => return Err(StartupError::key("tls.without_crl", "valori ammessi: \"accept\" o \"refuse\"")),
+        }
+        if let Some(bad) = self.tls.required_policies.iter().find(|p| !crate::domain::cns::is_dotted_oid(p)) {
+            return Err(StartupError::key(
+                "tls.required_policies",
+                format!("\"{bad}\" non è un OID in forma puntata (es. \"1.3.76.16.2.1\", la policy CNS)"),
+            ));
         }
         if self.tls.versions.is_empty() {
             return Err(StartupError::key("tls.versions", "indicare almeno una versione (\"1.2\", \"1.3\")"));
@@ -448,6 +514,36 @@ impl Config {
         self.backup.every.as_deref().and_then(|e| crate::domain::backup_schedule::Every::parse(e).ok())
     }
 
+    /// How backups are sealed: to `backup.recipients`, with `backup.passphrase_file`, or not at
+    /// all (warned at start-up, by `check` and `status`). Both set is an error (age does not mix
+    /// public keys and a passphrase; one holder of the key is the point).
+    pub fn backup_seal(&self) -> Result<crate::infra::backup_seal::Seal, StartupError> {
+        use crate::infra::backup_seal::{Seal, parse_recipient};
+        match (&self.backup.recipients, &self.backup.passphrase_file) {
+            (Some(_), Some(_)) => Err(StartupError::key(
+                "backup.recipients",
+                "indicare backup.recipients (chiavi pubbliche della Regione) oppure backup.passphrase_file, non entrambi",
+            )),
+            (Some(list), None) => {
+                if list.is_empty() {
+                    return Err(StartupError::key(
+                        "backup.recipients",
+                        "elenco vuoto: indicare almeno una chiave pubblica age (age1…) o togliere la chiave",
+                    ));
+                }
+                let keys = list
+                    .iter()
+                    .map(|r| parse_recipient(r).map_err(|m| StartupError::key("backup.recipients", m)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Seal::Recipients(keys))
+            }
+            (None, Some(file)) => crate::infra::encryption::read_passphrase(file)
+                .map(Seal::Passphrase)
+                .map_err(|e| StartupError::key("backup.passphrase_file", format!("{}: {e}", file.display()))),
+            (None, None) => Ok(Seal::None),
+        }
+    }
+
     pub fn backup_keep(&self) -> usize {
         self.backup.keep.unwrap_or(14) as usize
     }
@@ -511,10 +607,31 @@ mod tests {
     }
 
     #[test]
+    fn inactivity_in_months_and_the_deprecated_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |extra: &str| Config::load(Some(&write(dir.path(), &format!("{extra}\n{}", base(dir.path())))));
+        let c = load("inactivity_months = 3").unwrap();
+        assert_eq!(c.inactivity().get(), 3);
+        let c = load("inactivity_days = 180").unwrap();
+        assert_eq!(c.inactivity().get(), 6, "180 days read as six months");
+        let warnings = c.deprecations();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].0, "inactivity_days");
+        assert!(warnings[0].1.contains("inactivity_months = 6"), "{:?}", warnings);
+        assert_eq!(load("inactivity_days = 365").unwrap().inactivity().get(), 12);
+        assert_eq!(load("inactivity_days = 10").unwrap().inactivity().get(), 1, "never below one month");
+        let e = load("inactivity_days = 180\ninactivity_months = 6").unwrap_err().to_string();
+        assert!(e.contains("`inactivity_days`") && e.contains("inactivity_months"), "{e}");
+        let e = load("inactivity_months = 0").unwrap_err().to_string();
+        assert!(e.contains("`inactivity_months`"), "{e}");
+    }
+
+    #[test]
     fn defaults_and_validation() {
         let dir = tempfile::tempdir().unwrap();
         let c = Config::load(Some(&write(dir.path(), &base(dir.path())))).unwrap();
-        assert_eq!(c.inactivity_days, 180);
+        assert_eq!(c.inactivity(), InactivityRule::TEXT);
+        assert!(c.deprecations().is_empty());
         assert_eq!(c.tls.versions, vec!["1.2"]);
         assert_eq!(c.agenda.backdate_days, 7);
         let e = err(&format!("{}[agenda]\nbackdate_days = 91\n", base(dir.path())), dir.path());
@@ -541,6 +658,18 @@ mod tests {
         assert!(e.contains("`backup.every`"), "{e}");
         let e = err(&format!("{}[backup]\nkeep = 0\n", base(dir.path())), dir.path());
         assert!(e.contains("`backup.keep`"), "{e}");
+        let e = err(&format!("{}[backup]\nrecipients = [\"age1nonvalida\"]\n", base(dir.path())), dir.path());
+        assert!(e.contains("`backup.recipients`") && e.contains("age1"), "{e}");
+        let e = err(&format!("{}[backup]\nrecipients = []\n", base(dir.path())), dir.path());
+        assert!(e.contains("`backup.recipients`"), "{e}");
+        let e = err(&format!("{}[backup]\npassphrase_file = \"/nonesiste\"\n", base(dir.path())), dir.path());
+        assert!(e.contains("`backup.passphrase_file`"), "{e}");
+        let (_, public) = crate::infra::backup_seal::new_key_pair("ora");
+        let both = format!("{}[backup]\nrecipients = [\"{public}\"]\npassphrase_file = \"/x\"\n", base(dir.path()));
+        assert!(err(&both, dir.path()).contains("non entrambi"));
+        let one = format!("{}[backup]\nrecipients = [\"{public}\"]\n", base(dir.path()));
+        let c = Config::load(Some(&write(dir.path(), &one))).unwrap();
+        assert_eq!(c.backup_seal().unwrap().recipients(), vec![public]);
         let e = err(&format!("{}[log]\nkeep_days = 0\n", base(dir.path())), dir.path());
         assert!(e.contains("`log.keep_days`"), "{e}");
         assert_eq!(c.audit.retention_months, 24);

@@ -69,16 +69,27 @@ enum Command {
         command: ImportCommand,
     },
     /// Write one verified backup file (a zip: database + manifest), also while the server runs.
+    /// Sealed as the configuration says: to the Region's age public keys (backup.recipients;
+    /// the server cannot open it), or with backup.passphrase_file; warned when neither is set.
     Backup {
         #[arg(long, env = CONFIG_ENV)]
         config: Option<PathBuf>,
-        /// The backup file to write (must not exist). With a passphrase, the whole zip is
-        /// encrypted (Argon2id + ChaCha20-Poly1305; format in the manual, chapter "backup").
+        /// The backup file to write (must not exist); by convention .zip.age, .zip.enc or .zip.
         #[arg(long)]
         out: PathBuf,
-        /// File holding the passphrase (one line).
+        /// File holding a passphrase (one line), instead of the configured sealing: the whole
+        /// zip is encrypted (Argon2id + ChaCha20-Poly1305; format in the manual, chapter "backup").
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
+    },
+    /// Make a key pair for sealing backups, on the Region's own computer (not the server):
+    /// writes the private key to --out (mode 0600, age identity format) and prints the public
+    /// key (age1…) to put in backup.recipients. The Region keeps the private key; restore takes
+    /// it with --identity-file. Any age tool (age-keygen) makes compatible keys.
+    BackupKey {
+        /// The private key file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Replace the data file with a backup (server stopped): verifies everything first, moves
     /// the current file aside under a timestamped name, never deletes it. Says where the
@@ -90,9 +101,13 @@ enum Command {
         /// The backup file (.zip, or encrypted).
         #[arg(long)]
         from: PathBuf,
-        /// File holding the passphrase of an encrypted backup.
+        /// File holding the passphrase of a backup encrypted with a passphrase (.zip.enc).
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
+        /// The Region's private key (age identity file, AGE-SECRET-KEY-1…) for a backup sealed
+        /// to its public key (.zip.age).
+        #[arg(long)]
+        identity_file: Option<PathBuf>,
         /// Accept a backup whose manifest has no head signed with the audit key although the
         /// key is known (the automatic backup before a schema upgrade is not signed). Without
         /// it such a backup is refused: its chain could have been rewritten and re-hashed.
@@ -176,8 +191,9 @@ enum OperatorCommand {
         /// Provider id (required for role operatore).
         #[arg(long)]
         provider: Option<String>,
-        /// Role held inside the provider or office, e.g. "tutor".
-        #[arg(long, default_value = "")]
+        /// Role held inside the provider or office ("ruolo ricoperto", required by
+        /// Allegato 4), e.g. "tutor", "responsabile sede", "Settore Lavoro".
+        #[arg(long)]
         role_title: String,
         /// Exempt a `tecnico` account from the six-month inactivity rule (Allegato B p.7).
         #[arg(long)]
@@ -290,8 +306,19 @@ fn clock() -> SharedClock {
     Arc::new(SystemClock)
 }
 
+/// The configuration, with its data file upgraded if it is older, so that the pre-upgrade
+/// backup is sealed as the configuration says (the commands then open the file as it is).
+fn load_upgraded(config: Option<&Path>) -> Result<Config, CliError> {
+    let config = Config::load(config)?;
+    if config.data.is_file() {
+        let seal = config.backup_seal()?;
+        drop(ricolloca::service::data_file::open_sealed(&config.data, clock().now_ms(), &seal)?);
+    }
+    Ok(config)
+}
+
 fn data_path(config: Option<&Path>) -> Result<PathBuf, CliError> {
-    Ok(Config::load(config)?.data)
+    Ok(load_upgraded(config)?.data)
 }
 
 fn run(command: Command) -> Result<ExitCode, CliError> {
@@ -341,7 +368,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { command: ExportCommand::Idol { config, since, out } } => {
-            let config = Config::load(config.as_deref())?;
+            let config = load_upgraded(config.as_deref())?;
             let e = cli::export_idol(&config.data, clock().as_ref(), since.as_deref(), &out, &config.idol.settings())?;
             println!(
                 "{}: {}, {}, {} (dal {} al {}), sha256 {}",
@@ -379,6 +406,11 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Backup { config, out, passphrase_file } => {
             let config = Config::load(config.as_deref())?;
             let done = cli::backup(&config, clock().as_ref(), &out, passphrase_file.as_deref())?;
+            if !done.encrypted {
+                eprintln!(
+                    "ricolloca: ATTENZIONE: backup NON cifrato. Impostare backup.recipients con la chiave pubblica della Regione (ricolloca backup-key) o backup.passphrase_file"
+                );
+            }
             if let Some(problem) = &done.manifest.audit.problem {
                 eprintln!(
                     "ricolloca: ATTENZIONE: catena di audit NON integra ({problem}). Il backup è stato scritto comunque, senza firma, e il manifest lo segnala (\"audit\": {{\"intact\": false}}): verificare con ricolloca audit verify"
@@ -388,7 +420,11 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
                 "backup scritto: {} ({} byte{}), sha256 {}\n  database sha256 {}, schema {}, {} fino a {}{}",
                 done.file.display(),
                 done.size,
-                if done.encrypted { ", cifrato" } else { "" },
+                match done.sealing {
+                    ricolloca::infra::backup_seal::Kind::Age => ", cifrato per la chiave pubblica della Regione",
+                    ricolloca::infra::backup_seal::Kind::Passphrase => ", cifrato con passphrase",
+                    ricolloca::infra::backup_seal::Kind::Plain => ", NON cifrato",
+                },
                 done.file_sha256,
                 done.manifest.database.sha256,
                 done.manifest.schema_version,
@@ -398,11 +434,26 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore { config, from, passphrase_file, allow_unsigned, accept_broken_chain } => {
+        Command::BackupKey { out } => {
+            let public = cli::backup_key(&out, clock().as_ref())?;
+            println!(
+                "chiave privata scritta in {} (conservarla alla Regione, mai sul server)\nchiave pubblica, da mettere in backup.recipients:\n{public}",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { config, from, passphrase_file, identity_file, allow_unsigned, accept_broken_chain } => {
             let config = Config::load(config.as_deref())?;
             let accept =
                 ricolloca::service::backup::Accept { unsigned: allow_unsigned, broken_chain: accept_broken_chain };
-            let (done, signed) = cli::restore(&config, clock().as_ref(), &from, passphrase_file.as_deref(), accept)?;
+            let (done, signed) = cli::restore(
+                &config,
+                clock().as_ref(),
+                &from,
+                passphrase_file.as_deref(),
+                identity_file.as_deref(),
+                accept,
+            )?;
             if !signed {
                 eprintln!(
                     "ricolloca: attenzione: nessuna chiave di audit (audit.key): firma del backup non verificata"
@@ -477,7 +528,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Checkpoint { config } } => {
-            let config = Config::load(config.as_deref())?;
+            let config = load_upgraded(config.as_deref())?;
             let cp = cli::audit_checkpoint(
                 &config.data,
                 clock().as_ref(),
@@ -491,7 +542,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Prune { config, before } } => {
-            let config = Config::load(config.as_deref())?;
+            let config = load_upgraded(config.as_deref())?;
             let done = cli::audit_prune(
                 &config.data,
                 clock().as_ref(),
@@ -512,7 +563,7 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Pubkey { config } } => {
-            let config = Config::load(config.as_deref())?;
+            let config = load_upgraded(config.as_deref())?;
             println!("{}", hex::encode(cli::audit_pubkey(&config, clock().as_ref())?));
             Ok(ExitCode::SUCCESS)
         }
@@ -536,6 +587,10 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
 
 fn serve(config: &Config) -> Result<ExitCode, CliError> {
     let _log = infra::logging::init(Some(&config.log_dir), config.log.keep_days, &config.log.level);
+    for (key, message) in config.deprecations() {
+        eprintln!("attenzione: `{key}`: {message}");
+        tracing::warn!(key, message, "deprecated configuration key");
+    }
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("ricolloca-worker")

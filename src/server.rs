@@ -20,7 +20,17 @@ use crate::web::{self, AppState, Site};
 
 /// Everything but the listener, for `serve` and for tests that drive Rocket locally.
 pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupError> {
-    let mut conn = crate::service::data_file::open(&config.data, clock.now_ms())?;
+    let seal = config.backup_seal()?;
+    if !seal.is_sealed() {
+        // Said on every start until the Region gives its public key (README, manual "backup").
+        tracing::warn!(
+            "backups are NOT encrypted: set backup.recipients to the Region's age public key (or backup.passphrase_file)"
+        );
+        eprintln!(
+            "ricolloca: ATTENZIONE: i backup NON sono cifrati. Impostare backup.recipients con la chiave pubblica della Regione (ricolloca backup-key), oppure backup.passphrase_file: vedere il manuale, capitolo \"Backup e ripristino\""
+        );
+    }
+    let mut conn = crate::service::data_file::open_sealed(&config.data, clock.now_ms(), &seal)?;
     // Never a new key over existing checkpoints: refused here, before anything else starts.
     let signing_key = Arc::new(crate::service::audit::signing_key(&conn, &config.audit_key())?);
     let fresh_secret = random_bytes()?;
@@ -52,14 +62,16 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         tracing::info!(path = %crl.path.display(), issuer = %crl.issuer, revoked = crl.revoked, "CRL loaded");
     }
     let access = Arc::new(
-        AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity_days)
-            .with_crl_required(config.tls.without_crl == "refuse"),
+        AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity())
+            .with_crl_required(config.tls.without_crl == "refuse")
+            .with_required_policies(config.tls.required_policies.clone()),
     );
     let backups = Arc::new(crate::runtime::backups::Backups::new(
         config.data.clone(),
         config.backup_dir(),
         config.backup_every(),
         config.backup_keep(),
+        seal,
         signing_key.clone(),
         config.audit_checkpoints(),
         writer.clone(),
@@ -166,8 +178,8 @@ fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) ->
         access: state.access.clone(),
         clock: state.clock.clone(),
     };
-    let (writer, clock, access, days) =
-        (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity_days);
+    let (writer, clock, access, inactivity) =
+        (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity());
     let (cw_pool, cw_watch, cw_clock) = (state.pool.clone(), state.chain_watch.clone(), state.clock.clone());
     let (aw_pool, aw_writer, aw_clock, aw_cfg) =
         (state.pool.clone(), state.writer.clone(), state.clock.clone(), config.anomalies.clone());
@@ -190,7 +202,7 @@ fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) ->
     });
     let announce = AdHoc::on_liftoff("announce", move |rocket| {
         Box::pin(async move {
-            crate::runtime::jobs::spawn_idle_sweep(writer, clock.clone(), days);
+            crate::runtime::jobs::spawn_idle_sweep(writer, clock.clone(), inactivity);
             crate::runtime::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
             crate::runtime::jobs::spawn_backups(backups, bk_clock);
             crate::runtime::status::spawn(health);

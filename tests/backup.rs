@@ -1,6 +1,8 @@
 //! Backup and restore with the real binary: a backup taken while the server runs and writes,
 //! restored after more changes; encrypted round trip; wrong passphrase, tampered and truncated
-//! files refused with nothing touched; restore refused while the server runs.
+//! files refused with nothing touched; restore refused while the server runs; backups sealed
+//! to the Region's age key (command line, screen, download, restore), plain ones never leave
+//! through the web.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -187,7 +189,8 @@ fn encrypted_round_trip_and_bad_files_are_refused_with_nothing_touched() {
 #[test]
 fn the_tecnico_screen_lists_starts_and_downloads_backups() {
     let mut f = Fixture::new(KeyKind::EcdsaP256);
-    f.extra_config = "[backup]\nkeep = 2\n".into();
+    let (_, public) = ricolloca::infra::backup_seal::new_key_pair("prova");
+    f.extra_config = format!("[backup]\nkeep = 2\nrecipients = [\"{public}\"]\n");
     f.write_config();
     let p = f.add_provider("Ente", "06363391001", "ACC-1");
     let tecnico = cf("BNCLGU70A01D612");
@@ -228,7 +231,7 @@ fn the_tecnico_screen_lists_starts_and_downloads_backups() {
     names.sort();
     assert_eq!(names.len(), 4, "two backups and their sidecars: {names:?}");
     let html = c.get(server.url("/tecnico/backup")).send().unwrap().text().unwrap();
-    let zip = names.iter().find(|n| n.ends_with(".zip")).unwrap();
+    let zip = names.iter().find(|n| n.ends_with(".zip.age")).unwrap();
     assert!(html.contains(zip.as_str()), "{html}");
 
     let res = c.get(server.url(&format!("/tecnico/backup/file/{zip}"))).send().unwrap();
@@ -239,7 +242,7 @@ fn the_tecnico_screen_lists_starts_and_downloads_backups() {
     assert_eq!(f.audit_count("backup.download"), 1);
     // Anything not listed: 404, no traversal.
     assert_eq!(c.get(server.url("/tecnico/backup/file/..%2Fricolloca.db")).send().unwrap().status(), 404);
-    assert_eq!(c.get(server.url("/tecnico/backup/file/ricolloca-x.zip.sha256")).send().unwrap().status(), 404);
+    assert_eq!(c.get(server.url("/tecnico/backup/file/ricolloca-x.zip.age.sha256")).send().unwrap().status(), 404);
 
     // Other roles: 403, audited.
     let op = client(&f, Some(&f.card(&rossi)));
@@ -409,4 +412,174 @@ fn the_server_refuses_to_start_when_audit_key_is_missing_over_existing_checkpoin
     let out = f.cli(&["backup", "--out", f.path().join("b.zip").to_str().unwrap()]);
     assert!(stderr(&out).contains("audit.key"), "{}", stderr(&out));
     assert!(!key.exists());
+}
+
+/// The age file `sealed` opened with the identity file `key` (as the Region would, with any
+/// age tool): the plain zip's bytes.
+fn open_age(sealed: &[u8], key: &Path) -> Vec<u8> {
+    let ids = age::IdentityFile::from_file(key.to_str().unwrap().to_owned()).unwrap().into_identities().unwrap();
+    let d = age::Decryptor::new(sealed).unwrap();
+    let mut r = d.decrypt(ids.iter().map(|i| i.as_ref() as &dyn age::Identity)).unwrap();
+    let mut plain = Vec::new();
+    r.read_to_end(&mut plain).unwrap();
+    plain
+}
+
+#[test]
+fn backups_are_sealed_to_the_regions_key_and_open_only_with_it() {
+    let mut f = Fixture::new(KeyKind::EcdsaP256);
+    // The Region makes its key pair (on its own computer); only the public key reaches the server.
+    let key = f.path().join("regione.key");
+    let out = f.cli_ok(&["backup-key", "--out", key.to_str().unwrap()]);
+    let public = out.lines().last().unwrap().trim().to_owned();
+    assert!(public.starts_with("age1"), "{out}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(f.cli(&["backup-key", "--out", key.to_str().unwrap()]).status.code() == Some(1), "never overwritten");
+    let other = f.path().join("altra.key");
+    f.cli_ok(&["backup-key", "--out", other.to_str().unwrap()]);
+    f.extra_config = format!("[backup]\nkeep = 2\nrecipients = [\"{public}\"]\n");
+    f.write_config();
+    let check = String::from_utf8_lossy(&f.cli(&["check"]).stdout).into_owned();
+    assert!(check.contains("backup cifrati (age) per 1 chiave pubblica"), "{check}");
+
+    let p = f.add_provider("Ente", "06363391001", "ACC-1");
+    let tecnico = cf("BNCLGU70A01D612");
+    f.add_operator(&tecnico, "tecnico", None);
+    // From the command line: sealed, said so, audited as such.
+    let sealed = f.path().join("backup.zip.age");
+    let out = f.cli_ok(&["backup", "--out", sealed.to_str().unwrap()]);
+    assert!(out.contains("cifrato per la chiave pubblica della Regione"), "{out}");
+    let bytes = std::fs::read(&sealed).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1\n"));
+    assert!(!bytes.windows(b"manifest.json".len()).any(|w| w == b"manifest.json"), "nothing in clear");
+    let detail: serde_json::Value = f
+        .db()
+        .query_row("SELECT detail FROM audit_log WHERE action = 'backup.create'", [], |r| r.get::<_, String>(0))
+        .map(|d| serde_json::from_str(&d).unwrap())
+        .unwrap();
+    assert_eq!(detail["sealing"], "age");
+    assert_eq!(detail["encrypted"], true);
+    // The Region opens it with any age tool: a zip with the manifest.
+    let plain = f.path().join("aperto.zip");
+    std::fs::write(&plain, open_age(&bytes, &key)).unwrap();
+    assert_eq!(manifest(&plain)["format"], "ricolloca-backup");
+
+    // The server seals scheduled and screen backups the same way; the tecnico downloads only
+    // sealed files, which they cannot read.
+    let mut server = f.start();
+    let status = f.cli_ok(&["status"]);
+    assert!(status.contains("\"encryption\": \"age\""), "{status}");
+    let c = client(&f, Some(&f.card(&tecnico)));
+    let html = c.get(server.url("/tecnico/backup")).send().unwrap().text().unwrap();
+    assert!(html.contains(&public) && !html.contains("non sono cifrati"), "{html}");
+    let at = html.find("name=\"_token\" value=\"").unwrap();
+    let token = html[at + 21..].split('"').next().unwrap().to_owned();
+    let origin = server.url("");
+    let res = c
+        .post(server.url("/tecnico/backup"))
+        .header("Origin", origin.trim_end_matches('/'))
+        .form(&[("_token", token.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut tries = 0;
+    while f.audit_count("backup.create") < 2 {
+        tries += 1;
+        assert!(tries < 600, "no backup after 30 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let dir = f.path().join("backups");
+    let name = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.ends_with(".zip.age"))
+        .expect("a sealed backup in the folder");
+    let res = c.get(server.url(&format!("/tecnico/backup/file/{name}"))).send().unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.bytes().unwrap();
+    assert!(body.starts_with(b"age-encryption.org/v1\n"));
+    let zip = f.path().join("scaricato.zip");
+    std::fs::write(&zip, open_age(&body, &key)).unwrap();
+    assert!(manifest(&zip)["audit"]["checkpoint"]["signature"].is_string());
+    assert_eq!(f.audit_count("backup.download"), 1);
+
+    // Restore takes the Region's private key; without it or with another, nothing is touched.
+    server.stop();
+    let before = sha(&f.data);
+    for (args, expect) in [
+        (vec!["restore", "--from", sealed.to_str().unwrap()], "--identity-file"),
+        (vec!["restore", "--from", sealed.to_str().unwrap(), "--identity-file", other.to_str().unwrap()], "non apre"),
+        (
+            vec!["restore", "--from", sealed.to_str().unwrap(), "--identity-file", sealed.to_str().unwrap()],
+            "--identity-file",
+        ),
+    ] {
+        let out = f.cli(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains(expect), "{args:?}: {}", stderr(&out));
+        assert_eq!(sha(&f.data), before);
+        assert_eq!(aside_files(&f), 0);
+    }
+    let out = f.cli_ok(&["restore", "--from", sealed.to_str().unwrap(), "--identity-file", key.to_str().unwrap()]);
+    assert!(out.contains("ripristinato"), "{out}");
+    let _ = p;
+}
+
+#[test]
+fn without_a_key_backups_are_plain_warned_everywhere_and_never_downloaded() {
+    let mut f = Fixture::new(KeyKind::EcdsaP256);
+    f.extra_config = "[backup]\nkeep = 2\n".into();
+    f.write_config();
+    let tecnico = cf("BNCLGU70A01D612");
+    f.add_operator(&tecnico, "tecnico", None);
+    let check = String::from_utf8_lossy(&f.cli(&["check"]).stdout).into_owned();
+    assert!(check.contains("AVVISO  `backup.recipients`: backup NON cifrati"), "{check}");
+    let out = f.cli(&["backup", "--out", f.path().join("backups/a-mano.zip").to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("backup NON cifrato"), "{}", stderr(&out));
+    let server = f.start();
+    let status = f.cli_ok(&["status"]);
+    assert!(status.contains("\"encryption\": \"none\""), "{status}");
+    let c = client(&f, Some(&f.card(&tecnico)));
+    let html = c.get(server.url("/tecnico/backup")).send().unwrap().text().unwrap();
+    assert!(html.contains("I backup non sono cifrati") && html.contains("a-mano.zip"), "{html}");
+    assert!(!html.contains("/tecnico/backup/file/a-mano.zip"), "no link to a plain backup: {html}");
+    let res = c.get(server.url("/tecnico/backup/file/a-mano.zip")).send().unwrap();
+    assert_eq!(res.status(), 409);
+    let text = res.text().unwrap();
+    assert!(text.contains("backup non cifrato: non si scarica dal web"), "{text}");
+    assert!(!text.contains("SQLite format"), "not a byte of the file");
+    assert_eq!(f.audit_count("backup.download"), 0);
+}
+
+#[test]
+fn the_backup_before_an_upgrade_is_sealed_to_the_regions_key_too() {
+    let mut f = Fixture::new(KeyKind::EcdsaP256);
+    let key = f.path().join("regione.key");
+    let public = f.cli_ok(&["backup-key", "--out", key.to_str().unwrap()]).lines().last().unwrap().trim().to_owned();
+    f.extra_config = format!("[backup]\nrecipients = [\"{public}\"]\n");
+    f.write_config();
+    // A data file as the first release wrote it.
+    {
+        let conn = rusqlite::Connection::open(&f.data).unwrap();
+        conn.execute_batch(include_str!("fixtures/schema-v1.sql")).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+    }
+    // Any command that opens the data file upgrades it, after the sealed backup.
+    f.add_provider("Ente", "06363391001", "ACC-1");
+    let beside: Vec<std::path::PathBuf> = std::fs::read_dir(f.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("prima-dell-aggiornamento"))
+        .collect();
+    let sealed: Vec<&std::path::PathBuf> =
+        beside.iter().filter(|p| !p.to_string_lossy().ends_with(".sha256")).collect();
+    assert_eq!(sealed.len(), 1, "{beside:?}");
+    assert!(sealed[0].to_string_lossy().ends_with(".zip.age"), "{}", sealed[0].display());
+    let bytes = std::fs::read(sealed[0]).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1\n"));
+    let zip = f.path().join("aperto.zip");
+    std::fs::write(&zip, open_age(&bytes, &key)).unwrap();
+    assert_eq!(manifest(&zip)["schema_version"], 1);
 }

@@ -95,6 +95,8 @@ fn operator_add_validates_and_never_reuses_a_codice_fiscale() {
             email.into(),
             "--role".into(),
             role.into(),
+            "--role-title".into(),
+            "tutor".into(),
         ];
         if role == "operatore" {
             a.extend(["--provider".into(), p.clone()]);
@@ -115,6 +117,17 @@ fn operator_add_validates_and_never_reuses_a_codice_fiscale() {
     let mut no_provider = base("RSSMRA85T10A562S", "regione", "a@b.it");
     no_provider[11] = "operatore".into();
     assert!(stderr(&run(no_provider)).contains("--provider"));
+    // The "ruolo ricoperto" is required (Allegato 4): blank or missing, refused.
+    let mut blank_title = base("RSSMRA85T10A562S", "operatore", "a@b.it");
+    blank_title[13] = "  ".into();
+    let out = run(blank_title);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--role-title") && stderr(&out).contains("obbligatorio"), "{}", stderr(&out));
+    let mut no_title = base("RSSMRA85T10A562S", "operatore", "a@b.it");
+    no_title.drain(12..14);
+    let out = run(no_title);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--role-title"), "{}", stderr(&out));
     let rows_before = f.audit_rows();
     assert!(run(base("rssmra85t10a562s", "operatore", "a@b.it")).status.success());
     assert_eq!(f.audit_rows(), rows_before + 1);

@@ -111,7 +111,8 @@ fn a_version_1_file_is_migrated_to_the_schema_of_a_new_file() {
         .collect();
     assert_eq!(backups.len(), 1, "one automatic backup");
     let verified =
-        ricolloca::service::backup::verify(&backups[0], None, None, Default::default(), dir.path(), 1).unwrap();
+        ricolloca::service::backup::verify(&backups[0], &Default::default(), None, Default::default(), dir.path(), 1)
+            .unwrap();
     assert_eq!(verified.manifest.schema_version, 1);
     assert_eq!(verified.manifest.row_counts["voucher"], 1);
     let copy = rusqlite::Connection::open(&verified.db).unwrap();

@@ -637,11 +637,18 @@ fn every_person_shown_in_a_list_is_in_their_report_once_per_day_and_viewer() {
     assert_eq!(lists[0]["provider"], "Lavoro Futuro");
     assert_eq!(lists[0]["days"].as_array().unwrap().len(), 2, "{report:#}");
     assert_eq!(lists[0]["seqs"][1], later[0]);
+    // Every list counts: 15 today (the first on page 1, with her and Bruno), 1 two days later.
+    assert_eq!(lists[0]["lists"], 16, "{report:#}");
+    assert_eq!(lists[0]["entries"][0]["lists"], 15, "{report:#}");
+    assert_eq!(lists[0]["entries"][0]["page"], 1, "{report:#}");
+    assert_eq!(lists[0]["entries"][0]["rows"], 2, "{report:#}");
+    assert_eq!(lists[0]["entries"][1]["lists"], 1, "{report:#}");
     // Not as accesses to her record: she was only listed.
     assert!(report["accesses"].as_array().unwrap().iter().all(|a| a["action"] != "recipient.list"), "{report:#}");
     // The page says it in words; the CSV carries each day's first list.
     let html = auditor.get(server.url(&format!("/revisione/interessato?cf={anna}"))).send().unwrap().text().unwrap();
-    assert!(html.contains("comparso in un elenco") && html.contains("in 2 giorni"), "{html}");
+    assert!(html.contains("comparso in un elenco") && html.contains("16 volte in 2 giorni"), "{html}");
+    assert!(html.contains("15 elenchi; il primo: pagina 1, 2 persone"), "{html}");
     let csv = auditor.get(server.url(&format!("/revisione/interessato.csv?cf={anna}"))).send().unwrap().text().unwrap();
     assert_eq!(csv.lines().filter(|l| l.contains("recipient.list")).count(), 2, "{csv}");
     // The registro's search by her codice fiscale finds those lists too.

@@ -202,7 +202,7 @@ pub fn without_bench_env(cmd: &mut std::process::Command) -> &mut std::process::
 /// `target/bench-load`) as `load-v<version>-<scale>.db`, its schema brought forward once here so that a
 /// server started on a copy does not migrate (and back up) at every run. Returns (dir, file).
 /// Bump when `build` changes what it writes.
-const DATA_SET_VERSION: u32 = 3;
+const DATA_SET_VERSION: u32 = 4;
 
 pub fn kept_data_set(scale: f64) -> (std::path::PathBuf, std::path::PathBuf) {
     let base = std::env::var_os("RICOLLOCA_BENCH_DIR")

@@ -214,7 +214,7 @@ pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<Demo
          listen = \"{listen}\"\n\
          data = \"{data}\"\n\
          log_dir = \"{logs}\"\n\
-         inactivity_days = 180\n\
+         inactivity_months = 6\n\
          region_name = \"Regione Toscana\"\n\
          training = true\n\n\
          [tls]\n\

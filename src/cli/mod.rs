@@ -12,7 +12,7 @@ mod people;
 use std::path::Path;
 
 pub use audit::{VerifyOutcome, audit_checkpoint, audit_prune, audit_pubkey, audit_verify, read_public_key, verify};
-pub use backup::{backup, identificativo_after_restore, restore};
+pub use backup::{backup, backup_key, identificativo_after_restore, restore};
 pub use export::export_idol;
 pub use imports::{import_codes, import_csv, import_sap};
 pub use people::{OperatorArgs, ProviderArgs, operator_add, provider_add};

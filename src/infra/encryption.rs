@@ -46,6 +46,16 @@ pub enum CryptoError {
     Tampered,
     #[error("passphrase vuota")]
     EmptyPassphrase,
+    #[error("backup cifrato con passphrase: indicare la passphrase con --passphrase-file")]
+    NeedsPassphrase,
+    #[error(
+        "backup cifrato per la chiave pubblica della Regione: indicare la chiave privata della Regione con --identity-file"
+    )]
+    NeedsIdentity,
+    #[error("la chiave privata indicata non apre questo backup (cifrato per un'altra chiave pubblica)")]
+    WrongIdentity,
+    #[error("cifratura age: {0}")]
+    Age(String),
     #[error("{0}")]
     Io(#[from] io::Error),
     #[error("derivazione della chiave non riuscita: {0}")]

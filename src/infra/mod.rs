@@ -1,6 +1,7 @@
 //! Technical machinery: time, the audit chain, CRLs, certificates, TLS, logs, file formats.
 
 pub mod audit;
+pub mod backup_seal;
 pub mod checkpoint;
 pub mod clock;
 pub mod crl;

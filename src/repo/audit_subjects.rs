@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::WriteTx;
 use crate::domain::audit_subjects::{self, Subjects};
 use crate::error::AppError;
-use crate::infra::clock::local_day_of;
+use crate::infra::clock::{local_day_of, local_day_start};
 
 /// Which of the ids a list row showed still need their "first list of the day" entry.
 pub enum ListIndex<'a> {
@@ -94,7 +94,8 @@ pub fn pending_below(conn: &Connection) -> Result<Option<i64>, AppError> {
     Ok(conn.query_row("SELECT below_seq FROM audit_subject_backfill", [], |r| r.get(0)).optional()?)
 }
 
-/// One person's list appearances: day, viewer and the first list row of that day.
+/// One person's list appearances: day, viewer and the first list row of that day, with that
+/// row's page and size, and how many of the viewer's lists showed them that day.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ListAppearance {
     pub day: i64,
@@ -106,16 +107,24 @@ pub struct ListAppearance {
     pub actor_name: Option<String>,
     pub actor_role: Option<String>,
     pub provider_name: Option<String>,
+    /// The first list's page and how many people it showed, as it recorded them.
+    pub page: Option<i64>,
+    pub rows: Option<i64>,
+    /// "api" when the list was read through the API.
+    pub via: Option<String>,
+    /// The viewer's lists of this kind that showed the person that day (at least 1).
+    pub lists: i64,
 }
 
 pub fn list_appearances(conn: &Connection, recipient_id: i64) -> Result<Vec<ListAppearance>, AppError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT s.day, s.seq, a.ts, a.action, s.actor_id, a.actor_cf, o.name || ' ' || o.surname, a.actor_role, p.name
+        "SELECT s.day, s.seq, a.ts, a.action, s.actor_id, a.actor_cf, o.name || ' ' || o.surname, a.actor_role, p.name,
+                json_extract(a.detail, '$.page'), json_extract(a.detail, '$.rows'), json_extract(a.detail, '$.via')
          FROM audit_list_subject s JOIN audit_log a ON a.seq = s.seq
          LEFT JOIN operator o ON o.id = s.actor_id LEFT JOIN provider p ON p.id = a.provider_id
          WHERE s.recipient_id = ?1 ORDER BY s.day, s.seq",
     )?;
-    let rows = stmt
+    let mut rows = stmt
         .query_map([recipient_id], |r| {
             Ok(ListAppearance {
                 day: r.get(0)?,
@@ -127,9 +136,26 @@ pub fn list_appearances(conn: &Connection, recipient_id: i64) -> Result<Vec<List
                 actor_name: r.get(6)?,
                 actor_role: r.get(7)?,
                 provider_name: r.get(8)?,
+                page: r.get::<_, Option<i64>>(9).ok().flatten(),
+                rows: r.get::<_, Option<i64>>(10).ok().flatten(),
+                via: r.get::<_, Option<String>>(11).ok().flatten(),
+                lists: 1,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    // The index keeps the first list of each day; the others that day are in the trail, read
+    // through the viewer's (actor, ts) index: from that first row to the end of the local day.
+    let mut same_day = conn.prepare_cached(
+        "SELECT count(*) FROM audit_log b
+         WHERE b.actor_id = ?1 AND b.ts >= ?2 AND b.ts < ?3 AND b.seq >= ?4 AND b.action = ?5
+           AND EXISTS (SELECT 1 FROM json_each(b.detail, '$.shown') WHERE value = ?6)",
+    )?;
+    for a in &mut rows {
+        let end = local_day_start(a.day + 1);
+        a.lists = same_day
+            .query_row(params![a.actor_id, a.ts, end, a.seq, a.action, recipient_id], |r| r.get::<_, i64>(0))?
+            .max(1);
+    }
     Ok(rows)
 }
 

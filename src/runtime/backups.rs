@@ -12,15 +12,17 @@ use std::sync::{Arc, Mutex};
 use crate::domain::audit_event::Actor;
 use crate::domain::backup_schedule::Every;
 use crate::error::AppError;
+use crate::infra::backup_seal::{Kind, Seal};
 use crate::infra::checkpoint::SigningKey;
 use crate::infra::clock::{SharedClock, format_iso};
 use crate::repo::audit;
 use crate::repo::writer::Writer;
 use crate::service::backup::{self, BackupError, BackupRequest, sidecar};
 
-/// Name prefix of the files this module writes (and prunes: nothing else in the folder).
+/// Name prefix of the files this module writes (and prunes: nothing else in the folder); the
+/// ending says how they are sealed (`Kind::suffix`).
 const PREFIX: &str = "ricolloca-";
-const SUFFIX: &str = ".zip";
+const SUFFIXES: [&str; 3] = [".zip", ".zip.age", ".zip.enc"];
 
 #[derive(Debug, Clone, Default)]
 pub struct LastRun {
@@ -38,6 +40,8 @@ pub struct Entry {
     pub size: u64,
     pub modified_ms: i64,
     pub sha256: Option<String>,
+    /// How it is sealed (read from its first bytes): a plain one is never downloaded.
+    pub sealing: Kind,
 }
 
 pub struct Backups {
@@ -45,6 +49,8 @@ pub struct Backups {
     pub dir: PathBuf,
     pub every: Option<Every>,
     pub keep: usize,
+    /// How backups are sealed (`backup.recipients`, `backup.passphrase_file`, or not).
+    pub seal: Seal,
     key: Arc<SigningKey>,
     checkpoints: PathBuf,
     writer: Writer,
@@ -60,6 +66,7 @@ impl Backups {
         dir: PathBuf,
         every: Option<Every>,
         keep: usize,
+        seal: Seal,
         key: Arc<SigningKey>,
         checkpoints: PathBuf,
         writer: Writer,
@@ -70,6 +77,7 @@ impl Backups {
             dir,
             every,
             keep,
+            seal,
             key,
             checkpoints,
             writer,
@@ -141,10 +149,10 @@ impl Backups {
     async fn run_inner(self: &Arc<Self>, actor: Actor, now: i64) -> Result<(PathBuf, Option<String>), AppError> {
         let stamp = format_iso(now).replace(['-', ':'], "");
         let stamp = stamp.split('.').next().unwrap_or_default().to_owned();
-        let out = self.dir.join(format!("{PREFIX}{stamp}Z{SUFFIX}"));
+        let out = self.dir.join(format!("{PREFIX}{stamp}Z{}", self.seal.kind().suffix()));
         let me = self.clone();
         let recorded = rocket::tokio::task::spawn_blocking(move || {
-            let req = BackupRequest { data: &me.data, out: &out, passphrase: None, key: Some(&me.key), now_ms: now };
+            let req = BackupRequest { data: &me.data, out: &out, seal: &me.seal, key: Some(&me.key), now_ms: now };
             let writer = me.writer.clone();
             backup::create_recorded(&req, &me.checkpoints, move |event| {
                 writer.write_blocking(move |tx| audit::append(tx, now, &actor, &event).map(|_| ()))
@@ -165,8 +173,12 @@ impl Backups {
 
     /// Keeps the newest `keep` backups this module wrote (names sort by time).
     fn prune(&self) {
-        let mut ours: Vec<String> =
-            self.list().into_iter().map(|e| e.name).filter(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX)).collect();
+        let mut ours: Vec<String> = self
+            .list()
+            .into_iter()
+            .map(|e| e.name)
+            .filter(|n| n.starts_with(PREFIX) && SUFFIXES.iter().any(|s| n.ends_with(s)))
+            .collect();
         ours.sort();
         let excess = ours.len().saturating_sub(self.keep);
         for name in ours.into_iter().take(excess) {
@@ -209,7 +221,8 @@ pub fn list_dir(dir: &Path) -> Vec<Entry> {
             let sha256 = std::fs::read_to_string(sidecar(&e.path()))
                 .ok()
                 .and_then(|s| s.split_whitespace().next().map(str::to_owned));
-            Some(Entry { name, size: meta.len(), modified_ms, sha256 })
+            let sealing = Kind::of_file(&e.path());
+            Some(Entry { name, size: meta.len(), modified_ms, sha256, sealing })
         })
         .collect();
     out.sort_by(|a, b| b.modified_ms.cmp(&a.modified_ms).then(b.name.cmp(&a.name)));

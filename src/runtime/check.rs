@@ -12,6 +12,7 @@ use rustls::pki_types::pem::PemObject;
 use crate::config::Config;
 use crate::domain::italian::{Noun, count};
 use crate::domain::operator::MS_PER_DAY;
+use crate::error::AppError;
 use crate::infra::clock::format_it;
 use crate::infra::crl::RevocationList;
 
@@ -74,6 +75,9 @@ pub fn run(config_path: Option<&Path>, now: i64) -> Vec<Finding> {
         Err(e) => return vec![finding(Level::Error, "(configurazione)", e.to_string())],
     };
     let mut out = vec![finding(Level::Ok, "(configurazione)", "chiavi e valori validi")];
+    for (key, message) in config.deprecations() {
+        out.push(finding(Level::Warning, key, message));
+    }
     match crate::infra::tls::check_files(&config) {
         Ok(summary) => {
             out.push(finding(Level::Ok, "tls.key", "la chiave corrisponde al certificato"));
@@ -142,6 +146,7 @@ pub fn run(config_path: Option<&Path>, now: i64) -> Vec<Finding> {
     }
     if config.data.exists() {
         out.push(finding(Level::Ok, "data", format!("{} presente", config.data.display())));
+        policies(&mut out, &config, now);
     } else {
         out.push(finding(
             Level::Warning,
@@ -149,6 +154,24 @@ pub fn run(config_path: Option<&Path>, now: i64) -> Vec<Finding> {
             format!("{} non esiste: sarà creato al primo avvio", config.data.display()),
         ));
     }
+    out.push(match config.backup_seal() {
+        Ok(seal) if seal.is_sealed() => {
+            let (key, how) = match &seal {
+                crate::infra::backup_seal::Seal::Recipients(r) => {
+                    let keys = if r.len() == 1 { "1 chiave pubblica".to_owned() } else { format!("{} chiavi pubbliche", r.len()) };
+                    ("backup.recipients", format!("backup cifrati (age) per {keys} della Regione"))
+                }
+                _ => ("backup.passphrase_file", "backup cifrati con passphrase".to_owned()),
+            };
+            finding(Level::Ok, key, how)
+        }
+        Ok(_) => finding(
+            Level::Warning,
+            "backup.recipients",
+            "backup NON cifrati: impostare backup.recipients con la chiave pubblica della Regione (ricolloca backup-key), oppure backup.passphrase_file",
+        ),
+        Err(e) => finding(Level::Error, "backup.recipients", e.to_string()),
+    });
     let dir = config.backup_dir();
     if !dir.exists() {
         out.push(finding(
@@ -158,6 +181,46 @@ pub fn run(config_path: Option<&Path>, now: i64) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// The cards already seen that `tls.required_policies` would refuse at their next request.
+fn policies(out: &mut Vec<Finding>, config: &Config, now: i64) {
+    const KEY: &str = "tls.required_policies";
+    let required = &config.tls.required_policies;
+    // A file of an older schema has no policies recorded yet: nothing to say.
+    let Ok(seen) = crate::repo::open_ro(&config.data)
+        .map_err(AppError::from)
+        .and_then(|c| crate::repo::certificates::valid_with_policies(&c, now))
+    else {
+        return;
+    };
+    let refused: Vec<_> = seen
+        .iter()
+        .filter(|c| {
+            c.policies.as_ref().is_some_and(|p| !(required.is_empty() || p.iter().any(|o| required.contains(o))))
+        })
+        .collect();
+    if required.is_empty() {
+        out.push(finding(Level::Warning, KEY, "lista vuota: la policy dei certificati non è controllata"));
+    } else if let Some(first) = refused.first() {
+        out.push(finding(
+            Level::Warning,
+            KEY,
+            format!(
+                "{} già usati e ancora validi non riportano nessuna delle policy richieste ({}) e saranno rifiutati, ad es. {} emesso da {}",
+                count(refused.len(), "certificato", "certificati"),
+                required.join(", "),
+                first.subject_cn,
+                first.issuer
+            ),
+        ));
+    } else {
+        out.push(finding(
+            Level::Ok,
+            KEY,
+            format!("policy richieste {}: nessun certificato già usato sarebbe rifiutato", required.join(", ")),
+        ));
+    }
 }
 
 fn certificates(out: &mut Vec<Finding>, key: &str, path: &Path, what: &str, now: i64, first_only: bool) {

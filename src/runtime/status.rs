@@ -89,6 +89,10 @@ impl Health {
             "backup": {
                 "dir": self.backups.dir.display().to_string(),
                 "running": self.backups.is_running(),
+                "encryption": self.backups.seal.kind().label(),
+                "encryption_warning": (!self.backups.seal.is_sealed()).then_some(
+                    "backup non cifrati: impostare backup.recipients (chiave pubblica della Regione) o backup.passphrase_file"
+                ),
                 "last_ok_at": last_ok.as_ref().map(|r| format_iso(r.at_ms)),
                 "last_ok_audit_problem": last_ok.as_ref().and_then(|r| r.audit_problem.clone()),
                 "last_ok_file": last_ok.and_then(|r| r.file),

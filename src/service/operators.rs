@@ -7,9 +7,10 @@ use crate::access::AdminAuthority;
 use crate::domain::audit_event::{Actor, AuditEvent, Change};
 use crate::domain::communication::CommunicationKind;
 use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
-use crate::domain::operator::{DisableReason, MS_PER_DAY, OperatorState, ValidOperator};
+use crate::domain::inactivity::InactivityRule;
+use crate::domain::operator::{DisableReason, OperatorState, ValidOperator};
 use crate::domain::role::Role;
-use crate::domain::text::{FieldErrors, email, optional};
+use crate::domain::text::{FieldErrors, email, required};
 use crate::error::{AppError, FieldError};
 use crate::repo::operators::{self, NewOperator, OperatorEvent, OperatorRow};
 use crate::repo::{WriteTx, audit, communications, providers};
@@ -160,7 +161,8 @@ pub fn vary(
 ) -> Result<(), AppError> {
     let mut e = FieldErrors::default();
     let mail = email(&mut e, "email", v.email, true);
-    let title = optional(&mut e, "role_title", v.role_title, 100);
+    // The "ruolo ricoperto" is part of the written list: a variation changes it, never clears it.
+    let title = required(&mut e, "role_title", v.role_title, 100);
     if !e.is_empty() {
         return Err(AppError::Invalid(e.into_vec()));
     }
@@ -350,8 +352,8 @@ pub fn mark_reviewed(tx: &WriteTx<'_>, now: i64, who: &AdminAuthority, id: Opera
 
 /// The six-month rule for one operator, re-checked under the write lock. Returns whether it
 /// switched the operator off.
-pub fn deactivate_if_idle(tx: &WriteTx<'_>, now: i64, id: OperatorId, inactivity_days: u32) -> Result<bool, AppError> {
-    let limit = now - i64::from(inactivity_days) * MS_PER_DAY;
+pub fn deactivate_if_idle(tx: &WriteTx<'_>, now: i64, id: OperatorId, rule: InactivityRule) -> Result<bool, AppError> {
+    let limit = rule.idle_before_ms(now);
     let Some(row) = operators::row(tx.conn(), id)? else {
         return Ok(false);
     };
@@ -374,17 +376,18 @@ pub fn deactivate_if_idle(tx: &WriteTx<'_>, now: i64, id: OperatorId, inactivity
             after: &json!({ "state": "idle_deactivated" }),
         },
     )?;
-    let event = AuditEvent::OperatorIdleDeactivated { operator: id, idle_since_ms: idle_since, inactivity_days };
+    let event =
+        AuditEvent::OperatorIdleDeactivated { operator: id, idle_since_ms: idle_since, inactivity_months: rule.get() };
     audit::append(tx, now, &Actor::system(), &event)?;
     Ok(true)
 }
 
 /// The daily job: every idle operator, each with its own history line and audit row.
-pub fn deactivate_all_idle(tx: &WriteTx<'_>, now: i64, inactivity_days: u32) -> Result<Vec<OperatorId>, AppError> {
-    let limit = now - i64::from(inactivity_days) * MS_PER_DAY;
+pub fn deactivate_all_idle(tx: &WriteTx<'_>, now: i64, rule: InactivityRule) -> Result<Vec<OperatorId>, AppError> {
+    let limit = rule.idle_before_ms(now);
     let mut done = Vec::new();
     for id in operators::idle_ids(tx.conn(), limit)? {
-        if deactivate_if_idle(tx, now, id, inactivity_days)? {
+        if deactivate_if_idle(tx, now, id, rule)? {
             done.push(id);
         }
     }

@@ -405,15 +405,16 @@ fn month_range(mese: Option<&str>, today: Date) -> (Date, Date) {
     (first, crate::domain::appointment::add_months(first, 1))
 }
 
-struct Report {
-    first: Date,
-    next: Date,
-    rows: Vec<AppointmentRow>,
-    dropped: Vec<DroppedRow>,
-    labels: Labels,
+pub(crate) struct Report {
+    pub first: Date,
+    pub next: Date,
+    pub rows: Vec<AppointmentRow>,
+    pub dropped: Vec<DroppedRow>,
+    pub labels: Labels,
 }
 
-async fn report_data(
+/// The month's absences, refusals and drops to report to the CPI (screen, CSV and API).
+pub(crate) async fn report_data(
     who: &Operatore,
     mese: Option<&str>,
     pool: &Arc<ReadPool>,
@@ -434,7 +435,12 @@ async fn report_data(
     Ok(Report { first, next, rows, dropped, labels })
 }
 
-async fn audit_report(access: &AccessControl, who: &Operatore, r: &Report, format: &str) -> Result<(), AppError> {
+pub(crate) async fn audit_report(
+    access: &AccessControl,
+    who: &Operatore,
+    r: &Report,
+    format: &str,
+) -> Result<(), AppError> {
     let detail = json!({ "month": iso(r.first), "rows": r.rows.len(), "dropped": r.dropped.len(), "format": format });
     let object = Some(format!("provider:{}", who.scope.provider()));
     let shown =
@@ -443,7 +449,7 @@ async fn audit_report(access: &AccessControl, who: &Operatore, r: &Report, forma
 }
 
 /// Each person once, in the order first shown.
-fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+pub(crate) fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
     let mut seen = std::collections::HashSet::new();
     ids.filter(|id| seen.insert(*id)).collect()
 }

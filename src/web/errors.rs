@@ -113,6 +113,7 @@ fn help_for(status: Status, e: Option<&AppError>) -> ErrorHelp {
             Refusal::CertificateNotValidNow
             | Refusal::CertificateRevoked
             | Refusal::CertificateWithoutCrl
+            | Refusal::CertificatePolicy
             | Refusal::InvalidCodiceFiscale
             | Refusal::UnknownOperator
             | Refusal::OperatorDisabled

@@ -324,12 +324,14 @@ async function main() {
   });
   await check('operatore: scheda of a recipient', async () => {
     const { page, text } = await open(operatore, U('/destinatari/1'));
-    assertText(text, 'Assegno di ricollocazione', 'SPSGLI88M52D612G', 'Sezione VI');
+    assertText(text, 'Assegno di ricollocazione', 'SPSGLI88M52D612G', 'sezione VI della SAP');
     await shot(page, 'scheda');
   });
   await check('operatore: SAP page with section VI', async () => {
     const { page, text } = await open(operatore, U('/destinatari/1/sap'));
     assertText(text, 'Magazzini Generali Fiorentini', 'A02 — Stipula del patto');
+    const sixes = text.split('Sezione VI').length - 1;
+    if (sixes !== 1) throw new Error(`«Sezione VI» ${sixes} times on the SAP page`);
     await shot(page, 'sap');
   });
   await check('operatore: another provider\'s recipient is not found', async () => {

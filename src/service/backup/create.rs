@@ -2,7 +2,7 @@
 //! sidecar; and the one audited backup that every caller uses.
 
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -14,9 +14,9 @@ use super::format::{self, AuditFacts, DatabaseFacts, Manifest, SignedHead};
 use super::verify::{Accept, verify};
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::error::AppError;
+use crate::infra::backup_seal::{Keys, Kind, Seal, seal_file};
 use crate::infra::checkpoint::{Checkpoint, SigningKey};
 use crate::infra::clock::format_iso;
-use crate::infra::encryption::EncryptWriter;
 use crate::repo::snapshot;
 
 /// What a finished backup is.
@@ -27,6 +27,8 @@ pub struct Created {
     pub file_sha256: String,
     pub size: u64,
     pub encrypted: bool,
+    /// How it is sealed (age to the Region's keys, passphrase, none).
+    pub sealing: Kind,
     pub manifest: Manifest,
     pub checkpoint: Option<Checkpoint>,
 }
@@ -42,6 +44,7 @@ impl Created {
                 "sha256": self.file_sha256,
                 "size": self.size,
                 "encrypted": self.encrypted,
+                "sealing": self.sealing.label(),
                 "database_sha256": self.manifest.database.sha256,
                 "audit_head_seq": self.manifest.audit.head_seq,
                 "audit_intact": self.manifest.audit.intact,
@@ -54,7 +57,8 @@ impl Created {
 pub struct BackupRequest<'a> {
     pub data: &'a Path,
     pub out: &'a Path,
-    pub passphrase: Option<&'a [u8]>,
+    /// How the file is sealed (`Seal::None`: a plain zip).
+    pub seal: &'a Seal,
     /// Signs the head into the manifest; `None` only for the pre-upgrade backup.
     pub key: Option<&'a SigningKey>,
     pub now_ms: i64,
@@ -118,19 +122,13 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, BackupError> {
             .by_name(format::MANIFEST_ENTRY)
             .map_err(|e| BackupError::Manifest(format!("archivio appena scritto illeggibile: {e}")))?;
     }
-    let ready = match req.passphrase {
-        None => zip.clone(),
-        Some(pass) => {
-            let enc = temps.add(temp_beside(out, "enc", req.now_ms));
-            let file = File::create(&enc).map_err(io(&enc))?;
-            let mut writer = EncryptWriter::new(BufWriter::with_capacity(1 << 20, file), pass)?;
-            std::io::copy(&mut BufReader::with_capacity(1 << 20, File::open(&zip).map_err(io(&zip))?), &mut writer)
-                .map_err(io(&enc))?;
-            let file = writer.finish().map_err(io(&enc))?.into_inner().map_err(|e| io(&enc)(e.into_error()))?;
-            file.sync_all().map_err(io(&enc))?;
-            let _ = fs::remove_file(&zip);
-            enc
-        }
+    let ready = if req.seal.is_sealed() {
+        let enc = temps.add(temp_beside(out, "enc", req.now_ms));
+        seal_file(&zip, &enc, req.seal)?;
+        let _ = fs::remove_file(&zip);
+        enc
+    } else {
+        zip.clone()
     };
     let (file_sha256, size) = format::sha256_file(&ready).map_err(io(&ready))?;
     // Only now does a file with the real name appear; the sidecar follows.
@@ -139,24 +137,47 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, BackupError> {
     sync_dir(out);
     let side = sidecar(out);
     fs::write(&side, format!("{file_sha256}  {}\n", file_name(out))).map_err(io(&side))?;
-    Ok(Created { file: out.to_owned(), file_sha256, size, encrypted: req.passphrase.is_some(), manifest, checkpoint })
+    Ok(Created {
+        file: out.to_owned(),
+        file_sha256,
+        size,
+        encrypted: req.seal.is_sealed(),
+        sealing: req.seal.kind(),
+        manifest,
+        checkpoint,
+    })
 }
 
-/// The automatic backup beside an older data file, before its schema is upgraded: not
-/// encrypted, not signed (no key is known where a data file is merely opened), verified like
-/// any other. Returns its path.
-pub fn before_upgrade(data: &Path, from: i64, now_ms: i64) -> Result<PathBuf, BackupError> {
+/// The automatic backup beside an older data file, before its schema is upgraded: sealed as
+/// the configuration says (the server cannot open an age backup, so the plain zip is verified
+/// first, under a temp name, and sealed after), not signed (no key is known where a data file
+/// is merely opened). Returns its path.
+pub fn before_upgrade(data: &Path, from: i64, now_ms: i64, seal: &Seal) -> Result<PathBuf, BackupError> {
     let stamp = format_iso(now_ms).replace(['-', ':'], "");
     let stamp = stamp.split('.').next().unwrap_or_default();
     let mut name = data.as_os_str().to_owned();
-    name.push(format!(".schema-{from}-prima-dell-aggiornamento-{stamp}Z.zip"));
+    name.push(format!(".schema-{from}-prima-dell-aggiornamento-{stamp}Z{}", seal.kind().suffix()));
     let out = PathBuf::from(name);
-    let created = create(&BackupRequest { data, out: &out, passphrase: None, key: None, now_ms })?;
+    if out.exists() {
+        return Err(BackupError::Exists(out.display().to_string()));
+    }
+    let mut temps = Temps(Vec::new());
+    let plain = temps.add(temp_beside(&out, "plain", now_ms));
+    let created = create(&BackupRequest { data, out: &plain, seal: &Seal::None, key: None, now_ms })?;
+    temps.add(sidecar(&plain));
     let work_dir = data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // The chain's state is in the manifest; here only that the file reads back whole.
     let accept = Accept { unsigned: true, broken_chain: true };
-    drop(verify(&created.file, None, None, accept, work_dir, now_ms)?);
-    Ok(created.file)
+    drop(verify(&created.file, &Keys::default(), None, accept, work_dir, now_ms)?);
+    let ready = temps.add(temp_beside(&out, "sealed", now_ms));
+    seal_file(&plain, &ready, seal)?;
+    let (sha256, _) = format::sha256_file(&ready).map_err(io(&ready))?;
+    fs::rename(&ready, &out).map_err(io(&out))?;
+    temps.keep(&ready);
+    sync_dir(&out);
+    let side = sidecar(&out);
+    fs::write(&side, format!("{sha256}  {}\n", file_name(&out))).map_err(io(&side))?;
+    Ok(out)
 }
 
 /// A backup made and recorded: the file, and whether its signed head reached the checkpoint

@@ -39,8 +39,6 @@ pub enum BackupError {
     Manifest(String),
     #[error("il file {0} esiste già: scegliere un altro nome")]
     Exists(String),
-    #[error("backup cifrato: indicare la passphrase con --passphrase-file")]
-    NeedsPassphrase,
     #[error("{0}")]
     Crypto(#[from] encryption::CryptoError),
     #[error("{0}")]

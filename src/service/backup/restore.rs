@@ -11,6 +11,7 @@ use super::format::{Manifest, SignedHead};
 use super::verify::verify;
 use super::{Accept, BackupError};
 use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::infra::backup_seal::Keys;
 use crate::infra::checkpoint::Checkpoint;
 use crate::infra::clock::format_iso;
 use crate::infra::instance_lock::{InstanceLock, LockError};
@@ -29,7 +30,8 @@ pub struct RestoreRequest<'a> {
     pub data: &'a Path,
     pub checkpoint_file: &'a Path,
     pub from: &'a Path,
-    pub passphrase: Option<&'a [u8]>,
+    /// What opens a sealed backup (identities, passphrase); empty for a plain one.
+    pub keys: &'a Keys,
     pub trusted_key: Option<&'a [u8]>,
     pub accept: Accept,
     pub actor: &'a Actor,
@@ -60,7 +62,7 @@ pub fn restore(req: &RestoreRequest<'_>) -> Result<Restored, BackupError> {
         LockError::Io(..) => BackupError::Io(e.to_string()),
     })?;
     let work_dir = data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut verified = verify(req.from, req.passphrase, req.trusted_key, req.accept, work_dir, now_ms)?;
+    let mut verified = verify(req.from, req.keys, req.trusted_key, req.accept, work_dir, now_ms)?;
     let head_seq = verified.manifest.audit.head_seq;
 
     // 1. The checkpoint file.

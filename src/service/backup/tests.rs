@@ -8,9 +8,14 @@ use super::format as backup_format;
 use super::*;
 use crate::access::AdminAuthority;
 use crate::domain::audit_event::{AuditEvent, Change};
+use crate::infra::backup_seal::{Keys, Seal};
 use crate::infra::checkpoint::SigningKey;
 use crate::repo::{self, audit};
 use crate::service;
+
+fn pass(p: &[u8]) -> Keys {
+    Keys { identities: Vec::new(), passphrase: Some(p.to_vec()) }
+}
 
 fn live(dir: &Path) -> PathBuf {
     let data = dir.join("live.db");
@@ -37,7 +42,7 @@ fn backup_verifies_and_a_change_is_refused() {
     let data = live(dir.path());
     let key = SigningKey::load_or_create(&dir.path().join("audit.key")).unwrap();
     let out = dir.path().join("b").join("one.zip");
-    let req = BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now_ms: 2_000 };
+    let req = BackupRequest { data: &data, out: &out, seal: &Seal::None, key: Some(&key), now_ms: 2_000 };
     let made = create(&req).unwrap();
     assert_eq!(made.manifest.audit.head_seq, 5);
     assert!(made.manifest.audit.checkpoint.is_some());
@@ -47,23 +52,32 @@ fn backup_verifies_and_a_change_is_refused() {
     let names: Vec<String> =
         fs::read_dir(out.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
-    let v = verify(&out, None, Some(&key.public_key()), Accept::default(), dir.path(), 3_000).unwrap();
+    let v = verify(&out, &Keys::default(), Some(&key.public_key()), Accept::default(), dir.path(), 3_000).unwrap();
     assert_eq!(v.manifest, made.manifest);
     drop(v);
     // Another installation's key: refused.
     let other = SigningKey::load_or_create(&dir.path().join("other.key")).unwrap();
     assert!(matches!(
-        verify(&out, None, Some(&other.public_key()), Accept::default(), dir.path(), 3_000),
+        verify(&out, &Keys::default(), Some(&other.public_key()), Accept::default(), dir.path(), 3_000),
         Err(BackupError::Checkpoint(_))
     ));
 
     // Encrypted.
     let enc = dir.path().join("b").join("two.zip.enc");
-    let req = BackupRequest { data: &data, out: &enc, passphrase: Some(b"pw"), key: Some(&key), now_ms: 2_001 };
+    let req = BackupRequest {
+        data: &data,
+        out: &enc,
+        seal: &Seal::Passphrase(b"pw".to_vec()),
+        key: Some(&key),
+        now_ms: 2_001,
+    };
     create(&req).unwrap();
-    assert!(matches!(verify(&enc, None, None, Accept::default(), dir.path(), 1), Err(BackupError::NeedsPassphrase)));
-    assert!(verify(&enc, Some(b"pw"), Some(&key.public_key()), Accept::default(), dir.path(), 1).is_ok());
-    assert!(matches!(verify(&enc, Some(b"no"), None, Accept::default(), dir.path(), 1), Err(BackupError::Crypto(_))));
+    assert!(matches!(
+        verify(&enc, &Keys::default(), None, Accept::default(), dir.path(), 1),
+        Err(BackupError::Crypto(crate::infra::encryption::CryptoError::NeedsPassphrase))
+    ));
+    assert!(verify(&enc, &pass(b"pw"), Some(&key.public_key()), Accept::default(), dir.path(), 1).is_ok());
+    assert!(matches!(verify(&enc, &pass(b"no"), None, Accept::default(), dir.path(), 1), Err(BackupError::Crypto(_))));
     // No temp file left behind by failed verifications.
     assert!(fs::read_dir(dir.path()).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
 }
@@ -99,7 +113,7 @@ fn a_broken_chain_is_backed_up_flagged_and_restored_only_when_accepted() {
             .unwrap();
     }
     let out = dir.path().join("broken.zip");
-    let req = BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now_ms: 2_000 };
+    let req = BackupRequest { data: &data, out: &out, seal: &Seal::None, key: Some(&key), now_ms: 2_000 };
     let made = create(&req).expect("a consistent snapshot is written even with a broken chain");
     assert!(!made.manifest.audit.intact);
     assert!(made.manifest.audit.problem.as_deref().unwrap().contains("riga 3"), "{:?}", made.manifest.audit);
@@ -116,14 +130,17 @@ fn a_broken_chain_is_backed_up_flagged_and_restored_only_when_accepted() {
     assert!(m["audit"]["problem"].is_string());
 
     let pk = key.public_key();
-    let err = verify(&out, None, Some(&pk), Accept::default(), dir.path(), 3_000).err().unwrap();
+    let err = verify(&out, &Keys::default(), Some(&pk), Accept::default(), dir.path(), 3_000).err().unwrap();
     assert!(matches!(err, BackupError::BrokenChain(_)), "{err}");
     assert!(err.to_string().contains("--accept-broken-chain"), "{err}");
     // `--allow-unsigned` alone is not enough: the chain is still broken.
     let unsigned = Accept { unsigned: true, broken_chain: false };
-    assert!(matches!(verify(&out, None, Some(&pk), unsigned, dir.path(), 3_000), Err(BackupError::BrokenChain(_))));
+    assert!(matches!(
+        verify(&out, &Keys::default(), Some(&pk), unsigned, dir.path(), 3_000),
+        Err(BackupError::BrokenChain(_))
+    ));
     let accept = Accept { unsigned: false, broken_chain: true };
-    assert!(verify(&out, None, Some(&pk), accept, dir.path(), 3_000).is_ok());
+    assert!(verify(&out, &Keys::default(), Some(&pk), accept, dir.path(), 3_000).is_ok());
 }
 
 #[test]
@@ -133,15 +150,15 @@ fn backup_refused_without_signed_head_when_the_key_is_known() {
     let key = SigningKey::load_or_create(&dir.path().join("audit.key")).unwrap();
     // The pre-upgrade kind: written where no key is known.
     let out = dir.path().join("unsigned.zip");
-    create(&BackupRequest { data: &data, out: &out, passphrase: None, key: None, now_ms: 2_000 }).unwrap();
+    create(&BackupRequest { data: &data, out: &out, seal: &Seal::None, key: None, now_ms: 2_000 }).unwrap();
     let pk = key.public_key();
-    let err = verify(&out, None, Some(&pk), Accept::default(), dir.path(), 3_000).err().unwrap();
+    let err = verify(&out, &Keys::default(), Some(&pk), Accept::default(), dir.path(), 3_000).err().unwrap();
     assert!(matches!(err, BackupError::Unsigned(5)), "{err}");
     assert!(err.to_string().contains("--allow-unsigned"), "{err}");
     let accept = Accept { unsigned: true, broken_chain: false };
-    assert!(verify(&out, None, Some(&pk), accept, dir.path(), 3_000).is_ok());
+    assert!(verify(&out, &Keys::default(), Some(&pk), accept, dir.path(), 3_000).is_ok());
     // Without a known key there is nothing to require (the caller warns).
-    assert!(verify(&out, None, None, Accept::default(), dir.path(), 3_000).is_ok());
+    assert!(verify(&out, &Keys::default(), None, Accept::default(), dir.path(), 3_000).is_ok());
 }
 
 #[test]
@@ -152,7 +169,7 @@ fn restore_writes_its_row_into_the_restored_file_and_rebases_checkpoints() {
     let cps = dir.path().join("audit-checkpoints.txt");
     let out = dir.path().join("one.zip");
     let made =
-        create(&BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now_ms: 2_000 }).unwrap();
+        create(&BackupRequest { data: &data, out: &out, seal: &Seal::None, key: Some(&key), now_ms: 2_000 }).unwrap();
     crate::infra::checkpoint::append_to_file(&cps, made.checkpoint.as_ref().unwrap()).unwrap();
     // The live file goes on; a checkpoint beyond the backup's head is signed.
     add_rows(&data, 100, 3);
@@ -165,7 +182,7 @@ fn restore_writes_its_row_into_the_restored_file_and_rebases_checkpoints() {
         data: &data,
         checkpoint_file: &cps,
         from: &out,
-        passphrase: None,
+        keys: &Keys::default(),
         trusted_key: Some(&key.public_key()),
         accept: Accept::default(),
         actor: who.actor(),
@@ -202,7 +219,7 @@ fn restore_aborts_when_the_checkpoint_file_disagrees_with_the_backup() {
     let data = live(dir.path());
     let key = SigningKey::load_or_create(&dir.path().join("audit.key")).unwrap();
     let out = dir.path().join("one.zip");
-    create(&BackupRequest { data: &data, out: &out, passphrase: None, key: Some(&key), now_ms: 2_000 }).unwrap();
+    create(&BackupRequest { data: &data, out: &out, seal: &Seal::None, key: Some(&key), now_ms: 2_000 }).unwrap();
     // A checkpoint at row 3 that the backup's row 3 does not match.
     let cps = dir.path().join("audit-checkpoints.txt");
     crate::infra::checkpoint::append_to_file(&cps, &key.sign(3, [9; 32], 1_500)).unwrap();
@@ -212,7 +229,7 @@ fn restore_aborts_when_the_checkpoint_file_disagrees_with_the_backup() {
         data: &data,
         checkpoint_file: &cps,
         from: &out,
-        passphrase: None,
+        keys: &Keys::default(),
         trusted_key: Some(&key.public_key()),
         accept: Accept { unsigned: true, broken_chain: true },
         actor: who.actor(),
@@ -242,4 +259,41 @@ fn backup_key_missing_over_existing_checkpoints_is_refused_not_recreated() {
     let err = service::audit::signing_key(&conn, &key_path).err().unwrap().to_string();
     assert!(err.contains("audit.key") && err.contains("1 checkpoint"), "{err}");
     assert!(!key_path.exists(), "no new key over existing checkpoints");
+}
+
+#[test]
+fn sealed_to_the_regions_key_the_backup_opens_only_with_its_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = live(dir.path());
+    let key = SigningKey::load_or_create(&dir.path().join("audit.key")).unwrap();
+    let region = age::x25519::Identity::generate();
+    let seal = Seal::Recipients(vec![region.to_public()]);
+    let out = dir.path().join("b").join("one.zip.age");
+    let made = create(&BackupRequest { data: &data, out: &out, seal: &seal, key: Some(&key), now_ms: 2_000 }).unwrap();
+    assert!(made.encrypted);
+    let AuditEvent::Change { detail, .. } = made.event() else { panic!("a change") };
+    assert_eq!(detail["sealing"], "age");
+    assert!(fs::read(&out).unwrap().starts_with(b"age-encryption.org/v1\n"));
+    let err = verify(&out, &Keys::default(), None, Accept::default(), dir.path(), 3_000).err().unwrap();
+    assert!(err.to_string().contains("--identity-file"), "{err}");
+    let other = Keys { identities: vec![age::x25519::Identity::generate()], passphrase: None };
+    let err = verify(&out, &other, None, Accept::default(), dir.path(), 3_000).err().unwrap();
+    assert!(err.to_string().contains("non apre questo backup"), "{err}");
+    let keys = Keys { identities: vec![region.clone()], passphrase: None };
+    let v = verify(&out, &keys, Some(&key.public_key()), Accept::default(), dir.path(), 3_000).unwrap();
+    assert_eq!(v.manifest, made.manifest);
+    drop(v);
+
+    // The pre-upgrade backup is sealed too, verified before it was sealed, and leaves no temps.
+    let beside = before_upgrade(&data, 4, 5_000, &seal).unwrap();
+    assert!(beside.to_string_lossy().ends_with(".zip.age"), "{}", beside.display());
+    assert!(fs::read(&beside).unwrap().starts_with(b"age-encryption.org/v1\n"));
+    let accept = Accept { unsigned: true, broken_chain: false };
+    assert!(verify(&beside, &keys, Some(&key.public_key()), accept, dir.path(), 6_000).is_ok());
+    let temps: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(temps.is_empty(), "{temps:?}");
 }

@@ -1,14 +1,14 @@
 //! Checking a backup file whole before anything trusts it.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use super::BackupError;
 use super::checks::{AuditCheck, check_audit, check_integrity};
 use super::files::{Temps, io, temp_beside};
 use super::format::{self, Manifest};
-use crate::infra::encryption;
+use crate::infra::backup_seal::{self, Keys, Kind};
 use crate::repo::{self, snapshot};
 
 /// What a restore accepts beyond a fully verified backup, each only by an explicit flag.
@@ -28,32 +28,27 @@ pub struct Verified {
     pub(super) temps: Temps,
 }
 
-/// Opens, decrypts if needed, and checks a backup: the zip, the manifest, the database's
+/// Opens, decrypts if needed (age with the Region's identities, or the passphrase), and checks a backup: the zip, the manifest, the database's
 /// sha256 and size, integrity, the chain and its head, the row counts, and the signed
 /// checkpoint. With a trusted key and a non-empty chain the manifest MUST carry a head
 /// signed by that key (anyone can recompute hashes and counts; nobody else can sign), unless
 /// `accept.unsigned`. Nothing outside `work_dir` temps.
 pub fn verify(
     file: &Path,
-    passphrase: Option<&[u8]>,
+    keys: &Keys,
     trusted_key: Option<&[u8]>,
     accept: Accept,
     work_dir: &Path,
     now_ms: i64,
 ) -> Result<Verified, BackupError> {
     let mut temps = Temps(Vec::new());
-    let mut head = [0u8; 8];
-    let mut f = File::open(file).map_err(io(file))?;
-    let got = f.read(&mut head).map_err(io(file))?;
     let stem = work_dir.join("ripristino");
-    let zip_path = if encryption::is_encrypted(head.get(..got).unwrap_or_default()) {
-        let pass = passphrase.ok_or(BackupError::NeedsPassphrase)?;
-        let plain = temps.add(temp_beside(&stem, "zip", now_ms));
-        let out = BufWriter::with_capacity(1 << 20, File::create(&plain).map_err(io(&plain))?);
-        encryption::decrypt(BufReader::with_capacity(1 << 20, File::open(file).map_err(io(file))?), out, pass)?;
-        plain
-    } else {
+    let zip_path = if Kind::of_file(file) == Kind::Plain {
         file.to_owned()
+    } else {
+        let plain = temps.add(temp_beside(&stem, "zip", now_ms));
+        backup_seal::open_file(file, &plain, keys)?;
+        plain
     };
     let db = temps.add(temp_beside(&stem, "db", now_ms));
     let zip = BufReader::new(File::open(&zip_path).map_err(io(&zip_path))?);

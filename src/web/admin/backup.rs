@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::error::AppError;
+use crate::infra::backup_seal::Kind;
 use crate::infra::clock::format_it;
 use crate::runtime::backups::Backups;
 use crate::web::Site;
@@ -70,8 +71,19 @@ async fn list(
                     p { "Il backup è stato scritto comunque (la copia è coerente), senza firma, e il suo manifest lo segnala. Verificare il registro con " code { "ricolloca audit verify" } ": il ripristino di questo backup richiede " code { "--accept-broken-chain" } "." }
                 }
             }
+            @if !backups.seal.is_sealed() {
+                div.alert.alert-danger role="alert" {
+                    p { strong { "I backup non sono cifrati." } " Chi ne ha una copia legge i dati di tutte le persone. Impostare nella configurazione "
+                        code { "backup.recipients" } " con la chiave pubblica della Regione (che sola conserva la chiave privata), oppure "
+                        code { "backup.passphrase_file" } ", e riavviare il servizio. I backup non cifrati non si scaricano da questa pagina." }
+                }
+            }
             dl.facts {
                 dt { "Cartella" } dd { code { (backups.dir.display()) } }
+                dt { "Cifratura" } dd {
+                    (backups.seal.kind().italian())
+                    @for r in backups.seal.recipients() { br; code { (r) } }
+                }
                 dt { "Pianificazione" } dd { (schedule.unwrap_or_else(|| "nessuna (backup.every non impostato)".into())) }
                 dt { "Backup conservati" } dd { (backups.keep) " (i più vecchi sono tolti dopo un backup riuscito)" }
                 dt { "Ultimo backup riuscito" } dd {
@@ -85,11 +97,16 @@ async fn list(
             h2 { "Backup presenti" }
             @if entries.is_empty() { p { "Nessun backup nella cartella." } } @else {
                 table.data {
-                    thead { tr { th scope="col" { "File" } th scope="col" { "Dimensione" } th scope="col" { "Data" } th scope="col" { "SHA-256" } } }
+                    thead { tr { th scope="col" { "File" } th scope="col" { "Cifratura" } th scope="col" { "Dimensione" } th scope="col" { "Data" } th scope="col" { "SHA-256" } } }
                     tbody {
                         @for e in &entries {
                             tr {
-                                td { a href={ "/tecnico/backup/file/" (crate::web::admin::q(&e.name)) } download { (e.name) } }
+                                td {
+                                    @if e.sealing == Kind::Plain { (e.name) } @else {
+                                        a href={ "/tecnico/backup/file/" (crate::web::admin::q(&e.name)) } download { (e.name) }
+                                    }
+                                }
+                                td { (e.sealing.italian()) }
                                 td { (size(e.size)) }
                                 td { (format_it(e.modified_ms)) }
                                 td { code.hash { (e.sha256.clone().unwrap_or_else(|| "—".into())) } }
@@ -98,7 +115,7 @@ async fn list(
                     }
                 }
             }
-            p { "Il ripristino si fa dalla riga di comando, a servizio fermo: " code { "ricolloca restore --from FILE" } ". Vedere il " a href="/manuale/backup" { "manuale" } "." }
+            p { "Si scaricano solo i backup cifrati: quelli non cifrati restano sul server. Il ripristino si fa dalla riga di comando, a servizio fermo: " code { "ricolloca restore --from FILE --identity-file CHIAVE-DELLA-REGIONE" } ". Vedere il " a href="/manuale/backup" { "manuale" } "." }
         },
     ))
 }
@@ -127,6 +144,13 @@ async fn download(
     access: &State<Arc<AccessControl>>,
 ) -> Result<Download, AppError> {
     let path = backups.find(name).ok_or(AppError::NotFound)?;
+    // A plain backup is everyone's data in clear: it stays on the server (issue #14).
+    if Kind::of_file(&path) == Kind::Plain {
+        return Err(AppError::Conflict(crate::error::FieldError {
+            field: "file".into(),
+            message: "backup non cifrato: non si scarica dal web. Impostare backup.recipients con la chiave pubblica della Regione e fare un nuovo backup".into(),
+        }));
+    }
     let sha256 =
         crate::runtime::backups::list_dir(&backups.dir).into_iter().find(|e| e.name == name).and_then(|e| e.sha256);
     // The audit row is committed before a byte of the file leaves.

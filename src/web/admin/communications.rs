@@ -65,16 +65,18 @@ pub fn form(provider: Option<ProviderId>, v: &Values, errors: &[FieldError], tok
 }
 
 #[derive(FromForm)]
-struct Upload<'r> {
-    received_on: String,
-    protocol: String,
-    kind: String,
+pub(crate) struct Upload<'r> {
+    pub received_on: String,
+    pub protocol: String,
+    pub kind: String,
     #[field(default = String::new())]
-    note: String,
-    file: Option<TempFile<'r>>,
+    pub note: String,
+    pub file: Option<TempFile<'r>>,
 }
 
-async fn register(
+/// Registers a communication from the screen's or the API's upload: every field checked
+/// (the file by its content), nothing stored on any error.
+pub(crate) async fn register(
     who: &Regione,
     provider: Option<ProviderId>,
     upload: &Upload<'_>,
@@ -207,6 +209,16 @@ async fn download(
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
 ) -> Result<Download, AppError> {
+    download_document(&who, id, pool, access).await
+}
+
+/// The file of a communication, audited as a document download (screen and API).
+pub(crate) async fn download_document(
+    who: &AdminReader,
+    id: CommunicationId,
+    pool: &Arc<ReadPool>,
+    access: &AccessControl,
+) -> Result<Download, AppError> {
     let doc = pool
         .read(move |c| {
             let comm = communications::get(c, id)?.ok_or(AppError::NotFound)?;
@@ -214,7 +226,7 @@ async fn download(
         })
         .await?;
     let detail = json!({ "communication_id": id, "sha256": doc.sha256 });
-    audit_view(access, &who, View::DocumentDownload, Some(format!("communication:{id}")), detail).await?;
+    audit_view(access, who, View::DocumentDownload, Some(format!("communication:{id}")), detail).await?;
     let content_type = ContentType::parse_flexible(doc.kind.mime()).unwrap_or(ContentType::Binary);
     Ok(Download {
         body: doc.content,

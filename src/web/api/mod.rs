@@ -5,8 +5,12 @@ mod admin;
 mod agenda;
 mod anomalies;
 mod audit;
+mod backups;
+mod communications;
+mod idol;
 mod imports;
 mod me;
+pub mod paging;
 mod recipients;
 
 use rocket::Route;
@@ -35,5 +39,8 @@ pub fn routes() -> Vec<Route> {
     routes.extend(recipients::routes());
     routes.extend(actions::routes());
     routes.extend(agenda::routes());
+    routes.extend(communications::routes());
+    routes.extend(backups::routes());
+    routes.extend(idol::routes());
     routes
 }

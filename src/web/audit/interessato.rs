@@ -59,10 +59,49 @@ pub struct ListGroup {
     pub what: String,
     /// Italian local dates (aaaa-mm-gg), oldest first.
     pub days: Vec<String>,
+    /// Per day: how many lists showed the person, and the first one's page and size.
+    pub entries: Vec<ListDay>,
+    /// All the lists of this group that showed the person.
+    pub lists: i64,
     pub first_ts: i64,
     pub last_ts: i64,
     /// The registro rows of each day's first list.
     pub seqs: Vec<i64>,
+}
+
+/// One day of a [`ListGroup`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListDay {
+    /// aaaa-mm-gg, Italian local date.
+    pub date: String,
+    /// Lists of this kind, by this viewer, that showed the person that day.
+    pub lists: i64,
+    /// The first of them: its page (1 = the first) and how many people it showed.
+    pub page: Option<i64>,
+    pub rows: Option<i64>,
+    pub via_api: bool,
+}
+
+impl ListDay {
+    /// "3 elenchi; il primo: pagina 2, 20 persone, dall'API".
+    fn sentence(&self) -> String {
+        let mut first = Vec::new();
+        if let Some(p) = self.page {
+            first.push(format!("pagina {p}"));
+        }
+        if let Some(r) = self.rows {
+            first.push(count(r, "persona", "persone"));
+        }
+        if self.via_api {
+            first.push("dall'API".to_owned());
+        }
+        let lists = count(self.lists, "elenco", "elenchi");
+        match (first.is_empty(), self.lists) {
+            (true, _) => lists,
+            (false, 1) => format!("{lists}: {}", first.join(", ")),
+            (false, _) => format!("{lists}; il primo: {}", first.join(", ")),
+        }
+    }
 }
 
 pub async fn lists(pool: &Arc<ReadPool>, scope: &AuditScope, cf: &CodiceFiscale) -> Result<Vec<ListGroup>, AppError> {
@@ -78,11 +117,20 @@ pub async fn lists(pool: &Arc<ReadPool>, scope: &AuditScope, cf: &CodiceFiscale)
         let day = crate::domain::text::iso(crate::infra::clock::local_datetime(a.ts).date());
         let provider =
             a.provider_name.clone().or_else(|| (a.actor_role.as_deref() == Some("regione")).then(|| "Regione".into()));
+        let entry = ListDay {
+            date: day.clone(),
+            lists: a.lists,
+            page: a.page.map(|p| p + 1),
+            rows: a.rows,
+            via_api: a.via.as_deref() == Some("api"),
+        };
         match groups.iter_mut().find(|g| g.viewer_cf == a.actor_cf && g.action == a.action) {
             Some(g) => {
                 if g.days.last() != Some(&day) {
                     g.days.push(day);
                 }
+                g.entries.push(entry);
+                g.lists += a.lists;
                 g.last_ts = a.ts;
                 g.seqs.push(a.seq);
             }
@@ -94,6 +142,8 @@ pub async fn lists(pool: &Arc<ReadPool>, scope: &AuditScope, cf: &CodiceFiscale)
                 what: list_label(&a.action).to_owned(),
                 action: a.action,
                 days: vec![day],
+                entries: vec![entry],
+                lists: a.lists,
                 first_ts: a.ts,
                 last_ts: a.ts,
                 seqs: vec![a.seq],
@@ -250,16 +300,16 @@ impl Letter<'_> {
                     }
                 }
                 h2 { "Quando il Suo nominativo è comparso in un elenco" }
-                p { "Gli operatori lavorano anche su elenchi di persone (il cruscotto, le ricerche, l'agenda). Qui sotto, per ogni persona e tipo di elenco, i giorni in cui il Suo nominativo vi compariva, senza che la Sua scheda venisse aperta." }
+                p { "Gli operatori lavorano anche su elenchi di persone (il cruscotto, le ricerche, l'agenda). Qui sotto, per ogni persona e tipo di elenco, i giorni in cui il Suo nominativo vi compariva, senza che la Sua scheda venisse aperta, e in quanti elenchi ciascun giorno (con la pagina e la lunghezza del primo)." }
                 @if self.groups.is_empty() { p { "Il Suo nominativo non risulta comparso in alcun elenco." } } @else {
                     ul.list-groups {
                         @for g in self.groups {
                             @let (who, for_whom) = self.who(&g.viewer_cf, g.viewer_name.as_deref(), g.role.as_deref(), g.provider.as_deref());
                             li {
                                 strong { (who) } " (" (for_whom) ") ha visto il Suo nominativo " (g.what) " "
-                                @if let [day] = g.days.as_slice() { "il " (italian_date(day)) } @else {
-                                    "in " (count(g.days.len(), "giorno", "giorni")) ": "
-                                    (g.days.iter().map(|d| italian_date(d)).collect::<Vec<_>>().join(", "))
+                                @if let [d] = g.entries.as_slice() { "il " (italian_date(&d.date)) " (" (d.sentence()) ")" } @else {
+                                    (count(g.lists, "volta", "volte")) " in " (count(g.days.len(), "giorno", "giorni")) ": "
+                                    (g.entries.iter().map(|d| format!("{} ({})", italian_date(&d.date), d.sentence())).collect::<Vec<_>>().join("; "))
                                 }
                                 "."
                             }
