@@ -335,7 +335,20 @@ impl Config {
             figment = figment.merge(Toml::file_exact(file));
         }
         figment = figment.merge(Env::prefixed("RICOLLOCA_").ignore(&["CONFIG"]).split("__"));
-        let mut config: Config = figment.extract().map_err(figment_error)?;
+        let mut config: Config = figment.extract().map_err(|e| {
+            let missing = matches!(e.kind, figment::error::Kind::MissingField(_));
+            match (figment_error(e), file) {
+                // No file given: the missing key is a symptom, the file is the fix.
+                (StartupError::Config { key, message }, None) if missing => StartupError::key(
+                    &key,
+                    format!(
+                        "{message}; nessun file di configurazione indicato: darlo con --config FILE \
+                         oppure con la variabile d'ambiente {CONFIG_ENV}"
+                    ),
+                ),
+                (err, _) => err,
+            }
+        })?;
         config.file = file.map(Path::to_path_buf);
         config.validate()?;
         Ok(config)

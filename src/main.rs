@@ -335,6 +335,9 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
             let instance = demo::prepare(&dir, listen, clock.as_ref())?;
             let mut config = Config::load(Some(&instance.config_path))?;
             config.listen = listen;
+            if config.log.level == "info" {
+                config.log.level = demo::QUIET_LOG_LEVEL.to_owned();
+            }
             println!("{}", demo::instructions(&instance, listen));
             serve(&config)
         }

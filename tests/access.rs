@@ -336,6 +336,27 @@ fn the_wrong_role_gets_403_and_an_audit_row() {
     assert_eq!(res.json::<Value>().unwrap()["error"], "wrong_role");
     assert_eq!(f.last_audit().2["reason"], "wrong_role");
 
+    // The page keeps the person's name and menu, and points to their own screens: the card
+    // was read fine, so the smartcard help is not what helps.
+    let op = client(&f, Some(&f.card(&rossi)));
+    let html = op.get(server.url("/revisione/registro")).send().unwrap();
+    assert_eq!(html.status(), 403);
+    let html = html.text().unwrap();
+    assert!(html.contains("Accesso negato") && html.contains(r#"class="user-name""#), "{html}");
+    assert!(html.contains(r#"href="/cruscotto""#) && html.contains(r#"href="/agenda""#), "the operator's menu: {html}");
+    assert!(!html.contains("Come si accede con la smartcard"), "{html}");
+    assert!(html.contains("menu qui sopra"), "{html}");
+    // A page that does not exist, the same.
+    let html = op.get(server.url("/non-esiste")).send().unwrap();
+    assert_eq!(html.status(), 404);
+    let html = html.text().unwrap();
+    assert!(html.contains("Pagina non trovata") && html.contains(r#"class="user-name""#), "{html}");
+    // A revoked or unknown card: no menu, and the smartcard help.
+    let stranger = client(&f, Some(&f.card(&cf("BNCMRA80A41D612")))).get(server.url("/cruscotto")).send().unwrap();
+    assert_eq!(stranger.status(), 403);
+    let html = stranger.text().unwrap();
+    assert!(html.contains("Come si accede con la smartcard") && !html.contains(r#"class="user-name""#), "{html}");
+
     let res = client(&f, Some(&f.card(&verdi))).get(server.url("/api/v1/audit/verify")).send().unwrap();
     assert_eq!(res.status(), 200);
     let v: Value = res.json().unwrap();

@@ -61,6 +61,22 @@ fn bad_configuration_stops_start_up_naming_the_key() {
 }
 
 #[test]
+fn without_a_configuration_the_commands_say_how_to_give_one() {
+    for args in [&["check"][..], &["status"], &["audit", "verify"]] {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args);
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("RICOLLOCA_")) {
+            cmd.env_remove(key);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        // `check` lists its findings on stdout; the others say it in one line on stderr.
+        let e = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(e.contains("`data`") && e.contains("--config") && e.contains("RICOLLOCA_CONFIG"), "{args:?}: {e}");
+    }
+}
+
+#[test]
 fn operator_add_validates_and_never_reuses_a_codice_fiscale() {
     let f = Fixture::new(KeyKind::EcdsaP256);
     let p = f.add_provider("Ente", "06363391001", "ACC-1");

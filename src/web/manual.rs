@@ -74,6 +74,23 @@ fn fold(text: &str) -> String {
         .collect()
 }
 
+/// The words of a Markdown block as a reader sees them: no `**`, backticks, link targets,
+/// table pipes or heading marks; one space between words.
+fn plain_text(block: &str) -> String {
+    use pulldown_cmark::TagEnd;
+    let mut text = String::new();
+    for event in Parser::new_ext(block, Options::ENABLE_TABLES) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(TagEnd::TableCell | TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => text.push(' '),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A paragraph of the manual that holds every word searched for.
 struct Hit {
     slug: String,
@@ -104,12 +121,7 @@ fn search(query: &str) -> Vec<Hit> {
             }
             let folded = fold(block);
             if words.iter().all(|w| folded.contains(w.as_str())) {
-                let plain: String = block
-                    .split_whitespace()
-                    .map(|w| w.trim_matches(|c| matches!(c, '#' | '*' | '`' | '|' | '>')))
-                    .filter(|w| !w.is_empty() && !w.chars().all(|c| c == '-'))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let plain = plain_text(block);
                 let mut snippet: String = plain.chars().take(240).collect();
                 if plain.chars().count() > 240 {
                     snippet.push('…');
@@ -311,6 +323,19 @@ mod tests {
         assert!(search("parolachenonesiste attivita").is_empty());
         assert!(search("a").is_empty(), "one letter is no search");
         assert!(search("backup").iter().any(|h| h.slug == "backup"));
+    }
+
+    #[test]
+    fn snippets_read_as_text_without_markdown() {
+        let plain = plain_text(
+            "Premere **Esegui** e poi `backup --out` ([capitolo](/manuale/backup)).\n\n| a | b |\n|---|---|\n| x | y |",
+        );
+        assert_eq!(plain, "Premere Esegui e poi backup --out (capitolo). a b x y");
+        for hit in search("backup").iter().chain(&search("smartcard")).chain(&search("registro")) {
+            for mark in ["**", "`", "](", "|", "## "] {
+                assert!(!hit.snippet.contains(mark), "{mark} in {}", hit.snippet);
+            }
+        }
     }
 
     #[test]

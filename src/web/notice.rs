@@ -1,13 +1,16 @@
 //! `/informativa`: the tracking notice, and its acknowledgement. Until a person has
 //! acknowledged the current text, the gate sends their pages here (API requests are not
-//! held back: programs cannot read a notice; their owners acknowledge it on the screens).
+//! held back: programs cannot read a notice; their owners acknowledge it on the screens),
+//! and the acknowledgement takes them on to the page they asked for, with a confirmation
+//! line (the layout's `#informativa-letta`, shown by the fragment: no cookie, no state).
 
 use std::sync::Arc;
 
 use maud::{Markup, PreEscaped, html};
 use pulldown_cmark::{Event, Options, Parser, html as md_html};
+use rocket::request::{FromRequest, Outcome};
 use rocket::response::Redirect;
-use rocket::{Route, State, get, post, routes};
+use rocket::{Request, Route, State, get, post, routes};
 
 use crate::error::AppError;
 use crate::infra::clock::SharedClock;
@@ -27,9 +30,48 @@ fn render(markdown: &str) -> String {
     out
 }
 
-#[get("/informativa")]
+/// The fragment that shows the layout's confirmation line.
+pub const CONFIRMATION: &str = "informativa-letta";
+
+/// The page a person asked for before the gate sent them to the notice (GET requests only).
+pub struct AskedFor(pub Option<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for &'r AskedFor {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        Outcome::Success(req.local_cache(|| AskedFor(None)))
+    }
+}
+
+/// A path on this server to go back to: absolute, not to another host (`//x`, `/\x`), not the
+/// notice itself; anything else goes to the home page.
+pub fn back_to(asked: Option<&str>) -> String {
+    match asked {
+        Some(t)
+            if t.starts_with('/')
+                && !t.starts_with("//")
+                && !t.contains('\\')
+                && !t.chars().any(char::is_control)
+                && t.len() <= 2000
+                && !t.starts_with("/informativa")
+                && !t.starts_with("/__") =>
+        {
+            t.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// `/informativa?torna=…`, the notice with the page to go back to.
+pub fn notice_uri(asked: Option<&str>) -> String {
+    format!("/informativa?torna={}", crate::web::admin::q(&back_to(asked)))
+}
+
+#[get("/informativa?<torna>")]
 async fn show(
     who: Utente,
+    torna: Option<String>,
     token: FormToken,
     notice: &State<Arc<Notice>>,
     pool: &State<Arc<crate::repo::pool::ReadPool>>,
@@ -48,7 +90,8 @@ async fn show(
                 form method="post" action="/informativa" {
                     (token_field(&token))
                     input type="hidden" name="sha256" value=(notice.sha256());
-                    p { "Per continuare a usare Ricolloca occorre confermare di aver letto l'informativa. La conferma è registrata." }
+                    input type="hidden" name="torna" value=(back_to(torna.as_deref()));
+                    p { "Per continuare a usare Ricolloca occorre confermare di aver letto l'informativa. La conferma è registrata; subito dopo si apre la pagina richiesta." }
                     button.button type="submit" { "Ho letto l'informativa" }
                 }
             }
@@ -60,6 +103,7 @@ async fn show(
 #[derive(Debug, rocket::FromForm)]
 struct Ack {
     sha256: String,
+    torna: Option<String>,
 }
 
 #[post("/informativa", data = "<form>")]
@@ -72,18 +116,18 @@ async fn acknowledge_form(
 ) -> Result<Redirect, AppError> {
     // The text may have changed while the page was open: acknowledge only what was read.
     if form.sha256 != notice.sha256() {
-        return Ok(Redirect::to("/informativa"));
+        return Ok(Redirect::to(notice_uri(form.torna.as_deref())));
     }
     let (now, actor, id, sha) = (clock.now_ms(), who.0.actor(), who.0.operator().id, form.sha256.clone());
     writer.write(move |tx| acknowledge(tx, now, &actor, id, &sha)).await?;
     notice.remember(id);
-    Ok(Redirect::to("/"))
+    Ok(Redirect::to(format!("{}#{CONFIRMATION}", back_to(form.torna.as_deref()))))
 }
 
 /// Where the gate sends a page request of someone who has not acknowledged the notice.
 #[get("/__informativa")]
-fn required() -> Redirect {
-    Redirect::to("/informativa")
+fn required(asked: &AskedFor) -> Redirect {
+    Redirect::to(notice_uri(asked.0.as_deref()))
 }
 
 pub fn routes() -> Vec<Route> {
