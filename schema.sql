@@ -1,4 +1,4 @@
--- Ricolloca: the whole schema of the data file (version 8).
+-- Ricolloca: the whole schema of the data file (version 10).
 -- Embedded in the binary with include_str!; PRAGMA user_version holds the version.
 -- Times are UTC milliseconds since the Unix epoch (INTEGER); dates are ISO text (yyyy-mm-dd).
 -- Older files are brought here by the numbered steps in src/repo/migrations/ (see migrate.rs).
@@ -141,7 +141,8 @@ CREATE TABLE certificate_seen (
     not_before  INTEGER NOT NULL,
     not_after   INTEGER NOT NULL,
     first_seen  INTEGER NOT NULL,
-    last_seen   INTEGER NOT NULL
+    last_seen   INTEGER NOT NULL,
+    policies    TEXT                              -- certificate policy OIDs, space-separated (NULL: seen before v9)
 ) STRICT;
 CREATE INDEX certificate_seen_operator ON certificate_seen(operator_id);
 
@@ -164,7 +165,7 @@ CREATE TABLE audit_log (
     hash         BLOB NOT NULL UNIQUE
 ) STRICT;
 CREATE INDEX audit_log_actor ON audit_log(actor_id, ts);
-CREATE INDEX audit_log_ts ON audit_log(ts);
+-- By time: audit_log_month below (version 10 dropped audit_log_ts, a prefix of it).
 
 -- They catch bugs, not attackers: tampering is caught by the chain and the signed checkpoints.
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log

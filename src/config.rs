@@ -8,6 +8,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::inactivity::InactivityRule;
 use crate::error::StartupError;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -20,9 +21,14 @@ pub struct Config {
     pub data: PathBuf,
     /// Folder for the daily log files.
     pub log_dir: PathBuf,
-    /// Days without access after which an operator is switched off (Allegato B p.7).
-    #[serde(default = "default_inactivity_days")]
-    pub inactivity_days: u32,
+    /// Calendar months without access after which an operator is switched off (Allegato B
+    /// p.7: "sei mesi"; default 6). See `inactivity()`.
+    #[serde(default)]
+    pub inactivity_months: Option<u32>,
+    /// Deprecated: the rule counted days before it counted calendar months. Still read
+    /// (converted to the nearest number of months) with a warning naming it.
+    #[serde(default)]
+    pub inactivity_days: Option<u32>,
     /// Shown in the page header.
     #[serde(default = "default_region_name")]
     pub region_name: String,
@@ -206,6 +212,10 @@ pub struct TlsSection {
     /// checked for it) or "refuse" (every CA in `tls.client_ca` must have its CRL).
     #[serde(default = "default_without_crl")]
     pub without_crl: String,
+    /// Certificate policy OIDs (dotted) of which a client certificate must carry at least
+    /// one; default the CNS authentication policy 1.3.76.16.2.1; an empty list checks nothing.
+    #[serde(default = "default_required_policies")]
+    pub required_policies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -261,9 +271,6 @@ fn default_checkpoint_minutes() -> u32 {
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([0, 0, 0, 0], 443))
 }
-fn default_inactivity_days() -> u32 {
-    180
-}
 fn default_region_name() -> String {
     "Regione Toscana".into()
 }
@@ -276,6 +283,9 @@ fn default_upload_quota_mb() -> u32 {
 fn default_system_code() -> String {
     "17".into()
 }
+pub fn default_required_policies() -> Vec<String> {
+    vec![crate::domain::cns::CNS_POLICY.into()]
+}
 fn default_without_crl() -> String {
     "accept".into()
 }
@@ -287,6 +297,34 @@ fn default_tls_versions() -> Vec<String> {
 pub const CONFIG_ENV: &str = "RICOLLOCA_CONFIG";
 
 impl Config {
+    /// The inactivity rule in calendar months: `inactivity_months`, else the deprecated
+    /// `inactivity_days` rounded to the nearest month (180 → 6), else the text's six.
+    pub fn inactivity(&self) -> InactivityRule {
+        let from_days = |days: u32| ((u64::from(days) * 12 + 182) / 365).max(1);
+        let months = match (self.inactivity_months, self.inactivity_days) {
+            (Some(m), _) => m,
+            (None, Some(d)) => u32::try_from(from_days(d)).unwrap_or(InactivityRule::TEXT_MONTHS),
+            (None, None) => InactivityRule::TEXT_MONTHS,
+        };
+        InactivityRule::months(months)
+    }
+
+    /// Keys still read but on their way out, each with what to write instead (Italian, for
+    /// the technician): logged at start-up and listed by `ricolloca check`.
+    pub fn deprecations(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(days) = self.inactivity_days {
+            out.push((
+                "inactivity_days",
+                format!(
+                    "chiave deprecata: la regola conta mesi di calendario; {days} giorni letti come inactivity_months = {}. Sostituirla con inactivity_months",
+                    self.inactivity().get()
+                ),
+            ));
+        }
+        out
+    }
+
     /// Reads the file (if any) and the environment, then validates.
     pub fn load(file: Option<&Path>) -> Result<Self, StartupError> {
         let mut figment = Figment::new();
@@ -297,15 +335,41 @@ impl Config {
             figment = figment.merge(Toml::file_exact(file));
         }
         figment = figment.merge(Env::prefixed("RICOLLOCA_").ignore(&["CONFIG"]).split("__"));
-        let mut config: Config = figment.extract().map_err(figment_error)?;
+        let mut config: Config = figment.extract().map_err(|e| {
+            let missing = matches!(e.kind, figment::error::Kind::MissingField(_));
+            match (figment_error(e), file) {
+                // No file given: the missing key is a symptom, the file is the fix.
+                (StartupError::Config { key, message }, None) if missing => StartupError::key(
+                    &key,
+                    format!(
+                        "{message}; nessun file di configurazione indicato: darlo con --config FILE \
+                         oppure con la variabile d'ambiente {CONFIG_ENV}"
+                    ),
+                ),
+                (err, _) => err,
+            }
+        })?;
         config.file = file.map(Path::to_path_buf);
         config.validate()?;
         Ok(config)
     }
 
     fn validate(&self) -> Result<(), StartupError> {
-        if !(1..=3650).contains(&self.inactivity_days) {
-            return Err(StartupError::key("inactivity_days", "deve essere tra 1 e 3650 giorni"));
+        if let Some(months) = self.inactivity_months
+            && !(1..=120).contains(&months)
+        {
+            return Err(StartupError::key("inactivity_months", "deve essere tra 1 e 120 mesi"));
+        }
+        if let Some(days) = self.inactivity_days {
+            if self.inactivity_months.is_some() {
+                return Err(StartupError::key(
+                    "inactivity_days",
+                    "sostituita da inactivity_months: indicare solo inactivity_months",
+                ));
+            }
+            if !(1..=3650).contains(&days) {
+                return Err(StartupError::key("inactivity_days", "deve essere tra 1 e 3650 giorni"));
+            }
         }
         if self.system_code.len() != 2 || !self.system_code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(StartupError::key("system_code", "deve essere di due cifre (es. \"17\" per la Toscana)"));
@@ -379,6 +443,12 @@ impl Config {
             "refuse" if self.tls.crl.is_some() => {}
             "refuse" => return Err(StartupError::key("tls.without_crl", "\"refuse\" richiede tls.crl")),
             _ => return Err(StartupError::key("tls.without_crl", "valori ammessi: \"accept\" o \"refuse\"")),
+        }
+        if let Some(bad) = self.tls.required_policies.iter().find(|p| !crate::domain::cns::is_dotted_oid(p)) {
+            return Err(StartupError::key(
+                "tls.required_policies",
+                format!("\"{bad}\" non è un OID in forma puntata (es. \"1.3.76.16.2.1\", la policy CNS)"),
+            ));
         }
         if self.tls.versions.is_empty() {
             return Err(StartupError::key("tls.versions", "indicare almeno una versione (\"1.2\", \"1.3\")"));
@@ -537,10 +607,31 @@ mod tests {
     }
 
     #[test]
+    fn inactivity_in_months_and_the_deprecated_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |extra: &str| Config::load(Some(&write(dir.path(), &format!("{extra}\n{}", base(dir.path())))));
+        let c = load("inactivity_months = 3").unwrap();
+        assert_eq!(c.inactivity().get(), 3);
+        let c = load("inactivity_days = 180").unwrap();
+        assert_eq!(c.inactivity().get(), 6, "180 days read as six months");
+        let warnings = c.deprecations();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].0, "inactivity_days");
+        assert!(warnings[0].1.contains("inactivity_months = 6"), "{:?}", warnings);
+        assert_eq!(load("inactivity_days = 365").unwrap().inactivity().get(), 12);
+        assert_eq!(load("inactivity_days = 10").unwrap().inactivity().get(), 1, "never below one month");
+        let e = load("inactivity_days = 180\ninactivity_months = 6").unwrap_err().to_string();
+        assert!(e.contains("`inactivity_days`") && e.contains("inactivity_months"), "{e}");
+        let e = load("inactivity_months = 0").unwrap_err().to_string();
+        assert!(e.contains("`inactivity_months`"), "{e}");
+    }
+
+    #[test]
     fn defaults_and_validation() {
         let dir = tempfile::tempdir().unwrap();
         let c = Config::load(Some(&write(dir.path(), &base(dir.path())))).unwrap();
-        assert_eq!(c.inactivity_days, 180);
+        assert_eq!(c.inactivity(), InactivityRule::TEXT);
+        assert!(c.deprecations().is_empty());
         assert_eq!(c.tls.versions, vec!["1.2"]);
         assert_eq!(c.agenda.backdate_days, 7);
         let e = err(&format!("{}[agenda]\nbackdate_days = 91\n", base(dir.path())), dir.path());

@@ -192,8 +192,9 @@ enum OperatorCommand {
         /// Provider id (required for role operatore).
         #[arg(long)]
         provider: Option<String>,
-        /// Role held inside the provider or office, e.g. "tutor".
-        #[arg(long, default_value = "")]
+        /// Role held inside the provider or office ("ruolo ricoperto", required by
+        /// Allegato 4), e.g. "tutor", "responsabile sede", "Settore Lavoro".
+        #[arg(long)]
         role_title: String,
         /// Exempt a `tecnico` account from the six-month inactivity rule (Allegato B p.7).
         #[arg(long)]
@@ -335,6 +336,9 @@ fn run(command: Command) -> Result<ExitCode, AppError> {
             let instance = demo::prepare(&dir, listen, clock.as_ref())?;
             let mut config = Config::load(Some(&instance.config_path))?;
             config.listen = listen;
+            if config.log.level == "info" {
+                config.log.level = demo::QUIET_LOG_LEVEL.to_owned();
+            }
             println!("{}", demo::instructions(&instance, listen));
             serve(&config)
         }
@@ -585,6 +589,10 @@ fn run(command: Command) -> Result<ExitCode, AppError> {
 
 fn serve(config: &Config) -> Result<ExitCode, AppError> {
     let _log = infra::logging::init(Some(&config.log_dir), config.log.keep_days, &config.log.level);
+    for (key, message) in config.deprecations() {
+        eprintln!("attenzione: `{key}`: {message}");
+        tracing::warn!(key, message, "deprecated configuration key");
+    }
     let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("ricolloca-worker")

@@ -62,8 +62,9 @@ pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupErr
         tracing::info!(path = %crl.path.display(), issuer = %crl.issuer, revoked = crl.revoked, "CRL loaded");
     }
     let access = Arc::new(
-        AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity_days)
-            .with_crl_required(config.tls.without_crl == "refuse"),
+        AccessControl::new(clock.clone(), pool.clone(), writer.clone(), revocations, config.inactivity())
+            .with_crl_required(config.tls.without_crl == "refuse")
+            .with_required_policies(config.tls.required_policies.clone()),
     );
     let backups = Arc::new(crate::runtime::backups::Backups::new(
         config.data.clone(),
@@ -177,8 +178,8 @@ fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) ->
         access: state.access.clone(),
         clock: state.clock.clone(),
     };
-    let (writer, clock, access, days) =
-        (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity_days);
+    let (writer, clock, access, inactivity) =
+        (state.writer.clone(), state.clock.clone(), state.access.clone(), config.inactivity());
     let (cw_pool, cw_watch, cw_clock) = (state.pool.clone(), state.chain_watch.clone(), state.clock.clone());
     let (aw_pool, aw_writer, aw_clock, aw_cfg) =
         (state.pool.clone(), state.writer.clone(), state.clock.clone(), config.anomalies.clone());
@@ -201,7 +202,7 @@ fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) ->
     });
     let announce = AdHoc::on_liftoff("announce", move |rocket| {
         Box::pin(async move {
-            crate::runtime::jobs::spawn_idle_sweep(writer, clock.clone(), days);
+            crate::runtime::jobs::spawn_idle_sweep(writer, clock.clone(), inactivity);
             crate::runtime::jobs::spawn_checkpoints(cp_writer, cp_clock, cp_key, cp_file, cp_minutes);
             crate::runtime::jobs::spawn_backups(backups, bk_clock);
             crate::runtime::status::spawn(health);

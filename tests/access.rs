@@ -133,6 +133,7 @@ fn certificates_from_another_ca_or_expired_are_refused_at_the_handshake() {
         given_name: None,
         not_before: now - time::Duration::days(400),
         not_after: now - time::Duration::days(1),
+        policies: &[ricolloca::domain::cns::CNS_POLICY],
     };
     let expired = f.card_with(&expired);
     assert!(client(&f, Some(&expired)).get(server.url("/api/v1/me")).send().is_err());
@@ -279,9 +280,24 @@ fn six_months_idle_deactivates_at_the_next_access_unless_exempt() {
     let tech = f.add_operator(&neri, "tecnico", None);
     let server = f.start();
     let long_ago = ricolloca::infra::clock::SystemClock;
-    let now = ricolloca::infra::clock::Clock::now(&long_ago).as_ms();
+    let now_ts = ricolloca::infra::clock::Clock::now(&long_ago);
+    let now = now_ts.as_ms();
+    // Six calendar months ago today (clamped at month ends), at 00:01 Italian time: the
+    // switch-off day is today. Less than six months (175 days) still gets in.
+    let today = ricolloca::infra::clock::local_date(now_ts);
+    let same_day_six_months_ago =
+        ricolloca::infra::clock::local_date_start(ricolloca::domain::appointment::add_months(today, -6)).as_ms()
+            + 60_000;
     let db = f.db();
-    db.execute("UPDATE operator SET last_access_at = ?2, enabled_at = ?2 WHERE id = ?1", [id, now - 181 * DAY_MS])
+    let recent = f.add_operator(&cf("VRDGPP80A01H501"), "operatore", Some(provider));
+    db.execute("UPDATE operator SET last_access_at = ?2, enabled_at = ?2 WHERE id = ?1", [recent, now - 175 * DAY_MS])
+        .unwrap();
+    assert_eq!(
+        client(&f, Some(&f.card(&cf("VRDGPP80A01H501")))).get(server.url("/api/v1/me")).send().unwrap().status(),
+        200,
+        "175 days idle is less than six months"
+    );
+    db.execute("UPDATE operator SET last_access_at = ?2, enabled_at = ?2 WHERE id = ?1", [id, same_day_six_months_ago])
         .unwrap();
     db.execute("UPDATE operator SET last_access_at = ?2, enabled_at = ?2 WHERE id = ?1", [tech, now - 400 * DAY_MS])
         .unwrap();
@@ -300,10 +316,10 @@ fn six_months_idle_deactivates_at_the_next_access_unless_exempt() {
     // The exempt technical account still gets in.
     assert_eq!(client(&f, Some(&f.card(&neri))).get(server.url("/api/v1/me")).send().unwrap().status(), 200);
 
-    // Never logged in and enabled 181 days ago: counts from the enabling.
+    // Never logged in and enabled six calendar months ago: counts from the enabling.
     let bianchi = cf("BNCMRA80A41D612");
     let fresh = f.add_operator(&bianchi, "regione", None);
-    db.execute("UPDATE operator SET enabled_at = ?2 WHERE id = ?1", [fresh, now - 181 * DAY_MS]).unwrap();
+    db.execute("UPDATE operator SET enabled_at = ?2 WHERE id = ?1", [fresh, same_day_six_months_ago]).unwrap();
     assert_eq!(client(&f, Some(&f.card(&bianchi))).get(server.url("/")).send().unwrap().status(), 403);
     assert_eq!(f.last_audit().2["reason"], "operator_idle");
     assert_eq!(f.audit_count("operator.deactivate_idle"), 2);
@@ -321,6 +337,27 @@ fn the_wrong_role_gets_403_and_an_audit_row() {
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().unwrap()["error"], "wrong_role");
     assert_eq!(f.last_audit().2["reason"], "wrong_role");
+
+    // The page keeps the person's name and menu, and points to their own screens: the card
+    // was read fine, so the smartcard help is not what helps.
+    let op = client(&f, Some(&f.card(&rossi)));
+    let html = op.get(server.url("/revisione/registro")).send().unwrap();
+    assert_eq!(html.status(), 403);
+    let html = html.text().unwrap();
+    assert!(html.contains("Accesso negato") && html.contains(r#"class="user-name""#), "{html}");
+    assert!(html.contains(r#"href="/cruscotto""#) && html.contains(r#"href="/agenda""#), "the operator's menu: {html}");
+    assert!(!html.contains("Come si accede con la smartcard"), "{html}");
+    assert!(html.contains("menu qui sopra"), "{html}");
+    // A page that does not exist, the same.
+    let html = op.get(server.url("/non-esiste")).send().unwrap();
+    assert_eq!(html.status(), 404);
+    let html = html.text().unwrap();
+    assert!(html.contains("Pagina non trovata") && html.contains(r#"class="user-name""#), "{html}");
+    // A revoked or unknown card: no menu, and the smartcard help.
+    let stranger = client(&f, Some(&f.card(&cf("BNCMRA80A41D612")))).get(server.url("/cruscotto")).send().unwrap();
+    assert_eq!(stranger.status(), 403);
+    let html = stranger.text().unwrap();
+    assert!(html.contains("Come si accede con la smartcard") && !html.contains(r#"class="user-name""#), "{html}");
 
     let res = client(&f, Some(&f.card(&verdi))).get(server.url("/api/v1/audit/verify")).send().unwrap();
     assert_eq!(res.status(), 200);
@@ -375,6 +412,61 @@ fn cross_site_writes_are_refused() {
         .send()
         .unwrap();
     assert_eq!(res.status(), 415);
+}
+
+/// A certificate issued by the trusted CA but not for CNS authentication: refused at the
+/// request with its own audited reason and an Italian message; `tls.required_policies`
+/// decides which policies count, and an empty list checks nothing.
+#[test]
+fn a_card_without_the_cns_policy_is_refused() {
+    let (mut f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    let now = system_now();
+    let cn = ricolloca::infra::pki::cns_common_name(&rossi, 6_120_016_461_039_011);
+    let card = |policies: &[&str]| f.card_with(&CnsPerson { policies, ..CnsPerson::valid_now(&cn, now) });
+    let none = card(&[]);
+    let cie = card(&["1.3.76.47.4"]);
+    let both = card(&["1.3.76.47.4", ricolloca::domain::cns::CNS_POLICY]);
+    {
+        let server = f.start();
+        let res = client(&f, Some(&none)).get(server.url("/api/v1/me")).send().unwrap();
+        assert_eq!(res.status(), 403);
+        let body: Value = res.json().unwrap();
+        assert_eq!(body["error"], "certificate_policy");
+        let (action, outcome, detail) = f.last_audit();
+        assert_eq!((action.as_str(), outcome.as_str()), ("access.denied", "denied"));
+        assert_eq!(detail["reason"], "certificate_policy");
+        // The person sees why, in Italian, on the HTML page too.
+        let res = client(&f, Some(&cie)).get(server.url("/")).send().unwrap();
+        assert_eq!(res.status(), 403);
+        assert!(res.text().unwrap().contains("Carta Nazionale dei Servizi"));
+        assert_eq!(f.last_audit().2["reason"], "certificate_policy");
+        // One of the policies is enough, wherever it stands.
+        assert_eq!(client(&f, Some(&both)).get(server.url("/api/v1/me")).send().unwrap().status(), 200);
+        assert_eq!(client(&f, Some(&f.card(&rossi))).get(server.url("/api/v1/me")).send().unwrap().status(), 200);
+    }
+    // `ricolloca check` names the cards already seen that a new policy list would refuse.
+    f.tls_extra = "required_policies = [\"1.3.76.47.4\"]\n".into();
+    f.write_config();
+    let out = f.cli(&["check", "--config", f.config.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("tls.required_policies") && text.contains("saranno rifiutati"), "{text}");
+    {
+        let server = f.start();
+        assert_eq!(client(&f, Some(&cie)).get(server.url("/api/v1/me")).send().unwrap().status(), 200);
+        assert_eq!(client(&f, Some(&f.card(&rossi))).get(server.url("/api/v1/me")).send().unwrap().status(), 403);
+    }
+    f.tls_extra = "required_policies = []\n".into();
+    f.write_config();
+    let server = f.start();
+    assert_eq!(client(&f, Some(&none)).get(server.url("/api/v1/me")).send().unwrap().status(), 200);
+    // A malformed OID stops start-up naming the key.
+    f.tls_extra = "required_policies = [\"CNS\"]\n".into();
+    f.write_config();
+    let out = f.cli(&["check", "--config", f.config.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && text.contains("tls.required_policies"), "{text}");
 }
 
 #[test]

@@ -246,6 +246,64 @@ fn refusals_go_to_the_cpi_report() {
     assert_eq!(w.f.audit_count("agenda.report"), 3);
 }
 
+/// The agenda and the CPI report over the API: per tutor and per sede, paged, scoped to the
+/// provider, audited like the screens; the Region has no agenda (403).
+#[test]
+fn the_agenda_and_the_cpi_report_as_json() {
+    let w = world();
+    let (first, second) = (w.id_of(&w.a_people[0]), w.id_of(&w.a_people[1]));
+    let tutor: i64 =
+        w.f.db()
+            .query_row("SELECT id FROM operator WHERE codice_fiscale = ?1", [cf("VRDLCU80A01H501")], |r| r.get(0))
+            .unwrap();
+    let (status, _) = w.post(
+        &w.op_a,
+        &format!("/api/v1/recipients/{first}/appointments"),
+        json!({ "data": day(1), "ora": "09:30", "tipo": "colloquio", "tutor": tutor }),
+    );
+    assert_eq!(status, 201);
+    let (_, refused) = w.appointment(&w.op_a, second, &day(-2), "11:00");
+    let (_, other) = w.appointment(&w.op_a, second, &day(2), "11:00");
+    assert!(other["id"].is_i64());
+    let url = format!("/api/v1/appointments/{}/outcome", refused["id"]);
+    let (status, _) = w.post(&w.op_a, &url, json!({ "esito": "absent_unjustified", "nota": "", "version": 1 }));
+    assert_eq!(status, 200);
+
+    let get = |c: &Client, path: &str| -> (u16, Value) {
+        let res = c.get(w.server.url(path)).send().unwrap();
+        (res.status().as_u16(), res.json().unwrap_or(Value::Null))
+    };
+    let range = format!("from={}&to={}", day(-3), day(3));
+    let (status, all) = get(&w.op_a, &format!("/api/v1/agenda?{range}"));
+    assert_eq!(status, 200);
+    assert_eq!(all["total"], 3);
+    assert_eq!(all["items"][0]["persona"]["codice_fiscale"], w.a_people[1].as_str(), "time order");
+    let (_, by_tutor) = get(&w.op_a, &format!("/api/v1/agenda?{range}&tutor={tutor}"));
+    assert_eq!(by_tutor["total"], 1);
+    assert_eq!(by_tutor["items"][0]["recipient"], first);
+    let (_, paged) = get(&w.op_a, &format!("/api/v1/agenda?{range}&per_page=2&page=2"));
+    assert_eq!((paged["total"].as_i64(), paged["items"].as_array().unwrap().len()), (Some(3), 1));
+    assert_eq!(w.f.last_audit().0, "agenda.view");
+    let (status, body) = get(&w.op_a, "/api/v1/agenda?from=ieri");
+    assert_eq!((status, fields(&body)), (422, vec!["from".to_owned()]));
+    // Another provider's operator sees none of it; the Region has no agenda.
+    let (_, theirs) = get(&w.op_b, &format!("/api/v1/agenda?{range}"));
+    assert_eq!(theirs["total"], 0);
+    assert_eq!(get(&w.region, "/api/v1/agenda").0, 403);
+
+    let month = day(-2)[..7].to_owned();
+    let (status, report) = get(&w.op_a, &format!("/api/v1/agenda/reports?month={month}"));
+    assert_eq!(status, 200);
+    let rows = report["segnalazioni"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["codice_fiscale"], w.a_people[1].as_str());
+    assert_eq!(rows[0]["esito"], "absent_unjustified");
+    assert_eq!(w.f.last_audit().0, "agenda.report");
+    assert_eq!(w.f.last_audit().2["format"], "json");
+    let (_, theirs) = get(&w.op_b, &format!("/api/v1/agenda/reports?month={month}"));
+    assert_eq!(theirs["segnalazioni"].as_array().unwrap().len(), 0);
+}
+
 #[test]
 fn another_providers_person_or_appointment_is_not_found_and_audited() {
     let w = world();

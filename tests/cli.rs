@@ -61,6 +61,22 @@ fn bad_configuration_stops_start_up_naming_the_key() {
 }
 
 #[test]
+fn without_a_configuration_the_commands_say_how_to_give_one() {
+    for args in [&["check"][..], &["status"], &["audit", "verify"]] {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args);
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("RICOLLOCA_")) {
+            cmd.env_remove(key);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        // `check` lists its findings on stdout; the others say it in one line on stderr.
+        let e = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(e.contains("`data`") && e.contains("--config") && e.contains("RICOLLOCA_CONFIG"), "{args:?}: {e}");
+    }
+}
+
+#[test]
 fn operator_add_validates_and_never_reuses_a_codice_fiscale() {
     let f = Fixture::new(KeyKind::EcdsaP256);
     let p = f.add_provider("Ente", "06363391001", "ACC-1");
@@ -79,6 +95,8 @@ fn operator_add_validates_and_never_reuses_a_codice_fiscale() {
             email.into(),
             "--role".into(),
             role.into(),
+            "--role-title".into(),
+            "tutor".into(),
         ];
         if role == "operatore" {
             a.extend(["--provider".into(), p.clone()]);
@@ -99,6 +117,17 @@ fn operator_add_validates_and_never_reuses_a_codice_fiscale() {
     let mut no_provider = base("RSSMRA85T10A562S", "regione", "a@b.it");
     no_provider[11] = "operatore".into();
     assert!(stderr(&run(no_provider)).contains("--provider"));
+    // The "ruolo ricoperto" is required (Allegato 4): blank or missing, refused.
+    let mut blank_title = base("RSSMRA85T10A562S", "operatore", "a@b.it");
+    blank_title[13] = "  ".into();
+    let out = run(blank_title);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--role-title") && stderr(&out).contains("obbligatorio"), "{}", stderr(&out));
+    let mut no_title = base("RSSMRA85T10A562S", "operatore", "a@b.it");
+    no_title.drain(12..14);
+    let out = run(no_title);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--role-title"), "{}", stderr(&out));
     let rows_before = f.audit_rows();
     assert!(run(base("rssmra85t10a562s", "operatore", "a@b.it")).status.success());
     assert_eq!(f.audit_rows(), rows_before + 1);

@@ -60,7 +60,7 @@ fn reset_restores_the_training_data_and_keeps_the_cards() {
     let cf = format!("{body}{}", char::from(ricolloca::domain::codice_fiscale::check_letter(body.as_bytes())));
     let out = Command::new(BIN)
         .args(["operator", "add", "--cf", &cf, "--surname", "Verdi", "--name", "Giuseppe"])
-        .args(["--email", "g.verdi@example.it", "--role", "regione", "--config"])
+        .args(["--email", "g.verdi@example.it", "--role", "regione", "--role-title", "Settore Lavoro", "--config"])
         .arg(&config)
         .output()
         .unwrap();

@@ -133,6 +133,8 @@ fn every_csv_export_neutralises_formulas() {
         "m.rossi@example.it",
         "--role",
         "operatore",
+        "--role-title",
+        "tutor",
         "--provider",
         &a.to_string(),
     ]);

@@ -677,6 +677,14 @@ const MAY_ACCEPT: &[(&str, &str)] = &[
     ("/regione/soggetti/<id>/sospendi", "the reason is free text"),
     ("/regione/soggetti/<id>/riattiva", "the reason is free text"),
     ("/regione/soggetti/<id>/sedi", "name, address and hours are free text"),
+    // The sede made through the API below (id 1) then exists for the routes that edit it.
+    ("/api/v1/providers/<id>/sedi", "address and hours are free text"),
+    ("/api/v1/sedi/<id>", "address and hours are free text"),
+    ("/api/v1/sedi/<id>/close", "takes no input"),
+    ("/regione/sedi/<id>", "address and hours are free text"),
+    ("/regione/sedi/<id>/chiudi", "takes no input"),
+    ("/api/v1/backups", "takes no input"),
+    ("/api/v1/idol/exports", "`since` is optional: a body without it exports from where the last export ended"),
     ("/tecnico/backup", "takes no input"),
     ("/tecnico/sistema/ricarica", "takes no input: re-reads the configuration file and the CRLs"),
     // Outside office hours the test's own traffic raises an off-hours anomaly (id 1), which

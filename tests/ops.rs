@@ -66,6 +66,9 @@ fn status_answers_locally_while_the_server_runs() {
     assert_eq!(v["database"]["audit_head_seq"], 2);
     assert!(v["disk_free_bytes"].as_u64().unwrap() > 0);
     assert!(v["version"].as_str().unwrap().contains("schema"));
+    // The backup the command line just wrote counts as the last one (the trail records it).
+    assert_eq!(v["backup"]["last_ok_file"], "b.zip", "{v:#}");
+    assert!(v["backup"]["last_ok_at"].as_str().is_some_and(|t| t.starts_with("20")), "{v:#}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

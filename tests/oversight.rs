@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{Fixture, Server, cf, client};
+use common::{Fixture, Server, cf, client, identity, provider, roots};
 use reqwest::blocking::Client;
 use ricolloca::domain::audit_event::{Actor, AuditEvent, View};
 use ricolloca::domain::ids::{OperatorId, ProviderId};
@@ -371,25 +371,65 @@ fn an_auto_suspend_rule_switches_the_operator_off_by_itself() {
 fn operators_acknowledge_the_tracking_notice_before_their_pages_and_again_when_it_changes() {
     let mut o = office();
     let server = Server::start_with_notice(&o.f.config, true);
-    let op = client(&o.f, Some(&o.f.card(&o.op_a.1)));
-    let res = op.get(server.url("/cruscotto")).send().unwrap();
+    let card = o.f.card(&o.op_a.1);
+    let op = client(&o.f, Some(&card));
+    // The home page is held back too, and says where to go back to.
+    let res = op.get(server.url("/")).send().unwrap();
+    assert_eq!((res.url().path(), res.url().query()), ("/informativa", Some("torna=%2F")), "{}", res.url());
+    let res = op.get(server.url("/cruscotto?pagina=1")).send().unwrap();
     assert!(res.url().path().ends_with("/informativa"), "{}", res.url());
     let html = res.text().unwrap();
     assert!(html.contains("Informativa sul tracciamento") && html.contains("Ho letto"));
+    assert!(html.contains(r#"name="torna" value="/cruscotto?pagina=1""#), "{html}");
     // The API is not held back.
     assert_eq!(op.get(server.url("/api/v1/me")).send().unwrap().status(), 200);
     let token = html.split("name=\"_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let sha = html.split("name=\"sha256\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let origin = format!("https://127.0.0.1:{}", server.port);
-    let post = |token: &str, sha: &str| {
+    let post = |token: &str, sha: &str, torna: &str| {
         op.post(server.url("/informativa"))
             .header("Origin", &origin)
-            .form(&[("_token", token), ("sha256", sha)])
+            .form(&[("_token", token), ("sha256", sha), ("torna", torna)])
             .send()
             .unwrap()
     };
-    assert_eq!(post(&token, &sha).status(), 200);
+    // A stale text is not acknowledged: the notice again, still going back to the same page.
+    let res = post(&token, "0000", "/cruscotto?pagina=1");
+    assert_eq!((res.url().path(), res.url().query()), ("/informativa", Some("torna=%2Fcruscotto%3Fpagina%3D1")));
+    assert_eq!(o.f.audit_count("notice.acknowledge"), 0);
+    // Acknowledged: on to the page asked for, with the confirmation line in its fragment
+    // (the redirect itself is read: a client drops the fragment when it follows it).
+    let (chain, key) = identity(&card);
+    let no_follow = reqwest::blocking::Client::builder()
+        .use_preconfigured_tls(
+            rustls::ClientConfig::builder_with_provider(provider())
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots(&o.f.ca.cert_pem))
+                .with_client_auth_cert(chain, key)
+                .unwrap(),
+        )
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = no_follow
+        .post(server.url("/informativa"))
+        .header("Origin", &origin)
+        .form(&[("_token", token.as_str()), ("sha256", sha.as_str()), ("torna", "/cruscotto?pagina=1")])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/cruscotto?pagina=1#informativa-letta");
+    let res = op.get(server.url("/cruscotto?pagina=1")).send().unwrap();
+    assert_eq!((res.url().path(), res.url().query()), ("/cruscotto", Some("pagina=1")), "{}", res.url());
+    assert!(res.text().unwrap().contains(r#"id="informativa-letta""#));
     assert_eq!(o.f.audit_count("notice.acknowledge"), 1);
+    // Never to another site.
+    for elsewhere in ["//evil.example/x", "https://evil.example/", "/\\evil.example"] {
+        let res = post(&token, &sha, elsewhere);
+        assert_eq!(res.url().host_str(), Some("127.0.0.1"), "{elsewhere}");
+        assert_eq!(res.url().path(), "/", "{elsewhere}");
+    }
     let res = op.get(server.url("/cruscotto")).send().unwrap();
     assert!(res.url().path().ends_with("/cruscotto"));
     drop(server);

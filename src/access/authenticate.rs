@@ -14,6 +14,7 @@ use super::principal::Principal;
 use crate::domain::audit_event::{Actor, AuditEvent, View, cert_summary};
 use crate::domain::audit_subjects::SHOWN;
 use crate::domain::cns::CertIdentity;
+use crate::domain::inactivity::InactivityRule;
 use crate::domain::operator::{Operator, OperatorState, Refusal};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
@@ -48,10 +49,13 @@ pub struct AccessControl {
     revocations: RwLock<Arc<RevocationList>>,
     /// Whether a CA without a loaded CRL makes its certificates unacceptable.
     crl_required: bool,
+    /// Certificate policy OIDs of which a certificate must carry one (`tls.required_policies`);
+    /// empty: no check.
+    required_policies: Vec<String>,
     certs: RwLock<HashMap<[u8; 32], Arc<CertIdentity>>>,
     /// Operators in memory, dropped when the access epoch moves.
     directory: Directory,
-    inactivity_days: u32,
+    inactivity: InactivityRule,
 }
 
 impl AccessControl {
@@ -60,7 +64,7 @@ impl AccessControl {
         pool: Arc<ReadPool>,
         writer: Writer,
         revocations: RevocationList,
-        inactivity_days: u32,
+        inactivity: InactivityRule,
     ) -> Self {
         let directory = Directory::new(writer.access_epoch());
         Self {
@@ -70,14 +74,21 @@ impl AccessControl {
             writer,
             revocations: RwLock::new(Arc::new(revocations)),
             certs: RwLock::new(HashMap::new()),
-            inactivity_days,
+            inactivity,
             crl_required: false,
+            required_policies: Vec::new(),
         }
     }
 
     /// Refuse certificates whose CA has no CRL loaded (`tls.without_crl = "refuse"`).
     pub fn with_crl_required(mut self, required: bool) -> Self {
         self.crl_required = required;
+        self
+    }
+
+    /// Refuse certificates without one of these policies (`tls.required_policies`).
+    pub fn with_required_policies(mut self, policies: Vec<String>) -> Self {
+        self.required_policies = policies;
         self
     }
 
@@ -108,13 +119,16 @@ impl AccessControl {
         if self.crl_required && !covered {
             return Err(self.refuse(Refusal::CertificateWithoutCrl, req, &cert, None).await);
         }
+        if !cert.has_one_of_policies(&self.required_policies) {
+            return Err(self.refuse(Refusal::CertificatePolicy, req, &cert, None).await);
+        }
         let Ok(cf) = cert.codice_fiscale.clone() else {
             return Err(self.refuse(Refusal::InvalidCodiceFiscale, req, &cert, None).await);
         };
         let Some(operator) = self.directory.operator(&self.pool, &cf).await? else {
             return Err(self.refuse(Refusal::UnknownOperator, req, &cert, None).await);
         };
-        if let Some(refusal) = operator.refusal(now, self.inactivity_days) {
+        if let Some(refusal) = operator.refusal(now, self.inactivity) {
             return Err(self.refuse(refusal, req, &cert, Some(&operator)).await);
         }
         let principal = Principal::new(Operator::clone(&operator), cert, req.ip.clone());
@@ -171,13 +185,13 @@ impl AccessControl {
             Some(op) if refusal == Refusal::OperatorIdle && op.state == OperatorState::Active => Some(op.id),
             _ => None,
         };
-        let days = self.inactivity_days;
+        let rule = self.inactivity;
         let now = req.now;
         let written = self
             .writer
             .write_within(AUDIT_DEADLINE, move |tx| {
                 if let Some(id) = deactivate {
-                    crate::service::operators::deactivate_if_idle(tx, now, id, days)?;
+                    crate::service::operators::deactivate_if_idle(tx, now, id, rule)?;
                 }
                 audit::append(tx, now, &actor, &event).map(|_| ())
             })
@@ -246,8 +260,8 @@ impl AccessControl {
         self.writer.write(move |tx| audit::append_list(tx, now, day, &actor, &event, &new_ids).map(|_| ())).await
     }
 
-    pub fn inactivity_days(&self) -> u32 {
-        self.inactivity_days
+    pub fn inactivity(&self) -> InactivityRule {
+        self.inactivity
     }
 
     /// What the loaded CRLs are, for reports.
@@ -286,7 +300,7 @@ impl AccessControl {
         }
         let id = op.id;
         let cf = op.codice_fiscale.clone();
-        let days = self.inactivity_days;
+        let rule = self.inactivity;
         let cert = principal.cert().clone();
         let actor = principal.actor();
         self.writer
@@ -299,7 +313,7 @@ impl AccessControl {
                 // Nothing moved: another request did it today, or the operator is no longer active.
                 let fresh = operators::find_for_login(tx.conn(), &cf)?;
                 Ok(match fresh {
-                    Some(op) => op.refusal(now, days),
+                    Some(op) => op.refusal(now, rule),
                     None => Some(Refusal::UnknownOperator),
                 })
             })

@@ -215,7 +215,7 @@ pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<Demo
          listen = \"{listen}\"\n\
          data = \"{data}\"\n\
          log_dir = \"{logs}\"\n\
-         inactivity_days = 180\n\
+         inactivity_months = 6\n\
          region_name = \"Regione Toscana\"\n\
          training = true\n\n\
          [tls]\n\
@@ -491,6 +491,11 @@ fn seed_actions(
     Ok(())
 }
 
+/// The demo's log level when the configuration keeps the default: the trainer's terminal shows
+/// the instructions and what goes wrong, not a line per request (they are in the audit trail)
+/// nor the connection-limit summaries that a browser's unused preconnections cause.
+pub const QUIET_LOG_LEVEL: &str = "info,ricolloca::web::request_log=warn,ricolloca::front=error";
+
 /// The instructions printed when the demo starts.
 pub fn instructions(instance: &DemoInstance, listen: SocketAddr) -> String {
     let people = instance.dir.join("persone");
@@ -510,10 +515,22 @@ pub fn instructions(instance: &DemoInstance, listen: SocketAddr) -> String {
     let _ = writeln!(s);
     let _ = writeln!(s, "Chromium: Impostazioni > Privacy e sicurezza > Sicurezza > Gestisci certificati >");
     let _ = writeln!(s, "  \"I tuoi certificati\" > Importa (il .p12); \"Autorità\" > Importa (la CA).");
+    let _ = writeln!(s, "  Oppure, da terminale (la prima riga crea l'archivio dei certificati se Chromium non è mai");
+    let _ =
+        writeln!(s, "  stato aperto; la seconda importa la carta, la terza rende attendibile la CA di formazione):");
     let _ = writeln!(
         s,
-        "  Oppure: pk12util -i {}/operatore-mario-rossi.p12 -d sql:$HOME/.pki/nssdb -W {P12_PASSWORD}",
+        "    test -d $HOME/.pki/nssdb || {{ mkdir -p $HOME/.pki/nssdb && certutil -N -d sql:$HOME/.pki/nssdb --empty-password; }}"
+    );
+    let _ = writeln!(
+        s,
+        "    pk12util -i {}/operatore-mario-rossi.p12 -d sql:$HOME/.pki/nssdb -W {P12_PASSWORD}",
         people.display()
+    );
+    let _ = writeln!(
+        s,
+        "    certutil -A -d sql:$HOME/.pki/nssdb -n \"CA di formazione Ricolloca\" -t \"CT,,\" -i {}",
+        ca.display()
     );
     let _ = writeln!(s, "Firefox: Impostazioni > Privacy e sicurezza > Certificati > Mostra certificati >");
     let _ = writeln!(s, "  \"Certificati personali\" > Importa (il .p12); \"Autorità\" > Importa (la CA).");

@@ -144,6 +144,7 @@ views! {
     ReviewReport => "review.view",
     ReviewExport => "review.export",
     DocumentDownload => "document.download",
+    CommunicationList => "communication.list",
     RecipientList => "recipient.list",
     RecipientView => "recipient.view",
     SapView => "sap.view",
@@ -184,7 +185,7 @@ pub enum AuditEvent {
     /// A refused request: certificate, operator state, role, cross-site, another provider's data.
     Denied { reason: &'static str, method: String, path: String, cert: Option<Value> },
     /// The six-month rule switched an operator off.
-    OperatorIdleDeactivated { operator: OperatorId, idle_since_ms: i64, inactivity_days: u32 },
+    OperatorIdleDeactivated { operator: OperatorId, idle_since_ms: i64, inactivity_months: u32 },
     /// A change: `detail` holds before/after, reason, communication, as relevant.
     Change { change: Change, object: String, detail: Value },
     /// A read of personal data; `detail` holds the filters or what was shown.
@@ -234,11 +235,11 @@ impl AuditEvent {
             AuditEvent::Denied { reason, method, path, cert } => {
                 json!({ "reason": reason, "method": method, "path": path, "cert": cert })
             }
-            AuditEvent::OperatorIdleDeactivated { idle_since_ms, inactivity_days, .. } => json!({
+            AuditEvent::OperatorIdleDeactivated { idle_since_ms, inactivity_months, .. } => json!({
                 "before": { "state": "active" },
                 "after": { "state": "idle_deactivated" },
                 "idle_since": idle_since_ms,
-                "inactivity_days": inactivity_days,
+                "inactivity_months": inactivity_months,
             }),
             AuditEvent::Change { detail, .. } | AuditEvent::View { detail, .. } => detail.clone(),
         }

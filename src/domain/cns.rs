@@ -31,6 +31,32 @@ pub struct CertIdentity {
     /// Validity, as UTC milliseconds.
     pub not_before: Timestamp,
     pub not_after: Timestamp,
+    /// Certificate policy OIDs (dotted), from the certificatePolicies extension (RFC 5280
+    /// 4.2.1.4): a CNS authentication certificate carries 1.3.76.16.2.1.
+    pub policies: Vec<String>,
+}
+
+/// The CNS authentication certificate policy (AgID CNS profile).
+pub const CNS_POLICY: &str = "1.3.76.16.2.1";
+
+/// The policy OIDs of a parsed certificate, in their order; none without the extension.
+fn policies_of(cert: &X509Certificate<'_>) -> Vec<String> {
+    cert.extensions()
+        .iter()
+        .filter_map(|ext| match ext.parsed_extension() {
+            ParsedExtension::CertificatePolicies(policies) => Some(policies),
+            _ => None,
+        })
+        .flat_map(|policies| policies.iter().map(|p| p.policy_id.to_id_string()))
+        .collect()
+}
+
+/// A dotted OID as configuration may carry it: two or more arcs of digits, the first 0-2.
+pub fn is_dotted_oid(s: &str) -> bool {
+    let arcs: Vec<&str> = s.split('.').collect();
+    arcs.len() >= 2
+        && arcs.iter().all(|a| !a.is_empty() && a.len() <= 20 && a.bytes().all(|b| b.is_ascii_digit()))
+        && matches!(arcs.first(), Some(&"0" | &"1" | &"2"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -81,7 +107,13 @@ impl CertIdentity {
             serial,
             not_before: Timestamp::from_ms(cert.validity().not_before.timestamp().saturating_mul(1000)),
             not_after: Timestamp::from_ms(cert.validity().not_after.timestamp().saturating_mul(1000)),
+            policies: policies_of(&cert),
         })
+    }
+
+    /// Carries one of `required` (an empty list asks for nothing)?
+    pub fn has_one_of_policies(&self, required: &[String]) -> bool {
+        required.is_empty() || self.policies.iter().any(|p| required.contains(p))
     }
 
     /// Inside its validity period at `now`?
@@ -129,6 +161,16 @@ mod tests {
             "RSSMRA85T10A562S.6120016461039008",
         ] {
             assert!(codice_fiscale_from_cn(cn).is_err(), "{cn}");
+        }
+    }
+
+    #[test]
+    fn dotted_oids() {
+        for ok in ["1.3.76.16.2.1", "1.3.76.47.4", "2.5.29.32.0", "0.1"] {
+            assert!(is_dotted_oid(ok), "{ok}");
+        }
+        for bad in ["", "1", "1..3", "3.1.2", "1.3.a", " 1.3", "1.3.76.16.2.1 "] {
+            assert!(!is_dotted_oid(bad), "{bad}");
         }
     }
 

@@ -14,6 +14,7 @@ pub mod feed;
 pub mod field_error;
 pub mod identificativo;
 pub mod ids;
+pub mod inactivity;
 pub mod italian;
 pub mod operator;
 pub mod outcome;

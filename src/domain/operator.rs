@@ -3,6 +3,7 @@
 use super::codice_fiscale::CodiceFiscale;
 
 use super::ids::{OperatorId, ProviderId};
+use super::inactivity::InactivityRule;
 use super::role::Role;
 use super::timestamp::Timestamp;
 
@@ -69,6 +70,9 @@ pub enum Refusal {
     CertificateRevoked,
     /// `tls.without_crl = "refuse"` and no CRL of the issuing CA is loaded.
     CertificateWithoutCrl,
+    /// The certificate carries none of `tls.required_policies` (by default the CNS
+    /// authentication policy): issued under the trusted CA, but not for this use.
+    CertificatePolicy,
     InvalidCodiceFiscale,
     UnknownOperator,
     OperatorDisabled,
@@ -84,10 +88,11 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 12] = [
+    pub const ALL: [Refusal; 13] = [
         Refusal::CertificateNotValidNow,
         Refusal::CertificateRevoked,
         Refusal::CertificateWithoutCrl,
+        Refusal::CertificatePolicy,
         Refusal::InvalidCodiceFiscale,
         Refusal::UnknownOperator,
         Refusal::OperatorDisabled,
@@ -110,6 +115,7 @@ impl Refusal {
             Refusal::CertificateNotValidNow => "certificato scaduto o non ancora valido",
             Refusal::CertificateRevoked => "certificato revocato",
             Refusal::CertificateWithoutCrl => "manca l'elenco dei certificati revocati dell'ente emittente",
+            Refusal::CertificatePolicy => "certificato non di autenticazione CNS (policy mancante)",
             Refusal::InvalidCodiceFiscale => "certificato senza un codice fiscale valido",
             Refusal::UnknownOperator => "codice fiscale non abilitato",
             Refusal::OperatorDisabled => "utenza disabilitata",
@@ -130,6 +136,7 @@ impl Refusal {
             Refusal::CertificateNotValidNow
                 | Refusal::CertificateRevoked
                 | Refusal::CertificateWithoutCrl
+                | Refusal::CertificatePolicy
                 | Refusal::InvalidCodiceFiscale
                 | Refusal::UnknownOperator
         )
@@ -140,6 +147,7 @@ impl Refusal {
             Refusal::CertificateNotValidNow => "certificate_not_valid_now",
             Refusal::CertificateRevoked => "certificate_revoked",
             Refusal::CertificateWithoutCrl => "certificate_without_crl",
+            Refusal::CertificatePolicy => "certificate_policy",
             Refusal::InvalidCodiceFiscale => "invalid_codice_fiscale",
             Refusal::UnknownOperator => "unknown_operator",
             Refusal::OperatorDisabled => "operator_disabled",
@@ -162,6 +170,9 @@ impl Refusal {
             }
             Refusal::CertificateWithoutCrl => {
                 "Non è disponibile l'elenco dei certificati revocati (CRL) dell'ente che ha rilasciato la carta: l'accesso è bloccato finché la Regione non lo installa."
+            }
+            Refusal::CertificatePolicy => {
+                "Il certificato presentato non è un certificato di autenticazione della Carta Nazionale dei Servizi (non riporta la policy CNS richiesta). Accedere con la CNS o la TS-CNS; se il problema persiste rivolgersi alla Regione."
             }
             Refusal::InvalidCodiceFiscale => {
                 "Il certificato presentato non contiene un codice fiscale valido: non è un certificato CNS di autenticazione."
@@ -200,20 +211,18 @@ impl Operator {
     }
 
     /// True when the six-month rule must switch this active operator off now.
-    pub fn is_idle_beyond(&self, now: Timestamp, inactivity_days: u32) -> bool {
-        self.state == OperatorState::Active
-            && !self.technical_exemption
-            && now.ms_since(self.idle_reference()) > i64::from(inactivity_days) * MS_PER_DAY
+    pub fn is_idle_beyond(&self, now: Timestamp, rule: InactivityRule) -> bool {
+        self.state == OperatorState::Active && !self.technical_exemption && rule.is_idle(self.idle_reference(), now)
     }
 
     /// The operator's own state (not the certificate's) allows access?
-    pub fn refusal(&self, now: Timestamp, inactivity_days: u32) -> Option<Refusal> {
+    pub fn refusal(&self, now: Timestamp, rule: InactivityRule) -> Option<Refusal> {
         match self.state {
             OperatorState::Disabled => return Some(Refusal::OperatorDisabled),
             OperatorState::IdleDeactivated => return Some(Refusal::OperatorIdle),
             OperatorState::Active => {}
         }
-        if self.is_idle_beyond(now, inactivity_days) {
+        if self.is_idle_beyond(now, rule) {
             return Some(Refusal::OperatorIdle);
         }
         if self.provider.as_ref().is_some_and(|p| !p.active) {
@@ -297,7 +306,7 @@ pub struct ValidOperator {
 
 impl OperatorDraft {
     pub fn validate(&self) -> Result<ValidOperator, Vec<crate::domain::field_error::FieldError>> {
-        use super::text::{FieldErrors, email, optional, required};
+        use super::text::{FieldErrors, email, required};
         let mut e = FieldErrors::default();
         let cf = CodiceFiscale::parse(&self.codice_fiscale);
         if let Err(err) = &cf {
@@ -310,7 +319,8 @@ impl OperatorDraft {
         if let Err(err) = &role {
             e.add("role", err.to_string());
         }
-        let role_title = optional(&mut e, "role_title", &self.role_title, 100);
+        // The provider's written list gives each operator's "ruolo ricoperto" (Allegato 4).
+        let role_title = required(&mut e, "role_title", &self.role_title, 100);
         let provider = self.provider_id;
         match (&role, provider) {
             (Ok(Role::Operatore), None) => e.add("provider_id", "scegliere il soggetto accreditato"),
@@ -340,8 +350,14 @@ impl OperatorDraft {
 mod tests {
     use super::*;
 
+    use crate::infra::clock::local_date_start;
+    use time::macros::date;
+
+    const SIX: InactivityRule = InactivityRule::TEXT;
+
+    /// Today is 5 December 2026, 10:00 Italian time.
     fn operator(last_access_days_ago: Option<i64>, enabled_days_ago: i64) -> (Operator, Timestamp) {
-        let now = Timestamp::EPOCH.plus_days(1_000);
+        let now = local_date_start(date!(2026 - 12 - 05)).plus_ms(10 * 3_600_000);
         let op = Operator {
             id: OperatorId::try_from(1).unwrap(),
             codice_fiscale: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap(),
@@ -360,14 +376,17 @@ mod tests {
 
     #[test]
     fn idle_counts_from_last_access_or_enabling() {
-        let (op, now) = operator(Some(180), 400);
-        assert_eq!(op.refusal(now, 180), None, "exactly 180 days is still allowed");
-        let (op, now) = operator(Some(181), 400);
-        assert_eq!(op.refusal(now, 180), Some(Refusal::OperatorIdle));
-        let (op, now) = operator(None, 181);
-        assert_eq!(op.refusal(now, 180), Some(Refusal::OperatorIdle), "never came in");
+        // 6 December 2026 - 183 days = 6 June: still in (the 180-day count refused it).
+        let (op, now) = operator(Some(182), 400);
+        assert_eq!(op.refusal(now, SIX), None, "last access 6 June is still allowed on 5 December");
+        let (op, now) = operator(Some(183), 400);
+        assert_eq!(op.refusal(now, SIX), Some(Refusal::OperatorIdle), "last access 5 June: off from 5 December");
+        let (op, now) = operator(None, 183);
+        assert_eq!(op.refusal(now, SIX), Some(Refusal::OperatorIdle), "never came in");
+        let (op, now) = operator(Some(183), 10);
+        assert_eq!(op.refusal(now, SIX), None, "re-enabled since");
         let (op, now) = operator(None, 10);
-        assert_eq!(op.refusal(now, 180), None);
+        assert_eq!(op.refusal(now, SIX), None);
     }
 
     #[test]
@@ -376,9 +395,9 @@ mod tests {
         op.role = Role::Tecnico;
         op.provider = None;
         op.technical_exemption = true;
-        assert_eq!(op.refusal(now, 180), None);
+        assert_eq!(op.refusal(now, SIX), None);
         op.state = OperatorState::Disabled;
-        assert_eq!(op.refusal(now, 180), Some(Refusal::OperatorDisabled));
+        assert_eq!(op.refusal(now, SIX), Some(Refusal::OperatorDisabled));
     }
 
     #[test]
@@ -387,6 +406,6 @@ mod tests {
         if let Some(p) = op.provider.as_mut() {
             p.active = false;
         }
-        assert_eq!(op.refusal(now, 180), Some(Refusal::ProviderSuspended));
+        assert_eq!(op.refusal(now, SIX), Some(Refusal::ProviderSuspended));
     }
 }

@@ -142,9 +142,14 @@ pub fn add_months(d: time::Date, n: u32) -> time::Date {
 /// `yyyy-mm-dd` as `dd/mm/yyyy` for people; anything else as it is.
 pub fn italian_date(iso: &str) -> String {
     match parse_date(iso) {
-        Some(d) => format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year()),
+        Some(d) => date_it(d),
         None => iso.to_owned(),
     }
+}
+
+/// A date for people: `05/12/2026`.
+pub fn date_it(d: time::Date) -> String {
+    format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
 }
 
 #[cfg(test)]

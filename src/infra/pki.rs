@@ -18,6 +18,8 @@ pub enum PkiError {
     Rsa(String),
     #[error("PKCS#12: {0}")]
     Pkcs12(String),
+    #[error("OID non valido: {0}")]
+    Oid(String),
 }
 
 /// Key algorithm of a generated certificate.
@@ -144,7 +146,9 @@ impl Ca {
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.not_before = person.not_before;
         params.not_after = person.not_after;
-        params.custom_extensions.push(cns_certificate_policies());
+        if !person.policies.is_empty() {
+            params.custom_extensions.push(certificate_policies(person.policies)?);
+        }
         self.issue(params, kind)
     }
 
@@ -179,6 +183,9 @@ pub struct CnsPerson<'a> {
     pub given_name: Option<&'a str>,
     pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
+    /// Certificate policy OIDs (dotted); a real CNS has the CNS policy, an empty list leaves
+    /// the extension out.
+    pub policies: &'a [&'a str],
 }
 
 impl<'a> CnsPerson<'a> {
@@ -189,6 +196,7 @@ impl<'a> CnsPerson<'a> {
             given_name: None,
             not_before: now - Duration::days(30),
             not_after: now + Duration::days(3 * 365),
+            policies: &[crate::domain::cns::CNS_POLICY],
         }
     }
 }
@@ -206,9 +214,47 @@ pub fn cns_common_name(codice_fiscale: &str, seed: u64) -> String {
 
 /// The certificatePolicies extension holding the CNS policy OID 1.3.76.16.2.1, no qualifiers:
 /// SEQUENCE { SEQUENCE { OID } }, DER written out (a constant, not worth an ASN.1 writer).
-fn cns_certificate_policies() -> CustomExtension {
-    const DER: [u8; 11] = [0x30, 0x09, 0x30, 0x07, 0x06, 0x05, 0x2B, 0x4C, 0x10, 0x02, 0x01];
-    CustomExtension::from_oid_content(&[2, 5, 29, 32], DER.to_vec())
+/// The certificatePolicies extension (RFC 5280 4.2.1.4) with one PolicyInformation per OID,
+/// without qualifiers: `SEQUENCE OF SEQUENCE { OBJECT IDENTIFIER }`.
+fn certificate_policies(oids: &[&str]) -> Result<CustomExtension, PkiError> {
+    let mut infos = Vec::new();
+    for oid in oids {
+        let encoded = der_oid(oid).ok_or_else(|| PkiError::Oid((*oid).to_owned()))?;
+        infos.extend(der_tlv(0x30, &der_tlv(0x06, &encoded)));
+    }
+    Ok(CustomExtension::from_oid_content(&[2, 5, 29, 32], der_tlv(0x30, &infos)))
+}
+
+/// The content octets of a dotted OID (X.690 8.19).
+fn der_oid(dotted: &str) -> Option<Vec<u8>> {
+    let arcs: Vec<u64> = dotted.split('.').map(|a| a.parse().ok()).collect::<Option<_>>()?;
+    let (first, second) = (*arcs.first()?, *arcs.get(1)?);
+    let mut out = Vec::new();
+    for arc in std::iter::once(first * 40 + second).chain(arcs.iter().skip(2).copied()) {
+        let mut chunk = vec![(arc & 0x7f) as u8];
+        let mut rest = arc >> 7;
+        while rest > 0 {
+            chunk.push((rest & 0x7f) as u8 | 0x80);
+            rest >>= 7;
+        }
+        out.extend(chunk.iter().rev());
+    }
+    Some(out)
+}
+
+/// A DER tag-length-value (short or long form length).
+fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
 }
 
 /// A password-protected PKCS#12 file (PBES2/AES-256, what browsers import).
@@ -228,6 +274,23 @@ pub fn pkcs12(issued: &Issued, ca_der: &[u8], friendly_name: &str, password: &st
 mod tests {
     use super::*;
     use crate::domain::cns::CertIdentity;
+
+    #[test]
+    fn the_policies_extension_is_real_der() {
+        // The CNS policy as AgID's certificates carry it: 06 05 2B 4C 10 02 01.
+        assert_eq!(der_oid("1.3.76.16.2.1").unwrap(), [0x2B, 0x4C, 0x10, 0x02, 0x01]);
+        assert_eq!(der_oid("1.3.159.6.1.3.2.10").unwrap(), [0x2B, 0x81, 0x1F, 0x06, 0x01, 0x03, 0x02, 0x0A]);
+        let now = crate::infra::clock::system_now();
+        let ca = Ca::new("CA", KeyKind::EcdsaP256, now).unwrap();
+        let cn = cns_common_name("RSSMRA85T10A562S", 7);
+        let policies_of = |policies: &[&str]| {
+            let person = CnsPerson { policies, ..CnsPerson::valid_now(&cn, now) };
+            CertIdentity::from_der(&ca.cns_client(&person, KeyKind::EcdsaP256).unwrap().cert_der).unwrap().policies
+        };
+        assert_eq!(policies_of(&[crate::domain::cns::CNS_POLICY]), ["1.3.76.16.2.1"]);
+        assert_eq!(policies_of(&["1.3.76.47.4", "1.3.76.16.2.1"]), ["1.3.76.47.4", "1.3.76.16.2.1"]);
+        assert!(policies_of(&[]).is_empty());
+    }
 
     #[test]
     fn a_ts_cns_certificate_yields_cf_surname_and_given_name() {

@@ -155,6 +155,26 @@ pub fn insert_checkpoint(tx: &WriteTx<'_>, cp: &Checkpoint) -> Result<bool, AppE
     Ok(n == 1)
 }
 
+/// The newest backup the trail records (`backup.create`, by the server or by `backup --out`):
+/// when, which file, and the audit problem its manifest flagged, if any.
+pub fn last_backup(conn: &Connection) -> Result<Option<RecordedBackup>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT ts, json_extract(detail, '$.file'), json_extract(detail, '$.audit_problem') FROM audit_log
+             WHERE action = 'backup.create' AND outcome = 'ok' ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok(RecordedBackup { at: r.get(0)?, file: r.get(1)?, audit_problem: r.get(2)? }),
+        )
+        .optional()?)
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordedBackup {
+    pub at: Timestamp,
+    pub file: Option<String>,
+    pub audit_problem: Option<String>,
+}
+
 /// Checkpoints stored in the data file, in seq order.
 pub fn checkpoints(conn: &Connection) -> Result<Vec<Checkpoint>, AppError> {
     let mut stmt = conn.prepare("SELECT seq, hash, ts, public_key, signature FROM audit_checkpoint ORDER BY seq")?;

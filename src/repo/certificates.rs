@@ -17,9 +17,9 @@ pub fn record_seen(
 ) -> Result<(), AppError> {
     tx.conn().execute(
         "INSERT INTO certificate_seen (sha256, operator_id, subject_cn, issuer, serial, not_before,
-                                       not_after, first_seen, last_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-         ON CONFLICT (sha256) DO UPDATE SET last_seen = excluded.last_seen",
+                                       not_after, first_seen, last_seen, policies)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
+         ON CONFLICT (sha256) DO UPDATE SET last_seen = excluded.last_seen, policies = excluded.policies",
         params![
             cert.sha256,
             operator.get(),
@@ -28,8 +28,33 @@ pub fn record_seen(
             cert.serial_hex,
             cert.not_before,
             cert.not_after,
-            now
+            now,
+            cert.policies.join(" ")
         ],
     )?;
     Ok(())
+}
+
+/// A certificate seen and still valid at `now`, with its policies (`None`: seen before
+/// they were recorded), for `ricolloca check`.
+pub struct SeenPolicies {
+    pub subject_cn: String,
+    pub issuer: String,
+    pub policies: Option<Vec<String>>,
+}
+
+pub fn valid_with_policies(conn: &rusqlite::Connection, now: Timestamp) -> Result<Vec<SeenPolicies>, AppError> {
+    let mut stmt = conn.prepare(
+        "SELECT subject_cn, issuer, policies FROM certificate_seen WHERE not_after >= ?1 ORDER BY last_seen DESC",
+    )?;
+    let rows = stmt
+        .query_map([now], |r| {
+            Ok(SeenPolicies {
+                subject_cn: r.get(0)?,
+                issuer: r.get(1)?,
+                policies: r.get::<_, Option<String>>(2)?.map(|p| p.split_whitespace().map(str::to_owned).collect()),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }

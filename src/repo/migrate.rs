@@ -14,6 +14,8 @@ pub const STEPS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_import_batches.sql")),
     (7, include_str!("migrations/0007_access_epoch.sql")),
     (8, include_str!("migrations/0008_dashboard_row.sql")),
+    (9, include_str!("migrations/0009_certificate_policies.sql")),
+    (10, include_str!("migrations/0010_audit_ts_index.sql")),
 ];
 
 /// The version `schema.sql` describes: the last step's.

@@ -118,13 +118,13 @@ pub fn record_access(
 }
 
 /// Switches an operator off for inactivity if, under the write lock, they are still active
-/// and still idle since `idle_before_ms` or earlier. Returns whether it did.
-pub fn deactivate_if_idle(tx: &WriteTx<'_>, id: OperatorId, idle_before_ms: Timestamp) -> Result<bool, AppError> {
+/// and still idle since `idle_before` or earlier. Returns whether it did.
+pub fn deactivate_if_idle(tx: &WriteTx<'_>, id: OperatorId, idle_before: Timestamp) -> Result<bool, AppError> {
     let changed = tx.conn().execute(
         "UPDATE operator SET state = 'idle_deactivated'
          WHERE id = ?1 AND state = 'active' AND technical_exemption = 0
            AND max(coalesce(last_access_at, 0), enabled_at) < ?2",
-        params![id.get(), idle_before_ms],
+        params![id.get(), idle_before],
     )?;
     Ok(changed == 1)
 }
@@ -186,6 +186,17 @@ pub struct OperatorFilter {
 }
 
 pub fn search(conn: &Connection, f: &OperatorFilter, page: i64) -> Result<(Vec<OperatorRow>, i64), AppError> {
+    let page_size = super::providers::PAGE_SIZE;
+    search_window(conn, f, page.clamp(0, 100_000) * page_size, page_size)
+}
+
+/// Operators matching `f` from row `offset`, at most `limit`, and the total.
+pub fn search_window(
+    conn: &Connection,
+    f: &OperatorFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<OperatorRow>, i64), AppError> {
     let filter =
         "WHERE (o.surname LIKE ?1 ESCAPE '\\' OR o.name LIKE ?1 ESCAPE '\\' OR o.codice_fiscale LIKE ?1 ESCAPE '\\'
                         OR (o.name || ' ' || o.surname) LIKE ?1 ESCAPE '\\')
@@ -201,12 +212,8 @@ pub fn search(conn: &Connection, f: &OperatorFilter, page: i64) -> Result<(Vec<O
     let mut stmt = conn.prepare(&format!(
         "{ROW_SELECT} {filter} ORDER BY o.surname COLLATE NOCASE, o.name COLLATE NOCASE LIMIT ?5 OFFSET ?6"
     ))?;
-    let page_size = super::providers::PAGE_SIZE;
     let rows = stmt
-        .query_map(
-            params![pattern, f.role, f.state, provider, page_size, page.clamp(0, 100_000) * page_size],
-            row_from,
-        )?
+        .query_map(params![pattern, f.role, f.state, provider, limit, offset], row_from)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total))
 }
@@ -425,11 +432,13 @@ pub struct SeenCert {
     pub not_after: Timestamp,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
+    /// Certificate policy OIDs; `None` for certificates seen before they were recorded.
+    pub policies: Option<Vec<String>>,
 }
 
 pub fn certificates(conn: &Connection, id: OperatorId) -> Result<Vec<SeenCert>, AppError> {
     let mut stmt = conn.prepare(
-        "SELECT subject_cn, issuer, serial, not_before, not_after, first_seen, last_seen
+        "SELECT subject_cn, issuer, serial, not_before, not_after, first_seen, last_seen, policies
          FROM certificate_seen WHERE operator_id = ?1 ORDER BY last_seen DESC",
     )?;
     let rows = stmt
@@ -442,6 +451,7 @@ pub fn certificates(conn: &Connection, id: OperatorId) -> Result<Vec<SeenCert>, 
                 not_after: r.get(4)?,
                 first_seen: r.get(5)?,
                 last_seen: r.get(6)?,
+                policies: r.get::<_, Option<String>>(7)?.map(|p| p.split_whitespace().map(str::to_owned).collect()),
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

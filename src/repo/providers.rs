@@ -46,14 +46,17 @@ pub fn like_pattern(q: &str) -> String {
 
 /// One page of providers matching `q` (name, number or code), and the total.
 pub fn search(conn: &Connection, q: &str, page: i64) -> Result<(Vec<Provider>, i64), AppError> {
+    search_window(conn, q, page.clamp(0, 100_000) * PAGE_SIZE, PAGE_SIZE)
+}
+
+/// Providers matching `q` from row `offset`, at most `limit`, and the total.
+pub fn search_window(conn: &Connection, q: &str, offset: i64, limit: i64) -> Result<(Vec<Provider>, i64), AppError> {
     let pattern = like_pattern(q);
     let filter = "WHERE p.name LIKE ?1 ESCAPE '\\' OR p.codice_fiscale LIKE ?1 ESCAPE '\\'
                   OR p.accreditation_code LIKE ?1 ESCAPE '\\'";
     let total: i64 = conn.query_row(&format!("SELECT count(*) FROM provider p {filter}"), [&pattern], |r| r.get(0))?;
     let mut stmt = conn.prepare(&format!("{SELECT} {filter} ORDER BY p.name COLLATE NOCASE LIMIT ?2 OFFSET ?3"))?;
-    let rows = stmt
-        .query_map(params![pattern, PAGE_SIZE, page.clamp(0, 100_000) * PAGE_SIZE], from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = stmt.query_map(params![pattern, limit, offset], from_row)?.collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total))
 }
 

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::domain::italian::{Noun, count};
 use crate::domain::operator::MS_PER_DAY;
 use crate::domain::timestamp::Timestamp;
+use crate::error::AppError;
 use crate::infra::clock::format_it;
 use crate::infra::crl::RevocationList;
 
@@ -75,6 +76,9 @@ pub fn run(config_path: Option<&Path>, now: Timestamp) -> Vec<Finding> {
         Err(e) => return vec![finding(Level::Error, "(configurazione)", e.to_string())],
     };
     let mut out = vec![finding(Level::Ok, "(configurazione)", "chiavi e valori validi")];
+    for (key, message) in config.deprecations() {
+        out.push(finding(Level::Warning, key, message));
+    }
     match crate::infra::tls::check_files(&config) {
         Ok(summary) => {
             out.push(finding(Level::Ok, "tls.key", "la chiave corrisponde al certificato"));
@@ -143,6 +147,7 @@ pub fn run(config_path: Option<&Path>, now: Timestamp) -> Vec<Finding> {
     }
     if config.data.exists() {
         out.push(finding(Level::Ok, "data", format!("{} presente", config.data.display())));
+        policies(&mut out, &config, now);
     } else {
         out.push(finding(
             Level::Warning,
@@ -177,6 +182,46 @@ pub fn run(config_path: Option<&Path>, now: Timestamp) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// The cards already seen that `tls.required_policies` would refuse at their next request.
+fn policies(out: &mut Vec<Finding>, config: &Config, now: Timestamp) {
+    const KEY: &str = "tls.required_policies";
+    let required = &config.tls.required_policies;
+    // A file of an older schema has no policies recorded yet: nothing to say.
+    let Ok(seen) = crate::repo::open_ro(&config.data)
+        .map_err(AppError::from)
+        .and_then(|c| crate::repo::certificates::valid_with_policies(&c, now))
+    else {
+        return;
+    };
+    let refused: Vec<_> = seen
+        .iter()
+        .filter(|c| {
+            c.policies.as_ref().is_some_and(|p| !(required.is_empty() || p.iter().any(|o| required.contains(o))))
+        })
+        .collect();
+    if required.is_empty() {
+        out.push(finding(Level::Warning, KEY, "lista vuota: la policy dei certificati non è controllata"));
+    } else if let Some(first) = refused.first() {
+        out.push(finding(
+            Level::Warning,
+            KEY,
+            format!(
+                "{} già usati e ancora validi non riportano nessuna delle policy richieste ({}) e saranno rifiutati, ad es. {} emesso da {}",
+                count(refused.len(), "certificato", "certificati"),
+                required.join(", "),
+                first.subject_cn,
+                first.issuer
+            ),
+        ));
+    } else {
+        out.push(finding(
+            Level::Ok,
+            KEY,
+            format!("policy richieste {}: nessun certificato già usato sarebbe rifiutato", required.join(", ")),
+        ));
+    }
 }
 
 fn certificates(out: &mut Vec<Finding>, key: &str, path: &Path, what: &str, now: Timestamp, first_only: bool) {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::access::AccessControl;
+use crate::domain::inactivity::InactivityRule;
 use crate::domain::operator::MS_PER_DAY;
 use crate::error::AppError;
 use crate::infra::clock::SharedClock;
@@ -24,21 +25,21 @@ const CRL_CHECK: Duration = Duration::from_secs(2);
 const CRL_EXPIRY_WARNING: Duration = Duration::from_secs(3600);
 
 /// Switches off every operator idle beyond the limit.
-pub async fn idle_sweep(writer: &Writer, clock: &SharedClock, days: u32) {
+pub async fn idle_sweep(writer: &Writer, clock: &SharedClock, rule: InactivityRule) {
     let now = clock.now();
-    match writer.write(move |tx| service::operators::deactivate_all_idle(tx, now, days)).await {
+    match writer.write(move |tx| service::operators::deactivate_all_idle(tx, now, rule)).await {
         Ok(done) if !done.is_empty() => tracing::info!(count = done.len(), "idle operators deactivated"),
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e.log_line(), "idle sweep failed"),
     }
 }
 
-pub fn spawn_idle_sweep(writer: Writer, clock: SharedClock, days: u32) {
+pub fn spawn_idle_sweep(writer: Writer, clock: SharedClock, rule: InactivityRule) {
     rocket::tokio::spawn(async move {
         let mut tick = rocket::tokio::time::interval(IDLE_SWEEP);
         loop {
             tick.tick().await;
-            idle_sweep(&writer, &clock, days).await;
+            idle_sweep(&writer, &clock, rule).await;
         }
     });
 }

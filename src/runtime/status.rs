@@ -38,11 +38,24 @@ impl Health {
                 let version = snapshot::schema_version(c)?;
                 let (seq, hash) = snapshot::audit_head(c)?;
                 let last_cp = audit::checkpoints(c)?.pop();
-                Ok((version, seq, hex::encode(hash), last_cp))
+                Ok((version, seq, hex::encode(hash), last_cp, audit::last_backup(c)?))
             })
             .await;
+        // The newest good backup: this server's own, or one the trail records (`backup --out`
+        // from the command line, another process).
+        let (last, own_ok) = self.backups.last();
+        let recorded = db.as_ref().ok().and_then(|(.., b)| b.clone()).map(|b| crate::runtime::backups::LastRun {
+            at: b.at,
+            file: b.file,
+            error: None,
+            audit_problem: b.audit_problem,
+        });
+        let last_ok = match (own_ok, recorded) {
+            (Some(own), Some(rec)) => Some(if rec.at > own.at { rec } else { own }),
+            (own, rec) => own.or(rec),
+        };
         let db = match db {
-            Ok((version, seq, hash, cp)) => json!({
+            Ok((version, seq, hash, cp, _)) => json!({
                 "ok": true,
                 "schema_version": version,
                 "audit_head_seq": seq,
@@ -54,7 +67,6 @@ impl Health {
         };
         let dir = self.data.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let disk = rustix::fs::statvfs(dir).ok().map(|s| s.f_bavail.saturating_mul(s.f_frsize));
-        let (last, last_ok) = self.backups.last();
         let newest = crate::runtime::backups::list_dir(&self.backups.dir).into_iter().next();
         let crls: Vec<Value> = self
             .access

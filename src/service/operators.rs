@@ -7,9 +7,10 @@ use crate::access::AdminAuthority;
 use crate::domain::audit_event::{Actor, AuditEvent, Change};
 use crate::domain::communication::CommunicationKind;
 use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
+use crate::domain::inactivity::InactivityRule;
 use crate::domain::operator::{DisableReason, OperatorState, ValidOperator};
 use crate::domain::role::Role;
-use crate::domain::text::{FieldErrors, email, optional};
+use crate::domain::text::{FieldErrors, email, required};
 use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::repo::operators::{self, NewOperator, OperatorEvent, OperatorRow};
@@ -166,7 +167,8 @@ pub fn vary(
 ) -> Result<(), AppError> {
     let mut e = FieldErrors::default();
     let mail = email(&mut e, "email", v.email, true);
-    let title = optional(&mut e, "role_title", v.role_title, 100);
+    // The "ruolo ricoperto" is part of the written list: a variation changes it, never clears it.
+    let title = required(&mut e, "role_title", v.role_title, 100);
     if !e.is_empty() {
         return Err(AppError::Invalid(e.into_vec()));
     }
@@ -360,9 +362,9 @@ pub fn deactivate_if_idle(
     tx: &WriteTx<'_>,
     now: Timestamp,
     id: OperatorId,
-    inactivity_days: u32,
+    rule: InactivityRule,
 ) -> Result<bool, AppError> {
-    let limit = now.plus_days(-i64::from(inactivity_days));
+    let limit = rule.idle_before(now);
     let Some(row) = operators::row(tx.conn(), id)? else {
         return Ok(false);
     };
@@ -385,8 +387,11 @@ pub fn deactivate_if_idle(
             after: &json!({ "state": "idle_deactivated" }),
         },
     )?;
-    let event =
-        AuditEvent::OperatorIdleDeactivated { operator: id, idle_since_ms: idle_since.as_ms(), inactivity_days };
+    let event = AuditEvent::OperatorIdleDeactivated {
+        operator: id,
+        idle_since_ms: idle_since.as_ms(),
+        inactivity_months: rule.get(),
+    };
     audit::append(tx, now, &Actor::system(), &event)?;
     Ok(true)
 }
@@ -395,12 +400,12 @@ pub fn deactivate_if_idle(
 pub fn deactivate_all_idle(
     tx: &WriteTx<'_>,
     now: Timestamp,
-    inactivity_days: u32,
+    rule: InactivityRule,
 ) -> Result<Vec<OperatorId>, AppError> {
-    let limit = now.plus_days(-i64::from(inactivity_days));
+    let limit = rule.idle_before(now);
     let mut done = Vec::new();
     for id in operators::idle_ids(tx.conn(), limit)? {
-        if deactivate_if_idle(tx, now, id, inactivity_days)? {
+        if deactivate_if_idle(tx, now, id, rule)? {
             done.push(id);
         }
     }

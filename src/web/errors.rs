@@ -7,9 +7,10 @@ use rocket::response::{self, Responder, Response};
 use rocket::serde::json::json;
 use rocket::{Catcher, catch, catchers};
 
+use crate::domain::operator::Refusal;
 use crate::error::AppError;
 use crate::web::request_log::{original_path, request_id};
-use crate::web::views::layout;
+use crate::web::views::layout::{self, ErrorHelp};
 
 pub fn status_of(e: &AppError) -> Status {
     match e {
@@ -104,6 +105,29 @@ fn message_for_status(status: Status) -> &'static str {
     }
 }
 
+/// What helps after this error: the smartcard help only when the card or the account is the
+/// reason (not for a profile that lacks the function: the card was read fine).
+fn help_for(status: Status, e: Option<&AppError>) -> ErrorHelp {
+    match e {
+        Some(AppError::Unauthenticated) => ErrorHelp::Access,
+        Some(AppError::Refused(r)) => match r {
+            Refusal::WrongRole | Refusal::ForeignObject => ErrorHelp::Home,
+            Refusal::CrossSite | Refusal::FormExpired => ErrorHelp::Form,
+            Refusal::CertificateNotValidNow
+            | Refusal::CertificateRevoked
+            | Refusal::CertificateWithoutCrl
+            | Refusal::CertificatePolicy
+            | Refusal::InvalidCodiceFiscale
+            | Refusal::UnknownOperator
+            | Refusal::OperatorDisabled
+            | Refusal::OperatorIdle
+            | Refusal::ProviderSuspended => ErrorHelp::Access,
+        },
+        _ if status.code == 401 => ErrorHelp::Access,
+        _ => ErrorHelp::None,
+    }
+}
+
 fn wants_json(req: &Request<'_>) -> bool {
     original_path(req).starts_with("/api/")
 }
@@ -136,7 +160,21 @@ fn render(req: &Request<'_>, status: Status, e: Option<&AppError>) -> response::
             .ok();
     }
     let site = req.rocket().state::<crate::web::Site>().cloned();
-    let page = layout::error_page(site.as_ref(), status.code, title_of(status), &message, &fields, &reference);
+    // The person, when the gate let them in (a wrong profile, a missing page): their name and
+    // menu stay. Read from the gate's cache only: an error page never runs the access check.
+    let user =
+        req.local_cache(|| crate::web::gate::GateOutcome(Err(AppError::Unauthenticated))).0.as_ref().ok().cloned();
+    let help = help_for(status, e);
+    let page = layout::error_page(
+        site.as_ref(),
+        user.as_deref(),
+        status.code,
+        title_of(status),
+        &message,
+        &fields,
+        help,
+        &reference,
+    );
     Response::build()
         .status(status)
         .header(ContentType::HTML)

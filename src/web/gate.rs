@@ -115,6 +115,9 @@ impl Fairing for Gate {
             // A literal checked at compile time: the rewrite cannot fail and let the request through.
             req.set_uri(rocket::uri!("/__accesso-negato"));
         } else if notice_pending(req).await {
+            // Back there after the acknowledgement; a form posted meanwhile is not replayed.
+            let asked = (req.method() == Method::Get).then(|| crate::web::request_log::original_uri(req));
+            req.local_cache(|| crate::web::asked_for::AskedFor(asked));
             req.set_method(Method::Get);
             req.set_uri(rocket::uri!("/__informativa"));
         }

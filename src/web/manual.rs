@@ -6,7 +6,7 @@
 
 use crate::domain::italian::count;
 use maud::{Markup, PreEscaped, html};
-use pulldown_cmark::{Event, Options, Parser, html as md_html};
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, html as md_html};
 use rocket::{Route, State, get, routes};
 
 use crate::web::Site;
@@ -44,8 +44,16 @@ fn title_of(markdown: &str) -> String {
 }
 
 fn render(markdown: &str) -> String {
+    // A fence's language (```toml) would become class="language-toml", a class the stylesheet
+    // does not define (the browser suite checks): every code block is shown the same way.
     let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES)
-        .filter(|e| !matches!(e, Event::Html(_) | Event::InlineHtml(_)));
+        .filter(|e| !matches!(e, Event::Html(_) | Event::InlineHtml(_)))
+        .map(|e| match e {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => {
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced("".into())))
+            }
+            other => other,
+        });
     let mut out = String::new();
     md_html::push_html(&mut out, parser);
     out
@@ -64,6 +72,23 @@ fn fold(text: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+/// The words of a Markdown block as a reader sees them: no `**`, backticks, link targets,
+/// table pipes or heading marks; one space between words.
+fn plain_text(block: &str) -> String {
+    use pulldown_cmark::TagEnd;
+    let mut text = String::new();
+    for event in Parser::new_ext(block, Options::ENABLE_TABLES) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(TagEnd::TableCell | TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => text.push(' '),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A paragraph of the manual that holds every word searched for.
@@ -96,12 +121,7 @@ fn search(query: &str) -> Vec<Hit> {
             }
             let folded = fold(block);
             if words.iter().all(|w| folded.contains(w.as_str())) {
-                let plain: String = block
-                    .split_whitespace()
-                    .map(|w| w.trim_matches(|c| matches!(c, '#' | '*' | '`' | '|' | '>')))
-                    .filter(|w| !w.is_empty() && !w.chars().all(|c| c == '-'))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let plain = plain_text(block);
                 let mut snippet: String = plain.chars().take(240).collect();
                 if plain.chars().count() > 240 {
                     snippet.push('…');
@@ -291,6 +311,8 @@ mod tests {
         let html = render("# T\n\n<script>alert(1)</script>\n\ntesto <b>x</b>");
         assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
         assert!(html.contains("<h1>T</h1>"));
+        let code = render("```toml\n[backup]\n```\n");
+        assert!(code.contains("<pre><code>[backup]") && !code.contains("language-"), "{code}");
     }
 
     #[test]
@@ -301,6 +323,19 @@ mod tests {
         assert!(search("parolachenonesiste attivita").is_empty());
         assert!(search("a").is_empty(), "one letter is no search");
         assert!(search("backup").iter().any(|h| h.slug == "backup"));
+    }
+
+    #[test]
+    fn snippets_read_as_text_without_markdown() {
+        let plain = plain_text(
+            "Premere **Esegui** e poi `backup --out` ([capitolo](/manuale/backup)).\n\n| a | b |\n|---|---|\n| x | y |",
+        );
+        assert_eq!(plain, "Premere Esegui e poi backup --out (capitolo). a b x y");
+        for hit in search("backup").iter().chain(&search("smartcard")).chain(&search("registro")) {
+            for mark in ["**", "`", "](", "|", "## "] {
+                assert!(!hit.snippet.contains(mark), "{mark} in {}", hit.snippet);
+            }
+        }
     }
 
     #[test]

@@ -4,12 +4,15 @@
 pub mod actions;
 pub mod admin;
 pub mod agenda;
+pub mod agenda_report;
 pub mod anomalies;
 pub mod api;
 pub mod app;
+pub mod asked_for;
 pub mod assets;
 pub mod audit;
 pub mod audit_params;
+pub mod communication_files;
 pub mod context;
 pub mod documents;
 pub mod embedded;

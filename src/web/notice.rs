@@ -1,6 +1,8 @@
 //! `/informativa`: the tracking notice, and its acknowledgement. Until a person has
 //! acknowledged the current text, the gate sends their pages here (API requests are not
-//! held back: programs cannot read a notice; their owners acknowledge it on the screens).
+//! held back: programs cannot read a notice; their owners acknowledge it on the screens),
+//! and the acknowledgement takes them on to the page they asked for, with a confirmation
+//! line (the layout's `#informativa-letta`, shown by the fragment: no cookie, no state).
 
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use crate::error::AppError;
 use crate::repo::writer::Writer;
 use crate::service::notice::{Notice, acknowledge};
 use crate::web::Site;
+use crate::web::asked_for::{AskedFor, back_to, notice_uri};
 use crate::web::context::RequestTime;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Utente;
@@ -27,9 +30,13 @@ fn render(markdown: &str) -> String {
     out
 }
 
-#[get("/informativa")]
+/// The fragment that shows the layout's confirmation line.
+pub const CONFIRMATION: &str = "informativa-letta";
+
+#[get("/informativa?<torna>")]
 async fn show(
     who: Utente,
+    torna: Option<String>,
     token: FormToken,
     notice: &State<Arc<Notice>>,
     pool: &State<Arc<crate::repo::pool::ReadPool>>,
@@ -48,7 +55,8 @@ async fn show(
                 form method="post" action="/informativa" {
                     (token_field(&token))
                     input type="hidden" name="sha256" value=(notice.sha256());
-                    p { "Per continuare a usare Ricolloca occorre confermare di aver letto l'informativa. La conferma è registrata." }
+                    input type="hidden" name="torna" value=(back_to(torna.as_deref()));
+                    p { "Per continuare a usare Ricolloca occorre confermare di aver letto l'informativa. La conferma è registrata; subito dopo si apre la pagina richiesta." }
                     button.button type="submit" { "Ho letto l'informativa" }
                 }
             }
@@ -60,6 +68,7 @@ async fn show(
 #[derive(Debug, rocket::FromForm)]
 struct Ack {
     sha256: String,
+    torna: Option<String>,
 }
 
 #[post("/informativa", data = "<form>")]
@@ -72,18 +81,18 @@ async fn acknowledge_form(
 ) -> Result<Redirect, AppError> {
     // The text may have changed while the page was open: acknowledge only what was read.
     if form.sha256 != notice.sha256() {
-        return Ok(Redirect::to("/informativa"));
+        return Ok(Redirect::to(notice_uri(form.torna.as_deref())));
     }
     let (now, actor, id, sha) = (now.get(), who.0.actor(), who.0.operator().id, form.sha256.clone());
     writer.write(move |tx| acknowledge(tx, now, &actor, id, &sha)).await?;
     notice.remember(id);
-    Ok(Redirect::to("/"))
+    Ok(Redirect::to(format!("{}#{CONFIRMATION}", back_to(form.torna.as_deref()))))
 }
 
 /// Where the gate sends a page request of someone who has not acknowledged the notice.
 #[get("/__informativa")]
-fn required() -> Redirect {
-    Redirect::to("/informativa")
+fn required(asked: &AskedFor) -> Redirect {
+    Redirect::to(notice_uri(asked.0.as_deref()))
 }
 
 pub fn routes() -> Vec<Route> {

@@ -218,7 +218,7 @@ fn policy_table(id: RecipientId, policies: &[PolicyRow], labels: &Labels) -> Mar
     html! {
         @if policies.is_empty() { p { "Nessuna politica attiva registrata." } } @else {
             table.data.policies {
-                caption { "Sezione VI — Interventi di politiche attive" }
+                caption { (count(policies.len(), "intervento registrato", "interventi registrati")) }
                 thead { tr {
                     th scope="col" { "Tipo attività" } th scope="col" { "Denominazione" } th scope="col" { "Proposta" }
                     th scope="col" { "Inizio" } th scope="col" { "Fine" } th scope="col" { "Durata" }

@@ -119,6 +119,8 @@ impl Fixture {
             "m.rossi@example.it",
             "--role",
             role,
+            "--role-title",
+            "tutor",
         ];
         if let Some(p) = &provider {
             args.extend(["--provider", p]);

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::access::AccessControl;
 use crate::domain::audit_event::View;
+use crate::domain::text::date_it;
 use crate::error::AppError;
 use crate::infra::clock::format_it;
 use crate::repo::operators::{self, OperatorRow};
@@ -49,11 +50,13 @@ async fn report(
     site: &State<Site>,
 ) -> Result<Markup, AppError> {
     let now = now.get();
-    let days = i64::from(access.inactivity_days());
-    let limit = now.plus_days(-days);
+    let rule = access.inactivity();
+    let limit = rule.idle_before(now);
+    // Who is idle on the 30th day from today but not today.
+    let in_30_days = rule.idle_before(now.plus_days(30));
     let (soon, never, deactivated) = pool
         .read(move |c| {
-            let soon = operators::idle_between(c, limit, limit.plus_days(30))?;
+            let soon = operators::idle_between(c, limit, in_30_days)?;
             let never = operators::never_used_before(c, limit)?;
             Ok((soon, never, operators::idle_deactivated(c)?))
         })
@@ -61,15 +64,16 @@ async fn report(
     audit_view(access, who.scope.actor(), View::InactivityReport, None, json!({})).await?;
     let deadline = move |o: &OperatorRow| {
         let reference = o.last_access_at.unwrap_or(o.enabled_at).max(o.enabled_at);
-        format_it(reference.plus_days(days))
+        date_it(rule.switch_off_date(reference))
     };
+    let months = i64::from(rule.get());
     Ok(page(
         Some(site),
         "Inattività",
         Some(&who.principal),
         html! {
             h1 { "Inattività delle utenze" }
-            p { "Le utenze non usate da più di " (count(days, "giorno", "giorni")) " sono disattivate automaticamente (Allegato B, punto 7); le utenze tecniche esentate sono escluse." }
+            p { "Le utenze non usate da " (count(months, "mese", "mesi")) " di calendario sono disattivate automaticamente (Allegato B, punto 7), dal giorno corrispondente a quello dell'ultimo accesso o dell'ultima abilitazione, se successiva (ultimo accesso il 5 giugno: disattivata dal 5 dicembre); le utenze tecniche esentate sono escluse." }
             h2 { "Saranno disattivate nei prossimi 30 giorni" }
             (table(&soon, "Disattivazione prevista", deadline))
             h2 { "Disattivate per inattività" }

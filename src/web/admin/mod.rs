@@ -2,7 +2,7 @@
 //! written communications, operators and staff, inactivity, the annual review.
 
 mod backup;
-mod communications;
+pub(crate) mod communications;
 mod idol;
 mod imports;
 mod inactivity;

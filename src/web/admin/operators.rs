@@ -161,7 +161,7 @@ fn enable_form(f: &EnableForm, ch: &Choices, errors: &[FieldError], token: &Form
             (text_field("name", "Nome", &f.name, errors, "text", true))
             (text_field("email", "Email", &f.email, errors, "email", true))
             (select("role", "Profilo", if f.role.is_empty() { "operatore" } else { &f.role }, &roles, errors))
-            (text_field("role_title", "Ruolo ricoperto (es. tutor, responsabile sede)", &f.role_title, errors, "text", false))
+            (text_field("role_title", "Ruolo ricoperto (es. tutor, responsabile sede)", &f.role_title, errors, "text", true))
             button.button type="submit" { "Abilita" }
         }
     }
@@ -321,7 +321,7 @@ async fn detail(
                             (token_field(&token))
                             input type="hidden" name="version" value=(o.version);
                             (text_field("email", "Email", &o.email, &[], "email", true))
-                            (text_field("role_title", "Ruolo ricoperto", &o.role_title, &[], "text", false))
+                            (text_field("role_title", "Ruolo ricoperto", &o.role_title, &[], "text", true))
                             @if !sedi.is_empty() {
                                 fieldset {
                                     legend { "Sedi operative assegnate" }
@@ -388,13 +388,26 @@ async fn detail(
             }
             h2 { "Certificati usati" }
             table.data {
-                thead { tr { th scope="col" { "Titolare (CN)" } th scope="col" { "Emittente" } th scope="col" { "Seriale" } th scope="col" { "Validità" } th scope="col" { "Primo / ultimo uso" } } }
+                thead { tr { th scope="col" { "Titolare (CN)" } th scope="col" { "Emittente" } th scope="col" { "Seriale" } th scope="col" { "Policy del certificato" } th scope="col" { "Validità" } th scope="col" { "Primo / ultimo uso" } } }
                 tbody {
                     @for c in &certs {
                         tr {
                             td { code { (c.subject_cn) } }
                             td { (c.issuer) }
                             td { code { (c.serial) } }
+                            td {
+                                @match c.policies.as_deref() {
+                                    None => { "non registrate (uso precedente)" }
+                                    Some([]) => { "nessuna" }
+                                    Some(p) => {
+                                        @for (i, oid) in p.iter().enumerate() {
+                                            @if i > 0 { ", " }
+                                            code { (oid) }
+                                            @if oid == crate::domain::cns::CNS_POLICY { " (CNS)" }
+                                        }
+                                    }
+                                }
+                            }
                             td { (format_it(c.not_before)) " – " (format_it(c.not_after)) }
                             td { (format_it(c.first_seen)) " / " (format_it(c.last_seen)) }
                         }

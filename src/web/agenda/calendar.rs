@@ -7,7 +7,6 @@ use rocket::{Route, State, get, routes};
 use serde_json::json;
 use time::{Date, Duration};
 
-use super::distinct;
 use crate::access::{AccessControl, RecipientScope};
 use crate::domain::appointment::show_stamp;
 use crate::domain::audit_event::View;
@@ -21,6 +20,7 @@ use crate::repo::codes::{self};
 use crate::repo::pool::ReadPool;
 use crate::service::appointments::choices;
 use crate::web::Site;
+use crate::web::agenda_report::distinct;
 use crate::web::context::RequestTime;
 use crate::web::forms::{select, text_field};
 use crate::web::guards::Operatore;

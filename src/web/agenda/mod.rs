@@ -15,9 +15,3 @@ pub fn routes() -> Vec<Route> {
     r.extend(report::routes());
     r
 }
-
-/// Each person once, in the order first shown.
-fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
-    let mut seen = std::collections::HashSet::new();
-    ids.filter(|id| seen.insert(*id)).collect()
-}

@@ -5,23 +5,15 @@ use std::sync::Arc;
 
 use maud::{Markup, html};
 use rocket::{Route, State, get, routes};
-use serde_json::json;
-use time::Date;
 
-use super::distinct;
 use crate::access::AccessControl;
 use crate::domain::appointment::show_stamp;
-use crate::domain::audit_event::View;
 use crate::domain::italian::count;
-use crate::domain::text::{iso, italian_date, parse_date};
+use crate::domain::text::{iso, italian_date};
 use crate::error::AppError;
-use crate::infra::clock::Timestamp;
-use crate::infra::clock::local_datetime;
-use crate::repo::appointments::{self, AppointmentRow};
-use crate::repo::codes::{self, Labels};
-use crate::repo::outcomes::{self, DroppedRow};
 use crate::repo::pool::ReadPool;
 use crate::web::Site;
+use crate::web::agenda_report::{audit_report, report_data};
 use crate::web::context::RequestTime;
 use crate::web::forms::text_field;
 use crate::web::guards::Operatore;
@@ -29,51 +21,6 @@ use crate::web::views::agenda::outcome_label;
 use crate::web::views::download::Download;
 use crate::web::views::layout::page;
 use crate::web::views::pager::q;
-
-/// `yyyy-mm` to the month's first day and the next month's first day.
-fn month_range(mese: Option<&str>, today: Date) -> (Date, Date) {
-    let first = mese
-        .and_then(|m| parse_date(&format!("{}-01", m.trim())))
-        .unwrap_or_else(|| today.replace_day(1).unwrap_or(today));
-    (first, crate::domain::appointment::add_months(first, 1))
-}
-
-struct Report {
-    first: Date,
-    next: Date,
-    rows: Vec<AppointmentRow>,
-    dropped: Vec<DroppedRow>,
-    labels: Labels,
-}
-
-async fn report_data(
-    who: &Operatore,
-    mese: Option<&str>,
-    pool: &Arc<ReadPool>,
-    now: Timestamp,
-) -> Result<Report, AppError> {
-    let (first, next) = month_range(mese, local_datetime(now).date());
-    let scope = who.scope.clone();
-    let (from, until) = (iso(first), iso(next));
-    let (rows, dropped, labels) = pool
-        .read(move |c| {
-            Ok((
-                appointments::reportable(c, &scope, &from, &until)?,
-                outcomes::dropped(c, &scope, &from, &until)?,
-                codes::labels(c)?,
-            ))
-        })
-        .await?;
-    Ok(Report { first, next, rows, dropped, labels })
-}
-
-async fn audit_report(access: &AccessControl, who: &Operatore, r: &Report, format: &str) -> Result<(), AppError> {
-    let detail = json!({ "month": iso(r.first), "rows": r.rows.len(), "dropped": r.dropped.len(), "format": format });
-    let object = Some(format!("provider:{}", who.scope.provider()));
-    let shown =
-        distinct(r.rows.iter().map(|a| a.recipient_id.get()).chain(r.dropped.iter().map(|d| d.recipient_id.get())));
-    access.audit_list(who.scope.actor().clone(), View::RefusalReport, object, detail, shown).await
-}
 
 #[get("/agenda/segnalazioni?<mese>")]
 async fn report(
@@ -199,18 +146,4 @@ async fn report_csv(
 
 pub fn routes() -> Vec<Route> {
     routes![report, report_csv]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::date;
-
-    #[test]
-    fn a_month_is_its_first_day_to_the_next_first_day() {
-        let today = date!(2026 - 11 - 26);
-        assert_eq!(month_range(None, today), (date!(2026 - 11 - 01), date!(2026 - 12 - 01)));
-        assert_eq!(month_range(Some("2026-12"), today), (date!(2026 - 12 - 01), date!(2027 - 01 - 01)));
-        assert_eq!(month_range(Some("rubbish"), today).0, date!(2026 - 11 - 01));
-    }
 }

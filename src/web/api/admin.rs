@@ -6,15 +6,17 @@ use std::sync::Arc;
 
 use rocket::http::Status;
 use rocket::serde::json::{Json, Value, json};
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, State, get, post, put, routes};
 
 use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
-use crate::domain::ids::{CommunicationId, OperatorId, ProviderId};
+use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
 use crate::domain::operator::{DisableReason, OperatorDraft};
-use crate::domain::provider::ProviderDraft;
+use crate::domain::provider::{Provider, ProviderDraft};
+use crate::domain::sede::{Sede, SedeDraft};
 use crate::error::AppError;
 use crate::infra::clock::Timestamp;
+use crate::repo::operators::{OperatorFilter, OperatorRow};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::repo::{operators, providers};
@@ -23,6 +25,7 @@ use crate::web::context::RequestTime;
 use crate::web::guards::{AdminReader, Regione};
 
 use super::body::body;
+use super::paging::{Page, Paging};
 
 async fn view(access: &AccessControl, who: &AdminReader, view: View, object: Option<String>) -> Result<(), AppError> {
     access.audit(who.scope.actor().clone(), AuditEvent::View { view, object, detail: json!({ "via": "api" }) }).await
@@ -43,15 +46,236 @@ async fn create_provider(
     Ok((Status::Created, Json(json!(p))))
 }
 
-#[get("/providers")]
+#[get("/providers?<q>&<page>&<per_page>")]
 async fn list_providers(
     who: AdminReader,
+    q: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
-    let (items, total) = pool.read(|c| providers::search(c, "", 0)).await?;
+) -> Result<Json<Page<Provider>>, AppError> {
+    let paging = Paging::new(page, per_page)?;
+    let q = q.unwrap_or_default();
+    let (items, total) = pool.read(move |c| providers::search_window(c, &q, paging.offset(), paging.per_page)).await?;
     view(access, &who, View::ProviderList, None).await?;
-    Ok(Json(json!({ "items": items, "total": total })))
+    Ok(Json(paging.page(items, total)))
+}
+
+#[put("/providers/<id>", format = "json", data = "<draft>")]
+async fn update_provider(
+    who: Regione,
+    id: ProviderId,
+    draft: Result<Json<Versioned<ProviderDraft>>, rocket::serde::json::Error<'_>>,
+    writer: &State<Writer>,
+    pool: &State<Arc<ReadPool>>,
+    now: RequestTime,
+) -> Result<Json<Value>, AppError> {
+    let Versioned { version, draft } = body(draft)?;
+    let valid = draft.validate().map_err(AppError::Invalid)?;
+    let (now, authority) = (now.get(), who.scope.authority());
+    writer.write(move |tx| service::providers::update(tx, now, &authority, id, version, &valid)).await?;
+    let p = pool.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    Ok(Json(json!(p)))
+}
+
+/// A body with the `version` read with the object, so that two edits never overwrite each
+/// other silently (409 when it moved).
+#[derive(Debug, serde::Deserialize)]
+struct Versioned<T> {
+    #[serde(default)]
+    version: i64,
+    #[serde(flatten)]
+    draft: T,
+}
+
+#[get("/providers/<id>/sedi?<page>&<per_page>")]
+async fn list_sedi(
+    who: AdminReader,
+    id: ProviderId,
+    page: Option<i64>,
+    per_page: Option<i64>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Json<Page<Sede>>, AppError> {
+    let paging = Paging::new(page, per_page)?;
+    let sedi = pool
+        .read(move |c| {
+            if !providers::exists(c, id)? {
+                return Err(AppError::NotFound);
+            }
+            providers::sedi(c, id)
+        })
+        .await?;
+    view(access, &who, View::ProviderView, Some(format!("provider:{id}"))).await?;
+    Ok(Json(paging.of(sedi)))
+}
+
+#[post("/providers/<id>/sedi", format = "json", data = "<draft>")]
+async fn add_sede(
+    who: Regione,
+    id: ProviderId,
+    draft: Result<Json<SedeDraft>, rocket::serde::json::Error<'_>>,
+    writer: &State<Writer>,
+    pool: &State<Arc<ReadPool>>,
+    now: RequestTime,
+) -> Result<(Status, Json<Sede>), AppError> {
+    let mut draft = body(draft)?;
+    // A sede is born open: closing is its own act.
+    draft.closed = false;
+    let valid = draft.validate().map_err(AppError::Invalid)?;
+    let (now, authority) = (now.get(), who.scope.authority());
+    let sede = writer.write(move |tx| service::providers::add_sede(tx, now, &authority, id, &valid)).await?;
+    let s = pool.read(move |c| providers::sede(c, sede)?.ok_or(AppError::NotFound)).await?;
+    Ok((Status::Created, Json(s)))
+}
+
+#[get("/sedi/<id>")]
+async fn get_sede(
+    who: AdminReader,
+    id: SedeId,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Json<Sede>, AppError> {
+    let s = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    view(access, &who, View::ProviderView, Some(format!("sede:{id}"))).await?;
+    Ok(Json(s))
+}
+
+/// Address, phone, hours, enabled for the programme, temporarily closed; a closed sede stays
+/// closed (closing is `POST /sedi/{id}/close`).
+#[put("/sedi/<id>", format = "json", data = "<draft>")]
+async fn update_sede(
+    who: Regione,
+    id: SedeId,
+    draft: Result<Json<SedeDraft>, rocket::serde::json::Error<'_>>,
+    writer: &State<Writer>,
+    pool: &State<Arc<ReadPool>>,
+    now: RequestTime,
+) -> Result<Json<Sede>, AppError> {
+    let mut draft = body(draft)?;
+    let current = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    draft.closed = current.closed;
+    let valid = draft.validate().map_err(AppError::Invalid)?;
+    let (now, authority) = (now.get(), who.scope.authority());
+    writer.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
+    let s = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    Ok(Json(s))
+}
+
+/// Closing a sede keeps it (and its history); it only leaves new choices.
+#[post("/sedi/<id>/close")]
+async fn close_sede(
+    who: Regione,
+    id: SedeId,
+    writer: &State<Writer>,
+    pool: &State<Arc<ReadPool>>,
+    now: RequestTime,
+) -> Result<Json<Sede>, AppError> {
+    let s = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    let draft = SedeDraft {
+        address: s.address,
+        comune: s.comune,
+        phone: s.phone,
+        opening_hours: s.opening_hours,
+        programme_enabled: s.programme_enabled,
+        temporarily_closed: s.temporarily_closed,
+        closed: true,
+    };
+    let valid = draft.validate().map_err(AppError::Invalid)?;
+    let (now, authority) = (now.get(), who.scope.authority());
+    writer.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
+    let s = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    Ok(Json(s))
+}
+
+#[get("/operators?<q>&<role>&<state>&<provider_id>&<page>&<per_page>")]
+async fn list_operators(
+    who: AdminReader,
+    q: Option<String>,
+    role: Option<String>,
+    state: Option<String>,
+    provider_id: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Json<Page<OperatorRow>>, AppError> {
+    let paging = Paging::new(page, per_page)?;
+    let filter = OperatorFilter {
+        q: q.unwrap_or_default(),
+        role: role.unwrap_or_default(),
+        state: state.unwrap_or_default(),
+        provider: provider_id.and_then(|v| ProviderId::try_from(v).ok()),
+    };
+    let (items, total) =
+        pool.read(move |c| operators::search_window(c, &filter, paging.offset(), paging.per_page)).await?;
+    view(access, &who, View::OperatorList, None).await?;
+    Ok(Json(paging.page(items, total)))
+}
+
+/// The body of a variation: what the provider communicated in writing.
+#[derive(Debug, serde::Deserialize)]
+struct VariationBody {
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role_title: String,
+    /// The sedi the operator works at; absent: unchanged.
+    #[serde(default)]
+    sedi: Option<Vec<SedeId>>,
+    #[serde(default)]
+    communication_id: Option<CommunicationId>,
+}
+
+#[post("/operators/<id>/variation", format = "json", data = "<variation>")]
+async fn vary_operator(
+    who: Regione,
+    id: OperatorId,
+    variation: Result<Json<VariationBody>, rocket::serde::json::Error<'_>>,
+    writer: &State<Writer>,
+    pool: &State<Arc<ReadPool>>,
+    now: RequestTime,
+) -> Result<Json<Value>, AppError> {
+    let v = body(variation)?;
+    let sedi = v.sedi;
+    let (now, authority) = (now.get(), who.scope.authority());
+    writer
+        .write(move |tx| {
+            let variation = service::operators::Variation {
+                version: v.version,
+                email: &v.email,
+                role_title: &v.role_title,
+                sedi: sedi.as_deref(),
+                communication: v.communication_id,
+            };
+            service::operators::vary(tx, now, &authority, id, &variation)
+        })
+        .await?;
+    operator_json(pool, id).await
+}
+
+/// The operator with the sedi assigned, the history and the certificates seen.
+async fn operator_json(pool: &Arc<ReadPool>, id: OperatorId) -> Result<Json<Value>, AppError> {
+    let (o, history, sedi, certs) = pool
+        .read(move |c| {
+            Ok((
+                operators::row(c, id)?.ok_or(AppError::NotFound)?,
+                operators::history(c, id)?,
+                operators::sede_ids(c, id)?,
+                operators::certificates(c, id)?,
+            ))
+        })
+        .await?;
+    let mut v = json!(o);
+    if let Some(map) = v.as_object_mut() {
+        map.insert("history".into(), json!(history));
+        map.insert("sedi".into(), json!(sedi));
+        map.insert("certificates".into(), json!(certs));
+    }
+    Ok(Json(v))
 }
 
 #[get("/providers/<id>")]
@@ -138,14 +362,9 @@ async fn get_operator(
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Value>, AppError> {
-    let (o, history) =
-        pool.read(move |c| Ok((operators::row(c, id)?.ok_or(AppError::NotFound)?, operators::history(c, id)?))).await?;
+    let v = operator_json(pool, id).await?;
     view(access, &who, View::OperatorView, Some(format!("operator:{id}"))).await?;
-    let mut v = json!(o);
-    if let Some(map) = v.as_object_mut() {
-        map.insert("history".into(), json!(history));
-    }
-    Ok(Json(v))
+    Ok(v)
 }
 
 #[post("/operators/<id>/disable", format = "json", data = "<reason>")]
@@ -188,6 +407,14 @@ pub fn routes() -> Vec<Route> {
         create_provider,
         list_providers,
         get_provider,
+        update_provider,
+        list_sedi,
+        add_sede,
+        get_sede,
+        update_sede,
+        close_sede,
+        list_operators,
+        vary_operator,
         suspend_provider,
         reactivate_provider,
         create_operator,

@@ -20,8 +20,16 @@ use crate::repo::appointments::{self, AppointmentRow};
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service;
+use crate::web::agenda_report::{audit_report, distinct, report_data};
 use crate::web::context::{RequestPath, RequestTime, not_found};
 use crate::web::guards::{Operatore, RecipientReader};
+
+use super::paging::{Page, Paging};
+use crate::domain::ids::{OperatorId, SedeId};
+use crate::domain::text::{iso, parse_date};
+use crate::error::FieldError;
+use crate::infra::clock::local_datetime;
+use crate::repo::appointments::AgendaFilter;
 
 fn appointment_json(a: &AppointmentRow) -> Value {
     json!({
@@ -150,6 +158,107 @@ async fn record_programme_outcome(
     }
 }
 
+/// The provider's agenda, per sede and tutor: `from` / `to` (ISO dates, Italian time; default
+/// from a week ago for 37 days, at most a year), `sede`, `tutor`, paged.
+#[get("/agenda?<from>&<to>&<sede>&<tutor>&<page>&<per_page>")]
+async fn agenda(
+    who: Operatore,
+    from: Option<String>,
+    to: Option<String>,
+    sede: Option<i64>,
+    tutor: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    now: RequestTime,
+) -> Result<Json<Page<Value>>, AppError> {
+    use time::Duration;
+    let paging = Paging::new(page, per_page)?;
+    let mut errors = Vec::new();
+    let mut date = |field: &str, v: Option<String>| match v.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => {
+            let parsed = parse_date(d);
+            if parsed.is_none() {
+                errors.push(FieldError { field: field.into(), message: "data non valida: usare aaaa-mm-gg".into() });
+            }
+            parsed
+        }
+    };
+    let (from, to) = (date("from", from), date("to", to));
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let today = local_datetime(now.get()).date();
+    let from = from.unwrap_or_else(|| today.checked_sub(Duration::days(7)).unwrap_or(today));
+    let to = to.filter(|t| *t >= from).unwrap_or_else(|| from.checked_add(Duration::days(37)).unwrap_or(from));
+    let to = to.min(from.checked_add(Duration::days(366)).unwrap_or(to));
+    let filter = AgendaFilter {
+        from: iso(from),
+        until: iso(to.next_day().unwrap_or(to)),
+        sede: sede.and_then(|v| SedeId::try_from(v).ok()),
+        tutor: tutor.and_then(|v| OperatorId::try_from(v).ok()),
+    };
+    let (scope, f) = (who.scope.clone(), filter.clone());
+    let rows = pool.read(move |c| appointments::agenda(c, &scope, &f)).await?;
+    let page = paging.of(rows);
+    let detail = json!({ "from": filter.from, "until": filter.until, "sede": sede, "tutor": tutor,
+                         "rows": page.items.len(), "via": "api" });
+    let object = Some(format!("provider:{}", who.scope.provider()));
+    let shown = distinct(page.items.iter().map(|r| r.recipient_id.get()));
+    access.audit_list(who.scope.actor().clone(), View::AgendaView, object, detail, shown).await?;
+    Ok(Json(page.map(|a| {
+        let mut v = appointment_json(&a);
+        if let Some(map) = v.as_object_mut() {
+            map.insert("persona".into(), json!({ "nome": a.recipient, "codice_fiscale": a.codice_fiscale }));
+        }
+        v
+    })))
+}
+
+/// The month's report to the CPI (`month=yyyy-mm`, default this month): unjustified absences
+/// and refusals, and drops, as on the Segnalazioni screen.
+#[get("/agenda/reports?<month>")]
+async fn cpi_report(
+    who: Operatore,
+    month: Option<String>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+    now: RequestTime,
+) -> Result<Json<Value>, AppError> {
+    let r = report_data(&who, month.as_deref(), pool, now.get()).await?;
+    audit_report(access, &who, &r, "json").await?;
+    let rows: Vec<Value> = r
+        .rows
+        .iter()
+        .map(|a| {
+            json!({
+                "starts_at": a.starts_at, "recipient": a.recipient_id, "nome": a.recipient,
+                "codice_fiscale": a.codice_fiscale, "assegno": a.voucher_code, "cpi": a.cpi,
+                "tipo": a.kind, "tipo_label": r.labels.label("tipo_appuntamento", &a.kind),
+                "esito": a.outcome, "nota": a.outcome_note,
+            })
+        })
+        .collect();
+    let dropped: Vec<Value> = r
+        .dropped
+        .iter()
+        .map(|d| {
+            json!({
+                "recipient": d.recipient_id, "nome": d.recipient, "codice_fiscale": d.codice_fiscale,
+                "assegno": d.voucher_code, "cpi": d.cpi, "data": d.event_date, "nota": d.note,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "from": iso(r.first),
+        "until": iso(r.next.previous_day().unwrap_or(r.next)),
+        "segnalazioni": rows,
+        "abbandoni": dropped,
+    })))
+}
+
 pub fn routes() -> Vec<Route> {
-    routes![list, create, outcome, programme_outcome, record_programme_outcome]
+    routes![list, create, outcome, programme_outcome, record_programme_outcome, agenda, cpi_report]
 }

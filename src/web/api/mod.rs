@@ -5,9 +5,13 @@ mod admin;
 mod agenda;
 mod anomalies;
 mod audit;
+mod backups;
 mod body;
+mod communications;
+mod idol;
 mod imports;
 mod me;
+pub mod paging;
 mod recipients;
 
 use rocket::Route;
@@ -21,5 +25,8 @@ pub fn routes() -> Vec<Route> {
     routes.extend(recipients::routes());
     routes.extend(actions::routes());
     routes.extend(agenda::routes());
+    routes.extend(communications::routes());
+    routes.extend(backups::routes());
+    routes.extend(idol::routes());
     routes
 }

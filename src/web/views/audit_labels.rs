@@ -101,6 +101,11 @@ pub const ACTIONS: &[ActionWords] = &[
         "ha caricato un documento che La riguarda (ad esempio il programma firmato)",
     ),
     words(
+        "communication.list",
+        "comunicazioni scritte consultate",
+        "ha consultato l'elenco delle comunicazioni scritte di un soggetto accreditato",
+    ),
+    words(
         "document.download",
         "documento scaricato",
         "ha scaricato un documento che La riguarda (ad esempio il programma firmato)",
@@ -348,7 +353,7 @@ mod tests {
             AuditEvent::OperatorIdleDeactivated {
                 operator: crate::domain::ids::OperatorId::try_from(1).unwrap(),
                 idle_since_ms: 0,
-                inactivity_days: 180,
+                inactivity_months: 6,
             },
         ];
         for e in events {

@@ -15,6 +15,64 @@ fn fallback_site() -> Site {
     Site { region_name: "Regione".into(), system_code: String::new(), upload_max: 0, upload_quota: 0, training: false }
 }
 
+/// An entry of the main menu: a link, or a group of links that opens in place (no script).
+pub enum MenuEntry {
+    Link(&'static str, &'static str),
+    Group(&'static str, Vec<(&'static str, &'static str)>),
+}
+
+/// The main menu of a role. The Region's and the auditor's screens are grouped, so that the
+/// menu stays on one line from 1024 px up (tests/e2e measures it).
+pub fn menu(role: Option<Role>) -> Vec<MenuEntry> {
+    use MenuEntry::{Group, Link};
+    let providers = || {
+        Group(
+            "Soggetti e utenze",
+            vec![
+                ("/regione/soggetti", "Soggetti accreditati"),
+                ("/regione/operatori", "Operatori"),
+                ("/regione/inattivita", "Inattività"),
+                ("/regione/revisione", "Revisione annuale"),
+            ],
+        )
+    };
+    let mut entries = vec![Link("/", "Pagina iniziale")];
+    match role {
+        None => {}
+        Some(Role::Operatore) => {
+            entries.push(Link("/cruscotto", "Cruscotto"));
+            entries.push(Link("/agenda", "Agenda"));
+        }
+        Some(Role::Regione) => {
+            entries.push(Link("/cruscotto", "Cruscotto"));
+            entries.push(providers());
+            entries.push(Group(
+                "Dati e flussi",
+                vec![("/regione/esiti", "Esiti"), ("/regione/importazioni", "Importazioni"), ("/regione/idol", "IDOL")],
+            ));
+            entries.push(Link("/regione/anomalie", "Anomalie"));
+        }
+        Some(Role::Revisore) => {
+            entries.push(providers());
+            entries.push(Link("/regione/esiti", "Esiti"));
+            entries.push(Group(
+                "Registro accessi",
+                vec![
+                    ("/revisione/registro", "Ricerca nel registro"),
+                    ("/revisione/interessato", "Accessi a un interessato"),
+                    ("/revisione/attivita", "Attività periodica"),
+                ],
+            ));
+        }
+        Some(Role::Tecnico) => {
+            entries.push(Link("/tecnico/backup", "Backup"));
+            entries.push(Link("/tecnico/sistema", "Sistema"));
+        }
+    }
+    entries.push(Link("/manuale", "Manuale"));
+    entries
+}
+
 /// A whole page. `user` shows who is logged in; `None` on public pages.
 pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content: Markup) -> Markup {
     let fallback = fallback_site();
@@ -58,43 +116,32 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                     }
                     nav.main-nav aria-label="Menu principale" {
                         div.container {
-                            ul {
-                                li { a href="/" { "Pagina iniziale" } }
-                                @if let Some(user) = user {
-                                    @if matches!(user.role(), Role::Operatore | Role::Regione) {
-                                        li { a href="/cruscotto" { "Cruscotto" } }
-                                    }
-                                    @if user.role() == Role::Operatore {
-                                        li { a href="/agenda" { "Agenda" } }
-                                    }
-                                    @if matches!(user.role(), Role::Regione | Role::Revisore) {
-                                        li { a href="/regione/soggetti" { "Soggetti accreditati" } }
-                                        li { a href="/regione/operatori" { "Operatori" } }
-                                        li { a href="/regione/inattivita" { "Inattività" } }
-                                        li { a href="/regione/revisione" { "Revisione annuale" } }
-                                        li { a href="/regione/esiti" { "Esiti" } }
-                                        @if user.role() == Role::Regione {
-                                            li { a href="/regione/importazioni" { "Importazioni" } }
-                                            li { a href="/regione/idol" { "IDOL" } }
-                                            li { a href="/regione/anomalie" { "Anomalie" } }
-                                        }
-                                    }
-                                    @if user.role() == Role::Tecnico {
-                                        li { a href="/tecnico/backup" { "Backup" } }
-                                        li { a href="/tecnico/sistema" { "Sistema" } }
-                                    }
-                                    @if user.role() == Role::Revisore {
-                                        li { a href="/revisione/registro" { "Registro accessi" } }
-                                        li { a href="/revisione/interessato" { "Accessi a un interessato" } }
-                                        li { a href="/revisione/attivita" { "Attività periodica" } }
+                            ul.menu {
+                                @for entry in menu(user.map(|u| u.role())) {
+                                    @match entry {
+                                        MenuEntry::Link(href, label) => li { a href=(href) { (label) } },
+                                        MenuEntry::Group(label, links) => li.menu-group {
+                                            details {
+                                                summary { (label) }
+                                                ul.submenu {
+                                                    @for (href, label) in links { li { a href=(href) { (label) } } }
+                                                }
+                                            }
+                                        },
                                     }
                                 }
-                                li { a href="/manuale" { "Manuale" } }
                             }
                         }
                     }
                 }
                 main #contenuto.container tabindex="-1" {
+                    @if user.is_some() {
+                        // Shown only when the address ends in #informativa-letta: the notice's
+                        // acknowledgement brings the person back here with it.
+                        p #informativa-letta.alert.alert-success.confirmation role="status" {
+                            "Presa visione dell'informativa registrata. Ecco la pagina che aveva chiesto."
+                        }
+                    }
                     (content)
                 }
                 footer.site-footer {
@@ -115,13 +162,32 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
     }
 }
 
-/// The error page: what happened, in words a person can act on, and a reference.
+/// Where an error page points for help: the smartcard help only when the card, or the account
+/// behind it, is what stopped the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorHelp {
+    /// No card, or a card or account refused: how to get in.
+    Access,
+    /// The card was read and the person is in: back to their own screens.
+    Home,
+    /// A form that was left open too long or came from elsewhere: open it again.
+    Form,
+    /// Everything else: the home page.
+    None,
+}
+
+/// The error page: what happened, in words a person can act on, and a reference. With the
+/// person's name and menu when they are in (a wrong address or a screen of another profile
+/// is not a reason to lose the way).
+#[allow(clippy::too_many_arguments)]
 pub fn error_page(
     site: Option<&Site>,
+    user: Option<&Principal>,
     status: u16,
     title: &str,
     message: &str,
     fields: &[FieldError],
+    help: ErrorHelp,
     reference: &str,
 ) -> Markup {
     let content = html! {
@@ -133,12 +199,15 @@ pub fn error_page(
                     @for f in fields { li { strong { (f.field) } ": " (f.message) } }
                 }
             }
-            @if status == 401 || status == 403 {
-                p { a href="/manuale/accesso" { "Come si accede con la smartcard" } }
+            @match help {
+                ErrorHelp::Access => p { a href="/manuale/accesso" { "Come si accede con la smartcard" } },
+                ErrorHelp::Home => p { "Le funzioni del proprio profilo sono nel menu qui sopra e nella pagina iniziale." },
+                ErrorHelp::Form => p { "Tornare alla pagina del modulo, ricaricarla e inviare di nuovo i dati." },
+                ErrorHelp::None => {}
             }
             p.reference { "Codice " (status) " · riferimento " code { (reference) } }
         }
         p { a href="/" { "Torna alla pagina iniziale" } }
     };
-    page(site, title, None, content)
+    page(site, title, user, content)
 }

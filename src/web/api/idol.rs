@@ -1,0 +1,94 @@
+//! The feed to IDOL for `regione` over the API: create an export (the zip is the answer, as
+//! on the screen: recorded and audited before it leaves, never kept on the server) and list
+//! the past ones with the workers that could not be sent yet.
+
+use std::sync::Arc;
+
+use rocket::http::ContentType;
+use rocket::serde::json::{Json, Value, json};
+use rocket::{Route, State, get, post, routes};
+
+use super::body::body;
+use super::paging::{Page, Paging};
+use crate::access::AccessControl;
+use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::text::parse_date;
+use crate::error::{AppError, FieldError};
+use crate::infra::clock::{SharedClock, format_iso, local_date_start};
+use crate::repo::idol;
+use crate::repo::pool::ReadPool;
+use crate::repo::writer::Writer;
+use crate::service::idol_export::{FeedSettings, export};
+use crate::web::guards::{AdminReader, Regione};
+use crate::web::views::download::Download;
+
+/// `{"since": "2026-01-01"}` (or dd/mm/yyyy): first day included; absent, where the
+/// previous export ended.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportBody {
+    #[serde(default)]
+    since: Option<String>,
+}
+
+#[post("/idol/exports", format = "json", data = "<request>")]
+async fn create(
+    who: Regione,
+    request: Result<Json<ExportBody>, rocket::serde::json::Error<'_>>,
+    writer: &State<Writer>,
+    clock: &State<SharedClock>,
+    feed: &State<Arc<FeedSettings>>,
+) -> Result<Download, AppError> {
+    let since = match body(request)?.since.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => Some(local_date_start(parse_date(d).ok_or_else(|| {
+            AppError::Invalid(vec![FieldError {
+                field: "since".into(),
+                message: "data non valida: usare aaaa-mm-gg o gg/mm/aaaa".into(),
+            }])
+        })?)),
+    };
+    let (authority, settings) = (who.scope.authority(), feed.inner().clone());
+    // Stamped under the write lock: the feed orders its rows by time.
+    let e = writer.write_stamped(clock, move |tx, now| export(tx, now, &authority, since, &settings)).await?;
+    Ok(Download::attachment(e.zip, ContentType::ZIP, &e.file_name))
+}
+
+#[get("/idol/exports?<page>&<per_page>")]
+async fn list(
+    who: AdminReader,
+    page: Option<i64>,
+    per_page: Option<i64>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Json<Value>, AppError> {
+    let paging = Paging::new(page, per_page)?;
+    let (past, pending) = pool.read(|c| Ok((idol::history(c)?, idol::pending(c)?))).await?;
+    let detail = json!({ "rows": past.len(), "pending": pending.len(), "via": "api" });
+    access.audit(who.scope.actor().clone(), AuditEvent::View { view: View::IdolExports, object: None, detail }).await?;
+    let page: Page<Value> = paging.of(past).map(|p| {
+        json!({
+            "at": format_iso(p.at), "by": p.by_label, "since": format_iso(p.since), "until": format_iso(p.until),
+            "workers": p.workers, "policies": p.policies, "outcomes": p.outcomes, "sha256": p.sha256,
+        })
+    });
+    let pending: Vec<Value> = pending
+        .into_iter()
+        .map(|(id, cf, name, reasons, at)| {
+            json!({
+                "recipient_id": id, "codice_fiscale": cf, "name": name,
+                "reasons": serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default(),
+                "checked_at": format_iso(at),
+            })
+        })
+        .collect();
+    let mut v = json!(page);
+    if let Some(map) = v.as_object_mut() {
+        map.insert("pending".into(), json!(pending));
+    }
+    Ok(Json(v))
+}
+
+pub fn routes() -> Vec<Route> {
+    routes![create, list]
+}
