@@ -24,6 +24,7 @@ use crate::web::Site;
 use crate::web::context::{RequestPath, RequestTime, not_found};
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
+use crate::web::views::admin::Esito;
 use crate::web::views::documents::{upload_form, uploads_table};
 use crate::web::views::layout::page;
 
@@ -131,10 +132,12 @@ fn versions_table(id: RecipientId, versions: &[ProgrammeVersion]) -> Markup {
     }
 }
 
-#[get("/destinatari/<id>/programma")]
+#[get("/destinatari/<id>/programma?<esito>")]
+#[allow(clippy::too_many_arguments)]
 async fn view(
     who: RecipientReader,
     id: RecipientId,
+    esito: Option<Esito>,
     path: RequestPath,
     token: FormToken,
     pool: &State<Arc<ReadPool>>,
@@ -157,6 +160,11 @@ async fn view(
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (ctx.recipient) } " › Programma" }
             h1 { "Programma di ricerca intensiva" }
+            @if esito == Some(Esito::Salvato) && version > 0 {
+                div.alert.alert-success role="status" {
+                    p { "Programma salvato: versione " (version) ", con il suo PDF nell'elenco delle versioni qui sotto." }
+                }
+            }
             (header_facts(&ctx))
             p.actions { a.button.secondary href={ "/destinatari/" (id) "/programma/stampa" } { "Versione stampabile" } }
             @if can_edit { (edit_form(id, version, &fields, &[], &token)) } @else {
@@ -210,7 +218,7 @@ async fn update(
     };
     let (now, scope, region, expected) = (now.get(), who.scope.clone(), site.region_name.clone(), form.version);
     match writer.write(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {
-        Ok(_) => Ok(Ok(Redirect::to(format!("/destinatari/{id}/programma")))),
+        Ok(_) => Ok(Ok(Redirect::to(format!("/destinatari/{id}/programma?esito=salvato")))),
         Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => Ok(Err(again(field_errors(e)?))),
     }
