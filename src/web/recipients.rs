@@ -139,7 +139,7 @@ async fn dashboard(
         .chain(sedi.iter().map(|s| (s.id.to_string(), format!("{}, {}", s.address, s.comune))))
         .collect();
     let tutor_options: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
-        .chain(tutors.iter().map(|t| (t.id.to_string(), format!("{} {}", t.name, t.surname))))
+        .chain(tutors.iter().map(|t| (t.id.to_string(), format!("{} {}", t.surname, t.name))))
         .collect();
     let provider_options: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
         .chain(all_providers.iter().map(|(id, name)| (id.to_string(), name.clone())))

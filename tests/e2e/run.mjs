@@ -248,6 +248,8 @@ async function tour(ctx, server, role) {
     const res = await page.goto(server.url + href, { waitUntil: 'load' });
     if (!res || res.status() >= 400) throw new Error(`${href} answered ${res?.status()}`);
     const name = screenName(href);
+    // No hover effect from where the pointer was left.
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
     const before = axeResults.violations.length;
     await axeScan(page, role);

@@ -293,12 +293,12 @@ async fn detail(
     let revoke_comms = communication_options(&comms, &[CommunicationKind::Revoca, CommunicationKind::Variazione]);
     Ok(page(
         Some(site),
-        &format!("{} {}", o.name, o.surname),
+        &format!("{} {}", o.surname, o.name),
         Some(&who.principal),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/regione/operatori" { "Operatori" } " › " (o.surname) " " (o.name) }
             (notice(esito))
-            h1 { (o.name) " " (o.surname) }
+            h1 { (o.surname) " " (o.name) }
             dl.facts {
                 dt { "Codice fiscale" } dd { code { (o.codice_fiscale) } }
                 dt { "Profilo" } dd { (role_label(&o.role)) }

@@ -39,7 +39,7 @@ pub fn tutor_options(tutors: &[OperatorRow], empty: &str) -> Vec<(String, String
             tutors
                 .iter()
                 .filter(|t| t.state == "active")
-                .map(|t| (t.id.to_string(), format!("{} {}", t.name, t.surname))),
+                .map(|t| (t.id.to_string(), format!("{} {}", t.surname, t.name))),
         )
         .collect()
 }
