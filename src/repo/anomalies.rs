@@ -155,6 +155,19 @@ pub fn list(conn: &Connection, open_only: bool, limit: i64) -> Result<Vec<Anomal
     Ok(rows)
 }
 
+/// `limit` anomalies from `offset` (open first, newest first), with the count of the whole list.
+pub fn window(conn: &Connection, open_only: bool, offset: i64, limit: i64) -> Result<(Vec<AnomalyRow>, i64), AppError> {
+    let sql =
+        format!("{SELECT} WHERE (?1 = 0 OR a.state = 'open') ORDER BY a.state <> 'open', a.id DESC LIMIT ?2 OFFSET ?3");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params![open_only, limit, offset], row)?.collect::<Result<Vec<_>, _>>()?;
+    let total =
+        conn.query_row("SELECT count(*) FROM anomaly a WHERE (?1 = 0 OR a.state = 'open')", params![open_only], |r| {
+            r.get(0)
+        })?;
+    Ok((rows, total))
+}
+
 pub fn get(conn: &Connection, id: AnomalyId) -> Result<Option<AnomalyRow>, AppError> {
     Ok(conn.query_row(&format!("{SELECT} WHERE a.id = ?1"), [id], row).optional()?)
 }

@@ -136,6 +136,16 @@ impl Ctx<'_> {
         }
     }
 
+    /// A change with the time read under the write lock (the rows the IDOL feed selects by
+    /// time: see `Writer::write_stamped`).
+    pub async fn write_stamped<R, F>(&self, f: F) -> Result<R, AppError>
+    where
+        F: FnOnce(&WriteTx<'_>, Timestamp) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        self.writer.write_stamped(self.clock, f).await
+    }
+
     /// `write_or_404` with the time read under the write lock (the rows the IDOL feed selects
     /// by time: see `Writer::write_stamped`).
     pub async fn write_stamped_or_404<R, F>(&self, f: F) -> Result<R, AppError>
