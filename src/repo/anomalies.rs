@@ -117,7 +117,7 @@ pub struct AnomalyRow {
     pub note: String,
 }
 
-const SELECT: &str = "SELECT a.id, a.rule, a.actor_id, a.actor_cf, o.name || ' ' || o.surname, o.state, a.provider_id,
+const SELECT: &str = "SELECT a.id, a.rule, a.actor_id, a.actor_cf, o.surname || ' ' || o.name, o.state, a.provider_id,
         p.name, p.status, a.summary, a.evidence, a.first_ts, a.last_ts, a.detected_at, a.state, a.auto_action,
         a.closed_at, a.closed_by, a.note
     FROM anomaly a LEFT JOIN operator o ON o.id = a.actor_id LEFT JOIN provider p ON p.id = a.provider_id";

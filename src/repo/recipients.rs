@@ -107,7 +107,7 @@ pub fn dashboard_window(
     // rows only.
     let sql = format!(
         "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, v.code, v.state, v.provider_id, p.name,
-                s.address || ', ' || s.comune, t.name || ' ' || t.surname, v.chosen_on, v.programme_start,
+                s.address || ', ' || s.comune, t.surname || ' ' || t.name, v.chosen_on, v.programme_start,
                 v.programme_end, v.extended_until,
                 (SELECT pl.tipo_attivita FROM policy pl WHERE pl.recipient_id = r.id AND {current}
                   ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1),

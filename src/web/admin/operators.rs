@@ -275,11 +275,11 @@ async fn detail(
     };
     let choices = FormChoices { sedi, comms };
     Ok(ctx.page(
-        &format!("{} {}", o.name, o.surname),
+        &format!("{} {}", o.surname, o.name),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/regione/operatori" { "Operatori" } " › " (o.surname) " " (o.name) }
             (notice(esito))
-            h1 { (o.name) " " (o.surname) }
+            h1 { (o.surname) " " (o.name) }
             dl.facts {
                 dt { "Codice fiscale" } dd { code { (o.codice_fiscale) } }
                 dt { "Profilo" } dd { (role_label(&o.role)) }

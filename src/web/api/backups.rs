@@ -86,7 +86,7 @@ async fn list(
     Ok(Json(
         paging
             .of(entries)
-            .map(|e| json!({ "name": e.name, "size": e.size, "modified": format_iso(e.modified), "sha256": e.sha256 })),
+            .map(|e| json!({ "name": e.name, "size": e.size, "modified": format_iso(e.modified), "sha256": e.sha256, "encryption": e.sealing.label() })),
     ))
 }
 

@@ -42,6 +42,9 @@ pub struct BackupFile {
     modified: String,
     /// SHA-256 del file.
     sha256: String,
+    /// Cifratura: `age` (per la chiave pubblica della Regione), `passphrase`, o `none` (non
+    /// cifrato: non si scarica).
+    encryption: String,
 }
 
 /// Le esportazioni IDOL passate (paginate) e i lavoratori non ancora inviati.
