@@ -111,7 +111,7 @@ fn help_for(status: Status, e: Option<&AppError>) -> ErrorHelp {
     match e {
         Some(AppError::Unauthenticated) => ErrorHelp::Access,
         Some(AppError::Refused(r)) => match r {
-            Refusal::WrongRole | Refusal::ForeignObject => ErrorHelp::Home,
+            Refusal::WrongRole | Refusal::ForeignObject | Refusal::PlainBackup => ErrorHelp::Home,
             Refusal::CrossSite | Refusal::FormExpired => ErrorHelp::Form,
             Refusal::CertificateNotValidNow
             | Refusal::CertificateRevoked

@@ -18,6 +18,7 @@ use crate::service::programmes::{period, save};
 use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
+use crate::web::views::admin::Esito;
 use crate::web::views::documents::{upload_form, uploads_table};
 use crate::web::views::download::Download;
 
@@ -124,8 +125,14 @@ fn versions_table(id: RecipientId, versions: &[ProgrammeVersion]) -> Markup {
     }
 }
 
-#[get("/destinatari/<id>/programma")]
-async fn view(who: RecipientReader, rq: Ctx<'_>, id: RecipientId, token: FormToken) -> Result<Markup, AppError> {
+#[get("/destinatari/<id>/programma?<esito>")]
+async fn view(
+    who: RecipientReader,
+    rq: Ctx<'_>,
+    id: RecipientId,
+    esito: Option<Esito>,
+    token: FormToken,
+) -> Result<Markup, AppError> {
     let Loaded { ctx, versions, uploads } = load(&rq, &who, id).await?;
     let detail = json!({ "cf": ctx.codice_fiscale, "version": versions.first().map(|v| v.version) });
     rq.audit_view(who.scope().actor(), View::ProgrammeView, Some(format!("recipient:{id}")), detail).await?;
@@ -138,6 +145,11 @@ async fn view(who: RecipientReader, rq: Ctx<'_>, id: RecipientId, token: FormTok
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (ctx.recipient) } " › Programma" }
             h1 { "Programma di ricerca intensiva" }
+            @if esito == Some(Esito::Salvato) && version > 0 {
+                div.alert.alert-success role="status" {
+                    p { "Programma salvato: versione " (version) ", con il suo PDF nell'elenco delle versioni qui sotto." }
+                }
+            }
             (header_facts(&ctx))
             p.actions { a.button.secondary href={ "/destinatari/" (id) "/programma/stampa" } { "Versione stampabile" } }
             @if can_edit { (edit_form(id, version, &fields, &[], &token)) } @else {
@@ -185,7 +197,7 @@ async fn update(
     };
     let (now, scope, region, expected) = (ctx.now, who.scope.clone(), ctx.site.region_name.clone(), form.version);
     match ctx.write_or_404(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {
-        Ok(_) => Ok(Ok(Redirect::to(format!("/destinatari/{id}/programma")))),
+        Ok(_) => Ok(Ok(Redirect::to(format!("/destinatari/{id}/programma?esito=salvato")))),
         Err(e) => Ok(Err(again(field_errors(e)?))),
     }
 }

@@ -129,7 +129,7 @@ async fn dashboard(who: RecipientReader, ctx: Ctx<'_>, query: DashboardQuery) ->
     let today = datetime(ctx.now).date();
     let states = choices("tutti", VoucherState::ALL.iter().map(|s| (s.code(), state_label(&labels, s.code()))));
     let sede_options = choices("tutte", sedi.iter().map(|s| (s.id, format!("{}, {}", s.address, s.comune))));
-    let tutor_options = choices("tutti", tutors.iter().map(|t| (t.id, format!("{} {}", t.name, t.surname))));
+    let tutor_options = choices("tutti", tutors.iter().map(|t| (t.id, format!("{} {}", t.surname, t.name))));
     let provider_options = choices("tutti", all_providers.iter().map(|(id, name)| (id, name.clone())));
     let sorts: Vec<(String, String)> = vec![
         (String::new(), "cognome".into()),
@@ -213,10 +213,10 @@ fn policy_table(id: RecipientId, policies: &[PolicyRow], labels: &Labels) -> Mar
                     tbody {
                         tr {
                             td { (labels.show("tipo_attivita", &p.tipo_attivita)) }
-                            td { (p.titolo_denominazione) }
-                            td { (p.data_proposta.as_deref().map(italian_date).unwrap_or_default()) }
-                            td { (p.data_inizio.as_deref().map(italian_date).unwrap_or_default()) }
-                            td { (p.data_fine.as_deref().map(italian_date).unwrap_or_default()) }
+                            td { (or_dash(p.titolo_denominazione.clone())) }
+                            td { (or_dash(p.data_proposta.as_deref().map(italian_date).unwrap_or_default())) }
+                            td { (or_dash(p.data_inizio.as_deref().map(italian_date).unwrap_or_default())) }
+                            td { (or_dash(p.data_fine.as_deref().map(italian_date).unwrap_or_default())) }
                             td { @if let Some(d) = p.durata { (labels.duration(d, p.tipologia_durata.as_deref())) } }
                             td { @if let Some(e) = &p.ultimo_evento { (labels.show("evento", e)) " " (p.data_evento.as_deref().map(italian_date).unwrap_or_default()) } }
                             td { code { (p.identificativo_politica.clone().unwrap_or_default()) } }
@@ -228,6 +228,11 @@ fn policy_table(id: RecipientId, policies: &[PolicyRow], labels: &Labels) -> Mar
             }
         }
     }
+}
+
+/// A value the SAP or the file left empty, shown as a dash rather than a blank box.
+fn or_dash(value: String) -> String {
+    if value.trim().is_empty() { "—".into() } else { value }
 }
 
 /// The elements of a section-VI entry that do not fit a column, on a row of their own.
@@ -290,10 +295,10 @@ async fn detail(
             h1 { (r.cognome) " " (r.nome) }
             dl.facts {
                 dt { "Codice fiscale" } dd { code { (r.codice_fiscale) } }
-                dt { "Data di nascita" } dd { (r.birth_date.as_deref().map(italian_date).unwrap_or_default()) }
-                dt { "Sesso" } dd { (r.sex.as_deref().map(|s| labels.label("sesso", s)).unwrap_or_default()) }
-                dt { "Email" } dd { (r.email) }
-                dt { "Telefono" } dd { (r.phone) }
+                dt { "Data di nascita" } dd { (or_dash(r.birth_date.as_deref().map(italian_date).unwrap_or_default())) }
+                dt { "Sesso" } dd { (or_dash(r.sex.as_deref().map(|s| labels.label("sesso", s)).unwrap_or_default())) }
+                dt { "Email" } dd { (or_dash(r.email.clone())) }
+                dt { "Telefono" } dd { (or_dash(r.phone.clone())) }
                 dt { "SAP" } dd {
                     @match &sap {
                         Some(s) => { "versione " (s.version) " ricevuta il " (format_it(s.imported_at)) " — " a href={ "/destinatari/" (id) "/sap" } { "apri la SAP" } }

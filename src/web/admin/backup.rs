@@ -12,6 +12,7 @@ use rocket::{Responder, Route, State, get, post, routes};
 use serde_json::json;
 
 use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::operator::Refusal;
 use crate::error::AppError;
 use crate::infra::backup_seal::Kind;
 use crate::infra::clock::format_it;
@@ -134,13 +135,11 @@ struct Download {
 
 #[get("/tecnico/backup/file/<name>")]
 async fn download(who: Tecnico, ctx: Ctx<'_>, name: &str, backups: &State<Arc<Backups>>) -> Result<Download, AppError> {
-    let path = backups.find(name).ok_or(AppError::NotFound)?;
-    // A plain backup is everyone's data in clear: it stays on the server (issue #14).
-    if Kind::of_file(&path) == Kind::Plain {
-        return Err(AppError::Conflict(crate::error::FieldError {
-            field: "file".into(),
-            message: "backup non cifrato: non si scarica dal web. Impostare backup.recipients con la chiave pubblica della Regione e fare un nuovo backup".into(),
-        }));
+    let file = backups.find(name).ok_or(AppError::NotFound)?;
+    // A plain backup is everyone's data in clear: it stays on the server (issue #14), and the
+    // attempt is audited like every other refusal.
+    if Kind::of_file(&file) == Kind::Plain {
+        return Err(ctx.access.refuse_principal(&who.0, Refusal::PlainBackup, "GET", ctx.path()).await);
     }
     let sha256 =
         crate::runtime::backups::list_dir(&backups.dir).into_iter().find(|e| e.name == name).and_then(|e| e.sha256);
@@ -155,7 +154,7 @@ async fn download(who: Tecnico, ctx: Ctx<'_>, name: &str, backups: &State<Arc<Ba
             },
         )
         .await?;
-    let file = NamedFile::open(&path).await.map_err(AppError::internal)?;
+    let file = NamedFile::open(&file).await.map_err(AppError::internal)?;
     let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
     Ok(Download { file, disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{safe}\"")) })
 }

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::domain::audit_event::View;
 use crate::domain::communication::CommunicationKind;
-use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
+use crate::domain::ids::{CommunicationId, OperatorId, ProviderId};
 use crate::domain::operator::{DisableReason, OperatorDraft, OperatorState};
 use crate::domain::role::Role;
 use crate::error::{AppError, FieldError};
@@ -21,10 +21,15 @@ use crate::repo::operators::{self, OperatorFilter};
 use crate::repo::{communications, providers};
 use crate::service;
 use crate::web::ctx::Ctx;
-use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
+use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::admin::{Esito, communication_form, communication_options, notice, state_label};
 use crate::web::views::pager::{pager, q};
+
+use super::operator_forms::{
+    DisableForm, EnableAgainForm, ExemptionForm, FormChoices, VariationForm, disable_form, exemption_form,
+    reenable_form, variation_form,
+};
 
 fn role_label(code: &str) -> &'static str {
     code.parse::<Role>().map(Role::label).unwrap_or("sconosciuto")
@@ -261,17 +266,20 @@ async fn detail(
     ctx.audit_view(who.scope.actor(), View::OperatorView, Some(format!("operator:{id}")), json!({})).await?;
     let can_write = who.scope.can_write();
     let active = o.state == OperatorState::Active.code();
-    let reasons: Vec<(String, String)> = std::iter::once((String::new(), "— scegliere —".to_owned()))
-        .chain(DisableReason::ALL.iter().map(|r| (r.code().to_owned(), r.label().to_owned())))
-        .collect();
-    let enable_comms = communication_options(&comms, &[CommunicationKind::Abilitazione, CommunicationKind::Variazione]);
-    let revoke_comms = communication_options(&comms, &[CommunicationKind::Revoca, CommunicationKind::Variazione]);
+    let variation = VariationForm {
+        version: o.version,
+        email: o.email.clone(),
+        role_title: o.role_title.clone(),
+        sedi: assigned,
+        communication_id: None,
+    };
+    let choices = FormChoices { sedi, comms };
     Ok(ctx.page(
-        &format!("{} {}", o.name, o.surname),
+        &format!("{} {}", o.surname, o.name),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/regione/operatori" { "Operatori" } " › " (o.surname) " " (o.name) }
             (notice(esito))
-            h1 { (o.name) " " (o.surname) }
+            h1 { (o.surname) " " (o.name) }
             dl.facts {
                 dt { "Codice fiscale" } dd { code { (o.codice_fiscale) } }
                 dt { "Profilo" } dd { (role_label(&o.role)) }
@@ -290,57 +298,22 @@ async fn detail(
                 @if active {
                     details.add-form {
                         summary { "Variazione (email, ruolo, sedi)" }
-                        form.stack method="post" action={ "/regione/operatori/" (id) "/variazione" } novalidate {
-                            (token_field(&token))
-                            input type="hidden" name="version" value=(o.version);
-                            (text_field("email", "Email", &o.email, &[], "email", true))
-                            (text_field("role_title", "Ruolo ricoperto", &o.role_title, &[], "text", true))
-                            @if !sedi.is_empty() {
-                                fieldset {
-                                    legend { "Sedi operative assegnate" }
-                                    @for s in sedi.iter().filter(|s| !s.closed || assigned.contains(&s.id.get())) {
-                                        div.field.check {
-                                            input id={ "sede-" (s.id) } type="checkbox" name="sedi" value=(s.id) checked[assigned.contains(&s.id.get())];
-                                            label for={ "sede-" (s.id) } { (s.address) ", " (s.comune) @if s.closed { " (chiusa)" } }
-                                        }
-                                    }
-                                }
-                            }
-                            (select("communication_id", "Comunicazione di riferimento (se c'è)", "", &enable_comms, &[]))
-                            button.button type="submit" { "Salva la variazione" }
-                        }
+                        (variation_form(id, &variation, &choices, &[], &token))
                     }
                     details.danger-zone {
                         summary { "Disabilita l'utenza" }
-                        form.stack method="post" action={ "/regione/operatori/" (id) "/disabilita" } novalidate {
-                            (token_field(&token))
-                            (select("kind", "Motivo", "", &reasons, &[]))
-                            (textarea("reason", "Descrizione del motivo", "", &[], true))
-                            (select("communication_id", "Comunicazione di riferimento (se c'è)", "", &revoke_comms, &[]))
-                            button.button.danger type="submit" { "Disabilita" }
-                        }
+                        (disable_form(id, &<DisableForm as Default>::default(), &choices, &[], &token))
                     }
                 } @else {
                     details.add-form {
                         summary { "Riabilita l'utenza" }
-                        form.stack method="post" action={ "/regione/operatori/" (id) "/riabilita" } novalidate {
-                            (token_field(&token))
-                            (textarea("reason", "Motivo", "", &[], true))
-                            (select("communication_id", "Comunicazione scritta del soggetto", "", &enable_comms, &[]))
-                            button.button type="submit" { "Riabilita" }
-                        }
+                        (reenable_form(id, &<EnableAgainForm as Default>::default(), &choices, &[], &token))
                     }
                 }
                 @if o.role == Role::Tecnico.code() {
                     details.add-form {
                         summary { @if o.technical_exemption { "Revoca l'esenzione" } @else { "Concedi l'esenzione dalla regola dei sei mesi" } }
-                        form.stack method="post" action={ "/regione/operatori/" (id) "/esenzione" } novalidate {
-                            (token_field(&token))
-                            input type="hidden" name="on" value=(if o.technical_exemption { "false" } else { "true" });
-                            p { "Solo per utenze autorizzate preventivamente alla sola gestione tecnica (Allegato B, punto 7)." }
-                            (textarea("reason", "Motivo e autorizzazione", "", &[], true))
-                            button.button type="submit" { "Conferma" }
-                        }
+                        (exemption_form(id, &ExemptionForm { on: !o.technical_exemption, reason: String::new() }, &[], &token))
                     }
                 }
             }
@@ -391,105 +364,6 @@ async fn detail(
     ))
 }
 
-#[derive(Debug, FromForm)]
-struct VariationForm {
-    version: i64,
-    #[field(default = String::new())]
-    email: String,
-    #[field(default = String::new())]
-    role_title: String,
-    sedi: Vec<i64>,
-    communication_id: Option<CommunicationId>,
-}
-
-#[post("/regione/operatori/<id>/variazione", data = "<form>")]
-async fn vary(
-    who: Regione,
-    ctx: Ctx<'_>,
-    id: OperatorId,
-    form: crate::web::forms::Checked<VariationForm>,
-) -> Result<Redirect, AppError> {
-    let f = form.into_inner();
-    let sedi: Vec<SedeId> = f.sedi.iter().filter_map(|s| SedeId::try_from(*s).ok()).collect();
-    let (now, authority) = (ctx.now, who.scope.authority());
-    ctx.write(move |tx| {
-        let v = service::operators::Variation {
-            version: f.version,
-            email: &f.email,
-            role_title: &f.role_title,
-            sedi: Some(&sedi),
-            communication: f.communication_id,
-        };
-        service::operators::vary(tx, now, &authority, id, &v)
-    })
-    .await?;
-    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=salvato")))
-}
-
-#[derive(Debug, FromForm)]
-struct DisableForm {
-    #[field(default = String::new())]
-    kind: String,
-    #[field(default = String::new())]
-    reason: String,
-    communication_id: Option<CommunicationId>,
-}
-
-#[post("/regione/operatori/<id>/disabilita", data = "<form>")]
-async fn disable(
-    who: Regione,
-    ctx: Ctx<'_>,
-    id: OperatorId,
-    form: crate::web::forms::Checked<DisableForm>,
-) -> Result<Redirect, AppError> {
-    let f = form.into_inner();
-    let (now, authority) = (ctx.now, who.scope.authority());
-    let kind = DisableReason::from_code(&f.kind);
-    ctx.write(move |tx| service::operators::disable(tx, now, &authority, id, kind, &f.reason, f.communication_id))
-        .await?;
-    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=disabilitato")))
-}
-
-#[derive(Debug, FromForm)]
-struct EnableAgainForm {
-    #[field(default = String::new())]
-    reason: String,
-    communication_id: Option<CommunicationId>,
-}
-
-#[post("/regione/operatori/<id>/riabilita", data = "<form>")]
-async fn reenable(
-    who: Regione,
-    ctx: Ctx<'_>,
-    id: OperatorId,
-    form: crate::web::forms::Checked<EnableAgainForm>,
-) -> Result<Redirect, AppError> {
-    let f = form.into_inner();
-    let (now, authority) = (ctx.now, who.scope.authority());
-    ctx.write(move |tx| service::operators::reenable(tx, now, &authority, id, &f.reason, f.communication_id)).await?;
-    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=abilitato")))
-}
-
-#[derive(Debug, FromForm)]
-struct ExemptionForm {
-    on: bool,
-    #[field(default = String::new())]
-    reason: String,
-}
-
-#[post("/regione/operatori/<id>/esenzione", data = "<form>")]
-async fn exemption(
-    who: Regione,
-    ctx: Ctx<'_>,
-    id: OperatorId,
-    form: crate::web::forms::Checked<ExemptionForm>,
-) -> Result<Redirect, AppError> {
-    let f = form.into_inner();
-    let (now, authority) = (ctx.now, who.scope.authority());
-    ctx.write(move |tx| service::operators::set_exemption(tx, now, &authority, id, f.on, &f.reason)).await?;
-    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=esenzione")))
-}
-
 pub fn routes() -> Vec<Route> {
-    routes![list, new_form, create, detail, vary, disable, reenable, exemption]
+    routes![list, new_form, create, detail]
 }

@@ -182,16 +182,7 @@ fn sede_rows(sedi: &[Sede], can_write: bool, provider: ProviderId, token: Option
                                     @if !s.closed {
                                         details.add-form {
                                             summary { "Modifica" }
-                                            form.stack method="post" action={ "/regione/sedi/" (s.id) } {
-                                                (token_field(token))
-                                                (text_field("address", "Indirizzo", &s.address, &[], "text", true))
-                                                (text_field("comune", "Comune", &s.comune, &[], "text", true))
-                                                (text_field("phone", "Telefono", &s.phone, &[], "tel", false))
-                                                (text_field("opening_hours", "Orari di apertura", &s.opening_hours, &[], "text", false))
-                                                div.field.check { input id={ "pe-" (s.id) } type="checkbox" name="programme_enabled" value="true" checked[s.programme_enabled]; label for={ "pe-" (s.id) } { "Abilitata per il programma" } }
-                                                div.field.check { input id={ "tc-" (s.id) } type="checkbox" name="temporarily_closed" value="true" checked[s.temporarily_closed]; label for={ "tc-" (s.id) } { "Temporaneamente chiusa" } }
-                                                button.button type="submit" { "Salva" }
-                                            }
+                                            (sede_edit_form(s.id, &SedeForm::of(s), &[], token))
                                         }
                                         form.inline method="post" action={ "/regione/sedi/" (s.id) "/chiudi" } {
                                             (token_field(token))
@@ -242,7 +233,7 @@ async fn detail(
                     a.button href={ "/regione/soggetti/" (id) "/modifica" } { "Modifica dati" } " "
                     a.button href={ "/regione/operatori/nuovo?soggetto=" (id) } { "Abilita un operatore" }
                 }
-                (suspend_form(&p, &token))
+                (suspend_form(&p, "", &[], &token))
             }
             h2 { "Operatori" }
             table.data {
@@ -318,7 +309,7 @@ fn provider_facts(p: &Provider) -> Markup {
     }
 }
 
-fn suspend_form(p: &Provider, token: &FormToken) -> Markup {
+fn suspend_form(p: &Provider, reason: &str, errors: &[FieldError], token: &FormToken) -> Markup {
     let (action, label, help) = match p.status {
         ProviderStatus::Active => (
             "sospendi",
@@ -330,12 +321,13 @@ fn suspend_form(p: &Provider, token: &FormToken) -> Markup {
         }
     };
     html! {
-        details.danger-zone {
+        details.danger-zone open[!errors.is_empty()] {
             summary { (label) }
-            form.stack method="post" action={ "/regione/soggetti/" (p.id) "/" (action) } {
+            form.stack method="post" action={ "/regione/soggetti/" (p.id) "/" (action) } novalidate {
+                (error_summary(errors))
                 (token_field(token))
                 p { (help) }
-                (textarea("reason", "Motivo", "", &[], true))
+                (textarea("reason", "Motivo", reason, errors, true))
                 button.button.danger type="submit" { (label) }
             }
         }
@@ -397,20 +389,41 @@ async fn update(
 
 #[derive(Debug, FromForm)]
 struct ReasonForm {
+    #[field(default = String::new())]
     reason: String,
 }
 
+/// Suspends or reactivates; refused (no reason, already in that state), the form comes back
+/// on its own page with the reason typed and the message.
 async fn set_suspended(
     who: &Regione,
     id: ProviderId,
     suspend: bool,
     reason: String,
     ctx: &Ctx<'_>,
-) -> Result<Redirect, AppError> {
-    let (now, authority) = (ctx.now, who.scope.authority());
-    ctx.write(move |tx| service::providers::set_suspended(tx, now, &authority, id, suspend, &reason)).await?;
-    let esito = if suspend { "sospeso" } else { "riattivato" };
-    Ok(Redirect::to(format!("/regione/soggetti/{id}?esito={esito}")))
+    token: &FormToken,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    let (now, authority, typed) = (ctx.now, who.scope.authority(), reason.clone());
+    match ctx.write(move |tx| service::providers::set_suspended(tx, now, &authority, id, suspend, &typed)).await {
+        Ok(()) => {
+            let esito = if suspend { "sospeso" } else { "riattivato" };
+            Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito={esito}"))))
+        }
+        Err(e) => {
+            let status =
+                if matches!(e, AppError::Conflict(_)) { Status::Conflict } else { Status::UnprocessableEntity };
+            let errors = field_errors(e)?;
+            let p = ctx.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
+            let body = html! {
+                nav.breadcrumb aria-label="Percorso" {
+                    a href="/regione/soggetti" { "Soggetti accreditati" } " › " a href={ "/regione/soggetti/" (id) } { (p.name) }
+                }
+                h1 { (p.name) }
+                (suspend_form(&p, &reason, &errors, token))
+            };
+            Ok(Err((status, ctx.page(&p.name, body))))
+        }
+    }
 }
 
 #[post("/regione/soggetti/<id>/sospendi", data = "<form>")]
@@ -419,8 +432,9 @@ async fn suspend(
     ctx: Ctx<'_>,
     id: ProviderId,
     form: crate::web::forms::Checked<ReasonForm>,
-) -> Result<Redirect, AppError> {
-    set_suspended(&who, id, true, form.into_inner().reason, &ctx).await
+    token: FormToken,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    set_suspended(&who, id, true, form.into_inner().reason, &ctx, &token).await
 }
 
 #[post("/regione/soggetti/<id>/riattiva", data = "<form>")]
@@ -429,8 +443,9 @@ async fn reactivate(
     ctx: Ctx<'_>,
     id: ProviderId,
     form: crate::web::forms::Checked<ReasonForm>,
-) -> Result<Redirect, AppError> {
-    set_suspended(&who, id, false, form.into_inner().reason, &ctx).await
+    token: FormToken,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    set_suspended(&who, id, false, form.into_inner().reason, &ctx, &token).await
 }
 
 #[derive(Debug, Clone, Default, FromForm)]
@@ -445,6 +460,58 @@ pub struct SedeForm {
     opening_hours: String,
     programme_enabled: bool,
     temporarily_closed: bool,
+}
+
+impl SedeForm {
+    /// The form filled with a stored sede.
+    fn of(s: &Sede) -> Self {
+        SedeForm {
+            address: s.address.clone(),
+            comune: s.comune.clone(),
+            phone: s.phone.clone(),
+            opening_hours: s.opening_hours.clone(),
+            programme_enabled: s.programme_enabled,
+            temporarily_closed: s.temporarily_closed,
+        }
+    }
+}
+
+/// The edit form of one sede (on the provider's page, and again on its own when refused).
+fn sede_edit_form(id: SedeId, f: &SedeForm, errors: &[FieldError], token: &FormToken) -> Markup {
+    html! {
+        form.stack method="post" action={ "/regione/sedi/" (id) } novalidate {
+            (error_summary(errors))
+            (token_field(token))
+            (text_field("address", "Indirizzo", &f.address, errors, "text", true))
+            (text_field("comune", "Comune", &f.comune, errors, "text", true))
+            (text_field("phone", "Telefono", &f.phone, errors, "tel", false))
+            (text_field("opening_hours", "Orari di apertura", &f.opening_hours, errors, "text", false))
+            div.field.check { input id={ "pe-" (id) } type="checkbox" name="programme_enabled" value="true" checked[f.programme_enabled]; label for={ "pe-" (id) } { "Abilitata per il programma" } }
+            div.field.check { input id={ "tc-" (id) } type="checkbox" name="temporarily_closed" value="true" checked[f.temporarily_closed]; label for={ "tc-" (id) } { "Temporaneamente chiusa" } }
+            button.button type="submit" { "Salva" }
+        }
+    }
+}
+
+/// A refused edit or closing of a sede: the sede's form again, with what was typed and why.
+fn sede_again(
+    ctx: &Ctx<'_>,
+    sede: &Sede,
+    title: &str,
+    f: &SedeForm,
+    e: AppError,
+    token: &FormToken,
+) -> Result<(Status, Markup), AppError> {
+    let status = if matches!(e, AppError::Conflict(_)) { Status::Conflict } else { Status::UnprocessableEntity };
+    let errors = field_errors(e)?;
+    let body = html! {
+        nav.breadcrumb aria-label="Percorso" {
+            a href="/regione/soggetti" { "Soggetti accreditati" } " › " a href={ "/regione/soggetti/" (sede.provider) } { "Soggetto" }
+        }
+        h1 { (title) " — " (sede.address) ", " (sede.comune) }
+        (sede_edit_form(sede.id, f, &errors, token))
+    };
+    Ok((status, ctx.page(title, body)))
 }
 
 fn sede_form(provider: ProviderId, f: &SedeForm, errors: &[FieldError], token: &FormToken) -> Markup {
@@ -504,7 +571,8 @@ async fn update_sede(
     ctx: Ctx<'_>,
     id: SedeId,
     form: crate::web::forms::Checked<SedeForm>,
-) -> Result<Redirect, AppError> {
+    token: FormToken,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let sede = ctx.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
     let draft = SedeDraft {
         address: form.address.clone(),
@@ -515,15 +583,28 @@ async fn update_sede(
         temporarily_closed: form.temporarily_closed,
         closed: sede.closed,
     };
-    let valid = draft.validate().map_err(AppError::Invalid)?;
+    let valid = match draft.validate() {
+        Ok(v) => v,
+        Err(errors) => {
+            return Ok(Err(sede_again(&ctx, &sede, "Modifica della sede", &form, AppError::Invalid(errors), &token)?));
+        }
+    };
     let (now, authority) = (ctx.now, who.scope.authority());
-    ctx.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
-    Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))
+    match ctx.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await {
+        Ok(()) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))),
+        Err(e) => Ok(Err(sede_again(&ctx, &sede, "Modifica della sede", &form, e, &token)?)),
+    }
 }
 
-/// Closing a sede keeps it (and its history); it only leaves new choices.
+/// Closing a sede keeps it (and its history); it only leaves new choices. Refused (a sede
+/// stored before today's rules that no longer validates), its form comes back to be fixed.
 #[post("/regione/sedi/<id>/chiudi")]
-async fn close_sede(who: Regione, ctx: Ctx<'_>, id: SedeId) -> Result<Redirect, AppError> {
+async fn close_sede(
+    who: Regione,
+    ctx: Ctx<'_>,
+    id: SedeId,
+    token: FormToken,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let sede = ctx.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
     let draft = SedeDraft {
         address: sede.address.clone(),
@@ -534,10 +615,25 @@ async fn close_sede(who: Regione, ctx: Ctx<'_>, id: SedeId) -> Result<Redirect, 
         temporarily_closed: sede.temporarily_closed,
         closed: true,
     };
-    let valid = draft.validate().map_err(AppError::Invalid)?;
+    let stored = SedeForm::of(&sede);
+    let valid = match draft.validate() {
+        Ok(v) => v,
+        Err(errors) => {
+            return Ok(Err(sede_again(
+                &ctx,
+                &sede,
+                "Chiusura della sede",
+                &stored,
+                AppError::Invalid(errors),
+                &token,
+            )?));
+        }
+    };
     let (now, authority) = (ctx.now, who.scope.authority());
-    ctx.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
-    Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))
+    match ctx.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await {
+        Ok(()) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))),
+        Err(e) => Ok(Err(sede_again(&ctx, &sede, "Chiusura della sede", &stored, e, &token)?)),
+    }
 }
 
 pub fn routes() -> Vec<Route> {

@@ -31,7 +31,7 @@ pub fn sede_options(sedi: &[Sede], empty: &str) -> Vec<(String, String)> {
 }
 
 pub fn tutor_options(tutors: &[OperatorRow], empty: &str) -> Vec<(String, String)> {
-    choices(empty, tutors.iter().filter(|t| t.state == "active").map(|t| (t.id, format!("{} {}", t.name, t.surname))))
+    choices(empty, tutors.iter().filter(|t| t.state == "active").map(|t| (t.id, format!("{} {}", t.surname, t.name))))
 }
 
 #[derive(Debug, Clone, Default, FromForm)]
