@@ -31,7 +31,7 @@ impl Noun {
         let n = n.as_i128();
         match (n, self.none) {
             (0, Some(none)) => none.to_owned(),
-            _ => format!("{n} {}", self.form(n)),
+            _ => format!("{} {}", number(n), self.form(n)),
         }
     }
 }
@@ -39,6 +39,24 @@ impl Noun {
 /// "1 ora", "3 ore": the number and the form of the noun that agrees with it.
 pub fn count(n: impl Quantity, one: &'static str, many: &'static str) -> String {
     Noun::new(one, many).count(n)
+}
+
+/// A whole number as Italian writes it for people, a dot between thousands: "100.000",
+/// "-4.294.967.284". Only for screens and messages; CSV, JSON and the API keep plain digits.
+pub fn number(n: impl Quantity) -> String {
+    let n = n.as_i128();
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The integer types a count comes in.
@@ -72,7 +90,7 @@ pub fn duration(n: impl Quantity, unit_code: &str, table_label: &str) -> String 
         "G" => Noun::new("giorno", "giorni"),
         "M" => Noun::new("mese", "mesi"),
         "A" => Noun::new("anno", "anni"),
-        _ => return format!("{} {table_label}", n.as_i128()).trim_end().to_owned(),
+        _ => return format!("{} {table_label}", number(n)).trim_end().to_owned(),
     };
     noun.count(n)
 }
@@ -90,6 +108,17 @@ mod tests {
         let assenze = Noun::new("assenza ingiustificata o rifiuto", "assenze ingiustificate e rifiuti");
         assert_eq!(assenze.count(1_u32), "1 assenza ingiustificata o rifiuto");
         assert_eq!(assenze.form(2_u64), "assenze ingiustificate e rifiuti");
+    }
+
+    #[test]
+    fn thousands_are_separated_by_a_dot() {
+        assert_eq!(number(0), "0");
+        assert_eq!(number(999), "999");
+        assert_eq!(number(1000), "1.000");
+        assert_eq!(number(100_000_usize), "100.000");
+        assert_eq!(number(4_294_967_284_u64), "4.294.967.284");
+        assert_eq!(number(-1_234_567_i64), "-1.234.567");
+        assert_eq!(count(100_000, "riga", "righe"), "100.000 righe");
     }
 
     #[test]

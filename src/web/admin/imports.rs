@@ -1,7 +1,7 @@
 //! Importazioni (regione): upload the CPI's voucher-assignment CSV (and SAP XML files) and
 //! read the report of what was imported, updated and refused.
 
-use crate::domain::italian::Noun;
+use crate::domain::italian::{Noun, number};
 use maud::{Markup, html};
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
@@ -57,7 +57,7 @@ fn progress_view(batches: &[Batch]) -> Markup {
                 p {
                     strong { "Importazione in corso: " } (b.file_name) " — "
                     @if b.state == "validating" { "controllo del file" } @else {
-                        (b.rows_done) " di " (b.rows_total) " righe scritte"
+                        (number(b.rows_done)) " di " (number(b.rows_total)) " righe scritte"
                     }
                 }
                 progress max=(b.rows_total.max(1)) value=(b.rows_done) { (percent(b)) "%" }

@@ -2,7 +2,7 @@
 //! in force, and a button that reloads both without a restart (as `systemctl reload` does
 //! with SIGHUP); each reload is audited (`config.reload`).
 
-use crate::domain::italian::count;
+use crate::domain::italian::{count, number};
 use std::sync::Arc;
 
 use maud::{Markup, html};
@@ -68,7 +68,7 @@ fn render(ctx: &Ctx<'_>, token: &FormToken, reloader: &Reloader, issuer: &Issuer
                     @match sequence.last { Some(l) => { code { (format!("{l:08X}")) } } None => { "nessuno" } }
                 }
                 dt { "Numeri ancora disponibili" } dd {
-                    strong { (sequence.remaining) }
+                    strong { (number(sequence.remaining)) }
                     @if sequence.remaining < 1000 { " — " strong { "l'intervallo sta per esaurirsi: chiedere alla Regione un nuovo intervallo" } }
                 }
                 dt { "Registro esterno al file dati" } dd {
@@ -87,7 +87,7 @@ fn render(ctx: &Ctx<'_>, token: &FormToken, reloader: &Reloader, issuer: &Issuer
                             tr {
                                 td { (s.issuer) }
                                 td { code { (s.path.display()) } }
-                                td { (s.revoked) }
+                                td { (number(s.revoked)) }
                                 td { (format_it(s.this_update)) " (" (age(ctx.now.ms_since(s.this_update))) ")" }
                                 td { (s.next_update.map(format_it).unwrap_or_else(|| "non indicato".into())) }
                                 td { (s.file_changed.map(format_it).unwrap_or_default()) }
@@ -133,13 +133,33 @@ pub fn routes() -> Vec<Route> {
     routes![show, reload]
 }
 
-/// An age in words: "40 minuti", "5 ore", "3 giorni".
+/// An age in words: "40 minuti fa", "1 ora fa", "3 giorni fa" (hours from 60 minutes,
+/// days from 24 hours).
 fn age(ms: i64) -> String {
     let minutes = ms.max(0) / 60_000;
-    match minutes {
-        0..=1 => "meno di un minuto fa".into(),
-        2..=119 => format!("{minutes} minuti fa"),
-        120..=2879 => format!("{} ore fa", minutes / 60),
-        _ => format!("{} giorni fa", minutes / 1440),
+    let words = match minutes {
+        0 => return "meno di un minuto fa".into(),
+        1..=59 => count(minutes, "minuto", "minuti"),
+        60..=1439 => count(minutes / 60, "ora", "ore"),
+        _ => count(minutes / 1440, "giorno", "giorni"),
+    };
+    format!("{words} fa")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age;
+
+    #[test]
+    fn ages_move_to_hours_at_sixty_minutes_and_to_days_at_a_day() {
+        let min = 60_000;
+        assert_eq!(age(30_000), "meno di un minuto fa");
+        assert_eq!(age(min), "1 minuto fa");
+        assert_eq!(age(59 * min), "59 minuti fa");
+        assert_eq!(age(60 * min), "1 ora fa");
+        assert_eq!(age(150 * min), "2 ore fa");
+        assert_eq!(age(24 * 60 * min), "1 giorno fa");
+        assert_eq!(age(3 * 24 * 60 * min), "3 giorni fa");
+        assert_eq!(age(-5), "meno di un minuto fa");
     }
 }

@@ -14,6 +14,7 @@ use crate::repo::audit_search::{self, ActivityLine};
 use crate::web::audit_params::{month_of, month_range};
 use crate::web::ctx::Ctx;
 use crate::web::guards::Revisore;
+use crate::web::views::audit_labels::role_label;
 use crate::web::views::download::Download;
 
 /// Totals of a group of lines.
@@ -81,7 +82,7 @@ async fn report(who: Revisore, ctx: Ctx<'_>, mese: Option<String>) -> Result<Mar
                         @for l in &lines {
                             tr {
                                 td { (l.provider_name.clone().unwrap_or_else(|| "—".into())) }
-                                td { a href={ "/revisione/registro?operatore=" (l.operator_cf) } { (l.operator_name) } " " code { (l.operator_cf) } " (" (l.role) ")" }
+                                td { a href={ "/revisione/registro?operatore=" (l.operator_cf) } { (l.operator_name) } " " code { (l.operator_cf) } " (" (role_label(&l.role)) ")" }
                                 (cells(l))
                             }
                         }

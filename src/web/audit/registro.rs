@@ -9,6 +9,7 @@ use rocket::{Route, State, get, routes};
 use serde_json::json;
 
 use crate::domain::audit_event::View;
+use crate::domain::italian::number;
 use crate::error::AppError;
 use crate::infra::clock::format_it;
 use crate::repo::audit_search::{self, AuditLine};
@@ -115,7 +116,7 @@ async fn registro(
             @if let Some(fields) = &error { (crate::web::forms::error_summary(fields)) }
             p.actions {
                 a.button href={ "/revisione/registro.csv?" (query) } { "Scarica CSV della ricerca" }
-                " (al massimo " (EXPORT_MAX) " righe; l'esportazione è registrata)"
+                " (al massimo " (number(EXPORT_MAX)) " righe; l'esportazione è registrata)"
             }
             @if lines.is_empty() { p { "Nessuna riga corrisponde alla ricerca." } } @else { (table(&lines)) }
             nav.pager aria-label="Pagine" {

@@ -75,7 +75,7 @@ pub fn home(site: &Site, user: &Principal) -> Markup {
             }
             dl.facts {
                 dt { "Codice fiscale" } dd { code { (op.codice_fiscale) } }
-                dt { "Certificato" } dd { (user.cert().issuer) }
+                dt { "Emesso da" } dd { (user.cert().issuer) }
                 dt { "Valido fino al" } dd { (format_it(user.cert().not_after)) }
                 @if op.technical_exemption {
                     dt { "Esenzione" } dd { "Utenza tecnica esentata dalla disattivazione per inattività (Allegato B, punto 7)" }
