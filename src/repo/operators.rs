@@ -199,7 +199,8 @@ pub fn search_window(
 ) -> Result<(Vec<OperatorRow>, i64), AppError> {
     let filter =
         "WHERE (o.surname LIKE ?1 ESCAPE '\\' OR o.name LIKE ?1 ESCAPE '\\' OR o.codice_fiscale LIKE ?1 ESCAPE '\\'
-                        OR (o.name || ' ' || o.surname) LIKE ?1 ESCAPE '\\')
+                        OR (o.name || ' ' || o.surname) LIKE ?1 ESCAPE '\\'
+                        OR (o.surname || ' ' || o.name) LIKE ?1 ESCAPE '\\')
                     AND (?2 = '' OR o.role = ?2) AND (?3 = '' OR o.state = ?3)
                     AND (?4 IS NULL OR o.provider_id = ?4)";
     let pattern = super::providers::like_pattern(&f.q);
@@ -483,5 +484,33 @@ pub fn communication_document(
     match doc {
         Some(d) => super::communications::document(conn, crate::domain::ids::DocumentId::from_db(d)),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operator_is_found_by_name_surname_either_order_or_one_word() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::repo::open_and_migrate(&dir.path().join("d.db"), |_| Ok(())).unwrap();
+        conn.execute_batch(
+            "INSERT INTO provider (id, name, codice_fiscale, accreditation_code, created_at) VALUES
+                 (1, 'A', '01234567897', 'ACC-1', 0);
+             INSERT INTO operator (id, codice_fiscale, surname, name, email, role, provider_id, enabled_at) VALUES
+                 (1, 'RSSMRA85T10A562S', 'Rossi', 'Mario', 'm@x.it', 'operatore', 1, 0),
+                 (2, 'BNCLRA80A41D612X', 'Bianchi', 'Laura', 'l@x.it', 'operatore', 1, 0);",
+        )
+        .unwrap();
+        let found = |q: &str| {
+            let f = OperatorFilter { q: q.into(), ..OperatorFilter::default() };
+            search(&conn, &f, 0).unwrap().0.into_iter().map(|o| o.surname).collect::<Vec<_>>()
+        };
+        for q in ["Mario Rossi", "Rossi Mario", "rossi mario", "Rossi", "Mario", "RSSMRA85"] {
+            assert_eq!(found(q), ["Rossi"], "{q}");
+        }
+        assert!(found("Mario Bianchi").is_empty());
+        assert!(found("Rossi Laura").is_empty());
     }
 }
