@@ -22,7 +22,7 @@ use crate::repo::writer::Writer;
 use crate::web::Site;
 use crate::web::context::request_time;
 use crate::web::guards::Utente;
-use crate::web::views::layout::page;
+use crate::web::views::layout::page_at;
 
 /// The request context. Put it after the role guard (guards run left to right, so the role
 /// is checked and refused first).
@@ -177,6 +177,6 @@ impl Ctx<'_> {
 
     /// A page of the site for this person.
     pub fn page(&self, title: &str, body: Markup) -> Markup {
-        page(Some(self.site), title, Some(&self.principal), body)
+        page_at(Some(self.site), title, Some(&self.principal), &self.path, body)
     }
 }

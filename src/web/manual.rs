@@ -11,7 +11,7 @@ use rocket::{Route, State, get, routes};
 
 use crate::web::Site;
 use crate::web::embedded::{Asset, Assets, IfNoneMatch, lookup};
-use crate::web::views::layout::page;
+use crate::web::views::layout::{page, page_at};
 
 /// Manual chapters in reading order: (slug, file under assets/manual/).
 fn chapters() -> Vec<(String, String)> {
@@ -266,10 +266,11 @@ pub fn standalone_html(region_name: &str) -> String {
 #[get("/")]
 fn index(site: &State<Site>) -> Markup {
     let chapters = chapters();
-    page(
+    page_at(
         Some(site),
         "Manuale",
         None,
+        "/manuale",
         html! {
             h1 { "Manuale di Ricolloca" }
             p.lead { "Guida per gli operatori dei soggetti accreditati, il personale regionale, i revisori e l'amministratore tecnico." }

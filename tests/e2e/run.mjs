@@ -247,6 +247,11 @@ async function tour(ctx, server, role) {
   for (const href of [...new Set(hrefs)]) {
     const res = await page.goto(server.url + href, { waitUntil: 'load' });
     if (!res || res.status() >= 400) throw new Error(`${href} answered ${res?.status()}`);
+    // The menu marks the screen shown, inside groups too.
+    const current = await page.$$eval('nav.main-nav a[aria-current="page"]', (as) => as.map((a) => a.getAttribute('href')));
+    if (!href.includes('?') && !(current.length === 1 && current[0] === href)) {
+      throw new Error(`${href}: the menu marks ${JSON.stringify(current)} as the current page`);
+    }
     const name = screenName(href);
     // No hover effect from where the pointer was left.
     await page.mouse.move(0, 0);

@@ -65,7 +65,7 @@ async fn list(
             @if let Some(run) = last.as_ref().filter(|r| r.audit_problem.is_some()) {
                 div.alert.alert-danger role="alert" {
                     p { strong { "Catena di audit NON integra" } " nell'ultimo backup (" (format_it(run.at)) ", " (run.file.clone().unwrap_or_default()) "): " (run.audit_problem.clone().unwrap_or_default()) }
-                    p { "Il backup è stato scritto comunque (la copia è coerente), senza firma, e il suo manifest lo segnala. Verificare il registro con " code { "ricolloca audit verify" } ": il ripristino di questo backup richiede " code { "--accept-broken-chain" } "." }
+                    p { "Il backup è stato scritto comunque (la copia è coerente), senza firma, e il suo manifest lo segnala. Verificare il registro con " code.command { "ricolloca audit verify" } ": il ripristino di questo backup richiede " code { "--accept-broken-chain" } "." }
                 }
             }
             @if !backups.seal.is_sealed() {
@@ -112,7 +112,7 @@ async fn list(
                     }
                 }
             }
-            p { "Si scaricano solo i backup cifrati: quelli non cifrati restano sul server. Il ripristino si fa dalla riga di comando, a servizio fermo: " code { "ricolloca restore --from FILE --identity-file CHIAVE-DELLA-REGIONE" } ". Vedere il " a href="/manuale/backup" { "manuale" } "." }
+            p { "Si scaricano solo i backup cifrati: quelli non cifrati restano sul server. Il ripristino si fa dalla riga di comando, a servizio fermo: " code.command { "ricolloca restore --from FILE --identity-file CHIAVE-DELLA-REGIONE" } ". Vedere il " a href="/manuale/backup" { "manuale" } "." }
         },
     ))
 }

@@ -99,7 +99,7 @@ fn render(ctx: &Ctx<'_>, token: &FormToken, reloader: &Reloader, issuer: &Issuer
             h2 { "Ricarica" }
             p {
                 "Rilegge le CRL e il livello di log dal file di configurazione senza fermare il servizio (lo stesso fa "
-                code { "systemctl reload ricolloca" } "). Le CRL si ricaricano anche da sole quando i loro file cambiano. "
+                code.command { "systemctl reload ricolloca" } "). Le CRL si ricaricano anche da sole quando i loro file cambiano. "
                 "Le altre chiavi richiedono un riavvio."
             }
             form method="post" action="/tecnico/sistema/ricarica" {

@@ -73,8 +73,25 @@ pub fn menu(role: Option<Role>) -> Vec<MenuEntry> {
     entries
 }
 
+/// How a menu link relates to the path shown: `page` when it is that page, `true` when the
+/// page is below it (a provider's card under "Soggetti accreditati"), none otherwise.
+pub fn menu_current(href: &str, current: &str) -> Option<&'static str> {
+    if href == current {
+        Some("page")
+    } else if href != "/" && current.strip_prefix(href).is_some_and(|rest| rest.starts_with('/')) {
+        Some("true")
+    } else {
+        None
+    }
+}
+
 /// A whole page. `user` shows who is logged in; `None` on public pages.
 pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content: Markup) -> Markup {
+    page_at(site, title, user, "", content)
+}
+
+/// A whole page at `current` (the path asked for), which the menu marks with `aria-current`.
+pub fn page_at(site: Option<&Site>, title: &str, user: Option<&Principal>, current: &str, content: Markup) -> Markup {
     let fallback = fallback_site();
     let site = site.unwrap_or(&fallback);
     html! {
@@ -119,12 +136,15 @@ pub fn page(site: Option<&Site>, title: &str, user: Option<&Principal>, content:
                             ul.menu {
                                 @for entry in menu(user.map(|u| u.role())) {
                                     @match entry {
-                                        MenuEntry::Link(href, label) => li { a href=(href) { (label) } },
-                                        MenuEntry::Group(label, links) => li.menu-group {
-                                            details {
-                                                summary { (label) }
-                                                ul.submenu {
-                                                    @for (href, label) in links { li { a href=(href) { (label) } } }
+                                        MenuEntry::Link(href, label) => li { a href=(href) aria-current=[menu_current(href, current)] { (label) } },
+                                        MenuEntry::Group(label, links) => {
+                                            @let here = links.iter().any(|(href, _)| menu_current(href, current).is_some());
+                                            li.menu-group.current[here] {
+                                                details {
+                                                    summary { (label) }
+                                                    ul.submenu {
+                                                        @for (href, label) in links { li { a href=(href) aria-current=[menu_current(href, current)] { (label) } } }
+                                                    }
                                                 }
                                             }
                                         },
@@ -213,4 +233,19 @@ pub fn error_page(site: Option<&Site>, user: Option<&Principal>, error: &ErrorVi
         p { a href="/" { "Torna alla pagina iniziale" } }
     };
     page(site, title, user, content)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_menu_marks_the_page_shown_and_the_section_it_is_in() {
+        assert_eq!(menu_current("/", "/"), Some("page"));
+        assert_eq!(menu_current("/", "/agenda"), None);
+        assert_eq!(menu_current("/regione/operatori", "/regione/operatori"), Some("page"));
+        assert_eq!(menu_current("/regione/operatori", "/regione/operatori/12"), Some("true"));
+        assert_eq!(menu_current("/regione/esiti", "/regione/esiti-vecchi"), None);
+        assert_eq!(menu_current("/agenda", ""), None);
+    }
 }

@@ -6,7 +6,7 @@ use crate::access::Principal;
 use crate::domain::role::Role;
 use crate::infra::clock::format_it;
 use crate::web::Site;
-use crate::web::views::layout::page;
+use crate::web::views::layout::{page, page_at};
 
 pub fn landing(site: &Site) -> Markup {
     page(
@@ -27,7 +27,7 @@ pub fn landing(site: &Site) -> Markup {
                 div.alert.alert-warning #carte-di-formazione role="note" {
                     h2 { "Ambiente di formazione: le carte di prova" }
                     p {
-                        "Qui non serve una smartcard vera. " code { "ricolloca demo" } " ha creato una carta di prova per ogni profilo: "
+                        "Qui non serve una smartcard vera. " code.command { "ricolloca demo" } " ha creato una carta di prova per ogni profilo: "
                         "i file " code { ".p12" } " nella cartella " code { "persone" } " dell'istanza (password " code { "formazione" } "), "
                         "da importare nel browser insieme alla CA di formazione (cartella " code { "certificati" } ")."
                     }
@@ -39,7 +39,7 @@ pub fn landing(site: &Site) -> Markup {
                     }
                     p {
                         "Poi chiudere tutte le finestre del browser, riaprirlo e tornare a questa pagina. Il tecnico rivede i nomi dei file "
-                        "e i comandi per il terminale con " code { "ricolloca demo --help-cards" } "; vedere anche il "
+                        "e i comandi per il terminale con " code.command { "ricolloca demo --help-cards" } "; vedere anche il "
                         a href="/manuale/introduzione" { "manuale, «Ambiente di formazione»" } "."
                     }
                 }
@@ -62,10 +62,11 @@ pub fn landing(site: &Site) -> Markup {
 
 pub fn home(site: &Site, user: &Principal) -> Markup {
     let op = user.operator();
-    page(
+    page_at(
         Some(site),
         "Pagina iniziale",
         Some(user),
+        "/",
         html! {
             h1 { "Buongiorno, " (op.full_name()) }
             p.lead {
