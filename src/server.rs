@@ -228,8 +228,15 @@ fn build_at(
     );
     let (sd_writer, sd_clock, sd_key, sd_file) =
         (state.writer.clone(), state.clock.clone(), signing_key, config.audit_checkpoints());
+    let sd_issuer = state.issuer.clone();
     let shutdown_checkpoint = AdHoc::on_shutdown("audit checkpoint at shutdown", move |_| {
-        Box::pin(async move { crate::runtime::jobs::checkpoint(&sd_writer, &sd_clock, &sd_key, &sd_file).await })
+        Box::pin(async move {
+            crate::runtime::jobs::checkpoint(&sd_writer, &sd_clock, &sd_key, &sd_file).await;
+            // The unused rest of the identificativo block goes back (a crash skips it instead).
+            if let Err(e) = sd_issuer.release() {
+                tracing::warn!(error = %e, "identificativo: the reserved block was not given back");
+            }
+        })
     });
     let announce = AdHoc::on_liftoff("announce", move |rocket| {
         Box::pin(async move {

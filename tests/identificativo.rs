@@ -1,5 +1,6 @@
 //! The identificativo politica is issued once: backup, action, restore, action gives two
-//! different identificativi (the high-water mark outside the data file), a configured range
+//! different identificativi (the high-water mark outside the data file), a kill -9 skips the
+//! reserved block and concurrent actions get distinct numbers, a configured range
 //! that runs out refuses the next action and then the start-up, and the provider's codice ente
 //! promotore goes into the check letter.
 
@@ -84,6 +85,11 @@ impl World {
         let v: Value = res.json().unwrap();
         v["identificativo_politica"].as_str().unwrap().to_owned()
     }
+    /// The high-water file beside the data file.
+    fn high_water(&self) -> u32 {
+        let text = std::fs::read_to_string(self.f.path().join("identificativo-politica.txt")).unwrap();
+        u32::from_str_radix(text.trim(), 16).unwrap()
+    }
     fn restart(&mut self) {
         self.server.stop();
         self.server = self.f.start();
@@ -98,11 +104,11 @@ fn backup_action_restore_action_gives_two_different_identificativi() {
     let zip = w.f.path().join("backup.zip");
     w.f.cli_ok(&["backup", "--out", zip.to_str().unwrap()]);
     let second = w.identificativo(-4);
-    // The high-water file beside the data file holds the last number issued.
-    let hw = std::fs::read_to_string(w.f.path().join("identificativo-politica.txt")).unwrap();
-    assert_eq!(hw.trim(), &second[2..10]);
-
-    w.server.stop();
+    // The high-water file beside the data file holds the end of the reserved block, and after
+    // a clean stop the last number issued.
+    assert_eq!(w.high_water(), hex(&first) + identificativo_block() - 1, "one block reserved");
+    assert!(w.server.terminate(std::time::Duration::from_secs(20)).is_some_and(|s| s.success()));
+    assert_eq!(w.high_water(), hex(&second), "the unused rest given back at the stop");
     let out = w.f.cli_ok(&["restore", "--from", zip.to_str().unwrap()]);
     // `restore` says where the numbers stand and that none will be issued again.
     assert!(out.contains("identificativo politica") && out.contains(&second[2..10]), "{out}");
@@ -116,13 +122,66 @@ fn backup_action_restore_action_gives_two_different_identificativi() {
     w.restart();
     let third = w.identificativo(-4);
     assert_ne!(third, second, "the same proposal date and type: only the sequence tells them apart");
-    assert_eq!(u32::from_str_radix(&third[2..10], 16).unwrap(), u32::from_str_radix(&second[2..10], 16).unwrap() + 1);
+    assert_eq!(hex(&third), hex(&second) + 1);
     // The move of the counter is on the trail.
     assert_eq!(w.f.audit_count("identificativo.resync"), 1);
     // Every identificativo carries the provider's codice ente promotore in its check letter.
     for (id, offset) in [(&first, -5), (&third, -4)] {
         assert!(identificativo::matches(id, PIVA, "A06", &day(offset)), "{id}");
     }
+}
+
+/// The 8-hex-digit sequence number of an identificativo.
+fn hex(id: &str) -> u32 {
+    u32::from_str_radix(&id[2..10], 16).unwrap()
+}
+
+fn identificativo_block() -> u32 {
+    ricolloca::service::identificativo::BLOCK
+}
+
+#[test]
+fn a_crash_skips_the_reserved_block_and_concurrent_actions_get_distinct_numbers() {
+    let mut w = world("");
+    let first = hex(&w.identificativo(-5));
+    let block_end = first + identificativo_block() - 1;
+    assert_eq!(w.high_water(), block_end);
+
+    // 48 actions at once, from 8 threads: every number different, handed out in turn from the
+    // reserved block (the high-water file is not written again).
+    let ids: Vec<String> = std::thread::scope(|s| {
+        let workers: Vec<_> =
+            (0..8).map(|_| s.spawn(|| (0..6).map(|_| w.identificativo(-4)).collect::<Vec<_>>())).collect();
+        workers.into_iter().flat_map(|t| t.join().unwrap()).collect()
+    });
+    let mut numbers: Vec<u32> = ids.iter().map(|id| hex(id)).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 48, "{ids:?}");
+    assert_eq!(numbers, (first + 1..=first + 48).collect::<Vec<_>>(), "handed out in turn from memory");
+    assert_eq!(w.high_water(), block_end, "no new reservation inside the block");
+
+    // kill -9: nothing gives the block back; the next start goes on above it, on the trail.
+    w.server.kill9();
+    w.restart();
+    let after_crash = hex(&w.identificativo(-3));
+    assert_eq!(after_crash, block_end + 1, "the unused rest of the block is skipped, never reused");
+    assert_eq!(w.f.audit_count("identificativo.resync"), 1);
+    let in_data: i64 = w
+        .f
+        .db()
+        .query_row("SELECT count(DISTINCT identificativo_politica) FROM policy WHERE origin = 'provider'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(in_data, 50, "every action its own identificativo");
+
+    // A clean stop gives the rest back: the next start goes on from the last one, quietly.
+    assert!(w.server.terminate(std::time::Duration::from_secs(20)).is_some_and(|s| s.success()));
+    assert_eq!(w.high_water(), after_crash);
+    w.restart();
+    assert_eq!(hex(&w.identificativo(-3)), after_crash + 1);
+    assert_eq!(w.f.audit_count("identificativo.resync"), 1, "no resync after a clean stop");
 }
 
 #[test]

@@ -313,7 +313,9 @@ fn seed(config: &Config, clock: &dyn Clock) -> Result<(), StartupError> {
         }
         seed_recipients(tx, now, &who, &issuer)
     })
-    .map_err(|e| StartupError::Other(format!("demo: dati di esempio: {e}")))
+    .map_err(|e| StartupError::Other(format!("demo: dati di esempio: {e}")))?;
+    // Committed: the rest of the identificativo block goes back, so the first start is quiet.
+    issuer.release().map_err(|e| StartupError::Other(format!("demo: identificativo: {e}")))
 }
 
 /// Fake recipients: (cognome, nome, CF body, birth date, sex, provider index, state, tutor).

@@ -1,10 +1,12 @@
-//! The last identificativo politica sequence number issued, kept in a small file outside the
-//! data file (like the signed audit checkpoints): restoring an older backup brings the data
-//! file's counter back, never this file, so a number already sent to IDOL is never issued again.
+//! The identificativo politica sequence's reservation mark, kept in a small file outside the
+//! data file (like the signed audit checkpoints): no number above it has ever been issued.
+//! Restoring an older backup brings the data file's counter back, never this file, so a
+//! number already sent to IDOL is never issued again.
 //!
 //! The file holds one line, the number as 8 hexadecimal digits. It is rewritten in place
-//! (9 bytes at offset 0, well inside one disk sector) and synced before the action that took
-//! the number is committed: a crash can leave a number unused, never a number used twice.
+//! (9 bytes at offset 0, well inside one disk sector) and synced before any number up to it is
+//! used: a crash can leave numbers unused, never a number used twice. The issuer reserves
+//! numbers in blocks (`service::identificativo`), so this costs one sync per block.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -62,15 +64,26 @@ impl HighWater {
         &self.path
     }
 
-    /// The last number recorded.
+    /// The mark recorded.
     pub fn get(&self) -> Option<u32> {
         self.state.lock().map(|s| s.1).unwrap_or(None)
     }
 
-    /// Records `n` as issued (a smaller one changes nothing), on disk before returning.
+    /// Raises the mark to `n` (a smaller one changes nothing), on disk before returning.
     pub fn record(&self, n: u32) -> std::io::Result<()> {
+        self.write(n, |v| v >= n)
+    }
+
+    /// Sets the mark to `n`, lower or higher: only for the issuer giving back numbers it
+    /// reserved and never handed out (`Issuer::release`), which knows every number issued is
+    /// at most `n`.
+    pub fn set(&self, n: u32) -> std::io::Result<()> {
+        self.write(n, |v| v == n)
+    }
+
+    fn write(&self, n: u32, unchanged: impl Fn(u32) -> bool) -> std::io::Result<()> {
         let mut state = self.state.lock().map_err(|_| std::io::Error::other("high-water lock poisoned"))?;
-        if state.1.is_some_and(|v| v >= n) {
+        if state.1.is_some_and(unchanged) {
             return Ok(());
         }
         let (file, value) = &mut *state;
@@ -101,6 +114,8 @@ mod tests {
         drop(hw);
         let hw = HighWater::open(&path).unwrap();
         assert_eq!(hw.get(), Some(0x2A));
+        hw.set(0x11).unwrap();
+        assert_eq!(read(&path), Ok(Some(0x11)), "set goes down too");
         hw.record(0xFFFF_FFFF).unwrap();
         assert_eq!(read(&path), Ok(Some(u32::MAX)));
 

@@ -189,6 +189,7 @@ async fn update_sede(
     post, path = "/sedi/{id}/close", tag = "amministrazione",
     description = "Chiude definitivamente una sede: esce dalle nuove scelte, resta nella storia (Regione).",
     params(("id" = i64, Path, description = "Identificativo della sede")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "Corpo vuoto `{}`: conta solo il tipo di contenuto"),
     responses((status = 200, description = "Chiusa", body = super::openapi::admin::Sede), (status = 404, description = "Sede inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
 )]
 #[post("/sedi/<id>/close")]

@@ -37,6 +37,7 @@ fn status_json(backups: &Backups) -> Value {
 #[utoipa::path(
     post, path = "/backups", tag = "servizio",
     description = "Avvia un backup in background (tecnico).",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "Corpo vuoto `{}`: conta solo il tipo di contenuto"),
     responses((status = 202, description = "Avviato: lo stato", body = super::openapi::ops::BackupStatus), (status = 409, description = "Un backup è già in corso", body = super::openapi::common::Errore)),
 )]
 #[post("/backups")]

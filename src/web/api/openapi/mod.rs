@@ -36,7 +36,8 @@ soggetti accreditati e della Regione. Ogni connessione presenta un certificato c
 dell'operatore o il certificato dell'applicazione): chi, con quale ruolo e per quale soggetto \
 accreditato lo decide il certificato. Ogni lettura di dati personali e ogni modifica sono \
 registrate nel registro degli accessi prima della risposta.\n\n\
-Regole comuni: le scritture JSON vogliono `Content-Type: application/json` (altrimenti 415); \
+Regole comuni: ogni scrittura dichiara il tipo di contenuto, `application/json` anche con il \
+corpo vuoto `{}` (altrimenti 415); \
 dati non validi → 422 con `errors` (un elemento per campo, messaggio in italiano); dati \
 cambiati nel frattempo (`version`) o già occupati → 409 con lo stesso formato; un oggetto di \
 un altro soggetto accreditato → 404 come se non esistesse (e il tentativo è registrato); ruolo \
@@ -125,7 +126,8 @@ fn operations(api: &mut utoipa::openapi::OpenApi) -> impl Iterator<Item = &mut O
 /// What every operation may answer, whatever it does.
 fn shared_answers(api: &mut utoipa::openapi::OpenApi) {
     for op in operations(api) {
-        let json_body = op.request_body.as_ref().is_some_and(|b| b.content.contains_key("application/json"));
+        // Every write: the gate refuses a type a browser could send cross-site (see web::gate).
+        let write = op.request_body.is_some();
         let answers = &mut op.responses.responses;
         let mut add = |code: &str, text: &str| {
             answers.entry(code.to_owned()).or_insert_with(|| error_answer(text));
@@ -133,8 +135,12 @@ fn shared_answers(api: &mut utoipa::openapi::OpenApi) {
         add("401", "Nessun certificato client presentato.");
         add("403", "Certificato rifiutato (revocato, policy mancante, utenza disattivata) o ruolo non ammesso.");
         add("503", "Disco pieno o registro degli accessi non disponibile: nulla è stato fatto né mostrato.");
-        if json_body {
-            add("415", "Il corpo non è `application/json`.");
+        if write {
+            add(
+                "415",
+                "Tipo di contenuto non ammesso: `application/json` (anche per un corpo vuoto `{}`), o il tipo \
+                 del file indicato; `multipart/form-data` solo con l'intestazione `X-Ricolloca-Client`.",
+            );
         }
     }
 }
