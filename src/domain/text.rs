@@ -152,9 +152,49 @@ pub fn date_it(d: time::Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
 }
 
+/// A month's Italian name, lower case as Italian writes it: `dicembre`.
+pub fn month_name_it(m: time::Month) -> &'static str {
+    use time::Month::*;
+    match m {
+        January => "gennaio",
+        February => "febbraio",
+        March => "marzo",
+        April => "aprile",
+        May => "maggio",
+        June => "giugno",
+        July => "luglio",
+        August => "agosto",
+        September => "settembre",
+        October => "ottobre",
+        November => "novembre",
+        December => "dicembre",
+    }
+}
+
+/// `yyyy-mm` as `dicembre 2026` for people; anything else as it is.
+pub fn italian_month(iso_month: &str) -> String {
+    let parsed = iso_month.trim().split_once('-').and_then(|(y, m)| {
+        let year: i32 = y.parse().ok()?;
+        let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+        (y.len() == 4).then_some((year, month))
+    });
+    match parsed {
+        Some((year, month)) => format!("{} {year}", month_name_it(month)),
+        None => iso_month.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_read_by_name() {
+        assert_eq!(italian_month("2026-12"), "dicembre 2026");
+        assert_eq!(italian_month("2027-01"), "gennaio 2027");
+        assert_eq!(italian_month("2026-13"), "2026-13");
+        assert_eq!(italian_month("dicembre"), "dicembre");
+    }
 
     #[test]
     fn bidirectional_controls_are_refused_with_their_own_message() {

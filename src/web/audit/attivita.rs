@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::domain::audit_event::View;
 use crate::domain::ids::ProviderId;
+use crate::domain::text::italian_month;
 use crate::error::AppError;
 use crate::repo::audit_search::{self, ActivityLine};
 use crate::web::audit_params::{month_of, month_range};
@@ -55,7 +56,7 @@ async fn report(who: Revisore, ctx: Ctx<'_>, mese: Option<String>) -> Result<Mar
     Ok(ctx.page(
         "Attività periodica",
         html! {
-            h1 { "Attività periodica — " (mese) }
+            h1 { "Attività periodica — " (italian_month(&mese)) }
             form.search method="get" action="/revisione/attivita" {
                 div.field { label for="f-mese" { "Mese" } input #f-mese type="month" name="mese" value=(mese); }
                 button.button type="submit" { "Mostra" }
