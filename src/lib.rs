@@ -19,3 +19,6 @@ pub mod runtime;
 pub mod server;
 pub mod service;
 pub mod web;
+
+#[cfg(test)]
+mod shape_tests;

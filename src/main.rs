@@ -20,13 +20,14 @@ use ricolloca::{infra, repo, server};
 #[command(
     name = "ricolloca",
     version = ricolloca::repo::VERSION_LINE,
-    about = "Ricolloca: Assegno di Ricollocazione appliance (CNS smartcard access, SAP, actions, audit trail)",
-    long_about = "Ricolloca: Assegno di Ricollocazione appliance.\n\n\
-        One binary, one SQLite data file. Operators log in only with their CNS smartcard\n\
-        (a TLS client certificate); every access and operation is written to a\n\
-        tamper-evident audit chain.\n\n\
-        Configuration: --config FILE, or the RICOLLOCA_CONFIG environment variable; every\n\
-        key can be overridden with RICOLLOCA_<KEY> (nested keys with __, e.g. RICOLLOCA_TLS__CERT)."
+    about = "Ricolloca: gestione dell'Assegno di Ricollocazione (accesso con CNS, SAP, politiche attive, registro degli accessi)",
+    long_about = "Ricolloca: gestione dell'Assegno di Ricollocazione.\n\n\
+        Un solo programma, un solo file dati SQLite. Gli operatori accedono solo con la\n\
+        Carta Nazionale dei Servizi (certificato client TLS); ogni accesso e ogni operazione\n\
+        sono scritti in un registro a prova di manomissione.\n\n\
+        Configurazione: --config FILE, oppure la variabile d'ambiente RICOLLOCA_CONFIG; ogni\n\
+        chiave si può sostituire con RICOLLOCA_<CHIAVE> (chiavi annidate con __, ad esempio\n\
+        RICOLLOCA_TLS__CERT). Aiuto di un comando: ricolloca help COMANDO, o ricolloca COMANDO --help."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,118 +36,137 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Start the HTTPS server.
+    /// Avvia il server HTTPS.
     Serve {
-        /// Configuration file (TOML).
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
     },
-    /// Start a training instance: throwaway CA, certificates for every role, fake data.
+    /// Avvia un'istanza di formazione: CA usa e getta, certificati per ogni profilo, dati fittizi.
     Demo {
-        /// Folder of the instance (created if missing, reused otherwise).
-        #[arg(long, default_value = "ricolloca-demo")]
+        /// Cartella dell'istanza (creata se manca, altrimenti riusata). Predefinita: ricolloca-demo.
+        #[arg(long, default_value = "ricolloca-demo", value_name = "CARTELLA")]
         dir: PathBuf,
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8443")]
+        /// Indirizzo su cui ascoltare. Predefinito: 127.0.0.1:8443.
+        #[arg(long, default_value = "127.0.0.1:8443", value_name = "INDIRIZZO:PORTA")]
         listen: SocketAddr,
-        /// Start again from the initial data (keeps the CA and the cards already imported in
-        /// the browsers; drops the data file, audit key and checkpoints, logs, backups).
+        /// Riparte dai dati iniziali (tiene la CA e le carte già importate nei browser; toglie
+        /// file dati, chiave e checkpoint di audit, log, backup).
         #[arg(long)]
         reset: bool,
+        /// Stampa di nuovo le istruzioni (carte, password, importazione nei browser) dell'istanza
+        /// già creata in --dir, senza avviarla.
+        #[arg(long)]
+        help_cards: bool,
     },
-    /// Manage operators (bootstrap; later through the web screens).
+    /// Gestione degli operatori (primo avvio; poi dalle pagine web).
     Operator {
         #[command(subcommand)]
         command: OperatorCommand,
     },
-    /// Manage accredited providers (bootstrap; later through the web screens).
+    /// Gestione dei soggetti accreditati (primo avvio; poi dalle pagine web).
     Provider {
         #[command(subcommand)]
         command: ProviderCommand,
     },
-    /// Import the CPI's files: voucher assignments (csv) or SAPs (sap).
+    /// Importa i file del CPI: assegnazioni degli assegni (csv), SAP (sap), tabelle dei codici (codes).
     Import {
         #[command(subcommand)]
         command: ImportCommand,
     },
-    /// Write one verified backup file (a zip: database + manifest), also while the server runs.
-    /// Sealed as the configuration says: to the Region's age public keys (backup.recipients;
-    /// the server cannot open it), or with backup.passphrase_file; warned when neither is set.
+    /// Scrive un file di backup verificato (zip: database + manifest), anche a server avviato.
+    ///
+    /// Cifrato come dice la configurazione: per le chiavi pubbliche age della Regione
+    /// (backup.recipients; il server non può aprirlo), o con backup.passphrase_file; se nessuna
+    /// delle due è impostata lo scrive non cifrato e lo segnala.
     Backup {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// The backup file to write (must not exist); by convention .zip.age, .zip.enc or .zip.
-        #[arg(long)]
+        /// Il file di backup da scrivere (non deve esistere); per convenzione .zip.age, .zip.enc o .zip.
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        /// File holding a passphrase (one line), instead of the configured sealing: the whole
-        /// zip is encrypted (Argon2id + ChaCha20-Poly1305; format in the manual, chapter "backup").
-        #[arg(long)]
+        /// File con una passphrase (una riga), al posto della cifratura configurata: l'intero zip
+        /// viene cifrato (Argon2id + ChaCha20-Poly1305; formato nel manuale, capitolo "backup").
+        #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
     },
-    /// Make a key pair for sealing backups, on the Region's own computer (not the server):
-    /// writes the private key to --out (mode 0600, age identity format) and prints the public
-    /// key (age1…) to put in backup.recipients. The Region keeps the private key; restore takes
-    /// it with --identity-file. Any age tool (age-keygen) makes compatible keys.
+    /// Crea una coppia di chiavi per cifrare i backup, sul computer della Regione (non sul server).
+    ///
+    /// Scrive la chiave privata in --out (permessi 0600, formato identità age) e stampa
+    /// la chiave pubblica (age1…) da mettere in backup.recipients. La Regione conserva la chiave
+    /// privata; restore la riceve con --identity-file. Anche age-keygen crea chiavi compatibili.
     BackupKey {
-        /// The private key file to write (must not exist).
-        #[arg(long)]
+        /// Il file della chiave privata da scrivere (non deve esistere).
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Replace the data file with a backup (server stopped): verifies everything first, moves
-    /// the current file aside under a timestamped name, never deletes it. Says where the
-    /// identificativo politica sequence stands: the file outside the data file
-    /// (identificativo.high_water) is never restored, so no number is issued twice.
+    /// Sostituisce il file dati con un backup (a servizio fermo).
+    ///
+    /// Prima verifica tutto, poi sposta da parte il file attuale con un nome datato, senza mai
+    /// cancellarlo. Dice a che
+    /// punto è la sequenza degli identificativi politica: il file fuori dal file dati
+    /// (identificativo.high_water) non viene ripristinato, così nessun numero è rilasciato due volte.
     Restore {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// The backup file (.zip, or encrypted).
-        #[arg(long)]
+        /// Il file di backup (.zip, o cifrato).
+        #[arg(long, value_name = "FILE")]
         from: PathBuf,
-        /// File holding the passphrase of a backup encrypted with a passphrase (.zip.enc).
-        #[arg(long)]
+        /// File con la passphrase di un backup cifrato con passphrase (.zip.enc).
+        #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
-        /// The Region's private key (age identity file, AGE-SECRET-KEY-1…) for a backup sealed
-        /// to its public key (.zip.age).
-        #[arg(long)]
+        /// La chiave privata della Regione (file identità age, AGE-SECRET-KEY-1…) per un backup
+        /// cifrato con la sua chiave pubblica (.zip.age).
+        #[arg(long, value_name = "FILE")]
         identity_file: Option<PathBuf>,
-        /// Accept a backup whose manifest has no head signed with the audit key although the
-        /// key is known (the automatic backup before a schema upgrade is not signed). Without
-        /// it such a backup is refused: its chain could have been rewritten and re-hashed.
+        /// Accetta un backup il cui manifest non ha una testa firmata con la chiave di audit
+        /// benché la chiave sia nota (il backup automatico prima di un aggiornamento dello schema
+        /// non è firmato). Senza, il backup è rifiutato: la sua catena potrebbe essere stata
+        /// riscritta e ricalcolata.
         #[arg(long)]
         allow_unsigned: bool,
-        /// Accept a backup whose audit chain or checkpoints did not verify (flagged in its
-        /// manifest when it was made). Without it such a backup is refused.
+        /// Accetta un backup la cui catena di audit o i cui checkpoint non erano integri
+        /// (segnalato nel manifest quando è stato fatto). Senza, il backup è rifiutato.
         #[arg(long)]
         accept_broken_chain: bool,
     },
-    /// Check the configuration and the certificate, key, CA and CRL files it names, without
-    /// starting (exit 1 on errors; warnings, e.g. expiry within 30 days, keep exit 0).
+    /// Controlla la configurazione e i file di certificato, chiave, CA e CRL che nomina, senza avviare.
+    ///
+    /// Uscita 1 se ci sono errori; gli avvisi, ad esempio una scadenza entro 30 giorni,
+    /// lasciano l'uscita 0.
     Check {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
     },
-    /// Health of the running server, over its local Unix socket (<data>.sock): database, free
-    /// disk, last backup, audit chain head and last checkpoint, CRL freshness. Exit 1 if the
-    /// server does not answer or the database is not ok.
+    /// Stato del server in esecuzione, dal suo socket Unix locale (<data>.sock).
+    ///
+    /// Database, disco libero, ultimo backup, testa della catena di audit e ultimo checkpoint, aggiornamento
+    /// delle CRL. Uscita 1 se il server non risponde o il database non è in ordine.
     Status {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
     },
-    /// Write the whole online manual as one self-contained HTML file (style and images
-    /// inside), to hand out or print for the training day; it opens without the server.
+    /// Scrive l'intero manuale come un solo file HTML autonomo, da aprire senza il server.
+    ///
+    /// Stile e immagini sono inclusi: da distribuire o stampare per la giornata di formazione; si apre senza il server.
     Manual {
-        #[arg(long)]
+        /// Il file HTML da scrivere.
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        /// Region name on the title (default "Regione").
-        #[arg(long)]
+        /// Nome della Regione sul frontespizio (predefinito "Regione").
+        #[arg(long, value_name = "NOME")]
         region: Option<String>,
     },
-    /// Audit trail tools.
+    /// Strumenti del registro degli accessi (audit).
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Exports for other systems.
+    /// Esportazioni verso altri sistemi.
     Export {
         #[command(subcommand)]
         command: ExportCommand,
@@ -155,48 +175,56 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ExportCommand {
-    /// The feed to IDOL: section-6 records and programme outcomes created or changed since
-    /// DATE (default: where the previous export ended), as one zip: one <lavoratore> document
-    /// per worker in the national SAP layout (revision 009), CSV of the records, outcomes CSV,
-    /// manifest. Workers whose SAP lacks what the schema requires are listed, not sent.
+    /// Il flusso verso IDOL: un solo zip con le novità dall'esportazione precedente.
+    ///
+    /// Le politiche della sezione 6 e gli esiti dei programmi creati o cambiati dalla DATA (predefinita: dove è finita l'esportazione precedente), in un solo
+    /// zip: un documento <lavoratore> per lavoratore nel tracciato nazionale della SAP
+    /// (revisione 009), CSV delle politiche, CSV degli esiti, manifest. I lavoratori la cui SAP
+    /// manca di dati richiesti dallo schema sono elencati, non inviati.
     Idol {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// First day included (dd/mm/yyyy or yyyy-mm-dd, Italian time).
-        #[arg(long)]
+        /// Primo giorno incluso (gg/mm/aaaa o aaaa-mm-gg, ora italiana).
+        #[arg(long, value_name = "DATA")]
         since: Option<String>,
-        /// The zip to write (refused if it exists).
-        #[arg(long)]
+        /// Lo zip da scrivere (rifiutato se esiste).
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
 }
 
 #[derive(Subcommand)]
 enum OperatorCommand {
-    /// Enable a person: a provider operator (with --provider) or regional staff.
+    /// Abilita una persona: un operatore di un soggetto accreditato (con --provider) o il
+    /// personale regionale.
     Add {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// Codice fiscale (checked; never reassigned once used).
-        #[arg(long)]
+        /// Codice fiscale (controllato; mai riassegnato una volta usato).
+        #[arg(long, value_name = "CODICE")]
         cf: String,
-        #[arg(long)]
+        /// Cognome.
+        #[arg(long, value_name = "COGNOME")]
         surname: String,
-        #[arg(long)]
+        /// Nome.
+        #[arg(long, value_name = "NOME")]
         name: String,
-        #[arg(long)]
+        /// Indirizzo email.
+        #[arg(long, value_name = "EMAIL")]
         email: String,
-        /// operatore | regione | revisore | tecnico
-        #[arg(long)]
+        /// Profilo: operatore | regione | revisore | tecnico.
+        #[arg(long, value_name = "PROFILO")]
         role: String,
-        /// Provider id (required for role operatore).
-        #[arg(long)]
+        /// Numero del soggetto accreditato (obbligatorio per il profilo operatore).
+        #[arg(long, value_name = "NUMERO")]
         provider: Option<String>,
-        /// Role held inside the provider or office ("ruolo ricoperto", required by
-        /// Allegato 4), e.g. "tutor", "responsabile sede", "Settore Lavoro".
-        #[arg(long)]
+        /// Ruolo ricoperto nel soggetto o nell'ufficio (obbligatorio, Allegato 4), ad esempio
+        /// "tutor", "responsabile sede", "Settore Lavoro".
+        #[arg(long, value_name = "RUOLO")]
         role_title: String,
-        /// Exempt a `tecnico` account from the six-month inactivity rule (Allegato B p.7).
+        /// Esenta un'utenza `tecnico` dalla regola dei sei mesi di inattività (Allegato B p.7).
         #[arg(long)]
         technical_exemption: bool,
     },
@@ -204,96 +232,114 @@ enum OperatorCommand {
 
 #[derive(Subcommand)]
 enum ProviderCommand {
-    /// Register an accredited provider.
+    /// Registra un soggetto accreditato.
     Add {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
         /// Denominazione.
-        #[arg(long)]
+        #[arg(long, value_name = "DENOMINAZIONE")]
         name: String,
-        /// Partita IVA (11 digits) or codice fiscale of the organisation.
-        #[arg(long)]
+        /// Partita IVA (11 cifre) o codice fiscale dell'ente.
+        #[arg(long, value_name = "CODICE")]
         cf: String,
-        /// Accreditation code.
-        #[arg(long)]
+        /// Codice di accreditamento.
+        #[arg(long, value_name = "CODICE")]
         code: String,
-        #[arg(long, default_value = "")]
+        /// Indirizzo PEC (facoltativo).
+        #[arg(long, default_value = "", value_name = "PEC")]
         pec: String,
     },
 }
 
 #[derive(Subcommand)]
 enum ImportCommand {
-    /// Code-list labels (`lista;codice;descrizione`): each list the file holds replaces that
-    /// list whole (the embedded official tables stay for the others).
+    /// Descrizioni delle tabelle dei codici (`lista;codice;descrizione`): ogni lista presente nel
+    /// file sostituisce per intero quella lista (per le altre restano le tabelle ufficiali incluse).
     Codes {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Il file CSV dei codici.
+        #[arg(value_name = "FILE")]
         file: PathBuf,
     },
-    /// SAP XML files in the national layout (any declared encoding); prints the JSON report.
+    /// File XML della SAP nel tracciato nazionale (qualunque codifica dichiarata); stampa il
+    /// resoconto in JSON.
     Sap {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
-        #[arg(required = true)]
+        /// Uno o più file XML.
+        #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Voucher assignments as CSV (`;` or `,`, UTF-8 or Windows-1252); prints the JSON report.
-    /// Each file is written in short transactions (a running server keeps answering) and
-    /// appears whole at the end; one import at a time per data file.
+    /// Assegnazioni degli assegni in CSV (`;` o `,`, UTF-8 o Windows-1252); stampa il resoconto
+    /// in JSON. Ogni file è scritto in transazioni brevi (un server avviato continua a
+    /// rispondere) e compare tutto insieme alla fine; un'importazione alla volta per file dati.
     Csv {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// Import the valid rows of a file that has refused rows (default: whole file or nothing).
+        /// Importa le righe valide di un file che ha righe rifiutate (predefinito: tutto il file o niente).
         #[arg(long)]
         valid_only: bool,
-        #[arg(required = true)]
+        /// Uno o più file CSV.
+        #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
 }
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain and the signed checkpoints; exit 0 and print "intact up to N", or
-    /// exit 2 naming the first broken row, a truncated tail or a re-chained tail.
+    /// Verifica la catena di hash e i checkpoint firmati; uscita 0 con "integra fino a N", oppure
+    /// uscita 2 indicando la prima riga rotta, una coda troncata o una coda ricalcolata.
     Verify {
-        #[arg(long, env = CONFIG_ENV, conflicts_with = "data")]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, conflicts_with = "data", value_name = "FILE")]
         config: Option<PathBuf>,
-        /// Verify this data file (e.g. a copy) instead of the configured one.
-        #[arg(long)]
+        /// Verifica questo file dati (ad esempio una copia) invece di quello configurato.
+        #[arg(long, value_name = "FILE")]
         data: Option<PathBuf>,
-        /// Checkpoint file kept outside the data file (default: the configured one).
-        #[arg(long)]
+        /// File dei checkpoint tenuto fuori dal file dati (predefinito: quello configurato).
+        #[arg(long, value_name = "FILE")]
         checkpoints: Option<PathBuf>,
-        /// Trusted public key, hex, as `audit pubkey` prints it (default: from audit.key).
-        #[arg(long)]
+        /// Chiave pubblica attendibile, in esadecimale, come la stampa `audit pubkey`
+        /// (predefinita: da audit.key).
+        #[arg(long, value_name = "FILE")]
         pubkey: Option<PathBuf>,
     },
-    /// Write a signed checkpoint of the chain now (the server also does, every
-    /// audit.checkpoint_minutes and at shutdown).
+    /// Scrive ora un checkpoint firmato della catena (il server lo fa anche ogni
+    /// audit.checkpoint_minutes e allo spegnimento).
     Checkpoint {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
     },
-    /// Remove audit rows older than a date, never younger than audit.retention_months: a signed
-    /// checkpoint of the last removed row is written first (checkpoint file and data file),
-    /// and `audit verify` then checks the chain from that signed cut.
+    /// Toglie le righe di audit anteriori a una data, mai più recenti di audit.retention_months:
+    /// prima scrive un checkpoint firmato dell'ultima riga tolta (nel file dei checkpoint e nel
+    /// file dati), e `audit verify` verifica poi la catena da quel taglio firmato.
     Prune {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// Remove the rows before this day (yyyy-mm-dd, Italian local midnight).
-        #[arg(long)]
+        /// Toglie le righe anteriori a questo giorno (aaaa-mm-gg, mezzanotte ora italiana).
+        #[arg(long, value_name = "DATA")]
         before: String,
     },
-    /// Print the public key that verifies the checkpoints (hex).
+    /// Stampa la chiave pubblica che verifica i checkpoint (esadecimale).
     Pubkey {
-        #[arg(long, env = CONFIG_ENV)]
+        /// File di configurazione (TOML); oppure la variabile RICOLLOCA_CONFIG.
+        #[arg(long, env = CONFIG_ENV, value_name = "FILE")]
         config: Option<PathBuf>,
     },
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match cli::help::parse::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match run(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -326,9 +372,13 @@ fn run(command: Command) -> Result<ExitCode, AppError> {
     match command {
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;
-            serve(&config)
+            serve(&config, server::Announce::Instance)
         }
-        Command::Demo { dir, listen, reset } => {
+        Command::Demo { dir, listen, reset, help_cards } => {
+            if help_cards {
+                println!("{}", demo::instructions(&demo::existing(&dir)?, listen));
+                return Ok(ExitCode::SUCCESS);
+            }
             let clock = clock();
             if reset && demo::reset(&dir, clock.as_ref())? {
                 println!("Dati di formazione ripristinati in {} (certificati invariati).", dir.display());
@@ -339,8 +389,7 @@ fn run(command: Command) -> Result<ExitCode, AppError> {
             if config.log.level == "info" {
                 config.log.level = demo::QUIET_LOG_LEVEL.to_owned();
             }
-            println!("{}", demo::instructions(&instance, listen));
-            serve(&config)
+            serve(&config, server::Announce::Demo(demo::instructions(&instance, listen)))
         }
         Command::Operator {
             command:
@@ -587,7 +636,7 @@ fn run(command: Command) -> Result<ExitCode, AppError> {
     }
 }
 
-fn serve(config: &Config) -> Result<ExitCode, AppError> {
+fn serve(config: &Config, announce: server::Announce) -> Result<ExitCode, AppError> {
     let _log = infra::logging::init(Some(&config.log_dir), config.log.keep_days, &config.log.level);
     for (key, message) in config.deprecations() {
         eprintln!("attenzione: `{key}`: {message}");
@@ -603,7 +652,7 @@ fn serve(config: &Config) -> Result<ExitCode, AppError> {
         .max_blocking_threads(repo::pool::READERS + 8)
         .build()
         .map_err(|e| AppError::declined_by("il runtime del server non si avvia", e))?;
-    runtime.block_on(server::serve(config, clock()))?;
+    runtime.block_on(server::serve(config, clock(), announce))?;
     tracing::info!(schema = repo::SCHEMA_VERSION, "server stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -21,15 +21,6 @@ use crate::web::{self, AppState, Site};
 /// Everything but the listener, for `serve` and for tests that drive Rocket locally.
 pub fn state(config: &Config, clock: SharedClock) -> Result<AppState, StartupError> {
     let seal = config.backup_seal()?;
-    if !seal.is_sealed() {
-        // Said on every start until the Region gives its public key (README, manual "backup").
-        tracing::warn!(
-            "backups are NOT encrypted: set backup.recipients to the Region's age public key (or backup.passphrase_file)"
-        );
-        eprintln!(
-            "ricolloca: ATTENZIONE: i backup NON sono cifrati. Impostare backup.recipients con la chiave pubblica della Regione (ricolloca backup-key), oppure backup.passphrase_file: vedere il manuale, capitolo \"Backup e ripristino\""
-        );
-    }
     let mut conn = crate::service::data_file::open_sealed(&config.data, clock.now(), &seal)?;
     // Never a new key over existing checkpoints: refused here, before anything else starts.
     let signing_key = Arc::new(crate::service::audit::signing_key(&conn, &config.audit_key())?);
@@ -117,9 +108,20 @@ fn random_bytes() -> Result<Vec<u8>, StartupError> {
     Ok(buf)
 }
 
+/// How a start presents itself on the terminal.
+#[derive(Debug, Clone, Default)]
+pub enum Announce {
+    /// A real instance: warns on every start while backups are not sealed (README, manual "backup").
+    #[default]
+    Instance,
+    /// The training instance: its instructions, printed after the listening line so that they
+    /// are the last thing on the trainer's screen (they say themselves that backups are plain).
+    Demo(String),
+}
+
 /// Serves until SIGTERM or SIGINT: binds `listen`, builds the application, starts it (liftoff:
 /// the jobs start and the bound port is announced) and hands it to the front door.
-pub async fn serve(config: &Config, clock: SharedClock) -> Result<(), StartupError> {
+pub async fn serve(config: &Config, clock: SharedClock, announce: Announce) -> Result<(), StartupError> {
     let tls = tls::server_config(config)?;
     let max = config
         .connections
@@ -128,7 +130,7 @@ pub async fn serve(config: &Config, clock: SharedClock) -> Result<(), StartupErr
     let listener = crate::front::bind(config.listen)
         .map_err(|e| StartupError::key("listen", format!("{}: {e}", config.listen)))?;
     let bound = listener.local_addr().map_err(|e| StartupError::key("listen", e.to_string()))?;
-    let rocket = build_at(config, clock, bound)?;
+    let rocket = build_at(config, clock, bound, announce)?;
     let client = rocket::local::asynchronous::Client::untracked(rocket)
         .await
         .map_err(|e| StartupError::Other(format!("avvio dell'applicazione: {e}")))?;
@@ -140,11 +142,40 @@ pub async fn serve(config: &Config, clock: SharedClock) -> Result<(), StartupErr
 
 /// The whole application on the configured address (tests list its routes).
 pub fn build(config: &Config, clock: SharedClock) -> Result<Rocket<Build>, StartupError> {
-    build_at(config, clock, config.listen)
+    build_at(config, clock, config.listen, Announce::Instance)
+}
+
+/// The warning while backups are not sealed: in the log, and in Italian on the terminal when
+/// the log shows warnings at all (tests run at `error` and stay quiet).
+fn warn_unsealed(config: &Config) -> Result<(), StartupError> {
+    if config.backup_seal()?.is_sealed() {
+        return Ok(());
+    }
+    tracing::warn!(
+        "backups are NOT encrypted: set backup.recipients to the Region's age public key (or backup.passphrase_file)"
+    );
+    if tracing::enabled!(tracing::Level::WARN) {
+        eprintln!(
+            "ricolloca: ATTENZIONE: i backup NON sono cifrati. Impostare backup.recipients con la chiave pubblica della Regione (ricolloca backup-key), oppure backup.passphrase_file: vedere il manuale, capitolo \"Backup e ripristino\""
+        );
+    }
+    Ok(())
 }
 
 /// The application as served on `bound` (the port Rocket reports to the liftoff fairings).
-fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) -> Result<Rocket<Build>, StartupError> {
+fn build_at(
+    config: &Config,
+    clock: SharedClock,
+    bound: std::net::SocketAddr,
+    announce: Announce,
+) -> Result<Rocket<Build>, StartupError> {
+    let banner = match announce {
+        Announce::Instance => {
+            warn_unsealed(config)?;
+            None
+        }
+        Announce::Demo(banner) => Some(banner),
+    };
     let summary = tls::check_files(config)?;
     // Held for the life of the process: `restore` refuses while it is held.
     let lock = crate::infra::instance_lock::InstanceLock::try_acquire(&config.data)
@@ -236,6 +267,9 @@ fn build_at(config: &Config, clock: SharedClock, bound: std::net::SocketAddr) ->
             );
             // Tests and scripts read the bound port from this line on stdout.
             println!("{line}");
+            if let Some(banner) = banner {
+                println!("\n{banner}");
+            }
         })
     });
     let app = web::app(state, rocket::custom(rocket_config).manage(lock).attach(announce).attach(shutdown_checkpoint));

@@ -368,3 +368,80 @@ fn bidirectional_controls_are_refused_in_names_and_protocol_numbers() {
     let html = res.text().unwrap();
     assert!(html.contains("direzione del testo") && html.contains("f-protocol"), "{html}");
 }
+
+#[test]
+fn refused_operator_sede_and_provider_forms_come_back_with_the_values_and_each_message() {
+    let o = office();
+    let origin = format!("https://127.0.0.1:{}", o.server.port);
+    let provider = o.provider("Lavoro Futuro", "06363391001", "ACC-1");
+    assert_eq!(o.communication(provider, "abilitazione", &common::pdf_with(b"1")).status(), 200);
+    let res = o.enable(provider, &cf("RSSMRA85T10A562"), Some(o.last_communication()));
+    assert_eq!(res.status(), 201);
+    let operator = res.json::<Value>().unwrap()["id"].as_i64().unwrap();
+    let sede = o.post(
+        &o.region,
+        &format!("/api/v1/providers/{provider}/sedi"),
+        json!({"address": "Via Roma 1", "comune": "Pisa"}),
+    );
+    let sede = sede.json::<Value>().unwrap()["id"].as_i64().unwrap();
+    let token = o.token(&o.region, &format!("/regione/operatori/{operator}"));
+    let rows = o.f.audit_rows();
+    let post = |path: &str, fields: &[(&str, &str)]| {
+        let mut form = vec![("_token", token.as_str())];
+        form.extend_from_slice(fields);
+        let res = o.region.post(o.server.url(path)).header("Origin", &origin).form(&form).send().unwrap();
+        (res.status().as_u16(), res.text().unwrap())
+    };
+    // The summary on top links each message to its field; the field carries it too.
+    let shows = |html: &str, field: &str| {
+        html.contains("alert-danger")
+            && html.contains(&format!("href=\"#f-{field}\""))
+            && html.contains(&format!("id=\"f-{field}-errore\""))
+    };
+
+    // Disable without a description: the reason chosen stays chosen.
+    let (status, html) =
+        post(&format!("/regione/operatori/{operator}/disabilita"), &[("kind", "anomaly"), ("reason", "")]);
+    assert_eq!(status, 422, "{html}");
+    assert!(shows(&html, "reason"), "{html}");
+    assert!(html.contains("<option value=\"anomaly\" selected>"), "{html}");
+    // A variation with a bad email: both typed values come back.
+    let (status, html) = post(
+        &format!("/regione/operatori/{operator}/variazione"),
+        &[("version", "1"), ("email", "non-una-mail"), ("role_title", "tutor capo")],
+    );
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        shows(&html, "email") && html.contains("value=\"non-una-mail\"") && html.contains("value=\"tutor capo\""),
+        "{html}"
+    );
+    // Re-enabling an active account: a conflict, said on top, the reason kept.
+    let (status, html) =
+        post(&format!("/regione/operatori/{operator}/riabilita"), &[("reason", "rientro in servizio")]);
+    assert_eq!(status, 409, "{html}");
+    assert!(html.contains("alert-danger") && html.contains("rientro in servizio"), "{html}");
+    // An exemption for an operatore (only tecnico accounts may have one).
+    let (status, html) =
+        post(&format!("/regione/operatori/{operator}/esenzione"), &[("on", "true"), ("reason", "autorizzata")]);
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("utenze tecniche") && html.contains("autorizzata"), "{html}");
+    // A sede edited without its address: the phone typed stays.
+    let (status, html) =
+        post(&format!("/regione/sedi/{sede}"), &[("address", ""), ("comune", "Pisa"), ("phone", "050 123456")]);
+    assert_eq!(status, 422, "{html}");
+    assert!(shows(&html, "address") && html.contains("value=\"050 123456\""), "{html}");
+    // Suspending a provider without a reason.
+    let (status, html) = post(&format!("/regione/soggetti/{provider}/sospendi"), &[("reason", "")]);
+    assert_eq!(status, 422, "{html}");
+    assert!(shows(&html, "reason"), "{html}");
+
+    // Nothing was stored, nothing acknowledged.
+    assert_eq!(o.f.audit_rows(), rows);
+    let (state, email): (String, String) =
+        o.f.db()
+            .query_row("SELECT state, email FROM operator WHERE id = ?1", [operator], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+    assert_eq!((state.as_str(), email.as_str()), ("active", "m.rossi@ente.example.it"));
+    let address: String = o.f.db().query_row("SELECT address FROM sede WHERE id = ?1", [sede], |r| r.get(0)).unwrap();
+    assert_eq!(address, "Via Roma 1");
+}

@@ -375,3 +375,132 @@ fn backups_for_the_tecnico_and_idol_exports_for_the_region() {
     assert_eq!(list["items"][0]["since"].as_str().map(|s| s.starts_with("2025-12-31T23:00")), Some(true));
     assert_eq!(o.post(&tech, "/api/v1/idol/exports", json!({})).status(), 403);
 }
+
+#[test]
+fn the_openapi_description_is_served_to_every_role_and_refused_without_a_certificate() {
+    let o = office();
+    let provider = o.provider("Lavoro Futuro", "06363391001", "ACC-1");
+    let operator_cf = cf("VRDLGU75C12H501");
+    o.f.add_operator(&operator_cf, "operatore", Some(provider));
+    let operator = client(&o.f, Some(&o.f.card(&operator_cf)));
+
+    for who in [&o.region, &operator] {
+        // The first request of the day writes the login row; the description itself is no
+        // personal read, so it adds none (like /me).
+        assert_eq!(o.get(who, "/api/v1/me").status(), 200);
+        let rows = o.f.audit_rows();
+        let res = o.get(who, "/api/v1/openapi.json");
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        let doc: Value = res.json().unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1."), "{}", doc["openapi"]);
+        assert_eq!(doc["components"]["securitySchemes"]["cns"]["type"], "mutualTLS");
+        assert!(doc["paths"]["/api/v1/openapi.json"]["get"].is_object());
+        assert!(doc["paths"]["/api/v1/recipients/{id}/actions"]["post"].is_object());
+        assert_eq!(o.f.audit_rows(), rows);
+    }
+
+    let anonymous = client(&o.f, None);
+    let res = o.get(&anonymous, "/api/v1/openapi.json");
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().unwrap();
+    assert_eq!(body["error"], "certificato_assente");
+    assert!(body.get("paths").is_none());
+}
+
+/// `dd/mm/yyyy` `days` from today (Italian time), for the CPI's CSV.
+fn italian_day(days: i64) -> String {
+    let now = ricolloca::infra::clock::system_now();
+    let today = ricolloca::infra::clock::local_date(ricolloca::domain::timestamp::Timestamp::from_ms(
+        now.unix_timestamp() * 1000,
+    ));
+    let d = today + time::Duration::days(days);
+    format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
+}
+
+fn error_fields(res: reqwest::blocking::Response) -> Vec<String> {
+    assert_eq!(res.status(), 422);
+    Office::errors(res)
+}
+
+#[test]
+fn every_list_pages_from_one_with_per_page_up_to_200() {
+    let o = office();
+    let piva = "06363391001";
+    let provider = o.provider("Lavoro Futuro", piva, "ACC-1");
+    let operator_cf = cf("VRDLGU75C12H501");
+    o.f.add_operator(&operator_cf, "operatore", Some(provider));
+    let operator = client(&o.f, Some(&o.f.card(&operator_cf)));
+    let auditor_cf = cf("NRELSN70A41H501");
+    o.f.add_operator(&auditor_cf, "revisore", None);
+    let auditor = client(&o.f, Some(&o.f.card(&auditor_cf)));
+
+    let header = "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta";
+    let mut csv = header.to_owned();
+    for (n, (body, surname)) in
+        [("BRNLRA80B41D612", "Bruni"), ("CNTPLA82C41D612", "Conti"), ("DNTGNN79D01D612", "Dante")]
+            .into_iter()
+            .enumerate()
+    {
+        csv.push_str(&format!(
+            "\n{};{surname};Anna;01/02/1980;F;ADR-{n};{};CPI-FI;3;{piva};{}",
+            cf(body),
+            italian_day(-30),
+            italian_day(-20)
+        ));
+    }
+    let res = o
+        .region
+        .post(o.server.url("/api/v1/import/assignments"))
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().unwrap());
+
+    // The cruscotto: pages from 1, like every other list (it used to count from 0).
+    let first: Value = o.get(&operator, "/api/v1/recipients?per_page=2").json().unwrap();
+    assert_eq!(
+        (first["total"].as_i64(), first["page"].as_i64(), first["per_page"].as_i64()),
+        (Some(3), Some(1), Some(2))
+    );
+    let names: Vec<&str> = first["items"].as_array().unwrap().iter().map(|r| r["cognome"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Bruni", "Conti"]);
+    let second: Value = o.get(&operator, "/api/v1/recipients?per_page=2&page=2").json().unwrap();
+    assert_eq!(second["items"][0]["cognome"], "Dante");
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert_eq!(error_fields(o.get(&operator, "/api/v1/recipients?page=0")), ["page"]);
+    assert_eq!(error_fields(o.get(&operator, "/api/v1/recipients?per_page=201")), ["per_page"]);
+    assert_eq!(o.get(&operator, "/api/v1/recipients?per_page=200").status(), 200);
+
+    // A person's own lists.
+    let person = first["items"][0]["id"].as_i64().unwrap();
+    for list in ["actions", "appointments"] {
+        let path = format!("/api/v1/recipients/{person}/{list}");
+        let page: Value = o.get(&operator, &path).json().unwrap();
+        assert_eq!(
+            (page["total"].as_i64(), page["page"].as_i64(), page["per_page"].as_i64()),
+            (Some(0), Some(1), Some(25)),
+            "{list}"
+        );
+        assert!(page["items"].as_array().unwrap().is_empty());
+        assert_eq!(error_fields(o.get(&operator, &format!("{path}?per_page=201"))), ["per_page"], "{list}");
+        assert_eq!(error_fields(o.get(&operator, &format!("{path}?page=0"))), ["page"], "{list}");
+    }
+
+    // The Region's anomalies.
+    let anomalies: Value = o.get(&o.region, "/api/v1/anomalies?all=true&per_page=10").json().unwrap();
+    assert_eq!((anomalies["page"].as_i64(), anomalies["per_page"].as_i64()), (Some(1), Some(10)));
+    assert!(anomalies["total"].is_i64());
+    assert_eq!(error_fields(o.get(&o.region, "/api/v1/anomalies?per_page=500")), ["per_page"]);
+
+    // The registro: the same parameters and bounds (keyset `before` still works beside them).
+    let page: Value = o.get(&auditor, "/api/v1/audit?per_page=2").json().unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    assert_eq!(page["per_page"], 2);
+    let numbered: Value =
+        o.get(&auditor, &format!("/api/v1/audit?per_page=2&page=2&as_of={}", page["as_of"])).json().unwrap();
+    assert_eq!(numbered["items"][0]["seq"], page["items"][1]["seq"].as_i64().unwrap() - 1);
+    assert_eq!(error_fields(o.get(&auditor, "/api/v1/audit?per_page=201")), ["per_page"]);
+    assert_eq!(error_fields(o.get(&auditor, "/api/v1/audit?page=0")), ["page"]);
+}

@@ -546,11 +546,20 @@ fn without_a_key_backups_are_plain_warned_everywhere_and_never_downloaded() {
     assert!(html.contains("I backup non sono cifrati") && html.contains("a-mano.zip"), "{html}");
     assert!(!html.contains("/tecnico/backup/file/a-mano.zip"), "no link to a plain backup: {html}");
     let res = c.get(server.url("/tecnico/backup/file/a-mano.zip")).send().unwrap();
-    assert_eq!(res.status(), 409);
+    assert_eq!(res.status(), 403);
     let text = res.text().unwrap();
-    assert!(text.contains("backup non cifrato: non si scarica dal web"), "{text}");
+    assert!(text.contains("Backup non cifrato: non si scarica dal web"), "{text}");
     assert!(!text.contains("SQLite format"), "not a byte of the file");
     assert_eq!(f.audit_count("backup.download"), 0);
+    // The refusal is audited like every other one, naming the file asked for.
+    let (action, _, detail) = f.last_audit();
+    assert_eq!(action, "access.denied");
+    assert_eq!(detail["reason"], "plain_backup", "{detail}");
+    assert_eq!(detail["path"], "/tecnico/backup/file/a-mano.zip", "{detail}");
+    // The list says which files are sealed, on the screen and in the API.
+    let list: serde_json::Value = c.get(server.url("/api/v1/backups")).send().unwrap().json().unwrap();
+    let item = list["items"].as_array().unwrap().iter().find(|i| i["name"] == "a-mano.zip").unwrap().clone();
+    assert_eq!(item["encryption"], "none", "{list}");
 }
 
 #[test]

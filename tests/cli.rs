@@ -345,3 +345,105 @@ fn signed_checkpoints_expose_a_rechained_or_truncated_tail() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not signed by the trusted key"), "{}", stderr(&out));
 }
+
+/// Every help text of the real binary, and its parse errors, are in Italian: none of clap's
+/// own English words remains (headings, flags, the `help` command, error sentences).
+#[test]
+fn help_and_usage_errors_are_in_italian() {
+    const ENGLISH: [&str; 14] = [
+        "Usage:",
+        "Options:",
+        "Commands:",
+        "Arguments:",
+        "Print help",
+        "Print version",
+        "[OPTIONS]",
+        "<COMMAND>",
+        "[default:",
+        "[env:",
+        "error:",
+        "For more information",
+        "unexpected argument",
+        "tip:",
+    ];
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).env_remove("RICOLLOCA_CONFIG").output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        for english in ENGLISH {
+            assert!(!text.contains(english), "{args:?} shows «{english}»:\n{text}");
+        }
+        (out.status.code(), text)
+    };
+    let commands: &[&[&str]] = &[
+        &[],
+        &["serve"],
+        &["demo"],
+        &["operator"],
+        &["operator", "add"],
+        &["provider", "add"],
+        &["import"],
+        &["import", "codes"],
+        &["import", "sap"],
+        &["import", "csv"],
+        &["backup"],
+        &["backup-key"],
+        &["restore"],
+        &["check"],
+        &["status"],
+        &["manual"],
+        &["audit"],
+        &["audit", "verify"],
+        &["audit", "checkpoint"],
+        &["audit", "prune"],
+        &["audit", "pubkey"],
+        &["export", "idol"],
+    ];
+    for path in commands {
+        let mut with_flag = path.to_vec();
+        with_flag.push("--help");
+        let (code, text) = run(&with_flag);
+        assert_eq!(code, Some(0), "{with_flag:?}: {text}");
+        assert!(text.contains("Uso: ricolloca") && text.contains("Mostra questo aiuto"), "{with_flag:?}: {text}");
+        let mut via_help = vec!["help"];
+        via_help.extend_from_slice(path);
+        let (code, same) = run(&via_help);
+        assert_eq!(code, Some(0), "{via_help:?}: {same}");
+        assert_eq!(same.trim_end(), text.trim_end(), "{via_help:?} and {with_flag:?} differ");
+    }
+    let (_, root) = run(&["-h"]);
+    assert!(root.contains("Comandi:") && root.contains("Opzioni:") && root.contains("Mostra la versione"), "{root}");
+    let (code, version) = run(&["--version"]);
+    assert_eq!(code, Some(0));
+    assert!(version.starts_with("ricolloca "), "{version}");
+
+    // Mistakes: exit 2, an Italian sentence naming what was wrong, the usage, where help is.
+    let (code, text) = run(&["serve", "--fuori"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("argomento non previsto: --fuori") && text.contains("Uso: ricolloca serve"), "{text}");
+    let (code, text) = run(&["backup"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("manca un argomento obbligatorio: --out"), "{text}");
+    let (code, text) = run(&["demo", "--listen", "dove"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("valore non valido per --listen"), "{text}");
+    let (code, text) = run(&["fai-tutto"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("comando sconosciuto: fai-tutto"), "{text}");
+    let (code, text) = run(&["help", "fai-tutto"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("comando sconosciuto: fai-tutto"), "{text}");
+    let (code, _) = run(&[]);
+    assert_eq!(code, Some(2), "no command: the help, and a non-zero exit");
+}
+
+/// `demo --help-cards` prints the instructions of the instance already made, without serving;
+/// with no instance it says how to make one.
+#[test]
+fn demo_help_cards_reprints_the_instructions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("nessuna");
+    let out = Command::new(BIN).args(["demo", "--help-cards", "--dir"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("ricolloca demo --dir"), "{}", stderr(&out));
+    assert!(!dir.exists(), "nothing created");
+}

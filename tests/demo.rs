@@ -22,15 +22,21 @@ fn demo(dir: &Path, reset: bool) -> Child {
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        let mut listening = false;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("in ascolto su") {
+            listening |= line.contains("in ascolto su");
+            // The instructions come last, after the listening line, so they stay on screen.
+            if line.contains("Certificati (.p12") {
+                assert!(listening, "the instructions came before the listening line");
+            }
+            if line.contains("demo --help-cards") {
                 let _ = tx.send(());
             }
         }
     });
     if rx.recv_timeout(Duration::from_secs(90)).is_err() {
         let _ = child.kill();
-        panic!("demo did not start");
+        panic!("demo did not start, or did not print its instructions after the listening line");
     }
     child
 }
@@ -46,6 +52,12 @@ fn reset_restores_the_training_data_and_keeps_the_cards() {
     let mut first = demo(&dir, false);
     let card = std::fs::read(dir.join("persone").join("operatore-mario-rossi.p12")).unwrap();
     let operators = count(&dir, "SELECT count(*) FROM operator");
+    // The instructions again, without starting anything.
+    let out = Command::new(BIN).args(["demo", "--help-cards", "--dir"]).arg(&dir).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("operatore-mario-rossi.p12") && text.contains("\"formazione\""), "{text}");
+    assert!(text.contains("certutil -A") && text.contains("Backup: qui non sono cifrati"), "{text}");
     // Refused while it runs: nothing touched.
     let out =
         Command::new(BIN).args(["demo", "--reset", "--listen", "127.0.0.1:0", "--dir"]).arg(&dir).output().unwrap();

@@ -21,7 +21,8 @@ use serde_json::{Value, json};
 
 const PROVIDER: &str = "=HYPERLINK(\"http://evil.example\",\"Ente\")";
 const SURNAME: &str = "-2+3+cmd|' /C calc'!A0";
-/// Exports that show "Nome Cognome" in one cell start it with the name.
+/// Exports that show "Nome Cognome" in one cell (the data-subject letter) start it with the
+/// name; lists show "Cognome Nome" and start with the surname.
 const NAME: &str = "+4+cmd|' /C calc'!A0";
 const PERSON: &str = "=1+2 @SUM(1+1)";
 const NOTE: &str = "=HYPERLINK(\"http://evil.example\",\"x\")";
@@ -231,11 +232,11 @@ fn every_csv_export_neutralises_formulas() {
     let (_, body) = zip.iter().find(|(n, _)| n.ends_with(".csv")).unwrap();
     check("GET", "/regione/revisione.zip", "revisione.zip", body, &[SURNAME, PROVIDER]);
     let body = get(&auditor, server.url("/revisione/registro.csv"));
-    check("GET", "/revisione/registro.csv", "registro", &body, &[NAME, PROVIDER]);
+    check("GET", "/revisione/registro.csv", "registro", &body, &[SURNAME, PROVIDER]);
     let body = get(&auditor, server.url(&format!("/revisione/interessato.csv?cf={person_cf}")));
-    check("GET", "/revisione/interessato.csv", "interessato", &body, &[NAME, PROVIDER]);
+    check("GET", "/revisione/interessato.csv", "interessato", &body, &[SURNAME, PROVIDER]);
     let body = get(&auditor, server.url(&format!("/revisione/attivita.csv?mese={this_month}")));
-    check("GET", "/revisione/attivita.csv", "attivita", &body, &[NAME, PROVIDER]);
+    check("GET", "/revisione/attivita.csv", "attivita", &body, &[SURNAME, PROVIDER]);
 
     let res = region
         .post(server.url("/regione/idol"))

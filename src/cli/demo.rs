@@ -169,6 +169,19 @@ pub fn reset(dir: &Path, clock: &dyn Clock) -> Result<bool, StartupError> {
     Ok(true)
 }
 
+/// The instance already in `dir`, for `demo --help-cards`: nothing is created.
+pub fn existing(dir: &Path) -> Result<DemoInstance, StartupError> {
+    let config_path = dir.join("ricolloca.toml");
+    if !config_path.is_file() {
+        return Err(StartupError::Other(format!(
+            "nessuna istanza di formazione in {}: avviarla prima con ricolloca demo --dir {}",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    Ok(DemoInstance { config_path, dir: dir.to_path_buf(), created: false })
+}
+
 /// Creates the demo folder (if new) and returns where its configuration is.
 pub fn prepare(dir: &Path, listen: SocketAddr, clock: &dyn Clock) -> Result<DemoInstance, StartupError> {
     let config_path = dir.join("ricolloca.toml");
@@ -496,7 +509,9 @@ fn seed_actions(
 /// The demo's log level when the configuration keeps the default: the trainer's terminal shows
 /// the instructions and what goes wrong, not a line per request (they are in the audit trail)
 /// nor the connection-limit summaries that a browser's unused preconnections cause.
-pub const QUIET_LOG_LEVEL: &str = "info,ricolloca::web::request_log=warn,ricolloca::front=error";
+/// Start-up lines (CRL loaded, first checkpoint) stay in the log file: the instructions are the
+/// last thing printed. `RUST_LOG=info` shows everything again.
+pub const QUIET_LOG_LEVEL: &str = "warn,ricolloca::front=error";
 
 /// The instructions printed when the demo starts.
 pub fn instructions(instance: &DemoInstance, listen: SocketAddr) -> String {
@@ -543,6 +558,16 @@ pub fn instructions(instance: &DemoInstance, listen: SocketAddr) -> String {
         people.display(),
         people.display(),
         listen.port()
+    );
+    let _ = writeln!(s);
+    let _ =
+        writeln!(s, "Backup: qui non sono cifrati (dati di prova). In un ufficio si cifrano con la chiave pubblica");
+    let _ = writeln!(s, "  della Regione: vedere il manuale, capitolo \"Backup e ripristino\".");
+    let _ = writeln!(
+        s,
+        "Per rivedere queste istruzioni: ricolloca demo --help-cards --dir {}{}",
+        instance.dir.display(),
+        if listen.port() == 8443 && listen.ip().is_loopback() { String::new() } else { format!(" --listen {listen}") }
     );
     s
 }

@@ -6,6 +6,7 @@ mod audit;
 mod backup;
 pub mod demo;
 mod export;
+pub mod help;
 mod imports;
 mod people;
 

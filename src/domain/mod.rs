@@ -3,6 +3,7 @@
 pub mod anomaly;
 pub mod appointment;
 pub mod assignment;
+pub mod audit_changes;
 pub mod audit_event;
 pub mod audit_subjects;
 pub mod backup_schedule;

@@ -85,10 +85,12 @@ pub enum Refusal {
     FormExpired,
     /// An id that does not exist or belongs to another provider: answered 404, audited.
     ForeignObject,
+    /// A backup file that is not encrypted: it never leaves the server through the web.
+    PlainBackup,
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 13] = [
+    pub const ALL: [Refusal; 14] = [
         Refusal::CertificateNotValidNow,
         Refusal::CertificateRevoked,
         Refusal::CertificateWithoutCrl,
@@ -102,6 +104,7 @@ impl Refusal {
         Refusal::CrossSite,
         Refusal::FormExpired,
         Refusal::ForeignObject,
+        Refusal::PlainBackup,
     ];
 
     /// The refusal a stored reason code names.
@@ -125,6 +128,7 @@ impl Refusal {
             Refusal::CrossSite => "richiesta proveniente da un altro sito",
             Refusal::FormExpired => "modulo scaduto (aperto da un giorno precedente)",
             Refusal::ForeignObject => "dati non accessibili (di un altro soggetto o inesistenti)",
+            Refusal::PlainBackup => "download di un backup non cifrato",
         }
     }
 
@@ -157,6 +161,7 @@ impl Refusal {
             Refusal::CrossSite => "cross_site",
             Refusal::FormExpired => "form_expired",
             Refusal::ForeignObject => "foreign_or_unknown_object",
+            Refusal::PlainBackup => "plain_backup",
         }
     }
 
@@ -195,6 +200,9 @@ impl Refusal {
             }
             Refusal::CrossSite => {
                 "La richiesta proviene da un'altra pagina o da un altro sito ed è stata bloccata per sicurezza. Ripetere l'operazione dalle pagine di Ricolloca."
+            }
+            Refusal::PlainBackup => {
+                "Backup non cifrato: non si scarica dal web. Impostare backup.recipients con la chiave pubblica della Regione e fare un nuovo backup."
             }
             Refusal::FormExpired => {
                 "Il modulo è rimasto aperto troppo a lungo ed è scaduto per sicurezza: nulla è stato salvato. Ricaricare la pagina e ripetere l'operazione."

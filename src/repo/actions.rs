@@ -85,7 +85,7 @@ fn voucher_where(
 /// Codici fiscali of the provider's active operators.
 pub fn operator_cfs(conn: &Connection, provider: ProviderId) -> Result<Vec<(String, String)>, AppError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT codice_fiscale, name || ' ' || surname FROM operator
+        "SELECT codice_fiscale, surname || ' ' || name FROM operator
          WHERE provider_id = ?1 AND state = 'active' ORDER BY surname, name",
     )?;
     let rows = stmt.query_map([provider.get()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;

@@ -117,7 +117,7 @@ pub struct AnomalyRow {
     pub note: String,
 }
 
-const SELECT: &str = "SELECT a.id, a.rule, a.actor_id, a.actor_cf, o.name || ' ' || o.surname, o.state, a.provider_id,
+const SELECT: &str = "SELECT a.id, a.rule, a.actor_id, a.actor_cf, o.surname || ' ' || o.name, o.state, a.provider_id,
         p.name, p.status, a.summary, a.evidence, a.first_ts, a.last_ts, a.detected_at, a.state, a.auto_action,
         a.closed_at, a.closed_by, a.note
     FROM anomaly a LEFT JOIN operator o ON o.id = a.actor_id LEFT JOIN provider p ON p.id = a.provider_id";
@@ -153,6 +153,19 @@ pub fn list(conn: &Connection, open_only: bool, limit: i64) -> Result<Vec<Anomal
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params![open_only, limit], row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// `limit` anomalies from `offset` (open first, newest first), with the count of the whole list.
+pub fn window(conn: &Connection, open_only: bool, offset: i64, limit: i64) -> Result<(Vec<AnomalyRow>, i64), AppError> {
+    let sql =
+        format!("{SELECT} WHERE (?1 = 0 OR a.state = 'open') ORDER BY a.state <> 'open', a.id DESC LIMIT ?2 OFFSET ?3");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params![open_only, limit, offset], row)?.collect::<Result<Vec<_>, _>>()?;
+    let total =
+        conn.query_row("SELECT count(*) FROM anomaly a WHERE (?1 = 0 OR a.state = 'open')", params![open_only], |r| {
+            r.get(0)
+        })?;
+    Ok((rows, total))
 }
 
 pub fn get(conn: &Connection, id: AnomalyId) -> Result<Option<AnomalyRow>, AppError> {

@@ -39,7 +39,7 @@ pub struct AppointmentRow {
 }
 
 const SELECT: &str = "SELECT a.id, a.voucher_id, a.recipient_id, r.cognome || ' ' || r.nome, r.codice_fiscale, v.code,
-        v.cpi, a.sede_id, s.address || ', ' || s.comune, a.tutor_id, t.name || ' ' || t.surname, a.starts_at,
+        v.cpi, a.sede_id, s.address || ', ' || s.comune, a.tutor_id, t.surname || ' ' || t.name, a.starts_at,
         a.kind, a.outcome, a.outcome_note, a.version, a.updated_at
      FROM appointment a JOIN recipient r ON r.id = a.recipient_id JOIN voucher v ON v.id = a.voucher_id
      LEFT JOIN sede s ON s.id = a.sede_id LEFT JOIN operator t ON t.id = a.tutor_id";

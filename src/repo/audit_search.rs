@@ -51,7 +51,7 @@ pub struct AuditLine {
     pub detail: String,
 }
 
-const SELECT_LINE: &str = "SELECT a.seq, a.ts, a.actor_id, a.actor_cf, o.name || ' ' || o.surname, a.actor_role,
+const SELECT_LINE: &str = "SELECT a.seq, a.ts, a.actor_id, a.actor_cf, o.surname || ' ' || o.name, a.actor_role,
         a.provider_id, p.name, a.cert_sha256, a.client_ip, a.action, a.object, a.outcome, a.detail
      FROM audit_log a LEFT JOIN operator o ON o.id = a.actor_id LEFT JOIN provider p ON p.id = a.provider_id";
 
@@ -285,7 +285,7 @@ pub fn activity(
             FROM audit_log INDEXED BY audit_log_month
             WHERE ts >= ?1 AND ts < ?2 AND actor_id IS NOT NULL
             GROUP BY provider_id, actor_id)
-        SELECT m.provider_id, p.name, m.actor_id, o.codice_fiscale, o.name || ' ' || o.surname, o.role,
+        SELECT m.provider_id, p.name, m.actor_id, o.codice_fiscale, o.surname || ' ' || o.name, o.role,
                m.logins, m.viewed, m.changes, m.uploads, m.downloads, m.denied
         FROM m JOIN operator o ON o.id = m.actor_id LEFT JOIN provider p ON p.id = m.provider_id
         ORDER BY p.name IS NULL, p.name, o.surname, o.name";

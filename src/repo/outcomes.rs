@@ -82,7 +82,7 @@ pub fn insert(tx: &WriteTx<'_>, now: Timestamp, o: &NewOutcome<'_>) -> Result<Ou
         "INSERT INTO programme_outcome (voucher_id, kind, event_date, employer_cf, employer_name, contract,
                                         contract_months, resume_on, note, at, by_operator_id, by_label)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
-                 coalesce((SELECT name || ' ' || surname || ' (' || role || ')' FROM operator WHERE id = ?11), 'sistema'))",
+                 coalesce((SELECT surname || ' ' || name || ' (' || role || ')' FROM operator WHERE id = ?11), 'sistema'))",
         params![
             o.voucher.id(),
             o.kind,

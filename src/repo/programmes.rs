@@ -36,7 +36,7 @@ pub fn context(
     Ok(conn
         .query_row(
             "SELECT v.id, v.code, r.cognome || ' ' || r.nome, r.codice_fiscale, p.name,
-                    coalesce(s.address || ', ' || s.comune, ''), coalesce(t.name || ' ' || t.surname, ''),
+                    coalesce(s.address || ', ' || s.comune, ''), coalesce(t.surname || ' ' || t.name, ''),
                     v.programme_start, v.programme_end, v.extended_until
              FROM voucher v JOIN recipient r ON r.id = v.recipient_id JOIN provider p ON p.id = v.provider_id
              LEFT JOIN sede s ON s.id = v.sede_id LEFT JOIN operator t ON t.id = v.tutor_id
@@ -74,7 +74,7 @@ pub struct ProgrammeVersion {
 /// Versions of a voucher's programme, newest first (the proof comes from [`context`]).
 pub fn versions(conn: &Connection, voucher: &ScopedVoucher) -> Result<Vec<ProgrammeVersion>, AppError> {
     let mut stmt = conn.prepare(
-        "SELECT pv.version, pv.fields, pv.saved_at, coalesce(o.name || ' ' || o.surname, ''), pv.pdf_sha256
+        "SELECT pv.version, pv.fields, pv.saved_at, coalesce(o.surname || ' ' || o.name, ''), pv.pdf_sha256
          FROM programme_version pv LEFT JOIN operator o ON o.id = pv.saved_by
          WHERE pv.voucher_id = ?1 ORDER BY pv.version DESC",
     )?;

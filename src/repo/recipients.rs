@@ -61,11 +61,24 @@ pub struct DashboardPage {
     pub counts: Vec<(String, i64)>,
 }
 
+/// Page `page` (from 0) of the cruscotto, `PAGE_SIZE` rows a page.
 pub fn dashboard(
     conn: &Connection,
     scope: &RecipientScope,
     f: &DashboardFilter,
     page: i64,
+) -> Result<DashboardPage, AppError> {
+    let page = page.clamp(0, 100_000);
+    dashboard_window(conn, scope, f, page * PAGE_SIZE, PAGE_SIZE)
+}
+
+/// `limit` rows of the cruscotto from `offset` (the API's `page`/`per_page`).
+pub fn dashboard_window(
+    conn: &Connection,
+    scope: &RecipientScope,
+    f: &DashboardFilter,
+    offset: i64,
+    limit: i64,
 ) -> Result<DashboardPage, AppError> {
     // The scope's provider wins over any filter: an operator cannot widen it.
     let provider = scope.provider_filter().or(f.provider).map(ProviderId::get);
@@ -94,7 +107,7 @@ pub fn dashboard(
     // rows only.
     let sql = format!(
         "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, v.code, v.state, v.provider_id, p.name,
-                s.address || ', ' || s.comune, t.name || ' ' || t.surname, v.chosen_on, v.programme_start,
+                s.address || ', ' || s.comune, t.surname || ' ' || t.name, v.chosen_on, v.programme_start,
                 v.programme_end, v.extended_until,
                 (SELECT pl.tipo_attivita FROM policy pl WHERE pl.recipient_id = r.id AND {current}
                   ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1),
@@ -114,16 +127,13 @@ pub fn dashboard(
         inner = order("d"),
         outer = order("page"),
     );
-    let page = page.clamp(0, 100_000);
+    let (offset, limit) = (offset.max(0), limit.max(1));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(
-            params![provider, pattern, f.state, f.sede, f.tutor, PAGE_SIZE, page * PAGE_SIZE, f.next_after],
-            dashboard_row,
-        )?
+        .query_map(params![provider, pattern, f.state, f.sede, f.tutor, limit, offset, f.next_after], dashboard_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    let shown = i64::try_from(rows.len()).unwrap_or(PAGE_SIZE);
-    let total = if page == 0 && shown < PAGE_SIZE {
+    let shown = i64::try_from(rows.len()).unwrap_or(limit);
+    let total = if offset == 0 && shown < limit {
         // A first page that is not full holds every match.
         shown
     } else {

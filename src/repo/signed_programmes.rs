@@ -68,7 +68,7 @@ pub struct Upload {
 pub fn for_voucher(conn: &Connection, voucher: &ScopedVoucher) -> Result<Vec<Upload>, AppError> {
     let mut stmt = conn.prepare_cached(
         "SELECT d.id, sp.policy_id, d.kind, d.size, d.sha256, d.file_name, sp.matches_version, sp.signature,
-                sp.uploaded_at, coalesce(o.name || ' ' || o.surname, '')
+                sp.uploaded_at, coalesce(o.surname || ' ' || o.name, '')
          FROM signed_programme sp JOIN document d ON d.id = sp.document_id LEFT JOIN operator o ON o.id = sp.uploaded_by
          WHERE sp.voucher_id = ?1 ORDER BY sp.id DESC",
     )?;

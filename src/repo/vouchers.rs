@@ -119,7 +119,7 @@ pub fn vouchers(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> R
     let mut stmt = conn.prepare(
         "SELECT v.id, v.code, v.issued_on, v.cpi, v.profiling_band, v.provider_id, p.name,
                 s.address || ', ' || s.comune, v.chosen_on, v.state, v.programme_start, v.programme_end,
-                v.extended_until, t.name || ' ' || t.surname,
+                v.extended_until, t.surname || ' ' || t.name,
                 (SELECT max(sp.uploaded_at) FROM signed_programme sp WHERE sp.voucher_id = v.id)
          FROM voucher v JOIN provider p ON p.id = v.provider_id LEFT JOIN sede s ON s.id = v.sede_id
          LEFT JOIN operator t ON t.id = v.tutor_id

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::access::AdminAuthority;
 use crate::domain::anomaly::{AnomalyConfig, Hit, RuleKind, Watch, WatchRow};
+use crate::domain::audit_changes::AnomalyDecided;
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::ids::{AnomalyId, OperatorId};
 use crate::domain::operator::DisableReason;
@@ -187,7 +188,14 @@ pub fn decide(
         Decision::SuspendProvider => "soggetto",
         Decision::Archive => "nessuno",
     };
-    let detail = json!({ "rule": a.rule, "target": target, "reason": reason, "evidence": a.evidence });
-    audit::append(tx, now, who.actor(), &AuditEvent::Change { change, object: format!("anomaly:{id}"), detail })?;
+    let decided = AnomalyDecided {
+        anomaly: id,
+        suspended: change == Change::AnomalySuspend,
+        rule: &a.rule,
+        target,
+        reason,
+        evidence: &a.evidence,
+    };
+    audit::append(tx, now, who.actor(), &AuditEvent::of_change(&decided).map_err(AppError::internal)?)?;
     Ok(())
 }

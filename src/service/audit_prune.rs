@@ -4,9 +4,9 @@
 //! record; `audit verify` then starts the chain from that signed anchor.
 
 use rusqlite::Connection;
-use serde_json::json;
 
-use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::domain::audit_changes::AuditPruned;
+use crate::domain::audit_event::{Actor, AuditEvent};
 use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::infra::checkpoint::{Checkpoint, SigningKey};
@@ -78,14 +78,10 @@ pub fn execute(
     }
     audit::insert_checkpoint(tx, checkpoint)?;
     let rows = audit_prune::prune(tx, anchor)?;
-    let detail = json!({
-        "before": crate::infra::clock::format_iso(Timestamp::from_ms(anchor.before_ts)),
-        "up_to_seq": anchor.up_to_seq,
-        "hash": hex::encode(anchor.hash),
-        "rows": rows,
-        "retention_months": retention_months,
-    });
-    let event = AuditEvent::Change { change: Change::AuditPrune, object: "audit_log".into(), detail };
+    let (before, hash) =
+        (crate::infra::clock::format_iso(Timestamp::from_ms(anchor.before_ts)), hex::encode(anchor.hash));
+    let pruned = AuditPruned { before: &before, up_to_seq: anchor.up_to_seq, hash: &hash, rows, retention_months };
+    let event = AuditEvent::of_change(&pruned).map_err(AppError::internal)?;
     audit::append(tx, now, actor, &event)?;
     Ok(rows)
 }

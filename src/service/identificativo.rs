@@ -10,9 +10,8 @@
 
 use std::sync::Mutex;
 
-use serde_json::json;
-
-use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::domain::audit_changes::IdentificativoResynced;
+use crate::domain::audit_event::{Actor, AuditEvent};
 use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::infra::high_water::HighWater;
@@ -134,9 +133,9 @@ impl Issuer {
         if let Some(l) = last {
             if in_data < last {
                 actions::set_counter(tx, SEQUENCE, i64::from(l))?;
-                let detail = json!({ "data_file": in_data, "high_water": in_file, "now": l });
-                let event =
-                    AuditEvent::Change { change: Change::IdentificativoResync, object: SEQUENCE.into(), detail };
+                let resynced =
+                    IdentificativoResynced { sequence: SEQUENCE, data_file: in_data, high_water: in_file, now: l };
+                let event = AuditEvent::of_change(&resynced).map_err(AppError::internal)?;
                 audit::append(tx, now, &Actor::system(), &event)?;
                 tracing::warn!(data_file = ?in_data, high_water = l, "identificativo counter moved up to the high-water mark (a restored backup, or numbers reserved before a crash)");
             }

@@ -13,7 +13,8 @@
 use serde_json::{Value, json};
 
 use crate::access::AdminAuthority;
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::IdolExported;
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::feed::{FeedPolicy, FeedWorker};
 use crate::domain::sap::{DatiAnagrafici, DatiInvio, PoliticaAttiva, StatoInAnagrafe, UltimoEvento};
 use crate::domain::timestamp::Timestamp;
@@ -267,16 +268,17 @@ pub fn export(
     for recipient in &sent_ids {
         idol::clear_pending(tx, *recipient)?;
     }
-    let detail = json!({
-        "since": since, "until": now, "workers": workers, "policies": sent.len(),
-        "outcomes": outcomes.len(), "not_exportable": not_exportable.len(), "sha256": sha256,
-    });
-    audit::append(
-        tx,
-        now,
-        who.actor(),
-        &AuditEvent::Change { change: Change::IdolExport, object: format!("idol_export:{id}"), detail },
-    )?;
+    let exported = IdolExported {
+        export: id,
+        since,
+        until: now,
+        workers,
+        policies: sent.len(),
+        outcomes: outcomes.len(),
+        not_exportable: not_exportable.len(),
+        sha256: &sha256,
+    };
+    audit::append(tx, now, who.actor(), &AuditEvent::of_change(&exported).map_err(AppError::internal)?)?;
     let stamp = format_it(now).replace(['/', ' ', ':'], "");
     Ok(Export {
         zip,

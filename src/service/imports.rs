@@ -7,7 +7,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::access::AdminAuthority;
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::SapImported;
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::sap::Sap;
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
@@ -190,16 +191,17 @@ pub fn store_sap(
             reason: f.reason.clone(),
         })
         .collect();
-    let detail = json!({
-        "file": file_name,
-        "sha256": sha,
-        "cf": cf,
-        "version": version,
-        "policies": sap.politiche_attive.len(),
-        "warnings": parsed.warnings,
-        "findings": parsed.findings.len(),
-    });
-    let event = AuditEvent::Change { change: Change::ImportSap, object: format!("recipient:{recipient}"), detail };
+    let imported = SapImported {
+        recipient,
+        file: file_name,
+        sha256: &sha,
+        cf: &cf,
+        version,
+        policies: sap.politiche_attive.len(),
+        warnings: &parsed.warnings,
+        findings: parsed.findings.len(),
+    };
+    let event = AuditEvent::of_change(&imported).map_err(AppError::internal)?;
     audit::append(tx, now, who.actor(), &event)?;
     Ok(report)
 }

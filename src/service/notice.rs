@@ -5,10 +5,10 @@
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::domain::audit_changes::NoticeAcknowledged;
+use crate::domain::audit_event::{Actor, AuditEvent};
 use crate::domain::ids::OperatorId;
 use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, StartupError};
@@ -80,11 +80,7 @@ pub fn acknowledge(
     sha256: &str,
 ) -> Result<(), AppError> {
     if notice::record(tx, operator, sha256, now)? {
-        let event = AuditEvent::Change {
-            change: Change::NoticeAcknowledge,
-            object: format!("operator:{operator}"),
-            detail: json!({ "sha256": sha256 }),
-        };
+        let event = AuditEvent::of_change(&NoticeAcknowledged { operator, sha256 }).map_err(AppError::internal)?;
         audit::append(tx, now, actor, &event)?;
     }
     Ok(())

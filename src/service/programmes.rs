@@ -1,11 +1,11 @@
 //! Saving the Programma di ricerca intensiva: a new version with its generated PDF, refused
 //! if someone saved in between (optimistic version), audited.
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::access::{ProviderScope, RecipientScope};
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::ProgrammeSaved;
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::ids::RecipientId;
 use crate::domain::programme::{ProgrammeFields, ProgrammeHeader};
 use crate::domain::text::italian_date;
@@ -71,10 +71,9 @@ pub fn save(
             pdf_sha256: &sha,
         },
     )?;
-    let detail =
-        json!({ "voucher": ctx.voucher_code, "version": version, "pdf_sha256": sha, "cf": ctx.codice_fiscale });
-    let event =
-        AuditEvent::Change { change: Change::ProgrammeUpdate, object: format!("recipient:{recipient}"), detail };
+    let saved =
+        ProgrammeSaved { recipient, voucher: &ctx.voucher_code, version, pdf_sha256: &sha, cf: &ctx.codice_fiscale };
+    let event = AuditEvent::of_change(&saved).map_err(AppError::internal)?;
     audit::append(tx, now, scope.actor(), &event)?;
     Ok(version)
 }

@@ -8,9 +8,8 @@
 //! `mapping`, and running totals in `setting`), so a restart or a kill -9 resumes where it was
 //! and the single audit row is written by the slice that finds nothing left.
 
-use serde_json::json;
-
-use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::domain::audit_changes::SapRemapped;
+use crate::domain::audit_event::{Actor, AuditEvent};
 use crate::domain::sap::PoliticaAttiva;
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
@@ -92,18 +91,13 @@ pub fn apply(tx: &WriteTx<'_>, now: Timestamp, slice: &[Result<Remapped, (i64, S
         return Ok(false);
     }
     if progress.versions + progress.unreadable > 0 {
-        let detail = json!({
-            "mapping": MAPPING,
-            "versions": progress.versions,
-            "with_findings": progress.with_findings,
-            "unreadable": progress.unreadable,
-        });
-        audit::append(
-            tx,
-            now,
-            &Actor::system(),
-            &AuditEvent::Change { change: Change::SapRemap, object: "sap_version".into(), detail },
-        )?;
+        let remapped = SapRemapped {
+            mapping: MAPPING,
+            versions: progress.versions,
+            with_findings: progress.with_findings,
+            unreadable: progress.unreadable,
+        };
+        audit::append(tx, now, &Actor::system(), &AuditEvent::of_change(&remapped).map_err(AppError::internal)?)?;
     }
     settings::delete(tx, PROGRESS)?;
     Ok(true)

@@ -13,29 +13,24 @@ use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
 use crate::domain::ids::ActionId;
 use crate::domain::ids::RecipientId;
 use crate::domain::policy_action::{ActionInput, ActionType, DURATION_UNITS, DetailField, Kind, detail_fields};
 use crate::domain::policy_event;
 use crate::domain::text::italian_date;
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::{SharedClock, format_it, local_date};
+use crate::infra::clock::{format_it, local_date};
 use crate::repo::actions::{self, Action, EventRow};
 use crate::repo::codes::{self, Labels};
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::service::actions::{EventInput, add_event, record};
 use crate::service::identificativo::Issuer;
 use crate::service::signed_programmes::store;
-use crate::web::Site;
-use crate::web::context::{RequestPath, RequestTime, not_found};
+use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::uploads::inspect_upload;
 use crate::web::views::documents::file_field;
-use crate::web::views::layout::page;
 
 /// The action form as posted: the national fields, `dettagli.<name>` for the type, and the
 /// signed programme (optional) as `file`.
@@ -88,13 +83,12 @@ impl ActionForm<'_> {
 
 /// Every page here shows the person's name at least: the read is audited like any other.
 async fn audit_form_view(
-    access: &AccessControl,
+    ctx: &Ctx<'_>,
     who: &Operatore,
     id: RecipientId,
     detail: serde_json::Value,
 ) -> Result<(), AppError> {
-    let event = AuditEvent::View { view: View::ActionView, object: Some(format!("recipient:{id}")), detail };
-    access.audit(who.scope.actor().clone(), event).await
+    ctx.audit_view(who.scope.actor(), View::ActionView, Some(format!("recipient:{id}")), detail).await
 }
 
 /// What the form needs besides the values: labels and the provider's operators.
@@ -104,10 +98,10 @@ struct FormData {
     operators: Vec<(String, String)>,
 }
 
-async fn form_data(pool: &Arc<ReadPool>, who: &Operatore, id: RecipientId) -> Result<Option<FormData>, AppError> {
+async fn form_data(ctx: &Ctx<'_>, who: &Operatore, id: RecipientId) -> Result<Option<FormData>, AppError> {
     let scope = crate::access::RecipientScope::Provider(who.scope.clone());
     let provider = who.scope.provider();
-    pool.read(move |c| {
+    ctx.read(move |c| {
         let Some(r) = crate::repo::recipients::get(c, &scope, id)? else { return Ok(None) };
         Ok(Some(FormData {
             recipient: format!("{} {}", r.cognome, r.nome),
@@ -199,27 +193,20 @@ fn action_form(
 #[get("/destinatari/<id>/azioni/nuova?<tipo>")]
 async fn new_action(
     who: Operatore,
+    ctx: Ctx<'_>,
     id: RecipientId,
     tipo: Option<String>,
-    path: RequestPath,
     token: FormToken,
-    now: RequestTime,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let Some(data) = form_data(pool, &who, id).await? else {
-        return Err(access.refuse_as_not_found(&who.principal, "GET", &path.0).await);
-    };
+    let Some(data) = form_data(&ctx, &who, id).await? else { return Err(ctx.refuse().await) };
     let tipo = tipo.as_deref().and_then(ActionType::from_code);
-    audit_form_view(access, &who, id, json!({ "form": tipo.map(ActionType::code) })).await?;
-    let today = crate::domain::text::iso(local_date(now.get()));
+    audit_form_view(&ctx, &who, id, json!({ "form": tipo.map(ActionType::code) })).await?;
+    let today = crate::domain::text::iso(local_date(ctx.now));
     let form =
         ActionInput { data_proposta: today.clone(), data_evento: today, evento: "01".into(), ..Default::default() };
-    Ok(page(
-        Some(site),
+    let site = ctx.site;
+    Ok(ctx.page(
         "Registra un'azione",
-        Some(&who.principal),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (data.recipient) } " › Nuova azione" }
             h1 { "Registra un'azione per " (data.recipient) }
@@ -235,21 +222,16 @@ async fn new_action(
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/destinatari/<id>/azioni", data = "<form>")]
 async fn create(
     who: Operatore,
+    ctx: Ctx<'_>,
     id: RecipientId,
-    path: RequestPath,
     form: crate::web::forms::Checked<ActionForm<'_>>,
     token: FormToken,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
     issuer: &State<Arc<Issuer>>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    let site = ctx.site;
     let input = form.input();
     let errors = match inspect_upload(form.file.as_ref(), site.upload_max).await {
         Err(e) => field_errors(e)?,
@@ -258,8 +240,8 @@ async fn create(
                 (who.scope.clone(), issuer.inner().clone(), input.clone(), site.upload_quota);
             // The action and its signed programme are stored together, or neither. The time is
             // taken under the write lock (the IDOL feed relies on it, see idol_export).
-            let written = writer
-                .write_stamped(clock, move |tx, now| {
+            let written = ctx
+                .write_stamped_or_404(move |tx, now| {
                     let done = record(tx, now, &scope, &issuer, id, &input)?;
                     if let Some(up) = &upload {
                         store(tx, now, &scope, id, Some(done.id), up, quota)?;
@@ -269,23 +251,18 @@ async fn create(
                 .await;
             match written {
                 Ok(done) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{}", done.id)))),
-                Err(AppError::NotFound) => {
-                    return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await);
-                }
                 Err(e) => field_errors(e)?,
             }
         }
     };
-    let Some(data) = form_data(pool, &who, id).await? else { return Err(AppError::NotFound) };
+    let Some(data) = form_data(&ctx, &who, id).await? else { return Err(AppError::NotFound) };
     // The refused write left no audit row; the page shown again is a read.
-    audit_form_view(access, &who, id, json!({ "form": input.tipo_attivita, "refused": errors.len() })).await?;
+    audit_form_view(&ctx, &who, id, json!({ "form": input.tipo_attivita, "refused": errors.len() })).await?;
     let tipo = ActionType::from_code(&input.tipo_attivita).unwrap_or(ActionType::A06);
     Ok(Err((
         Status::UnprocessableEntity,
-        page(
-            Some(site),
+        ctx.page(
             "Registra un'azione",
-            Some(&who.principal),
             html! {
                 h1 { "Registra un'azione per " (data.recipient) }
                 (action_form(id, tipo, &input, &errors, &token, &data, site.upload_max))
@@ -382,16 +359,11 @@ struct Loaded {
     recipient: String,
 }
 
-async fn load(
-    pool: &Arc<ReadPool>,
-    who: &RecipientReader,
-    id: RecipientId,
-    action: ActionId,
-) -> Result<Option<Loaded>, AppError> {
-    let scope = who.scope();
-    pool.read(move |c| {
-        let Some(a) = actions::get(c, &scope, action)? else { return Ok(None) };
-        let Some(r) = crate::repo::recipients::get(c, &scope, id)? else { return Ok(None) };
+/// The action, if it is this recipient's and in the reader's scope; otherwise the audited 404.
+async fn load(ctx: &Ctx<'_>, who: &RecipientReader, id: RecipientId, action: ActionId) -> Result<Loaded, AppError> {
+    ctx.read_or_404(who.scope(), move |c, scope| {
+        let Some(a) = actions::get(c, scope, action)? else { return Ok(None) };
+        let Some(r) = crate::repo::recipients::get(c, scope, id)? else { return Ok(None) };
         if a.recipient != id {
             return Ok(None);
         }
@@ -405,11 +377,9 @@ async fn load(
     .await
 }
 
-fn action_page(site: &Site, who: &RecipientReader, id: RecipientId, l: &Loaded, form: Markup) -> Markup {
-    page(
-        Some(site),
+fn action_page(ctx: &Ctx<'_>, id: RecipientId, l: &Loaded, form: Markup) -> Markup {
+    ctx.page(
         "Azione di politica attiva",
-        Some(&who.principal),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (l.recipient) } " › Azione " (l.action.identificativo_politica) }
             h1 { (l.labels.label("tipo_attivita", &l.action.tipo_attivita)) }
@@ -430,20 +400,14 @@ fn action_page(site: &Site, who: &RecipientReader, id: RecipientId, l: &Loaded, 
 #[get("/destinatari/<id>/azioni/<action>")]
 async fn show(
     who: RecipientReader,
+    ctx: Ctx<'_>,
     id: RecipientId,
     action: ActionId,
-    path: RequestPath,
     token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let Some(l) = load(pool, &who, id, action).await? else {
-        return Err(not_found(access, &who.principal, "GET", &path.0).await);
-    };
+    let l = load(&ctx, &who, id, action).await?;
     let detail = json!({ "action": l.action.id, "identificativo_politica": l.action.identificativo_politica });
-    let event = AuditEvent::View { view: View::ActionView, object: Some(format!("recipient:{id}")), detail };
-    access.audit(who.scope().actor().clone(), event).await?;
+    ctx.audit_view(who.scope().actor(), View::ActionView, Some(format!("recipient:{id}")), detail).await?;
     let form = if who.is_region() {
         html! {}
     } else {
@@ -452,7 +416,7 @@ async fn show(
             (event_form(id, &l.action, &EventInput::default(), &[], &token, &l.labels))
         }
     };
-    Ok(action_page(site, &who, id, &l, form))
+    Ok(action_page(&ctx, id, &l, form))
 }
 
 /// The title and description to rewrite within the schema's limits, shown only while they
@@ -496,45 +460,36 @@ pub struct CorrectionForm {
     version: Option<i64>,
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/destinatari/<id>/azioni/<action>/correzione", data = "<form>")]
 async fn post_correction(
     who: Operatore,
     reader: RecipientReader,
+    ctx: Ctx<'_>,
     id: RecipientId,
     action: ActionId,
-    path: RequestPath,
     form: crate::web::forms::Checked<CorrectionForm>,
     token: FormToken,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     // The action must be this recipient's, in this provider's scope, before anything is written.
-    let Some(l) = load(pool, &reader, id, action).await? else {
-        return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await);
-    };
+    let l = load(&ctx, &reader, id, action).await?;
     let input = crate::service::actions::CorrectionInput {
         titolo_denominazione: form.titolo_denominazione.clone(),
         descrizione: form.descrizione.clone(),
         version: form.version,
     };
     let scope = who.scope.clone();
-    let written = writer
-        .write_stamped(clock, move |tx, now| crate::service::actions::correct(tx, now, &scope, action, &input))
+    let written = ctx
+        .write_stamped_or_404(move |tx, now| crate::service::actions::correct(tx, now, &scope, action, &input))
         .await;
     let errors = match written {
         Ok(_) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{action}")))),
-        Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => field_errors(e)?,
     };
-    audit_form_view(access, &who, id, json!({ "action": action, "refused": errors.len() })).await?;
+    audit_form_view(&ctx, &who, id, json!({ "action": action, "refused": errors.len() })).await?;
     let page_form = html! {
         (correction_form(id, &l.action, Some(&form), &errors, &token))
     };
-    Ok(Err((Status::UnprocessableEntity, action_page(site, &reader, id, &l, page_form))))
+    Ok(Err((Status::UnprocessableEntity, action_page(&ctx, id, &l, page_form))))
 }
 
 #[derive(Debug, Clone, Default, FromForm)]
@@ -548,26 +503,18 @@ pub struct EventForm {
     version: Option<i64>,
 }
 
-#[allow(clippy::too_many_arguments)]
 #[post("/destinatari/<id>/azioni/<action>/eventi", data = "<form>")]
 async fn post_event(
     who: Operatore,
     reader: RecipientReader,
+    ctx: Ctx<'_>,
     id: RecipientId,
     action: ActionId,
-    path: RequestPath,
     form: crate::web::forms::Checked<EventForm>,
     token: FormToken,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     // The action must be this recipient's, in this provider's scope, before anything is written.
-    let Some(l) = load(pool, &reader, id, action).await? else {
-        return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await);
-    };
+    let l = load(&ctx, &reader, id, action).await?;
     let input = EventInput {
         evento: form.evento.clone(),
         data_evento: form.data_evento.clone(),
@@ -575,14 +522,13 @@ async fn post_event(
         version: form.version,
     };
     let (scope, posted) = (who.scope.clone(), input.clone());
-    let errors = match writer.write_stamped(clock, move |tx, now| add_event(tx, now, &scope, action, &posted)).await {
+    let errors = match ctx.write_stamped_or_404(move |tx, now| add_event(tx, now, &scope, action, &posted)).await {
         Ok(_) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{action}")))),
-        Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => field_errors(e)?,
     };
-    audit_form_view(access, &who, id, json!({ "action": action, "refused": errors.len() })).await?;
+    audit_form_view(&ctx, &who, id, json!({ "action": action, "refused": errors.len() })).await?;
     let form = event_form(id, &l.action, &input, &errors, &token, &l.labels);
-    Ok(Err((Status::UnprocessableEntity, action_page(site, &reader, id, &l, form))))
+    Ok(Err((Status::UnprocessableEntity, action_page(&ctx, id, &l, form))))
 }
 
 pub fn routes() -> Vec<Route> {

@@ -2,32 +2,25 @@
 //! Region's one-click decisions: suspend the operator, suspend the provider, or archive
 //! with a note. The reason is prefilled and editable; every decision is audited.
 
-use std::sync::Arc;
-
 use maud::{Markup, html};
 use rocket::form::FromForm;
 use rocket::response::Redirect;
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, get, post, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
 use crate::domain::anomaly::RuleKind;
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
 use crate::domain::ids::AnomalyId;
 use crate::domain::operator::OperatorState;
 use crate::domain::provider::ProviderStatus;
 use crate::error::AppError;
 use crate::infra::clock::format_it;
 use crate::repo::anomalies::{self, AnomalyRow, EvidenceRow};
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::service::anomalies::{Decision, decide, default_reason};
-use crate::web::Site;
-use crate::web::context::RequestTime;
+use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Regione;
 use crate::web::views::audit_labels::{action_label, object_label, outcome_label};
-use crate::web::views::layout::page;
 
 /// Evidence rows shown per anomaly (the full list is in the auditor's registro).
 const EVIDENCE_SHOWN: usize = 20;
@@ -90,16 +83,9 @@ fn card(a: &AnomalyRow, evidence: &[EvidenceRow], token: &FormToken) -> Markup {
 }
 
 #[get("/regione/anomalie?<tutte>")]
-async fn list(
-    who: Regione,
-    tutte: Option<bool>,
-    token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
+async fn list(who: Regione, ctx: Ctx<'_>, tutte: Option<bool>, token: FormToken) -> Result<Markup, AppError> {
     let all = tutte.unwrap_or(false);
-    let items = pool
+    let items = ctx
         .read(move |c| {
             anomalies::list(c, !all, 200)?
                 .into_iter()
@@ -111,14 +97,12 @@ async fn list(
         })
         .await?;
     let detail = json!({ "all": all, "rows": items.len() });
-    access.audit(who.scope.actor().clone(), AuditEvent::View { view: View::AnomalyList, object: None, detail }).await?;
-    Ok(page(
-        Some(site),
+    ctx.audit_view(who.scope.actor(), View::AnomalyList, None, detail).await?;
+    Ok(ctx.page(
         "Anomalie",
-        Some(&who.principal),
         html! {
             h1 { "Anomalie nell'utilizzo" }
-            (crate::web::views::audit::crl_banner(&access.revocation_sources(), access.now()))
+            (crate::web::views::audit::crl_banner(&ctx.access.revocation_sources(), ctx.now))
             p { "Le regole di controllo esaminano il registro ogni pochi minuti. Un'anomalia non blocca nessuno, salvo le regole configurate con sospensione automatica: la decisione spetta alla Regione." }
             p { @if all { a href="/regione/anomalie" { "Solo quelle da esaminare" } } @else { a href="/regione/anomalie?tutte=true" { "Mostra anche quelle già trattate" } } }
             @if items.is_empty() { p { "Nessuna anomalia." } }
@@ -137,9 +121,8 @@ struct DecisionForm {
 async fn decide_form(
     who: Regione,
     id: AnomalyId,
+    ctx: Ctx<'_>,
     form: crate::web::forms::Checked<DecisionForm>,
-    writer: &State<Writer>,
-    now: RequestTime,
 ) -> Result<Redirect, AppError> {
     let decision = match form.decisione.as_str() {
         "operatore" => Decision::SuspendOperator,
@@ -147,8 +130,8 @@ async fn decide_form(
         "archivia" => Decision::Archive,
         _ => return Err(AppError::NotFound),
     };
-    let (now, authority, reason) = (now.get(), who.scope.authority(), form.reason.clone());
-    writer.write(move |tx| decide(tx, now, &authority, id, decision, &reason)).await?;
+    let (now, authority, reason) = (ctx.now, who.scope.authority(), form.reason.clone());
+    ctx.write(move |tx| decide(tx, now, &authority, id, decision, &reason)).await?;
     Ok(Redirect::to(format!("/regione/anomalie?tutte=true#anomalia-{id}")))
 }
 

@@ -111,7 +111,7 @@ fn help_for(status: Status, e: Option<&AppError>) -> ErrorHelp {
     match e {
         Some(AppError::Unauthenticated) => ErrorHelp::Access,
         Some(AppError::Refused(r)) => match r {
-            Refusal::WrongRole | Refusal::ForeignObject => ErrorHelp::Home,
+            Refusal::WrongRole | Refusal::ForeignObject | Refusal::PlainBackup => ErrorHelp::Home,
             Refusal::CrossSite | Refusal::FormExpired => ErrorHelp::Form,
             Refusal::CertificateNotValidNow
             | Refusal::CertificateRevoked
@@ -165,16 +165,15 @@ fn render(req: &Request<'_>, status: Status, e: Option<&AppError>) -> response::
     let user =
         req.local_cache(|| crate::web::gate::GateOutcome(Err(AppError::Unauthenticated))).0.as_ref().ok().cloned();
     let help = help_for(status, e);
-    let page = layout::error_page(
-        site.as_ref(),
-        user.as_deref(),
-        status.code,
-        title_of(status),
-        &message,
-        &fields,
+    let view = layout::ErrorView {
+        status: status.code,
+        title: title_of(status),
+        message: &message,
+        fields: &fields,
         help,
-        &reference,
-    );
+        reference: &reference,
+    };
+    let page = layout::error_page(site.as_ref(), user.as_deref(), &view);
     Response::build()
         .status(status)
         .header(ContentType::HTML)

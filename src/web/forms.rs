@@ -25,10 +25,7 @@ impl<'r> FromRequest<'r> for FormToken {
                 ));
             }
         };
-        let now = req
-            .rocket()
-            .state::<crate::infra::clock::SharedClock>()
-            .map_or(crate::domain::timestamp::Timestamp::EPOCH, |c| c.now());
+        let now = crate::web::context::request_time(req);
         match &gate::outcome(req).await.0 {
             Ok(p) => Outcome::Success(FormToken(form_token::token(&secret.0, &p.cert().sha256, now))),
             Err(e) => Outcome::Error((crate::web::errors::status_of(e), e.clone())),

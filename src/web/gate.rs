@@ -163,10 +163,7 @@ fn needs_form_token(req: &Request<'_>) -> bool {
 
 async fn form_token(req: &Request<'_>, principal: &Principal, data: &mut Data<'_>) -> form_token::Check {
     let Some(secret) = req.rocket().state::<crate::web::FormSecret>() else { return form_token::Check::Invalid };
-    let now = req
-        .rocket()
-        .state::<crate::infra::clock::SharedClock>()
-        .map_or(crate::domain::timestamp::Timestamp::EPOCH, |c| c.now());
+    let now = crate::web::context::request_time(req);
     let head = data.peek(512).await;
     match posted_token(head) {
         Some(token) => form_token::check(&secret.0, &principal.cert().sha256, &token, now),

@@ -103,6 +103,18 @@ const MAX_HITS: usize = 40;
 
 /// Paragraphs (blank-line separated) holding every word of `query`, in reading order, with
 /// the heading they fall under. Markdown markup is left out of the snippet.
+/// What a hit shows: a paragraph, or one row of a table (a long table, such as the audit
+/// event catalogue, would otherwise be one hit whose snippet shows only its first rows).
+fn units(block: &str) -> Vec<String> {
+    let lines: Vec<&str> = block.lines().collect();
+    let is_table = lines.len() > 2 && lines.iter().all(|l| l.trim_start().starts_with('|'));
+    if !is_table {
+        return vec![block.to_owned()];
+    }
+    // A row alone is no Markdown table: its cells become the words of a paragraph.
+    lines.into_iter().skip(2).map(|row| row.replace('|', " ").trim().to_owned()).collect()
+}
+
 fn search(query: &str) -> Vec<Hit> {
     let words: Vec<String> =
         fold(query).split_whitespace().filter(|w| w.chars().count() >= 2).map(str::to_owned).collect();
@@ -114,7 +126,8 @@ fn search(query: &str) -> Vec<Hit> {
         let Some(markdown) = source(&file) else { continue };
         let chapter = title_of(&markdown);
         let mut section = chapter.clone();
-        for block in markdown.split("\n\n") {
+        for block in markdown.split("\n\n").flat_map(units) {
+            let block = block.as_str();
             if let Some(heading) = block.lines().find_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
             {
                 section = heading.trim().to_owned();

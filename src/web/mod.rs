@@ -14,6 +14,7 @@ pub mod audit;
 pub mod audit_params;
 pub mod communication_files;
 pub mod context;
+pub mod ctx;
 pub mod documents;
 pub mod embedded;
 pub mod errors;

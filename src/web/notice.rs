@@ -12,14 +12,11 @@ use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
 
 use crate::error::AppError;
-use crate::repo::writer::Writer;
 use crate::service::notice::{Notice, acknowledge};
-use crate::web::Site;
 use crate::web::asked_for::{AskedFor, back_to, notice_uri};
-use crate::web::context::RequestTime;
+use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Utente;
-use crate::web::views::layout::page;
 
 /// Markdown to HTML, raw HTML dropped (the file is the Region's, not ours).
 fn render(markdown: &str) -> String {
@@ -36,17 +33,14 @@ pub const CONFIRMATION: &str = "informativa-letta";
 #[get("/informativa?<torna>")]
 async fn show(
     who: Utente,
+    ctx: Ctx<'_>,
     torna: Option<String>,
     token: FormToken,
     notice: &State<Arc<Notice>>,
-    pool: &State<Arc<crate::repo::pool::ReadPool>>,
-    site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let done = notice.is_acknowledged(pool, who.0.operator().id).await?;
-    Ok(page(
-        Some(site),
+    let done = notice.is_acknowledged(ctx.pool, who.0.operator().id).await?;
+    Ok(ctx.page(
         "Informativa sul tracciamento",
-        Some(&who.0),
         html! {
             article.manual { (PreEscaped(render(notice.text()))) }
             @if done {
@@ -74,17 +68,16 @@ struct Ack {
 #[post("/informativa", data = "<form>")]
 async fn acknowledge_form(
     who: Utente,
+    ctx: Ctx<'_>,
     form: crate::web::forms::Checked<Ack>,
     notice: &State<Arc<Notice>>,
-    writer: &State<Writer>,
-    now: RequestTime,
 ) -> Result<Redirect, AppError> {
     // The text may have changed while the page was open: acknowledge only what was read.
     if form.sha256 != notice.sha256() {
         return Ok(Redirect::to(notice_uri(form.torna.as_deref())));
     }
-    let (now, actor, id, sha) = (now.get(), who.0.actor(), who.0.operator().id, form.sha256.clone());
-    writer.write(move |tx| acknowledge(tx, now, &actor, id, &sha)).await?;
+    let (now, actor, id, sha) = (ctx.now, who.0.actor(), who.0.operator().id, form.sha256.clone());
+    ctx.write(move |tx| acknowledge(tx, now, &actor, id, &sha)).await?;
     notice.remember(id);
     Ok(Redirect::to(format!("{}#{CONFIRMATION}", back_to(form.torna.as_deref()))))
 }

@@ -2,33 +2,28 @@
 //! it (hired, ended, dropped, lapsed, suspended, resumed); the Region reads it. Every record is
 //! kept; a drop shows the unjustified absences and refusals that go to the CPI with it.
 
-use std::sync::Arc;
-
 use maud::{Markup, html};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, get, post, routes};
 use serde_json::json;
 
-use crate::access::{AccessControl, RecipientScope};
+use crate::access::RecipientScope;
 use crate::domain::appointment::show_stamp;
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
 use crate::domain::ids::RecipientId;
 use crate::domain::outcome::{Contract, OutcomeKind, ProgrammeOutcomeDraft};
 use crate::domain::text::italian_date;
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::{SharedClock, format_it};
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
+use crate::infra::clock::format_it;
 use crate::service;
 use crate::service::outcomes::{Loaded, load};
-use crate::web::Site;
-use crate::web::context::{RequestPath, not_found};
+use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::views::agenda::outcome_label;
-use crate::web::views::layout::page;
+use crate::web::views::options::choices;
 use crate::web::views::outcome::describe;
 
 #[derive(Debug, Clone, Default, FromForm)]
@@ -71,12 +66,8 @@ impl OutcomeForm {
 }
 
 fn form(id: RecipientId, f: &OutcomeForm, errors: &[FieldError], token: &FormToken) -> Markup {
-    let kinds: Vec<(String, String)> = std::iter::once((String::new(), "— scegliere —".to_owned()))
-        .chain(OutcomeKind::ALL.iter().map(|k| (k.code().to_owned(), k.label().to_owned())))
-        .collect();
-    let contracts: Vec<(String, String)> = std::iter::once((String::new(), "—".to_owned()))
-        .chain(Contract::ALL.iter().map(|c| (c.code().to_owned(), c.label().to_owned())))
-        .collect();
+    let kinds = choices("— scegliere —", OutcomeKind::ALL.iter().map(|k| (k.code(), k.label())));
+    let contracts = choices("—", Contract::ALL.iter().map(|c| (c.code(), c.label())));
     html! {
         (error_summary(errors))
         form.stack method="post" action={ "/destinatari/" (id) "/esito" } novalidate {
@@ -157,58 +148,36 @@ fn body(id: RecipientId, l: &Loaded, editor: Option<(&OutcomeForm, &[FieldError]
 }
 
 #[get("/destinatari/<id>/esito")]
-async fn view(
-    who: RecipientReader,
-    id: RecipientId,
-    path: RequestPath,
-    token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
-    let scope = who.scope();
-    let Some(l) = pool.read(move |c| load(c, &scope, id)).await? else {
-        return Err(not_found(access, &who.principal, "GET", &path.0).await);
-    };
+async fn view(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId, token: FormToken) -> Result<Markup, AppError> {
+    let l = ctx.read_or_404(who.scope(), move |c, scope| load(c, scope, id)).await?;
     let detail = json!({ "cf": l.voucher.codice_fiscale, "state": l.voucher.state, "rows": l.history.len() });
-    let event = AuditEvent::View { view: View::OutcomeView, object: Some(format!("recipient:{id}")), detail };
-    access.audit(who.scope().actor().clone(), event).await?;
+    ctx.audit_view(who.scope().actor(), View::OutcomeView, Some(format!("recipient:{id}")), detail).await?;
     let blank = OutcomeForm { version: Some(l.voucher.version), ..<OutcomeForm as Default>::default() };
     let editor = (!who.is_region()).then_some((&blank, &[][..], &token));
-    Ok(page(Some(site), "Esito del programma", Some(&who.principal), body(id, &l, editor)))
+    Ok(ctx.page("Esito del programma", body(id, &l, editor)))
 }
 
 #[post("/destinatari/<id>/esito", data = "<form>")]
 async fn record(
     who: Operatore,
+    ctx: Ctx<'_>,
     id: RecipientId,
-    path: RequestPath,
     form: crate::web::forms::Checked<OutcomeForm>,
     token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
-    site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     // The time is taken under the write lock: the IDOL feed relies on it (see idol_export).
     let (scope, draft) = (who.scope.clone(), form.draft());
-    let e = match writer
-        .write_stamped(clock, move |tx, now| service::outcomes::record(tx, now, &scope, id, &draft))
-        .await
+    let e = match ctx.write_stamped_or_404(move |tx, now| service::outcomes::record(tx, now, &scope, id, &draft)).await
     {
         Ok(_) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/esito")))),
-        Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
         Err(e) => e,
     };
     let status = if matches!(e, AppError::Conflict(_)) { Status::Conflict } else { Status::UnprocessableEntity };
     let errors = field_errors(e)?;
     let scope = RecipientScope::Provider(who.scope.clone());
-    let Some(l) = pool.read(move |c| load(c, &scope, id)).await? else {
-        return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await);
-    };
+    let l = ctx.read_or_404(scope, move |c, scope| load(c, scope, id)).await?;
     let content = body(id, &l, Some((&form, &errors, &token)));
-    Ok(Err((status, page(Some(site), "Esito del programma", Some(&who.principal), content))))
+    Ok(Err((status, ctx.page("Esito del programma", content))))
 }
 
 pub fn routes() -> Vec<Route> {

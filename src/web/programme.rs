@@ -1,31 +1,26 @@
 //! The Programma di ricerca intensiva: the module as a screen (the provider's operator fills
 //! and saves it; the Region reads it), a print view, and the generated PDF of each version.
 
-use std::sync::Arc;
-
 use maud::{Markup, html};
 use rocket::form::FromForm;
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::{ContentType, Status};
 use rocket::response::Redirect;
-use rocket::{Responder, Route, State, get, post, routes};
+use rocket::{Route, get, post, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
 use crate::domain::ids::RecipientId;
 use crate::domain::programme::{DEFAULT_DUTIES, ProgrammeFields};
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::format_it;
-use crate::repo::pool::ReadPool;
 use crate::repo::programmes::{self, ProgrammeContext, ProgrammeVersion};
-use crate::repo::writer::Writer;
 use crate::service::programmes::{period, save};
-use crate::web::Site;
-use crate::web::context::{RequestPath, RequestTime, not_found};
+use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, textarea, token_field};
 use crate::web::guards::{Operatore, RecipientReader};
+use crate::web::views::admin::Esito;
 use crate::web::views::documents::{upload_form, uploads_table};
-use crate::web::views::layout::page;
+use crate::web::views::download::Download;
 
 struct Loaded {
     ctx: ProgrammeContext,
@@ -33,10 +28,9 @@ struct Loaded {
     uploads: Vec<crate::repo::signed_programmes::Upload>,
 }
 
-async fn load(pool: &Arc<ReadPool>, who: &RecipientReader, id: RecipientId) -> Result<Option<Loaded>, AppError> {
-    let scope = who.scope();
-    pool.read(move |c| {
-        let Some(ctx) = programmes::context(c, &scope, id)? else { return Ok(None) };
+async fn load(ctx: &Ctx<'_>, who: &RecipientReader, id: RecipientId) -> Result<Loaded, AppError> {
+    ctx.read_or_404(who.scope(), move |c, scope| {
+        let Some(ctx) = programmes::context(c, scope, id)? else { return Ok(None) };
         let versions = programmes::versions(c, &ctx.voucher)?;
         let uploads = crate::repo::signed_programmes::for_voucher(c, &ctx.voucher)?;
         Ok(Some(Loaded { ctx, versions, uploads }))
@@ -131,32 +125,31 @@ fn versions_table(id: RecipientId, versions: &[ProgrammeVersion]) -> Markup {
     }
 }
 
-#[get("/destinatari/<id>/programma")]
+#[get("/destinatari/<id>/programma?<esito>")]
 async fn view(
     who: RecipientReader,
+    rq: Ctx<'_>,
     id: RecipientId,
-    path: RequestPath,
+    esito: Option<Esito>,
     token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let Some(Loaded { ctx, versions, uploads }) = load(pool, &who, id).await? else {
-        return Err(not_found(access, &who.principal, "GET", &path.0).await);
-    };
+    let Loaded { ctx, versions, uploads } = load(&rq, &who, id).await?;
     let detail = json!({ "cf": ctx.codice_fiscale, "version": versions.first().map(|v| v.version) });
-    let event = AuditEvent::View { view: View::ProgrammeView, object: Some(format!("recipient:{id}")), detail };
-    access.audit(who.scope().actor().clone(), event).await?;
+    rq.audit_view(who.scope().actor(), View::ProgrammeView, Some(format!("recipient:{id}")), detail).await?;
     let fields = current_fields(&versions);
     let version = versions.first().map_or(0, |v| v.version);
     let can_edit = !who.is_region();
-    Ok(page(
-        Some(site),
+    let site = rq.site;
+    Ok(rq.page(
         "Programma di ricerca intensiva",
-        Some(&who.principal),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (ctx.recipient) } " › Programma" }
             h1 { "Programma di ricerca intensiva" }
+            @if esito == Some(Esito::Salvato) && version > 0 {
+                div.alert.alert-success role="status" {
+                    p { "Programma salvato: versione " (version) ", con il suo PDF nell'elenco delle versioni qui sotto." }
+                }
+            }
             (header_facts(&ctx))
             p.actions { a.button.secondary href={ "/destinatari/" (id) "/programma/stampa" } { "Versione stampabile" } }
             @if can_edit { (edit_form(id, version, &fields, &[], &token)) } @else {
@@ -180,22 +173,16 @@ async fn view(
 #[post("/destinatari/<id>/programma", data = "<form>")]
 async fn update(
     who: Operatore,
+    ctx: Ctx<'_>,
     id: RecipientId,
-    path: RequestPath,
-    access: &State<Arc<AccessControl>>,
     form: crate::web::forms::Checked<ProgrammeForm>,
     token: FormToken,
-    writer: &State<Writer>,
-    now: RequestTime,
-    site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let again = |errors: Vec<FieldError>| {
         (
             Status::UnprocessableEntity,
-            page(
-                Some(site),
+            ctx.page(
                 "Programma di ricerca intensiva",
-                Some(&who.principal),
                 html! {
                     h1 { "Programma di ricerca intensiva" }
                     p { a href={ "/destinatari/" (id) "/programma" } { "Ricarica la versione salvata" } }
@@ -208,35 +195,23 @@ async fn update(
         Ok(f) => f,
         Err(errors) => return Ok(Err(again(errors))),
     };
-    let (now, scope, region, expected) = (now.get(), who.scope.clone(), site.region_name.clone(), form.version);
-    match writer.write(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {
-        Ok(_) => Ok(Ok(Redirect::to(format!("/destinatari/{id}/programma")))),
-        Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
+    let (now, scope, region, expected) = (ctx.now, who.scope.clone(), ctx.site.region_name.clone(), form.version);
+    match ctx.write_or_404(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {
+        Ok(_) => Ok(Ok(Redirect::to(format!("/destinatari/{id}/programma?esito=salvato")))),
         Err(e) => Ok(Err(again(field_errors(e)?))),
     }
 }
 
 /// The print view: the module on A4 with signature boxes (print CSS hides the chrome).
 #[get("/destinatari/<id>/programma/stampa")]
-async fn print(
-    who: RecipientReader,
-    id: RecipientId,
-    path: RequestPath,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
-    let Some(Loaded { ctx, versions, .. }) = load(pool, &who, id).await? else {
-        return Err(not_found(access, &who.principal, "GET", &path.0).await);
-    };
+async fn print(who: RecipientReader, rq: Ctx<'_>, id: RecipientId) -> Result<Markup, AppError> {
+    let Loaded { ctx, versions, .. } = load(&rq, &who, id).await?;
     let detail = json!({ "cf": ctx.codice_fiscale, "print": true });
-    let event = AuditEvent::View { view: View::ProgrammeView, object: Some(format!("recipient:{id}")), detail };
-    access.audit(who.scope().actor().clone(), event).await?;
+    rq.audit_view(who.scope().actor(), View::ProgrammeView, Some(format!("recipient:{id}")), detail).await?;
     let f = current_fields(&versions);
-    Ok(page(
-        Some(site),
+    let site = rq.site;
+    Ok(rq.page(
         "Programma di ricerca intensiva — stampa",
-        Some(&who.principal),
         html! {
             article.print-module {
                 p.region { (site.region_name) " — Assegno di Ricollocazione" }
@@ -258,44 +233,21 @@ async fn print(
     ))
 }
 
-#[derive(Responder)]
-pub struct PdfDownload {
-    body: Vec<u8>,
-    content_type: ContentType,
-    disposition: Header<'static>,
-}
-
 #[get("/destinatari/<id>/programma/<version>/pdf")]
-async fn pdf(
-    who: RecipientReader,
-    id: RecipientId,
-    version: i64,
-    path: RequestPath,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<PdfDownload, AppError> {
-    let scope = who.scope();
-    let found = pool
-        .read(move |c| {
-            let Some(ctx) = programmes::context(c, &scope, id)? else { return Ok(None) };
+async fn pdf(who: RecipientReader, rq: Ctx<'_>, id: RecipientId, version: i64) -> Result<Download, AppError> {
+    let (ctx, (bytes, sha)) = rq
+        .read_or_404(who.scope(), move |c, scope| {
+            let Some(ctx) = programmes::context(c, scope, id)? else { return Ok(None) };
             Ok(programmes::pdf(c, &ctx.voucher, version)?.map(|p| (ctx, p)))
         })
         .await?;
-    let Some((ctx, (bytes, sha))) = found else {
-        return Err(not_found(access, &who.principal, "GET", &path.0).await);
-    };
     let detail = json!({ "cf": ctx.codice_fiscale, "programme_version": version, "sha256": sha });
-    let event = AuditEvent::View { view: View::DocumentDownload, object: Some(format!("recipient:{id}")), detail };
-    access.audit(who.scope().actor().clone(), event).await?;
+    rq.audit_view(who.scope().actor(), View::DocumentDownload, Some(format!("recipient:{id}")), detail).await?;
     let name = format!(
         "programma_{}_v{version}.pdf",
         ctx.voucher_code.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
     );
-    Ok(PdfDownload {
-        body: bytes,
-        content_type: ContentType::PDF,
-        disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{name}\"")),
-    })
+    Ok(Download::attachment(bytes, ContentType::PDF, &name))
 }
 
 pub fn routes() -> Vec<Route> {

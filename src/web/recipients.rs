@@ -3,13 +3,12 @@
 //! another provider's recipient is "not found" and audited as a denied attempt.
 
 use crate::domain::italian::count;
-use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::{Route, State, get, routes};
+use rocket::form::FromForm;
+use rocket::{Route, get, routes};
 use serde_json::{Value, json};
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::ids::{OperatorId, SedeId};
 use crate::domain::ids::{ProviderId, RecipientId};
@@ -21,15 +20,12 @@ use crate::infra::clock::{datetime, format_it};
 use crate::infra::sap_schema::Finding;
 use crate::repo::codes::{self, Labels};
 use crate::repo::policies::{self, PolicyRow};
-use crate::repo::pool::ReadPool;
 use crate::repo::recipients::{self, DashboardFilter};
 use crate::repo::{operators, providers, saps, vouchers};
-use crate::web::Site;
-use crate::web::context::RequestTime;
-use crate::web::context::{RequestPath, audit_view, not_found};
+use crate::web::ctx::Ctx;
 use crate::web::forms::{select, text_field};
 use crate::web::guards::RecipientReader;
-use crate::web::views::layout::page;
+use crate::web::views::options::choices;
 use crate::web::views::pager::{pager, q};
 
 fn state_label(labels: &Labels, code: &str) -> String {
@@ -43,22 +39,14 @@ fn state_count_label(labels: &Labels, code: &str, n: i64) -> String {
 
 /// People known only from a SAP, for the Region (no provider's cruscotto shows them).
 #[get("/cruscotto/senza-assegno?<pagina>")]
-async fn without_voucher(
-    who: RecipientReader,
-    pagina: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
+async fn without_voucher(who: RecipientReader, ctx: Ctx<'_>, pagina: Option<i64>) -> Result<Markup, AppError> {
     let (scope, page_no) = (who.scope(), pagina.unwrap_or(0).max(0));
-    let (rows, total) = pool.read(move |c| recipients::without_voucher(c, &scope, page_no)).await?;
+    let (rows, total) = ctx.read(move |c| recipients::without_voucher(c, &scope, page_no)).await?;
     let shown = rows.iter().map(|r| r.id.get()).collect();
     let detail = json!({ "without_voucher": true, "page": page_no });
-    access.audit_list(who.scope().actor().clone(), View::RecipientList, None, detail, shown).await?;
-    Ok(page(
-        Some(site),
+    ctx.access.audit_list(who.scope().actor().clone(), View::RecipientList, None, detail, shown).await?;
+    Ok(ctx.page(
         "Persone senza assegno",
-        Some(&who.principal),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › Senza assegno" }
             h1 { "Persone note solo dalla SAP" }
@@ -81,10 +69,9 @@ async fn without_voucher(
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
-#[get("/cruscotto?<cerca>&<stato>&<sede>&<tutor>&<soggetto>&<ordine>&<pagina>")]
-async fn dashboard(
-    who: RecipientReader,
+/// The cruscotto's query: filters, order and page.
+#[derive(Debug, FromForm)]
+struct DashboardQuery {
     cerca: Option<String>,
     stato: Option<String>,
     sede: Option<SedeId>,
@@ -92,58 +79,58 @@ async fn dashboard(
     soggetto: Option<ProviderId>,
     ordine: Option<String>,
     pagina: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
+}
+
+/// What the cruscotto reads in one go.
+struct DashboardData {
+    labels: Labels,
+    page: recipients::DashboardPage,
+    sedi: Vec<crate::domain::sede::Sede>,
+    tutors: Vec<operators::OperatorRow>,
+    all_providers: Vec<(ProviderId, String)>,
+}
+
+#[get("/cruscotto?<query..>")]
+async fn dashboard(who: RecipientReader, ctx: Ctx<'_>, query: DashboardQuery) -> Result<Markup, AppError> {
     let filter = DashboardFilter {
-        q: cerca.unwrap_or_default(),
-        state: stato.filter(|s| VoucherState::from_code(s).is_some()).unwrap_or_default(),
-        sede,
-        tutor,
-        provider: soggetto,
-        sort: ordine.unwrap_or_default(),
-        next_after: crate::domain::appointment::local_stamp(crate::infra::clock::local_datetime(now.get())),
+        q: query.cerca.unwrap_or_default(),
+        state: query.stato.filter(|s| VoucherState::from_code(s).is_some()).unwrap_or_default(),
+        sede: query.sede,
+        tutor: query.tutor,
+        provider: query.soggetto,
+        sort: query.ordine.unwrap_or_default(),
+        next_after: crate::domain::appointment::local_stamp(crate::infra::clock::local_datetime(ctx.now)),
     };
-    let page_no = pagina.unwrap_or(0).max(0);
+    let page_no = query.pagina.unwrap_or(0).max(0);
     let scope_provider = who.scope().provider_filter();
     let is_region = who.is_region();
     let (f, scope) = (filter.clone(), who.scope());
-    let data = pool
+    let DashboardData { labels, page, sedi, tutors, all_providers } = ctx
         .read(move |c| {
             let labels = codes::labels(c)?;
             let mut f = f;
             if let Some(p) = scope.provider_filter() {
                 f.provider = Some(p);
             }
-            let recipients::DashboardPage { rows, total, counts } = recipients::dashboard(c, &scope, &f, page_no)?;
+            let page = recipients::dashboard(c, &scope, &f, page_no)?;
             let (sedi, tutors) = match f.provider {
                 Some(p) => (providers::sedi(c, p)?, operators::of_provider(c, p)?),
                 None => (Vec::new(), Vec::new()),
             };
             let all_providers = if scope.provider_filter().is_none() { providers::all_names(c)? } else { Vec::new() };
-            Ok((labels, rows, total, counts, sedi, tutors, all_providers))
+            Ok(DashboardData { labels, page, sedi, tutors, all_providers })
         })
         .await?;
-    let (labels, rows, total, counts, sedi, tutors, all_providers) = data;
+    let recipients::DashboardPage { rows, total, counts } = page;
     let detail = json!({ "q": filter.q, "state": filter.state, "provider": filter.provider, "page": page_no, "rows": rows.len() });
     let object = scope_provider.map(|p| format!("provider:{p}"));
     let shown = rows.iter().map(|r| r.id.get()).collect();
-    access.audit_list(who.scope().actor().clone(), View::RecipientList, object, detail, shown).await?;
-    let today = datetime(now.get()).date();
-    let states: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
-        .chain(VoucherState::ALL.iter().map(|s| (s.code().to_owned(), state_label(&labels, s.code()))))
-        .collect();
-    let sede_options: Vec<(String, String)> = std::iter::once((String::new(), "tutte".to_owned()))
-        .chain(sedi.iter().map(|s| (s.id.to_string(), format!("{}, {}", s.address, s.comune))))
-        .collect();
-    let tutor_options: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
-        .chain(tutors.iter().map(|t| (t.id.to_string(), format!("{} {}", t.name, t.surname))))
-        .collect();
-    let provider_options: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
-        .chain(all_providers.iter().map(|(id, name)| (id.to_string(), name.clone())))
-        .collect();
+    ctx.access.audit_list(who.scope().actor().clone(), View::RecipientList, object, detail, shown).await?;
+    let today = datetime(ctx.now).date();
+    let states = choices("tutti", VoucherState::ALL.iter().map(|s| (s.code(), state_label(&labels, s.code()))));
+    let sede_options = choices("tutte", sedi.iter().map(|s| (s.id, format!("{}, {}", s.address, s.comune))));
+    let tutor_options = choices("tutti", tutors.iter().map(|t| (t.id, format!("{} {}", t.surname, t.name))));
+    let provider_options = choices("tutti", all_providers.iter().map(|(id, name)| (id, name.clone())));
     let sorts: Vec<(String, String)> = vec![
         (String::new(), "cognome".into()),
         ("scelta".into(), "data di scelta (recenti)".into()),
@@ -159,10 +146,8 @@ async fn dashboard(
         filter.provider.map(|s| s.to_string()).unwrap_or_default(),
         q(&filter.sort)
     );
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Cruscotto",
-        Some(&who.principal),
         html! {
             h1 { "Cruscotto dei destinatari" }
             @if let Some(p) = &who.principal.operator().provider { p.lead { "Le persone che hanno scelto " strong { (p.name) } "." } }
@@ -228,10 +213,10 @@ fn policy_table(id: RecipientId, policies: &[PolicyRow], labels: &Labels) -> Mar
                     tbody {
                         tr {
                             td { (labels.show("tipo_attivita", &p.tipo_attivita)) }
-                            td { (p.titolo_denominazione) }
-                            td { (p.data_proposta.as_deref().map(italian_date).unwrap_or_default()) }
-                            td { (p.data_inizio.as_deref().map(italian_date).unwrap_or_default()) }
-                            td { (p.data_fine.as_deref().map(italian_date).unwrap_or_default()) }
+                            td { (or_dash(p.titolo_denominazione.clone())) }
+                            td { (or_dash(p.data_proposta.as_deref().map(italian_date).unwrap_or_default())) }
+                            td { (or_dash(p.data_inizio.as_deref().map(italian_date).unwrap_or_default())) }
+                            td { (or_dash(p.data_fine.as_deref().map(italian_date).unwrap_or_default())) }
                             td { @if let Some(d) = p.durata { (labels.duration(d, p.tipologia_durata.as_deref())) } }
                             td { @if let Some(e) = &p.ultimo_evento { (labels.show("evento", e)) " " (p.data_evento.as_deref().map(italian_date).unwrap_or_default()) } }
                             td { code { (p.identificativo_politica.clone().unwrap_or_default()) } }
@@ -243,6 +228,11 @@ fn policy_table(id: RecipientId, policies: &[PolicyRow], labels: &Labels) -> Mar
             }
         }
     }
+}
+
+/// A value the SAP or the file left empty, shown as a dash rather than a blank box.
+fn or_dash(value: String) -> String {
+    if value.trim().is_empty() { "—".into() } else { value }
 }
 
 /// The elements of a section-VI entry that do not fit a column, on a row of their own.
@@ -282,48 +272,33 @@ fn policy_details(p: &PolicyRow, labels: &Labels) -> Markup {
 #[get("/destinatari/<id>")]
 async fn detail(
     who: RecipientReader,
+    ctx: Ctx<'_>,
     id: RecipientId,
-    req_path: RequestPath,
     token: crate::web::forms::FormToken,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let scope = who.scope();
-    let found = pool
-        .read(move |c| {
-            let Some(r) = recipients::get(c, &scope, id)? else { return Ok(None) };
-            let vouchers = vouchers::vouchers(c, &scope, id)?;
-            let policies = policies::policies(c, &scope, id)?;
-            let sap = saps::latest_sap(c, &scope, id)?;
-            let agenda = crate::service::appointments::section(c, &scope, id)?;
+    let (r, vouchers, policies, sap, labels, agenda) = ctx
+        .read_or_404(who.scope(), move |c, scope| {
+            let Some(r) = recipients::get(c, scope, id)? else { return Ok(None) };
+            let vouchers = vouchers::vouchers(c, scope, id)?;
+            let policies = policies::policies(c, scope, id)?;
+            let sap = saps::latest_sap(c, scope, id)?;
+            let agenda = crate::service::appointments::section(c, scope, id)?;
             Ok(Some((r, vouchers, policies, sap, codes::labels(c)?, agenda)))
         })
         .await?;
-    let Some((r, vouchers, policies, sap, labels, agenda)) = found else {
-        return Err(not_found(access, &who.principal, "GET", &req_path.0).await);
-    };
-    audit_view(
-        access,
-        who.scope().actor(),
-        View::RecipientView,
-        Some(format!("recipient:{id}")),
-        json!({ "cf": r.codice_fiscale }),
-    )
-    .await?;
-    Ok(page(
-        Some(site),
+    let detail = json!({ "cf": r.codice_fiscale });
+    ctx.audit_view(who.scope().actor(), View::RecipientView, Some(format!("recipient:{id}")), detail).await?;
+    Ok(ctx.page(
         &format!("{} {}", r.cognome, r.nome),
-        Some(&who.principal),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " (r.cognome) " " (r.nome) }
             h1 { (r.cognome) " " (r.nome) }
             dl.facts {
                 dt { "Codice fiscale" } dd { code { (r.codice_fiscale) } }
-                dt { "Data di nascita" } dd { (r.birth_date.as_deref().map(italian_date).unwrap_or_default()) }
-                dt { "Sesso" } dd { (r.sex.as_deref().map(|s| labels.label("sesso", s)).unwrap_or_default()) }
-                dt { "Email" } dd { (r.email) }
-                dt { "Telefono" } dd { (r.phone) }
+                dt { "Data di nascita" } dd { (or_dash(r.birth_date.as_deref().map(italian_date).unwrap_or_default())) }
+                dt { "Sesso" } dd { (or_dash(r.sex.as_deref().map(|s| labels.label("sesso", s)).unwrap_or_default())) }
+                dt { "Email" } dd { (or_dash(r.email.clone())) }
+                dt { "Telefono" } dd { (or_dash(r.phone.clone())) }
                 dt { "SAP" } dd {
                     @match &sap {
                         Some(s) => { "versione " (s.version) " ricevuta il " (format_it(s.imported_at)) " — " a href={ "/destinatari/" (id) "/sap" } { "apri la SAP" } }
@@ -370,32 +345,15 @@ async fn detail(
 }
 
 #[get("/destinatari/<id>/sap")]
-async fn sap(
-    who: RecipientReader,
-    id: RecipientId,
-    req_path: RequestPath,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
-    let scope = who.scope();
-    let found = pool
-        .read(move |c| {
-            let Some(r) = recipients::get(c, &scope, id)? else { return Ok(None) };
-            Ok(Some((r, saps::latest_sap(c, &scope, id)?, policies::policies(c, &scope, id)?, codes::labels(c)?)))
+async fn sap(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Result<Markup, AppError> {
+    let (r, sap, policies, labels) = ctx
+        .read_or_404(who.scope(), move |c, scope| {
+            let Some(r) = recipients::get(c, scope, id)? else { return Ok(None) };
+            Ok(Some((r, saps::latest_sap(c, scope, id)?, policies::policies(c, scope, id)?, codes::labels(c)?)))
         })
         .await?;
-    let Some((r, sap, policies, labels)) = found else {
-        return Err(not_found(access, &who.principal, "GET", &req_path.0).await);
-    };
-    audit_view(
-        access,
-        who.scope().actor(),
-        View::SapView,
-        Some(format!("recipient:{id}")),
-        json!({ "cf": r.codice_fiscale, "version": sap.as_ref().map(|s| s.version) }),
-    )
-    .await?;
+    let detail = json!({ "cf": r.codice_fiscale, "version": sap.as_ref().map(|s| s.version) });
+    ctx.audit_view(who.scope().actor(), View::SapView, Some(format!("recipient:{id}")), detail).await?;
     let sections: Value = sap.as_ref().and_then(|s| serde_json::from_str(&s.sections).ok()).unwrap_or(Value::Null);
     let findings: Vec<Finding> = sap.as_ref().and_then(|s| serde_json::from_str(&s.findings).ok()).unwrap_or_default();
     // Each section as its typed struct; a section stored by an older version reads with defaults.
@@ -406,10 +364,8 @@ async fn sap(
         (part(&sections, "section0"), part(&sections, "section1"), part(&sections, "section2"));
     let (esperienze, curriculari): (Vec<EsperienzaLavoro>, InformazioniCurriculari) =
         (part(&sections, "section4"), part(&sections, "section5"));
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Scheda Anagrafica Professionale",
-        Some(&who.principal),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (r.cognome) " " (r.nome) } " › SAP" }
             h1 { "SAP di " (r.cognome) " " (r.nome) }

@@ -11,7 +11,7 @@ use crate::config::{AuditSection, Config, TlsSection};
 use crate::infra::clock::{SharedClock, SystemClock, system_now};
 use crate::infra::pki::{Ca, KeyKind};
 
-async fn client(dir: &std::path::Path) -> Client {
+pub(crate) async fn client(dir: &std::path::Path) -> Client {
     let ca = Ca::new("CA", KeyKind::EcdsaP256, system_now()).unwrap();
     let server = ca.server(&["localhost"], KeyKind::EcdsaP256, system_now()).unwrap();
     std::fs::write(dir.join("ca.pem"), &ca.cert_pem).unwrap();

@@ -3,7 +3,8 @@
 // test-owned HOME and chosen without a dialog (auto_select_certificate in the profile's
 // Preferences). Each role has its own browser profile. Asserts on page content; runs axe-core on
 // every screen reachable from each role's home; a SoftHSM2 virtual smartcard covers the PKCS#11
-// path. Screenshots go to target/e2e.
+// path. Screenshots go to target/e2e; the tour of every menu screen per role to
+// target/e2e/tour/<role>/<screen>.png.
 //
 // Usage: node tests/e2e/run.mjs [path/to/ricolloca]
 // Needs: chromium, certutil/pk12util/modutil (libnss3-tools), openssl; for the smartcard part
@@ -226,6 +227,39 @@ async function crawl(ctx, server, role, { maxPages = 80, perPattern = 2 } = {}) 
   return scanned;
 }
 
+// ---------------------------------------------------------------- the screenshot tour
+// The home page and every entry of the role's menu (the links inside groups too), each saved
+// as a full-page picture and scanned by axe; a screen that answers an error fails the tour.
+function screenName(href) {
+  const u = new URL(href, 'https://x');
+  const name = (u.pathname + (u.search ? `-${u.search.slice(1)}` : '')).replace(/^\/+|\/+$/g, '').replace(/[^\w-]+/g, '-');
+  return name || 'home';
+}
+async function tour(ctx, server, role) {
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(server.url + '/', { waitUntil: 'load' });
+  const menu = await page.$$eval('nav.main-nav a[href]', (as) => as.map((a) => a.getAttribute('href')));
+  const hrefs = ['/', ...menu.filter((h) => h && h !== '/' && h.startsWith('/'))];
+  const dir = join(OUT, 'tour', role);
+  mkdirSync(dir, { recursive: true });
+  const names = [];
+  for (const href of [...new Set(hrefs)]) {
+    const res = await page.goto(server.url + href, { waitUntil: 'load' });
+    if (!res || res.status() >= 400) throw new Error(`${href} answered ${res?.status()}`);
+    const name = screenName(href);
+    // No hover effect from where the pointer was left.
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+    const before = axeResults.violations.length;
+    await axeScan(page, role);
+    const found = axeResults.violations.slice(before);
+    if (found.length) throw new Error(`${found.length} axe violations:\n  ${found.join('\n  ')}`);
+    names.push(name);
+  }
+  return names;
+}
+
 // ---------------------------------------------------------------- dates
 function isoDate(d) { return d.toISOString().slice(0, 10); }
 const TODAY = isoDate(new Date());
@@ -248,6 +282,8 @@ async function main() {
   await check('anonimo: landing page without a certificate', async () => {
     const { page, text } = await open(anonimo, U('/'));
     assertText(text, 'Accesso riservato con Carta Nazionale dei Servizi', 'PIN');
+    // A training instance says where its cards are and how to load them.
+    assertText(text, 'Ambiente di formazione: le carte di prova', 'persone', 'formazione', 'ricolloca demo --help-cards');
     await shot(page, 'accesso');
   });
   await check('anonimo: a reserved page asks for the smartcard', async () => {
@@ -432,6 +468,19 @@ async function main() {
     assertText(sap, kbTitle);
   });
 
+  // --- saving the programme says so (POST, redirect, confirmation on the page)
+  await check('operatore: saving the programme shows a confirmation', async () => {
+    const { page } = await open(operatore, U('/destinatari/2/programma'));
+    await page.fill('#f-target_jobs', 'Magazziniere');
+    await page.fill('#f-search_area', 'Firenze e Prato');
+    await page.fill('#f-activities', 'Colloqui con il tutor');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name: 'Salva e genera il PDF' }).click()]);
+    if (!page.url().endsWith('/destinatari/2/programma?esito=salvato')) throw new Error(`landed on ${page.url()}`);
+    const text = await page.locator('body').innerText();
+    assertText(text, 'Programma salvato: versione 1');
+    await shot(page, 'programma-salvato');
+  });
+
   // --- region and auditor screens
   await check('regione: soggetti accreditati', async () => {
     const { page, text } = await open(regione, U('/regione/soggetti'));
@@ -464,6 +513,15 @@ async function main() {
     const { text } = await open(revisore, U('/cruscotto'));
     assertText(text, 'Accesso negato');
   });
+
+  // --- the screenshot tour: every menu screen of each role at 1280 px, full page, under
+  // target/e2e/tour/<role>/<screen>.png, each with 0 axe violations
+  for (const [role, ctx] of [['operatore', operatore], ['regione', regione], ['revisore', revisore], ['tecnico', tecnico], ['anonimo', anonimo]]) {
+    await check(`tour: ${role}, every menu screen at 1280 px`, async () => {
+      const names = await tour(ctx, demo, role);
+      console.log(`     ${role}: ${names.length} screens — ${names.join(', ')}`);
+    });
+  }
 
   // --- axe on every reachable screen
   const axeStart = Date.now();

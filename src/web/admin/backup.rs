@@ -11,16 +11,15 @@ use rocket::response::Redirect;
 use rocket::{Responder, Route, State, get, post, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::operator::Refusal;
 use crate::error::AppError;
 use crate::infra::backup_seal::Kind;
 use crate::infra::clock::format_it;
 use crate::runtime::backups::Backups;
-use crate::web::Site;
+use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Tecnico;
-use crate::web::views::layout::page;
 
 fn size(bytes: u64) -> String {
     match bytes {
@@ -32,10 +31,10 @@ fn size(bytes: u64) -> String {
 
 #[get("/tecnico/backup?<esito>")]
 async fn list(
-    who: Tecnico,
+    _who: Tecnico,
+    ctx: Ctx<'_>,
     backups: &State<Arc<Backups>>,
     token: FormToken,
-    site: &State<Site>,
     esito: Option<&str>,
 ) -> Result<Markup, AppError> {
     let b = backups.inner().clone();
@@ -47,10 +46,8 @@ async fn list(
             format!("ogni {}", if h == 1 { "ora".to_owned() } else { count(h, "ora", "ore") })
         }
     });
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Backup",
-        Some(&who.0),
         html! {
             h1 { "Backup" }
             @if esito == Some("avviato") {
@@ -137,24 +134,17 @@ struct Download {
 }
 
 #[get("/tecnico/backup/file/<name>")]
-async fn download(
-    who: Tecnico,
-    name: &str,
-    backups: &State<Arc<Backups>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Download, AppError> {
-    let path = backups.find(name).ok_or(AppError::NotFound)?;
-    // A plain backup is everyone's data in clear: it stays on the server (issue #14).
-    if Kind::of_file(&path) == Kind::Plain {
-        return Err(AppError::Conflict(crate::error::FieldError {
-            field: "file".into(),
-            message: "backup non cifrato: non si scarica dal web. Impostare backup.recipients con la chiave pubblica della Regione e fare un nuovo backup".into(),
-        }));
+async fn download(who: Tecnico, ctx: Ctx<'_>, name: &str, backups: &State<Arc<Backups>>) -> Result<Download, AppError> {
+    let file = backups.find(name).ok_or(AppError::NotFound)?;
+    // A plain backup is everyone's data in clear: it stays on the server (issue #14), and the
+    // attempt is audited like every other refusal.
+    if Kind::of_file(&file) == Kind::Plain {
+        return Err(ctx.access.refuse_principal(&who.0, Refusal::PlainBackup, "GET", ctx.path()).await);
     }
     let sha256 =
         crate::runtime::backups::list_dir(&backups.dir).into_iter().find(|e| e.name == name).and_then(|e| e.sha256);
     // The audit row is committed before a byte of the file leaves.
-    access
+    ctx.access
         .audit(
             who.0.actor(),
             AuditEvent::View {
@@ -164,7 +154,7 @@ async fn download(
             },
         )
         .await?;
-    let file = NamedFile::open(&path).await.map_err(AppError::internal)?;
+    let file = NamedFile::open(&file).await.map_err(AppError::internal)?;
     let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
     Ok(Download { file, disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{safe}\"")) })
 }

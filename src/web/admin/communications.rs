@@ -1,38 +1,29 @@
 //! Registering a provider's written communication (with its signed or scanned file) and
 //! downloading the file.
 
-use std::sync::Arc;
-
 use maud::{Markup, html};
 use rocket::http::Status;
 use rocket::response::Redirect;
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, get, post, routes};
 
-use crate::access::AccessControl;
 use crate::domain::ids::{CommunicationId, ProviderId};
 use crate::error::AppError;
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
-use crate::web::Site;
 use crate::web::communication_files::{Upload, download_document, register};
-use crate::web::context::RequestTime;
+use crate::web::ctx::Ctx;
 use crate::web::forms::FormToken;
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::admin::{Values, communication_form};
 use crate::web::views::download::Download;
-use crate::web::views::layout::page;
 
 #[post("/regione/soggetti/<id>/comunicazioni", data = "<upload>")]
 async fn create_for_provider(
     who: Regione,
+    ctx: Ctx<'_>,
     id: ProviderId,
     upload: crate::web::forms::Checked<Upload<'_>>,
     token: FormToken,
-    writer: &State<Writer>,
-    now: RequestTime,
-    site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
-    match register(&who, Some(id), &upload, writer, now.get()).await? {
+    match register(&who, Some(id), &upload, ctx.writer, ctx.now).await? {
         Ok(_) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=registrata")))),
         Err(errors) => {
             let values = Values {
@@ -43,10 +34,8 @@ async fn create_for_provider(
             };
             Ok(Err((
                 Status::UnprocessableEntity,
-                page(
-                    Some(site),
+                ctx.page(
                     "Comunicazione scritta",
-                    Some(&who.principal),
                     html! {
                         h1 { "Registra una comunicazione scritta" }
                         p { a href={ "/regione/soggetti/" (id) } { "Torna al soggetto" } }
@@ -62,13 +51,11 @@ async fn create_for_provider(
 #[post("/regione/comunicazioni", data = "<upload>")]
 async fn create_internal(
     who: Regione,
+    ctx: Ctx<'_>,
     upload: crate::web::forms::Checked<Upload<'_>>,
     token: FormToken,
-    writer: &State<Writer>,
-    now: RequestTime,
-    site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
-    match register(&who, None, &upload, writer, now.get()).await? {
+    match register(&who, None, &upload, ctx.writer, ctx.now).await? {
         Ok(_) => Ok(Ok(Redirect::to("/regione/operatori?esito=registrata"))),
         Err(errors) => {
             let values = Values {
@@ -79,10 +66,8 @@ async fn create_internal(
             };
             Ok(Err((
                 Status::UnprocessableEntity,
-                page(
-                    Some(site),
+                ctx.page(
                     "Atto interno",
-                    Some(&who.principal),
                     html! {
                         h1 { "Registra un atto interno" }
                         (communication_form(None, &values, &errors, &token))
@@ -94,13 +79,8 @@ async fn create_internal(
 }
 
 #[get("/regione/comunicazioni/<id>/documento")]
-async fn download(
-    who: AdminReader,
-    id: CommunicationId,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Download, AppError> {
-    download_document(&who, id, pool, access).await
+async fn download(who: AdminReader, ctx: Ctx<'_>, id: CommunicationId) -> Result<Download, AppError> {
+    download_document(&who, id, ctx.pool, ctx.access).await
 }
 
 pub fn routes() -> Vec<Route> {

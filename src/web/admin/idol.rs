@@ -10,21 +10,16 @@ use rocket::http::{ContentType, Status};
 use rocket::{Route, State, get, post, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::text::parse_date;
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::{SharedClock, format_it, local_date_start};
+use crate::infra::clock::{format_it, local_date_start};
 use crate::repo::idol::{self, PastExport};
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::service::idol_export::{FeedSettings, export};
-use crate::web::Site;
-use crate::web::context::audit_view;
+use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::download::Download;
-use crate::web::views::layout::page;
 
 /// What the screen shows besides the past exports: who could not be sent, and stored actions
 /// whose text breaks the schema's limits (to be corrected by their provider).
@@ -78,19 +73,10 @@ fn problems(p: &Problems) -> Markup {
     }
 }
 
-fn screen(
-    site: &Site,
-    who: &crate::access::Principal,
-    past: &[PastExport],
-    found: &Problems,
-    errors: &[FieldError],
-    token: &FormToken,
-) -> Markup {
+fn screen(ctx: &Ctx<'_>, past: &[PastExport], found: &Problems, errors: &[FieldError], token: &FormToken) -> Markup {
     let next_from = past.first().map(|p| format_it(p.until));
-    page(
-        Some(site),
+    ctx.page(
         "Alimentazione IDOL",
-        Some(who),
         html! {
             h1 { "Alimentazione della banca dati IDOL" }
             p { "Le azioni registrate dai soggetti accreditati (sezione VI della SAP) e gli esiti dei programmi, creati o modificati nel periodo, in un unico file zip: "
@@ -98,7 +84,7 @@ fn screen(
                 "le stesse politiche in CSV, gli esiti dei programmi in un CSV a parte (lo schema non li prevede) e un manifesto con i conteggi, gli SHA-256 e i lavoratori non esportabili." }
             (error_summary(errors))
             // Only the Region exports; the auditor reads the list of past exports.
-            @if who.role() == crate::domain::role::Role::Regione {
+            @if ctx.principal.role() == crate::domain::role::Role::Regione {
                 form.stack method="post" action="/regione/idol" novalidate {
                     (token_field(token))
                     (text_field("dal", "Dal giorno (vuoto: da dove è finita l'ultima esportazione)", "", errors, "date", false))
@@ -128,17 +114,11 @@ fn screen(
 }
 
 #[get("/regione/idol")]
-async fn view(
-    who: AdminReader,
-    token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
-    let (past, found) = pool.read(load).await?;
+async fn view(who: AdminReader, ctx: Ctx<'_>, token: FormToken) -> Result<Markup, AppError> {
+    let (past, found) = ctx.read(load).await?;
     let detail = json!({ "rows": past.len(), "pending": found.pending.len() });
-    audit_view(access, who.scope.actor(), View::IdolExports, None, detail).await?;
-    Ok(screen(site, &who.principal, &past, &found, &[], &token))
+    ctx.audit_view(who.scope.actor(), View::IdolExports, None, detail).await?;
+    Ok(screen(&ctx, &past, &found, &[], &token))
 }
 
 #[derive(FromForm)]
@@ -150,12 +130,9 @@ struct ExportForm {
 #[post("/regione/idol", data = "<form>")]
 async fn run(
     who: Regione,
+    ctx: Ctx<'_>,
     form: crate::web::forms::Checked<ExportForm>,
     token: FormToken,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
-    pool: &State<Arc<ReadPool>>,
-    site: &State<Site>,
     feed: &State<Arc<FeedSettings>>,
 ) -> Result<Result<Download, (Status, Markup)>, AppError> {
     let since = match form.dal.trim() {
@@ -167,15 +144,15 @@ async fn run(
     let errors = match since {
         Ok(since) => {
             let (authority, settings) = (who.scope.authority(), feed.inner().clone());
-            match writer.write_stamped(clock, move |tx, now| export(tx, now, &authority, since, &settings)).await {
+            match ctx.write_stamped(move |tx, now| export(tx, now, &authority, since, &settings)).await {
                 Ok(e) => return Ok(Ok(Download::attachment(e.zip, ContentType::ZIP, &e.file_name))),
                 Err(e) => field_errors(e)?,
             }
         }
         Err(errors) => errors,
     };
-    let (past, found) = pool.read(load).await?;
-    Ok(Err((Status::UnprocessableEntity, screen(site, &who.principal, &past, &found, &errors, &token))))
+    let (past, found) = ctx.read(load).await?;
+    Ok(Err((Status::UnprocessableEntity, screen(&ctx, &past, &found, &errors, &token))))
 }
 
 pub fn routes() -> Vec<Route> {

@@ -15,15 +15,11 @@ use crate::error::AppError;
 use crate::infra::clock::format_it;
 use crate::repo;
 use crate::repo::imports::Batch;
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::service::assignment_import::Importer;
 use crate::service::imports::{self, ImportReport};
-use crate::web::Site;
-use crate::web::context::RequestTime;
+use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Regione;
-use crate::web::views::layout::page;
 
 fn forms(token: &FormToken) -> Markup {
     html! {
@@ -125,19 +121,12 @@ fn refreshing(page: Markup, running: bool) -> Refreshing {
 }
 
 #[get("/regione/importazioni")]
-async fn screen(
-    who: Regione,
-    token: FormToken,
-    site: &State<Site>,
-    pool: &State<Arc<ReadPool>>,
-) -> Result<Refreshing, AppError> {
-    let batches = pool.read(|c| repo::imports::recent(c, 10)).await?;
+async fn screen(_who: Regione, ctx: Ctx<'_>, token: FormToken) -> Result<Refreshing, AppError> {
+    let batches = ctx.read(|c| repo::imports::recent(c, 10)).await?;
     let running = batches.iter().any(is_running);
     Ok(refreshing(
-        page(
-            Some(site),
+        ctx.page(
             "Importazioni",
-            Some(&who.principal),
             html! {
                 h1 { "Importazioni" }
                 (progress_view(&batches))
@@ -150,15 +139,13 @@ async fn screen(
 
 /// One assignment import: its progress, or its report once finished.
 #[get("/regione/importazioni/<id>")]
-async fn one(who: Regione, id: i64, site: &State<Site>, pool: &State<Arc<ReadPool>>) -> Result<Refreshing, AppError> {
-    let batch = pool.read(move |c| repo::imports::get(c, id)).await?.ok_or(AppError::NotFound)?;
+async fn one(_who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Refreshing, AppError> {
+    let batch = ctx.read(move |c| repo::imports::get(c, id)).await?.ok_or(AppError::NotFound)?;
     let report: Option<ImportReport> = batch.report.as_deref().and_then(|r| serde_json::from_str(r).ok());
     let running = is_running(&batch);
     Ok(refreshing(
-        page(
-            Some(site),
+        ctx.page(
             "Importazione",
-            Some(&who.principal),
             html! {
                 h1 { "Importazione del file " (batch.file_name) }
                 p { "Avviata il " (format_it(batch.started_at)) " da " (batch.by_label) ". Stato: " strong { (state_label(&batch.state)) } "." }
@@ -221,10 +208,10 @@ const WAIT_FOR_IMPORT: std::time::Duration = std::time::Duration::from_secs(3);
 #[post("/regione/importazioni/csv", data = "<upload>")]
 async fn csv(
     who: Regione,
+    ctx: Ctx<'_>,
     upload: crate::web::forms::Checked<CsvUpload<'_>>,
     token: FormToken,
     importer: &State<Arc<Importer>>,
-    site: &State<Site>,
 ) -> Result<Result<(Status, Markup), Redirect>, AppError> {
     let mut files = Vec::new();
     for file in &upload.files {
@@ -246,10 +233,8 @@ async fn csv(
     let status = if total.refused.is_empty() { Status::Ok } else { Status::UnprocessableEntity };
     Ok(Ok((
         status,
-        page(
-            Some(site),
+        ctx.page(
             "Importazioni",
-            Some(&who.principal),
             html! {
                 h1 { "Esito dell'importazione" }
                 (report_view(&total))
@@ -267,11 +252,9 @@ struct SapUpload<'r> {
 #[post("/regione/importazioni/sap", data = "<upload>")]
 async fn sap(
     who: Regione,
+    ctx: Ctx<'_>,
     upload: crate::web::forms::Checked<SapUpload<'_>>,
     token: FormToken,
-    writer: &State<Writer>,
-    now: RequestTime,
-    site: &State<Site>,
 ) -> Result<(Status, Markup), AppError> {
     let mut total = ImportReport::default();
     for file in &upload.files {
@@ -286,16 +269,14 @@ async fn sap(
                 continue;
             }
         };
-        let (now, authority) = (now.get(), who.scope.authority());
-        total.merge(writer.write(move |tx| imports::store_sap(tx, now, &authority, &file)).await?);
+        let (now, authority) = (ctx.now, who.scope.authority());
+        total.merge(ctx.write(move |tx| imports::store_sap(tx, now, &authority, &file)).await?);
     }
     let status = if total.refused.is_empty() { Status::Ok } else { Status::UnprocessableEntity };
     Ok((
         status,
-        page(
-            Some(site),
+        ctx.page(
             "Importazioni",
-            Some(&who.principal),
             html! {
                 h1 { "Esito dell'importazione delle SAP" }
                 (report_view(&total))

@@ -2,23 +2,18 @@
 //! days (so the Region can warn them), and enablings never used.
 
 use crate::domain::italian::count;
-use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::{Route, State, get, routes};
+use rocket::{Route, get, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::text::date_it;
 use crate::error::AppError;
 use crate::infra::clock::format_it;
 use crate::repo::operators::{self, OperatorRow};
-use crate::repo::pool::ReadPool;
-use crate::web::Site;
-use crate::web::context::{RequestTime, audit_view};
+use crate::web::ctx::Ctx;
 use crate::web::guards::AdminReader;
-use crate::web::views::layout::page;
 
 fn table(rows: &[OperatorRow], when: &str, at: impl Fn(&OperatorRow) -> String) -> Markup {
     html! {
@@ -42,35 +37,27 @@ fn table(rows: &[OperatorRow], when: &str, at: impl Fn(&OperatorRow) -> String) 
 }
 
 #[get("/regione/inattivita")]
-async fn report(
-    who: AdminReader,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
-    let now = now.get();
-    let rule = access.inactivity();
+async fn report(who: AdminReader, ctx: Ctx<'_>) -> Result<Markup, AppError> {
+    let now = ctx.now;
+    let rule = ctx.access.inactivity();
     let limit = rule.idle_before(now);
     // Who is idle on the 30th day from today but not today.
     let in_30_days = rule.idle_before(now.plus_days(30));
-    let (soon, never, deactivated) = pool
+    let (soon, never, deactivated) = ctx
         .read(move |c| {
             let soon = operators::idle_between(c, limit, in_30_days)?;
             let never = operators::never_used_before(c, limit)?;
             Ok((soon, never, operators::idle_deactivated(c)?))
         })
         .await?;
-    audit_view(access, who.scope.actor(), View::InactivityReport, None, json!({})).await?;
+    ctx.audit_view(who.scope.actor(), View::InactivityReport, None, json!({})).await?;
     let deadline = move |o: &OperatorRow| {
         let reference = o.last_access_at.unwrap_or(o.enabled_at).max(o.enabled_at);
         date_it(rule.switch_off_date(reference))
     };
     let months = i64::from(rule.get());
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Inattività",
-        Some(&who.principal),
         html! {
             h1 { "Inattività delle utenze" }
             p { "Le utenze non usate da " (count(months, "mese", "mesi")) " di calendario sono disattivate automaticamente (Allegato B, punto 7), dal giorno corrispondente a quello dell'ultimo accesso o dell'ultima abilitazione, se successiva (ultimo accesso il 5 giugno: disattivata dal 5 dicembre); le utenze tecniche esentate sono escluse." }

@@ -6,6 +6,7 @@ pub(crate) mod communications;
 mod idol;
 mod imports;
 mod inactivity;
+mod operator_forms;
 mod operators;
 mod outcomes;
 mod providers;
@@ -17,6 +18,7 @@ use rocket::Route;
 pub fn routes() -> Vec<Route> {
     let mut r = providers::routes();
     r.extend(operators::routes());
+    r.extend(operator_forms::routes());
     r.extend(communications::routes());
     r.extend(imports::routes());
     r.extend(inactivity::routes());

@@ -2,35 +2,34 @@
 //! history and certificates, variation, disable, re-enable, technical exemption.
 
 use crate::domain::italian::count;
-use std::sync::Arc;
 
 use maud::{Markup, html};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, get, post, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::communication::CommunicationKind;
-use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
+use crate::domain::ids::{CommunicationId, OperatorId, ProviderId};
 use crate::domain::operator::{DisableReason, OperatorDraft, OperatorState};
 use crate::domain::role::Role;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::format_it;
 use crate::repo::operators::{self, OperatorFilter};
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::repo::{communications, providers};
 use crate::service;
-use crate::web::Site;
-use crate::web::context::{RequestTime, audit_view};
-use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
+use crate::web::ctx::Ctx;
+use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::admin::{Esito, communication_form, communication_options, notice, state_label};
-use crate::web::views::layout::page;
 use crate::web::views::pager::{pager, q};
+
+use super::operator_forms::{
+    DisableForm, EnableAgainForm, ExemptionForm, FormChoices, VariationForm, disable_form, exemption_form,
+    reenable_form, variation_form,
+};
 
 fn role_label(code: &str) -> &'static str {
     code.parse::<Role>().map(Role::label).unwrap_or("sconosciuto")
@@ -39,15 +38,13 @@ fn role_label(code: &str) -> &'static str {
 #[get("/regione/operatori?<cerca>&<ruolo>&<stato>&<pagina>&<esito>")]
 async fn list(
     who: AdminReader,
+    ctx: Ctx<'_>,
     token: FormToken,
     cerca: Option<String>,
     ruolo: Option<String>,
     stato: Option<String>,
     pagina: Option<i64>,
     esito: Option<Esito>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
 ) -> Result<Markup, AppError> {
     let filter = OperatorFilter {
         q: cerca.unwrap_or_default(),
@@ -57,9 +54,9 @@ async fn list(
     };
     let page_no = pagina.unwrap_or(0).max(0);
     let f = filter.clone();
-    let (rows, total) = pool.read(move |c| operators::search(c, &f, page_no)).await?;
+    let (rows, total) = ctx.read(move |c| operators::search(c, &f, page_no)).await?;
     let detail = json!({ "q": filter.q, "role": filter.role, "state": filter.state, "page": page_no });
-    audit_view(access, who.scope.actor(), View::OperatorList, None, detail).await?;
+    ctx.audit_view(who.scope.actor(), View::OperatorList, None, detail).await?;
     let base =
         format!("/regione/operatori?cerca={}&ruolo={}&stato={}", q(&filter.q), q(&filter.role), q(&filter.state));
     let roles: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
@@ -71,10 +68,8 @@ async fn list(
         ("disabled".into(), "disabilitato".into()),
         ("idle_deactivated".into(), "disattivato per inattività".into()),
     ];
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Operatori",
-        Some(&who.principal),
         html! {
             (notice(esito))
             h1 { "Operatori e personale regionale" }
@@ -133,8 +128,8 @@ struct Choices {
     communications: Vec<(String, String)>,
 }
 
-async fn choices(pool: &Arc<ReadPool>, provider: Option<ProviderId>) -> Result<Choices, AppError> {
-    pool.read(move |c| {
+async fn choices(ctx: &Ctx<'_>, provider: Option<ProviderId>) -> Result<Choices, AppError> {
+    ctx.read(move |c| {
         let mut providers_list = vec![(String::new(), "— nessuno (personale regionale) —".to_owned())];
         providers_list.extend(providers::all_names(c)?.into_iter().map(|(id, name)| (id.to_string(), name)));
         let comms = communications::of_provider(c, provider)?;
@@ -168,20 +163,12 @@ fn enable_form(f: &EnableForm, ch: &Choices, errors: &[FieldError], token: &Form
 }
 
 #[get("/regione/operatori/nuovo?<soggetto>")]
-async fn new_form(
-    who: Regione,
-    soggetto: Option<i64>,
-    token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
+async fn new_form(_who: Regione, ctx: Ctx<'_>, soggetto: Option<i64>, token: FormToken) -> Result<Markup, AppError> {
     let soggetto = soggetto.and_then(|v| ProviderId::try_from(v).ok());
-    let ch = choices(pool, soggetto).await?;
+    let ch = choices(&ctx, soggetto).await?;
     let f = EnableForm { provider_id: soggetto, ..Default::default() };
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Abilita una persona",
-        Some(&who.principal),
         html! {
             h1 { "Abilita una persona" }
             p { "Gli operatori dei soggetti accreditati si abilitano solo dalla comunicazione scritta del soggetto, registrata prima nella sua pagina." }
@@ -193,12 +180,9 @@ async fn new_form(
 #[post("/regione/operatori", data = "<form>")]
 async fn create(
     who: Regione,
+    ctx: Ctx<'_>,
     form: crate::web::forms::Checked<EnableForm>,
     token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    writer: &State<Writer>,
-    now: RequestTime,
-    site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let draft = OperatorDraft {
         provider_id: form.provider_id,
@@ -213,15 +197,15 @@ async fn create(
     let result: Result<(), Vec<FieldError>> = match draft.validate() {
         Err(errors) => Err(errors),
         Ok(valid) => {
-            let (now, authority) = (now.get(), who.scope.authority());
-            match writer.write(move |tx| service::operators::enable(tx, now, &authority, &valid)).await {
+            let (now, authority) = (ctx.now, who.scope.authority());
+            match ctx.write(move |tx| service::operators::enable(tx, now, &authority, &valid)).await {
                 Ok(id) => return Ok(Ok(Redirect::to(format!("/regione/operatori/{id}?esito=abilitato")))),
                 Err(e) => Err(field_errors(e)?),
             }
         }
     };
     let errors = result.err().unwrap_or_default();
-    let ch = choices(pool, form.provider_id).await?;
+    let ch = choices(&ctx, form.provider_id).await?;
     let status = if errors.iter().any(|e| e.field == "codice_fiscale" && e.message.contains("riassegnato")) {
         Status::Conflict
     } else {
@@ -229,10 +213,8 @@ async fn create(
     };
     Ok(Err((
         status,
-        page(
-            Some(site),
+        ctx.page(
             "Abilita una persona",
-            Some(&who.principal),
             html! {
                 h1 { "Abilita una persona" }
                 (enable_form(&form, &ch, &errors, &token))
@@ -258,14 +240,12 @@ fn history_label(kind: &str) -> &str {
 #[get("/regione/operatori/<id>?<esito>")]
 async fn detail(
     who: AdminReader,
+    ctx: Ctx<'_>,
     id: OperatorId,
     esito: Option<Esito>,
     token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let (o, history, certs, sedi, assigned, comms) = pool
+    let (o, history, certs, sedi, assigned, comms) = ctx
         .read(move |c| {
             let o = operators::row(c, id)?.ok_or(AppError::NotFound)?;
             let provider = o.provider_id;
@@ -283,22 +263,23 @@ async fn detail(
             ))
         })
         .await?;
-    audit_view(access, who.scope.actor(), View::OperatorView, Some(format!("operator:{id}")), json!({})).await?;
+    ctx.audit_view(who.scope.actor(), View::OperatorView, Some(format!("operator:{id}")), json!({})).await?;
     let can_write = who.scope.can_write();
     let active = o.state == OperatorState::Active.code();
-    let reasons: Vec<(String, String)> = std::iter::once((String::new(), "— scegliere —".to_owned()))
-        .chain(DisableReason::ALL.iter().map(|r| (r.code().to_owned(), r.label().to_owned())))
-        .collect();
-    let enable_comms = communication_options(&comms, &[CommunicationKind::Abilitazione, CommunicationKind::Variazione]);
-    let revoke_comms = communication_options(&comms, &[CommunicationKind::Revoca, CommunicationKind::Variazione]);
-    Ok(page(
-        Some(site),
-        &format!("{} {}", o.name, o.surname),
-        Some(&who.principal),
+    let variation = VariationForm {
+        version: o.version,
+        email: o.email.clone(),
+        role_title: o.role_title.clone(),
+        sedi: assigned,
+        communication_id: None,
+    };
+    let choices = FormChoices { sedi, comms };
+    Ok(ctx.page(
+        &format!("{} {}", o.surname, o.name),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/regione/operatori" { "Operatori" } " › " (o.surname) " " (o.name) }
             (notice(esito))
-            h1 { (o.name) " " (o.surname) }
+            h1 { (o.surname) " " (o.name) }
             dl.facts {
                 dt { "Codice fiscale" } dd { code { (o.codice_fiscale) } }
                 dt { "Profilo" } dd { (role_label(&o.role)) }
@@ -317,57 +298,22 @@ async fn detail(
                 @if active {
                     details.add-form {
                         summary { "Variazione (email, ruolo, sedi)" }
-                        form.stack method="post" action={ "/regione/operatori/" (id) "/variazione" } novalidate {
-                            (token_field(&token))
-                            input type="hidden" name="version" value=(o.version);
-                            (text_field("email", "Email", &o.email, &[], "email", true))
-                            (text_field("role_title", "Ruolo ricoperto", &o.role_title, &[], "text", true))
-                            @if !sedi.is_empty() {
-                                fieldset {
-                                    legend { "Sedi operative assegnate" }
-                                    @for s in sedi.iter().filter(|s| !s.closed || assigned.contains(&s.id.get())) {
-                                        div.field.check {
-                                            input id={ "sede-" (s.id) } type="checkbox" name="sedi" value=(s.id) checked[assigned.contains(&s.id.get())];
-                                            label for={ "sede-" (s.id) } { (s.address) ", " (s.comune) @if s.closed { " (chiusa)" } }
-                                        }
-                                    }
-                                }
-                            }
-                            (select("communication_id", "Comunicazione di riferimento (se c'è)", "", &enable_comms, &[]))
-                            button.button type="submit" { "Salva la variazione" }
-                        }
+                        (variation_form(id, &variation, &choices, &[], &token))
                     }
                     details.danger-zone {
                         summary { "Disabilita l'utenza" }
-                        form.stack method="post" action={ "/regione/operatori/" (id) "/disabilita" } novalidate {
-                            (token_field(&token))
-                            (select("kind", "Motivo", "", &reasons, &[]))
-                            (textarea("reason", "Descrizione del motivo", "", &[], true))
-                            (select("communication_id", "Comunicazione di riferimento (se c'è)", "", &revoke_comms, &[]))
-                            button.button.danger type="submit" { "Disabilita" }
-                        }
+                        (disable_form(id, &<DisableForm as Default>::default(), &choices, &[], &token))
                     }
                 } @else {
                     details.add-form {
                         summary { "Riabilita l'utenza" }
-                        form.stack method="post" action={ "/regione/operatori/" (id) "/riabilita" } novalidate {
-                            (token_field(&token))
-                            (textarea("reason", "Motivo", "", &[], true))
-                            (select("communication_id", "Comunicazione scritta del soggetto", "", &enable_comms, &[]))
-                            button.button type="submit" { "Riabilita" }
-                        }
+                        (reenable_form(id, &<EnableAgainForm as Default>::default(), &choices, &[], &token))
                     }
                 }
                 @if o.role == Role::Tecnico.code() {
                     details.add-form {
                         summary { @if o.technical_exemption { "Revoca l'esenzione" } @else { "Concedi l'esenzione dalla regola dei sei mesi" } }
-                        form.stack method="post" action={ "/regione/operatori/" (id) "/esenzione" } novalidate {
-                            (token_field(&token))
-                            input type="hidden" name="on" value=(if o.technical_exemption { "false" } else { "true" });
-                            p { "Solo per utenze autorizzate preventivamente alla sola gestione tecnica (Allegato B, punto 7)." }
-                            (textarea("reason", "Motivo e autorizzazione", "", &[], true))
-                            button.button type="submit" { "Conferma" }
-                        }
+                        (exemption_form(id, &ExemptionForm { on: !o.technical_exemption, reason: String::new() }, &[], &token))
                     }
                 }
             }
@@ -418,113 +364,6 @@ async fn detail(
     ))
 }
 
-#[derive(Debug, FromForm)]
-struct VariationForm {
-    version: i64,
-    #[field(default = String::new())]
-    email: String,
-    #[field(default = String::new())]
-    role_title: String,
-    sedi: Vec<i64>,
-    communication_id: Option<CommunicationId>,
-}
-
-#[post("/regione/operatori/<id>/variazione", data = "<form>")]
-async fn vary(
-    who: Regione,
-    id: OperatorId,
-    form: crate::web::forms::Checked<VariationForm>,
-    writer: &State<Writer>,
-    now: RequestTime,
-) -> Result<Redirect, AppError> {
-    let f = form.into_inner();
-    let sedi: Vec<SedeId> = f.sedi.iter().filter_map(|s| SedeId::try_from(*s).ok()).collect();
-    let (now, authority) = (now.get(), who.scope.authority());
-    writer
-        .write(move |tx| {
-            let v = service::operators::Variation {
-                version: f.version,
-                email: &f.email,
-                role_title: &f.role_title,
-                sedi: Some(&sedi),
-                communication: f.communication_id,
-            };
-            service::operators::vary(tx, now, &authority, id, &v)
-        })
-        .await?;
-    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=salvato")))
-}
-
-#[derive(Debug, FromForm)]
-struct DisableForm {
-    #[field(default = String::new())]
-    kind: String,
-    #[field(default = String::new())]
-    reason: String,
-    communication_id: Option<CommunicationId>,
-}
-
-#[post("/regione/operatori/<id>/disabilita", data = "<form>")]
-async fn disable(
-    who: Regione,
-    id: OperatorId,
-    form: crate::web::forms::Checked<DisableForm>,
-    writer: &State<Writer>,
-    now: RequestTime,
-) -> Result<Redirect, AppError> {
-    let f = form.into_inner();
-    let (now, authority) = (now.get(), who.scope.authority());
-    let kind = DisableReason::from_code(&f.kind);
-    writer
-        .write(move |tx| service::operators::disable(tx, now, &authority, id, kind, &f.reason, f.communication_id))
-        .await?;
-    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=disabilitato")))
-}
-
-#[derive(Debug, FromForm)]
-struct EnableAgainForm {
-    #[field(default = String::new())]
-    reason: String,
-    communication_id: Option<CommunicationId>,
-}
-
-#[post("/regione/operatori/<id>/riabilita", data = "<form>")]
-async fn reenable(
-    who: Regione,
-    id: OperatorId,
-    form: crate::web::forms::Checked<EnableAgainForm>,
-    writer: &State<Writer>,
-    now: RequestTime,
-) -> Result<Redirect, AppError> {
-    let f = form.into_inner();
-    let (now, authority) = (now.get(), who.scope.authority());
-    writer
-        .write(move |tx| service::operators::reenable(tx, now, &authority, id, &f.reason, f.communication_id))
-        .await?;
-    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=abilitato")))
-}
-
-#[derive(Debug, FromForm)]
-struct ExemptionForm {
-    on: bool,
-    #[field(default = String::new())]
-    reason: String,
-}
-
-#[post("/regione/operatori/<id>/esenzione", data = "<form>")]
-async fn exemption(
-    who: Regione,
-    id: OperatorId,
-    form: crate::web::forms::Checked<ExemptionForm>,
-    writer: &State<Writer>,
-    now: RequestTime,
-) -> Result<Redirect, AppError> {
-    let f = form.into_inner();
-    let (now, authority) = (now.get(), who.scope.authority());
-    writer.write(move |tx| service::operators::set_exemption(tx, now, &authority, id, f.on, &f.reason)).await?;
-    Ok(Redirect::to(format!("/regione/operatori/{id}?esito=esenzione")))
-}
-
 pub fn routes() -> Vec<Route> {
-    routes![list, new_form, create, detail, vary, disable, reenable, exemption]
+    routes![list, new_form, create, detail]
 }

@@ -3,28 +3,21 @@
 //! Screen and CSV; `regione` and `revisore`.
 
 use crate::domain::italian::count;
-use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::{Route, State, get, routes};
+use rocket::{Route, get, routes};
 use serde_json::json;
 use time::Date;
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::text::{iso, italian_date, parse_date};
 use crate::error::AppError;
-use crate::infra::clock::Timestamp;
 use crate::infra::clock::local_datetime;
 use crate::repo::outcomes::{self, ProviderCounts};
-use crate::repo::pool::ReadPool;
-use crate::web::Site;
-use crate::web::context::RequestTime;
-use crate::web::context::audit_view;
+use crate::web::ctx::Ctx;
 use crate::web::forms::text_field;
 use crate::web::guards::AdminReader;
 use crate::web::views::download::Download;
-use crate::web::views::layout::page;
 use crate::web::views::pager::q;
 
 /// The period asked for; by default from 1 January of this year to today.
@@ -38,16 +31,14 @@ async fn load(
     who: &AdminReader,
     dal: Option<&str>,
     al: Option<&str>,
-    pool: &Arc<ReadPool>,
-    now: Timestamp,
-    access: &AccessControl,
+    ctx: &Ctx<'_>,
     format: &str,
 ) -> Result<(Date, Date, Vec<ProviderCounts>), AppError> {
-    let (from, to) = period(dal, al, local_datetime(now).date());
+    let (from, to) = period(dal, al, local_datetime(ctx.now).date());
     let (f, t) = (iso(from), iso(to));
-    let rows = pool.read(move |c| outcomes::counts(c, &f, &t)).await?;
+    let rows = ctx.read(move |c| outcomes::counts(c, &f, &t)).await?;
     let detail = json!({ "from": iso(from), "to": iso(to), "format": format, "providers": rows.len() });
-    audit_view(access, who.scope.actor(), View::OutcomeReport, None, detail).await?;
+    ctx.audit_view(who.scope.actor(), View::OutcomeReport, None, detail).await?;
     Ok((from, to, rows))
 }
 
@@ -82,26 +73,16 @@ fn numbers(r: &ProviderCounts) -> [i64; 11] {
 }
 
 #[get("/regione/esiti?<dal>&<al>")]
-async fn report(
-    who: AdminReader,
-    dal: Option<String>,
-    al: Option<String>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
-    let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), pool, now.get(), access, "html").await?;
+async fn report(who: AdminReader, ctx: Ctx<'_>, dal: Option<String>, al: Option<String>) -> Result<Markup, AppError> {
+    let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), &ctx, "html").await?;
     let mut totals = [0i64; 11];
     for r in &rows {
         for (t, n) in totals.iter_mut().zip(numbers(r)) {
             *t += n;
         }
     }
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Esiti dei programmi",
-        Some(&who.principal),
         html! {
             h1 { "Esiti dei programmi per soggetto accreditato" }
             p.lead { "Esiti registrati dai soggetti con data dell'evento dal " (italian_date(&iso(from))) " al " (italian_date(&iso(to)))
@@ -132,13 +113,11 @@ async fn report(
 #[get("/regione/esiti.csv?<dal>&<al>")]
 async fn report_csv(
     who: AdminReader,
+    ctx: Ctx<'_>,
     dal: Option<String>,
     al: Option<String>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
 ) -> Result<Download, AppError> {
-    let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), pool, now.get(), access, "csv").await?;
+    let (from, to, rows) = load(&who, dal.as_deref(), al.as_deref(), &ctx, "csv").await?;
     let lines: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {

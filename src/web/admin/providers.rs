@@ -1,34 +1,27 @@
 //! Soggetti accreditati: list, create, edit, suspend/reactivate, sedi.
 
 use crate::domain::italian::count;
-use std::sync::Arc;
 
 use maud::{Markup, html};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, get, post, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::ids::{ProviderId, SedeId};
 use crate::domain::provider::{Provider, ProviderDraft, ProviderStatus};
 use crate::domain::sede::{Sede, SedeDraft};
 use crate::domain::text::italian_date;
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::Timestamp;
 use crate::infra::clock::format_it;
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::repo::{communications, operators, providers};
 use crate::service;
-use crate::web::Site;
-use crate::web::context::{RequestTime, audit_view};
+use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, textarea, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::admin::{Esito, communication_form, notice, state_label};
-use crate::web::views::layout::page;
 use crate::web::views::pager::{pager, q};
 
 /// What the provider form posts.
@@ -66,24 +59,15 @@ impl From<&ProviderForm> for ProviderDraft {
 }
 
 #[get("/regione/soggetti?<cerca>&<pagina>")]
-async fn list(
-    who: AdminReader,
-    cerca: Option<String>,
-    pagina: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
+async fn list(who: AdminReader, ctx: Ctx<'_>, cerca: Option<String>, pagina: Option<i64>) -> Result<Markup, AppError> {
     let query = cerca.unwrap_or_default();
     let page_no = pagina.unwrap_or(0).max(0);
     let search = query.clone();
-    let (rows, total) = pool.read(move |c| providers::search(c, &search, page_no)).await?;
-    audit_view(access, who.scope.actor(), View::ProviderList, None, json!({ "q": query, "page": page_no })).await?;
+    let (rows, total) = ctx.read(move |c| providers::search(c, &search, page_no)).await?;
+    ctx.audit_view(who.scope.actor(), View::ProviderList, None, json!({ "q": query, "page": page_no })).await?;
     let base = format!("/regione/soggetti?cerca={}", q(&query));
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Soggetti accreditati",
-        Some(&who.principal),
         html! {
             h1 { "Soggetti accreditati" }
             form.search method="get" action="/regione/soggetti" role="search" {
@@ -134,11 +118,9 @@ fn provider_form(action: &str, f: &ProviderForm, errors: &[FieldError], token: &
 }
 
 #[get("/regione/soggetti/nuovo")]
-fn new_form(who: Regione, token: FormToken, site: &State<Site>) -> Markup {
-    page(
-        Some(site),
+fn new_form(_who: Regione, ctx: Ctx<'_>, token: FormToken) -> Markup {
+    ctx.page(
         "Nuovo soggetto accreditato",
-        Some(&who.principal),
         html! {
             h1 { "Nuovo soggetto accreditato" }
             (provider_form("/regione/soggetti", &<ProviderForm as Default>::default(), &[], &token))
@@ -147,23 +129,20 @@ fn new_form(who: Regione, token: FormToken, site: &State<Site>) -> Markup {
 }
 
 /// A form shown again with its errors (422), nothing stored.
-fn form_again(site: &Site, who: &Regione, title: &str, body: Markup) -> (Status, Markup) {
-    (Status::UnprocessableEntity, page(Some(site), title, Some(&who.principal), body))
+fn form_again(ctx: &Ctx<'_>, title: &str, body: Markup) -> (Status, Markup) {
+    (Status::UnprocessableEntity, ctx.page(title, body))
 }
 
 #[post("/regione/soggetti", data = "<form>")]
 async fn create(
     who: Regione,
+    ctx: Ctx<'_>,
     form: crate::web::forms::Checked<ProviderForm>,
     token: FormToken,
-    writer: &State<Writer>,
-    now: RequestTime,
-    site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let again = |errors: Vec<FieldError>| {
         form_again(
-            site,
-            &who,
+            &ctx,
             "Nuovo soggetto accreditato",
             html! {
                 h1 { "Nuovo soggetto accreditato" }
@@ -175,8 +154,8 @@ async fn create(
         Ok(v) => v,
         Err(errors) => return Ok(Err(again(errors))),
     };
-    let (now, authority) = (now.get(), who.scope.authority());
-    match writer.write(move |tx| service::providers::create(tx, now, &authority, &valid)).await {
+    let (now, authority) = (ctx.now, who.scope.authority());
+    match ctx.write(move |tx| service::providers::create(tx, now, &authority, &valid)).await {
         Ok(id) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=creato")))),
         Err(e) => Ok(Err(again(field_errors(e)?))),
     }
@@ -203,16 +182,7 @@ fn sede_rows(sedi: &[Sede], can_write: bool, provider: ProviderId, token: Option
                                     @if !s.closed {
                                         details.add-form {
                                             summary { "Modifica" }
-                                            form.stack method="post" action={ "/regione/sedi/" (s.id) } {
-                                                (token_field(token))
-                                                (text_field("address", "Indirizzo", &s.address, &[], "text", true))
-                                                (text_field("comune", "Comune", &s.comune, &[], "text", true))
-                                                (text_field("phone", "Telefono", &s.phone, &[], "tel", false))
-                                                (text_field("opening_hours", "Orari di apertura", &s.opening_hours, &[], "text", false))
-                                                div.field.check { input id={ "pe-" (s.id) } type="checkbox" name="programme_enabled" value="true" checked[s.programme_enabled]; label for={ "pe-" (s.id) } { "Abilitata per il programma" } }
-                                                div.field.check { input id={ "tc-" (s.id) } type="checkbox" name="temporarily_closed" value="true" checked[s.temporarily_closed]; label for={ "tc-" (s.id) } { "Temporaneamente chiusa" } }
-                                                button.button type="submit" { "Salva" }
-                                            }
+                                            (sede_edit_form(s.id, &SedeForm::of(s), &[], token))
                                         }
                                         form.inline method="post" action={ "/regione/sedi/" (s.id) "/chiudi" } {
                                             (token_field(token))
@@ -233,14 +203,12 @@ fn sede_rows(sedi: &[Sede], can_write: bool, provider: ProviderId, token: Option
 #[get("/regione/soggetti/<id>?<esito>")]
 async fn detail(
     who: AdminReader,
+    ctx: Ctx<'_>,
     id: ProviderId,
     esito: Option<Esito>,
     token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let data = pool
+    let data = ctx
         .read(move |c| {
             let p = providers::get(c, id)?.ok_or(AppError::NotFound)?;
             let sedi = providers::sedi(c, id)?;
@@ -251,12 +219,10 @@ async fn detail(
         })
         .await?;
     let (p, sedi, ops, comms, history) = data;
-    audit_view(access, who.scope.actor(), View::ProviderView, Some(format!("provider:{id}")), json!({})).await?;
+    ctx.audit_view(who.scope.actor(), View::ProviderView, Some(format!("provider:{id}")), json!({})).await?;
     let can_write = who.scope.can_write();
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         &p.name,
-        Some(&who.principal),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/regione/soggetti" { "Soggetti accreditati" } " › " (p.name) }
             (notice(esito))
@@ -267,7 +233,7 @@ async fn detail(
                     a.button href={ "/regione/soggetti/" (id) "/modifica" } { "Modifica dati" } " "
                     a.button href={ "/regione/operatori/nuovo?soggetto=" (id) } { "Abilita un operatore" }
                 }
-                (suspend_form(&p, &token))
+                (suspend_form(&p, "", &[], &token))
             }
             h2 { "Operatori" }
             table.data {
@@ -343,7 +309,7 @@ fn provider_facts(p: &Provider) -> Markup {
     }
 }
 
-fn suspend_form(p: &Provider, token: &FormToken) -> Markup {
+fn suspend_form(p: &Provider, reason: &str, errors: &[FieldError], token: &FormToken) -> Markup {
     let (action, label, help) = match p.status {
         ProviderStatus::Active => (
             "sospendi",
@@ -355,12 +321,13 @@ fn suspend_form(p: &Provider, token: &FormToken) -> Markup {
         }
     };
     html! {
-        details.danger-zone {
+        details.danger-zone open[!errors.is_empty()] {
             summary { (label) }
-            form.stack method="post" action={ "/regione/soggetti/" (p.id) "/" (action) } {
+            form.stack method="post" action={ "/regione/soggetti/" (p.id) "/" (action) } novalidate {
+                (error_summary(errors))
                 (token_field(token))
                 p { (help) }
-                (textarea("reason", "Motivo", "", &[], true))
+                (textarea("reason", "Motivo", reason, errors, true))
                 button.button.danger type="submit" { (label) }
             }
         }
@@ -368,14 +335,8 @@ fn suspend_form(p: &Provider, token: &FormToken) -> Markup {
 }
 
 #[get("/regione/soggetti/<id>/modifica")]
-async fn edit_form(
-    who: Regione,
-    id: ProviderId,
-    token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
-    let p = pool.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
+async fn edit_form(_who: Regione, ctx: Ctx<'_>, id: ProviderId, token: FormToken) -> Result<Markup, AppError> {
+    let p = ctx.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
     let form = ProviderForm {
         name: p.name.clone(),
         codice_fiscale: p.codice_fiscale.clone(),
@@ -386,10 +347,8 @@ async fn edit_form(
         codice_ente_promotore: p.codice_ente_promotore.clone(),
         version: Some(p.version),
     };
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Modifica soggetto",
-        Some(&who.principal),
         html! {
             h1 { "Modifica: " (p.name) }
             (provider_form(&format!("/regione/soggetti/{id}"), &form, &[], &token))
@@ -400,18 +359,15 @@ async fn edit_form(
 #[post("/regione/soggetti/<id>", data = "<form>")]
 async fn update(
     who: Regione,
+    ctx: Ctx<'_>,
     id: ProviderId,
     form: crate::web::forms::Checked<ProviderForm>,
     token: FormToken,
-    writer: &State<Writer>,
-    now: RequestTime,
-    site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let action = format!("/regione/soggetti/{id}");
     let again = |errors: Vec<FieldError>| {
         form_again(
-            site,
-            &who,
+            &ctx,
             "Modifica soggetto",
             html! {
                 h1 { "Modifica soggetto accreditato" }
@@ -424,8 +380,8 @@ async fn update(
         Err(errors) => return Ok(Err(again(errors))),
     };
     let version = form.version.unwrap_or(0);
-    let (now, authority) = (now.get(), who.scope.authority());
-    match writer.write(move |tx| service::providers::update(tx, now, &authority, id, version, &valid)).await {
+    let (now, authority) = (ctx.now, who.scope.authority());
+    match ctx.write(move |tx| service::providers::update(tx, now, &authority, id, version, &valid)).await {
         Ok(()) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=salvato")))),
         Err(e) => Ok(Err(again(field_errors(e)?))),
     }
@@ -433,43 +389,63 @@ async fn update(
 
 #[derive(Debug, FromForm)]
 struct ReasonForm {
+    #[field(default = String::new())]
     reason: String,
 }
 
+/// Suspends or reactivates; refused (no reason, already in that state), the form comes back
+/// on its own page with the reason typed and the message.
 async fn set_suspended(
     who: &Regione,
     id: ProviderId,
     suspend: bool,
     reason: String,
-    writer: &Writer,
-    now: Timestamp,
-) -> Result<Redirect, AppError> {
-    let (now, authority) = (now, who.scope.authority());
-    writer.write(move |tx| service::providers::set_suspended(tx, now, &authority, id, suspend, &reason)).await?;
-    let esito = if suspend { "sospeso" } else { "riattivato" };
-    Ok(Redirect::to(format!("/regione/soggetti/{id}?esito={esito}")))
+    ctx: &Ctx<'_>,
+    token: &FormToken,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    let (now, authority, typed) = (ctx.now, who.scope.authority(), reason.clone());
+    match ctx.write(move |tx| service::providers::set_suspended(tx, now, &authority, id, suspend, &typed)).await {
+        Ok(()) => {
+            let esito = if suspend { "sospeso" } else { "riattivato" };
+            Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito={esito}"))))
+        }
+        Err(e) => {
+            let status =
+                if matches!(e, AppError::Conflict(_)) { Status::Conflict } else { Status::UnprocessableEntity };
+            let errors = field_errors(e)?;
+            let p = ctx.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
+            let body = html! {
+                nav.breadcrumb aria-label="Percorso" {
+                    a href="/regione/soggetti" { "Soggetti accreditati" } " › " a href={ "/regione/soggetti/" (id) } { (p.name) }
+                }
+                h1 { (p.name) }
+                (suspend_form(&p, &reason, &errors, token))
+            };
+            Ok(Err((status, ctx.page(&p.name, body))))
+        }
+    }
 }
 
 #[post("/regione/soggetti/<id>/sospendi", data = "<form>")]
 async fn suspend(
     who: Regione,
+    ctx: Ctx<'_>,
     id: ProviderId,
     form: crate::web::forms::Checked<ReasonForm>,
-    writer: &State<Writer>,
-    now: RequestTime,
-) -> Result<Redirect, AppError> {
-    set_suspended(&who, id, true, form.into_inner().reason, writer, now.get()).await
+    token: FormToken,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    set_suspended(&who, id, true, form.into_inner().reason, &ctx, &token).await
 }
 
 #[post("/regione/soggetti/<id>/riattiva", data = "<form>")]
 async fn reactivate(
     who: Regione,
+    ctx: Ctx<'_>,
     id: ProviderId,
     form: crate::web::forms::Checked<ReasonForm>,
-    writer: &State<Writer>,
-    now: RequestTime,
-) -> Result<Redirect, AppError> {
-    set_suspended(&who, id, false, form.into_inner().reason, writer, now.get()).await
+    token: FormToken,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    set_suspended(&who, id, false, form.into_inner().reason, &ctx, &token).await
 }
 
 #[derive(Debug, Clone, Default, FromForm)]
@@ -484,6 +460,58 @@ pub struct SedeForm {
     opening_hours: String,
     programme_enabled: bool,
     temporarily_closed: bool,
+}
+
+impl SedeForm {
+    /// The form filled with a stored sede.
+    fn of(s: &Sede) -> Self {
+        SedeForm {
+            address: s.address.clone(),
+            comune: s.comune.clone(),
+            phone: s.phone.clone(),
+            opening_hours: s.opening_hours.clone(),
+            programme_enabled: s.programme_enabled,
+            temporarily_closed: s.temporarily_closed,
+        }
+    }
+}
+
+/// The edit form of one sede (on the provider's page, and again on its own when refused).
+fn sede_edit_form(id: SedeId, f: &SedeForm, errors: &[FieldError], token: &FormToken) -> Markup {
+    html! {
+        form.stack method="post" action={ "/regione/sedi/" (id) } novalidate {
+            (error_summary(errors))
+            (token_field(token))
+            (text_field("address", "Indirizzo", &f.address, errors, "text", true))
+            (text_field("comune", "Comune", &f.comune, errors, "text", true))
+            (text_field("phone", "Telefono", &f.phone, errors, "tel", false))
+            (text_field("opening_hours", "Orari di apertura", &f.opening_hours, errors, "text", false))
+            div.field.check { input id={ "pe-" (id) } type="checkbox" name="programme_enabled" value="true" checked[f.programme_enabled]; label for={ "pe-" (id) } { "Abilitata per il programma" } }
+            div.field.check { input id={ "tc-" (id) } type="checkbox" name="temporarily_closed" value="true" checked[f.temporarily_closed]; label for={ "tc-" (id) } { "Temporaneamente chiusa" } }
+            button.button type="submit" { "Salva" }
+        }
+    }
+}
+
+/// A refused edit or closing of a sede: the sede's form again, with what was typed and why.
+fn sede_again(
+    ctx: &Ctx<'_>,
+    sede: &Sede,
+    title: &str,
+    f: &SedeForm,
+    e: AppError,
+    token: &FormToken,
+) -> Result<(Status, Markup), AppError> {
+    let status = if matches!(e, AppError::Conflict(_)) { Status::Conflict } else { Status::UnprocessableEntity };
+    let errors = field_errors(e)?;
+    let body = html! {
+        nav.breadcrumb aria-label="Percorso" {
+            a href="/regione/soggetti" { "Soggetti accreditati" } " › " a href={ "/regione/soggetti/" (sede.provider) } { "Soggetto" }
+        }
+        h1 { (title) " — " (sede.address) ", " (sede.comune) }
+        (sede_edit_form(sede.id, f, &errors, token))
+    };
+    Ok((status, ctx.page(title, body)))
 }
 
 fn sede_form(provider: ProviderId, f: &SedeForm, errors: &[FieldError], token: &FormToken) -> Markup {
@@ -508,12 +536,10 @@ fn sede_form(provider: ProviderId, f: &SedeForm, errors: &[FieldError], token: &
 #[post("/regione/soggetti/<id>/sedi", data = "<form>")]
 async fn add_sede(
     who: Regione,
+    ctx: Ctx<'_>,
     id: ProviderId,
     form: crate::web::forms::Checked<SedeForm>,
     token: FormToken,
-    writer: &State<Writer>,
-    now: RequestTime,
-    site: &State<Site>,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let draft = SedeDraft {
         address: form.address.clone(),
@@ -525,19 +551,14 @@ async fn add_sede(
         closed: false,
     };
     let again = |errors: Vec<FieldError>| {
-        form_again(
-            site,
-            &who,
-            "Nuova sede",
-            html! { h1 { "Nuova sede operativa" } (sede_form(id, &form, &errors, &token)) },
-        )
+        form_again(&ctx, "Nuova sede", html! { h1 { "Nuova sede operativa" } (sede_form(id, &form, &errors, &token)) })
     };
     let valid = match draft.validate() {
         Ok(v) => v,
         Err(errors) => return Ok(Err(again(errors))),
     };
-    let (now, authority) = (now.get(), who.scope.authority());
-    match writer.write(move |tx| service::providers::add_sede(tx, now, &authority, id, &valid)).await {
+    let (now, authority) = (ctx.now, who.scope.authority());
+    match ctx.write(move |tx| service::providers::add_sede(tx, now, &authority, id, &valid)).await {
         Ok(_) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=salvato")))),
         Err(e) => Ok(Err(again(field_errors(e)?))),
     }
@@ -547,13 +568,12 @@ async fn add_sede(
 #[post("/regione/sedi/<id>", data = "<form>")]
 async fn update_sede(
     who: Regione,
+    ctx: Ctx<'_>,
     id: SedeId,
     form: crate::web::forms::Checked<SedeForm>,
-    pool: &State<Arc<ReadPool>>,
-    writer: &State<Writer>,
-    now: RequestTime,
-) -> Result<Redirect, AppError> {
-    let sede = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    token: FormToken,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    let sede = ctx.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
     let draft = SedeDraft {
         address: form.address.clone(),
         comune: form.comune.clone(),
@@ -563,22 +583,29 @@ async fn update_sede(
         temporarily_closed: form.temporarily_closed,
         closed: sede.closed,
     };
-    let valid = draft.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (now.get(), who.scope.authority());
-    writer.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
-    Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))
+    let valid = match draft.validate() {
+        Ok(v) => v,
+        Err(errors) => {
+            return Ok(Err(sede_again(&ctx, &sede, "Modifica della sede", &form, AppError::Invalid(errors), &token)?));
+        }
+    };
+    let (now, authority) = (ctx.now, who.scope.authority());
+    match ctx.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await {
+        Ok(()) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))),
+        Err(e) => Ok(Err(sede_again(&ctx, &sede, "Modifica della sede", &form, e, &token)?)),
+    }
 }
 
-/// Closing a sede keeps it (and its history); it only leaves new choices.
+/// Closing a sede keeps it (and its history); it only leaves new choices. Refused (a sede
+/// stored before today's rules that no longer validates), its form comes back to be fixed.
 #[post("/regione/sedi/<id>/chiudi")]
 async fn close_sede(
     who: Regione,
+    ctx: Ctx<'_>,
     id: SedeId,
-    pool: &State<Arc<ReadPool>>,
-    writer: &State<Writer>,
-    now: RequestTime,
-) -> Result<Redirect, AppError> {
-    let sede = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    token: FormToken,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
+    let sede = ctx.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
     let draft = SedeDraft {
         address: sede.address.clone(),
         comune: sede.comune.clone(),
@@ -588,10 +615,25 @@ async fn close_sede(
         temporarily_closed: sede.temporarily_closed,
         closed: true,
     };
-    let valid = draft.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (now.get(), who.scope.authority());
-    writer.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
-    Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))
+    let stored = SedeForm::of(&sede);
+    let valid = match draft.validate() {
+        Ok(v) => v,
+        Err(errors) => {
+            return Ok(Err(sede_again(
+                &ctx,
+                &sede,
+                "Chiusura della sede",
+                &stored,
+                AppError::Invalid(errors),
+                &token,
+            )?));
+        }
+    };
+    let (now, authority) = (ctx.now, who.scope.authority());
+    match ctx.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await {
+        Ok(()) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{}?esito=salvato", sede.provider)))),
+        Err(e) => Ok(Err(sede_again(&ctx, &sede, "Chiusura della sede", &stored, e, &token)?)),
+    }
 }
 
 pub fn routes() -> Vec<Route> {

@@ -4,31 +4,25 @@
 
 use crate::domain::italian::count;
 use std::io::Write;
-use std::sync::Arc;
 
 use maud::{Markup, html};
 use rocket::http::ContentType;
 use rocket::response::Redirect;
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, get, post, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::ids::OperatorId;
 use crate::error::AppError;
 use crate::infra::clock::{format_iso, format_it};
 use crate::infra::spreadsheet_csv::SpreadsheetCsv;
 use crate::repo::operators::{self, OperatorRow};
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::service;
-use crate::web::Site;
-use crate::web::context::{RequestTime, audit_view};
+use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::admin::{Esito, notice};
 use crate::web::views::download::Download;
-use crate::web::views::layout::page;
 
 /// An active authorisation with the communication it was enabled on.
 struct Line {
@@ -47,20 +41,11 @@ fn load(c: &rusqlite::Connection) -> Result<Vec<Line>, AppError> {
 }
 
 #[get("/regione/revisione?<esito>")]
-async fn report(
-    who: AdminReader,
-    esito: Option<Esito>,
-    token: FormToken,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
-    let lines = pool.read(load).await?;
-    audit_view(access, who.scope.actor(), View::ReviewReport, None, json!({ "rows": lines.len() })).await?;
-    Ok(page(
-        Some(site),
+async fn report(who: AdminReader, ctx: Ctx<'_>, esito: Option<Esito>, token: FormToken) -> Result<Markup, AppError> {
+    let lines = ctx.read(load).await?;
+    ctx.audit_view(who.scope.actor(), View::ReviewReport, None, json!({ "rows": lines.len() })).await?;
+    Ok(ctx.page(
         "Revisione annuale",
-        Some(&who.principal),
         html! {
             (notice(esito))
             h1 { "Revisione annuale delle autorizzazioni" }
@@ -95,9 +80,9 @@ async fn report(
 }
 
 #[post("/regione/revisione/<id>")]
-async fn mark(who: Regione, id: OperatorId, writer: &State<Writer>, now: RequestTime) -> Result<Redirect, AppError> {
-    let (now, authority) = (now.get(), who.scope.authority());
-    writer.write(move |tx| service::operators::mark_reviewed(tx, now, &authority, id)).await?;
+async fn mark(who: Regione, ctx: Ctx<'_>, id: OperatorId) -> Result<Redirect, AppError> {
+    let (now, authority) = (ctx.now, who.scope.authority());
+    ctx.write(move |tx| service::operators::mark_reviewed(tx, now, &authority, id)).await?;
     Ok(Redirect::to("/regione/revisione?esito=rivisto"))
 }
 
@@ -140,25 +125,17 @@ fn csv(lines: &[Line]) -> Result<Vec<u8>, AppError> {
 }
 
 #[get("/regione/revisione.csv")]
-async fn download_csv(
-    who: AdminReader,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Download, AppError> {
-    let lines = pool.read(load).await?;
+async fn download_csv(who: AdminReader, ctx: Ctx<'_>) -> Result<Download, AppError> {
+    let lines = ctx.read(load).await?;
     let body = csv(&lines)?;
-    audit_view(access, who.scope.actor(), View::ReviewExport, None, json!({ "format": "csv", "rows": lines.len() }))
+    ctx.audit_view(who.scope.actor(), View::ReviewExport, None, json!({ "format": "csv", "rows": lines.len() }))
         .await?;
     Ok(Download::attachment(body, Download::csv_type(), "revisione-autorizzazioni.csv"))
 }
 
 #[get("/regione/revisione.zip")]
-async fn download_zip(
-    who: AdminReader,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Download, AppError> {
-    let (lines, docs) = pool
+async fn download_zip(who: AdminReader, ctx: Ctx<'_>) -> Result<Download, AppError> {
+    let (lines, docs) = ctx
         .read(|c| {
             let lines = load(c)?;
             let mut docs = Vec::new();
@@ -185,7 +162,7 @@ async fn download_zip(
     }
     let body = zip.finish().map_err(AppError::internal)?.into_inner();
     let detail = json!({ "format": "zip", "rows": lines.len(), "communications": docs.len() });
-    audit_view(access, who.scope.actor(), View::ReviewExport, None, detail).await?;
+    ctx.audit_view(who.scope.actor(), View::ReviewExport, None, detail).await?;
     Ok(Download::attachment(body, ContentType::ZIP, "revisione-autorizzazioni.zip"))
 }
 

@@ -8,62 +8,42 @@ use std::sync::Arc;
 use maud::{Markup, html};
 use rocket::{Route, State, get, post, routes};
 
-use crate::access::AccessControl;
 use crate::error::AppError;
-use crate::infra::clock::Timestamp;
 use crate::infra::clock::format_it;
 use crate::runtime::reload::{Prepared, Reloader};
 use crate::service::identificativo::Issuer;
-use crate::web::Site;
-use crate::web::context::RequestTime;
+use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, token_field};
 use crate::web::guards::Tecnico;
-use crate::web::views::layout::page;
 
 #[get("/tecnico/sistema")]
 fn show(
-    who: Tecnico,
-    site: &State<Site>,
+    _who: Tecnico,
+    ctx: Ctx<'_>,
     token: FormToken,
     reloader: &State<Arc<Reloader>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
     issuer: &State<Arc<Issuer>>,
 ) -> Markup {
-    render(&who, site, &token, reloader, access, now.get(), issuer, None)
+    render(&ctx, &token, reloader, issuer, None)
 }
 
 #[post("/tecnico/sistema/ricarica")]
 async fn reload(
     who: Tecnico,
-    site: &State<Site>,
+    ctx: Ctx<'_>,
     token: FormToken,
     reloader: &State<Arc<Reloader>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
     issuer: &State<Arc<Issuer>>,
 ) -> Result<Markup, AppError> {
     let done = reloader.reload(who.0.actor(), "schermata").await?;
-    Ok(render(&who, site, &token, reloader, access, now.get(), issuer, Some(&done)))
+    Ok(render(&ctx, &token, reloader, issuer, Some(&done)))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render(
-    who: &Tecnico,
-    site: &Site,
-    token: &FormToken,
-    reloader: &Reloader,
-    access: &AccessControl,
-    now: Timestamp,
-    issuer: &Issuer,
-    done: Option<&Prepared>,
-) -> Markup {
-    let sources = access.revocation_sources();
+fn render(ctx: &Ctx<'_>, token: &FormToken, reloader: &Reloader, issuer: &Issuer, done: Option<&Prepared>) -> Markup {
+    let sources = ctx.access.revocation_sources();
     let sequence = issuer.current();
-    page(
-        Some(site),
+    ctx.page(
         "Sistema",
-        Some(&who.0),
         html! {
             h1 { "Sistema" }
             @if let Some(done) = done {
@@ -97,7 +77,7 @@ fn render(
                 }
             }
             h2 { "Liste di revoca (CRL)" }
-            (crate::web::views::audit::crl_banner(&sources, now))
+            (crate::web::views::audit::crl_banner(&sources, ctx.now))
             p { "Le carte revocate sono riconosciute da quando la CRL che le elenca è nel file: il servizio controlla i file delle CRL ogni 2 secondi e le ricarica appena cambiano. L'età dice da quanto la CA ha emesso la CRL in uso." }
             @if !sources.is_empty() {
                 table.data {
@@ -108,7 +88,7 @@ fn render(
                                 td { (s.issuer) }
                                 td { code { (s.path.display()) } }
                                 td { (s.revoked) }
-                                td { (format_it(s.this_update)) " (" (age(now.ms_since(s.this_update))) ")" }
+                                td { (format_it(s.this_update)) " (" (age(ctx.now.ms_since(s.this_update))) ")" }
                                 td { (s.next_update.map(format_it).unwrap_or_else(|| "non indicato".into())) }
                                 td { (s.file_changed.map(format_it).unwrap_or_default()) }
                             }

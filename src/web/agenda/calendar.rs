@@ -1,13 +1,11 @@
 //! `/agenda`: the provider's appointments in a period, by sede and tutor.
 
-use std::sync::Arc;
-
 use maud::{Markup, html};
-use rocket::{Route, State, get, routes};
+use rocket::{Route, get, routes};
 use serde_json::json;
 use time::{Date, Duration};
 
-use crate::access::{AccessControl, RecipientScope};
+use crate::access::RecipientScope;
 use crate::domain::appointment::show_stamp;
 use crate::domain::audit_event::View;
 use crate::domain::ids::{OperatorId, SedeId};
@@ -17,15 +15,12 @@ use crate::error::AppError;
 use crate::infra::clock::local_datetime;
 use crate::repo::appointments::{self, AGENDA_LIMIT, AgendaFilter};
 use crate::repo::codes::{self};
-use crate::repo::pool::ReadPool;
 use crate::service::appointments::choices;
-use crate::web::Site;
 use crate::web::agenda_report::distinct;
-use crate::web::context::RequestTime;
+use crate::web::ctx::Ctx;
 use crate::web::forms::{select, text_field};
 use crate::web::guards::Operatore;
 use crate::web::views::agenda::{outcome_label, sede_options, tutor_options};
-use crate::web::views::layout::page;
 
 fn day_after(d: Date) -> String {
     iso(d.next_day().unwrap_or(d))
@@ -34,16 +29,13 @@ fn day_after(d: Date) -> String {
 #[get("/agenda?<dal>&<al>&<sede>&<tutor>")]
 async fn agenda(
     who: Operatore,
+    ctx: Ctx<'_>,
     dal: Option<String>,
     al: Option<String>,
     sede: Option<i64>,
     tutor: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
-    site: &State<Site>,
 ) -> Result<Markup, AppError> {
-    let now = local_datetime(now.get());
+    let now = local_datetime(ctx.now);
     let today = now.date();
     let from =
         dal.as_deref().and_then(parse_date).unwrap_or_else(|| today.checked_sub(Duration::days(7)).unwrap_or(today));
@@ -61,7 +53,7 @@ async fn agenda(
         tutor: tutor.and_then(|v| OperatorId::try_from(v).ok()),
     };
     let (scope, f) = (who.scope.clone(), filter.clone());
-    let (rows, choices, labels) = pool
+    let (rows, choices, labels) = ctx
         .read(move |c| {
             let rows = appointments::agenda(c, &scope, &f)?;
             Ok((rows, choices(c, &RecipientScope::Provider(scope))?, codes::labels(c)?))
@@ -71,13 +63,11 @@ async fn agenda(
         json!({ "from": filter.from, "until": filter.until, "sede": sede, "tutor": tutor, "rows": rows.len() });
     let object = Some(format!("provider:{}", who.scope.provider()));
     let shown = distinct(rows.iter().map(|r| r.recipient_id.get()));
-    access.audit_list(who.scope.actor().clone(), View::AgendaView, object, detail, shown).await?;
+    ctx.access.audit_list(who.scope.actor().clone(), View::AgendaView, object, detail, shown).await?;
     let now_stamp = crate::domain::appointment::local_stamp(now);
     let opt = |v: Option<i64>| v.filter(|v| *v > 0).map(|v| v.to_string()).unwrap_or_default();
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Agenda",
-        Some(&who.principal),
         html! {
             h1 { "Agenda degli appuntamenti" }
             p.lead { "Gli appuntamenti del soggetto accreditato, in ora italiana. Per fissarne uno, aprire la scheda della persona dal "

@@ -1,45 +1,31 @@
 //! `/agenda/segnalazioni`: the month's unjustified absences, refusals and drops for the CPI,
 //! printable and as CSV.
 
-use std::sync::Arc;
-
 use maud::{Markup, html};
-use rocket::{Route, State, get, routes};
+use rocket::{Route, get, routes};
 
-use crate::access::AccessControl;
 use crate::domain::appointment::show_stamp;
 use crate::domain::italian::count;
 use crate::domain::text::{iso, italian_date};
 use crate::error::AppError;
-use crate::repo::pool::ReadPool;
-use crate::web::Site;
 use crate::web::agenda_report::{audit_report, report_data};
-use crate::web::context::RequestTime;
+use crate::web::ctx::Ctx;
 use crate::web::forms::text_field;
 use crate::web::guards::Operatore;
 use crate::web::views::agenda::outcome_label;
 use crate::web::views::download::Download;
-use crate::web::views::layout::page;
 use crate::web::views::pager::q;
 
 #[get("/agenda/segnalazioni?<mese>")]
-async fn report(
-    who: Operatore,
-    mese: Option<String>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
-    let r = report_data(&who, mese.as_deref(), pool, now.get()).await?;
-    audit_report(access, &who, &r, "html").await?;
+async fn report(who: Operatore, ctx: Ctx<'_>, mese: Option<String>) -> Result<Markup, AppError> {
+    let r = report_data(&who, mese.as_deref(), ctx.pool, ctx.now).await?;
+    audit_report(ctx.access, &who, &r, "html").await?;
     let first_iso = iso(r.first);
     let month = first_iso.get(..7).unwrap_or_default();
     let provider = who.principal.operator().provider.as_ref().map(|p| p.name.clone()).unwrap_or_default();
-    Ok(page(
-        Some(site),
+    let site = ctx.site;
+    Ok(ctx.page(
         "Segnalazioni al CPI",
-        Some(&who.principal),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/agenda" { "Agenda" } " › Segnalazioni al CPI" }
             article.print-module {
@@ -99,15 +85,9 @@ async fn report(
 }
 
 #[get("/agenda/segnalazioni.csv?<mese>")]
-async fn report_csv(
-    who: Operatore,
-    mese: Option<String>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
-) -> Result<Download, AppError> {
-    let r = report_data(&who, mese.as_deref(), pool, now.get()).await?;
-    audit_report(access, &who, &r, "csv").await?;
+async fn report_csv(who: Operatore, ctx: Ctx<'_>, mese: Option<String>) -> Result<Download, AppError> {
+    let r = report_data(&who, mese.as_deref(), ctx.pool, ctx.now).await?;
+    audit_report(ctx.access, &who, &r, "csv").await?;
     let mut rows: Vec<Vec<String>> = r
         .rows
         .iter()

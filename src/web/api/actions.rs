@@ -29,6 +29,8 @@ use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::uploads::{SignedUpload, download_document, inspect_upload};
 use crate::web::views::download::Download;
 
+use super::paging::{Page, Paging};
+
 /// Numbers or text alike: the rules read text, as from a form.
 fn text(v: &Value) -> String {
     match v {
@@ -38,21 +40,47 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// The body of `POST /recipients/{id}/actions`.
-#[derive(Debug, Default, serde::Deserialize)]
+/// The body of `POST /recipients/{id}/actions`; its field descriptions (in Italian) are the
+/// OpenAPI description's.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = ActionRequest)]
 struct ActionBody {
+    /// Tipo di attività: `A06`, `B03`, `C06`, `C07` (sceglie lo schema di `dettagli`).
+    #[schema(value_type = String)]
     tipo_attivita: Value,
+    /// Titolo o denominazione (al massimo 100 caratteri; obbligatorio per C06 e C07).
+    #[schema(value_type = Option<String>)]
     titolo_denominazione: Value,
+    /// Data della proposta (aaaa-mm-gg o gg/mm/aaaa).
+    #[schema(value_type = String)]
     data_proposta: Value,
+    /// Data di inizio.
+    #[schema(value_type = Option<String>)]
     data_inizio: Value,
+    /// Data di fine.
+    #[schema(value_type = Option<String>)]
     data_fine: Value,
+    /// Durata, nell'unità di `tipologia_durata` (numero o testo).
+    #[schema(value_type = Option<i64>)]
     durata: Value,
+    /// Unità della durata: `O` ore, `G` giorni, `M` mesi, `A` anni.
+    #[schema(value_type = Option<String>)]
     tipologia_durata: Value,
+    /// Descrizione (al massimo 250 caratteri; obbligatoria per C06).
+    #[schema(value_type = Option<String>)]
     descrizione: Value,
+    /// Titolo del progetto.
+    #[schema(value_type = Option<String>)]
     titolo_progetto: Value,
+    /// Evento iniziale (codice dell'elenco nazionale, per esempio `10`).
+    #[schema(value_type = String)]
     evento: Value,
+    /// Data dell'evento.
+    #[schema(value_type = String)]
     data_evento: Value,
+    /// I campi del tipo di attività.
+    #[schema(schema_with = super::openapi::dettagli::any_of_types)]
     dettagli: BTreeMap<String, Value>,
 }
 
@@ -75,6 +103,16 @@ impl ActionBody {
     }
 }
 
+#[utoipa::path(
+    post, path = "/recipients/{id}/actions", tag = "azioni",
+    description = "Registra un'azione di politica attiva (operatore del soggetto): rilascia l'identificativo politica.",
+    params(("id" = i64, Path, description = "Identificativo della persona")),
+    request_body = ActionBody,
+    responses(
+        (status = 201, description = "Registrata; `Location` è l'azione", body = super::openapi::people::Action),
+        (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore),
+    ),
+)]
 #[post("/recipients/<id>/actions", format = "json", data = "<body>")]
 async fn create(
     who: Operatore,
@@ -99,23 +137,33 @@ async fn create(
     Ok(Created::new(format!("/api/v1/actions/{}", action.id)).body(Json(json!(action))))
 }
 
-#[get("/recipients/<id>/actions")]
+#[utoipa::path(
+    get, path = "/recipients/{id}/actions", tag = "azioni",
+    description = "Le azioni della persona, ognuna con la storia `eventi` (lettura registrata).",
+    params(("id" = i64, Path, description = "Identificativo della persona"), super::paging::PagingParams),
+    responses((status = 200, description = "Una pagina di azioni", body = super::paging::Page<super::openapi::people::Action>), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
+#[get("/recipients/<id>/actions?<page>&<per_page>")]
 async fn list(
     who: RecipientReader,
     id: RecipientId,
+    page: Option<i64>,
+    per_page: Option<i64>,
     path: RequestPath,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Page<Value>>, AppError> {
+    let paging = Paging::new(page, per_page)?;
     let scope = who.scope();
     let found = pool
         .read(move |c| {
             if crate::repo::recipients::get(c, &scope, id)?.is_none() {
                 return Ok(None);
             }
-            let list = actions::for_recipient(c, &scope, id)?;
-            let mut items = Vec::with_capacity(list.len());
-            for a in list {
+            // A person's actions are few: the page is cut here, the history read for it only.
+            let page = paging.of(actions::for_recipient(c, &scope, id)?);
+            let mut items = Vec::with_capacity(page.items.len());
+            for a in &page.items {
                 let events = actions::events(c, &a.scoped)?;
                 let mut v = json!(a);
                 if let Some(map) = v.as_object_mut() {
@@ -123,16 +171,23 @@ async fn list(
                 }
                 items.push(v);
             }
-            Ok(Some(items))
+            Ok(Some(paging.page(items, page.total)))
         })
         .await?;
-    let Some(items) = found else { return Err(not_found(access, &who.principal, "GET", &path.0).await) };
-    let detail = json!({ "rows": items.len(), "via": "api" });
+    let Some(page) = found else { return Err(not_found(access, &who.principal, "GET", &path.0).await) };
+    let detail = json!({ "rows": page.items.len(), "page": paging.page, "via": "api" });
     let event = AuditEvent::View { view: View::ActionList, object: Some(format!("recipient:{id}")), detail };
     access.audit(who.scope().actor().clone(), event).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(page))
 }
 
+#[utoipa::path(
+    post, path = "/actions/{action}/events", tag = "azioni",
+    description = "Registra il prossimo evento dell'azione (operatore del soggetto).",
+    params(("action" = i64, Path, description = "Identificativo dell'azione")),
+    request_body = super::openapi::people::EventRequest,
+    responses((status = 200, description = "Registrato", body = super::openapi::people::EventRecorded), (status = 404, description = "Azione: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/actions/<action>/events", format = "json", data = "<body>")]
 async fn post_event(
     who: Operatore,
@@ -154,6 +209,24 @@ async fn post_event(
 
 /// The signed programme for an action: multipart (field `file`, with the header
 /// `X-Ricolloca-Client`) or the raw file as the body (`application/pdf`, `application/pkcs7-mime`).
+#[utoipa::path(
+    post, path = "/actions/{action}/documents", tag = "azioni",
+    description = "Carica il programma firmato per l'azione: come corpo della richiesta (`application/pdf`, `application/pkcs7-mime`) oppure `multipart/form-data` con il campo `file` e l'intestazione `X-Ricolloca-Client`.",
+    params(
+        ("action" = i64, Path, description = "Identificativo dell'azione"),
+        ("X-Ricolloca-Client" = Option<String>, Header, description = "Obbligatoria con `multipart/form-data` (qualsiasi valore): un browser non può aggiungerla da un altro sito"),
+    ),
+    request_body(content(
+        (super::openapi::people::SignedUpload = "multipart/form-data"),
+        (super::openapi::common::File = "application/pdf"),
+        (super::openapi::common::File = "application/pkcs7-mime"),
+    )),
+    responses(
+        (status = 201, description = "Conservato; `Location` è il documento", body = super::openapi::people::StoredDocument),
+        (status = 404, description = "Azione: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore),
+        (status = 422, description = "File mancante, troppo grande o non riconosciuto (campo `file`), o quota esaurita", body = super::openapi::common::Errore),
+    ),
+)]
 #[post("/actions/<action>/documents", format = "multipart/form-data", data = "<form>", rank = 1)]
 async fn upload_multipart(
     who: Operatore,
@@ -242,6 +315,18 @@ async fn store_for_action(
     }
 }
 
+#[utoipa::path(
+    get, path = "/documents/{document}", tag = "azioni",
+    description = "Scarica un documento caricato, come allegato (scaricamento registrato).",
+    params(("document" = i64, Path, description = "Identificativo del documento")),
+    responses(
+        (status = 200, description = "Il file", content(
+            (super::openapi::common::File = "application/pdf"),
+            (super::openapi::common::File = "application/pkcs7-mime"),
+        )),
+        (status = 404, description = "Documento: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore),
+    ),
+)]
 #[get("/documents/<document>")]
 async fn document(
     who: RecipientReader,
@@ -252,6 +337,10 @@ async fn document(
 ) -> Result<Download, AppError> {
     download_document(&who, document, &path.0, pool, access).await
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list, post_event, upload_multipart, document))]
+pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
     routes![create, list, post_event, upload_multipart, upload_raw, document]

@@ -31,6 +31,12 @@ async fn view(access: &AccessControl, who: &AdminReader, view: View, object: Opt
     access.audit(who.scope.actor().clone(), AuditEvent::View { view, object, detail: json!({ "via": "api" }) }).await
 }
 
+#[utoipa::path(
+    post, path = "/providers", tag = "amministrazione",
+    description = "Registra un soggetto accreditato (Regione).",
+    request_body = super::openapi::admin::ProviderDraft,
+    responses((status = 201, description = "Registrato", body = super::openapi::admin::Provider), (status = 409, description = "Codice fiscale già registrato", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/providers", format = "json", data = "<draft>")]
 async fn create_provider(
     who: Regione,
@@ -46,6 +52,12 @@ async fn create_provider(
     Ok((Status::Created, Json(json!(p))))
 }
 
+#[utoipa::path(
+    get, path = "/providers", tag = "amministrazione",
+    description = "I soggetti accreditati (Regione, revisore).",
+    params(("q" = Option<String>, Query, description = "Cerca nella denominazione e nel codice fiscale"), super::paging::PagingParams),
+    responses((status = 200, description = "Una pagina di soggetti", body = super::paging::Page<super::openapi::admin::Provider>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[get("/providers?<q>&<page>&<per_page>")]
 async fn list_providers(
     who: AdminReader,
@@ -62,6 +74,13 @@ async fn list_providers(
     Ok(Json(paging.page(items, total)))
 }
 
+#[utoipa::path(
+    put, path = "/providers/{id}", tag = "amministrazione",
+    description = "Modifica un soggetto accreditato (Regione).",
+    params(("id" = i64, Path, description = "Identificativo del soggetto accreditato")),
+    request_body = super::openapi::admin::ProviderUpdate,
+    responses((status = 200, description = "Modificato", body = super::openapi::admin::Provider), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[put("/providers/<id>", format = "json", data = "<draft>")]
 async fn update_provider(
     who: Regione,
@@ -89,6 +108,12 @@ struct Versioned<T> {
     draft: T,
 }
 
+#[utoipa::path(
+    get, path = "/providers/{id}/sedi", tag = "amministrazione",
+    description = "Le sedi operative del soggetto, anche chiuse (Regione, revisore).",
+    params(("id" = i64, Path, description = "Identificativo del soggetto accreditato"), super::paging::PagingParams),
+    responses((status = 200, description = "Una pagina di sedi", body = super::paging::Page<super::openapi::admin::Sede>), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[get("/providers/<id>/sedi?<page>&<per_page>")]
 async fn list_sedi(
     who: AdminReader,
@@ -111,6 +136,13 @@ async fn list_sedi(
     Ok(Json(paging.of(sedi)))
 }
 
+#[utoipa::path(
+    post, path = "/providers/{id}/sedi", tag = "amministrazione",
+    description = "Aggiunge una sede operativa, aperta (Regione).",
+    params(("id" = i64, Path, description = "Identificativo del soggetto accreditato")),
+    request_body = super::openapi::admin::SedeDraft,
+    responses((status = 201, description = "Aggiunta", body = super::openapi::admin::Sede), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/providers/<id>/sedi", format = "json", data = "<draft>")]
 async fn add_sede(
     who: Regione,
@@ -130,6 +162,12 @@ async fn add_sede(
     Ok((Status::Created, Json(s)))
 }
 
+#[utoipa::path(
+    get, path = "/sedi/{id}", tag = "amministrazione",
+    description = "Una sede (Regione, revisore).",
+    params(("id" = i64, Path, description = "Identificativo della sede")),
+    responses((status = 200, description = "La sede", body = super::openapi::admin::Sede), (status = 404, description = "Sede inesistente", body = super::openapi::common::Errore)),
+)]
 #[get("/sedi/<id>")]
 async fn get_sede(
     who: AdminReader,
@@ -144,6 +182,13 @@ async fn get_sede(
 
 /// Address, phone, hours, enabled for the programme, temporarily closed; a closed sede stays
 /// closed (closing is `POST /sedi/{id}/close`).
+#[utoipa::path(
+    put, path = "/sedi/{id}", tag = "amministrazione",
+    description = "Modifica una sede; `temporarily_closed` per una chiusura temporanea; una sede chiusa resta chiusa (Regione).",
+    params(("id" = i64, Path, description = "Identificativo della sede")),
+    request_body = super::openapi::admin::SedeDraft,
+    responses((status = 200, description = "Modificata", body = super::openapi::admin::Sede), (status = 404, description = "Sede inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[put("/sedi/<id>", format = "json", data = "<draft>")]
 async fn update_sede(
     who: Regione,
@@ -164,6 +209,13 @@ async fn update_sede(
 }
 
 /// Closing a sede keeps it (and its history); it only leaves new choices.
+#[utoipa::path(
+    post, path = "/sedi/{id}/close", tag = "amministrazione",
+    description = "Chiude definitivamente una sede: esce dalle nuove scelte, resta nella storia (Regione).",
+    params(("id" = i64, Path, description = "Identificativo della sede")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "Corpo vuoto `{}`: conta solo il tipo di contenuto"),
+    responses((status = 200, description = "Chiusa", body = super::openapi::admin::Sede), (status = 404, description = "Sede inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/sedi/<id>/close")]
 async fn close_sede(
     who: Regione,
@@ -189,6 +241,12 @@ async fn close_sede(
     Ok(Json(s))
 }
 
+#[utoipa::path(
+    get, path = "/operators", tag = "amministrazione",
+    description = "Gli operatori e gli utenti regionali (Regione, revisore).",
+    params(("q" = Option<String>, Query, description = "Cerca in cognome, nome, codice fiscale"), ("role" = Option<String>, Query, description = "Ruolo: `operatore`, `regione`, `revisore`, `tecnico`"), ("state" = Option<String>, Query, description = "Stato dell'utenza"), ("provider_id" = Option<i64>, Query, description = "Solo gli operatori di questo soggetto"), super::paging::PagingParams),
+    responses((status = 200, description = "Una pagina di operatori", body = super::paging::Page<super::openapi::admin::Operator>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[get("/operators?<q>&<role>&<state>&<provider_id>&<page>&<per_page>")]
 async fn list_operators(
     who: AdminReader,
@@ -215,21 +273,35 @@ async fn list_operators(
 }
 
 /// The body of a variation: what the provider communicated in writing.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OperatorVariation)]
 struct VariationBody {
+    /// La versione dell'operatore letta: se è cambiata, 409.
     #[serde(default)]
     version: i64,
+    /// Email (obbligatoria).
     #[serde(default)]
     email: String,
+    /// Ruolo ricoperto (obbligatorio).
     #[serde(default)]
     role_title: String,
-    /// The sedi the operator works at; absent: unchanged.
+    /// Le sedi in cui lavora; assente: invariate.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<i64>>)]
     sedi: Option<Vec<SedeId>>,
+    /// La comunicazione scritta di variazione (obbligatoria).
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     communication_id: Option<CommunicationId>,
 }
 
+#[utoipa::path(
+    post, path = "/operators/{id}/variation", tag = "amministrazione",
+    description = "Registra una variazione comunicata per iscritto: email, ruolo ricoperto, sedi (Regione).",
+    params(("id" = i64, Path, description = "Identificativo dell'operatore")),
+    request_body = VariationBody,
+    responses((status = 200, description = "L'operatore con la storia", body = super::openapi::admin::OperatorDetail), (status = 404, description = "Operatore inesistente", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/operators/<id>/variation", format = "json", data = "<variation>")]
 async fn vary_operator(
     who: Regione,
@@ -278,6 +350,12 @@ async fn operator_json(pool: &Arc<ReadPool>, id: OperatorId) -> Result<Json<Valu
     Ok(Json(v))
 }
 
+#[utoipa::path(
+    get, path = "/providers/{id}", tag = "amministrazione",
+    description = "Un soggetto accreditato (Regione, revisore).",
+    params(("id" = i64, Path, description = "Identificativo del soggetto accreditato")),
+    responses((status = 200, description = "Il soggetto", body = super::openapi::admin::Provider), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore)),
+)]
 #[get("/providers/<id>")]
 async fn get_provider(
     who: AdminReader,
@@ -290,13 +368,20 @@ async fn get_provider(
     Ok(Json(json!(p)))
 }
 
-#[derive(Debug, serde::Deserialize)]
+/// The reason of a disabling or re-enabling.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OperatorStateChange)]
 struct Reason {
+    /// Motivo (obbligatorio), registrato nella storia e nel registro.
     #[serde(default)]
     reason: String,
+    /// Solo per la disattivazione: `anomaly` (anomalie nell'utilizzo), `uncontactable` (responsabili
+    /// non raggiungibili), `role_lost` (perdita del ruolo), `other`.
     #[serde(default)]
     kind: String,
+    /// La comunicazione scritta (obbligatoria per una revoca chiesta dal soggetto e per la riabilitazione).
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     communication_id: Option<CommunicationId>,
 }
 
@@ -316,6 +401,13 @@ async fn provider_status(
     Ok(Json(json!(p)))
 }
 
+#[utoipa::path(
+    post, path = "/providers/{id}/suspend", tag = "amministrazione",
+    description = "Sospende un soggetto accreditato: i suoi operatori non accedono più (Regione).",
+    params(("id" = i64, Path, description = "Identificativo del soggetto accreditato")),
+    request_body = super::openapi::admin::ProviderReason,
+    responses((status = 200, description = "Sospeso", body = super::openapi::admin::Provider), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/providers/<id>/suspend", format = "json", data = "<reason>")]
 async fn suspend_provider(
     who: Regione,
@@ -328,6 +420,13 @@ async fn suspend_provider(
     provider_status(who, id, true, reason, writer, pool, now.get()).await
 }
 
+#[utoipa::path(
+    post, path = "/providers/{id}/reactivate", tag = "amministrazione",
+    description = "Riattiva un soggetto accreditato sospeso (Regione).",
+    params(("id" = i64, Path, description = "Identificativo del soggetto accreditato")),
+    request_body = super::openapi::admin::ProviderReason,
+    responses((status = 200, description = "Riattivato", body = super::openapi::admin::Provider), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/providers/<id>/reactivate", format = "json", data = "<reason>")]
 async fn reactivate_provider(
     who: Regione,
@@ -340,6 +439,12 @@ async fn reactivate_provider(
     provider_status(who, id, false, reason, writer, pool, now.get()).await
 }
 
+#[utoipa::path(
+    post, path = "/operators", tag = "amministrazione",
+    description = "Abilita un operatore, su una comunicazione scritta registrata (Regione).",
+    request_body = super::openapi::admin::OperatorDraft,
+    responses((status = 201, description = "Abilitato", body = super::openapi::admin::Operator), (status = 409, description = "Codice fiscale già abilitato", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/operators", format = "json", data = "<draft>")]
 async fn create_operator(
     who: Regione,
@@ -355,6 +460,12 @@ async fn create_operator(
     Ok((Status::Created, Json(json!(o))))
 }
 
+#[utoipa::path(
+    get, path = "/operators/{id}", tag = "amministrazione",
+    description = "Un operatore con storia, sedi e certificati (Regione, revisore).",
+    params(("id" = i64, Path, description = "Identificativo dell'operatore")),
+    responses((status = 200, description = "L'operatore", body = super::openapi::admin::OperatorDetail), (status = 404, description = "Operatore inesistente", body = super::openapi::common::Errore)),
+)]
 #[get("/operators/<id>")]
 async fn get_operator(
     who: AdminReader,
@@ -367,6 +478,13 @@ async fn get_operator(
     Ok(v)
 }
 
+#[utoipa::path(
+    post, path = "/operators/{id}/disable", tag = "amministrazione",
+    description = "Disattiva un operatore (revoca comunicata per iscritto o altro motivo) (Regione).",
+    params(("id" = i64, Path, description = "Identificativo dell'operatore")),
+    request_body = Reason,
+    responses((status = 200, description = "Disattivato", body = super::openapi::admin::Operator), (status = 404, description = "Operatore inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/operators/<id>/disable", format = "json", data = "<reason>")]
 async fn disable_operator(
     who: Regione,
@@ -385,6 +503,13 @@ async fn disable_operator(
     Ok(Json(json!(o)))
 }
 
+#[utoipa::path(
+    post, path = "/operators/{id}/enable", tag = "amministrazione",
+    description = "Riabilita un operatore disattivato, su una comunicazione scritta (Regione).",
+    params(("id" = i64, Path, description = "Identificativo dell'operatore")),
+    request_body = Reason,
+    responses((status = 200, description = "Riabilitato", body = super::openapi::admin::Operator), (status = 404, description = "Operatore inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/operators/<id>/enable", format = "json", data = "<reason>")]
 async fn enable_operator(
     who: Regione,
@@ -401,6 +526,28 @@ async fn enable_operator(
     let o = pool.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok(Json(json!(o)))
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    create_provider,
+    list_providers,
+    get_provider,
+    update_provider,
+    suspend_provider,
+    reactivate_provider,
+    list_sedi,
+    add_sede,
+    get_sede,
+    update_sede,
+    close_sede,
+    list_operators,
+    create_operator,
+    get_operator,
+    vary_operator,
+    disable_operator,
+    enable_operator
+))]
+pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
     routes![

@@ -39,14 +39,23 @@ fn appointment_json(a: &AppointmentRow) -> Value {
     })
 }
 
-#[get("/recipients/<id>/appointments")]
+#[utoipa::path(
+    get, path = "/recipients/{id}/appointments", tag = "agenda",
+    description = "Gli appuntamenti della persona (lettura registrata).",
+    params(("id" = i64, Path, description = "Identificativo della persona"), super::paging::PagingParams),
+    responses((status = 200, description = "Una pagina di appuntamenti", body = super::paging::Page<super::openapi::people::Appointment>), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
+#[get("/recipients/<id>/appointments?<page>&<per_page>")]
 async fn list(
     who: RecipientReader,
     id: RecipientId,
+    page: Option<i64>,
+    per_page: Option<i64>,
     path: RequestPath,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Page<Value>>, AppError> {
+    let paging = Paging::new(page, per_page)?;
     let scope = who.scope();
     let found = pool
         .read(move |c| {
@@ -59,12 +68,25 @@ async fn list(
     let Some(rows) = found else {
         return Err(not_found(access, &who.principal, "GET", &path.0).await);
     };
-    let detail = json!({ "rows": rows.len(), "via": "api" });
+    let page = paging.of(rows);
+    let detail = json!({ "rows": page.items.len(), "page": paging.page, "via": "api" });
     let event = AuditEvent::View { view: View::AgendaView, object: Some(format!("recipient:{id}")), detail };
     access.audit(who.scope().actor().clone(), event).await?;
-    Ok(Json(json!({ "items": rows.iter().map(appointment_json).collect::<Vec<_>>() })))
+    Ok(Json(page.map(|a| appointment_json(&a))))
 }
 
+#[utoipa::path(
+    post, path = "/recipients/{id}/appointments", tag = "agenda",
+    description = "Fissa un appuntamento (operatore del soggetto).",
+    params(("id" = i64, Path, description = "Identificativo della persona")),
+    request_body = super::openapi::people::AppointmentRequest,
+    responses(
+        (status = 201, description = "Fissato", body = super::openapi::people::Appointment),
+        (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore),
+        (status = 409, description = "La persona ha già un appuntamento a quella data e ora (`ora`)", body = super::openapi::common::Errore),
+        (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore),
+    ),
+)]
 #[post("/recipients/<id>/appointments", format = "json", data = "<body>")]
 async fn create(
     who: Operatore,
@@ -89,6 +111,13 @@ async fn create(
     Ok((Status::Created, Json(appointment_json(&row))))
 }
 
+#[utoipa::path(
+    post, path = "/appointments/{id}/outcome", tag = "agenda",
+    description = "Registra o corregge l'esito di un appuntamento (operatore del soggetto).",
+    params(("id" = i64, Path, description = "Identificativo dell'appuntamento")),
+    request_body = super::openapi::people::OutcomeRequest,
+    responses((status = 200, description = "Registrato", body = super::openapi::people::OutcomeRecorded), (status = 404, description = "Appuntamento: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/appointments/<id>/outcome", format = "json", data = "<body>")]
 async fn outcome(
     who: Operatore,
@@ -111,6 +140,12 @@ async fn outcome(
     }
 }
 
+#[utoipa::path(
+    get, path = "/recipients/{id}/outcome", tag = "agenda",
+    description = "Lo stato dell'assegno, gli esiti del programma e le assenze da segnalare (lettura registrata).",
+    params(("id" = i64, Path, description = "Identificativo della persona")),
+    responses((status = 200, description = "L'esito del programma", body = super::openapi::people::ProgrammeOutcome), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore)),
+)]
 #[get("/recipients/<id>/outcome")]
 async fn programme_outcome(
     who: RecipientReader,
@@ -139,6 +174,13 @@ async fn programme_outcome(
     })))
 }
 
+#[utoipa::path(
+    post, path = "/recipients/{id}/outcome", tag = "agenda",
+    description = "Registra un esito del programma (operatore del soggetto). Un esito non ammesso dallo stato attuale è un 422 su `esito`.",
+    params(("id" = i64, Path, description = "Identificativo della persona")),
+    request_body = super::openapi::people::ProgrammeOutcomeRequest,
+    responses((status = 201, description = "Registrato", body = super::openapi::people::ProgrammeOutcomeRecorded), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/recipients/<id>/outcome", format = "json", data = "<body>")]
 async fn record_programme_outcome(
     who: Operatore,
@@ -160,6 +202,18 @@ async fn record_programme_outcome(
 
 /// The provider's agenda, per sede and tutor: `from` / `to` (ISO dates, Italian time; default
 /// from a week ago for 37 days, at most a year), `sede`, `tutor`, paged.
+#[utoipa::path(
+    get, path = "/agenda", tag = "agenda",
+    description = "L'agenda del proprio soggetto (operatore), in ordine di orario; registrata con le persone mostrate.",
+    params(
+        ("from" = Option<String>, Query, description = "Dal giorno (aaaa-mm-gg); predefinito: una settimana fa"),
+        ("to" = Option<String>, Query, description = "Al giorno incluso (aaaa-mm-gg); predefinito: 37 giorni dopo `from`; al massimo un anno"),
+        ("sede" = Option<i64>, Query, description = "Solo questa sede"),
+        ("tutor" = Option<i64>, Query, description = "Solo questo tutor (operatore)"),
+        super::paging::PagingParams,
+    ),
+    responses((status = 200, description = "Una pagina dell'agenda", body = super::paging::Page<super::openapi::people::AgendaItem>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[get("/agenda?<from>&<to>&<sede>&<tutor>&<page>&<per_page>")]
 async fn agenda(
     who: Operatore,
@@ -219,6 +273,12 @@ async fn agenda(
 
 /// The month's report to the CPI (`month=yyyy-mm`, default this month): unjustified absences
 /// and refusals, and drops, as on the Segnalazioni screen.
+#[utoipa::path(
+    get, path = "/agenda/reports", tag = "agenda",
+    description = "Le segnalazioni del mese al CPI: assenze ingiustificate, rifiuti e abbandoni (registrate).",
+    params(("month" = Option<String>, Query, description = "Il mese (aaaa-mm); predefinito: il mese corrente")),
+    responses((status = 200, description = "Le segnalazioni", body = super::openapi::people::CpiReport), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[get("/agenda/reports?<month>")]
 async fn cpi_report(
     who: Operatore,
@@ -258,6 +318,10 @@ async fn cpi_report(
         "abbandoni": dropped,
     })))
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, outcome, programme_outcome, record_programme_outcome, agenda, cpi_report))]
+pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
     routes![list, create, outcome, programme_outcome, record_programme_outcome, agenda, cpi_report]

@@ -20,9 +20,16 @@ use crate::web::context::RequestTime;
 use crate::web::guards::Revisore;
 use crate::web::views::audit::list_groups;
 
+use super::paging::Paging;
+
 /// The chain and every signed checkpoint (in the data file and in the checkpoint file), as
 /// the auditor's screens see them: the rows added since the last check are verified now, the
 /// whole chain is re-verified daily by the chain watch (`whole_chain_verified_at`).
+#[utoipa::path(
+    get, path = "/audit/verify", tag = "registro",
+    description = "Lo stato della catena del registro e dei checkpoint firmati (revisore).",
+    responses((status = 200, description = "Lo stato", body = super::openapi::ops::ChainStatus)),
+)]
 #[get("/audit/verify")]
 async fn verify(
     _auditor: Revisore,
@@ -44,14 +51,22 @@ async fn verify(
 }
 
 /// The registro's search with the API's English names.
-#[derive(Debug, Clone, Default, rocket::FromForm)]
+#[derive(Debug, Clone, Default, rocket::FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ApiSearch {
+    /// Codice fiscale o nome dell'utente.
     operator: Option<String>,
+    /// Identificativo del soggetto accreditato.
     provider: Option<i64>,
+    /// Codice fiscale della persona i cui dati sono stati visti o modificati.
     recipient_cf: Option<String>,
+    /// L'evento (nome puntato, per esempio `recipient.view`).
     action: Option<String>,
+    /// Esito (`ok`, `denied`, ...).
     outcome: Option<String>,
+    /// Dal giorno (aaaa-mm-gg).
     from: Option<String>,
+    /// Al giorno incluso (aaaa-mm-gg).
     to: Option<String>,
 }
 
@@ -69,21 +84,32 @@ impl From<ApiSearch> for Search {
     }
 }
 
-const API_PAGE: usize = 100;
+/// Rows a page unless `per_page` says otherwise (1 to `paging::MAX_PER_PAGE`).
+const API_PAGE: i64 = 100;
 
 fn paging_error(field: &str, message: &str) -> AppError {
     AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
 }
 
-/// Two ways to page, newest first, 100 rows a page: `before` = the last `seq` of the previous
-/// page (keyset: every page costs the same), or `page` = 1, 2, ... with `as_of` = the
-/// `as_of` the first page returned, so rows written meanwhile do not shift the pages.
-#[get("/audit?<before>&<page>&<as_of>&<q..>")]
+/// Two ways to page, newest first, `per_page` rows a page (100 unless given, at most 200):
+/// `before` = the last `seq` of the previous page (keyset: every page costs the same), or
+/// `page` = 1, 2, ... with `as_of` = the `as_of` the first page returned, so rows written
+/// meanwhile do not shift the pages. No `total`: counting a filtered chain of millions of rows
+/// would cost a full scan per page; `next_page` / `next_before` say whether more follow.
+#[utoipa::path(
+    get, path = "/audit", tag = "registro",
+    description = "Il registro degli accessi, dal più recente (revisore; la ricerca è registrata).",
+    params(ApiSearch, ("before" = Option<i64>, Query, description = "Paginazione per chiave: il `seq` dell'ultima riga della pagina precedente (in alternativa a `page`)"), ("page" = Option<i64>, Query, description = "La pagina, da 1"), ("per_page" = Option<i64>, Query, description = "Righe per pagina, da 1 a 200 (predefinito 100)"), ("as_of" = Option<i64>, Query, description = "Con `page`: l'`as_of` della prima pagina, perché le righe nuove non spostino le pagine")),
+    responses((status = 200, description = "Una pagina del registro", body = super::openapi::ops::AuditPage), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
+#[get("/audit?<before>&<page>&<per_page>&<as_of>&<q..>")]
+#[allow(clippy::too_many_arguments)]
 async fn search(
     who: Revisore,
     q: ApiSearch,
     before: Option<i64>,
     page: Option<i64>,
+    per_page: Option<i64>,
     as_of: Option<i64>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
@@ -91,10 +117,10 @@ async fn search(
     if page.is_some() && before.is_some() {
         return Err(paging_error("page", "indicare page oppure before, non entrambi"));
     }
-    if page.is_some_and(|p| !(1..=1_000_000).contains(&p)) {
-        return Err(paging_error("page", "deve essere un numero da 1 in su"));
-    }
-    let offset = page.map_or(0, |p| usize::try_from(p - 1).unwrap_or(0) * API_PAGE);
+    // The same bounds and messages as every other list.
+    let paging = Paging::new(page, Some(per_page.unwrap_or(API_PAGE)))?;
+    let size = usize::try_from(paging.per_page).unwrap_or(100);
+    let offset = if page.is_some() { usize::try_from(paging.offset()).unwrap_or(0) } else { 0 };
     let search: Search = q.into();
     let (scope, s) = (who.scope.clone(), search.clone());
     let (rows, more, as_of) = pool
@@ -103,7 +129,7 @@ async fn search(
             // The page numbers count from a fixed head: the one given, else the current one.
             let head = crate::repo::audit::head_seq(c)?;
             let upper = before.or(as_of.map(|a| a.min(head) + 1)).unwrap_or(head + 1);
-            let (rows, more) = audit_search::search(&scope, c, &f, Some(upper), offset, API_PAGE)?;
+            let (rows, more) = audit_search::search(&scope, c, &f, Some(upper), offset, size)?;
             Ok((rows, more, upper - 1))
         })
         .await?;
@@ -111,9 +137,18 @@ async fn search(
     access.audit(who.scope.actor().clone(), AuditEvent::View { view: View::AuditSearch, object: None, detail }).await?;
     let next = if more { rows.last().map(|r| r.seq) } else { None };
     let next_page = if more { page.map(|p| p + 1) } else { None };
-    Ok(Json(json!({ "items": rows, "next_before": next, "page": page, "next_page": next_page, "as_of": as_of })))
+    Ok(Json(json!({
+        "items": rows, "next_before": next, "page": page, "per_page": paging.per_page, "next_page": next_page,
+        "as_of": as_of,
+    })))
 }
 
+#[utoipa::path(
+    get, path = "/audit/accesses", tag = "registro",
+    description = "Chi ha visto i dati di una persona e in quali elenchi è comparsa (revisore; registrato).",
+    params(("cf" = String, Query, description = "Codice fiscale della persona")),
+    responses((status = 200, description = "Gli accessi", body = super::openapi::ops::SubjectAccesses), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[get("/audit/accesses?<cf>")]
 async fn accesses(
     who: Revisore,
@@ -134,6 +169,12 @@ async fn accesses(
     Ok(Json(json!({ "codice_fiscale": cf.as_str(), "accesses": rows, "lists": lists })))
 }
 
+#[utoipa::path(
+    get, path = "/audit/activity", tag = "registro",
+    description = "L'attività del mese per operatore (revisore; registrato).",
+    params(("month" = String, Query, description = "Il mese (aaaa-mm)")),
+    responses((status = 200, description = "L'attività", body = super::openapi::ops::MonthlyActivity), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[get("/audit/activity?<month>")]
 async fn activity(
     who: Revisore,
@@ -150,6 +191,10 @@ async fn activity(
         .await?;
     Ok(Json(json!({ "month": month, "operators": rows })))
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(verify, search, accesses, activity))]
+pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
     routes![verify, search, accesses, activity]

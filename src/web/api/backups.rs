@@ -34,6 +34,12 @@ fn status_json(backups: &Backups) -> Value {
 }
 
 /// Starts a backup now; 202 with the status (409 when one is already running).
+#[utoipa::path(
+    post, path = "/backups", tag = "servizio",
+    description = "Avvia un backup in background (tecnico).",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "Corpo vuoto `{}`: conta solo il tipo di contenuto"),
+    responses((status = 202, description = "Avviato: lo stato", body = super::openapi::ops::BackupStatus), (status = 409, description = "Un backup è già in corso", body = super::openapi::common::Errore)),
+)]
 #[post("/backups")]
 async fn start(who: Tecnico, backups: &State<Arc<Backups>>) -> Result<(Status, Json<Value>), AppError> {
     if backups.is_running() {
@@ -50,12 +56,23 @@ async fn start(who: Tecnico, backups: &State<Arc<Backups>>) -> Result<(Status, J
 }
 
 /// Whether a backup is running, and how the last one (and the last good one) went.
+#[utoipa::path(
+    get, path = "/backups/status", tag = "servizio",
+    description = "Se un backup è in corso e com'è andato l'ultimo (tecnico).",
+    responses((status = 200, description = "Lo stato", body = super::openapi::ops::BackupStatus)),
+)]
 #[get("/backups/status")]
 async fn status(_who: Tecnico, backups: &State<Arc<Backups>>) -> Json<Value> {
     Json(status_json(backups))
 }
 
 /// The files in the backup folder, newest first.
+#[utoipa::path(
+    get, path = "/backups", tag = "servizio",
+    description = "I file nella cartella dei backup, dal più recente (tecnico).",
+    params(super::paging::PagingParams),
+    responses((status = 200, description = "Una pagina di file", body = super::paging::Page<super::openapi::ops::BackupFile>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[get("/backups?<page>&<per_page>")]
 async fn list(
     _who: Tecnico,
@@ -69,9 +86,13 @@ async fn list(
     Ok(Json(
         paging
             .of(entries)
-            .map(|e| json!({ "name": e.name, "size": e.size, "modified": format_iso(e.modified), "sha256": e.sha256 })),
+            .map(|e| json!({ "name": e.name, "size": e.size, "modified": format_iso(e.modified), "sha256": e.sha256, "encryption": e.sealing.label() })),
     ))
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(start, status, list))]
+pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
     routes![start, status, list]

@@ -44,6 +44,13 @@ async fn registered(
 
 /// A provider's written communication: fields `received_on` (dd/mm/yyyy or yyyy-mm-dd),
 /// `protocol`, `kind` (abilitazione | variazione | revoca), `note`, `file` (PDF or .p7m).
+#[utoipa::path(
+    post, path = "/providers/{id}/communications", tag = "amministrazione",
+    description = "Registra una comunicazione scritta del soggetto: abilitazione, variazione, revoca (Regione).",
+    params(("id" = i64, Path, description = "Identificativo del soggetto accreditato"), ("X-Ricolloca-Client" = String, Header, description = "Obbligatoria per i caricamenti `multipart/form-data` (qualsiasi valore): un browser non può aggiungerla da un altro sito")),
+    request_body(content = super::openapi::admin::CommunicationUpload, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Registrata", body = super::openapi::admin::Communication), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/providers/<id>/communications", format = "multipart/form-data", data = "<upload>")]
 async fn create_for_provider(
     who: Regione,
@@ -57,6 +64,13 @@ async fn create_for_provider(
 }
 
 /// An internal act for the Region's own staff (no provider).
+#[utoipa::path(
+    post, path = "/communications", tag = "amministrazione",
+    description = "Registra un atto interno della Regione, senza soggetto (Regione).",
+    params(("X-Ricolloca-Client" = String, Header, description = "Obbligatoria per i caricamenti `multipart/form-data` (qualsiasi valore): un browser non può aggiungerla da un altro sito")),
+    request_body(content = super::openapi::admin::CommunicationUpload, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Registrata", body = super::openapi::admin::Communication), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/communications", format = "multipart/form-data", data = "<upload>")]
 async fn create_internal(
     who: Regione,
@@ -91,6 +105,12 @@ async fn list(
     Ok(Json(paging.of(all)))
 }
 
+#[utoipa::path(
+    get, path = "/providers/{id}/communications", tag = "amministrazione",
+    description = "Le comunicazioni scritte del soggetto (Regione, revisore; registrato).",
+    params(("id" = i64, Path, description = "Identificativo del soggetto accreditato"), super::paging::PagingParams),
+    responses((status = 200, description = "Una pagina di comunicazioni", body = super::paging::Page<super::openapi::admin::Communication>), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[get("/providers/<id>/communications?<page>&<per_page>")]
 async fn list_of_provider(
     who: AdminReader,
@@ -103,6 +123,12 @@ async fn list_of_provider(
     list(&who, Some(id), Paging::new(page, per_page)?, pool, access).await
 }
 
+#[utoipa::path(
+    get, path = "/communications", tag = "amministrazione",
+    description = "Gli atti interni della Regione (Regione, revisore; registrato).",
+    params(super::paging::PagingParams),
+    responses((status = 200, description = "Una pagina di comunicazioni", body = super::paging::Page<super::openapi::admin::Communication>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[get("/communications?<page>&<per_page>")]
 async fn list_internal(
     who: AdminReader,
@@ -114,6 +140,12 @@ async fn list_internal(
     list(&who, None, Paging::new(page, per_page)?, pool, access).await
 }
 
+#[utoipa::path(
+    get, path = "/communications/{id}", tag = "amministrazione",
+    description = "Una comunicazione scritta (registrato).",
+    params(("id" = i64, Path, description = "Identificativo della comunicazione")),
+    responses((status = 200, description = "La comunicazione", body = super::openapi::admin::Communication), (status = 404, description = "Comunicazione inesistente", body = super::openapi::common::Errore)),
+)]
 #[get("/communications/<id>")]
 async fn get_one(
     who: AdminReader,
@@ -128,6 +160,18 @@ async fn get_one(
     Ok(Json(c))
 }
 
+#[utoipa::path(
+    get, path = "/communications/{id}/document", tag = "amministrazione",
+    description = "Il documento della comunicazione, come allegato (scaricamento registrato).",
+    params(("id" = i64, Path, description = "Identificativo della comunicazione")),
+    responses(
+        (status = 200, description = "Il file", content(
+            (super::openapi::common::File = "application/pdf"),
+            (super::openapi::common::File = "application/pkcs7-mime"),
+        )),
+        (status = 404, description = "Comunicazione inesistente", body = super::openapi::common::Errore),
+    ),
+)]
 #[get("/communications/<id>/document")]
 async fn document(
     who: AdminReader,
@@ -137,6 +181,10 @@ async fn document(
 ) -> Result<Download, AppError> {
     download_document(&who, id, pool, access).await
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create_for_provider, create_internal, list_of_provider, list_internal, get_one, document))]
+pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
     routes![create_for_provider, create_internal, list_of_provider, list_internal, get_one, document]

@@ -31,6 +31,15 @@ struct ExportBody {
     since: Option<String>,
 }
 
+#[utoipa::path(
+    post, path = "/idol/exports", tag = "servizio",
+    description = "Crea l'esportazione per IDOL e la restituisce come zip, registrata prima che parta; il server non la conserva (Regione).",
+    request_body = super::openapi::ops::IdolExportRequest,
+    responses(
+        (status = 200, description = "Lo zip dell'esportazione", content((super::openapi::common::File = "application/zip"))),
+        (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore),
+    ),
+)]
 #[post("/idol/exports", format = "json", data = "<request>")]
 async fn create(
     who: Regione,
@@ -54,6 +63,12 @@ async fn create(
     Ok(Download::attachment(e.zip, ContentType::ZIP, &e.file_name))
 }
 
+#[utoipa::path(
+    get, path = "/idol/exports", tag = "servizio",
+    description = "Le esportazioni passate, con lo SHA-256 di ogni zip, e i lavoratori non ancora inviabili (Regione, revisore; registrato).",
+    params(super::paging::PagingParams),
+    responses((status = 200, description = "Le esportazioni", body = super::openapi::ops::IdolExports), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[get("/idol/exports?<page>&<per_page>")]
 async fn list(
     who: AdminReader,
@@ -88,6 +103,10 @@ async fn list(
     }
     Ok(Json(v))
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list))]
+pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
     routes![create, list]

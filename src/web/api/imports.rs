@@ -34,6 +34,13 @@ async fn read_body(data: Data<'_>) -> Result<Vec<u8>, AppError> {
 
 /// Answers when the whole file is in (or refused); meanwhile `GET /import/assignments`
 /// shows its progress. A second import while one runs is refused (409).
+#[utoipa::path(
+    post, path = "/import/assignments", tag = "servizio",
+    description = "Importa il file CSV delle assegnazioni del CPI; risponde a file applicato (o rifiutato) con il resoconto (Regione).",
+    params(("valid_only" = Option<bool>, Query, description = "Importa le righe valide anche se altre sono rifiutate")),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, description = "Il resoconto", body = super::openapi::ops::ImportReport), (status = 409, description = "Un'altra importazione è in corso", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/import/assignments?<valid_only>", format = "text/csv", data = "<data>")]
 async fn assignments(
     who: Regione,
@@ -51,12 +58,23 @@ async fn assignments(
 }
 
 /// The latest assignment imports with their progress (`rows_done` of `rows_total`), newest first.
+#[utoipa::path(
+    get, path = "/import/assignments", tag = "servizio",
+    description = "Le ultime importazioni delle assegnazioni con l'avanzamento (Regione).",
+    responses((status = 200, description = "Le importazioni", body = Vec<super::openapi::ops::ImportBatch>)),
+)]
 #[get("/import/assignments")]
 async fn assignment_imports(_who: Regione, pool: &State<Arc<ReadPool>>) -> Result<Json<Vec<Batch>>, AppError> {
     Ok(Json(pool.read(|c| repo::imports::recent(c, 20)).await?))
 }
 
 /// One import: its progress and, once finished, its report.
+#[utoipa::path(
+    get, path = "/import/assignments/{id}", tag = "servizio",
+    description = "Un'importazione: l'avanzamento e, a fine, il resoconto (Regione).",
+    params(("id" = i64, Path, description = "Identificativo dell'importazione")),
+    responses((status = 200, description = "L'importazione", body = super::openapi::ops::ImportBatch), (status = 404, description = "Importazione inesistente", body = super::openapi::common::Errore)),
+)]
 #[get("/import/assignments/<id>")]
 async fn assignment_import(_who: Regione, id: i64, pool: &State<Arc<ReadPool>>) -> Result<Json<Value>, AppError> {
     let batch = pool.read(move |c| repo::imports::get(c, id)).await?.ok_or(AppError::NotFound)?;
@@ -70,6 +88,12 @@ async fn assignment_import(_who: Regione, id: i64, pool: &State<Arc<ReadPool>>) 
 
 /// One SAP per request (`application/xml` or `text/xml`); the report names the element
 /// that could not be read.
+#[utoipa::path(
+    post, path = "/import/sap", tag = "servizio",
+    description = "Importa una SAP XML nel tracciato nazionale (Regione); il resoconto nomina l'elemento che non si è potuto leggere.",
+    request_body(content(("application/xml"), ("text/xml"))),
+    responses((status = 200, description = "Il resoconto", body = super::openapi::ops::ImportReport), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[post("/import/sap", data = "<data>")]
 async fn sap(
     who: Regione,
@@ -94,6 +118,10 @@ async fn sap(
     let report = writer.write(move |tx| imports::store_sap(tx, now, &authority, &file)).await?;
     Ok(Json(report))
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(assignments, assignment_imports, assignment_import, sap))]
+pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
     routes![assignments, assignment_imports, assignment_import, sap]

@@ -5,6 +5,17 @@ use rocket::{Route, get, routes};
 
 use crate::web::guards::Utente;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(me))]
+pub(super) struct Doc;
+
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "persone",
+    description = "Chi sta chiamando: il titolare del certificato, il ruolo e il soggetto accreditato.",
+    responses((status = 200, description = "La persona", body = super::openapi::people::Me)),
+)]
 #[get("/me")]
 fn me(user: Utente) -> Json<Value> {
     let op = user.0.operator();

@@ -11,6 +11,7 @@ mod communications;
 mod idol;
 mod imports;
 mod me;
+pub mod openapi;
 pub mod paging;
 mod recipients;
 
@@ -28,5 +29,24 @@ pub fn routes() -> Vec<Route> {
     routes.extend(communications::routes());
     routes.extend(backups::routes());
     routes.extend(idol::routes());
+    routes.extend(openapi::routes());
     routes
+}
+
+/// The OpenAPI parts of each module, paths relative to `/api/v1` (see `openapi`).
+fn docs() -> Vec<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    vec![
+        me::Doc::openapi(),
+        audit::Doc::openapi(),
+        anomalies::Doc::openapi(),
+        admin::Doc::openapi(),
+        imports::Doc::openapi(),
+        recipients::Doc::openapi(),
+        actions::Doc::openapi(),
+        agenda::Doc::openapi(),
+        communications::Doc::openapi(),
+        backups::Doc::openapi(),
+        idol::Doc::openapi(),
+    ]
 }

@@ -2,6 +2,7 @@
 //! `per_page` from 1 to 200), answered as `{"items":[...],"total":N,"page":P,"per_page":S}`.
 
 use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{AppError, FieldError};
 
@@ -53,13 +54,30 @@ impl Paging {
     }
 }
 
-/// What every list answers.
-#[derive(Debug, Clone, Serialize)]
+/// Una pagina di un elenco.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Page<T> {
+    /// Gli elementi della pagina.
     pub items: Vec<T>,
+    /// Quanti elementi in tutto, su tutte le pagine.
     pub total: i64,
+    /// La pagina (da 1).
     pub page: i64,
+    /// Elementi per pagina.
     pub per_page: i64,
+}
+
+/// The paging parameters, as the description shows them (the handlers read them one by one).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "documentation shape of the page and per_page query parameters")]
+pub struct PagingParams {
+    /// La pagina, da 1 (predefinita 1).
+    #[param(minimum = 1)]
+    page: Option<i64>,
+    /// Elementi per pagina, da 1 a 200 (predefinito 25); oltre: 422 su `per_page`.
+    #[param(minimum = 1, maximum = 200)]
+    per_page: Option<i64>,
 }
 
 impl<T> Page<T> {

@@ -22,30 +22,44 @@ use crate::web::Site;
 use crate::web::context::{RequestPath, RequestTime, not_found};
 use crate::web::guards::{Operatore, RecipientReader};
 
-#[get("/recipients?<q>&<state>&<page>")]
+use super::paging::{Page, Paging};
+
+#[utoipa::path(
+    get, path = "/recipients", tag = "persone",
+    description = "Il cruscotto: le persone visibili (l'operatore vede solo quelle del proprio soggetto), in ordine di nome. Registrato con gli identificativi mostrati.",
+    params(
+        ("q" = Option<String>, Query, description = "Cerca in cognome, nome, codice fiscale"),
+        ("state" = Option<String>, Query, description = "Stato dell'assegno; un valore sconosciuto è ignorato"),
+        super::paging::PagingParams,
+    ),
+    responses((status = 200, description = "Una pagina del cruscotto", body = super::paging::Page<super::openapi::people::RecipientRow>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
+#[get("/recipients?<q>&<state>&<page>&<per_page>")]
 async fn list(
     who: RecipientReader,
     q: Option<String>,
     state: Option<String>,
     page: Option<i64>,
+    per_page: Option<i64>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Page<Value>>, AppError> {
     let filter = DashboardFilter {
         q: q.unwrap_or_default(),
         state: state.filter(|s| VoucherState::from_code(s).is_some()).unwrap_or_default(),
         ..Default::default()
     };
-    let page_no = page.unwrap_or(0).max(0);
+    let paging = Paging::new(page, per_page)?;
     let (scope, f) = (who.scope(), filter.clone());
     let recipients::DashboardPage { rows, total, .. } =
-        pool.read(move |c| recipients::dashboard(c, &scope, &f, page_no)).await?;
-    let detail = json!({ "q": filter.q, "state": filter.state, "page": page_no, "rows": rows.len(), "via": "api" });
+        pool.read(move |c| recipients::dashboard_window(c, &scope, &f, paging.offset(), paging.per_page)).await?;
+    let detail = json!({ "q": filter.q, "state": filter.state, "page": paging.page, "per_page": paging.per_page,
+                         "rows": rows.len(), "via": "api" });
     let object = who.scope().provider_filter().map(|p| format!("provider:{p}"));
     let shown = rows.iter().map(|r| r.id.get()).collect();
     access.audit_list(who.scope().actor().clone(), View::RecipientList, object, detail, shown).await?;
     let items: Vec<Value> = rows
-        .iter()
+        .into_iter()
         .map(|r| {
             json!({
                 "id": r.id, "codice_fiscale": r.codice_fiscale, "cognome": r.cognome, "nome": r.nome,
@@ -56,9 +70,15 @@ async fn list(
             })
         })
         .collect();
-    Ok(Json(json!({ "items": items, "total": total, "page": page_no })))
+    Ok(Json(paging.page(items, total)))
 }
 
+#[utoipa::path(
+    get, path = "/recipients/{id}", tag = "persone",
+    description = "La scheda della persona, con la SAP e le azioni (lettura registrata).",
+    params(("id" = i64, Path, description = "Identificativo della persona")),
+    responses((status = 200, description = "La scheda", body = super::openapi::people::RecipientDetail), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore)),
+)]
 #[get("/recipients/<id>")]
 async fn detail(
     who: RecipientReader,
@@ -102,6 +122,12 @@ async fn detail(
 }
 
 /// The programme: current fields and every version (with the sha256 of its PDF).
+#[utoipa::path(
+    get, path = "/recipients/{id}/programme", tag = "persone",
+    description = "Il Programma di ricerca intensiva e le sue versioni (lettura registrata).",
+    params(("id" = i64, Path, description = "Identificativo della persona")),
+    responses((status = 200, description = "Il programma", body = super::openapi::people::Programme), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore)),
+)]
 #[get("/recipients/<id>/programme")]
 async fn programme(
     who: RecipientReader,
@@ -144,6 +170,13 @@ struct ProgrammeUpdate {
     fields: ProgrammeFields,
 }
 
+#[utoipa::path(
+    put, path = "/recipients/{id}/programme", tag = "persone",
+    description = "Salva una nuova versione del programma (operatore del soggetto).",
+    params(("id" = i64, Path, description = "Identificativo della persona")),
+    request_body = super::openapi::people::ProgrammeUpdate,
+    responses((status = 200, description = "Salvato", body = super::openapi::people::VersionOnly), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
 #[put("/recipients/<id>/programme", format = "json", data = "<body>")]
 async fn update_programme(
     who: Operatore,
@@ -164,6 +197,10 @@ async fn update_programme(
         Err(e) => Err(e),
     }
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, detail, programme, update_programme))]
+pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
     routes![list, detail, programme, update_programme]

@@ -2,24 +2,18 @@
 //! each day), person records viewed, changes recorded, uploads, downloads and refused
 //! attempts, to monitor activity periodically as the programme's rules ask. CSV too.
 
-use std::sync::Arc;
-
 use maud::{Markup, html};
-use rocket::{Route, State, get, routes};
+use rocket::{Route, get, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::ids::ProviderId;
 use crate::error::AppError;
 use crate::repo::audit_search::{self, ActivityLine};
-use crate::repo::pool::ReadPool;
-use crate::web::Site;
 use crate::web::audit_params::{month_of, month_range};
-use crate::web::context::{RequestTime, audit_view};
+use crate::web::ctx::Ctx;
 use crate::web::guards::Revisore;
 use crate::web::views::download::Download;
-use crate::web::views::layout::page;
 
 /// Totals of a group of lines.
 fn total(lines: &[&ActivityLine]) -> ActivityLine {
@@ -39,25 +33,17 @@ fn cells(l: &ActivityLine) -> Markup {
     html! { td { (l.logins) } td { (l.records_viewed) } td { (l.changes) } td { (l.uploads) } td { (l.downloads) } td { (l.denied) } }
 }
 
-async fn load(pool: &Arc<ReadPool>, who: &Revisore, mese: &str) -> Result<Vec<ActivityLine>, AppError> {
+async fn load(ctx: &Ctx<'_>, who: &Revisore, mese: &str) -> Result<Vec<ActivityLine>, AppError> {
     let (from, to) = month_range(mese)?;
     let scope = who.scope.clone();
-    pool.read(move |c| audit_search::activity(&scope, c, from, to)).await
+    ctx.read(move |c| audit_search::activity(&scope, c, from, to)).await
 }
 
 #[get("/revisione/attivita?<mese>")]
-async fn report(
-    who: Revisore,
-    mese: Option<String>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
-    let mese = mese.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| month_of(now.get()));
-    let lines = load(pool, &who, &mese).await?;
-    audit_view(access, who.scope.actor(), View::ActivityReport, None, json!({ "mese": mese, "rows": lines.len() }))
-        .await?;
+async fn report(who: Revisore, ctx: Ctx<'_>, mese: Option<String>) -> Result<Markup, AppError> {
+    let mese = mese.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| month_of(ctx.now));
+    let lines = load(&ctx, &who, &mese).await?;
+    ctx.audit_view(who.scope.actor(), View::ActivityReport, None, json!({ "mese": mese, "rows": lines.len() })).await?;
     let mut providers: Vec<(Option<ProviderId>, String)> = Vec::new();
     for l in &lines {
         let key = (l.provider_id, l.provider_name.clone().unwrap_or_else(|| "Regione e personale interno".into()));
@@ -66,10 +52,8 @@ async fn report(
         }
     }
     let head = html! { th scope="col" { "Accessi (giorni)" } th scope="col" { "Schede consultate" } th scope="col" { "Modifiche" } th scope="col" { "Caricamenti" } th scope="col" { "Scaricamenti" } th scope="col" { "Tentativi negati" } };
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Attività periodica",
-        Some(&who.principal),
         html! {
             h1 { "Attività periodica — " (mese) }
             form.search method="get" action="/revisione/attivita" {
@@ -108,13 +92,8 @@ async fn report(
 }
 
 #[get("/revisione/attivita.csv?<mese>")]
-async fn report_csv(
-    who: Revisore,
-    mese: &str,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Download, AppError> {
-    let lines = load(pool, &who, mese).await?;
+async fn report_csv(who: Revisore, ctx: Ctx<'_>, mese: &str) -> Result<Download, AppError> {
+    let lines = load(&ctx, &who, mese).await?;
     let rows: Vec<Vec<String>> = lines
         .iter()
         .map(|l| {
@@ -149,8 +128,7 @@ async fn report_csv(
         "tentativi_negati",
     ];
     let file = Download::csv(&format!("attivita-{mese}.csv"), &header, &rows)?;
-    audit_view(
-        access,
+    ctx.audit_view(
         who.scope.actor(),
         View::ActivityExport,
         None,

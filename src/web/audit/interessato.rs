@@ -3,13 +3,11 @@
 //! which provider, when, what — on a printable page and as CSV. Audited.
 
 use crate::domain::italian::count;
-use std::sync::Arc;
 
 use maud::{Markup, html};
-use rocket::{Route, State, get, routes};
+use rocket::{Route, get, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::text::italian_date;
@@ -17,15 +15,13 @@ use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::clock::format_it;
 use crate::repo::audit_search::{self, AuditLine};
-use crate::repo::pool::ReadPool;
 use crate::web::Site;
 use crate::web::audit_params::parse_cf;
-use crate::web::context::{RequestTime, audit_view};
+use crate::web::ctx::Ctx;
 use crate::web::guards::Revisore;
 use crate::web::views::audit::{CSV_HEADER, ListGroup, csv_row, list_groups};
 use crate::web::views::audit_labels::action_done;
 use crate::web::views::download::Download;
-use crate::web::views::layout::page;
 
 fn ask_form(cf: &str) -> Markup {
     html! {
@@ -37,37 +33,25 @@ fn ask_form(cf: &str) -> Markup {
 }
 
 #[get("/revisione/interessato?<cf>")]
-async fn report(
-    who: Revisore,
-    cf: Option<String>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
-    site: &State<Site>,
-) -> Result<Markup, AppError> {
+async fn report(who: Revisore, ctx: Ctx<'_>, cf: Option<String>) -> Result<Markup, AppError> {
     let typed = cf.unwrap_or_default();
     if typed.trim().is_empty() {
-        return Ok(page(
-            Some(site),
-            "Accessi a un interessato",
-            Some(&who.principal),
-            html! { h1 { "Accessi ai dati di un interessato" } (ask_form("")) },
-        ));
+        return Ok(
+            ctx.page("Accessi a un interessato", html! { h1 { "Accessi ai dati di un interessato" } (ask_form("")) })
+        );
     }
     let cf = match parse_cf(&typed) {
         Ok(cf) => cf,
         Err(AppError::Invalid(fields)) => {
-            return Ok(page(
-                Some(site),
+            return Ok(ctx.page(
                 "Accessi a un interessato",
-                Some(&who.principal),
                 html! { h1 { "Accessi ai dati di un interessato" } (crate::web::forms::error_summary(&fields)) (ask_form(&typed)) },
             ));
         }
         Err(e) => return Err(e),
     };
     let (scope, key) = (who.scope.clone(), cf.to_string());
-    let (lines, appearances, name) = pool
+    let (lines, appearances, name) = ctx
         .read(move |c| {
             Ok((
                 audit_search::accesses_to(&scope, c, &key)?,
@@ -78,13 +62,11 @@ async fn report(
         .await?;
     let groups = list_groups(appearances);
     let detail = json!({ "cf": cf.as_str(), "rows": lines.len(), "lists": groups.len() });
-    audit_view(access, who.scope.actor(), View::SubjectReport, None, detail).await?;
+    ctx.audit_view(who.scope.actor(), View::SubjectReport, None, detail).await?;
     let letter =
-        Letter { site, cf: &cf, name: name.as_ref(), lines: &lines, groups: &groups, now: now.get(), by: &who };
-    Ok(page(
-        Some(site),
+        Letter { site: ctx.site, cf: &cf, name: name.as_ref(), lines: &lines, groups: &groups, now: ctx.now, by: &who };
+    Ok(ctx.page(
         "Accessi a un interessato",
-        Some(&who.principal),
         html! {
             div.no-print {
                 h1 { "Accessi ai dati di un interessato" }
@@ -129,7 +111,7 @@ impl Letter<'_> {
 
     fn what(line: &AuditLine) -> String {
         let mut done = capitalised(&action_done(&line.action));
-        if line.outcome == "denied" && line.action != "access.denied" {
+        if line.outcome == "denied" && line.action != "ctx.access.denied" {
             done.push_str(": operazione non consentita, non eseguita");
         }
         done
@@ -212,15 +194,10 @@ fn capitalised(s: &str) -> String {
 }
 
 #[get("/revisione/interessato.csv?<cf>")]
-async fn report_csv(
-    who: Revisore,
-    cf: &str,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Download, AppError> {
+async fn report_csv(who: Revisore, ctx: Ctx<'_>, cf: &str) -> Result<Download, AppError> {
     let cf = parse_cf(cf)?;
     let (scope, key) = (who.scope.clone(), cf.to_string());
-    let lines = pool
+    let lines = ctx
         .read(move |c| {
             let mut lines = audit_search::accesses_to(&scope, c, &key)?;
             // Each day's first list that showed the person, among the accesses.
@@ -232,8 +209,7 @@ async fn report_csv(
         .await?;
     let rows: Vec<Vec<String>> = lines.iter().map(csv_row).collect();
     let file = Download::csv(&format!("accessi-{cf}.csv"), &CSV_HEADER, &rows)?;
-    audit_view(
-        access,
+    ctx.audit_view(
         who.scope.actor(),
         View::SubjectExport,
         None,

@@ -8,24 +8,20 @@ use maud::{Markup, html};
 use rocket::{Route, State, get, routes};
 use serde_json::json;
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::error::AppError;
 use crate::infra::clock::format_it;
 use crate::repo::audit_search::{self, AuditLine};
-use crate::repo::pool::ReadPool;
 use crate::repo::providers;
 use crate::service::chain_watch::ChainWatch;
-use crate::web::Site;
 use crate::web::audit_params::Search;
-use crate::web::context::audit_view;
+use crate::web::ctx::Ctx;
 use crate::web::guards::Revisore;
 use crate::web::views::audit::{
     CSV_HEADER, action_label, chain_banner, csv_row, detail_summary, outcome_label, short_cert,
 };
 use crate::web::views::audit_labels::{object_label, role_label};
 use crate::web::views::download::Download;
-use crate::web::views::layout::page;
 
 const PAGE: usize = 50;
 /// Rows in one CSV export; narrow the search for more.
@@ -87,15 +83,13 @@ pub fn table(lines: &[AuditLine]) -> Markup {
 #[get("/revisione/registro?<prima>&<s..>")]
 async fn registro(
     who: Revisore,
+    ctx: Ctx<'_>,
     s: Search,
     prima: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
     watch: &State<Arc<ChainWatch>>,
-    site: &State<Site>,
 ) -> Result<Markup, AppError> {
     let (scope, search) = (who.scope.clone(), s.clone());
-    let (result, actions, names) = pool
+    let (result, actions, names) = ctx
         .read(move |c| {
             let result = search.filter(&scope, c).and_then(|f| audit_search::search(&scope, c, &f, prima, 0, PAGE));
             Ok((result, audit_search::actions(&scope, c)?, providers::all_names(c)?))
@@ -107,17 +101,15 @@ async fn registro(
         Err(e) => return Err(e),
     };
     let detail = json!({ "search": s, "before": prima, "rows": lines.len() });
-    audit_view(access, who.scope.actor(), View::AuditSearch, None, detail).await?;
+    ctx.audit_view(who.scope.actor(), View::AuditSearch, None, detail).await?;
     let query = s.query();
     let sep = if query.is_empty() { "" } else { "&" };
-    Ok(page(
-        Some(site),
+    Ok(ctx.page(
         "Registro accessi",
-        Some(&who.principal),
         html! {
             h1 { "Registro accessi" }
             (chain_banner(&watch.snapshot()))
-            (crate::web::views::audit::crl_banner(&access.revocation_sources(), access.now()))
+            (crate::web::views::audit::crl_banner(&ctx.access.revocation_sources(), ctx.now))
             p { "Chiave pubblica dei checkpoint: " code.wrap { (watch.public_key_hex()) } }
             (form(&s, &actions, &names))
             @if let Some(fields) = &error { (crate::web::forms::error_summary(fields)) }
@@ -135,14 +127,9 @@ async fn registro(
 }
 
 #[get("/revisione/registro.csv?<s..>")]
-async fn registro_csv(
-    who: Revisore,
-    s: Search,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Download, AppError> {
+async fn registro_csv(who: Revisore, ctx: Ctx<'_>, s: Search) -> Result<Download, AppError> {
     let (scope, search) = (who.scope.clone(), s.clone());
-    let (lines, more) = pool
+    let (lines, more) = ctx
         .read(move |c| {
             let f = search.filter(&scope, c)?;
             audit_search::search(&scope, c, &f, None, 0, EXPORT_MAX)
@@ -151,7 +138,7 @@ async fn registro_csv(
     let rows: Vec<Vec<String>> = lines.iter().map(csv_row).collect();
     let file = Download::csv("registro-accessi.csv", &CSV_HEADER, &rows)?;
     let detail = json!({ "search": s, "rows": rows.len(), "truncated": more, "format": "csv" });
-    audit_view(access, who.scope.actor(), View::AuditExport, None, detail).await?;
+    ctx.audit_view(who.scope.actor(), View::AuditExport, None, detail).await?;
     Ok(file)
 }
 

@@ -12,6 +12,7 @@ use crate::repo::appointments::AppointmentRow;
 use crate::repo::operators::OperatorRow;
 use crate::service::appointments::{AppointmentSection, Choices};
 use crate::web::forms::{FormToken, error_summary, select, text_field, token_field};
+use crate::web::views::options::choices;
 
 /// Label of an outcome code as stored (`None`: not recorded).
 pub fn outcome_label(code: Option<&str>) -> &'static str {
@@ -22,26 +23,15 @@ pub fn outcome_label(code: Option<&str>) -> &'static str {
 }
 
 pub fn outcome_options() -> Vec<(String, String)> {
-    std::iter::once((String::new(), "— scegliere —".to_owned()))
-        .chain(AppointmentOutcome::ALL.iter().map(|o| (o.code().to_owned(), o.label().to_owned())))
-        .collect()
+    choices("— scegliere —", AppointmentOutcome::ALL.iter().map(|o| (o.code(), o.label())))
 }
 
 pub fn sede_options(sedi: &[Sede], empty: &str) -> Vec<(String, String)> {
-    std::iter::once((String::new(), empty.to_owned()))
-        .chain(sedi.iter().filter(|s| !s.closed).map(|s| (s.id.to_string(), format!("{}, {}", s.address, s.comune))))
-        .collect()
+    choices(empty, sedi.iter().filter(|s| !s.closed).map(|s| (s.id, format!("{}, {}", s.address, s.comune))))
 }
 
 pub fn tutor_options(tutors: &[OperatorRow], empty: &str) -> Vec<(String, String)> {
-    std::iter::once((String::new(), empty.to_owned()))
-        .chain(
-            tutors
-                .iter()
-                .filter(|t| t.state == "active")
-                .map(|t| (t.id.to_string(), format!("{} {}", t.name, t.surname))),
-        )
-        .collect()
+    choices(empty, tutors.iter().filter(|t| t.state == "active").map(|t| (t.id, format!("{} {}", t.surname, t.name))))
 }
 
 #[derive(Debug, Clone, Default, FromForm)]
@@ -69,8 +59,7 @@ impl NewForm {
 }
 
 pub fn new_form(id: RecipientId, f: &NewForm, choices: &Choices, errors: &[FieldError], token: &FormToken) -> Markup {
-    let kinds: Vec<(String, String)> =
-        std::iter::once((String::new(), "— scegliere —".to_owned())).chain(choices.kinds.iter().cloned()).collect();
+    let kinds = super::options::choices("— scegliere —", choices.kinds.iter().cloned());
     let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     html! {
         (error_summary(errors))

@@ -1,8 +1,8 @@
 //! The audit trail in words. Every action code the code can write has an Italian label (for
 //! the auditor's registro) and a plain sentence (for the letter to a citizen who asked who saw
 //! their data); refusal reasons, object kinds, outcomes and roles have labels too. A test fails
-//! when an action code or an object kind has none. Until the typed event catalogue exists,
-//! this table is where an action's words live.
+//! when an action code or an object kind has none, and another when the manual's event
+//! catalogue (`assets/manual/60-registro.md`) does not list an action with these words.
 
 use crate::domain::operator::Refusal;
 use crate::domain::role::Role;
@@ -359,6 +359,22 @@ mod tests {
         for e in events {
             assert!(all_actions().contains(&e.action()), "{} is missing from all_actions()", e.action());
         }
+    }
+
+    #[test]
+    fn the_manual_catalogue_lists_every_action_with_its_label() {
+        let manual =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/manual/60-registro.md")).unwrap();
+        for code in crate::domain::audit_event::all_actions() {
+            let row = format!("| `{code}` | {} |", action_label(code));
+            assert!(manual.lines().any(|l| l.starts_with(&row)), "the manual's catalogue lacks {row}");
+        }
+        let rows = manual.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(
+            rows,
+            crate::domain::audit_event::all_actions().len(),
+            "the catalogue lists actions the code does not write"
+        );
     }
 
     #[test]

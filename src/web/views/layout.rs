@@ -176,20 +176,23 @@ pub enum ErrorHelp {
     None,
 }
 
+/// What an error page says: the status, its title, the message, the fields at fault, where
+/// to turn, and the reference the log holds the cause under.
+#[derive(Clone, Copy)]
+pub struct ErrorView<'a> {
+    pub status: u16,
+    pub title: &'a str,
+    pub message: &'a str,
+    pub fields: &'a [FieldError],
+    pub help: ErrorHelp,
+    pub reference: &'a str,
+}
+
 /// The error page: what happened, in words a person can act on, and a reference. With the
 /// person's name and menu when they are in (a wrong address or a screen of another profile
 /// is not a reason to lose the way).
-#[allow(clippy::too_many_arguments)]
-pub fn error_page(
-    site: Option<&Site>,
-    user: Option<&Principal>,
-    status: u16,
-    title: &str,
-    message: &str,
-    fields: &[FieldError],
-    help: ErrorHelp,
-    reference: &str,
-) -> Markup {
+pub fn error_page(site: Option<&Site>, user: Option<&Principal>, error: &ErrorView<'_>) -> Markup {
+    let ErrorView { status, title, message, fields, help, reference } = *error;
     let content = html! {
         div.alert.alert-danger role="alert" {
             h1 { (title) }

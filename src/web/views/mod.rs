@@ -9,6 +9,7 @@ pub mod audit_labels;
 pub mod documents;
 pub mod download;
 pub mod layout;
+pub mod options;
 pub mod outcome;
 pub mod pager;
 pub mod pages;

@@ -23,6 +23,27 @@ pub fn landing(site: &Site) -> Markup {
             div.alert.alert-info role="note" {
                 p { "Il browser non ha presentato un certificato della carta, quindi non è possibile riconoscere chi sta accedendo." }
             }
+            @if site.training {
+                div.alert.alert-warning #carte-di-formazione role="note" {
+                    h2 { "Ambiente di formazione: le carte di prova" }
+                    p {
+                        "Qui non serve una smartcard vera. " code { "ricolloca demo" } " ha creato una carta di prova per ogni profilo: "
+                        "i file " code { ".p12" } " nella cartella " code { "persone" } " dell'istanza (password " code { "formazione" } "), "
+                        "da importare nel browser insieme alla CA di formazione (cartella " code { "certificati" } ")."
+                    }
+                    ul {
+                        li { strong { "Chromium" } ": Impostazioni › Privacy e sicurezza › Sicurezza › Gestisci certificati: "
+                            "\"I tuoi certificati\" › Importa (il " code { ".p12" } "); \"Autorità\" › Importa (la CA)." }
+                        li { strong { "Firefox" } ": Impostazioni › Privacy e sicurezza › Certificati › Mostra certificati: "
+                            "\"Certificati personali\" › Importa (il " code { ".p12" } "); \"Autorità\" › Importa (la CA)." }
+                    }
+                    p {
+                        "Poi chiudere tutte le finestre del browser, riaprirlo e tornare a questa pagina. Il tecnico rivede i nomi dei file "
+                        "e i comandi per il terminale con " code { "ricolloca demo --help-cards" } "; vedere anche il "
+                        a href="/manuale/introduzione" { "manuale, «Ambiente di formazione»" } "."
+                    }
+                }
+            }
             h2 { "Come accedere" }
             ol.steps {
                 li { "Collegare il " strong { "lettore di smartcard" } " al computer e inserire la carta (CNS o Tessera Sanitaria-CNS attivata)." }
