@@ -311,6 +311,21 @@ fn a_burst_of_downloads_becomes_an_anomaly_and_the_region_suspends_the_operator(
     assert!(html.contains("Sospendi operatore") && html.contains("Sospendi soggetto") && html.contains("Archivia"));
     assert!(html.contains("molti scaricamenti"), "{html}");
     let id = a["id"].as_i64().unwrap();
+    // On the screen, a decision without a reason comes back with the message, nothing decided.
+    let at = html.find("name=\"_token\" value=\"").unwrap() + 21;
+    let token = &html[at..at + html[at..].find('"').unwrap()];
+    let refused = region
+        .post(server.url(&format!("/regione/anomalie/{id}")))
+        .header("Origin", format!("https://127.0.0.1:{}", server.port))
+        .form(&[("_token", token), ("reason", "  "), ("decisione", "archivia")])
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().unwrap();
+    assert!(page.contains("href=\"#f-reason\"") && page.contains("id=\"f-reason-errore\""), "{page}");
+    assert!(page.contains("Sospendi operatore"), "the decision can be made from there: {page}");
+    assert_eq!(o.f.last_audit().0, "anomaly.list", "shown with its audit row");
+    assert_eq!(o.f.audit_count("anomaly.archive"), 0);
     let res = region
         .post(server.url(&format!("/api/v1/anomalies/{id}/suspend")))
         .json(&json!({ "reason": "scaricamenti massivi non giustificati" }))

@@ -137,7 +137,8 @@ pub fn parse_recipient(text: &str) -> Result<age::x25519::Recipient, String> {
 /// `Seal::None` copies as is.
 pub fn seal_file(plain: &Path, out: &Path, seal: &Seal) -> Result<(), CryptoError> {
     let mut input = BufReader::with_capacity(1 << 20, File::open(plain)?);
-    let file = File::create_new(out)?;
+    // Flushed as it grows: a 2 GB file must not reach the disk in one burst (see paced_write).
+    let file = super::paced_write::PacedFile::new(File::create_new(out)?);
     let sink = BufWriter::with_capacity(1 << 20, file);
     let sink = match seal {
         Seal::None => {
@@ -159,7 +160,7 @@ pub fn seal_file(plain: &Path, out: &Path, seal: &Seal) -> Result<(), CryptoErro
         }
     };
     let file = sink.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
+    file.into_inner().sync_all()?;
     Ok(())
 }
 

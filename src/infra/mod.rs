@@ -10,6 +10,7 @@ pub mod high_water;
 pub mod idol_feed;
 pub mod instance_lock;
 pub mod logging;
+pub mod paced_write;
 pub mod pki;
 pub mod programme_pdf;
 pub mod sap_sample;

@@ -4,6 +4,7 @@
 
 use maud::{Markup, html};
 use rocket::form::FromForm;
+use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, get, post, routes};
 use serde_json::json;
@@ -13,12 +14,12 @@ use crate::domain::audit_event::View;
 use crate::domain::ids::AnomalyId;
 use crate::domain::operator::OperatorState;
 use crate::domain::provider::ProviderStatus;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::infra::clock::format_it;
 use crate::repo::anomalies::{self, AnomalyRow, EvidenceRow};
 use crate::service::anomalies::{Decision, decide, default_reason};
 use crate::web::ctx::Ctx;
-use crate::web::forms::{FormToken, token_field};
+use crate::web::forms::{FormToken, error_summary, field_errors, token_field};
 use crate::web::guards::Regione;
 use crate::web::views::audit_labels::{action_label, object_label, outcome_label};
 
@@ -38,7 +39,18 @@ fn state_label(state: &str) -> &str {
     }
 }
 
-fn card(a: &AnomalyRow, evidence: &[EvidenceRow], token: &FormToken) -> Markup {
+/// One anomaly; `typed` and `errors` when its decision was refused (the reason typed comes
+/// back with the message, the summary on top links to it).
+fn card(
+    a: &AnomalyRow,
+    evidence: &[EvidenceRow],
+    token: &FormToken,
+    typed: Option<&str>,
+    errors: &[FieldError],
+) -> Markup {
+    // Unique per card on the list; the one card of a refusal page takes the summary's anchor.
+    let reason_id = if errors.is_empty() { format!("f-reason-{}", a.id) } else { "f-reason".to_owned() };
+    let error = errors.iter().find(|e| e.field == "reason");
     html! {
         article.anomaly id={ "anomalia-" (a.id) } {
             h2 { "N. " (a.id) " — " (rule_label(&a.rule)) }
@@ -61,11 +73,16 @@ fn card(a: &AnomalyRow, evidence: &[EvidenceRow], token: &FormToken) -> Markup {
                 }
             }
             @if a.state == "open" {
-                form method="post" action={ "/regione/anomalie/" (a.id) } {
+                form method="post" action={ "/regione/anomalie/" (a.id) } novalidate {
+                    (error_summary(errors))
                     (token_field(token))
-                    div.field {
-                        label for={ "f-reason-" (a.id) } { "Motivo (registrato con la decisione)" }
-                        textarea id={ "f-reason-" (a.id) } name="reason" rows="2" required { (default_reason(&a.rule, a.id, &a.summary)) }
+                    div.field.has-error[error.is_some()] {
+                        label for=(reason_id) { "Motivo (registrato con la decisione)" }
+                        textarea id=(reason_id) name="reason" rows="2" required
+                            aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "f-reason-errore")] {
+                            (typed.map_or_else(|| default_reason(&a.rule, a.id, &a.summary), str::to_owned))
+                        }
+                        @if let Some(e) = error { p.field-error id="f-reason-errore" { (e.message) } }
                     }
                     p.actions {
                         @if a.actor_id.is_some() && a.actor_state.as_deref() == Some("active") {
@@ -106,24 +123,28 @@ async fn list(who: Regione, ctx: Ctx<'_>, tutte: Option<bool>, token: FormToken)
             p { "Le regole di controllo esaminano il registro ogni pochi minuti. Un'anomalia non blocca nessuno, salvo le regole configurate con sospensione automatica: la decisione spetta alla Regione." }
             p { @if all { a href="/regione/anomalie" { "Solo quelle da esaminare" } } @else { a href="/regione/anomalie?tutte=true" { "Mostra anche quelle già trattate" } } }
             @if items.is_empty() { p { "Nessuna anomalia." } }
-            @for (a, ev) in &items { (card(a, ev, &token)) }
+            @for (a, ev) in &items { (card(a, ev, &token, None, &[])) }
         },
     ))
 }
 
 #[derive(Debug, FromForm)]
 struct DecisionForm {
+    #[field(default = String::new())]
     reason: String,
     decisione: String,
 }
 
+/// Decides; refused (no reason, decided meanwhile), the anomaly comes back on its own page
+/// with the reason typed and the message (422; 409 when someone else decided first).
 #[post("/regione/anomalie/<id>", data = "<form>")]
 async fn decide_form(
     who: Regione,
     id: AnomalyId,
     ctx: Ctx<'_>,
     form: crate::web::forms::Checked<DecisionForm>,
-) -> Result<Redirect, AppError> {
+    token: FormToken,
+) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
     let decision = match form.decisione.as_str() {
         "operatore" => Decision::SuspendOperator,
         "soggetto" => Decision::SuspendProvider,
@@ -131,8 +152,22 @@ async fn decide_form(
         _ => return Err(AppError::NotFound),
     };
     let (now, authority, reason) = (ctx.now, who.scope.authority(), form.reason.clone());
-    ctx.write(move |tx| decide(tx, now, &authority, id, decision, &reason)).await?;
-    Ok(Redirect::to(format!("/regione/anomalie?tutte=true#anomalia-{id}")))
+    let e = match ctx.write(move |tx| decide(tx, now, &authority, id, decision, &reason)).await {
+        Ok(()) => return Ok(Ok(Redirect::to(format!("/regione/anomalie?tutte=true#anomalia-{id}")))),
+        Err(e) => e,
+    };
+    let status = if matches!(e, AppError::Conflict(_)) { Status::Conflict } else { Status::UnprocessableEntity };
+    let errors = field_errors(e)?;
+    let a = ctx.read(move |c| anomalies::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    // The card names the operator: shown only with its audit row, like the list.
+    let detail = json!({ "anomaly": id.get(), "refused": true });
+    ctx.audit_view(who.scope.actor(), View::AnomalyList, Some(format!("anomaly:{id}")), detail).await?;
+    let body = html! {
+        nav.breadcrumb aria-label="Percorso" { a href="/regione/anomalie" { "Anomalie" } " › N. " (id) }
+        h1 { "Decisione sull'anomalia N. " (id) }
+        (card(&a, &[], &token, Some(&form.reason), &errors))
+    };
+    Ok(Err((status, ctx.page("Anomalie", body))))
 }
 
 pub fn routes() -> Vec<Route> {

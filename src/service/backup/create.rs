@@ -76,7 +76,11 @@ pub fn create(req: &BackupRequest<'_>) -> Result<Created, AppError> {
     }
     let mut temps = Temps(Vec::new());
     let snap = temps.add(temp_beside(out, "db", req.now));
-    snapshot::vacuum_into(req.data, &snap)?;
+    {
+        // SQLite writes the snapshot; its pages go to disk as they come, not in one burst.
+        let _flushing = crate::infra::paced_write::FlushWhileWritten::start(&snap);
+        snapshot::vacuum_into(req.data, &snap)?;
+    }
 
     let conn = snapshot::open_copy(&snap)?;
     check_integrity(&conn)?;

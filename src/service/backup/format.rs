@@ -119,7 +119,8 @@ impl Write for HashWriter<'_> {
 /// Writes the zip: the database (deflated at a fast level: a data file shrinks about three
 /// times and the CPU is shared with the running server), then the manifest.
 pub fn pack(zip_path: &Path, db: &Path, manifest: &Manifest) -> io::Result<()> {
-    let file = File::create(zip_path)?;
+    // Flushed as it grows: a 2 GB zip must not reach the disk in one burst (see paced_write).
+    let file = crate::infra::paced_write::PacedFile::new(File::create(zip_path)?);
     let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
@@ -132,7 +133,7 @@ pub fn pack(zip_path: &Path, db: &Path, manifest: &Manifest) -> io::Result<()> {
     zip.write_all(&json)?;
     let inner = zip.finish().map_err(io::Error::other)?;
     let file = inner.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()
+    file.into_inner().sync_all()
 }
 
 #[derive(Debug, thiserror::Error)]

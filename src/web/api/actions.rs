@@ -8,23 +8,16 @@ use rocket::response::status::Created;
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, State, get, post, routes};
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::domain::ids::ActionId;
 use crate::domain::ids::DocumentId;
 use crate::domain::ids::RecipientId;
 use crate::domain::policy_action::ActionInput;
 use crate::error::AppError;
-use crate::infra::clock::SharedClock;
-use crate::infra::clock::Timestamp;
 use crate::repo::actions;
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::service::actions::{EventInput, add_event, record};
 use crate::service::signed_programmes::{Inspected, inspect, store};
-use crate::web::Site;
-use crate::web::context::RequestTime;
-use crate::web::context::{RequestPath, not_found};
+use crate::web::ctx::Ctx;
 use crate::web::guards::{Operatore, RecipientReader};
 use crate::web::uploads::{SignedUpload, download_document, inspect_upload};
 use crate::web::views::download::Download;
@@ -116,24 +109,20 @@ impl ActionBody {
 #[post("/recipients/<id>/actions", format = "json", data = "<body>")]
 async fn create(
     who: Operatore,
+    ctx: Ctx<'_>,
     id: RecipientId,
-    path: RequestPath,
     body: Result<Json<ActionBody>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
     issuer: &State<Arc<crate::service::identificativo::Issuer>>,
 ) -> Result<Created<Json<Value>>, AppError> {
     let input = super::body::body(body)?.input();
     let (scope, issuer) = (who.scope.clone(), issuer.inner().clone());
-    let done = match writer.write_stamped(clock, move |tx, now| record(tx, now, &scope, &issuer, id, &input)).await {
+    let done = match ctx.write_stamped(move |tx, now| record(tx, now, &scope, &issuer, id, &input)).await {
         Ok(done) => done,
-        Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
+        Err(AppError::NotFound) => return Err(ctx.refuse().await),
         Err(e) => return Err(e),
     };
     let scope = crate::access::RecipientScope::Provider(who.scope.clone());
-    let action = pool.read(move |c| actions::get(c, &scope, done.id)).await?.ok_or(AppError::NotFound)?;
+    let action = ctx.read(move |c| actions::get(c, &scope, done.id)).await?.ok_or(AppError::NotFound)?;
     Ok(Created::new(format!("/api/v1/actions/{}", action.id)).body(Json(json!(action))))
 }
 
@@ -146,16 +135,14 @@ async fn create(
 #[get("/recipients/<id>/actions?<page>&<per_page>")]
 async fn list(
     who: RecipientReader,
+    ctx: Ctx<'_>,
     id: RecipientId,
     page: Option<i64>,
     per_page: Option<i64>,
-    path: RequestPath,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
     let scope = who.scope();
-    let found = pool
+    let found = ctx
         .read(move |c| {
             if crate::repo::recipients::get(c, &scope, id)?.is_none() {
                 return Ok(None);
@@ -174,10 +161,10 @@ async fn list(
             Ok(Some(paging.page(items, page.total)))
         })
         .await?;
-    let Some(page) = found else { return Err(not_found(access, &who.principal, "GET", &path.0).await) };
+    let Some(page) = found else { return Err(ctx.refuse().await) };
     let detail = json!({ "rows": page.items.len(), "page": paging.page, "via": "api" });
     let event = AuditEvent::View { view: View::ActionList, object: Some(format!("recipient:{id}")), detail };
-    access.audit(who.scope().actor().clone(), event).await?;
+    ctx.access.audit(who.scope().actor().clone(), event).await?;
     Ok(Json(page))
 }
 
@@ -191,18 +178,15 @@ async fn list(
 #[post("/actions/<action>/events", format = "json", data = "<body>")]
 async fn post_event(
     who: Operatore,
+    ctx: Ctx<'_>,
     action: ActionId,
-    path: RequestPath,
     body: Result<Json<EventInput>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
-    access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Value>, AppError> {
     let input = super::body::body(body)?;
     let scope = who.scope.clone();
-    match writer.write_stamped(clock, move |tx, now| add_event(tx, now, &scope, action, &input)).await {
+    match ctx.write_stamped(move |tx, now| add_event(tx, now, &scope, action, &input)).await {
         Ok(version) => Ok(Json(json!({ "id": action, "version": version }))),
-        Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
+        Err(AppError::NotFound) => Err(ctx.refuse().await),
         Err(e) => Err(e),
     }
 }
@@ -230,48 +214,38 @@ async fn post_event(
 #[post("/actions/<action>/documents", format = "multipart/form-data", data = "<form>", rank = 1)]
 async fn upload_multipart(
     who: Operatore,
+    ctx: Ctx<'_>,
     action: ActionId,
-    path: RequestPath,
     form: crate::web::forms::Checked<SignedUpload<'_>>,
-    writer: &State<Writer>,
-    now: RequestTime,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
 ) -> Result<Created<Json<Value>>, AppError> {
-    let upload = inspect_upload(form.file.as_ref(), site.upload_max).await?;
+    let upload = inspect_upload(form.file.as_ref(), ctx.site.upload_max).await?;
     let upload = upload.ok_or_else(missing_file)?;
-    store_for_action(&who, action, &path.0, upload, site.upload_quota, writer, now.get(), pool, access).await
+    store_for_action(&who, &ctx, action, upload).await
 }
 
 #[post("/actions/<action>/documents", data = "<body>", rank = 2)]
 async fn upload_raw(
     who: Operatore,
+    ctx: Ctx<'_>,
     action: ActionId,
-    path: RequestPath,
     body: rocket::Data<'_>,
-    writer: &State<Writer>,
-    now: RequestTime,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    site: &State<Site>,
 ) -> Result<Created<Json<Value>>, AppError> {
-    let limit = rocket::data::ByteUnit::from(site.upload_max + 1);
+    let limit = rocket::data::ByteUnit::from(ctx.site.upload_max + 1);
     let bytes = body.open(limit).into_bytes().await.map_err(AppError::internal)?;
     if !bytes.is_complete() {
         return Err(file_error(format!(
             "il file supera la dimensione massima di {} MB",
-            site.upload_max / (1024 * 1024)
+            ctx.site.upload_max / (1024 * 1024)
         )));
     }
-    let max = site.upload_max;
+    let max = ctx.site.upload_max;
     let bytes = bytes.into_inner();
     if bytes.is_empty() {
         return Err(missing_file());
     }
     let upload =
         rocket::tokio::task::spawn_blocking(move || inspect(bytes, max)).await.map_err(AppError::internal)??;
-    store_for_action(&who, action, &path.0, upload, site.upload_quota, writer, now.get(), pool, access).await
+    store_for_action(&who, &ctx, action, upload).await
 }
 
 fn file_error(message: String) -> AppError {
@@ -282,24 +256,16 @@ fn missing_file() -> AppError {
     file_error("nessun file ricevuto (campo file)".into())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn store_for_action(
     who: &Operatore,
+    ctx: &Ctx<'_>,
     action: ActionId,
-    path: &str,
     upload: Inspected,
-    quota: u64,
-    writer: &Writer,
-    now: Timestamp,
-    pool: &Arc<ReadPool>,
-    access: &Arc<AccessControl>,
 ) -> Result<Created<Json<Value>>, AppError> {
     let scope = crate::access::RecipientScope::Provider(who.scope.clone());
-    let Some(found) = pool.read(move |c| actions::get(c, &scope, action)).await? else {
-        return Err(access.refuse_as_not_found(&who.principal, "POST", path).await);
-    };
-    let (scope, recipient) = (who.scope.clone(), found.recipient);
-    match writer.write(move |tx| store(tx, now, &scope, recipient, Some(action), &upload, quota)).await {
+    let found = ctx.read_or_404(scope, move |c, scope| actions::get(c, scope, action)).await?;
+    let (scope, recipient, now, quota) = (who.scope.clone(), found.recipient, ctx.now, ctx.site.upload_quota);
+    match ctx.write_or_404(move |tx| store(tx, now, &scope, recipient, Some(action), &upload, quota)).await {
         Ok(stored) => {
             let signers = stored.report.get("signers");
             let body = json!({
@@ -310,7 +276,6 @@ async fn store_for_action(
             });
             Ok(Created::new(format!("/api/v1/documents/{}", stored.id)).body(Json(body)))
         }
-        Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", path).await),
         Err(e) => Err(e),
     }
 }
@@ -328,14 +293,8 @@ async fn store_for_action(
     ),
 )]
 #[get("/documents/<document>")]
-async fn document(
-    who: RecipientReader,
-    document: DocumentId,
-    path: RequestPath,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Download, AppError> {
-    download_document(&who, document, &path.0, pool, access).await
+async fn document(who: RecipientReader, ctx: Ctx<'_>, document: DocumentId) -> Result<Download, AppError> {
+    download_document(&who, document, ctx.path(), ctx.pool, ctx.access).await
 }
 
 #[derive(utoipa::OpenApi)]

@@ -2,34 +2,24 @@
 //! and audit as the screens. Errors: 422 `{"errors":[{"field","message"}]}`, 409 for a
 //! codice fiscale already used, 404 for unknown ids.
 
-use std::sync::Arc;
-
 use rocket::http::Status;
 use rocket::serde::json::{Json, Value, json};
-use rocket::{Route, State, get, post, put, routes};
+use rocket::{Route, get, post, put, routes};
 
-use crate::access::AccessControl;
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
 use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
 use crate::domain::operator::{DisableReason, OperatorDraft};
 use crate::domain::provider::{Provider, ProviderDraft};
 use crate::domain::sede::{Sede, SedeDraft};
 use crate::error::AppError;
-use crate::infra::clock::Timestamp;
 use crate::repo::operators::{OperatorFilter, OperatorRow};
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::repo::{operators, providers};
 use crate::service;
-use crate::web::context::RequestTime;
+use crate::web::ctx::Ctx;
 use crate::web::guards::{AdminReader, Regione};
 
 use super::body::body;
 use super::paging::{Page, Paging};
-
-async fn view(access: &AccessControl, who: &AdminReader, view: View, object: Option<String>) -> Result<(), AppError> {
-    access.audit(who.scope.actor().clone(), AuditEvent::View { view, object, detail: json!({ "via": "api" }) }).await
-}
 
 #[utoipa::path(
     post, path = "/providers", tag = "amministrazione",
@@ -40,15 +30,13 @@ async fn view(access: &AccessControl, who: &AdminReader, view: View, object: Opt
 #[post("/providers", format = "json", data = "<draft>")]
 async fn create_provider(
     who: Regione,
+    ctx: Ctx<'_>,
     draft: Result<Json<ProviderDraft>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    pool: &State<Arc<ReadPool>>,
-    now: RequestTime,
 ) -> Result<(Status, Json<Value>), AppError> {
     let valid = body(draft)?.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (now.get(), who.scope.authority());
-    let id = writer.write(move |tx| service::providers::create(tx, now, &authority, &valid)).await?;
-    let p = pool.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    let (now, authority) = (ctx.now, who.scope.authority());
+    let id = ctx.write(move |tx| service::providers::create(tx, now, &authority, &valid)).await?;
+    let p = ctx.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok((Status::Created, Json(json!(p))))
 }
 
@@ -61,16 +49,15 @@ async fn create_provider(
 #[get("/providers?<q>&<page>&<per_page>")]
 async fn list_providers(
     who: AdminReader,
+    ctx: Ctx<'_>,
     q: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Page<Provider>>, AppError> {
     let paging = Paging::new(page, per_page)?;
     let q = q.unwrap_or_default();
-    let (items, total) = pool.read(move |c| providers::search_window(c, &q, paging.offset(), paging.per_page)).await?;
-    view(access, &who, View::ProviderList, None).await?;
+    let (items, total) = ctx.read(move |c| providers::search_window(c, &q, paging.offset(), paging.per_page)).await?;
+    ctx.audit_view(who.scope.actor(), View::ProviderList, None, json!({ "via": "api" })).await?;
     Ok(Json(paging.page(items, total)))
 }
 
@@ -84,17 +71,15 @@ async fn list_providers(
 #[put("/providers/<id>", format = "json", data = "<draft>")]
 async fn update_provider(
     who: Regione,
+    ctx: Ctx<'_>,
     id: ProviderId,
     draft: Result<Json<Versioned<ProviderDraft>>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    pool: &State<Arc<ReadPool>>,
-    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
     let Versioned { version, draft } = body(draft)?;
     let valid = draft.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (now.get(), who.scope.authority());
-    writer.write(move |tx| service::providers::update(tx, now, &authority, id, version, &valid)).await?;
-    let p = pool.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    let (now, authority) = (ctx.now, who.scope.authority());
+    ctx.write(move |tx| service::providers::update(tx, now, &authority, id, version, &valid)).await?;
+    let p = ctx.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok(Json(json!(p)))
 }
 
@@ -117,14 +102,13 @@ struct Versioned<T> {
 #[get("/providers/<id>/sedi?<page>&<per_page>")]
 async fn list_sedi(
     who: AdminReader,
+    ctx: Ctx<'_>,
     id: ProviderId,
     page: Option<i64>,
     per_page: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Page<Sede>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let sedi = pool
+    let sedi = ctx
         .read(move |c| {
             if !providers::exists(c, id)? {
                 return Err(AppError::NotFound);
@@ -132,7 +116,8 @@ async fn list_sedi(
             providers::sedi(c, id)
         })
         .await?;
-    view(access, &who, View::ProviderView, Some(format!("provider:{id}"))).await?;
+    ctx.audit_view(who.scope.actor(), View::ProviderView, Some(format!("provider:{id}")), json!({ "via": "api" }))
+        .await?;
     Ok(Json(paging.of(sedi)))
 }
 
@@ -146,19 +131,17 @@ async fn list_sedi(
 #[post("/providers/<id>/sedi", format = "json", data = "<draft>")]
 async fn add_sede(
     who: Regione,
+    ctx: Ctx<'_>,
     id: ProviderId,
     draft: Result<Json<SedeDraft>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    pool: &State<Arc<ReadPool>>,
-    now: RequestTime,
 ) -> Result<(Status, Json<Sede>), AppError> {
     let mut draft = body(draft)?;
     // A sede is born open: closing is its own act.
     draft.closed = false;
     let valid = draft.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (now.get(), who.scope.authority());
-    let sede = writer.write(move |tx| service::providers::add_sede(tx, now, &authority, id, &valid)).await?;
-    let s = pool.read(move |c| providers::sede(c, sede)?.ok_or(AppError::NotFound)).await?;
+    let (now, authority) = (ctx.now, who.scope.authority());
+    let sede = ctx.write(move |tx| service::providers::add_sede(tx, now, &authority, id, &valid)).await?;
+    let s = ctx.read(move |c| providers::sede(c, sede)?.ok_or(AppError::NotFound)).await?;
     Ok((Status::Created, Json(s)))
 }
 
@@ -169,14 +152,9 @@ async fn add_sede(
     responses((status = 200, description = "La sede", body = super::openapi::admin::Sede), (status = 404, description = "Sede inesistente", body = super::openapi::common::Errore)),
 )]
 #[get("/sedi/<id>")]
-async fn get_sede(
-    who: AdminReader,
-    id: SedeId,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Json<Sede>, AppError> {
-    let s = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
-    view(access, &who, View::ProviderView, Some(format!("sede:{id}"))).await?;
+async fn get_sede(who: AdminReader, ctx: Ctx<'_>, id: SedeId) -> Result<Json<Sede>, AppError> {
+    let s = ctx.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    ctx.audit_view(who.scope.actor(), View::ProviderView, Some(format!("sede:{id}")), json!({ "via": "api" })).await?;
     Ok(Json(s))
 }
 
@@ -192,19 +170,17 @@ async fn get_sede(
 #[put("/sedi/<id>", format = "json", data = "<draft>")]
 async fn update_sede(
     who: Regione,
+    ctx: Ctx<'_>,
     id: SedeId,
     draft: Result<Json<SedeDraft>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    pool: &State<Arc<ReadPool>>,
-    now: RequestTime,
 ) -> Result<Json<Sede>, AppError> {
     let mut draft = body(draft)?;
-    let current = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    let current = ctx.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
     draft.closed = current.closed;
     let valid = draft.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (now.get(), who.scope.authority());
-    writer.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
-    let s = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    let (now, authority) = (ctx.now, who.scope.authority());
+    ctx.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
+    let s = ctx.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok(Json(s))
 }
 
@@ -217,14 +193,8 @@ async fn update_sede(
     responses((status = 200, description = "Chiusa", body = super::openapi::admin::Sede), (status = 404, description = "Sede inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
 )]
 #[post("/sedi/<id>/close")]
-async fn close_sede(
-    who: Regione,
-    id: SedeId,
-    writer: &State<Writer>,
-    pool: &State<Arc<ReadPool>>,
-    now: RequestTime,
-) -> Result<Json<Sede>, AppError> {
-    let s = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+async fn close_sede(who: Regione, ctx: Ctx<'_>, id: SedeId) -> Result<Json<Sede>, AppError> {
+    let s = ctx.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
     let draft = SedeDraft {
         address: s.address,
         comune: s.comune,
@@ -235,9 +205,9 @@ async fn close_sede(
         closed: true,
     };
     let valid = draft.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (now.get(), who.scope.authority());
-    writer.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
-    let s = pool.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
+    let (now, authority) = (ctx.now, who.scope.authority());
+    ctx.write(move |tx| service::providers::update_sede(tx, now, &authority, id, &valid)).await?;
+    let s = ctx.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok(Json(s))
 }
 
@@ -250,14 +220,13 @@ async fn close_sede(
 #[get("/operators?<q>&<role>&<state>&<provider_id>&<page>&<per_page>")]
 async fn list_operators(
     who: AdminReader,
+    ctx: Ctx<'_>,
     q: Option<String>,
     role: Option<String>,
     state: Option<String>,
     provider_id: Option<i64>,
     page: Option<i64>,
     per_page: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Page<OperatorRow>>, AppError> {
     let paging = Paging::new(page, per_page)?;
     let filter = OperatorFilter {
@@ -267,8 +236,8 @@ async fn list_operators(
         provider: provider_id.and_then(|v| ProviderId::try_from(v).ok()),
     };
     let (items, total) =
-        pool.read(move |c| operators::search_window(c, &filter, paging.offset(), paging.per_page)).await?;
-    view(access, &who, View::OperatorList, None).await?;
+        ctx.read(move |c| operators::search_window(c, &filter, paging.offset(), paging.per_page)).await?;
+    ctx.audit_view(who.scope.actor(), View::OperatorList, None, json!({ "via": "api" })).await?;
     Ok(Json(paging.page(items, total)))
 }
 
@@ -305,33 +274,30 @@ struct VariationBody {
 #[post("/operators/<id>/variation", format = "json", data = "<variation>")]
 async fn vary_operator(
     who: Regione,
+    ctx: Ctx<'_>,
     id: OperatorId,
     variation: Result<Json<VariationBody>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    pool: &State<Arc<ReadPool>>,
-    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
     let v = body(variation)?;
     let sedi = v.sedi;
-    let (now, authority) = (now.get(), who.scope.authority());
-    writer
-        .write(move |tx| {
-            let variation = service::operators::Variation {
-                version: v.version,
-                email: &v.email,
-                role_title: &v.role_title,
-                sedi: sedi.as_deref(),
-                communication: v.communication_id,
-            };
-            service::operators::vary(tx, now, &authority, id, &variation)
-        })
-        .await?;
-    operator_json(pool, id).await
+    let (now, authority) = (ctx.now, who.scope.authority());
+    ctx.write(move |tx| {
+        let variation = service::operators::Variation {
+            version: v.version,
+            email: &v.email,
+            role_title: &v.role_title,
+            sedi: sedi.as_deref(),
+            communication: v.communication_id,
+        };
+        service::operators::vary(tx, now, &authority, id, &variation)
+    })
+    .await?;
+    operator_json(&ctx, id).await
 }
 
 /// The operator with the sedi assigned, the history and the certificates seen.
-async fn operator_json(pool: &Arc<ReadPool>, id: OperatorId) -> Result<Json<Value>, AppError> {
-    let (o, history, sedi, certs) = pool
+async fn operator_json(ctx: &Ctx<'_>, id: OperatorId) -> Result<Json<Value>, AppError> {
+    let (o, history, sedi, certs) = ctx
         .read(move |c| {
             Ok((
                 operators::row(c, id)?.ok_or(AppError::NotFound)?,
@@ -357,14 +323,10 @@ async fn operator_json(pool: &Arc<ReadPool>, id: OperatorId) -> Result<Json<Valu
     responses((status = 200, description = "Il soggetto", body = super::openapi::admin::Provider), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore)),
 )]
 #[get("/providers/<id>")]
-async fn get_provider(
-    who: AdminReader,
-    id: ProviderId,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
-    let p = pool.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    view(access, &who, View::ProviderView, Some(format!("provider:{id}"))).await?;
+async fn get_provider(who: AdminReader, ctx: Ctx<'_>, id: ProviderId) -> Result<Json<Value>, AppError> {
+    let p = ctx.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    ctx.audit_view(who.scope.actor(), View::ProviderView, Some(format!("provider:{id}")), json!({ "via": "api" }))
+        .await?;
     Ok(Json(json!(p)))
 }
 
@@ -390,14 +352,12 @@ async fn provider_status(
     id: ProviderId,
     suspend: bool,
     reason: Result<Json<Reason>, rocket::serde::json::Error<'_>>,
-    writer: &Writer,
-    pool: &Arc<ReadPool>,
-    now: Timestamp,
+    ctx: &Ctx<'_>,
 ) -> Result<Json<Value>, AppError> {
     let reason = body(reason)?.reason;
-    let (now, authority) = (now, who.scope.authority());
-    writer.write(move |tx| service::providers::set_suspended(tx, now, &authority, id, suspend, &reason)).await?;
-    let p = pool.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    let (now, authority) = (ctx.now, who.scope.authority());
+    ctx.write(move |tx| service::providers::set_suspended(tx, now, &authority, id, suspend, &reason)).await?;
+    let p = ctx.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok(Json(json!(p)))
 }
 
@@ -411,13 +371,11 @@ async fn provider_status(
 #[post("/providers/<id>/suspend", format = "json", data = "<reason>")]
 async fn suspend_provider(
     who: Regione,
+    ctx: Ctx<'_>,
     id: ProviderId,
     reason: Result<Json<Reason>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    pool: &State<Arc<ReadPool>>,
-    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
-    provider_status(who, id, true, reason, writer, pool, now.get()).await
+    provider_status(who, id, true, reason, &ctx).await
 }
 
 #[utoipa::path(
@@ -430,13 +388,11 @@ async fn suspend_provider(
 #[post("/providers/<id>/reactivate", format = "json", data = "<reason>")]
 async fn reactivate_provider(
     who: Regione,
+    ctx: Ctx<'_>,
     id: ProviderId,
     reason: Result<Json<Reason>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    pool: &State<Arc<ReadPool>>,
-    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
-    provider_status(who, id, false, reason, writer, pool, now.get()).await
+    provider_status(who, id, false, reason, &ctx).await
 }
 
 #[utoipa::path(
@@ -448,15 +404,13 @@ async fn reactivate_provider(
 #[post("/operators", format = "json", data = "<draft>")]
 async fn create_operator(
     who: Regione,
+    ctx: Ctx<'_>,
     draft: Result<Json<OperatorDraft>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    pool: &State<Arc<ReadPool>>,
-    now: RequestTime,
 ) -> Result<(Status, Json<Value>), AppError> {
     let valid = body(draft)?.validate().map_err(AppError::Invalid)?;
-    let (now, authority) = (now.get(), who.scope.authority());
-    let id = writer.write(move |tx| service::operators::enable(tx, now, &authority, &valid)).await?;
-    let o = pool.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;
+    let (now, authority) = (ctx.now, who.scope.authority());
+    let id = ctx.write(move |tx| service::operators::enable(tx, now, &authority, &valid)).await?;
+    let o = ctx.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok((Status::Created, Json(json!(o))))
 }
 
@@ -467,14 +421,10 @@ async fn create_operator(
     responses((status = 200, description = "L'operatore", body = super::openapi::admin::OperatorDetail), (status = 404, description = "Operatore inesistente", body = super::openapi::common::Errore)),
 )]
 #[get("/operators/<id>")]
-async fn get_operator(
-    who: AdminReader,
-    id: OperatorId,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
-    let v = operator_json(pool, id).await?;
-    view(access, &who, View::OperatorView, Some(format!("operator:{id}"))).await?;
+async fn get_operator(who: AdminReader, ctx: Ctx<'_>, id: OperatorId) -> Result<Json<Value>, AppError> {
+    let v = operator_json(&ctx, id).await?;
+    ctx.audit_view(who.scope.actor(), View::OperatorView, Some(format!("operator:{id}")), json!({ "via": "api" }))
+        .await?;
     Ok(v)
 }
 
@@ -488,18 +438,16 @@ async fn get_operator(
 #[post("/operators/<id>/disable", format = "json", data = "<reason>")]
 async fn disable_operator(
     who: Regione,
+    ctx: Ctx<'_>,
     id: OperatorId,
     reason: Result<Json<Reason>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    pool: &State<Arc<ReadPool>>,
-    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
     let r = body(reason)?;
-    let (now, authority) = (now.get(), who.scope.authority());
+    let (now, authority) = (ctx.now, who.scope.authority());
     let kind = DisableReason::from_code(&r.kind);
     let comm = r.communication_id;
-    writer.write(move |tx| service::operators::disable(tx, now, &authority, id, kind, &r.reason, comm)).await?;
-    let o = pool.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;
+    ctx.write(move |tx| service::operators::disable(tx, now, &authority, id, kind, &r.reason, comm)).await?;
+    let o = ctx.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok(Json(json!(o)))
 }
 
@@ -513,17 +461,15 @@ async fn disable_operator(
 #[post("/operators/<id>/enable", format = "json", data = "<reason>")]
 async fn enable_operator(
     who: Regione,
+    ctx: Ctx<'_>,
     id: OperatorId,
     reason: Result<Json<Reason>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    pool: &State<Arc<ReadPool>>,
-    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
     let r = body(reason)?;
-    let (now, authority) = (now.get(), who.scope.authority());
+    let (now, authority) = (ctx.now, who.scope.authority());
     let comm = r.communication_id;
-    writer.write(move |tx| service::operators::reenable(tx, now, &authority, id, &r.reason, comm)).await?;
-    let o = pool.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;
+    ctx.write(move |tx| service::operators::reenable(tx, now, &authority, id, &r.reason, comm)).await?;
+    let o = ctx.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok(Json(json!(o)))
 }
 

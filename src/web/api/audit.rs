@@ -8,15 +8,13 @@ use std::sync::Arc;
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, State, get, routes};
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::{AuditEvent, View};
 use crate::error::AppError;
 use crate::error::FieldError;
 use crate::repo::audit_search;
-use crate::repo::pool::ReadPool;
 use crate::service::chain_watch::ChainWatch;
 use crate::web::audit_params::{Search, month_range, parse_cf};
-use crate::web::context::RequestTime;
+use crate::web::ctx::Ctx;
 use crate::web::guards::Revisore;
 use crate::web::views::audit::list_groups;
 
@@ -31,14 +29,9 @@ use super::paging::Paging;
     responses((status = 200, description = "Lo stato", body = super::openapi::ops::ChainStatus)),
 )]
 #[get("/audit/verify")]
-async fn verify(
-    _auditor: Revisore,
-    pool: &State<Arc<ReadPool>>,
-    watch: &State<Arc<ChainWatch>>,
-    now: RequestTime,
-) -> Result<Json<Value>, AppError> {
-    let (watch, now) = (watch.inner().clone(), now.get());
-    let status = pool.read(move |c| watch.refresh(c, now, false)).await?;
+async fn verify(_auditor: Revisore, ctx: Ctx<'_>, watch: &State<Arc<ChainWatch>>) -> Result<Json<Value>, AppError> {
+    let (watch, now) = (watch.inner().clone(), ctx.now);
+    let status = ctx.read(move |c| watch.refresh(c, now, false)).await?;
     Ok(Json(json!({
         "intact": status.broken.is_none(),
         "head_seq": status.verified_seq,
@@ -103,16 +96,14 @@ fn paging_error(field: &str, message: &str) -> AppError {
     responses((status = 200, description = "Una pagina del registro", body = super::openapi::ops::AuditPage), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
 )]
 #[get("/audit?<before>&<page>&<per_page>&<as_of>&<q..>")]
-#[allow(clippy::too_many_arguments)]
 async fn search(
     who: Revisore,
+    ctx: Ctx<'_>,
     q: ApiSearch,
     before: Option<i64>,
     page: Option<i64>,
     per_page: Option<i64>,
     as_of: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Value>, AppError> {
     if page.is_some() && before.is_some() {
         return Err(paging_error("page", "indicare page oppure before, non entrambi"));
@@ -123,7 +114,7 @@ async fn search(
     let offset = if page.is_some() { usize::try_from(paging.offset()).unwrap_or(0) } else { 0 };
     let search: Search = q.into();
     let (scope, s) = (who.scope.clone(), search.clone());
-    let (rows, more, as_of) = pool
+    let (rows, more, as_of) = ctx
         .read(move |c| {
             let f = s.filter(&scope, c)?;
             // The page numbers count from a fixed head: the one given, else the current one.
@@ -134,7 +125,9 @@ async fn search(
         })
         .await?;
     let detail = json!({ "search": search, "before": before, "page": page, "rows": rows.len(), "via": "api" });
-    access.audit(who.scope.actor().clone(), AuditEvent::View { view: View::AuditSearch, object: None, detail }).await?;
+    ctx.access
+        .audit(who.scope.actor().clone(), AuditEvent::View { view: View::AuditSearch, object: None, detail })
+        .await?;
     let next = if more { rows.last().map(|r| r.seq) } else { None };
     let next_page = if more { page.map(|p| p + 1) } else { None };
     Ok(Json(json!({
@@ -150,20 +143,15 @@ async fn search(
     responses((status = 200, description = "Gli accessi", body = super::openapi::ops::SubjectAccesses), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
 )]
 #[get("/audit/accesses?<cf>")]
-async fn accesses(
-    who: Revisore,
-    cf: &str,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
+async fn accesses(who: Revisore, ctx: Ctx<'_>, cf: &str) -> Result<Json<Value>, AppError> {
     let cf = parse_cf(cf)?;
     let (scope, key) = (who.scope.clone(), cf.to_string());
-    let (rows, appearances) = pool
+    let (rows, appearances) = ctx
         .read(move |c| Ok((audit_search::accesses_to(&scope, c, &key)?, audit_search::lists_of(&scope, c, &key)?)))
         .await?;
     let lists = list_groups(appearances);
     let detail = json!({ "cf": cf.as_str(), "rows": rows.len(), "lists": lists.len(), "via": "api" });
-    access
+    ctx.access
         .audit(who.scope.actor().clone(), AuditEvent::View { view: View::SubjectReport, object: None, detail })
         .await?;
     Ok(Json(json!({ "codice_fiscale": cf.as_str(), "accesses": rows, "lists": lists })))
@@ -176,17 +164,12 @@ async fn accesses(
     responses((status = 200, description = "L'attività", body = super::openapi::ops::MonthlyActivity), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
 )]
 #[get("/audit/activity?<month>")]
-async fn activity(
-    who: Revisore,
-    month: &str,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
+async fn activity(who: Revisore, ctx: Ctx<'_>, month: &str) -> Result<Json<Value>, AppError> {
     let (from, to) = month_range(month)?;
     let scope = who.scope.clone();
-    let rows = pool.read(move |c| audit_search::activity(&scope, c, from, to)).await?;
+    let rows = ctx.read(move |c| audit_search::activity(&scope, c, from, to)).await?;
     let detail = json!({ "mese": month, "rows": rows.len(), "via": "api" });
-    access
+    ctx.access
         .audit(who.scope.actor().clone(), AuditEvent::View { view: View::ActivityReport, object: None, detail })
         .await?;
     Ok(Json(json!({ "month": month, "operators": rows })))
