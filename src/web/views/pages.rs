@@ -6,13 +6,14 @@ use crate::access::Principal;
 use crate::domain::role::Role;
 use crate::infra::clock::format_it;
 use crate::web::Site;
-use crate::web::views::layout::{page, page_at};
+use crate::web::views::layout::page_at;
 
 pub fn landing(site: &Site) -> Markup {
-    page(
+    page_at(
         Some(site),
         "Accesso con smartcard",
         None,
+        "/",
         html! {
             h1 { "Accesso riservato con Carta Nazionale dei Servizi" }
             p.lead {
