@@ -82,7 +82,7 @@ async fn report(who: Revisore, ctx: Ctx<'_>, mese: Option<String>) -> Result<Mar
                         @for l in &lines {
                             tr {
                                 td { (l.provider_name.clone().unwrap_or_else(|| "—".into())) }
-                                td { a href={ "/revisione/registro?operatore=" (l.operator_cf) } { (l.operator_name) } " " code { (l.operator_cf) } " (" (role_label(&l.role)) ")" }
+                                td { a href={ "/revisione/registro?operatore=" (l.operator_cf) } { (l.operator_name) } " " code { (l.operator_cf) } br; small { (role_label(&l.role)) } }
                                 (cells(l))
                             }
                         }
