@@ -1,4 +1,4 @@
--- Ricolloca: the whole schema of the data file (version 10).
+-- Ricolloca: the whole schema of the data file (version 11).
 -- Embedded in the binary with include_str!; PRAGMA user_version holds the version.
 -- Times are UTC milliseconds since the Unix epoch (INTEGER); dates are ISO text (yyyy-mm-dd).
 -- Older files are brought here by the numbered steps in src/repo/migrations/ (see migrate.rs).
@@ -389,6 +389,13 @@ CREATE TABLE idol_export (
     policies   INTEGER NOT NULL,
     outcomes   INTEGER NOT NULL,
     sha256     TEXT NOT NULL
+) STRICT;
+
+-- The zip of each export (version 11), apart so that listing exports never reads the bytes;
+-- exports made before version 11 have none.
+CREATE TABLE idol_export_file (
+    export_id  INTEGER PRIMARY KEY REFERENCES idol_export(id),
+    zip        BLOB NOT NULL
 ) STRICT;
 
 -- Version 3 (oversight): see src/repo/migrations/0003_oversight.sql.

@@ -377,6 +377,74 @@ fn backups_for_the_tecnico_and_idol_exports_for_the_region() {
 }
 
 #[test]
+fn a_past_idol_export_downloads_again_byte_for_byte_audited_and_only_for_the_region() {
+    let o = office();
+    let provider = o.provider("Lavoro Futuro", "06363391001", "ACC-1");
+    let operator_cf = cf("VRDLGU75C12H501");
+    o.f.add_operator(&operator_cf, "operatore", Some(provider));
+    let operator = client(&o.f, Some(&o.f.card(&operator_cf)));
+
+    let res = o.post(&o.region, "/api/v1/idol/exports", json!({ "since": "2026-01-01" }));
+    assert_eq!(res.status(), 200);
+    let first = res.bytes().unwrap();
+    let list: Value = o.get(&o.region, "/api/v1/idol/exports").json().unwrap();
+    let id = list["items"][0]["id"].as_i64().expect("the export's id");
+    assert_eq!(list["items"][0]["file_kept"], true);
+    let sha256 = list["items"][0]["sha256"].as_str().unwrap().to_owned();
+
+    // The same bytes again, audited as a view of that export before they leave.
+    let before = o.f.audit_count("idol.download");
+    let res = o.get(&o.region, &format!("/api/v1/idol/exports/{id}/file"));
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"idol_"));
+    assert_eq!(res.bytes().unwrap(), first);
+    assert_eq!(o.f.audit_count("idol.download"), before + 1);
+    let (action, outcome, detail) = o.f.last_audit();
+    assert_eq!((action.as_str(), outcome.as_str()), ("idol.download", "ok"));
+    assert_eq!(detail["sha256"], sha256.as_str());
+    let object: String = o
+        .f
+        .db()
+        .query_row("SELECT object FROM audit_log WHERE action = 'idol.download' ORDER BY seq DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(object, format!("idol_export:{id}"));
+    // The screen offers and serves the same file.
+    let html = o.get(&o.region, "/regione/idol").text().unwrap();
+    assert!(html.contains(&format!("/regione/idol/{id}/file")), "{html}");
+    let res = o.get(&o.region, &format!("/regione/idol/{id}/file"));
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().unwrap(), first);
+    assert_eq!(o.f.audit_count("idol.download"), before + 2);
+
+    // An operator is refused (audited), on the API and on the screen; an unknown export is 404.
+    assert_eq!(o.get(&operator, &format!("/api/v1/idol/exports/{id}/file")).status(), 403);
+    assert_eq!(o.f.last_audit().2["reason"], "wrong_role");
+    assert_eq!(o.get(&operator, &format!("/regione/idol/{id}/file")).status(), 403);
+    assert_eq!(o.get(&o.region, "/api/v1/idol/exports/999/file").status(), 404);
+    assert_eq!(o.f.audit_count("idol.download"), before + 2);
+
+    // Kept bytes that no longer match the recorded SHA-256 are never served, nor audited as shown.
+    let db = o.f.db();
+    db.execute("UPDATE idol_export_file SET zip = x'504b0304' WHERE export_id = ?1", [id]).unwrap();
+    assert_eq!(o.get(&o.region, &format!("/api/v1/idol/exports/{id}/file")).status(), 500);
+    assert_eq!(o.f.audit_count("idol.download"), before + 2);
+
+    // An export made before the files were kept says so.
+    db.execute("DELETE FROM idol_export_file WHERE export_id = ?1", [id]).unwrap();
+    let res = o.get(&o.region, &format!("/api/v1/idol/exports/{id}/file"));
+    assert_eq!(res.status(), 422);
+    assert!(res.text().unwrap().contains("file non conservato (esportazione precedente)"));
+    let list: Value = o.get(&o.region, "/api/v1/idol/exports").json().unwrap();
+    assert_eq!(list["items"][0]["file_kept"], false);
+    let html = o.get(&o.region, "/regione/idol").text().unwrap();
+    assert!(html.contains("file non conservato (esportazione precedente)"), "{html}");
+    assert!(!html.contains(&format!("/regione/idol/{id}/file")));
+}
+
+#[test]
 fn the_openapi_description_is_served_to_every_role_and_refused_without_a_certificate() {
     let o = office();
     let provider = o.provider("Lavoro Futuro", "06363391001", "ACC-1");

@@ -152,6 +152,7 @@ views! {
     ActionView => "action.view",
     ActionList => "action.list",
     IdolExports => "idol.list",
+    IdolDownload => "idol.download",
     AgendaView => "agenda.view",
     RefusalReport => "agenda.report",
     OutcomeView => "outcome.view",

@@ -183,9 +183,37 @@ pub fn insert(tx: &WriteTx<'_>, e: &NewExport<'_>) -> Result<i64, AppError> {
     Ok(tx.conn().last_insert_rowid())
 }
 
+/// The export's zip, kept in the same transaction that records it.
+pub fn insert_file(tx: &WriteTx<'_>, export: i64, zip: &[u8]) -> Result<(), AppError> {
+    tx.conn().execute("INSERT INTO idol_export_file (export_id, zip) VALUES (?1, ?2)", params![export, zip])?;
+    Ok(())
+}
+
+/// A past export's file: its recorded SHA-256, when it was made and the zip (None for an
+/// export made before the files were kept). None when there is no such export.
+pub struct StoredFile {
+    pub at: Timestamp,
+    pub sha256: String,
+    pub zip: Option<Vec<u8>>,
+}
+
+pub fn file(conn: &Connection, export: i64) -> Result<Option<StoredFile>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT e.at, e.sha256, f.zip FROM idol_export e LEFT JOIN idol_export_file f ON f.export_id = e.id
+             WHERE e.id = ?1",
+            [export],
+            |r| Ok(StoredFile { at: r.get(0)?, sha256: r.get(1)?, zip: r.get(2)? }),
+        )
+        .optional()?)
+}
+
 /// Past exports, newest first.
 #[derive(Debug, Clone)]
 pub struct PastExport {
+    pub id: i64,
+    /// Whether its zip is kept (exports made before version 11 have none).
+    pub file_kept: bool,
     pub at: Timestamp,
     pub by_label: String,
     pub since: Timestamp,
@@ -198,7 +226,9 @@ pub struct PastExport {
 
 pub fn history(conn: &Connection) -> Result<Vec<PastExport>, AppError> {
     let mut stmt = conn.prepare(
-        "SELECT at, by_label, since_ms, until_ms, workers, policies, outcomes, sha256 FROM idol_export ORDER BY id DESC LIMIT 100",
+        "SELECT e.at, e.by_label, e.since_ms, e.until_ms, e.workers, e.policies, e.outcomes, e.sha256, e.id,
+                EXISTS (SELECT 1 FROM idol_export_file f WHERE f.export_id = e.id)
+         FROM idol_export e ORDER BY e.id DESC LIMIT 100",
     )?;
     let rows = stmt
         .query_map([], |r| {
@@ -211,6 +241,8 @@ pub fn history(conn: &Connection) -> Result<Vec<PastExport>, AppError> {
                 policies: r.get(5)?,
                 outcomes: r.get(6)?,
                 sha256: r.get(7)?,
+                id: r.get(8)?,
+                file_kept: r.get(9)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

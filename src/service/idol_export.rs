@@ -177,6 +177,32 @@ pub fn document(
     Err(reasons)
 }
 
+/// The name an export's zip is given, from when it was made.
+pub fn file_name(at: Timestamp) -> String {
+    let stamp = format_it(at).replace(['/', ' ', ':'], "");
+    format!("idol_{stamp}.zip")
+}
+
+/// What asking for a past export's file finds.
+pub enum PastFile {
+    /// The zip, checked against the SHA-256 recorded when it was made, and its name.
+    Zip { zip: Vec<u8>, sha256: String, file_name: String },
+    /// Made before the files were kept.
+    NotKept,
+}
+
+/// A past export's zip, or None when there is no such export. Bytes that no longer match
+/// the recorded SHA-256 are never served: an internal error.
+pub fn past_file(conn: &rusqlite::Connection, export: i64) -> Result<Option<PastFile>, AppError> {
+    let Some(stored) = idol::file(conn, export)? else { return Ok(None) };
+    let Some(zip) = stored.zip else { return Ok(Some(PastFile::NotKept)) };
+    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&zip));
+    if sha256 != stored.sha256 {
+        return Err(AppError::unexpected("the stored IDOL export zip does not match its recorded SHA-256"));
+    }
+    Ok(Some(PastFile::Zip { zip, sha256, file_name: file_name(stored.at) }))
+}
+
 /// Exports what changed in [since, now). `since` None: from the end of the last export.
 /// Exact only because every change that feeds IDOL (actions, events, outcomes) and this
 /// export take `now` inside their write transaction: under the single write lock, a commit
@@ -261,6 +287,8 @@ pub fn export(
             sha256: &sha256,
         },
     )?;
+    // Kept with the record, so that the same file can be downloaded again.
+    idol::insert_file(tx, id, &zip)?;
     for (recipient, motivi) in &left_out {
         let reasons = serde_json::to_string(motivi).unwrap_or_else(|_| "[]".into());
         idol::keep_pending(tx, *recipient, since, &reasons, now)?;
@@ -279,11 +307,10 @@ pub fn export(
         sha256: &sha256,
     };
     audit::append(tx, now, who.actor(), &AuditEvent::of_change(&exported).map_err(AppError::internal)?)?;
-    let stamp = format_it(now).replace(['/', ' ', ':'], "");
     Ok(Export {
         zip,
         sha256,
-        file_name: format!("idol_{stamp}.zip"),
+        file_name: file_name(now),
         since,
         until: now,
         workers,

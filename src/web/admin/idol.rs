@@ -1,5 +1,6 @@
 //! The feed to IDOL on screen (role `regione`): past exports and a new one, downloaded as
-//! one zip. The export is recorded and audited before the file leaves.
+//! one zip. The export is recorded and audited before the file leaves; its zip is kept with
+//! the record, so a past export downloads again (audited, checked against its SHA-256).
 
 use crate::domain::italian::count;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use crate::domain::text::parse_date;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{format_it, local_date_start};
 use crate::repo::idol::{self, PastExport};
-use crate::service::idol_export::{FeedSettings, export};
+use crate::service::idol_export::{FeedSettings, PastFile, export, past_file};
 use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, token_field};
 use crate::web::guards::{AdminReader, Regione};
@@ -96,7 +97,7 @@ fn screen(ctx: &Ctx<'_>, past: &[PastExport], found: &Problems, errors: &[FieldE
             @if !past.is_empty() {
                 table.data {
                     caption { "Esportazioni eseguite" }
-                    thead { tr { th scope="col" { "Eseguita il" } th scope="col" { "Da" } th scope="col" { "Periodo" } th scope="col" { "Lavoratori" } th scope="col" { "Politiche" } th scope="col" { "Esiti" } th scope="col" { "SHA-256 del file" } } }
+                    thead { tr { th scope="col" { "Eseguita il" } th scope="col" { "Da" } th scope="col" { "Periodo" } th scope="col" { "Lavoratori" } th scope="col" { "Politiche" } th scope="col" { "Esiti" } th scope="col" { "SHA-256 del file" } th scope="col" { "File" } } }
                     tbody {
                         @for p in past {
                             tr {
@@ -104,6 +105,12 @@ fn screen(ctx: &Ctx<'_>, past: &[PastExport], found: &Problems, errors: &[FieldE
                                 td { (format_it(p.since)) " – " (format_it(p.until)) }
                                 td.num { (p.workers) } td.num { (p.policies) } td.num { (p.outcomes) }
                                 td { code.hash { (p.sha256) } }
+                                td {
+                                    @if !p.file_kept { "file non conservato (esportazione precedente)" }
+                                    @else if ctx.principal.role() == crate::domain::role::Role::Regione {
+                                        a href={ "/regione/idol/" (p.id) "/file" } { "Scarica di nuovo" }
+                                    } @else { "conservato" }
+                                }
                             }
                         }
                     }
@@ -119,6 +126,19 @@ async fn view(who: AdminReader, ctx: Ctx<'_>, token: FormToken) -> Result<Markup
     let detail = json!({ "rows": past.len(), "pending": found.pending.len() });
     ctx.audit_view(who.scope.actor(), View::IdolExports, None, detail).await?;
     Ok(screen(&ctx, &past, &found, &[], &token))
+}
+
+/// A past export's zip again, for the Region: audited before it leaves, refused (internal
+/// error) if the kept bytes no longer match the SHA-256 recorded when it was made.
+#[get("/regione/idol/<id>/file")]
+async fn file(who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Download, AppError> {
+    let found = ctx.read_or_404(who.scope.clone(), move |c, _| past_file(c, id)).await?;
+    let PastFile::Zip { zip, sha256, file_name } = found else {
+        return Err(AppError::declined("file non conservato (esportazione precedente)"));
+    };
+    let detail = json!({ "export": id, "sha256": sha256, "size": zip.len() });
+    ctx.audit_view(who.scope.actor(), View::IdolDownload, Some(format!("idol_export:{id}")), detail).await?;
+    Ok(Download::attachment(zip, ContentType::ZIP, &file_name))
 }
 
 #[derive(FromForm)]
@@ -156,5 +176,5 @@ async fn run(
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![view, run]
+    routes![view, run, file]
 }

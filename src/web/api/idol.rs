@@ -1,6 +1,6 @@
 //! The feed to IDOL for `regione` over the API: create an export (the zip is the answer, as
-//! on the screen: recorded and audited before it leaves, never kept on the server) and list
-//! the past ones with the workers that could not be sent yet.
+//! on the screen: recorded, kept and audited before it leaves), list the past ones with the
+//! workers that could not be sent yet, and download a past one's zip again.
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use crate::infra::clock::{SharedClock, format_iso, local_date_start};
 use crate::repo::idol;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
-use crate::service::idol_export::{FeedSettings, export};
+use crate::service::idol_export::{FeedSettings, PastFile, export, past_file};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::download::Download;
 
@@ -33,7 +33,7 @@ struct ExportBody {
 
 #[utoipa::path(
     post, path = "/idol/exports", tag = "servizio",
-    description = "Crea l'esportazione per IDOL e la restituisce come zip, registrata prima che parta; il server non la conserva (Regione).",
+    description = "Crea l'esportazione per IDOL e la restituisce come zip, registrata e conservata prima che parta (Regione).",
     request_body = super::openapi::ops::IdolExportRequest,
     responses(
         (status = 200, description = "Lo zip dell'esportazione", content((super::openapi::common::File = "application/zip"))),
@@ -83,7 +83,7 @@ async fn list(
     access.audit(who.scope.actor().clone(), AuditEvent::View { view: View::IdolExports, object: None, detail }).await?;
     let page: Page<Value> = paging.of(past).map(|p| {
         json!({
-            "at": format_iso(p.at), "by": p.by_label, "since": format_iso(p.since), "until": format_iso(p.until),
+            "id": p.id, "file_kept": p.file_kept, "at": format_iso(p.at), "by": p.by_label, "since": format_iso(p.since), "until": format_iso(p.until),
             "workers": p.workers, "policies": p.policies, "outcomes": p.outcomes, "sha256": p.sha256,
         })
     });
@@ -104,10 +104,37 @@ async fn list(
     Ok(Json(v))
 }
 
+#[utoipa::path(
+    get, path = "/idol/exports/{id}/file", tag = "servizio",
+    description = "Lo zip di un'esportazione passata, lo stesso del giorno in cui è stata fatta (verificato con lo SHA-256 registrato); registrato prima che parta (Regione).",
+    params(("id" = i64, Path, description = "L'esportazione (`id` dell'elenco)")),
+    responses(
+        (status = 200, description = "Lo zip dell'esportazione", content((super::openapi::common::File = "application/zip"))),
+        (status = 404, description = "Esportazione inesistente"),
+        (status = 422, description = "File non conservato (esportazione precedente)", body = super::openapi::common::Errore),
+    ),
+)]
+#[get("/idol/exports/<id>/file")]
+async fn file(
+    who: Regione,
+    id: i64,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Download, AppError> {
+    let Some(found) = pool.read(move |c| past_file(c, id)).await? else { return Err(AppError::NotFound) };
+    let PastFile::Zip { zip, sha256, file_name } = found else {
+        return Err(AppError::declined("file non conservato (esportazione precedente)"));
+    };
+    let detail = json!({ "export": id, "sha256": sha256, "size": zip.len(), "via": "api" });
+    let event = AuditEvent::View { view: View::IdolDownload, object: Some(format!("idol_export:{id}")), detail };
+    access.audit(who.scope.actor().clone(), event).await?;
+    Ok(Download::attachment(zip, ContentType::ZIP, &file_name))
+}
+
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list))]
+#[openapi(paths(create, list, file))]
 pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
-    routes![create, list]
+    routes![create, list, file]
 }

@@ -128,6 +128,11 @@ pub const ACTIONS: &[ActionWords] = &[
         "consultazione delle esportazioni verso IDOL",
         "ha consultato le trasmissioni alla banca dati nazionale (IDOL)",
     ),
+    words(
+        "idol.download",
+        "esportazione verso IDOL scaricata di nuovo",
+        "ha scaricato di nuovo una trasmissione alla banca dati nazionale (IDOL) che contiene i Suoi dati",
+    ),
     // The Region's administration.
     words(
         "provider.list",

@@ -65,6 +65,10 @@ pub struct IdolExports {
 /// Un'esportazione IDOL fatta.
 #[derive(ToSchema)]
 pub struct IdolExport {
+    /// L'esportazione (per scaricarne di nuovo lo zip).
+    id: i64,
+    /// Se lo zip è conservato (le esportazioni precedenti alla versione 11 non lo hanno).
+    file_kept: bool,
     /// Quando (ISO 8601, UTC).
     at: String,
     /// Chi l'ha fatta.
