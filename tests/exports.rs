@@ -30,7 +30,7 @@ const COURSE: &str = "+SUM(1;2)";
 const EMPLOYER: &str = "@SUM(1+1)*cmd|' /C calc'!A0";
 
 /// What the test covers: method and path of every route that answers a CSV or a zip of CSVs.
-const EXPORTS: [(&str, &str); 8] = [
+const EXPORTS: [(&str, &str); 9] = [
     ("GET", "/agenda/segnalazioni.csv"),
     ("GET", "/regione/esiti.csv"),
     ("GET", "/regione/revisione.csv"),
@@ -39,6 +39,7 @@ const EXPORTS: [(&str, &str); 8] = [
     ("GET", "/revisione/interessato.csv"),
     ("GET", "/revisione/attivita.csv"),
     ("POST", "/regione/idol"),
+    ("GET", "/regione/idol/<id>/file"),
 ];
 
 fn day(days: i64) -> String {
@@ -249,6 +250,12 @@ fn every_csv_export_neutralises_formulas() {
     let file = |name: &str| zip.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()).unwrap();
     check("POST", "/regione/idol", "politiche_attive.csv", &file("politiche_attive.csv"), &[COURSE]);
     check("POST", "/regione/idol", "esiti_assegno.csv", &file("esiti_assegno.csv"), &[EMPLOYER]);
+    // The same export downloaded again from the list: the kept zip, as safe.
+    let again = unzip(&get(&region, server.url("/regione/idol/1/file")));
+    assert_eq!(again, zip);
+    let file = |name: &str| again.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()).unwrap();
+    check("GET", "/regione/idol/<id>/file", "politiche_attive.csv", &file("politiche_attive.csv"), &[COURSE]);
+    check("GET", "/regione/idol/<id>/file", "esiti_assegno.csv", &file("esiti_assegno.csv"), &[EMPLOYER]);
 
     assert_eq!(seen, covered);
 }
