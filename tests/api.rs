@@ -424,6 +424,7 @@ fn a_past_idol_export_downloads_again_byte_for_byte_audited_and_only_for_the_reg
     assert_eq!(o.f.last_audit().2["reason"], "wrong_role");
     assert_eq!(o.get(&operator, &format!("/regione/idol/{id}/file")).status(), 403);
     assert_eq!(o.get(&o.region, "/api/v1/idol/exports/999/file").status(), 404);
+    assert_eq!(o.f.last_audit().1, "denied");
     assert_eq!(o.f.audit_count("idol.download"), before + 2);
 
     // Kept bytes that no longer match the recorded SHA-256 are never served, nor audited as shown.

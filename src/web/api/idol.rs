@@ -19,6 +19,7 @@ use crate::repo::idol;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::service::idol_export::{FeedSettings, PastFile, export, past_file};
+use crate::web::ctx::Ctx;
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::download::Download;
 
@@ -115,19 +116,14 @@ async fn list(
     ),
 )]
 #[get("/idol/exports/<id>/file")]
-async fn file(
-    who: Regione,
-    id: i64,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Download, AppError> {
-    let Some(found) = pool.read(move |c| past_file(c, id)).await? else { return Err(AppError::NotFound) };
+async fn file(who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Download, AppError> {
+    // An unknown export is the audited refusal, then 404, as on the screen.
+    let found = ctx.read_or_404(who.scope.clone(), move |c, _| past_file(c, id)).await?;
     let PastFile::Zip { zip, sha256, file_name } = found else {
         return Err(AppError::declined("file non conservato (esportazione precedente)"));
     };
     let detail = json!({ "export": id, "sha256": sha256, "size": zip.len(), "via": "api" });
-    let event = AuditEvent::View { view: View::IdolDownload, object: Some(format!("idol_export:{id}")), detail };
-    access.audit(who.scope.actor().clone(), event).await?;
+    ctx.audit_view(who.scope.actor(), View::IdolDownload, Some(format!("idol_export:{id}")), detail).await?;
     Ok(Download::attachment(zip, ContentType::ZIP, &file_name))
 }
 
