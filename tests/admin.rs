@@ -403,7 +403,7 @@ fn refused_operator_sede_and_provider_forms_come_back_with_the_values_and_each_m
     let (status, html) =
         post(&format!("/regione/operatori/{operator}/disabilita"), &[("kind", "anomaly"), ("reason", "")]);
     assert_eq!(status, 422, "{html}");
-    assert!(shows(&html, "reason"), "{html}");
+    assert!(shows(&html, "disable-reason"), "{html}");
     assert!(html.contains("<option value=\"anomaly\" selected>"), "{html}");
     // A variation with a bad email: both typed values come back.
     let (status, html) = post(
@@ -429,7 +429,7 @@ fn refused_operator_sede_and_provider_forms_come_back_with_the_values_and_each_m
     let (status, html) =
         post(&format!("/regione/sedi/{sede}"), &[("address", ""), ("comune", "Pisa"), ("phone", "050 123456")]);
     assert_eq!(status, 422, "{html}");
-    assert!(shows(&html, "address") && html.contains("value=\"050 123456\""), "{html}");
+    assert!(shows(&html, &format!("sede-{sede}-address")) && html.contains("value=\"050 123456\""), "{html}");
     // Suspending a provider without a reason.
     let (status, html) = post(&format!("/regione/soggetti/{provider}/sospendi"), &[("reason", "")]);
     assert_eq!(status, 422, "{html}");
