@@ -444,4 +444,17 @@ fn refused_operator_sede_and_provider_forms_come_back_with_the_values_and_each_m
     assert_eq!((state.as_str(), email.as_str()), ("active", "m.rossi@ente.example.it"));
     let address: String = o.f.db().query_row("SELECT address FROM sede WHERE id = ?1", [sede], |r| r.get(0)).unwrap();
     assert_eq!(address, "Via Roma 1");
+
+    // A communication whose file is not a PDF: the typed protocol stays, the file input says
+    // why and that the file must be chosen again (a browser never fills it back).
+    let communications = o.last_communication();
+    let res = o.communication(provider, "variazione", b"testo, non un PDF");
+    assert_eq!(res.status(), 422);
+    let html = res.text().unwrap();
+    assert!(shows(&html, "file") && html.contains("value=\"123/2026\""), "{html}");
+    assert!(html.contains("Dopo un errore il file va scelto di nuovo."), "{html}");
+    assert!(html.contains("aria-describedby=\"f-file-aiuto f-file-errore\""), "{html}");
+    assert_eq!(o.last_communication(), communications);
+    // Nothing recorded: the last row is the view of the page the token came from.
+    assert_eq!(o.f.last_audit().0, "provider.view");
 }

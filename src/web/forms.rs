@@ -124,6 +124,10 @@ fn error_for<'a>(errors: &'a [FieldError], name: &str) -> Option<&'a str> {
     errors.iter().find(|e| e.field == name).map(|e| e.message.as_str())
 }
 
+/// What every file input says: a browser never fills a file input again, so a form refused
+/// for any reason comes back without the file.
+pub const FILE_AGAIN: &str = "Dopo un errore il file va scelto di nuovo.";
+
 /// The id prefix of a page's fields (`f-address`).
 pub const FIELD_IDS: &str = "f-";
 
