@@ -1,5 +1,5 @@
 //! The feed to IDOL for `regione` over the API: create an export (the zip is the answer, as
-//! on the screen: recorded, kept and audited before it leaves), list the past ones with the
+//! on the screen: recorded, kept and audited before it leaves), list the past ones, list the
 //! workers that could not be sent yet, and download a past one's zip again.
 
 use std::sync::Arc;
@@ -66,9 +66,9 @@ async fn create(
 
 #[utoipa::path(
     get, path = "/idol/exports", tag = "servizio",
-    description = "Le esportazioni passate, con lo SHA-256 di ogni zip, e i lavoratori non ancora inviabili (Regione, revisore; registrato).",
+    description = "Le esportazioni passate, dalla più recente, con lo SHA-256 di ogni zip, a pagine (Regione, revisore; registrato). I lavoratori non ancora inviabili sono in `GET /idol/pending`.",
     params(super::paging::PagingParams),
-    responses((status = 200, description = "Le esportazioni", body = super::openapi::ops::IdolExports), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina di esportazioni", body = super::paging::Page<super::openapi::ops::IdolExport>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
 )]
 #[get("/idol/exports?<page>&<per_page>")]
 async fn list(
@@ -77,32 +77,49 @@ async fn list(
     per_page: Option<i64>,
     pool: &State<Arc<ReadPool>>,
     access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let (past, pending) = pool.read(|c| Ok((idol::history(c)?, idol::pending(c)?))).await?;
-    let detail = json!({ "rows": past.len(), "pending": pending.len(), "via": "api" });
+    let past = pool.read(idol::history).await?;
+    let detail = json!({ "rows": past.len(), "page": paging.page, "via": "api" });
     access.audit(who.scope.actor().clone(), AuditEvent::View { view: View::IdolExports, object: None, detail }).await?;
-    let page: Page<Value> = paging.of(past).map(|p| {
+    Ok(Json(paging.of(past).map(|p| {
         json!({
             "id": p.id, "file_kept": p.file_kept, "at": format_iso(p.at), "by": p.by_label, "since": format_iso(p.since), "until": format_iso(p.until),
             "workers": p.workers, "policies": p.policies, "outcomes": p.outcomes, "sha256": p.sha256,
         })
-    });
-    let pending: Vec<Value> = pending
-        .into_iter()
-        .map(|(id, cf, name, reasons, at)| {
-            json!({
-                "recipient_id": id, "codice_fiscale": cf, "name": name,
-                "reasons": serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default(),
-                "checked_at": format_iso(at),
-            })
+    })))
+}
+
+/// The workers left out of the feed: a list of people of its own, paged on its own and
+/// audited as a list that showed them (the screen shows it under the exports).
+#[utoipa::path(
+    get, path = "/idol/pending", tag = "servizio",
+    description = "I lavoratori non ancora inviabili a IDOL, con il motivo, a pagine (Regione, revisore; registrato).",
+    params(super::paging::PagingParams),
+    responses((status = 200, description = "Una pagina di lavoratori", body = super::paging::Page<super::openapi::ops::IdolPending>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+)]
+#[get("/idol/pending?<page>&<per_page>")]
+async fn pending(
+    who: AdminReader,
+    page: Option<i64>,
+    per_page: Option<i64>,
+    pool: &State<Arc<ReadPool>>,
+    access: &State<Arc<AccessControl>>,
+) -> Result<Json<Page<Value>>, AppError> {
+    let paging = Paging::new(page, per_page)?;
+    let pending = paging.of(pool.read(idol::pending).await?);
+    let shown: Vec<i64> = pending.items.iter().map(|(id, ..)| *id).collect();
+    let detail = json!({ "list": "pending", "total": pending.total, "page": paging.page, "per_page": paging.per_page,
+                         "rows": shown.len(), "via": "api" });
+    // Each person shown gets the "appeared in a list" entry, as on the cruscotto.
+    access.audit_list(who.scope.actor().clone(), View::IdolExports, None, detail, shown).await?;
+    Ok(Json(pending.map(|(id, cf, name, reasons, at)| {
+        json!({
+            "recipient_id": id, "codice_fiscale": cf, "name": name,
+            "reasons": serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default(),
+            "checked_at": format_iso(at),
         })
-        .collect();
-    let mut v = json!(page);
-    if let Some(map) = v.as_object_mut() {
-        map.insert("pending".into(), json!(pending));
-    }
-    Ok(Json(v))
+    })))
 }
 
 #[utoipa::path(
@@ -128,9 +145,9 @@ async fn file(who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Download, AppError>
 }
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, file))]
+#[openapi(paths(create, list, pending, file))]
 pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
-    routes![create, list, file]
+    routes![create, list, pending, file]
 }

@@ -8,6 +8,7 @@ use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes};
 use serde_json::Value;
 
+use super::paging::{Page, Paging};
 use crate::error::{AppError, FieldError};
 use crate::repo;
 use crate::repo::imports::Batch;
@@ -57,15 +58,24 @@ async fn assignments(
     }
 }
 
-/// The latest assignment imports with their progress (`rows_done` of `rows_total`), newest first.
+/// The assignment imports with their progress (`rows_done` of `rows_total`), newest first,
+/// paged like every list.
 #[utoipa::path(
     get, path = "/import/assignments", tag = "servizio",
-    description = "Le ultime importazioni delle assegnazioni con l'avanzamento (Regione).",
-    responses((status = 200, description = "Le importazioni", body = Vec<super::openapi::ops::ImportBatch>)),
+    description = "Le importazioni delle assegnazioni con l'avanzamento, dalla più recente, a pagine (Regione).",
+    params(super::paging::PagingParams),
+    responses((status = 200, description = "Le importazioni", body = super::paging::Page<super::openapi::ops::ImportBatch>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
 )]
-#[get("/import/assignments")]
-async fn assignment_imports(_who: Regione, pool: &State<Arc<ReadPool>>) -> Result<Json<Vec<Batch>>, AppError> {
-    Ok(Json(pool.read(|c| repo::imports::recent(c, 20)).await?))
+#[get("/import/assignments?<page>&<per_page>")]
+async fn assignment_imports(
+    _who: Regione,
+    page: Option<i64>,
+    per_page: Option<i64>,
+    pool: &State<Arc<ReadPool>>,
+) -> Result<Json<Page<Batch>>, AppError> {
+    let paging = Paging::new(page, per_page)?;
+    let (items, total) = pool.read(move |c| repo::imports::page(c, paging.per_page, paging.offset())).await?;
+    Ok(Json(paging.page(items, total)))
 }
 
 /// One import: its progress and, once finished, its report.
