@@ -281,7 +281,7 @@ async fn store_for_action(
 )]
 #[get("/documents/<document>")]
 async fn document(who: RecipientReader, ctx: Ctx<'_>, document: DocumentId) -> Result<Download, AppError> {
-    download_document(&who, document, ctx.path(), ctx.pool, ctx.access).await
+    download_document(&who, &ctx, document).await
 }
 
 #[derive(utoipa::OpenApi)]

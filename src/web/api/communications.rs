@@ -30,7 +30,7 @@ async fn registered(
     {
         return Err(AppError::NotFound);
     }
-    let id = register(&who, provider, upload, ctx.writer, ctx.now).await?.map_err(AppError::Invalid)?;
+    let id = register(&who, ctx, provider, upload).await?.map_err(AppError::Invalid)?;
     let c = ctx.read(move |c| communications::get(c, id)?.ok_or(AppError::NotFound)).await?;
     Ok((Status::Created, Json(json!(c))))
 }
@@ -155,7 +155,7 @@ async fn get_one(who: AdminReader, ctx: Ctx<'_>, id: CommunicationId) -> Result<
 )]
 #[get("/communications/<id>/document")]
 async fn document(who: AdminReader, ctx: Ctx<'_>, id: CommunicationId) -> Result<Download, AppError> {
-    download_document(&who, id, ctx.pool, ctx.access).await
+    download_document(&who, &ctx, id).await
 }
 
 #[derive(utoipa::OpenApi)]

@@ -76,8 +76,3 @@ pub struct AnomalyNotFound(Errore);
 #[derive(IntoResponses)]
 #[response(status = 404, description = "Importazione inesistente")]
 pub struct ImportNotFound(Errore);
-
-/// 404: no such IDOL export.
-#[derive(IntoResponses)]
-#[response(status = 404, description = "Esportazione inesistente")]
-pub struct ExportNotFound(Errore);
