@@ -47,21 +47,6 @@ pub struct BackupFile {
     encryption: String,
 }
 
-/// Le esportazioni IDOL passate (paginate) e i lavoratori non ancora inviati.
-#[derive(ToSchema)]
-pub struct IdolExports {
-    /// Le esportazioni, dalla più recente.
-    items: Vec<IdolExport>,
-    /// Quante in tutto.
-    total: i64,
-    /// La pagina (da 1).
-    page: i64,
-    /// Elementi per pagina.
-    per_page: i64,
-    /// I lavoratori non ancora inviabili, con il motivo.
-    pending: Vec<IdolPending>,
-}
-
 /// Un'esportazione IDOL fatta.
 #[derive(ToSchema)]
 pub struct IdolExport {
