@@ -94,11 +94,10 @@ fn no_raw_times_in_web_or_service_signatures() {
 #[test]
 fn handlers_do_not_read_the_clock() {
     // The request's time is read once (web::context); the writer stamps IDOL rows itself.
-    // `web/api/` still takes `RequestTime` as a guard until it moves to the request context.
     let allowed = ["web/context.rs", "web/ctx.rs"];
     let mut offenders = Vec::new();
     for (rel, text) in sources(&["web"]) {
-        if allowed.contains(&rel.as_str()) || rel.starts_with("web/api/") {
+        if allowed.contains(&rel.as_str()) {
             continue;
         }
         for needle in ["SharedClock>()", "clock.now()", "SystemTime::now", "&State<SharedClock>", "RequestTime"] {

@@ -10,14 +10,12 @@ use rocket::{Route, State, get, post, routes};
 
 use super::body::body;
 use super::paging::{Page, Paging};
-use crate::access::AccessControl;
-use crate::domain::audit_event::{AuditEvent, View};
+use super::responses::Invalid;
+use crate::domain::audit_event::View;
 use crate::domain::text::parse_date;
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::{SharedClock, format_iso, local_date_start};
+use crate::infra::clock::{format_iso, local_date_start};
 use crate::repo::idol;
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::service::idol_export::{FeedSettings, PastFile, export, past_file};
 use crate::web::ctx::Ctx;
 use crate::web::guards::{AdminReader, Regione};
@@ -38,15 +36,14 @@ struct ExportBody {
     request_body = super::openapi::ops::IdolExportRequest,
     responses(
         (status = 200, description = "Lo zip dell'esportazione", content((super::openapi::common::File = "application/zip"))),
-        (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore),
+        Invalid,
     ),
 )]
 #[post("/idol/exports", format = "json", data = "<request>")]
 async fn create(
     who: Regione,
+    ctx: Ctx<'_>,
     request: Result<Json<ExportBody>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
     feed: &State<Arc<FeedSettings>>,
 ) -> Result<Download, AppError> {
     let since = match body(request)?.since.as_deref().map(str::trim) {
@@ -60,7 +57,7 @@ async fn create(
     };
     let (authority, settings) = (who.scope.authority(), feed.inner().clone());
     // Stamped under the write lock: the feed orders its rows by time.
-    let e = writer.write_stamped(clock, move |tx, now| export(tx, now, &authority, since, &settings)).await?;
+    let e = ctx.write_stamped(move |tx, now| export(tx, now, &authority, since, &settings)).await?;
     Ok(Download::attachment(e.zip, ContentType::ZIP, &e.file_name))
 }
 
@@ -68,20 +65,19 @@ async fn create(
     get, path = "/idol/exports", tag = "servizio",
     description = "Le esportazioni passate, dalla più recente, con lo SHA-256 di ogni zip, a pagine (Regione, revisore; registrato). I lavoratori non ancora inviabili sono in `GET /idol/pending`.",
     params(super::paging::PagingParams),
-    responses((status = 200, description = "Una pagina di esportazioni", body = super::paging::Page<super::openapi::ops::IdolExport>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina di esportazioni", body = super::paging::Page<super::openapi::ops::IdolExport>), Invalid),
 )]
 #[get("/idol/exports?<page>&<per_page>")]
 async fn list(
     who: AdminReader,
+    ctx: Ctx<'_>,
     page: Option<i64>,
     per_page: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let past = pool.read(idol::history).await?;
+    let past = ctx.read(idol::history).await?;
     let detail = json!({ "rows": past.len(), "page": paging.page, "via": "api" });
-    access.audit(who.scope.actor().clone(), AuditEvent::View { view: View::IdolExports, object: None, detail }).await?;
+    ctx.audit_view(who.scope.actor(), View::IdolExports, None, detail).await?;
     Ok(Json(paging.of(past).map(|p| {
         json!({
             "id": p.id, "file_kept": p.file_kept, "at": format_iso(p.at), "by": p.by_label, "since": format_iso(p.since), "until": format_iso(p.until),
@@ -96,23 +92,22 @@ async fn list(
     get, path = "/idol/pending", tag = "servizio",
     description = "I lavoratori non ancora inviabili a IDOL, con il motivo, a pagine (Regione, revisore; registrato).",
     params(super::paging::PagingParams),
-    responses((status = 200, description = "Una pagina di lavoratori", body = super::paging::Page<super::openapi::ops::IdolPending>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina di lavoratori", body = super::paging::Page<super::openapi::ops::IdolPending>), Invalid),
 )]
 #[get("/idol/pending?<page>&<per_page>")]
 async fn pending(
     who: AdminReader,
+    ctx: Ctx<'_>,
     page: Option<i64>,
     per_page: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let pending = paging.of(pool.read(idol::pending).await?);
+    let pending = paging.of(ctx.read(idol::pending).await?);
     let shown: Vec<i64> = pending.items.iter().map(|(id, ..)| *id).collect();
     let detail = json!({ "list": "pending", "total": pending.total, "page": paging.page, "per_page": paging.per_page,
                          "rows": shown.len(), "via": "api" });
     // Each person shown gets the "appeared in a list" entry, as on the cruscotto.
-    access.audit_list(who.scope.actor().clone(), View::IdolExports, None, detail, shown).await?;
+    ctx.access.audit_list(who.scope.actor().clone(), View::IdolExports, None, detail, shown).await?;
     Ok(Json(pending.map(|(id, cf, name, reasons, at)| {
         json!({
             "recipient_id": id, "codice_fiscale": cf, "name": name,
