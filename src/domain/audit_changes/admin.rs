@@ -194,7 +194,7 @@ pub struct OperatorRecord<'a> {
     pub state: &'a str,
     pub technical_exemption: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sedi: Option<&'a [i64]>,
+    pub sedi: Option<&'a [SedeId]>,
 }
 
 /// `operator.create` / `update` / `disable` / `enable` / `exemption` / `review`.
@@ -284,7 +284,7 @@ pub(super) mod tests {
         }
     }
 
-    fn operator_record(sedi: Option<&'static [i64]>) -> OperatorRecord<'static> {
+    fn operator_record(sedi: Option<&[SedeId]>) -> OperatorRecord<'_> {
         OperatorRecord {
             codice_fiscale: "RSSMRA80A01H501U",
             surname: "Rossi",
@@ -397,6 +397,7 @@ pub(super) mod tests {
     #[test]
     fn operator_enabled_and_varied() {
         let comm = CommunicationId::try_from(5).unwrap();
+        let sedi = [sede(3), sede(4)];
         let e = OperatorChanged {
             operator: op(9),
             step: OperatorStep::Create,
@@ -425,7 +426,7 @@ pub(super) mod tests {
             operator: op(9),
             step: OperatorStep::Update,
             before: OperatorFacts::Record(operator_record(Some(&[]))),
-            after: OperatorFacts::Record(operator_record(Some(&[3, 4]))),
+            after: OperatorFacts::Record(operator_record(Some(&sedi))),
             reason_kind: "",
             reason: "",
             communication_id: None,
