@@ -80,7 +80,7 @@ fn matching(region: &Client, server: &common::Server, q: &str) -> i64 {
 /// The latest import as the API shows it.
 fn latest(region: &Client, server: &common::Server) -> Option<Value> {
     let list: Value = region.get(server.url("/api/v1/import/assignments")).send().unwrap().json().unwrap();
-    list.as_array().unwrap().first().cloned()
+    list["items"].as_array().unwrap().first().cloned()
 }
 
 /// Polls until the latest import is being written and partly done, checking meanwhile that

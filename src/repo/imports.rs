@@ -79,6 +79,15 @@ pub fn recent(conn: &Connection, limit: i64) -> Result<Vec<Batch>, AppError> {
     Ok(rows)
 }
 
+/// One page of the imports, newest first, and how many there are in all.
+pub fn page(conn: &Connection, limit: i64, offset: i64) -> Result<(Vec<Batch>, i64), AppError> {
+    let mut stmt =
+        conn.prepare(&format!("SELECT {BATCH_COLUMNS} FROM import_batch ORDER BY id DESC LIMIT ?1 OFFSET ?2"))?;
+    let rows = stmt.query_map([limit, offset], batch_row)?.collect::<Result<Vec<_>, _>>()?;
+    let total = conn.query_row("SELECT count(*) FROM import_batch", [], |r| r.get(0))?;
+    Ok((rows, total))
+}
+
 /// Records a new import, about to be validated. Refused while another one is unfinished:
 /// its rows must be removed first, or the horizon would one day show them.
 pub fn begin(

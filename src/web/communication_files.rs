@@ -2,25 +2,20 @@
 //! multipart upload, checked field by field (the file by its content) before anything is
 //! stored, and the audited download of a stored file.
 
-use std::sync::Arc;
-
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::ContentType;
 use serde_json::json;
 
-use crate::access::AccessControl;
 use crate::domain::audit_event::View;
 use crate::domain::communication::CommunicationDraft;
 use crate::domain::document::MAX_UPLOAD;
 use crate::domain::ids::{CommunicationId, ProviderId};
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::{Timestamp, datetime};
+use crate::infra::clock::datetime;
 use crate::repo::communications;
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::service::{self, communications::Attachment};
-use crate::web::context::audit_view;
+use crate::web::ctx::Ctx;
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::download::Download;
 
@@ -38,10 +33,9 @@ pub struct Upload<'r> {
 /// (the file by its content), nothing stored on any error.
 pub async fn register(
     who: &Regione,
+    ctx: &Ctx<'_>,
     provider: Option<ProviderId>,
     upload: &Upload<'_>,
-    writer: &Writer,
-    now: Timestamp,
 ) -> Result<Result<CommunicationId, Vec<FieldError>>, AppError> {
     let draft = CommunicationDraft {
         received_on: upload.received_on.clone(),
@@ -49,6 +43,7 @@ pub async fn register(
         kind: upload.kind.clone(),
         note: upload.note.clone(),
     };
+    let now = ctx.now;
     let mut errors = Vec::new();
     let valid = draft.validate(datetime(now).date()).map_err(|e| errors.extend(e)).ok();
     let bytes = match &upload.file {
@@ -67,7 +62,7 @@ pub async fn register(
         return Ok(Err(errors));
     }
     let authority = who.scope.authority();
-    let id = writer
+    let id = ctx
         .write(move |tx| {
             service::communications::register(
                 tx,
@@ -83,20 +78,15 @@ pub async fn register(
 }
 
 /// The file of a communication, audited as a document download (screen and API).
-pub async fn download_document(
-    who: &AdminReader,
-    id: CommunicationId,
-    pool: &Arc<ReadPool>,
-    access: &AccessControl,
-) -> Result<Download, AppError> {
-    let doc = pool
+pub async fn download_document(who: &AdminReader, ctx: &Ctx<'_>, id: CommunicationId) -> Result<Download, AppError> {
+    let doc = ctx
         .read(move |c| {
             let comm = communications::get(c, id)?.ok_or(AppError::NotFound)?;
             communications::document(c, comm.document)?.ok_or(AppError::NotFound)
         })
         .await?;
     let detail = json!({ "communication_id": id, "sha256": doc.sha256 });
-    audit_view(access, who.scope.actor(), View::DocumentDownload, Some(format!("communication:{id}")), detail).await?;
+    ctx.audit_view(who.scope.actor(), View::DocumentDownload, Some(format!("communication:{id}")), detail).await?;
     let content_type = ContentType::parse_flexible(doc.kind.mime()).unwrap_or(ContentType::Binary);
     Ok(Download::attachment(doc.content, content_type, &doc.file_name))
 }

@@ -49,7 +49,7 @@ async fn upload(
 
 #[get("/documenti/<document>")]
 async fn download(who: RecipientReader, ctx: Ctx<'_>, document: DocumentId) -> Result<Download, AppError> {
-    download_document(&who, document, ctx.path(), ctx.pool, ctx.access).await
+    download_document(&who, &ctx, document).await
 }
 
 pub fn routes() -> Vec<Route> {

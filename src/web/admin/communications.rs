@@ -23,7 +23,7 @@ async fn create_for_provider(
     upload: crate::web::forms::Checked<Upload<'_>>,
     token: FormToken,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
-    match register(&who, Some(id), &upload, ctx.writer, ctx.now).await? {
+    match register(&who, &ctx, Some(id), &upload).await? {
         Ok(_) => Ok(Ok(Redirect::to(format!("/regione/soggetti/{id}?esito=registrata")))),
         Err(errors) => {
             let values = Values {
@@ -55,7 +55,7 @@ async fn create_internal(
     upload: crate::web::forms::Checked<Upload<'_>>,
     token: FormToken,
 ) -> Result<Result<Redirect, (Status, Markup)>, AppError> {
-    match register(&who, None, &upload, ctx.writer, ctx.now).await? {
+    match register(&who, &ctx, None, &upload).await? {
         Ok(_) => Ok(Ok(Redirect::to("/regione/operatori?esito=registrata"))),
         Err(errors) => {
             let values = Values {
@@ -80,7 +80,7 @@ async fn create_internal(
 
 #[get("/regione/comunicazioni/<id>/documento")]
 async fn download(who: AdminReader, ctx: Ctx<'_>, id: CommunicationId) -> Result<Download, AppError> {
-    download_document(&who, id, ctx.pool, ctx.access).await
+    download_document(&who, &ctx, id).await
 }
 
 pub fn routes() -> Vec<Route> {

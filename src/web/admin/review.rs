@@ -12,7 +12,7 @@ use rocket::{Route, get, post, routes};
 use serde_json::json;
 
 use crate::domain::audit_event::View;
-use crate::domain::ids::OperatorId;
+use crate::domain::ids::{CommunicationId, OperatorId};
 use crate::error::AppError;
 use crate::infra::clock::{format_iso, format_it};
 use crate::infra::spreadsheet_csv::SpreadsheetCsv;
@@ -27,7 +27,7 @@ use crate::web::views::download::Download;
 /// An active authorisation with the communication it was enabled on.
 struct Line {
     op: OperatorRow,
-    enabling: Option<(i64, String)>,
+    enabling: Option<(CommunicationId, String)>,
 }
 
 fn load(c: &rusqlite::Connection) -> Result<Vec<Line>, AppError> {

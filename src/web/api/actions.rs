@@ -8,7 +8,7 @@ use rocket::response::status::Created;
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, State, get, post, routes};
 
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
 use crate::domain::ids::ActionId;
 use crate::domain::ids::DocumentId;
 use crate::domain::ids::RecipientId;
@@ -23,6 +23,7 @@ use crate::web::uploads::{SignedUpload, download_document, inspect_upload};
 use crate::web::views::download::Download;
 
 use super::paging::{Page, Paging};
+use super::responses::{ActionNotFound, DocumentNotFound, Invalid, RecipientNotFound, Stale};
 
 /// Numbers or text alike: the rules read text, as from a form.
 fn text(v: &Value) -> String {
@@ -103,7 +104,7 @@ impl ActionBody {
     request_body = ActionBody,
     responses(
         (status = 201, description = "Registrata; `Location` è l'azione", body = super::openapi::people::Action),
-        (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore),
+        RecipientNotFound, Invalid,
     ),
 )]
 #[post("/recipients/<id>/actions", format = "json", data = "<body>")]
@@ -116,11 +117,7 @@ async fn create(
 ) -> Result<Created<Json<Value>>, AppError> {
     let input = super::body::body(body)?.input();
     let (scope, issuer) = (who.scope.clone(), issuer.inner().clone());
-    let done = match ctx.write_stamped(move |tx, now| record(tx, now, &scope, &issuer, id, &input)).await {
-        Ok(done) => done,
-        Err(AppError::NotFound) => return Err(ctx.refuse().await),
-        Err(e) => return Err(e),
-    };
+    let done = ctx.write_stamped_or_404(move |tx, now| record(tx, now, &scope, &issuer, id, &input)).await?;
     let scope = crate::access::RecipientScope::Provider(who.scope.clone());
     let action = ctx.read(move |c| actions::get(c, &scope, done.id)).await?.ok_or(AppError::NotFound)?;
     Ok(Created::new(format!("/api/v1/actions/{}", action.id)).body(Json(json!(action))))
@@ -130,7 +127,7 @@ async fn create(
     get, path = "/recipients/{id}/actions", tag = "azioni",
     description = "Le azioni della persona, ognuna con la storia `eventi` (lettura registrata).",
     params(("id" = i64, Path, description = "Identificativo della persona"), super::paging::PagingParams),
-    responses((status = 200, description = "Una pagina di azioni", body = super::paging::Page<super::openapi::people::Action>), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina di azioni", body = super::paging::Page<super::openapi::people::Action>), RecipientNotFound, Invalid),
 )]
 #[get("/recipients/<id>/actions?<page>&<per_page>")]
 async fn list(
@@ -141,14 +138,13 @@ async fn list(
     per_page: Option<i64>,
 ) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let scope = who.scope();
-    let found = ctx
-        .read(move |c| {
-            if crate::repo::recipients::get(c, &scope, id)?.is_none() {
+    let page = ctx
+        .read_or_404(who.scope(), move |c, scope| {
+            if crate::repo::recipients::get(c, scope, id)?.is_none() {
                 return Ok(None);
             }
             // A person's actions are few: the page is cut here, the history read for it only.
-            let page = paging.of(actions::for_recipient(c, &scope, id)?);
+            let page = paging.of(actions::for_recipient(c, scope, id)?);
             let mut items = Vec::with_capacity(page.items.len());
             for a in &page.items {
                 let events = actions::events(c, &a.scoped)?;
@@ -161,10 +157,8 @@ async fn list(
             Ok(Some(paging.page(items, page.total)))
         })
         .await?;
-    let Some(page) = found else { return Err(ctx.refuse().await) };
     let detail = json!({ "rows": page.items.len(), "page": paging.page, "via": "api" });
-    let event = AuditEvent::View { view: View::ActionList, object: Some(format!("recipient:{id}")), detail };
-    ctx.access.audit(who.scope().actor().clone(), event).await?;
+    ctx.audit_view(who.scope().actor(), View::ActionList, Some(format!("recipient:{id}")), detail).await?;
     Ok(Json(page))
 }
 
@@ -173,7 +167,7 @@ async fn list(
     description = "Registra il prossimo evento dell'azione (operatore del soggetto).",
     params(("action" = i64, Path, description = "Identificativo dell'azione")),
     request_body = super::openapi::people::EventRequest,
-    responses((status = 200, description = "Registrato", body = super::openapi::people::EventRecorded), (status = 404, description = "Azione: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Registrato", body = super::openapi::people::EventRecorded), ActionNotFound, Stale, Invalid),
 )]
 #[post("/actions/<action>/events", format = "json", data = "<body>")]
 async fn post_event(
@@ -184,11 +178,8 @@ async fn post_event(
 ) -> Result<Json<Value>, AppError> {
     let input = super::body::body(body)?;
     let scope = who.scope.clone();
-    match ctx.write_stamped(move |tx, now| add_event(tx, now, &scope, action, &input)).await {
-        Ok(version) => Ok(Json(json!({ "id": action, "version": version }))),
-        Err(AppError::NotFound) => Err(ctx.refuse().await),
-        Err(e) => Err(e),
-    }
+    let version = ctx.write_stamped_or_404(move |tx, now| add_event(tx, now, &scope, action, &input)).await?;
+    Ok(Json(json!({ "id": action, "version": version })))
 }
 
 /// The signed programme for an action: multipart (field `file`, with the header
@@ -207,7 +198,7 @@ async fn post_event(
     )),
     responses(
         (status = 201, description = "Conservato; `Location` è il documento", body = super::openapi::people::StoredDocument),
-        (status = 404, description = "Azione: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore),
+        ActionNotFound,
         (status = 422, description = "File mancante, troppo grande o non riconosciuto (campo `file`), o quota esaurita", body = super::openapi::common::Errore),
     ),
 )]
@@ -265,19 +256,15 @@ async fn store_for_action(
     let scope = crate::access::RecipientScope::Provider(who.scope.clone());
     let found = ctx.read_or_404(scope, move |c, scope| actions::get(c, scope, action)).await?;
     let (scope, recipient, now, quota) = (who.scope.clone(), found.recipient, ctx.now, ctx.site.upload_quota);
-    match ctx.write_or_404(move |tx| store(tx, now, &scope, recipient, Some(action), &upload, quota)).await {
-        Ok(stored) => {
-            let signers = stored.report.get("signers");
-            let body = json!({
-                "id": stored.id, "sha256": stored.sha256, "kind": stored.kind, "size": stored.size,
-                "signer": signers.and_then(|s| s.get(0)), "signers": signers,
-                "conformity": stored.report.get("conformity"), "flags": stored.report.get("flags"),
-                "chain_checked": false,
-            });
-            Ok(Created::new(format!("/api/v1/documents/{}", stored.id)).body(Json(body)))
-        }
-        Err(e) => Err(e),
-    }
+    let stored = ctx.write_or_404(move |tx| store(tx, now, &scope, recipient, Some(action), &upload, quota)).await?;
+    let signers = stored.report.get("signers");
+    let body = json!({
+        "id": stored.id, "sha256": stored.sha256, "kind": stored.kind, "size": stored.size,
+        "signer": signers.and_then(|s| s.get(0)), "signers": signers,
+        "conformity": stored.report.get("conformity"), "flags": stored.report.get("flags"),
+        "chain_checked": false,
+    });
+    Ok(Created::new(format!("/api/v1/documents/{}", stored.id)).body(Json(body)))
 }
 
 #[utoipa::path(
@@ -289,12 +276,12 @@ async fn store_for_action(
             (super::openapi::common::File = "application/pdf"),
             (super::openapi::common::File = "application/pkcs7-mime"),
         )),
-        (status = 404, description = "Documento: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore),
+        DocumentNotFound,
     ),
 )]
 #[get("/documents/<document>")]
 async fn document(who: RecipientReader, ctx: Ctx<'_>, document: DocumentId) -> Result<Download, AppError> {
-    download_document(&who, document, ctx.path(), ctx.pool, ctx.access).await
+    download_document(&who, &ctx, document).await
 }
 
 #[derive(utoipa::OpenApi)]

@@ -20,12 +20,13 @@ use crate::web::guards::{AdminReader, Regione};
 
 use super::body::body;
 use super::paging::{Page, Paging};
+use super::responses::{Invalid, OperatorNotFound, ProviderNotFound, SedeNotFound, Stale};
 
 #[utoipa::path(
     post, path = "/providers", tag = "amministrazione",
     description = "Registra un soggetto accreditato (Regione).",
     request_body = super::openapi::admin::ProviderDraft,
-    responses((status = 201, description = "Registrato", body = super::openapi::admin::Provider), (status = 409, description = "Codice fiscale già registrato", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 201, description = "Registrato", body = super::openapi::admin::Provider), (status = 409, description = "Codice fiscale già registrato", body = super::openapi::common::Errore), Invalid),
 )]
 #[post("/providers", format = "json", data = "<draft>")]
 async fn create_provider(
@@ -44,7 +45,7 @@ async fn create_provider(
     get, path = "/providers", tag = "amministrazione",
     description = "I soggetti accreditati (Regione, revisore).",
     params(("q" = Option<String>, Query, description = "Cerca nella denominazione e nel codice fiscale"), super::paging::PagingParams),
-    responses((status = 200, description = "Una pagina di soggetti", body = super::paging::Page<super::openapi::admin::Provider>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina di soggetti", body = super::paging::Page<super::openapi::admin::Provider>), Invalid),
 )]
 #[get("/providers?<q>&<page>&<per_page>")]
 async fn list_providers(
@@ -66,7 +67,7 @@ async fn list_providers(
     description = "Modifica un soggetto accreditato (Regione).",
     params(("id" = i64, Path, description = "Identificativo del soggetto accreditato")),
     request_body = super::openapi::admin::ProviderUpdate,
-    responses((status = 200, description = "Modificato", body = super::openapi::admin::Provider), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Modificato", body = super::openapi::admin::Provider), ProviderNotFound, Stale, Invalid),
 )]
 #[put("/providers/<id>", format = "json", data = "<draft>")]
 async fn update_provider(
@@ -97,7 +98,7 @@ struct Versioned<T> {
     get, path = "/providers/{id}/sedi", tag = "amministrazione",
     description = "Le sedi operative del soggetto, anche chiuse (Regione, revisore).",
     params(("id" = i64, Path, description = "Identificativo del soggetto accreditato"), super::paging::PagingParams),
-    responses((status = 200, description = "Una pagina di sedi", body = super::paging::Page<super::openapi::admin::Sede>), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina di sedi", body = super::paging::Page<super::openapi::admin::Sede>), ProviderNotFound, Invalid),
 )]
 #[get("/providers/<id>/sedi?<page>&<per_page>")]
 async fn list_sedi(
@@ -126,7 +127,7 @@ async fn list_sedi(
     description = "Aggiunge una sede operativa, aperta (Regione).",
     params(("id" = i64, Path, description = "Identificativo del soggetto accreditato")),
     request_body = super::openapi::admin::SedeDraft,
-    responses((status = 201, description = "Aggiunta", body = super::openapi::admin::Sede), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 201, description = "Aggiunta", body = super::openapi::admin::Sede), ProviderNotFound, Invalid),
 )]
 #[post("/providers/<id>/sedi", format = "json", data = "<draft>")]
 async fn add_sede(
@@ -149,7 +150,7 @@ async fn add_sede(
     get, path = "/sedi/{id}", tag = "amministrazione",
     description = "Una sede (Regione, revisore).",
     params(("id" = i64, Path, description = "Identificativo della sede")),
-    responses((status = 200, description = "La sede", body = super::openapi::admin::Sede), (status = 404, description = "Sede inesistente", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "La sede", body = super::openapi::admin::Sede), SedeNotFound),
 )]
 #[get("/sedi/<id>")]
 async fn get_sede(who: AdminReader, ctx: Ctx<'_>, id: SedeId) -> Result<Json<Sede>, AppError> {
@@ -165,7 +166,7 @@ async fn get_sede(who: AdminReader, ctx: Ctx<'_>, id: SedeId) -> Result<Json<Sed
     description = "Modifica una sede; `temporarily_closed` per una chiusura temporanea; una sede chiusa resta chiusa (Regione).",
     params(("id" = i64, Path, description = "Identificativo della sede")),
     request_body = super::openapi::admin::SedeDraft,
-    responses((status = 200, description = "Modificata", body = super::openapi::admin::Sede), (status = 404, description = "Sede inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Modificata", body = super::openapi::admin::Sede), SedeNotFound, Invalid),
 )]
 #[put("/sedi/<id>", format = "json", data = "<draft>")]
 async fn update_sede(
@@ -190,7 +191,7 @@ async fn update_sede(
     description = "Chiude definitivamente una sede: esce dalle nuove scelte, resta nella storia (Regione).",
     params(("id" = i64, Path, description = "Identificativo della sede")),
     request_body(content = serde_json::Value, content_type = "application/json", description = "Corpo vuoto `{}`: conta solo il tipo di contenuto"),
-    responses((status = 200, description = "Chiusa", body = super::openapi::admin::Sede), (status = 404, description = "Sede inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Chiusa", body = super::openapi::admin::Sede), SedeNotFound, Invalid),
 )]
 #[post("/sedi/<id>/close")]
 async fn close_sede(who: Regione, ctx: Ctx<'_>, id: SedeId) -> Result<Json<Sede>, AppError> {
@@ -215,7 +216,7 @@ async fn close_sede(who: Regione, ctx: Ctx<'_>, id: SedeId) -> Result<Json<Sede>
     get, path = "/operators", tag = "amministrazione",
     description = "Gli operatori e gli utenti regionali (Regione, revisore).",
     params(("q" = Option<String>, Query, description = "Cerca in cognome, nome, codice fiscale"), ("role" = Option<String>, Query, description = "Ruolo: `operatore`, `regione`, `revisore`, `tecnico`"), ("state" = Option<String>, Query, description = "Stato dell'utenza"), ("provider_id" = Option<i64>, Query, description = "Solo gli operatori di questo soggetto"), super::paging::PagingParams),
-    responses((status = 200, description = "Una pagina di operatori", body = super::paging::Page<super::openapi::admin::Operator>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina di operatori", body = super::paging::Page<super::openapi::admin::Operator>), Invalid),
 )]
 #[get("/operators?<q>&<role>&<state>&<provider_id>&<page>&<per_page>")]
 async fn list_operators(
@@ -224,7 +225,7 @@ async fn list_operators(
     q: Option<String>,
     role: Option<String>,
     state: Option<String>,
-    provider_id: Option<i64>,
+    provider_id: Option<ProviderId>,
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> Result<Json<Page<OperatorRow>>, AppError> {
@@ -233,7 +234,7 @@ async fn list_operators(
         q: q.unwrap_or_default(),
         role: role.unwrap_or_default(),
         state: state.unwrap_or_default(),
-        provider: provider_id.and_then(|v| ProviderId::try_from(v).ok()),
+        provider: provider_id,
     };
     let (items, total) =
         ctx.read(move |c| operators::search_window(c, &filter, paging.offset(), paging.per_page)).await?;
@@ -269,7 +270,7 @@ struct VariationBody {
     description = "Registra una variazione comunicata per iscritto: email, ruolo ricoperto, sedi (Regione).",
     params(("id" = i64, Path, description = "Identificativo dell'operatore")),
     request_body = VariationBody,
-    responses((status = 200, description = "L'operatore con la storia", body = super::openapi::admin::OperatorDetail), (status = 404, description = "Operatore inesistente", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "L'operatore con la storia", body = super::openapi::admin::OperatorDetail), OperatorNotFound, Stale, Invalid),
 )]
 #[post("/operators/<id>/variation", format = "json", data = "<variation>")]
 async fn vary_operator(
@@ -320,7 +321,7 @@ async fn operator_json(ctx: &Ctx<'_>, id: OperatorId) -> Result<Json<Value>, App
     get, path = "/providers/{id}", tag = "amministrazione",
     description = "Un soggetto accreditato (Regione, revisore).",
     params(("id" = i64, Path, description = "Identificativo del soggetto accreditato")),
-    responses((status = 200, description = "Il soggetto", body = super::openapi::admin::Provider), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Il soggetto", body = super::openapi::admin::Provider), ProviderNotFound),
 )]
 #[get("/providers/<id>")]
 async fn get_provider(who: AdminReader, ctx: Ctx<'_>, id: ProviderId) -> Result<Json<Value>, AppError> {
@@ -366,7 +367,7 @@ async fn provider_status(
     description = "Sospende un soggetto accreditato: i suoi operatori non accedono più (Regione).",
     params(("id" = i64, Path, description = "Identificativo del soggetto accreditato")),
     request_body = super::openapi::admin::ProviderReason,
-    responses((status = 200, description = "Sospeso", body = super::openapi::admin::Provider), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Sospeso", body = super::openapi::admin::Provider), ProviderNotFound, Invalid),
 )]
 #[post("/providers/<id>/suspend", format = "json", data = "<reason>")]
 async fn suspend_provider(
@@ -383,7 +384,7 @@ async fn suspend_provider(
     description = "Riattiva un soggetto accreditato sospeso (Regione).",
     params(("id" = i64, Path, description = "Identificativo del soggetto accreditato")),
     request_body = super::openapi::admin::ProviderReason,
-    responses((status = 200, description = "Riattivato", body = super::openapi::admin::Provider), (status = 404, description = "Soggetto inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Riattivato", body = super::openapi::admin::Provider), ProviderNotFound, Invalid),
 )]
 #[post("/providers/<id>/reactivate", format = "json", data = "<reason>")]
 async fn reactivate_provider(
@@ -399,7 +400,7 @@ async fn reactivate_provider(
     post, path = "/operators", tag = "amministrazione",
     description = "Abilita un operatore, su una comunicazione scritta registrata (Regione).",
     request_body = super::openapi::admin::OperatorDraft,
-    responses((status = 201, description = "Abilitato", body = super::openapi::admin::Operator), (status = 409, description = "Codice fiscale già abilitato", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 201, description = "Abilitato", body = super::openapi::admin::Operator), (status = 409, description = "Codice fiscale già abilitato", body = super::openapi::common::Errore), Invalid),
 )]
 #[post("/operators", format = "json", data = "<draft>")]
 async fn create_operator(
@@ -418,7 +419,7 @@ async fn create_operator(
     get, path = "/operators/{id}", tag = "amministrazione",
     description = "Un operatore con storia, sedi e certificati (Regione, revisore).",
     params(("id" = i64, Path, description = "Identificativo dell'operatore")),
-    responses((status = 200, description = "L'operatore", body = super::openapi::admin::OperatorDetail), (status = 404, description = "Operatore inesistente", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "L'operatore", body = super::openapi::admin::OperatorDetail), OperatorNotFound),
 )]
 #[get("/operators/<id>")]
 async fn get_operator(who: AdminReader, ctx: Ctx<'_>, id: OperatorId) -> Result<Json<Value>, AppError> {
@@ -433,7 +434,7 @@ async fn get_operator(who: AdminReader, ctx: Ctx<'_>, id: OperatorId) -> Result<
     description = "Disattiva un operatore (revoca comunicata per iscritto o altro motivo) (Regione).",
     params(("id" = i64, Path, description = "Identificativo dell'operatore")),
     request_body = Reason,
-    responses((status = 200, description = "Disattivato", body = super::openapi::admin::Operator), (status = 404, description = "Operatore inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Disattivato", body = super::openapi::admin::Operator), OperatorNotFound, Invalid),
 )]
 #[post("/operators/<id>/disable", format = "json", data = "<reason>")]
 async fn disable_operator(
@@ -456,7 +457,7 @@ async fn disable_operator(
     description = "Riabilita un operatore disattivato, su una comunicazione scritta (Regione).",
     params(("id" = i64, Path, description = "Identificativo dell'operatore")),
     request_body = Reason,
-    responses((status = 200, description = "Riabilitato", body = super::openapi::admin::Operator), (status = 404, description = "Operatore inesistente", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Riabilitato", body = super::openapi::admin::Operator), OperatorNotFound, Invalid),
 )]
 #[post("/operators/<id>/enable", format = "json", data = "<reason>")]
 async fn enable_operator(

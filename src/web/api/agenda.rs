@@ -2,29 +2,24 @@
 //! `GET|POST /recipients/{id}/appointments`, `POST /appointments/{id}/outcome`,
 //! `GET|POST /recipients/{id}/outcome`.
 
-use std::sync::Arc;
-
 use rocket::http::Status;
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, State, get, post, routes};
 
-use crate::access::AccessControl;
 use crate::config::AgendaSection;
 use crate::domain::appointment::{AppointmentDraft, OutcomeDraft};
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
 use crate::domain::ids::{AppointmentId, RecipientId};
 use crate::domain::outcome::ProgrammeOutcomeDraft;
 use crate::error::AppError;
-use crate::infra::clock::SharedClock;
 use crate::repo::appointments::{self, AppointmentRow};
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::service;
 use crate::web::agenda_report::{audit_report, distinct, report_data};
-use crate::web::context::{RequestPath, RequestTime, not_found};
+use crate::web::ctx::Ctx;
 use crate::web::guards::{Operatore, RecipientReader};
 
 use super::paging::{Page, Paging};
+use super::responses::{AppointmentNotFound, Invalid, RecipientNotFound, Stale};
 use crate::domain::ids::{OperatorId, SedeId};
 use crate::domain::text::{iso, parse_date};
 use crate::error::FieldError;
@@ -43,35 +38,28 @@ fn appointment_json(a: &AppointmentRow) -> Value {
     get, path = "/recipients/{id}/appointments", tag = "agenda",
     description = "Gli appuntamenti della persona (lettura registrata).",
     params(("id" = i64, Path, description = "Identificativo della persona"), super::paging::PagingParams),
-    responses((status = 200, description = "Una pagina di appuntamenti", body = super::paging::Page<super::openapi::people::Appointment>), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina di appuntamenti", body = super::paging::Page<super::openapi::people::Appointment>), RecipientNotFound, Invalid),
 )]
 #[get("/recipients/<id>/appointments?<page>&<per_page>")]
 async fn list(
     who: RecipientReader,
+    ctx: Ctx<'_>,
     id: RecipientId,
     page: Option<i64>,
     per_page: Option<i64>,
-    path: RequestPath,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let scope = who.scope();
-    let found = pool
-        .read(move |c| {
-            if crate::repo::recipients::get(c, &scope, id)?.is_none() {
+    let rows = ctx
+        .read_or_404(who.scope(), move |c, scope| {
+            if crate::repo::recipients::get(c, scope, id)?.is_none() {
                 return Ok(None);
             }
-            Ok(Some(appointments::for_recipient(c, &scope, id)?))
+            Ok(Some(appointments::for_recipient(c, scope, id)?))
         })
         .await?;
-    let Some(rows) = found else {
-        return Err(not_found(access, &who.principal, "GET", &path.0).await);
-    };
     let page = paging.of(rows);
     let detail = json!({ "rows": page.items.len(), "page": paging.page, "via": "api" });
-    let event = AuditEvent::View { view: View::AgendaView, object: Some(format!("recipient:{id}")), detail };
-    access.audit(who.scope().actor().clone(), event).await?;
+    ctx.audit_view(who.scope().actor(), View::AgendaView, Some(format!("recipient:{id}")), detail).await?;
     Ok(Json(page.map(|a| appointment_json(&a))))
 }
 
@@ -82,32 +70,24 @@ async fn list(
     request_body = super::openapi::people::AppointmentRequest,
     responses(
         (status = 201, description = "Fissato", body = super::openapi::people::Appointment),
-        (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore),
+        RecipientNotFound,
         (status = 409, description = "La persona ha già un appuntamento a quella data e ora (`ora`)", body = super::openapi::common::Errore),
-        (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore),
+        Invalid,
     ),
 )]
 #[post("/recipients/<id>/appointments", format = "json", data = "<body>")]
 async fn create(
     who: Operatore,
+    ctx: Ctx<'_>,
     id: RecipientId,
-    path: RequestPath,
     body: Result<Json<AppointmentDraft>, rocket::serde::json::Error<'_>>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    writer: &State<Writer>,
-    now: RequestTime,
     settings: &State<AgendaSection>,
 ) -> Result<(Status, Json<Value>), AppError> {
     let draft = super::body::body(body)?;
-    let (now, scope, days) = (now.get(), who.scope.clone(), settings.backdate_days);
-    let new_id = match writer.write(move |tx| service::appointments::create(tx, now, &scope, days, id, &draft)).await {
-        Ok(new_id) => new_id,
-        Err(AppError::NotFound) => return Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
-        Err(e) => return Err(e),
-    };
+    let (now, scope, days) = (ctx.now, who.scope.clone(), settings.backdate_days);
+    let new_id = ctx.write_or_404(move |tx| service::appointments::create(tx, now, &scope, days, id, &draft)).await?;
     let scope = who.scope.clone();
-    let row = pool.read(move |c| appointments::get(c, &scope, new_id)).await?.ok_or(AppError::NotFound)?;
+    let row = ctx.read(move |c| appointments::get(c, &scope, new_id)).await?.ok_or(AppError::NotFound)?;
     Ok((Status::Created, Json(appointment_json(&row))))
 }
 
@@ -116,51 +96,35 @@ async fn create(
     description = "Registra o corregge l'esito di un appuntamento (operatore del soggetto).",
     params(("id" = i64, Path, description = "Identificativo dell'appuntamento")),
     request_body = super::openapi::people::OutcomeRequest,
-    responses((status = 200, description = "Registrato", body = super::openapi::people::OutcomeRecorded), (status = 404, description = "Appuntamento: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Registrato", body = super::openapi::people::OutcomeRecorded), AppointmentNotFound, Stale, Invalid),
 )]
 #[post("/appointments/<id>/outcome", format = "json", data = "<body>")]
 async fn outcome(
     who: Operatore,
+    ctx: Ctx<'_>,
     id: AppointmentId,
-    path: RequestPath,
     body: Result<Json<OutcomeDraft>, rocket::serde::json::Error<'_>>,
-    access: &State<Arc<AccessControl>>,
-    writer: &State<Writer>,
-    now: RequestTime,
 ) -> Result<Json<Value>, AppError> {
     let draft = super::body::body(body)?;
-    let (now, scope) = (now.get(), who.scope.clone());
-    match writer.write(move |tx| service::appointments::record_outcome(tx, now, &scope, id, &draft)).await {
-        Ok(done) => Ok(Json(json!({
-            "id": id, "recipient": done.recipient, "esito": done.outcome, "version": done.version,
-            "programme_start": done.programme_start,
-        }))),
-        Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
-        Err(e) => Err(e),
-    }
+    let (now, scope) = (ctx.now, who.scope.clone());
+    let done = ctx.write_or_404(move |tx| service::appointments::record_outcome(tx, now, &scope, id, &draft)).await?;
+    Ok(Json(json!({
+        "id": id, "recipient": done.recipient, "esito": done.outcome, "version": done.version,
+        "programme_start": done.programme_start,
+    })))
 }
 
 #[utoipa::path(
     get, path = "/recipients/{id}/outcome", tag = "agenda",
     description = "Lo stato dell'assegno, gli esiti del programma e le assenze da segnalare (lettura registrata).",
     params(("id" = i64, Path, description = "Identificativo della persona")),
-    responses((status = 200, description = "L'esito del programma", body = super::openapi::people::ProgrammeOutcome), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "L'esito del programma", body = super::openapi::people::ProgrammeOutcome), RecipientNotFound),
 )]
 #[get("/recipients/<id>/outcome")]
-async fn programme_outcome(
-    who: RecipientReader,
-    id: RecipientId,
-    path: RequestPath,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
-    let scope = who.scope();
-    let Some(l) = pool.read(move |c| crate::service::outcomes::load(c, &scope, id)).await? else {
-        return Err(not_found(access, &who.principal, "GET", &path.0).await);
-    };
+async fn programme_outcome(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Result<Json<Value>, AppError> {
+    let l = ctx.read_or_404(who.scope(), move |c, scope| crate::service::outcomes::load(c, scope, id)).await?;
     let detail = json!({ "cf": l.voucher.codice_fiscale, "state": l.voucher.state, "via": "api" });
-    let event = AuditEvent::View { view: View::OutcomeView, object: Some(format!("recipient:{id}")), detail };
-    access.audit(who.scope().actor().clone(), event).await?;
+    ctx.audit_view(who.scope().actor(), View::OutcomeView, Some(format!("recipient:{id}")), detail).await?;
     let v = &l.voucher;
     Ok(Json(json!({
         "voucher": v.code, "state": v.state, "version": v.version,
@@ -179,25 +143,19 @@ async fn programme_outcome(
     description = "Registra un esito del programma (operatore del soggetto). Un esito non ammesso dallo stato attuale è un 422 su `esito`.",
     params(("id" = i64, Path, description = "Identificativo della persona")),
     request_body = super::openapi::people::ProgrammeOutcomeRequest,
-    responses((status = 201, description = "Registrato", body = super::openapi::people::ProgrammeOutcomeRecorded), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 201, description = "Registrato", body = super::openapi::people::ProgrammeOutcomeRecorded), RecipientNotFound, Stale, Invalid),
 )]
 #[post("/recipients/<id>/outcome", format = "json", data = "<body>")]
 async fn record_programme_outcome(
     who: Operatore,
+    ctx: Ctx<'_>,
     id: RecipientId,
-    path: RequestPath,
     body: Result<Json<ProgrammeOutcomeDraft>, rocket::serde::json::Error<'_>>,
-    access: &State<Arc<AccessControl>>,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
 ) -> Result<(Status, Json<Value>), AppError> {
     let draft = super::body::body(body)?;
     let scope = who.scope.clone();
-    match writer.write_stamped(clock, move |tx, now| service::outcomes::record(tx, now, &scope, id, &draft)).await {
-        Ok(done) => Ok((Status::Created, Json(json!({ "id": done.id, "state": done.state, "version": done.version })))),
-        Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "POST", &path.0).await),
-        Err(e) => Err(e),
-    }
+    let done = ctx.write_stamped_or_404(move |tx, now| service::outcomes::record(tx, now, &scope, id, &draft)).await?;
+    Ok((Status::Created, Json(json!({ "id": done.id, "state": done.state, "version": done.version }))))
 }
 
 /// The provider's agenda, per sede and tutor: `from` / `to` (ISO dates, Italian time; default
@@ -212,20 +170,18 @@ async fn record_programme_outcome(
         ("tutor" = Option<i64>, Query, description = "Solo questo tutor (operatore)"),
         super::paging::PagingParams,
     ),
-    responses((status = 200, description = "Una pagina dell'agenda", body = super::paging::Page<super::openapi::people::AgendaItem>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina dell'agenda", body = super::paging::Page<super::openapi::people::AgendaItem>), Invalid),
 )]
 #[get("/agenda?<from>&<to>&<sede>&<tutor>&<page>&<per_page>")]
 async fn agenda(
     who: Operatore,
+    ctx: Ctx<'_>,
     from: Option<String>,
     to: Option<String>,
     sede: Option<i64>,
     tutor: Option<i64>,
     page: Option<i64>,
     per_page: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
 ) -> Result<Json<Page<Value>>, AppError> {
     use time::Duration;
     let paging = Paging::new(page, per_page)?;
@@ -244,7 +200,7 @@ async fn agenda(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let today = local_datetime(now.get()).date();
+    let today = local_datetime(ctx.now).date();
     let from = from.unwrap_or_else(|| today.checked_sub(Duration::days(7)).unwrap_or(today));
     let to = to.filter(|t| *t >= from).unwrap_or_else(|| from.checked_add(Duration::days(37)).unwrap_or(from));
     let to = to.min(from.checked_add(Duration::days(366)).unwrap_or(to));
@@ -255,13 +211,13 @@ async fn agenda(
         tutor: tutor.and_then(|v| OperatorId::try_from(v).ok()),
     };
     let (scope, f) = (who.scope.clone(), filter.clone());
-    let rows = pool.read(move |c| appointments::agenda(c, &scope, &f)).await?;
+    let rows = ctx.read(move |c| appointments::agenda(c, &scope, &f)).await?;
     let page = paging.of(rows);
     let detail = json!({ "from": filter.from, "until": filter.until, "sede": sede, "tutor": tutor,
                          "rows": page.items.len(), "via": "api" });
     let object = Some(format!("provider:{}", who.scope.provider()));
     let shown = distinct(page.items.iter().map(|r| r.recipient_id.get()));
-    access.audit_list(who.scope.actor().clone(), View::AgendaView, object, detail, shown).await?;
+    ctx.access.audit_list(who.scope.actor().clone(), View::AgendaView, object, detail, shown).await?;
     Ok(Json(page.map(|a| {
         let mut v = appointment_json(&a);
         if let Some(map) = v.as_object_mut() {
@@ -277,18 +233,12 @@ async fn agenda(
     get, path = "/agenda/reports", tag = "agenda",
     description = "Le segnalazioni del mese al CPI: assenze ingiustificate, rifiuti e abbandoni (registrate).",
     params(("month" = Option<String>, Query, description = "Il mese (aaaa-mm); predefinito: il mese corrente")),
-    responses((status = 200, description = "Le segnalazioni", body = super::openapi::people::CpiReport), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Le segnalazioni", body = super::openapi::people::CpiReport), Invalid),
 )]
 #[get("/agenda/reports?<month>")]
-async fn cpi_report(
-    who: Operatore,
-    month: Option<String>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-    now: RequestTime,
-) -> Result<Json<Value>, AppError> {
-    let r = report_data(&who, month.as_deref(), pool, now.get()).await?;
-    audit_report(access, &who, &r, "json").await?;
+async fn cpi_report(who: Operatore, ctx: Ctx<'_>, month: Option<String>) -> Result<Json<Value>, AppError> {
+    let r = report_data(&who, month.as_deref(), ctx.pool, ctx.now).await?;
+    audit_report(ctx.access, &who, &r, "json").await?;
     let rows: Vec<Value> = r
         .rows
         .iter()

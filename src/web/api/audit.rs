@@ -19,6 +19,7 @@ use crate::web::guards::Revisore;
 use crate::web::views::audit::list_groups;
 
 use super::paging::Paging;
+use super::responses::Invalid;
 
 /// The chain and every signed checkpoint (in the data file and in the checkpoint file), as
 /// the auditor's screens see them: the rows added since the last check are verified now, the
@@ -93,7 +94,7 @@ fn paging_error(field: &str, message: &str) -> AppError {
     get, path = "/audit", tag = "registro",
     description = "Il registro degli accessi, dal più recente (revisore; la ricerca è registrata).",
     params(ApiSearch, ("before" = Option<i64>, Query, description = "Paginazione per chiave: il `seq` dell'ultima riga della pagina precedente (in alternativa a `page`)"), ("page" = Option<i64>, Query, description = "La pagina, da 1"), ("per_page" = Option<i64>, Query, description = "Righe per pagina, da 1 a 200 (predefinito 100)"), ("as_of" = Option<i64>, Query, description = "Con `page`: l'`as_of` della prima pagina, perché le righe nuove non spostino le pagine")),
-    responses((status = 200, description = "Una pagina del registro", body = super::openapi::ops::AuditPage), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina del registro", body = super::openapi::ops::AuditPage), Invalid),
 )]
 #[get("/audit?<before>&<page>&<per_page>&<as_of>&<q..>")]
 async fn search(
@@ -140,7 +141,7 @@ async fn search(
     get, path = "/audit/accesses", tag = "registro",
     description = "Chi ha visto i dati di una persona e in quali elenchi è comparsa (revisore; registrato).",
     params(("cf" = String, Query, description = "Codice fiscale della persona")),
-    responses((status = 200, description = "Gli accessi", body = super::openapi::ops::SubjectAccesses), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Gli accessi", body = super::openapi::ops::SubjectAccesses), Invalid),
 )]
 #[get("/audit/accesses?<cf>")]
 async fn accesses(who: Revisore, ctx: Ctx<'_>, cf: &str) -> Result<Json<Value>, AppError> {
@@ -161,7 +162,7 @@ async fn accesses(who: Revisore, ctx: Ctx<'_>, cf: &str) -> Result<Json<Value>, 
     get, path = "/audit/activity", tag = "registro",
     description = "L'attività del mese per operatore (revisore; registrato).",
     params(("month" = String, Query, description = "Il mese (aaaa-mm)")),
-    responses((status = 200, description = "L'attività", body = super::openapi::ops::MonthlyActivity), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "L'attività", body = super::openapi::ops::MonthlyActivity), Invalid),
 )]
 #[get("/audit/activity?<month>")]
 async fn activity(who: Revisore, ctx: Ctx<'_>, month: &str) -> Result<Json<Value>, AppError> {

@@ -9,6 +9,7 @@ use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, State, get, post, routes};
 
 use super::paging::{Page, Paging};
+use super::responses::Invalid;
 use crate::error::AppError;
 use crate::infra::clock::format_iso;
 use crate::runtime::backups::{Backups, LastRun};
@@ -71,7 +72,7 @@ async fn status(_who: Tecnico, backups: &State<Arc<Backups>>) -> Json<Value> {
     get, path = "/backups", tag = "servizio",
     description = "I file nella cartella dei backup, dal più recente (tecnico).",
     params(super::paging::PagingParams),
-    responses((status = 200, description = "Una pagina di file", body = super::paging::Page<super::openapi::ops::BackupFile>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina di file", body = super::paging::Page<super::openapi::ops::BackupFile>), Invalid),
 )]
 #[get("/backups?<page>&<per_page>")]
 async fn list(

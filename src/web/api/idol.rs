@@ -1,5 +1,5 @@
 //! The feed to IDOL for `regione` over the API: create an export (the zip is the answer, as
-//! on the screen: recorded, kept and audited before it leaves), list the past ones with the
+//! on the screen: recorded, kept and audited before it leaves), list the past ones, list the
 //! workers that could not be sent yet, and download a past one's zip again.
 
 use std::sync::Arc;
@@ -10,14 +10,12 @@ use rocket::{Route, State, get, post, routes};
 
 use super::body::body;
 use super::paging::{Page, Paging};
-use crate::access::AccessControl;
-use crate::domain::audit_event::{AuditEvent, View};
+use super::responses::Invalid;
+use crate::domain::audit_event::View;
 use crate::domain::text::parse_date;
 use crate::error::{AppError, FieldError};
-use crate::infra::clock::{SharedClock, format_iso, local_date_start};
+use crate::infra::clock::{format_iso, local_date_start};
 use crate::repo::idol;
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::service::idol_export::{FeedSettings, PastFile, export, past_file};
 use crate::web::ctx::Ctx;
 use crate::web::guards::{AdminReader, Regione};
@@ -38,15 +36,14 @@ struct ExportBody {
     request_body = super::openapi::ops::IdolExportRequest,
     responses(
         (status = 200, description = "Lo zip dell'esportazione", content((super::openapi::common::File = "application/zip"))),
-        (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore),
+        Invalid,
     ),
 )]
 #[post("/idol/exports", format = "json", data = "<request>")]
 async fn create(
     who: Regione,
+    ctx: Ctx<'_>,
     request: Result<Json<ExportBody>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    clock: &State<SharedClock>,
     feed: &State<Arc<FeedSettings>>,
 ) -> Result<Download, AppError> {
     let since = match body(request)?.since.as_deref().map(str::trim) {
@@ -60,49 +57,64 @@ async fn create(
     };
     let (authority, settings) = (who.scope.authority(), feed.inner().clone());
     // Stamped under the write lock: the feed orders its rows by time.
-    let e = writer.write_stamped(clock, move |tx, now| export(tx, now, &authority, since, &settings)).await?;
+    let e = ctx.write_stamped(move |tx, now| export(tx, now, &authority, since, &settings)).await?;
     Ok(Download::attachment(e.zip, ContentType::ZIP, &e.file_name))
 }
 
 #[utoipa::path(
     get, path = "/idol/exports", tag = "servizio",
-    description = "Le esportazioni passate, con lo SHA-256 di ogni zip, e i lavoratori non ancora inviabili (Regione, revisore; registrato).",
+    description = "Le esportazioni passate, dalla più recente, con lo SHA-256 di ogni zip, a pagine (Regione, revisore; registrato). I lavoratori non ancora inviabili sono in `GET /idol/pending`.",
     params(super::paging::PagingParams),
-    responses((status = 200, description = "Le esportazioni", body = super::openapi::ops::IdolExports), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina di esportazioni", body = super::paging::Page<super::openapi::ops::IdolExport>), Invalid),
 )]
 #[get("/idol/exports?<page>&<per_page>")]
 async fn list(
     who: AdminReader,
+    ctx: Ctx<'_>,
     page: Option<i64>,
     per_page: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let (past, pending) = pool.read(|c| Ok((idol::history(c)?, idol::pending(c)?))).await?;
-    let detail = json!({ "rows": past.len(), "pending": pending.len(), "via": "api" });
-    access.audit(who.scope.actor().clone(), AuditEvent::View { view: View::IdolExports, object: None, detail }).await?;
-    let page: Page<Value> = paging.of(past).map(|p| {
+    let past = ctx.read(idol::history).await?;
+    let detail = json!({ "rows": past.len(), "page": paging.page, "via": "api" });
+    ctx.audit_view(who.scope.actor(), View::IdolExports, None, detail).await?;
+    Ok(Json(paging.of(past).map(|p| {
         json!({
             "id": p.id, "file_kept": p.file_kept, "at": format_iso(p.at), "by": p.by_label, "since": format_iso(p.since), "until": format_iso(p.until),
             "workers": p.workers, "policies": p.policies, "outcomes": p.outcomes, "sha256": p.sha256,
         })
-    });
-    let pending: Vec<Value> = pending
-        .into_iter()
-        .map(|(id, cf, name, reasons, at)| {
-            json!({
-                "recipient_id": id, "codice_fiscale": cf, "name": name,
-                "reasons": serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default(),
-                "checked_at": format_iso(at),
-            })
+    })))
+}
+
+/// The workers left out of the feed: a list of people of its own, paged on its own and
+/// audited as a list that showed them (the screen shows it under the exports).
+#[utoipa::path(
+    get, path = "/idol/pending", tag = "servizio",
+    description = "I lavoratori non ancora inviabili a IDOL, con il motivo, a pagine (Regione, revisore; registrato).",
+    params(super::paging::PagingParams),
+    responses((status = 200, description = "Una pagina di lavoratori", body = super::paging::Page<super::openapi::ops::IdolPending>), Invalid),
+)]
+#[get("/idol/pending?<page>&<per_page>")]
+async fn pending(
+    who: AdminReader,
+    ctx: Ctx<'_>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> Result<Json<Page<Value>>, AppError> {
+    let paging = Paging::new(page, per_page)?;
+    let pending = paging.of(ctx.read(idol::pending).await?);
+    let shown: Vec<i64> = pending.items.iter().map(|(id, ..)| *id).collect();
+    let detail = json!({ "list": "pending", "total": pending.total, "page": paging.page, "per_page": paging.per_page,
+                         "rows": shown.len(), "via": "api" });
+    // Each person shown gets the "appeared in a list" entry, as on the cruscotto.
+    ctx.access.audit_list(who.scope.actor().clone(), View::IdolExports, None, detail, shown).await?;
+    Ok(Json(pending.map(|(id, cf, name, reasons, at)| {
+        json!({
+            "recipient_id": id, "codice_fiscale": cf, "name": name,
+            "reasons": serde_json::from_str::<Vec<String>>(&reasons).unwrap_or_default(),
+            "checked_at": format_iso(at),
         })
-        .collect();
-    let mut v = json!(page);
-    if let Some(map) = v.as_object_mut() {
-        map.insert("pending".into(), json!(pending));
-    }
-    Ok(Json(v))
+    })))
 }
 
 #[utoipa::path(
@@ -128,9 +140,9 @@ async fn file(who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Download, AppError>
 }
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, file))]
+#[openapi(paths(create, list, pending, file))]
 pub(super) struct Doc;
 
 pub fn routes() -> Vec<Route> {
-    routes![create, list, file]
+    routes![create, list, pending, file]
 }

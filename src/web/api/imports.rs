@@ -8,14 +8,14 @@ use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes};
 use serde_json::Value;
 
+use super::paging::{Page, Paging};
+use super::responses::{ImportNotFound, Invalid};
 use crate::error::{AppError, FieldError};
 use crate::repo;
 use crate::repo::imports::Batch;
-use crate::repo::pool::ReadPool;
-use crate::repo::writer::Writer;
 use crate::service::assignment_import::Importer;
 use crate::service::imports::{self, ImportReport};
-use crate::web::context::RequestTime;
+use crate::web::ctx::Ctx;
 use crate::web::guards::Regione;
 
 /// Largest file accepted through the API (a CSV of 100k assignments is ~15 MB).
@@ -39,7 +39,7 @@ async fn read_body(data: Data<'_>) -> Result<Vec<u8>, AppError> {
     description = "Importa il file CSV delle assegnazioni del CPI; risponde a file applicato (o rifiutato) con il resoconto (Regione).",
     params(("valid_only" = Option<bool>, Query, description = "Importa le righe valide anche se altre sono rifiutate")),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, description = "Il resoconto", body = super::openapi::ops::ImportReport), (status = 409, description = "Un'altra importazione è in corso", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Il resoconto", body = super::openapi::ops::ImportReport), (status = 409, description = "Un'altra importazione è in corso", body = super::openapi::common::Errore), Invalid),
 )]
 #[post("/import/assignments?<valid_only>", format = "text/csv", data = "<data>")]
 async fn assignments(
@@ -57,15 +57,24 @@ async fn assignments(
     }
 }
 
-/// The latest assignment imports with their progress (`rows_done` of `rows_total`), newest first.
+/// The assignment imports with their progress (`rows_done` of `rows_total`), newest first,
+/// paged like every list.
 #[utoipa::path(
     get, path = "/import/assignments", tag = "servizio",
-    description = "Le ultime importazioni delle assegnazioni con l'avanzamento (Regione).",
-    responses((status = 200, description = "Le importazioni", body = Vec<super::openapi::ops::ImportBatch>)),
+    description = "Le importazioni delle assegnazioni con l'avanzamento, dalla più recente, a pagine (Regione).",
+    params(super::paging::PagingParams),
+    responses((status = 200, description = "Le importazioni", body = super::paging::Page<super::openapi::ops::ImportBatch>), Invalid),
 )]
-#[get("/import/assignments")]
-async fn assignment_imports(_who: Regione, pool: &State<Arc<ReadPool>>) -> Result<Json<Vec<Batch>>, AppError> {
-    Ok(Json(pool.read(|c| repo::imports::recent(c, 20)).await?))
+#[get("/import/assignments?<page>&<per_page>")]
+async fn assignment_imports(
+    _who: Regione,
+    ctx: Ctx<'_>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> Result<Json<Page<Batch>>, AppError> {
+    let paging = Paging::new(page, per_page)?;
+    let (items, total) = ctx.read(move |c| repo::imports::page(c, paging.per_page, paging.offset())).await?;
+    Ok(Json(paging.page(items, total)))
 }
 
 /// One import: its progress and, once finished, its report.
@@ -73,11 +82,11 @@ async fn assignment_imports(_who: Regione, pool: &State<Arc<ReadPool>>) -> Resul
     get, path = "/import/assignments/{id}", tag = "servizio",
     description = "Un'importazione: l'avanzamento e, a fine, il resoconto (Regione).",
     params(("id" = i64, Path, description = "Identificativo dell'importazione")),
-    responses((status = 200, description = "L'importazione", body = super::openapi::ops::ImportBatch), (status = 404, description = "Importazione inesistente", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "L'importazione", body = super::openapi::ops::ImportBatch), ImportNotFound),
 )]
 #[get("/import/assignments/<id>")]
-async fn assignment_import(_who: Regione, id: i64, pool: &State<Arc<ReadPool>>) -> Result<Json<Value>, AppError> {
-    let batch = pool.read(move |c| repo::imports::get(c, id)).await?.ok_or(AppError::NotFound)?;
+async fn assignment_import(_who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Json<Value>, AppError> {
+    let batch = ctx.read(move |c| repo::imports::get(c, id)).await?.ok_or(AppError::NotFound)?;
     let report: Value = batch.report.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or(Value::Null);
     let mut body = serde_json::to_value(&batch).map_err(AppError::internal)?;
     if let Some(map) = body.as_object_mut() {
@@ -92,15 +101,14 @@ async fn assignment_import(_who: Regione, id: i64, pool: &State<Arc<ReadPool>>) 
     post, path = "/import/sap", tag = "servizio",
     description = "Importa una SAP XML nel tracciato nazionale (Regione); il resoconto nomina l'elemento che non si è potuto leggere.",
     request_body(content(("application/xml"), ("text/xml"))),
-    responses((status = 200, description = "Il resoconto", body = super::openapi::ops::ImportReport), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Il resoconto", body = super::openapi::ops::ImportReport), Invalid),
 )]
 #[post("/import/sap", data = "<data>")]
 async fn sap(
     who: Regione,
-    data: Data<'_>,
+    ctx: Ctx<'_>,
     content_type: Option<&rocket::http::ContentType>,
-    writer: &State<Writer>,
-    now: RequestTime,
+    data: Data<'_>,
 ) -> Result<Json<ImportReport>, AppError> {
     if content_type.is_none_or(|ct| ct.sub().as_str() != "xml") {
         return Err(AppError::UnsupportedMediaType);
@@ -114,8 +122,8 @@ async fn sap(
         Ok(file) => file,
         Err(refused) => return Ok(Json(refused)),
     };
-    let (now, authority) = (now.get(), who.scope.authority());
-    let report = writer.write(move |tx| imports::store_sap(tx, now, &authority, &file)).await?;
+    let (now, authority) = (ctx.now, who.scope.authority());
+    let report = ctx.write(move |tx| imports::store_sap(tx, now, &authority, &file)).await?;
     Ok(Json(report))
 }
 

@@ -14,6 +14,7 @@ mod me;
 pub mod openapi;
 pub mod paging;
 mod recipients;
+mod responses;
 
 use rocket::Route;
 

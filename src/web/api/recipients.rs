@@ -1,28 +1,23 @@
 //! `GET /api/v1/recipients` and `/api/v1/recipients/{id}`: the cruscotto and the scheda as
 //! JSON, scoped exactly like the screens (an operator sees only their provider's people).
 
-use std::sync::Arc;
-
 use rocket::serde::json::{Json, Value, json};
-use rocket::{Route, State, get, put, routes};
+use rocket::{Route, get, put, routes};
 
-use crate::access::AccessControl;
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_event::View;
 use crate::domain::ids::RecipientId;
 use crate::domain::programme::ProgrammeFields;
 use crate::domain::recipient::VoucherState;
 use crate::error::AppError;
-use crate::repo::pool::ReadPool;
 use crate::repo::programmes;
 use crate::repo::recipients::{self, DashboardFilter};
-use crate::repo::writer::Writer;
 use crate::repo::{policies, saps, vouchers};
 use crate::service::programmes::save;
-use crate::web::Site;
-use crate::web::context::{RequestPath, RequestTime, not_found};
+use crate::web::ctx::Ctx;
 use crate::web::guards::{Operatore, RecipientReader};
 
 use super::paging::{Page, Paging};
+use super::responses::{Invalid, RecipientNotFound, Stale};
 
 #[utoipa::path(
     get, path = "/recipients", tag = "persone",
@@ -32,17 +27,16 @@ use super::paging::{Page, Paging};
         ("state" = Option<String>, Query, description = "Stato dell'assegno; un valore sconosciuto è ignorato"),
         super::paging::PagingParams,
     ),
-    responses((status = 200, description = "Una pagina del cruscotto", body = super::paging::Page<super::openapi::people::RecipientRow>), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Una pagina del cruscotto", body = super::paging::Page<super::openapi::people::RecipientRow>), Invalid),
 )]
 #[get("/recipients?<q>&<state>&<page>&<per_page>")]
 async fn list(
     who: RecipientReader,
+    ctx: Ctx<'_>,
     q: Option<String>,
     state: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
 ) -> Result<Json<Page<Value>>, AppError> {
     let filter = DashboardFilter {
         q: q.unwrap_or_default(),
@@ -52,12 +46,12 @@ async fn list(
     let paging = Paging::new(page, per_page)?;
     let (scope, f) = (who.scope(), filter.clone());
     let recipients::DashboardPage { rows, total, .. } =
-        pool.read(move |c| recipients::dashboard_window(c, &scope, &f, paging.offset(), paging.per_page)).await?;
+        ctx.read(move |c| recipients::dashboard_window(c, &scope, &f, paging.offset(), paging.per_page)).await?;
     let detail = json!({ "q": filter.q, "state": filter.state, "page": paging.page, "per_page": paging.per_page,
                          "rows": rows.len(), "via": "api" });
     let object = who.scope().provider_filter().map(|p| format!("provider:{p}"));
     let shown = rows.iter().map(|r| r.id.get()).collect();
-    access.audit_list(who.scope().actor().clone(), View::RecipientList, object, detail, shown).await?;
+    ctx.access.audit_list(who.scope().actor().clone(), View::RecipientList, object, detail, shown).await?;
     let items: Vec<Value> = rows
         .into_iter()
         .map(|r| {
@@ -77,34 +71,23 @@ async fn list(
     get, path = "/recipients/{id}", tag = "persone",
     description = "La scheda della persona, con la SAP e le azioni (lettura registrata).",
     params(("id" = i64, Path, description = "Identificativo della persona")),
-    responses((status = 200, description = "La scheda", body = super::openapi::people::RecipientDetail), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "La scheda", body = super::openapi::people::RecipientDetail), RecipientNotFound),
 )]
 #[get("/recipients/<id>")]
-async fn detail(
-    who: RecipientReader,
-    id: RecipientId,
-    path: RequestPath,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
-    let scope = who.scope();
-    let found = pool
-        .read(move |c| {
-            let Some(r) = recipients::get(c, &scope, id)? else { return Ok(None) };
+async fn detail(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Result<Json<Value>, AppError> {
+    let (r, vouchers, sap, policies) = ctx
+        .read_or_404(who.scope(), move |c, scope| {
+            let Some(r) = recipients::get(c, scope, id)? else { return Ok(None) };
             Ok(Some((
                 r,
-                vouchers::vouchers(c, &scope, id)?,
-                saps::latest_sap(c, &scope, id)?,
-                policies::policies(c, &scope, id)?,
+                vouchers::vouchers(c, scope, id)?,
+                saps::latest_sap(c, scope, id)?,
+                policies::policies(c, scope, id)?,
             )))
         })
         .await?;
-    let Some((r, vouchers, sap, policies)) = found else {
-        return Err(not_found(access, &who.principal, "GET", &path.0).await);
-    };
     let detail = json!({ "cf": r.codice_fiscale, "via": "api" });
-    let event = AuditEvent::View { view: View::RecipientView, object: Some(format!("recipient:{id}")), detail };
-    access.audit(who.scope().actor().clone(), event).await?;
+    ctx.audit_view(who.scope().actor(), View::RecipientView, Some(format!("recipient:{id}")), detail).await?;
     // Section VI also stands alone: a provider's actions exist before any SAP arrives.
     let sap = sap.map(|stored| {
         let mut sections: Value = serde_json::from_str(&stored.sections).unwrap_or(Value::Null);
@@ -126,37 +109,26 @@ async fn detail(
     get, path = "/recipients/{id}/programme", tag = "persone",
     description = "Il Programma di ricerca intensiva e le sue versioni (lettura registrata).",
     params(("id" = i64, Path, description = "Identificativo della persona")),
-    responses((status = 200, description = "Il programma", body = super::openapi::people::Programme), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Il programma", body = super::openapi::people::Programme), RecipientNotFound),
 )]
 #[get("/recipients/<id>/programme")]
-async fn programme(
-    who: RecipientReader,
-    id: RecipientId,
-    path: RequestPath,
-    pool: &State<Arc<ReadPool>>,
-    access: &State<Arc<AccessControl>>,
-) -> Result<Json<Value>, AppError> {
-    let scope = who.scope();
-    let found = pool
-        .read(move |c| {
-            let Some(ctx) = programmes::context(c, &scope, id)? else { return Ok(None) };
-            let versions = programmes::versions(c, &ctx.voucher)?;
-            Ok(Some((ctx, versions)))
+async fn programme(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Result<Json<Value>, AppError> {
+    let (found, versions) = ctx
+        .read_or_404(who.scope(), move |c, scope| {
+            let Some(found) = programmes::context(c, scope, id)? else { return Ok(None) };
+            let versions = programmes::versions(c, &found.voucher)?;
+            Ok(Some((found, versions)))
         })
         .await?;
-    let Some((ctx, versions)) = found else {
-        return Err(not_found(access, &who.principal, "GET", &path.0).await);
-    };
-    let detail = json!({ "cf": ctx.codice_fiscale, "via": "api" });
-    let event = AuditEvent::View { view: View::ProgrammeView, object: Some(format!("recipient:{id}")), detail };
-    access.audit(who.scope().actor().clone(), event).await?;
+    let detail = json!({ "cf": found.codice_fiscale, "via": "api" });
+    ctx.audit_view(who.scope().actor(), View::ProgrammeView, Some(format!("recipient:{id}")), detail).await?;
     let current: Value = versions.first().and_then(|v| serde_json::from_str(&v.fields).ok()).unwrap_or(Value::Null);
     let list: Vec<Value> = versions
         .iter()
         .map(|v| json!({ "version": v.version, "saved_at": v.saved_at, "saved_by": v.saved_by, "pdf_sha256": v.pdf_sha256 }))
         .collect();
     Ok(Json(json!({
-        "voucher": ctx.voucher_code, "version": versions.first().map_or(0, |v| v.version),
+        "voucher": found.voucher_code, "version": versions.first().map_or(0, |v| v.version),
         "fields": current, "versions": list,
     })))
 }
@@ -175,27 +147,20 @@ struct ProgrammeUpdate {
     description = "Salva una nuova versione del programma (operatore del soggetto).",
     params(("id" = i64, Path, description = "Identificativo della persona")),
     request_body = super::openapi::people::ProgrammeUpdate,
-    responses((status = 200, description = "Salvato", body = super::openapi::people::VersionOnly), (status = 404, description = "Persona: inesistente o di un altro soggetto accreditato (tentativo registrato)", body = super::openapi::common::Errore), (status = 409, description = "Modificato nel frattempo da altri (`version`)", body = super::openapi::common::Errore), (status = 422, description = "Dati non validi: un elemento per campo", body = super::openapi::common::Errore)),
+    responses((status = 200, description = "Salvato", body = super::openapi::people::VersionOnly), RecipientNotFound, Stale, Invalid),
 )]
 #[put("/recipients/<id>/programme", format = "json", data = "<body>")]
 async fn update_programme(
     who: Operatore,
+    ctx: Ctx<'_>,
     id: RecipientId,
-    path: RequestPath,
-    access: &State<Arc<AccessControl>>,
     body: Result<Json<ProgrammeUpdate>, rocket::serde::json::Error<'_>>,
-    writer: &State<Writer>,
-    now: RequestTime,
-    site: &State<Site>,
 ) -> Result<Json<Value>, AppError> {
     let body = super::body::body(body)?;
     let fields = body.fields.validate().map_err(AppError::Invalid)?;
-    let (now, scope, region, expected) = (now.get(), who.scope.clone(), site.region_name.clone(), body.version);
-    match writer.write(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await {
-        Ok(version) => Ok(Json(json!({ "version": version }))),
-        Err(AppError::NotFound) => Err(access.refuse_as_not_found(&who.principal, "PUT", &path.0).await),
-        Err(e) => Err(e),
-    }
+    let (now, scope, region, expected) = (ctx.now, who.scope.clone(), ctx.site.region_name.clone(), body.version);
+    let version = ctx.write_or_404(move |tx| save(tx, now, &scope, &region, id, expected, &fields)).await?;
+    Ok(Json(json!({ "version": version })))
 }
 
 #[derive(utoipa::OpenApi)]
