@@ -2,7 +2,8 @@
 //! `src/web` or `src/service` (and, for raw ids, `src/domain`) brings them back, whichever
 //! branch it comes from.
 //! (`AppError::internal` with a message does not compile: it takes an error value; a message
-//! is `AppError::unexpected`.)
+//! is `AppError::unexpected`.) `sources` is the one source walker of the crate's scans
+//! (`web::layering_tests` uses it too).
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,9 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn sources(rooms: &[&str]) -> Vec<(String, String)> {
+/// The non-test Rust files under the given folders of `src/`, as (path relative to `src/`
+/// with `/` separators, text).
+pub(crate) fn sources(rooms: &[&str]) -> Vec<(String, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     for room in rooms {
