@@ -276,7 +276,7 @@ impl AccessControl {
         let new_ids: Vec<i64> = match actor.id {
             Some(viewer) if !shown.is_empty() => {
                 let ids = shown.clone();
-                let known = self.pool.read(move |c| audit_subjects::already_listed(c, viewer.get(), day, &ids)).await?;
+                let known = self.pool.read(move |c| audit_subjects::already_listed(c, viewer, day, &ids)).await?;
                 shown.iter().copied().filter(|id| !known.contains(id)).collect()
             }
             _ => Vec::new(),
