@@ -4,11 +4,10 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
 use time::Date;
 
 use crate::access::AccessControl;
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::RefusalsReported;
 use crate::domain::text::{iso, parse_date};
 use crate::error::AppError;
 use crate::infra::clock::{Timestamp, local_datetime};
@@ -58,11 +57,17 @@ pub async fn report_data(
 
 /// The audit row of the report, before it is shown in any format.
 pub async fn audit_report(access: &AccessControl, who: &Operatore, r: &Report, format: &str) -> Result<(), AppError> {
-    let detail = json!({ "month": iso(r.first), "rows": r.rows.len(), "dropped": r.dropped.len(), "format": format });
-    let object = Some(format!("provider:{}", who.scope.provider()));
+    let month = iso(r.first);
+    let event = RefusalsReported {
+        provider: who.scope.provider(),
+        month: &month,
+        rows: r.rows.len(),
+        dropped: r.dropped.len(),
+        format,
+    };
     let shown =
         distinct(r.rows.iter().map(|a| a.recipient_id.get()).chain(r.dropped.iter().map(|d| d.recipient_id.get())));
-    access.audit_list(who.scope.actor().clone(), View::RefusalReport, object, detail, shown).await
+    access.audit_list(who.scope.actor().clone(), &event, shown).await
 }
 
 /// Each person once, in the order first shown.
