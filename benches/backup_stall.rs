@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ricolloca::access::AdminAuthority;
-use ricolloca::domain::audit_event::{AuditEvent, Change};
+use ricolloca::domain::audit_changes::CodesImported;
+use ricolloca::domain::audit_event::AuditEvent;
 use ricolloca::infra::checkpoint::SigningKey;
 use ricolloca::repo::writer::Writer;
 use ricolloca::repo::{self, audit};
@@ -24,11 +25,8 @@ use ricolloca::service::backup::{BackupRequest, create};
 const NOW: i64 = 1_795_701_900_000;
 
 fn event(i: u64) -> AuditEvent {
-    AuditEvent::Change {
-        change: Change::CodesImport,
-        object: format!("code_list:{i}"),
-        detail: serde_json::json!({ "file": "codici.csv", "codes": i % 500 }),
-    }
+    let codes = usize::try_from(i % 500).expect("small");
+    AuditEvent::of_change(&CodesImported { file: "codici.csv", codes }).expect("serialisable")
 }
 
 /// A cheap deterministic incompressible stream (xorshift), for document contents.

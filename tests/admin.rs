@@ -403,7 +403,7 @@ fn refused_operator_sede_and_provider_forms_come_back_with_the_values_and_each_m
     let (status, html) =
         post(&format!("/regione/operatori/{operator}/disabilita"), &[("kind", "anomaly"), ("reason", "")]);
     assert_eq!(status, 422, "{html}");
-    assert!(shows(&html, "reason"), "{html}");
+    assert!(shows(&html, "disable-reason"), "{html}");
     assert!(html.contains("<option value=\"anomaly\" selected>"), "{html}");
     // A variation with a bad email: both typed values come back.
     let (status, html) = post(
@@ -429,7 +429,7 @@ fn refused_operator_sede_and_provider_forms_come_back_with_the_values_and_each_m
     let (status, html) =
         post(&format!("/regione/sedi/{sede}"), &[("address", ""), ("comune", "Pisa"), ("phone", "050 123456")]);
     assert_eq!(status, 422, "{html}");
-    assert!(shows(&html, "address") && html.contains("value=\"050 123456\""), "{html}");
+    assert!(shows(&html, &format!("sede-{sede}-address")) && html.contains("value=\"050 123456\""), "{html}");
     // Suspending a provider without a reason.
     let (status, html) = post(&format!("/regione/soggetti/{provider}/sospendi"), &[("reason", "")]);
     assert_eq!(status, 422, "{html}");
@@ -444,4 +444,17 @@ fn refused_operator_sede_and_provider_forms_come_back_with_the_values_and_each_m
     assert_eq!((state.as_str(), email.as_str()), ("active", "m.rossi@ente.example.it"));
     let address: String = o.f.db().query_row("SELECT address FROM sede WHERE id = ?1", [sede], |r| r.get(0)).unwrap();
     assert_eq!(address, "Via Roma 1");
+
+    // A communication whose file is not a PDF: the typed protocol stays, the file input says
+    // why and that the file must be chosen again (a browser never fills it back).
+    let communications = o.last_communication();
+    let res = o.communication(provider, "variazione", b"testo, non un PDF");
+    assert_eq!(res.status(), 422);
+    let html = res.text().unwrap();
+    assert!(shows(&html, "file") && html.contains("value=\"123/2026\""), "{html}");
+    assert!(html.contains("Dopo un errore il file va scelto di nuovo."), "{html}");
+    assert!(html.contains("aria-describedby=\"f-file-aiuto f-file-errore\""), "{html}");
+    assert_eq!(o.last_communication(), communications);
+    // Nothing recorded: the last row is the view of the page the token came from.
+    assert_eq!(o.f.last_audit().0, "provider.view");
 }

@@ -95,6 +95,124 @@ fn crawl(c: &Client, base: &str, role: &str, problems: &mut Vec<String>) -> BTre
     seen
 }
 
+/// Every `id` on the page, in order.
+fn ids(html: &str) -> Vec<&str> {
+    html.split(" id=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect()
+}
+
+/// The values of `attr="..."` on the page.
+fn values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+    html.split(&format!(" {attr}=\"")).skip(1).filter_map(|rest| rest.split('"').next()).collect()
+}
+
+/// An id given twice, a label whose `for` or an in-page link (the error summary's) whose
+/// `#target` names no element: the label would not name its field, the link would move
+/// focus nowhere (or to another form's field).
+fn id_problems(page: &str, html: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for id in ids(html) {
+        if !seen.insert(id) {
+            problems.push(format!("{page}: id \"{id}\" twice"));
+        }
+    }
+    for target in values(html, "for") {
+        if !seen.contains(target) {
+            problems.push(format!("{page}: label for \"{target}\", no such id"));
+        }
+    }
+    for target in values(html, "href").into_iter().filter_map(|h| h.strip_prefix('#')).filter(|t| !t.is_empty()) {
+        if !seen.contains(target) {
+            problems.push(format!("{page}: link to #{target}, no such id"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_id_is_unique_and_every_label_and_summary_link_reaches_its_field() {
+    let f = Fixture::new(KeyKind::EcdsaP256);
+    let p = f.add_provider("Lavoro Futuro", "06363391001", "ACC-1");
+    let people = [
+        ("operatore", cf("RSSMRA85T10A562"), Some(p)),
+        ("regione", cf("BNCMRA80A41D612"), None),
+        ("revisore", cf("VRDGPP75M12G702"), None),
+        ("tecnico", cf("NRELGU70A01D612"), None),
+    ];
+    for (role, person, provider) in &people {
+        f.add_operator(person, role, *provider);
+    }
+    let server = f.start();
+    let base = server.url("");
+    let base = base.trim_end_matches('/');
+    let region = client(&f, Some(&f.card(&people[1].1)));
+    // Two sedi: the provider's page holds an edit form for each (their fields had one id).
+    let mut sedi = Vec::new();
+    for (address, comune) in [("Via Roma 1", "Pisa"), ("Via Garibaldi 2", "Lucca")] {
+        let res = region
+            .post(format!("{base}/api/v1/providers/{p}/sedi"))
+            .json(&serde_json::json!({ "address": address, "comune": comune }))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        sedi.push(res.json::<serde_json::Value>().unwrap()["id"].as_i64().unwrap());
+    }
+    let csv = format!(
+        "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta\n\
+         {};Bruni;Laura;01/02/1980;F;ADR-1;01/02/2026;CPI-FI;3;06363391001;10/02/2026",
+        cf("BRNLRA80B41D612")
+    );
+    let res = region
+        .post(format!("{base}/api/v1/import/assignments"))
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let mut problems = Vec::new();
+    let mut pages = 0;
+    for (role, person, _) in &people {
+        let c = client(&f, Some(&f.card(person)));
+        let crawled = crawl(&c, base, role, &mut Vec::new());
+        let provider_page = format!("/regione/soggetti/{p}");
+        let mut checked: Vec<(String, String)> = crawled.into_iter().map(|(path, (html, _))| (path, html)).collect();
+        if *role == "regione" {
+            let html = c.get(format!("{base}{provider_page}")).send().unwrap().text().unwrap();
+            for sede in &sedi {
+                assert!(html.contains(&format!("id=\"f-sede-{sede}-address\"")), "{html}");
+            }
+            checked.push((provider_page.clone(), html));
+            // Every account's page (a tecnico's carries the exemption form besides the others).
+            for n in 1..=people.len() {
+                let path = format!("/regione/operatori/{n}");
+                checked.push((path.clone(), c.get(format!("{base}{path}")).send().unwrap().text().unwrap()));
+            }
+        }
+        for (path, html) in &checked {
+            pages += 1;
+            problems.extend(id_problems(&format!("{role} {path}"), html));
+        }
+    }
+    assert!(pages > 20, "only {pages} pages checked");
+
+    // A refused sede edit: the summary's link reaches that sede's field.
+    let html = region.get(format!("{base}/regione/soggetti/{p}")).send().unwrap().text().unwrap();
+    let token = token(&html).unwrap();
+    let res = region
+        .post(format!("{base}/regione/sedi/{}", sedi[1]))
+        .header("Origin", base)
+        .form(&[("_token", token.as_str()), ("address", ""), ("comune", "Lucca")])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().unwrap();
+    assert!(html.contains(&format!("href=\"#f-sede-{}-address\"", sedi[1])), "{html}");
+    assert!(html.contains(&format!("id=\"f-sede-{}-address-errore\"", sedi[1])), "{html}");
+    problems.extend(id_problems("refused sede edit", &html));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn no_screen_offers_a_form_its_role_cannot_send() {
     let f = Fixture::new(KeyKind::EcdsaP256);

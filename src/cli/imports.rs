@@ -4,6 +4,8 @@ use std::path::Path;
 
 use super::{open_data, os_user};
 use crate::access::AdminAuthority;
+use crate::domain::audit_changes::CodesImported;
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::italian::count;
 use crate::error::AppError;
 use crate::infra::clock::Clock;
@@ -67,12 +69,8 @@ pub fn import_codes(data: &Path, clock: &dyn Clock, file: &Path) -> Result<usize
     let now = clock.now();
     repo::write_once(&mut conn, |tx| {
         let n = repo::codes::import(tx, &rows)?;
-        let detail = serde_json::json!({ "file": file.display().to_string(), "codes": n });
-        let event = crate::domain::audit_event::AuditEvent::Change {
-            change: crate::domain::audit_event::Change::CodesImport,
-            object: "code_list".into(),
-            detail,
-        };
+        let imported = CodesImported { file: &file.display().to_string(), codes: n };
+        let event = AuditEvent::of_change(&imported).map_err(AppError::internal)?;
         repo::audit::append(tx, now, who.actor(), &event)?;
         Ok(n)
     })

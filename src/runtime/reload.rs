@@ -8,11 +8,10 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use serde_json::json;
-
 use crate::access::AccessControl;
 use crate::config::Config;
-use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::domain::audit_changes::ConfigReloaded;
+use crate::domain::audit_event::{Actor, AuditEvent};
 use crate::domain::field_error::Reason;
 use crate::error::AppError;
 use crate::infra::crl::RevocationList;
@@ -71,14 +70,14 @@ impl Reloader {
     /// ("sighup" or "schermata").
     pub async fn reload(&self, actor: Actor, trigger: &str) -> Result<Prepared, AppError> {
         let mut prepared = self.prepare();
-        let detail = json!({
-            "trigger": trigger,
-            "log_level": prepared.level.as_ref().ok(),
-            "log_level_error": prepared.level.as_ref().err().map(Reason::as_str),
-            "crls": prepared.crls.as_ref().and_then(|r| r.as_ref().ok()),
-            "crl_error": prepared.crls.as_ref().and_then(|r| r.as_ref().err()).map(Reason::as_str),
-        });
-        let event = AuditEvent::Change { change: Change::ConfigReload, object: "config".into(), detail };
+        let event = AuditEvent::of_change(&ConfigReloaded {
+            trigger,
+            log_level: prepared.level.as_deref().ok(),
+            log_level_error: prepared.level.as_ref().err().map(Reason::as_str),
+            crls: prepared.crls.as_ref().and_then(|r| r.as_ref().ok()).copied(),
+            crl_error: prepared.crls.as_ref().and_then(|r| r.as_ref().err()).map(Reason::as_str),
+        })
+        .map_err(AppError::internal)?;
         self.access.audit(actor, event).await?;
         self.apply(&mut prepared);
         Ok(prepared)

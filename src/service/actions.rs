@@ -1,11 +1,13 @@
 //! Recording a policy action and its events: the rules of section VI, the identificativo
 //! politica, the optimistic version, and the audit row in the same transaction.
 
-use serde_json::json;
 use time::Date;
 
 use crate::access::{ProviderScope, RecipientScope};
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::{
+    ActionCorrected, ActionCreated, ActionEventAdded, ActionOpened, ActionState, ActionText,
+};
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::identificativo::identificativo_politica;
 use crate::domain::ids::{ActionId, RecipientId};
 use crate::domain::policy_action::{ActionInput, Context, DESCRIZIONE_MAX, Window, check_in_window};
@@ -151,17 +153,23 @@ pub fn record(
         },
     )?;
     let id = action.id();
-    let detail = json!({
-        "action": id,
-        "identificativo_politica": identificativo,
-        "tipo_attivita": a.tipo.code(),
-        "voucher": facts.voucher_code,
-        "cf": facts.recipient_cf,
-        "after": { "evento": a.evento, "data_evento": data_evento, "data_proposta": data_proposta,
-                   "data_inizio": inizio, "data_fine": fine, "dettagli": a.dettagli },
-    });
-    let event = AuditEvent::Change { change: Change::ActionCreate, object: format!("recipient:{recipient}"), detail };
-    audit::append(tx, now, actor, &event)?;
+    let created = ActionCreated {
+        recipient,
+        action: id,
+        identificativo_politica: &identificativo,
+        tipo_attivita: a.tipo.code(),
+        voucher: &facts.voucher_code,
+        cf: &facts.recipient_cf,
+        after: ActionOpened {
+            evento: a.evento,
+            data_evento: &data_evento,
+            data_proposta: &data_proposta,
+            data_inizio: inizio.as_deref(),
+            data_fine: fine.as_deref(),
+            dettagli: &a.dettagli,
+        },
+    };
+    audit::append(tx, now, actor, &AuditEvent::of_change(&created).map_err(AppError::internal)?)?;
     Ok(Recorded { id, identificativo_politica: identificativo, version: 1 })
 }
 
@@ -250,18 +258,28 @@ pub fn add_event(
             by_label: &actor.cf,
         },
     )?;
-    let detail = json!({
-        "action": action.id,
-        "identificativo_politica": action.identificativo_politica,
-        "voucher": facts.voucher_code,
-        "cf": facts.recipient_cf,
-        "before": { "evento": action.evento, "data_evento": action.data_evento,
-                    "data_inizio": action.data_inizio, "data_fine": action.data_fine },
-        "after": { "evento": evento, "data_evento": data_evento, "data_inizio": inizio, "data_fine": fine, "nota": note },
-    });
-    let event =
-        AuditEvent::Change { change: Change::ActionEvent, object: format!("recipient:{}", action.recipient), detail };
-    audit::append(tx, now, actor, &event)?;
+    let added = ActionEventAdded {
+        recipient: action.recipient,
+        action: action.id,
+        identificativo_politica: &action.identificativo_politica,
+        voucher: &facts.voucher_code,
+        cf: &facts.recipient_cf,
+        before: ActionState {
+            evento: &action.evento,
+            data_evento: &action.data_evento,
+            data_inizio: action.data_inizio.as_deref(),
+            data_fine: action.data_fine.as_deref(),
+            nota: None,
+        },
+        after: ActionState {
+            evento,
+            data_evento: &data_evento,
+            data_inizio: inizio.as_deref(),
+            data_fine: fine.as_deref(),
+            nota: Some(&note),
+        },
+    };
+    audit::append(tx, now, actor, &AuditEvent::of_change(&added).map_err(AppError::internal)?)?;
     Ok(version + 1)
 }
 
@@ -332,14 +350,13 @@ pub fn correct(
     if !actions::correct_text(tx, &action.scoped, version, &titolo, &descrizione, now)? {
         return Err(crate::repo::providers::stale());
     }
-    let detail = json!({
-        "action": action.id,
-        "identificativo_politica": action.identificativo_politica,
-        "before": { "titolo_denominazione": action.titolo_denominazione, "descrizione": action.descrizione },
-        "after": { "titolo_denominazione": titolo, "descrizione": descrizione },
-    });
-    let event =
-        AuditEvent::Change { change: Change::ActionCorrect, object: format!("recipient:{}", action.recipient), detail };
-    audit::append(tx, now, scope.actor(), &event)?;
+    let corrected = ActionCorrected {
+        recipient: action.recipient,
+        action: action.id,
+        identificativo_politica: &action.identificativo_politica,
+        before: ActionText { titolo_denominazione: &action.titolo_denominazione, descrizione: &action.descrizione },
+        after: ActionText { titolo_denominazione: &titolo, descrizione: &descrizione },
+    };
+    audit::append(tx, now, scope.actor(), &AuditEvent::of_change(&corrected).map_err(AppError::internal)?)?;
     Ok(version + 1)
 }

@@ -4,11 +4,10 @@
 //! provider, or archives the anomaly with a note — each audited, through the existing services.
 
 use rusqlite::Connection;
-use serde_json::json;
 
 use crate::access::AdminAuthority;
 use crate::domain::anomaly::{AnomalyConfig, Hit, RuleKind, Watch, WatchRow};
-use crate::domain::audit_changes::AnomalyDecided;
+use crate::domain::audit_changes::{AnomalyDecided, AnomalyDetected};
 use crate::domain::audit_event::{AuditEvent, Change};
 use crate::domain::ids::{AnomalyId, OperatorId};
 use crate::domain::operator::DisableReason;
@@ -92,12 +91,15 @@ pub fn record(
     let mut new = Vec::new();
     for h in &found.hits {
         let Some(id) = anomalies::insert(tx, now, h)? else { continue };
-        let detail = json!({
-            "rule": h.rule.code(), "actor_cf": h.actor_cf, "provider": h.provider_id,
-            "summary": h.summary, "evidence": h.evidence,
-        });
-        let event = AuditEvent::Change { change: Change::AnomalyDetect, object: format!("anomaly:{id}"), detail };
-        audit::append(tx, now, system.actor(), &event)?;
+        let detected = AnomalyDetected {
+            anomaly: id,
+            rule: h.rule.code(),
+            actor_cf: &h.actor_cf,
+            provider: h.provider_id,
+            summary: &h.summary,
+            evidence: &h.evidence,
+        };
+        audit::append(tx, now, system.actor(), &AuditEvent::of_change(&detected).map_err(AppError::internal)?)?;
         if cfg.rule(h.rule).auto_suspend
             && let Some(op) = h.actor_id
             && let Ok(op) = OperatorId::try_from(op)

@@ -2,13 +2,12 @@
 //! be the provider's, the slot free, the sede and tutor the provider's; the first held meeting
 //! starts the six-month programme. One audit row each, in the same transaction.
 
-use serde_json::json;
-
 use crate::access::{ProviderScope, RecipientScope};
 use crate::domain::appointment::{
     AppointmentDraft, AppointmentOutcome, OutcomeDraft, parse_stamp, programme_period, show_stamp,
 };
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::{AppointmentCreated, AppointmentOutcomeRecorded, MeetingOutcome};
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::ids::{AppointmentId, RecipientId};
 use crate::domain::text::iso;
 use crate::domain::timestamp::Timestamp;
@@ -87,12 +86,17 @@ pub fn create(
             created_by: scope.actor().id,
         },
     )?;
-    let detail = json!({
-        "recipient": recipient, "cf": voucher.codice_fiscale, "voucher": voucher.code,
-        "starts_at": valid.starts_at, "kind": valid.kind, "sede": sede, "tutor": tutor,
-    });
-    let event = AuditEvent::Change { change: Change::AppointmentCreate, object: format!("appointment:{id}"), detail };
-    audit::append(tx, now, scope.actor(), &event)?;
+    let created = AppointmentCreated {
+        appointment: id,
+        recipient,
+        cf: &voucher.codice_fiscale,
+        voucher: &voucher.code,
+        starts_at: &valid.starts_at,
+        kind: &valid.kind,
+        sede,
+        tutor,
+    };
+    audit::append(tx, now, scope.actor(), &AuditEvent::of_change(&created).map_err(AppError::internal)?)?;
     Ok(id)
 }
 
@@ -152,14 +156,16 @@ pub fn record_outcome(
             programme_start = Some(start);
         }
     }
-    let detail = json!({
-        "recipient": a.recipient_id, "cf": a.codice_fiscale, "starts_at": a.starts_at,
-        "before": { "outcome": a.outcome, "note": a.outcome_note },
-        "after": { "outcome": valid.outcome.code(), "note": valid.note },
-        "programme_start": programme_start,
-    });
-    let event = AuditEvent::Change { change: Change::AppointmentOutcome, object: format!("appointment:{id}"), detail };
-    audit::append(tx, now, scope.actor(), &event)?;
+    let recorded = AppointmentOutcomeRecorded {
+        appointment: id,
+        recipient: a.recipient_id,
+        cf: &a.codice_fiscale,
+        starts_at: &a.starts_at,
+        before: MeetingOutcome { outcome: a.outcome.as_deref(), note: &a.outcome_note },
+        after: MeetingOutcome { outcome: Some(valid.outcome.code()), note: &valid.note },
+        programme_start: programme_start.as_deref(),
+    };
+    audit::append(tx, now, scope.actor(), &AuditEvent::of_change(&recorded).map_err(AppError::internal)?)?;
     Ok(Recorded { recipient: a.recipient_id, outcome: valid.outcome.code(), version: a.version + 1, programme_start })
 }
 

@@ -23,7 +23,8 @@ use sha2::{Digest, Sha256};
 use super::imports::{ImportReport, Refused};
 use crate::access::AdminAuthority;
 use crate::domain::assignment::{self, RowError};
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::AssignmentsImported;
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::ids::ProviderId;
 use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
@@ -166,18 +167,17 @@ fn write_file<W: WriteRunner>(
         size = next_slice_size(size, took);
     }
     let json = report_json(&report)?;
-    let detail = json!({
-        "file": upload.file_name,
-        "sha256": sha256,
-        "imported": report.imported,
-        "updated": report.updated,
-        "refused": report.refused.len(),
-        "valid_only": upload.valid_only,
-        "batch": batch,
-    });
+    let event = AuditEvent::of_change(&AssignmentsImported {
+        file: upload.file_name,
+        sha256,
+        imported: report.imported,
+        updated: report.updated,
+        refused: report.refused.len(),
+        valid_only: upload.valid_only,
+        batch,
+    })
+    .map_err(AppError::internal)?;
     let (actor, now) = (who.actor().clone(), clock.now());
-    let event =
-        AuditEvent::Change { change: Change::ImportAssignments, object: format!("file:{}", upload.file_name), detail };
     let audited = report.imported + report.updated > 0;
     w.write(move |tx| {
         imports::make_visible(tx, batch, now, &json)?;
@@ -279,11 +279,16 @@ pub fn in_one_transaction(
     report.updated = counts.updated;
     imports::make_visible(tx, batch, now, &report_json(&report)?)?;
     while imports::clear_changes(tx, batch, CLEANUP_SLICE)? > 0 {}
-    let detail = json!({
-        "file": file_name, "sha256": sha256, "imported": report.imported, "updated": report.updated,
-        "refused": 0, "valid_only": false, "batch": batch,
-    });
-    let event = AuditEvent::Change { change: Change::ImportAssignments, object: format!("file:{file_name}"), detail };
+    let event = AuditEvent::of_change(&AssignmentsImported {
+        file: file_name,
+        sha256: &sha256,
+        imported: report.imported,
+        updated: report.updated,
+        refused: 0,
+        valid_only: false,
+        batch,
+    })
+    .map_err(AppError::internal)?;
     audit::append(tx, now, who.actor(), &event)?;
     Ok(report)
 }

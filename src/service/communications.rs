@@ -1,10 +1,10 @@
 //! Registering a written communication with its attached, content-checked file.
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::access::AdminAuthority;
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::{AttachedFile, CommunicationRegistered};
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::communication::ValidCommunication;
 use crate::domain::document::{DocumentKind, safe_file_name};
 use crate::domain::ids::OperatorId;
@@ -47,18 +47,14 @@ pub fn register(
         },
     )?;
     let id = communications::insert(tx, now, provider, c, doc, who.operator_id().map_or(0, OperatorId::get))?;
-    let detail = json!({
-        "provider_id": provider,
-        "received_on": c.received_on,
-        "protocol": c.protocol,
-        "kind": c.kind.code(),
-        "document": { "id": doc, "sha256": sha256, "size": file.bytes.len(), "type": file.kind.code() },
-    });
-    audit::append(
-        tx,
-        now,
-        who.actor(),
-        &AuditEvent::Change { change: Change::CommunicationCreate, object: format!("communication:{id}"), detail },
-    )?;
+    let registered = CommunicationRegistered {
+        communication: id,
+        provider_id: provider,
+        received_on: &c.received_on,
+        protocol: &c.protocol,
+        kind: c.kind.code(),
+        document: AttachedFile { id: doc, sha256: &sha256, size: file.bytes.len(), kind: file.kind.code() },
+    };
+    audit::append(tx, now, who.actor(), &AuditEvent::of_change(&registered).map_err(AppError::internal)?)?;
     Ok(id)
 }

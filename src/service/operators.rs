@@ -1,10 +1,11 @@
 //! The credential lifecycle: enabling from a written communication, variations, disabling,
 //! re-enabling, the technical exemption, the annual review and the six-month rule.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::access::AdminAuthority;
-use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::domain::audit_changes::{OperatorChanged, OperatorFacts, OperatorRecord, OperatorStep};
+use crate::domain::audit_event::{Actor, AuditEvent};
 use crate::domain::communication::CommunicationKind;
 use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
 use crate::domain::inactivity::InactivityRule;
@@ -24,11 +25,19 @@ fn existing(tx: &WriteTx<'_>, id: OperatorId) -> Result<OperatorRow, AppError> {
     operators::row(tx.conn(), id)?.ok_or(AppError::NotFound)
 }
 
-fn snapshot(o: &OperatorRow) -> Value {
-    json!({
-        "codice_fiscale": o.codice_fiscale, "surname": o.surname, "name": o.name, "email": o.email,
-        "role": o.role, "provider_id": o.provider_id, "role_title": o.role_title, "state": o.state,
-        "technical_exemption": o.technical_exemption,
+/// The operator's record; `sedi` where they can change (a variation).
+fn snapshot<'a>(o: &'a OperatorRow, sedi: Option<&'a [i64]>) -> OperatorFacts<'a> {
+    OperatorFacts::Record(OperatorRecord {
+        codice_fiscale: &o.codice_fiscale,
+        surname: &o.surname,
+        name: &o.name,
+        email: &o.email,
+        role: &o.role,
+        provider_id: o.provider_id,
+        role_title: &o.role_title,
+        state: &o.state,
+        technical_exemption: o.technical_exemption,
+        sedi,
     })
 }
 
@@ -60,44 +69,35 @@ fn check_communication(
     Ok(())
 }
 
-struct Step<'a> {
-    kind: &'a str,
-    change: Change,
-    reason_kind: &'a str,
-    reason: &'a str,
-    communication: Option<CommunicationId>,
-    before: Value,
-    after: Value,
-}
-
+/// One operator change: history line for people (`kind`), audit row for auditors.
 fn record(
     tx: &WriteTx<'_>,
     now: Timestamp,
     actor: &Actor,
     by_label: &str,
-    id: OperatorId,
-    s: &Step<'_>,
+    kind: &str,
+    change: &OperatorChanged<'_>,
 ) -> Result<(), AppError> {
+    let (before, after) = (
+        serde_json::to_value(&change.before).map_err(AppError::internal)?,
+        serde_json::to_value(&change.after).map_err(AppError::internal)?,
+    );
     operators::add_event(
         tx,
         &OperatorEvent {
-            operator: id,
+            operator: change.operator,
             at: now,
-            kind: s.kind,
-            reason_kind: s.reason_kind,
-            reason: s.reason,
-            communication: s.communication.map(CommunicationId::get),
+            kind,
+            reason_kind: change.reason_kind,
+            reason: change.reason,
+            communication: change.communication_id.map(CommunicationId::get),
             by_operator: actor.id.map(OperatorId::get),
             by_label,
-            before: &s.before,
-            after: &s.after,
+            before: &before,
+            after: &after,
         },
     )?;
-    let detail = json!({
-        "before": s.before, "after": s.after, "reason_kind": s.reason_kind, "reason": s.reason,
-        "communication_id": s.communication,
-    });
-    audit::append(tx, now, actor, &AuditEvent::Change { change: s.change, object: format!("operator:{id}"), detail })?;
+    audit::append(tx, now, actor, &AuditEvent::of_change(change).map_err(AppError::internal)?)?;
     Ok(())
 }
 
@@ -134,17 +134,17 @@ pub fn enable(
             technical_exemption: false,
         },
     )?;
-    let after = snapshot(&existing(tx, id)?);
-    let step = Step {
-        kind: "enabled",
-        change: Change::OperatorCreate,
+    let row = existing(tx, id)?;
+    let change = OperatorChanged {
+        operator: id,
+        step: OperatorStep::Create,
+        before: OperatorFacts::Nothing {},
+        after: snapshot(&row, None),
         reason_kind: "",
         reason: "",
-        communication: o.communication,
-        before: json!({}),
-        after,
+        communication_id: o.communication,
     };
-    record(tx, now, who.actor(), who.label(), id, &step)?;
+    record(tx, now, who.actor(), who.label(), "enabled", &change)?;
     Ok(id)
 }
 
@@ -194,29 +194,21 @@ pub fn vary(
             }
         }
     }
-    let before = with_sedi(snapshot(&before_row), operators::sede_ids(tx.conn(), id)?);
     operators::update_contact(tx, id, v.version, &mail, &title)?;
     if let Some(sedi) = v.sedi {
         operators::set_sedi(tx, id, sedi)?;
     }
-    let after = with_sedi(snapshot(&existing(tx, id)?), operators::sede_ids(tx.conn(), id)?);
-    let step = Step {
-        kind: "variation",
-        change: Change::OperatorUpdate,
+    let (after_row, after_sedi) = (existing(tx, id)?, operators::sede_ids(tx.conn(), id)?);
+    let change = OperatorChanged {
+        operator: id,
+        step: OperatorStep::Update,
+        before: snapshot(&before_row, Some(&assigned)),
+        after: snapshot(&after_row, Some(&after_sedi)),
         reason_kind: "",
         reason: "",
-        communication: v.communication,
-        before,
-        after,
+        communication_id: v.communication,
     };
-    record(tx, now, who.actor(), who.label(), id, &step)
-}
-
-fn with_sedi(mut snapshot: Value, sedi: Vec<i64>) -> Value {
-    if let Some(map) = snapshot.as_object_mut() {
-        map.insert("sedi".into(), json!(sedi));
-    }
-    snapshot
+    record(tx, now, who.actor(), who.label(), "variation", &change)
 }
 
 fn reason_text(reason: &str) -> Result<String, AppError> {
@@ -262,16 +254,16 @@ pub fn disable(
         false,
     )?;
     operators::set_state(tx, id, OperatorState::Disabled, None)?;
-    let step = Step {
-        kind: "disabled",
-        change: Change::OperatorDisable,
+    let change = OperatorChanged {
+        operator: id,
+        step: OperatorStep::Disable,
+        before: OperatorFacts::State { state: &row.state },
+        after: OperatorFacts::State { state: OperatorState::Disabled.code() },
         reason_kind: kind.code(),
         reason: &reason,
-        communication,
-        before: json!({ "state": row.state }),
-        after: json!({ "state": OperatorState::Disabled.code() }),
+        communication_id: communication,
     };
-    record(tx, now, who.actor(), who.label(), id, &step)
+    record(tx, now, who.actor(), who.label(), "disabled", &change)
 }
 
 /// Re-enables a disabled or idle-deactivated operator; for provider operators it rests on a
@@ -300,16 +292,16 @@ pub fn reenable(
         row.role == Role::Operatore.code() && who.needs_communication(),
     )?;
     operators::set_state(tx, id, OperatorState::Active, Some(now))?;
-    let step = Step {
-        kind: "reenabled",
-        change: Change::OperatorEnable,
+    let change = OperatorChanged {
+        operator: id,
+        step: OperatorStep::Enable,
+        before: OperatorFacts::State { state: &row.state },
+        after: OperatorFacts::State { state: OperatorState::Active.code() },
         reason_kind: "",
         reason: &reason,
-        communication,
-        before: json!({ "state": row.state }),
-        after: json!({ "state": OperatorState::Active.code() }),
+        communication_id: communication,
     };
-    record(tx, now, who.actor(), who.label(), id, &step)
+    record(tx, now, who.actor(), who.label(), "reenabled", &change)
 }
 
 /// Grants or revokes the exemption from the six-month rule; only for `tecnico` accounts
@@ -328,32 +320,33 @@ pub fn set_exemption(
         return Err(invalid("technical_exemption", "l'esenzione è ammessa solo per le utenze tecniche"));
     }
     operators::set_exemption(tx, id, on, if on { &reason } else { "" })?;
-    let step = Step {
-        kind: if on { "exemption_granted" } else { "exemption_revoked" },
-        change: Change::OperatorExemption,
+    let change = OperatorChanged {
+        operator: id,
+        step: OperatorStep::Exemption,
+        before: OperatorFacts::Exemption { technical_exemption: row.technical_exemption },
+        after: OperatorFacts::Exemption { technical_exemption: on },
         reason_kind: "",
         reason: &reason,
-        communication: None,
-        before: json!({ "technical_exemption": row.technical_exemption }),
-        after: json!({ "technical_exemption": on }),
+        communication_id: None,
     };
-    record(tx, now, who.actor(), who.label(), id, &step)
+    let kind = if on { "exemption_granted" } else { "exemption_revoked" };
+    record(tx, now, who.actor(), who.label(), kind, &change)
 }
 
 /// The annual review (Allegato B p.14) of one authorisation.
 pub fn mark_reviewed(tx: &WriteTx<'_>, now: Timestamp, who: &AdminAuthority, id: OperatorId) -> Result<(), AppError> {
     let row = existing(tx, id)?;
     operators::mark_reviewed(tx, id, now)?;
-    let step = Step {
-        kind: "reviewed",
-        change: Change::OperatorReview,
+    let change = OperatorChanged {
+        operator: id,
+        step: OperatorStep::Review,
+        before: OperatorFacts::Review { reviewed_at: row.reviewed_at },
+        after: OperatorFacts::Review { reviewed_at: Some(now) },
         reason_kind: "",
         reason: "",
-        communication: None,
-        before: json!({ "reviewed_at": row.reviewed_at }),
-        after: json!({ "reviewed_at": now }),
+        communication_id: None,
     };
-    record(tx, now, who.actor(), who.label(), id, &step)
+    record(tx, now, who.actor(), who.label(), "reviewed", &change)
 }
 
 /// The six-month rule for one operator, re-checked under the write lock. Returns whether it

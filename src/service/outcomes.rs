@@ -2,10 +2,9 @@
 //! state, the date must keep the events in order, the voucher must be unchanged since it was
 //! read; then one history row, the voucher state and one audit row, in one transaction.
 
-use serde_json::json;
-
 use crate::access::{ProviderScope, RecipientScope};
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::{ProgrammeOutcomeRecorded, VoucherTerm};
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::ids::OutcomeId;
 use crate::domain::ids::RecipientId;
 use crate::domain::outcome::{OutcomeKind, ProgrammeOutcomeDraft, check_chronology, next_state, shift_end};
@@ -93,17 +92,24 @@ pub fn record(
     )? {
         return Err(providers::stale());
     }
-    let detail = json!({
-        "recipient": recipient, "cf": voucher.codice_fiscale, "voucher": voucher.code,
-        "kind": valid.kind.code(), "event_date": event_date, "employer_cf": valid.employer_cf,
-        "contract": valid.contract.map(|c| c.code()), "contract_months": valid.contract_months,
-        "resume_on": resume_on,
-        "before": { "state": voucher.state, "programme_end": voucher.programme_end, "extended_until": voucher.extended_until },
-        "after": { "state": next.code(), "programme_end": end, "extended_until": extended },
-    });
-    let event =
-        AuditEvent::Change { change: Change::ProgrammeOutcome, object: format!("recipient:{recipient}"), detail };
-    audit::append(tx, now, scope.actor(), &event)?;
+    let recorded = ProgrammeOutcomeRecorded {
+        recipient,
+        cf: &voucher.codice_fiscale,
+        voucher: &voucher.code,
+        kind: valid.kind.code(),
+        event_date: &event_date,
+        employer_cf: &valid.employer_cf,
+        contract: valid.contract.map(|c| c.code()),
+        contract_months: valid.contract_months,
+        resume_on: resume_on.as_deref(),
+        before: VoucherTerm {
+            state: &voucher.state,
+            programme_end: voucher.programme_end.as_deref(),
+            extended_until: voucher.extended_until.as_deref(),
+        },
+        after: VoucherTerm { state: next.code(), programme_end: end.as_deref(), extended_until: extended.as_deref() },
+    };
+    audit::append(tx, now, scope.actor(), &AuditEvent::of_change(&recorded).map_err(AppError::internal)?)?;
     Ok(Recorded { id, state: next.code(), version: voucher.version + 1 })
 }
 

@@ -1,9 +1,10 @@
 //! Creating, changing, suspending and reactivating providers, and their sedi.
 
-use serde_json::{Value, json};
-
 use crate::access::AdminAuthority;
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::{
+    ProviderChanged, ProviderFacts, ProviderRecord, ProviderStep, SedeCreated, SedeUpdated,
+};
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::ids::{ProviderId, SedeId};
 use crate::domain::provider::{Provider, ProviderStatus, ValidProvider};
 use crate::domain::sede::ValidSede;
@@ -12,46 +13,33 @@ use crate::error::{AppError, FieldError};
 use crate::repo::providers::{self, ProviderEvent};
 use crate::repo::{WriteTx, audit};
 
-fn snapshot(p: &Provider) -> Value {
-    json!({
-        "name": p.name, "codice_fiscale": p.codice_fiscale, "accreditation_code": p.accreditation_code,
-        "pec": p.pec, "registered_office": p.registered_office, "contact_person": p.contact_person,
-        "status": p.status.code(),
-    })
-}
-
-/// One provider change: history line for people, audit row for auditors.
-struct Step<'a> {
-    change: Change,
-    kind: &'a str,
-    reason: &'a str,
-    before: Value,
-    after: Value,
-}
-
+/// One provider change: history line for people, audit row for auditors (the same before
+/// and after in both).
 fn record(
     tx: &WriteTx<'_>,
     now: Timestamp,
     who: &AdminAuthority,
-    id: ProviderId,
-    s: &Step<'_>,
+    kind: &str,
+    change: &ProviderChanged<'_>,
 ) -> Result<(), AppError> {
+    let (before, after) = (
+        serde_json::to_value(&change.before).map_err(AppError::internal)?,
+        serde_json::to_value(&change.after).map_err(AppError::internal)?,
+    );
     providers::add_event(
         tx,
         &ProviderEvent {
-            provider: id,
+            provider: change.provider,
             at: now,
-            kind: s.kind,
-            reason: s.reason,
+            kind,
+            reason: change.reason,
             by_operator: who.operator_id(),
             by_label: who.label(),
-            before: &s.before,
-            after: &s.after,
+            before: &before,
+            after: &after,
         },
     )?;
-    let detail = json!({ "before": s.before, "after": s.after, "reason": s.reason });
-    let event = AuditEvent::Change { change: s.change, object: format!("provider:{id}"), detail };
-    audit::append(tx, now, who.actor(), &event)?;
+    audit::append(tx, now, who.actor(), &AuditEvent::of_change(change).map_err(AppError::internal)?)?;
     Ok(())
 }
 
@@ -66,9 +54,15 @@ pub fn create(
     p: &ValidProvider,
 ) -> Result<ProviderId, AppError> {
     let id = providers::insert(tx, now, p)?;
-    let after = snapshot(&existing(tx, id)?);
-    let step = Step { change: Change::ProviderCreate, kind: "created", reason: "", before: json!({}), after };
-    record(tx, now, who, id, &step)?;
+    let after = existing(tx, id)?;
+    let change = ProviderChanged {
+        provider: id,
+        step: ProviderStep::Create,
+        before: ProviderFacts::Nothing {},
+        after: ProviderFacts::Record(ProviderRecord::of(&after)),
+        reason: "",
+    };
+    record(tx, now, who, "created", &change)?;
     Ok(id)
 }
 
@@ -80,10 +74,17 @@ pub fn update(
     version: i64,
     p: &ValidProvider,
 ) -> Result<(), AppError> {
-    let before = snapshot(&existing(tx, id)?);
+    let before = existing(tx, id)?;
     providers::update(tx, id, version, p)?;
-    let after = snapshot(&existing(tx, id)?);
-    record(tx, now, who, id, &Step { change: Change::ProviderUpdate, kind: "updated", reason: "", before, after })
+    let after = existing(tx, id)?;
+    let change = ProviderChanged {
+        provider: id,
+        step: ProviderStep::Update,
+        before: ProviderFacts::Record(ProviderRecord::of(&before)),
+        after: ProviderFacts::Record(ProviderRecord::of(&after)),
+        reason: "",
+    };
+    record(tx, now, who, "updated", &change)
 }
 
 fn reason_required(reason: &str) -> Result<String, AppError> {
@@ -109,10 +110,10 @@ pub fn set_suspended(
 ) -> Result<(), AppError> {
     let reason = reason_required(reason)?;
     let current = existing(tx, id)?;
-    let (target, change, kind) = if suspend {
-        (ProviderStatus::Suspended, Change::ProviderSuspend, "suspended")
+    let (target, step, kind) = if suspend {
+        (ProviderStatus::Suspended, ProviderStep::Suspend, "suspended")
     } else {
-        (ProviderStatus::Active, Change::ProviderReactivate, "reactivated")
+        (ProviderStatus::Active, ProviderStep::Reactivate, "reactivated")
     };
     if current.status == target {
         return Err(AppError::Conflict(FieldError {
@@ -121,9 +122,14 @@ pub fn set_suspended(
         }));
     }
     providers::set_status(tx, id, target)?;
-    let before = json!({ "status": current.status.code() });
-    let after = json!({ "status": target.code() });
-    record(tx, now, who, id, &Step { change, kind, reason: &reason, before, after })
+    let change = ProviderChanged {
+        provider: id,
+        step,
+        before: ProviderFacts::Status { status: current.status.code() },
+        after: ProviderFacts::Status { status: target.code() },
+        reason: &reason,
+    };
+    record(tx, now, who, kind, &change)
 }
 
 pub fn add_sede(
@@ -135,13 +141,8 @@ pub fn add_sede(
 ) -> Result<SedeId, AppError> {
     existing(tx, provider)?;
     let id = providers::insert_sede(tx, now, provider, s)?;
-    let detail = json!({ "provider_id": provider, "after": s });
-    audit::append(
-        tx,
-        now,
-        who.actor(),
-        &AuditEvent::Change { change: Change::SedeCreate, object: format!("sede:{id}"), detail },
-    )?;
+    let event = AuditEvent::of_change(&SedeCreated { sede: id, provider_id: provider, after: s });
+    audit::append(tx, now, who.actor(), &event.map_err(AppError::internal)?)?;
     Ok(id)
 }
 
@@ -154,12 +155,8 @@ pub fn update_sede(
 ) -> Result<(), AppError> {
     let before = providers::sede(tx.conn(), id)?.ok_or(AppError::NotFound)?;
     providers::update_sede(tx, id, s)?;
-    let detail = json!({ "provider_id": before.provider, "before": before, "after": s });
-    audit::append(
-        tx,
-        now,
-        who.actor(),
-        &AuditEvent::Change { change: Change::SedeUpdate, object: format!("sede:{id}"), detail },
-    )?;
+    let event =
+        AuditEvent::of_change(&SedeUpdated { sede: id, provider_id: before.provider, before: &before, after: s });
+    audit::append(tx, now, who.actor(), &event.map_err(AppError::internal)?)?;
     Ok(())
 }

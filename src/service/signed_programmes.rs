@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::access::{ProviderScope, RecipientScope};
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::DocumentUploaded;
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::document::{DocumentKind, safe_file_name, sniff};
 use crate::domain::ids::{ActionId, DocumentId, RecipientId};
 use crate::domain::timestamp::Timestamp;
@@ -220,14 +221,21 @@ pub fn store(
         },
     )?;
     let signed = signed_programmes::mark_signed(tx, &facts.voucher, now)?;
-    let detail = json!({
-        "document": document, "sha256": up.sha256, "kind": up.kind.code(), "size": up.bytes.len(),
-        "action": policy, "voucher": facts.voucher_code, "cf": facts.recipient_cf,
-        "matches_version": matches_version, "signers": report.get("signers"), "flags": report.get("flags"),
-        "voucher_state": if signed { Some("signed") } else { None },
-    });
-    let event = AuditEvent::Change { change: Change::DocumentUpload, object: format!("recipient:{recipient}"), detail };
-    audit::append(tx, now, actor, &event)?;
+    let uploaded = DocumentUploaded {
+        recipient,
+        document,
+        sha256: &up.sha256,
+        kind: up.kind.code(),
+        size: up.bytes.len(),
+        action: policy,
+        voucher: &facts.voucher_code,
+        cf: &facts.recipient_cf,
+        matches_version,
+        signers: report.get("signers"),
+        flags: report.get("flags"),
+        voucher_state: signed.then_some("signed"),
+    };
+    audit::append(tx, now, actor, &AuditEvent::of_change(&uploaded).map_err(AppError::internal)?)?;
     Ok(Stored { id: document, sha256: up.sha256.clone(), kind: up.kind.code(), size: up.bytes.len(), report })
 }
 

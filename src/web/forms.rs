@@ -124,10 +124,31 @@ fn error_for<'a>(errors: &'a [FieldError], name: &str) -> Option<&'a str> {
     errors.iter().find(|e| e.field == name).map(|e| e.message.as_str())
 }
 
+/// What every file input says: a browser never fills a file input again, so a form refused
+/// for any reason comes back without the file.
+pub const FILE_AGAIN: &str = "Dopo un errore il file va scelto di nuovo.";
+
+/// The id prefix of a page's fields (`f-address`).
+pub const FIELD_IDS: &str = "f-";
+
 /// A labelled text input with its error message (accessible: aria-invalid, aria-describedby).
 pub fn text_field(name: &str, label: &str, value: &str, errors: &[FieldError], kind: &str, required: bool) -> Markup {
+    text_field_in(FIELD_IDS, name, label, value, errors, kind, required)
+}
+
+/// `text_field` for a form repeated on one page (one per sede): its ids start with `ids`
+/// (`f-sede-12-`) so they stay unique, and its `error_summary_in` links reach its own fields.
+pub fn text_field_in(
+    ids: &str,
+    name: &str,
+    label: &str,
+    value: &str,
+    errors: &[FieldError],
+    kind: &str,
+    required: bool,
+) -> Markup {
     let error = error_for(errors, name);
-    let id = format!("f-{name}");
+    let id = format!("{ids}{name}");
     let err_id = format!("{id}-errore");
     html! {
         div.field.has-error[error.is_some()] {
@@ -140,8 +161,13 @@ pub fn text_field(name: &str, label: &str, value: &str, errors: &[FieldError], k
 }
 
 pub fn textarea(name: &str, label: &str, value: &str, errors: &[FieldError], required: bool) -> Markup {
+    textarea_in(FIELD_IDS, name, label, value, errors, required)
+}
+
+/// `textarea` with the ids of a form that shares its page with another of the same fields.
+pub fn textarea_in(ids: &str, name: &str, label: &str, value: &str, errors: &[FieldError], required: bool) -> Markup {
     let error = error_for(errors, name);
-    let id = format!("f-{name}");
+    let id = format!("{ids}{name}");
     let err_id = format!("{id}-errore");
     html! {
         div.field.has-error[error.is_some()] {
@@ -155,8 +181,20 @@ pub fn textarea(name: &str, label: &str, value: &str, errors: &[FieldError], req
 
 /// A select; `options` are (value, label).
 pub fn select(name: &str, label: &str, selected: &str, options: &[(String, String)], errors: &[FieldError]) -> Markup {
+    select_in(FIELD_IDS, name, label, selected, options, errors)
+}
+
+/// `select` with the ids of a form that shares its page with another of the same fields.
+pub fn select_in(
+    ids: &str,
+    name: &str,
+    label: &str,
+    selected: &str,
+    options: &[(String, String)],
+    errors: &[FieldError],
+) -> Markup {
     let error = error_for(errors, name);
-    let id = format!("f-{name}");
+    let id = format!("{ids}{name}");
     let err_id = format!("{id}-errore");
     html! {
         div.field.has-error[error.is_some()] {
@@ -173,11 +211,16 @@ pub fn select(name: &str, label: &str, selected: &str, options: &[(String, Strin
 
 /// Errors that belong to no field shown on the form (e.g. a conflict), listed on top.
 pub fn error_summary(errors: &[FieldError]) -> Markup {
+    error_summary_in(FIELD_IDS, errors)
+}
+
+/// `error_summary` for a form whose fields were made with `text_field_in(ids, ..)`.
+pub fn error_summary_in(ids: &str, errors: &[FieldError]) -> Markup {
     html! {
         @if !errors.is_empty() {
             div.alert.alert-danger role="alert" tabindex="-1" {
                 p { strong { "Correggere i dati indicati:" } }
-                ul { @for e in errors { li { a href={ "#f-" (e.field) } { (e.message) } } } }
+                ul { @for e in errors { li { a href={ "#" (ids) (e.field) } { (e.message) } } } }
             }
         }
     }

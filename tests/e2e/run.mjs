@@ -7,6 +7,7 @@
 // target/e2e/tour/<role>/<screen>.png.
 //
 // Usage: node tests/e2e/run.mjs [path/to/ricolloca]
+// E2E_ONLY=forms runs only the forms that forgive (forgiving-forms.mjs), while working on them.
 // Needs: chromium, certutil/pk12util/modutil (libnss3-tools), openssl; for the smartcard part
 // softhsm2-util, pkcs11-tool (opensc) and gcc.
 
@@ -17,6 +18,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { forgivingForms } from './forgiving-forms.mjs';
 
 const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -271,8 +273,30 @@ const TODAY = isoDate(new Date());
 const ITALIAN_TODAY = TODAY.split('-').reverse().join('/');
 
 // ---------------------------------------------------------------- the suite
+// The forms that forgive, one per area, on their own demo (forgiving-forms.mjs).
+async function forms() {
+  await forgivingForms({ startDemo, browser, cardProfile, check, assertText, shot, today: TODAY, root: ROOT, work: WORK });
+}
+
+function summary() {
+  clearTimeout(watchdog);
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`\n${passed} passed, ${failures.length} failed; axe scanned ${axeResults.pages} pages, ${axeResults.rules} rule checks; ${secs} s in all; screenshots in ${OUT}`);
+  for (const v of axeResults.violations) console.log(`axe: ${v}`);
+  if (failures.length) {
+    console.log('\nFailures:');
+    for (const f of failures) console.log(`  ${f}`);
+    process.exitCode = 1;
+  }
+}
+
 async function main() {
   console.log(`e2e: ${BIN} (work dir ${WORK})`);
+  if (process.env.E2E_ONLY === 'forms') {
+    await forms();
+    summary();
+    return;
+  }
   const demo = await startDemo('demo');
   const U = (p) => demo.url + p;
 
@@ -553,6 +577,7 @@ async function main() {
     });
   }
   const axeSecs = ((Date.now() - axeStart) / 1000).toFixed(1);
+  await forms();
   for (const c of contexts) await c.close();
   contexts = [];
 

@@ -5,14 +5,13 @@ use std::fs::{self, File};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
 use super::checks::{AuditCheck, check_audit, check_integrity};
 use super::files::{Temps, file_name, io, sidecar, sync_dir, temp_beside};
 use super::format::{self, AuditFacts, DatabaseFacts, Manifest, SignedHead};
 use super::verify::{Accept, verify};
 use super::{Refused, crypto};
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::BackupCreated;
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, Cause};
 use crate::infra::backup_seal::{Keys, Kind, Seal, seal_file};
@@ -36,22 +35,19 @@ pub struct Created {
 
 impl Created {
     /// The `backup.create` audit event.
-    pub fn event(&self) -> AuditEvent {
-        AuditEvent::Change {
-            change: Change::BackupCreate,
-            object: format!("backup:{}", file_name(&self.file)),
-            detail: json!({
-                "file": file_name(&self.file),
-                "sha256": self.file_sha256,
-                "size": self.size,
-                "encrypted": self.encrypted,
-                "sealing": self.sealing.label(),
-                "database_sha256": self.manifest.database.sha256,
-                "audit_head_seq": self.manifest.audit.head_seq,
-                "audit_intact": self.manifest.audit.intact,
-                "audit_problem": self.manifest.audit.problem,
-            }),
-        }
+    pub fn event(&self) -> Result<AuditEvent, AppError> {
+        AuditEvent::of_change(&BackupCreated {
+            file: &file_name(&self.file),
+            sha256: &self.file_sha256,
+            size: self.size,
+            encrypted: self.encrypted,
+            sealing: self.sealing.label(),
+            database_sha256: &self.manifest.database.sha256,
+            audit_head_seq: self.manifest.audit.head_seq,
+            audit_intact: self.manifest.audit.intact,
+            audit_problem: self.manifest.audit.problem.as_deref(),
+        })
+        .map_err(AppError::internal)
     }
 }
 
@@ -205,7 +201,7 @@ pub fn create_recorded(
     audit: impl FnOnce(AuditEvent) -> Result<(), AppError>,
 ) -> Result<Recorded, AppError> {
     let created = create(req)?;
-    if let Err(e) = audit(created.event()) {
+    if let Err(e) = created.event().and_then(audit) {
         let _ = fs::remove_file(&created.file);
         let _ = fs::remove_file(sidecar(&created.file));
         let reason = format!("backup rimosso: riga di audit non scritta ({e})");

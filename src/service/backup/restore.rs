@@ -3,14 +3,13 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
 use super::checks::check_against_file;
 use super::files::{file_name, io, suffixed, sync_dir, temp_beside};
 use super::format::{Manifest, SignedHead};
 use super::verify::verify;
 use super::{Accept, Refused};
-use crate::domain::audit_event::{Actor, AuditEvent, Change};
+use crate::domain::audit_changes::BackupRestored;
+use crate::domain::audit_event::{Actor, AuditEvent};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::backup_seal::Keys;
@@ -112,21 +111,19 @@ pub fn restore(req: &RestoreRequest<'_>) -> Result<Restored, AppError> {
         // The copy is migrated without a pre-upgrade backup: it IS a verified backup, and the
         // backup file it came from stays where it is.
         let mut conn = repo::open_and_migrate(&db, |_| Ok(()))?;
-        let detail = json!({
-            "checkpoints_dropped": dropped,
-            "file": req.from.display().to_string(),
-            "database_sha256": verified.manifest.database.sha256,
-            "backup_created_at": verified.manifest.created_at,
-            "audit_head_seq": head_seq,
-            "audit_intact": verified.manifest.audit.intact,
-            "signed": verified.manifest.audit.checkpoint.is_some(),
-            "moved_aside": moved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-        });
-        let event = AuditEvent::Change {
-            change: Change::BackupRestore,
-            object: format!("backup:{}", file_name(req.from)),
-            detail,
-        };
+        let moved_aside: Vec<String> = moved.iter().map(|p| p.display().to_string()).collect();
+        let event = AuditEvent::of_change(&BackupRestored {
+            name: &file_name(req.from),
+            checkpoints_dropped: dropped,
+            file: &req.from.display().to_string(),
+            database_sha256: &verified.manifest.database.sha256,
+            backup_created_at: &verified.manifest.created_at,
+            audit_head_seq: head_seq,
+            audit_intact: verified.manifest.audit.intact,
+            signed: verified.manifest.audit.checkpoint.is_some(),
+            moved_aside: &moved_aside,
+        })
+        .map_err(AppError::internal)?;
         repo::write_once(&mut conn, |tx: &WriteTx<'_>| audit::append(tx, now, req.actor, &event).map(|_| ()))?;
     }
     // Closing the last connection folded the WAL into the file; a leftover would be lost.

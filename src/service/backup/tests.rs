@@ -2,12 +2,11 @@ use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
 use super::format as backup_format;
 use super::*;
 use crate::access::AdminAuthority;
-use crate::domain::audit_event::{AuditEvent, Change};
+use crate::domain::audit_changes::CodesImported;
+use crate::domain::audit_event::AuditEvent;
 use crate::domain::timestamp::Timestamp;
 use crate::infra::backup_seal::{Keys, Seal};
 use crate::infra::checkpoint::SigningKey;
@@ -24,11 +23,7 @@ fn live(dir: &Path) -> PathBuf {
     let who = AdminAuthority::system();
     repo::write_once(&mut conn, |tx| {
         for i in 0..5 {
-            let event = AuditEvent::Change {
-                change: Change::CodesImport,
-                object: format!("code_list:{i}"),
-                detail: json!({ "i": i }),
-            };
+            let event = AuditEvent::of_change(&CodesImported { file: &format!("codes_{i}"), codes: 1 }).unwrap();
             audit::append(tx, Timestamp::from_ms(1_000 + i), who.actor(), &event)?;
         }
         Ok(())
@@ -101,8 +96,7 @@ fn add_rows(data: &Path, from: i64, n: i64) {
     let who = AdminAuthority::system();
     repo::write_once(&mut conn, |tx| {
         for i in from..from + n {
-            let event =
-                AuditEvent::Change { change: Change::CodesImport, object: format!("code_list:{i}"), detail: json!({}) };
+            let event = AuditEvent::of_change(&CodesImported { file: &format!("codes_{i}"), codes: 0 }).unwrap();
             audit::append(tx, Timestamp::from_ms(10_000 + i), who.actor(), &event)?;
         }
         Ok(())
@@ -133,7 +127,7 @@ fn a_broken_chain_is_backed_up_flagged_and_restored_only_when_accepted() {
     assert!(!made.manifest.audit.intact);
     assert!(made.manifest.audit.problem.as_deref().unwrap().contains("riga 3"), "{:?}", made.manifest.audit);
     assert!(made.checkpoint.is_none(), "a broken chain is never signed");
-    assert_eq!(made.event().detail()["audit_intact"], false);
+    assert_eq!(made.event().unwrap().detail()["audit_intact"], false);
     let text = {
         let mut a = zip::ZipArchive::new(File::open(&out).unwrap()).unwrap();
         let mut t = String::new();
@@ -305,8 +299,7 @@ fn sealed_to_the_regions_key_the_backup_opens_only_with_its_identity() {
         create(&BackupRequest { data: &data, out: &out, seal: &seal, key: Some(&key), now: Timestamp::from_ms(2_000) })
             .unwrap();
     assert!(made.encrypted);
-    let AuditEvent::Change { detail, .. } = made.event() else { panic!("a change") };
-    assert_eq!(detail["sealing"], "age");
+    assert_eq!(made.event().unwrap().detail()["sealing"], "age");
     assert!(fs::read(&out).unwrap().starts_with(b"age-encryption.org/v1\n"));
     let err =
         verify(&out, &Keys::default(), None, Accept::default(), dir.path(), Timestamp::from_ms(3_000)).err().unwrap();

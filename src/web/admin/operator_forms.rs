@@ -17,7 +17,9 @@ use crate::error::{AppError, FieldError};
 use crate::repo::{communications, operators, providers};
 use crate::service;
 use crate::web::ctx::Ctx;
-use crate::web::forms::{FormToken, error_summary, field_errors, select, text_field, textarea, token_field};
+use crate::web::forms::{
+    FormToken, error_summary, error_summary_in, field_errors, select, select_in, text_field, textarea_in, token_field,
+};
 use crate::web::guards::Regione;
 use crate::web::views::admin::communication_options;
 
@@ -103,6 +105,12 @@ pub struct DisableForm {
     pub communication_id: Option<CommunicationId>,
 }
 
+/// The operator's page holds the variation form and the disabling (or re-enabling) form, both
+/// with a communication, and the exemption form, with a reason: each keeps its own ids.
+const DISABLE_IDS: &str = "f-disable-";
+const REENABLE_IDS: &str = "f-reenable-";
+const EXEMPTION_IDS: &str = "f-exemption-";
+
 pub fn disable_form(
     id: OperatorId,
     f: &DisableForm,
@@ -115,11 +123,11 @@ pub fn disable_form(
         .collect();
     html! {
         form.stack method="post" action={ "/regione/operatori/" (id) "/disabilita" } novalidate {
-            (error_summary(errors))
+            (error_summary_in(DISABLE_IDS, errors))
             (token_field(token))
-            (select("kind", "Motivo", &f.kind, &reasons, errors))
-            (textarea("reason", "Descrizione del motivo", &f.reason, errors, true))
-            (select("communication_id", "Comunicazione di riferimento (se c'è)", &comm_value(f.communication_id), &ch.revoking(), errors))
+            (select_in(DISABLE_IDS, "kind", "Motivo", &f.kind, &reasons, errors))
+            (textarea_in(DISABLE_IDS, "reason", "Descrizione del motivo", &f.reason, errors, true))
+            (select_in(DISABLE_IDS, "communication_id", "Comunicazione di riferimento (se c'è)", &comm_value(f.communication_id), &ch.revoking(), errors))
             button.button.danger type="submit" { "Disabilita" }
         }
     }
@@ -141,10 +149,10 @@ pub fn reenable_form(
 ) -> Markup {
     html! {
         form.stack method="post" action={ "/regione/operatori/" (id) "/riabilita" } novalidate {
-            (error_summary(errors))
+            (error_summary_in(REENABLE_IDS, errors))
             (token_field(token))
-            (textarea("reason", "Motivo", &f.reason, errors, true))
-            (select("communication_id", "Comunicazione scritta del soggetto", &comm_value(f.communication_id), &ch.enabling(), errors))
+            (textarea_in(REENABLE_IDS, "reason", "Motivo", &f.reason, errors, true))
+            (select_in(REENABLE_IDS, "communication_id", "Comunicazione scritta del soggetto", &comm_value(f.communication_id), &ch.enabling(), errors))
             button.button type="submit" { "Riabilita" }
         }
     }
@@ -161,11 +169,11 @@ pub struct ExemptionForm {
 pub fn exemption_form(id: OperatorId, f: &ExemptionForm, errors: &[FieldError], token: &FormToken) -> Markup {
     html! {
         form.stack method="post" action={ "/regione/operatori/" (id) "/esenzione" } novalidate {
-            (error_summary(errors))
+            (error_summary_in(EXEMPTION_IDS, errors))
             (token_field(token))
             input type="hidden" name="on" value=(if f.on { "true" } else { "false" });
             p { "Solo per utenze autorizzate preventivamente alla sola gestione tecnica (Allegato B, punto 7)." }
-            (textarea("reason", "Motivo e autorizzazione", &f.reason, errors, true))
+            (textarea_in(EXEMPTION_IDS, "reason", "Motivo e autorizzazione", &f.reason, errors, true))
             button.button type="submit" { "Conferma" }
         }
     }

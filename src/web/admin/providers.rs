@@ -18,7 +18,9 @@ use crate::infra::clock::format_it;
 use crate::repo::{communications, operators, providers};
 use crate::service;
 use crate::web::ctx::Ctx;
-use crate::web::forms::{FormToken, error_summary, field_errors, text_field, textarea, token_field};
+use crate::web::forms::{
+    FormToken, error_summary, error_summary_in, field_errors, text_field, text_field_in, textarea, token_field,
+};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::admin::{Esito, communication_form, notice, state_label};
 use crate::web::views::pager::{pager, q};
@@ -475,18 +477,24 @@ impl SedeForm {
     }
 }
 
+/// The ids of one sede's edit form: the provider's page holds one such form per sede.
+fn sede_ids(id: SedeId) -> String {
+    format!("f-sede-{id}-")
+}
+
 /// The edit form of one sede (on the provider's page, and again on its own when refused).
 fn sede_edit_form(id: SedeId, f: &SedeForm, errors: &[FieldError], token: &FormToken) -> Markup {
+    let ids = sede_ids(id);
     html! {
         form.stack method="post" action={ "/regione/sedi/" (id) } novalidate {
-            (error_summary(errors))
+            (error_summary_in(&ids, errors))
             (token_field(token))
-            (text_field("address", "Indirizzo", &f.address, errors, "text", true))
-            (text_field("comune", "Comune", &f.comune, errors, "text", true))
-            (text_field("phone", "Telefono", &f.phone, errors, "tel", false))
-            (text_field("opening_hours", "Orari di apertura", &f.opening_hours, errors, "text", false))
-            div.field.check { input id={ "pe-" (id) } type="checkbox" name="programme_enabled" value="true" checked[f.programme_enabled]; label for={ "pe-" (id) } { "Abilitata per il programma" } }
-            div.field.check { input id={ "tc-" (id) } type="checkbox" name="temporarily_closed" value="true" checked[f.temporarily_closed]; label for={ "tc-" (id) } { "Temporaneamente chiusa" } }
+            (text_field_in(&ids, "address", "Indirizzo", &f.address, errors, "text", true))
+            (text_field_in(&ids, "comune", "Comune", &f.comune, errors, "text", true))
+            (text_field_in(&ids, "phone", "Telefono", &f.phone, errors, "tel", false))
+            (text_field_in(&ids, "opening_hours", "Orari di apertura", &f.opening_hours, errors, "text", false))
+            div.field.check { input id={ (ids) "programme_enabled" } type="checkbox" name="programme_enabled" value="true" checked[f.programme_enabled]; label for={ (ids) "programme_enabled" } { "Abilitata per il programma" } }
+            div.field.check { input id={ (ids) "temporarily_closed" } type="checkbox" name="temporarily_closed" value="true" checked[f.temporarily_closed]; label for={ (ids) "temporarily_closed" } { "Temporaneamente chiusa" } }
             button.button type="submit" { "Salva" }
         }
     }

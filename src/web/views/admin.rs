@@ -8,7 +8,7 @@ use crate::domain::communication::{Communication, CommunicationKind};
 use crate::domain::ids::ProviderId;
 use crate::domain::operator::OperatorState;
 use crate::error::FieldError;
-use crate::web::forms::{FormToken, error_summary, select, text_field, textarea, token_field};
+use crate::web::forms::{FILE_AGAIN, FormToken, error_summary, select, text_field, textarea, token_field};
 
 /// `?esito=` codes after a redirect: a closed list, so no text from the URL reaches a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromFormField)]
@@ -79,6 +79,7 @@ pub fn communication_form(
     };
     let kinds: Vec<(String, String)> =
         CommunicationKind::ALL.iter().map(|k| (k.code().to_owned(), k.label().to_owned())).collect();
+    let file_error = errors.iter().find(|e| e.field == "file");
     html! {
         details.add-form open[!errors.is_empty()] {
             summary { "Registra una comunicazione scritta" }
@@ -89,10 +90,13 @@ pub fn communication_form(
                 (text_field("protocol", "Numero di protocollo", &v.protocol, errors, "text", true))
                 (select("kind", "Tipo", &v.kind, &kinds, errors))
                 (textarea("note", "Note", &v.note, errors, false))
-                div.field.has-error[errors.iter().any(|e| e.field == "file")] {
+                div.field.has-error[file_error.is_some()] {
                     label for="f-file" { "File (PDF o .p7m firmato, al massimo 20 MB) " abbr title="obbligatorio" { "*" } }
-                    input #f-file type="file" name="file" accept=".pdf,.p7m,application/pdf,application/pkcs7-mime" required;
-                    @for e in errors.iter().filter(|e| e.field == "file") { p.field-error { (e.message) } }
+                    input #f-file type="file" name="file" accept=".pdf,.p7m,application/pdf,application/pkcs7-mime" required
+                        aria-describedby=(if file_error.is_some() { "f-file-aiuto f-file-errore" } else { "f-file-aiuto" })
+                        aria-invalid=[file_error.map(|_| "true")];
+                    p.hint id="f-file-aiuto" { (FILE_AGAIN) }
+                    @if let Some(e) = file_error { p.field-error id="f-file-errore" { (e.message) } }
                 }
                 button.button type="submit" { "Registra" }
             }

@@ -8,7 +8,7 @@ use crate::domain::ids::RecipientId;
 use crate::error::FieldError;
 use crate::infra::clock::{Timestamp, format_it};
 use crate::repo::signed_programmes::Upload;
-use crate::web::forms::{FormToken, error_summary, token_field};
+use crate::web::forms::{FILE_AGAIN, FormToken, error_summary, token_field};
 
 /// The file input every form that takes the signed programme shows.
 pub fn file_field(errors: &[FieldError], max: usize, required: bool) -> Markup {
@@ -17,8 +17,9 @@ pub fn file_field(errors: &[FieldError], max: usize, required: bool) -> Markup {
         div.field.has-error[error.is_some()] {
             label for="f-file" { "Programma firmato (PDF, PDF firmato PAdES o .p7m CAdES)" @if required { " " abbr title="obbligatorio" { "*" } } }
             input #f-file type="file" name="file" accept=".pdf,.p7m,application/pdf,application/pkcs7-mime"
-                aria-describedby="f-file-aiuto" aria-invalid=[error.map(|_| "true")];
-            p.hint id="f-file-aiuto" { "Al massimo " (max / (1024 * 1024)) " MB. Il tipo si riconosce dal contenuto, non dal nome. Dopo un errore il file va scelto di nuovo." }
+                aria-describedby=(if error.is_some() { "f-file-aiuto f-file-errore" } else { "f-file-aiuto" })
+                aria-invalid=[error.map(|_| "true")];
+            p.hint id="f-file-aiuto" { "Al massimo " (max / (1024 * 1024)) " MB. Il tipo si riconosce dal contenuto, non dal nome. " (FILE_AGAIN) }
             @if let Some(msg) = error { p.field-error id="f-file-errore" { (msg) } }
         }
     }

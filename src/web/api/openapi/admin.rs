@@ -2,7 +2,6 @@
 
 #![expect(dead_code, reason = "documentation shapes of domain and repo types, kept out of domain/")]
 
-use serde_json::Value;
 use utoipa::ToSchema;
 
 /// Un soggetto accreditato.
@@ -195,12 +194,54 @@ pub struct OperatorDetail {
     reviewed_at: Option<i64>,
     /// Versione.
     version: i64,
-    /// Abilitazioni, variazioni e revoche, ognuna con la sua comunicazione scritta.
-    history: Vec<Value>,
+    /// Abilitazioni, variazioni e revoche, ognuna con la sua comunicazione scritta, dalla più recente.
+    history: Vec<OperatorHistoryLine>,
     /// Le sedi in cui lavora (identificativi).
     sedi: Vec<i64>,
-    /// I certificati presentati, con le loro policy.
-    certificates: Vec<Value>,
+    /// I certificati presentati, con le loro policy, dal più recente.
+    certificates: Vec<SeenCertificate>,
+}
+
+/// Una riga della storia di un operatore.
+#[derive(ToSchema)]
+pub struct OperatorHistoryLine {
+    /// Quando (millisecondi UTC).
+    at: i64,
+    /// Che cosa: `enabled`, `varied`, `disabled`, `reenabled`, ...
+    kind: String,
+    /// Per le revoche, il tipo di motivo.
+    reason_kind: String,
+    /// Il motivo scritto.
+    reason: String,
+    /// La comunicazione scritta di riferimento (`Prot. N del aaaa-mm-gg`), se c'è.
+    communication: Option<String>,
+    /// Chi l'ha registrata.
+    by: String,
+    /// I dati prima (JSON come testo).
+    before: String,
+    /// I dati dopo (JSON come testo).
+    after: String,
+}
+
+/// Un certificato con cui l'operatore ha fatto accesso.
+#[derive(ToSchema)]
+pub struct SeenCertificate {
+    /// Nome comune (CN) del soggetto.
+    subject_cn: String,
+    /// Chi l'ha emesso.
+    issuer: String,
+    /// Numero di serie.
+    serial: String,
+    /// Valido dal (millisecondi UTC).
+    not_before: i64,
+    /// Valido fino al (millisecondi UTC).
+    not_after: i64,
+    /// Visto la prima volta (millisecondi UTC).
+    first_seen: i64,
+    /// Visto l'ultima volta (millisecondi UTC).
+    last_seen: i64,
+    /// Le policy del certificato (OID); `null` per i certificati visti prima che si registrassero.
+    policies: Option<Vec<String>>,
 }
 
 /// L'abilitazione di un operatore.

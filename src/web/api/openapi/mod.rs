@@ -9,9 +9,12 @@ pub mod common;
 pub mod dettagli;
 pub mod ops;
 pub mod people;
+pub mod sap;
 
 #[cfg(test)]
 mod coverage_tests;
+#[cfg(test)]
+mod shape_tests;
 
 use rocket::http::ContentType;
 use rocket::{Route, get, routes};

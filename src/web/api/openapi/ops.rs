@@ -2,7 +2,6 @@
 
 #![expect(dead_code, reason = "documentation shapes: the bodies are built in the handlers")]
 
-use serde_json::Value;
 use utoipa::ToSchema;
 
 /// Lo stato dei backup.
@@ -101,10 +100,47 @@ pub struct ImportReport {
     imported: i64,
     /// Righe o file che hanno aggiornato dati esistenti.
     updated: i64,
-    /// Che cosa è stato rifiutato: `file`, `line`, `column`, `reason`.
-    refused: Vec<Value>,
+    /// Che cosa è stato rifiutato.
+    refused: Vec<ImportRefused>,
     /// Che cosa le SAP contenevano fuori dallo schema nazionale (segnalato, non rifiutato).
-    findings: Vec<Value>,
+    findings: Vec<ImportReportFinding>,
+}
+
+/// Un elemento di una SAP importata fuori dallo schema nazionale (segnalato, non rifiutato).
+#[derive(ToSchema)]
+pub struct ImportReportFinding {
+    /// Il file.
+    file: String,
+    /// Il percorso dell'elemento (nomi dello schema, senza posizioni).
+    path: String,
+    /// Quante volte.
+    count: i64,
+    /// Perché, in italiano.
+    reason: String,
+}
+
+/// Un file o una riga rifiutati.
+#[derive(ToSchema)]
+pub struct ImportRefused {
+    /// Il file (assente se ce n'è uno solo).
+    file: Option<String>,
+    /// La riga (da 1), per i CSV.
+    line: Option<i64>,
+    /// La colonna o l'elemento.
+    column: Option<String>,
+    /// Il motivo, in italiano.
+    reason: String,
+}
+
+/// Un elemento fuori dallo schema nazionale (segnalato, non rifiutato).
+#[derive(ToSchema)]
+pub struct ImportFinding {
+    /// Il percorso dell'elemento (nomi dello schema, senza posizioni).
+    path: String,
+    /// Quante volte.
+    count: i64,
+    /// Perché, in italiano.
+    reason: String,
 }
 
 /// Un'importazione delle assegnazioni e il suo avanzamento.
@@ -270,7 +306,38 @@ pub struct SubjectAccesses {
     /// Le righe del registro che riguardano la persona.
     accesses: Vec<AuditLine>,
     /// Gli elenchi che l'hanno mostrata, raggruppati per giorno, utente ed elenco.
-    lists: Vec<Value>,
+    lists: Vec<ListAppearance>,
+}
+
+/// Un giorno in cui un utente ha visto la persona in un elenco.
+#[derive(ToSchema)]
+pub struct ListAppearance {
+    /// Il giorno (millisecondi UTC della mezzanotte italiana).
+    day: i64,
+    /// La prima riga del registro di quel giorno.
+    seq: i64,
+    /// Quando (millisecondi UTC).
+    ts: i64,
+    /// L'elenco (per esempio `recipient.list`).
+    action: String,
+    /// L'utente.
+    actor_id: i64,
+    /// Codice fiscale dell'utente.
+    actor_cf: String,
+    /// Nome dell'utente.
+    actor_name: Option<String>,
+    /// Ruolo dell'utente.
+    actor_role: Option<String>,
+    /// Il soggetto accreditato dell'utente.
+    provider_name: Option<String>,
+    /// La pagina del primo elenco, come registrata.
+    page: Option<i64>,
+    /// Quante persone mostrava quell'elenco.
+    rows: Option<i64>,
+    /// `api` se l'elenco è stato letto con l'API.
+    via: Option<String>,
+    /// Quanti elenchi di quell'utente l'hanno mostrata quel giorno (almeno 1).
+    lists: i64,
 }
 
 /// L'attività del mese per operatore.
@@ -278,6 +345,35 @@ pub struct SubjectAccesses {
 pub struct MonthlyActivity {
     /// Il mese (aaaa-mm).
     month: String,
-    /// Una riga per operatore: accessi, schede viste, modifiche, caricamenti, scaricamenti.
-    operators: Vec<Value>,
+    /// Una riga per operatore.
+    operators: Vec<ActivityLine>,
+}
+
+/// Il mese di un operatore.
+#[derive(ToSchema)]
+pub struct ActivityLine {
+    /// Il soggetto accreditato.
+    provider_id: Option<i64>,
+    /// Denominazione del soggetto.
+    provider_name: Option<String>,
+    /// L'operatore.
+    operator_id: Option<i64>,
+    /// Codice fiscale dell'operatore.
+    operator_cf: String,
+    /// Cognome e nome.
+    operator_name: String,
+    /// Ruolo.
+    role: String,
+    /// Giorni con un accesso.
+    logins: i64,
+    /// Schede di persone aperte (scheda, SAP, programma).
+    records_viewed: i64,
+    /// Modifiche registrate.
+    changes: i64,
+    /// File caricati.
+    uploads: i64,
+    /// File scaricati.
+    downloads: i64,
+    /// Tentativi respinti.
+    denied: i64,
 }

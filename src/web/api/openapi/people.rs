@@ -77,14 +77,93 @@ pub struct RecipientDetail {
     /// Telefono.
     phone: String,
     /// L'assegno più recente.
-    voucher: Option<Value>,
+    voucher: Option<Voucher>,
     /// Tutti gli assegni della persona, dal più recente.
-    vouchers: Vec<Value>,
-    /// L'ultima SAP importata: `version`, `imported_at`, `sections` (le sezioni della SAP,
-    /// con `section6` le azioni registrate) e `findings` (le osservazioni dell'importazione).
-    sap: Option<Value>,
-    /// Le azioni di politica attiva (sezione VI).
-    section6: Vec<Value>,
+    vouchers: Vec<Voucher>,
+    /// L'ultima SAP importata, con le sue sezioni (in `section6` le azioni registrate).
+    sap: Option<super::sap::SapVersion>,
+    /// Le azioni di politica attiva (sezione VI), dalla più recente.
+    section6: Vec<Section6Row>,
+}
+
+/// Un assegno di ricollocazione della persona.
+#[derive(ToSchema)]
+pub struct Voucher {
+    /// Identificativo dell'assegno.
+    id: i64,
+    /// Codice dell'assegno.
+    code: String,
+    /// Rilasciato il (aaaa-mm-gg).
+    issued_on: String,
+    /// Il CPI che l'ha rilasciato.
+    cpi: String,
+    /// Fascia di profilazione.
+    profiling_band: String,
+    /// Il soggetto accreditato scelto.
+    provider_id: i64,
+    /// Denominazione del soggetto accreditato.
+    provider_name: String,
+    /// La sede scelta (indirizzo e comune).
+    sede: Option<String>,
+    /// Scelto il (aaaa-mm-gg).
+    chosen_on: String,
+    /// Stato dell'assegno.
+    state: String,
+    /// Inizio del programma (aaaa-mm-gg).
+    programme_start: Option<String>,
+    /// Fine del programma (aaaa-mm-gg).
+    programme_end: Option<String>,
+    /// Proroga fino al (aaaa-mm-gg).
+    extended_until: Option<String>,
+    /// Il tutor (cognome e nome).
+    tutor: Option<String>,
+    /// Da quando è in vigore il programma firmato caricato (millisecondi UTC), se c'è.
+    signed_since: Option<i64>,
+}
+
+/// Una riga della sezione VI: una politica attiva della SAP o un'azione registrata da un
+/// soggetto accreditato.
+#[derive(ToSchema)]
+pub struct Section6Row {
+    /// La riga; per un'azione del soggetto accreditato (`origin` = `provider`), l'azione.
+    id: i64,
+    /// Provenienza: `sap` (dalla SAP importata) o `provider` (registrata qui).
+    origin: String,
+    /// Tipo di attività (codice nazionale, per esempio `A02`).
+    tipo_attivita: String,
+    /// Titolo o denominazione.
+    titolo_denominazione: String,
+    /// Data della proposta (aaaa-mm-gg).
+    data_proposta: Option<String>,
+    /// Data di inizio.
+    data_inizio: Option<String>,
+    /// Data di fine.
+    data_fine: Option<String>,
+    /// Durata (nell'unità di `tipologia_durata`).
+    durata: Option<i64>,
+    /// Unità della durata: `O` ore, `G` giorni, `M` mesi, `A` anni.
+    tipologia_durata: Option<String>,
+    /// Descrizione.
+    descrizione: String,
+    /// Titolo del progetto (codice nazionale).
+    titolo_progetto: String,
+    /// Codice dell'ente promotore.
+    codice_ente_promotore: String,
+    /// Identificativo della politica.
+    identificativo_politica: Option<String>,
+    /// Ultimo evento (codice nazionale).
+    ultimo_evento: Option<String>,
+    /// Data dell'ultimo evento.
+    data_evento: Option<String>,
+    /// Descrizione dell'ultimo evento.
+    descrizione_evento: String,
+    /// Indice di profilazione.
+    indice_profiling: String,
+    /// Identificativo della presa in carico.
+    identificativo_presa_in_carico: String,
+    /// Righe della SAP: i campi aggiuntivi di `PoliticheAttive.xsd`; azioni registrate qui: i
+    /// campi del loro tipo (vedi `DettagliA06` e seguenti).
+    dettagli: Value,
 }
 
 /// Il Programma di ricerca intensiva e le sue versioni.
@@ -250,15 +329,47 @@ pub struct StoredDocument {
     /// Dimensione in byte.
     size: i64,
     /// Il primo firmatario.
-    signer: Option<Value>,
+    signer: Option<Signer>,
     /// Tutti i firmatari.
-    signers: Option<Value>,
-    /// Conformità del formato di firma.
-    conformity: Option<Value>,
-    /// Osservazioni sul file.
-    flags: Option<Value>,
+    signers: Option<Vec<Signer>>,
+    /// La versione del programma generata da Ricolloca che il file contiene, se ce n'è una.
+    conformity: Option<Conformity>,
+    /// Osservazioni sul file, in italiano (firme mancanti o non valide, contenuto diverso).
+    flags: Option<Vec<String>>,
     /// Sempre `false`: la catena di certificazione del firmatario non è verificata qui.
     chain_checked: bool,
+}
+
+/// Un firmatario del programma firmato.
+#[derive(ToSchema)]
+pub struct Signer {
+    /// Nome del firmatario, dal certificato.
+    name: String,
+    /// Codice fiscale, dal certificato.
+    codice_fiscale: Option<String>,
+    /// Chi ha emesso il certificato.
+    issuer: Option<String>,
+    /// Data di firma dichiarata (millisecondi UTC).
+    signing_time: Option<i64>,
+    /// Esito della verifica della firma, in italiano (`valida`, ...).
+    verification: String,
+    /// La firma è valida.
+    valid: bool,
+    /// Chi è: `destinatario`, `operatore` o `estraneo`.
+    role: String,
+}
+
+/// La versione generata che il file contiene.
+#[derive(ToSchema)]
+pub struct Conformity {
+    /// La versione del programma.
+    version: i64,
+    /// Generata il (millisecondi UTC).
+    generated_at: i64,
+    /// `identico` o `seguito da aggiunte`.
+    how: String,
+    /// Lo stesso, in una frase.
+    text: String,
 }
 
 /// Il file del programma firmato come `multipart/form-data`.
