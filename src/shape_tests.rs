@@ -1,5 +1,6 @@
 //! Guard rails for the shapes issue #16 retired: source scans that fail when new code under
-//! `src/web` or `src/service` brings them back, whichever branch it comes from.
+//! `src/web` or `src/service` (and, for raw ids, `src/domain`) brings them back, whichever
+//! branch it comes from.
 //! (`AppError::internal` with a message does not compile: it takes an error value; a message
 //! is `AppError::unexpected`.)
 
@@ -122,6 +123,41 @@ fn internal_errors_keep_their_cause() {
     assert!(offenders.is_empty(), "AppError::Internal built by hand in: {offenders:?}");
 }
 
+/// A raw row id in a field or parameter: `recipient_id: i64`, `provider_id: Option<i64>`.
+fn raw_id(line: &str) -> Option<String> {
+    let mut rest = line;
+    while let Some(at) = rest.find("_id:") {
+        let name_start = rest[..at].rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+        let ty = rest[at + 4..].trim_start();
+        let raw = ["Option<i64>", "i64"].into_iter().find(|t| {
+            ty.strip_prefix(t).is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+        });
+        if let Some(t) = raw {
+            return Some(format!("{}_id: {t}", &rest[name_start..at]));
+        }
+        rest = &rest[at + 4..];
+    }
+    None
+}
+
+#[test]
+fn no_raw_ids_in_domain_service_or_web() {
+    // Every entity has its id type (domain/ids.rs). The API description's shapes are exempt:
+    // they describe the JSON number the API sends, not a value the code passes around.
+    let mut offenders = Vec::new();
+    for (rel, text) in sources(&["domain", "service", "web"]) {
+        if rel.starts_with("web/api/openapi/") {
+            continue;
+        }
+        for (n, line) in text.lines().enumerate() {
+            if let Some(found) = raw_id(line) {
+                offenders.push(format!("{rel}:{}: `{found}` (take the entity's id type)", n + 1));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "raw i64 ids: {offenders:#?}");
+}
+
 #[test]
 fn the_scans_see_what_they_look_for() {
     // A scan that cannot fail is no guard: each finds its shape in a sample.
@@ -130,4 +166,8 @@ fn the_scans_see_what_they_look_for() {
     assert_eq!(found, vec!["now_ms: i64".to_owned()]);
     assert_eq!(raw_time_parameter("since: Option<i64>, x: u8"), Some("since: Option<i64>".to_owned()));
     assert_eq!(raw_time_parameter("count: i64"), None);
+    assert_eq!(raw_id("    pub recipient_id: i64,"), Some("recipient_id: i64".to_owned()));
+    assert_eq!(raw_id("fn f(c: &C, provider_id: Option<i64>) {"), Some("provider_id: Option<i64>".to_owned()));
+    assert_eq!(raw_id("    pub recipient_id: RecipientId,"), None);
+    assert_eq!(raw_id("    pub recipient_id: i64x, other_id: i64"), Some("other_id: i64".to_owned()));
 }

@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use super::timestamp::Timestamp;
+use super::ids::{OperatorId, ProviderId};
+use super::timestamp::{MS_PER_DAY, Timestamp};
 use crate::domain::italian::count;
 use crate::domain::operator::Refusal;
 use crate::infra::clock::{datetime, italy_offset_ms, local_day_of};
 
 const MINUTE: i64 = 60_000;
-const DAY: i64 = 86_400_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RuleKind {
@@ -230,11 +230,11 @@ impl AnomalyConfig {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WatchRow {
     pub seq: i64,
-    pub ts: i64,
-    pub actor_id: Option<i64>,
+    pub ts: Timestamp,
+    pub actor_id: Option<OperatorId>,
     pub actor_cf: String,
     pub role: Option<String>,
-    pub provider_id: Option<i64>,
+    pub provider_id: Option<ProviderId>,
     pub cert: Option<String>,
     pub ip: Option<String>,
     pub action: String,
@@ -250,13 +250,13 @@ pub struct Hit {
     pub rule: RuleKind,
     /// At most one hit per rule, subject and local day.
     pub dedup_key: String,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<OperatorId>,
     pub actor_cf: String,
-    pub provider_id: Option<i64>,
+    pub provider_id: Option<ProviderId>,
     pub summary: String,
     pub evidence: Vec<i64>,
-    pub first_ts: i64,
-    pub last_ts: i64,
+    pub first_ts: Timestamp,
+    pub last_ts: Timestamp,
 }
 
 /// Evidence kept per hit: enough to judge, not the whole day.
@@ -285,9 +285,8 @@ fn minutes(ms: i64) -> i64 {
 }
 
 /// Is this moment inside office hours (Italian local time)?
-pub fn in_office(cfg: &AnomalyConfig, ts: i64) -> bool {
+pub fn in_office(cfg: &AnomalyConfig, t: Timestamp) -> bool {
     let Some((start, end)) = cfg.office_minutes() else { return true };
-    let t = Timestamp::from_ms(ts);
     let local = datetime(t.plus_ms(italy_offset_ms(t)));
     let minute = u32::from(local.hour()) * 60 + u32::from(local.minute());
     let weekday = local.weekday().number_from_monday();
@@ -297,7 +296,7 @@ pub fn in_office(cfg: &AnomalyConfig, ts: i64) -> bool {
 /// One subject's rows inside a rule's window, oldest first: (ts, seq, note).
 #[derive(Debug, Default)]
 struct CountWindow {
-    rows: VecDeque<(i64, i64, Option<String>)>,
+    rows: VecDeque<(Timestamp, i64, Option<String>)>,
 }
 
 impl CountWindow {
@@ -315,8 +314,8 @@ impl CountWindow {
 /// row in the window, without keeping every row).
 #[derive(Debug, Default)]
 struct DistinctWindow {
-    latest: HashMap<String, (i64, i64)>,
-    by_time: BTreeMap<(i64, i64), String>,
+    latest: HashMap<String, (Timestamp, i64)>,
+    by_time: BTreeMap<(Timestamp, i64), String>,
 }
 
 impl DistinctWindow {
@@ -340,13 +339,13 @@ impl DistinctWindow {
 
 /// Either kind of window: rows older than the window leave it.
 trait Window {
-    fn expire(&mut self, now: i64, window_ms: i64);
+    fn expire(&mut self, now: Timestamp, window_ms: i64);
     fn is_empty(&self) -> bool;
 }
 
 impl Window for CountWindow {
-    fn expire(&mut self, now: i64, window_ms: i64) {
-        while self.rows.front().is_some_and(|(ts, _, _)| now - ts > window_ms) {
+    fn expire(&mut self, now: Timestamp, window_ms: i64) {
+        while self.rows.front().is_some_and(|(ts, _, _)| now.ms_since(*ts) > window_ms) {
             self.rows.pop_front();
         }
     }
@@ -356,8 +355,8 @@ impl Window for CountWindow {
 }
 
 impl Window for DistinctWindow {
-    fn expire(&mut self, now: i64, window_ms: i64) {
-        while self.by_time.first_key_value().is_some_and(|((ts, _), _)| now - ts > window_ms) {
+    fn expire(&mut self, now: Timestamp, window_ms: i64) {
+        while self.by_time.first_key_value().is_some_and(|((ts, _), _)| now.ms_since(*ts) > window_ms) {
             self.pop_oldest();
         }
     }
@@ -367,7 +366,7 @@ impl Window for DistinctWindow {
 }
 
 /// Drops the subjects whose window is empty at `now`.
-fn forget_idle<W: Window>(windows: &mut HashMap<String, W>, now: i64, window_ms: i64) {
+fn forget_idle<W: Window>(windows: &mut HashMap<String, W>, now: Timestamp, window_ms: i64) {
     windows.retain(|_, w| {
         w.expire(now, window_ms);
         !w.is_empty()
@@ -378,7 +377,7 @@ fn forget_idle<W: Window>(windows: &mut HashMap<String, W>, now: i64, window_ms:
 #[derive(Debug)]
 struct OffHoursDay {
     count: usize,
-    first_ts: i64,
+    first_ts: Timestamp,
     evidence: Vec<i64>,
     last: WatchRow,
 }
@@ -392,12 +391,12 @@ pub struct Watch {
     cfg: AnomalyConfig,
     /// The last seq fed (0: none yet).
     covered_to: i64,
-    last_ts: i64,
+    last_ts: Timestamp,
     many_recipients: HashMap<String, DistinctWindow>,
     certificate_ips: HashMap<String, DistinctWindow>,
     repeated_denied: HashMap<String, CountWindow>,
     download_burst: HashMap<String, CountWindow>,
-    off_hours: BTreeMap<(i64, i64), OffHoursDay>,
+    off_hours: BTreeMap<(OperatorId, i64), OffHoursDay>,
     /// (rule, subject, local day) already reported: at most one hit each.
     fired: HashSet<(RuleKind, String, i64)>,
     hits: Vec<Hit>,
@@ -412,7 +411,7 @@ impl Watch {
         Self {
             cfg: cfg.clone(),
             covered_to: 0,
-            last_ts: i64::MIN,
+            last_ts: Timestamp::from_ms(i64::MIN),
             many_recipients: HashMap::new(),
             certificate_ips: HashMap::new(),
             repeated_denied: HashMap::new(),
@@ -431,7 +430,12 @@ impl Watch {
     /// Takes the next row (seq order). `report` is false for context rows, which an earlier
     /// run already evaluated: they fill the windows but fire nothing. `previous_activity`
     /// answers when the row's actor last did anything before it.
-    pub fn feed(&mut self, r: &WatchRow, report: bool, previous_activity: &mut dyn FnMut(&WatchRow) -> Option<i64>) {
+    pub fn feed(
+        &mut self,
+        r: &WatchRow,
+        report: bool,
+        previous_activity: &mut dyn FnMut(&WatchRow) -> Option<Timestamp>,
+    ) {
         self.covered_to = r.seq;
         self.last_ts = self.last_ts.max(r.ts);
         let rule_of = |k: RuleKind| self.cfg.rule(k);
@@ -460,7 +464,7 @@ impl Watch {
                 let summary = format!(
                     "{} in {}",
                     count(w.latest.len(), "persona diversa consultata", "persone diverse consultate"),
-                    count(minutes(r.ts - first_ts).max(1), "minuto", "minuti")
+                    count(minutes(r.ts.ms_since(first_ts)).max(1), "minuto", "minuti")
                 );
                 let evidence = w.by_time.keys().map(|(_, seq)| *seq).collect();
                 self.fire(RuleKind::ManyRecipients, &subject, r, first_ts, evidence, summary);
@@ -534,7 +538,7 @@ impl Watch {
                 let summary = format!(
                     "{} in {}",
                     count(w.rows.len(), "scaricamento", "scaricamenti"),
-                    count(minutes(r.ts - first_ts).max(1), "minuto", "minuti")
+                    count(minutes(r.ts.ms_since(first_ts)).max(1), "minuto", "minuti")
                 );
                 let evidence = w.rows.iter().map(|(_, seq, _)| *seq).collect();
                 self.fire(RuleKind::DownloadBurst, &subject, r, first_ts, evidence, summary);
@@ -548,10 +552,12 @@ impl Watch {
             && let Some(actor) = r.actor_id
             && !in_office(&self.cfg, r.ts)
         {
-            let day = self
-                .off_hours
-                .entry((actor, local_day_of(Timestamp::from_ms(r.ts))))
-                .or_insert_with(|| OffHoursDay { count: 0, first_ts: r.ts, evidence: Vec::new(), last: r.clone() });
+            let day = self.off_hours.entry((actor, local_day_of(r.ts))).or_insert_with(|| OffHoursDay {
+                count: 0,
+                first_ts: r.ts,
+                evidence: Vec::new(),
+                last: r.clone(),
+            });
             day.count += 1;
             if day.evidence.len() < EVIDENCE_MAX {
                 day.evidence.push(r.seq);
@@ -565,12 +571,12 @@ impl Watch {
             && r.action == "access.login"
             && let Some(actor) = r.actor_id
             && let Some(prev) = previous_activity(r)
-            && r.ts - prev >= i64::from(rule.threshold) * DAY
+            && r.ts.ms_since(prev) >= i64::from(rule.threshold) * MS_PER_DAY
         {
-            let days = (r.ts - prev) / DAY;
+            let days = r.ts.ms_since(prev) / MS_PER_DAY;
             let summary = format!(
                 "primo accesso dopo {days} giorni di inattività (ultima attività il {})",
-                crate::infra::clock::format_it(Timestamp::from_ms(prev))
+                crate::infra::clock::format_it(prev)
             );
             self.fire(RuleKind::AfterInactivity, &format!("op:{actor}"), r, r.ts, vec![r.seq], summary);
         }
@@ -578,8 +584,8 @@ impl Watch {
 
     /// Has the rule already fired for the subject on that local day? (Then the window's
     /// evidence need not be gathered again, row after row of a flood.)
-    fn fired_today(&self, rule: RuleKind, subject: &str, ts: i64) -> bool {
-        self.fired.contains(&(rule, subject.to_owned(), local_day_of(Timestamp::from_ms(ts))))
+    fn fired_today(&self, rule: RuleKind, subject: &str, ts: Timestamp) -> bool {
+        self.fired.contains(&(rule, subject.to_owned(), local_day_of(ts)))
     }
 
     /// Records a hit ending at `last`, unless the rule already fired for the subject that day.
@@ -588,11 +594,11 @@ impl Watch {
         rule: RuleKind,
         subject: &str,
         last: &WatchRow,
-        first_ts: i64,
+        first_ts: Timestamp,
         evidence: Vec<i64>,
         summary: String,
     ) {
-        let day = local_day_of(Timestamp::from_ms(last.ts));
+        let day = local_day_of(last.ts);
         if !self.fired.insert((rule, subject.to_owned(), day)) {
             return;
         }
@@ -612,10 +618,10 @@ impl Watch {
     /// The hits found since the last call (rule by rule), then forgets what no window needs.
     pub fn take_hits(&mut self) -> Vec<Hit> {
         let off = self.cfg.rule(RuleKind::OffHours);
-        let days: Vec<(i64, i64)> = self.off_hours.keys().copied().collect();
+        let days: Vec<(OperatorId, i64)> = self.off_hours.keys().copied().collect();
         for key in days {
             let Some(d) = self.off_hours.get(&key).filter(|d| d.count >= off.threshold as usize) else { continue };
-            let when = crate::infra::clock::format_it(Timestamp::from_ms(d.first_ts));
+            let when = crate::infra::clock::format_it(d.first_ts);
             let summary =
                 format!("{} fuori orario d'ufficio, la prima il {when}", count(d.count, "operazione", "operazioni"));
             let (last, first_ts, evidence) = (d.last.clone(), d.first_ts, d.evidence.clone());
@@ -637,7 +643,7 @@ impl Watch {
         forget_idle(&mut self.certificate_ips, now, window(RuleKind::CertificateIps));
         forget_idle(&mut self.repeated_denied, now, window(RuleKind::RepeatedDenied));
         forget_idle(&mut self.download_burst, now, window(RuleKind::DownloadBurst));
-        let yesterday = local_day_of(Timestamp::from_ms(now)) - 1;
+        let yesterday = local_day_of(now) - 1;
         self.off_hours.retain(|(_, day), _| *day >= yesterday);
         self.fired.retain(|(_, _, day)| *day >= yesterday);
     }
@@ -650,7 +656,7 @@ pub fn evaluate(
     cfg: &AnomalyConfig,
     rows: &[WatchRow],
     first_new: i64,
-    previous_activity: &mut dyn FnMut(&WatchRow) -> Option<i64>,
+    previous_activity: &mut dyn FnMut(&WatchRow) -> Option<Timestamp>,
 ) -> Vec<Hit> {
     let mut watch = Watch::new(cfg);
     for r in rows {

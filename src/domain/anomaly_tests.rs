@@ -7,6 +7,10 @@ const TUESDAY_9: i64 = 1_795_507_200_000;
 const MIN: i64 = 60_000;
 const HOUR: i64 = 3_600_000;
 
+fn op(n: i64) -> OperatorId {
+    OperatorId::try_from(n).unwrap()
+}
+
 struct History {
     rows: Vec<WatchRow>,
 }
@@ -27,11 +31,11 @@ impl History {
         let seq = self.rows.len() as i64 + 1;
         self.rows.push(WatchRow {
             seq,
-            ts,
-            actor_id: actor,
+            ts: Timestamp::from_ms(ts),
+            actor_id: actor.map(op),
             actor_cf: actor.map_or("RSSMRA85T10A562S".into(), |a| format!("CF{a}")),
             role: actor.map(|_| "operatore".into()),
-            provider_id: actor.map(|_| 1),
+            provider_id: actor.map(|_| ProviderId::try_from(1).unwrap()),
             cert: Some(format!("cert{}", actor.unwrap_or(0))),
             ip: Some("10.0.0.5".into()),
             action: action.into(),
@@ -70,7 +74,7 @@ impl History {
     }
 
     fn hits(&self, cfg: &AnomalyConfig, first_new: i64, previous: Option<i64>) -> Vec<Hit> {
-        evaluate(cfg, &self.rows, first_new, &mut |_| previous)
+        evaluate(cfg, &self.rows, first_new, &mut |_| previous.map(Timestamp::from_ms))
     }
 }
 
@@ -101,7 +105,7 @@ fn many_distinct_people_in_an_hour() {
     }
     let hits = h.hits(&AnomalyConfig::default(), 1, None);
     assert_eq!(rules(&hits), vec![RuleKind::ManyRecipients]);
-    assert_eq!(hits[0].actor_id, Some(7));
+    assert_eq!(hits[0].actor_id, Some(op(7)));
     assert_eq!(hits[0].evidence.len(), 40, "the window that reached the threshold");
     assert!(hits[0].summary.contains("40 persone"), "{}", hits[0].summary);
     // Viewing the same few people over and over is not "many people".
@@ -121,7 +125,7 @@ fn access_outside_office_hours_or_days() {
     let hits = h.hits(&AnomalyConfig::default(), 1, None);
     assert_eq!(rules(&hits), vec![RuleKind::OffHours]);
     assert_eq!(hits.len(), 2, "one per person and day: {hits:#?}");
-    let late = hits.iter().find(|x| x.actor_id == Some(7)).unwrap();
+    let late = hits.iter().find(|x| x.actor_id == Some(op(7))).unwrap();
     assert_eq!(late.evidence, vec![1, 2]);
     // With Sunday an office day and longer hours, nothing.
     let cfg = AnomalyConfig {
@@ -153,7 +157,7 @@ fn repeated_refusals_by_an_operator_or_an_unknown_card() {
     let hits = h.hits(&AnomalyConfig::default(), 1, None);
     assert_eq!(rules(&hits), vec![RuleKind::RepeatedDenied]);
     assert_eq!(hits.len(), 2, "{hits:#?}");
-    assert!(hits.iter().any(|x| x.actor_id == Some(7) && x.evidence.len() == 5));
+    assert!(hits.iter().any(|x| x.actor_id == Some(op(7)) && x.evidence.len() == 5));
     assert!(hits.iter().any(|x| x.actor_id.is_none() && x.summary.contains("certificato revocato")));
 }
 

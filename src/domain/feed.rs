@@ -1,12 +1,13 @@
 //! The records of the feed to IDOL, as the repository reads them and the file writer
 //! (`infra::idol_feed`) lays them out.
 
+use super::ids::RecipientId;
 use super::timestamp::Timestamp;
 
 /// One section-6 record for the feed: a provider's action as stored.
 #[derive(Debug, Clone)]
 pub struct FeedPolicy {
-    pub recipient_id: i64,
+    pub recipient_id: RecipientId,
     pub codice_fiscale: String,
     pub cognome: String,
     pub nome: String,
@@ -32,7 +33,7 @@ pub struct FeedPolicy {
 /// What the feed knows of a worker: the person and their latest SAP's sections.
 #[derive(Debug, Clone)]
 pub struct FeedWorker {
-    pub recipient_id: i64,
+    pub recipient_id: RecipientId,
     pub codice_fiscale: String,
     pub cognome: String,
     pub nome: String,

@@ -7,8 +7,6 @@ use super::inactivity::InactivityRule;
 use super::role::Role;
 use super::timestamp::Timestamp;
 
-pub const MS_PER_DAY: i64 = 86_400_000;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OperatorState {
     Active,

@@ -60,11 +60,16 @@ pub fn each_row(conn: &Connection, from_seq: i64, to_seq: i64, mut f: impl FnMut
 }
 
 /// When the actor last did anything before row `seq` (walks the (actor_id, ts) index back).
-pub fn previous_activity(conn: &Connection, actor_id: i64, seq: i64, ts: i64) -> Result<Option<i64>, AppError> {
+pub fn previous_activity(
+    conn: &Connection,
+    actor: OperatorId,
+    seq: i64,
+    ts: Timestamp,
+) -> Result<Option<Timestamp>, AppError> {
     Ok(conn
         .query_row(
             "SELECT ts FROM audit_log WHERE actor_id = ?1 AND ts <= ?3 AND seq < ?2 ORDER BY ts DESC LIMIT 1",
-            params![actor_id, seq, ts],
+            params![actor, seq, ts],
             |r| r.get(0),
         )
         .optional()?)

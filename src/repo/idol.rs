@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
 use crate::domain::feed::{FeedOutcome, FeedPolicy, FeedWorker};
+use crate::domain::ids::RecipientId;
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
@@ -53,7 +54,7 @@ pub fn policies(conn: &Connection, since: Timestamp, until: Timestamp) -> Result
 }
 
 /// A worker of the feed: the person and the sections of their latest SAP.
-pub fn worker(conn: &Connection, recipient: i64) -> Result<Option<FeedWorker>, AppError> {
+pub fn worker(conn: &Connection, recipient: RecipientId) -> Result<Option<FeedWorker>, AppError> {
     Ok(conn
         .query_row(
             "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, r.birth_date, r.sex,
@@ -78,7 +79,7 @@ pub fn worker(conn: &Connection, recipient: i64) -> Result<Option<FeedWorker>, A
 /// A worker the export could not send: kept (from the earliest period) until one does.
 pub fn keep_pending(
     tx: &WriteTx<'_>,
-    recipient: i64,
+    recipient: RecipientId,
     since: Timestamp,
     reasons: &str,
     now: Timestamp,
@@ -92,7 +93,7 @@ pub fn keep_pending(
     Ok(())
 }
 
-pub fn clear_pending(tx: &WriteTx<'_>, recipient: i64) -> Result<(), AppError> {
+pub fn clear_pending(tx: &WriteTx<'_>, recipient: RecipientId) -> Result<(), AppError> {
     tx.conn().execute("DELETE FROM idol_pending WHERE recipient_id = ?1", [recipient])?;
     Ok(())
 }

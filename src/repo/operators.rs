@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::WriteTx;
 use crate::domain::codice_fiscale::CodiceFiscale;
-use crate::domain::ids::{OperatorId, ProviderId};
+use crate::domain::ids::{CommunicationId, DocumentId, OperatorId, ProviderId};
 use crate::domain::operator::{Operator, OperatorState, ProviderRef};
 use crate::domain::role::Role;
 use crate::domain::timestamp::Timestamp;
@@ -460,7 +460,10 @@ pub fn certificates(conn: &Connection, id: OperatorId) -> Result<Vec<SeenCert>, 
 }
 
 /// The communication an operator was (last) enabled on: (id, title).
-pub fn enabling_communication(conn: &Connection, id: OperatorId) -> Result<Option<(i64, String)>, AppError> {
+pub fn enabling_communication(
+    conn: &Connection,
+    id: OperatorId,
+) -> Result<Option<(CommunicationId, String)>, AppError> {
     Ok(conn
         .query_row(
             "SELECT c.id, 'Prot. ' || c.protocol || ' del ' || c.received_on
@@ -476,13 +479,13 @@ pub fn enabling_communication(conn: &Connection, id: OperatorId) -> Result<Optio
 /// The file of a communication, for the review zip.
 pub fn communication_document(
     conn: &Connection,
-    communication: i64,
+    communication: CommunicationId,
 ) -> Result<Option<super::communications::StoredDocument>, AppError> {
-    let doc: Option<i64> = conn
+    let doc: Option<DocumentId> = conn
         .query_row("SELECT document_id FROM communication WHERE id = ?1", [communication], |r| r.get(0))
         .optional()?;
     match doc {
-        Some(d) => super::communications::document(conn, crate::domain::ids::DocumentId::from_db(d)),
+        Some(d) => super::communications::document(conn, d),
         None => Ok(None),
     }
 }

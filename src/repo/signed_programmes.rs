@@ -131,12 +131,12 @@ pub fn download(
 }
 
 /// Bytes of every signed programme stored for the provider's vouchers (they are never deleted).
-pub fn provider_storage(conn: &Connection, provider_id: i64) -> Result<u64, AppError> {
+pub fn provider_storage(conn: &Connection, provider: ProviderId) -> Result<u64, AppError> {
     let bytes: i64 = conn.query_row(
         "SELECT coalesce(sum(d.size), 0) FROM voucher v
          JOIN signed_programme s ON s.voucher_id = v.id JOIN document d ON d.id = s.document_id
          WHERE v.provider_id = ?1",
-        [provider_id],
+        [provider],
         |r| r.get(0),
     )?;
     Ok(u64::try_from(bytes).unwrap_or(0))

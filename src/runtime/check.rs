@@ -11,7 +11,7 @@ use rustls::pki_types::pem::PemObject;
 
 use crate::config::Config;
 use crate::domain::italian::{Noun, count};
-use crate::domain::operator::MS_PER_DAY;
+use crate::domain::timestamp::MS_PER_DAY;
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::clock::format_it;

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::access::AccessControl;
 use crate::domain::inactivity::InactivityRule;
-use crate::domain::operator::MS_PER_DAY;
+use crate::domain::timestamp::MS_PER_DAY;
 use crate::error::AppError;
 use crate::infra::clock::SharedClock;
 use crate::infra::crl::RevocationList;

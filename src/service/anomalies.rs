@@ -9,7 +9,7 @@ use crate::access::AdminAuthority;
 use crate::domain::anomaly::{AnomalyConfig, Hit, RuleKind, Watch, WatchRow};
 use crate::domain::audit_changes::{AnomalyDecided, AnomalyDetected};
 use crate::domain::audit_event::{AuditEvent, Change};
-use crate::domain::ids::{AnomalyId, OperatorId};
+use crate::domain::ids::AnomalyId;
 use crate::domain::operator::DisableReason;
 use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
@@ -102,7 +102,6 @@ pub fn record(
         audit::append(tx, now, system.actor(), &AuditEvent::of_change(&detected).map_err(AppError::internal)?)?;
         if cfg.rule(h.rule).auto_suspend
             && let Some(op) = h.actor_id
-            && let Ok(op) = OperatorId::try_from(op)
             && let Some(row) = operators::row(tx.conn(), op)?
             && row.state == "active"
             && row.role == "operatore"

@@ -16,6 +16,7 @@ use crate::access::AdminAuthority;
 use crate::domain::audit_changes::IdolExported;
 use crate::domain::audit_event::AuditEvent;
 use crate::domain::feed::{FeedPolicy, FeedWorker};
+use crate::domain::ids::RecipientId;
 use crate::domain::sap::{DatiAnagrafici, DatiInvio, PoliticaAttiva, StatoInAnagrafe, UltimoEvento};
 use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
@@ -233,7 +234,7 @@ pub fn export(
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut sent: Vec<(String, PoliticaAttiva)> = Vec::new();
     let mut not_exportable = Vec::new();
-    let mut left_out: Vec<(i64, Vec<String>)> = Vec::new();
+    let mut left_out: Vec<(RecipientId, Vec<String>)> = Vec::new();
     let mut sent_ids = Vec::new();
     for group in rows.chunk_by(|a, b| a.recipient_id == b.recipient_id) {
         let Some(first) = group.first() else { continue };

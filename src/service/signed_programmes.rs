@@ -180,7 +180,7 @@ pub fn store(
     }
     .ok_or(AppError::NotFound)?;
     // The provider's storage, under the write lock: two uploads at once cannot both slip in.
-    let used = signed_programmes::provider_storage(tx.conn(), facts.provider_id.get())?;
+    let used = signed_programmes::provider_storage(tx.conn(), facts.provider_id)?;
     if used.saturating_add(up.bytes.len() as u64) > quota {
         const MIB: u64 = 1024 * 1024;
         return Err(refuse(format!(

@@ -5,7 +5,8 @@
 // file must be chosen again — and, corrected and sent again, it must succeed.
 //
 // The HTTP tests (tests/admin.rs, tests/oversight.rs) prove the markup; this proves what the
-// browser does with it: the focus, the values a real form posts, a file chosen again.
+// browser does with it: the focus, the values a real form posts, a file chosen again; and axe
+// scans every refused form.
 //
 // Runs on a demo of its own (its changes leave the main suite's data alone) whose anomaly watch
 // looks every minute and fires on one refused access, so that an anomaly is there to decide.
@@ -75,7 +76,7 @@ async function assertFileToChooseAgain(page) {
   if (!f.hints.includes('Dopo un errore il file va scelto di nuovo.')) throw new Error(`the file input does not say to choose the file again: «${f.hints}»`);
 }
 
-export async function forgivingForms({ startDemo, browser, cardProfile, check, assertText, shot, today, root, work }) {
+export async function forgivingForms({ startDemo, browser, cardProfile, check, assertText, shot, axeClean, today, root, work }) {
   const demo = await startDemo('forms', {
     RICOLLOCA_ANOMALIES__CHECK_MINUTES: '1',
     RICOLLOCA_ANOMALIES__REPEATED_DENIED__THRESHOLD: '1',
@@ -102,6 +103,7 @@ export async function forgivingForms({ startDemo, browser, cardProfile, check, a
     const res = await submit(p, p.getByRole('button', { name: 'Salva la variazione' }));
     await assertForgiven(p, res, { errors: ['f-email'], kept: { 'f-email': 'giulia.ferrari@example', 'f-role_title': 'coordinatrice di sede' } });
     await shot(p, 'moduli-variazione-rifiutata');
+    await axeClean(p, 'regione');
     await p.fill('#f-email', 'giulia.ferrari@example.it');
     const ok = await submit(p, p.getByRole('button', { name: 'Salva la variazione' }));
     if (ok.status() !== 200 || !p.url().endsWith('/regione/operatori/5?esito=salvato')) throw new Error(`landed on ${p.url()} (${ok.status()})`);
@@ -120,6 +122,7 @@ export async function forgivingForms({ startDemo, browser, cardProfile, check, a
     const res = await submit(p, form.getByRole('button', { name: 'Aggiungi sede' }));
     await assertForgiven(p, res, { errors: ['f-comune'], kept: { 'f-address': 'Via Pisana 40', 'f-phone': '055 1234567', 'f-opening_hours': 'lun-ven 9-13' } });
     await shot(p, 'moduli-nuova-sede-rifiutata');
+    await axeClean(p, 'regione');
     await p.fill('#f-comune', 'Firenze');
     const ok = await submit(p, p.getByRole('button', { name: 'Aggiungi sede' }));
     if (ok.status() !== 200 || !p.url().endsWith('/regione/soggetti/1?esito=salvato')) throw new Error(`landed on ${p.url()} (${ok.status()})`);
@@ -142,6 +145,7 @@ export async function forgivingForms({ startDemo, browser, cardProfile, check, a
     const res = await submit(p, form.getByRole('button', { name: 'Salva' }));
     await assertForgiven(p, res, { errors: [id('address')], kept: { [id('phone')]: '055 7654321' } });
     await shot(p, 'moduli-sede-rifiutata');
+    await axeClean(p, 'regione');
     await p.fill(`#${id('address')}`, 'Via del Corso 5');
     const ok = await submit(p, p.getByRole('button', { name: 'Salva' }));
     if (ok.status() !== 200 || !p.url().endsWith('/regione/soggetti/1?esito=salvato')) throw new Error(`landed on ${p.url()} (${ok.status()})`);
@@ -171,6 +175,7 @@ export async function forgivingForms({ startDemo, browser, cardProfile, check, a
     });
     await assertFileToChooseAgain(p);
     await shot(p, 'moduli-azione-rifiutata');
+    await axeClean(p, 'operatore');
     await p.fill('[id="f-dettagli.ore"]', '40');
     await p.setInputFiles('#f-file', pdf);
     const ok = await submit(p, p.getByRole('button', { name: "Registra l'azione" }));
@@ -191,6 +196,7 @@ export async function forgivingForms({ startDemo, browser, cardProfile, check, a
     await assertForgiven(p, res, { errors: ['f-file'] });
     await assertFileToChooseAgain(p);
     await shot(p, 'moduli-programma-rifiutato');
+    await axeClean(p, 'operatore');
     await p.setInputFiles('#f-file', pdf);
     const ok = await submit(p, p.getByRole('button', { name: 'Carica' }));
     if (ok.status() !== 200 || !/\/destinatari\/2\/programma#firmato$/.test(p.url())) throw new Error(`landed on ${p.url()} (${ok.status()})`);
@@ -212,6 +218,7 @@ export async function forgivingForms({ startDemo, browser, cardProfile, check, a
     const res = await submit(p, form.getByRole('button', { name: 'Archivia' }));
     await assertForgiven(p, res, { errors: ['f-reason'], kept: { 'f-reason': '   ' } });
     await shot(p, 'moduli-anomalia-rifiutata');
+    await axeClean(p, 'regione');
     await p.fill('#f-reason', 'Accesso per errore di digitazione, verificato con il soggetto.');
     const ok = await submit(p, p.getByRole('button', { name: 'Archivia' }));
     const id = action.split('/').pop();

@@ -275,7 +275,14 @@ const ITALIAN_TODAY = TODAY.split('-').reverse().join('/');
 // ---------------------------------------------------------------- the suite
 // The forms that forgive, one per area, on their own demo (forgiving-forms.mjs).
 async function forms() {
-  await forgivingForms({ startDemo, browser, cardProfile, check, assertText, shot, today: TODAY, root: ROOT, work: WORK });
+  // A refused form is a screen too: axe scans each one, and any violation fails its check.
+  const axeClean = async (page, role) => {
+    const before = axeResults.violations.length;
+    await axeScan(page, role);
+    const found = axeResults.violations.slice(before);
+    if (found.length) throw new Error(`${found.length} axe violations:\n  ${found.join('\n  ')}`);
+  };
+  await forgivingForms({ startDemo, browser, cardProfile, check, assertText, shot, axeClean, today: TODAY, root: ROOT, work: WORK });
 }
 
 function summary() {

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::ChangeEvent;
 use crate::domain::audit_event::Change;
-use crate::domain::ids::AnomalyId;
+use crate::domain::ids::{AnomalyId, ProviderId};
 
 /// `anomaly.detect`: a rule found a new episode.
 #[derive(Debug, Serialize)]
@@ -14,7 +14,7 @@ pub struct AnomalyDetected<'a> {
     pub anomaly: AnomalyId,
     pub rule: &'a str,
     pub actor_cf: &'a str,
-    pub provider: Option<i64>,
+    pub provider: Option<ProviderId>,
     pub summary: &'a str,
     /// The audit rows (sequence numbers) that make the episode.
     pub evidence: &'a [i64],
@@ -158,7 +158,7 @@ pub(super) mod tests {
             anomaly: AnomalyId::try_from(4).unwrap(),
             rule: "night_access",
             actor_cf: "RSSMRA80A01H501U",
-            provider: Some(2),
+            provider: Some(ProviderId::try_from(2).unwrap()),
             summary: "accessi notturni",
             evidence: &[10, 11],
         };

@@ -11,7 +11,7 @@ use rocket::http::ContentType;
 use rocket::response::Redirect;
 use rocket::{Route, get, post, routes};
 
-use crate::domain::ids::OperatorId;
+use crate::domain::ids::{CommunicationId, OperatorId};
 use crate::error::AppError;
 use crate::infra::clock::{format_iso, format_it};
 use crate::infra::spreadsheet_csv::SpreadsheetCsv;
@@ -26,7 +26,7 @@ use crate::web::views::download::Download;
 /// An active authorisation with the communication it was enabled on.
 struct Line {
     op: OperatorRow,
-    enabling: Option<(i64, String)>,
+    enabling: Option<(CommunicationId, String)>,
 }
 
 fn load(c: &rusqlite::Connection) -> Result<Vec<Line>, AppError> {

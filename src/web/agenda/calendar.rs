@@ -31,8 +31,8 @@ async fn agenda(
     ctx: Ctx<'_>,
     dal: Option<String>,
     al: Option<String>,
-    sede: Option<i64>,
-    tutor: Option<i64>,
+    sede: Option<SedeId>,
+    tutor: Option<OperatorId>,
 ) -> Result<Markup, AppError> {
     let now = local_datetime(ctx.now);
     let today = now.date();
@@ -45,12 +45,7 @@ async fn agenda(
         .unwrap_or_else(|| from.checked_add(Duration::days(37)).unwrap_or(from));
     // One year at most: the agenda is a working list, not an export.
     let to = to.min(from.checked_add(Duration::days(366)).unwrap_or(to));
-    let filter = AgendaFilter {
-        from: iso(from),
-        until: day_after(to),
-        sede: sede.and_then(|v| SedeId::try_from(v).ok()),
-        tutor: tutor.and_then(|v| OperatorId::try_from(v).ok()),
-    };
+    let filter = AgendaFilter { from: iso(from), until: day_after(to), sede, tutor };
     let (scope, f) = (who.scope.clone(), filter.clone());
     let (rows, choices, labels) = ctx
         .read(move |c| {
@@ -62,15 +57,15 @@ async fn agenda(
         provider: who.scope.provider(),
         from: &filter.from,
         until: &filter.until,
-        sede,
-        tutor,
+        sede: sede.map(SedeId::get),
+        tutor: tutor.map(OperatorId::get),
         rows: rows.len(),
         via: None,
     };
     let shown = distinct(rows.iter().map(|r| r.recipient_id.get()));
     ctx.audit_list(who.scope.actor(), &event, shown).await?;
     let now_stamp = crate::domain::appointment::local_stamp(now);
-    let opt = |v: Option<i64>| v.filter(|v| *v > 0).map(|v| v.to_string()).unwrap_or_default();
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     Ok(ctx.page(
         "Agenda",
         html! {
@@ -81,8 +76,8 @@ async fn agenda(
             form.search method="get" action="/agenda" role="search" {
                 (text_field("dal", "Dal", &iso(from), &[], "date", false))
                 (text_field("al", "Al", &iso(to), &[], "date", false))
-                (select("sede", "Sede", &opt(sede), &sede_options(&choices.sedi, "tutte"), &[]))
-                (select("tutor", "Tutor", &opt(tutor), &tutor_options(&choices.tutors, "tutti"), &[]))
+                (select("sede", "Sede", &opt(sede.map(SedeId::get)), &sede_options(&choices.sedi, "tutte"), &[]))
+                (select("tutor", "Tutor", &opt(tutor.map(OperatorId::get)), &tutor_options(&choices.tutors, "tutti"), &[]))
                 button.button type="submit" { "Filtra" }
             }
             table.data {

@@ -224,7 +224,7 @@ async fn list_operators(
     q: Option<String>,
     role: Option<String>,
     state: Option<String>,
-    provider_id: Option<i64>,
+    provider_id: Option<ProviderId>,
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> Result<Json<Page<OperatorRow>>, AppError> {
@@ -233,7 +233,7 @@ async fn list_operators(
         q: q.unwrap_or_default(),
         role: role.unwrap_or_default(),
         state: state.unwrap_or_default(),
-        provider: provider_id.and_then(|v| ProviderId::try_from(v).ok()),
+        provider: provider_id,
     };
     let (items, total) =
         ctx.read(move |c| operators::search_window(c, &filter, paging.offset(), paging.per_page)).await?;

@@ -187,7 +187,7 @@ fn the_described_shapes_are_what_the_types_serialise() {
     let json = serde_json::to_value(description()).unwrap();
     let at = Timestamp::from_ms(0);
     let section6 = crate::repo::policies::PolicyRow {
-        id: ActionId::from_db(1),
+        id: ActionId::try_from(1).unwrap(),
         origin: "provider".into(),
         tipo_attivita: "A06".into(),
         titolo_denominazione: String::new(),
@@ -211,12 +211,12 @@ fn the_described_shapes_are_what_the_types_serialise() {
     let mut sections: Value = serde_json::from_str(&crate::service::imports::sections_json(&full_sap())).unwrap();
     sections["section6"] = json!([section6]);
     let voucher = crate::domain::recipient::Voucher {
-        id: VoucherId::from_db(1),
+        id: VoucherId::try_from(1).unwrap(),
         code: String::new(),
         issued_on: String::new(),
         cpi: String::new(),
         profiling_band: String::new(),
-        provider_id: ProviderId::from_db(1),
+        provider_id: ProviderId::try_from(1).unwrap(),
         provider_name: String::new(),
         sede: Some(String::new()),
         chosen_on: String::new(),
@@ -281,8 +281,8 @@ fn the_described_shapes_are_what_the_types_serialise() {
         (
             "ActivityLine",
             json!(crate::repo::audit_search::ActivityLine {
-                provider_id: Some(ProviderId::from_db(1)),
-                operator_id: Some(OperatorId::from_db(1)),
+                provider_id: Some(ProviderId::try_from(1).unwrap()),
+                operator_id: Some(OperatorId::try_from(1).unwrap()),
                 ..Default::default()
             }),
         ),
