@@ -244,8 +244,8 @@ async fn agenda(
 )]
 #[get("/agenda/reports?<month>")]
 async fn cpi_report(who: Operatore, ctx: Ctx<'_>, month: Option<String>) -> Result<Json<Value>, AppError> {
-    let r = report_data(&who, month.as_deref(), ctx.pool, ctx.now).await?;
-    audit_report(ctx.access, &who, &r, "json").await?;
+    let r = report_data(&who, &ctx, month.as_deref()).await?;
+    audit_report(&ctx, &who, &r, "json").await?;
     let rows: Vec<Value> = r
         .rows
         .iter()
