@@ -179,6 +179,55 @@ pub fn all_actions() -> Vec<&'static str> {
         .collect()
 }
 
+/// A change as its audit row records it. Its fields are private and its constructor is
+/// visible only inside `domain`, where [`AuditEvent::of_change`] fills it from a typed event
+/// of `domain::audit_changes`: a call site cannot write a `json!` detail for a change.
+///
+/// ```
+/// use ricolloca::domain::audit_changes::CodesImported;
+/// use ricolloca::domain::audit_event::{AuditEvent, Change, ChangeRecord};
+///
+/// let event = AuditEvent::of_change(&CodesImported { file: "codici.csv", codes: 3 }).unwrap();
+/// assert_eq!(event.detail(), serde_json::json!({ "file": "codici.csv", "codes": 3 }));
+/// let AuditEvent::Change(record) = &event else { unreachable!() };
+/// let record: &ChangeRecord = record;
+/// assert_eq!(record.change(), Change::CodesImport);
+/// ```
+///
+/// Only the construction differs in these two, which do not compile:
+///
+/// ```compile_fail,E0451
+/// use ricolloca::domain::audit_event::{AuditEvent, Change, ChangeRecord};
+///
+/// let detail = serde_json::json!({ "file": "codici.csv", "codez": 3 });
+/// // error[E0451]: fields `change`, `object` and `detail` of struct `ChangeRecord` are private
+/// let _ = AuditEvent::Change(ChangeRecord { change: Change::CodesImport, object: "code_list".into(), detail });
+/// ```
+///
+/// ```compile_fail,E0624
+/// use ricolloca::domain::audit_event::{AuditEvent, Change, ChangeRecord};
+///
+/// let detail = serde_json::json!({ "file": "codici.csv", "codez": 3 });
+/// // error[E0624]: associated function `new` is private
+/// let _ = AuditEvent::Change(ChangeRecord::new(Change::CodesImport, "code_list".into(), detail));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ChangeRecord {
+    change: Change,
+    object: String,
+    detail: Value,
+}
+
+impl ChangeRecord {
+    pub(in crate::domain) fn new(change: Change, object: String, detail: Value) -> Self {
+        Self { change, object, detail }
+    }
+
+    pub fn change(&self) -> Change {
+        self.change
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum AuditEvent {
     /// First request of the day, or first with a new card.
@@ -187,8 +236,9 @@ pub enum AuditEvent {
     Denied { reason: &'static str, method: String, path: String, cert: Option<Value> },
     /// The six-month rule switched an operator off.
     OperatorIdleDeactivated { operator: OperatorId, idle_since_ms: i64, inactivity_months: u32 },
-    /// A change: `detail` holds before/after, reason, communication, as relevant.
-    Change { change: Change, object: String, detail: Value },
+    /// A change, built from its typed event (`AuditEvent::of_change`): the detail holds
+    /// before/after, reason, communication, as relevant.
+    Change(ChangeRecord),
     /// A read of personal data; `detail` holds the filters or what was shown.
     View { view: View, object: Option<String>, detail: Value },
 }
@@ -208,7 +258,7 @@ impl AuditEvent {
             AuditEvent::Login { .. } => "access.login",
             AuditEvent::Denied { .. } => "access.denied",
             AuditEvent::OperatorIdleDeactivated { .. } => "operator.deactivate_idle",
-            AuditEvent::Change { change, .. } => change.action(),
+            AuditEvent::Change(c) => c.change.action(),
             AuditEvent::View { view, .. } => view.action(),
         }
     }
@@ -217,7 +267,7 @@ impl AuditEvent {
         match self {
             AuditEvent::Login { .. } | AuditEvent::Denied { .. } => None,
             AuditEvent::OperatorIdleDeactivated { operator, .. } => Some(format!("operator:{operator}")),
-            AuditEvent::Change { object, .. } => Some(object.clone()),
+            AuditEvent::Change(c) => Some(c.object.clone()),
             AuditEvent::View { object, .. } => object.clone(),
         }
     }
@@ -242,7 +292,8 @@ impl AuditEvent {
                 "idle_since": idle_since_ms,
                 "inactivity_months": inactivity_months,
             }),
-            AuditEvent::Change { detail, .. } | AuditEvent::View { detail, .. } => detail.clone(),
+            AuditEvent::Change(c) => c.detail.clone(),
+            AuditEvent::View { detail, .. } => detail.clone(),
         }
     }
 }

@@ -184,6 +184,20 @@ fn action_form(
     }
 }
 
+/// The choice of the action's type. It is the `tipo_attivita` field of the form (a hidden
+/// input holds the choice), so a refusal naming that field links here.
+fn type_choice(id: RecipientId, tipo: Option<ActionType>, labels: &Labels) -> Markup {
+    html! {
+        nav #f-tipo_attivita tabindex="-1" aria-label="Tipo di azione" {
+            ul.inline {
+                @for t in ActionType::ALL {
+                    li { a.button.secondary[Some(t) != tipo] href={ "/destinatari/" (id) "/azioni/nuova?tipo=" (t.code()) } aria-current=[(Some(t) == tipo).then_some("page")] { (labels.show("tipo_attivita", t.code())) } }
+                }
+            }
+        }
+    }
+}
+
 #[get("/destinatari/<id>/azioni/nuova?<tipo>")]
 async fn new_action(
     who: Operatore,
@@ -204,13 +218,7 @@ async fn new_action(
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/cruscotto" { "Cruscotto" } " › " a href={ "/destinatari/" (id) } { (data.recipient) } " › Nuova azione" }
             h1 { "Registra un'azione per " (data.recipient) }
-            nav aria-label="Tipo di azione" {
-                ul.inline {
-                    @for t in ActionType::ALL {
-                        li { a.button.secondary[Some(t) != tipo] href={ "/destinatari/" (id) "/azioni/nuova?tipo=" (t.code()) } aria-current=[(Some(t) == tipo).then_some("page")] { (data.labels.show("tipo_attivita", t.code())) } }
-                    }
-                }
-            }
+            (type_choice(id, tipo, &data.labels))
             @if let Some(t) = tipo { (action_form(id, t, &form, &[], &token, &data, site.upload_max)) } @else { p { "Scegliere il tipo di azione." } }
         },
     ))
@@ -253,13 +261,15 @@ async fn create(
     // The refused write left no audit row; the page shown again is a read.
     let event = ActionViewed::RefusedForm { recipient: id, form: &input.tipo_attivita, refused: errors.len() };
     audit_form_view(&ctx, &who, &event).await?;
-    let tipo = ActionType::from_code(&input.tipo_attivita).unwrap_or(ActionType::A06);
+    let chosen = ActionType::from_code(&input.tipo_attivita);
+    let tipo = chosen.unwrap_or(ActionType::A06);
     Ok(Err((
         Status::UnprocessableEntity,
         ctx.page(
             "Registra un'azione",
             html! {
                 h1 { "Registra un'azione per " (data.recipient) }
+                (type_choice(id, chosen, &data.labels))
                 (action_form(id, tipo, &input, &errors, &token, &data, site.upload_max))
             },
         ),

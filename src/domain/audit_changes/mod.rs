@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::audit_event::{AuditEvent, Change};
+use super::audit_event::{AuditEvent, Change, ChangeRecord};
 
 mod admin;
 mod imports;
@@ -29,7 +29,8 @@ pub trait ChangeEvent: Serialize {
 impl AuditEvent {
     /// The audit event of a typed change.
     pub fn of_change(event: &impl ChangeEvent) -> Result<AuditEvent, serde_json::Error> {
-        Ok(AuditEvent::Change { change: event.change(), object: event.object(), detail: serde_json::to_value(event)? })
+        let detail = serde_json::to_value(event)?;
+        Ok(AuditEvent::Change(ChangeRecord::new(event.change(), event.object(), detail)))
     }
 }
 

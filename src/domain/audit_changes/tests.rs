@@ -47,3 +47,27 @@ fn the_manual_lists_each_typed_change_with_its_fields() {
         assert_eq!(listed, detail.len(), "{row} lists fields the event does not write");
     }
 }
+
+/// `ChangeRecord::new` is visible in all of `domain`; only `of_change` calls it (the doc
+/// tests of `ChangeRecord` show nothing outside `domain` can).
+#[test]
+fn only_of_change_builds_a_change_record() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let calls =
+                    text.lines().filter(|l| l.contains("ChangeRecord::new(") && !l.trim_start().starts_with("///"));
+                out.extend(calls.map(|l| format!("{}: {}", path.display(), l.trim())));
+            }
+        }
+    }
+    let mut calls = Vec::new();
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut calls);
+    calls.retain(|c| !c.contains("audit_changes/tests.rs"));
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert!(calls[0].contains("audit_changes/mod.rs"), "{calls:#?}");
+}
