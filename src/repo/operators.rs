@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::WriteTx;
 use crate::domain::codice_fiscale::CodiceFiscale;
-use crate::domain::ids::{CommunicationId, DocumentId, OperatorId, ProviderId};
+use crate::domain::ids::{CommunicationId, DocumentId, OperatorId, ProviderId, SedeId};
 use crate::domain::operator::{Operator, OperatorState, ProviderRef};
 use crate::domain::role::Role;
 use crate::domain::timestamp::Timestamp;
@@ -345,7 +345,7 @@ pub fn set_sedi(tx: &WriteTx<'_>, id: OperatorId, sedi: &[crate::domain::ids::Se
     Ok(())
 }
 
-pub fn sede_ids(conn: &Connection, id: OperatorId) -> Result<Vec<i64>, AppError> {
+pub fn sede_ids(conn: &Connection, id: OperatorId) -> Result<Vec<SedeId>, AppError> {
     let mut stmt = conn.prepare("SELECT sede_id FROM operator_sede WHERE operator_id = ?1 ORDER BY sede_id")?;
     let rows = stmt.query_map([id.get()], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)

@@ -26,7 +26,7 @@ fn existing(tx: &WriteTx<'_>, id: OperatorId) -> Result<OperatorRow, AppError> {
 }
 
 /// The operator's record; `sedi` where they can change (a variation).
-fn snapshot<'a>(o: &'a OperatorRow, sedi: Option<&'a [i64]>) -> OperatorFacts<'a> {
+fn snapshot<'a>(o: &'a OperatorRow, sedi: Option<&'a [SedeId]>) -> OperatorFacts<'a> {
     OperatorFacts::Record(OperatorRecord {
         codice_fiscale: &o.codice_fiscale,
         surname: &o.surname,
@@ -189,7 +189,7 @@ pub fn vary(
                 return Err(invalid("sedi", "la sede non è di questo soggetto accreditato"));
             }
             // A closed sede leaves new choices; an existing assignment may stay in the history.
-            if sede.closed && !assigned.contains(&s.get()) {
+            if sede.closed && !assigned.contains(s) {
                 return Err(invalid("sedi", "la sede è chiusa e non può essere assegnata"));
             }
         }

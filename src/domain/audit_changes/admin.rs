@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::ChangeEvent;
+use super::{ChangeEvent, Object};
 use crate::domain::audit_event::Change;
 use crate::domain::ids::{CommunicationId, DocumentId, OperatorId, ProviderId, SedeId};
 use crate::domain::provider::Provider;
@@ -78,8 +78,8 @@ impl ChangeEvent for ProviderChanged<'_> {
             ProviderStep::Reactivate => Change::ProviderReactivate,
         }
     }
-    fn object(&self) -> String {
-        format!("provider:{}", self.provider)
+    fn object(&self) -> Object<'_> {
+        Object::Provider(self.provider)
     }
 }
 
@@ -96,8 +96,8 @@ impl ChangeEvent for SedeCreated<'_> {
     fn change(&self) -> Change {
         Change::SedeCreate
     }
-    fn object(&self) -> String {
-        format!("sede:{}", self.sede)
+    fn object(&self) -> Object<'_> {
+        Object::Sede(self.sede)
     }
 }
 
@@ -115,8 +115,8 @@ impl ChangeEvent for SedeUpdated<'_> {
     fn change(&self) -> Change {
         Change::SedeUpdate
     }
-    fn object(&self) -> String {
-        format!("sede:{}", self.sede)
+    fn object(&self) -> Object<'_> {
+        Object::Sede(self.sede)
     }
 }
 
@@ -146,8 +146,8 @@ impl ChangeEvent for CommunicationRegistered<'_> {
     fn change(&self) -> Change {
         Change::CommunicationCreate
     }
-    fn object(&self) -> String {
-        format!("communication:{}", self.communication)
+    fn object(&self) -> Object<'_> {
+        Object::Communication(self.communication)
     }
 }
 
@@ -194,7 +194,7 @@ pub struct OperatorRecord<'a> {
     pub state: &'a str,
     pub technical_exemption: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sedi: Option<&'a [i64]>,
+    pub sedi: Option<&'a [SedeId]>,
 }
 
 /// `operator.create` / `update` / `disable` / `enable` / `exemption` / `review`.
@@ -222,8 +222,8 @@ impl ChangeEvent for OperatorChanged<'_> {
             OperatorStep::Review => Change::OperatorReview,
         }
     }
-    fn object(&self) -> String {
-        format!("operator:{}", self.operator)
+    fn object(&self) -> Object<'_> {
+        Object::Operator(self.operator)
     }
 }
 
@@ -239,8 +239,8 @@ impl ChangeEvent for NoticeAcknowledged<'_> {
     fn change(&self) -> Change {
         Change::NoticeAcknowledge
     }
-    fn object(&self) -> String {
-        format!("operator:{}", self.operator)
+    fn object(&self) -> Object<'_> {
+        Object::Operator(self.operator)
     }
 }
 
@@ -284,7 +284,7 @@ pub(super) mod tests {
         }
     }
 
-    fn operator_record(sedi: Option<&'static [i64]>) -> OperatorRecord<'static> {
+    fn operator_record(sedi: Option<&[SedeId]>) -> OperatorRecord<'_> {
         OperatorRecord {
             codice_fiscale: "RSSMRA80A01H501U",
             surname: "Rossi",
@@ -317,7 +317,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"after":{"accreditation_code":"ACC-1","codice_fiscale":"01234567890","contact_person":"Rossi","name":"Lavoro Srl","pec":"l@pec.it","registered_office":"Roma","status":"active"},"before":{},"reason":""}"#
         );
-        assert_eq!(e.object(), "provider:4");
+        assert_eq!(e.object().to_string(), "provider:4");
         assert_eq!(e.change().action(), "provider.create");
     }
 
@@ -347,7 +347,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"after":{"address":"Via Roma 1","closed":false,"comune":"Roma","opening_hours":"9-13","phone":"06 1","programme_enabled":true,"temporarily_closed":false},"provider_id":2}"#
         );
-        assert_eq!(e.object(), "sede:8");
+        assert_eq!(e.object().to_string(), "sede:8");
         let before = Sede {
             id: sede(8),
             provider: prov(2),
@@ -391,12 +391,13 @@ pub(super) mod tests {
             text(&e),
             r#"{"document":{"id":6,"sha256":"aa","size":10,"type":"pdf"},"kind":"abilitazione","protocol":"P/1","provider_id":null,"received_on":"2026-01-02"}"#
         );
-        assert_eq!(e.object(), "communication:3");
+        assert_eq!(e.object().to_string(), "communication:3");
     }
 
     #[test]
     fn operator_enabled_and_varied() {
         let comm = CommunicationId::try_from(5).unwrap();
+        let sedi = [sede(3), sede(4)];
         let e = OperatorChanged {
             operator: op(9),
             step: OperatorStep::Create,
@@ -419,13 +420,13 @@ pub(super) mod tests {
             text(&e),
             r#"{"after":{"codice_fiscale":"RSSMRA80A01H501U","email":"m@x.it","name":"Mario","provider_id":2,"role":"operatore","role_title":"orientatore","state":"active","surname":"Rossi","technical_exemption":false},"before":{},"communication_id":5,"reason":"","reason_kind":""}"#
         );
-        assert_eq!(e.object(), "operator:9");
+        assert_eq!(e.object().to_string(), "operator:9");
         assert_eq!(e.change().action(), "operator.create");
         let varied = OperatorChanged {
             operator: op(9),
             step: OperatorStep::Update,
             before: OperatorFacts::Record(operator_record(Some(&[]))),
-            after: OperatorFacts::Record(operator_record(Some(&[3, 4]))),
+            after: OperatorFacts::Record(operator_record(Some(&sedi))),
             reason_kind: "",
             reason: "",
             communication_id: None,
@@ -487,7 +488,7 @@ pub(super) mod tests {
         let e = NoticeAcknowledged { operator: op(7), sha256: "ab12" };
         assert_eq!(text(&e), r#"{"sha256":"ab12"}"#);
         assert_eq!(AuditEvent::of_change(&e).unwrap().detail(), json!({ "sha256": "ab12" }));
-        assert_eq!(e.object(), "operator:7");
+        assert_eq!(e.object().to_string(), "operator:7");
         assert_eq!(e.change().action(), "notice.acknowledge");
     }
 

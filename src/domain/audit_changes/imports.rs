@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::ChangeEvent;
+use super::{ChangeEvent, Object};
 use crate::domain::audit_event::Change;
 use crate::domain::ids::RecipientId;
 use crate::domain::timestamp::Timestamp;
@@ -26,8 +26,8 @@ impl ChangeEvent for SapImported<'_> {
     fn change(&self) -> Change {
         Change::ImportSap
     }
-    fn object(&self) -> String {
-        format!("recipient:{}", self.recipient)
+    fn object(&self) -> Object<'_> {
+        Object::Recipient(self.recipient)
     }
 }
 
@@ -48,8 +48,8 @@ impl ChangeEvent for AssignmentsImported<'_> {
     fn change(&self) -> Change {
         Change::ImportAssignments
     }
-    fn object(&self) -> String {
-        format!("file:{}", self.file)
+    fn object(&self) -> Object<'_> {
+        Object::File(self.file)
     }
 }
 
@@ -64,8 +64,8 @@ impl ChangeEvent for CodesImported<'_> {
     fn change(&self) -> Change {
         Change::CodesImport
     }
-    fn object(&self) -> String {
-        "code_list".into()
+    fn object(&self) -> Object<'_> {
+        Object::Named("code_list")
     }
 }
 
@@ -82,8 +82,8 @@ impl ChangeEvent for SapRemapped {
     fn change(&self) -> Change {
         Change::SapRemap
     }
-    fn object(&self) -> String {
-        "sap_version".into()
+    fn object(&self) -> Object<'_> {
+        Object::Named("sap_version")
     }
 }
 
@@ -105,8 +105,8 @@ impl ChangeEvent for IdolExported<'_> {
     fn change(&self) -> Change {
         Change::IdolExport
     }
-    fn object(&self) -> String {
-        format!("idol_export:{}", self.export)
+    fn object(&self) -> Object<'_> {
+        Object::IdolExport(self.export)
     }
 }
 
@@ -125,8 +125,8 @@ impl ChangeEvent for IdentificativoResynced<'_> {
     fn change(&self) -> Change {
         Change::IdentificativoResync
     }
-    fn object(&self) -> String {
-        self.sequence.to_owned()
+    fn object(&self) -> Object<'_> {
+        Object::Named(self.sequence)
     }
 }
 
@@ -155,7 +155,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"cf":"RSSMRA80A01H501U","file":"sap.xml","findings":0,"policies":4,"sha256":"cc","version":1,"warnings":["campo ignorato"]}"#
         );
-        assert_eq!(e.object(), "recipient:9");
+        assert_eq!(e.object().to_string(), "recipient:9");
     }
 
     #[test]
@@ -178,7 +178,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"batch":7,"file":"assegnazioni.csv","imported":3,"refused":2,"sha256":"dd","updated":1,"valid_only":true}"#
         );
-        assert_eq!(e.object(), "file:assegnazioni.csv");
+        assert_eq!(e.object().to_string(), "file:assegnazioni.csv");
         assert_eq!(e.change().action(), "import.assignments");
     }
 
@@ -186,7 +186,7 @@ pub(super) mod tests {
     fn codes_imported() {
         let e = CodesImported { file: "/tmp/codici.csv", codes: 12 };
         assert_eq!(text(&e), r#"{"codes":12,"file":"/tmp/codici.csv"}"#);
-        assert_eq!(e.object(), "code_list");
+        assert_eq!(e.object().to_string(), "code_list");
         assert_eq!(e.change().action(), "codes.import");
     }
 
@@ -194,7 +194,7 @@ pub(super) mod tests {
     fn sap_remapped() {
         let e = SapRemapped { mapping: 1, versions: 10, with_findings: 1, unreadable: 0 };
         assert_eq!(text(&e), r#"{"mapping":1,"unreadable":0,"versions":10,"with_findings":1}"#);
-        assert_eq!(e.object(), "sap_version");
+        assert_eq!(e.object().to_string(), "sap_version");
     }
 
     #[test]
@@ -213,14 +213,14 @@ pub(super) mod tests {
             text(&e),
             r#"{"not_exportable":0,"outcomes":1,"policies":3,"sha256":"aa","since":1690000000000,"until":1700000000000,"workers":2}"#
         );
-        assert_eq!(e.object(), "idol_export:5");
+        assert_eq!(e.object().to_string(), "idol_export:5");
     }
 
     #[test]
     fn identificativo_resynced() {
         let e = IdentificativoResynced { sequence: "identificativo", data_file: None, high_water: Some(41), now: 41 };
         assert_eq!(text(&e), r#"{"data_file":null,"high_water":41,"now":41}"#);
-        assert_eq!(e.object(), "identificativo");
+        assert_eq!(e.object().to_string(), "identificativo");
     }
 
     /// One of each change of this area, every field written.

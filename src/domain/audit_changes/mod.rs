@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use super::audit_event::{AuditEvent, Change, ChangeRecord};
+use super::ids::{AnomalyId, AppointmentId, CommunicationId, OperatorId, ProviderId, RecipientId, SedeId};
 
 mod admin;
 mod imports;
@@ -23,14 +24,52 @@ pub use system::*;
 /// A change with its detail: the only way an [`AuditEvent::Change`] is built.
 pub trait ChangeEvent: Serialize {
     fn change(&self) -> Change;
-    fn object(&self) -> String;
+    fn object(&self) -> Object<'_>;
+}
+
+/// What a change is about, as the row's `object` names it: the subject report and the
+/// anomaly rules read these prefixes, so they are spelled in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object<'a> {
+    Recipient(RecipientId),
+    Operator(OperatorId),
+    Provider(ProviderId),
+    Sede(SedeId),
+    Communication(CommunicationId),
+    Appointment(AppointmentId),
+    Anomaly(AnomalyId),
+    IdolExport(i64),
+    /// A backup file, by name.
+    Backup(&'a str),
+    /// An imported file, by name.
+    File(&'a str),
+    /// A whole table or setting: `code_list`, `audit_log`, `config`, `sap_version`, a sequence.
+    Named(&'a str),
+}
+
+impl std::fmt::Display for Object<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Object::Recipient(id) => write!(f, "recipient:{id}"),
+            Object::Operator(id) => write!(f, "operator:{id}"),
+            Object::Provider(id) => write!(f, "provider:{id}"),
+            Object::Sede(id) => write!(f, "sede:{id}"),
+            Object::Communication(id) => write!(f, "communication:{id}"),
+            Object::Appointment(id) => write!(f, "appointment:{id}"),
+            Object::Anomaly(id) => write!(f, "anomaly:{id}"),
+            Object::IdolExport(id) => write!(f, "idol_export:{id}"),
+            Object::Backup(name) => write!(f, "backup:{name}"),
+            Object::File(name) => write!(f, "file:{name}"),
+            Object::Named(name) => f.write_str(name),
+        }
+    }
 }
 
 impl AuditEvent {
     /// The audit event of a typed change.
     pub fn of_change(event: &impl ChangeEvent) -> Result<AuditEvent, serde_json::Error> {
         let detail = serde_json::to_value(event)?;
-        Ok(AuditEvent::Change(ChangeRecord::new(event.change(), event.object(), detail)))
+        Ok(AuditEvent::Change(ChangeRecord::new(event.change(), event.object().to_string(), detail)))
     }
 }
 

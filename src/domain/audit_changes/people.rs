@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::ChangeEvent;
+use super::{ChangeEvent, Object};
 use crate::domain::audit_event::Change;
 use crate::domain::ids::{ActionId, AppointmentId, DocumentId, OperatorId, RecipientId, SedeId};
 
@@ -24,8 +24,8 @@ impl ChangeEvent for ProgrammeSaved<'_> {
     fn change(&self) -> Change {
         Change::ProgrammeUpdate
     }
-    fn object(&self) -> String {
-        format!("recipient:{}", self.recipient)
+    fn object(&self) -> Object<'_> {
+        Object::Recipient(self.recipient)
     }
 }
 
@@ -57,8 +57,8 @@ impl ChangeEvent for ActionCreated<'_> {
     fn change(&self) -> Change {
         Change::ActionCreate
     }
-    fn object(&self) -> String {
-        format!("recipient:{}", self.recipient)
+    fn object(&self) -> Object<'_> {
+        Object::Recipient(self.recipient)
     }
 }
 
@@ -90,8 +90,8 @@ impl ChangeEvent for ActionEventAdded<'_> {
     fn change(&self) -> Change {
         Change::ActionEvent
     }
-    fn object(&self) -> String {
-        format!("recipient:{}", self.recipient)
+    fn object(&self) -> Object<'_> {
+        Object::Recipient(self.recipient)
     }
 }
 
@@ -117,8 +117,8 @@ impl ChangeEvent for ActionCorrected<'_> {
     fn change(&self) -> Change {
         Change::ActionCorrect
     }
-    fn object(&self) -> String {
-        format!("recipient:{}", self.recipient)
+    fn object(&self) -> Object<'_> {
+        Object::Recipient(self.recipient)
     }
 }
 
@@ -146,8 +146,8 @@ impl ChangeEvent for DocumentUploaded<'_> {
     fn change(&self) -> Change {
         Change::DocumentUpload
     }
-    fn object(&self) -> String {
-        format!("recipient:{}", self.recipient)
+    fn object(&self) -> Object<'_> {
+        Object::Recipient(self.recipient)
     }
 }
 
@@ -169,8 +169,8 @@ impl ChangeEvent for AppointmentCreated<'_> {
     fn change(&self) -> Change {
         Change::AppointmentCreate
     }
-    fn object(&self) -> String {
-        format!("appointment:{}", self.appointment)
+    fn object(&self) -> Object<'_> {
+        Object::Appointment(self.appointment)
     }
 }
 
@@ -199,8 +199,8 @@ impl ChangeEvent for AppointmentOutcomeRecorded<'_> {
     fn change(&self) -> Change {
         Change::AppointmentOutcome
     }
-    fn object(&self) -> String {
-        format!("appointment:{}", self.appointment)
+    fn object(&self) -> Object<'_> {
+        Object::Appointment(self.appointment)
     }
 }
 
@@ -232,8 +232,8 @@ impl ChangeEvent for ProgrammeOutcomeRecorded<'_> {
     fn change(&self) -> Change {
         Change::ProgrammeOutcome
     }
-    fn object(&self) -> String {
-        format!("recipient:{}", self.recipient)
+    fn object(&self) -> Object<'_> {
+        Object::Recipient(self.recipient)
     }
 }
 
@@ -263,7 +263,7 @@ pub(super) mod tests {
             cf: "RSSMRA80A01H501U",
         };
         assert_eq!(text(&e), r#"{"cf":"RSSMRA80A01H501U","pdf_sha256":"ff","version":2,"voucher":"ADR-1"}"#);
-        assert_eq!(e.object(), "recipient:3");
+        assert_eq!(e.object().to_string(), "recipient:3");
         assert_eq!(e.change().action(), "programme.update");
     }
 
@@ -297,7 +297,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"action":12,"after":{"data_evento":"2026-02-01","data_fine":"2026-03-01","data_inizio":null,"data_proposta":"2026-02-01","dettagli":{"ore":"10"},"evento":"01"},"cf":"RSSMRA80A01H501U","identificativo_politica":"ID-1","tipo_attivita":"A02","voucher":"ADR-1"}"#
         );
-        assert_eq!(e.object(), "recipient:3");
+        assert_eq!(e.object().to_string(), "recipient:3");
         assert_eq!(e.change().action(), "action.create");
     }
 
@@ -352,7 +352,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"action":12,"after":{"descrizione":"d","titolo_denominazione":"corto"},"before":{"descrizione":"d","titolo_denominazione":"lungo"},"identificativo_politica":"ID-1"}"#
         );
-        assert_eq!(e.object(), "recipient:3");
+        assert_eq!(e.object().to_string(), "recipient:3");
         assert_eq!(e.change().action(), "action.correct");
     }
 
@@ -383,7 +383,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"action":null,"cf":"C","document":40,"flags":null,"kind":"pdf","matches_version":2,"sha256":"ab","signers":["RSSMRA80A01H501U"],"size":1234,"voucher":"ADR-1","voucher_state":"signed"}"#
         );
-        assert_eq!(e.object(), "recipient:3");
+        assert_eq!(e.object().to_string(), "recipient:3");
         assert_eq!(e.change().action(), "document.upload");
     }
 
@@ -403,7 +403,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"cf":"C","kind":"presenza","recipient":3,"sede":2,"starts_at":"2026-02-01T09:00","tutor":null,"voucher":"ADR-1"}"#
         );
-        assert_eq!(e.object(), "appointment:21");
+        assert_eq!(e.object().to_string(), "appointment:21");
         assert_eq!(e.change().action(), "appointment.create");
         let tutored = AppointmentCreated { tutor: Some(op(5)), ..e };
         assert!(text(&tutored).contains(r#""tutor":5"#));
@@ -424,7 +424,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"after":{"note":"ok","outcome":"held"},"before":{"note":"","outcome":null},"cf":"C","programme_start":"2026-02-01","recipient":3,"starts_at":"2026-02-01T09:00"}"#
         );
-        assert_eq!(e.object(), "appointment:21");
+        assert_eq!(e.object().to_string(), "appointment:21");
         assert_eq!(e.change().action(), "appointment.outcome");
     }
 
@@ -455,7 +455,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"after":{"extended_until":null,"programme_end":"2026-08-01","state":"closed"},"before":{"extended_until":null,"programme_end":"2026-08-01","state":"started"},"cf":"C","contract":"TD","contract_months":6,"employer_cf":"01234567890","event_date":"2026-04-01","kind":"assunzione","recipient":3,"resume_on":null,"voucher":"ADR-1"}"#
         );
-        assert_eq!(e.object(), "recipient:3");
+        assert_eq!(e.object().to_string(), "recipient:3");
         assert_eq!(e.change().action(), "programme.outcome");
     }
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::ChangeEvent;
+use super::{ChangeEvent, Object};
 use crate::domain::audit_event::Change;
 use crate::domain::ids::{AnomalyId, ProviderId};
 
@@ -24,8 +24,8 @@ impl ChangeEvent for AnomalyDetected<'_> {
     fn change(&self) -> Change {
         Change::AnomalyDetect
     }
-    fn object(&self) -> String {
-        format!("anomaly:{}", self.anomaly)
+    fn object(&self) -> Object<'_> {
+        Object::Anomaly(self.anomaly)
     }
 }
 
@@ -47,8 +47,8 @@ impl ChangeEvent for AnomalyDecided<'_> {
     fn change(&self) -> Change {
         if self.suspended { Change::AnomalySuspend } else { Change::AnomalyArchive }
     }
-    fn object(&self) -> String {
-        format!("anomaly:{}", self.anomaly)
+    fn object(&self) -> Object<'_> {
+        Object::Anomaly(self.anomaly)
     }
 }
 
@@ -67,8 +67,8 @@ impl ChangeEvent for AuditPruned<'_> {
     fn change(&self) -> Change {
         Change::AuditPrune
     }
-    fn object(&self) -> String {
-        "audit_log".into()
+    fn object(&self) -> Object<'_> {
+        Object::Named("audit_log")
     }
 }
 
@@ -91,8 +91,8 @@ impl ChangeEvent for BackupCreated<'_> {
     fn change(&self) -> Change {
         Change::BackupCreate
     }
-    fn object(&self) -> String {
-        format!("backup:{}", self.file)
+    fn object(&self) -> Object<'_> {
+        Object::Backup(self.file)
     }
 }
 
@@ -117,8 +117,8 @@ impl ChangeEvent for BackupRestored<'_> {
     fn change(&self) -> Change {
         Change::BackupRestore
     }
-    fn object(&self) -> String {
-        format!("backup:{}", self.name)
+    fn object(&self) -> Object<'_> {
+        Object::Backup(self.name)
     }
 }
 
@@ -139,8 +139,8 @@ impl ChangeEvent for ConfigReloaded<'_> {
     fn change(&self) -> Change {
         Change::ConfigReload
     }
-    fn object(&self) -> String {
-        "config".into()
+    fn object(&self) -> Object<'_> {
+        Object::Named("config")
     }
 }
 
@@ -171,7 +171,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"actor_cf":"RSSMRA80A01H501U","evidence":[10,11],"provider":2,"rule":"night_access","summary":"accessi notturni"}"#
         );
-        assert_eq!(e.object(), "anomaly:4");
+        assert_eq!(e.object().to_string(), "anomaly:4");
         assert_eq!(e.change().action(), "anomaly.detect");
         assert!(text(&AnomalyDetected { provider: None, ..e }).contains(r#""provider":null"#));
     }
@@ -190,7 +190,7 @@ pub(super) mod tests {
         assert_eq!(e.change().action(), "anomaly.suspend");
         let archived = AnomalyDecided { suspended: false, target: "nessuno", ..e };
         assert_eq!(archived.change().action(), "anomaly.archive");
-        assert_eq!(archived.object(), "anomaly:4");
+        assert_eq!(archived.object().to_string(), "anomaly:4");
     }
 
     #[test]
@@ -206,7 +206,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"before":"2025-01-01T00:00:00Z","hash":"00ff","retention_months":24,"rows":99,"up_to_seq":100}"#
         );
-        assert_eq!(e.object(), "audit_log");
+        assert_eq!(e.object().to_string(), "audit_log");
     }
 
     #[test]
@@ -232,7 +232,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"audit_head_seq":77,"audit_intact":true,"audit_problem":null,"database_sha256":"dd","encrypted":true,"file":"ricolloca-20261205.bak","sealing":"age","sha256":"ee","size":4096}"#
         );
-        assert_eq!(e.object(), "backup:ricolloca-20261205.bak");
+        assert_eq!(e.object().to_string(), "backup:ricolloca-20261205.bak");
         assert_eq!(e.change().action(), "backup.create");
     }
 
@@ -260,7 +260,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"audit_head_seq":70,"audit_intact":true,"backup_created_at":"2026-12-05T10:00:00Z","checkpoints_dropped":1,"database_sha256":"dd","file":"/backup/b.bak","moved_aside":["/data/ricolloca.db.prima"],"signed":false}"#
         );
-        assert_eq!(e.object(), "backup:b.bak");
+        assert_eq!(e.object().to_string(), "backup:b.bak");
         assert_eq!(e.change().action(), "backup.restore");
     }
 
@@ -277,7 +277,7 @@ pub(super) mod tests {
             text(&e),
             r#"{"crl_error":"crl.pem: scaduta","crls":null,"log_level":"info","log_level_error":null,"trigger":"sighup"}"#
         );
-        assert_eq!(e.object(), "config");
+        assert_eq!(e.object().to_string(), "config");
         assert_eq!(e.change().action(), "config.reload");
         assert!(text(&ConfigReloaded { crls: Some(2), ..e }).contains(r#""crls":2"#));
     }
