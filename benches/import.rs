@@ -43,11 +43,13 @@ fn main() {
     let (base, cached) = common::kept_data_set(s);
     let run_dir = tempfile::tempdir_in(&base).unwrap();
     let dir = run_dir.path();
-    std::fs::copy(&cached, dir.join("ricolloca.db")).unwrap();
+    common::place_data_set(&cached, dir, false);
     let files = Pki::write(dir);
     let config = write_config(dir);
     add_people(&config);
     let mut server = Server::start(&config);
+    // The start-up check of the audit chain would share the core with the import.
+    println!("(waited {:.0} s for the server's start-up work to finish)", server.wait_idle());
     let operator = files.client(&files.operator);
     let region = files.client(&files.region);
     let auditor = files.client(&files.auditor);

@@ -23,7 +23,8 @@
 //! The data file is built once per scale and kept in `RICOLLOCA_BENCH_DIR` (default
 //! `target/bench-load`; `RICOLLOCA_BENCH_PREPARE_ONLY=1` builds it and stops); each run works
 //! on a copy (`RICOLLOCA_BENCH_IN_PLACE=1`: on the kept file itself, when the disk has no room
-//! for a copy). `RICOLLOCA_BENCH_ONLY=bl` runs only the rows named by their letters (n nginx,
+//! for a copy; the audit key and checkpoint file that sign it are kept beside it, so the next
+//! run starts). `RICOLLOCA_BENCH_ONLY=bl` runs only the rows named by their letters (n nginx,
 //! r bare Rocket, a floor, b cruscotto, l API list, s scheda, c SAP page, d POST, h handshakes;
 //! `-`: none, the idle server); `RICOLLOCA_BENCH_WRAP` prefixes the server's command line (a
 //! profiler), `RICOLLOCA_BENCH_REQUESTS=N` makes each run N requests instead of a time, and
@@ -60,13 +61,9 @@ fn main() {
     }
     let run_dir = tempfile::tempdir_in(&base).unwrap();
     let dir = run_dir.path();
-    if std::env::var_os("RICOLLOCA_BENCH_IN_PLACE").is_some() {
-        // No room for a 3 GB copy: the run writes into the kept file (its audit rows and
-        // actions stay; the next run starts from a slightly larger trail).
-        std::fs::hard_link(&cached, dir.join("ricolloca.db")).unwrap();
-    } else {
-        std::fs::copy(&cached, dir.join("ricolloca.db")).unwrap();
-    }
+    // In place when the disk has no room for a 3 GB copy: the run writes into the kept file
+    // (its audit rows and actions stay; the next run starts from a slightly larger trail).
+    common::place_data_set(&cached, dir, std::env::var_os("RICOLLOCA_BENCH_IN_PLACE").is_some());
     let files = Pki::write(dir);
     let config = write_config(dir);
     add_people(&config);
@@ -116,6 +113,8 @@ fn main() {
     });
 
     let mut server = Server::start(&config);
+    // The start-up check of the audit chain would share the core with the first rows.
+    println!("(waited {:.0} s for the server's start-up work to finish)", server.wait_idle());
     let memory = MemorySampler::start(server.pid());
     let url = |path: &str| server.url(path);
     let floor = only.contains('a').then(|| {

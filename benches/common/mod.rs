@@ -228,4 +228,39 @@ pub fn kept_data_set(scale: f64) -> (std::path::PathBuf, std::path::PathBuf) {
     drop(ricolloca::service::data_file::open(&kept, ricolloca::domain::timestamp::Timestamp::EPOCH).unwrap());
     (base, kept)
 }
+/// Puts the kept data set `cached` into a run's folder `dir` as `ricolloca.db`, with the audit
+/// key and checkpoint file that go with it: a copy, or with `in_place` the kept file itself
+/// (hard links: the run's rows stay in it). The key and the checkpoint file are kept beside
+/// the data set (`<name>.audit.key`, `<name>.checkpoints.txt`): a server run on the kept file
+/// signs checkpoints into it at its clean stop, and the next run can start only with that key.
+pub fn place_data_set(cached: &Path, dir: &Path, in_place: bool) {
+    let beside = |suffix: &str| cached.with_extension(suffix);
+    let (key, checkpoints) = (beside("audit.key"), beside("checkpoints.txt"));
+    // A file with signed checkpoints and no kept key came from an older version of this
+    // program: nothing can start on it again.
+    let conn = rusqlite::Connection::open(cached).unwrap();
+    let signed: i64 = conn.query_row("SELECT count(*) FROM audit_checkpoint", [], |r| r.get(0)).unwrap();
+    drop(conn);
+    assert!(
+        signed == 0 || key.exists(),
+        "{} holds {signed} signed checkpoints but {} is missing: delete the data set to build it again",
+        cached.display(),
+        key.display()
+    );
+    ricolloca::infra::checkpoint::SigningKey::load_or_create(&key).unwrap();
+    if !checkpoints.exists() {
+        std::fs::write(&checkpoints, "").unwrap();
+    }
+    let place = |from: &Path, name: &str| {
+        if in_place {
+            std::fs::hard_link(from, dir.join(name)).unwrap();
+        } else {
+            std::fs::copy(from, dir.join(name)).unwrap();
+        }
+    };
+    place(cached, "ricolloca.db");
+    place(&key, "audit.key");
+    place(&checkpoints, "audit-checkpoints.txt");
+}
+
 pub mod server;

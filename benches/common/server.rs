@@ -169,6 +169,24 @@ impl Server {
         Self { child, port }
     }
 
+    /// Waits (at most five minutes) until the server stops working on its own: at start it
+    /// checks the whole audit chain in the background (5M rows: 12 s of a quiet core, a
+    /// minute of a shared one), and a run measured meanwhile shares the core with it. Returns
+    /// the seconds waited.
+    pub fn wait_idle(&self) -> f64 {
+        let started = Instant::now();
+        let mut quiet = 0;
+        let mut before = cpu_ticks(self.pid());
+        while quiet < 2 && started.elapsed() < Duration::from_secs(300) {
+            std::thread::sleep(Duration::from_secs(1));
+            let now = cpu_ticks(self.pid());
+            // Clock ticks are hundredths of a second: under 5% of a core for two seconds.
+            quiet = if now.saturating_sub(before) < 5 { quiet + 1 } else { 0 };
+            before = now;
+        }
+        started.elapsed().as_secs_f64()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("https://127.0.0.1:{}{path}", self.port)
     }
@@ -189,6 +207,30 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// CPU time (user + system, clock ticks) of a process and its descendants (a profiler's
+/// child, when `RICOLLOCA_BENCH_WRAP` runs the server under one).
+fn cpu_ticks(pid: u32) -> u64 {
+    let own = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name, which ends with the last ')': utime and stime are
+            // the 14th and 15th fields of the line, the 12th and 13th after it.
+            let rest = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    let children: u64 = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|list| list.split_whitespace().filter_map(|c| c.parse::<u32>().ok()).collect::<Vec<_>>())
+        .map(cpu_ticks)
+        .sum();
+    own + children
 }
 
 /// Waits for the line on the child's stdout that names its port after `prefix`.

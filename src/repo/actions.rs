@@ -61,24 +61,21 @@ fn voucher_where(
 ) -> Result<Option<VoucherFacts>, AppError> {
     let provider = scope.and_then(RecipientScope::provider_filter).map(ProviderId::get);
     Ok(conn
-        .query_row(
-            &format!("{VOUCHER_FACTS} WHERE {condition} AND (?2 IS NULL OR v.provider_id = ?2) {order}"),
-            params![key, provider],
-            |r| {
-                Ok(VoucherFacts {
-                    voucher: ScopedVoucher::new(r.get(0)?, r.get(10)?),
-                    voucher_code: r.get(1)?,
-                    provider_id: ProviderId::from_db(r.get(2)?),
-                    ente: r.get(3)?,
-                    recipient_cf: r.get(4)?,
-                    chosen_on: r.get(5)?,
-                    programme_start: r.get(6)?,
-                    programme_end: r.get(7)?,
-                    extended_until: r.get(8)?,
-                    state: r.get(9)?,
-                })
-            },
-        )
+        .prepare_cached(&format!("{VOUCHER_FACTS} WHERE {condition} AND (?2 IS NULL OR v.provider_id = ?2) {order}"))?
+        .query_row(params![key, provider], |r| {
+            Ok(VoucherFacts {
+                voucher: ScopedVoucher::new(r.get(0)?, r.get(10)?),
+                voucher_code: r.get(1)?,
+                provider_id: ProviderId::from_db(r.get(2)?),
+                ente: r.get(3)?,
+                recipient_cf: r.get(4)?,
+                chosen_on: r.get(5)?,
+                programme_start: r.get(6)?,
+                programme_end: r.get(7)?,
+                extended_until: r.get(8)?,
+                state: r.get(9)?,
+            })
+        })
         .optional()?)
 }
 
@@ -94,14 +91,15 @@ pub fn operator_cfs(conn: &Connection, provider: ProviderId) -> Result<Vec<(Stri
 
 /// The value of a named counter (e.g. the last identificativo sequence number issued).
 pub fn counter(conn: &Connection, name: &str) -> Result<Option<i64>, AppError> {
-    Ok(conn.query_row("SELECT value FROM counter WHERE name = ?1", [name], |r| r.get(0)).optional()?)
+    Ok(conn.prepare_cached("SELECT value FROM counter WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()?)
 }
 
 pub fn set_counter(tx: &WriteTx<'_>, name: &str, value: i64) -> Result<(), AppError> {
-    tx.conn().execute(
-        "INSERT INTO counter (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        params![name, value],
-    )?;
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO counter (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![name, value])?;
     Ok(())
 }
 
@@ -133,15 +131,17 @@ pub struct NewAction<'a> {
 
 /// Records a new action under a proven voucher; as visible as that voucher.
 pub fn insert(tx: &WriteTx<'_>, a: &NewAction<'_>) -> Result<ScopedAction, AppError> {
-    tx.conn().execute(
-        "INSERT INTO policy (recipient_id, origin, provider_id, voucher_id, tipo_attivita, titolo_denominazione,
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO policy (recipient_id, origin, provider_id, voucher_id, tipo_attivita, titolo_denominazione,
                              data_proposta, data_inizio, data_fine, durata, tipologia_durata, descrizione,
                              titolo_progetto, codice_ente_promotore, identificativo_politica, ultimo_evento,
                              data_evento, dettagli, created_by, created_at, updated_at, indice_profiling,
                              identificativo_presa_in_carico, descrizione_evento)
          VALUES (?1, 'provider', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19,
                  ?20, ?21, ?22)",
-        params![
+        )?
+        .execute(params![
             a.voucher.recipient(),
             a.provider,
             a.voucher.id(),
@@ -164,8 +164,7 @@ pub fn insert(tx: &WriteTx<'_>, a: &NewAction<'_>) -> Result<ScopedAction, AppEr
             a.indice_profiling,
             a.presa_in_carico,
             a.descrizione_evento,
-        ],
-    )?;
+        ])?;
     Ok(ScopedAction::new(ActionId::from_db(tx.conn().last_insert_rowid()), *a.voucher))
 }
 
@@ -180,11 +179,12 @@ pub struct NewEvent<'a> {
 }
 
 pub fn insert_event(tx: &WriteTx<'_>, e: &NewEvent<'_>) -> Result<(), AppError> {
-    tx.conn().execute(
-        "INSERT INTO policy_event (policy_id, evento, data_evento, note, at, by_operator_id, by_label)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![e.action.id(), e.evento, e.data_evento, e.note, e.at, e.by_operator, e.by_label],
-    )?;
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO policy_event (policy_id, evento, data_evento, note, at, by_operator_id, by_label)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![e.action.id(), e.evento, e.data_evento, e.note, e.at, e.by_operator, e.by_label])?;
     Ok(())
 }
 

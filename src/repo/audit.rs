@@ -15,9 +15,8 @@ use crate::infra::checkpoint::Checkpoint;
 fn head(tx: &WriteTx<'_>) -> Result<(i64, [u8; 32], i64), AppError> {
     let row: Option<(i64, Vec<u8>, i64)> = tx
         .conn()
-        .query_row("SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .prepare_cached("SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     match row {
         // Empty: a new file, or every row pruned (then the chain continues from the anchor).
@@ -74,11 +73,14 @@ fn append_indexed(
         detail: detail.to_string(),
     };
     let hash = chain_hash(&prev_hash, &row);
-    tx.conn().execute(
-        "INSERT INTO audit_log (seq, ts, actor_id, actor_cf, actor_role, provider_id, cert_sha256,
+    // Cached: every view and every change comes through here.
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO audit_log (seq, ts, actor_id, actor_cf, actor_role, provider_id, cert_sha256,
                                 client_ip, action, object, outcome, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
+        )?
+        .execute(params![
             row.seq,
             row.ts_ms,
             row.actor_id,
@@ -93,8 +95,7 @@ fn append_indexed(
             row.detail,
             prev_hash.as_slice(),
             hash.as_slice(),
-        ],
-    )?;
+        ])?;
     audit_subjects::record(tx, row.seq, row.ts_ms, row.actor_id, &row.action, row.object.as_deref(), &detail, lists)?;
     Ok(row.seq)
 }

@@ -120,7 +120,8 @@ static CACHE: Mutex<Option<(Vec<u8>, Labels)>> = Mutex::new(None);
 /// All labels, by (list, code), from memory unless they changed (one indexed read).
 pub fn labels(conn: &Connection) -> Result<Labels, AppError> {
     let stamp = conn
-        .query_row("SELECT value FROM setting WHERE key = ?1", [STAMP], |r| r.get::<_, Vec<u8>>(0))
+        .prepare_cached("SELECT value FROM setting WHERE key = ?1")?
+        .query_row([STAMP], |r| r.get::<_, Vec<u8>>(0))
         .optional()?
         .unwrap_or_default();
     if let Ok(cache) = CACHE.lock()
@@ -162,6 +163,10 @@ impl Labels {
             Some(label) => format!("{code} — {label}"),
             None => code.to_owned(),
         }
+    }
+    /// Whether `code` is in `list` (one lookup; `codes` walks every list).
+    pub fn contains(&self, list: &str, code: &str) -> bool {
+        self.find(list, code).is_some()
     }
     /// The codes of one list, sorted.
     pub fn codes(&self, list: &str) -> Vec<String> {

@@ -28,6 +28,9 @@ pub fn open_rw(path: &Path) -> Result<Connection, rusqlite::Error> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // The writer runs a few dozen statements per kind of job (an action alone takes a
+    // dozen); rusqlite's default of 16 cached statements made them evict each other.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 

@@ -92,7 +92,11 @@ pub fn record(
     let operators: Vec<String> =
         actions::operator_cfs(tx.conn(), facts.provider_id)?.into_iter().map(|(cf, _)| cf).collect();
     let labels = codes::labels(tx.conn())?;
-    let projects = labels.codes("titolo_progetto");
+    // Validation asks only whether the given project is listed: one lookup, not a walk of
+    // every code of every list (thousands of comuni and ATECO codes).
+    let given = input.titolo_progetto.trim();
+    let projects: Vec<String> =
+        if labels.contains("titolo_progetto", given) { vec![given.to_owned()] } else { Vec::new() };
     let ctx = Context { window, today: local_date(now), operators: &operators, projects: &projects };
     let mut a = input.validate(&ctx).map_err(AppError::Invalid)?;
     // The schema requires a description and a project for every entry: an action recorded
