@@ -2,7 +2,8 @@
 //! `src/web` or `src/service` (and, for raw ids, `src/domain`) brings them back, whichever
 //! branch it comes from.
 //! (`AppError::internal` with a message does not compile: it takes an error value; a message
-//! is `AppError::unexpected`.)
+//! is `AppError::unexpected`.) `all_sources` and `sources` are the one source walker of the crate's
+//! scans (also used by `web::layering_tests`, `domain::ids` and `domain::audit_changes`).
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn sources(rooms: &[&str]) -> Vec<(String, String)> {
+/// The Rust files under the given folders of `src/` (`""` for all of it), test files
+/// included, as (path relative to `src/` with `/` separators, text). The one source walker of
+/// the crate's scans.
+pub(crate) fn all_sources(rooms: &[&str]) -> Vec<(String, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     for room in rooms {
@@ -29,8 +33,12 @@ fn sources(rooms: &[&str]) -> Vec<(String, String)> {
             let rel = f.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
             (rel, std::fs::read_to_string(&f).unwrap())
         })
-        .filter(|(rel, _)| !rel.ends_with("tests.rs"))
         .collect()
+}
+
+/// As `all_sources`, without the test files (`*tests.rs`).
+pub(crate) fn sources(rooms: &[&str]) -> Vec<(String, String)> {
+    all_sources(rooms).into_iter().filter(|(rel, _)| !rel.ends_with("tests.rs")).collect()
 }
 
 /// The parameter lists of the functions in `text` (from `fn name(` to the matching `)`).

@@ -544,3 +544,52 @@ fn the_form_token_changes_every_day() {
     assert_ne!(today, form_token::token(secret, "ab", noon.plus_ms(day)));
     assert_eq!(form_token::check(secret, "ab", &today, noon.plus_ms(day)), form_token::Check::Expired);
 }
+
+#[test]
+fn the_manual_shows_the_menu_of_the_person_whose_card_is_in_and_stays_public() {
+    let (f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    let server = f.start();
+    let card = f.card(&rossi);
+    let operator_menu = "href=\"/agenda\"";
+
+    // A picture another site embeds runs no access check: no login in Rossi's name.
+    let embedded = client(&f, Some(&card))
+        .get(server.url("/manuale/accesso"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Sec-Fetch-Mode", "no-cors")
+        .header("Sec-Fetch-Dest", "image")
+        .send()
+        .unwrap();
+    assert_eq!(embedded.status(), 200);
+    assert!(!embedded.text().unwrap().contains(operator_menu));
+    assert_eq!(f.audit_count("access.login"), 0);
+
+    // With the card in: the operator's own menu and name on every kind of manual page.
+    for path in ["/manuale", "/manuale/accesso", "/manuale/cerca?q=backup", "/manuale/completo"] {
+        let res = client(&f, Some(&card)).get(server.url(path)).send().unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let html = res.text().unwrap();
+        assert!(html.contains(operator_menu) && html.contains("href=\"/cruscotto\""), "{path}: {html}");
+        assert!(html.contains("Mario Rossi"), "{path}");
+        assert!(html.contains("href=\"/manuale\" aria-current="), "{path}: the menu marks the manual");
+    }
+    assert_eq!(f.audit_count("access.login"), 1, "the day's login, once");
+
+    // Without a card: the public menu, as before.
+    let anonymous = client(&f, None).get(server.url("/manuale/accesso")).send().unwrap();
+    assert_eq!(anonymous.status(), 200);
+    let html = anonymous.text().unwrap();
+    assert!(html.contains("TLS 1.2") && !html.contains(operator_menu) && !html.contains("user-name"));
+
+    // A card that is refused still reads the manual (the access chapter explains why), with
+    // the public menu and no refusal row: reading is no attempt to get in.
+    let unknown = f.card(&cf("VRDGPP75M12G702"));
+    for _ in 0..6 {
+        let res = client(&f, Some(&unknown)).get(server.url("/manuale/accesso")).send().unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(!res.text().unwrap().contains(operator_menu));
+    }
+    assert_eq!(f.audit_count("access.denied"), 0);
+}

@@ -256,7 +256,7 @@ fn the_import_screen_takes_a_csv_upload_and_shows_the_report() {
     let token = html[at + 21..].split('"').next().unwrap().to_owned();
     let csv = [HEADER.to_owned(), csv_line(&cf("KKKLRA80B41D612"), "Zeta", "ADR-Z1", "ACC-A")].join("\n");
     let form = reqwest::blocking::multipart::Form::new()
-        .text("_token", token)
+        .text("_token", token.clone())
         .part("files", reqwest::blocking::multipart::Part::bytes(csv.into_bytes()).file_name("assegni.csv"));
     let res = w
         .region
@@ -268,6 +268,29 @@ fn the_import_screen_takes_a_csv_upload_and_shows_the_report() {
     assert_eq!(res.status(), 200);
     let text = res.text().unwrap();
     assert!(text.contains("<strong>1</strong> nuovo"), "{text}");
+
+    // A refused file: the report, and both file inputs say the file must be chosen again.
+    let bad = [HEADER.to_owned(), csv_line("NONCODICE", "Zeta", "ADR-Z2", "ACC-A")].join("\n");
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("_token", token)
+        .part("files", reqwest::blocking::multipart::Part::bytes(bad.into_bytes()).file_name("errato.csv"));
+    let res = w
+        .region
+        .post(w.server.url("/regione/importazioni/csv"))
+        .header("Origin", format!("https://127.0.0.1:{}", w.server.port))
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let text = res.text().unwrap();
+    assert!(text.contains("errato.csv"), "{text}");
+    for input in ["f-csv", "f-sap"] {
+        assert!(text.contains(&format!("aria-describedby=\"{input}-aiuto\"")), "{input}");
+        assert!(
+            text.contains(&format!("id=\"{input}-aiuto\">Dopo un errore il file va scelto di nuovo.")),
+            "{input}: {text}"
+        );
+    }
     let list: Value = w.op_a.get(w.server.url("/api/v1/recipients?q=Zeta")).send().unwrap().json().unwrap();
     assert_eq!(list["total"], 1);
 }

@@ -11,8 +11,9 @@ use sha2::{Digest, Sha256};
 
 use super::directory::Directory;
 use super::principal::Principal;
-use crate::domain::audit_event::{Actor, AuditEvent, View, cert_summary};
+use crate::domain::audit_event::{Actor, AuditEvent, cert_summary};
 use crate::domain::audit_subjects::SHOWN;
+use crate::domain::audit_views::ViewEvent;
 use crate::domain::cns::CertIdentity;
 use crate::domain::inactivity::InactivityRule;
 use crate::domain::operator::{Operator, OperatorState, Refusal};
@@ -40,6 +41,13 @@ pub struct RequestFacts<'a> {
     pub ip: Option<String>,
     pub method: &'a str,
     pub path: &'a str,
+}
+
+/// The outcome of the checks, before a refusal is written: why, the card, and the operator
+/// when the card's holder is one.
+enum Checked {
+    In(Principal),
+    Refused(Refusal, Arc<CertIdentity>, Option<Arc<Operator>>),
 }
 
 pub struct AccessControl {
@@ -100,43 +108,64 @@ impl AccessControl {
     /// to attribute it to, and the landing page is what such a visitor needs);
     /// `Err(Refused)` after writing the `access.denied` row.
     pub async fn authenticate(&self, req: &RequestFacts<'_>) -> Result<Principal, AppError> {
+        match self.check(req).await? {
+            Checked::In(principal) => Ok(principal),
+            Checked::Refused(refusal, cert, operator) => {
+                Err(self.refuse(refusal, req, &cert, operator.as_deref()).await)
+            }
+        }
+    }
+
+    /// The same check for a public page that only shows the person's menu when they are in
+    /// (the manual): `None` without a card or with one refused, and then no `access.denied`
+    /// row (reading the manual is no attempt to get in; five pages would look like an attack).
+    pub async fn recognise(&self, req: &RequestFacts<'_>) -> Option<Principal> {
+        match self.check(req).await {
+            Ok(Checked::In(principal)) => Some(principal),
+            Ok(Checked::Refused(..)) | Err(_) => None,
+        }
+    }
+
+    /// Every check, the day's first login written; a refusal is returned, not yet written.
+    async fn check(&self, req: &RequestFacts<'_>) -> Result<Checked, AppError> {
         let Some(der) = req.cert_der else {
             return Err(AppError::Unauthenticated);
         };
         let cert = self.identity(der)?;
         let now = req.now;
+        let refused = |refusal, operator| Ok(Checked::Refused(refusal, cert.clone(), operator));
 
         if !cert.is_valid_at(now) {
-            return Err(self.refuse(Refusal::CertificateNotValidNow, req, &cert, None).await);
+            return refused(Refusal::CertificateNotValidNow, None);
         }
         let (revoked, covered) = {
             let list = self.revocations.read().map_err(|_| AppError::unexpected("revocation list lock poisoned"))?;
             (list.is_revoked(&cert.issuer_der, &cert.serial), list.covers(&cert.issuer_der))
         };
         if revoked {
-            return Err(self.refuse(Refusal::CertificateRevoked, req, &cert, None).await);
+            return refused(Refusal::CertificateRevoked, None);
         }
         if self.crl_required && !covered {
-            return Err(self.refuse(Refusal::CertificateWithoutCrl, req, &cert, None).await);
+            return refused(Refusal::CertificateWithoutCrl, None);
         }
         if !cert.has_one_of_policies(&self.required_policies) {
-            return Err(self.refuse(Refusal::CertificatePolicy, req, &cert, None).await);
+            return refused(Refusal::CertificatePolicy, None);
         }
         let Ok(cf) = cert.codice_fiscale.clone() else {
-            return Err(self.refuse(Refusal::InvalidCodiceFiscale, req, &cert, None).await);
+            return refused(Refusal::InvalidCodiceFiscale, None);
         };
         let Some(operator) = self.directory.operator(&self.pool, &cf).await? else {
-            return Err(self.refuse(Refusal::UnknownOperator, req, &cert, None).await);
+            return refused(Refusal::UnknownOperator, None);
         };
         if let Some(refusal) = operator.refusal(now, self.inactivity) {
-            return Err(self.refuse(refusal, req, &cert, Some(&operator)).await);
+            return refused(refusal, Some(operator));
         }
-        let principal = Principal::new(Operator::clone(&operator), cert, req.ip.clone());
+        let principal = Principal::new(Operator::clone(&operator), cert.clone(), req.ip.clone());
         // The operator may have been switched off since our read: then refuse after all.
         if let Some(refusal) = self.record_login_if_first_today(&principal, now).await? {
-            return Err(self.refuse(refusal, req, principal.cert(), Some(principal.operator())).await);
+            return refused(refusal, Some(operator));
         }
-        Ok(principal)
+        Ok(Checked::In(principal))
     }
 
     /// Parses the certificate once per fingerprint.
@@ -235,28 +264,21 @@ impl AccessControl {
     /// Audits a list view: every recipient it showed goes into the row's detail (`shown`),
     /// and each gets today's "appeared in a list" entry for this viewer, unless it has one
     /// already (read here, outside the writer, so that the writer only adds what is new).
-    pub async fn audit_list(
-        &self,
-        actor: Actor,
-        view: View,
-        object: Option<String>,
-        mut detail: serde_json::Value,
-        shown: Vec<i64>,
-    ) -> Result<(), AppError> {
+    pub async fn audit_list(&self, actor: Actor, event: &impl ViewEvent, shown: Vec<i64>) -> Result<(), AppError> {
+        let mut event = AuditEvent::of_view(event).map_err(AppError::internal)?;
         let now = self.clock.now();
         let day = local_day_of(now);
         let new_ids: Vec<i64> = match actor.id {
             Some(viewer) if !shown.is_empty() => {
                 let ids = shown.clone();
-                let known = self.pool.read(move |c| audit_subjects::already_listed(c, viewer.get(), day, &ids)).await?;
+                let known = self.pool.read(move |c| audit_subjects::already_listed(c, viewer, day, &ids)).await?;
                 shown.iter().copied().filter(|id| !known.contains(id)).collect()
             }
             _ => Vec::new(),
         };
-        if let Some(map) = detail.as_object_mut() {
+        if let AuditEvent::View { detail: serde_json::Value::Object(map), .. } = &mut event {
             map.insert(SHOWN.into(), serde_json::Value::from(shown));
         }
-        let event = AuditEvent::View { view, object, detail };
         self.writer.write(move |tx| audit::append_list(tx, now, day, &actor, &event, &new_ids).map(|_| ())).await
     }
 

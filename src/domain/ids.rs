@@ -111,29 +111,16 @@ row_id!(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     /// Reads back from a row (`from_db`) only in `repo`: everywhere else an id is parsed at the
     /// edge, and what may be done with it is decided by the proofs of `repo::scoped`.
     #[test]
     fn only_the_repository_mints_ids_from_rows() {
-        fn walk(dir: &Path, out: &mut Vec<String>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    let rel = path.to_string_lossy().replace('\\', "/");
-                    let allowed = rel.contains("/src/repo/") || rel.ends_with("/src/domain/ids.rs");
-                    if !allowed && (text.contains("from_db(") || text.contains("::from_db)")) {
-                        out.push(rel);
-                    }
-                }
-            }
-        }
-        let mut offenders = Vec::new();
-        walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut offenders);
+        let offenders: Vec<String> = crate::shape_tests::all_sources(&[""])
+            .into_iter()
+            .filter(|(rel, _)| !rel.starts_with("repo/") && rel != "domain/ids.rs")
+            .filter(|(_, text)| text.contains("from_db(") || text.contains("::from_db)"))
+            .map(|(rel, _)| rel)
+            .collect();
         assert!(offenders.is_empty(), "ids minted from rows outside repo/: {offenders:?}");
     }
 }

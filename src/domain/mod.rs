@@ -6,6 +6,7 @@ pub mod assignment;
 pub mod audit_changes;
 pub mod audit_event;
 pub mod audit_subjects;
+pub mod audit_views;
 pub mod backup_schedule;
 pub mod cns;
 pub mod codice_fiscale;

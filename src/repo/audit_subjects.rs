@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::WriteTx;
 use crate::domain::audit_subjects::{self, Subjects};
-use crate::domain::ids::RecipientId;
+use crate::domain::ids::{OperatorId, RecipientId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 use crate::infra::clock::{local_day_of, local_day_start};
@@ -79,12 +79,12 @@ fn insert_direct(c: &Connection, seq: i64, s: &Subjects) -> Result<(), AppError>
 
 /// The ids among `ids` whose "first list of the day" for this viewer is already recorded
 /// (read outside the writer, so that the writer inserts only what is new).
-pub fn already_listed(conn: &Connection, actor_id: i64, day: i64, ids: &[i64]) -> Result<HashSet<i64>, AppError> {
+pub fn already_listed(conn: &Connection, viewer: OperatorId, day: i64, ids: &[i64]) -> Result<HashSet<i64>, AppError> {
     let mut stmt =
         conn.prepare_cached("SELECT 1 FROM audit_list_subject WHERE recipient_id = ?1 AND day = ?2 AND actor_id = ?3")?;
     let mut found = HashSet::new();
     for id in ids {
-        if stmt.exists(params![id, day, actor_id])? {
+        if stmt.exists(params![id, day, viewer])? {
             found.insert(*id);
         }
     }
@@ -104,7 +104,7 @@ pub struct ListAppearance {
     pub seq: i64,
     pub ts: Timestamp,
     pub action: String,
-    pub actor_id: i64,
+    pub actor_id: OperatorId,
     pub actor_cf: String,
     pub actor_name: Option<String>,
     pub actor_role: Option<String>,

@@ -127,14 +127,15 @@ impl ChainWatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::audit_event::{Actor, AuditEvent, View};
+    use crate::domain::audit_event::{Actor, AuditEvent};
+    use crate::domain::audit_views::InactivityViewed;
     use crate::repo::write_once;
     use crate::service::data_file::open as open_and_migrate_at;
 
     fn append(conn: &mut Connection, n: usize) {
         write_once(conn, |tx| {
             for _ in 0..n {
-                let event = AuditEvent::View { view: View::SapView, object: None, detail: serde_json::json!({}) };
+                let event = AuditEvent::of_view(&InactivityViewed {}).unwrap();
                 audit::append(tx, Timestamp::from_ms(1_795_701_900_000), &Actor::system(), &event)?;
             }
             Ok(())

@@ -11,9 +11,8 @@ use rocket::fs::TempFile;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, State, get, post, routes};
-use serde_json::json;
 
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::ActionViewed;
 use crate::domain::ids::ActionId;
 use crate::domain::ids::RecipientId;
 use crate::domain::policy_action::{ActionInput, ActionType, DURATION_UNITS, DetailField, Kind, detail_fields};
@@ -82,13 +81,8 @@ impl ActionForm<'_> {
 }
 
 /// Every page here shows the person's name at least: the read is audited like any other.
-async fn audit_form_view(
-    ctx: &Ctx<'_>,
-    who: &Operatore,
-    id: RecipientId,
-    detail: serde_json::Value,
-) -> Result<(), AppError> {
-    ctx.audit_view(who.scope.actor(), View::ActionView, Some(format!("recipient:{id}")), detail).await
+async fn audit_form_view(ctx: &Ctx<'_>, who: &Operatore, event: &ActionViewed<'_>) -> Result<(), AppError> {
+    ctx.audit_view(who.scope.actor(), event).await
 }
 
 /// What the form needs besides the values: labels and the provider's operators.
@@ -214,7 +208,7 @@ async fn new_action(
 ) -> Result<Markup, AppError> {
     let Some(data) = form_data(&ctx, &who, id).await? else { return Err(ctx.refuse().await) };
     let tipo = tipo.as_deref().and_then(ActionType::from_code);
-    audit_form_view(&ctx, &who, id, json!({ "form": tipo.map(ActionType::code) })).await?;
+    audit_form_view(&ctx, &who, &ActionViewed::Form { recipient: id, form: tipo.map(ActionType::code) }).await?;
     let today = crate::domain::text::iso(local_date(ctx.now));
     let form =
         ActionInput { data_proposta: today.clone(), data_evento: today, evento: "01".into(), ..Default::default() };
@@ -265,7 +259,8 @@ async fn create(
     };
     let Some(data) = form_data(&ctx, &who, id).await? else { return Err(AppError::NotFound) };
     // The refused write left no audit row; the page shown again is a read.
-    audit_form_view(&ctx, &who, id, json!({ "form": input.tipo_attivita, "refused": errors.len() })).await?;
+    let event = ActionViewed::RefusedForm { recipient: id, form: &input.tipo_attivita, refused: errors.len() };
+    audit_form_view(&ctx, &who, &event).await?;
     let chosen = ActionType::from_code(&input.tipo_attivita);
     let tipo = chosen.unwrap_or(ActionType::A06);
     Ok(Err((
@@ -416,8 +411,10 @@ async fn show(
     token: FormToken,
 ) -> Result<Markup, AppError> {
     let l = load(&ctx, &who, id, action).await?;
-    let detail = json!({ "action": l.action.id, "identificativo_politica": l.action.identificativo_politica });
-    ctx.audit_view(who.scope().actor(), View::ActionView, Some(format!("recipient:{id}")), detail).await?;
+    let a = &l.action;
+    let event =
+        ActionViewed::Action { recipient: id, action: a.id, identificativo_politica: &a.identificativo_politica };
+    ctx.audit_view(who.scope().actor(), &event).await?;
     let form = if who.is_region() {
         html! {}
     } else {
@@ -495,7 +492,8 @@ async fn post_correction(
         Ok(_) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{action}")))),
         Err(e) => field_errors(e)?,
     };
-    audit_form_view(&ctx, &who, id, json!({ "action": action, "refused": errors.len() })).await?;
+    let event = ActionViewed::RefusedEvent { recipient: id, action, refused: errors.len() };
+    audit_form_view(&ctx, &who, &event).await?;
     let page_form = html! {
         (correction_form(id, &l.action, Some(&form), &errors, &token))
     };
@@ -536,7 +534,8 @@ async fn post_event(
         Ok(_) => return Ok(Ok(Redirect::to(format!("/destinatari/{id}/azioni/{action}")))),
         Err(e) => field_errors(e)?,
     };
-    audit_form_view(&ctx, &who, id, json!({ "action": action, "refused": errors.len() })).await?;
+    let event = ActionViewed::RefusedEvent { recipient: id, action, refused: errors.len() };
+    audit_form_view(&ctx, &who, &event).await?;
     let form = event_form(id, &l.action, &input, &errors, &token, &l.labels);
     Ok(Err((Status::UnprocessableEntity, action_page(&ctx, id, &l, form))))
 }

@@ -2,20 +2,16 @@
 //! screen and CSV and for the API alike: the data, read with the operator's scope, and its
 //! audit row.
 
-use std::sync::Arc;
-
-use serde_json::json;
 use time::Date;
 
-use crate::access::AccessControl;
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::RefusalsReported;
 use crate::domain::text::{iso, parse_date};
 use crate::error::AppError;
-use crate::infra::clock::{Timestamp, local_datetime};
+use crate::infra::clock::local_datetime;
 use crate::repo::appointments::{self, AppointmentRow};
 use crate::repo::codes::{self, Labels};
 use crate::repo::outcomes::{self, DroppedRow};
-use crate::repo::pool::ReadPool;
+use crate::web::ctx::Ctx;
 use crate::web::guards::Operatore;
 
 /// `yyyy-mm` to the month's first day and the next month's first day.
@@ -35,16 +31,11 @@ pub struct Report {
 }
 
 /// The month's absences, refusals and drops to report to the CPI (screen, CSV and API).
-pub async fn report_data(
-    who: &Operatore,
-    mese: Option<&str>,
-    pool: &Arc<ReadPool>,
-    now: Timestamp,
-) -> Result<Report, AppError> {
-    let (first, next) = month_range(mese, local_datetime(now).date());
+pub async fn report_data(who: &Operatore, ctx: &Ctx<'_>, mese: Option<&str>) -> Result<Report, AppError> {
+    let (first, next) = month_range(mese, local_datetime(ctx.now).date());
     let scope = who.scope.clone();
     let (from, until) = (iso(first), iso(next));
-    let (rows, dropped, labels) = pool
+    let (rows, dropped, labels) = ctx
         .read(move |c| {
             Ok((
                 appointments::reportable(c, &scope, &from, &until)?,
@@ -57,12 +48,18 @@ pub async fn report_data(
 }
 
 /// The audit row of the report, before it is shown in any format.
-pub async fn audit_report(access: &AccessControl, who: &Operatore, r: &Report, format: &str) -> Result<(), AppError> {
-    let detail = json!({ "month": iso(r.first), "rows": r.rows.len(), "dropped": r.dropped.len(), "format": format });
-    let object = Some(format!("provider:{}", who.scope.provider()));
+pub async fn audit_report(ctx: &Ctx<'_>, who: &Operatore, r: &Report, format: &str) -> Result<(), AppError> {
+    let month = iso(r.first);
+    let event = RefusalsReported {
+        provider: who.scope.provider(),
+        month: &month,
+        rows: r.rows.len(),
+        dropped: r.dropped.len(),
+        format,
+    };
     let shown =
         distinct(r.rows.iter().map(|a| a.recipient_id.get()).chain(r.dropped.iter().map(|d| d.recipient_id.get())));
-    access.audit_list(who.scope.actor().clone(), View::RefusalReport, object, detail, shown).await
+    ctx.audit_list(who.scope.actor(), &event, shown).await
 }
 
 /// Each person once, in the order first shown.

@@ -7,10 +7,9 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, get, post, routes};
-use serde_json::json;
 
 use crate::domain::anomaly::RuleKind;
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::AnomaliesViewed;
 use crate::domain::ids::AnomalyId;
 use crate::domain::operator::OperatorState;
 use crate::domain::provider::ProviderStatus;
@@ -113,8 +112,7 @@ async fn list(who: Regione, ctx: Ctx<'_>, tutte: Option<bool>, token: FormToken)
                 .collect::<Result<Vec<_>, AppError>>()
         })
         .await?;
-    let detail = json!({ "all": all, "rows": items.len() });
-    ctx.audit_view(who.scope.actor(), View::AnomalyList, None, detail).await?;
+    ctx.audit_view(who.scope.actor(), &AnomaliesViewed::Screen { all, rows: items.len() }).await?;
     Ok(ctx.page(
         "Anomalie",
         html! {
@@ -160,8 +158,7 @@ async fn decide_form(
     let errors = field_errors(e)?;
     let a = ctx.read(move |c| anomalies::get(c, id)?.ok_or(AppError::NotFound)).await?;
     // The card names the operator: shown only with its audit row, like the list.
-    let detail = json!({ "anomaly": id.get(), "refused": true });
-    ctx.audit_view(who.scope.actor(), View::AnomalyList, Some(format!("anomaly:{id}")), detail).await?;
+    ctx.audit_view(who.scope.actor(), &AnomaliesViewed::Refused { anomaly: id, refused: true }).await?;
     let body = html! {
         nav.breadcrumb aria-label="Percorso" { a href="/regione/anomalie" { "Anomalie" } " › N. " (id) }
         h1 { "Decisione sull'anomalia N. " (id) }

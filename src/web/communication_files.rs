@@ -5,9 +5,8 @@
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::ContentType;
-use serde_json::json;
 
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::DocumentDownloaded;
 use crate::domain::communication::CommunicationDraft;
 use crate::domain::document::MAX_UPLOAD;
 use crate::domain::ids::{CommunicationId, ProviderId};
@@ -85,8 +84,8 @@ pub async fn download_document(who: &AdminReader, ctx: &Ctx<'_>, id: Communicati
             communications::document(c, comm.document)?.ok_or(AppError::NotFound)
         })
         .await?;
-    let detail = json!({ "communication_id": id, "sha256": doc.sha256 });
-    ctx.audit_view(who.scope.actor(), View::DocumentDownload, Some(format!("communication:{id}")), detail).await?;
+    ctx.audit_view(who.scope.actor(), &DocumentDownloaded::Communication { communication_id: id, sha256: &doc.sha256 })
+        .await?;
     let content_type = ContentType::parse_flexible(doc.kind.mime()).unwrap_or(ContentType::Binary);
     Ok(Download::attachment(doc.content, content_type, &doc.file_name))
 }

@@ -10,10 +10,10 @@ use maud::Markup;
 use rocket::http::Method;
 use rocket::request::{FromRequest, Outcome, Request};
 use rusqlite::Connection;
-use serde_json::Value;
 
 use crate::access::{AccessControl, Principal};
-use crate::domain::audit_event::{Actor, AuditEvent, View};
+use crate::domain::audit_event::{Actor, AuditEvent};
+use crate::domain::audit_views::ViewEvent;
 use crate::error::AppError;
 use crate::infra::clock::{SharedClock, Timestamp};
 use crate::repo::WriteTx;
@@ -165,14 +165,14 @@ impl Ctx<'_> {
     }
 
     /// The audit row of a read, before the page or file leaves.
-    pub async fn audit_view(
-        &self,
-        actor: &Actor,
-        view: View,
-        object: Option<String>,
-        detail: Value,
-    ) -> Result<(), AppError> {
-        self.audit(actor, AuditEvent::View { view, object, detail }).await
+    pub async fn audit_view(&self, actor: &Actor, event: &impl ViewEvent) -> Result<(), AppError> {
+        self.audit(actor, AuditEvent::of_view(event).map_err(AppError::internal)?).await
+    }
+
+    /// The audit row of a list of people, with each person shown (see
+    /// `AccessControl::audit_list`), before the page leaves.
+    pub async fn audit_list(&self, actor: &Actor, event: &impl ViewEvent, shown: Vec<i64>) -> Result<(), AppError> {
+        self.access.audit_list(actor.clone(), event, shown).await
     }
 
     /// A page of the site for this person.

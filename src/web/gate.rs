@@ -46,13 +46,9 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
             Some(a) => a.clone(),
             None => return GateOutcome(Err(AppError::unexpected("access control not managed"))),
         };
-        let cert = match req.guard::<Certificate<'_>>().await {
-            rocket::outcome::Outcome::Success(c) => Some(c),
-            rocket::outcome::Outcome::Forward(_) => None,
-            // rustls accepted it but it cannot be parsed: never treat that as "no card".
-            rocket::outcome::Outcome::Error((_, e)) => {
-                return GateOutcome(Err(AppError::unexpected(format!("client certificate not parsable: {e}"))));
-            }
+        let cert = match card(req).await {
+            Ok(c) => c,
+            Err(e) => return GateOutcome(Err(e)),
         };
         let path = crate::web::request_log::original_path(req);
         let facts = RequestFacts {
@@ -69,6 +65,52 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
         GateOutcome(outcome)
     })
     .await
+}
+
+/// The client certificate, if the browser presented one.
+async fn card<'r>(req: &'r Request<'_>) -> Result<Option<Certificate<'r>>, AppError> {
+    match req.guard::<Certificate<'_>>().await {
+        rocket::outcome::Outcome::Success(c) => Ok(Some(c)),
+        rocket::outcome::Outcome::Forward(_) => Ok(None),
+        // rustls accepted it but it cannot be parsed: never treat that as "no card".
+        rocket::outcome::Outcome::Error((_, e)) => {
+            Err(AppError::unexpected(format!("client certificate not parsable: {e}")))
+        }
+    }
+}
+
+/// The person on a public page (the manual), to show their own menu: the card's holder when
+/// the access check lets them in, nobody otherwise. A refused card writes no refusal row
+/// here, and a request another site makes (an image, a fetch) runs no check at all: it
+/// would write the day's login in the card holder's name.
+#[derive(Clone)]
+struct Recognised(Option<Arc<Principal>>);
+
+pub async fn recognised(req: &Request<'_>) -> Option<Arc<Principal>> {
+    req.local_cache_async(async {
+        if followed_from_another_site(req) || foreign_request(req, false).is_some() {
+            return Recognised(None);
+        }
+        let (Some(access), Ok(Some(cert))) = (req.rocket().state::<Arc<AccessControl>>(), card(req).await) else {
+            return Recognised(None);
+        };
+        let path = crate::web::request_log::original_path(req);
+        let facts = RequestFacts {
+            now: crate::web::context::request_time(req),
+            cert_der: Some(cert.as_bytes()),
+            ip: req.client_ip().map(|ip| ip.to_string()),
+            method: req.method().as_str(),
+            path: &path,
+        };
+        let principal = access.recognise(&facts).await.map(Arc::new);
+        if let Some(p) = &principal {
+            crate::web::request_log::note_person(req, &p.operator().codice_fiscale.to_string());
+        }
+        Recognised(principal)
+    })
+    .await
+    .0
+    .clone()
 }
 
 /// Why the gate stopped a request; read by the refusal handler.

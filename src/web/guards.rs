@@ -122,6 +122,18 @@ impl<'r> FromRequest<'r> for Tecnico {
     }
 }
 
+/// On a public page (the manual): the person whose card lets them in, to draw their own
+/// menu; `None` without a card, with a refused one, or from another site. Never fails.
+pub struct PublicReader(pub Option<Arc<Principal>>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for PublicReader {
+    type Error = AppError;
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, AppError> {
+        Outcome::Success(PublicReader(gate::recognised(req).await))
+    }
+}
+
 /// For the one page that serves both: the landing page (no certificate) or the home page.
 pub enum Visitor {
     Anonymous,

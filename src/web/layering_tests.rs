@@ -2,7 +2,7 @@
 //! never on one another: a screen that borrowed a sibling's helper would tie the two together
 //! and, in time, loop. Only `app.rs` (which mounts them) and `mod.rs` name the screens.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The screen groups: each is mounted by `app.rs` and imports no other.
 const SCREENS: [&str; 15] = [
@@ -23,38 +23,23 @@ const SCREENS: [&str; 15] = [
     "recipients",
 ];
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
-/// The screen a file belongs to (`web/admin/x.rs` → `admin`), if any.
-fn screen_of(web: &Path, file: &Path) -> Option<&'static str> {
-    let first = file.strip_prefix(web).ok()?.components().next()?.as_os_str().to_str()?;
+/// The screen a file belongs to (`web/admin/x.rs` → `admin`), if any; `rel` is relative to `web/`.
+fn screen_of(rel: &str) -> Option<&'static str> {
+    let first = rel.split('/').next()?;
     let name = first.strip_suffix(".rs").unwrap_or(first);
     SCREENS.into_iter().find(|s| *s == name)
 }
 
 #[test]
 fn no_screen_imports_another() {
-    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
-    let mut files = Vec::new();
-    rust_files(&web, &mut files);
     let mut offenders = Vec::new();
-    for file in &files {
-        let rel = file.strip_prefix(&web).unwrap().to_string_lossy().replace('\\', "/");
-        if rel == "app.rs" || rel == "mod.rs" || rel == "layering_tests.rs" {
+    for (path, text) in crate::shape_tests::sources(&["web"]) {
+        let rel = path.strip_prefix("web/").unwrap();
+        if rel == "app.rs" || rel == "mod.rs" {
             continue;
         }
-        let own = screen_of(&web, file);
+        let own = screen_of(rel);
         let top_level = !rel.contains('/');
-        let text = std::fs::read_to_string(file).unwrap();
         for screen in SCREENS.into_iter().filter(|s| Some(*s) != own) {
             let by_path = text.contains(&format!("crate::web::{screen}::"))
                 || text.contains(&format!("crate::web::{screen};"))

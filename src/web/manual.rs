@@ -11,7 +11,8 @@ use rocket::{Route, State, get, routes};
 
 use crate::web::Site;
 use crate::web::embedded::{Asset, Assets, IfNoneMatch, lookup};
-use crate::web::views::layout::{page, page_at};
+use crate::web::guards::PublicReader;
+use crate::web::views::layout::page_at;
 
 /// Manual chapters in reading order: (slug, file under assets/manual/).
 fn chapters() -> Vec<(String, String)> {
@@ -160,13 +161,14 @@ fn search_box(value: &str) -> Markup {
 }
 
 #[get("/cerca?<q>")]
-fn find(q: Option<&str>, site: &State<Site>) -> Markup {
+fn find(q: Option<&str>, site: &State<Site>, reader: PublicReader) -> Markup {
     let q: String = q.unwrap_or_default().chars().take(100).collect();
     let hits = search(&q);
-    page(
+    page_at(
         Some(site),
         "Cerca nel manuale",
-        None,
+        reader.0.as_deref(),
+        "/manuale/cerca",
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/manuale" { "Manuale" } " › Cerca" }
             h1 { "Cerca nel manuale" }
@@ -209,11 +211,12 @@ fn whole_manual() -> Markup {
 }
 
 #[get("/completo")]
-fn whole(site: &State<Site>) -> Markup {
-    page(
+fn whole(site: &State<Site>, reader: PublicReader) -> Markup {
+    page_at(
         Some(site),
         "Manuale completo",
-        None,
+        reader.0.as_deref(),
+        "/manuale/completo",
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/manuale" { "Manuale" } " › Manuale completo" }
             p.no-print { "Tutti i capitoli in una pagina: per stamparla usare il comando Stampa del browser (Ctrl+P)." }
@@ -264,12 +267,12 @@ pub fn standalone_html(region_name: &str) -> String {
 }
 
 #[get("/")]
-fn index(site: &State<Site>) -> Markup {
+fn index(site: &State<Site>, reader: PublicReader) -> Markup {
     let chapters = chapters();
     page_at(
         Some(site),
         "Manuale",
-        None,
+        reader.0.as_deref(),
         "/manuale",
         html! {
             h1 { "Manuale di Ricolloca" }
@@ -286,14 +289,15 @@ fn index(site: &State<Site>) -> Markup {
 }
 
 #[get("/<slug>")]
-fn chapter(slug: &str, site: &State<Site>) -> Option<Markup> {
+fn chapter(slug: &str, site: &State<Site>, reader: PublicReader) -> Option<Markup> {
     let (_, file) = chapters().into_iter().find(|(s, _)| s == slug)?;
     let markdown = source(&file)?;
     let title = title_of(&markdown);
-    Some(page(
+    Some(page_at(
         Some(site),
         &title,
-        None,
+        reader.0.as_deref(),
+        &format!("/manuale/{slug}"),
         html! {
             nav.breadcrumb aria-label="Percorso" { a href="/manuale" { "Manuale" } " › " (title) }
             (search_box(""))

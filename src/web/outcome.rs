@@ -7,11 +7,10 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, get, post, routes};
-use serde_json::json;
 
 use crate::access::RecipientScope;
 use crate::domain::appointment::show_stamp;
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::OutcomeViewed;
 use crate::domain::ids::RecipientId;
 use crate::domain::outcome::{Contract, OutcomeKind, ProgrammeOutcomeDraft};
 use crate::domain::text::italian_date;
@@ -150,8 +149,9 @@ fn body(id: RecipientId, l: &Loaded, editor: Option<(&OutcomeForm, &[FieldError]
 #[get("/destinatari/<id>/esito")]
 async fn view(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId, token: FormToken) -> Result<Markup, AppError> {
     let l = ctx.read_or_404(who.scope(), move |c, scope| load(c, scope, id)).await?;
-    let detail = json!({ "cf": l.voucher.codice_fiscale, "state": l.voucher.state, "rows": l.history.len() });
-    ctx.audit_view(who.scope().actor(), View::OutcomeView, Some(format!("recipient:{id}")), detail).await?;
+    let v = &l.voucher;
+    let event = OutcomeViewed::Screen { recipient: id, cf: &v.codice_fiscale, state: &v.state, rows: l.history.len() };
+    ctx.audit_view(who.scope().actor(), &event).await?;
     let blank = OutcomeForm { version: Some(l.voucher.version), ..<OutcomeForm as Default>::default() };
     let editor = (!who.is_region()).then_some((&blank, &[][..], &token));
     Ok(ctx.page("Esito del programma", body(id, &l, editor)))

@@ -6,9 +6,8 @@ use rocket::form::FromForm;
 use rocket::http::{ContentType, Status};
 use rocket::response::Redirect;
 use rocket::{Route, get, post, routes};
-use serde_json::json;
 
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::{DocumentDownloaded, ProgrammeViewed};
 use crate::domain::ids::RecipientId;
 use crate::domain::programme::{DEFAULT_DUTIES, ProgrammeFields};
 use crate::error::{AppError, FieldError};
@@ -134,8 +133,9 @@ async fn view(
     token: FormToken,
 ) -> Result<Markup, AppError> {
     let Loaded { ctx, versions, uploads } = load(&rq, &who, id).await?;
-    let detail = json!({ "cf": ctx.codice_fiscale, "version": versions.first().map(|v| v.version) });
-    rq.audit_view(who.scope().actor(), View::ProgrammeView, Some(format!("recipient:{id}")), detail).await?;
+    let version = versions.first().map(|v| v.version);
+    let event = ProgrammeViewed::Screen { recipient: id, cf: &ctx.codice_fiscale, version };
+    rq.audit_view(who.scope().actor(), &event).await?;
     let fields = current_fields(&versions);
     let version = versions.first().map_or(0, |v| v.version);
     let can_edit = !who.is_region();
@@ -206,8 +206,8 @@ async fn update(
 #[get("/destinatari/<id>/programma/stampa")]
 async fn print(who: RecipientReader, rq: Ctx<'_>, id: RecipientId) -> Result<Markup, AppError> {
     let Loaded { ctx, versions, .. } = load(&rq, &who, id).await?;
-    let detail = json!({ "cf": ctx.codice_fiscale, "print": true });
-    rq.audit_view(who.scope().actor(), View::ProgrammeView, Some(format!("recipient:{id}")), detail).await?;
+    let event = ProgrammeViewed::Print { recipient: id, cf: &ctx.codice_fiscale, print: true };
+    rq.audit_view(who.scope().actor(), &event).await?;
     let f = current_fields(&versions);
     let site = rq.site;
     Ok(rq.page(
@@ -241,8 +241,13 @@ async fn pdf(who: RecipientReader, rq: Ctx<'_>, id: RecipientId, version: i64) -
             Ok(programmes::pdf(c, &ctx.voucher, version)?.map(|p| (ctx, p)))
         })
         .await?;
-    let detail = json!({ "cf": ctx.codice_fiscale, "programme_version": version, "sha256": sha });
-    rq.audit_view(who.scope().actor(), View::DocumentDownload, Some(format!("recipient:{id}")), detail).await?;
+    let event = DocumentDownloaded::ProgrammePdf {
+        recipient: id,
+        cf: &ctx.codice_fiscale,
+        programme_version: version,
+        sha256: &sha,
+    };
+    rq.audit_view(who.scope().actor(), &event).await?;
     let name = format!(
         "programma_{}_v{version}.pdf",
         ctx.voucher_code.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")

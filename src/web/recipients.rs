@@ -2,14 +2,14 @@
 //! destinatario with section VI, and the SAP section by section. Every view is audited;
 //! another provider's recipient is "not found" and audited as a denied attempt.
 
+use crate::domain::audit_views::{RecipientViewed, RecipientsListed, SapViewed};
 use crate::domain::italian::count;
 
 use maud::{Markup, html};
 use rocket::form::FromForm;
 use rocket::{Route, get, routes};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::domain::audit_event::View;
 use crate::domain::ids::{OperatorId, SedeId};
 use crate::domain::ids::{ProviderId, RecipientId};
 use crate::domain::recipient::VoucherState;
@@ -43,8 +43,8 @@ async fn without_voucher(who: RecipientReader, ctx: Ctx<'_>, pagina: Option<i64>
     let (scope, page_no) = (who.scope(), pagina.unwrap_or(0).max(0));
     let (rows, total) = ctx.read(move |c| recipients::without_voucher(c, &scope, page_no)).await?;
     let shown = rows.iter().map(|r| r.id.get()).collect();
-    let detail = json!({ "without_voucher": true, "page": page_no });
-    ctx.access.audit_list(who.scope().actor().clone(), View::RecipientList, None, detail, shown).await?;
+    let event = RecipientsListed::WithoutVoucher { without_voucher: true, page: page_no };
+    ctx.audit_list(who.scope().actor(), &event, shown).await?;
     Ok(ctx.page(
         "Persone senza assegno",
         html! {
@@ -122,10 +122,16 @@ async fn dashboard(who: RecipientReader, ctx: Ctx<'_>, query: DashboardQuery) ->
         })
         .await?;
     let recipients::DashboardPage { rows, total, counts } = page;
-    let detail = json!({ "q": filter.q, "state": filter.state, "provider": filter.provider, "page": page_no, "rows": rows.len() });
-    let object = scope_provider.map(|p| format!("provider:{p}"));
+    let event = RecipientsListed::Screen {
+        scope: scope_provider,
+        q: &filter.q,
+        state: &filter.state,
+        provider: filter.provider,
+        page: page_no,
+        rows: rows.len(),
+    };
     let shown = rows.iter().map(|r| r.id.get()).collect();
-    ctx.access.audit_list(who.scope().actor().clone(), View::RecipientList, object, detail, shown).await?;
+    ctx.audit_list(who.scope().actor(), &event, shown).await?;
     let today = datetime(ctx.now).date();
     let states = choices("tutti", VoucherState::ALL.iter().map(|s| (s.code(), state_label(&labels, s.code()))));
     let sede_options = choices("tutte", sedi.iter().map(|s| (s.id, format!("{}, {}", s.address, s.comune))));
@@ -286,8 +292,7 @@ async fn detail(
             Ok(Some((r, vouchers, policies, sap, codes::labels(c)?, agenda)))
         })
         .await?;
-    let detail = json!({ "cf": r.codice_fiscale });
-    ctx.audit_view(who.scope().actor(), View::RecipientView, Some(format!("recipient:{id}")), detail).await?;
+    ctx.audit_view(who.scope().actor(), &RecipientViewed { recipient: id, cf: &r.codice_fiscale, via: None }).await?;
     Ok(ctx.page(
         &format!("{} {}", r.cognome, r.nome),
         html! {
@@ -352,8 +357,8 @@ async fn sap(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Result<Mark
             Ok(Some((r, saps::latest_sap(c, scope, id)?, policies::policies(c, scope, id)?, codes::labels(c)?)))
         })
         .await?;
-    let detail = json!({ "cf": r.codice_fiscale, "version": sap.as_ref().map(|s| s.version) });
-    ctx.audit_view(who.scope().actor(), View::SapView, Some(format!("recipient:{id}")), detail).await?;
+    let event = SapViewed { recipient: id, cf: &r.codice_fiscale, version: sap.as_ref().map(|s| s.version) };
+    ctx.audit_view(who.scope().actor(), &event).await?;
     let sections: Value = sap.as_ref().and_then(|s| serde_json::from_str(&s.sections).ok()).unwrap_or(Value::Null);
     let findings: Vec<Finding> = sap.as_ref().and_then(|s| serde_json::from_str(&s.findings).ok()).unwrap_or_default();
     // Each section as its typed struct; a section stored by an older version reads with defaults.

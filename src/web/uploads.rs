@@ -4,9 +4,8 @@
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::ContentType;
-use serde_json::json;
 
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::DocumentDownloaded;
 use crate::domain::ids::DocumentId;
 use crate::error::AppError;
 use crate::repo::signed_programmes;
@@ -35,9 +34,9 @@ pub async fn download_document(
     document: DocumentId,
 ) -> Result<Download, AppError> {
     let d = ctx.read_or_404(who.scope(), move |c, scope| signed_programmes::download(c, scope, document)).await?;
-    let detail = json!({ "document": document, "sha256": d.sha256, "cf": d.codice_fiscale });
-    let object = Some(format!("recipient:{}", d.recipient));
-    ctx.audit_view(who.scope().actor(), View::DocumentDownload, object, detail).await?;
+    let event =
+        DocumentDownloaded::Signed { recipient: d.recipient, document, sha256: &d.sha256, cf: &d.codice_fiscale };
+    ctx.audit_view(who.scope().actor(), &event).await?;
     let content_type = ContentType::parse_flexible(d.kind.mime()).unwrap_or(ContentType::Binary);
     Ok(Download::attachment(d.content, content_type, &d.file_name))
 }

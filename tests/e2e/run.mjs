@@ -40,14 +40,29 @@ mkdirSync(OUT, { recursive: true });
 
 const servers = [];
 let contexts = [];
+function running(child) {
+  return child.exitCode === null && child.signalCode === null;
+}
+// The servers write into WORK (database, WAL, logs) until they have exited: removing the
+// directory before that failed with ENOTEMPTY and left it behind. So wait for each to exit
+// (SIGTERM, then SIGKILL after 10 s), then remove it.
+async function stopServers() {
+  await Promise.all(servers.filter(running).map((s) => new Promise((resolve) => {
+    const kill = setTimeout(() => { try { s.kill('SIGKILL'); } catch { /* gone */ } }, 10_000);
+    s.once('exit', () => { clearTimeout(kill); resolve(); });
+    try { s.kill('SIGTERM'); } catch { clearTimeout(kill); resolve(); }
+  })));
+}
+function removeWork() {
+  if (process.env.E2E_KEEP || !existsSync(WORK)) return;
+  try { rmSync(WORK, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }); } catch (e) { console.log(`(could not remove ${WORK}: ${e.code})`); }
+}
+// Last resort on an abrupt exit (the watchdog): no waiting is possible in an exit handler.
 function cleanup() {
-  for (const s of servers) {
-    try { s.kill('SIGTERM'); } catch { /* already gone */ }
+  for (const s of servers.filter(running)) {
+    try { s.kill('SIGKILL'); } catch { /* already gone */ }
   }
-  // The servers may still be closing their files: retry, and never fail the run on it.
-  if (!process.env.E2E_KEEP) {
-    try { rmSync(WORK, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }); } catch (e) { console.log(`(could not remove ${WORK}: ${e.code})`); }
-  }
+  removeWork();
 }
 process.on('exit', cleanup);
 const watchdog = setTimeout(() => {
@@ -694,5 +709,6 @@ main().catch((e) => {
 }).finally(async () => {
   for (const c of contexts) await c.close().catch(() => {});
   clearTimeout(watchdog);
-  cleanup();
+  await stopServers();
+  removeWork();
 });

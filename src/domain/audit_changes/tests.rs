@@ -52,21 +52,11 @@ fn the_manual_lists_each_typed_change_with_its_fields() {
 /// tests of `ChangeRecord` show nothing outside `domain` can).
 #[test]
 fn only_of_change_builds_a_change_record() {
-    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                let calls =
-                    text.lines().filter(|l| l.contains("ChangeRecord::new(") && !l.trim_start().starts_with("///"));
-                out.extend(calls.map(|l| format!("{}: {}", path.display(), l.trim())));
-            }
-        }
-    }
     let mut calls = Vec::new();
-    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut calls);
+    for (rel, text) in crate::shape_tests::all_sources(&[""]) {
+        let lines = text.lines().filter(|l| l.contains("ChangeRecord::new(") && !l.trim_start().starts_with("///"));
+        calls.extend(lines.map(|l| format!("{rel}: {}", l.trim())));
+    }
     calls.retain(|c| !c.contains("audit_changes/tests.rs"));
     assert_eq!(calls.len(), 1, "{calls:#?}");
     assert!(calls[0].contains("audit_changes/mod.rs"), "{calls:#?}");

@@ -1,6 +1,7 @@
 //! `/tecnico/backup` (role `tecnico`): the backups in `backup.dir` with size, time and sha256,
 //! the outcome of the last run, a button to start one now, and downloads (audited).
 
+use crate::domain::audit_views::BackupDownloaded;
 use crate::domain::italian::count;
 use std::sync::Arc;
 
@@ -9,9 +10,7 @@ use rocket::fs::NamedFile;
 use rocket::http::Header;
 use rocket::response::Redirect;
 use rocket::{Responder, Route, State, get, post, routes};
-use serde_json::json;
 
-use crate::domain::audit_event::{AuditEvent, View};
 use crate::domain::operator::Refusal;
 use crate::error::AppError;
 use crate::infra::backup_seal::Kind;
@@ -144,16 +143,7 @@ async fn download(who: Tecnico, ctx: Ctx<'_>, name: &str, backups: &State<Arc<Ba
     let sha256 =
         crate::runtime::backups::list_dir(&backups.dir).into_iter().find(|e| e.name == name).and_then(|e| e.sha256);
     // The audit row is committed before a byte of the file leaves.
-    ctx.access
-        .audit(
-            who.0.actor(),
-            AuditEvent::View {
-                view: View::BackupDownload,
-                object: Some(format!("backup:{name}")),
-                detail: json!({ "file": name, "sha256": sha256 }),
-            },
-        )
-        .await?;
+    ctx.audit_view(&who.0.actor(), &BackupDownloaded { file: name, sha256: sha256.as_deref() }).await?;
     let file = NamedFile::open(&file).await.map_err(AppError::internal)?;
     let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
     Ok(Download { file, disposition: Header::new("Content-Disposition", format!("attachment; filename=\"{safe}\"")) })

@@ -2,6 +2,7 @@
 //! one zip. The export is recorded and audited before the file leaves; its zip is kept with
 //! the record, so a past export downloads again (audited, checked against its SHA-256).
 
+use crate::domain::audit_views::{IdolExportDownloaded, IdolExportsViewed};
 use crate::domain::italian::count;
 use std::sync::Arc;
 
@@ -9,9 +10,7 @@ use maud::{Markup, html};
 use rocket::form::FromForm;
 use rocket::http::{ContentType, Status};
 use rocket::{Route, State, get, post, routes};
-use serde_json::json;
 
-use crate::domain::audit_event::View;
 use crate::domain::text::parse_date;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{format_it, local_date_start};
@@ -123,8 +122,8 @@ fn screen(ctx: &Ctx<'_>, past: &[PastExport], found: &Problems, errors: &[FieldE
 #[get("/regione/idol")]
 async fn view(who: AdminReader, ctx: Ctx<'_>, token: FormToken) -> Result<Markup, AppError> {
     let (past, found) = ctx.read(load).await?;
-    let detail = json!({ "rows": past.len(), "pending": found.pending.len() });
-    ctx.audit_view(who.scope.actor(), View::IdolExports, None, detail).await?;
+    let event = IdolExportsViewed::Screen { rows: past.len(), pending: found.pending.len() };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     Ok(screen(&ctx, &past, &found, &[], &token))
 }
 
@@ -136,8 +135,8 @@ async fn file(who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Download, AppError>
     let PastFile::Zip { zip, sha256, file_name } = found else {
         return Err(AppError::declined("file non conservato (esportazione precedente)"));
     };
-    let detail = json!({ "export": id, "sha256": sha256, "size": zip.len() });
-    ctx.audit_view(who.scope.actor(), View::IdolDownload, Some(format!("idol_export:{id}")), detail).await?;
+    let event = IdolExportDownloaded { export: id, sha256: &sha256, size: zip.len(), via: None };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     Ok(Download::attachment(zip, ContentType::ZIP, &file_name))
 }
 

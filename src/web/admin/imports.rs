@@ -18,7 +18,7 @@ use crate::repo::imports::Batch;
 use crate::service::assignment_import::Importer;
 use crate::service::imports::{self, ImportReport};
 use crate::web::ctx::Ctx;
-use crate::web::forms::{FormToken, token_field};
+use crate::web::forms::{FILE_AGAIN, FormToken, token_field};
 use crate::web::guards::Regione;
 
 fn forms(token: &FormToken) -> Markup {
@@ -28,7 +28,8 @@ fn forms(token: &FormToken) -> Markup {
             (token_field(token))
             div.field {
                 label for="f-csv" { "File CSV (separatore ; o ,)" }
-                input #f-csv type="file" name="files" accept=".csv,text/csv" multiple required;
+                input #f-csv type="file" name="files" accept=".csv,text/csv" multiple required aria-describedby="f-csv-aiuto";
+                p.hint id="f-csv-aiuto" { (FILE_AGAIN) }
             }
             div.field.check {
                 input #f-valid type="checkbox" name="valid_only" value="true";
@@ -42,7 +43,8 @@ fn forms(token: &FormToken) -> Markup {
             (token_field(token))
             div.field {
                 label for="f-sap" { "File XML della SAP (anche più di uno; per grandi quantità usare la riga di comando)" }
-                input #f-sap type="file" name="files" accept=".xml,application/xml,text/xml" multiple required;
+                input #f-sap type="file" name="files" accept=".xml,application/xml,text/xml" multiple required aria-describedby="f-sap-aiuto";
+                p.hint id="f-sap-aiuto" { (FILE_AGAIN) }
             }
             button.button type="submit" { "Importa" }
         }

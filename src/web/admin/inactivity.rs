@@ -1,13 +1,12 @@
 //! Inattività: who the six-month rule switched off, who it will switch off in the next 30
 //! days (so the Region can warn them), and enablings never used.
 
+use crate::domain::audit_views::InactivityViewed;
 use crate::domain::italian::count;
 
 use maud::{Markup, html};
 use rocket::{Route, get, routes};
-use serde_json::json;
 
-use crate::domain::audit_event::View;
 use crate::domain::text::date_it;
 use crate::error::AppError;
 use crate::infra::clock::format_it;
@@ -50,7 +49,7 @@ async fn report(who: AdminReader, ctx: Ctx<'_>) -> Result<Markup, AppError> {
             Ok((soon, never, operators::idle_deactivated(c)?))
         })
         .await?;
-    ctx.audit_view(who.scope.actor(), View::InactivityReport, None, json!({})).await?;
+    ctx.audit_view(who.scope.actor(), &InactivityViewed {}).await?;
     let deadline = move |o: &OperatorRow| {
         let reference = o.last_access_at.unwrap_or(o.enabled_at).max(o.enabled_at);
         date_it(rule.switch_off_date(reference))

@@ -1,6 +1,7 @@
 //! Operators and regional staff: list, enable from a written communication, detail with
 //! history and certificates, variation, disable, re-enable, technical exemption.
 
+use crate::domain::audit_views::{OperatorViewed, OperatorsListed};
 use crate::domain::italian::count;
 
 use maud::{Markup, html};
@@ -8,9 +9,7 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, get, post, routes};
-use serde_json::json;
 
-use crate::domain::audit_event::View;
 use crate::domain::communication::CommunicationKind;
 use crate::domain::ids::{CommunicationId, OperatorId, ProviderId};
 use crate::domain::operator::{DisableReason, OperatorDraft, OperatorState};
@@ -55,8 +54,8 @@ async fn list(
     let page_no = pagina.unwrap_or(0).max(0);
     let f = filter.clone();
     let (rows, total) = ctx.read(move |c| operators::search(c, &f, page_no)).await?;
-    let detail = json!({ "q": filter.q, "role": filter.role, "state": filter.state, "page": page_no });
-    ctx.audit_view(who.scope.actor(), View::OperatorList, None, detail).await?;
+    let event = OperatorsListed::Screen { q: &filter.q, role: &filter.role, state: &filter.state, page: page_no };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     let base =
         format!("/regione/operatori?cerca={}&ruolo={}&stato={}", q(&filter.q), q(&filter.role), q(&filter.state));
     let roles: Vec<(String, String)> = std::iter::once((String::new(), "tutti".to_owned()))
@@ -263,7 +262,7 @@ async fn detail(
             ))
         })
         .await?;
-    ctx.audit_view(who.scope.actor(), View::OperatorView, Some(format!("operator:{id}")), json!({})).await?;
+    ctx.audit_view(who.scope.actor(), &OperatorViewed { operator: id, via: None }).await?;
     let can_write = who.scope.can_write();
     let active = o.state == OperatorState::Active.code();
     let variation = VariationForm {

@@ -2,14 +2,13 @@
 //! contract, fixed-term split at 6 and 3 months — the basis of the result-based payment.
 //! Screen and CSV; `regione` and `revisore`.
 
+use crate::domain::audit_views::OutcomesReported;
 use crate::domain::italian::count;
 
 use maud::{Markup, html};
 use rocket::{Route, get, routes};
-use serde_json::json;
 use time::Date;
 
-use crate::domain::audit_event::View;
 use crate::domain::text::{iso, italian_date, parse_date};
 use crate::error::AppError;
 use crate::infra::clock::local_datetime;
@@ -37,8 +36,9 @@ async fn load(
     let (from, to) = period(dal, al, local_datetime(ctx.now).date());
     let (f, t) = (iso(from), iso(to));
     let rows = ctx.read(move |c| outcomes::counts(c, &f, &t)).await?;
-    let detail = json!({ "from": iso(from), "to": iso(to), "format": format, "providers": rows.len() });
-    ctx.audit_view(who.scope.actor(), View::OutcomeReport, None, detail).await?;
+    let (from_iso, to_iso) = (iso(from), iso(to));
+    let event = OutcomesReported { from: &from_iso, to: &to_iso, format, providers: rows.len() };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     Ok((from, to, rows))
 }
 

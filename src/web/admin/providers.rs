@@ -1,5 +1,6 @@
 //! Soggetti accreditati: list, create, edit, suspend/reactivate, sedi.
 
+use crate::domain::audit_views::{ProviderViewed, ProvidersListed};
 use crate::domain::italian::count;
 
 use maud::{Markup, html};
@@ -7,9 +8,7 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, get, post, routes};
-use serde_json::json;
 
-use crate::domain::audit_event::View;
 use crate::domain::ids::{ProviderId, SedeId};
 use crate::domain::provider::{Provider, ProviderDraft, ProviderStatus};
 use crate::domain::sede::{Sede, SedeDraft};
@@ -66,7 +65,7 @@ async fn list(who: AdminReader, ctx: Ctx<'_>, cerca: Option<String>, pagina: Opt
     let page_no = pagina.unwrap_or(0).max(0);
     let search = query.clone();
     let (rows, total) = ctx.read(move |c| providers::search(c, &search, page_no)).await?;
-    ctx.audit_view(who.scope.actor(), View::ProviderList, None, json!({ "q": query, "page": page_no })).await?;
+    ctx.audit_view(who.scope.actor(), &ProvidersListed::Screen { q: &query, page: page_no }).await?;
     let base = format!("/regione/soggetti?cerca={}", q(&query));
     Ok(ctx.page(
         "Soggetti accreditati",
@@ -221,7 +220,7 @@ async fn detail(
         })
         .await?;
     let (p, sedi, ops, comms, history) = data;
-    ctx.audit_view(who.scope.actor(), View::ProviderView, Some(format!("provider:{id}")), json!({})).await?;
+    ctx.audit_view(who.scope.actor(), &ProviderViewed::Screen { provider: id }).await?;
     let can_write = who.scope.can_write();
     Ok(ctx.page(
         &p.name,

@@ -2,6 +2,7 @@
 //! enabling communication, last access and last review; marked reviewed one by one (audited);
 //! downloadable as CSV, or as a zip with the CSV and the communications it cites.
 
+use crate::domain::audit_views::{ReviewExported, ReviewViewed};
 use crate::domain::italian::count;
 use std::io::Write;
 
@@ -9,9 +10,7 @@ use maud::{Markup, html};
 use rocket::http::ContentType;
 use rocket::response::Redirect;
 use rocket::{Route, get, post, routes};
-use serde_json::json;
 
-use crate::domain::audit_event::View;
 use crate::domain::ids::{CommunicationId, OperatorId};
 use crate::error::AppError;
 use crate::infra::clock::{format_iso, format_it};
@@ -43,7 +42,7 @@ fn load(c: &rusqlite::Connection) -> Result<Vec<Line>, AppError> {
 #[get("/regione/revisione?<esito>")]
 async fn report(who: AdminReader, ctx: Ctx<'_>, esito: Option<Esito>, token: FormToken) -> Result<Markup, AppError> {
     let lines = ctx.read(load).await?;
-    ctx.audit_view(who.scope.actor(), View::ReviewReport, None, json!({ "rows": lines.len() })).await?;
+    ctx.audit_view(who.scope.actor(), &ReviewViewed { rows: lines.len() }).await?;
     Ok(ctx.page(
         "Revisione annuale",
         html! {
@@ -128,8 +127,7 @@ fn csv(lines: &[Line]) -> Result<Vec<u8>, AppError> {
 async fn download_csv(who: AdminReader, ctx: Ctx<'_>) -> Result<Download, AppError> {
     let lines = ctx.read(load).await?;
     let body = csv(&lines)?;
-    ctx.audit_view(who.scope.actor(), View::ReviewExport, None, json!({ "format": "csv", "rows": lines.len() }))
-        .await?;
+    ctx.audit_view(who.scope.actor(), &ReviewExported::Csv { rows: lines.len() }).await?;
     Ok(Download::attachment(body, Download::csv_type(), "revisione-autorizzazioni.csv"))
 }
 
@@ -161,8 +159,8 @@ async fn download_zip(who: AdminReader, ctx: Ctx<'_>) -> Result<Download, AppErr
         zip.write_all(&doc.content).map_err(AppError::internal)?;
     }
     let body = zip.finish().map_err(AppError::internal)?.into_inner();
-    let detail = json!({ "format": "zip", "rows": lines.len(), "communications": docs.len() });
-    ctx.audit_view(who.scope.actor(), View::ReviewExport, None, detail).await?;
+    let event = ReviewExported::Zip { rows: lines.len(), communications: docs.len() };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     Ok(Download::attachment(body, ContentType::ZIP, "revisione-autorizzazioni.zip"))
 }
 

@@ -2,12 +2,11 @@
 
 use maud::{Markup, html};
 use rocket::{Route, get, routes};
-use serde_json::json;
 use time::{Date, Duration};
 
 use crate::access::RecipientScope;
 use crate::domain::appointment::show_stamp;
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::AgendaViewed;
 use crate::domain::ids::{OperatorId, SedeId};
 use crate::domain::italian::count;
 use crate::domain::text::{iso, italian_date, parse_date};
@@ -54,11 +53,17 @@ async fn agenda(
             Ok((rows, choices(c, &RecipientScope::Provider(scope))?, codes::labels(c)?))
         })
         .await?;
-    let detail =
-        json!({ "from": filter.from, "until": filter.until, "sede": sede, "tutor": tutor, "rows": rows.len() });
-    let object = Some(format!("provider:{}", who.scope.provider()));
+    let event = AgendaViewed::Provider {
+        provider: who.scope.provider(),
+        from: &filter.from,
+        until: &filter.until,
+        sede: sede.map(SedeId::get),
+        tutor: tutor.map(OperatorId::get),
+        rows: rows.len(),
+        via: None,
+    };
     let shown = distinct(rows.iter().map(|r| r.recipient_id.get()));
-    ctx.access.audit_list(who.scope.actor().clone(), View::AgendaView, object, detail, shown).await?;
+    ctx.audit_list(who.scope.actor(), &event, shown).await?;
     let now_stamp = crate::domain::appointment::local_stamp(now);
     let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     Ok(ctx.page(

@@ -18,8 +18,8 @@ use crate::web::views::pager::q;
 
 #[get("/agenda/segnalazioni?<mese>")]
 async fn report(who: Operatore, ctx: Ctx<'_>, mese: Option<String>) -> Result<Markup, AppError> {
-    let r = report_data(&who, mese.as_deref(), ctx.pool, ctx.now).await?;
-    audit_report(ctx.access, &who, &r, "html").await?;
+    let r = report_data(&who, &ctx, mese.as_deref()).await?;
+    audit_report(&ctx, &who, &r, "html").await?;
     let first_iso = iso(r.first);
     let month = first_iso.get(..7).unwrap_or_default();
     let provider = who.principal.operator().provider.as_ref().map(|p| p.name.clone()).unwrap_or_default();
@@ -86,8 +86,8 @@ async fn report(who: Operatore, ctx: Ctx<'_>, mese: Option<String>) -> Result<Ma
 
 #[get("/agenda/segnalazioni.csv?<mese>")]
 async fn report_csv(who: Operatore, ctx: Ctx<'_>, mese: Option<String>) -> Result<Download, AppError> {
-    let r = report_data(&who, mese.as_deref(), ctx.pool, ctx.now).await?;
-    audit_report(ctx.access, &who, &r, "csv").await?;
+    let r = report_data(&who, &ctx, mese.as_deref()).await?;
+    audit_report(&ctx, &who, &r, "csv").await?;
     let mut rows: Vec<Vec<String>> = r
         .rows
         .iter()

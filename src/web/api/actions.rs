@@ -8,7 +8,7 @@ use rocket::response::status::Created;
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, State, get, post, routes};
 
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::{ActionsListed, Via};
 use crate::domain::ids::ActionId;
 use crate::domain::ids::DocumentId;
 use crate::domain::ids::RecipientId;
@@ -157,8 +157,8 @@ async fn list(
             Ok(Some(paging.page(items, page.total)))
         })
         .await?;
-    let detail = json!({ "rows": page.items.len(), "page": paging.page, "via": "api" });
-    ctx.audit_view(who.scope().actor(), View::ActionList, Some(format!("recipient:{id}")), detail).await?;
+    let event = ActionsListed { recipient: id, rows: page.items.len(), page: paging.page, via: Via::Api };
+    ctx.audit_view(who.scope().actor(), &event).await?;
     Ok(Json(page))
 }
 

@@ -6,7 +6,7 @@ use rocket::http::Status;
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, get, post, put, routes};
 
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::{OperatorViewed, OperatorsListed, ProviderViewed, ProvidersListed, Via};
 use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
 use crate::domain::operator::{DisableReason, OperatorDraft};
 use crate::domain::provider::{Provider, ProviderDraft};
@@ -58,7 +58,7 @@ async fn list_providers(
     let paging = Paging::new(page, per_page)?;
     let q = q.unwrap_or_default();
     let (items, total) = ctx.read(move |c| providers::search_window(c, &q, paging.offset(), paging.per_page)).await?;
-    ctx.audit_view(who.scope.actor(), View::ProviderList, None, json!({ "via": "api" })).await?;
+    ctx.audit_view(who.scope.actor(), &ProvidersListed::Api { via: Via::Api }).await?;
     Ok(Json(paging.page(items, total)))
 }
 
@@ -117,8 +117,7 @@ async fn list_sedi(
             providers::sedi(c, id)
         })
         .await?;
-    ctx.audit_view(who.scope.actor(), View::ProviderView, Some(format!("provider:{id}")), json!({ "via": "api" }))
-        .await?;
+    ctx.audit_view(who.scope.actor(), &ProviderViewed::Api { provider: id, via: Via::Api }).await?;
     Ok(Json(paging.of(sedi)))
 }
 
@@ -155,7 +154,7 @@ async fn add_sede(
 #[get("/sedi/<id>")]
 async fn get_sede(who: AdminReader, ctx: Ctx<'_>, id: SedeId) -> Result<Json<Sede>, AppError> {
     let s = ctx.read(move |c| providers::sede(c, id)?.ok_or(AppError::NotFound)).await?;
-    ctx.audit_view(who.scope.actor(), View::ProviderView, Some(format!("sede:{id}")), json!({ "via": "api" })).await?;
+    ctx.audit_view(who.scope.actor(), &ProviderViewed::ApiSede { sede: id, via: Via::Api }).await?;
     Ok(Json(s))
 }
 
@@ -238,7 +237,7 @@ async fn list_operators(
     };
     let (items, total) =
         ctx.read(move |c| operators::search_window(c, &filter, paging.offset(), paging.per_page)).await?;
-    ctx.audit_view(who.scope.actor(), View::OperatorList, None, json!({ "via": "api" })).await?;
+    ctx.audit_view(who.scope.actor(), &OperatorsListed::Api { via: Via::Api }).await?;
     Ok(Json(paging.page(items, total)))
 }
 
@@ -326,8 +325,7 @@ async fn operator_json(ctx: &Ctx<'_>, id: OperatorId) -> Result<Json<Value>, App
 #[get("/providers/<id>")]
 async fn get_provider(who: AdminReader, ctx: Ctx<'_>, id: ProviderId) -> Result<Json<Value>, AppError> {
     let p = ctx.read(move |c| providers::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    ctx.audit_view(who.scope.actor(), View::ProviderView, Some(format!("provider:{id}")), json!({ "via": "api" }))
-        .await?;
+    ctx.audit_view(who.scope.actor(), &ProviderViewed::Api { provider: id, via: Via::Api }).await?;
     Ok(Json(json!(p)))
 }
 
@@ -424,8 +422,7 @@ async fn create_operator(
 #[get("/operators/<id>")]
 async fn get_operator(who: AdminReader, ctx: Ctx<'_>, id: OperatorId) -> Result<Json<Value>, AppError> {
     let v = operator_json(&ctx, id).await?;
-    ctx.audit_view(who.scope.actor(), View::OperatorView, Some(format!("operator:{id}")), json!({ "via": "api" }))
-        .await?;
+    ctx.audit_view(who.scope.actor(), &OperatorViewed { operator: id, via: Some(Via::Api) }).await?;
     Ok(v)
 }
 

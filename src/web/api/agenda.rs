@@ -8,7 +8,7 @@ use rocket::{Route, State, get, post, routes};
 
 use crate::config::AgendaSection;
 use crate::domain::appointment::{AppointmentDraft, OutcomeDraft};
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::{AgendaViewed, OutcomeViewed, Via};
 use crate::domain::ids::{AppointmentId, RecipientId};
 use crate::domain::outcome::ProgrammeOutcomeDraft;
 use crate::error::AppError;
@@ -58,8 +58,8 @@ async fn list(
         })
         .await?;
     let page = paging.of(rows);
-    let detail = json!({ "rows": page.items.len(), "page": paging.page, "via": "api" });
-    ctx.audit_view(who.scope().actor(), View::AgendaView, Some(format!("recipient:{id}")), detail).await?;
+    let event = AgendaViewed::Recipient { recipient: id, rows: page.items.len(), page: paging.page, via: Via::Api };
+    ctx.audit_view(who.scope().actor(), &event).await?;
     Ok(Json(page.map(|a| appointment_json(&a))))
 }
 
@@ -123,8 +123,9 @@ async fn outcome(
 #[get("/recipients/<id>/outcome")]
 async fn programme_outcome(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Result<Json<Value>, AppError> {
     let l = ctx.read_or_404(who.scope(), move |c, scope| crate::service::outcomes::load(c, scope, id)).await?;
-    let detail = json!({ "cf": l.voucher.codice_fiscale, "state": l.voucher.state, "via": "api" });
-    ctx.audit_view(who.scope().actor(), View::OutcomeView, Some(format!("recipient:{id}")), detail).await?;
+    let v = &l.voucher;
+    let event = OutcomeViewed::Api { recipient: id, cf: &v.codice_fiscale, state: &v.state, via: Via::Api };
+    ctx.audit_view(who.scope().actor(), &event).await?;
     let v = &l.voucher;
     Ok(Json(json!({
         "voucher": v.code, "state": v.state, "version": v.version,
@@ -213,11 +214,17 @@ async fn agenda(
     let (scope, f) = (who.scope.clone(), filter.clone());
     let rows = ctx.read(move |c| appointments::agenda(c, &scope, &f)).await?;
     let page = paging.of(rows);
-    let detail = json!({ "from": filter.from, "until": filter.until, "sede": sede, "tutor": tutor,
-                         "rows": page.items.len(), "via": "api" });
-    let object = Some(format!("provider:{}", who.scope.provider()));
+    let event = AgendaViewed::Provider {
+        provider: who.scope.provider(),
+        from: &filter.from,
+        until: &filter.until,
+        sede,
+        tutor,
+        rows: page.items.len(),
+        via: Some(Via::Api),
+    };
     let shown = distinct(page.items.iter().map(|r| r.recipient_id.get()));
-    ctx.access.audit_list(who.scope.actor().clone(), View::AgendaView, object, detail, shown).await?;
+    ctx.audit_list(who.scope.actor(), &event, shown).await?;
     Ok(Json(page.map(|a| {
         let mut v = appointment_json(&a);
         if let Some(map) = v.as_object_mut() {
@@ -237,8 +244,8 @@ async fn agenda(
 )]
 #[get("/agenda/reports?<month>")]
 async fn cpi_report(who: Operatore, ctx: Ctx<'_>, month: Option<String>) -> Result<Json<Value>, AppError> {
-    let r = report_data(&who, month.as_deref(), ctx.pool, ctx.now).await?;
-    audit_report(ctx.access, &who, &r, "json").await?;
+    let r = report_data(&who, &ctx, month.as_deref()).await?;
+    audit_report(&ctx, &who, &r, "json").await?;
     let rows: Vec<Value> = r
         .rows
         .iter()

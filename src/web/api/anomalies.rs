@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::body::body;
 use super::paging::{Page, Paging};
 use super::responses::{AnomalyNotFound, Invalid};
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::{AnomaliesViewed, Via};
 use crate::domain::ids::AnomalyId;
 use crate::error::AppError;
 use crate::repo::anomalies::{self, AnomalyRow};
@@ -32,8 +32,8 @@ async fn list(
     let paging = Paging::new(page, per_page)?;
     let all = all.unwrap_or(false);
     let (items, total) = ctx.read(move |c| anomalies::window(c, !all, paging.offset(), paging.per_page)).await?;
-    let detail = json!({ "all": all, "page": paging.page, "rows": items.len(), "via": "api" });
-    ctx.audit_view(who.scope.actor(), View::AnomalyList, None, detail).await?;
+    let event = AnomaliesViewed::Api { all, page: paging.page, rows: items.len(), via: Via::Api };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     Ok(Json(paging.page(items, total)))
 }
 

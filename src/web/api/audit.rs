@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, State, get, routes};
 
-use crate::domain::audit_event::{AuditEvent, View};
+use crate::domain::audit_views::{ActivityReported, AuditSearched, SubjectReported, Via};
 use crate::error::AppError;
 use crate::error::FieldError;
 use crate::repo::audit_search;
@@ -125,10 +125,8 @@ async fn search(
             Ok((rows, more, upper - 1))
         })
         .await?;
-    let detail = json!({ "search": search, "before": before, "page": page, "rows": rows.len(), "via": "api" });
-    ctx.access
-        .audit(who.scope.actor().clone(), AuditEvent::View { view: View::AuditSearch, object: None, detail })
-        .await?;
+    let event = AuditSearched::Api { search: &search, before, page, rows: rows.len(), via: Via::Api };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     let next = if more { rows.last().map(|r| r.seq) } else { None };
     let next_page = if more { page.map(|p| p + 1) } else { None };
     Ok(Json(json!({
@@ -151,10 +149,8 @@ async fn accesses(who: Revisore, ctx: Ctx<'_>, cf: &str) -> Result<Json<Value>, 
         .read(move |c| Ok((audit_search::accesses_to(&scope, c, &key)?, audit_search::lists_of(&scope, c, &key)?)))
         .await?;
     let lists = list_groups(appearances);
-    let detail = json!({ "cf": cf.as_str(), "rows": rows.len(), "lists": lists.len(), "via": "api" });
-    ctx.access
-        .audit(who.scope.actor().clone(), AuditEvent::View { view: View::SubjectReport, object: None, detail })
-        .await?;
+    let event = SubjectReported { cf: cf.as_str(), rows: rows.len(), lists: lists.len(), via: Some(Via::Api) };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     Ok(Json(json!({ "codice_fiscale": cf.as_str(), "accesses": rows, "lists": lists })))
 }
 
@@ -169,10 +165,7 @@ async fn activity(who: Revisore, ctx: Ctx<'_>, month: &str) -> Result<Json<Value
     let (from, to) = month_range(month)?;
     let scope = who.scope.clone();
     let rows = ctx.read(move |c| audit_search::activity(&scope, c, from, to)).await?;
-    let detail = json!({ "mese": month, "rows": rows.len(), "via": "api" });
-    ctx.access
-        .audit(who.scope.actor().clone(), AuditEvent::View { view: View::ActivityReport, object: None, detail })
-        .await?;
+    ctx.audit_view(who.scope.actor(), &ActivityReported { mese: month, rows: rows.len(), via: Some(Via::Api) }).await?;
     Ok(Json(json!({ "month": month, "operators": rows })))
 }
 

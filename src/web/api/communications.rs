@@ -8,7 +8,7 @@ use rocket::{Route, get, post, routes};
 
 use super::paging::{Page, Paging};
 use super::responses::{CommunicationNotFound, Invalid, ProviderNotFound};
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::{CommunicationsViewed, Via};
 use crate::domain::communication::Communication;
 use crate::domain::ids::{CommunicationId, ProviderId};
 use crate::error::AppError;
@@ -87,9 +87,8 @@ async fn list(
             communications::of_provider(c, provider)
         })
         .await?;
-    let object = provider.map(|p| format!("provider:{p}"));
-    let detail = json!({ "via": "api", "page": paging.page });
-    ctx.audit_view(who.scope.actor(), View::CommunicationList, object, detail).await?;
+    let event = CommunicationsViewed::List { provider, page: paging.page, via: Via::Api };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     Ok(Json(paging.of(all)))
 }
 
@@ -135,9 +134,7 @@ async fn list_internal(
 #[get("/communications/<id>")]
 async fn get_one(who: AdminReader, ctx: Ctx<'_>, id: CommunicationId) -> Result<Json<Communication>, AppError> {
     let c = ctx.read(move |c| communications::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    let object = Some(format!("communication:{id}"));
-    let detail = json!({ "via": "api" });
-    ctx.audit_view(who.scope.actor(), View::CommunicationList, object, detail).await?;
+    ctx.audit_view(who.scope.actor(), &CommunicationsViewed::One { communication: id, via: Via::Api }).await?;
     Ok(Json(c))
 }
 

@@ -11,7 +11,7 @@ use rocket::{Route, State, get, post, routes};
 use super::body::body;
 use super::paging::{Page, Paging};
 use super::responses::Invalid;
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::{IdolExportDownloaded, IdolExportsViewed, Via};
 use crate::domain::text::parse_date;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{format_iso, local_date_start};
@@ -76,8 +76,8 @@ async fn list(
 ) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
     let past = ctx.read(idol::history).await?;
-    let detail = json!({ "rows": past.len(), "page": paging.page, "via": "api" });
-    ctx.audit_view(who.scope.actor(), View::IdolExports, None, detail).await?;
+    let event = IdolExportsViewed::Api { rows: past.len(), page: paging.page, via: Via::Api };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     Ok(Json(paging.of(past).map(|p| {
         json!({
             "id": p.id, "file_kept": p.file_kept, "at": format_iso(p.at), "by": p.by_label, "since": format_iso(p.since), "until": format_iso(p.until),
@@ -104,10 +104,16 @@ async fn pending(
     let paging = Paging::new(page, per_page)?;
     let pending = paging.of(ctx.read(idol::pending).await?);
     let shown: Vec<i64> = pending.items.iter().map(|(id, ..)| *id).collect();
-    let detail = json!({ "list": "pending", "total": pending.total, "page": paging.page, "per_page": paging.per_page,
-                         "rows": shown.len(), "via": "api" });
+    let event = IdolExportsViewed::ApiPending {
+        list: "pending",
+        total: pending.total,
+        page: paging.page,
+        per_page: paging.per_page,
+        rows: shown.len(),
+        via: Via::Api,
+    };
     // Each person shown gets the "appeared in a list" entry, as on the cruscotto.
-    ctx.access.audit_list(who.scope.actor().clone(), View::IdolExports, None, detail, shown).await?;
+    ctx.audit_list(who.scope.actor(), &event, shown).await?;
     Ok(Json(pending.map(|(id, cf, name, reasons, at)| {
         json!({
             "recipient_id": id, "codice_fiscale": cf, "name": name,
@@ -134,8 +140,8 @@ async fn file(who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Download, AppError>
     let PastFile::Zip { zip, sha256, file_name } = found else {
         return Err(AppError::declined("file non conservato (esportazione precedente)"));
     };
-    let detail = json!({ "export": id, "sha256": sha256, "size": zip.len(), "via": "api" });
-    ctx.audit_view(who.scope.actor(), View::IdolDownload, Some(format!("idol_export:{id}")), detail).await?;
+    let event = IdolExportDownloaded { export: id, sha256: &sha256, size: zip.len(), via: Some(Via::Api) };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     Ok(Download::attachment(zip, ContentType::ZIP, &file_name))
 }
 

@@ -4,7 +4,7 @@
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Route, get, put, routes};
 
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::{ProgrammeViewed, RecipientViewed, RecipientsListed, Via};
 use crate::domain::ids::RecipientId;
 use crate::domain::programme::ProgrammeFields;
 use crate::domain::recipient::VoucherState;
@@ -47,11 +47,17 @@ async fn list(
     let (scope, f) = (who.scope(), filter.clone());
     let recipients::DashboardPage { rows, total, .. } =
         ctx.read(move |c| recipients::dashboard_window(c, &scope, &f, paging.offset(), paging.per_page)).await?;
-    let detail = json!({ "q": filter.q, "state": filter.state, "page": paging.page, "per_page": paging.per_page,
-                         "rows": rows.len(), "via": "api" });
-    let object = who.scope().provider_filter().map(|p| format!("provider:{p}"));
+    let event = RecipientsListed::Api {
+        scope: who.scope().provider_filter(),
+        q: &filter.q,
+        state: &filter.state,
+        page: paging.page,
+        per_page: paging.per_page,
+        rows: rows.len(),
+        via: Via::Api,
+    };
     let shown = rows.iter().map(|r| r.id.get()).collect();
-    ctx.access.audit_list(who.scope().actor().clone(), View::RecipientList, object, detail, shown).await?;
+    ctx.audit_list(who.scope().actor(), &event, shown).await?;
     let items: Vec<Value> = rows
         .into_iter()
         .map(|r| {
@@ -86,8 +92,8 @@ async fn detail(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Result<J
             )))
         })
         .await?;
-    let detail = json!({ "cf": r.codice_fiscale, "via": "api" });
-    ctx.audit_view(who.scope().actor(), View::RecipientView, Some(format!("recipient:{id}")), detail).await?;
+    let event = RecipientViewed { recipient: id, cf: &r.codice_fiscale, via: Some(Via::Api) };
+    ctx.audit_view(who.scope().actor(), &event).await?;
     // Section VI also stands alone: a provider's actions exist before any SAP arrives.
     let sap = sap.map(|stored| {
         let mut sections: Value = serde_json::from_str(&stored.sections).unwrap_or(Value::Null);
@@ -120,8 +126,8 @@ async fn programme(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Resul
             Ok(Some((found, versions)))
         })
         .await?;
-    let detail = json!({ "cf": found.codice_fiscale, "via": "api" });
-    ctx.audit_view(who.scope().actor(), View::ProgrammeView, Some(format!("recipient:{id}")), detail).await?;
+    let event = ProgrammeViewed::Api { recipient: id, cf: &found.codice_fiscale, via: Via::Api };
+    ctx.audit_view(who.scope().actor(), &event).await?;
     let current: Value = versions.first().and_then(|v| serde_json::from_str(&v.fields).ok()).unwrap_or(Value::Null);
     let list: Vec<Value> = versions
         .iter()

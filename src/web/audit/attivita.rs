@@ -4,9 +4,8 @@
 
 use maud::{Markup, html};
 use rocket::{Route, get, routes};
-use serde_json::json;
 
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::{ActivityExported, ActivityReported};
 use crate::domain::ids::ProviderId;
 use crate::domain::text::italian_month;
 use crate::error::AppError;
@@ -45,7 +44,7 @@ async fn load(ctx: &Ctx<'_>, who: &Revisore, mese: &str) -> Result<Vec<ActivityL
 async fn report(who: Revisore, ctx: Ctx<'_>, mese: Option<String>) -> Result<Markup, AppError> {
     let mese = mese.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| month_of(ctx.now));
     let lines = load(&ctx, &who, &mese).await?;
-    ctx.audit_view(who.scope.actor(), View::ActivityReport, None, json!({ "mese": mese, "rows": lines.len() })).await?;
+    ctx.audit_view(who.scope.actor(), &ActivityReported { mese: &mese, rows: lines.len(), via: None }).await?;
     let mut providers: Vec<(Option<ProviderId>, String)> = Vec::new();
     for l in &lines {
         let key = (l.provider_id, l.provider_name.clone().unwrap_or_else(|| "Regione e personale interno".into()));
@@ -130,13 +129,7 @@ async fn report_csv(who: Revisore, ctx: Ctx<'_>, mese: &str) -> Result<Download,
         "tentativi_negati",
     ];
     let file = Download::csv(&format!("attivita-{mese}.csv"), &header, &rows)?;
-    ctx.audit_view(
-        who.scope.actor(),
-        View::ActivityExport,
-        None,
-        json!({ "mese": mese, "rows": rows.len(), "format": "csv" }),
-    )
-    .await?;
+    ctx.audit_view(who.scope.actor(), &ActivityExported { mese, rows: rows.len(), format: "csv" }).await?;
     Ok(file)
 }
 

@@ -2,13 +2,12 @@
 //! guidelines on who accessed one's data), every access to one person's data — who, from
 //! which provider, when, what — on a printable page and as CSV. Audited.
 
+use crate::domain::audit_views::{SubjectExported, SubjectReported};
 use crate::domain::italian::count;
 
 use maud::{Markup, html};
 use rocket::{Route, get, routes};
-use serde_json::json;
 
-use crate::domain::audit_event::View;
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::text::italian_date;
 use crate::domain::timestamp::Timestamp;
@@ -61,8 +60,8 @@ async fn report(who: Revisore, ctx: Ctx<'_>, cf: Option<String>) -> Result<Marku
         })
         .await?;
     let groups = list_groups(appearances);
-    let detail = json!({ "cf": cf.as_str(), "rows": lines.len(), "lists": groups.len() });
-    ctx.audit_view(who.scope.actor(), View::SubjectReport, None, detail).await?;
+    let event = SubjectReported { cf: cf.as_str(), rows: lines.len(), lists: groups.len(), via: None };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     let letter =
         Letter { site: ctx.site, cf: &cf, name: name.as_ref(), lines: &lines, groups: &groups, now: ctx.now, by: &who };
     Ok(ctx.page(
@@ -209,13 +208,7 @@ async fn report_csv(who: Revisore, ctx: Ctx<'_>, cf: &str) -> Result<Download, A
         .await?;
     let rows: Vec<Vec<String>> = lines.iter().map(csv_row).collect();
     let file = Download::csv(&format!("accessi-{cf}.csv"), &CSV_HEADER, &rows)?;
-    ctx.audit_view(
-        who.scope.actor(),
-        View::SubjectExport,
-        None,
-        json!({ "cf": cf.as_str(), "rows": rows.len(), "format": "csv" }),
-    )
-    .await?;
+    ctx.audit_view(who.scope.actor(), &SubjectExported { cf: cf.as_str(), rows: rows.len(), format: "csv" }).await?;
     Ok(file)
 }
 

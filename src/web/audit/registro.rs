@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use maud::{Markup, html};
 use rocket::{Route, State, get, routes};
-use serde_json::json;
 
-use crate::domain::audit_event::View;
+use crate::domain::audit_views::{AuditExported, AuditSearched};
 use crate::domain::italian::number;
 use crate::error::AppError;
 use crate::infra::clock::format_it;
@@ -101,8 +100,8 @@ async fn registro(
         Err(AppError::Invalid(fields)) => (Some(fields), Vec::new(), false),
         Err(e) => return Err(e),
     };
-    let detail = json!({ "search": s, "before": prima, "rows": lines.len() });
-    ctx.audit_view(who.scope.actor(), View::AuditSearch, None, detail).await?;
+    let event = AuditSearched::Screen { search: &s, before: prima, rows: lines.len() };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     let query = s.query();
     let sep = if query.is_empty() { "" } else { "&" };
     Ok(ctx.page(
@@ -138,8 +137,8 @@ async fn registro_csv(who: Revisore, ctx: Ctx<'_>, s: Search) -> Result<Download
         .await?;
     let rows: Vec<Vec<String>> = lines.iter().map(csv_row).collect();
     let file = Download::csv("registro-accessi.csv", &CSV_HEADER, &rows)?;
-    let detail = json!({ "search": s, "rows": rows.len(), "truncated": more, "format": "csv" });
-    ctx.audit_view(who.scope.actor(), View::AuditExport, None, detail).await?;
+    let event = AuditExported { search: &s, rows: rows.len(), truncated: more, format: "csv" };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     Ok(file)
 }
 

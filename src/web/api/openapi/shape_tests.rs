@@ -331,7 +331,7 @@ fn the_described_shapes_are_what_the_types_serialise() {
                 seq: 1,
                 ts: at,
                 action: String::new(),
-                actor_id: 1,
+                actor_id: OperatorId::try_from(1).unwrap(),
                 actor_cf: String::new(),
                 actor_name: Some(String::new()),
                 actor_role: Some(String::new()),
