@@ -63,7 +63,8 @@ fn main() {
     let dir = run_dir.path();
     // In place when the disk has no room for a 3 GB copy: the run writes into the kept file
     // (its audit rows and actions stay; the next run starts from a slightly larger trail).
-    common::place_data_set(&cached, dir, std::env::var_os("RICOLLOCA_BENCH_IN_PLACE").is_some());
+    let in_place = std::env::var_os("RICOLLOCA_BENCH_IN_PLACE").is_some();
+    common::place_data_set(&cached, dir, in_place);
     let files = Pki::write(dir);
     let config = write_config(dir);
     add_people(&config);
@@ -174,6 +175,9 @@ fn main() {
         (ours, theirs)
     });
     server.stop();
+    if in_place {
+        common::settle_in_place(dir);
+    }
 
     if let Some((ours, theirs)) = handshakes {
         println!(

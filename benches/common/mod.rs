@@ -263,4 +263,12 @@ pub fn place_data_set(cached: &Path, dir: &Path, in_place: bool) {
     place(&checkpoints, "audit-checkpoints.txt");
 }
 
+/// After a run in place: folds the write-ahead log the server left in the run's folder into
+/// the kept file (a server that stops keeps its last commits there, and the folder is about to
+/// be removed: the checkpoint it signed at its stop would then be beyond the kept file's end).
+pub fn settle_in_place(dir: &Path) {
+    let conn = rusqlite::Connection::open(dir.join("ricolloca.db")).unwrap();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+}
+
 pub mod server;
