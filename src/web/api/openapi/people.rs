@@ -83,7 +83,7 @@ pub struct RecipientDetail {
     /// L'ultima SAP importata, con le sue sezioni (in `section6` le azioni registrate).
     sap: Option<super::sap::SapVersion>,
     /// Le azioni di politica attiva (sezione VI), dalla più recente.
-    section6: Vec<Section6Row>,
+    section6: Vec<super::sap::Section6Row>,
 }
 
 /// Un assegno di ricollocazione della persona.
@@ -119,51 +119,6 @@ pub struct Voucher {
     tutor: Option<String>,
     /// Da quando è in vigore il programma firmato caricato (millisecondi UTC), se c'è.
     signed_since: Option<i64>,
-}
-
-/// Una riga della sezione VI: una politica attiva della SAP o un'azione registrata da un
-/// soggetto accreditato.
-#[derive(ToSchema)]
-pub struct Section6Row {
-    /// La riga; per un'azione del soggetto accreditato (`origin` = `provider`), l'azione.
-    id: i64,
-    /// Provenienza: `sap` (dalla SAP importata) o `provider` (registrata qui).
-    origin: String,
-    /// Tipo di attività (codice nazionale, per esempio `A02`).
-    tipo_attivita: String,
-    /// Titolo o denominazione.
-    titolo_denominazione: String,
-    /// Data della proposta (aaaa-mm-gg).
-    data_proposta: Option<String>,
-    /// Data di inizio.
-    data_inizio: Option<String>,
-    /// Data di fine.
-    data_fine: Option<String>,
-    /// Durata (nell'unità di `tipologia_durata`).
-    durata: Option<i64>,
-    /// Unità della durata: `O` ore, `G` giorni, `M` mesi, `A` anni.
-    tipologia_durata: Option<String>,
-    /// Descrizione.
-    descrizione: String,
-    /// Titolo del progetto (codice nazionale).
-    titolo_progetto: String,
-    /// Codice dell'ente promotore.
-    codice_ente_promotore: String,
-    /// Identificativo della politica.
-    identificativo_politica: Option<String>,
-    /// Ultimo evento (codice nazionale).
-    ultimo_evento: Option<String>,
-    /// Data dell'ultimo evento.
-    data_evento: Option<String>,
-    /// Descrizione dell'ultimo evento.
-    descrizione_evento: String,
-    /// Indice di profilazione.
-    indice_profiling: String,
-    /// Identificativo della presa in carico.
-    identificativo_presa_in_carico: String,
-    /// Righe della SAP: i campi aggiuntivi di `PoliticheAttive.xsd`; azioni registrate qui: i
-    /// campi del loro tipo (vedi `DettagliA06` e seguenti).
-    dettagli: Value,
 }
 
 /// Il Programma di ricerca intensiva e le sue versioni.

@@ -5,10 +5,10 @@
 
 #![expect(dead_code, reason = "documentation shapes: the bodies are built in the handlers")]
 
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::ops::ImportFinding;
-use super::people::Section6Row;
 
 /// L'ultima SAP importata della persona.
 #[derive(ToSchema)]
@@ -348,4 +348,49 @@ pub struct SapAltreInformazioni {
     patente_guida: Option<String>,
     /// Patentino.
     patentino: Option<String>,
+}
+
+/// Una riga della sezione VI: una politica attiva della SAP o un'azione registrata da un
+/// soggetto accreditato.
+#[derive(ToSchema)]
+pub struct Section6Row {
+    /// La riga; per un'azione del soggetto accreditato (`origin` = `provider`), l'azione.
+    id: i64,
+    /// Provenienza: `sap` (dalla SAP importata) o `provider` (registrata qui).
+    origin: String,
+    /// Tipo di attività (codice nazionale, per esempio `A02`).
+    tipo_attivita: String,
+    /// Titolo o denominazione.
+    titolo_denominazione: String,
+    /// Data della proposta (aaaa-mm-gg).
+    data_proposta: Option<String>,
+    /// Data di inizio.
+    data_inizio: Option<String>,
+    /// Data di fine.
+    data_fine: Option<String>,
+    /// Durata (nell'unità di `tipologia_durata`).
+    durata: Option<i64>,
+    /// Unità della durata: `O` ore, `G` giorni, `M` mesi, `A` anni.
+    tipologia_durata: Option<String>,
+    /// Descrizione.
+    descrizione: String,
+    /// Titolo del progetto (codice nazionale).
+    titolo_progetto: String,
+    /// Codice dell'ente promotore.
+    codice_ente_promotore: String,
+    /// Identificativo della politica.
+    identificativo_politica: Option<String>,
+    /// Ultimo evento (codice nazionale).
+    ultimo_evento: Option<String>,
+    /// Data dell'ultimo evento.
+    data_evento: Option<String>,
+    /// Descrizione dell'ultimo evento.
+    descrizione_evento: String,
+    /// Indice di profilazione.
+    indice_profiling: String,
+    /// Identificativo della presa in carico.
+    identificativo_presa_in_carico: String,
+    /// Righe della SAP: i campi aggiuntivi di `PoliticheAttive.xsd`; azioni registrate qui: i
+    /// campi del loro tipo (vedi `DettagliA06` e seguenti).
+    dettagli: Value,
 }
