@@ -21,4 +21,6 @@ pub mod service;
 pub mod web;
 
 #[cfg(test)]
+mod import_loop_tests;
+#[cfg(test)]
 mod shape_tests;

@@ -3,7 +3,8 @@
 //! branch it comes from.
 //! (`AppError::internal` with a message does not compile: it takes an error value; a message
 //! is `AppError::unexpected`.) `all_sources` and `sources` are the one source walker of the crate's
-//! scans (also used by `web::layering_tests`, `domain::ids` and `domain::audit_changes`).
+//! scans (also used by `web::layering_tests`, `import_loop_tests`, `domain::ids` and
+//! `domain::audit_changes`).
 
 use std::path::{Path, PathBuf};
 
