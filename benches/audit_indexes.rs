@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use common::{Sizes, cf, scale};
-use ricolloca::domain::audit_event::{Actor, AuditEvent, View};
+use ricolloca::domain::audit_event::{Actor, AuditEvent};
+use ricolloca::domain::audit_views::RecipientViewed;
+use ricolloca::domain::ids::RecipientId;
 use ricolloca::repo::audit;
 use ricolloca::repo::writer::Writer;
 
@@ -102,11 +104,12 @@ fn main() {
                         x ^= x >> 7;
                         x ^= x << 17;
                         let n = (x % people as u64) as usize;
-                        let event = AuditEvent::View {
-                            view: View::RecipientView,
-                            object: Some(format!("recipient:{}", n + 1)),
-                            detail: serde_json::json!({ "cf": cf(n) }),
-                        };
+                        let event = AuditEvent::of_view(&RecipientViewed {
+                            recipient: RecipientId::try_from(n as i64 + 1).unwrap(),
+                            cf: &cf(n),
+                            via: None,
+                        })
+                        .unwrap();
                         let actor = Actor::system();
                         writer
                             .write(move |tx| {

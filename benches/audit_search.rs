@@ -16,7 +16,8 @@
 use std::time::{Duration, Instant};
 
 use ricolloca::access::AuditScope;
-use ricolloca::domain::audit_event::{Actor, AuditEvent, View};
+use ricolloca::domain::audit_event::{Actor, AuditEvent};
+use ricolloca::domain::audit_views::{RecipientViewed, RecipientsListed, SapViewed};
 use ricolloca::domain::ids::{OperatorId, ProviderId, RecipientId};
 use ricolloca::domain::operator::Refusal;
 use ricolloca::domain::role::Role;
@@ -198,27 +199,33 @@ fn build(data: &std::path::Path, rows: usize, operators: usize, providers: usize
                     1 => {
                         AuditEvent::denied(Refusal::ForeignObject, "GET", &format!("/destinatari/{}", person + 1), None)
                     }
-                    2..=8 => AuditEvent::View {
-                        view: View::SapView,
-                        object: Some(format!("recipient:{}", person + 1)),
-                        detail: serde_json::json!({ "cf": cf(person), "version": 1 }),
-                    },
+                    2..=8 => AuditEvent::of_view(&SapViewed {
+                        recipient: RecipientId::try_from(person as i64 + 1).unwrap(),
+                        cf: &cf(person),
+                        version: Some(1),
+                    })
+                    .unwrap(),
                     // A cruscotto page: 20 people of the operator's provider.
                     9 => {
                         let shown: Vec<i64> = (0..20)
                             .map(|k| ((op % providers + k * providers + i / 2000 * 20) % people) as i64 + 1)
                             .collect();
-                        AuditEvent::View {
-                            view: View::RecipientList,
-                            object: Some(format!("provider:{}", op % providers + 1)),
-                            detail: serde_json::json!({ "page": 0, "rows": 20, "shown": shown }),
-                        }
+                        let list = RecipientsListed::Screen {
+                            scope: Some(ProviderId::try_from((op % providers) as i64 + 1).unwrap()),
+                            q: "",
+                            state: "",
+                            provider: None,
+                            page: 0,
+                            rows: 20,
+                        };
+                        AuditEvent::of_list(&list, shown).unwrap()
                     }
-                    _ => AuditEvent::View {
-                        view: View::RecipientView,
-                        object: Some(format!("recipient:{}", person + 1)),
-                        detail: serde_json::json!({ "cf": cf(person) }),
-                    },
+                    _ => AuditEvent::of_view(&RecipientViewed {
+                        recipient: RecipientId::try_from(person as i64 + 1).unwrap(),
+                        cf: &cf(person),
+                        via: None,
+                    })
+                    .unwrap(),
                 };
                 audit::append(
                     tx,

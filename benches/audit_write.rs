@@ -18,7 +18,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ricolloca::domain::audit_event::{Actor, AuditEvent, View};
+use ricolloca::domain::audit_event::{Actor, AuditEvent};
+use ricolloca::domain::audit_views::RecipientViewed;
+use ricolloca::domain::ids::RecipientId;
 use ricolloca::repo::writer::Writer;
 use ricolloca::repo::{self, audit};
 
@@ -26,11 +28,8 @@ const NOW: i64 = 1_795_701_900_000;
 const REQUESTERS: usize = 64;
 
 fn event(i: usize) -> AuditEvent {
-    AuditEvent::View {
-        view: View::RecipientView,
-        object: Some(format!("recipient:{}", 1 + i % 5000)),
-        detail: serde_json::json!({ "cf": "RSSMRA80A01D612", "n": i }),
-    }
+    let recipient = RecipientId::try_from(1 + (i % 5000) as i64).unwrap();
+    AuditEvent::of_view(&RecipientViewed { recipient, cf: "RSSMRA80A01D612", via: None }).unwrap()
 }
 
 fn main() {

@@ -10,8 +10,11 @@ use std::time::Duration;
 
 use common::{Fixture, Server, cf, client, identity, provider, roots};
 use reqwest::blocking::Client;
-use ricolloca::domain::audit_event::{Actor, AuditEvent, View};
-use ricolloca::domain::ids::{OperatorId, ProviderId};
+use ricolloca::domain::audit_event::{Actor, AuditEvent};
+use ricolloca::domain::audit_views::{
+    DocumentDownloaded, ProgrammeViewed, RecipientViewed, RecipientsListed, SapViewed, ViewEvent,
+};
+use ricolloca::domain::ids::{DocumentId, OperatorId, ProviderId, RecipientId};
 use ricolloca::domain::role::Role;
 use ricolloca::infra::clock::{Clock, SystemClock};
 use ricolloca::infra::pki::KeyKind;
@@ -83,8 +86,18 @@ impl Office {
     }
 }
 
-fn view(view: View, object: Option<String>, detail: Value) -> AuditEvent {
-    AuditEvent::View { view, object, detail }
+/// A typed read, as the server writes it.
+fn view(event: &impl ViewEvent) -> AuditEvent {
+    AuditEvent::of_view(event).unwrap()
+}
+
+fn rcp(id: i64) -> RecipientId {
+    RecipientId::try_from(id).unwrap()
+}
+
+/// A page of someone's record, for tests that count rows (no codice fiscale: nothing else indexed).
+fn recipient_viewed(id: i64) -> AuditEvent {
+    view(&RecipientViewed { recipient: rcp(id), cf: "", via: None })
 }
 
 fn denied(path: &str) -> AuditEvent {
@@ -115,22 +128,50 @@ fn the_data_subject_report_lists_exactly_the_accesses_to_that_person_across_prov
     let mine = o.append(
         now(),
         &[
-            (ra.clone(), view(View::RecipientView, Some(format!("recipient:{id}")), json!({ "cf": anna }))),
-            (ra.clone(), view(View::SapView, Some(format!("recipient:{id}")), json!({ "cf": anna, "version": 1 }))),
+            (ra.clone(), view(&RecipientViewed { recipient: rcp(id), cf: &anna, via: None })),
+            (ra.clone(), view(&SapViewed { recipient: rcp(id), cf: &anna, version: Some(1) })),
             // The person moved to the other provider, which opened the programme and a document.
-            (rb.clone(), view(View::ProgrammeView, Some(format!("recipient:{id}")), json!({ "cf": anna }))),
-            (rb.clone(), view(View::DocumentDownload, Some(format!("recipient:{id}")), json!({ "cf": anna }))),
+            (rb.clone(), view(&ProgrammeViewed::Screen { recipient: rcp(id), cf: &anna, version: Some(1) })),
+            (
+                rb.clone(),
+                view(&DocumentDownloaded::Signed {
+                    recipient: rcp(id),
+                    document: DocumentId::try_from(1).unwrap(),
+                    sha256: &"ab".repeat(32),
+                    cf: &anna,
+                }),
+            ),
             // A search by the person's codice fiscale, and an attempt at her page refused.
-            (ra.clone(), view(View::RecipientList, Some(format!("provider:{}", o.a)), json!({ "q": anna }))),
+            (
+                ra.clone(),
+                view(&RecipientsListed::Screen {
+                    scope: Some(ProviderId::try_from(o.a).unwrap()),
+                    q: &anna,
+                    state: "",
+                    provider: None,
+                    page: 0,
+                    rows: 1,
+                }),
+            ),
             (ra.clone(), denied(&format!("/destinatari/{id}/sap"))),
         ],
     );
     let others = o.append(
         now(),
         &[
-            (ra.clone(), view(View::RecipientView, Some(format!("recipient:{ten}")), json!({ "cf": other }))),
+            (ra.clone(), view(&RecipientViewed { recipient: rcp(ten), cf: &other, via: None })),
             (rb.clone(), denied(&format!("/destinatari/{ten}"))),
-            (rb.clone(), view(View::RecipientList, None, json!({ "q": "Bianchi" }))),
+            (
+                rb.clone(),
+                view(&RecipientsListed::Screen {
+                    scope: None,
+                    q: "Bianchi",
+                    state: "",
+                    provider: None,
+                    page: 0,
+                    rows: 1,
+                }),
+            ),
             (ra, AuditEvent::Login { cert: json!({}) }),
         ],
     );
@@ -220,8 +261,7 @@ fn rand_suffix() -> String {
 fn the_registro_pages_by_seq_and_shows_the_chain_state() {
     let o = office();
     let ra = o.actor(&o.op_a, o.a);
-    let rows: Vec<(Actor, AuditEvent)> =
-        (0..120).map(|i| (ra.clone(), view(View::RecipientView, Some(format!("recipient:{i}")), json!({})))).collect();
+    let rows: Vec<(Actor, AuditEvent)> = (1..=120).map(|i| (ra.clone(), recipient_viewed(i))).collect();
     o.append(now(), &rows);
     let server = o.f.start();
     let auditor = client(&o.f, Some(&o.f.card(&o.auditor_cf)));
@@ -245,7 +285,7 @@ fn the_registro_pages_by_seq_and_shows_the_chain_state() {
     assert_eq!(seqs(&p1["items"]), seqs(&first["items"]));
     assert_eq!(p1["next_page"], 2);
     let as_of = p1["as_of"].as_i64().unwrap();
-    o.append(now(), &[(ra.clone(), view(View::RecipientView, Some("recipient:999".into()), json!({})))]);
+    o.append(now(), &[(ra.clone(), recipient_viewed(999))]);
     let p2: Value = auditor
         .get(server.url(&format!("/api/v1/audit?action=recipient.view&page=2&as_of={as_of}")))
         .send()
@@ -291,7 +331,15 @@ fn a_burst_of_downloads_becomes_an_anomaly_and_the_region_suspends_the_operator(
     let o = office();
     let ra = o.actor(&o.op_a, o.a);
     let rows: Vec<(Actor, AuditEvent)> = (0..25)
-        .map(|i| (ra.clone(), view(View::DocumentDownload, Some(format!("recipient:{}", i % 3)), json!({}))))
+        .map(|i| {
+            let e = DocumentDownloaded::ProgrammePdf {
+                recipient: rcp(i % 3 + 1),
+                cf: "",
+                programme_version: 1,
+                sha256: "",
+            };
+            (ra.clone(), view(&e))
+        })
         .collect();
     let burst = o.append(now(), &rows);
     let server = o.f.start();
@@ -466,9 +514,7 @@ const YEAR: i64 = 365 * 86_400_000;
 fn prune_setup() -> Office {
     let o = office();
     let ra = o.actor(&o.op_a, o.a);
-    let old = |n: i64| -> Vec<(Actor, AuditEvent)> {
-        (0..n).map(|i| (ra.clone(), view(View::RecipientView, Some(format!("recipient:{i}")), json!({})))).collect()
-    };
+    let old = |n: i64| -> Vec<(Actor, AuditEvent)> { (1..=n).map(|i| (ra.clone(), recipient_viewed(i))).collect() };
     // The CLI rows above are "now"; crafted rows cannot go back in time after them, so the
     // old history goes into a fresh chain: a new data file for these tests.
     for ext in ["", "-wal", "-shm"] {
@@ -536,7 +582,7 @@ fn pruning_keeps_the_chain_verifiable_and_refuses_rows_inside_retention() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact up to"));
     // Again up to the same date: nothing new; then further, with new rows and checkpoints in between.
     assert!(o.f.cli_ok(&["audit", "prune", "--before", &first_cut]).contains("nessuna riga"));
-    o.append(now(), &[(o.actor(&o.op_a, o.a), view(View::SapView, Some("recipient:1".into()), json!({})))]);
+    o.append(now(), &[(o.actor(&o.op_a, o.a), view(&SapViewed { recipient: rcp(1), cf: "", version: None }))]);
     o.f.cli_ok(&["audit", "checkpoint"]);
     let second = o.f.cli_ok(&["audit", "prune", "--before", &date(now() - 2 * YEAR - 10 * 86_400_000)]);
     assert!(second.contains("30 righe cancellate fino alla 60"), "{second}");
@@ -647,7 +693,21 @@ fn every_person_shown_in_a_list_is_in_their_report_once_per_day_and_viewer() {
     // A list on another day (crafted two days ahead: the chain's time never runs backwards).
     let later = o.append(
         now() + 2 * 86_400_000,
-        &[(o.actor(&o.op_a, o.a), view(View::RecipientList, None, json!({ "page": 0, "shown": [anna_id] })))],
+        &[(
+            o.actor(&o.op_a, o.a),
+            AuditEvent::of_list(
+                &RecipientsListed::Screen {
+                    scope: Some(ProviderId::try_from(o.a).unwrap()),
+                    q: "",
+                    state: "",
+                    provider: None,
+                    page: 0,
+                    rows: 1,
+                },
+                vec![anna_id],
+            )
+            .unwrap(),
+        )],
     );
     assert_eq!(entries(anna_id), 2);
 
@@ -697,7 +757,7 @@ fn rows_older_than_the_index_are_found_while_the_backfill_runs_and_indexed_after
     let mut rows = Vec::new();
     for i in 0..12_000 {
         rows.push(match i % 4 {
-            0 => (ra.clone(), view(View::RecipientView, Some(format!("recipient:{id}")), json!({ "cf": anna }))),
+            0 => (ra.clone(), view(&RecipientViewed { recipient: rcp(id), cf: &anna, via: None })),
             1 => (ra.clone(), denied(&format!("/destinatari/{id}"))),
             _ => (ra.clone(), AuditEvent::Login { cert: json!({}) }),
         });

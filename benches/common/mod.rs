@@ -8,8 +8,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ricolloca::access::AdminAuthority;
-use ricolloca::domain::audit_event::{Actor, AuditEvent, View};
+use ricolloca::domain::audit_event::{Actor, AuditEvent};
+use ricolloca::domain::audit_views::RecipientViewed;
 use ricolloca::domain::codice_fiscale::check_letter;
+use ricolloca::domain::ids::RecipientId;
 use ricolloca::infra::sap_sample::{SamplePerson, sap_xml};
 use ricolloca::repo::{self, audit};
 use ricolloca::service;
@@ -170,11 +172,13 @@ pub fn build(data: &Path, sizes: &Sizes) {
         let batch = (audit_rows - written).min(50_000);
         repo::write_once(&mut conn, |tx| {
             for i in 0..batch {
-                let event = AuditEvent::View {
-                    view: View::RecipientView,
-                    object: Some(format!("recipient:{}", 1 + (written + i) % people.max(1))),
-                    detail: serde_json::json!({ "cf": cf((written + i) % people.max(1)) }),
-                };
+                let person = (written + i) % people.max(1);
+                let event = AuditEvent::of_view(&RecipientViewed {
+                    recipient: RecipientId::try_from(person as i64 + 1).expect("id"),
+                    cf: &cf(person),
+                    via: None,
+                })
+                .expect("view");
                 audit::append(
                     tx,
                     ricolloca::domain::timestamp::Timestamp::from_ms(first_ts + (written + i) as i64 * step),

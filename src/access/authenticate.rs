@@ -12,7 +12,6 @@ use sha2::{Digest, Sha256};
 use super::directory::Directory;
 use super::principal::Principal;
 use crate::domain::audit_event::{Actor, AuditEvent, cert_summary};
-use crate::domain::audit_subjects::SHOWN;
 use crate::domain::audit_views::ViewEvent;
 use crate::domain::cns::CertIdentity;
 use crate::domain::inactivity::InactivityRule;
@@ -265,7 +264,6 @@ impl AccessControl {
     /// and each gets today's "appeared in a list" entry for this viewer, unless it has one
     /// already (read here, outside the writer, so that the writer only adds what is new).
     pub async fn audit_list(&self, actor: Actor, event: &impl ViewEvent, shown: Vec<i64>) -> Result<(), AppError> {
-        let mut event = AuditEvent::of_view(event).map_err(AppError::internal)?;
         let now = self.clock.now();
         let day = local_day_of(now);
         let new_ids: Vec<i64> = match actor.id {
@@ -276,9 +274,7 @@ impl AccessControl {
             }
             _ => Vec::new(),
         };
-        if let AuditEvent::View { detail: serde_json::Value::Object(map), .. } = &mut event {
-            map.insert(SHOWN.into(), serde_json::Value::from(shown));
-        }
+        let event = AuditEvent::of_list(event, shown).map_err(AppError::internal)?;
         self.writer.write(move |tx| audit::append_list(tx, now, day, &actor, &event, &new_ids).map(|_| ())).await
     }
 

@@ -228,6 +228,79 @@ impl ChangeRecord {
     }
 }
 
+/// A read of personal data as its audit row records it. Like [`ChangeRecord`], its fields are
+/// private and its constructor is visible only inside `domain`, where [`AuditEvent::of_view`]
+/// fills it from a typed event of `domain::audit_views` (and [`AuditEvent::of_list`] adds the
+/// people a list showed): a call site cannot write a `json!` detail for a read.
+///
+/// ```
+/// use ricolloca::domain::audit_event::{AuditEvent, View, ViewRecord};
+/// use ricolloca::domain::audit_views::SapViewed;
+/// use ricolloca::domain::ids::RecipientId;
+///
+/// let recipient = RecipientId::try_from(7).unwrap();
+/// let event = AuditEvent::of_view(&SapViewed { recipient, cf: "RSSMRA85T10A562S", version: Some(2) }).unwrap();
+/// assert_eq!(event.detail(), serde_json::json!({ "cf": "RSSMRA85T10A562S", "version": 2 }));
+/// assert_eq!(event.object().as_deref(), Some("recipient:7"));
+/// let AuditEvent::View(record) = &event else { unreachable!() };
+/// let record: &ViewRecord = record;
+/// assert_eq!(record.view(), View::SapView);
+/// ```
+///
+/// Only the construction differs in these three, which do not compile:
+///
+/// ```compile_fail,E0451
+/// use ricolloca::domain::audit_event::{AuditEvent, View, ViewRecord};
+///
+/// let detail = serde_json::json!({ "cf": "RSSMRA85T10A562S", "versione": 2 });
+/// // error[E0451]: fields `view`, `object` and `detail` of struct `ViewRecord` are private
+/// let _ = AuditEvent::View(ViewRecord { view: View::SapView, object: Some("recipient:7".into()), detail });
+/// ```
+///
+/// ```compile_fail,E0624
+/// use ricolloca::domain::audit_event::{AuditEvent, View, ViewRecord};
+///
+/// let detail = serde_json::json!({ "cf": "RSSMRA85T10A562S", "versione": 2 });
+/// // error[E0624]: associated function `new` is private
+/// let _ = AuditEvent::View(ViewRecord::new(View::SapView, Some("recipient:7".into()), detail));
+/// ```
+///
+/// ```compile_fail,E0624
+/// use ricolloca::domain::audit_event::{AuditEvent, ViewRecord};
+/// use ricolloca::domain::audit_views::SapViewed;
+/// use ricolloca::domain::ids::RecipientId;
+///
+/// let recipient = RecipientId::try_from(7).unwrap();
+/// let event = AuditEvent::of_view(&SapViewed { recipient, cf: "RSSMRA85T10A562S", version: None }).unwrap();
+/// let AuditEvent::View(record) = event else { unreachable!() };
+/// // error[E0624]: method `with_shown` is private (lists go through `AuditEvent::of_list`)
+/// let _ = AuditEvent::View(record.with_shown(vec![1, 2]));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ViewRecord {
+    view: View,
+    object: Option<String>,
+    detail: Value,
+}
+
+impl ViewRecord {
+    pub(in crate::domain) fn new(view: View, object: Option<String>, detail: Value) -> Self {
+        Self { view, object, detail }
+    }
+
+    /// The same read, naming the recipients it showed under `shown` (a list view).
+    pub(in crate::domain) fn with_shown(mut self, shown: Vec<i64>) -> Self {
+        if let Value::Object(map) = &mut self.detail {
+            map.insert(super::audit_subjects::SHOWN.into(), Value::from(shown));
+        }
+        self
+    }
+
+    pub fn view(&self) -> View {
+        self.view
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum AuditEvent {
     /// First request of the day, or first with a new card.
@@ -239,8 +312,9 @@ pub enum AuditEvent {
     /// A change, built from its typed event (`AuditEvent::of_change`): the detail holds
     /// before/after, reason, communication, as relevant.
     Change(ChangeRecord),
-    /// A read of personal data; `detail` holds the filters or what was shown.
-    View { view: View, object: Option<String>, detail: Value },
+    /// A read of personal data, built from its typed event (`AuditEvent::of_view`, or
+    /// `AuditEvent::of_list` for lists): the detail holds the filters or what was shown.
+    View(ViewRecord),
 }
 
 impl AuditEvent {
@@ -259,7 +333,7 @@ impl AuditEvent {
             AuditEvent::Denied { .. } => "access.denied",
             AuditEvent::OperatorIdleDeactivated { .. } => "operator.deactivate_idle",
             AuditEvent::Change(c) => c.change.action(),
-            AuditEvent::View { view, .. } => view.action(),
+            AuditEvent::View(v) => v.view.action(),
         }
     }
 
@@ -268,7 +342,7 @@ impl AuditEvent {
             AuditEvent::Login { .. } | AuditEvent::Denied { .. } => None,
             AuditEvent::OperatorIdleDeactivated { operator, .. } => Some(format!("operator:{operator}")),
             AuditEvent::Change(c) => Some(c.object.clone()),
-            AuditEvent::View { object, .. } => object.clone(),
+            AuditEvent::View(v) => v.object.clone(),
         }
     }
 
@@ -293,7 +367,7 @@ impl AuditEvent {
                 "inactivity_months": inactivity_months,
             }),
             AuditEvent::Change(c) => c.detail.clone(),
-            AuditEvent::View { detail, .. } => detail.clone(),
+            AuditEvent::View(v) => v.detail.clone(),
         }
     }
 }

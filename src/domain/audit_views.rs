@@ -6,11 +6,12 @@
 //!
 //! The JSON of each is pinned by a golden test below: it is the legal record, byte for byte
 //! what the hand-written `json!` wrote before, and old rows still verify in the chain. List
-//! views also get `shown` (the people the list showed), added by `AccessControl::audit_list`.
+//! views also get `shown` (the people the list showed), added by `AuditEvent::of_list` for
+//! `AccessControl::audit_list`.
 
 use serde::Serialize;
 
-use super::audit_event::{AuditEvent, View};
+use super::audit_event::{AuditEvent, View, ViewRecord};
 use super::ids::{ActionId, AnomalyId, CommunicationId, DocumentId, OperatorId, ProviderId, RecipientId, SedeId};
 
 /// A read with its detail: how an [`AuditEvent::View`] is built.
@@ -22,7 +23,15 @@ pub trait ViewEvent: Serialize {
 impl AuditEvent {
     /// The audit event of a typed read.
     pub fn of_view(event: &impl ViewEvent) -> Result<AuditEvent, serde_json::Error> {
-        Ok(AuditEvent::View { view: event.view(), object: event.object(), detail: serde_json::to_value(event)? })
+        Ok(AuditEvent::View(ViewRecord::new(event.view(), event.object(), serde_json::to_value(event)?)))
+    }
+
+    /// The audit event of a typed list read that showed the recipients `shown` (by id): they
+    /// go into the detail under `shown`, which the data-subject report reads.
+    pub fn of_list(event: &impl ViewEvent, shown: Vec<i64>) -> Result<AuditEvent, serde_json::Error> {
+        Ok(AuditEvent::View(
+            ViewRecord::new(event.view(), event.object(), serde_json::to_value(event)?).with_shown(shown),
+        ))
     }
 }
 
@@ -956,6 +965,21 @@ mod tests {
         let e = AnomaliesViewed::Refused { anomaly: AnomalyId::try_from(6).unwrap(), refused: true };
         assert_eq!((text(&e), e.object()), (r#"{"anomaly":6,"refused":true}"#.into(), Some("anomaly:6".into())));
         assert_eq!(e.view().action(), "anomaly.list");
+    }
+
+    /// A list's row carries the people it showed under `shown`, as `audit_list` always wrote.
+    #[test]
+    fn lists_add_the_people_they_showed() {
+        let e = RecipientsListed::WithoutVoucher { without_voucher: true, page: 0 };
+        let listed = AuditEvent::of_list(&e, vec![3, 1]).unwrap();
+        assert_eq!(listed.detail().to_string(), r#"{"page":0,"shown":[3,1],"without_voucher":true}"#);
+        assert_eq!((listed.action(), listed.object()), ("recipient.list", None));
+        let AuditEvent::View(record) = &listed else { panic!("not a view") };
+        assert_eq!(record.view(), View::RecipientList);
+        assert_eq!(
+            AuditEvent::of_list(&e, vec![]).unwrap().detail().to_string(),
+            r#"{"page":0,"shown":[],"without_voucher":true}"#
+        );
     }
 
     /// One sample per shape of every kind, and whether it is audited as a list of people
