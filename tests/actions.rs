@@ -547,6 +547,31 @@ fn the_screen_takes_the_signed_programme_with_the_action() {
 }
 
 #[test]
+fn a_refused_idol_export_form_audits_the_workers_it_shows_again() {
+    let w = world();
+    w.post_action(&w.op_a, &bodies(&w.op_a_cf).remove(0));
+    let person_cf: String =
+        w.f.db().query_row("SELECT codice_fiscale FROM recipient WHERE id = ?1", [w.person], |r| r.get(0)).unwrap();
+    // No SAP yet: an export leaves the worker out and lists them as waiting.
+    let dir = tempfile::tempdir().unwrap();
+    w.f.cli_ok(&["export", "idol", "--out", dir.path().join("idol.zip").to_str().unwrap()]);
+    let html = w.region.get(w.server.url("/regione/idol")).send().unwrap().text().unwrap();
+    assert!(html.contains(&person_cf), "{html}");
+    let before = w.f.audit_count("idol.list");
+    // A date that is not one: refused, and the screen is drawn again with the waiting worker.
+    let res = w
+        .region
+        .post(w.server.url("/regione/idol"))
+        .form(&[("_token", token(&html).as_str()), ("dal", "ieri")])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().unwrap();
+    assert!(html.contains("data non valida") && html.contains(&person_cf), "{html}");
+    assert_eq!(w.f.audit_count("idol.list"), before + 1);
+}
+
+#[test]
 fn the_idol_feed_holds_exactly_what_changed_and_the_next_starts_where_it_ended() {
     let w = world();
     let mut ids = Vec::new();

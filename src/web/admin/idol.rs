@@ -2,6 +2,7 @@
 //! one zip. The export is recorded and audited before the file leaves; its zip is kept with
 //! the record, so a past export downloads again (audited, checked against its SHA-256).
 
+use crate::domain::audit_event::Actor;
 use crate::domain::audit_views::{IdolExportDownloaded, IdolExportsViewed};
 use crate::domain::italian::count;
 use std::sync::Arc;
@@ -119,11 +120,17 @@ fn screen(ctx: &Ctx<'_>, past: &[PastExport], found: &Problems, errors: &[FieldE
     )
 }
 
+/// The screen names the waiting workers: audited before it is drawn, on the GET and again
+/// when a refused export form draws it anew.
+async fn audit_screen(ctx: &Ctx<'_>, actor: &Actor, past: &[PastExport], found: &Problems) -> Result<(), AppError> {
+    let event = IdolExportsViewed::Screen { rows: past.len(), pending: found.pending.len() };
+    ctx.audit_view(actor, &event).await
+}
+
 #[get("/regione/idol")]
 async fn view(who: AdminReader, ctx: Ctx<'_>, token: FormToken) -> Result<Markup, AppError> {
     let (past, found) = ctx.read(load).await?;
-    let event = IdolExportsViewed::Screen { rows: past.len(), pending: found.pending.len() };
-    ctx.audit_view(who.scope.actor(), &event).await?;
+    audit_screen(&ctx, who.scope.actor(), &past, &found).await?;
     Ok(screen(&ctx, &past, &found, &[], &token))
 }
 
@@ -171,6 +178,7 @@ async fn run(
         Err(errors) => errors,
     };
     let (past, found) = ctx.read(load).await?;
+    audit_screen(&ctx, who.scope.actor(), &past, &found).await?;
     Ok(Err((Status::UnprocessableEntity, screen(&ctx, &past, &found, &errors, &token))))
 }
 
