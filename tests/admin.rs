@@ -385,7 +385,7 @@ fn refused_operator_sede_and_provider_forms_come_back_with_the_values_and_each_m
     );
     let sede = sede.json::<Value>().unwrap()["id"].as_i64().unwrap();
     let token = o.token(&o.region, &format!("/regione/operatori/{operator}"));
-    let rows = o.f.audit_rows();
+    let (rows, views) = (o.f.audit_rows(), o.f.audit_count("operator.view"));
     let post = |path: &str, fields: &[(&str, &str)]| {
         let mut form = vec![("_token", token.as_str())];
         form.extend_from_slice(fields);
@@ -435,8 +435,10 @@ fn refused_operator_sede_and_provider_forms_come_back_with_the_values_and_each_m
     assert_eq!(status, 422, "{html}");
     assert!(shows(&html, "reason"), "{html}");
 
-    // Nothing was stored, nothing acknowledged.
-    assert_eq!(o.f.audit_rows(), rows);
+    // Nothing was stored, nothing acknowledged; the four operator forms drawn again under the
+    // operator's name each wrote their view row.
+    assert_eq!(o.f.audit_count("operator.view"), views + 4);
+    assert_eq!(o.f.audit_rows(), rows + 4);
     let (state, email): (String, String) =
         o.f.db()
             .query_row("SELECT state, email FROM operator WHERE id = ?1", [operator], |r| Ok((r.get(0)?, r.get(1)?)))

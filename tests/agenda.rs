@@ -208,6 +208,18 @@ fn the_first_held_appointment_starts_the_programme_and_shows_everywhere() {
         .unwrap();
     assert_eq!(res.status(), 409);
     assert!(res.text().unwrap().contains("già un appuntamento"));
+    // A refused outcome form comes back under the person's name: that view is audited first.
+    let res = w
+        .op_a
+        .post(w.server.url(&format!("/appuntamenti/{id}/esito")))
+        .form(&[("_token", token.as_str()), ("esito", "absent_unjustified"), ("nota", "errore"), ("version", "2")])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().unwrap().contains("Alfa0 Anna"));
+    let (action, _, detail) = w.f.last_audit();
+    assert_eq!((action.as_str(), &detail), ("agenda.view", &json!({ "appointment": id, "refused": true })));
+    assert_eq!(w.f.audit_count("agenda.view"), 1);
 
     // The agenda lists both; the API too; each read audited.
     let agenda = w.op_a.get(w.server.url("/agenda")).send().unwrap().text().unwrap();
@@ -215,7 +227,7 @@ fn the_first_held_appointment_starts_the_programme_and_shows_everywhere() {
     let list: Value =
         w.op_a.get(w.server.url(&format!("/api/v1/recipients/{mine}/appointments"))).send().unwrap().json().unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
-    assert_eq!(w.f.audit_count("agenda.view"), 2);
+    assert_eq!(w.f.audit_count("agenda.view"), 3);
 }
 
 #[test]

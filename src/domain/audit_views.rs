@@ -12,7 +12,9 @@
 use serde::Serialize;
 
 use super::audit_event::{AuditEvent, View, ViewRecord};
-use super::ids::{ActionId, AnomalyId, CommunicationId, DocumentId, OperatorId, ProviderId, RecipientId, SedeId};
+use super::ids::{
+    ActionId, AnomalyId, AppointmentId, CommunicationId, DocumentId, OperatorId, ProviderId, RecipientId, SedeId,
+};
 
 /// A read with its detail: how an [`AuditEvent::View`] is built.
 pub trait ViewEvent: Serialize {
@@ -488,6 +490,13 @@ pub enum AgendaViewed<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         via: Option<Via>,
     },
+    /// An appointment's outcome form shown again after a refused write (it names the person).
+    RefusedOutcome {
+        #[serde(skip)]
+        recipient: RecipientId,
+        appointment: AppointmentId,
+        refused: bool,
+    },
 }
 
 impl ViewEvent for AgendaViewed<'_> {
@@ -496,7 +505,9 @@ impl ViewEvent for AgendaViewed<'_> {
     }
     fn object(&self) -> Option<String> {
         match self {
-            AgendaViewed::Recipient { recipient: r, .. } => recipient(*r),
+            AgendaViewed::Recipient { recipient: r, .. } | AgendaViewed::RefusedOutcome { recipient: r, .. } => {
+                recipient(*r)
+            }
             AgendaViewed::Provider { provider: p, .. } => provider(Some(*p)),
         }
     }
@@ -899,6 +910,13 @@ mod tests {
         );
         assert_eq!(e.object(), Some("provider:4".into()));
         assert_eq!(e.view().action(), "agenda.view");
+        let e = AgendaViewed::RefusedOutcome {
+            recipient: rcp(3),
+            appointment: AppointmentId::try_from(8).unwrap(),
+            refused: true,
+        };
+        assert_eq!((text(&e), e.object()), (r#"{"appointment":8,"refused":true}"#.into(), Some("recipient:3".into())));
+        assert_eq!(e.view().action(), "agenda.view");
         let e = RefusalsReported { provider: prov(4), month: "2026-01-01", rows: 2, dropped: 1, format: "csv" };
         assert_eq!(text(&e), r#"{"dropped":1,"format":"csv","month":"2026-01-01","rows":2}"#);
         assert_eq!((e.object(), e.view().action()), (Some("provider:4".into()), "agenda.report"));
@@ -1057,6 +1075,11 @@ mod tests {
             })),
             one(AuditEvent::of_view(&IdolExportDownloaded { export: 1, sha256: "", size: 0, via: Some(Via::Api) })),
             one(AuditEvent::of_view(&AgendaViewed::Recipient { recipient: r, rows: 0, page: 1, via: Via::Api })),
+            one(AuditEvent::of_view(&AgendaViewed::RefusedOutcome {
+                recipient: r,
+                appointment: AppointmentId::try_from(1).unwrap(),
+                refused: true,
+            })),
             list(AuditEvent::of_view(&AgendaViewed::Provider {
                 provider: p,
                 from: "",

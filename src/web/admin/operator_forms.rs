@@ -9,6 +9,8 @@ use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Route, post, routes};
 
+use crate::domain::audit_event::Actor;
+use crate::domain::audit_views::OperatorViewed;
 use crate::domain::communication::{Communication, CommunicationKind};
 use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
 use crate::domain::operator::DisableReason;
@@ -179,9 +181,11 @@ pub fn exemption_form(id: OperatorId, f: &ExemptionForm, errors: &[FieldError], 
     }
 }
 
-/// A refused form again, on its own page, under the operator's name.
+/// A refused form again, on its own page, under the operator's name: the operator's record
+/// is shown again, so the view is audited before it is drawn (as the detail page does).
 async fn refused(
     ctx: &Ctx<'_>,
+    actor: &Actor,
     id: OperatorId,
     what: &str,
     e: AppError,
@@ -191,6 +195,7 @@ async fn refused(
     let errors = field_errors(e)?;
     let o = ctx.read(move |c| operators::row(c, id)?.ok_or(AppError::NotFound)).await?;
     let ch = FormChoices::read(ctx, o.provider_id).await?;
+    ctx.audit_view(actor, &OperatorViewed { operator: id, via: None }).await?;
     let who = format!("{} {}", o.name, o.surname);
     Ok((
         status,
@@ -235,7 +240,9 @@ async fn vary(
     match done {
         Ok(()) => Ok(Ok(Redirect::to(format!("/regione/operatori/{id}?esito=salvato")))),
         Err(e) => {
-            let page = refused(&ctx, id, "Variazione", e, |ch, errors| variation_form(id, &f, ch, errors, &token));
+            let page = refused(&ctx, who.scope.actor(), id, "Variazione", e, |ch, errors| {
+                variation_form(id, &f, ch, errors, &token)
+            });
             Ok(Err(page.await?))
         }
     }
@@ -260,8 +267,9 @@ async fn disable(
     match done {
         Ok(()) => Ok(Ok(Redirect::to(format!("/regione/operatori/{id}?esito=disabilitato")))),
         Err(e) => {
-            let page =
-                refused(&ctx, id, "Disabilita l'utenza", e, |ch, errors| disable_form(id, &f, ch, errors, &token));
+            let page = refused(&ctx, who.scope.actor(), id, "Disabilita l'utenza", e, |ch, errors| {
+                disable_form(id, &f, ch, errors, &token)
+            });
             Ok(Err(page.await?))
         }
     }
@@ -283,8 +291,9 @@ async fn reenable(
     match done {
         Ok(()) => Ok(Ok(Redirect::to(format!("/regione/operatori/{id}?esito=abilitato")))),
         Err(e) => {
-            let page =
-                refused(&ctx, id, "Riabilita l'utenza", e, |ch, errors| reenable_form(id, &f, ch, errors, &token));
+            let page = refused(&ctx, who.scope.actor(), id, "Riabilita l'utenza", e, |ch, errors| {
+                reenable_form(id, &f, ch, errors, &token)
+            });
             Ok(Err(page.await?))
         }
     }
@@ -306,7 +315,8 @@ async fn exemption(
         Ok(()) => Ok(Ok(Redirect::to(format!("/regione/operatori/{id}?esito=esenzione")))),
         Err(e) => {
             let what = if f.on { "Concedi l'esenzione" } else { "Revoca l'esenzione" };
-            let page = refused(&ctx, id, what, e, |_, errors| exemption_form(id, &f, errors, &token));
+            let page =
+                refused(&ctx, who.scope.actor(), id, what, e, |_, errors| exemption_form(id, &f, errors, &token));
             Ok(Err(page.await?))
         }
     }

@@ -8,6 +8,7 @@ use rocket::{Route, State, post, routes};
 use crate::access::RecipientScope;
 use crate::config::AgendaSection;
 use crate::domain::appointment::{OutcomeDraft, show_stamp};
+use crate::domain::audit_views::AgendaViewed;
 use crate::domain::ids::{AppointmentId, RecipientId};
 use crate::error::AppError;
 use crate::repo::appointments::{self};
@@ -68,6 +69,9 @@ async fn record_outcome(
     let status = if matches!(e, AppError::Conflict(_)) { Status::Conflict } else { Status::UnprocessableEntity };
     let errors = field_errors(e)?;
     let a = ctx.read_or_404(who.scope.clone(), move |c, scope| appointments::get(c, scope, id)).await?;
+    // The form names the person again: audited before it is drawn, like the scheda it comes from.
+    let event = AgendaViewed::RefusedOutcome { recipient: a.recipient_id, appointment: id, refused: true };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     Ok(Err((
         status,
         ctx.page(
