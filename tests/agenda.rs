@@ -369,6 +369,27 @@ fn another_providers_person_or_appointment_is_not_found_and_audited() {
 }
 
 #[test]
+fn a_refused_programme_outcome_form_audits_the_page_it_draws_again() {
+    let w = world();
+    let mine = w.id_of(&w.a_people[0]);
+    let page = format!("/destinatari/{mine}/esito");
+    let token = w.token(&w.op_a, &page);
+    let before = w.f.audit_count("outcome.view");
+    // Hired without the employer: refused, the voucher and its person shown again.
+    let res = w
+        .op_a
+        .post(w.server.url(&page))
+        .form(&[("_token", token.as_str()), ("version", "1"), ("esito", "hired"), ("data", &italian(&day(0)))])
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().unwrap().contains(&w.a_people[0]));
+    assert_eq!(w.f.audit_count("outcome.view"), before + 1);
+    let (action, _, detail) = w.f.last_audit();
+    assert_eq!((action.as_str(), detail["cf"].as_str()), ("outcome.view", Some(w.a_people[0].as_str())));
+}
+
+#[test]
 fn outcomes_move_the_voucher_and_the_region_counts_them() {
     let w = world();
     let (hired, paused) = (w.id_of(&w.a_people[0]), w.id_of(&w.a_people[1]));

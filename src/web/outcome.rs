@@ -176,6 +176,10 @@ async fn record(
     let errors = field_errors(e)?;
     let scope = RecipientScope::Provider(who.scope.clone());
     let l = ctx.read_or_404(scope, move |c, scope| load(c, scope, id)).await?;
+    // The page shows the person's voucher and history again: audited as the GET is.
+    let v = &l.voucher;
+    let event = OutcomeViewed::Screen { recipient: id, cf: &v.codice_fiscale, state: &v.state, rows: l.history.len() };
+    ctx.audit_view(who.scope.actor(), &event).await?;
     let content = body(id, &l, Some((&form, &errors, &token)));
     Ok(Err((status, ctx.page("Esito del programma", content))))
 }
