@@ -557,6 +557,9 @@ fn a_refused_idol_export_form_audits_the_workers_it_shows_again() {
     w.f.cli_ok(&["export", "idol", "--out", dir.path().join("idol.zip").to_str().unwrap()]);
     let html = w.region.get(w.server.url("/regione/idol")).send().unwrap().text().unwrap();
     assert!(html.contains(&person_cf), "{html}");
+    // The screen names them: its row lists them under `shown`, as the API's list does.
+    let (action, _, detail) = w.f.last_audit();
+    assert_eq!((action.as_str(), &detail["shown"]), ("idol.list", &json!([w.person])));
     let before = w.f.audit_count("idol.list");
     // A date that is not one: refused, and the screen is drawn again with the waiting worker.
     let res = w
@@ -569,6 +572,7 @@ fn a_refused_idol_export_form_audits_the_workers_it_shows_again() {
     let html = res.text().unwrap();
     assert!(html.contains("data non valida") && html.contains(&person_cf), "{html}");
     assert_eq!(w.f.audit_count("idol.list"), before + 1);
+    assert_eq!(w.f.last_audit().2["shown"], json!([w.person]));
 }
 
 #[test]

@@ -430,8 +430,8 @@ impl ViewEvent for ActionsListed {
     }
 }
 
-/// `idol.list`: the IDOL exports (the screen counts the pending workers too; the API lists
-/// the exports and the pending workers apart).
+/// `idol.list`: the IDOL exports (the screen counts the pending workers too and, as a list,
+/// names them under `shown`; the API lists the exports and the pending workers apart).
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum IdolExportsViewed<'a> {
@@ -873,7 +873,11 @@ mod tests {
 
     #[test]
     fn idol_viewed() {
-        assert_eq!(text(&IdolExportsViewed::Screen { rows: 2, pending: 1 }), r#"{"pending":1,"rows":2}"#);
+        let e = IdolExportsViewed::Screen { rows: 2, pending: 1 };
+        assert_eq!(
+            AuditEvent::of_list(&e, vec![9]).unwrap().detail().to_string(),
+            r#"{"pending":1,"rows":2,"shown":[9]}"#
+        );
         let e = IdolExportsViewed::Api { rows: 2, page: 1, via: Via::Api };
         assert_eq!(text(&e), r#"{"page":1,"rows":2,"via":"api"}"#);
         let e =
@@ -1064,7 +1068,7 @@ mod tests {
             one(AuditEvent::of_view(&ActionViewed::Action { recipient: r, action, identificativo_politica: "" })),
             one(AuditEvent::of_view(&ActionViewed::RefusedForm { recipient: r, form: "", refused: 1 })),
             one(AuditEvent::of_view(&ActionsListed { recipient: r, rows: 0, page: 1, via: Via::Api })),
-            one(AuditEvent::of_view(&IdolExportsViewed::Screen { rows: 0, pending: 0 })),
+            list(AuditEvent::of_view(&IdolExportsViewed::Screen { rows: 0, pending: 0 })),
             list(AuditEvent::of_view(&IdolExportsViewed::ApiPending {
                 list: "pending",
                 total: 0,

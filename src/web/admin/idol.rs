@@ -121,10 +121,12 @@ fn screen(ctx: &Ctx<'_>, past: &[PastExport], found: &Problems, errors: &[FieldE
 }
 
 /// The screen names the waiting workers: audited before it is drawn, on the GET and again
-/// when a refused export form draws it anew.
+/// when a refused export form draws it anew, as a list that showed each of them (the entry
+/// a data-subject report finds, as `GET /api/v1/idol/pending` writes).
 async fn audit_screen(ctx: &Ctx<'_>, actor: &Actor, past: &[PastExport], found: &Problems) -> Result<(), AppError> {
     let event = IdolExportsViewed::Screen { rows: past.len(), pending: found.pending.len() };
-    ctx.audit_view(actor, &event).await
+    let shown = found.pending.iter().map(|(id, ..)| *id).collect();
+    ctx.audit_list(actor, &event, shown).await
 }
 
 #[get("/regione/idol")]
