@@ -373,6 +373,11 @@ fn backups_for_the_tecnico_and_idol_exports_for_the_region() {
     let list: Value = o.get(&o.region, "/api/v1/idol/exports").json().unwrap();
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["since"].as_str().map(|s| s.starts_with("2025-12-31T23:00")), Some(true));
+    assert_eq!(o.f.last_audit().2, json!({ "page": 1, "rows": 1, "via": "api" }));
+    // A page past the end shows none: its row records what the page showed, not the total.
+    let list: Value = o.get(&o.region, "/api/v1/idol/exports?page=2").json().unwrap();
+    assert_eq!((list["total"].as_i64(), list["items"].as_array().map(Vec::len)), (Some(1), Some(0)));
+    assert_eq!(o.f.last_audit().2, json!({ "page": 2, "rows": 0, "via": "api" }));
     assert_eq!(o.post(&tech, "/api/v1/idol/exports", json!({})).status(), 403);
 }
 

@@ -435,9 +435,24 @@ impl ViewEvent for ActionsListed {
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum IdolExportsViewed<'a> {
-    Screen { rows: usize, pending: usize },
-    Api { rows: usize, page: i64, via: Via },
-    ApiPending { list: &'a str, total: i64, page: i64, per_page: i64, rows: usize, via: Via },
+    Screen {
+        rows: usize,
+        pending: usize,
+    },
+    /// `rows`: the exports on the page, as every paged read records.
+    Api {
+        rows: usize,
+        page: i64,
+        via: Via,
+    },
+    ApiPending {
+        list: &'a str,
+        total: i64,
+        page: i64,
+        per_page: i64,
+        rows: usize,
+        via: Via,
+    },
 }
 
 impl ViewEvent for IdolExportsViewed<'_> {
@@ -878,8 +893,9 @@ mod tests {
             AuditEvent::of_list(&e, vec![9]).unwrap().detail().to_string(),
             r#"{"pending":1,"rows":2,"shown":[9]}"#
         );
-        let e = IdolExportsViewed::Api { rows: 2, page: 1, via: Via::Api };
-        assert_eq!(text(&e), r#"{"page":1,"rows":2,"via":"api"}"#);
+        // A second page holding the one export past the first 25.
+        let e = IdolExportsViewed::Api { rows: 1, page: 2, via: Via::Api };
+        assert_eq!(text(&e), r#"{"page":2,"rows":1,"via":"api"}"#);
         let e =
             IdolExportsViewed::ApiPending { list: "pending", total: 7, page: 1, per_page: 25, rows: 2, via: Via::Api };
         assert_eq!(text(&e), r#"{"list":"pending","page":1,"per_page":25,"rows":2,"total":7,"via":"api"}"#);

@@ -75,10 +75,11 @@ async fn list(
     per_page: Option<i64>,
 ) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let past = ctx.read(idol::history).await?;
-    let event = IdolExportsViewed::Api { rows: past.len(), page: paging.page, via: Via::Api };
+    let past = paging.of(ctx.read(idol::history).await?);
+    // `rows`: what this page shows, as every paged read records.
+    let event = IdolExportsViewed::Api { rows: past.items.len(), page: paging.page, via: Via::Api };
     ctx.audit_view(who.scope.actor(), &event).await?;
-    Ok(Json(paging.of(past).map(|p| {
+    Ok(Json(past.map(|p| {
         json!({
             "id": p.id, "file_kept": p.file_kept, "at": format_iso(p.at), "by": p.by_label, "since": format_iso(p.since), "until": format_iso(p.until),
             "workers": p.workers, "policies": p.policies, "outcomes": p.outcomes, "sha256": p.sha256,
