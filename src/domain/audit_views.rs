@@ -5,7 +5,9 @@
 //! wrote. `via: "api"` marks a read through `/api/v1`.
 //!
 //! The JSON of each is pinned by a golden test below: it is the legal record, byte for byte
-//! what the hand-written `json!` wrote before, and old rows still verify in the chain. List
+//! what the hand-written `json!` wrote before except where the read itself changed (the IDOL
+//! exports over the API: `pending` gave way to paging, `GET /idol/pending` lists those
+//! workers; the agenda's `sede=0` is now `null`), and old rows still verify in the chain. List
 //! views also get `shown` (the people the list showed), added by `AuditEvent::of_list` for
 //! `AccessControl::audit_list`.
 
