@@ -1,6 +1,6 @@
 //! The command line: configuration errors, bootstrap commands, audit verify, and two writer
 //! processes (server and CLI) never forking the chain.
-
+#![allow(clippy::disallowed_methods)] // peeks into the data file: statement caching is for the server
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;

@@ -243,7 +243,8 @@ pub fn place_data_set(cached: &Path, dir: &Path, in_place: bool) {
     // A file with signed checkpoints and no kept key came from an older version of this
     // program: nothing can start on it again.
     let conn = rusqlite::Connection::open(cached).unwrap();
-    let signed: i64 = conn.query_row("SELECT count(*) FROM audit_checkpoint", [], |r| r.get(0)).unwrap();
+    let signed: i64 =
+        conn.prepare_cached("SELECT count(*) FROM audit_checkpoint").unwrap().query_row([], |r| r.get(0)).unwrap();
     drop(conn);
     assert!(
         signed == 0 || key.exists(),
@@ -272,7 +273,7 @@ pub fn place_data_set(cached: &Path, dir: &Path, in_place: bool) {
 /// be removed: the checkpoint it signed at its stop would then be beyond the kept file's end).
 pub fn settle_in_place(dir: &Path) {
     let conn = rusqlite::Connection::open(dir.join("ricolloca.db")).unwrap();
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    conn.prepare_cached("PRAGMA wal_checkpoint(TRUNCATE)").unwrap().query_row([], |_| Ok(())).unwrap();
 }
 
 pub mod server;

@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::table::{ConnState, Phase};
 use crate::web::front_refusal::HEADER as REFUSAL;
+use crate::web::gate::ClientCertificate;
 
 /// An answer up to this size goes to hyper whole (with its length); longer ones stream.
 const WHOLE_UP_TO: usize = 64 * 1024;
@@ -33,8 +34,8 @@ pub struct ToRocket {
     pub parts: hyper::http::request::Parts,
     pub body: Vec<u8>,
     pub peer: SocketAddr,
-    /// The client's certificate chain as PEM (rustls verified it in the handshake).
-    pub certificates: Option<Arc<[u8]>>,
+    /// The client's certificate (DER; rustls verified it in the handshake).
+    pub certificate: Option<Arc<[u8]>>,
     /// Held until the answer has left (the body's share of the memory budget).
     pub hold: Option<tokio::sync::OwnedSemaphorePermit>,
     /// The front refused the body with this status: Rocket renders the refusal.
@@ -60,16 +61,15 @@ pub fn spawn(
 }
 
 async fn run(client: &Client, r: ToRocket, conn: Arc<ConnState>, tx: oneshot::Sender<hyper::Response<FrontBody>>) {
-    let ToRocket { parts, body, peer, certificates, hold, refused } = r;
+    let ToRocket { parts, body, peer, certificate, hold, refused } = r;
     let Ok(method) = parts.method.as_str().parse::<Method>() else {
         let _ = tx.send(plain(conn, 501, "Metodo non supportato.\n"));
         return;
     };
     let uri = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
     let mut local = client.req(method, uri).remote(peer).body(body);
-    if let Some(pem) = &certificates {
-        local = local.identity(&pem[..]);
-    }
+    // The gate reads the card from here (see `ClientCertificate`); the first value stored wins.
+    local.inner().local_cache(|| ClientCertificate(certificate));
     if let Some(host) = parts.headers.get(hyper::http::header::HOST).and_then(|h| h.to_str().ok())
         && let Ok(host) = Host::parse_owned(host.to_owned())
     {

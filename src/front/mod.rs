@@ -31,7 +31,6 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::local::asynchronous::Client;
-use rustls::pki_types::CertificateDer;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
@@ -234,13 +233,15 @@ async fn serve(front: &Arc<Front>, tcp: TcpStream, peer: SocketAddr, state: &Arc
             return;
         }
     };
-    let certificates = tls.get_ref().1.peer_certificates().map(pem_chain);
+    // The leaf: the chain up to our CA was verified in the handshake.
+    let certificate: Option<Arc<[u8]>> =
+        tls.get_ref().1.peer_certificates().and_then(|chain| chain.first()).map(|leaf| Arc::from(leaf.as_ref()));
     state.set(Phase::Idle);
     let io = TokioIo::new(DeadlineIo::new(tls, state.clone(), front.deadlines.clone()));
     let (f, s) = (front.clone(), state.clone());
     let service = service_fn(move |req| {
-        let (f, s, certificates) = (f.clone(), s.clone(), certificates.clone());
-        async move { Ok::<_, std::convert::Infallible>(request(&f, &s, peer, certificates, req).await) }
+        let (f, s, certificate) = (f.clone(), s.clone(), certificate.clone());
+        async move { Ok::<_, std::convert::Infallible>(request(&f, &s, peer, certificate, req).await) }
     });
     let mut http = http1::Builder::new();
     // No timer: `DeadlineIo` keeps the head and idle deadlines (hyper's would arm a new timer
@@ -273,7 +274,7 @@ async fn request(
     front: &Arc<Front>,
     state: &Arc<ConnState>,
     peer: SocketAddr,
-    certificates: Option<Arc<[u8]>>,
+    certificate: Option<Arc<[u8]>>,
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<FrontBody> {
     state.set(Phase::Busy);
@@ -288,7 +289,7 @@ async fn request(
     let mut refused = None;
     let (body, hold) = if !has_body {
         (Vec::new(), None)
-    } else if certificates.is_none() {
+    } else if certificate.is_none() {
         close = true;
         (Vec::new(), None)
     } else {
@@ -316,7 +317,7 @@ async fn request(
             }
         }
     };
-    let to_rocket = ToRocket { parts, body, peer, certificates, hold, refused };
+    let to_rocket = ToRocket { parts, body, peer, certificate, hold, refused };
     let answer = dispatch::spawn(front.client.clone(), to_rocket, state.clone(), front.kill.clone());
     match answer.await {
         Ok(mut response) => {
@@ -329,22 +330,6 @@ async fn request(
         }
         Err(_) => dispatch::plain(state.clone(), 503, "Servizio in chiusura.\n"),
     }
-}
-
-/// The verified chain as PEM, once per connection, for Rocket's `identity`.
-fn pem_chain(certs: &[CertificateDer<'_>]) -> Arc<[u8]> {
-    use base64::Engine;
-    let mut pem = String::new();
-    for c in certs {
-        pem.push_str("-----BEGIN CERTIFICATE-----\n");
-        let b64 = base64::engine::general_purpose::STANDARD.encode(c.as_ref());
-        for line in b64.as_bytes().chunks(64) {
-            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
-            pem.push('\n');
-        }
-        pem.push_str("-----END CERTIFICATE-----\n");
-    }
-    Arc::from(pem.into_bytes())
 }
 
 /// Counts of what the limits did, summed up in the log once per interval (never per connection).

@@ -255,14 +255,11 @@ fn action_row(r: &Row<'_>) -> rusqlite::Result<Action> {
 pub fn get(conn: &Connection, scope: &RecipientScope, id: ActionId) -> Result<Option<Action>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {ACTION_COLUMNS} FROM policy pl
+        .prepare_cached(&format!(
+            "SELECT {ACTION_COLUMNS} FROM policy pl
                  WHERE pl.id = ?1 AND pl.origin = 'provider' AND (?2 IS NULL OR pl.provider_id = ?2)"
-            ),
-            params![id, provider],
-            action_row,
-        )
+        ))?
+        .query_row(params![id, provider], action_row)
         .optional()?)
 }
 
@@ -317,12 +314,14 @@ pub fn apply_event(
     data_fine: Option<&str>,
     now: Timestamp,
 ) -> Result<bool, AppError> {
-    let changed = tx.conn().execute(
-        "UPDATE policy SET ultimo_evento = ?3, data_evento = ?4, data_inizio = ?5, data_fine = ?6,
+    let changed = tx
+        .conn()
+        .prepare_cached(
+            "UPDATE policy SET ultimo_evento = ?3, data_evento = ?4, data_inizio = ?5, data_fine = ?6,
                            updated_at = ?7, version = version + 1
          WHERE id = ?1 AND version = ?2 AND origin = 'provider'",
-        params![action.id(), version, evento, data_evento, data_inizio, data_fine, now],
-    )?;
+        )?
+        .execute(params![action.id(), version, evento, data_evento, data_inizio, data_fine, now])?;
     Ok(changed == 1)
 }
 
@@ -335,10 +334,12 @@ pub fn correct_text(
     descrizione: &str,
     now: Timestamp,
 ) -> Result<bool, AppError> {
-    let changed = tx.conn().execute(
-        "UPDATE policy SET titolo_denominazione = ?3, descrizione = ?4, updated_at = ?5, version = version + 1
+    let changed = tx
+        .conn()
+        .prepare_cached(
+            "UPDATE policy SET titolo_denominazione = ?3, descrizione = ?4, updated_at = ?5, version = version + 1
          WHERE id = ?1 AND version = ?2 AND origin = 'provider'",
-        params![action.id(), version, titolo, descrizione, now],
-    )?;
+        )?
+        .execute(params![action.id(), version, titolo, descrizione, now])?;
     Ok(changed == 1)
 }

@@ -10,12 +10,14 @@ use crate::error::AppError;
 
 /// The last audit seq evaluated, `None` before the first run.
 pub fn cursor(conn: &Connection) -> Result<Option<i64>, AppError> {
-    Ok(conn.query_row("SELECT last_seq FROM anomaly_cursor WHERE id = 1", [], |r| r.get(0)).optional()?)
+    Ok(conn
+        .prepare_cached("SELECT last_seq FROM anomaly_cursor WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?)
 }
 
 pub fn set_cursor(tx: &WriteTx<'_>, seq: i64) -> Result<(), AppError> {
-    tx.conn().execute(
-        "INSERT INTO anomaly_cursor (id, last_seq) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq",
+    tx.conn().prepare_cached("INSERT INTO anomaly_cursor (id, last_seq) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq")?.execute(
         [seq],
     )?;
     Ok(())
@@ -24,12 +26,13 @@ pub fn set_cursor(tx: &WriteTx<'_>, seq: i64) -> Result<(), AppError> {
 /// The first seq at or after `ts` (ts never decreases along the chain).
 pub fn first_seq_since(conn: &Connection, ts: Timestamp) -> Result<Option<i64>, AppError> {
     Ok(conn
-        .query_row("SELECT seq FROM audit_log WHERE ts >= ?1 ORDER BY ts, seq LIMIT 1", [ts], |r| r.get(0))
+        .prepare_cached("SELECT seq FROM audit_log WHERE ts >= ?1 ORDER BY ts, seq LIMIT 1")?
+        .query_row([ts], |r| r.get(0))
         .optional()?)
 }
 
 pub fn ts_of(conn: &Connection, seq: i64) -> Result<Option<Timestamp>, AppError> {
-    Ok(conn.query_row("SELECT ts FROM audit_log WHERE seq = ?1", [seq], |r| r.get(0)).optional()?)
+    Ok(conn.prepare_cached("SELECT ts FROM audit_log WHERE seq = ?1")?.query_row([seq], |r| r.get(0)).optional()?)
 }
 
 /// Calls `f` on each row with `from_seq <= seq <= to_seq`, in order, holding one at a time.
@@ -67,22 +70,24 @@ pub fn previous_activity(
     ts: Timestamp,
 ) -> Result<Option<Timestamp>, AppError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT ts FROM audit_log WHERE actor_id = ?1 AND ts <= ?3 AND seq < ?2 ORDER BY ts DESC LIMIT 1",
-            params![actor, seq, ts],
-            |r| r.get(0),
-        )
+        )?
+        .query_row(params![actor, seq, ts], |r| r.get(0))
         .optional()?)
 }
 
 /// Stores a hit unless the same episode is already recorded; returns its id if new.
 pub fn insert(tx: &WriteTx<'_>, now: Timestamp, h: &Hit) -> Result<Option<AnomalyId>, AppError> {
     let evidence = serde_json::to_string(&h.evidence).map_err(AppError::internal)?;
-    let n = tx.conn().execute(
-        "INSERT OR IGNORE INTO anomaly (rule, dedup_key, actor_id, actor_cf, provider_id, summary, evidence,
+    let n = tx
+        .conn()
+        .prepare_cached(
+            "INSERT OR IGNORE INTO anomaly (rule, dedup_key, actor_id, actor_cf, provider_id, summary, evidence,
                                         first_ts, last_ts, detected_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
+        )?
+        .execute(params![
             h.rule.code(),
             h.dedup_key,
             h.actor_id,
@@ -93,8 +98,7 @@ pub fn insert(tx: &WriteTx<'_>, now: Timestamp, h: &Hit) -> Result<Option<Anomal
             h.first_ts,
             h.last_ts,
             now
-        ],
-    )?;
+        ])?;
     Ok((n == 1).then(|| AnomalyId::from_db(tx.conn().last_insert_rowid())))
 }
 
@@ -155,7 +159,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnomalyRow> {
 /// Open anomalies first, then the most recent closed ones.
 pub fn list(conn: &Connection, open_only: bool, limit: i64) -> Result<Vec<AnomalyRow>, AppError> {
     let sql = format!("{SELECT} WHERE (?1 = 0 OR a.state = 'open') ORDER BY a.state <> 'open', a.id DESC LIMIT ?2");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![open_only, limit], row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -164,17 +168,16 @@ pub fn list(conn: &Connection, open_only: bool, limit: i64) -> Result<Vec<Anomal
 pub fn window(conn: &Connection, open_only: bool, offset: i64, limit: i64) -> Result<(Vec<AnomalyRow>, i64), AppError> {
     let sql =
         format!("{SELECT} WHERE (?1 = 0 OR a.state = 'open') ORDER BY a.state <> 'open', a.id DESC LIMIT ?2 OFFSET ?3");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![open_only, limit, offset], row)?.collect::<Result<Vec<_>, _>>()?;
-    let total =
-        conn.query_row("SELECT count(*) FROM anomaly a WHERE (?1 = 0 OR a.state = 'open')", params![open_only], |r| {
-            r.get(0)
-        })?;
+    let total = conn
+        .prepare_cached("SELECT count(*) FROM anomaly a WHERE (?1 = 0 OR a.state = 'open')")?
+        .query_row(params![open_only], |r| r.get(0))?;
     Ok((rows, total))
 }
 
 pub fn get(conn: &Connection, id: AnomalyId) -> Result<Option<AnomalyRow>, AppError> {
-    Ok(conn.query_row(&format!("{SELECT} WHERE a.id = ?1"), [id], row).optional()?)
+    Ok(conn.prepare_cached(&format!("{SELECT} WHERE a.id = ?1"))?.query_row([id], row).optional()?)
 }
 
 /// Closes an open anomaly; false if it was not open (someone else acted first).
@@ -186,19 +189,22 @@ pub fn close(
     by: &str,
     note: &str,
 ) -> Result<bool, AppError> {
-    let n = tx.conn().execute(
-        "UPDATE anomaly SET state = ?2, closed_at = ?3, closed_by = ?4, note = ?5 WHERE id = ?1 AND state = 'open'",
-        params![id, state, now, by, note],
-    )?;
+    let n = tx
+        .conn()
+        .prepare_cached(
+            "UPDATE anomaly SET state = ?2, closed_at = ?3, closed_by = ?4, note = ?5 WHERE id = ?1 AND state = 'open'",
+        )?
+        .execute(params![id, state, now, by, note])?;
     Ok(n == 1)
 }
 
 pub fn set_auto_action(tx: &WriteTx<'_>, id: AnomalyId, action: &str) -> Result<(), AppError> {
-    tx.conn().execute(
-        "UPDATE anomaly SET auto_action = ?2, state = 'suspended', closed_at = detected_at, closed_by = 'sistema'
+    tx.conn()
+        .prepare_cached(
+            "UPDATE anomaly SET auto_action = ?2, state = 'suspended', closed_at = detected_at, closed_by = 'sistema'
          WHERE id = ?1",
-        params![id, action],
-    )?;
+        )?
+        .execute(params![id, action])?;
     Ok(())
 }
 
@@ -207,7 +213,7 @@ pub type EvidenceRow = (i64, Timestamp, String, Option<String>, String, Option<S
 
 pub fn evidence_rows(conn: &Connection, seqs: &[i64]) -> Result<Vec<EvidenceRow>, AppError> {
     let json = serde_json::to_string(seqs).map_err(AppError::internal)?;
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT seq, ts, action, object, outcome, client_ip FROM audit_log
          WHERE seq IN (SELECT value FROM json_each(?1)) ORDER BY seq",
     )?;

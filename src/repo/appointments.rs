@@ -76,7 +76,7 @@ pub fn for_recipient(
     id: RecipientId,
 ) -> Result<Vec<AppointmentRow>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE a.recipient_id = ?1 AND (?2 IS NULL OR (a.provider_id = ?2 AND v.provider_id = ?2))
          ORDER BY a.starts_at DESC, a.id DESC"
     ))?;
@@ -87,11 +87,8 @@ pub fn for_recipient(
 /// One appointment of the scope's provider.
 pub fn get(conn: &Connection, scope: &ProviderScope, id: AppointmentId) -> Result<Option<AppointmentRow>, AppError> {
     Ok(conn
-        .query_row(
-            &format!("{SELECT} WHERE a.id = ?1 AND a.provider_id = ?2 AND v.provider_id = ?2"),
-            params![id.get(), scope.provider().get()],
-            row,
-        )
+        .prepare_cached(&format!("{SELECT} WHERE a.id = ?1 AND a.provider_id = ?2 AND v.provider_id = ?2"))?
+        .query_row(params![id.get(), scope.provider().get()], row)
         .optional()?)
 }
 
@@ -107,7 +104,7 @@ pub struct AgendaFilter {
 
 /// The provider's agenda in a range, in time order (the `appointment_provider` index).
 pub fn agenda(conn: &Connection, scope: &ProviderScope, f: &AgendaFilter) -> Result<Vec<AppointmentRow>, AppError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE a.provider_id = ?1 AND v.provider_id = ?1 AND a.starts_at >= ?2 AND a.starts_at < ?3
            AND (?4 IS NULL OR a.sede_id = ?4) AND (?5 IS NULL OR a.tutor_id = ?5)
          ORDER BY a.starts_at, a.id LIMIT ?6"
@@ -135,7 +132,7 @@ pub fn reportable(
     from: &str,
     until: &str,
 ) -> Result<Vec<AppointmentRow>, AppError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE a.provider_id = ?1 AND v.provider_id = ?1 AND a.starts_at >= ?2 AND a.starts_at < ?3
            AND a.outcome IN ('absent_unjustified', 'refused')
          ORDER BY a.starts_at, a.id"
@@ -154,20 +151,18 @@ pub fn kinds(conn: &Connection) -> Result<Vec<(String, String)>, AppError> {
 
 /// A sede of this provider that is not closed for good.
 pub fn sede_usable(conn: &Connection, provider: ProviderId, sede: SedeId) -> Result<bool, AppError> {
-    Ok(conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM sede WHERE id = ?1 AND provider_id = ?2 AND closed = 0)",
-        params![sede, provider.get()],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM sede WHERE id = ?1 AND provider_id = ?2 AND closed = 0)")?
+        .query_row(params![sede, provider.get()], |r| r.get(0))?)
 }
 
 /// An active operator of this provider.
 pub fn tutor_usable(conn: &Connection, provider: ProviderId, tutor: OperatorId) -> Result<bool, AppError> {
-    Ok(conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM operator WHERE id = ?1 AND provider_id = ?2 AND state = 'active')",
-        params![tutor, provider.get()],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM operator WHERE id = ?1 AND provider_id = ?2 AND state = 'active')",
+        )?
+        .query_row(params![tutor, provider.get()], |r| r.get(0))?)
 }
 
 /// Whether the person already has a (not cancelled) appointment at that time.
@@ -177,12 +172,12 @@ pub fn slot_taken(
     starts_at: &str,
     except: Option<AppointmentId>,
 ) -> Result<bool, AppError> {
-    Ok(conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM appointment WHERE recipient_id = ?1 AND starts_at = ?2
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM appointment WHERE recipient_id = ?1 AND starts_at = ?2
                        AND outcome IS NOT 'cancelled' AND id IS NOT ?3)",
-        params![recipient.get(), starts_at, except.map(AppointmentId::get)],
-        |r| r.get(0),
-    )?)
+        )?
+        .query_row(params![recipient.get(), starts_at, except.map(AppointmentId::get)], |r| r.get(0))?)
 }
 
 pub struct NewAppointment<'a> {
@@ -196,11 +191,13 @@ pub struct NewAppointment<'a> {
 }
 
 pub fn insert(tx: &WriteTx<'_>, now: Timestamp, a: &NewAppointment<'_>) -> Result<AppointmentId, AppError> {
-    tx.conn().execute(
-        "INSERT INTO appointment (voucher_id, recipient_id, provider_id, sede_id, tutor_id, starts_at, kind,
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO appointment (voucher_id, recipient_id, provider_id, sede_id, tutor_id, starts_at, kind,
                                   created_at, created_by, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
-        params![
+        )?
+        .execute(params![
             a.voucher.id(),
             a.voucher.recipient(),
             a.provider,
@@ -210,8 +207,7 @@ pub fn insert(tx: &WriteTx<'_>, now: Timestamp, a: &NewAppointment<'_>) -> Resul
             a.kind,
             now,
             a.created_by.map_or(0, OperatorId::get)
-        ],
-    )?;
+        ])?;
     Ok(AppointmentId::from_db(tx.conn().last_insert_rowid()))
 }
 
@@ -224,11 +220,13 @@ pub fn set_outcome(
     note: &str,
     now: Timestamp,
 ) -> Result<bool, AppError> {
-    let n = tx.conn().execute(
-        "UPDATE appointment SET outcome = ?3, outcome_note = ?4, updated_at = ?5, version = version + 1
+    let n = tx
+        .conn()
+        .prepare_cached(
+            "UPDATE appointment SET outcome = ?3, outcome_note = ?4, updated_at = ?5, version = version + 1
          WHERE id = ?1 AND version = ?2",
-        params![appointment.id(), version, outcome, note, now],
-    )?;
+        )?
+        .execute(params![appointment.id(), version, outcome, note, now])?;
     Ok(n == 1)
 }
 
@@ -236,12 +234,12 @@ pub fn set_outcome(
 /// day and no other held meeting of the voucher is on or before that day.
 pub fn started_programme(conn: &Connection, a: &AppointmentRow) -> Result<bool, AppError> {
     let day = a.starts_at.get(..10).unwrap_or_default();
-    Ok(conn.query_row(
-        "SELECT coalesce(v.programme_start = ?2, 0) AND NOT EXISTS (
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(v.programme_start = ?2, 0) AND NOT EXISTS (
              SELECT 1 FROM appointment o WHERE o.voucher_id = v.id AND o.id <> ?3 AND o.outcome = 'held'
                AND substr(o.starts_at, 1, 10) <= ?2)
          FROM voucher v WHERE v.id = ?1",
-        params![a.voucher_id, day, a.id.get()],
-        |r| r.get(0),
-    )?)
+        )?
+        .query_row(params![a.voucher_id, day, a.id.get()], |r| r.get(0))?)
 }

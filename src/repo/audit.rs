@@ -112,7 +112,7 @@ pub fn verify(conn: &Connection) -> Result<ChainReport, AppError> {
 
 /// Walks the rows after `after_seq`, the chain being known sound up to it with `hash`.
 pub fn verify_from(conn: &Connection, after_seq: i64, hash: [u8; 32]) -> Result<ChainReport, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT seq, ts, actor_id, actor_cf, actor_role, provider_id, cert_sha256, client_ip,
                 action, object, outcome, detail, prev_hash, hash
          FROM audit_log WHERE seq > ?1 ORDER BY seq",
@@ -149,10 +149,12 @@ pub fn head_for_checkpoint(tx: &WriteTx<'_>) -> Result<(i64, [u8; 32]), AppError
 }
 
 pub fn insert_checkpoint(tx: &WriteTx<'_>, cp: &Checkpoint) -> Result<bool, AppError> {
-    let n = tx.conn().execute(
-        "INSERT OR IGNORE INTO audit_checkpoint (seq, hash, ts, public_key, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![cp.seq, cp.hash.as_slice(), cp.ts_ms, cp.public_key, cp.signature],
-    )?;
+    let n = tx
+        .conn()
+        .prepare_cached(
+            "INSERT OR IGNORE INTO audit_checkpoint (seq, hash, ts, public_key, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![cp.seq, cp.hash.as_slice(), cp.ts_ms, cp.public_key, cp.signature])?;
     Ok(n == 1)
 }
 
@@ -160,12 +162,11 @@ pub fn insert_checkpoint(tx: &WriteTx<'_>, cp: &Checkpoint) -> Result<bool, AppE
 /// when, which file, and the audit problem its manifest flagged, if any.
 pub fn last_backup(conn: &Connection) -> Result<Option<RecordedBackup>, AppError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT ts, json_extract(detail, '$.file'), json_extract(detail, '$.audit_problem') FROM audit_log
              WHERE action = 'backup.create' AND outcome = 'ok' ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok(RecordedBackup { at: r.get(0)?, file: r.get(1)?, audit_problem: r.get(2)? }),
-        )
+        )?
+        .query_row([], |r| Ok(RecordedBackup { at: r.get(0)?, file: r.get(1)?, audit_problem: r.get(2)? }))
         .optional()?)
 }
 
@@ -178,7 +179,8 @@ pub struct RecordedBackup {
 
 /// Checkpoints stored in the data file, in seq order.
 pub fn checkpoints(conn: &Connection) -> Result<Vec<Checkpoint>, AppError> {
-    let mut stmt = conn.prepare("SELECT seq, hash, ts, public_key, signature FROM audit_checkpoint ORDER BY seq")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, hash, ts, public_key, signature FROM audit_checkpoint ORDER BY seq")?;
     let rows = stmt
         .query_map([], |r| {
             let hash: Vec<u8> = r.get(1)?;
@@ -195,20 +197,20 @@ pub fn checkpoints(conn: &Connection) -> Result<Vec<Checkpoint>, AppError> {
 
 /// The stored hash of one row.
 pub fn row_hash(conn: &Connection, seq: i64) -> Result<Option<Vec<u8>>, AppError> {
-    Ok(conn.query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| r.get(0)).optional()?)
+    Ok(conn.prepare_cached("SELECT hash FROM audit_log WHERE seq = ?1")?.query_row([seq], |r| r.get(0)).optional()?)
 }
 
 /// Number of rows, for reports.
 pub fn count(conn: &Connection) -> Result<i64, AppError> {
-    Ok(conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT count(*) FROM audit_log")?.query_row([], |r| r.get(0))?)
 }
 
 /// The first row's seq (1 unless the chain was pruned), `None` for an empty chain.
 pub fn first_seq(conn: &Connection) -> Result<Option<i64>, AppError> {
-    Ok(conn.query_row("SELECT seq FROM audit_log ORDER BY seq LIMIT 1", [], |r| r.get(0)).optional()?)
+    Ok(conn.prepare_cached("SELECT seq FROM audit_log ORDER BY seq LIMIT 1")?.query_row([], |r| r.get(0)).optional()?)
 }
 
 /// The latest seq of the trail (0 when empty).
 pub fn head_seq(conn: &rusqlite::Connection) -> Result<i64, AppError> {
-    Ok(conn.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT coalesce(max(seq), 0) FROM audit_log")?.query_row([], |r| r.get(0))?)
 }

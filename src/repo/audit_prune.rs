@@ -30,7 +30,8 @@ fn to_anchor((up_to_seq, hash, before_ts, rows, pruned_at, signature): RawAnchor
 /// no prune table: they were never pruned.
 fn has_prunes(conn: &Connection) -> Result<bool, AppError> {
     Ok(conn
-        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_prune'", [], |_| Ok(()))
+        .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_prune'")?
+        .query_row([], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -41,12 +42,11 @@ pub fn anchor(conn: &Connection) -> Result<Option<PruneAnchor>, AppError> {
         return Ok(None);
     }
     let raw: Option<RawAnchor> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT up_to_seq, hash, before_ts, rows, pruned_at, signature FROM audit_prune
              ORDER BY up_to_seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-        )
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
         .optional()?;
     raw.map(to_anchor).transpose()
 }
@@ -56,8 +56,9 @@ pub fn all(conn: &Connection) -> Result<Vec<PruneAnchor>, AppError> {
     if !has_prunes(conn)? {
         return Ok(Vec::new());
     }
-    let mut stmt = conn
-        .prepare("SELECT up_to_seq, hash, before_ts, rows, pruned_at, signature FROM audit_prune ORDER BY up_to_seq")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT up_to_seq, hash, before_ts, rows, pruned_at, signature FROM audit_prune ORDER BY up_to_seq",
+    )?;
     let raw = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
         .collect::<Result<Vec<RawAnchor>, _>>()?;
@@ -67,11 +68,8 @@ pub fn all(conn: &Connection) -> Result<Vec<PruneAnchor>, AppError> {
 /// The last row older than `before_ts` (ts never decreases along the chain) and its hash.
 pub fn last_row_before(conn: &Connection, before_ts: Timestamp) -> Result<Option<(i64, [u8; 32])>, AppError> {
     let row: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_log WHERE ts < ?1 ORDER BY ts DESC, seq DESC LIMIT 1",
-            [before_ts],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM audit_log WHERE ts < ?1 ORDER BY ts DESC, seq DESC LIMIT 1")?
+        .query_row([before_ts], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     row.map(|(seq, hash)| Ok((seq, hash.try_into().map_err(|_| AppError::unexpected("audit hash is not 32 bytes"))?)))
         .transpose()
@@ -81,16 +79,16 @@ pub fn last_row_before(conn: &Connection, before_ts: Timestamp) -> Result<Option
 pub fn prune(tx: &WriteTx<'_>, a: &PruneAnchor) -> Result<i64, AppError> {
     let c = tx.conn();
     c.execute_batch("DROP TRIGGER audit_log_no_delete;")?;
-    let removed = c.execute("DELETE FROM audit_log WHERE seq <= ?1", [a.up_to_seq])?;
+    let removed = c.prepare_cached("DELETE FROM audit_log WHERE seq <= ?1")?.execute([a.up_to_seq])?;
     super::audit_subjects::prune(tx, a.up_to_seq)?;
     c.execute_batch(
         "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
     )?;
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO audit_prune (up_to_seq, hash, before_ts, rows, pruned_at, signature)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![a.up_to_seq, a.hash.as_slice(), a.before_ts, removed as i64, a.pruned_at, a.signature],
-    )?;
+    )?
+    .execute(params![a.up_to_seq, a.hash.as_slice(), a.before_ts, removed as i64, a.pruned_at, a.signature])?;
     Ok(removed as i64)
 }

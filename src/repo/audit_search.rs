@@ -76,15 +76,17 @@ fn line(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditLine> {
 
 /// The recipient with this codice fiscale, if the data file knows them.
 pub fn recipient_id(_scope: &AuditScope, conn: &Connection, cf: &str) -> Result<Option<RecipientId>, AppError> {
-    Ok(conn.query_row("SELECT id FROM recipient WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).optional()?)
+    Ok(conn
+        .prepare_cached("SELECT id FROM recipient WHERE codice_fiscale = ?1")?
+        .query_row([cf], |r| r.get(0))
+        .optional()?)
 }
 
 /// The person's name and surname, for the letter of the data-subject report.
 pub fn recipient_name(_scope: &AuditScope, conn: &Connection, cf: &str) -> Result<Option<(String, String)>, AppError> {
     Ok(conn
-        .query_row("SELECT nome, cognome FROM recipient WHERE codice_fiscale = ?1", [cf], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .prepare_cached("SELECT nome, cognome FROM recipient WHERE codice_fiscale = ?1")?
+        .query_row([cf], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
@@ -95,14 +97,16 @@ fn seq_bounds(conn: &Connection, from: Option<Timestamp>, to: Option<Timestamp>)
     let lo = match from {
         None => 0,
         Some(from) => conn
-            .query_row("SELECT seq FROM audit_log WHERE ts >= ?1 ORDER BY ts, seq LIMIT 1", [from], |r| r.get(0))
+            .prepare_cached("SELECT seq FROM audit_log WHERE ts >= ?1 ORDER BY ts, seq LIMIT 1")?
+            .query_row([from], |r| r.get(0))
             .optional()?
             .unwrap_or(i64::MAX),
     };
     let hi = match to {
         None => i64::MAX,
         Some(to) => conn
-            .query_row("SELECT seq FROM audit_log WHERE ts < ?1 ORDER BY ts DESC, seq DESC LIMIT 1", [to], |r| r.get(0))
+            .prepare_cached("SELECT seq FROM audit_log WHERE ts < ?1 ORDER BY ts DESC, seq DESC LIMIT 1")?
+            .query_row([to], |r| r.get(0))
             .optional()?
             .unwrap_or(-1),
     };
@@ -197,7 +201,7 @@ pub fn search(
         "{with}{SELECT_LINE} WHERE {} ORDER BY a.seq DESC LIMIT ?{limit_arg} OFFSET ?{offset_arg}",
         cond.join(" AND ")
     );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query_map(params_from_iter(args.iter()), line)?.collect::<Result<Vec<_>, _>>()?;
     let more = rows.len() > limit;
     rows.truncate(limit);
@@ -217,7 +221,7 @@ pub fn subject_accesses(
     let sql = format!(
         "{with}{SELECT_LINE} WHERE a.seq IN (SELECT seq FROM subject) AND a.action NOT LIKE 'audit.%' ORDER BY a.seq"
     );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), line)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -226,7 +230,7 @@ pub fn subject_accesses(
 pub fn lines(_scope: &AuditScope, conn: &Connection, seqs: &[i64]) -> Result<Vec<AuditLine>, AppError> {
     let list = serde_json::to_string(seqs).map_err(AppError::internal)?;
     let sql = format!("{SELECT_LINE} WHERE a.seq IN (SELECT value FROM json_each(?1)) ORDER BY a.seq");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([list], line)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -289,7 +293,7 @@ pub fn activity(
                m.logins, m.viewed, m.changes, m.uploads, m.downloads, m.denied
         FROM m JOIN operator o ON o.id = m.actor_id LEFT JOIN provider p ON p.id = m.provider_id
         ORDER BY p.name IS NULL, p.name, o.surname, o.name";
-    let mut stmt = conn.prepare(sql)?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt
         .query_map(rusqlite::params![from, to, reads], |r| {
             Ok(ActivityLine {
@@ -318,7 +322,8 @@ pub fn actions(_scope: &AuditScope, conn: &Connection) -> Result<Vec<String>, Ap
     let mut last = String::new();
     loop {
         let next: Option<String> = conn
-            .query_row("SELECT action FROM audit_log WHERE action > ?1 ORDER BY action LIMIT 1", [&last], |r| r.get(0))
+            .prepare_cached("SELECT action FROM audit_log WHERE action > ?1 ORDER BY action LIMIT 1")?
+            .query_row([&last], |r| r.get(0))
             .optional()?;
         match next {
             Some(a) => {

@@ -93,7 +93,7 @@ pub fn already_listed(conn: &Connection, viewer: OperatorId, day: i64, ids: &[i6
 
 /// Rows below this seq are not indexed yet (None: every row is).
 pub fn pending_below(conn: &Connection) -> Result<Option<i64>, AppError> {
-    Ok(conn.query_row("SELECT below_seq FROM audit_subject_backfill", [], |r| r.get(0)).optional()?)
+    Ok(conn.prepare_cached("SELECT below_seq FROM audit_subject_backfill")?.query_row([], |r| r.get(0)).optional()?)
 }
 
 /// One person's list appearances: day, viewer and the first list row of that day, with that
@@ -203,11 +203,11 @@ pub fn backfill_apply(tx: &WriteTx<'_>, from: i64, below: i64, slice: &[(i64, Ve
             insert.execute(params![cf, seq])?;
         }
     }
-    let oldest: Option<i64> = c.query_row("SELECT min(seq) FROM audit_log", [], |r| r.get(0))?;
+    let oldest: Option<i64> = c.prepare_cached("SELECT min(seq) FROM audit_log")?.query_row([], |r| r.get(0))?;
     if oldest.is_none_or(|o| from <= o) {
-        c.execute("DELETE FROM audit_subject_backfill", [])?;
+        c.prepare_cached("DELETE FROM audit_subject_backfill")?.execute([])?;
     } else {
-        c.execute("UPDATE audit_subject_backfill SET below_seq = ?1", [from])?;
+        c.prepare_cached("UPDATE audit_subject_backfill SET below_seq = ?1")?.execute([from])?;
     }
     Ok(())
 }
@@ -215,7 +215,7 @@ pub fn backfill_apply(tx: &WriteTx<'_>, from: i64, below: i64, slice: &[(i64, Ve
 /// A prune removed the rows up to `up_to_seq`: their index entries go with them.
 pub fn prune(tx: &WriteTx<'_>, up_to_seq: i64) -> Result<(), AppError> {
     let c = tx.conn();
-    c.execute("DELETE FROM audit_subject WHERE seq <= ?1", [up_to_seq])?;
-    c.execute("DELETE FROM audit_list_subject WHERE seq <= ?1", [up_to_seq])?;
+    c.prepare_cached("DELETE FROM audit_subject WHERE seq <= ?1")?.execute([up_to_seq])?;
+    c.prepare_cached("DELETE FROM audit_list_subject WHERE seq <= ?1")?.execute([up_to_seq])?;
     Ok(())
 }

@@ -15,12 +15,14 @@ pub fn record_seen(
     cert: &CertIdentity,
     now: Timestamp,
 ) -> Result<(), AppError> {
-    tx.conn().execute(
-        "INSERT INTO certificate_seen (sha256, operator_id, subject_cn, issuer, serial, not_before,
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO certificate_seen (sha256, operator_id, subject_cn, issuer, serial, not_before,
                                        not_after, first_seen, last_seen, policies)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
          ON CONFLICT (sha256) DO UPDATE SET last_seen = excluded.last_seen, policies = excluded.policies",
-        params![
+        )?
+        .execute(params![
             cert.sha256,
             operator.get(),
             cert.subject_cn,
@@ -30,8 +32,7 @@ pub fn record_seen(
             cert.not_after,
             now,
             cert.policies.join(" ")
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
@@ -44,7 +45,7 @@ pub struct SeenPolicies {
 }
 
 pub fn valid_with_policies(conn: &rusqlite::Connection, now: Timestamp) -> Result<Vec<SeenPolicies>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT subject_cn, issuer, policies FROM certificate_seen WHERE not_after >= ?1 ORDER BY last_seen DESC",
     )?;
     let rows = stmt

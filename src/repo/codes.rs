@@ -96,15 +96,16 @@ pub fn import(tx: &WriteTx<'_>, rows: &[(String, String, String)]) -> Result<usi
     let mut lists = imported_lists(tx.conn())?;
     let in_file: HashSet<&str> = rows.iter().map(|(l, _, _)| l.as_str()).collect();
     for list in &in_file {
-        tx.conn().execute("DELETE FROM code_list WHERE list = ?1", [list])?;
+        tx.conn().prepare_cached("DELETE FROM code_list WHERE list = ?1")?.execute([list])?;
         lists.insert((*list).to_owned());
     }
     for (list, code, label) in rows {
-        tx.conn().execute(
-            "INSERT INTO code_list (list, code, label) VALUES (?1, ?2, ?3)
+        tx.conn()
+            .prepare_cached(
+                "INSERT INTO code_list (list, code, label) VALUES (?1, ?2, ?3)
              ON CONFLICT (list, code) DO UPDATE SET label = excluded.label",
-            params![list, code, label],
-        )?;
+            )?
+            .execute(params![list, code, label])?;
     }
     let mut sorted: Vec<&String> = lists.iter().collect();
     sorted.sort();

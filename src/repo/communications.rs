@@ -18,11 +18,20 @@ pub struct NewDocument<'a> {
 }
 
 pub fn insert_document(tx: &WriteTx<'_>, now: Timestamp, d: &NewDocument<'_>) -> Result<DocumentId, AppError> {
-    tx.conn().execute(
-        "INSERT INTO document (sha256, size, kind, file_name, content, uploaded_by, uploaded_at)
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO document (sha256, size, kind, file_name, content, uploaded_by, uploaded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![d.sha256, d.content.len() as i64, d.kind.code(), d.file_name, d.content, d.uploaded_by, now],
-    )?;
+        )?
+        .execute(params![
+            d.sha256,
+            d.content.len() as i64,
+            d.kind.code(),
+            d.file_name,
+            d.content,
+            d.uploaded_by,
+            now
+        ])?;
     Ok(DocumentId::from_db(tx.conn().last_insert_rowid()))
 }
 
@@ -36,7 +45,8 @@ pub struct StoredDocument {
 
 pub fn document(conn: &Connection, id: DocumentId) -> Result<Option<StoredDocument>, AppError> {
     Ok(conn
-        .query_row("SELECT file_name, kind, content, sha256 FROM document WHERE id = ?1", [id.get()], |r| {
+        .prepare_cached("SELECT file_name, kind, content, sha256 FROM document WHERE id = ?1")?
+        .query_row([id.get()], |r| {
             let kind: String = r.get(1)?;
             Ok(StoredDocument {
                 file_name: r.get(0)?,
@@ -56,9 +66,8 @@ pub fn insert(
     document: DocumentId,
     registered_by: i64,
 ) -> Result<CommunicationId, AppError> {
-    tx.conn().execute(
-        "INSERT INTO communication (provider_id, received_on, protocol, kind, document_id, note, registered_by, registered_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    tx.conn().prepare_cached("INSERT INTO communication (provider_id, received_on, protocol, kind, document_id, note, registered_by, registered_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(
         params![provider.map(ProviderId::get), c.received_on, c.protocol, c.kind.code(), document.get(), c.note, registered_by, now],
     )?;
     Ok(CommunicationId::from_db(tx.conn().last_insert_rowid()))
@@ -87,12 +96,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Communication> {
 }
 
 pub fn get(conn: &Connection, id: CommunicationId) -> Result<Option<Communication>, AppError> {
-    Ok(conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id.get()], from_row).optional()?)
+    Ok(conn.prepare_cached(&format!("{SELECT} WHERE id = ?1"))?.query_row([id.get()], from_row).optional()?)
 }
 
 /// Communications of a provider (or of the Region's own staff when `None`), newest first.
 pub fn of_provider(conn: &Connection, provider: Option<ProviderId>) -> Result<Vec<Communication>, AppError> {
-    let mut stmt = conn.prepare(&format!("{SELECT} WHERE provider_id IS ?1 ORDER BY received_on DESC, id DESC"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("{SELECT} WHERE provider_id IS ?1 ORDER BY received_on DESC, id DESC"))?;
     let rows = stmt.query_map([provider.map(ProviderId::get)], from_row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }

@@ -15,10 +15,9 @@ const STORED: &str = "SELECT provider_id, cognome, nome, voucher_id, recipient_i
 
 /// Rows where the projection and the tables disagree (either side), for checks and tests.
 pub fn mismatches(conn: &Connection) -> Result<i64, AppError> {
-    Ok(conn.query_row(
-        &format!(
+    Ok(conn.prepare_cached(&format!(
             "SELECT (SELECT count(*) FROM ({RECOMPUTED} EXCEPT {STORED})) + (SELECT count(*) FROM ({STORED} EXCEPT {RECOMPUTED}))"
-        ),
+        ))?.query_row(
         [],
         |r| r.get(0),
     )?)
@@ -63,7 +62,8 @@ mod tests {
             conn.execute_batch(change).unwrap();
             assert_eq!(mismatches(&conn).unwrap(), 0, "after {change}");
         }
-        let rows: i64 = conn.query_row("SELECT count(*) FROM dashboard_row", [], |r| r.get(0)).unwrap();
+        let rows: i64 =
+            conn.prepare_cached("SELECT count(*) FROM dashboard_row").unwrap().query_row([], |r| r.get(0)).unwrap();
         assert_eq!(rows, 2);
     }
 }

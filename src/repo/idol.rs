@@ -12,7 +12,7 @@ use crate::error::AppError;
 /// Provider actions created or changed in [since, until), by worker then identificativo; for a
 /// worker a previous export could not send, from where that export started.
 pub fn policies(conn: &Connection, since: Timestamp, until: Timestamp) -> Result<Vec<FeedPolicy>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, pl.tipo_attivita, pl.titolo_denominazione, pl.data_proposta,
                 pl.data_inizio, pl.data_fine, pl.durata, pl.tipologia_durata, pl.descrizione, pl.titolo_progetto,
                 pl.codice_ente_promotore, pl.identificativo_politica, pl.indice_profiling,
@@ -56,10 +56,9 @@ pub fn policies(conn: &Connection, since: Timestamp, until: Timestamp) -> Result
 /// A worker of the feed: the person and the sections of their latest SAP.
 pub fn worker(conn: &Connection, recipient: RecipientId) -> Result<Option<FeedWorker>, AppError> {
     Ok(conn
-        .query_row(
-            "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, r.birth_date, r.sex,
+        .prepare_cached("SELECT r.id, r.codice_fiscale, r.cognome, r.nome, r.birth_date, r.sex,
                     (SELECT sv.sections FROM sap_version sv WHERE sv.recipient_id = r.id ORDER BY sv.version DESC LIMIT 1)
-             FROM recipient r WHERE r.id = ?1",
+             FROM recipient r WHERE r.id = ?1")?.query_row(
             [recipient],
             |r| {
                 Ok(FeedWorker {
@@ -84,17 +83,18 @@ pub fn keep_pending(
     reasons: &str,
     now: Timestamp,
 ) -> Result<(), AppError> {
-    tx.conn().execute(
-        "INSERT INTO idol_pending (recipient_id, since_ms, reasons, checked_at) VALUES (?1, ?2, ?3, ?4)
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO idol_pending (recipient_id, since_ms, reasons, checked_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (recipient_id) DO UPDATE SET since_ms = min(since_ms, excluded.since_ms),
              reasons = excluded.reasons, checked_at = excluded.checked_at",
-        params![recipient, since, reasons, now],
-    )?;
+        )?
+        .execute(params![recipient, since, reasons, now])?;
     Ok(())
 }
 
 pub fn clear_pending(tx: &WriteTx<'_>, recipient: RecipientId) -> Result<(), AppError> {
-    tx.conn().execute("DELETE FROM idol_pending WHERE recipient_id = ?1", [recipient])?;
+    tx.conn().prepare_cached("DELETE FROM idol_pending WHERE recipient_id = ?1")?.execute([recipient])?;
     Ok(())
 }
 
@@ -102,7 +102,7 @@ pub fn clear_pending(tx: &WriteTx<'_>, recipient: RecipientId) -> Result<(), App
 pub type Pending = (i64, String, String, String, Timestamp);
 
 pub fn pending(conn: &Connection) -> Result<Vec<Pending>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT ip.recipient_id, r.codice_fiscale, r.cognome || ' ' || r.nome, ip.reasons, ip.checked_at
          FROM idol_pending ip JOIN recipient r ON r.id = ip.recipient_id ORDER BY r.cognome, r.nome, r.id",
     )?;
@@ -117,7 +117,7 @@ pub fn pending(conn: &Connection) -> Result<Vec<Pending>, AppError> {
 pub type OutOfLimits = (i64, i64, String, String, String);
 
 pub fn out_of_limits(conn: &Connection) -> Result<Vec<OutOfLimits>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT pl.id, pl.recipient_id, p.name, coalesce(pl.identificativo_politica, ''),
                 CASE WHEN length(pl.titolo_denominazione) > 100 THEN 'titolo oltre 100 caratteri'
                      ELSE 'descrizione oltre 250 caratteri' END
@@ -132,7 +132,7 @@ pub fn out_of_limits(conn: &Connection) -> Result<Vec<OutOfLimits>, AppError> {
 }
 
 pub fn outcomes(conn: &Connection, since: Timestamp, until: Timestamp) -> Result<Vec<FeedOutcome>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT r.codice_fiscale, v.code, p.codice_fiscale, o.kind, o.event_date, o.employer_cf, o.employer_name,
                 o.contract, o.contract_months, o.resume_on, o.at
          FROM programme_outcome o JOIN voucher v ON v.id = o.voucher_id JOIN recipient r ON r.id = v.recipient_id
@@ -161,7 +161,7 @@ pub fn outcomes(conn: &Connection, since: Timestamp, until: Timestamp) -> Result
 
 /// Where the last export ended, so that the next starts there.
 pub fn last_until(conn: &Connection) -> Result<Option<Timestamp>, AppError> {
-    Ok(conn.query_row("SELECT max(until_ms) FROM idol_export", [], |r| r.get(0)).optional()?.flatten())
+    Ok(conn.prepare_cached("SELECT max(until_ms) FROM idol_export")?.query_row([], |r| r.get(0)).optional()?.flatten())
 }
 
 pub struct NewExport<'a> {
@@ -176,17 +176,20 @@ pub struct NewExport<'a> {
 }
 
 pub fn insert(tx: &WriteTx<'_>, e: &NewExport<'_>) -> Result<i64, AppError> {
-    tx.conn().execute(
-        "INSERT INTO idol_export (at, by_label, since_ms, until_ms, workers, policies, outcomes, sha256)
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO idol_export (at, by_label, since_ms, until_ms, workers, policies, outcomes, sha256)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![e.at, e.by_label, e.since, e.until, e.workers, e.policies, e.outcomes, e.sha256],
-    )?;
+        )?
+        .execute(params![e.at, e.by_label, e.since, e.until, e.workers, e.policies, e.outcomes, e.sha256])?;
     Ok(tx.conn().last_insert_rowid())
 }
 
 /// The export's zip, kept in the same transaction that records it.
 pub fn insert_file(tx: &WriteTx<'_>, export: i64, zip: &[u8]) -> Result<(), AppError> {
-    tx.conn().execute("INSERT INTO idol_export_file (export_id, zip) VALUES (?1, ?2)", params![export, zip])?;
+    tx.conn()
+        .prepare_cached("INSERT INTO idol_export_file (export_id, zip) VALUES (?1, ?2)")?
+        .execute(params![export, zip])?;
     Ok(())
 }
 
@@ -200,12 +203,11 @@ pub struct StoredFile {
 
 pub fn file(conn: &Connection, export: i64) -> Result<Option<StoredFile>, AppError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT e.at, e.sha256, f.zip FROM idol_export e LEFT JOIN idol_export_file f ON f.export_id = e.id
              WHERE e.id = ?1",
-            [export],
-            |r| Ok(StoredFile { at: r.get(0)?, sha256: r.get(1)?, zip: r.get(2)? }),
-        )
+        )?
+        .query_row([export], |r| Ok(StoredFile { at: r.get(0)?, sha256: r.get(1)?, zip: r.get(2)? }))
         .optional()?)
 }
 
@@ -226,7 +228,7 @@ pub struct PastExport {
 }
 
 pub fn history(conn: &Connection) -> Result<Vec<PastExport>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT e.at, e.by_label, e.since_ms, e.until_ms, e.workers, e.policies, e.outcomes, e.sha256, e.id,
                 EXISTS (SELECT 1 FROM idol_export_file f WHERE f.export_id = e.id)
          FROM idol_export e ORDER BY e.id DESC LIMIT 100",

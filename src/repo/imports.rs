@@ -55,26 +55,25 @@ fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Batch>, AppError> {
     Ok(conn
-        .query_row(&format!("SELECT {BATCH_COLUMNS} FROM import_batch WHERE id = ?1"), [id], batch_row)
+        .prepare_cached(&format!("SELECT {BATCH_COLUMNS} FROM import_batch WHERE id = ?1"))?
+        .query_row([id], batch_row)
         .optional()?)
 }
 
 /// The import in progress (or left unfinished by a process that died), if any.
 pub fn unfinished(conn: &Connection) -> Result<Option<Batch>, AppError> {
     Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {BATCH_COLUMNS} FROM import_batch WHERE state IN ('validating', 'applying') ORDER BY id LIMIT 1"
-            ),
-            [],
-            batch_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {BATCH_COLUMNS} FROM import_batch WHERE state IN ('validating', 'applying') ORDER BY id LIMIT 1"
+        ))?
+        .query_row([], batch_row)
         .optional()?)
 }
 
 /// The latest imports, newest first.
 pub fn recent(conn: &Connection, limit: i64) -> Result<Vec<Batch>, AppError> {
-    let mut stmt = conn.prepare(&format!("SELECT {BATCH_COLUMNS} FROM import_batch ORDER BY id DESC LIMIT ?1"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {BATCH_COLUMNS} FROM import_batch ORDER BY id DESC LIMIT ?1"))?;
     let rows = stmt.query_map([limit], batch_row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -82,9 +81,9 @@ pub fn recent(conn: &Connection, limit: i64) -> Result<Vec<Batch>, AppError> {
 /// One page of the imports, newest first, and how many there are in all.
 pub fn page(conn: &Connection, limit: i64, offset: i64) -> Result<(Vec<Batch>, i64), AppError> {
     let mut stmt =
-        conn.prepare(&format!("SELECT {BATCH_COLUMNS} FROM import_batch ORDER BY id DESC LIMIT ?1 OFFSET ?2"))?;
+        conn.prepare_cached(&format!("SELECT {BATCH_COLUMNS} FROM import_batch ORDER BY id DESC LIMIT ?1 OFFSET ?2"))?;
     let rows = stmt.query_map([limit, offset], batch_row)?.collect::<Result<Vec<_>, _>>()?;
-    let total = conn.query_row("SELECT count(*) FROM import_batch", [], |r| r.get(0))?;
+    let total = conn.prepare_cached("SELECT count(*) FROM import_batch")?.query_row([], |r| r.get(0))?;
     Ok((rows, total))
 }
 
@@ -101,26 +100,29 @@ pub fn begin(
     if let Some(other) = unfinished(tx.conn())? {
         return Err(AppError::unexpected(format!("import {} is unfinished", other.id)));
     }
-    tx.conn().execute(
-        "INSERT INTO import_batch (kind, file_name, sha256, valid_only, state, started_at, by_label)
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO import_batch (kind, file_name, sha256, valid_only, state, started_at, by_label)
          VALUES ('assignments', ?1, ?2, ?3, 'validating', ?4, ?5)",
-        params![file_name, sha256, valid_only, now, by_label],
-    )?;
+        )?
+        .execute(params![file_name, sha256, valid_only, now, by_label])?;
     Ok(tx.conn().last_insert_rowid())
 }
 
 /// Validation passed: `rows` valid rows are about to be written.
 pub fn start_applying(tx: &WriteTx<'_>, batch: i64, rows: usize) -> Result<(), AppError> {
-    expect_one(tx.conn().execute(
-        "UPDATE import_batch SET state = 'applying', rows_total = ?2 WHERE id = ?1 AND state = 'validating'",
-        params![batch, i64::try_from(rows).unwrap_or(i64::MAX)],
-    )?)
+    expect_one(
+        tx.conn()
+            .prepare_cached(
+                "UPDATE import_batch SET state = 'applying', rows_total = ?2 WHERE id = ?1 AND state = 'validating'",
+            )?
+            .execute(params![batch, i64::try_from(rows).unwrap_or(i64::MAX)])?,
+    )
 }
 
 /// The file was refused as a whole: nothing was written.
 pub fn refuse(tx: &WriteTx<'_>, batch: i64, now: Timestamp, report: &str) -> Result<(), AppError> {
-    expect_one(tx.conn().execute(
-        "UPDATE import_batch SET state = 'refused', finished_at = ?2, report = ?3 WHERE id = ?1 AND state = 'validating'",
+    expect_one(tx.conn().prepare_cached("UPDATE import_batch SET state = 'refused', finished_at = ?2, report = ?3 WHERE id = ?1 AND state = 'validating'")?.execute(
         params![batch, now, report],
     )?)
 }
@@ -157,7 +159,7 @@ pub fn apply_rows(
     rows: &[(Assignment, ProviderId)],
 ) -> Result<SliceCounts, AppError> {
     let conn = tx.conn();
-    let horizon: i64 = conn.query_row("SELECT visible FROM import_horizon", [], |r| r.get(0))?;
+    let horizon: i64 = conn.prepare_cached("SELECT visible FROM import_horizon")?.query_row([], |r| r.get(0))?;
     let mut counts = SliceCounts::default();
     for (a, provider) in rows {
         let recipient = write_recipient(conn, batch, horizon, now, a)?;
@@ -311,21 +313,20 @@ fn write_recipient(
 /// Its cost is the number of changed rows readers already saw; new rows cost nothing here.
 pub fn make_visible(tx: &WriteTx<'_>, batch: i64, now: Timestamp, report: &str) -> Result<(), AppError> {
     let conn = tx.conn();
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE recipient_all SET cognome = c.cognome, nome = c.nome, birth_date = c.birth_date, sex = c.sex,
                 email = c.email, phone = c.phone, updated_at = ?2
          FROM import_recipient_change c WHERE c.batch = ?1 AND recipient_all.id = c.recipient_id",
-        params![batch, now],
-    )?;
-    conn.execute(
+    )?
+    .execute(params![batch, now])?;
+    conn.prepare_cached(
         "UPDATE voucher_all SET issued_on = c.issued_on, cpi = c.cpi, profiling_band = c.profiling_band,
                 chosen_on = c.chosen_on, updated_at = ?2, version = version + 1
          FROM import_voucher_change c WHERE c.batch = ?1 AND voucher_all.id = c.voucher_id",
-        params![batch, now],
-    )?;
-    expect_one(conn.execute("UPDATE import_horizon SET visible = ?1 WHERE visible < ?1", [batch])?)?;
-    expect_one(conn.execute(
-        "UPDATE import_batch SET state = 'done', finished_at = ?2, report = ?3 WHERE id = ?1 AND state = 'applying'",
+    )?
+    .execute(params![batch, now])?;
+    expect_one(conn.prepare_cached("UPDATE import_horizon SET visible = ?1 WHERE visible < ?1")?.execute([batch])?)?;
+    expect_one(conn.prepare_cached("UPDATE import_batch SET state = 'done', finished_at = ?2, report = ?3 WHERE id = ?1 AND state = 'applying'")?.execute(
         params![batch, now, report],
     )?)
 }
@@ -334,16 +335,18 @@ pub fn make_visible(tx: &WriteTx<'_>, batch: i64, now: Timestamp, report: &str) 
 /// many (0: none left). Applied or moot, they change nothing readers see.
 pub fn clear_changes(tx: &WriteTx<'_>, batch: i64, limit: i64) -> Result<usize, AppError> {
     let conn = tx.conn();
-    let mut n = conn.execute(
-        "DELETE FROM import_recipient_change WHERE batch = ?1 AND recipient_id IN
+    let mut n = conn
+        .prepare_cached(
+            "DELETE FROM import_recipient_change WHERE batch = ?1 AND recipient_id IN
              (SELECT recipient_id FROM import_recipient_change WHERE batch = ?1 LIMIT ?2)",
-        params![batch, limit],
-    )?;
-    n += conn.execute(
-        "DELETE FROM import_voucher_change WHERE batch = ?1 AND voucher_id IN
+        )?
+        .execute(params![batch, limit])?;
+    n += conn
+        .prepare_cached(
+            "DELETE FROM import_voucher_change WHERE batch = ?1 AND voucher_id IN
              (SELECT voucher_id FROM import_voucher_change WHERE batch = ?1 LIMIT ?2)",
-        params![batch, limit],
-    )?;
+        )?
+        .execute(params![batch, limit])?;
     Ok(n)
 }
 
@@ -352,29 +355,28 @@ pub fn clear_changes(tx: &WriteTx<'_>, batch: i64, limit: i64) -> Result<usize, 
 /// person someone else has meanwhile given a SAP or an appointment stays, made visible.
 pub fn remove_hidden(tx: &WriteTx<'_>, batch: i64, limit: i64) -> Result<usize, AppError> {
     let conn = tx.conn();
-    let horizon: i64 = conn.query_row("SELECT visible FROM import_horizon", [], |r| r.get(0))?;
+    let horizon: i64 = conn.prepare_cached("SELECT visible FROM import_horizon")?.query_row([], |r| r.get(0))?;
     if batch <= horizon {
         return Err(AppError::unexpected("an import already visible cannot be removed"));
     }
     // Hidden rows were added after the batch began: newest first finds them at once.
-    let vouchers = conn.execute(
-        "DELETE FROM voucher_all WHERE id IN (SELECT id FROM voucher_all WHERE batch = ?1 ORDER BY id DESC LIMIT ?2)",
+    let vouchers = conn.prepare_cached("DELETE FROM voucher_all WHERE id IN (SELECT id FROM voucher_all WHERE batch = ?1 ORDER BY id DESC LIMIT ?2)")?.execute(
         params![batch, limit],
     )?;
     if vouchers > 0 {
         return Ok(vouchers);
     }
-    let kept = conn.execute(
-        "UPDATE recipient_all SET batch = 0 WHERE id IN
+    let kept = conn
+        .prepare_cached(
+            "UPDATE recipient_all SET batch = 0 WHERE id IN
              (SELECT id FROM recipient_all WHERE batch = ?1 ORDER BY id DESC LIMIT ?2)
            AND (EXISTS (SELECT 1 FROM voucher_all v WHERE v.recipient_id = recipient_all.id)
                 OR EXISTS (SELECT 1 FROM sap_version s WHERE s.recipient_id = recipient_all.id)
                 OR EXISTS (SELECT 1 FROM policy p WHERE p.recipient_id = recipient_all.id)
                 OR EXISTS (SELECT 1 FROM appointment a WHERE a.recipient_id = recipient_all.id))",
-        params![batch, limit],
-    )?;
-    let removed = conn.execute(
-        "DELETE FROM recipient_all WHERE id IN (SELECT id FROM recipient_all WHERE batch = ?1 ORDER BY id DESC LIMIT ?2)",
+        )?
+        .execute(params![batch, limit])?;
+    let removed = conn.prepare_cached("DELETE FROM recipient_all WHERE id IN (SELECT id FROM recipient_all WHERE batch = ?1 ORDER BY id DESC LIMIT ?2)")?.execute(
         params![batch, limit],
     )?;
     Ok(kept + removed)
@@ -382,9 +384,12 @@ pub fn remove_hidden(tx: &WriteTx<'_>, batch: i64, limit: i64) -> Result<usize, 
 
 /// Closes an unfinished batch whose rows are all gone.
 pub fn abandon(tx: &WriteTx<'_>, batch: i64, now: Timestamp, report: &str) -> Result<(), AppError> {
-    expect_one(tx.conn().execute(
-        "UPDATE import_batch SET state = 'abandoned', finished_at = ?2, report = ?3
+    expect_one(
+        tx.conn()
+            .prepare_cached(
+                "UPDATE import_batch SET state = 'abandoned', finished_at = ?2, report = ?3
          WHERE id = ?1 AND state IN ('validating', 'applying')",
-        params![batch, now, report],
-    )?)
+            )?
+            .execute(params![batch, now, report])?,
+    )
 }

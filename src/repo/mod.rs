@@ -34,6 +34,7 @@ pub mod signed_programmes;
 pub mod snapshot;
 mod sql_types;
 pub mod vouchers;
+mod wal_checkpointer;
 pub mod write_tx;
 pub mod writer;
 

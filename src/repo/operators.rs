@@ -69,22 +69,23 @@ pub struct NewOperator<'a> {
 /// Inserts an active operator. A codice fiscale already used, by anyone and in any state, is a
 /// conflict: it is never reassigned (Allegato B p.6).
 pub fn insert(tx: &WriteTx<'_>, now: Timestamp, op: &NewOperator<'_>) -> Result<OperatorId, AppError> {
-    let taken: bool = tx.conn().query_row(
-        "SELECT EXISTS(SELECT 1 FROM operator WHERE codice_fiscale = ?1)",
-        [op.codice_fiscale.as_str()],
-        |r| r.get(0),
-    )?;
+    let taken: bool = tx
+        .conn()
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM operator WHERE codice_fiscale = ?1)")?
+        .query_row([op.codice_fiscale.as_str()], |r| r.get(0))?;
     if taken {
         return Err(AppError::Conflict(FieldError {
             field: "codice_fiscale".into(),
             message: "questo codice fiscale è già stato usato per un'utenza e non può essere riassegnato".into(),
         }));
     }
-    tx.conn().execute(
-        "INSERT INTO operator (codice_fiscale, surname, name, email, role, provider_id, role_title,
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO operator (codice_fiscale, surname, name, email, role, provider_id, role_title,
                                technical_exemption, enabled_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
+        )?
+        .execute(params![
             op.codice_fiscale.as_str(),
             op.surname,
             op.name,
@@ -94,8 +95,7 @@ pub fn insert(tx: &WriteTx<'_>, now: Timestamp, op: &NewOperator<'_>) -> Result<
             op.role_title,
             op.technical_exemption,
             now
-        ],
-    )?;
+        ])?;
     Ok(OperatorId::from_db(tx.conn().last_insert_rowid()))
 }
 
@@ -108,24 +108,28 @@ pub fn record_access(
     day_start_ms: Timestamp,
     cert_sha256: &str,
 ) -> Result<bool, AppError> {
-    let changed = tx.conn().execute(
-        "UPDATE operator SET last_access_at = ?2, last_cert_sha256 = ?3
+    let changed = tx
+        .conn()
+        .prepare_cached(
+            "UPDATE operator SET last_access_at = ?2, last_cert_sha256 = ?3
          WHERE id = ?1 AND state = 'active'
            AND (last_access_at IS NULL OR last_access_at < ?4 OR last_cert_sha256 IS NOT ?3)",
-        params![id.get(), now, cert_sha256, day_start_ms],
-    )?;
+        )?
+        .execute(params![id.get(), now, cert_sha256, day_start_ms])?;
     Ok(changed == 1)
 }
 
 /// Switches an operator off for inactivity if, under the write lock, they are still active
 /// and still idle since `idle_before` or earlier. Returns whether it did.
 pub fn deactivate_if_idle(tx: &WriteTx<'_>, id: OperatorId, idle_before: Timestamp) -> Result<bool, AppError> {
-    let changed = tx.conn().execute(
-        "UPDATE operator SET state = 'idle_deactivated'
+    let changed = tx
+        .conn()
+        .prepare_cached(
+            "UPDATE operator SET state = 'idle_deactivated'
          WHERE id = ?1 AND state = 'active' AND technical_exemption = 0
            AND max(coalesce(last_access_at, 0), enabled_at) < ?2",
-        params![id.get(), idle_before],
-    )?;
+        )?
+        .execute(params![id.get(), idle_before])?;
     Ok(changed == 1)
 }
 
@@ -197,20 +201,21 @@ pub fn search_window(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<OperatorRow>, i64), AppError> {
-    let filter =
-        "WHERE (o.surname LIKE ?1 ESCAPE '\\' OR o.name LIKE ?1 ESCAPE '\\' OR o.codice_fiscale LIKE ?1 ESCAPE '\\'
-                        OR (o.name || ' ' || o.surname) LIKE ?1 ESCAPE '\\'
-                        OR (o.surname || ' ' || o.name) LIKE ?1 ESCAPE '\\')
-                    AND (?2 = '' OR o.role = ?2) AND (?3 = '' OR o.state = ?3)
-                    AND (?4 IS NULL OR o.provider_id = ?4)";
+    let by_name = super::providers::text_match(
+        &f.q,
+        1,
+        &["o.surname", "o.name", "o.codice_fiscale", "(o.name || ' ' || o.surname)", "(o.surname || ' ' || o.name)"],
+    );
+    let filter = format!(
+        "WHERE {by_name} AND (?2 = '' OR o.role = ?2) AND (?3 = '' OR o.state = ?3)
+                    AND (?4 IS NULL OR o.provider_id = ?4)"
+    );
     let pattern = super::providers::like_pattern(&f.q);
     let provider = f.provider.map(ProviderId::get);
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM operator o {filter}"),
-        params![pattern, f.role, f.state, provider],
-        |r| r.get(0),
-    )?;
-    let mut stmt = conn.prepare(&format!(
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM operator o {filter}"))?
+        .query_row(params![pattern, f.role, f.state, provider], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
         "{ROW_SELECT} {filter} ORDER BY o.surname COLLATE NOCASE, o.name COLLATE NOCASE LIMIT ?5 OFFSET ?6"
     ))?;
     let rows = stmt
@@ -220,12 +225,12 @@ pub fn search_window(
 }
 
 pub fn row(conn: &Connection, id: OperatorId) -> Result<Option<OperatorRow>, AppError> {
-    Ok(conn.query_row(&format!("{ROW_SELECT} WHERE o.id = ?1"), [id.get()], row_from).optional()?)
+    Ok(conn.prepare_cached(&format!("{ROW_SELECT} WHERE o.id = ?1"))?.query_row([id.get()], row_from).optional()?)
 }
 
 /// Active operators whose idleness reference falls in [from, to): for the inactivity screens.
 pub fn idle_between(conn: &Connection, from: Timestamp, to: Timestamp) -> Result<Vec<OperatorRow>, AppError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "{ROW_SELECT} WHERE o.state = 'active' AND o.technical_exemption = 0
            AND max(coalesce(o.last_access_at, 0), o.enabled_at) >= ?1 AND max(coalesce(o.last_access_at, 0), o.enabled_at) < ?2
          ORDER BY max(coalesce(o.last_access_at, 0), o.enabled_at)"
@@ -236,7 +241,7 @@ pub fn idle_between(conn: &Connection, from: Timestamp, to: Timestamp) -> Result
 
 /// Everyone of one provider (no paging: a provider has tens of operators, not thousands).
 pub fn of_provider(conn: &Connection, provider: ProviderId) -> Result<Vec<OperatorRow>, AppError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "{ROW_SELECT} WHERE o.provider_id = ?1 ORDER BY o.surname COLLATE NOCASE, o.name COLLATE NOCASE"
     ))?;
     let rows = stmt.query_map([provider.get()], row_from)?.collect::<Result<Vec<_>, _>>()?;
@@ -245,7 +250,7 @@ pub fn of_provider(conn: &Connection, provider: ProviderId) -> Result<Vec<Operat
 
 /// Operators switched off by the six-month rule, with when it happened, newest first.
 pub fn idle_deactivated(conn: &Connection) -> Result<Vec<(OperatorRow, Timestamp)>, AppError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT * FROM ({ROW_SELECT} WHERE o.state = 'idle_deactivated') x
          JOIN (SELECT operator_id, max(at) AS at FROM operator_event WHERE kind = 'idle_deactivated' GROUP BY operator_id) e
            ON e.operator_id = x.id
@@ -258,15 +263,16 @@ pub fn idle_deactivated(conn: &Connection) -> Result<Vec<(OperatorRow, Timestamp
 
 /// Operators who never logged in, enabled before `before_ms`.
 pub fn never_used_before(conn: &Connection, before_ms: Timestamp) -> Result<Vec<OperatorRow>, AppError> {
-    let mut stmt = conn
-        .prepare(&format!("{ROW_SELECT} WHERE o.last_access_at IS NULL AND o.enabled_at < ?1 ORDER BY o.enabled_at"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{ROW_SELECT} WHERE o.last_access_at IS NULL AND o.enabled_at < ?1 ORDER BY o.enabled_at"
+    ))?;
     let rows = stmt.query_map([before_ms], row_from)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
 /// Every active authorisation, for the annual review.
 pub fn active(conn: &Connection) -> Result<Vec<OperatorRow>, AppError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "{ROW_SELECT} WHERE o.state = 'active' ORDER BY p.name COLLATE NOCASE, o.surname COLLATE NOCASE"
     ))?;
     let rows = stmt.query_map([], row_from)?.collect::<Result<Vec<_>, _>>()?;
@@ -275,7 +281,7 @@ pub fn active(conn: &Connection) -> Result<Vec<OperatorRow>, AppError> {
 
 /// Ids of active, non-exempt operators idle since before `limit_ms`.
 pub fn idle_ids(conn: &Connection, limit: Timestamp) -> Result<Vec<OperatorId>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id FROM operator WHERE state = 'active' AND technical_exemption = 0
            AND max(coalesce(last_access_at, 0), enabled_at) < ?1",
     )?;
@@ -285,7 +291,8 @@ pub fn idle_ids(conn: &Connection, limit: Timestamp) -> Result<Vec<OperatorId>, 
 
 pub fn count_active_with_role(conn: &Connection, role: Role) -> Result<i64, AppError> {
     Ok(conn
-        .query_row("SELECT count(*) FROM operator WHERE role = ?1 AND state = 'active'", [role.code()], |r| r.get(0))?)
+        .prepare_cached("SELECT count(*) FROM operator WHERE role = ?1 AND state = 'active'")?
+        .query_row([role.code()], |r| r.get(0))?)
 }
 
 /// Email and role title, if `version` is still the stored one.
@@ -296,10 +303,12 @@ pub fn update_contact(
     email: &str,
     role_title: &str,
 ) -> Result<(), AppError> {
-    let changed = tx.conn().execute(
-        "UPDATE operator SET email = ?3, role_title = ?4, version = version + 1 WHERE id = ?1 AND version = ?2",
-        params![id.get(), version, email, role_title],
-    )?;
+    let changed = tx
+        .conn()
+        .prepare_cached(
+            "UPDATE operator SET email = ?3, role_title = ?4, version = version + 1 WHERE id = ?1 AND version = ?2",
+        )?
+        .execute(params![id.get(), version, email, role_title])?;
     if changed == 0 {
         return Err(super::providers::stale());
     }
@@ -313,40 +322,41 @@ pub fn set_state(
     now: Option<Timestamp>,
 ) -> Result<(), AppError> {
     // Re-enabling (`now` given) restarts the six-month count from now, as a new enabling would.
-    tx.conn().execute(
-        "UPDATE operator SET state = ?2, version = version + 1, enabled_at = coalesce(?3, enabled_at)
+    tx.conn()
+        .prepare_cached(
+            "UPDATE operator SET state = ?2, version = version + 1, enabled_at = coalesce(?3, enabled_at)
          WHERE id = ?1",
-        params![id.get(), state.code(), now],
-    )?;
+        )?
+        .execute(params![id.get(), state.code(), now])?;
     Ok(())
 }
 
 pub fn set_exemption(tx: &WriteTx<'_>, id: OperatorId, on: bool, reason: &str) -> Result<(), AppError> {
-    tx.conn().execute(
-        "UPDATE operator SET technical_exemption = ?2, exemption_reason = ?3, version = version + 1 WHERE id = ?1",
-        params![id.get(), on, reason],
-    )?;
+    tx.conn()
+        .prepare_cached(
+            "UPDATE operator SET technical_exemption = ?2, exemption_reason = ?3, version = version + 1 WHERE id = ?1",
+        )?
+        .execute(params![id.get(), on, reason])?;
     Ok(())
 }
 
 pub fn mark_reviewed(tx: &WriteTx<'_>, id: OperatorId, now: Timestamp) -> Result<(), AppError> {
-    tx.conn().execute("UPDATE operator SET reviewed_at = ?2 WHERE id = ?1", params![id.get(), now])?;
+    tx.conn().prepare_cached("UPDATE operator SET reviewed_at = ?2 WHERE id = ?1")?.execute(params![id.get(), now])?;
     Ok(())
 }
 
 pub fn set_sedi(tx: &WriteTx<'_>, id: OperatorId, sedi: &[crate::domain::ids::SedeId]) -> Result<(), AppError> {
-    tx.conn().execute("DELETE FROM operator_sede WHERE operator_id = ?1", [id.get()])?;
+    tx.conn().prepare_cached("DELETE FROM operator_sede WHERE operator_id = ?1")?.execute([id.get()])?;
     for s in sedi {
-        tx.conn().execute(
-            "INSERT OR IGNORE INTO operator_sede (operator_id, sede_id) VALUES (?1, ?2)",
-            params![id.get(), s.get()],
-        )?;
+        tx.conn()
+            .prepare_cached("INSERT OR IGNORE INTO operator_sede (operator_id, sede_id) VALUES (?1, ?2)")?
+            .execute(params![id.get(), s.get()])?;
     }
     Ok(())
 }
 
 pub fn sede_ids(conn: &Connection, id: OperatorId) -> Result<Vec<SedeId>, AppError> {
-    let mut stmt = conn.prepare("SELECT sede_id FROM operator_sede WHERE operator_id = ?1 ORDER BY sede_id")?;
+    let mut stmt = conn.prepare_cached("SELECT sede_id FROM operator_sede WHERE operator_id = ?1 ORDER BY sede_id")?;
     let rows = stmt.query_map([id.get()], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -365,11 +375,13 @@ pub struct OperatorEvent<'a> {
 }
 
 pub fn add_event(tx: &WriteTx<'_>, e: &OperatorEvent<'_>) -> Result<(), AppError> {
-    tx.conn().execute(
-        "INSERT INTO operator_event (operator_id, at, kind, reason_kind, reason, communication_id, by_operator_id,
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO operator_event (operator_id, at, kind, reason_kind, reason, communication_id, by_operator_id,
                                      by_label, before, after)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
+        )?
+        .execute(params![
             e.operator.get(),
             e.at,
             e.kind,
@@ -380,8 +392,7 @@ pub fn add_event(tx: &WriteTx<'_>, e: &OperatorEvent<'_>) -> Result<(), AppError
             e.by_label,
             e.before.to_string(),
             e.after.to_string()
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
@@ -399,7 +410,7 @@ pub struct HistoryLine {
 }
 
 pub fn history(conn: &Connection, id: OperatorId) -> Result<Vec<HistoryLine>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT e.at, e.kind, e.reason_kind, e.reason,
                 CASE WHEN c.id IS NULL THEN NULL ELSE 'Prot. ' || c.protocol || ' del ' || c.received_on END,
                 e.by_label, e.before, e.after
@@ -438,7 +449,7 @@ pub struct SeenCert {
 }
 
 pub fn certificates(conn: &Connection, id: OperatorId) -> Result<Vec<SeenCert>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT subject_cn, issuer, serial, not_before, not_after, first_seen, last_seen, policies
          FROM certificate_seen WHERE operator_id = ?1 ORDER BY last_seen DESC",
     )?;
@@ -465,14 +476,13 @@ pub fn enabling_communication(
     id: OperatorId,
 ) -> Result<Option<(CommunicationId, String)>, AppError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT c.id, 'Prot. ' || c.protocol || ' del ' || c.received_on
              FROM operator_event e JOIN communication c ON c.id = e.communication_id
              WHERE e.operator_id = ?1 AND e.kind IN ('enabled', 'reenabled')
              ORDER BY e.at DESC, e.id DESC LIMIT 1",
-            [id.get()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row([id.get()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
@@ -482,7 +492,8 @@ pub fn communication_document(
     communication: CommunicationId,
 ) -> Result<Option<super::communications::StoredDocument>, AppError> {
     let doc: Option<DocumentId> = conn
-        .query_row("SELECT document_id FROM communication WHERE id = ?1", [communication], |r| r.get(0))
+        .prepare_cached("SELECT document_id FROM communication WHERE id = ?1")?
+        .query_row([communication], |r| r.get(0))
         .optional()?;
     match doc {
         Some(d) => super::communications::document(conn, d),

@@ -27,7 +27,7 @@ pub struct OutcomeRow {
 
 /// Every outcome of a voucher already proven visible, newest first.
 pub fn history(conn: &Connection, voucher: &ScopedVoucher) -> Result<Vec<OutcomeRow>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, kind, event_date, employer_cf, employer_name, contract, contract_months, resume_on, note, at,
                 by_label
          FROM programme_outcome WHERE voucher_id = ?1 ORDER BY id DESC",
@@ -55,11 +55,10 @@ pub fn history(conn: &Connection, voucher: &ScopedVoucher) -> Result<Vec<Outcome
 /// The latest event: (kind, event date).
 pub fn last_event(conn: &Connection, voucher: &ScopedVoucher) -> Result<Option<(String, String)>, AppError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT kind, event_date FROM programme_outcome WHERE voucher_id = ?1 ORDER BY id DESC LIMIT 1",
-            [voucher.id()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row([voucher.id()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
@@ -78,11 +77,10 @@ pub struct NewOutcome<'a> {
 
 /// Adds the row; who recorded it is written out by name, as histories show it.
 pub fn insert(tx: &WriteTx<'_>, now: Timestamp, o: &NewOutcome<'_>) -> Result<OutcomeId, AppError> {
-    tx.conn().execute(
-        "INSERT INTO programme_outcome (voucher_id, kind, event_date, employer_cf, employer_name, contract,
+    tx.conn().prepare_cached("INSERT INTO programme_outcome (voucher_id, kind, event_date, employer_cf, employer_name, contract,
                                         contract_months, resume_on, note, at, by_operator_id, by_label)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
-                 coalesce((SELECT surname || ' ' || name || ' (' || role || ')' FROM operator WHERE id = ?11), 'sistema'))",
+                 coalesce((SELECT surname || ' ' || name || ' (' || role || ')' FROM operator WHERE id = ?11), 'sistema'))")?.execute(
         params![
             o.voucher.id(),
             o.kind,
@@ -114,7 +112,7 @@ pub struct DroppedRow {
 
 /// Drops with an event date in `[from, until)` (ISO dates) of the scope's provider.
 pub fn dropped(conn: &Connection, scope: &ProviderScope, from: &str, until: &str) -> Result<Vec<DroppedRow>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT r.id, r.cognome || ' ' || r.nome, r.codice_fiscale, v.code, v.cpi, o.event_date, o.note
          FROM programme_outcome o JOIN voucher v ON v.id = o.voucher_id JOIN recipient r ON r.id = v.recipient_id
          WHERE v.provider_id = ?1 AND o.kind = 'dropped' AND o.event_date >= ?2 AND o.event_date < ?3
@@ -169,7 +167,7 @@ impl ProviderCounts {
 /// `[from, to]` (ISO dates, both included). Outcomes are few next to vouchers: the period
 /// filter scans them, and each joins its voucher by primary key.
 pub fn counts(conn: &Connection, from: &str, to: &str) -> Result<Vec<ProviderCounts>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT p.id, p.name,
                 coalesce(sum(o.kind = 'hired' AND o.contract = 'permanent'), 0),
                 coalesce(sum(o.kind = 'hired' AND o.contract = 'apprenticeship'), 0),

@@ -38,7 +38,7 @@ pub struct PolicyRow {
 
 pub fn policies(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Vec<PolicyRow>, AppError> {
     let current = current_policy("?2");
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT pl.id, pl.origin, pl.tipo_attivita, pl.titolo_denominazione, pl.data_proposta, pl.data_inizio,
                 pl.data_fine, pl.durata, pl.tipologia_durata, pl.descrizione, pl.titolo_progetto,
                 pl.codice_ente_promotore, pl.identificativo_politica, pl.ultimo_evento, pl.data_evento,
@@ -98,13 +98,12 @@ pub fn insert_sap_policy(
             extras.insert(key.into(), v.clone().into());
         }
     }
-    tx.conn().execute(
-        "INSERT INTO policy (recipient_id, origin, sap_version_id, tipo_attivita, titolo_denominazione, data_proposta,
+    tx.conn().prepare_cached("INSERT INTO policy (recipient_id, origin, sap_version_id, tipo_attivita, titolo_denominazione, data_proposta,
                              data_inizio, data_fine, durata, tipologia_durata, descrizione, titolo_progetto,
                              codice_ente_promotore, identificativo_politica, indice_profiling,
                              identificativo_presa_in_carico, ultimo_evento, data_evento, created_at, updated_at,
                              descrizione_evento, dettagli)
-         VALUES (?1, 'sap', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)",
+         VALUES (?1, 'sap', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)")?.execute(
         params![
             recipient.get(),
             sap_version,

@@ -34,7 +34,7 @@ pub fn context(
 ) -> Result<Option<ProgrammeContext>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT v.id, v.code, r.cognome || ' ' || r.nome, r.codice_fiscale, p.name,
                     coalesce(s.address || ', ' || s.comune, ''), coalesce(t.surname || ' ' || t.name, ''),
                     v.programme_start, v.programme_end, v.extended_until
@@ -42,22 +42,21 @@ pub fn context(
              LEFT JOIN sede s ON s.id = v.sede_id LEFT JOIN operator t ON t.id = v.tutor_id
              WHERE v.recipient_id = ?1 AND (?2 IS NULL OR v.provider_id = ?2)
              ORDER BY v.issued_on DESC, v.id DESC LIMIT 1",
-            params![id.get(), provider],
-            |r| {
-                Ok(ProgrammeContext {
-                    voucher: ScopedVoucher::new(r.get(0)?, id),
-                    voucher_code: r.get(1)?,
-                    recipient: r.get(2)?,
-                    codice_fiscale: r.get(3)?,
-                    provider: r.get(4)?,
-                    sede: r.get(5)?,
-                    tutor: r.get(6)?,
-                    programme_start: r.get(7)?,
-                    programme_end: r.get(8)?,
-                    extended_until: r.get(9)?,
-                })
-            },
-        )
+        )?
+        .query_row(params![id.get(), provider], |r| {
+            Ok(ProgrammeContext {
+                voucher: ScopedVoucher::new(r.get(0)?, id),
+                voucher_code: r.get(1)?,
+                recipient: r.get(2)?,
+                codice_fiscale: r.get(3)?,
+                provider: r.get(4)?,
+                sede: r.get(5)?,
+                tutor: r.get(6)?,
+                programme_start: r.get(7)?,
+                programme_end: r.get(8)?,
+                extended_until: r.get(9)?,
+            })
+        })
         .optional()?)
 }
 
@@ -73,7 +72,7 @@ pub struct ProgrammeVersion {
 
 /// Versions of a voucher's programme, newest first (the proof comes from [`context`]).
 pub fn versions(conn: &Connection, voucher: &ScopedVoucher) -> Result<Vec<ProgrammeVersion>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT pv.version, pv.fields, pv.saved_at, coalesce(o.surname || ' ' || o.name, ''), pv.pdf_sha256
          FROM programme_version pv LEFT JOIN operator o ON o.id = pv.saved_by
          WHERE pv.voucher_id = ?1 ORDER BY pv.version DESC",
@@ -95,20 +94,16 @@ pub fn versions(conn: &Connection, voucher: &ScopedVoucher) -> Result<Vec<Progra
 /// One version's generated PDF and its sha256.
 pub fn pdf(conn: &Connection, voucher: &ScopedVoucher, version: i64) -> Result<Option<(Vec<u8>, String)>, AppError> {
     Ok(conn
-        .query_row(
-            "SELECT pdf, pdf_sha256 FROM programme_version WHERE voucher_id = ?1 AND version = ?2",
-            params![voucher.id(), version],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT pdf, pdf_sha256 FROM programme_version WHERE voucher_id = ?1 AND version = ?2")?
+        .query_row(params![voucher.id(), version], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
 pub fn latest_version(tx: &WriteTx<'_>, voucher: &ScopedVoucher) -> Result<i64, AppError> {
-    Ok(tx.conn().query_row(
-        "SELECT coalesce(max(version), 0) FROM programme_version WHERE voucher_id = ?1",
-        [voucher.id()],
-        |r| r.get(0),
-    )?)
+    Ok(tx
+        .conn()
+        .prepare_cached("SELECT coalesce(max(version), 0) FROM programme_version WHERE voucher_id = ?1")?
+        .query_row([voucher.id()], |r| r.get(0))?)
 }
 
 pub struct NewVersion<'a> {
@@ -122,10 +117,12 @@ pub struct NewVersion<'a> {
 }
 
 pub fn insert(tx: &WriteTx<'_>, v: &NewVersion<'_>) -> Result<(), AppError> {
-    tx.conn().execute(
-        "INSERT INTO programme_version (voucher_id, version, fields, saved_at, saved_by, pdf, pdf_sha256)
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO programme_version (voucher_id, version, fields, saved_at, saved_by, pdf, pdf_sha256)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+        )?
+        .execute(params![
             v.voucher.id(),
             v.version,
             v.fields,
@@ -133,7 +130,6 @@ pub fn insert(tx: &WriteTx<'_>, v: &NewVersion<'_>) -> Result<(), AppError> {
             v.saved_by.map_or(0, OperatorId::get),
             v.pdf,
             v.pdf_sha256
-        ],
-    )?;
+        ])?;
     Ok(())
 }

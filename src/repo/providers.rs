@@ -44,6 +44,18 @@ pub fn like_pattern(q: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The condition of a text search: `expressions` matched against the pattern bound at `?{n}`
+/// ([`like_pattern`]). An empty search keeps the parameter but leaves the LIKEs out: a LIKE
+/// on a bound parameter makes SQLite prepare the statement again at every run (its LIKE
+/// optimisation depends on the value), which was a quarter of the cruscotto's time.
+pub fn text_match(q: &str, n: usize, expressions: &[&str]) -> String {
+    if q.trim().is_empty() {
+        return format!("?{n} IS NOT NULL");
+    }
+    let likes: Vec<String> = expressions.iter().map(|e| format!("{e} LIKE ?{n} ESCAPE '\\'")).collect();
+    format!("({})", likes.join(" OR "))
+}
+
 /// One page of providers matching `q` (name, number or code), and the total.
 pub fn search(conn: &Connection, q: &str, page: i64) -> Result<(Vec<Provider>, i64), AppError> {
     search_window(conn, q, page.clamp(0, 100_000) * PAGE_SIZE, PAGE_SIZE)
@@ -52,21 +64,23 @@ pub fn search(conn: &Connection, q: &str, page: i64) -> Result<(Vec<Provider>, i
 /// Providers matching `q` from row `offset`, at most `limit`, and the total.
 pub fn search_window(conn: &Connection, q: &str, offset: i64, limit: i64) -> Result<(Vec<Provider>, i64), AppError> {
     let pattern = like_pattern(q);
-    let filter = "WHERE p.name LIKE ?1 ESCAPE '\\' OR p.codice_fiscale LIKE ?1 ESCAPE '\\'
-                  OR p.accreditation_code LIKE ?1 ESCAPE '\\'";
-    let total: i64 = conn.query_row(&format!("SELECT count(*) FROM provider p {filter}"), [&pattern], |r| r.get(0))?;
-    let mut stmt = conn.prepare(&format!("{SELECT} {filter} ORDER BY p.name COLLATE NOCASE LIMIT ?2 OFFSET ?3"))?;
+    let filter = format!("WHERE {}", text_match(q, 1, &["p.name", "p.codice_fiscale", "p.accreditation_code"]));
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM provider p {filter}"))?
+        .query_row([&pattern], |r| r.get(0))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("{SELECT} {filter} ORDER BY p.name COLLATE NOCASE LIMIT ?2 OFFSET ?3"))?;
     let rows = stmt.query_map(params![pattern, limit, offset], from_row)?.collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total))
 }
 
 pub fn get(conn: &Connection, id: ProviderId) -> Result<Option<Provider>, AppError> {
-    Ok(conn.query_row(&format!("{SELECT} WHERE p.id = ?1"), [id.get()], from_row).optional()?)
+    Ok(conn.prepare_cached(&format!("{SELECT} WHERE p.id = ?1"))?.query_row([id.get()], from_row).optional()?)
 }
 
 /// All providers, for selection lists.
 pub fn all_names(conn: &Connection) -> Result<Vec<(ProviderId, String)>, AppError> {
-    let mut stmt = conn.prepare("SELECT id, name FROM provider ORDER BY name COLLATE NOCASE")?;
+    let mut stmt = conn.prepare_cached("SELECT id, name FROM provider ORDER BY name COLLATE NOCASE")?;
     let rows =
         stmt.query_map([], |r| Ok((ProviderId::from_db(r.get(0)?), r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
@@ -75,22 +89,24 @@ pub fn all_names(conn: &Connection) -> Result<Vec<(ProviderId, String)>, AppErro
 fn conflict_if_taken(tx: &WriteTx<'_>, p: &ValidProvider, except: Option<ProviderId>) -> Result<(), AppError> {
     let except = except.map_or(0, ProviderId::get);
     // Imports name a provider by either value, so neither may equal the other's of anyone else.
-    let cf_taken: bool = tx.conn().query_row(
-        "SELECT EXISTS(SELECT 1 FROM provider WHERE (codice_fiscale = ?1 OR accreditation_code = ?1) AND id <> ?2)",
-        params![p.codice_fiscale, except],
-        |r| r.get(0),
-    )?;
+    let cf_taken: bool = tx
+        .conn()
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM provider WHERE (codice_fiscale = ?1 OR accreditation_code = ?1) AND id <> ?2)",
+        )?
+        .query_row(params![p.codice_fiscale, except], |r| r.get(0))?;
     if cf_taken {
         return Err(AppError::Conflict(FieldError {
             field: "codice_fiscale".into(),
             message: "esiste già un soggetto accreditato con questo codice fiscale o partita IVA".into(),
         }));
     }
-    let code_taken: bool = tx.conn().query_row(
-        "SELECT EXISTS(SELECT 1 FROM provider WHERE (accreditation_code = ?1 OR codice_fiscale = ?1) AND id <> ?2)",
-        params![p.accreditation_code, except],
-        |r| r.get(0),
-    )?;
+    let code_taken: bool = tx
+        .conn()
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM provider WHERE (accreditation_code = ?1 OR codice_fiscale = ?1) AND id <> ?2)",
+        )?
+        .query_row(params![p.accreditation_code, except], |r| r.get(0))?;
     if code_taken {
         return Err(AppError::Conflict(FieldError {
             field: "accreditation_code".into(),
@@ -102,10 +118,9 @@ fn conflict_if_taken(tx: &WriteTx<'_>, p: &ValidProvider, except: Option<Provide
 
 pub fn insert(tx: &WriteTx<'_>, now: Timestamp, p: &ValidProvider) -> Result<ProviderId, AppError> {
     conflict_if_taken(tx, p, None)?;
-    tx.conn().execute(
-        "INSERT INTO provider (name, codice_fiscale, accreditation_code, pec, registered_office, contact_person, created_at,
+    tx.conn().prepare_cached("INSERT INTO provider (name, codice_fiscale, accreditation_code, pec, registered_office, contact_person, created_at,
                                codice_ente_promotore)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(
         params![
             p.name,
             p.codice_fiscale,
@@ -123,11 +138,14 @@ pub fn insert(tx: &WriteTx<'_>, now: Timestamp, p: &ValidProvider) -> Result<Pro
 /// Updates if the stored version is still `version` (else someone saved first: conflict).
 pub fn update(tx: &WriteTx<'_>, id: ProviderId, version: i64, p: &ValidProvider) -> Result<(), AppError> {
     conflict_if_taken(tx, p, Some(id))?;
-    let changed = tx.conn().execute(
-        "UPDATE provider SET name = ?3, codice_fiscale = ?4, accreditation_code = ?5, pec = ?6,
+    let changed = tx
+        .conn()
+        .prepare_cached(
+            "UPDATE provider SET name = ?3, codice_fiscale = ?4, accreditation_code = ?5, pec = ?6,
                 registered_office = ?7, contact_person = ?8, codice_ente_promotore = ?9, version = version + 1
          WHERE id = ?1 AND version = ?2",
-        params![
+        )?
+        .execute(params![
             id.get(),
             version,
             p.name,
@@ -137,8 +155,7 @@ pub fn update(tx: &WriteTx<'_>, id: ProviderId, version: i64, p: &ValidProvider)
             p.registered_office,
             p.contact_person,
             p.codice_ente_promotore
-        ],
-    )?;
+        ])?;
     if changed == 0 {
         return Err(stale());
     }
@@ -155,10 +172,9 @@ pub fn stale() -> AppError {
 }
 
 pub fn set_status(tx: &WriteTx<'_>, id: ProviderId, status: ProviderStatus) -> Result<(), AppError> {
-    tx.conn().execute(
-        "UPDATE provider SET status = ?2, version = version + 1 WHERE id = ?1",
-        params![id.get(), status.code()],
-    )?;
+    tx.conn()
+        .prepare_cached("UPDATE provider SET status = ?2, version = version + 1 WHERE id = ?1")?
+        .execute(params![id.get(), status.code()])?;
     Ok(())
 }
 
@@ -174,10 +190,12 @@ pub struct ProviderEvent<'a> {
 }
 
 pub fn add_event(tx: &WriteTx<'_>, e: &ProviderEvent<'_>) -> Result<(), AppError> {
-    tx.conn().execute(
-        "INSERT INTO provider_event (provider_id, at, kind, reason, by_operator_id, by_label, before, after)
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO provider_event (provider_id, at, kind, reason, by_operator_id, by_label, before, after)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+        )?
+        .execute(params![
             e.provider.get(),
             e.at,
             e.kind,
@@ -186,14 +204,13 @@ pub fn add_event(tx: &WriteTx<'_>, e: &ProviderEvent<'_>) -> Result<(), AppError
             e.by_label,
             e.before.to_string(),
             e.after.to_string()
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
 /// (at, kind, reason, by_label) newest first.
 pub fn events(conn: &Connection, id: ProviderId) -> Result<Vec<(Timestamp, String, String, String)>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT at, kind, reason, by_label FROM provider_event WHERE provider_id = ?1 ORDER BY at DESC, id DESC",
     )?;
     let rows = stmt
@@ -204,7 +221,11 @@ pub fn events(conn: &Connection, id: ProviderId) -> Result<Vec<(Timestamp, Strin
 
 /// Exists? (Used by the CLI to give a clear message before inserting an operator.)
 pub fn exists(conn: &Connection, id: ProviderId) -> Result<bool, AppError> {
-    Ok(conn.query_row("SELECT 1 FROM provider WHERE id = ?1", [id.get()], |_| Ok(())).optional()?.is_some())
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM provider WHERE id = ?1")?
+        .query_row([id.get()], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 // --- sedi ---------------------------------------------------------------------------------
@@ -227,21 +248,24 @@ const SEDE_SELECT: &str = "SELECT id, provider_id, address, comune, phone, openi
         temporarily_closed, closed FROM sede";
 
 pub fn sedi(conn: &Connection, provider: ProviderId) -> Result<Vec<Sede>, AppError> {
-    let mut stmt = conn.prepare(&format!("{SEDE_SELECT} WHERE provider_id = ?1 ORDER BY closed, comune, address"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("{SEDE_SELECT} WHERE provider_id = ?1 ORDER BY closed, comune, address"))?;
     let rows = stmt.query_map([provider.get()], sede_from_row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
 pub fn sede(conn: &Connection, id: SedeId) -> Result<Option<Sede>, AppError> {
-    Ok(conn.query_row(&format!("{SEDE_SELECT} WHERE id = ?1"), [id.get()], sede_from_row).optional()?)
+    Ok(conn.prepare_cached(&format!("{SEDE_SELECT} WHERE id = ?1"))?.query_row([id.get()], sede_from_row).optional()?)
 }
 
 pub fn insert_sede(tx: &WriteTx<'_>, now: Timestamp, provider: ProviderId, s: &ValidSede) -> Result<SedeId, AppError> {
-    tx.conn().execute(
-        "INSERT INTO sede (provider_id, address, comune, phone, opening_hours, programme_enabled,
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO sede (provider_id, address, comune, phone, opening_hours, programme_enabled,
                            temporarily_closed, closed, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
+        )?
+        .execute(params![
             provider.get(),
             s.address,
             s.comune,
@@ -251,16 +275,17 @@ pub fn insert_sede(tx: &WriteTx<'_>, now: Timestamp, provider: ProviderId, s: &V
             s.temporarily_closed,
             s.closed,
             now
-        ],
-    )?;
+        ])?;
     Ok(SedeId::from_db(tx.conn().last_insert_rowid()))
 }
 
 pub fn update_sede(tx: &WriteTx<'_>, id: SedeId, s: &ValidSede) -> Result<(), AppError> {
-    tx.conn().execute(
-        "UPDATE sede SET address = ?2, comune = ?3, phone = ?4, opening_hours = ?5, programme_enabled = ?6,
+    tx.conn()
+        .prepare_cached(
+            "UPDATE sede SET address = ?2, comune = ?3, phone = ?4, opening_hours = ?5, programme_enabled = ?6,
                 temporarily_closed = ?7, closed = ?8 WHERE id = ?1",
-        params![
+        )?
+        .execute(params![
             id.get(),
             s.address,
             s.comune,
@@ -269,15 +294,14 @@ pub fn update_sede(tx: &WriteTx<'_>, id: SedeId, s: &ValidSede) -> Result<(), Ap
             s.programme_enabled,
             s.temporarily_closed,
             s.closed
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
 /// Every provider's id, codice fiscale / partita IVA and accreditation code: what an
 /// assignment's `ente` may name (`service::assignment_import::ProviderIndex`).
 pub fn provider_names(conn: &Connection) -> Result<Vec<(ProviderId, String, String)>, AppError> {
-    let mut stmt = conn.prepare("SELECT id, codice_fiscale, accreditation_code FROM provider")?;
+    let mut stmt = conn.prepare_cached("SELECT id, codice_fiscale, accreditation_code FROM provider")?;
     let rows = stmt
         .query_map([], |r| Ok((ProviderId::from_db(r.get(0)?), r.get(1)?, r.get(2)?)))?
         .collect::<Result<Vec<_>, _>>()?;

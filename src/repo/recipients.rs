@@ -88,10 +88,14 @@ pub fn dashboard_window(
     // reading every voucher and person of the provider. `?1 IS NULL OR d.provider_id = ?1`
     // would hide that index from SQLite's planner: the provider condition is written out.
     let by_provider = if provider.is_some() { "d.provider_id = ?1" } else { "?1 IS NULL" };
+    let by_name = super::providers::text_match(
+        &f.q,
+        2,
+        &["d.cognome", "d.nome", "d.codice_fiscale", "(d.cognome || ' ' || d.nome)"],
+    );
     let filter = format!(
         "WHERE {by_provider} AND d.batch <= (SELECT visible FROM import_horizon)
-          AND (d.cognome LIKE ?2 ESCAPE '\\' OR d.nome LIKE ?2 ESCAPE '\\' OR d.codice_fiscale LIKE ?2 ESCAPE '\\'
-               OR (d.cognome || ' ' || d.nome) LIKE ?2 ESCAPE '\\')
+          AND {by_name}
           AND (?3 = '' OR d.state = ?3) AND (?4 IS NULL OR d.sede_id = ?4) AND (?5 IS NULL OR d.tutor_id = ?5)"
     );
     // Names sort without regard to case (the projection's columns are NOCASE); the voucher id
@@ -163,8 +167,8 @@ pub fn without_voucher(
         return Ok((Vec::new(), 0));
     }
     let filter = "FROM recipient r WHERE NOT EXISTS(SELECT 1 FROM voucher v WHERE v.recipient_id = r.id)";
-    let total: i64 = conn.query_row(&format!("SELECT count(*) {filter}"), [], |r| r.get(0))?;
-    let mut stmt = conn.prepare(&format!(
+    let total: i64 = conn.prepare_cached(&format!("SELECT count(*) {filter}"))?.query_row([], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, r.birth_date, r.sex, r.email, r.phone {filter}
          ORDER BY r.cognome COLLATE NOCASE, r.nome COLLATE NOCASE, r.id LIMIT ?1 OFFSET ?2"
     ))?;
@@ -193,24 +197,21 @@ fn recipient_row(r: &Row<'_>) -> rusqlite::Result<Recipient> {
 pub fn get(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<Recipient>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, r.birth_date, r.sex, r.email, r.phone
              FROM recipient r
              WHERE r.id = ?1 AND (?2 IS NULL OR EXISTS(
                  SELECT 1 FROM voucher v WHERE v.recipient_id = r.id AND v.provider_id = ?2))",
-            params![id.get(), provider],
-            recipient_row,
-        )
+        )?
+        .query_row(params![id.get(), provider], recipient_row)
         .optional()?)
 }
 
 /// Number of recipients per provider (those whose voucher names it).
 pub fn count_for_provider(conn: &Connection, provider: ProviderId) -> Result<i64, AppError> {
-    Ok(conn.query_row(
-        "SELECT count(DISTINCT recipient_id) FROM voucher WHERE provider_id = ?1",
-        [provider.get()],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT count(DISTINCT recipient_id) FROM voucher WHERE provider_id = ?1")?
+        .query_row([provider.get()], |r| r.get(0))?)
 }
 
 // --- SAP versions ---------------------------------------------------------------------------
@@ -225,29 +226,32 @@ pub fn upsert_from_sap(
     contacts: &crate::domain::sap::Recapiti,
 ) -> Result<(RecipientId, bool), AppError> {
     // Stored rows, hidden ones included: an import being written may be adding this person.
-    let existing: Option<i64> =
-        tx.conn().query_row("SELECT id FROM recipient_all WHERE codice_fiscale = ?1", [cf], |r| r.get(0)).optional()?;
+    let existing: Option<i64> = tx
+        .conn()
+        .prepare_cached("SELECT id FROM recipient_all WHERE codice_fiscale = ?1")?
+        .query_row([cf], |r| r.get(0))
+        .optional()?;
     if let Some(id) = existing {
         // The CPI's assignment is the reference for names; the SAP fills what is missing.
-        tx.conn().execute(
-            "UPDATE recipient_all SET birth_date = coalesce(birth_date, ?2), sex = coalesce(sex, ?3),
+        tx.conn()
+            .prepare_cached(
+                "UPDATE recipient_all SET birth_date = coalesce(birth_date, ?2), sex = coalesce(sex, ?3),
                     email = CASE WHEN email = '' THEN ?4 ELSE email END,
                     phone = CASE WHEN phone = '' THEN ?5 ELSE phone END, updated_at = ?6
              WHERE id = ?1",
-            params![
+            )?
+            .execute(params![
                 id,
                 personal.data_nascita,
                 personal.sesso.as_deref().filter(|s| *s == "M" || *s == "F"),
                 contacts.email.clone().unwrap_or_default(),
                 contacts.cellulare.clone().or_else(|| contacts.telefono.clone()).unwrap_or_default(),
                 now
-            ],
-        )?;
+            ])?;
         return Ok((RecipientId::from_db(id), false));
     }
-    tx.conn().execute(
-        "INSERT INTO recipient_all (codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+    tx.conn().prepare_cached("INSERT INTO recipient_all (codice_fiscale, cognome, nome, birth_date, sex, email, phone, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)")?.execute(
         params![
             cf,
             personal.cognome.clone().unwrap_or_default(),

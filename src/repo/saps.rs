@@ -24,14 +24,13 @@ pub struct StoredSap {
 pub fn latest_sap(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<StoredSap>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
-        .query_row(
-            &format!(
-                "SELECT version, imported_at, sections, findings FROM sap_version WHERE recipient_id = ?1 AND {VISIBLE}
+        .prepare_cached(&format!(
+            "SELECT version, imported_at, sections, findings FROM sap_version WHERE recipient_id = ?1 AND {VISIBLE}
                  ORDER BY version DESC LIMIT 1"
-            ),
-            params![id.get(), provider],
-            |r| Ok(StoredSap { version: r.get(0)?, imported_at: r.get(1)?, sections: r.get(2)?, findings: r.get(3)? }),
-        )
+        ))?
+        .query_row(params![id.get(), provider], |r| {
+            Ok(StoredSap { version: r.get(0)?, imported_at: r.get(1)?, sections: r.get(2)?, findings: r.get(3)? })
+        })
         .optional()?)
 }
 
@@ -42,7 +41,7 @@ pub type SapHistoryEntry = (i64, String, String);
 
 /// Every stored SAP of a codice fiscale.
 pub fn sap_history(tx: &WriteTx<'_>, cf: &str) -> Result<Option<Vec<SapHistoryEntry>>, AppError> {
-    let mut stmt = tx.conn().prepare(
+    let mut stmt = tx.conn().prepare_cached(
         "SELECT sv.version, sv.updated_on, sv.sha256 FROM sap_version sv JOIN recipient_all r ON r.id = sv.recipient_id
          WHERE r.codice_fiscale = ?1",
     )?;
@@ -76,10 +75,9 @@ pub struct NewSapVersion<'a> {
 }
 
 pub fn insert_sap_version(tx: &WriteTx<'_>, now: Timestamp, s: &NewSapVersion<'_>) -> Result<i64, AppError> {
-    tx.conn().execute(
-        "INSERT INTO sap_version (recipient_id, version, sap_code, updated_on, imported_at, file_name, encoding, original,
+    tx.conn().prepare_cached("INSERT INTO sap_version (recipient_id, version, sap_code, updated_on, imported_at, file_name, encoding, original,
                                   sha256, sections, findings, mapping)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")?.execute(
         params![
             s.recipient.get(),
             s.version,
@@ -130,7 +128,9 @@ pub fn stale_saps(conn: &Connection, mapping: i64, after: i64, limit: usize) -> 
 
 /// Whether any version is still read with a mapping older than `mapping`.
 pub fn any_stale_sap(conn: &Connection, mapping: i64) -> Result<bool, AppError> {
-    Ok(conn.query_row("SELECT EXISTS(SELECT 1 FROM sap_version WHERE mapping < ?1)", [mapping], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM sap_version WHERE mapping < ?1)")?
+        .query_row([mapping], |r| r.get(0))?)
 }
 
 // Both name the recipient as well as the version: the only index on `sap_version_id` is
@@ -152,22 +152,23 @@ pub fn remap_sap_version(
     findings: &str,
     mapping: i64,
 ) -> Result<bool, AppError> {
-    let changed = tx.conn().execute(
-        "UPDATE sap_version SET sections = ?2, findings = ?3, mapping = ?4 WHERE id = ?1 AND mapping < ?4",
-        params![id, sections, findings, mapping],
-    )?;
+    let changed = tx
+        .conn()
+        .prepare_cached(
+            "UPDATE sap_version SET sections = ?2, findings = ?3, mapping = ?4 WHERE id = ?1 AND mapping < ?4",
+        )?
+        .execute(params![id, sections, findings, mapping])?;
     if changed > 0 {
-        tx.conn().execute(DELETE_VERSION_POLICIES, [id])?;
+        tx.conn().prepare_cached(DELETE_VERSION_POLICIES)?.execute([id])?;
     }
     Ok(changed > 0)
 }
 
 /// A stored version that no longer reads: its sections stay, the reason goes to its findings.
 pub fn mark_sap_unreadable(tx: &WriteTx<'_>, id: i64, findings: &str, mapping: i64) -> Result<(), AppError> {
-    tx.conn().execute(
-        "UPDATE sap_version SET findings = ?2, mapping = ?3 WHERE id = ?1 AND mapping < ?3",
-        params![id, findings, mapping],
-    )?;
+    tx.conn()
+        .prepare_cached("UPDATE sap_version SET findings = ?2, mapping = ?3 WHERE id = ?1 AND mapping < ?3")?
+        .execute(params![id, findings, mapping])?;
     Ok(())
 }
 
@@ -203,7 +204,7 @@ mod tests {
 
     /// The query plan, one step a line.
     fn plan(conn: &Connection, sql: &str, params: &[&dyn rusqlite::ToSql]) -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let mut stmt = conn.prepare_cached(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let steps = stmt.query_map(params, |r| r.get::<_, String>(3)).unwrap();
         steps.collect::<Result<Vec<_>, _>>().unwrap().join("\n")
     }

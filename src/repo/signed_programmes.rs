@@ -13,9 +13,9 @@ use crate::error::AppError;
 
 /// The generated PDF of every programme version of a voucher: (version, saved_at, pdf).
 pub fn generated(tx: &WriteTx<'_>, voucher: &ScopedVoucher) -> Result<Vec<(i64, i64, Vec<u8>)>, AppError> {
-    let mut stmt = tx
-        .conn()
-        .prepare("SELECT version, saved_at, pdf FROM programme_version WHERE voucher_id = ?1 ORDER BY version")?;
+    let mut stmt = tx.conn().prepare_cached(
+        "SELECT version, saved_at, pdf FROM programme_version WHERE voucher_id = ?1 ORDER BY version",
+    )?;
     let rows =
         stmt.query_map([voucher.id()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
@@ -32,9 +32,8 @@ pub struct NewSignedProgramme<'a> {
 }
 
 pub fn insert(tx: &WriteTx<'_>, s: &NewSignedProgramme<'_>) -> Result<i64, AppError> {
-    tx.conn().execute(
-        "INSERT INTO signed_programme (voucher_id, document_id, policy_id, matches_version, signature, uploaded_at, uploaded_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    tx.conn().prepare_cached("INSERT INTO signed_programme (voucher_id, document_id, policy_id, matches_version, signature, uploaded_at, uploaded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
         params![s.voucher.id(), s.document, s.action, s.matches_version, s.signature, s.at, s.by.map_or(0, OperatorId::get)],
     )?;
     Ok(tx.conn().last_insert_rowid())
@@ -42,8 +41,7 @@ pub fn insert(tx: &WriteTx<'_>, s: &NewSignedProgramme<'_>) -> Result<i64, AppEr
 
 /// A programme moves from "issued" to "signed" with its first signed upload.
 pub fn mark_signed(tx: &WriteTx<'_>, voucher: &ScopedVoucher, now: Timestamp) -> Result<bool, AppError> {
-    let n = tx.conn().execute(
-        "UPDATE voucher_all SET state = 'signed', updated_at = ?2, version = version + 1 WHERE id = ?1 AND state = 'issued'",
+    let n = tx.conn().prepare_cached("UPDATE voucher_all SET state = 'signed', updated_at = ?2, version = version + 1 WHERE id = ?1 AND state = 'issued'")?.execute(
         params![voucher.id(), now],
     )?;
     Ok(n == 1)
@@ -109,35 +107,34 @@ pub fn download(
 ) -> Result<Option<Download>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT v.recipient_id, r.codice_fiscale, d.file_name, d.kind, d.content, d.sha256
              FROM signed_programme sp JOIN document d ON d.id = sp.document_id
              JOIN voucher v ON v.id = sp.voucher_id JOIN recipient r ON r.id = v.recipient_id
              WHERE sp.document_id = ?1 AND (?2 IS NULL OR v.provider_id = ?2)",
-            params![document_id, provider],
-            |r| {
-                let kind: String = r.get(3)?;
-                Ok(Download {
-                    recipient: r.get(0)?,
-                    codice_fiscale: r.get(1)?,
-                    file_name: r.get(2)?,
-                    kind: DocumentKind::from_code(&kind).unwrap_or(DocumentKind::Pdf),
-                    content: r.get(4)?,
-                    sha256: r.get(5)?,
-                })
-            },
-        )
+        )?
+        .query_row(params![document_id, provider], |r| {
+            let kind: String = r.get(3)?;
+            Ok(Download {
+                recipient: r.get(0)?,
+                codice_fiscale: r.get(1)?,
+                file_name: r.get(2)?,
+                kind: DocumentKind::from_code(&kind).unwrap_or(DocumentKind::Pdf),
+                content: r.get(4)?,
+                sha256: r.get(5)?,
+            })
+        })
         .optional()?)
 }
 
 /// Bytes of every signed programme stored for the provider's vouchers (they are never deleted).
 pub fn provider_storage(conn: &Connection, provider: ProviderId) -> Result<u64, AppError> {
-    let bytes: i64 = conn.query_row(
-        "SELECT coalesce(sum(d.size), 0) FROM voucher v
+    let bytes: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(d.size), 0) FROM voucher v
          JOIN signed_programme s ON s.voucher_id = v.id JOIN document d ON d.id = s.document_id
          WHERE v.provider_id = ?1",
-        [provider],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row([provider], |r| r.get(0))?;
     Ok(u64::try_from(bytes).unwrap_or(0))
 }

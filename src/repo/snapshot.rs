@@ -15,7 +15,7 @@ pub fn vacuum_into(live: &Path, dest: &Path) -> Result<(), AppError> {
     let conn = Connection::open_with_flags(live, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let dest = dest.to_str().ok_or_else(|| AppError::unexpected("backup path is not UTF-8"))?;
-    conn.execute("VACUUM INTO ?1", [dest])?;
+    conn.prepare_cached("VACUUM INTO ?1")?.execute([dest])?;
     Ok(())
 }
 
@@ -28,7 +28,7 @@ pub fn open_copy(path: &Path) -> Result<Connection, AppError> {
 
 /// `PRAGMA integrity_check`: empty when the file is sound, else SQLite's findings.
 pub fn integrity_problems(conn: &Connection) -> Result<Vec<String>, AppError> {
-    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let mut stmt = conn.prepare_cached("PRAGMA integrity_check")?;
     let lines = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
     Ok(lines.into_iter().filter(|l| l != "ok").collect())
 }
@@ -39,14 +39,16 @@ pub fn schema_version(conn: &Connection) -> Result<i64, AppError> {
 
 /// Rows per table (every table but SQLite's own).
 pub fn row_counts(conn: &Connection) -> Result<BTreeMap<String, i64>, AppError> {
-    let mut stmt =
-        conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )?;
     let names = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
     let mut out = BTreeMap::new();
     for name in names {
         // Table names come from sqlite_master, not from a user; quoted all the same.
-        let n: i64 =
-            conn.query_row(&format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")), [], |r| r.get(0))?;
+        let n: i64 = conn
+            .prepare_cached(&format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")))?
+            .query_row([], |r| r.get(0))?;
         out.insert(name, n);
     }
     Ok(out)
@@ -55,7 +57,8 @@ pub fn row_counts(conn: &Connection) -> Result<BTreeMap<String, i64>, AppError> 
 /// The last audit row's seq and hash, or (0, genesis) for an empty chain.
 pub fn audit_head(conn: &Connection) -> Result<(i64, Vec<u8>), AppError> {
     let row = conn
-        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(row.unwrap_or((0, crate::infra::audit::GENESIS.to_vec())))
 }

@@ -34,29 +34,28 @@ pub struct VoucherFacts {
 pub fn current(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Option<VoucherFacts>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT v.id, v.code, r.codice_fiscale, v.state, v.chosen_on, v.programme_start, v.programme_end,
                     v.extended_until, v.sede_id, v.tutor_id, v.version
              FROM voucher v JOIN recipient r ON r.id = v.recipient_id
              WHERE v.recipient_id = ?1 AND (?2 IS NULL OR v.provider_id = ?2)
              ORDER BY v.issued_on DESC, v.id DESC LIMIT 1",
-            params![id.get(), provider],
-            |r| {
-                Ok(VoucherFacts {
-                    voucher: ScopedVoucher::new(r.get(0)?, id),
-                    code: r.get(1)?,
-                    codice_fiscale: r.get(2)?,
-                    state: r.get(3)?,
-                    chosen_on: r.get(4)?,
-                    programme_start: r.get(5)?,
-                    programme_end: r.get(6)?,
-                    extended_until: r.get(7)?,
-                    sede_id: r.get(8)?,
-                    tutor_id: r.get(9)?,
-                    version: r.get(10)?,
-                })
-            },
-        )
+        )?
+        .query_row(params![id.get(), provider], |r| {
+            Ok(VoucherFacts {
+                voucher: ScopedVoucher::new(r.get(0)?, id),
+                code: r.get(1)?,
+                codice_fiscale: r.get(2)?,
+                state: r.get(3)?,
+                chosen_on: r.get(4)?,
+                programme_start: r.get(5)?,
+                programme_end: r.get(6)?,
+                extended_until: r.get(7)?,
+                sede_id: r.get(8)?,
+                tutor_id: r.get(9)?,
+                version: r.get(10)?,
+            })
+        })
         .optional()?)
 }
 
@@ -64,9 +63,8 @@ pub fn current(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Re
 /// lookups: only for the demo's seeding, which acts for no person.
 pub fn holder_of_code(conn: &Connection, code: &str) -> Result<Option<(RecipientId, ProviderId)>, AppError> {
     Ok(conn
-        .query_row("SELECT recipient_id, provider_id FROM voucher WHERE code = ?1", [code], |r| {
-            Ok((RecipientId::from_db(r.get(0)?), ProviderId::from_db(r.get(1)?)))
-        })
+        .prepare_cached("SELECT recipient_id, provider_id FROM voucher WHERE code = ?1")?
+        .query_row([code], |r| Ok((RecipientId::from_db(r.get(0)?), ProviderId::from_db(r.get(1)?))))
         .optional()?)
 }
 
@@ -82,14 +80,16 @@ pub fn start_programme(
     tutor: Option<OperatorId>,
     now: Timestamp,
 ) -> Result<bool, AppError> {
-    let n = tx.conn().execute(
-        "UPDATE voucher_all SET programme_start = ?2, programme_end = ?3,
+    let n = tx
+        .conn()
+        .prepare_cached(
+            "UPDATE voucher_all SET programme_start = ?2, programme_end = ?3,
                 state = CASE WHEN state IN ('issued', 'signed') THEN 'in_progress' ELSE state END,
                 sede_id = coalesce(sede_id, ?4), tutor_id = coalesce(tutor_id, ?5),
                 updated_at = ?6, version = version + 1
          WHERE id = ?1 AND programme_start IS NULL AND state IN ('issued', 'signed')",
-        params![voucher.id(), start, end, sede, tutor, now],
-    )?;
+        )?
+        .execute(params![voucher.id(), start, end, sede, tutor, now])?;
     Ok(n == 1)
 }
 
@@ -104,19 +104,21 @@ pub fn apply_outcome(
     extended_until: Option<&str>,
     now: Timestamp,
 ) -> Result<bool, AppError> {
-    let n = tx.conn().execute(
-        "UPDATE voucher_all SET state = ?3, programme_end = ?4, extended_until = ?5, updated_at = ?6,
+    let n = tx
+        .conn()
+        .prepare_cached(
+            "UPDATE voucher_all SET state = ?3, programme_end = ?4, extended_until = ?5, updated_at = ?6,
                 version = version + 1
          WHERE id = ?1 AND version = ?2",
-        params![voucher.id(), version, state, programme_end, extended_until, now],
-    )?;
+        )?
+        .execute(params![voucher.id(), version, state, programme_end, extended_until, now])?;
     Ok(n == 1)
 }
 
 /// The vouchers of a recipient the scope may see.
 pub fn vouchers(conn: &Connection, scope: &RecipientScope, id: RecipientId) -> Result<Vec<Voucher>, AppError> {
     let provider = scope.provider_filter().map(ProviderId::get);
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT v.id, v.code, v.issued_on, v.cpi, v.profiling_band, v.provider_id, p.name,
                 s.address || ', ' || s.comune, v.chosen_on, v.state, v.programme_start, v.programme_end,
                 v.extended_until, t.surname || ' ' || t.name,

@@ -76,7 +76,10 @@ impl Writer {
         let (queue, jobs) = mpsc::sync_channel::<Box<dyn Job>>(QUEUE);
         let access_epoch = Arc::new(AtomicI64::new(super::access::epoch(&conn).unwrap_or(0)));
         let published = access_epoch.clone();
-        thread::Builder::new().name("ricolloca-writer".into()).spawn(move || run(conn, &jobs, &published))?;
+        let checkpoints = super::wal_checkpointer::start(&conn);
+        thread::Builder::new()
+            .name("ricolloca-writer".into())
+            .spawn(move || run(conn, &jobs, &published, checkpoints.as_ref()))?;
         Ok(Self { queue, access_epoch })
     }
 
@@ -167,7 +170,12 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>, access_epoch: &AtomicI64) {
+fn run(
+    mut conn: Connection,
+    jobs: &mpsc::Receiver<Box<dyn Job>>,
+    access_epoch: &AtomicI64,
+    checkpoints: Option<&super::wal_checkpointer::Nudge>,
+) {
     // Ends when every Writer handle is dropped.
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -193,6 +201,9 @@ fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>, access_epoch: 
                 access_epoch.fetch_max(n, Ordering::AcqRel);
             }
             Err(e) => tracing::error!(%e, "reading the access epoch"),
+        }
+        if let Some(nudge) = checkpoints {
+            nudge.after_commit();
         }
         for job in batch {
             job.finish(commit.clone());

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Method;
-use rocket::mtls::Certificate;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Data, Route, get, routes};
 
@@ -46,14 +45,10 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
             Some(a) => a.clone(),
             None => return GateOutcome(Err(AppError::unexpected("access control not managed"))),
         };
-        let cert = match card(req).await {
-            Ok(c) => c,
-            Err(e) => return GateOutcome(Err(e)),
-        };
         let path = crate::web::request_log::original_path(req);
         let facts = RequestFacts {
             now: crate::web::context::request_time(req),
-            cert_der: cert.as_ref().map(|c| c.as_bytes()),
+            cert_der: card(req),
             ip: req.client_ip().map(|ip| ip.to_string()),
             method: req.method().as_str(),
             path: &path,
@@ -67,16 +62,16 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
     .await
 }
 
+/// The client certificate (DER) that rustls verified in the handshake, handed over by the
+/// front door in the request's local cache (`front::dispatch`). Rocket's own `Certificate`
+/// guard would have had it encoded as PEM, decoded and parsed again for every request: a
+/// fifth of the floor's time. The access check parses it once per fingerprint.
+#[derive(Clone, Default)]
+pub struct ClientCertificate(pub Option<Arc<[u8]>>);
+
 /// The client certificate, if the browser presented one.
-async fn card<'r>(req: &'r Request<'_>) -> Result<Option<Certificate<'r>>, AppError> {
-    match req.guard::<Certificate<'_>>().await {
-        rocket::outcome::Outcome::Success(c) => Ok(Some(c)),
-        rocket::outcome::Outcome::Forward(_) => Ok(None),
-        // rustls accepted it but it cannot be parsed: never treat that as "no card".
-        rocket::outcome::Outcome::Error((_, e)) => {
-            Err(AppError::unexpected(format!("client certificate not parsable: {e}")))
-        }
-    }
+fn card<'r>(req: &'r Request<'_>) -> Option<&'r [u8]> {
+    req.local_cache(ClientCertificate::default).0.as_deref()
 }
 
 /// The person on a public page (the manual), to show their own menu: the card's holder when
@@ -91,13 +86,13 @@ pub async fn recognised(req: &Request<'_>) -> Option<Arc<Principal>> {
         if followed_from_another_site(req) || foreign_request(req, false).is_some() {
             return Recognised(None);
         }
-        let (Some(access), Ok(Some(cert))) = (req.rocket().state::<Arc<AccessControl>>(), card(req).await) else {
+        let (Some(access), Some(cert)) = (req.rocket().state::<Arc<AccessControl>>(), card(req)) else {
             return Recognised(None);
         };
         let path = crate::web::request_log::original_path(req);
         let facts = RequestFacts {
             now: crate::web::context::request_time(req),
-            cert_der: Some(cert.as_bytes()),
+            cert_der: Some(cert),
             ip: req.client_ip().map(|ip| ip.to_string()),
             method: req.method().as_str(),
             path: &path,

@@ -151,7 +151,9 @@ impl Fixture {
     /// The last audit row: (action, outcome, detail JSON).
     pub fn last_audit(&self) -> (String, String, serde_json::Value) {
         self.db()
-            .query_row("SELECT action, outcome, detail FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| {
+            .prepare_cached("SELECT action, outcome, detail FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .unwrap()
+            .query_row([], |r| {
                 let detail: String = r.get(2)?;
                 Ok((r.get(0)?, r.get(1)?, serde_json::from_str(&detail).unwrap()))
             })
@@ -159,11 +161,15 @@ impl Fixture {
     }
 
     pub fn audit_count(&self, action: &str) -> i64 {
-        self.db().query_row("SELECT count(*) FROM audit_log WHERE action = ?1", [action], |r| r.get(0)).unwrap()
+        self.db()
+            .prepare_cached("SELECT count(*) FROM audit_log WHERE action = ?1")
+            .unwrap()
+            .query_row([action], |r| r.get(0))
+            .unwrap()
     }
 
     pub fn audit_rows(&self) -> i64 {
-        self.db().query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap()
+        self.db().prepare_cached("SELECT count(*) FROM audit_log").unwrap().query_row([], |r| r.get(0)).unwrap()
     }
 
     pub fn start(&self) -> Server {

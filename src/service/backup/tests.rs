@@ -106,7 +106,7 @@ fn add_rows(data: &Path, from: i64, n: i64) {
 
 fn actions(data: &Path) -> Vec<String> {
     let conn = repo::open_ro(data).unwrap();
-    let mut stmt = conn.prepare("SELECT action FROM audit_log ORDER BY seq").unwrap();
+    let mut stmt = conn.prepare_cached("SELECT action FROM audit_log ORDER BY seq").unwrap();
     stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
 }
 
