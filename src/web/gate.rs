@@ -59,9 +59,7 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
             path: &path,
         };
         let outcome = access.authenticate(&facts).await.map(Arc::new);
-        if let Ok(p) = &outcome {
-            crate::web::request_log::note_person(req, &p.operator().codice_fiscale.to_string());
-        }
+        note(req, &outcome);
         GateOutcome(outcome)
     })
     .await
@@ -79,10 +77,20 @@ async fn card<'r>(req: &'r Request<'_>) -> Result<Option<Certificate<'r>>, AppEr
     }
 }
 
+/// What the request log line says about the access check: who, or why refused.
+fn note(req: &Request<'_>, outcome: &Result<Arc<Principal>, AppError>) {
+    match outcome {
+        Ok(p) => crate::web::request_log::note_person(req, &p.operator().codice_fiscale.to_string()),
+        Err(AppError::Refused(refusal)) => crate::web::request_log::note_refusal(req, refusal.code()),
+        Err(_) => {}
+    }
+}
+
 /// The person on a public page (the manual), to show their own menu: the card's holder when
-/// the access check lets them in, nobody otherwise. A refused card writes no refusal row
-/// here, and a request another site makes (an image, a fetch) runs no check at all: it
-/// would write the day's login in the card holder's name.
+/// the access check lets them in, nobody otherwise. A refused card reads the page as a
+/// visitor, after its `access.denied` row (as anywhere else: a revoked card probing here is
+/// seen by the repeated-refusal rule). A request another site makes (an image, a fetch) runs
+/// no check at all: it would write the day's login, or a refusal, in the card holder's name.
 #[derive(Clone)]
 struct Recognised(Option<Arc<Principal>>);
 
@@ -102,11 +110,10 @@ pub async fn recognised(req: &Request<'_>) -> Option<Arc<Principal>> {
             method: req.method().as_str(),
             path: &path,
         };
-        let principal = access.recognise(&facts).await.map(Arc::new);
-        if let Some(p) = &principal {
-            crate::web::request_log::note_person(req, &p.operator().codice_fiscale.to_string());
-        }
-        Recognised(principal)
+        // A refusal's row, or a failure to write it, still leaves the public page readable.
+        let outcome = access.authenticate(&facts).await.map(Arc::new);
+        note(req, &outcome);
+        Recognised(outcome.ok())
     })
     .await
     .0
