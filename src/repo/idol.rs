@@ -101,15 +101,21 @@ pub fn clear_pending(tx: &WriteTx<'_>, recipient: RecipientId) -> Result<(), App
 /// People not sent yet, with why: (recipient id, codice fiscale, name, reasons JSON, checked at).
 pub type Pending = (i64, String, String, String, Timestamp);
 
-pub fn pending(conn: &Connection) -> Result<Vec<Pending>, AppError> {
+/// One page of them, by name, and how many there are in all.
+pub fn pending(conn: &Connection, limit: i64, offset: i64) -> Result<(Vec<Pending>, i64), AppError> {
     let mut stmt = conn.prepare(
         "SELECT ip.recipient_id, r.codice_fiscale, r.cognome || ' ' || r.nome, ip.reasons, ip.checked_at
-         FROM idol_pending ip JOIN recipient r ON r.id = ip.recipient_id ORDER BY r.cognome, r.nome, r.id",
+         FROM idol_pending ip JOIN recipient r ON r.id = ip.recipient_id ORDER BY r.cognome, r.nome, r.id
+         LIMIT ?1 OFFSET ?2",
     )?;
     let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .query_map([limit, offset], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    let total =
+        conn.query_row("SELECT count(*) FROM idol_pending ip JOIN recipient r ON r.id = ip.recipient_id", [], |r| {
+            r.get(0)
+        })?;
+    Ok((rows, total))
 }
 
 /// A provider's action whose stored text breaks the national schema's limits (recorded before
@@ -225,14 +231,15 @@ pub struct PastExport {
     pub sha256: String,
 }
 
-pub fn history(conn: &Connection) -> Result<Vec<PastExport>, AppError> {
+/// One page of the past exports, newest first, and how many there are in all.
+pub fn history(conn: &Connection, limit: i64, offset: i64) -> Result<(Vec<PastExport>, i64), AppError> {
     let mut stmt = conn.prepare(
         "SELECT e.at, e.by_label, e.since_ms, e.until_ms, e.workers, e.policies, e.outcomes, e.sha256, e.id,
                 EXISTS (SELECT 1 FROM idol_export_file f WHERE f.export_id = e.id)
-         FROM idol_export e ORDER BY e.id DESC LIMIT 100",
+         FROM idol_export e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2",
     )?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map([limit, offset], |r| {
             Ok(PastExport {
                 at: r.get(0)?,
                 by_label: r.get(1)?,
@@ -247,5 +254,6 @@ pub fn history(conn: &Connection) -> Result<Vec<PastExport>, AppError> {
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    let total = conn.query_row("SELECT count(*) FROM idol_export", [], |r| r.get(0))?;
+    Ok((rows, total))
 }

@@ -75,7 +75,9 @@ async fn list(
     per_page: Option<i64>,
 ) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let past = paging.of(ctx.read(idol::history).await?);
+    let (limit, offset) = (paging.per_page, paging.offset());
+    let (items, total) = ctx.read(move |c| idol::history(c, limit, offset)).await?;
+    let past = paging.page(items, total);
     // `rows`: what this page shows, as every paged read records.
     let event = IdolExportsViewed::Api { rows: past.items.len(), page: paging.page, via: Via::Api };
     ctx.audit_view(who.scope.actor(), &event).await?;
@@ -103,7 +105,9 @@ async fn pending(
     per_page: Option<i64>,
 ) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let pending = paging.of(ctx.read(idol::pending).await?);
+    let (limit, offset) = (paging.per_page, paging.offset());
+    let (items, total) = ctx.read(move |c| idol::pending(c, limit, offset)).await?;
+    let pending = paging.page(items, total);
     let shown: Vec<i64> = pending.items.iter().map(|(id, ..)| *id).collect();
     let event = IdolExportsViewed::ApiPending {
         list: "pending",
