@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
 use crate::domain::feed::{FeedOutcome, FeedPolicy, FeedWorker};
-use crate::domain::ids::RecipientId;
+use crate::domain::ids::{IdolExportId, RecipientId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
@@ -181,17 +181,17 @@ pub struct NewExport<'a> {
     pub sha256: &'a str,
 }
 
-pub fn insert(tx: &WriteTx<'_>, e: &NewExport<'_>) -> Result<i64, AppError> {
+pub fn insert(tx: &WriteTx<'_>, e: &NewExport<'_>) -> Result<IdolExportId, AppError> {
     tx.conn().execute(
         "INSERT INTO idol_export (at, by_label, since_ms, until_ms, workers, policies, outcomes, sha256)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![e.at, e.by_label, e.since, e.until, e.workers, e.policies, e.outcomes, e.sha256],
     )?;
-    Ok(tx.conn().last_insert_rowid())
+    Ok(IdolExportId::from_db(tx.conn().last_insert_rowid()))
 }
 
 /// The export's zip, kept in the same transaction that records it.
-pub fn insert_file(tx: &WriteTx<'_>, export: i64, zip: &[u8]) -> Result<(), AppError> {
+pub fn insert_file(tx: &WriteTx<'_>, export: IdolExportId, zip: &[u8]) -> Result<(), AppError> {
     tx.conn().execute("INSERT INTO idol_export_file (export_id, zip) VALUES (?1, ?2)", params![export, zip])?;
     Ok(())
 }
@@ -204,7 +204,7 @@ pub struct StoredFile {
     pub zip: Option<Vec<u8>>,
 }
 
-pub fn file(conn: &Connection, export: i64) -> Result<Option<StoredFile>, AppError> {
+pub fn file(conn: &Connection, export: IdolExportId) -> Result<Option<StoredFile>, AppError> {
     Ok(conn
         .query_row(
             "SELECT e.at, e.sha256, f.zip FROM idol_export e LEFT JOIN idol_export_file f ON f.export_id = e.id
@@ -218,7 +218,7 @@ pub fn file(conn: &Connection, export: i64) -> Result<Option<StoredFile>, AppErr
 /// Past exports, newest first.
 #[derive(Debug, Clone)]
 pub struct PastExport {
-    pub id: i64,
+    pub id: IdolExportId,
     /// Whether its zip is kept (exports made before version 11 have none).
     pub file_kept: bool,
     pub at: Timestamp,

@@ -12,6 +12,7 @@ use rocket::form::FromForm;
 use rocket::http::{ContentType, Status};
 use rocket::{Route, State, get, post, routes};
 
+use crate::domain::ids::IdolExportId;
 use crate::domain::text::parse_date;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{format_it, local_date_start};
@@ -153,7 +154,7 @@ async fn view(who: AdminReader, ctx: Ctx<'_>, pagina: Option<i64>, token: FormTo
 /// A past export's zip again, for the Region: audited before it leaves, refused (internal
 /// error) if the kept bytes no longer match the SHA-256 recorded when it was made.
 #[get("/regione/idol/<id>/file")]
-async fn file(who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Download, AppError> {
+async fn file(who: Regione, ctx: Ctx<'_>, id: IdolExportId) -> Result<Download, AppError> {
     let found = ctx.read_or_404(who.scope.clone(), move |c, _| past_file(c, id)).await?;
     let PastFile::Zip { zip, sha256, file_name } = found else {
         return Err(AppError::declined("file non conservato (esportazione precedente)"));

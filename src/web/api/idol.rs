@@ -11,7 +11,8 @@ use rocket::{Route, State, get, post, routes};
 use super::body::body;
 use super::paging::{Page, Paging};
 use super::responses::Invalid;
-use crate::domain::audit_views::{IdolExportDownloaded, IdolExportsViewed, Via};
+use crate::domain::audit_views::{IdolExportDownloaded, IdolExportsViewed, IdolList, Via};
+use crate::domain::ids::IdolExportId;
 use crate::domain::text::parse_date;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{format_iso, local_date_start};
@@ -110,7 +111,7 @@ async fn pending(
     let pending = paging.page(items, total);
     let shown: Vec<i64> = pending.items.iter().map(|(id, ..)| *id).collect();
     let event = IdolExportsViewed::ApiPending {
-        list: "pending",
+        list: IdolList::Pending,
         total: pending.total,
         page: paging.page,
         per_page: paging.per_page,
@@ -139,7 +140,7 @@ async fn pending(
     ),
 )]
 #[get("/idol/exports/<id>/file")]
-async fn file(who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Download, AppError> {
+async fn file(who: Regione, ctx: Ctx<'_>, id: IdolExportId) -> Result<Download, AppError> {
     // An unknown export is the audited refusal, then 404, as on the screen.
     let found = ctx.read_or_404(who.scope.clone(), move |c, _| past_file(c, id)).await?;
     let PastFile::Zip { zip, sha256, file_name } = found else {
