@@ -275,12 +275,24 @@ fn operator_variations_follow_a_written_communication_and_leave_history() {
             json!({ "version": version, "email": "x@ente.example.it", "role_title": "tutor", "sedi": [foreign], "communication_id": variation }),
             "sedi",
         ),
+        // A value that is no sede id at all: refused on `sedi` too (was a bare `body` error).
+        (
+            json!({ "version": version, "email": "x@ente.example.it", "role_title": "tutor", "sedi": [s1, 0], "communication_id": variation }),
+            "sedi",
+        ),
+        (
+            json!({ "version": version, "email": "x@ente.example.it", "role_title": "tutor", "sedi": [s1, "Via Uno 1"], "communication_id": variation }),
+            "sedi",
+        ),
     ];
     for (body, field) in cases {
         let res = o.post(&o.region, &path, body.clone());
         assert_eq!(res.status(), 422, "{body}");
         assert!(Office::errors(res).contains(&field.to_owned()), "{body}");
     }
+    let assigned: i64 =
+        o.f.db().query_row("SELECT count(*) FROM operator_sede WHERE operator_id = ?1", [id], |r| r.get(0)).unwrap();
+    assert_eq!(assigned, 0);
     assert_eq!(o.f.audit_count("operator.update"), 0);
 
     // The variation: new email, new role title, two sedi.
