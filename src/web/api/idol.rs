@@ -10,7 +10,7 @@ use rocket::{Route, State, get, post, routes};
 
 use super::body::body;
 use super::paging::{Page, Paging};
-use super::responses::Invalid;
+use super::responses::{IdolExportNotFound, Invalid};
 use crate::domain::audit_views::{IdolExportDownloaded, IdolExportsViewed, IdolList, Via};
 use crate::domain::ids::IdolExportId;
 use crate::domain::text::parse_date;
@@ -135,7 +135,7 @@ async fn pending(
     params(("id" = i64, Path, description = "L'esportazione (`id` dell'elenco)")),
     responses(
         (status = 200, description = "Lo zip dell'esportazione", content((super::openapi::common::File = "application/zip"))),
-        (status = 404, description = "Esportazione inesistente"),
+        IdolExportNotFound,
         (status = 422, description = "File non conservato (esportazione precedente)", body = super::openapi::common::Errore),
     ),
 )]
