@@ -52,7 +52,7 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
         };
         let path = crate::web::request_log::original_path(req);
         let facts = RequestFacts {
-            now: crate::web::context::request_time(req),
+            now: crate::web::request_time::of(req),
             cert_der: cert.as_ref().map(|c| c.as_bytes()),
             ip: req.client_ip().map(|ip| ip.to_string()),
             method: req.method().as_str(),
@@ -104,7 +104,7 @@ pub async fn recognised(req: &Request<'_>) -> Option<Arc<Principal>> {
         };
         let path = crate::web::request_log::original_path(req);
         let facts = RequestFacts {
-            now: crate::web::context::request_time(req),
+            now: crate::web::request_time::of(req),
             cert_der: Some(cert.as_bytes()),
             ip: req.client_ip().map(|ip| ip.to_string()),
             method: req.method().as_str(),
@@ -212,7 +212,7 @@ fn needs_form_token(req: &Request<'_>) -> bool {
 
 async fn form_token(req: &Request<'_>, principal: &Principal, data: &mut Data<'_>) -> form_token::Check {
     let Some(secret) = req.rocket().state::<crate::web::FormSecret>() else { return form_token::Check::Invalid };
-    let now = crate::web::context::request_time(req);
+    let now = crate::web::request_time::of(req);
     let head = data.peek(512).await;
     match posted_token(head) {
         Some(token) => form_token::check(&secret.0, &principal.cert().sha256, &token, now),
