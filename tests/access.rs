@@ -584,12 +584,60 @@ fn the_manual_shows_the_menu_of_the_person_whose_card_is_in_and_stays_public() {
     assert!(html.contains("TLS 1.2") && !html.contains(operator_menu) && !html.contains("user-name"));
 
     // A card that is refused still reads the manual (the access chapter explains why), with
-    // the public menu and no refusal row: reading is no attempt to get in.
+    // the public menu; each read leaves its refusal row, as anywhere else.
     let unknown = f.card(&cf("VRDGPP75M12G702"));
-    for _ in 0..6 {
+    for _ in 0..3 {
         let res = client(&f, Some(&unknown)).get(server.url("/manuale/accesso")).send().unwrap();
         assert_eq!(res.status(), 200);
         assert!(!res.text().unwrap().contains(operator_menu));
     }
-    assert_eq!(f.audit_count("access.denied"), 0);
+    assert_eq!(f.audit_count("access.denied"), 3);
+    let (action, _, detail) = f.last_audit();
+    assert_eq!(
+        (action.as_str(), &detail["reason"], &detail["path"]),
+        ("access.denied", &"unknown_operator".into(), &"/manuale/accesso".into())
+    );
+    // Another site's picture with that card writes nothing in its holder's name.
+    let embedded = client(&f, Some(&unknown))
+        .get(server.url("/manuale/accesso"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Sec-Fetch-Mode", "no-cors")
+        .header("Sec-Fetch-Dest", "image")
+        .send()
+        .unwrap();
+    assert_eq!(embedded.status(), 200);
+    assert_eq!(f.audit_count("access.denied"), 3);
+}
+
+#[test]
+fn a_revoked_card_reading_the_manual_leaves_its_refusal_row_and_log_line() {
+    let (mut f, provider) = setup();
+    let rossi = cf("RSSMRA85T10A562");
+    f.add_operator(&rossi, "operatore", Some(provider));
+    let card = f.card(&rossi);
+    f.revoked.push(card.serial.clone());
+    f.write_config();
+    let mut server = common::Server::start_env(&f.config, &[("RUST_LOG", "error,ricolloca::web::request_log=info")]);
+    for _ in 0..5 {
+        let res = client(&f, Some(&card)).get(server.url("/manuale/accesso")).send().unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(!res.text().unwrap().contains("href=\"/agenda\""), "read as a visitor");
+    }
+    let (action, outcome, detail) = f.last_audit();
+    assert_eq!((action.as_str(), outcome.as_str()), ("access.denied", "denied"));
+    assert_eq!((&detail["reason"], &detail["path"]), (&"certificate_revoked".into(), &"/manuale/accesso".into()));
+    assert_eq!(f.audit_count("access.denied"), 5);
+
+    // The request line says why the card was refused (the page itself was served).
+    assert!(server.terminate(std::time::Duration::from_secs(10)).is_some_and(|s| s.success()));
+    let log = std::fs::read_dir(f.path().join("log"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .collect::<String>();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("request") && l.contains("/manuale/accesso") && l.contains("status=200"))
+        .collect();
+    assert_eq!(lines.len(), 5, "{log}");
+    assert!(lines.iter().all(|l| l.contains("refused=") && l.contains("certificate_revoked")), "{log}");
 }

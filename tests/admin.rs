@@ -416,6 +416,31 @@ fn refused_operator_sede_and_provider_forms_come_back_with_the_values_and_each_m
         shows(&html, "email") && html.contains("value=\"non-una-mail\"") && html.contains("value=\"tutor capo\""),
         "{html}"
     );
+    // A variation whose sedi include a value that is no sede (a tampered form): refused on
+    // `sedi` with the values kept (the real sede stays ticked), never dropped in silence.
+    let sede_value = sede.to_string();
+    let (status, html) = post(
+        &format!("/regione/operatori/{operator}/variazione"),
+        &[
+            ("version", "1"),
+            ("email", "nuova@ente.example.it"),
+            ("role_title", "tutor capo"),
+            ("sedi", &sede_value),
+            ("sedi", "0"),
+        ],
+    );
+    assert_eq!(status, 422, "{html}");
+    assert!(shows(&html, "sedi") && html.contains("scegliere le sedi tra quelle del soggetto"), "{html}");
+    assert!(
+        html.contains(&format!("value=\"{sede}\" checked")) && html.contains("value=\"nuova@ente.example.it\""),
+        "{html}"
+    );
+    let (status, html) = post(
+        &format!("/regione/operatori/{operator}/variazione"),
+        &[("version", "1"), ("email", "nuova@ente.example.it"), ("role_title", "tutor capo"), ("sedi", "sede-1")],
+    );
+    assert_eq!(status, 422, "{html}");
+    assert!(shows(&html, "sedi"), "{html}");
     // Re-enabling an active account: a conflict, said on top, the reason kept.
     let (status, html) =
         post(&format!("/regione/operatori/{operator}/riabilita"), &[("reason", "rientro in servizio")]);
@@ -436,10 +461,15 @@ fn refused_operator_sede_and_provider_forms_come_back_with_the_values_and_each_m
     assert_eq!(status, 422, "{html}");
     assert!(shows(&html, "reason"), "{html}");
 
-    // Nothing was stored, nothing acknowledged; the four operator forms drawn again under the
+    // Nothing was stored, nothing acknowledged; the six operator forms drawn again under the
     // operator's name each wrote their view row.
-    assert_eq!(o.f.audit_count("operator.view"), views + 4);
-    assert_eq!(o.f.audit_rows(), rows + 4);
+    assert_eq!(o.f.audit_count("operator.view"), views + 6);
+    assert_eq!(o.f.audit_rows(), rows + 6);
+    let assigned: i64 =
+        o.f.db()
+            .query_row("SELECT count(*) FROM operator_sede WHERE operator_id = ?1", [operator], |r| r.get(0))
+            .unwrap();
+    assert_eq!(assigned, 0);
     let (state, email): (String, String) =
         o.f.db()
             .query_row("SELECT state, email FROM operator WHERE id = ?1", [operator], |r| Ok((r.get(0)?, r.get(1)?)))

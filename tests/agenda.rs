@@ -199,7 +199,9 @@ fn the_first_held_appointment_starts_the_programme_and_shows_everywhere() {
     assert!(scheda.contains(&format!("{} 09:15", italian(&day(2)))) && scheda.contains("svolto"));
     let cruscotto = w.op_a.get(w.server.url("/cruscotto")).send().unwrap().text().unwrap();
     assert!(cruscotto.contains(&format!("{} 09:15", italian(&day(2)))), "next appointment on the cruscotto");
-    // A form error comes back on the form, values kept.
+    // A form error comes back on the form, values kept; the form draws the provider's tutors
+    // again, so that view is audited first, as the scheda's.
+    let views = w.f.audit_count("recipient.view");
     let res = w
         .op_a
         .post(w.server.url(&format!("/destinatari/{mine}/appuntamenti")))
@@ -208,6 +210,9 @@ fn the_first_held_appointment_starts_the_programme_and_shows_everywhere() {
         .unwrap();
     assert_eq!(res.status(), 409);
     assert!(res.text().unwrap().contains("già un appuntamento"));
+    assert_eq!(w.f.audit_count("recipient.view"), views + 1);
+    let (action, _, detail) = w.f.last_audit();
+    assert_eq!((action.as_str(), &detail), ("recipient.view", &json!({ "cf": w.a_people[0] })));
     // A refused outcome form comes back under the person's name: that view is audited first.
     let res = w
         .op_a

@@ -276,12 +276,24 @@ fn operator_variations_follow_a_written_communication_and_leave_history() {
             json!({ "version": version, "email": "x@ente.example.it", "role_title": "tutor", "sedi": [foreign], "communication_id": variation }),
             "sedi",
         ),
+        // A value that is no sede id at all: refused on `sedi` too (was a bare `body` error).
+        (
+            json!({ "version": version, "email": "x@ente.example.it", "role_title": "tutor", "sedi": [s1, 0], "communication_id": variation }),
+            "sedi",
+        ),
+        (
+            json!({ "version": version, "email": "x@ente.example.it", "role_title": "tutor", "sedi": [s1, "Via Uno 1"], "communication_id": variation }),
+            "sedi",
+        ),
     ];
     for (body, field) in cases {
         let res = o.post(&o.region, &path, body.clone());
         assert_eq!(res.status(), 422, "{body}");
         assert!(Office::errors(res).contains(&field.to_owned()), "{body}");
     }
+    let assigned: i64 =
+        o.f.db().query_row("SELECT count(*) FROM operator_sede WHERE operator_id = ?1", [id], |r| r.get(0)).unwrap();
+    assert_eq!(assigned, 0);
     assert_eq!(o.f.audit_count("operator.update"), 0);
 
     // The variation: new email, new role title, two sedi.
@@ -604,6 +616,21 @@ fn every_list_pages_from_one_with_per_page_up_to_200() {
     assert!(exports.get("pending").is_none(), "{exports}");
     let second: Value = o.get(&auditor, "/api/v1/idol/exports?per_page=1&page=2").json().unwrap();
     assert!(second["items"][0]["id"].as_i64() < exports["items"][0]["id"].as_i64(), "newest first");
+    // Paged in SQL over the whole history (the latest 100 only were read before).
+    o.f.db()
+        .execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+             INSERT INTO idol_export (at, by_label, since_ms, until_ms, workers, policies, outcomes, sha256)
+             SELECT e.at, e.by_label, e.since_ms, e.until_ms, e.workers, e.policies, e.outcomes, e.sha256
+             FROM n, idol_export e WHERE e.id = (SELECT min(id) FROM idol_export)",
+        )
+        .unwrap();
+    let all: Value = o.get(&auditor, "/api/v1/idol/exports?per_page=200").json().unwrap();
+    assert_eq!((all["total"].as_i64(), all["items"].as_array().map(Vec::len)), (Some(102), Some(102)));
+    let last: Value = o.get(&auditor, "/api/v1/idol/exports?per_page=50&page=3").json().unwrap();
+    assert_eq!(last["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(last["items"][1]["id"], all["items"][101]["id"]);
+    assert_eq!(o.f.last_audit().2, json!({ "page": 3, "rows": 2, "via": "api" }));
     assert_eq!(error_fields(o.get(&auditor, "/api/v1/idol/exports?page=0")), ["page"]);
     assert_eq!(error_fields(o.get(&auditor, "/api/v1/idol/exports?per_page=201")), ["per_page"]);
     // Three workers an export left out (their SAP lacks what the schema needs).
@@ -639,4 +666,54 @@ fn every_list_pages_from_one_with_per_page_up_to_200() {
     assert_eq!(error_fields(o.get(&auditor, "/api/v1/idol/pending?page=0")), ["page"]);
     assert_eq!(error_fields(o.get(&auditor, "/api/v1/idol/pending?per_page=201")), ["per_page"]);
     assert_eq!(o.get(&operator, "/api/v1/idol/pending").status(), 403);
+}
+
+#[test]
+fn the_idol_screen_pages_the_waiting_workers_and_audits_the_page_it_shows() {
+    let o = office();
+    let piva = "06363391001";
+    o.provider("Lavoro Futuro", piva, "ACC-1");
+    let header = "codice_fiscale;cognome;nome;data_nascita;sesso;codice_assegno;data_rilascio;cpi;fascia_profilazione;ente;data_scelta";
+    let mut csv = header.to_owned();
+    // 27 women born on days 1 to 27 of February 1980 (day + 40 in the codice fiscale),
+    // named Anna Ab ... Anna Az, Anna Ba, Anna Bb (the order the list shows them in).
+    for day in 1..=27u8 {
+        let nome = format!("Anna {}{}", (b'A' + day / 26) as char, (b'a' + day % 26) as char);
+        csv.push_str(&format!(
+            "\n{};Bruni;{nome};{day:02}/02/1980;F;ADR-{day};{};CPI-FI;3;{piva};{}",
+            cf(&format!("BRNNNA80B{}D612", day + 40)),
+            italian_day(-30),
+            italian_day(-20)
+        ));
+    }
+    let res = o
+        .region
+        .post(o.server.url("/api/v1/import/assignments"))
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().unwrap());
+    o.f.db()
+        .execute(
+            "INSERT INTO idol_pending (recipient_id, since_ms, reasons, checked_at)
+             SELECT id, 0, '[\"SAP assente\"]', 0 FROM recipient",
+            [],
+        )
+        .unwrap();
+    let sap_links = |html: &str| html.matches("/sap\">Bruni Anna").count();
+
+    let html = o.get(&o.region, "/regione/idol").text().unwrap();
+    assert!(html.contains("27 lavoratori non esportabili") && html.contains("Pagina 1 di 2"), "{html}");
+    assert_eq!(sap_links(&html), 25);
+    assert!(html.contains("Bruni Anna Ab") && html.contains("Bruni Anna Az") && !html.contains("Bruni Anna Ba"));
+    let (action, _, detail) = o.f.last_audit();
+    assert_eq!((action.as_str(), &detail["pending"], &detail["rows"]), ("idol.list", &json!(25), &json!(0)));
+    assert_eq!(detail["shown"].as_array().map(Vec::len), Some(25));
+
+    let html = o.get(&o.region, "/regione/idol?pagina=1").text().unwrap();
+    assert!(html.contains("Pagina 2 di 2"), "{html}");
+    assert_eq!(sap_links(&html), 2);
+    assert!(html.contains("Bruni Anna Ba") && html.contains("Bruni Anna Bb") && !html.contains("Bruni Anna Ab"));
+    assert_eq!(o.f.last_audit().2["shown"].as_array().map(Vec::len), Some(2));
 }

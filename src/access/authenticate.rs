@@ -115,16 +115,6 @@ impl AccessControl {
         }
     }
 
-    /// The same check for a public page that only shows the person's menu when they are in
-    /// (the manual): `None` without a card or with one refused, and then no `access.denied`
-    /// row (reading the manual is no attempt to get in; five pages would look like an attack).
-    pub async fn recognise(&self, req: &RequestFacts<'_>) -> Option<Principal> {
-        match self.check(req).await {
-            Ok(Checked::In(principal)) => Some(principal),
-            Ok(Checked::Refused(..)) | Err(_) => None,
-        }
-    }
-
     /// Every check, the day's first login written; a refusal is returned, not yet written.
     async fn check(&self, req: &RequestFacts<'_>) -> Result<Checked, AppError> {
         let Some(der) = req.cert_der else {

@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use super::audit_event::{AuditEvent, View, ViewRecord};
 use super::ids::{
-    ActionId, AnomalyId, AppointmentId, CommunicationId, DocumentId, OperatorId, ProviderId, RecipientId, SedeId,
+    ActionId, AnomalyId, AppointmentId, CommunicationId, DocumentId, IdolExportId, OperatorId, ProviderId, RecipientId,
+    SedeId,
 };
 
 /// A read with its detail: how an [`AuditEvent::View`] is built.
@@ -436,7 +437,7 @@ impl ViewEvent for ActionsListed {
 /// names them under `shown`; the API lists the exports and the pending workers apart).
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-pub enum IdolExportsViewed<'a> {
+pub enum IdolExportsViewed {
     Screen {
         rows: usize,
         pending: usize,
@@ -448,7 +449,7 @@ pub enum IdolExportsViewed<'a> {
         via: Via,
     },
     ApiPending {
-        list: &'a str,
+        list: IdolList,
         total: i64,
         page: i64,
         per_page: i64,
@@ -457,7 +458,15 @@ pub enum IdolExportsViewed<'a> {
     },
 }
 
-impl ViewEvent for IdolExportsViewed<'_> {
+/// Which IDOL list an API read showed: `"list": "pending"`, the workers not sent yet (the
+/// exports' own list carries no `list`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub enum IdolList {
+    #[serde(rename = "pending")]
+    Pending,
+}
+
+impl ViewEvent for IdolExportsViewed {
     fn view(&self) -> View {
         View::IdolExports
     }
@@ -469,7 +478,7 @@ impl ViewEvent for IdolExportsViewed<'_> {
 /// `idol.download`: a past export's zip downloaded again.
 #[derive(Debug, Serialize)]
 pub struct IdolExportDownloaded<'a> {
-    pub export: i64,
+    pub export: IdolExportId,
     pub sha256: &'a str,
     pub size: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -501,8 +510,8 @@ pub enum AgendaViewed<'a> {
         provider: ProviderId,
         from: &'a str,
         until: &'a str,
-        sede: Option<i64>,
-        tutor: Option<i64>,
+        sede: Option<SedeId>,
+        tutor: Option<OperatorId>,
         rows: usize,
         #[serde(skip_serializing_if = "Option::is_none")]
         via: Option<Via>,
@@ -898,11 +907,17 @@ mod tests {
         // A second page holding the one export past the first 25.
         let e = IdolExportsViewed::Api { rows: 1, page: 2, via: Via::Api };
         assert_eq!(text(&e), r#"{"page":2,"rows":1,"via":"api"}"#);
-        let e =
-            IdolExportsViewed::ApiPending { list: "pending", total: 7, page: 1, per_page: 25, rows: 2, via: Via::Api };
+        let e = IdolExportsViewed::ApiPending {
+            list: IdolList::Pending,
+            total: 7,
+            page: 1,
+            per_page: 25,
+            rows: 2,
+            via: Via::Api,
+        };
         assert_eq!(text(&e), r#"{"list":"pending","page":1,"per_page":25,"rows":2,"total":7,"via":"api"}"#);
         assert_eq!((e.object(), e.view().action()), (None, "idol.list"));
-        let e = IdolExportDownloaded { export: 5, sha256: "ab", size: 10, via: None };
+        let e = IdolExportDownloaded { export: IdolExportId::try_from(5).unwrap(), sha256: "ab", size: 10, via: None };
         assert_eq!(
             (text(&e), e.object()),
             (r#"{"export":5,"sha256":"ab","size":10}"#.into(), Some("idol_export:5".into()))
@@ -921,7 +936,7 @@ mod tests {
             from: "2026-01-01",
             until: "2026-02-01",
             sede: None,
-            tutor: Some(4),
+            tutor: Some(OperatorId::try_from(4).unwrap()),
             rows: 2,
             via: None,
         };
@@ -1088,14 +1103,19 @@ mod tests {
             one(AuditEvent::of_view(&ActionsListed { recipient: r, rows: 0, page: 1, via: Via::Api })),
             list(AuditEvent::of_view(&IdolExportsViewed::Screen { rows: 0, pending: 0 })),
             list(AuditEvent::of_view(&IdolExportsViewed::ApiPending {
-                list: "pending",
+                list: IdolList::Pending,
                 total: 0,
                 page: 1,
                 per_page: 1,
                 rows: 0,
                 via: Via::Api,
             })),
-            one(AuditEvent::of_view(&IdolExportDownloaded { export: 1, sha256: "", size: 0, via: Some(Via::Api) })),
+            one(AuditEvent::of_view(&IdolExportDownloaded {
+                export: IdolExportId::try_from(1).unwrap(),
+                sha256: "",
+                size: 0,
+                via: Some(Via::Api),
+            })),
             one(AuditEvent::of_view(&AgendaViewed::Recipient { recipient: r, rows: 0, page: 1, via: Via::Api })),
             one(AuditEvent::of_view(&AgendaViewed::RefusedOutcome {
                 recipient: r,

@@ -108,6 +108,10 @@ row_id!(
     /// A detected anomaly.
     AnomalyId
 );
+row_id!(
+    /// A feed file made for IDOL (its record and its kept zip).
+    IdolExportId
+);
 
 #[cfg(test)]
 mod tests {

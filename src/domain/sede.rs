@@ -18,6 +18,21 @@ pub struct Sede {
     pub closed: bool,
 }
 
+/// The sedi chosen for an operator (form values, or a JSON body's numbers as text): each one
+/// a sede id, or the whole choice is refused on `sedi`, never a value dropped in silence.
+/// Whether each sede exists and is the operator's provider's is the variation's own check.
+pub fn chosen_sedi<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<SedeId>, FieldError> {
+    values
+        .into_iter()
+        .map(|v| {
+            v.trim().parse::<SedeId>().map_err(|_| FieldError {
+                field: "sedi".into(),
+                message: "valore non valido: scegliere le sedi tra quelle del soggetto accreditato".into(),
+            })
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct SedeDraft {
     #[serde(default)]
@@ -66,5 +81,21 @@ impl SedeDraft {
             temporarily_closed: self.temporarily_closed,
             closed: self.closed,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chosen_sedi_are_ids_or_the_choice_is_refused_on_sedi() {
+        let ids = chosen_sedi(["3", " 7 "]).unwrap();
+        assert_eq!(ids.iter().map(|s| s.get()).collect::<Vec<_>>(), [3, 7]);
+        assert!(chosen_sedi([]).unwrap().is_empty());
+        for bad in ["0", "-2", "tre", "", "3.0"] {
+            let e = chosen_sedi(["3", bad]).unwrap_err();
+            assert_eq!(e.field, "sedi", "{bad}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::WriteTx;
 use crate::domain::feed::{FeedOutcome, FeedPolicy, FeedWorker};
-use crate::domain::ids::RecipientId;
+use crate::domain::ids::{IdolExportId, RecipientId};
 use crate::domain::timestamp::Timestamp;
 use crate::error::AppError;
 
@@ -101,15 +101,20 @@ pub fn clear_pending(tx: &WriteTx<'_>, recipient: RecipientId) -> Result<(), App
 /// People not sent yet, with why: (recipient id, codice fiscale, name, reasons JSON, checked at).
 pub type Pending = (i64, String, String, String, Timestamp);
 
-pub fn pending(conn: &Connection) -> Result<Vec<Pending>, AppError> {
+/// One page of them, by name, and how many there are in all.
+pub fn pending(conn: &Connection, limit: i64, offset: i64) -> Result<(Vec<Pending>, i64), AppError> {
     let mut stmt = conn.prepare_cached(
         "SELECT ip.recipient_id, r.codice_fiscale, r.cognome || ' ' || r.nome, ip.reasons, ip.checked_at
-         FROM idol_pending ip JOIN recipient r ON r.id = ip.recipient_id ORDER BY r.cognome, r.nome, r.id",
+         FROM idol_pending ip JOIN recipient r ON r.id = ip.recipient_id ORDER BY r.cognome, r.nome, r.id
+         LIMIT ?1 OFFSET ?2",
     )?;
     let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .query_map([limit, offset], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    let total = conn
+        .prepare_cached("SELECT count(*) FROM idol_pending ip JOIN recipient r ON r.id = ip.recipient_id")?
+        .query_row([], |r| r.get(0))?;
+    Ok((rows, total))
 }
 
 /// A provider's action whose stored text breaks the national schema's limits (recorded before
@@ -175,18 +180,18 @@ pub struct NewExport<'a> {
     pub sha256: &'a str,
 }
 
-pub fn insert(tx: &WriteTx<'_>, e: &NewExport<'_>) -> Result<i64, AppError> {
+pub fn insert(tx: &WriteTx<'_>, e: &NewExport<'_>) -> Result<IdolExportId, AppError> {
     tx.conn()
         .prepare_cached(
             "INSERT INTO idol_export (at, by_label, since_ms, until_ms, workers, policies, outcomes, sha256)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![e.at, e.by_label, e.since, e.until, e.workers, e.policies, e.outcomes, e.sha256])?;
-    Ok(tx.conn().last_insert_rowid())
+    Ok(IdolExportId::from_db(tx.conn().last_insert_rowid()))
 }
 
 /// The export's zip, kept in the same transaction that records it.
-pub fn insert_file(tx: &WriteTx<'_>, export: i64, zip: &[u8]) -> Result<(), AppError> {
+pub fn insert_file(tx: &WriteTx<'_>, export: IdolExportId, zip: &[u8]) -> Result<(), AppError> {
     tx.conn()
         .prepare_cached("INSERT INTO idol_export_file (export_id, zip) VALUES (?1, ?2)")?
         .execute(params![export, zip])?;
@@ -201,7 +206,7 @@ pub struct StoredFile {
     pub zip: Option<Vec<u8>>,
 }
 
-pub fn file(conn: &Connection, export: i64) -> Result<Option<StoredFile>, AppError> {
+pub fn file(conn: &Connection, export: IdolExportId) -> Result<Option<StoredFile>, AppError> {
     Ok(conn
         .prepare_cached(
             "SELECT e.at, e.sha256, f.zip FROM idol_export e LEFT JOIN idol_export_file f ON f.export_id = e.id
@@ -214,7 +219,7 @@ pub fn file(conn: &Connection, export: i64) -> Result<Option<StoredFile>, AppErr
 /// Past exports, newest first.
 #[derive(Debug, Clone)]
 pub struct PastExport {
-    pub id: i64,
+    pub id: IdolExportId,
     /// Whether its zip is kept (exports made before version 11 have none).
     pub file_kept: bool,
     pub at: Timestamp,
@@ -227,14 +232,15 @@ pub struct PastExport {
     pub sha256: String,
 }
 
-pub fn history(conn: &Connection) -> Result<Vec<PastExport>, AppError> {
+/// One page of the past exports, newest first, and how many there are in all.
+pub fn history(conn: &Connection, limit: i64, offset: i64) -> Result<(Vec<PastExport>, i64), AppError> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.at, e.by_label, e.since_ms, e.until_ms, e.workers, e.policies, e.outcomes, e.sha256, e.id,
                 EXISTS (SELECT 1 FROM idol_export_file f WHERE f.export_id = e.id)
-         FROM idol_export e ORDER BY e.id DESC LIMIT 100",
+         FROM idol_export e ORDER BY e.id DESC LIMIT ?1 OFFSET ?2",
     )?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map([limit, offset], |r| {
             Ok(PastExport {
                 at: r.get(0)?,
                 by_label: r.get(1)?,
@@ -249,5 +255,6 @@ pub fn history(conn: &Connection) -> Result<Vec<PastExport>, AppError> {
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    let total = conn.prepare_cached("SELECT count(*) FROM idol_export")?.query_row([], |r| r.get(0))?;
+    Ok((rows, total))
 }

@@ -6,8 +6,8 @@ use rusqlite::ToSql;
 use rusqlite::types::{FromSql, FromSqlResult, ToSqlOutput, ValueRef};
 
 use crate::domain::ids::{
-    ActionId, AnomalyId, AppointmentId, CommunicationId, DocumentId, OperatorId, OutcomeId, ProviderId, RecipientId,
-    SedeId, VoucherId,
+    ActionId, AnomalyId, AppointmentId, CommunicationId, DocumentId, IdolExportId, OperatorId, OutcomeId, ProviderId,
+    RecipientId, SedeId, VoucherId,
 };
 use crate::domain::timestamp::Timestamp;
 
@@ -45,6 +45,7 @@ sql_id!(
     AppointmentId,
     CommunicationId,
     DocumentId,
+    IdolExportId,
     OperatorId,
     OutcomeId,
     ProviderId,

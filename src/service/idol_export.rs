@@ -16,7 +16,7 @@ use crate::access::AdminAuthority;
 use crate::domain::audit_changes::IdolExported;
 use crate::domain::audit_event::AuditEvent;
 use crate::domain::feed::{FeedPolicy, FeedWorker};
-use crate::domain::ids::RecipientId;
+use crate::domain::ids::{IdolExportId, RecipientId};
 use crate::domain::sap::{DatiAnagrafici, DatiInvio, PoliticaAttiva, StatoInAnagrafe, UltimoEvento};
 use crate::domain::timestamp::Timestamp;
 use crate::error::{AppError, FieldError};
@@ -194,7 +194,7 @@ pub enum PastFile {
 
 /// A past export's zip, or None when there is no such export. Bytes that no longer match
 /// the recorded SHA-256 are never served: an internal error.
-pub fn past_file(conn: &rusqlite::Connection, export: i64) -> Result<Option<PastFile>, AppError> {
+pub fn past_file(conn: &rusqlite::Connection, export: IdolExportId) -> Result<Option<PastFile>, AppError> {
     let Some(stored) = idol::file(conn, export)? else { return Ok(None) };
     let Some(zip) = stored.zip else { return Ok(Some(PastFile::NotKept)) };
     let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&zip));

@@ -20,8 +20,8 @@ use crate::repo::WriteTx;
 use crate::repo::pool::ReadPool;
 use crate::repo::writer::Writer;
 use crate::web::Site;
-use crate::web::context::request_time;
 use crate::web::guards::Utente;
+use crate::web::request_time;
 use crate::web::views::layout::page_at;
 
 /// The request context. Put it after the role guard (guards run left to right, so the role
@@ -65,7 +65,7 @@ impl<'r> FromRequest<'r> for Ctx<'r> {
                 access,
                 site,
                 clock,
-                now: request_time(req),
+                now: request_time::of(req),
                 principal,
                 method: req.method(),
                 path: req.uri().path().to_string(),

@@ -25,7 +25,7 @@ impl<'r> FromRequest<'r> for FormToken {
                 ));
             }
         };
-        let now = crate::web::context::request_time(req);
+        let now = crate::web::request_time::of(req);
         match &gate::outcome(req).await.0 {
             Ok(p) => Outcome::Success(FormToken(form_token::token(&secret.0, &p.cert().sha256, now))),
             Err(e) => Outcome::Error((crate::web::errors::status_of(e), e.clone())),

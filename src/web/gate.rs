@@ -47,16 +47,14 @@ pub async fn outcome<'r>(req: &'r Request<'_>) -> &'r GateOutcome {
         };
         let path = crate::web::request_log::original_path(req);
         let facts = RequestFacts {
-            now: crate::web::context::request_time(req),
+            now: crate::web::request_time::of(req),
             cert_der: card(req),
             ip: req.client_ip().map(|ip| ip.to_string()),
             method: req.method().as_str(),
             path: &path,
         };
         let outcome = access.authenticate(&facts).await.map(Arc::new);
-        if let Ok(p) = &outcome {
-            crate::web::request_log::note_person(req, &p.operator().codice_fiscale.to_string());
-        }
+        note(req, &outcome);
         GateOutcome(outcome)
     })
     .await
@@ -74,10 +72,20 @@ fn card<'r>(req: &'r Request<'_>) -> Option<&'r [u8]> {
     req.local_cache(ClientCertificate::default).0.as_deref()
 }
 
+/// What the request log line says about the access check: who, or why refused.
+fn note(req: &Request<'_>, outcome: &Result<Arc<Principal>, AppError>) {
+    match outcome {
+        Ok(p) => crate::web::request_log::note_person(req, &p.operator().codice_fiscale.to_string()),
+        Err(AppError::Refused(refusal)) => crate::web::request_log::note_refusal(req, refusal.code()),
+        Err(_) => {}
+    }
+}
+
 /// The person on a public page (the manual), to show their own menu: the card's holder when
-/// the access check lets them in, nobody otherwise. A refused card writes no refusal row
-/// here, and a request another site makes (an image, a fetch) runs no check at all: it
-/// would write the day's login in the card holder's name.
+/// the access check lets them in, nobody otherwise. A refused card reads the page as a
+/// visitor, after its `access.denied` row (as anywhere else: a revoked card probing here is
+/// seen by the repeated-refusal rule). A request another site makes (an image, a fetch) runs
+/// no check at all: it would write the day's login, or a refusal, in the card holder's name.
 #[derive(Clone)]
 struct Recognised(Option<Arc<Principal>>);
 
@@ -91,17 +99,16 @@ pub async fn recognised(req: &Request<'_>) -> Option<Arc<Principal>> {
         };
         let path = crate::web::request_log::original_path(req);
         let facts = RequestFacts {
-            now: crate::web::context::request_time(req),
+            now: crate::web::request_time::of(req),
             cert_der: Some(cert),
             ip: req.client_ip().map(|ip| ip.to_string()),
             method: req.method().as_str(),
             path: &path,
         };
-        let principal = access.recognise(&facts).await.map(Arc::new);
-        if let Some(p) = &principal {
-            crate::web::request_log::note_person(req, &p.operator().codice_fiscale.to_string());
-        }
-        Recognised(principal)
+        // A refusal's row, or a failure to write it, still leaves the public page readable.
+        let outcome = access.authenticate(&facts).await.map(Arc::new);
+        note(req, &outcome);
+        Recognised(outcome.ok())
     })
     .await
     .0
@@ -200,7 +207,7 @@ fn needs_form_token(req: &Request<'_>) -> bool {
 
 async fn form_token(req: &Request<'_>, principal: &Principal, data: &mut Data<'_>) -> form_token::Check {
     let Some(secret) = req.rocket().state::<crate::web::FormSecret>() else { return form_token::Check::Invalid };
-    let now = crate::web::context::request_time(req);
+    let now = crate::web::request_time::of(req);
     let head = data.peek(512).await;
     match posted_token(head) {
         Some(token) => form_token::check(&secret.0, &principal.cert().sha256, &token, now),

@@ -1,4 +1,4 @@
-//! The screens of `web/` stand on the shared pieces (guards, forms, context, views, …) and
+//! The screens of `web/` stand on the shared pieces (guards, forms, the request context and time, views, …) and
 //! never on one another: a screen that borrowed a sibling's helper would tie the two together
 //! and, in time, loop. Only `app.rs` (which mounts them) and `mod.rs` name the screens.
 

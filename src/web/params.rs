@@ -5,8 +5,8 @@ use rocket::form::{self, FromFormField, ValueField};
 use rocket::request::FromParam;
 
 use crate::domain::ids::{
-    ActionId, AnomalyId, AppointmentId, CommunicationId, DocumentId, InvalidId, OperatorId, ProviderId, RecipientId,
-    SedeId, VoucherId,
+    ActionId, AnomalyId, AppointmentId, CommunicationId, DocumentId, IdolExportId, InvalidId, OperatorId, ProviderId,
+    RecipientId, SedeId, VoucherId,
 };
 
 macro_rules! from_param {
@@ -21,7 +21,7 @@ macro_rules! from_param {
 }
 
 from_param!(ProviderId, OperatorId, SedeId, CommunicationId, RecipientId);
-from_param!(AppointmentId, ActionId, DocumentId, AnomalyId, VoucherId);
+from_param!(AppointmentId, ActionId, DocumentId, AnomalyId, VoucherId, IdolExportId);
 
 /// The same ids as form and query values: a value that is not a positive integer is a field
 /// error, never an id.

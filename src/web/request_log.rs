@@ -12,6 +12,8 @@ struct OriginalPath(String);
 /// The codice fiscale of the person the gate let through, if it did.
 struct Person(String);
 struct OriginalUri(String);
+/// Why the access check refused the card, if it did (`Refusal::code`).
+struct Refused(Option<&'static str>);
 
 /// The path the client asked for, before the gate re-routed a refused request.
 pub fn original_path(req: &Request<'_>) -> String {
@@ -21,6 +23,12 @@ pub fn original_path(req: &Request<'_>) -> String {
 /// Called by the gate once it knows who is asking (never runs the access check itself).
 pub fn note_person(req: &Request<'_>, cf: &str) {
     req.local_cache(|| Person(cf.to_owned()));
+}
+
+/// Called by the gate when the access check refused the card: the line says why, also on a
+/// public page that is then served as to a visitor.
+pub fn note_refusal(req: &Request<'_>, reason: &'static str) {
+    req.local_cache(|| Refused(Some(reason)));
 }
 
 /// The path and query the client asked for, before any re-routing.
@@ -52,6 +60,8 @@ impl Fairing for RequestLog {
         let elapsed = req.local_cache(|| Started(Instant::now())).0.elapsed();
         // What the gate noted, if anything: never run the access check just to log.
         let cf = req.local_cache(|| Person(String::new())).0.clone();
+        // Absent from the line unless the gate noted a refusal.
+        let refused = req.local_cache(|| Refused(None)).0;
         tracing::info!(
             reference = request_id(req),
             method = req.method().as_str(),
@@ -59,6 +69,7 @@ impl Fairing for RequestLog {
             status = res.status().code,
             micros = elapsed.as_micros() as u64,
             cf,
+            refused,
             "request"
         );
     }

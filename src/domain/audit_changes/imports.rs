@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{ChangeEvent, Object};
 use crate::domain::audit_event::Change;
-use crate::domain::ids::RecipientId;
+use crate::domain::ids::{IdolExportId, RecipientId};
 use crate::domain::timestamp::Timestamp;
 
 /// `import.sap`: a SAP file stored as a new version of a person's SAP.
@@ -91,7 +91,7 @@ impl ChangeEvent for SapRemapped {
 #[derive(Debug, Serialize)]
 pub struct IdolExported<'a> {
     #[serde(skip)]
-    pub export: i64,
+    pub export: IdolExportId,
     pub since: Timestamp,
     pub until: Timestamp,
     pub workers: usize,
@@ -200,7 +200,7 @@ pub(super) mod tests {
     #[test]
     fn idol_exported() {
         let e = IdolExported {
-            export: 5,
+            export: IdolExportId::try_from(5).unwrap(),
             since: Timestamp::from_ms(1_690_000_000_000),
             until: Timestamp::from_ms(1_700_000_000_000),
             workers: 2,
@@ -250,7 +250,7 @@ pub(super) mod tests {
             AuditEvent::of_change(&CodesImported { file: "f", codes: 0 }),
             AuditEvent::of_change(&SapRemapped { mapping: 1, versions: 0, with_findings: 0, unreadable: 0 }),
             AuditEvent::of_change(&IdolExported {
-                export: 1,
+                export: IdolExportId::try_from(1).unwrap(),
                 since: t,
                 until: t,
                 workers: 0,

@@ -9,7 +9,9 @@
 use serde::Serialize;
 
 use super::audit_event::{AuditEvent, Change, ChangeRecord};
-use super::ids::{AnomalyId, AppointmentId, CommunicationId, OperatorId, ProviderId, RecipientId, SedeId};
+use super::ids::{
+    AnomalyId, AppointmentId, CommunicationId, IdolExportId, OperatorId, ProviderId, RecipientId, SedeId,
+};
 
 mod admin;
 mod imports;
@@ -38,7 +40,7 @@ pub enum Object<'a> {
     Communication(CommunicationId),
     Appointment(AppointmentId),
     Anomaly(AnomalyId),
-    IdolExport(i64),
+    IdolExport(IdolExportId),
     /// A backup file, by name.
     Backup(&'a str),
     /// An imported file, by name.

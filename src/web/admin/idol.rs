@@ -12,35 +12,47 @@ use rocket::form::FromForm;
 use rocket::http::{ContentType, Status};
 use rocket::{Route, State, get, post, routes};
 
+use crate::domain::ids::IdolExportId;
 use crate::domain::text::parse_date;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{format_it, local_date_start};
 use crate::repo::idol::{self, PastExport};
+use crate::repo::providers::PAGE_SIZE;
 use crate::service::idol_export::{FeedSettings, PastFile, export, past_file};
 use crate::web::ctx::Ctx;
 use crate::web::forms::{FormToken, error_summary, field_errors, text_field, token_field};
 use crate::web::guards::{AdminReader, Regione};
 use crate::web::views::download::Download;
+use crate::web::views::pager::pager;
 
 /// What the screen shows besides the past exports: who could not be sent, and stored actions
 /// whose text breaks the schema's limits (to be corrected by their provider).
 pub struct Problems {
+    /// One page of the waiting workers (paged in SQL: there may be many), from page 0.
     pending: Vec<idol::Pending>,
+    pending_total: i64,
+    page: i64,
     out_of_limits: Vec<idol::OutOfLimits>,
 }
 
-fn load(c: &rusqlite::Connection) -> Result<(Vec<PastExport>, Problems), AppError> {
-    Ok((idol::history(c)?, Problems { pending: idol::pending(c)?, out_of_limits: idol::out_of_limits(c)? }))
+/// The past exports the screen lists (the API pages through all of them).
+const HISTORY_SHOWN: i64 = 100;
+
+fn load(c: &rusqlite::Connection, page: i64) -> Result<(Vec<PastExport>, Problems), AppError> {
+    let page = page.clamp(0, 100_000);
+    let (pending, pending_total) = idol::pending(c, PAGE_SIZE, page * PAGE_SIZE)?;
+    let (past, _) = idol::history(c, HISTORY_SHOWN, 0)?;
+    Ok((past, Problems { pending, pending_total, page, out_of_limits: idol::out_of_limits(c)? }))
 }
 
 fn problems(p: &Problems) -> Markup {
     html! {
-        @if !p.pending.is_empty() {
+        @if p.pending_total > 0 {
             h2 { "Lavoratori non ancora inviati" }
             p { "La loro SAP non contiene tutto ciò che lo schema nazionale richiede, o i dati registrati non lo rispettano: "
                 "non vengono inviati incompleti. Ogni nuova esportazione li riprova dal periodo in cui sono stati esclusi." }
             table.data {
-                caption { (count(p.pending.len(), "lavoratore non esportabile", "lavoratori non esportabili")) }
+                caption { (count(p.pending_total, "lavoratore non esportabile", "lavoratori non esportabili")) }
                 thead { tr { th scope="col" { "Lavoratore" } th scope="col" { "Codice fiscale" } th scope="col" { "Motivo" } th scope="col" { "Verificato il" } } }
                 tbody {
                     @for (id, cf, name, reasons, at) in &p.pending {
@@ -53,6 +65,7 @@ fn problems(p: &Problems) -> Markup {
                     }
                 }
             }
+            (pager("/regione/idol", p.page, p.pending_total))
         }
         @if !p.out_of_limits.is_empty() {
             h2 { "Azioni da correggere" }
@@ -122,16 +135,18 @@ fn screen(ctx: &Ctx<'_>, past: &[PastExport], found: &Problems, errors: &[FieldE
 
 /// The screen names the waiting workers: audited before it is drawn, on the GET and again
 /// when a refused export form draws it anew, as a list that showed each of them (the entry
-/// a data-subject report finds, as `GET /api/v1/idol/pending` writes).
+/// a data-subject report finds, as `GET /api/v1/idol/pending` writes). `pending` counts the
+/// page of them shown.
 async fn audit_screen(ctx: &Ctx<'_>, actor: &Actor, past: &[PastExport], found: &Problems) -> Result<(), AppError> {
     let event = IdolExportsViewed::Screen { rows: past.len(), pending: found.pending.len() };
     let shown = found.pending.iter().map(|(id, ..)| *id).collect();
     ctx.audit_list(actor, &event, shown).await
 }
 
-#[get("/regione/idol")]
-async fn view(who: AdminReader, ctx: Ctx<'_>, token: FormToken) -> Result<Markup, AppError> {
-    let (past, found) = ctx.read(load).await?;
+#[get("/regione/idol?<pagina>")]
+async fn view(who: AdminReader, ctx: Ctx<'_>, pagina: Option<i64>, token: FormToken) -> Result<Markup, AppError> {
+    let page = pagina.unwrap_or(0);
+    let (past, found) = ctx.read(move |c| load(c, page)).await?;
     audit_screen(&ctx, who.scope.actor(), &past, &found).await?;
     Ok(screen(&ctx, &past, &found, &[], &token))
 }
@@ -139,7 +154,7 @@ async fn view(who: AdminReader, ctx: Ctx<'_>, token: FormToken) -> Result<Markup
 /// A past export's zip again, for the Region: audited before it leaves, refused (internal
 /// error) if the kept bytes no longer match the SHA-256 recorded when it was made.
 #[get("/regione/idol/<id>/file")]
-async fn file(who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Download, AppError> {
+async fn file(who: Regione, ctx: Ctx<'_>, id: IdolExportId) -> Result<Download, AppError> {
     let found = ctx.read_or_404(who.scope.clone(), move |c, _| past_file(c, id)).await?;
     let PastFile::Zip { zip, sha256, file_name } = found else {
         return Err(AppError::declined("file non conservato (esportazione precedente)"));
@@ -179,7 +194,7 @@ async fn run(
         }
         Err(errors) => errors,
     };
-    let (past, found) = ctx.read(load).await?;
+    let (past, found) = ctx.read(|c| load(c, 0)).await?;
     audit_screen(&ctx, who.scope.actor(), &past, &found).await?;
     Ok(Err((Status::UnprocessableEntity, screen(&ctx, &past, &found, &errors, &token))))
 }

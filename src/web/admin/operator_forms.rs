@@ -14,7 +14,7 @@ use crate::domain::audit_views::OperatorViewed;
 use crate::domain::communication::{Communication, CommunicationKind};
 use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
 use crate::domain::operator::DisableReason;
-use crate::domain::sede::Sede;
+use crate::domain::sede::{Sede, chosen_sedi};
 use crate::error::{AppError, FieldError};
 use crate::repo::{communications, operators, providers};
 use crate::service;
@@ -61,8 +61,15 @@ pub struct VariationForm {
     pub email: String,
     #[field(default = String::new())]
     pub role_title: String,
-    pub sedi: Vec<i64>,
+    /// As sent: checked by `chosen_sedi`, so a value that is no sede is refused, not dropped.
+    pub sedi: Vec<String>,
     pub communication_id: Option<CommunicationId>,
+}
+
+impl VariationForm {
+    fn has_sede(&self, id: SedeId) -> bool {
+        self.sedi.iter().any(|v| v.trim() == id.to_string())
+    }
 }
 
 pub fn variation_form(
@@ -81,15 +88,15 @@ pub fn variation_form(
             (text_field("email", "Email", &f.email, errors, "email", true))
             (text_field("role_title", "Ruolo ricoperto", &f.role_title, errors, "text", true))
             @if !ch.sedi.is_empty() {
-                fieldset #f-sedi .field.has-error[sedi_error.is_some()] {
+                fieldset #f-sedi .field.has-error[sedi_error.is_some()] aria-describedby=[sedi_error.map(|_| "f-sedi-errore")] {
                     legend { "Sedi operative assegnate" }
-                    @for s in ch.sedi.iter().filter(|s| !s.closed || f.sedi.contains(&s.id.get())) {
+                    @for s in ch.sedi.iter().filter(|s| !s.closed || f.has_sede(s.id)) {
                         div.field.check {
-                            input id={ "sede-" (s.id) } type="checkbox" name="sedi" value=(s.id) checked[f.sedi.contains(&s.id.get())];
+                            input id={ "sede-" (s.id) } type="checkbox" name="sedi" value=(s.id) checked[f.has_sede(s.id)];
                             label for={ "sede-" (s.id) } { (s.address) ", " (s.comune) @if s.closed { " (chiusa)" } }
                         }
                     }
-                    @if let Some(e) = sedi_error { p.field-error { (e.message) } }
+                    @if let Some(e) = sedi_error { p.field-error #f-sedi-errore { (e.message) } }
                 }
             }
             (select("communication_id", "Comunicazione di riferimento (se c'è)", &comm_value(f.communication_id), &ch.enabling(), errors))
@@ -223,20 +230,23 @@ async fn vary(
     token: FormToken,
 ) -> Answer {
     let f = form.into_inner();
-    let sedi: Vec<SedeId> = f.sedi.iter().filter_map(|s| SedeId::try_from(*s).ok()).collect();
     let (now, authority, typed) = (ctx.now, who.scope.authority(), f.clone());
-    let done = ctx
-        .write(move |tx| {
-            let v = service::operators::Variation {
-                version: typed.version,
-                email: &typed.email,
-                role_title: &typed.role_title,
-                sedi: Some(&sedi),
-                communication: typed.communication_id,
-            };
-            service::operators::vary(tx, now, &authority, id, &v)
-        })
-        .await;
+    let done = match chosen_sedi(f.sedi.iter().map(String::as_str)) {
+        Err(e) => Err(AppError::Invalid(vec![e])),
+        Ok(sedi) => {
+            ctx.write(move |tx| {
+                let v = service::operators::Variation {
+                    version: typed.version,
+                    email: &typed.email,
+                    role_title: &typed.role_title,
+                    sedi: Some(&sedi),
+                    communication: typed.communication_id,
+                };
+                service::operators::vary(tx, now, &authority, id, &v)
+            })
+            .await
+        }
+    };
     match done {
         Ok(()) => Ok(Ok(Redirect::to(format!("/regione/operatori/{id}?esito=salvato")))),
         Err(e) => {

@@ -269,7 +269,7 @@ async fn detail(
         version: o.version,
         email: o.email.clone(),
         role_title: o.role_title.clone(),
-        sedi: assigned.iter().map(|s| s.get()).collect(),
+        sedi: assigned.iter().map(|s| s.to_string()).collect(),
         communication_id: None,
     };
     let choices = FormChoices { sedi, comms };

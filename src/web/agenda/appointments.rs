@@ -8,10 +8,11 @@ use rocket::{Route, State, post, routes};
 use crate::access::RecipientScope;
 use crate::config::AgendaSection;
 use crate::domain::appointment::{OutcomeDraft, show_stamp};
-use crate::domain::audit_views::AgendaViewed;
+use crate::domain::audit_views::{AgendaViewed, RecipientViewed};
 use crate::domain::ids::{AppointmentId, RecipientId};
 use crate::error::AppError;
 use crate::repo::appointments::{self};
+use crate::repo::recipients;
 use crate::service;
 use crate::service::appointments::choices;
 use crate::web::ctx::Ctx;
@@ -37,7 +38,15 @@ async fn create(
     let status = if matches!(e, AppError::Conflict(_)) { Status::Conflict } else { Status::UnprocessableEntity };
     let errors = field_errors(e)?;
     let scope = RecipientScope::Provider(who.scope.clone());
-    let choices = ctx.read(move |c| choices(c, &scope)).await?;
+    let (cf, choices) = ctx
+        .read_or_404(scope, move |c, scope| {
+            let Some(r) = recipients::get(c, scope, id)? else { return Ok(None) };
+            Ok(Some((r.codice_fiscale, choices(c, scope)?)))
+        })
+        .await?;
+    // The form draws the provider's tutors again: audited before it is drawn, as the scheda it
+    // comes from is.
+    ctx.audit_view(who.scope.actor(), &RecipientViewed { recipient: id, cf: &cf, via: None }).await?;
     Ok(Err((
         status,
         ctx.page(

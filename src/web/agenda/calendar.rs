@@ -57,8 +57,8 @@ async fn agenda(
         provider: who.scope.provider(),
         from: &filter.from,
         until: &filter.until,
-        sede: sede.map(SedeId::get),
-        tutor: tutor.map(OperatorId::get),
+        sede,
+        tutor,
         rows: rows.len(),
         via: None,
     };

@@ -10,7 +10,7 @@ use crate::domain::audit_views::{OperatorViewed, OperatorsListed, ProviderViewed
 use crate::domain::ids::{CommunicationId, OperatorId, ProviderId, SedeId};
 use crate::domain::operator::{DisableReason, OperatorDraft};
 use crate::domain::provider::{Provider, ProviderDraft};
-use crate::domain::sede::{Sede, SedeDraft};
+use crate::domain::sede::{Sede, SedeDraft, chosen_sedi};
 use crate::error::AppError;
 use crate::repo::operators::{OperatorFilter, OperatorRow};
 use crate::repo::{operators, providers};
@@ -254,10 +254,11 @@ struct VariationBody {
     /// Ruolo ricoperto (obbligatorio).
     #[serde(default)]
     role_title: String,
-    /// Le sedi in cui lavora; assente: invariate.
+    /// Le sedi in cui lavora; assente: invariate. Un valore che non è una sede del soggetto
+    /// (o non è un numero) rifiuta la variazione con un errore su `sedi`.
     #[serde(default)]
     #[schema(value_type = Option<Vec<i64>>)]
-    sedi: Option<Vec<SedeId>>,
+    sedi: Option<Vec<Value>>,
     /// La comunicazione scritta di variazione (obbligatoria).
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
@@ -279,7 +280,15 @@ async fn vary_operator(
     variation: Result<Json<VariationBody>, rocket::serde::json::Error<'_>>,
 ) -> Result<Json<Value>, AppError> {
     let v = body(variation)?;
-    let sedi = v.sedi;
+    // Read as they came, so that a value that is no sede id is refused naming `sedi`.
+    let sedi = match &v.sedi {
+        None => None,
+        Some(values) => {
+            let texts: Vec<String> =
+                values.iter().map(|x| if let Value::Number(n) = x { n.to_string() } else { String::new() }).collect();
+            Some(chosen_sedi(texts.iter().map(String::as_str)).map_err(|e| AppError::Invalid(vec![e]))?)
+        }
+    };
     let (now, authority) = (ctx.now, who.scope.authority());
     ctx.write(move |tx| {
         let variation = service::operators::Variation {

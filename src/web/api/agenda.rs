@@ -218,8 +218,8 @@ async fn agenda(
         provider: who.scope.provider(),
         from: &filter.from,
         until: &filter.until,
-        sede,
-        tutor,
+        sede: filter.sede,
+        tutor: filter.tutor,
         rows: page.items.len(),
         via: Some(Via::Api),
     };

@@ -60,7 +60,7 @@ async fn create_for_provider(
     description = "Registra un atto interno della Regione, senza soggetto (Regione).",
     params(("X-Ricolloca-Client" = String, Header, description = "Obbligatoria per i caricamenti `multipart/form-data` (qualsiasi valore): un browser non può aggiungerla da un altro sito")),
     request_body(content = super::openapi::admin::CommunicationUpload, content_type = "multipart/form-data"),
-    responses((status = 201, description = "Registrata", body = super::openapi::admin::Communication), ProviderNotFound, Invalid),
+    responses((status = 201, description = "Registrata", body = super::openapi::admin::Communication), Invalid),
 )]
 #[post("/communications", format = "multipart/form-data", data = "<upload>")]
 async fn create_internal(

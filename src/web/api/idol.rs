@@ -10,8 +10,9 @@ use rocket::{Route, State, get, post, routes};
 
 use super::body::body;
 use super::paging::{Page, Paging};
-use super::responses::Invalid;
-use crate::domain::audit_views::{IdolExportDownloaded, IdolExportsViewed, Via};
+use super::responses::{IdolExportNotFound, Invalid};
+use crate::domain::audit_views::{IdolExportDownloaded, IdolExportsViewed, IdolList, Via};
+use crate::domain::ids::IdolExportId;
 use crate::domain::text::parse_date;
 use crate::error::{AppError, FieldError};
 use crate::infra::clock::{format_iso, local_date_start};
@@ -75,7 +76,9 @@ async fn list(
     per_page: Option<i64>,
 ) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let past = paging.of(ctx.read(idol::history).await?);
+    let (limit, offset) = (paging.per_page, paging.offset());
+    let (items, total) = ctx.read(move |c| idol::history(c, limit, offset)).await?;
+    let past = paging.page(items, total);
     // `rows`: what this page shows, as every paged read records.
     let event = IdolExportsViewed::Api { rows: past.items.len(), page: paging.page, via: Via::Api };
     ctx.audit_view(who.scope.actor(), &event).await?;
@@ -103,10 +106,12 @@ async fn pending(
     per_page: Option<i64>,
 ) -> Result<Json<Page<Value>>, AppError> {
     let paging = Paging::new(page, per_page)?;
-    let pending = paging.of(ctx.read(idol::pending).await?);
+    let (limit, offset) = (paging.per_page, paging.offset());
+    let (items, total) = ctx.read(move |c| idol::pending(c, limit, offset)).await?;
+    let pending = paging.page(items, total);
     let shown: Vec<i64> = pending.items.iter().map(|(id, ..)| *id).collect();
     let event = IdolExportsViewed::ApiPending {
-        list: "pending",
+        list: IdolList::Pending,
         total: pending.total,
         page: paging.page,
         per_page: paging.per_page,
@@ -130,12 +135,12 @@ async fn pending(
     params(("id" = i64, Path, description = "L'esportazione (`id` dell'elenco)")),
     responses(
         (status = 200, description = "Lo zip dell'esportazione", content((super::openapi::common::File = "application/zip"))),
-        (status = 404, description = "Esportazione inesistente"),
+        IdolExportNotFound,
         (status = 422, description = "File non conservato (esportazione precedente)", body = super::openapi::common::Errore),
     ),
 )]
 #[get("/idol/exports/<id>/file")]
-async fn file(who: Regione, ctx: Ctx<'_>, id: i64) -> Result<Download, AppError> {
+async fn file(who: Regione, ctx: Ctx<'_>, id: IdolExportId) -> Result<Download, AppError> {
     // An unknown export is the audited refusal, then 404, as on the screen.
     let found = ctx.read_or_404(who.scope.clone(), move |c, _| past_file(c, id)).await?;
     let PastFile::Zip { zip, sha256, file_name } = found else {

@@ -130,3 +130,25 @@ fn the_shared_shapes_are_there() {
         }
     }
 }
+
+/// Every error an operation documents carries its body (`Errore`), as the answers do; and an
+/// operation documents no 404 it cannot give.
+#[test]
+fn every_error_answer_is_described_with_its_body() {
+    let json = serde_json::to_value(description()).unwrap();
+    for (path, item) in json["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (code, answer) in op["responses"].as_object().unwrap() {
+                if code.starts_with('4') || code.starts_with('5') {
+                    let schema = &answer["content"]["application/json"]["schema"]["$ref"];
+                    assert_eq!(schema, "#/components/schemas/Errore", "{method} {path} {code}: {answer}");
+                }
+            }
+        }
+    }
+    // A Region's own act has no provider to be missing.
+    let internal = &json["paths"]["/api/v1/communications"]["post"]["responses"];
+    assert!(internal.get("404").is_none(), "{internal}");
+    let file = &json["paths"]["/api/v1/idol/exports/{id}/file"]["get"]["responses"]["404"];
+    assert_eq!(file["description"], "Esportazione inesistente");
+}
