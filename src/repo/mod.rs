@@ -34,7 +34,6 @@ pub mod signed_programmes;
 pub mod snapshot;
 mod sql_types;
 pub mod vouchers;
-mod wal_checkpointer;
 pub mod write_tx;
 pub mod writer;
 
