@@ -108,16 +108,12 @@ pub fn dashboard_window(
     };
     let current = current_policy("?1");
     // The display joins and the per-row extras (last action, SAP on file) run for the page's
-    // rows only.
+    // rows only; the last action is looked up once for both of its columns.
     let sql = format!(
         "SELECT r.id, r.codice_fiscale, r.cognome, r.nome, v.code, v.state, v.provider_id, p.name,
                 s.address || ', ' || s.comune, t.surname || ' ' || t.name, v.chosen_on, v.programme_start,
                 v.programme_end, v.extended_until,
-                (SELECT pl.tipo_attivita FROM policy pl WHERE pl.recipient_id = r.id AND {current}
-                  ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1),
-                (SELECT coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) FROM policy pl
-                  WHERE pl.recipient_id = r.id AND {current}
-                  ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1),
+                last.tipo_attivita, coalesce(last.data_evento, last.data_inizio, last.data_proposta),
                 EXISTS(SELECT 1 FROM sap_version sv WHERE sv.recipient_id = r.id),
                 (SELECT a.starts_at FROM appointment a WHERE a.voucher_id = v.id AND a.starts_at >= ?8
                   AND a.outcome IS NULL ORDER BY a.starts_at LIMIT 1),
@@ -127,6 +123,9 @@ pub fn dashboard_window(
          JOIN voucher v ON v.id = page.voucher_id JOIN recipient r ON r.id = v.recipient_id
          JOIN provider p ON p.id = v.provider_id LEFT JOIN sede s ON s.id = v.sede_id
          LEFT JOIN operator t ON t.id = v.tutor_id
+         LEFT JOIN policy last ON last.id =
+             (SELECT pl.id FROM policy pl WHERE pl.recipient_id = r.id AND {current}
+               ORDER BY coalesce(pl.data_evento, pl.data_inizio, pl.data_proposta) DESC LIMIT 1)
          ORDER BY {outer}",
         inner = order("d"),
         outer = order("page"),
@@ -136,14 +135,6 @@ pub fn dashboard_window(
     let rows = stmt
         .query_map(params![provider, pattern, f.state, f.sede, f.tutor, limit, offset, f.next_after], dashboard_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    let shown = i64::try_from(rows.len()).unwrap_or(limit);
-    let total = if offset == 0 && shown < limit {
-        // A first page that is not full holds every match.
-        shown
-    } else {
-        conn.prepare_cached(&format!("SELECT count(*) FROM dashboard_row d {filter}"))?
-            .query_row(params![provider, pattern, f.state, f.sede, f.tutor], |r| r.get(0))?
-    };
     let counts_sql = if provider.is_some() {
         "SELECT state, count(*) FROM dashboard_row
          WHERE provider_id = ?1 AND batch <= (SELECT visible FROM import_horizon) GROUP BY state"
@@ -152,7 +143,20 @@ pub fn dashboard_window(
          WHERE ?1 IS NULL AND batch <= (SELECT visible FROM import_horizon) GROUP BY state"
     };
     let mut stmt = conn.prepare_cached(counts_sql)?;
-    let counts = stmt.query_map([provider], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    let counts: Vec<(String, i64)> =
+        stmt.query_map([provider], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    let shown = i64::try_from(rows.len()).unwrap_or(limit);
+    let unfiltered = f.q.trim().is_empty() && f.state.is_empty() && f.sede.is_none() && f.tutor.is_none();
+    let total = if offset == 0 && shown < limit {
+        // A first page that is not full holds every match.
+        shown
+    } else if unfiltered {
+        // Without a filter every row of the scope is a match: the counts per state add up to it.
+        counts.iter().map(|(_, n)| n).sum()
+    } else {
+        conn.prepare_cached(&format!("SELECT count(*) FROM dashboard_row d {filter}"))?
+            .query_row(params![provider, pattern, f.state, f.sede, f.tutor], |r| r.get(0))?
+    };
     Ok(DashboardPage { rows, total, counts })
 }
 
