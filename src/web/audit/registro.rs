@@ -129,15 +129,18 @@ async fn registro(
 #[get("/revisione/registro.csv?<s..>")]
 async fn registro_csv(who: Revisore, ctx: Ctx<'_>, s: Search) -> Result<Download, AppError> {
     let (scope, search) = (who.scope.clone(), s.clone());
-    let (lines, more) = ctx
+    let (file, rows, more) = ctx
         .read(move |c| {
             let f = search.filter(&scope, c)?;
-            audit_search::search(&scope, c, &f, None, 0, EXPORT_MAX)
+            let (lines, more) = audit_search::search(&scope, c, &f, None, 0, EXPORT_MAX)?;
+            // Written here, on the blocking pool and straight from the rows: up to 100,000 lines
+            // of CSV made on an async worker held up every request queued behind it (audited
+            // views' p99 went to 164 ms during a download).
+            let file = Download::csv("registro-accessi.csv", &CSV_HEADER, lines.iter().map(csv_row))?;
+            Ok((file, lines.len(), more))
         })
         .await?;
-    let rows: Vec<Vec<String>> = lines.iter().map(csv_row).collect();
-    let file = Download::csv("registro-accessi.csv", &CSV_HEADER, &rows)?;
-    let event = AuditExported { search: &s, rows: rows.len(), truncated: more, format: "csv" };
+    let event = AuditExported { search: &s, rows, truncated: more, format: "csv" };
     ctx.audit_view(who.scope.actor(), &event).await?;
     Ok(file)
 }
