@@ -1,6 +1,6 @@
 //! The single writer: one thread owns the only read-write connection of the server.
-//! Requests send it jobs; it takes everything queued (group commit), runs each job in its
-//! own savepoint inside one `BEGIN IMMEDIATE` transaction, commits once, and only then
+//! Requests send it jobs; it takes everything queued (group commit; under load it first lets
+//! more join for [`LINGER`]), runs each job in its own savepoint inside one `BEGIN IMMEDIATE` transaction, commits once, and only then
 //! answers each job. A job that fails is rolled back alone; if the commit fails, every job
 //! of the batch fails (fail closed: nothing is acknowledged that is not on disk).
 
