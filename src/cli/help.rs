@@ -83,7 +83,7 @@ fn italian(cmd: Command) -> Command {
         .mut_subcommands(italian)
 }
 
-/// clap's usage line with its "[OPTIONS]" in Italian, fixed on each command (help and errors).
+/// clap's usage line with its `[OPTIONS]` in Italian, fixed on each command (help and errors).
 fn italian_usage(cmd: &mut Command) {
     let usage = cmd.render_usage().to_string();
     let usage = usage.trim_start_matches("Usage:").trim().replace("[OPTIONS]", "[OPZIONI]");

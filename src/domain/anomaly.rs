@@ -383,7 +383,7 @@ struct OffHoursDay {
 }
 
 /// The rules' memory, fed the audit rows in seq order, one at a time. It keeps only what the
-/// windows need (per subject, at most [`WINDOW_CAP`] entries), so the watch's cost is one pass
+/// windows need (per subject, at most `WINDOW_CAP` entries), so the watch's cost is one pass
 /// over the trail and its memory does not grow with a busy day. The anomaly job keeps one
 /// between runs and rebuilds it from the trail after a restart.
 #[derive(Debug)]

@@ -18,7 +18,7 @@ const FLUSH_EVERY: u64 = 2 << 20;
 /// How often a file someone else writes (SQLite's `VACUUM INTO`) is flushed.
 const FLUSH_TICK: Duration = Duration::from_millis(10);
 
-/// A file flushed to disk (`fdatasync`) every [`FLUSH_EVERY`] bytes written.
+/// A file flushed to disk (`fdatasync`) every `FLUSH_EVERY` bytes written.
 pub struct PacedFile {
     file: File,
     unflushed: u64,
@@ -56,7 +56,7 @@ impl Seek for PacedFile {
     }
 }
 
-/// Flushes a file another writer is filling, every [`FLUSH_TICK`], until dropped.
+/// Flushes a file another writer is filling, every `FLUSH_TICK`, until dropped.
 pub struct FlushWhileWritten {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,

@@ -1046,7 +1046,7 @@ impl Checker {
     }
 
     /// The element open now closes; `text` is a leaf's content (trimmed). Returns the value a
-    /// leaf's field keeps (see [`normalise`]); `None` for anything else.
+    /// leaf's field keeps (see `normalise`); `None` for anything else.
     pub fn end(&mut self, text: &str) -> Option<String> {
         let open = self.stack.pop()?;
         let mut value = None;

@@ -27,7 +27,7 @@ pub struct Evaluation {
     pub last_seq: Option<i64>,
 }
 
-/// Evaluates the rules over the rows after the cursor (at most [`BATCH`]), continuing the
+/// Evaluates the rules over the rows after the cursor (at most `BATCH`), continuing the
 /// kept `watch`. Without one, or when it does not end at the cursor (a restart, or a run
 /// whose hits were not recorded), it is rebuilt first from the rows the windows need, read
 /// once: each row is read once per run, whatever the day's volume.
