@@ -283,7 +283,8 @@ async function tour(ctx, server, role) {
 }
 
 // ---------------------------------------------------------------- dates
-function isoDate(d) { return d.toISOString().slice(0, 10); }
+// The server's day is Italy's: between 23:00 and 01:00 UTC the UTC date is another one.
+function isoDate(d) { return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome' }).format(d); }
 const TODAY = isoDate(new Date());
 const ITALIAN_TODAY = TODAY.split('-').reverse().join('/');
 
