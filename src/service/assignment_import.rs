@@ -222,6 +222,11 @@ fn busy(read: &Connection, sha256: &str) -> AppError {
 /// Removes what an import whose process died left behind, if no import is running now.
 /// The server calls it at start; every import calls it (holding the lock) before its own.
 pub fn recover<W: WriteRunner>(w: &mut W, data: &Path, read: &Connection, clock: &dyn Clock) -> Result<(), AppError> {
+    // Nothing left behind (every ordinary start): take no lock, or an import asked for in this
+    // moment would be told that another one runs.
+    if imports::unfinished(read)?.is_none() {
+        return Ok(());
+    }
     match InstanceLock::try_acquire_at(import_lock_path(data), data) {
         Ok(_lock) => recover_locked(w, read, clock),
         // Someone is importing: that import recovers first.
