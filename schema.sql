@@ -404,7 +404,7 @@ CREATE TABLE idol_export_file (
 -- the last column of every index), so a page of 50 costs 50 index steps, not a scan.
 CREATE INDEX audit_log_actor_cf ON audit_log(actor_cf);
 CREATE INDEX audit_log_provider ON audit_log(provider_id);
-CREATE INDEX audit_log_object ON audit_log(object) WHERE object IS NOT NULL;
+-- By object: none since version 12 (src/repo/migrations/0012_audit_object_index.sql).
 CREATE INDEX audit_log_action ON audit_log(action);
 -- Attività periodica: one month of rows by time, without visiting the table.
 CREATE INDEX audit_log_month ON audit_log(ts, provider_id, actor_id, action, outcome);

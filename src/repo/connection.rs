@@ -15,7 +15,7 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 pub const SCHEMA_VERSION: i64 = migrate::LATEST;
 /// What `ricolloca --version` prints: app and schema version (clap needs a literal; the test
 /// below keeps the number equal to `SCHEMA_VERSION`).
-pub const VERSION_LINE: &str = concat!(env!("CARGO_PKG_VERSION"), " (schema 11)");
+pub const VERSION_LINE: &str = concat!(env!("CARGO_PKG_VERSION"), " (schema 12)");
 
 /// How long a connection waits for another process's write lock before giving up.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

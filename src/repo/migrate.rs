@@ -17,6 +17,7 @@ pub const STEPS: &[(i64, &str)] = &[
     (9, include_str!("migrations/0009_certificate_policies.sql")),
     (10, include_str!("migrations/0010_audit_ts_index.sql")),
     (11, include_str!("migrations/0011_idol_export_file.sql")),
+    (12, include_str!("migrations/0012_audit_object_index.sql")),
 ];
 
 /// The version `schema.sql` describes: the last step's.
