@@ -488,3 +488,55 @@ fn another_providers_programme_versions_are_out_of_reach() {
         assert_eq!(w.op_a.get(w.server.url(&path)).send().unwrap().status(), 404, "{path}");
     }
 }
+
+/// The cruscotto and the list are kept between views (`repo::read_cache`); a change is shown
+/// as soon as it is acknowledged, one made by the command line beside the server within a
+/// moment, and every view still writes its own audit row.
+#[test]
+fn kept_lists_show_every_change_and_every_view_is_still_audited() {
+    let w = world();
+    let listed = |c: &Client| {
+        let html = c.get(w.server.url("/cruscotto")).send().unwrap().text().unwrap();
+        let list: Value = c.get(w.server.url("/api/v1/recipients")).send().unwrap().json().unwrap();
+        (html, list["total"].as_i64().unwrap())
+    };
+    let before = w.f.audit_count("recipient.list");
+    let (html, total) = listed(&w.op_a);
+    assert!(html.contains("3 destinatari") && total == 3);
+    let (html, total) = listed(&w.op_a);
+    assert!(html.contains("3 destinatari") && total == 3);
+    assert_eq!(w.f.audit_count("recipient.list"), before + 4, "a kept page is still a view, audited");
+
+    // Through the server: in the very next view.
+    let server_import = [HEADER.to_owned(), csv_line(&cf("MRNLRA80B41D612"), "Gamma", "ADR-A7", "06363391001")];
+    let res = w
+        .region
+        .post(w.server.url("/api/v1/import/assignments"))
+        .header("Content-Type", "text/csv")
+        .body(server_import.join("\n"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (html, total) = listed(&w.op_a);
+    assert!(html.contains("Gamma") && html.contains("4 destinatari") && total == 4, "{total}");
+
+    // Through the command line, another process: within the writer's poll.
+    let file = w.f.path().join("cli.csv");
+    let cli_import = [HEADER.to_owned(), csv_line(&cf("NRILRA80B41D612"), "Delta", "ADR-A8", "06363391001")];
+    std::fs::write(&file, cli_import.join("\n")).unwrap();
+    w.f.cli_ok(&["import", "csv", file.to_str().unwrap()]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (html, total) = listed(&w.op_a);
+        if html.contains("Delta") && total == 5 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the command line's import never reached the kept lists");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Another viewer never gets a page kept for someone else.
+    let html = w.region.get(w.server.url("/cruscotto")).send().unwrap().text().unwrap();
+    assert!(html.contains("Beta0") && html.contains("Delta"));
+    let html = w.op_a.get(w.server.url("/cruscotto")).send().unwrap().text().unwrap();
+    assert!(!html.contains("Beta0"));
+}

@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use sha2::{Digest, Sha256};
 
 use super::directory::Directory;
+use super::listed_today::ListedToday;
 use super::principal::Principal;
 use crate::domain::audit_event::{Actor, AuditEvent, cert_summary};
 use crate::domain::audit_views::ViewEvent;
@@ -63,6 +64,7 @@ pub struct AccessControl {
     /// Operators in memory, dropped when the access epoch moves.
     directory: Directory,
     inactivity: InactivityRule,
+    listed_today: ListedToday,
 }
 
 impl AccessControl {
@@ -82,6 +84,7 @@ impl AccessControl {
             revocations: RwLock::new(Arc::new(revocations)),
             certs: RwLock::new(HashMap::new()),
             inactivity,
+            listed_today: ListedToday::default(),
             crl_required: false,
             required_policies: Vec::new(),
         }
@@ -246,26 +249,37 @@ impl AccessControl {
 
     /// Appends one event in its own small transaction.
     pub async fn audit(&self, actor: Actor, event: AuditEvent) -> Result<(), AppError> {
-        let now = self.clock.now();
-        self.writer.write_within(AUDIT_DEADLINE, move |tx| audit::append(tx, now, &actor, &event).map(|_| ())).await
+        self.writer.append_audit_within(AUDIT_DEADLINE, self.clock.now(), actor, event).await
     }
 
     /// Audits a list view: every recipient it showed goes into the row's detail (`shown`),
     /// and each gets today's "appeared in a list" entry for this viewer, unless it has one
-    /// already (read here, outside the writer, so that the writer only adds what is new).
+    /// already (known in memory, or read here outside the writer, so that the writer only
+    /// adds what is new).
     pub async fn audit_list(&self, actor: Actor, event: &impl ViewEvent, shown: Vec<i64>) -> Result<(), AppError> {
         let now = self.clock.now();
         let day = local_day_of(now);
-        let new_ids: Vec<i64> = match actor.id {
-            Some(viewer) if !shown.is_empty() => {
-                let ids = shown.clone();
-                let known = self.pool.read(move |c| audit_subjects::already_listed(c, viewer, day, &ids)).await?;
-                shown.iter().copied().filter(|id| !known.contains(id)).collect()
+        let viewer = actor.id;
+        let new_ids: Vec<i64> = match viewer {
+            Some(viewer) => {
+                let unknown = self.listed_today.unknown(viewer, day, &shown);
+                if unknown.is_empty() {
+                    unknown
+                } else {
+                    let ids = unknown.clone();
+                    let known = self.pool.read(move |c| audit_subjects::already_listed(c, viewer, day, &ids)).await?;
+                    self.listed_today.remember(viewer, day, known.iter().copied());
+                    unknown.into_iter().filter(|id| !known.contains(id)).collect()
+                }
             }
-            _ => Vec::new(),
+            None => Vec::new(),
         };
         let event = AuditEvent::of_list(event, shown).map_err(AppError::internal)?;
-        self.writer.write(move |tx| audit::append_list(tx, now, day, &actor, &event, &new_ids).map(|_| ())).await
+        self.writer.append_list_audit(now, day, actor, event, new_ids.clone()).await?;
+        if let Some(viewer) = viewer {
+            self.listed_today.remember(viewer, day, new_ids);
+        }
+        Ok(())
     }
 
     pub fn inactivity(&self) -> InactivityRule {

@@ -5,6 +5,7 @@
 mod authenticate;
 mod directory;
 pub mod form_token;
+mod listed_today;
 mod principal;
 
 pub use authenticate::{AUDIT_DEADLINE, AccessControl, RequestFacts};

@@ -25,6 +25,7 @@ pub mod policies;
 pub mod pool;
 pub mod programmes;
 pub mod providers;
+pub mod read_cache;
 pub mod recipient_scope;
 pub mod recipients;
 pub mod saps;

@@ -14,7 +14,7 @@ use crate::error::AppError;
 pub const PAGE_SIZE: i64 = 25;
 
 /// Filters and order of the cruscotto; empty strings mean "any".
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct DashboardFilter {
     pub q: String,
     pub state: String,

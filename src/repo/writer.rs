@@ -1,17 +1,25 @@
 //! The single writer: one thread owns the only read-write connection of the server.
 //! Requests send it jobs; it takes everything queued (group commit; under load it first lets
-//! more join for [`LINGER`]), runs each job in its own savepoint inside one `BEGIN IMMEDIATE` transaction, commits once, and only then
-//! answers each job. A job that fails is rolled back alone; if the commit fails, every job
-//! of the batch fails (fail closed: nothing is acknowledged that is not on disk).
+//! more join for `LINGER`), runs each job in its own savepoint inside one `BEGIN IMMEDIATE`
+//! transaction, commits once, and only then answers each job. A job that fails is rolled back
+//! alone; if the commit fails, every job of the batch fails (fail closed: nothing is
+//! acknowledged that is not on disk).
+//!
+//! After a commit it publishes what readers keep in memory, before any job hears back: the
+//! access epoch (`repo::access`) and the data generation (`repo::read_cache`), which moves
+//! unless every job of the batch was a bare audit append built here.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::WriteTx;
+use super::read_cache::{DataGeneration, OUTSIDE_POLL};
+use crate::domain::audit_event::{Actor, AuditEvent};
 use crate::error::{AppError, Cause};
 use crate::infra::clock::{SharedClock, Timestamp};
 
@@ -23,19 +31,22 @@ const QUEUE: usize = 4096;
 /// writes its pages and waits for one fsync; on a busy core the views' audit rows arrive one
 /// by one, so without a pause every batch held one or two of them and the commits' writes
 /// and fsyncs were 60% of the writer's time. A lone job (the last batch held one) never waits.
-const LINGER: std::time::Duration = std::time::Duration::from_micros(500);
+const LINGER: Duration = Duration::from_micros(500);
 
 trait Job: Send {
     /// Runs inside a savepoint; returns whether it succeeded (its result is kept inside).
     fn run(&mut self, tx: &WriteTx<'_>) -> bool;
     /// Delivers the result, or the commit error when the batch could not be committed.
     fn finish(self: Box<Self>, commit: Result<(), AppError>);
+    /// Whether the job may change data (anything but a bare audit append).
+    fn changes_data(&self) -> bool;
 }
 
 struct TypedJob<F, R> {
     work: Option<F>,
     result: Option<Result<R, AppError>>,
     reply: oneshot::Sender<Result<R, AppError>>,
+    changes_data: bool,
 }
 
 impl<F, R> Job for TypedJob<F, R>
@@ -66,6 +77,10 @@ where
         // The requester may have gone away (client closed); nothing to do then.
         let _ = self.reply.send(result);
     }
+
+    fn changes_data(&self) -> bool {
+        self.changes_data
+    }
 }
 
 /// Handle to the writer thread; cheap to clone.
@@ -73,6 +88,7 @@ where
 pub struct Writer {
     queue: mpsc::SyncSender<Box<dyn Job>>,
     access_epoch: Arc<AtomicI64>,
+    generation: DataGeneration,
 }
 
 impl Writer {
@@ -81,8 +97,15 @@ impl Writer {
         let (queue, jobs) = mpsc::sync_channel::<Box<dyn Job>>(QUEUE);
         let access_epoch = Arc::new(AtomicI64::new(super::access::epoch(&conn).unwrap_or(0)));
         let published = access_epoch.clone();
-        thread::Builder::new().name("ricolloca-writer".into()).spawn(move || run(conn, &jobs, &published))?;
-        Ok(Self { queue, access_epoch })
+        let generation = DataGeneration::default();
+        let moved = generation.clone();
+        thread::Builder::new().name("ricolloca-writer".into()).spawn(move || run(conn, &jobs, &published, &moved))?;
+        Ok(Self { queue, access_epoch, generation })
+    }
+
+    /// The data generation this writer moves (`repo::read_cache`).
+    pub fn data_generation(&self) -> DataGeneration {
+        self.generation.clone()
     }
 
     /// The data file's access epoch (`repo::access`) as of the writer's last commit: read
@@ -98,8 +121,44 @@ impl Writer {
         F: FnOnce(&WriteTx<'_>) -> Result<R, AppError> + Send + 'static,
         R: Send + 'static,
     {
+        self.submit(work, true).await
+    }
+
+    /// Appends the audit row of a list view, with its people's entries, and nothing else:
+    /// the only job besides [`Self::append_audit_within`] that leaves the data generation
+    /// alone, so the lists it audits can stay cached.
+    pub async fn append_list_audit(
+        &self,
+        now: Timestamp,
+        day: i64,
+        actor: Actor,
+        event: AuditEvent,
+        new_ids: Vec<i64>,
+    ) -> Result<(), AppError> {
+        self.submit(move |tx| super::audit::append_list(tx, now, day, &actor, &event, &new_ids).map(|_| ()), false)
+            .await
+    }
+
+    /// Appends one audit row and nothing else, given up after `limit` (see
+    /// [`Self::write_within`]). Built here, not from a caller's closure, so that no change
+    /// can ride on a job that leaves the data generation alone.
+    pub async fn append_audit_within(
+        &self,
+        limit: Duration,
+        now: Timestamp,
+        actor: Actor,
+        event: AuditEvent,
+    ) -> Result<(), AppError> {
+        self.within(limit, move |tx| super::audit::append(tx, now, &actor, &event).map(|_| ()), false).await
+    }
+
+    async fn submit<R, F>(&self, work: F, changes_data: bool) -> Result<R, AppError>
+    where
+        F: FnOnce(&WriteTx<'_>) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
-        let job = Box::new(TypedJob { work: Some(work), result: None, reply });
+        let job = Box::new(TypedJob { work: Some(work), result: None, reply, changes_data });
         // Usually there is room; only a full queue blocks the sender, so only then go off
         // the async workers (a thread hop per write cost more than the write's own CPU).
         match self.queue.try_send(job) {
@@ -136,22 +195,30 @@ impl Writer {
     /// stalled disk). A job whose turn comes after the limit does nothing, so a view answered
     /// 503 leaves no row; one already running when the limit passes may still commit (a row
     /// for a view that was not shown: the safe side).
-    pub async fn write_within<R, F>(&self, limit: std::time::Duration, work: F) -> Result<R, AppError>
+    pub async fn write_within<R, F>(&self, limit: Duration, work: F) -> Result<R, AppError>
     where
         F: FnOnce(&WriteTx<'_>) -> Result<R, AppError> + Send + 'static,
         R: Send + 'static,
     {
-        let deadline = std::time::Instant::now() + limit;
+        self.within(limit, work, true).await
+    }
+
+    async fn within<R, F>(&self, limit: Duration, work: F, changes_data: bool) -> Result<R, AppError>
+    where
+        F: FnOnce(&WriteTx<'_>) -> Result<R, AppError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let deadline = Instant::now() + limit;
         let late = move || {
             AppError::AuditTimeout(Cause::msg(format!("no turn at the writer within {} ms", limit.as_millis())))
         };
         let guarded = move |tx: &WriteTx<'_>| {
-            if std::time::Instant::now() >= deadline {
+            if Instant::now() >= deadline {
                 return Err(late());
             }
             work(tx)
         };
-        match rocket::tokio::time::timeout(limit, self.write(guarded)).await {
+        match rocket::tokio::time::timeout(limit, self.submit(guarded, changes_data)).await {
             Ok(outcome) => outcome,
             Err(_) => Err(late()),
         }
@@ -166,16 +233,30 @@ impl Writer {
         R: Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = Box::new(TypedJob { work: Some(work), result: None, reply });
+        let job = Box::new(TypedJob { work: Some(work), result: None, reply, changes_data: true });
         self.queue.send(job).map_err(|_| AppError::Unavailable(Cause::msg("writer stopped")))?;
         answer.blocking_recv().map_err(|_| AppError::Unavailable(Cause::msg("writer stopped")))?
     }
 }
 
-fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>, access_epoch: &AtomicI64) {
-    // Ends when every Writer handle is dropped.
+fn run(
+    mut conn: Connection,
+    jobs: &mpsc::Receiver<Box<dyn Job>>,
+    access_epoch: &AtomicI64,
+    generation: &DataGeneration,
+) {
+    let mut outside = OutsideCommits::new(&conn);
     let mut busy = false;
-    while let Ok(first) = jobs.recv() {
+    loop {
+        let first = match jobs.recv_timeout(OUTSIDE_POLL) {
+            Ok(job) => job,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                outside.publish(&conn, generation);
+                continue;
+            }
+            // Every Writer handle is dropped.
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
         let mut batch = vec![first];
         take_queued(jobs, &mut batch);
         if busy && batch.len() < MAX_BATCH {
@@ -194,6 +275,10 @@ fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>, access_epoch: 
                 tracing::error!(%e, "rollback after a failed batch");
             }
         }
+        if batch.iter().any(|job| job.changes_data()) {
+            generation.advance();
+        }
+        outside.publish(&conn, generation);
         match super::access::epoch(&conn) {
             Ok(n) => {
                 access_epoch.fetch_max(n, Ordering::AcqRel);
@@ -204,6 +289,31 @@ fn run(mut conn: Connection, jobs: &mpsc::Receiver<Box<dyn Job>>, access_epoch: 
             job.finish(commit.clone());
         }
     }
+}
+
+/// Commits made by other processes, seen through SQLite's `data_version` on the writer's
+/// connection: it moves only when another connection commits (the server's readers never
+/// do), so it says the command line changed the data file.
+struct OutsideCommits(Option<i64>);
+
+impl OutsideCommits {
+    fn new(conn: &Connection) -> Self {
+        Self(data_version(conn))
+    }
+
+    fn publish(&mut self, conn: &Connection, generation: &DataGeneration) {
+        let now = data_version(conn);
+        // Unreadable counts as moved: a result kept too long is the one thing to avoid.
+        if now.is_none() || now != self.0 {
+            generation.advance();
+        }
+        self.0 = now;
+    }
+}
+
+fn data_version(conn: &Connection) -> Option<i64> {
+    let mut stmt = conn.prepare_cached("PRAGMA data_version").ok()?;
+    stmt.query_row([], |r| r.get(0)).ok()
 }
 
 /// Moves the jobs waiting in the queue into `batch`, up to [`MAX_BATCH`].

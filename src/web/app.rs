@@ -48,6 +48,8 @@ pub fn app(state: AppState, rocket: Rocket<Build>) -> Rocket<Build> {
         .manage(state.access.clone())
         .manage(state.pool.clone())
         .manage(state.writer.clone())
+        .manage(recipients::DashboardCache::new(state.writer.data_generation()))
+        .manage(api::ListCache::new(state.writer.data_generation()))
         .manage(state.clock.clone())
         .manage(state.issuer.clone())
         .manage(state.feed.clone())

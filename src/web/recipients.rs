@@ -7,7 +7,7 @@ use crate::domain::italian::count;
 
 use maud::{Markup, html};
 use rocket::form::FromForm;
-use rocket::{Route, get, routes};
+use rocket::{Route, State, get, routes};
 use serde_json::Value;
 
 use crate::domain::ids::{OperatorId, SedeId};
@@ -20,6 +20,7 @@ use crate::infra::clock::{datetime, format_it};
 use crate::infra::sap_schema::Finding;
 use crate::repo::codes::{self, Labels};
 use crate::repo::policies::{self, PolicyRow};
+use crate::repo::read_cache::{DataGeneration, ReadCache};
 use crate::repo::recipients::{self, DashboardFilter};
 use crate::repo::{operators, providers, saps, vouchers};
 use crate::web::ctx::Ctx;
@@ -55,7 +56,7 @@ async fn without_voucher(who: RecipientReader, ctx: Ctx<'_>, pagina: Option<i64>
                 caption { (count(total, "persona", "persone")) }
                 thead { tr { th scope="col" { "Persona" } th scope="col" { "Codice fiscale" } th scope="col" { "Data di nascita" } } }
                 tbody {
-                    @for r in &rows {
+                    @for r in rows {
                         tr {
                             td { a href={ "/destinatari/" (r.id) } { (r.cognome) " " (r.nome) } }
                             td { code { (r.codice_fiscale) } }
@@ -82,7 +83,7 @@ struct DashboardQuery {
 }
 
 /// What the cruscotto reads in one go.
-struct DashboardData {
+pub struct DashboardData {
     labels: Labels,
     page: recipients::DashboardPage,
     sedi: Vec<crate::domain::sede::Sede>,
@@ -90,8 +91,35 @@ struct DashboardData {
     all_providers: Vec<(ProviderId, String)>,
 }
 
+/// What a cruscotto page is read from: who asks, their scope's provider (`None`: the
+/// Region), the filters with the current minute (for the next appointment) and the page.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct DashboardKey {
+    viewer: Option<OperatorId>,
+    scope: Option<ProviderId>,
+    filter: DashboardFilter,
+    page: i64,
+}
+
+/// Cruscotto pages as last read, until the data changes (`repo::read_cache`).
+pub struct DashboardCache(ReadCache<DashboardKey, DashboardData>);
+
+impl DashboardCache {
+    /// A few pages for each of a few people looking at the same time.
+    const PAGES: usize = 64;
+
+    pub fn new(generation: DataGeneration) -> Self {
+        Self(ReadCache::new(generation, Self::PAGES))
+    }
+}
+
 #[get("/cruscotto?<query..>")]
-async fn dashboard(who: RecipientReader, ctx: Ctx<'_>, query: DashboardQuery) -> Result<Markup, AppError> {
+async fn dashboard(
+    who: RecipientReader,
+    ctx: Ctx<'_>,
+    cache: &State<DashboardCache>,
+    query: DashboardQuery,
+) -> Result<Markup, AppError> {
     let filter = DashboardFilter {
         q: query.cerca.unwrap_or_default(),
         state: query.stato.filter(|s| VoucherState::from_code(s).is_some()).unwrap_or_default(),
@@ -104,15 +132,22 @@ async fn dashboard(who: RecipientReader, ctx: Ctx<'_>, query: DashboardQuery) ->
     let page_no = query.pagina.unwrap_or(0).max(0);
     let scope_provider = who.scope().provider_filter();
     let is_region = who.is_region();
-    let (f, scope) = (filter.clone(), who.scope());
-    let DashboardData { labels, page, sedi, tutors, all_providers } = ctx
-        .read(move |c| {
+    let scope = who.scope();
+    let key = DashboardKey {
+        viewer: scope.actor().id,
+        scope: scope.provider_filter(),
+        filter: filter.clone(),
+        page: page_no,
+    };
+    let data = cache
+        .0
+        .read(ctx.pool, key, move |c, key| {
             let labels = codes::labels(c)?;
-            let mut f = f;
+            let mut f = key.filter.clone();
             if let Some(p) = scope.provider_filter() {
                 f.provider = Some(p);
             }
-            let page = recipients::dashboard(c, &scope, &f, page_no)?;
+            let page = recipients::dashboard(c, &scope, &f, key.page)?;
             let (sedi, tutors) = match f.provider {
                 Some(p) => (providers::sedi(c, p)?, operators::of_provider(c, p)?),
                 None => (Vec::new(), Vec::new()),
@@ -121,7 +156,9 @@ async fn dashboard(who: RecipientReader, ctx: Ctx<'_>, query: DashboardQuery) ->
             Ok(DashboardData { labels, page, sedi, tutors, all_providers })
         })
         .await?;
+    let DashboardData { labels, page, sedi, tutors, all_providers } = &*data;
     let recipients::DashboardPage { rows, total, counts } = page;
+    let total = *total;
     let event = RecipientsListed::Screen {
         scope: scope_provider,
         q: &filter.q,
@@ -133,7 +170,7 @@ async fn dashboard(who: RecipientReader, ctx: Ctx<'_>, query: DashboardQuery) ->
     let shown = rows.iter().map(|r| r.id.get()).collect();
     ctx.audit_list(who.scope().actor(), &event, shown).await?;
     let today = datetime(ctx.now).date();
-    let states = choices("tutti", VoucherState::ALL.iter().map(|s| (s.code(), state_label(&labels, s.code()))));
+    let states = choices("tutti", VoucherState::ALL.iter().map(|s| (s.code(), state_label(labels, s.code()))));
     let sede_options = choices("tutte", sedi.iter().map(|s| (s.id, format!("{}, {}", s.address, s.comune))));
     let tutor_options = choices("tutti", tutors.iter().map(|t| (t.id, format!("{} {}", t.surname, t.name))));
     let provider_options = choices("tutti", all_providers.iter().map(|(id, name)| (id, name.clone())));
@@ -159,7 +196,7 @@ async fn dashboard(who: RecipientReader, ctx: Ctx<'_>, query: DashboardQuery) ->
             @if let Some(p) = &who.principal.operator().provider { p.lead { "Le persone che hanno scelto " strong { (p.name) } "." } }
             @if is_region { p.lead { "Tutti i soggetti accreditati. " a href="/cruscotto/senza-assegno" { "Persone note solo dalla SAP" } } }
             ul.state-counts aria-label="Assegni per stato" {
-                @for (state, n) in &counts { li { span.count { (n) } " " (state_count_label(&labels, state, *n)) } }
+                @for (state, n) in counts { li { span.count { (n) } " " (state_count_label(labels, state, *n)) } }
             }
             form.search method="get" action="/cruscotto" role="search" {
                 (text_field("cerca", "Nome o codice fiscale", &filter.q, &[], "search", false))
@@ -179,11 +216,11 @@ async fn dashboard(who: RecipientReader, ctx: Ctx<'_>, query: DashboardQuery) ->
                     th scope="col" { "Ultima azione" } th scope="col" { "Programma firmato" } th scope="col" { "Prossimo appuntamento" }
                 } }
                 tbody {
-                    @for r in &rows {
+                    @for r in rows {
                         tr {
                             td { a href={ "/destinatari/" (r.id) } { (r.cognome) " " (r.nome) } @if !r.has_sap { br; small.note { "SAP non ancora ricevuta" } } }
                             td { code { (r.codice_fiscale) } }
-                            td { (state_label(&labels, &r.state)) }
+                            td { (state_label(labels, &r.state)) }
                             @if is_region { td { (r.provider_name) } }
                             td {
                                 @match (&r.programme_start, &r.programme_end) {

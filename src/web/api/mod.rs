@@ -14,6 +14,7 @@ mod me;
 pub mod openapi;
 pub mod paging;
 mod recipients;
+pub use recipients::ListCache;
 mod responses;
 
 use rocket::Route;

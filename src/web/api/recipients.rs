@@ -2,14 +2,15 @@
 //! JSON, scoped exactly like the screens (an operator sees only their provider's people).
 
 use rocket::serde::json::{Json, Value, json};
-use rocket::{Route, get, put, routes};
+use rocket::{Route, State, get, put, routes};
 
 use crate::domain::audit_views::{ProgrammeViewed, RecipientViewed, RecipientsListed, Via};
-use crate::domain::ids::RecipientId;
+use crate::domain::ids::{OperatorId, ProviderId, RecipientId};
 use crate::domain::programme::ProgrammeFields;
 use crate::domain::recipient::VoucherState;
 use crate::error::AppError;
 use crate::repo::programmes;
+use crate::repo::read_cache::{DataGeneration, ReadCache};
 use crate::repo::recipients::{self, DashboardFilter};
 use crate::repo::{policies, saps, vouchers};
 use crate::service::programmes::save;
@@ -18,6 +19,29 @@ use crate::web::guards::{Operatore, RecipientReader};
 
 use super::paging::{Page, Paging};
 use super::responses::{Invalid, RecipientNotFound, Stale};
+
+/// What a page of the list is read from: who asks, their scope's provider (`None`: the
+/// Region), the filters and the window.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ListKey {
+    viewer: Option<OperatorId>,
+    scope: Option<ProviderId>,
+    filter: DashboardFilter,
+    offset: i64,
+    per_page: i64,
+}
+
+/// Pages of the list as last read, until the data changes (`repo::read_cache`).
+pub struct ListCache(ReadCache<ListKey, recipients::DashboardPage>);
+
+impl ListCache {
+    /// A few pages for each of a few clients at the same time; at most 200 rows each.
+    const PAGES: usize = 32;
+
+    pub fn new(generation: DataGeneration) -> Self {
+        Self(ReadCache::new(generation, Self::PAGES))
+    }
+}
 
 #[utoipa::path(
     get, path = "/recipients", tag = "persone",
@@ -33,6 +57,7 @@ use super::responses::{Invalid, RecipientNotFound, Stale};
 async fn list(
     who: RecipientReader,
     ctx: Ctx<'_>,
+    cache: &State<ListCache>,
     q: Option<String>,
     state: Option<String>,
     page: Option<i64>,
@@ -44,9 +69,21 @@ async fn list(
         ..Default::default()
     };
     let paging = Paging::new(page, per_page)?;
-    let (scope, f) = (who.scope(), filter.clone());
-    let recipients::DashboardPage { rows, total, .. } =
-        ctx.read(move |c| recipients::dashboard_window(c, &scope, &f, paging.offset(), paging.per_page)).await?;
+    let scope = who.scope();
+    let key = ListKey {
+        viewer: scope.actor().id,
+        scope: scope.provider_filter(),
+        filter: filter.clone(),
+        offset: paging.offset(),
+        per_page: paging.per_page,
+    };
+    let page = cache
+        .0
+        .read(ctx.pool, key, move |c, key| {
+            recipients::dashboard_window(c, &scope, &key.filter, key.offset, key.per_page)
+        })
+        .await?;
+    let recipients::DashboardPage { rows, total, .. } = &*page;
     let event = RecipientsListed::Api {
         scope: who.scope().provider_filter(),
         q: &filter.q,
@@ -59,7 +96,7 @@ async fn list(
     let shown = rows.iter().map(|r| r.id.get()).collect();
     ctx.audit_list(who.scope().actor(), &event, shown).await?;
     let items: Vec<Value> = rows
-        .into_iter()
+        .iter()
         .map(|r| {
             json!({
                 "id": r.id, "codice_fiscale": r.codice_fiscale, "cognome": r.cognome, "nome": r.nome,
@@ -70,7 +107,7 @@ async fn list(
             })
         })
         .collect();
-    Ok(Json(paging.page(items, total)))
+    Ok(Json(paging.page(items, *total)))
 }
 
 #[utoipa::path(
