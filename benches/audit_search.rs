@@ -276,7 +276,7 @@ fn backfill(data: &std::path::Path, rows: usize) {
         if below <= from {
             break;
         }
-        let lo = (below - 5_000).max(from);
+        let lo = (below - audit_subjects::BACKFILL_SLICE).max(from);
         let slice = audit_subjects::backfill_read(&reader, lo, below).unwrap();
         let w = Instant::now();
         repo::write_once(&mut conn, |tx| audit_subjects::backfill_apply(tx, lo, below, &slice)).unwrap();
@@ -293,9 +293,10 @@ fn backfill(data: &std::path::Path, rows: usize) {
     assert_eq!(before, after);
     println!(
         "  backfill of the subject index: {redo} rows in {secs:.1} s = {:.0} rows/s ({:.0} s for 5M); \
-         longest write transaction {:.1} ms (slices of 5,000 rows)",
+         longest write transaction {:.1} ms (slices of {} rows)",
         redo as f64 / secs,
         5e6 / (redo as f64 / secs),
-        longest_write.as_secs_f64() * 1e3
+        longest_write.as_secs_f64() * 1e3,
+        audit_subjects::BACKFILL_SLICE
     );
 }

@@ -161,6 +161,11 @@ pub fn list_appearances(conn: &Connection, recipient_id: RecipientId) -> Result<
     Ok(rows)
 }
 
+/// Audit rows per slice of the backfill. 5,000 held the writer up to 169 ms on the 5M-row
+/// trail (`cargo bench --bench audit_search`): each row's people land on random pages of the
+/// subject index. A thousand keep a slice within a few tens of milliseconds.
+pub const BACKFILL_SLICE: i64 = 1_000;
+
 /// A slice of not yet indexed rows, read outside the writer: `(seq, subjects)` for the rows
 /// in `[from, below)`, with the recipients named by id already turned into codici fiscali.
 pub fn backfill_read(conn: &Connection, from: i64, below: i64) -> Result<Vec<(i64, Vec<String>)>, AppError> {

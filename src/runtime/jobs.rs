@@ -257,9 +257,6 @@ pub fn spawn_anomaly_watch(
     });
 }
 
-/// Rows per slice of the subject-index backfill: a few milliseconds in the writer.
-const BACKFILL_SLICE: i64 = 5_000;
-
 /// Indexes the audit rows older than schema 4, newest first, in short slices: each slice is
 /// read and analysed outside the writer, then stored with the moved mark in one short write
 /// transaction. Until it is done, the reports scan only the part not reached yet.
@@ -294,7 +291,7 @@ async fn backfill_slice(pool: &Arc<ReadPool>, writer: &Writer) -> Result<bool, A
     let read = pool
         .read(|c| {
             let Some(below) = audit_subjects::pending_below(c)? else { return Ok(None) };
-            let from = (below - BACKFILL_SLICE).max(0);
+            let from = (below - audit_subjects::BACKFILL_SLICE).max(0);
             Ok(Some((from, below, audit_subjects::backfill_read(c, from, below)?)))
         })
         .await?;

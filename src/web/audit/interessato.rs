@@ -195,20 +195,21 @@ fn capitalised(s: &str) -> String {
 #[get("/revisione/interessato.csv?<cf>")]
 async fn report_csv(who: Revisore, ctx: Ctx<'_>, cf: &str) -> Result<Download, AppError> {
     let cf = parse_cf(cf)?;
-    let (scope, key) = (who.scope.clone(), cf.to_string());
-    let lines = ctx
+    let (scope, key, name) = (who.scope.clone(), cf.to_string(), format!("accessi-{cf}.csv"));
+    let (file, rows) = ctx
         .read(move |c| {
             let mut lines = audit_search::accesses_to(&scope, c, &key)?;
             // Each day's first list that showed the person, among the accesses.
             let seqs: Vec<i64> = audit_search::lists_of(&scope, c, &key)?.into_iter().map(|a| a.seq).collect();
             lines.extend(audit_search::lines(&scope, c, &seqs)?);
             lines.sort_by_key(|l| l.seq);
-            Ok(lines)
+            // Written on the blocking pool, as the registro's: a long trail's CSV made on an
+            // async worker would hold up the requests queued behind it.
+            let file = Download::csv(&name, &CSV_HEADER, lines.iter().map(csv_row))?;
+            Ok((file, lines.len()))
         })
         .await?;
-    let rows: Vec<Vec<String>> = lines.iter().map(csv_row).collect();
-    let file = Download::csv(&format!("accessi-{cf}.csv"), &CSV_HEADER, &rows)?;
-    ctx.audit_view(who.scope.actor(), &SubjectExported { cf: cf.as_str(), rows: rows.len(), format: "csv" }).await?;
+    ctx.audit_view(who.scope.actor(), &SubjectExported { cf: cf.as_str(), rows, format: "csv" }).await?;
     Ok(file)
 }
 
