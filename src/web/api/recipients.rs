@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::repo::programmes;
 use crate::repo::read_cache::{DataGeneration, ReadCache};
 use crate::repo::recipients::{self, DashboardFilter};
-use crate::repo::{policies, saps, vouchers};
+use crate::repo::{policies, saps, signed_programmes, vouchers};
 use crate::service::programmes::save;
 use crate::web::ctx::Ctx;
 use crate::web::guards::{Operatore, RecipientReader};
@@ -156,11 +156,12 @@ async fn detail(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Result<J
 )]
 #[get("/recipients/<id>/programme")]
 async fn programme(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Result<Json<Value>, AppError> {
-    let (found, versions) = ctx
+    let (found, versions, uploads) = ctx
         .read_or_404(who.scope(), move |c, scope| {
             let Some(found) = programmes::context(c, scope, id)? else { return Ok(None) };
             let versions = programmes::versions(c, &found.voucher)?;
-            Ok(Some((found, versions)))
+            let uploads = signed_programmes::for_voucher(c, &found.voucher)?;
+            Ok(Some((found, versions, uploads)))
         })
         .await?;
     let event = ProgrammeViewed::Api { recipient: id, cf: &found.codice_fiscale, via: Via::Api };
@@ -170,9 +171,20 @@ async fn programme(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Resul
         .iter()
         .map(|v| json!({ "version": v.version, "saved_at": v.saved_at, "saved_by": v.saved_by, "pdf_sha256": v.pdf_sha256 }))
         .collect();
+    // The signed copies on file, newest first: how a client finds the documents to download.
+    let signed: Vec<Value> = uploads
+        .iter()
+        .map(|u| {
+            json!({
+                "document": u.document_id, "action": u.policy_id, "kind": u.kind, "size": u.size,
+                "sha256": u.sha256, "file_name": u.file_name, "matches_version": u.matches_version,
+                "uploaded_at": u.uploaded_at, "uploaded_by": u.uploaded_by,
+            })
+        })
+        .collect();
     Ok(Json(json!({
         "voucher": found.voucher_code, "version": versions.first().map_or(0, |v| v.version),
-        "fields": current, "versions": list,
+        "fields": current, "versions": list, "signed": signed,
     })))
 }
 

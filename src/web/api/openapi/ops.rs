@@ -305,39 +305,53 @@ pub struct SubjectAccesses {
     codice_fiscale: String,
     /// Le righe del registro che riguardano la persona.
     accesses: Vec<AuditLine>,
-    /// Gli elenchi che l'hanno mostrata, raggruppati per giorno, utente ed elenco.
-    lists: Vec<ListAppearance>,
+    /// Gli elenchi che l'hanno mostrata, raggruppati per utente e tipo di elenco.
+    lists: Vec<ListGroup>,
 }
 
-/// Un giorno in cui un utente ha visto la persona in un elenco.
+/// Gli elenchi di un tipo, di un utente, che hanno mostrato la persona: i giorni in cui è
+/// successo (il primo elenco di ciascun giorno è nel registro).
 #[derive(ToSchema)]
-pub struct ListAppearance {
-    /// Il giorno (millisecondi UTC della mezzanotte italiana).
-    day: i64,
-    /// La prima riga del registro di quel giorno.
-    seq: i64,
-    /// Quando (millisecondi UTC).
-    ts: i64,
-    /// L'elenco (per esempio `recipient.list`).
-    action: String,
-    /// L'utente.
-    actor_id: i64,
+pub struct ListGroup {
     /// Codice fiscale dell'utente.
-    actor_cf: String,
+    viewer_cf: String,
     /// Nome dell'utente.
-    actor_name: Option<String>,
-    /// Ruolo dell'utente.
-    actor_role: Option<String>,
-    /// Il soggetto accreditato dell'utente.
-    provider_name: Option<String>,
-    /// La pagina del primo elenco, come registrata.
-    page: Option<i64>,
-    /// Quante persone mostrava quell'elenco.
-    rows: Option<i64>,
-    /// `api` se l'elenco è stato letto con l'API.
-    via: Option<String>,
-    /// Quanti elenchi di quell'utente l'hanno mostrata quel giorno (almeno 1).
+    viewer_name: Option<String>,
+    /// Profilo dell'utente (`operatore`, `regione`, …).
+    role: Option<String>,
+    /// Il soggetto accreditato dell'utente (`Regione` per il personale regionale).
+    provider: Option<String>,
+    /// Il tipo di elenco: `recipient.list`, `agenda.view`, `agenda.report`.
+    action: String,
+    /// Il tipo di elenco in italiano.
+    what: String,
+    /// I giorni (aaaa-mm-gg, ora italiana), dal più vecchio.
+    days: Vec<String>,
+    /// Giorno per giorno: quanti elenchi e com'era il primo.
+    entries: Vec<ListDay>,
+    /// Tutti gli elenchi del gruppo che hanno mostrato la persona.
     lists: i64,
+    /// Il primo (millisecondi UTC).
+    first_ts: i64,
+    /// L'ultimo primo elenco di un giorno (millisecondi UTC).
+    last_ts: i64,
+    /// Le righe del registro del primo elenco di ciascun giorno.
+    seqs: Vec<i64>,
+}
+
+/// Un giorno di un [`ListGroup`].
+#[derive(ToSchema)]
+pub struct ListDay {
+    /// Il giorno (aaaa-mm-gg, ora italiana).
+    date: String,
+    /// Quanti elenchi di questo tipo, di questo utente, l'hanno mostrata quel giorno.
+    lists: i64,
+    /// Il primo di quel giorno: la pagina (1 = la prima)…
+    page: Option<i64>,
+    /// …e quante persone mostrava.
+    rows: Option<i64>,
+    /// Letto con l'API.
+    via_api: bool,
 }
 
 /// L'attività del mese per operatore.

@@ -132,6 +132,31 @@ pub struct Programme {
     fields: Option<ProgrammeFields>,
     /// Tutte le versioni, dalla più recente.
     versions: Vec<ProgrammeVersion>,
+    /// Le copie firmate caricate, dalla più recente (la prima è quella in vigore).
+    signed: Vec<SignedCopy>,
+}
+
+/// Una copia firmata del programma caricata da un operatore.
+#[derive(ToSchema)]
+pub struct SignedCopy {
+    /// Il documento (per `GET /api/v1/documents/{document}`).
+    document: i64,
+    /// L'azione a cui è allegata, se è stata caricata per un'azione.
+    action: Option<i64>,
+    /// Tipo riconosciuto dal contenuto (`pdf`, `pades`, `cades`).
+    kind: String,
+    /// Dimensione in byte.
+    size: i64,
+    /// SHA-256 del file.
+    sha256: String,
+    /// Nome del file caricato.
+    file_name: String,
+    /// La versione del programma generata da Ricolloca che il file contiene, se ce n'è una.
+    matches_version: Option<i64>,
+    /// Quando è stata caricata (millisecondi UTC).
+    uploaded_at: i64,
+    /// Chi l'ha caricata.
+    uploaded_by: String,
 }
 
 /// Una versione salvata del programma.

@@ -325,22 +325,25 @@ fn the_described_shapes_are_what_the_types_serialise() {
             }),
         ),
         (
-            "ListAppearance",
-            json!(crate::repo::audit_subjects::ListAppearance {
-                day: 0,
-                seq: 1,
-                ts: at,
-                action: String::new(),
-                actor_id: OperatorId::try_from(1).unwrap(),
-                actor_cf: String::new(),
-                actor_name: Some(String::new()),
-                actor_role: Some(String::new()),
-                provider_name: Some(String::new()),
-                page: Some(1),
-                rows: Some(1),
-                via: Some(String::new()),
-                lists: 1,
-            }),
+            // What the handler sends: the appearances grouped as the screen shows them.
+            "ListGroup",
+            json!(
+                crate::web::views::audit::list_groups(vec![crate::repo::audit_subjects::ListAppearance {
+                    day: 0,
+                    seq: 1,
+                    ts: at,
+                    action: String::new(),
+                    actor_id: OperatorId::try_from(1).unwrap(),
+                    actor_cf: String::new(),
+                    actor_name: Some(String::new()),
+                    actor_role: Some(String::new()),
+                    provider_name: Some(String::new()),
+                    page: Some(1),
+                    rows: Some(1),
+                    via: Some(String::new()),
+                    lists: 1,
+                }])[0]
+            ),
         ),
     ];
     // The comparison can fail: a key no shape has, and a shape's key left out, are both seen.
