@@ -447,6 +447,15 @@ fn signed_programmes_are_checked_flagged_stored_and_downloaded() {
     assert_eq!(other["kind"], "pdf", "the type comes from the content, not the .jpg name");
     let flags = other["flags"].to_string();
     assert!(flags.contains("nessuna firma digitale") && flags.contains("non coincide"), "{flags}");
+    // The programme's read names both copies, newest first, with the documents to download.
+    let programme: Value =
+        w.op_a.get(w.server.url(&format!("/api/v1/recipients/{}/programme", w.person))).send().unwrap().json().unwrap();
+    let signed = programme["signed"].as_array().unwrap();
+    assert_eq!(signed.len(), 2, "{programme}");
+    assert_eq!((signed[0]["document"].clone(), signed[0]["kind"].as_str()), (other["id"].clone(), Some("pdf")));
+    assert_eq!((signed[1]["document"].clone(), signed[1]["kind"].as_str()), (doc["id"].clone(), Some("p7m")));
+    assert_eq!(signed[1]["action"].as_i64(), Some(action));
+    assert_eq!(signed[1]["matches_version"], 1, "{programme}");
     // Without the header, multipart is refused at the gate (a browser could send it cross-site).
     let part = reqwest::blocking::multipart::Part::bytes(b"%PDF-1.4\n".to_vec());
     let res = w.op_a.post(&url).multipart(reqwest::blocking::multipart::Form::new().part("file", part)).send().unwrap();

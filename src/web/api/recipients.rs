@@ -147,10 +147,11 @@ async fn detail(who: RecipientReader, ctx: Ctx<'_>, id: RecipientId) -> Result<J
     })))
 }
 
-/// The programme: current fields and every version (with the sha256 of its PDF).
+/// The programme: current fields, every version (with the sha256 of its PDF) and the signed
+/// copies on file.
 #[utoipa::path(
     get, path = "/recipients/{id}/programme", tag = "persone",
-    description = "Il Programma di ricerca intensiva e le sue versioni (lettura registrata).",
+    description = "Il Programma di ricerca intensiva, le sue versioni e le copie firmate caricate (lettura registrata).",
     params(("id" = i64, Path, description = "Identificativo della persona")),
     responses((status = 200, description = "Il programma", body = super::openapi::people::Programme), RecipientNotFound),
 )]

@@ -309,8 +309,8 @@ pub struct SubjectAccesses {
     lists: Vec<ListGroup>,
 }
 
-/// Gli elenchi di un tipo, di un utente, che hanno mostrato la persona: i giorni in cui è
-/// successo (il primo elenco di ciascun giorno è nel registro).
+/// Gli elenchi di uno stesso tipo, aperti da uno stesso utente, in cui è comparsa la persona,
+/// giorno per giorno (il primo elenco di ogni giorno è nel registro).
 #[derive(ToSchema)]
 pub struct ListGroup {
     /// Codice fiscale dell'utente.
@@ -331,9 +331,9 @@ pub struct ListGroup {
     entries: Vec<ListDay>,
     /// Tutti gli elenchi del gruppo che hanno mostrato la persona.
     lists: i64,
-    /// Il primo (millisecondi UTC).
+    /// Quando è stato aperto il primo elenco (millisecondi UTC).
     first_ts: i64,
-    /// L'ultimo primo elenco di un giorno (millisecondi UTC).
+    /// Quando è stato aperto il primo elenco dell'ultimo giorno (millisecondi UTC).
     last_ts: i64,
     /// Le righe del registro del primo elenco di ciascun giorno.
     seqs: Vec<i64>,
@@ -346,11 +346,11 @@ pub struct ListDay {
     date: String,
     /// Quanti elenchi di questo tipo, di questo utente, l'hanno mostrata quel giorno.
     lists: i64,
-    /// Il primo di quel giorno: la pagina (1 = la prima)…
+    /// La pagina del primo elenco di quel giorno (1 = la prima).
     page: Option<i64>,
-    /// …e quante persone mostrava.
+    /// Quante persone mostrava il primo elenco di quel giorno.
     rows: Option<i64>,
-    /// Letto con l'API.
+    /// Il primo elenco di quel giorno è stato letto con l'API.
     via_api: bool,
 }
 

@@ -143,7 +143,7 @@ pub struct SignedCopy {
     document: i64,
     /// L'azione a cui è allegata, se è stata caricata per un'azione.
     action: Option<i64>,
-    /// Tipo riconosciuto dal contenuto (`pdf`, `pades`, `cades`).
+    /// Tipo del file, riconosciuto dal contenuto: `pdf` (anche firmato PAdES) o `p7m` (busta CAdES).
     kind: String,
     /// Dimensione in byte.
     size: i64,
@@ -155,7 +155,7 @@ pub struct SignedCopy {
     matches_version: Option<i64>,
     /// Quando è stata caricata (millisecondi UTC).
     uploaded_at: i64,
-    /// Chi l'ha caricata.
+    /// Chi l'ha caricata (cognome e nome; vuoto se non è registrato).
     uploaded_by: String,
 }
 
@@ -304,7 +304,7 @@ pub struct StoredDocument {
     id: i64,
     /// SHA-256 del file.
     sha256: String,
-    /// Tipo riconosciuto dal contenuto (`pdf`, `pades`, `cades`).
+    /// Tipo del file, riconosciuto dal contenuto: `pdf` (anche firmato PAdES) o `p7m` (busta CAdES).
     kind: String,
     /// Dimensione in byte.
     size: i64,
