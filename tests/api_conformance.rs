@@ -1,9 +1,11 @@
 //! The API answers as it describes itself: on the training instance's data, every GET of
 //! `openapi.json` is called by each role (with real ids, and with an id that does not exist),
-//! and every refused write of an empty body; each answer's status must be one the description
-//! lists for that operation, and each JSON body must validate against the schema described for
-//! that status (JSON Schema 2020-12, as OpenAPI 3.1 writes it). Handlers that build their
-//! answers with `json!` are held to the description here, not only the serialised types.
+//! every write whose body has required fields is sent `{}`, and a few writes succeed (a
+//! provider, a sede, a communication, an IDOL export, a signed programme); each answer's status
+//! must be one the description lists for that operation, and each JSON body must validate
+//! against the schema described for that status (JSON Schema 2020-12, as OpenAPI 3.1 writes
+//! it), with no key the description does not have. Handlers that build their answers with
+//! `json!` are held to the description here, not only the serialised types.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
@@ -268,6 +270,33 @@ fn every_answer_of_the_api_is_the_one_its_description_gives() {
     let people: Value = region.get(url("/api/v1/recipients")).send().unwrap().json().unwrap();
     let person_cf = people["items"][0]["codice_fiscale"].as_str().expect("a person in the training data").to_owned();
     let values = BTreeMap::from([("cf", person_cf), ("month", today_month())]);
+    // Writes that succeed answer as described too: a provider, its sede edited and closed.
+    let mut write = |method: &str, template: &str, path: String, body: Value| -> Value {
+        let req = if method == "post" { region.post(url(&path)) } else { region.put(url(&path)) };
+        let res = req.json(&body).send().unwrap();
+        let status = res.status();
+        let answer = c.check("regione", method, template, &path, res).unwrap_or_default();
+        assert!(status.is_success(), "{method} {path}: {status} {answer}");
+        answer
+    };
+    let created = write(
+        "post",
+        "/api/v1/providers",
+        format!("{BASE}/providers"),
+        json!({ "name": "Lavoro Futuro", "codice_fiscale": "06363391001", "accreditation_code": "ACC-CONF",
+                "pec": "ente@pec.example.it" }),
+    );
+    let provider = created["id"].as_i64().unwrap();
+    let sede = write(
+        "post",
+        "/api/v1/providers/{id}/sedi",
+        format!("{BASE}/providers/{provider}/sedi"),
+        json!({ "address": "Via Roma 1", "comune": "Firenze", "phone": "055 123456", "programme_enabled": true }),
+    );
+    let sede = sede["id"].as_i64().unwrap();
+    let body = json!({ "address": "Via Roma 2", "comune": "Prato", "temporarily_closed": true });
+    write("put", "/api/v1/sedi/{id}", format!("{BASE}/sedi/{sede}"), body);
+    write("post", "/api/v1/sedi/{id}/close", format!("{BASE}/sedi/{sede}/close"), json!({}));
     // What the training data lacks, so that its reads answer too: a written communication and
     // an IDOL export, made by the Region (both answers checked as well).
     let providers: Value = region.get(url("/api/v1/providers")).send().unwrap().json().unwrap();
