@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ricolloca");
 const BASE: &str = "/api/v1";
-/// An id no row has: the answer must be a described 404.
+/// An id no row has: the answer must be a described refusal (404, or 403 for the wrong role).
 const MISSING: &str = "987654321";
 
 /// The training instance on a free port; killed when dropped.
