@@ -94,43 +94,54 @@ async fn report(who: Revisore, ctx: Ctx<'_>, mese: Option<String>) -> Result<Mar
 
 #[get("/revisione/attivita.csv?<mese>")]
 async fn report_csv(who: Revisore, ctx: Ctx<'_>, mese: &str) -> Result<Download, AppError> {
-    let lines = load(&ctx, &who, mese).await?;
-    let rows: Vec<Vec<String>> = lines
-        .iter()
-        .map(|l| {
-            vec![
-                mese.to_owned(),
-                l.provider_id.map(|p| p.to_string()).unwrap_or_default(),
-                l.provider_name.clone().unwrap_or_default(),
-                l.operator_cf.clone(),
-                l.operator_name.clone(),
-                l.role.clone(),
-                l.logins.to_string(),
-                l.records_viewed.to_string(),
-                l.changes.to_string(),
-                l.uploads.to_string(),
-                l.downloads.to_string(),
-                l.denied.to_string(),
-            ]
+    let (from, to) = month_range(mese)?;
+    let (scope, month) = (who.scope.clone(), mese.to_owned());
+    // Read and written on the blocking pool, as the registro's CSV: no async worker held up.
+    let (file, rows) = ctx
+        .read(move |c| {
+            let lines = audit_search::activity(&scope, c, from, to)?;
+            let file = Download::csv(
+                &format!("attivita-{month}.csv"),
+                &CSV_HEADER,
+                lines.iter().map(|l| csv_line(&month, l)),
+            )?;
+            Ok((file, lines.len()))
         })
-        .collect();
-    let header = [
-        "mese",
-        "id_soggetto",
-        "soggetto",
-        "cf_operatore",
-        "operatore",
-        "profilo",
-        "accessi",
-        "schede_consultate",
-        "modifiche",
-        "caricamenti",
-        "scaricamenti",
-        "tentativi_negati",
-    ];
-    let file = Download::csv(&format!("attivita-{mese}.csv"), &header, &rows)?;
-    ctx.audit_view(who.scope.actor(), &ActivityExported { mese, rows: rows.len(), format: "csv" }).await?;
+        .await?;
+    ctx.audit_view(who.scope.actor(), &ActivityExported { mese, rows, format: "csv" }).await?;
     Ok(file)
+}
+
+const CSV_HEADER: [&str; 12] = [
+    "mese",
+    "id_soggetto",
+    "soggetto",
+    "cf_operatore",
+    "operatore",
+    "profilo",
+    "accessi",
+    "schede_consultate",
+    "modifiche",
+    "caricamenti",
+    "scaricamenti",
+    "tentativi_negati",
+];
+
+fn csv_line(mese: &str, l: &ActivityLine) -> [String; 12] {
+    [
+        mese.to_owned(),
+        l.provider_id.map(|p| p.to_string()).unwrap_or_default(),
+        l.provider_name.clone().unwrap_or_default(),
+        l.operator_cf.clone(),
+        l.operator_name.clone(),
+        l.role.clone(),
+        l.logins.to_string(),
+        l.records_viewed.to_string(),
+        l.changes.to_string(),
+        l.uploads.to_string(),
+        l.downloads.to_string(),
+        l.denied.to_string(),
+    ]
 }
 
 pub fn routes() -> Vec<Route> {
