@@ -1,7 +1,8 @@
 //! The API answers as it describes itself: on the training instance's data, every GET of
 //! `openapi.json` is called by each role (with real ids, and with an id that does not exist),
 //! every write whose body has required fields is sent `{}`, and a few writes succeed (a
-//! provider, a sede, a communication, an IDOL export, a signed programme); each answer's status
+//! provider, a sede, a communication, an operator, an IDOL export, a signed programme, an
+//! appointment); each answer's status
 //! must be one the description lists for that operation, and each JSON body must validate
 //! against the schema described for that status (JSON Schema 2020-12, as OpenAPI 3.1 writes
 //! it), with no key the description does not have. Handlers that build their answers with
@@ -251,6 +252,14 @@ fn today_month() -> String {
     format!("{:04}-{:02}", today.year(), u8::from(today.month()))
 }
 
+/// Yesterday in Italy (aaaa-mm-gg): a past appointment may be recorded as held.
+#[expect(clippy::disallowed_methods, reason = "the test's own clock, outside the server")]
+fn yesterday() -> String {
+    // Italy is UTC+1 or +2: two hours ahead of UTC is never a day behind Italy's date.
+    let day = (time::OffsetDateTime::now_utc() + time::Duration::hours(2)).date() - time::Duration::days(1);
+    day.to_string()
+}
+
 /// The first item's id of a list answer.
 fn first_id(list: Option<Value>) -> Option<String> {
     list.and_then(|v| v["items"].get(0).map(|item| item["id"].to_string()))
@@ -309,7 +318,16 @@ fn every_answer_of_the_api_is_the_one_its_description_gives() {
         .part("file", reqwest::blocking::multipart::Part::bytes(common::pdf_with(b"1")).file_name("elenco.pdf"));
     let res = region.post(url(&path)).header("X-Ricolloca-Client", "test").multipart(form).send().unwrap();
     assert_eq!(res.status(), 201);
-    c.check("regione", "post", "/api/v1/providers/{id}/communications", &path, res);
+    let communication =
+        c.check("regione", "post", "/api/v1/providers/{id}/communications", &path, res).unwrap_or_default();
+    // An operator enabled on that communication.
+    let body = json!({ "provider_id": provider, "codice_fiscale": common::cf("VRDGNN75C12H501"), "surname": "Verdi",
+                       "name": "Giovanni", "email": "g.verdi@ente.example.it", "role": "operatore", "role_title": "tutor",
+                       "communication_id": communication["id"] });
+    let res = region.post(url(&format!("{BASE}/operators"))).json(&body).send().unwrap();
+    let status = res.status();
+    let answer = c.check("regione", "post", "/api/v1/operators", &format!("{BASE}/operators"), res);
+    assert_eq!(status, 201, "{answer:?}");
     let path = format!("{BASE}/idol/exports");
     let res = region.post(url(&path)).json(&json!({})).send().unwrap();
     assert_eq!(res.status(), 200);
@@ -384,6 +402,13 @@ fn every_answer_of_the_api_is_the_one_its_description_gives() {
                     .unwrap();
                 assert_eq!(res.status(), 201);
                 c.check(who, "post", "/api/v1/actions/{action}/documents", &path, res);
+                // An appointment held yesterday, for the same person.
+                let path = format!("{BASE}/recipients/{recipient}/appointments");
+                let body = json!({ "data": yesterday(), "ora": "10:00", "tipo": "colloquio" });
+                let res = client.post(url(&path)).json(&body).send().unwrap();
+                let status = res.status();
+                let answer = c.check(who, "post", "/api/v1/recipients/{id}/appointments", &path, res);
+                assert!(status.is_success(), "{path}: {status} {answer:?}");
             }
             // The signed copies on file name the documents a client may download.
             let path = format!("{BASE}/recipients/{recipient}/programme");
