@@ -112,6 +112,7 @@ async fn report_csv(who: Revisore, ctx: Ctx<'_>, mese: &str) -> Result<Download,
     Ok(file)
 }
 
+/// The CSV's columns: the screen's, with the ids an office's spreadsheet joins on.
 const CSV_HEADER: [&str; 12] = [
     "mese",
     "id_soggetto",
@@ -127,6 +128,7 @@ const CSV_HEADER: [&str; 12] = [
     "tentativi_negati",
 ];
 
+/// One operator's month as a CSV line, in [`CSV_HEADER`]'s order.
 fn csv_line(mese: &str, l: &ActivityLine) -> [String; 12] {
     [
         mese.to_owned(),
