@@ -12,10 +12,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use reqwest::blocking::{Client, Response};
@@ -23,49 +21,15 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ricolloca");
 const BASE: &str = "/api/v1";
 /// An id no row has: the answer must be a described refusal (404, or 403 for the wrong role).
 const MISSING: &str = "987654321";
 
-/// The training instance on a free port; killed when dropped.
-struct Demo {
-    child: Child,
-    origin: String,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn demo(dir: &Path) -> Demo {
-    let mut child = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0", "--dir"])
-        .arg(dir)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.split("in ascolto su ").nth(1) {
-                let _ = tx.send(url.trim().trim_end_matches('/').to_owned());
-            }
-        }
-    });
-    match rx.recv_timeout(Duration::from_secs(90)) {
-        Ok(origin) => Demo { child, origin },
-        Err(_) => {
-            let _ = child.kill();
-            panic!("demo did not start");
-        }
-    }
+/// The training instance on a free port; stopped when dropped.
+fn demo(dir: &Path) -> common::Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ricolloca"));
+    cmd.args(["demo", "--listen", "127.0.0.1:0", "--dir"]).arg(dir).env("RUST_LOG", "error");
+    common::Server::spawn(cmd, Duration::from_secs(90))
 }
 
 /// A client presenting the demo person's card (`persone/<file>.pem` and `.key`).
@@ -270,7 +234,7 @@ fn every_answer_of_the_api_is_the_one_its_description_gives() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("formazione");
     let server = demo(&dir);
-    let url = |path: &str| format!("{}{path}", server.origin);
+    let url = |path: &str| server.url(path);
     let region = card(&dir, "regione-maria-bianchi");
     let doc: Value = region.get(url("/api/v1/openapi.json")).send().unwrap().json().unwrap();
     let mut c = Conformance { doc, problems: Vec::new(), checked: 0, succeeded: Default::default() };

@@ -196,34 +196,40 @@ impl Server {
 
     /// Starts the server with these environment variables (after the defaults above).
     pub fn start_env(config: &Path, env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--config"])
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--config"])
             .arg(config)
             .env("RUST_LOG", "error")
             .env("RICOLLOCA_AUDIT__NOTICE_REQUIRED", "false")
             // Tests run at any hour: an "access outside office hours" anomaly row would land in
             // the middle of the audit rows they count (tests of that rule set their own hours).
             .env("RICOLLOCA_ANOMALIES__OFF_HOURS__ENABLED", "false")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
+            .envs(env.iter().copied());
+        Self::spawn(cmd, Duration::from_secs(60))
+    }
+
+    /// Runs `cmd` (`serve`, or `demo --listen 127.0.0.1:0`) and waits up to `limit` for the
+    /// line that says where it listens.
+    pub fn spawn(mut cmd: Command, limit: Duration) -> Server {
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("https://127.0.0.1:").nth(1) {
-                    let port: u16 = rest.trim_end_matches('/').parse().unwrap();
+                // The first address printed; the demo's instructions repeat it with paths.
+                let port = line.split("https://127.0.0.1:").nth(1).and_then(|rest| {
+                    rest.split(|c: char| !c.is_ascii_digit()).next().and_then(|digits| digits.parse::<u16>().ok())
+                });
+                if let Some(port) = port {
                     let _ = tx.send(port);
                 }
             }
         });
-        let port = match rx.recv_timeout(Duration::from_secs(60)) {
+        let port = match rx.recv_timeout(limit) {
             Ok(p) => p,
             Err(_) => {
                 let _ = child.kill();
-                panic!("server did not start");
+                panic!("the server did not start");
             }
         };
         Server { child, port }
